@@ -1,0 +1,56 @@
+//! Where Aurora's API lives. The base URL is configuration, but only Aurora's own hosts
+//! (or a loopback sandbox, when a dev flag allows it) are accepted, so a mistyped or
+//! malicious setting cannot send our application key elsewhere.
+
+/// Aurora's production API.
+pub const PRODUCTION: &str = "https://api.aurorasolar.com";
+/// Aurora's sandbox API, where partner apps are developed.
+pub const SANDBOX: &str = "https://api-sandbox.aurorasolar.com";
+
+/// Why an Aurora base URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    /// Not one of Aurora's hosts and not an allowed loopback sandbox.
+    #[error(
+        "`{0}` is not an Aurora API host: use {PRODUCTION} or {SANDBOX} \
+         (a http://127.0.0.1:PORT sandbox needs the dev flag)"
+    )]
+    NotAurora(String),
+}
+
+/// Checks an Aurora base URL and returns it without a trailing slash.
+pub fn checked_base_url(url: &str, allow_loopback: bool) -> Result<String, BaseUrlError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    if trimmed == PRODUCTION || trimmed == SANDBOX {
+        return Ok(trimmed.to_owned());
+    }
+    if allow_loopback {
+        if let Some(rest) = trimmed.strip_prefix("http://127.0.0.1:").or_else(|| trimmed.strip_prefix("http://localhost:")) {
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+                return Ok(trimmed.to_owned());
+            }
+        }
+    }
+    Err(BaseUrlError::NotAurora(trimmed.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_aurora_hosts_or_a_flagged_loopback() {
+        for (url, loopback, ok) in [
+            ("https://api.aurorasolar.com", false, true),
+            ("https://api-sandbox.aurorasolar.com/", false, true),
+            ("https://api.aurorasolar.com.evil.example", false, false),
+            ("http://api.aurorasolar.com", false, false),
+            ("http://127.0.0.1:8790", false, false),
+            ("http://127.0.0.1:8790", true, true),
+            ("http://127.0.0.1:8790@evil.example", true, false),
+            ("http://10.0.0.1:8790", true, false),
+        ] {
+            assert_eq!(checked_base_url(url, loopback).is_ok(), ok, "{url} loopback={loopback}");
+        }
+    }
+}

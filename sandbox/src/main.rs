@@ -1,0 +1,69 @@
+//! `sandbox`: local stand-ins of Aurora's partner API and of a demo CRM, so the whole
+//! product runs and is tested on one machine with no internet.
+
+mod aurora;
+mod demo_crm;
+
+use clap::Parser;
+use std::{net::SocketAddr, process::ExitCode};
+
+/// Local stand-ins of Aurora's partner API and of a demo CRM (loopback only).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Where the Aurora partner API stand-in listens.
+    #[arg(long, env = "SANDBOX_AURORA_LISTEN", default_value = "127.0.0.1:8790")]
+    aurora_listen: SocketAddr,
+    /// Where the demo CRM listens (its own origin, as a real CRM would be).
+    #[arg(long, env = "SANDBOX_CRM_LISTEN", default_value = "127.0.0.1:8791")]
+    crm_listen: SocketAddr,
+    #[command(flatten)]
+    crm: demo_crm::Settings,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    if let Err(message) = run(cli).await {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    for addr in [cli.aurora_listen, cli.crm_listen] {
+        if !addr.ip().is_loopback() {
+            return Err(format!("{addr}: the sandbox only listens on loopback (127.0.0.1)"));
+        }
+    }
+    let crm = demo_crm::router(cli.crm.validated()?);
+    let aurora = aurora::router();
+    let aurora_listener = bind(cli.aurora_listen).await?;
+    let crm_listener = bind(cli.crm_listen).await?;
+    tracing::info!("Aurora sandbox on http://{}", cli.aurora_listen);
+    tracing::info!("demo CRM on http://{}", cli.crm_listen);
+    let aurora = axum::serve(aurora_listener, aurora).with_graceful_shutdown(shutdown_signal());
+    let crm = axum::serve(crm_listener, crm).with_graceful_shutdown(shutdown_signal());
+    tokio::try_join!(aurora.into_future(), crm.into_future()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
+async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {},
+    }
+}

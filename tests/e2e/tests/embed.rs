@@ -1,0 +1,93 @@
+//! The demo CRM's opportunity page embeds the widget from the worker, in real Chromium.
+//!
+//! Needs the running local system: `cargo xtask test` starts it with chromedriver and
+//! runs these with `--ignored`.
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use std::time::Duration;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the e2e tests through `cargo xtask test`"))
+}
+
+async fn chromium() -> Client {
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,900"
+            ]
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+    ClientBuilder::rustls()
+        .expect("rustls client")
+        .capabilities(capabilities)
+        .connect(&env("E2E_WEBDRIVER_URL"))
+        .await
+        .expect("connect to chromedriver")
+}
+
+/// Waits for an element: the widget renders after its wasm loads and one request.
+async fn wait_for(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = std::path::PathBuf::from(env("E2E_SCREENSHOT_DIR"));
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+#[tokio::test]
+#[ignore = "needs the local system: run `cargo xtask test`"]
+async fn the_opportunity_page_shows_the_widget_with_the_address_and_the_button() {
+    let client = chromium().await;
+    client.goto(&format!("{}/opportunities/opp-1001", env("E2E_CRM_URL"))).await.expect("open opportunity");
+
+    // The CRM's own page shows the fixture opportunity.
+    let site = wait_for(&client, "[data-testid=crm-opportunity-site]").await;
+    assert_eq!(site.text().await.expect("site text"), "901 Mears Ct, Stanford, CA 94305");
+
+    // The iframe comes from the worker, not the CRM.
+    let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
+    let src = frame.attr("src").await.expect("src").expect("iframe has a src");
+    assert!(src.starts_with(&format!("{}/embed/demo?context=", env("E2E_WORKER_URL"))), "iframe src {src}");
+
+    frame.enter_frame().await.expect("enter the widget iframe");
+    let location = wait_for(&client, "[data-testid=opportunity-location]").await;
+    assert_eq!(location.text().await.expect("location"), "901 Mears Ct, Stanford, CA 94305");
+    let button = wait_for(&client, "button[data-testid=create-project]").await;
+    assert_eq!(button.text().await.expect("button text"), "Create Aurora Project");
+    assert!(button.is_enabled().await.expect("enabled?"), "the button is usable");
+
+    client.enter_parent_frame().await.expect("back to the CRM page");
+    screenshot(&client, "01-opportunity-with-widget").await;
+    client.close().await.expect("close browser");
+}
+
+#[tokio::test]
+#[ignore = "needs the local system: run `cargo xtask test`"]
+async fn a_tampered_context_is_refused_and_the_widget_says_so() {
+    let client = chromium().await;
+    // The same embed URL the CRM built, with one character of the signature changed.
+    client.goto(&format!("{}/opportunities/opp-1002", env("E2E_CRM_URL"))).await.expect("open opportunity");
+    let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
+    let src = frame.attr("src").await.expect("src").expect("iframe has a src");
+    let last = src.chars().last().expect("non-empty src");
+    let tampered = format!("{}{}", &src[..src.len() - 1], if last == 'A' { 'B' } else { 'A' });
+    client.goto(&tampered).await.expect("open tampered embed");
+
+    let error = wait_for(&client, "[data-testid=error]").await;
+    assert_eq!(error.text().await.expect("error text"), "the CRM context is not validly signed");
+    assert!(client.find(Locator::Css("button[data-testid=create-project]")).await.is_err(), "no button for a forged context");
+    client.close().await.expect("close browser");
+}

@@ -1,0 +1,19 @@
+//! The Cloudflare Workers host: the same Router, built from the Worker's env per request.
+//! Static files (the widget) are Workers static assets, served before the Worker runs.
+
+use crate::{AppState, Config, router};
+use std::sync::Arc;
+use tower_service::Service;
+use worker::{Context, Env, HttpRequest, event};
+
+#[event(fetch)]
+async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<axum::http::Response<axum::body::Body>> {
+    console_error_panic_hook::set_once();
+    // Settings are vars, secrets are secrets; both read by name through one lookup.
+    let config = Config::from_lookup(|name| {
+        env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
+    })
+    .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let state = AppState { config: Arc::new(config), clock: Arc::new(|| worker::Date::now().as_millis() / 1000) };
+    Ok(router(state).call(req).await?)
+}

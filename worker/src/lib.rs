@@ -1,0 +1,34 @@
+//! The edge worker: every HTTP endpoint of the product as ONE axum [`Router`].
+//!
+//! Two thin hosts run it: Cloudflare Workers in production ([`hosts::edge`], wasm32) and a
+//! native tokio binary for local use ([`hosts::native`]). Handlers never name the
+//! platform; whatever differs between the hosts is handed to [`router`] in [`AppState`].
+
+pub mod config;
+pub mod crm;
+pub mod error;
+pub mod hosts;
+mod routes;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use routes::{not_found, router};
+
+use std::sync::Arc;
+
+/// What every handler can reach. Cheap to clone: everything is behind an `Arc`.
+#[derive(Clone)]
+pub struct AppState {
+    /// Settings and secrets, validated once at start-up.
+    pub config: Arc<Config>,
+    /// Seconds since the Unix epoch. A function, not `SystemTime::now()`, because
+    /// `wasm32-unknown-unknown` has no system clock and tests need to move time.
+    pub clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+}
+
+impl AppState {
+    /// The current time in seconds since the Unix epoch, from the host's clock.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+}

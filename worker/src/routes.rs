@@ -1,0 +1,43 @@
+//! All endpoints, merged into one [`Router`] here and nowhere else.
+
+mod embed;
+mod health;
+mod sessions;
+
+use crate::{AppState, error::ApiError};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRequest},
+    routing::{get, post},
+};
+
+/// Largest request body we read. Our bodies are small JSON; anything bigger is a mistake
+/// or an attack.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The worker's one Router: the same on Cloudflare Workers and on the native host.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/embed/{crm}", get(embed::embed_page))
+        .route("/v1/sessions", post(sessions::create_session))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .with_state(state)
+}
+
+/// `axum::Json`, but its rejections become our JSON error body.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub(crate) struct Json<T>(pub T);
+
+impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// The fallback for unknown paths, for hosts that do not serve static files there.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

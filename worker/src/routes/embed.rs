@@ -1,0 +1,36 @@
+use crate::{AppState, error::ApiError};
+use axum::{
+    extract::{Path, State},
+    http::header,
+    response::{Html, IntoResponse},
+};
+
+/// The page a CRM puts in its iframe. Static: the signed context stays in the URL and
+/// the widget reads it from there, so nothing from the query is ever echoed into HTML.
+const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
+
+/// CRMs whose signed context we can verify.
+const KNOWN_CRMS: &[&str] = &["demo"];
+
+/// `GET /embed/{crm}?context=...`: the widget's host page, frameable only by the
+/// configured CRM origins.
+pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    if !KNOWN_CRMS.contains(&crm.as_str()) {
+        return Err(crate::crm::ContextError::UnknownCrm(crm.chars().take(40).collect()).into());
+    }
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors {}",
+        state.config.allowed_crm_origins.join(" ")
+    );
+    Ok((
+        [
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::REFERRER_POLICY, "no-referrer".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Html(EMBED_PAGE.replace("{{CRM}}", &crm)),
+    ))
+}

@@ -1,0 +1,111 @@
+//! `cargo xtask build`: widget -> wasm-bindgen (web target) -> wasm-opt -Oz -> `dist/widget/`,
+//! then a size report; with `--edge`, the Workers bundle through worker-build.
+
+use crate::tools::{self, cargo};
+use anyhow::{Context, Result};
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// The widget's crate, as Rust names its artefact.
+const WIDGET_LIB: &str = "aurora_crm_widget";
+/// Static files from `www/` that ship beside the widget.
+const WWW_FILES: &[&str] = &["widget.css", "embed.js"];
+
+/// Sizes of one built file.
+pub struct Sizes {
+    pub raw: usize,
+    pub gzip: usize,
+    pub brotli: usize,
+}
+
+pub fn run(edge: bool) -> Result<()> {
+    if !crate::setup::is_complete() {
+        crate::setup::run()?;
+    }
+    widget()?;
+    if edge {
+        edge_bundle()?;
+    }
+    Ok(())
+}
+
+/// Builds the widget into `dist/widget/` and prints its sizes.
+pub fn widget() -> Result<()> {
+    tools::run(cargo().args(["build", "--package", "aurora-crm-widget", "--lib", "--release", "--target", "wasm32-unknown-unknown"]))?;
+    let out = tools::dist_dir().join("widget");
+    fs::create_dir_all(&out).context("creating dist/widget")?;
+    let wasm = tools::root().join("target/wasm32-unknown-unknown/release").join(format!("{WIDGET_LIB}.wasm"));
+    tools::run(Command::new(tools::cargo_bin("wasm-bindgen"))
+        .arg(&wasm)
+        .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+        .arg("--out-dir")
+        .arg(&out))?;
+    let bg = out.join(format!("{WIDGET_LIB}_bg.wasm"));
+    tools::run(Command::new(tools::npm_bin("wasm-opt"))
+        .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals"])
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    for file in WWW_FILES {
+        fs::copy(tools::root().join("www").join(file), out.join(file)).with_context(|| format!("copying www/{file}"))?;
+    }
+    let files = [bg, out.join(format!("{WIDGET_LIB}.js")), out.join("widget.css"), out.join("embed.js")];
+    print_sizes("widget", &files)?;
+    Ok(())
+}
+
+/// Prints raw, gzip and brotli sizes of `files` and their total; returns the total.
+pub fn print_sizes(title: &str, files: &[PathBuf]) -> Result<Sizes> {
+    println!("{title} sizes (bytes):      raw     gzip   brotli");
+    let mut total = Sizes { raw: 0, gzip: 0, brotli: 0 };
+    for file in files {
+        let s = sizes(file)?;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        println!("  {name:<28} {:>8} {:>8} {:>8}", s.raw, s.gzip, s.brotli);
+        total.raw += s.raw;
+        total.gzip += s.gzip;
+        total.brotli += s.brotli;
+    }
+    println!("  {:<28} {:>8} {:>8} {:>8}", "total", total.raw, total.gzip, total.brotli);
+    Ok(total)
+}
+
+/// Raw, gzip -9 and brotli q11 sizes of a file, as a CDN would serve it.
+pub fn sizes(path: &Path) -> Result<Sizes> {
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes)?;
+    let gzip = gz.finish()?.len();
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        writer.write_all(&bytes)?;
+    }
+    Ok(Sizes { raw: bytes.len(), gzip, brotli: br.len() })
+}
+
+/// Builds the Cloudflare Workers bundle into `worker/build/` with worker-build, pointing
+/// it at our local wasm-bindgen, wasm-opt and esbuild (it would download them otherwise).
+pub fn edge_bundle() -> Result<()> {
+    tools::run(Command::new(tools::cargo_bin("worker-build"))
+        .arg("--release")
+        .current_dir(tools::root().join("worker"))
+        .env("PATH", tools::path_with_tools())
+        .env("WASM_BINDGEN_BIN", tools::cargo_bin("wasm-bindgen"))
+        .env("WASM_OPT_BIN", tools::npm_bin("wasm-opt"))
+        .env("ESBUILD_BIN", tools::npm_bin("esbuild")))?;
+    let build = tools::root().join("worker/build");
+    let wasm = find_wasm(&build.join("index"))
+        .or_else(|| find_wasm(&build))
+        .context("worker-build produced no .wasm under worker/build")?;
+    print_sizes("workers bundle", &[wasm, build.join("index.js")])?;
+    Ok(())
+}
+
+fn find_wasm(dir: &Path) -> Option<PathBuf> {
+    fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "wasm"))
+}

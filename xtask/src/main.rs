@@ -1,0 +1,62 @@
+//! `cargo xtask <command>`: the project's dev commands.
+//!
+//! - `setup`: install every tool the project needs, idempotently (seconds when present).
+//! - `build`: the widget (wasm-bindgen + wasm-opt into `dist/`), with its sizes.
+//! - `dev`:   build, then run the sandbox and the native worker until Ctrl-C.
+//! - `test`:  every suite, ending with one `N passed, N failed` line.
+#![allow(clippy::print_stdout)] // a CLI: printing is its job
+
+mod build;
+mod dev;
+mod local_system;
+mod processes;
+mod setup;
+mod test;
+mod tools;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(about = "The Aurora CRM project's dev commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install the wasm target, wasm-bindgen-cli, worker-build, Chromium + driver and the
+    /// npm tools (Node 22, wasm-opt, wrangler) into .tools/. Skips what is present.
+    Setup,
+    /// Build the widget into dist/ and report its sizes; `--edge` also builds the
+    /// Cloudflare Workers bundle.
+    Build {
+        /// Also build the Workers bundle (worker/build/) with worker-build.
+        #[arg(long)]
+        edge: bool,
+    },
+    /// Set up and build when needed, then run the sandbox (Aurora + demo CRM) and the
+    /// native worker on 127.0.0.1 until Ctrl-C.
+    Dev,
+    /// Set up when needed, then run every suite: native tests, widget tests in headless
+    /// Chromium, the end-to-end browser test and the edge smoke test.
+    Test,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Setup => setup::run().map(|_| ExitCode::SUCCESS),
+        Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),
+        Command::Dev => dev::run().map(|()| ExitCode::SUCCESS),
+        Command::Test => test::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

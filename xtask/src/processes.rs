@@ -1,0 +1,102 @@
+//! Child processes that never outlive us: every child is killed when its guard drops,
+//! on error, on success and on Ctrl-C alike.
+
+use anyhow::{Context, Result, bail};
+use std::{
+    net::TcpListener,
+    process::{Child, Command},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// A running child process, killed (and reaped) on drop.
+pub struct Running {
+    pub name: String,
+    child: Child,
+}
+
+impl Running {
+    /// Starts `command` as a named child.
+    pub fn spawn(name: &str, command: &mut Command) -> Result<Running> {
+        let child = command.spawn().with_context(|| format!("starting {name}: {}", crate::tools::describe(command)))?;
+        register(child.id());
+        Ok(Running { name: name.to_owned(), child })
+    }
+
+    /// Fails when the child has already exited.
+    pub fn check_alive(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!("{} exited early ({status})", self.name);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        stop(self.child.id());
+        let _ = self.child.wait();
+        unregister(self.child.id());
+    }
+}
+
+/// SIGTERM first so servers shut down cleanly, SIGKILL if they do not within 3 s.
+fn stop(pid: u32) {
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        let alive = Command::new("kill").args(["-0", &pid.to_string()]).output().map(|o| o.status.success()).unwrap_or(false);
+        if !alive {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+}
+
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn register(pid: u32) {
+    if let Ok(mut pids) = CHILDREN.lock() {
+        pids.push(pid);
+    }
+}
+
+fn unregister(pid: u32) {
+    if let Ok(mut pids) = CHILDREN.lock() {
+        pids.retain(|p| *p != pid);
+    }
+}
+
+/// On Ctrl-C or SIGTERM: stop every registered child, then exit. Installed once.
+pub fn stop_children_on_signal() {
+    let _ = ctrlc::set_handler(|| {
+        let pids = CHILDREN.lock().map(|p| p.clone()).unwrap_or_default();
+        for pid in pids {
+            stop(pid);
+        }
+        eprintln!("\nstopped");
+        std::process::exit(130);
+    });
+}
+
+/// A free loopback port (bound, then released: a tiny race we accept in dev and tests).
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Waits until `url` answers 200, or fails after `timeout` naming what did not start.
+pub fn wait_for_http(what: &str, url: &str, timeout: Duration, child: &mut Running) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().into();
+    loop {
+        if agent.get(url).call().is_ok_and(|r| r.status() == 200) {
+            return Ok(());
+        }
+        child.check_alive()?;
+        if Instant::now() > deadline {
+            bail!("{what} did not answer {url} within {} s", timeout.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
