@@ -12,7 +12,7 @@ pub fn run() -> Result<()> {
     crate::build::run(false)?;
     local_system::build_binaries()?;
     let secret = local_system::dev_secret()?;
-    let system = local_system::start(PORTS, &secret)?;
+    let mut system = local_system::start(PORTS, &secret)?;
     println!();
     println!("  Demo CRM opportunity:  {}", system.opportunity_page());
     println!("  All opportunities:     {}/", system.crm_url);
@@ -21,6 +21,7 @@ pub fn run() -> Result<()> {
     println!();
     println!("Press Ctrl-C to stop everything.");
     loop {
-        std::thread::sleep(Duration::from_secs(3600));
+        std::thread::sleep(Duration::from_secs(1));
+        system.check_alive()?;
     }
 }

@@ -21,8 +21,8 @@ pub struct LocalSystem {
     pub worker_url: String,
     pub aurora_url: String,
     pub crm_url: String,
-    /// Held for their `Drop`: the processes live as long as this value.
-    _children: Vec<Running>,
+    /// The processes live as long as this value: each is stopped when it drops.
+    children: Vec<Running>,
 }
 
 impl LocalSystem {
@@ -30,11 +30,17 @@ impl LocalSystem {
     pub fn opportunity_page(&self) -> String {
         format!("{}/opportunities/opp-1001", self.crm_url)
     }
+
+    /// Fails, naming the part, when any part has exited.
+    pub fn check_alive(&mut self) -> Result<()> {
+        self.children.iter_mut().try_for_each(Running::check_alive)
+    }
 }
 
-/// Builds the native binaries (debug: shares artefacts with `cargo test`).
+/// Builds the native binaries (debug, whole workspace: shares artefacts and feature
+/// resolution with `cargo test --workspace`, so neither rebuilds the other's deps).
 pub fn build_binaries() -> Result<()> {
-    run(cargo().args(["build", "--package", "sandbox", "--package", "aurora-crm-worker"]))
+    run(cargo().args(["build", "--workspace", "--bins"]))
 }
 
 /// Starts the sandbox and the worker, and waits until both answer.
@@ -66,7 +72,7 @@ pub fn start(ports: Ports, secret: &str) -> Result<LocalSystem> {
     )?;
     wait_for_http("the worker", &format!("{worker_url}/health"), Duration::from_secs(20), &mut worker)?;
 
-    Ok(LocalSystem { worker_url, aurora_url, crm_url, _children: vec![sandbox, worker] })
+    Ok(LocalSystem { worker_url, aurora_url, crm_url, children: vec![sandbox, worker] })
 }
 
 /// 32 random bytes as hex, for secrets that exist only on this machine.

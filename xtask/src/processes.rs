@@ -34,24 +34,32 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        stop(self.child.id());
+        stop(&[self.child.id()]);
         let _ = self.child.wait();
         unregister(self.child.id());
     }
 }
 
-/// SIGTERM first so servers shut down cleanly, SIGKILL if they do not within 3 s.
-fn stop(pid: u32) {
-    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+/// SIGTERM first so servers shut down cleanly, SIGKILL for any still running after 3 s.
+fn stop(pids: &[u32]) {
+    for pid in pids {
+        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    }
     let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline {
-        let alive = Command::new("kill").args(["-0", &pid.to_string()]).output().map(|o| o.status.success()).unwrap_or(false);
-        if !alive {
-            return;
-        }
+    while pids.iter().any(|pid| is_running(*pid)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    for pid in pids.iter().filter(|pid| is_running(**pid)) {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
+}
+
+/// Running, and not a zombie: an exited child that is not reaped yet has stopped too.
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
 }
 
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
@@ -72,9 +80,7 @@ fn unregister(pid: u32) {
 pub fn stop_children_on_signal() {
     let _ = ctrlc::set_handler(|| {
         let pids = CHILDREN.lock().map(|p| p.clone()).unwrap_or_default();
-        for pid in pids {
-            stop(pid);
-        }
+        stop(&pids);
         eprintln!("\nstopped");
         std::process::exit(130);
     });

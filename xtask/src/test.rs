@@ -174,7 +174,9 @@ fn end_to_end() -> Result<Counts> {
     let screenshots = tools::root().join("target/e2e-screenshots");
     run_counted(
         cargo()
-            .args(["test", "--package", "e2e", "--", "--ignored", "--test-threads", "1"])
+            // The same feature set as the native step, so nothing is rebuilt; `#[ignore]` is
+            // reserved for tests that need the running system, and only those run here.
+            .args(["test", "--workspace", "--color", "always", "--", "--ignored", "--test-threads", "1"])
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
             .env("E2E_CRM_URL", &system.crm_url)
             .env("E2E_WORKER_URL", &system.worker_url)
