@@ -1,0 +1,409 @@
+//! The one way we call Aurora: typed calls over a small [`HttpTransport`] (reqwest on the
+//! native host, `fetch` on Workers) with one retry policy.
+//!
+//! The policy [doc, int]: honour `Retry-After` on 429; exponential backoff with jitter on
+//! 5xx, timeouts and dropped connections, bounded; 409 ("operation in progress") retried
+//! shortly; 400/401/403/404/422 never retried. A call that creates a project is never
+//! retried when its outcome is unknown: Aurora has no idempotency keys, so a retried POST
+//! can create a second project [int].
+
+use crate::{
+    ApplicationId, ApplicationKey, BearerToken, DesignId, ProjectId, SessionToken, TenantId, WebhookId,
+    designs::{DesignList, DesignListItem, DesignSummary, DesignSummaryResponse},
+    error::AuroraError,
+    projects::{Project, ProjectEnvelope, ProjectList, ProjectRequest},
+    tokens::{CreateTokenResponse, TemporaryKey},
+    webhooks::{PartnerWebhook, PartnerWebhookEnvelope, PartnerWebhookList, PartnerWebhookRequest},
+};
+use async_trait::async_trait;
+use backon::{ExponentialBuilder, Retryable};
+use http::{HeaderValue, Method, Request, Response, header};
+use serde::{Serialize, de::DeserializeOwned};
+use std::{sync::Arc, time::Duration};
+
+/// Why a request got no HTTP answer. The variants matter to the retry policy: only
+/// [`TransportError::Connect`] proves the request was never sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection was made; nothing was sent.
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// No answer in time; the request may have been processed.
+    #[error("timed out")]
+    Timeout,
+    /// The connection broke after sending; the request may have been processed.
+    #[error("connection interrupted: {0}")]
+    Interrupted(String),
+}
+
+/// What the client needs from its host: send one request, and wait.
+///
+/// Implementations must never put the request's URL or headers into their errors: the
+/// URL of create_token carries a session token, and headers carry keys.
+#[async_trait]
+pub trait HttpTransport: Send + Sync + 'static {
+    /// Sends `request` and reads the whole answer, giving up after `timeout`.
+    async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<Vec<u8>>, TransportError>;
+    /// Waits `duration` on the host's timer (retry backoff).
+    async fn sleep(&self, duration: Duration);
+}
+
+/// Bounds of the retry policy. Defaults suit a request a rep is waiting on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: usize,
+    /// First backoff delay (then doubling, with jitter).
+    pub base_delay: Duration,
+    /// Longest backoff delay.
+    pub max_delay: Duration,
+    /// Wait before retrying a 409.
+    pub conflict_delay: Duration,
+    /// Longest `Retry-After` we wait; longer ones end the call with `RateLimited`.
+    pub max_retry_after: Duration,
+    /// Per-attempt timeout.
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            conflict_delay: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Whether repeating a call can do harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads, updates of a known object, token minting: repeating is harmless.
+    Repeatable,
+    /// Creates an object Aurora cannot deduplicate: repeat only when it surely did not happen.
+    CreatesObject,
+}
+
+impl RetryPolicy {
+    /// Whether `error` is worth another attempt.
+    pub fn is_retryable(&self, error: &AuroraError, idempotency: Idempotency) -> bool {
+        match error {
+            AuroraError::RateLimited { retry_after } => retry_after.is_none_or(|d| d <= self.max_retry_after),
+            AuroraError::Conflict(_) | AuroraError::Transport(TransportError::Connect(_)) => true,
+            AuroraError::Server { .. } | AuroraError::Transport(_) => idempotency == Idempotency::Repeatable,
+            _ => false,
+        }
+    }
+
+    /// The wait before the next attempt: Aurora's `Retry-After` on 429, a short fixed wait
+    /// on 409, else the jittered backoff. `None` when the attempts are used up.
+    pub fn delay(&self, error: &AuroraError, backoff: Option<Duration>) -> Option<Duration> {
+        let backoff = backoff?;
+        Some(match error {
+            AuroraError::RateLimited { retry_after: Some(after) } => *after,
+            AuroraError::Conflict(_) => self.conflict_delay,
+            _ => backoff,
+        })
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_attempts.saturating_sub(1))
+            .with_jitter()
+    }
+}
+
+/// Typed calls to Aurora's partner and tenant endpoints.
+#[derive(Clone)]
+pub struct AuroraClient {
+    transport: Arc<dyn HttpTransport>,
+    base_url: String,
+    application_id: ApplicationId,
+    application_key: ApplicationKey,
+    api_version: Option<String>,
+    policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for AuroraClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuroraClient")
+            .field("base_url", &self.base_url)
+            .field("application_id", &self.application_id)
+            .field("application_key", &self.application_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who a request authenticates as.
+enum Auth<'a> {
+    Application,
+    Tenant(&'a BearerToken),
+}
+
+impl AuroraClient {
+    /// A client for `base_url` (checked with [`crate::hosts::checked_base_url`] by the caller).
+    pub fn new(
+        transport: Arc<dyn HttpTransport>,
+        base_url: &str,
+        application_id: ApplicationId,
+        application_key: ApplicationKey,
+    ) -> Self {
+        AuroraClient {
+            transport,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            application_id,
+            application_key,
+            api_version: None,
+            policy: RetryPolicy::default(),
+        }
+    }
+
+    /// Sends `Aurora-API-Version: {version}` on every call.
+    pub fn with_api_version(mut self, version: &str) -> Self {
+        self.api_version = Some(version.to_owned());
+        self
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// Mints a temporary key for `tenant`, with the application key. A session token is
+    /// single-use: pass one only if it was never exchanged.
+    pub async fn create_token(&self, tenant: TenantId, session_token: Option<&SessionToken>) -> Result<TemporaryKey, AuroraError> {
+        let mut path = format!("/partner_applications/{}/tenants/{tenant}/create_token", self.application_id);
+        if let Some(session) = session_token {
+            path.push_str("?session_token=");
+            path.push_str(&crate::webhooks::percent_encode_component(session.expose()));
+        }
+        let answer: CreateTokenResponse =
+            self.call("create_token", Method::POST, &path, Auth::Application, None::<&()>, Idempotency::Repeatable).await?;
+        Ok(answer.token)
+    }
+
+    /// Every partner webhook subscription of the application.
+    pub async fn list_webhooks(&self) -> Result<Vec<PartnerWebhook>, AuroraError> {
+        let path = format!("/partner_applications/{}/webhooks", self.application_id);
+        let list: PartnerWebhookList =
+            self.call("list_webhooks", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable).await?;
+        Ok(list.partner_application_webhooks)
+    }
+
+    /// Subscribes a partner webhook.
+    pub async fn create_webhook(&self, request: &PartnerWebhookRequest) -> Result<PartnerWebhook, AuroraError> {
+        let path = format!("/partner_applications/{}/webhooks", self.application_id);
+        let body = PartnerWebhookEnvelope { partner_application_webhook: request };
+        // A duplicate subscription is harmless to delivery (we dedupe events) and is
+        // found and reused by the next list-then-create, so retrying is acceptable here.
+        let created: PartnerWebhookEnvelope<PartnerWebhook> =
+            self.call("create_webhook", Method::POST, &path, Auth::Application, Some(&body), Idempotency::Repeatable).await?;
+        Ok(created.partner_application_webhook)
+    }
+
+    /// One subscription.
+    pub async fn get_webhook(&self, id: WebhookId) -> Result<PartnerWebhook, AuroraError> {
+        let path = format!("/partner_applications/{}/webhooks/{id}", self.application_id);
+        let found: PartnerWebhookEnvelope<PartnerWebhook> =
+            self.call("get_webhook", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable).await?;
+        Ok(found.partner_application_webhook)
+    }
+
+    /// Replaces a subscription's settings.
+    pub async fn update_webhook(&self, id: WebhookId, request: &PartnerWebhookRequest) -> Result<PartnerWebhook, AuroraError> {
+        let path = format!("/partner_applications/{}/webhooks/{id}", self.application_id);
+        let body = PartnerWebhookEnvelope { partner_application_webhook: request };
+        let updated: PartnerWebhookEnvelope<PartnerWebhook> =
+            self.call("update_webhook", Method::PUT, &path, Auth::Application, Some(&body), Idempotency::Repeatable).await?;
+        Ok(updated.partner_application_webhook)
+    }
+
+    /// Creates a project. Never retried once it may have reached Aurora: an unknown
+    /// outcome is [`AuroraError::OutcomeUnknown`], to be reconciled by the caller.
+    pub async fn create_project(&self, key: &BearerToken, tenant: TenantId, request: &ProjectRequest) -> Result<Project, AuroraError> {
+        let path = format!("/tenants/{tenant}/projects");
+        let body = ProjectEnvelope { project: request };
+        let created: ProjectEnvelope<Project> =
+            self.call("create_project", Method::POST, &path, Auth::Tenant(key), Some(&body), Idempotency::CreatesObject).await?;
+        Ok(created.project)
+    }
+
+    /// One project.
+    pub async fn get_project(&self, key: &BearerToken, tenant: TenantId, id: ProjectId) -> Result<Project, AuroraError> {
+        let path = format!("/tenants/{tenant}/projects/{id}");
+        let found: ProjectEnvelope<Project> =
+            self.call("get_project", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+        Ok(found.project)
+    }
+
+    /// Projects whose `external_provider_id` is `external_provider_id` [guess: filter].
+    pub async fn find_projects(&self, key: &BearerToken, tenant: TenantId, external_provider_id: &str) -> Result<Vec<Project>, AuroraError> {
+        let path = format!(
+            "/tenants/{tenant}/projects?external_provider_id={}",
+            crate::webhooks::percent_encode_component(external_provider_id)
+        );
+        let list: ProjectList =
+            self.call("find_projects", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+        Ok(list.projects)
+    }
+
+    /// A project's designs.
+    pub async fn list_designs(&self, key: &BearerToken, tenant: TenantId, project: ProjectId) -> Result<Vec<DesignListItem>, AuroraError> {
+        let path = format!("/tenants/{tenant}/projects/{project}/designs");
+        let list: DesignList =
+            self.call("list_designs", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+        Ok(list.designs)
+    }
+
+    /// A design's summary.
+    pub async fn get_design_summary(&self, key: &BearerToken, tenant: TenantId, design: DesignId) -> Result<DesignSummary, AuroraError> {
+        let path = format!("/tenants/{tenant}/designs/{design}/summary");
+        let summary: DesignSummaryResponse =
+            self.call("get_design_summary", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+        Ok(summary.design)
+    }
+
+    /// One call with the retry policy around it.
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path_and_query: &str,
+        auth: Auth<'_>,
+        body: Option<&B>,
+        idempotency: Idempotency,
+    ) -> Result<T, AuroraError> {
+        let body = match body {
+            Some(body) => Some(serde_json::to_vec(body).map_err(|e| AuroraError::Decode { operation, reason: e.to_string() })?),
+            None => None,
+        };
+        let transport = self.transport.clone();
+        let bytes = (|| self.attempt(operation, &method, path_and_query, &auth, body.as_deref()))
+            .retry(self.policy.backoff())
+            .sleep(move |d| {
+                let transport = transport.clone();
+                async move { transport.sleep(d).await }
+            })
+            .when(|e| self.policy.is_retryable(e, idempotency))
+            .adjust(|e, backoff| self.policy.delay(e, backoff))
+            // Only the operation's name and the error: never the URL (session tokens) or headers (keys).
+            .notify(|e, delay| tracing::warn!(operation, error = %e, ?delay, "Aurora call failed; retrying"))
+            .await
+            .map_err(|e| match e {
+                AuroraError::Transport(TransportError::Timeout | TransportError::Interrupted(_)) | AuroraError::Server { .. }
+                    if idempotency == Idempotency::CreatesObject =>
+                {
+                    AuroraError::OutcomeUnknown(e.to_string())
+                }
+                e => e,
+            })?;
+        serde_json::from_slice(&bytes).map_err(|e| AuroraError::Decode { operation, reason: e.to_string() })
+    }
+
+    /// One attempt: a 2xx body, or the classified error.
+    async fn attempt(
+        &self,
+        operation: &'static str,
+        method: &Method,
+        path_and_query: &str,
+        auth: &Auth<'_>,
+        body: Option<&[u8]>,
+    ) -> Result<Vec<u8>, AuroraError> {
+        let secret = match auth {
+            Auth::Application => self.application_key.expose(),
+            Auth::Tenant(token) => token.expose(),
+        };
+        let mut authorization = HeaderValue::try_from(format!("Bearer {secret}"))
+            .map_err(|_| AuroraError::Decode { operation, reason: "the key is not a valid header value".into() })?;
+        // Sensitive headers print as "Sensitive" in Debug output.
+        authorization.set_sensitive(true);
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(format!("{}{path_and_query}", self.base_url))
+            .header(header::AUTHORIZATION, authorization)
+            .header(header::ACCEPT, "application/json");
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        if let Some(version) = &self.api_version {
+            request = request.header("Aurora-API-Version", version.as_str());
+        }
+        let request = request
+            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .map_err(|_| AuroraError::Decode { operation, reason: "could not build the request".into() })?;
+        let response = self.transport.send(request, self.policy.request_timeout).await.map_err(AuroraError::Transport)?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response.into_body());
+        }
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        Err(AuroraError::from_status(status, response.body(), retry_after))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Messages;
+
+    #[test]
+    fn which_errors_are_retried() {
+        let policy = RetryPolicy::default();
+        let cases = [
+            (AuroraError::RateLimited { retry_after: Some(Duration::from_secs(3)) }, true, true),
+            (AuroraError::RateLimited { retry_after: Some(Duration::from_secs(3600)) }, false, false),
+            (AuroraError::Conflict(Messages::default()), true, true),
+            (AuroraError::Server { status: 503, messages: Messages::default() }, true, false),
+            (AuroraError::Transport(TransportError::Timeout), true, false),
+            (AuroraError::Transport(TransportError::Interrupted("reset".into())), true, false),
+            (AuroraError::Transport(TransportError::Connect("refused".into())), true, true),
+            (AuroraError::BadRequest(Messages::default()), false, false),
+            (AuroraError::Unauthorized(Messages::default()), false, false),
+            (AuroraError::Forbidden(Messages::default()), false, false),
+            (AuroraError::NotFound(Messages::default()), false, false),
+            (AuroraError::Unprocessable(Messages::default()), false, false),
+        ];
+        for (error, repeatable, creating) in cases {
+            assert_eq!(policy.is_retryable(&error, Idempotency::Repeatable), repeatable, "{error:?} repeatable");
+            assert_eq!(policy.is_retryable(&error, Idempotency::CreatesObject), creating, "{error:?} creating");
+        }
+    }
+
+    #[test]
+    fn delays_follow_retry_after_and_stop_when_attempts_are_used() {
+        let policy = RetryPolicy::default();
+        let backoff = Some(Duration::from_millis(300));
+        let limited = AuroraError::RateLimited { retry_after: Some(Duration::from_secs(2)) };
+        assert_eq!(policy.delay(&limited, backoff), Some(Duration::from_secs(2)));
+        assert_eq!(policy.delay(&limited, None), None, "Retry-After never extends the attempts");
+        assert_eq!(policy.delay(&AuroraError::Conflict(Messages::default()), backoff), Some(policy.conflict_delay));
+        let server = AuroraError::Server { status: 502, messages: Messages::default() };
+        assert_eq!(policy.delay(&server, backoff), backoff);
+    }
+
+    #[test]
+    fn statuses_map_to_typed_errors_with_auroras_messages() {
+        let body = br#"{"errors":[{"message":"Latitude must be between -90 and 90"}]}"#;
+        let error = AuroraError::from_status(422, body, None);
+        assert_eq!(error.messages(), ["Latitude must be between -90 and 90"]);
+        assert!(error.to_string().contains("Latitude must be between -90 and 90"));
+        assert!(matches!(AuroraError::from_status(403, b"", None), AuroraError::Forbidden(_)));
+        assert!(matches!(AuroraError::from_status(418, b"not json", None), AuroraError::UnexpectedStatus { status: 418, .. }));
+    }
+}

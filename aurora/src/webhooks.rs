@@ -1,0 +1,224 @@
+//! Partner webhooks: `POST|GET /partner_applications/{application_id}/webhooks`,
+//! `GET|PUT .../webhooks/{webhook_id}`, bodies wrapped in `partner_application_webhook`
+//! [doc]. Deliveries are GETs of the rendered `url_template`, with the configured header.
+
+use crate::{HeaderAuthValue, WebhookId, validation::ValidationError};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Placeholders Aurora fills in when it renders a `url_template` [doc].
+pub mod placeholders {
+    /// The tenant whose event this is (every template must have it).
+    pub const TENANT_ID: &str = "<TENANT_ID>";
+    /// A fresh session token (every partner template must have it).
+    pub const SESSION_TOKEN: &str = "<SESSION_TOKEN>";
+    /// `performance_simulation_job_completed`: the design.
+    pub const DESIGN_ID: &str = "<DESIGN_ID>";
+    /// `performance_simulation_job_completed`: the simulation job.
+    pub const JOB_ID: &str = "<JOB_ID>";
+    /// `succeeded` | `failed`, or `enabled` | `disabled`.
+    pub const STATUS: &str = "<STATUS>";
+    /// `app_status_changed`: the app.
+    pub const APP_ID: &str = "<APP_ID>";
+}
+
+/// The events we subscribe to; others Aurora may add are kept by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WebhookEvent {
+    /// A performance simulation finished (`succeeded` or `failed`): our proxy for "design done".
+    PerformanceSimulationJobCompleted,
+    /// A tenant enabled or disabled our app.
+    AppStatusChanged,
+    /// An event we do not use.
+    Other(String),
+}
+
+impl WebhookEvent {
+    /// The event's name on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WebhookEvent::PerformanceSimulationJobCompleted => "performance_simulation_job_completed",
+            WebhookEvent::AppStatusChanged => "app_status_changed",
+            WebhookEvent::Other(name) => name,
+        }
+    }
+
+    fn from_name(name: &str) -> Self {
+        match name {
+            "performance_simulation_job_completed" => WebhookEvent::PerformanceSimulationJobCompleted,
+            "app_status_changed" => WebhookEvent::AppStatusChanged,
+            other => WebhookEvent::Other(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for WebhookEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WebhookEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(WebhookEvent::from_name(&String::deserialize(deserializer)?))
+    }
+}
+
+/// What we send to create or update a subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerWebhookRequest {
+    /// Which event.
+    pub event: WebhookEvent,
+    /// Where Aurora sends it, with placeholders.
+    pub url_template: String,
+    /// For people reading Aurora's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Deliveries happen only while enabled.
+    pub enabled: bool,
+    /// The header Aurora sends with each delivery...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_auth_key: Option<String>,
+    /// ...and its value, which we check in constant time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_auth_value: Option<HeaderAuthValue>,
+}
+
+/// A stored subscription as Aurora returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerWebhook {
+    /// Aurora's id of the subscription.
+    pub id: WebhookId,
+    /// Which event.
+    pub event: WebhookEvent,
+    /// Where Aurora sends it.
+    pub url_template: String,
+    /// For people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Deliveries happen only while enabled.
+    pub enabled: bool,
+    /// The auth header's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_auth_key: Option<String>,
+    /// The auth header's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_auth_value: Option<HeaderAuthValue>,
+}
+
+/// `{"partner_application_webhook": {...}}`, the wrapper of single webhooks both ways.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerWebhookEnvelope<T> {
+    /// The subscription or the request.
+    pub partner_application_webhook: T,
+}
+
+/// The list answer. [guess] The wrapper key follows Aurora's plural convention
+/// (`{"designs": [...]}`): `partner_application_webhooks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerWebhookList {
+    /// Every subscription of the application.
+    pub partner_application_webhooks: Vec<PartnerWebhook>,
+}
+
+impl PartnerWebhookRequest {
+    /// Checks Aurora's rules for partner templates [doc]: `<TENANT_ID>` and
+    /// `<SESSION_TOKEN>` present, HTTPS (plain http only to loopback, and only when
+    /// `allow_loopback_http`, as the sandbox allows), and header-token auth set.
+    pub fn validate(&self, allow_loopback_http: bool) -> Result<(), ValidationError> {
+        let invalid = |reason: &str| ValidationError::Invalid { field: "url_template", reason: reason.to_owned() };
+        let url = self.url_template.trim();
+        for placeholder in [placeholders::TENANT_ID, placeholders::SESSION_TOKEN] {
+            if !url.contains(placeholder) {
+                return Err(invalid(&format!("must contain {placeholder}")));
+            }
+        }
+        let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"];
+        if !url.starts_with("https://") && !(allow_loopback_http && loopback.iter().any(|p| url.starts_with(p))) {
+            return Err(invalid("must be an https:// URL"));
+        }
+        let key_ok = self.header_auth_key.as_deref().is_some_and(|k| {
+            !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+        let value_ok = self.header_auth_value.as_ref().is_some_and(|v| !v.expose().is_empty());
+        if !key_ok || !value_ok {
+            return Err(ValidationError::Invalid {
+                field: "header_auth_key",
+                reason: "partner webhooks need header auth: a header name and a non-empty value".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Renders a template as Aurora does for a delivery: every `<PLACEHOLDER>` replaced by
+/// its percent-encoded value.
+pub fn render_url_template(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_owned(), |url, (placeholder, value)| url.replace(placeholder, &percent_encode_component(value)))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub(crate) fn percent_encode_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(url: &str) -> PartnerWebhookRequest {
+        PartnerWebhookRequest {
+            event: WebhookEvent::PerformanceSimulationJobCompleted,
+            url_template: url.into(),
+            description: Some("Performance Simulation Completed".into()),
+            enabled: true,
+            header_auth_key: Some("X-Aurora-Webhook-Token".into()),
+            header_auth_value: Some(HeaderAuthValue::new("whsec_dev")),
+        }
+    }
+
+    const GOOD: &str = "https://crm-app.example/webhooks/aurora/performance-simulation?design_id=<DESIGN_ID>&job_id=<JOB_ID>&status=<STATUS>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>";
+
+    #[test]
+    fn partner_template_rules() {
+        assert_eq!(request(GOOD).validate(false), Ok(()));
+        // The tutorial's own example omits <SESSION_TOKEN>: Aurora's rules refuse it.
+        let seed = "https://www.yourcompany.com/aurora_performance_simulation_webhooks?design_id=<DESIGN_ID>&tenant_id=<TENANT_ID>&status=<STATUS>";
+        assert_eq!(request(seed).validate(false).map_err(|e| e.field()), Err("url_template"));
+        let http = GOOD.replace("https://crm-app.example", "http://crm-app.example");
+        assert!(request(&http).validate(true).is_err(), "plain http only to loopback");
+        let loopback = GOOD.replace("https://crm-app.example", "http://127.0.0.1:8787");
+        assert!(request(&loopback).validate(false).is_err());
+        assert!(request(&loopback).validate(true).is_ok());
+        let mut no_auth = request(GOOD);
+        no_auth.header_auth_value = None;
+        assert_eq!(no_auth.validate(false).map_err(|e| e.field()), Err("header_auth_key"));
+    }
+
+    #[test]
+    fn the_seed_subscription_body_parses_and_unknown_events_survive() {
+        let body = r#"{"partner_application_webhook": {"description": "Performance Simulation Completed",
+            "event": "performance_simulation_job_completed",
+            "url_template": "https://www.yourcompany.com/x?design_id=<DESIGN_ID>&tenant_id=<TENANT_ID>&status=<STATUS>",
+            "enabled": true}}"#;
+        let parsed: PartnerWebhookEnvelope<PartnerWebhookRequest> = serde_json::from_str(body).expect("parses");
+        assert_eq!(parsed.partner_application_webhook.event, WebhookEvent::PerformanceSimulationJobCompleted);
+        let other: WebhookEvent = serde_json::from_str(r#""project_created""#).expect("parses");
+        assert_eq!(other, WebhookEvent::Other("project_created".into()));
+        assert_eq!(serde_json::to_string(&other).expect("serializes"), r#""project_created""#);
+    }
+
+    #[test]
+    fn rendering_encodes_values() {
+        let url = render_url_template(
+            "https://x.example/h?t=<TENANT_ID>&s=<SESSION_TOKEN>&st=<STATUS>",
+            &[(placeholders::TENANT_ID, "3fa85f64-5717-4562-b3fc-2c963f66afa6"), (placeholders::SESSION_TOKEN, "a+b/c=&"), (placeholders::STATUS, "succeeded")],
+        );
+        assert_eq!(url, "https://x.example/h?t=3fa85f64-5717-4562-b3fc-2c963f66afa6&s=a%2Bb%2Fc%3D%26&st=succeeded");
+    }
+}
