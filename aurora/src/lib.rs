@@ -12,6 +12,8 @@ pub mod error;
 pub mod hosts;
 pub mod ids;
 pub mod projects;
+#[cfg(feature = "reqwest")]
+pub mod reqwest_transport;
 pub mod secrets;
 pub mod timestamp;
 pub mod tokens;

@@ -1,14 +1,63 @@
-//! The Aurora partner-API stand-in. Unknown paths answer as Aurora does: a JSON
-//! `{"errors":[{"message":...}]}` body.
+//! The Aurora partner-API stand-in: behaves as `../shared/aurora/CONTRACT.md` records
+//! (application vs temporary keys, single-use session tokens, rate limits, Aurora's error
+//! bodies, GET webhooks with header auth and retries), plus a simulated designer and
+//! runtime-switchable faults.
+//!
+//! Durations Aurora measures in hours (token lifetimes, webhook retry schedule) are
+//! divided by `--time-scale`, so tests can watch a 13-hour key expire in seconds.
 
-use axum::{Json, Router, http::StatusCode, routing::get};
-use serde_json::{Value, json};
+mod admin;
+mod auth;
+pub mod designer;
+pub mod faults;
+mod partner;
+mod state;
+mod tenant;
+mod webhooks;
 
-/// The Aurora sandbox's routes.
-pub fn router() -> Router {
-    Router::new().route("/health", get(|| async { Json(json!({ "status": "ok" })) })).fallback(not_found)
+pub use faults::Faults;
+pub use state::{Sandbox, Settings};
+
+use axum::{Json, Router, http::StatusCode, middleware, response::IntoResponse, routing::{get, post}};
+use aurora_api::AuroraErrorBody;
+
+/// Aurora's error answer: a status and `{"errors":[{"message":...}]}`.
+pub(crate) fn aurora_error(status: StatusCode, message: impl Into<String>) -> axum::response::Response {
+    (status, Json(AuroraErrorBody::new(message))).into_response()
 }
 
-async fn not_found() -> (StatusCode, Json<Value>) {
-    (StatusCode::NOT_FOUND, Json(json!({ "errors": [{ "message": "Not found" }] })))
+/// The Aurora sandbox's routes: Aurora's API, our `/sandbox/*` admin endpoints, `/health`.
+pub fn router(sandbox: Sandbox) -> Router {
+    let api = Router::new()
+        .route("/partner_applications/{app_id}/tenants/{tenant_id}/create_token", post(partner::create_token))
+        .route("/partner_applications/{app_id}/webhooks", get(partner::list_webhooks).post(partner::create_webhook))
+        .route(
+            "/partner_applications/{app_id}/webhooks/{webhook_id}",
+            get(partner::get_webhook).put(partner::update_webhook),
+        )
+        .route("/tenants/{tenant_id}/projects", post(tenant::create_project).get(tenant::list_projects))
+        .route("/tenants/{tenant_id}/projects/{project_id}", get(tenant::get_project))
+        .route("/tenants/{tenant_id}/projects/{project_id}/designs", get(tenant::list_designs))
+        .route("/tenants/{tenant_id}/designs/{design_id}/summary", get(tenant::design_summary))
+        // Order matters: faults hit before the rate limit counts, as at a real edge.
+        .layer(middleware::from_fn_with_state(sandbox.clone(), auth::rate_limit))
+        .layer(middleware::from_fn_with_state(sandbox.clone(), faults::inject));
+    Router::new()
+        .merge(api)
+        .merge(admin::router())
+        .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .fallback(|| async { aurora_error(StatusCode::NOT_FOUND, "Not found") })
+        .layer(middleware::from_fn(log_request))
+        .with_state(sandbox)
+}
+
+/// One line per request: method, path (never the query: it carries session tokens),
+/// status, milliseconds.
+async fn log_request(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!("aurora {method} {path} -> {} ({} ms)", response.status().as_u16(), started.elapsed().as_millis());
+    response
 }

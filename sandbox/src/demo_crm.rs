@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 /// How the demo CRM reaches our worker and signs for it.
 #[derive(Debug, Clone, clap::Args)]
+#[group(id = "demo_crm_settings")]
+#[command(next_help_heading = "Demo CRM")]
 pub struct Settings {
     /// Base URL of our worker, used as the iframe's origin.
     #[arg(long, env = "SANDBOX_WORKER_URL", default_value = "http://127.0.0.1:8787")]

@@ -1,9 +1,7 @@
 //! `sandbox`: local stand-ins of Aurora's partner API and of a demo CRM, so the whole
 //! product runs and is tested on one machine with no internet.
 
-mod aurora;
-mod demo_crm;
-
+use sandbox::{aurora, demo_crm};
 use clap::Parser;
 use std::{net::SocketAddr, process::ExitCode};
 
@@ -17,6 +15,8 @@ struct Cli {
     /// Where the demo CRM listens (its own origin, as a real CRM would be).
     #[arg(long, env = "SANDBOX_CRM_LISTEN", default_value = "127.0.0.1:8791")]
     crm_listen: SocketAddr,
+    #[command(flatten)]
+    aurora: aurora::Settings,
     #[command(flatten)]
     crm: demo_crm::Settings,
 }
@@ -45,7 +45,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     }
     let crm = demo_crm::router(cli.crm.validated()?);
-    let aurora = aurora::router();
+    let aurora = aurora::router(aurora::Sandbox::new(cli.aurora.validated()?));
     let aurora_listener = bind(cli.aurora_listen).await?;
     let crm_listener = bind(cli.crm_listen).await?;
     tracing::info!("Aurora sandbox on http://{}", cli.aurora_listen);
@@ -65,5 +65,16 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {},
         _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }

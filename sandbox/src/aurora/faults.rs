@@ -1,0 +1,96 @@
+//! Faults the sandbox injects on purpose, switchable at runtime (`PUT /sandbox/faults`)
+//! and from the command line: 429s, 5xx, slow answers, dropped connections, and webhook
+//! deliveries that come twice, out of order, or without their auth header.
+
+use super::{Sandbox, aurora_error};
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Shares are probabilities from 0 to 1, drawn per request (or per delivery).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(default, deny_unknown_fields)]
+#[command(next_help_heading = "Faults (also switchable at runtime: PUT /sandbox/faults)")]
+pub struct Faults {
+    /// Share of API requests answered 429 with `Retry-After: 1`.
+    #[arg(long = "fault-429", default_value_t = 0.0)]
+    pub rate_limited: f64,
+    /// Share of API requests answered 503.
+    #[arg(long = "fault-5xx", default_value_t = 0.0)]
+    pub server_error: f64,
+    /// Share of API requests delayed by `slow_ms` before being handled.
+    #[arg(long = "fault-slow", default_value_t = 0.0)]
+    pub slow: f64,
+    /// How long a slow request waits, milliseconds.
+    #[arg(long = "fault-slow-ms", default_value_t = 3000)]
+    pub slow_ms: u64,
+    /// Share of API requests whose connection drops AFTER the request was handled (the
+    /// caller cannot know whether it took effect).
+    #[arg(long = "fault-drop", default_value_t = 0.0)]
+    pub dropped: f64,
+    /// Share of webhook deliveries sent twice.
+    #[arg(long = "fault-duplicate-webhooks", default_value_t = 0.0)]
+    pub duplicate_webhooks: f64,
+    /// Hold each webhook delivery for a random 0..N ms, so later events can overtake it.
+    #[arg(long = "fault-webhook-jitter-ms", default_value_t = 0)]
+    pub webhook_jitter_ms: u64,
+    /// Share of webhook deliveries sent without the configured auth header.
+    #[arg(long = "fault-skip-webhook-auth", default_value_t = 0.0)]
+    pub skip_webhook_auth: f64,
+}
+
+impl Faults {
+    /// Checks that every share is a probability.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, share) in [
+            ("rate_limited (--fault-429)", self.rate_limited),
+            ("server_error (--fault-5xx)", self.server_error),
+            ("slow (--fault-slow)", self.slow),
+            ("dropped (--fault-drop)", self.dropped),
+            ("duplicate_webhooks", self.duplicate_webhooks),
+            ("skip_webhook_auth", self.skip_webhook_auth),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(format!("{name} is {share}: a share is between 0 and 1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// True with probability `share`.
+    pub fn draw(share: f64) -> bool {
+        share > 0.0 && rand::rng().random_bool(share.min(1.0))
+    }
+}
+
+/// Middleware on Aurora's API routes: applies the faults in force.
+pub async fn inject(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
+    let faults = sandbox.state().faults.clone();
+    if Faults::draw(faults.rate_limited) {
+        let mut response = aurora_error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded (injected)");
+        response.headers_mut().insert(header::RETRY_AFTER, 1.into());
+        return response;
+    }
+    if Faults::draw(faults.server_error) {
+        return aurora_error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable (injected)");
+    }
+    if Faults::draw(faults.slow) {
+        tokio::time::sleep(Duration::from_millis(faults.slow_ms)).await;
+    }
+    let response = next.run(request).await;
+    if Faults::draw(faults.dropped) {
+        // The handler ran; now the body fails mid-stream, so hyper aborts the connection
+        // and the client sees a dropped connection with no answer.
+        let (parts, _) = response.into_parts();
+        let failing = futures_util::stream::once(async { Err::<axum::body::Bytes, _>(std::io::Error::other("dropped (injected)")) });
+        return Response::from_parts(parts, Body::from_stream(failing));
+    }
+    response
+}

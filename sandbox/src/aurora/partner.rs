@@ -1,0 +1,166 @@
+//! Partner application endpoints: create_token and partner webhook subscriptions.
+
+use super::{Sandbox, auth::require_application, aurora_error, state::TemporaryKeyRecord};
+use aurora_api::{
+    ApplicationId, BearerToken, CreateTokenResponse, PartnerWebhook, PartnerWebhookRequest, TemporaryKey, TenantId, Timestamp,
+    WebhookId,
+    webhooks::{PartnerWebhookEnvelope, PartnerWebhookList},
+};
+use axum::{
+    Json,
+    extract::{Path, Query, State, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+
+/// Temporary keys live 13 hours [doc].
+const TEMPORARY_KEY_LIFETIME: Duration = Duration::from_secs(13 * 3600);
+
+fn check_app(sandbox: &Sandbox, app_id: &str) -> Result<(), Response> {
+    match ApplicationId::parse(app_id) {
+        Ok(id) if id == sandbox.settings.application_id => Ok(()),
+        _ => Err(aurora_error(StatusCode::NOT_FOUND, "Partner application not found")),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreateTokenQuery {
+    session_token: Option<String>,
+}
+
+/// `POST /partner_applications/{app}/tenants/{tenant}/create_token?session_token=...`
+pub async fn create_token(
+    State(sandbox): State<Sandbox>,
+    Path((app_id, tenant_id)): Path<(String, String)>,
+    Query(query): Query<CreateTokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
+        return response;
+    }
+    let Ok(tenant) = TenantId::parse(&tenant_id) else {
+        return aurora_error(StatusCode::NOT_FOUND, "Tenant not found");
+    };
+    let mut state = sandbox.state();
+    match state.tenants.get(&tenant) {
+        None => return aurora_error(StatusCode::NOT_FOUND, "Tenant not found"),
+        Some(t) if !t.app_enabled => return aurora_error(StatusCode::FORBIDDEN, "The app is not enabled for this tenant"),
+        Some(_) => {}
+    }
+    match query.session_token.as_deref().filter(|s| !s.is_empty()) {
+        Some(session) => match state.session_tokens.get_mut(session) {
+            // One exchange per session token, within its hour, for its tenant [doc].
+            Some(record) if !record.used && record.expires > Instant::now() && record.tenant == tenant => record.used = true,
+            Some(record) if record.used => return aurora_error(StatusCode::UNAUTHORIZED, "Session token already used"),
+            Some(_) => return aurora_error(StatusCode::UNAUTHORIZED, "Session token expired or not valid for this tenant"),
+            None => return aurora_error(StatusCode::UNAUTHORIZED, "Invalid session token"),
+        },
+        None if sandbox.settings.strict_session_tokens => {
+            return aurora_error(StatusCode::UNAUTHORIZED, "A session_token is required");
+        }
+        None => {}
+    }
+    let lifetime = sandbox.settings.scaled(TEMPORARY_KEY_LIFETIME);
+    let token = Sandbox::new_token("tk_sandbox_");
+    state.temporary_keys.insert(token.clone(), TemporaryKeyRecord { tenant, expires: Instant::now() + lifetime });
+    drop(state);
+    let expires_at = chrono::Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
+    Json(CreateTokenResponse {
+        token: TemporaryKey { bearer_token: BearerToken::new(token), expires_at: Timestamp::aurora_format(expires_at) },
+    })
+    .into_response()
+}
+
+/// `GET /partner_applications/{app}/webhooks`
+pub async fn list_webhooks(State(sandbox): State<Sandbox>, Path(app_id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
+        return response;
+    }
+    let partner_application_webhooks = sandbox.state().webhooks.clone();
+    Json(PartnerWebhookList { partner_application_webhooks }).into_response()
+}
+
+fn parse_request(
+    body: Result<Json<PartnerWebhookEnvelope<PartnerWebhookRequest>>, JsonRejection>,
+) -> Result<PartnerWebhookRequest, Response> {
+    let Json(envelope) = body.map_err(|e| aurora_error(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let request = envelope.partner_application_webhook;
+    // Loopback http is allowed here only because this is the sandbox [doc].
+    request.validate(true).map_err(|e| aurora_error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    Ok(request)
+}
+
+fn webhook_from(id: WebhookId, request: PartnerWebhookRequest) -> PartnerWebhook {
+    PartnerWebhook {
+        id,
+        event: request.event,
+        url_template: request.url_template,
+        description: request.description,
+        enabled: request.enabled,
+        header_auth_key: request.header_auth_key,
+        header_auth_value: request.header_auth_value,
+    }
+}
+
+/// `POST /partner_applications/{app}/webhooks`
+pub async fn create_webhook(
+    State(sandbox): State<Sandbox>,
+    Path(app_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<PartnerWebhookEnvelope<PartnerWebhookRequest>>, JsonRejection>,
+) -> Response {
+    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
+        return response;
+    }
+    let request = match parse_request(body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let webhook = webhook_from(WebhookId(uuid::Uuid::new_v4()), request);
+    sandbox.state().webhooks.push(webhook.clone());
+    tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.event.as_str());
+    Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response()
+}
+
+/// `GET /partner_applications/{app}/webhooks/{id}`
+pub async fn get_webhook(
+    State(sandbox): State<Sandbox>,
+    Path((app_id, webhook_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
+        return response;
+    }
+    let found = WebhookId::parse(&webhook_id).ok().and_then(|id| sandbox.state().webhooks.iter().find(|w| w.id == id).cloned());
+    match found {
+        Some(webhook) => Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response(),
+        None => aurora_error(StatusCode::NOT_FOUND, "Webhook not found"),
+    }
+}
+
+/// `PUT /partner_applications/{app}/webhooks/{id}`
+pub async fn update_webhook(
+    State(sandbox): State<Sandbox>,
+    Path((app_id, webhook_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Json<PartnerWebhookEnvelope<PartnerWebhookRequest>>, JsonRejection>,
+) -> Response {
+    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
+        return response;
+    }
+    let Ok(id) = WebhookId::parse(&webhook_id) else {
+        return aurora_error(StatusCode::NOT_FOUND, "Webhook not found");
+    };
+    let request = match parse_request(body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let mut state = sandbox.state();
+    let Some(slot) = state.webhooks.iter_mut().find(|w| w.id == id) else {
+        return aurora_error(StatusCode::NOT_FOUND, "Webhook not found");
+    };
+    *slot = webhook_from(id, request);
+    Json(PartnerWebhookEnvelope { partner_application_webhook: slot.clone() }).into_response()
+}

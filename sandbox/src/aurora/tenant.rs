@@ -1,0 +1,174 @@
+//! Tenant endpoints, reachable with a temporary key of that tenant.
+
+use super::{Sandbox, auth::require_tenant, aurora_error, designer, state::ProjectRecord};
+use aurora_api::{
+    DesignId, Project, ProjectId, ProjectRequest, TenantId, Timestamp,
+    designs::{DesignList, DesignListItem, DesignSummaryResponse},
+    projects::{ProjectEnvelope, ProjectList},
+};
+use axum::{
+    Json,
+    extract::{Path, Query, State, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+fn tenant_or_404(id: &str) -> Result<TenantId, Response> {
+    TenantId::parse(id).map_err(|_| aurora_error(StatusCode::NOT_FOUND, "Tenant not found"))
+}
+
+/// `POST /tenants/{tenant}/projects`: 200 with the project; 422 naming what is wrong.
+pub async fn create_project(
+    State(sandbox): State<Sandbox>,
+    Path(tenant_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Response {
+    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let Ok(Json(value)) = body else {
+        return aurora_error(StatusCode::BAD_REQUEST, "Request body must be JSON");
+    };
+    let request = match parse_project(value) {
+        Ok(request) => request,
+        Err(message) => return aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message),
+    };
+    let project = Project {
+        id: ProjectId(uuid::Uuid::new_v4()),
+        name: request.name.clone(),
+        external_provider_id: request.external_provider_id.clone(),
+        location: Some(request.location.clone()),
+        created_at: Some(Timestamp::aurora_format(chrono::Utc::now())),
+    };
+    {
+        let mut state = sandbox.state();
+        let Some(t) = state.tenants.get_mut(&tenant) else {
+            return aurora_error(StatusCode::NOT_FOUND, "Tenant not found");
+        };
+        t.projects.insert(project.id, ProjectRecord { project: project.clone(), designs: Vec::new() });
+        t.project_order.push(project.id);
+    }
+    designer::start(sandbox.clone(), tenant, project.clone());
+    Json(ProjectEnvelope { project }).into_response()
+}
+
+/// Aurora's checks, with messages that say what is wrong: `null` optional strings are
+/// refused [int], as are bad locations and over-long strings.
+fn parse_project(value: serde_json::Value) -> Result<ProjectRequest, String> {
+    let project = value.get("project").ok_or("Missing 'project' object")?;
+    if let Some(object) = project.as_object() {
+        if let Some((key, _)) = object.iter().find(|(key, v)| v.is_null() && key.as_str() != "location") {
+            return Err(format!("{key} must be a string; omit the key instead of sending null"));
+        }
+    }
+    let request: ProjectRequest = serde_json::from_value(project.clone()).map_err(|e| {
+        if e.to_string().contains("untagged enum ProjectLocation") {
+            "location must have property_address, or latitude and longitude".to_owned()
+        } else {
+            format!("Invalid project: {e}")
+        }
+    })?;
+    request.validate().map_err(|e| e.to_string())?;
+    Ok(request)
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    external_provider_id: Option<String>,
+}
+
+/// `GET /tenants/{tenant}/projects[?external_provider_id=...]`
+pub async fn list_projects(
+    State(sandbox): State<Sandbox>,
+    Path(tenant_id): Path<String>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let state = sandbox.state();
+    let projects = state
+        .tenants
+        .get(&tenant)
+        .map(|t| {
+            t.project_order
+                .iter()
+                .filter_map(|id| t.projects.get(id))
+                .map(|r| r.project.clone())
+                .filter(|p| query.external_provider_id.is_none() || p.external_provider_id == query.external_provider_id)
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(ProjectList { projects }).into_response()
+}
+
+/// `GET /tenants/{tenant}/projects/{project}`
+pub async fn get_project(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, project_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let found = ProjectId::parse(&project_id)
+        .ok()
+        .and_then(|id| sandbox.state().tenants.get(&tenant)?.projects.get(&id).map(|r| r.project.clone()));
+    match found {
+        Some(project) => Json(ProjectEnvelope { project }).into_response(),
+        None => aurora_error(StatusCode::NOT_FOUND, "Project not found"),
+    }
+}
+
+/// `GET /tenants/{tenant}/projects/{project}/designs`
+pub async fn list_designs(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, project_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let state = sandbox.state();
+    let Some(record) = ProjectId::parse(&project_id).ok().and_then(|id| state.tenants.get(&tenant)?.projects.get(&id)) else {
+        return aurora_error(StatusCode::NOT_FOUND, "Project not found");
+    };
+    let designs = record
+        .designs
+        .iter()
+        .filter_map(|id| state.designs.get(id))
+        .map(|d| DesignListItem {
+            id: d.summary.design_id,
+            name: Some("Design 1".into()),
+            project_id: Some(d.project),
+            created_at: Some(d.summary.created_at.clone()),
+        })
+        .collect();
+    Json(DesignList { designs }).into_response()
+}
+
+/// `GET /tenants/{tenant}/designs/{design}/summary`; 404 for another tenant's design [int].
+pub async fn design_summary(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, design_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let found = DesignId::parse(&design_id)
+        .ok()
+        .and_then(|id| sandbox.state().designs.get(&id).filter(|d| d.tenant == tenant).map(|d| d.summary.clone()));
+    match found {
+        Some(design) => Json(DesignSummaryResponse { design }).into_response(),
+        None => aurora_error(StatusCode::NOT_FOUND, "Design not found"),
+    }
+}
