@@ -83,26 +83,14 @@ pub struct PartnerWebhookRequest {
     pub header_auth_value: Option<HeaderAuthValue>,
 }
 
-/// A stored subscription as Aurora returns it.
+/// A stored subscription as Aurora returns it: its id and the settings it was given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartnerWebhook {
     /// Aurora's id of the subscription.
     pub id: WebhookId,
-    /// Which event.
-    pub event: WebhookEvent,
-    /// Where Aurora sends it.
-    pub url_template: String,
-    /// For people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Deliveries happen only while enabled.
-    pub enabled: bool,
-    /// The auth header's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub header_auth_key: Option<String>,
-    /// The auth header's value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub header_auth_value: Option<HeaderAuthValue>,
+    /// Event, URL template, auth header: as created or last updated.
+    #[serde(flatten)]
+    pub settings: PartnerWebhookRequest,
 }
 
 /// `{"partner_application_webhook": {...}}`, the wrapper of single webhooks both ways.

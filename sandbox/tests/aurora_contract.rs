@@ -253,7 +253,7 @@ async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_wh
     assert!(matches!(client.create_webhook(&bad).await, Err(AuroraError::Unprocessable(_))));
     let created = client.create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted)).await.expect("subscribe");
     assert_eq!(client.list_webhooks().await.expect("list").len(), 1);
-    assert_eq!(client.get_webhook(created.id).await.expect("get").url_template, created.url_template);
+    assert_eq!(client.get_webhook(created.id).await.expect("get").settings.url_template, created.settings.url_template);
 
     let key = client.create_token(tenant(), None).await.expect("key");
     let project = client.create_project(&key.bearer_token, tenant(), &address_project("opp-web-1")).await.expect("project");

@@ -92,18 +92,6 @@ fn parse_request(
     Ok(request)
 }
 
-fn webhook_from(id: WebhookId, request: PartnerWebhookRequest) -> PartnerWebhook {
-    PartnerWebhook {
-        id,
-        event: request.event,
-        url_template: request.url_template,
-        description: request.description,
-        enabled: request.enabled,
-        header_auth_key: request.header_auth_key,
-        header_auth_value: request.header_auth_value,
-    }
-}
-
 /// `POST /partner_applications/{app}/webhooks`
 pub async fn create_webhook(
     State(sandbox): State<Sandbox>,
@@ -118,9 +106,9 @@ pub async fn create_webhook(
         Ok(request) => request,
         Err(response) => return response,
     };
-    let webhook = webhook_from(WebhookId(uuid::Uuid::new_v4()), request);
+    let webhook = PartnerWebhook { id: WebhookId(uuid::Uuid::new_v4()), settings: request };
     sandbox.state().webhooks.push(webhook.clone());
-    tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.event.as_str());
+    tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.settings.event.as_str());
     Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response()
 }
 
@@ -161,6 +149,6 @@ pub async fn update_webhook(
     let Some(slot) = state.webhooks.iter_mut().find(|w| w.id == id) else {
         return aurora_error(StatusCode::NOT_FOUND, "Webhook not found");
     };
-    *slot = webhook_from(id, request);
+    slot.settings = request;
     Json(PartnerWebhookEnvelope { partner_application_webhook: slot.clone() }).into_response()
 }

@@ -182,6 +182,6 @@ impl Sandbox {
 
     /// The header-auth value of a subscription, for delivery.
     pub fn header_auth(webhook: &PartnerWebhook) -> Option<(String, HeaderAuthValue)> {
-        Some((webhook.header_auth_key.clone()?, webhook.header_auth_value.clone()?))
+        Some((webhook.settings.header_auth_key.clone()?, webhook.settings.header_auth_value.clone()?))
     }
 }

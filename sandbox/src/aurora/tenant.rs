@@ -14,9 +14,14 @@ use axum::{
 };
 use serde::Deserialize;
 
-fn tenant_or_404(id: &str) -> Result<TenantId, Response> {
-    TenantId::parse(id).map_err(|_| aurora_error(StatusCode::NOT_FOUND, "Tenant not found"))
+/// The path's tenant, when the caller's temporary key opens it; else Aurora's error.
+fn authorized_tenant(sandbox: &Sandbox, headers: &HeaderMap, id: &str) -> Result<TenantId, Response> {
+    let tenant = TenantId::parse(id).map_err(|_| aurora_error(StatusCode::NOT_FOUND, "Tenant not found"))?;
+    require_tenant(sandbox, headers, tenant)?;
+    Ok(tenant)
 }
+
+type Answer = Result<Response, Response>;
 
 /// `POST /tenants/{tenant}/projects`: 200 with the project; 422 naming what is wrong.
 pub async fn create_project(
@@ -24,18 +29,12 @@ pub async fn create_project(
     Path(tenant_id): Path<String>,
     headers: HeaderMap,
     body: Result<Json<serde_json::Value>, JsonRejection>,
-) -> Response {
-    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
-        Ok(tenant) => tenant,
-        Err(response) => return response,
-    };
+) -> Answer {
+    let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
     let Ok(Json(value)) = body else {
-        return aurora_error(StatusCode::BAD_REQUEST, "Request body must be JSON");
+        return Err(aurora_error(StatusCode::BAD_REQUEST, "Request body must be JSON"));
     };
-    let request = match parse_project(value) {
-        Ok(request) => request,
-        Err(message) => return aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message),
-    };
+    let request = parse_project(value).map_err(|message| aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message))?;
     let project = Project {
         id: ProjectId(uuid::Uuid::new_v4()),
         name: request.name.clone(),
@@ -46,13 +45,13 @@ pub async fn create_project(
     {
         let mut state = sandbox.state();
         let Some(t) = state.tenants.get_mut(&tenant) else {
-            return aurora_error(StatusCode::NOT_FOUND, "Tenant not found");
+            return Err(aurora_error(StatusCode::NOT_FOUND, "Tenant not found"));
         };
         t.projects.insert(project.id, ProjectRecord { project: project.clone(), designs: Vec::new() });
         t.project_order.push(project.id);
     }
     designer::start(sandbox.clone(), tenant, project.clone());
-    Json(ProjectEnvelope { project }).into_response()
+    Ok(Json(ProjectEnvelope { project }).into_response())
 }
 
 /// Aurora's checks, with messages that say what is wrong: `null` optional strings are
@@ -86,11 +85,8 @@ pub async fn list_projects(
     Path(tenant_id): Path<String>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
-) -> Response {
-    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
-        Ok(tenant) => tenant,
-        Err(response) => return response,
-    };
+) -> Answer {
+    let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
     let state = sandbox.state();
     let projects = state
         .tenants
@@ -104,7 +100,7 @@ pub async fn list_projects(
                 .collect()
         })
         .unwrap_or_default();
-    Json(ProjectList { projects }).into_response()
+    Ok(Json(ProjectList { projects }).into_response())
 }
 
 /// `GET /tenants/{tenant}/projects/{project}`
@@ -112,17 +108,14 @@ pub async fn get_project(
     State(sandbox): State<Sandbox>,
     Path((tenant_id, project_id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
-        Ok(tenant) => tenant,
-        Err(response) => return response,
-    };
+) -> Answer {
+    let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
     let found = ProjectId::parse(&project_id)
         .ok()
         .and_then(|id| sandbox.state().tenants.get(&tenant)?.projects.get(&id).map(|r| r.project.clone()));
     match found {
-        Some(project) => Json(ProjectEnvelope { project }).into_response(),
-        None => aurora_error(StatusCode::NOT_FOUND, "Project not found"),
+        Some(project) => Ok(Json(ProjectEnvelope { project }).into_response()),
+        None => Err(aurora_error(StatusCode::NOT_FOUND, "Project not found")),
     }
 }
 
@@ -131,14 +124,11 @@ pub async fn list_designs(
     State(sandbox): State<Sandbox>,
     Path((tenant_id, project_id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
-        Ok(tenant) => tenant,
-        Err(response) => return response,
-    };
+) -> Answer {
+    let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
     let state = sandbox.state();
     let Some(record) = ProjectId::parse(&project_id).ok().and_then(|id| state.tenants.get(&tenant)?.projects.get(&id)) else {
-        return aurora_error(StatusCode::NOT_FOUND, "Project not found");
+        return Err(aurora_error(StatusCode::NOT_FOUND, "Project not found"));
     };
     let designs = record
         .designs
@@ -151,7 +141,7 @@ pub async fn list_designs(
             created_at: Some(d.summary.created_at.clone()),
         })
         .collect();
-    Json(DesignList { designs }).into_response()
+    Ok(Json(DesignList { designs }).into_response())
 }
 
 /// `GET /tenants/{tenant}/designs/{design}/summary`; 404 for another tenant's design [int].
@@ -159,16 +149,13 @@ pub async fn design_summary(
     State(sandbox): State<Sandbox>,
     Path((tenant_id, design_id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    let tenant = match tenant_or_404(&tenant_id).and_then(|t| require_tenant(&sandbox, &headers, t).map(|()| t)) {
-        Ok(tenant) => tenant,
-        Err(response) => return response,
-    };
+) -> Answer {
+    let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
     let found = DesignId::parse(&design_id)
         .ok()
         .and_then(|id| sandbox.state().designs.get(&id).filter(|d| d.tenant == tenant).map(|d| d.summary.clone()));
     match found {
-        Some(design) => Json(DesignSummaryResponse { design }).into_response(),
-        None => aurora_error(StatusCode::NOT_FOUND, "Design not found"),
+        Some(design) => Ok(Json(DesignSummaryResponse { design }).into_response()),
+        None => Err(aurora_error(StatusCode::NOT_FOUND, "Design not found")),
     }
 }

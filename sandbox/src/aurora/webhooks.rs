@@ -25,7 +25,7 @@ pub const RETRY_SCHEDULE: [Duration; 5] = [
 /// `<APP_ID>` are filled here.
 pub fn fire(sandbox: &Sandbox, event: WebhookEvent, tenant: TenantId, values: &[(&str, &str)]) {
     let subscriptions: Vec<PartnerWebhook> =
-        sandbox.state().webhooks.iter().filter(|w| w.enabled && w.event == event).cloned().collect();
+        sandbox.state().webhooks.iter().filter(|w| w.settings.enabled && w.settings.event == event).cloned().collect();
     for webhook in subscriptions {
         // Each delivery carries a fresh session token, good for one create_token [doc].
         let session = sandbox.issue_session_token(tenant);
@@ -33,7 +33,7 @@ pub fn fire(sandbox: &Sandbox, event: WebhookEvent, tenant: TenantId, values: &[
         let app_id = sandbox.settings.application_id.to_string();
         let mut all: Vec<(&str, &str)> = values.to_vec();
         all.extend([(placeholders::TENANT_ID, tenant_id.as_str()), (placeholders::SESSION_TOKEN, session.as_str()), (placeholders::APP_ID, app_id.as_str())]);
-        let url = render_url_template(&webhook.url_template, &all);
+        let url = render_url_template(&webhook.settings.url_template, &all);
         let faults = sandbox.state().faults.clone();
         let copies = if Faults::draw(faults.duplicate_webhooks) { 2 } else { 1 };
         for _ in 0..copies {
@@ -75,14 +75,14 @@ async fn deliver_once(sandbox: &Sandbox, webhook: &PartnerWebhook, url: &str, at
     let ok = status.is_some_and(|s| (200..300).contains(&s));
     tracing::info!(
         "aurora webhook {} {} attempt {attempt} -> {}{}",
-        webhook.event.as_str(),
+        webhook.settings.event.as_str(),
         path_of(url),
         status.map_or_else(|| error.clone().unwrap_or_default(), |s| s.to_string()),
         if auth.is_none() { " (no auth header)" } else { "" }
     );
     sandbox.state().deliveries.push(DeliveryRecord {
         webhook_id: webhook.id.to_string(),
-        event: webhook.event.as_str().to_owned(),
+        event: webhook.settings.event.as_str().to_owned(),
         path: path_of(url),
         attempt,
         status,
