@@ -429,3 +429,55 @@ async fn keys_and_tokens_never_reach_debug_output_errors_or_logs() {
         assert!(!logs.contains(secret), "logs leak {secret}");
     }
 }
+
+#[tokio::test]
+async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and_fail_simulations() {
+    let (url, _) = start_sandbox(&["--simulation-failure-share", "1"]).await;
+    let (receiver, seen) = start_receiver(vec![]).await;
+    let (client, _) = client_with(&url, APP_KEY);
+    client.create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted)).await.expect("subscribe");
+    set_faults(&url, serde_json::json!({"duplicate_webhooks": 1.0, "skip_webhook_auth": 1.0})).await;
+    let other = TenantId::parse(OTHER_TENANT).expect("uuid");
+    for (tenant, external) in [(tenant(), "t1-opp"), (other, "t2-opp")] {
+        let key = client.create_token(tenant, None).await.expect("key");
+        client.create_project(&key.bearer_token, tenant, &address_project(external)).await.expect("project");
+    }
+    let deliveries = wait_for("two deliveries per tenant", || {
+        let seen = seen.lock().expect("lock");
+        (seen.len() >= 4).then(|| seen.clone())
+    })
+    .await;
+    let mut tenants: Vec<&str> = deliveries.iter().map(|(q, _)| q["tenant_id"].as_str()).collect();
+    tenants.sort_unstable();
+    assert_eq!(tenants, vec![TENANT, TENANT, OTHER_TENANT, OTHER_TENANT], "each event delivered twice, from both tenants");
+    assert!(deliveries.iter().all(|(_, auth)| auth.is_none()), "the auth header was stripped");
+    assert!(deliveries.iter().all(|(q, _)| q["status"] == "failed"), "every simulation failed");
+    // A failed simulation's design has no production.
+    let design = aurora_api::DesignId::parse(&deliveries[0].0["design_id"]).expect("id");
+    let tenant_of = TenantId::parse(&deliveries[0].0["tenant_id"]).expect("tenant");
+    let key = client.create_token(tenant_of, None).await.expect("key");
+    let summary = client.get_design_summary(&key.bearer_token, tenant_of, design).await.expect("summary");
+    assert!(summary.energy_production.is_none());
+}
+
+#[tokio::test]
+async fn the_api_version_header_is_sent_when_configured() {
+    let seen = Arc::new(Mutex::new(None));
+    let seen2 = seen.clone();
+    let app = Router::new().route(
+        "/partner_applications/{app}/webhooks",
+        get(move |headers: HeaderMap| {
+            let seen = seen2.clone();
+            async move {
+                *seen.lock().expect("lock") = headers.get("aurora-api-version").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                axum::Json(serde_json::json!({"partner_application_webhooks": []}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (client, _) = client_with(&url, APP_KEY);
+    assert!(client.with_api_version("2024.05").list_webhooks().await.expect("list").is_empty());
+    assert_eq!(seen.lock().expect("lock").as_deref(), Some("2024.05"));
+}
