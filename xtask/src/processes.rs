@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     process::{Child, Command},
     sync::Mutex,
     time::{Duration, Instant},
@@ -18,7 +19,10 @@ pub struct Running {
 impl Running {
     /// Starts `command` as a named child.
     pub fn spawn(name: &str, command: &mut Command) -> Result<Running> {
-        let child = command.spawn().with_context(|| format!("starting {name}: {}", crate::tools::describe(command)))?;
+        // Its own process group, so stopping it also stops what it started (Chromium
+        // under chromedriver, workerd under wrangler), even after a failed test left a
+        // browser session open.
+        let child = command.process_group(0).spawn().with_context(|| format!("starting {name}: {}", crate::tools::describe(command)))?;
         register(child.id());
         Ok(Running { name: name.to_owned(), child })
     }
@@ -40,17 +44,21 @@ impl Drop for Running {
     }
 }
 
-/// SIGTERM first so servers shut down cleanly, SIGKILL for any still running after 3 s.
+/// SIGTERM to each child's process group so servers shut down cleanly, then SIGKILL to
+/// whatever of the group is left after the leader exits or 3 s pass.
 fn stop(pids: &[u32]) {
+    let signal_group = |signal: &str, pid: u32| {
+        let _ = Command::new("kill").args([signal, "--", &format!("-{pid}")]).stderr(std::process::Stdio::null()).status();
+    };
     for pid in pids {
-        let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+        signal_group("-TERM", *pid);
     }
     let deadline = Instant::now() + Duration::from_secs(3);
     while pids.iter().any(|pid| is_running(*pid)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    for pid in pids.iter().filter(|pid| is_running(**pid)) {
-        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    for pid in pids {
+        signal_group("-KILL", *pid);
     }
 }
 
