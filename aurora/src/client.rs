@@ -285,7 +285,7 @@ impl AuroraClient {
         idempotency: Idempotency,
     ) -> Result<T, AuroraError> {
         let body = match body {
-            Some(body) => Some(serde_json::to_vec(body).map_err(|e| AuroraError::Decode { operation, reason: e.to_string() })?),
+            Some(body) => Some(serde_json::to_vec(body).map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?),
             None => None,
         };
         let transport = self.transport.clone();
@@ -325,7 +325,7 @@ impl AuroraClient {
             Auth::Tenant(token) => token.expose(),
         };
         let mut authorization = HeaderValue::try_from(format!("Bearer {secret}"))
-            .map_err(|_| AuroraError::Decode { operation, reason: "the key is not a valid header value".into() })?;
+            .map_err(|_| AuroraError::InvalidRequest { operation, reason: "the key is not a valid header value".into() })?;
         // Sensitive headers print as "Sensitive" in Debug output.
         authorization.set_sensitive(true);
         let mut request = Request::builder()
@@ -341,7 +341,7 @@ impl AuroraClient {
         }
         let request = request
             .body(body.map(<[u8]>::to_vec).unwrap_or_default())
-            .map_err(|_| AuroraError::Decode { operation, reason: "could not build the request".into() })?;
+            .map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?;
         let response = self.transport.send(request, self.policy.request_timeout).await.map_err(AuroraError::Transport)?;
         let status = response.status().as_u16();
         if (200..300).contains(&status) {

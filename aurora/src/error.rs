@@ -87,6 +87,15 @@ pub enum AuroraError {
     /// create a second project. The caller reconciles (by `external_provider_id`).
     #[error("the outcome of the call is unknown ({0}); look it up before trying again")]
     OutcomeUnknown(String),
+    /// We could not build the request (a body that does not serialize, a key that is not
+    /// a valid header value). Nothing was sent.
+    #[error("could not build the {operation} request: {reason}")]
+    InvalidRequest {
+        /// Which call.
+        operation: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
     /// A 2xx body we could not read.
     #[error("Aurora's answer to {operation} could not be read: {reason}")]
     Decode {

@@ -121,7 +121,8 @@ impl PartnerWebhookRequest {
             }
         }
         let loopback = ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"];
-        if !url.starts_with("https://") && !(allow_loopback_http && loopback.iter().any(|p| url.starts_with(p))) {
+        let allowed_loopback = allow_loopback_http && loopback.iter().any(|p| url.starts_with(p));
+        if !(url.starts_with("https://") || allowed_loopback) {
             return Err(invalid("must be an https:// URL"));
         }
         let key_ok = self.header_auth_key.as_deref().is_some_and(|k| {

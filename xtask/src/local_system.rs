@@ -87,10 +87,9 @@ pub fn random_secret() -> Result<String> {
 /// `wrangler dev` reads as well) and reused after.
 pub fn dev_secret() -> Result<String> {
     let path = tools::root().join("worker/.dev.vars");
-    if let Ok(existing) = fs::read_to_string(&path) {
-        if let Some(secret) = existing.lines().find_map(|l| l.strip_prefix("DEMO_CRM_SHARED_SECRET=")) {
-            return Ok(secret.trim().to_owned());
-        }
+    let existing = fs::read_to_string(&path).unwrap_or_default();
+    if let Some(secret) = existing.lines().find_map(|l| l.strip_prefix("DEMO_CRM_SHARED_SECRET=")) {
+        return Ok(secret.trim().to_owned());
     }
     let secret = random_secret()?;
     fs::write(

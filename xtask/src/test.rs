@@ -65,11 +65,23 @@ pub fn run() -> Result<ExitCode> {
     banner("native tests (cargo test --workspace)");
     tally.add("native", run_counted(cargo().args(["test", "--workspace", "--color", "always"])));
 
-    banner("worker compiles for wasm32 (cargo check)");
+    banner("lints (cargo clippy -D warnings)");
+    tally.add(
+        "clippy",
+        run_counted(cargo().args(["clippy", "--workspace", "--all-targets", "--color", "always", "--", "-D", "warnings"]))
+            .map(|c| Counts { passed: usize::from(c.success), ..c }),
+    );
+
+    // Clippy includes a full check: the worker (and the Aurora crate it uses) must build
+    // for the Workers target from the start, lint-clean.
+    banner("worker compiles for wasm32 (cargo clippy --target wasm32-unknown-unknown)");
     tally.add(
         "worker wasm32 check",
-        run_counted(cargo().args(["check", "--package", "aurora-crm-worker", "--target", "wasm32-unknown-unknown"]))
-            .map(|c| Counts { passed: usize::from(c.success), ..c }),
+        run_counted(cargo().args([
+            "clippy", "--package", "aurora-crm-worker", "--package", "aurora-api", "--target", "wasm32-unknown-unknown",
+            "--color", "always", "--", "-D", "warnings",
+        ]))
+        .map(|c| Counts { passed: usize::from(c.success), ..c }),
     );
 
     banner("widget tests in headless Chromium (wasm-bindgen-test)");

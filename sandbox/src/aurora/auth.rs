@@ -28,7 +28,7 @@ pub fn require_application(sandbox: &Sandbox, headers: &HeaderMap) -> Result<(),
     let Some(token) = bearer(headers) else {
         return Err(aurora_error(StatusCode::UNAUTHORIZED, "Missing bearer token"));
     };
-    if same_secret(token, sandbox.application_key.expose()) {
+    if same_secret(token, sandbox.settings.application_key.expose()) {
         return Ok(());
     }
     if sandbox.state().temporary_keys.contains_key(token) {
@@ -43,7 +43,7 @@ pub fn require_tenant(sandbox: &Sandbox, headers: &HeaderMap, tenant: TenantId) 
     let Some(token) = bearer(headers) else {
         return Err(aurora_error(StatusCode::UNAUTHORIZED, "Missing bearer token"));
     };
-    if same_secret(token, sandbox.application_key.expose()) {
+    if same_secret(token, sandbox.settings.application_key.expose()) {
         return Err(aurora_error(StatusCode::FORBIDDEN, "The application key cannot call tenant endpoints; use a temporary key"));
     }
     let state = sandbox.state();

@@ -18,12 +18,16 @@ use std::time::{Duration, Instant};
 /// Temporary keys live 13 hours [doc].
 const TEMPORARY_KEY_LIFETIME: Duration = Duration::from_secs(13 * 3600);
 
-fn check_app(sandbox: &Sandbox, app_id: &str) -> Result<(), Response> {
+/// The application key, on our own application's path; else Aurora's error.
+fn authorized_application(sandbox: &Sandbox, headers: &HeaderMap, app_id: &str) -> Result<(), Response> {
+    require_application(sandbox, headers)?;
     match ApplicationId::parse(app_id) {
         Ok(id) if id == sandbox.settings.application_id => Ok(()),
         _ => Err(aurora_error(StatusCode::NOT_FOUND, "Partner application not found")),
     }
 }
+
+type Answer = Result<Response, Response>;
 
 #[derive(Deserialize)]
 pub struct CreateTokenQuery {
@@ -36,29 +40,27 @@ pub async fn create_token(
     Path((app_id, tenant_id)): Path<(String, String)>,
     Query(query): Query<CreateTokenQuery>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
-        return response;
-    }
+) -> Answer {
+    authorized_application(&sandbox, &headers, &app_id)?;
     let Ok(tenant) = TenantId::parse(&tenant_id) else {
-        return aurora_error(StatusCode::NOT_FOUND, "Tenant not found");
+        return Err(aurora_error(StatusCode::NOT_FOUND, "Tenant not found"));
     };
     let mut state = sandbox.state();
     match state.tenants.get(&tenant) {
-        None => return aurora_error(StatusCode::NOT_FOUND, "Tenant not found"),
-        Some(t) if !t.app_enabled => return aurora_error(StatusCode::FORBIDDEN, "The app is not enabled for this tenant"),
+        None => return Err(aurora_error(StatusCode::NOT_FOUND, "Tenant not found")),
+        Some(t) if !t.app_enabled => return Err(aurora_error(StatusCode::FORBIDDEN, "The app is not enabled for this tenant")),
         Some(_) => {}
     }
     match query.session_token.as_deref().filter(|s| !s.is_empty()) {
         Some(session) => match state.session_tokens.get_mut(session) {
             // One exchange per session token, within its hour, for its tenant [doc].
             Some(record) if !record.used && record.expires > Instant::now() && record.tenant == tenant => record.used = true,
-            Some(record) if record.used => return aurora_error(StatusCode::UNAUTHORIZED, "Session token already used"),
-            Some(_) => return aurora_error(StatusCode::UNAUTHORIZED, "Session token expired or not valid for this tenant"),
-            None => return aurora_error(StatusCode::UNAUTHORIZED, "Invalid session token"),
+            Some(record) if record.used => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Session token already used")),
+            Some(_) => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Session token expired or not valid for this tenant")),
+            None => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Invalid session token")),
         },
         None if sandbox.settings.strict_session_tokens => {
-            return aurora_error(StatusCode::UNAUTHORIZED, "A session_token is required");
+            return Err(aurora_error(StatusCode::UNAUTHORIZED, "A session_token is required"));
         }
         None => {}
     }
@@ -67,19 +69,17 @@ pub async fn create_token(
     state.temporary_keys.insert(token.clone(), TemporaryKeyRecord { tenant, expires: Instant::now() + lifetime });
     drop(state);
     let expires_at = chrono::Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or_default();
-    Json(CreateTokenResponse {
+    Ok(Json(CreateTokenResponse {
         token: TemporaryKey { bearer_token: BearerToken::new(token), expires_at: Timestamp::aurora_format(expires_at) },
     })
-    .into_response()
+    .into_response())
 }
 
 /// `GET /partner_applications/{app}/webhooks`
-pub async fn list_webhooks(State(sandbox): State<Sandbox>, Path(app_id): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
-        return response;
-    }
+pub async fn list_webhooks(State(sandbox): State<Sandbox>, Path(app_id): Path<String>, headers: HeaderMap) -> Answer {
+    authorized_application(&sandbox, &headers, &app_id)?;
     let partner_application_webhooks = sandbox.state().webhooks.clone();
-    Json(PartnerWebhookList { partner_application_webhooks }).into_response()
+    Ok(Json(PartnerWebhookList { partner_application_webhooks }).into_response())
 }
 
 fn parse_request(
@@ -98,18 +98,13 @@ pub async fn create_webhook(
     Path(app_id): Path<String>,
     headers: HeaderMap,
     body: Result<Json<PartnerWebhookEnvelope<PartnerWebhookRequest>>, JsonRejection>,
-) -> Response {
-    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
-        return response;
-    }
-    let request = match parse_request(body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+) -> Answer {
+    authorized_application(&sandbox, &headers, &app_id)?;
+    let request = parse_request(body)?;
     let webhook = PartnerWebhook { id: WebhookId(uuid::Uuid::new_v4()), settings: request };
     sandbox.state().webhooks.push(webhook.clone());
     tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.settings.event.as_str());
-    Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response()
+    Ok(Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response())
 }
 
 /// `GET /partner_applications/{app}/webhooks/{id}`
@@ -117,14 +112,12 @@ pub async fn get_webhook(
     State(sandbox): State<Sandbox>,
     Path((app_id, webhook_id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
-        return response;
-    }
+) -> Answer {
+    authorized_application(&sandbox, &headers, &app_id)?;
     let found = WebhookId::parse(&webhook_id).ok().and_then(|id| sandbox.state().webhooks.iter().find(|w| w.id == id).cloned());
     match found {
-        Some(webhook) => Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response(),
-        None => aurora_error(StatusCode::NOT_FOUND, "Webhook not found"),
+        Some(webhook) => Ok(Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response()),
+        None => Err(aurora_error(StatusCode::NOT_FOUND, "Webhook not found")),
     }
 }
 
@@ -134,21 +127,16 @@ pub async fn update_webhook(
     Path((app_id, webhook_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Json<PartnerWebhookEnvelope<PartnerWebhookRequest>>, JsonRejection>,
-) -> Response {
-    if let Err(response) = require_application(&sandbox, &headers).and_then(|()| check_app(&sandbox, &app_id)) {
-        return response;
-    }
+) -> Answer {
+    authorized_application(&sandbox, &headers, &app_id)?;
     let Ok(id) = WebhookId::parse(&webhook_id) else {
-        return aurora_error(StatusCode::NOT_FOUND, "Webhook not found");
+        return Err(aurora_error(StatusCode::NOT_FOUND, "Webhook not found"));
     };
-    let request = match parse_request(body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+    let request = parse_request(body)?;
     let mut state = sandbox.state();
     let Some(slot) = state.webhooks.iter_mut().find(|w| w.id == id) else {
-        return aurora_error(StatusCode::NOT_FOUND, "Webhook not found");
+        return Err(aurora_error(StatusCode::NOT_FOUND, "Webhook not found"));
     };
     slot.settings = request;
-    Json(PartnerWebhookEnvelope { partner_application_webhook: slot.clone() }).into_response()
+    Ok(Json(PartnerWebhookEnvelope { partner_application_webhook: slot.clone() }).into_response())
 }

@@ -19,8 +19,14 @@ pub struct Settings {
     #[arg(long, env = "AURORA_APPLICATION_ID", default_value = "5a2d8e1c-0000-4000-8000-00000000a991")]
     pub application_id: ApplicationId,
     /// The partner application's key (dev value: never a real one).
-    #[arg(long, env = "AURORA_APPLICATION_KEY", default_value = "sandbox-application-key-not-a-secret", hide_env_values = true)]
-    pub application_key: String,
+    #[arg(
+        long,
+        env = "AURORA_APPLICATION_KEY",
+        default_value = "sandbox-application-key-not-a-secret",
+        hide_env_values = true,
+        value_parser = |key: &str| Ok::<_, String>(ApplicationKey::new(key))
+    )]
+    pub application_key: ApplicationKey,
     /// Tenants that exist and have our app enabled (repeat the flag for more).
     #[arg(long = "tenant", default_value = "7e57a000-0000-4000-8000-000000000001")]
     pub tenants: Vec<TenantId>,
@@ -139,8 +145,6 @@ pub struct State {
 pub struct Sandbox {
     /// How it behaves.
     pub settings: Arc<Settings>,
-    /// The application key it accepts.
-    pub application_key: Arc<ApplicationKey>,
     /// For webhook deliveries.
     pub http: reqwest::Client,
     state: Arc<Mutex<State>>,
@@ -154,7 +158,6 @@ impl Sandbox {
             state.tenants.insert(*tenant, Tenant { app_enabled: true, ..Tenant::default() });
         }
         Sandbox {
-            application_key: Arc::new(ApplicationKey::new(settings.application_key.clone())),
             settings: Arc::new(settings),
             http: reqwest::Client::new(),
             state: Arc::new(Mutex::new(state)),

@@ -58,10 +58,9 @@ pub async fn create_project(
 /// refused [int], as are bad locations and over-long strings.
 fn parse_project(value: serde_json::Value) -> Result<ProjectRequest, String> {
     let project = value.get("project").ok_or("Missing 'project' object")?;
-    if let Some(object) = project.as_object() {
-        if let Some((key, _)) = object.iter().find(|(key, v)| v.is_null() && key.as_str() != "location") {
-            return Err(format!("{key} must be a string; omit the key instead of sending null"));
-        }
+    let null_field = project.as_object().and_then(|o| o.iter().find(|(key, v)| v.is_null() && key.as_str() != "location"));
+    if let Some((key, _)) = null_field {
+        return Err(format!("{key} must be a string; omit the key instead of sending null"));
     }
     let request: ProjectRequest = serde_json::from_value(project.clone()).map_err(|e| {
         if e.to_string().contains("untagged enum ProjectLocation") {
