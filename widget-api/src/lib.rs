@@ -19,6 +19,11 @@ pub struct SessionRequest {
 /// The answer to `POST /v1/sessions`: everything the widget needs for its first paint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionResponse {
+    /// The widget token: sent as `Authorization: Bearer` on later calls, kept in memory
+    /// only (never a cookie or storage).
+    pub token: String,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
     /// The opportunity the rep is looking at, as the CRM vouched for it.
     pub opportunity: Opportunity,
 }

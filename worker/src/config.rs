@@ -5,8 +5,8 @@ use secrecy::SecretString;
 
 /// Names of the settings, as environment variables (native) and Worker vars/secrets.
 pub mod keys {
-    /// Shared secret the demo CRM signs opportunity contexts with (HS256).
-    pub const DEMO_CRM_SHARED_SECRET: &str = "DEMO_CRM_SHARED_SECRET";
+    /// The worker's own secret: signs the short-lived widget tokens (HS256).
+    pub const WORKER_SIGNING_SECRET: &str = "WORKER_SIGNING_SECRET";
     /// Comma-separated origins of CRMs allowed to frame the widget.
     pub const ALLOWED_CRM_ORIGINS: &str = "ALLOWED_CRM_ORIGINS";
 }
@@ -14,8 +14,9 @@ pub mod keys {
 /// Validated settings. Secrets are [`SecretString`]s: `Debug` prints `[REDACTED]`.
 #[derive(Debug)]
 pub struct Config {
-    /// Shared secret of the demo CRM's signed context.
-    pub demo_crm_shared_secret: SecretString,
+    /// Signs widget tokens. Each CRM account's own signing secret lives with its
+    /// installation, not here.
+    pub signing_secret: SecretString,
     /// Origins (`scheme://host[:port]`) of the CRMs allowed to embed the widget.
     pub allowed_crm_origins: Vec<String>,
 }
@@ -43,15 +44,15 @@ impl Config {
         let required = |name: &'static str| {
             lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))
         };
-        let secret = required(keys::DEMO_CRM_SHARED_SECRET)?;
+        let secret = required(keys::WORKER_SIGNING_SECRET)?;
         if secret.len() < 32 {
             return Err(ConfigError::Invalid {
-                name: keys::DEMO_CRM_SHARED_SECRET,
+                name: keys::WORKER_SIGNING_SECRET,
                 reason: "use at least 32 characters of random data".into(),
             });
         }
         let allowed_crm_origins = parse_origins(&required(keys::ALLOWED_CRM_ORIGINS)?)?;
-        Ok(Config { demo_crm_shared_secret: secret.into(), allowed_crm_origins })
+        Ok(Config { signing_secret: secret.into(), allowed_crm_origins })
     }
 }
 
@@ -97,14 +98,14 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const SECRET: &str = "dev-only-demo-crm-secret-0123456789abcdef";
+    const SECRET: &str = "dev-only-worker-signing-secret-0123456789abcdef";
 
     #[test]
     fn a_missing_setting_is_named() {
         let err = Config::from_lookup(lookup(&[(keys::ALLOWED_CRM_ORIGINS, "https://crm.example")]))
             .expect_err("secret missing");
-        assert_eq!(err, ConfigError::Missing(keys::DEMO_CRM_SHARED_SECRET));
-        assert!(err.to_string().contains("DEMO_CRM_SHARED_SECRET is not set"));
+        assert_eq!(err, ConfigError::Missing(keys::WORKER_SIGNING_SECRET));
+        assert!(err.to_string().contains("WORKER_SIGNING_SECRET is not set"));
     }
 
     #[test]
@@ -130,7 +131,7 @@ mod tests {
     #[test]
     fn secrets_stay_out_of_debug_output() {
         let config = Config::from_lookup(lookup(&[
-            (keys::DEMO_CRM_SHARED_SECRET, SECRET),
+            (keys::WORKER_SIGNING_SECRET, SECRET),
             (keys::ALLOWED_CRM_ORIGINS, "https://crm.example"),
         ]))
         .expect("valid config");

@@ -2,6 +2,9 @@
 
 pub mod demo;
 
+/// CRMs whose signed context we can verify.
+pub const KNOWN_CRMS: &[&str] = &["demo"];
+
 use widget_api::Opportunity;
 
 /// An opportunity context whose signature, algorithm and expiry were checked.
@@ -28,6 +31,9 @@ pub enum ContextError {
     /// The context's `exp` is in the past (beyond the allowed clock skew).
     #[error("the CRM context has expired: reload the opportunity page")]
     Expired,
+    /// The CRM account has no installation of our app.
+    #[error("this CRM account has not installed the Aurora Solar app: ask your CRM admin to install it")]
+    NotInstalled,
     /// Signed correctly but missing what we need (e.g. neither address nor coordinates).
     #[error("the CRM context is incomplete: {0}")]
     Incomplete(&'static str),

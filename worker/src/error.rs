@@ -1,7 +1,7 @@
 //! The one place where errors become HTTP: every area's error converts into
 //! [`ApiError`], and [`ApiError`]'s `IntoResponse` writes our JSON error body.
 
-use crate::crm::ContextError;
+use crate::{crm::ContextError, storage::StorageError, widget_token::WidgetTokenError};
 use axum::{
     Json,
     extract::rejection::JsonRejection,
@@ -16,9 +16,21 @@ pub enum ApiError {
     /// The CRM context did not verify.
     #[error(transparent)]
     Context(#[from] ContextError),
-    /// The request body is not the JSON we expect.
+    /// The widget token is missing, invalid or expired.
+    #[error(transparent)]
+    WidgetToken(#[from] WidgetTokenError),
+    /// Storage failed: an internal error, logged, never detailed to the client.
+    #[error("something went wrong on our side; please try again")]
+    Storage(#[from] StorageError),
+    /// The request body is not JSON at all.
+    #[error("the request body is not valid JSON: {0}")]
+    MalformedBody(String),
+    /// The body is JSON but not the shape we expect (a field missing or mistyped).
     #[error("invalid request body: {0}")]
     InvalidBody(String),
+    /// The body is not declared as JSON.
+    #[error("send the body as JSON with `Content-Type: application/json`")]
+    NotJson,
     /// The request body is larger than we accept.
     #[error("request body too large")]
     BodyTooLarge,
@@ -33,10 +45,16 @@ impl ApiError {
             ApiError::Context(ContextError::UnknownCrm(_)) => (StatusCode::BAD_REQUEST, "unknown_crm"),
             ApiError::Context(ContextError::Expired) => (StatusCode::UNAUTHORIZED, "context_expired"),
             ApiError::Context(ContextError::BadSignature) => (StatusCode::UNAUTHORIZED, "invalid_context"),
+            ApiError::Context(ContextError::NotInstalled) => (StatusCode::FORBIDDEN, "not_installed"),
+            ApiError::WidgetToken(WidgetTokenError::Expired) => (StatusCode::UNAUTHORIZED, "token_expired"),
+            ApiError::WidgetToken(WidgetTokenError::Invalid) => (StatusCode::UNAUTHORIZED, "invalid_token"),
+            ApiError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             ApiError::Context(ContextError::Incomplete(_)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "incomplete_context")
             }
-            ApiError::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
+            ApiError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+            ApiError::InvalidBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            ApiError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
             ApiError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
         }
@@ -46,8 +64,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+        if let ApiError::Storage(cause) = &self {
+            // The client gets a generic message; the cause goes to the log only.
+            tracing::error!(error = %cause, "storage failed");
         }
         let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string() } };
         (status, Json(body)).into_response()
@@ -56,10 +75,12 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::BodyTooLarge
-        } else {
-            ApiError::InvalidBody(rejection.body_text())
+        match rejection {
+            JsonRejection::JsonDataError(e) => ApiError::InvalidBody(e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => ApiError::MalformedBody(e.body_text()),
+            JsonRejection::MissingJsonContentType(_) => ApiError::NotJson,
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+            other => ApiError::MalformedBody(other.body_text()),
         }
     }
 }

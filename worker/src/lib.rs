@@ -9,6 +9,8 @@ pub mod crm;
 pub mod error;
 pub mod hosts;
 mod routes;
+pub mod storage;
+pub mod widget_token;
 
 pub use config::Config;
 pub use error::ApiError;
@@ -21,6 +23,8 @@ use std::sync::Arc;
 pub struct AppState {
     /// Settings and secrets, validated once at start-up.
     pub config: Arc<Config>,
+    /// The host's database (SQLite natively, D1 on Cloudflare).
+    pub db: Arc<dyn storage::Database>,
     /// Seconds since the Unix epoch. A function, not `SystemTime::now()`, because
     /// `wasm32-unknown-unknown` has no system clock and tests need to move time.
     pub clock: Arc<dyn Fn() -> u64 + Send + Sync>,

@@ -11,13 +11,15 @@ pub fn run() -> Result<()> {
     processes::stop_children_on_signal();
     crate::build::run(false)?;
     local_system::build_binaries()?;
-    let secret = local_system::dev_secret()?;
-    let mut system = local_system::start(PORTS, &secret)?;
+    let secrets = local_system::Secrets::for_dev()?;
+    let database = crate::tools::root().join("target/dev/worker.sqlite3");
+    let mut system = local_system::start(PORTS, &secrets, &database)?;
     println!();
     println!("  Demo CRM opportunity:  {}", system.opportunity_page());
     println!("  All opportunities:     {}/", system.crm_url);
     println!("  Worker:                {}/health", system.worker_url);
     println!("  Aurora sandbox:        {}", system.aurora_url);
+    println!("  Worker database:       {}", database.display());
     println!();
     println!("Press Ctrl-C to stop everything.");
     loop {

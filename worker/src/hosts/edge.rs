@@ -1,6 +1,8 @@
 //! The Cloudflare Workers host: the same Router, built from the Worker's env per request.
 //! Static files (the widget) are Workers static assets, served before the Worker runs.
 
+mod d1;
+
 use crate::{AppState, Config, router};
 use std::sync::Arc;
 use tower_service::Service;
@@ -14,6 +16,9 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<axum
         env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
     })
     .map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let state = AppState { config: Arc::new(config), clock: Arc::new(|| worker::Date::now().as_millis() / 1000) };
+    // Migrations are applied with `wrangler d1 migrations apply` (the same files the native
+    // host applies itself), never from a request.
+    let db = d1::D1(env.d1("DB")?);
+    let state = AppState { config: Arc::new(config), db: Arc::new(db), clock: Arc::new(|| worker::Date::now().as_millis() / 1000) };
     Ok(router(state).call(req).await?)
 }

@@ -1,18 +1,29 @@
 //! The native host: the Router on tokio, static files from the build's dist folder.
 
-use crate::{AppState, Config, not_found, router};
+pub mod sqlite;
+
+use crate::{AppState, Config, not_found, router, storage};
+use sqlite::SqliteDatabase;
 use axum::handler::HandlerWithoutStateExt;
 use clap::{Parser, Subcommand};
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::Arc,
+};
 use tower_http::services::ServeDir;
 
 /// The Aurora CRM worker, native host.
 ///
-/// Settings and secrets come from the environment (DEMO_CRM_SHARED_SECRET,
+/// Settings and secrets come from the environment (WORKER_SIGNING_SECRET,
 /// ALLOWED_CRM_ORIGINS); see README.md.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
+    /// The SQLite database file (created and migrated when missing).
+    #[arg(long, global = true, env = "WORKER_DATABASE", default_value = "worker.sqlite3")]
+    database: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,20 +39,76 @@ enum Command {
         #[arg(long, env = "WORKER_STATIC_DIR", default_value = "dist")]
         static_dir: PathBuf,
     },
+    /// Add (or update) a CRM account's installation: the secret its CRM signs contexts
+    /// with, and the Aurora tenant it is linked to. Stands in for the marketplace install.
+    AddInstallation {
+        /// The CRM (`demo`).
+        #[arg(long)]
+        crm: String,
+        /// The CRM account (company) id.
+        #[arg(long)]
+        account: String,
+        /// The account's signing secret (from the environment, to keep it out of `ps`).
+        #[arg(long, env = "INSTALLATION_SHARED_SECRET", hide_env_values = true)]
+        shared_secret: String,
+        /// The Aurora tenant id (UUID) to link, if known.
+        #[arg(long)]
+        aurora_tenant: Option<aurora_api::TenantId>,
+    },
 }
 
 /// Entry point of the native binary.
 pub async fn main() -> ExitCode {
     init_tracing();
-    match Cli::parse().command {
-        Command::Serve { listen, static_dir } => match serve(listen, static_dir).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        },
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { listen, static_dir } => serve(&cli.database, listen, static_dir).await,
+        Command::AddInstallation { crm, account, shared_secret, aurora_tenant } => {
+            add_installation(&cli.database, &crm, &account, &shared_secret, aurora_tenant).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+/// Opens and migrates the database.
+async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
+    let db = SqliteDatabase::open(path).map_err(|e| format!("cannot open the database: {e}"))?;
+    let applied = storage::migrate(&db, unix_now() as i64).await.map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
+    if applied > 0 {
+        tracing::info!("applied {applied} migration(s) to {}", path.display());
+    }
+    Ok(db)
+}
+
+async fn add_installation(
+    database: &Path,
+    crm: &str,
+    account: &str,
+    shared_secret: &str,
+    tenant: Option<aurora_api::TenantId>,
+) -> Result<(), String> {
+    if !crate::crm::KNOWN_CRMS.contains(&crm) {
+        return Err(format!("--crm {crm}: known CRMs are {}", crate::crm::KNOWN_CRMS.join(", ")));
+    }
+    if account.trim().is_empty() {
+        return Err("--account must not be empty".into());
+    }
+    if shared_secret.len() < 32 {
+        return Err("the shared secret must be at least 32 characters (INSTALLATION_SHARED_SECRET)".into());
+    }
+    let db = open_database(database).await?;
+    let tenant = tenant.map(|t| t.to_string());
+    storage::installations::upsert(&db, crm, account.trim(), shared_secret, tenant.as_deref(), unix_now() as i64)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("installation {crm}/{account} saved (tenant {})", tenant.as_deref().unwrap_or("not linked"));
+    Ok(())
 }
 
 fn init_tracing() {
@@ -50,7 +117,7 @@ fn init_tracing() {
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
 }
 
-async fn serve(listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
+async fn serve(database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
     let config = Config::from_lookup(|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
     if !static_dir.join("widget").is_dir() {
         return Err(format!(
@@ -58,7 +125,8 @@ async fn serve(listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
             static_dir.display()
         ));
     }
-    let state = AppState { config: Arc::new(config), clock: Arc::new(unix_now) };
+    let db = open_database(database).await?;
+    let state = AppState { config: Arc::new(config), db: Arc::new(db), clock: Arc::new(unix_now) };
     // The Workers host serves these files as static assets before the Router; here the
     // Router falls back to them.
     let static_files = ServeDir::new(&static_dir).not_found_service(not_found.into_service());

@@ -9,13 +9,11 @@ use axum::{
 /// the widget reads it from there, so nothing from the query is ever echoed into HTML.
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
 
-/// CRMs whose signed context we can verify.
-const KNOWN_CRMS: &[&str] = &["demo"];
 
 /// `GET /embed/{crm}?context=...`: the widget's host page, frameable only by the
 /// configured CRM origins.
 pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    if !KNOWN_CRMS.contains(&crm.as_str()) {
+    if !crate::crm::KNOWN_CRMS.contains(&crm.as_str()) {
         return Err(crate::crm::ContextError::UnknownCrm(crm.chars().take(40).collect()).into());
     }
     let csp = format!(

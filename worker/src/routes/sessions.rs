@@ -1,23 +1,41 @@
 use super::Json;
-use crate::{AppState, crm, error::ApiError};
+use crate::{
+    AppState,
+    crm::{self, ContextError},
+    error::ApiError,
+    storage::{installations, opportunities},
+    widget_token,
+};
 use axum::extract::State;
 use secrecy::ExposeSecret;
 use widget_api::{SessionRequest, SessionResponse};
 
-/// `POST /v1/sessions`: verifies the CRM's signed context and answers with what the
-/// widget needs for its first paint.
+/// `POST /v1/sessions`: verifies the CRM's signed context with the account's installation
+/// secret, records the opportunity, and answers with a widget token and what the widget
+/// needs for its first paint.
 pub async fn create_session(
     State(state): State<AppState>,
     Json(request): Json<SessionRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
+    let now = state.now();
     let context = match request.crm.as_str() {
-        "demo" => crm::demo::verify_demo_context(
-            &request.context,
-            state.config.demo_crm_shared_secret.expose_secret().as_bytes(),
-            state.now(),
-        )?,
-        other => return Err(crm::ContextError::UnknownCrm(other.chars().take(40).collect()).into()),
+        "demo" => {
+            let account = crm::demo::claimed_account(&request.context)?;
+            let installation =
+                installations::find(state.db.as_ref(), "demo", &account).await?.ok_or(ContextError::NotInstalled)?;
+            crm::demo::verify_demo_context(&request.context, installation.shared_secret.as_bytes(), now)?
+        }
+        other => return Err(ContextError::UnknownCrm(other.chars().take(40).collect()).into()),
     };
+    opportunities::record_seen(state.db.as_ref(), &request.crm, &context.account_id, &context.opportunity, now as i64).await?;
+    let token = widget_token::mint(
+        &request.crm,
+        &context.account_id,
+        &context.user_id,
+        &context.opportunity.id,
+        state.config.signing_secret.expose_secret().as_bytes(),
+        now,
+    );
     tracing::info!(account = %context.account_id, opportunity = %context.opportunity.id, "session opened");
-    Ok(Json(SessionResponse { opportunity: context.opportunity }))
+    Ok(Json(SessionResponse { token, expires_in: widget_token::LIFETIME_SECONDS, opportunity: context.opportunity }))
 }

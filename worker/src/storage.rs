@@ -1,0 +1,134 @@
+//! The storage seam: a tiny SQL executor that each host implements (SQLite natively, D1 on
+//! Cloudflare), with every query written once, in plain SQLite, above it.
+//!
+//! Values are text, 64-bit-safe integers and reals only. D1 turns u64s into JS BigInts
+//! and rejects them, so integers we store (unix seconds, flags) stay well inside i53.
+
+pub mod installations;
+pub mod opportunities;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+
+/// One bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// SQL NULL.
+    Null,
+    /// An integer (kept within +-2^53 so D1 can carry it as a JS number).
+    Integer(i64),
+    /// A real.
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+impl From<&str> for SqlValue {
+    fn from(value: &str) -> Self {
+        SqlValue::Text(value.to_owned())
+    }
+}
+
+impl From<String> for SqlValue {
+    fn from(value: String) -> Self {
+        SqlValue::Text(value)
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(value: i64) -> Self {
+        SqlValue::Integer(value)
+    }
+}
+
+impl From<bool> for SqlValue {
+    fn from(value: bool) -> Self {
+        SqlValue::Integer(i64::from(value))
+    }
+}
+
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(SqlValue::Null, Into::into)
+    }
+}
+
+/// A result row, column name -> value, as JSON (what D1 hands back natively).
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// Why storage failed. Never carries bound values (they may be secrets).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    /// The database refused or failed the statement.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// A row did not have the shape we expected.
+    #[error("unexpected row shape: {0}")]
+    Decode(String),
+}
+
+/// What a host provides: run a statement, or a query returning rows.
+#[async_trait]
+pub trait Database: Send + Sync + 'static {
+    /// Runs a statement; returns how many rows it changed.
+    async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError>;
+    /// Runs a query; returns its rows.
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError>;
+}
+
+/// Runs a query and reads each row into `T`.
+pub async fn query_as<T: DeserializeOwned>(db: &dyn Database, sql: &str, params: &[SqlValue]) -> Result<Vec<T>, StorageError> {
+    db.query(sql, params)
+        .await?
+        .into_iter()
+        .map(|row| serde_json::from_value(serde_json::Value::Object(row)).map_err(|e| StorageError::Decode(e.to_string())))
+        .collect()
+}
+
+/// The schema, in order: the files of `worker/migrations/`, shared with `wrangler d1 migrations`.
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_installations_and_opportunities.sql", include_str!("../migrations/0001_installations_and_opportunities.sql"))];
+
+/// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler
+/// does, so a database is in the same state whichever tool migrated it.
+pub async fn migrate(db: &dyn Database, now: i64) -> Result<usize, StorageError> {
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT NOT NULL)",
+        &[],
+    )
+    .await?;
+    let mut applied = 0;
+    for (name, sql) in MIGRATIONS {
+        let done = db.query("SELECT 1 AS done FROM d1_migrations WHERE name = ?1", &[(*name).into()]).await?;
+        if !done.is_empty() {
+            continue;
+        }
+        for statement in split_statements(sql) {
+            db.execute(&statement, &[]).await?;
+        }
+        db.execute("INSERT INTO d1_migrations (name, applied_at) VALUES (?1, ?2)", &[(*name).into(), now.to_string().into()])
+            .await?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// Splits a migration file into statements: comments dropped, split on `;` at line ends.
+/// (Our migrations hold no triggers or string literals with semicolons.)
+fn split_statements(sql: &str) -> Vec<String> {
+    let without_comments: String =
+        sql.lines().map(|line| line.split("--").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+    without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_split_without_comments() {
+        let sql = "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT); -- trailing\n\nCREATE INDEX b ON a (x);\n";
+        assert_eq!(split_statements(sql), vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX b ON a (x)"]);
+        assert!(split_statements(MIGRATIONS[0].1).iter().all(|s| s.starts_with("CREATE")));
+    }
+}

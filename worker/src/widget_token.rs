@@ -1,0 +1,86 @@
+//! Widget tokens: what the widget shows the worker after `POST /v1/sessions`, as an
+//! `Authorization: Bearer` header (never a cookie: third-party iframes lose cookies). An
+//! HS256 JWT signed with the worker's own secret, short-lived, naming exactly one CRM
+//! account, user and opportunity, so a token of account A can never reach account B.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+/// How long a widget token is good for (the issue allows at most 15 minutes).
+pub const LIFETIME_SECONDS: u64 = 10 * 60;
+const _: () = assert!(LIFETIME_SECONDS <= 15 * 60, "widget tokens live at most 15 minutes");
+
+/// What a widget token vouches for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetClaims {
+    /// The CRM (`demo`, ...).
+    pub crm: String,
+    /// The CRM account: the unit of isolation.
+    pub account_id: String,
+    /// The rep.
+    pub user_id: String,
+    /// The one opportunity this token may read and act on.
+    pub opportunity_id: String,
+    /// Issued at, unix seconds.
+    pub iat: u64,
+    /// Expires at, unix seconds.
+    pub exp: u64,
+}
+
+/// Why a widget token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WidgetTokenError {
+    /// Missing, malformed, wrongly signed or of another algorithm.
+    #[error("the widget token is not valid: reload the opportunity page")]
+    Invalid,
+    /// Past its `exp`.
+    #[error("the widget token has expired: reload the opportunity page")]
+    Expired,
+}
+
+/// Signs claims for `LIFETIME_SECONDS` from `now`.
+pub fn mint(crm: &str, account_id: &str, user_id: &str, opportunity_id: &str, secret: &[u8], now: u64) -> String {
+    let claims = WidgetClaims {
+        crm: crm.to_owned(),
+        account_id: account_id.to_owned(),
+        user_id: user_id.to_owned(),
+        opportunity_id: opportunity_id.to_owned(),
+        iat: now,
+        exp: now + LIFETIME_SECONDS,
+    };
+    // Encoding our own serializable claims with HMAC cannot fail.
+    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap_or_default()
+}
+
+/// Verifies a token: HS256 only, our secret, not expired at `now` (no leeway: we issued it).
+pub fn verify(token: &str, secret: &[u8], now: u64) -> Result<WidgetClaims, WidgetTokenError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false; // checked below against the host's clock (no system clock on wasm32)
+    validation.required_spec_claims.clear();
+    let claims = decode::<WidgetClaims>(token, &DecodingKey::from_secret(secret), &validation)
+        .map_err(|_| WidgetTokenError::Invalid)?
+        .claims;
+    if claims.exp <= now {
+        return Err(WidgetTokenError::Expired);
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"dev-only-worker-signing-secret-0123456789";
+
+    #[test]
+    fn tokens_verify_for_their_lifetime_only_and_only_with_our_secret() {
+        let token = mint("demo", "acct-a", "rep-1", "opp-1", SECRET, 1000);
+        let claims = verify(&token, SECRET, 1000 + LIFETIME_SECONDS - 1).expect("valid");
+        assert_eq!((claims.account_id.as_str(), claims.opportunity_id.as_str()), ("acct-a", "opp-1"));
+        assert_eq!(verify(&token, SECRET, 1000 + LIFETIME_SECONDS), Err(WidgetTokenError::Expired));
+        assert_eq!(verify(&token, b"another-secret-another-secret-xx", 1001), Err(WidgetTokenError::Invalid));
+        let mut tampered = token.clone();
+        tampered.push('x');
+        assert_eq!(verify(&tampered, SECRET, 1001), Err(WidgetTokenError::Invalid));
+    }
+}

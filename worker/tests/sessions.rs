@@ -1,0 +1,100 @@
+//! `POST /v1/sessions` through the one Router, with a real SQLite database (in memory).
+
+use aurora_crm_worker::{
+    AppState, Config,
+    hosts::native::sqlite::SqliteDatabase,
+    router,
+    storage::{self, installations},
+    widget_token,
+};
+use axum::{
+    body::{Body, to_bytes},
+    http::{Request, StatusCode},
+};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const NOW: u64 = 1_790_000_000;
+const SIGNING: &str = "test-worker-signing-secret-0123456789abcdef";
+const ACCOUNT_A_SECRET: &str = "account-a-installation-secret-0123456789";
+const ACCOUNT_B_SECRET: &str = "account-b-installation-secret-0123456789";
+
+async fn app() -> (axum::Router, SqliteDatabase) {
+    let db = SqliteDatabase::in_memory().expect("db");
+    storage::migrate(&db, NOW as i64).await.expect("migrate");
+    installations::upsert(&db, "demo", "acct-a", ACCOUNT_A_SECRET, Some("7e57a000-0000-4000-8000-000000000001"), 1).await.expect("a");
+    installations::upsert(&db, "demo", "acct-b", ACCOUNT_B_SECRET, None, 1).await.expect("b");
+    let config = Config::from_lookup(|name| match name {
+        "WORKER_SIGNING_SECRET" => Some(SIGNING.into()),
+        "ALLOWED_CRM_ORIGINS" => Some("http://127.0.0.1:8791".into()),
+        _ => None,
+    })
+    .expect("config");
+    let state = AppState { config: Arc::new(config), db: Arc::new(db.clone()), clock: Arc::new(|| NOW) };
+    (router(state), db)
+}
+
+fn context(account: &str, exp: u64, alg: Algorithm, secret: &str) -> String {
+    let claims = json!({
+        "account_id": account, "user_id": "rep-1", "opportunity_id": "opp-1",
+        "opportunity_name": "Rivera residence", "property_address": "901 Mears Ct, Stanford, CA 94305", "exp": exp
+    });
+    encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("sign")
+}
+
+async fn post_session(app: &axum::Router, body: String) -> (StatusCode, Value) {
+    let request = Request::post("/v1/sessions").header("content-type", "application/json").body(Body::from(body)).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn session_body(crm: &str, context: &str) -> String {
+    json!({ "crm": crm, "context": context }).to_string()
+}
+
+#[tokio::test]
+async fn a_good_context_opens_a_session_with_a_short_lived_token_for_that_account_only() {
+    let (app, db) = app().await;
+    let (status, body) = post_session(&app, session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, ACCOUNT_A_SECRET))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305");
+    assert!(body["expires_in"].as_u64().expect("expires_in") <= 15 * 60);
+    let claims = widget_token::verify(body["token"].as_str().expect("token"), SIGNING.as_bytes(), NOW).expect("our token");
+    assert_eq!((claims.account_id.as_str(), claims.opportunity_id.as_str()), ("acct-a", "opp-1"));
+    let rows = db_rows(&db, "SELECT name FROM opportunities WHERE account_id = 'acct-a'").await;
+    assert_eq!(rows, vec![json!({"name": "Rivera residence"})], "the opportunity was recorded");
+}
+
+async fn db_rows(db: &SqliteDatabase, sql: &str) -> Vec<Value> {
+    use storage::Database;
+    db.query(sql, &[]).await.expect("query").into_iter().map(Value::Object).collect()
+}
+
+#[tokio::test]
+async fn bad_contexts_get_our_error_body_and_no_token() {
+    let (app, _) = app().await;
+    let good = context("acct-a", NOW + 300, Algorithm::HS256, ACCOUNT_A_SECRET);
+    let cases = [
+        ("tampered", session_body("demo", &format!("{good}x")), StatusCode::UNAUTHORIZED, "invalid_context"),
+        ("expired", session_body("demo", &context("acct-a", NOW - 61, Algorithm::HS256, ACCOUNT_A_SECRET)), StatusCode::UNAUTHORIZED, "context_expired"),
+        ("wrong algorithm", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS512, ACCOUNT_A_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
+        // Claims to be account A, signed with account B's secret: forging another account fails.
+        ("other account's secret", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, ACCOUNT_B_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
+        ("not installed", session_body("demo", &context("acct-z", NOW + 300, Algorithm::HS256, ACCOUNT_A_SECRET)), StatusCode::FORBIDDEN, "not_installed"),
+        ("unknown CRM", session_body("hubspot", &good), StatusCode::BAD_REQUEST, "unknown_crm"),
+        ("not JSON", "{".into(), StatusCode::BAD_REQUEST, "malformed_json"),
+        ("missing field", json!({"crm": "demo"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+        ("too large", session_body("demo", &"x".repeat(70 * 1024)), StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+    ];
+    for (name, body, status, code) in cases {
+        let (got, answer) = post_session(&app, body).await;
+        assert_eq!(got, status, "{name}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
+        assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: a message says what is wrong");
+        assert!(answer.get("token").is_none(), "{name}: no token");
+    }
+}
