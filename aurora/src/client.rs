@@ -16,7 +16,7 @@ use crate::{
     webhooks::{PartnerWebhook, PartnerWebhookEnvelope, PartnerWebhookList, PartnerWebhookRequest},
 };
 use async_trait::async_trait;
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::{Serialize, de::DeserializeOwned};
 use std::{sync::Arc, time::Duration};
@@ -140,9 +140,10 @@ impl std::fmt::Debug for AuroraClient {
 }
 
 /// Who a request authenticates as.
-enum Auth<'a> {
+#[derive(Clone)]
+enum Auth {
     Application,
-    Tenant(&'a BearerToken),
+    Tenant(BearerToken),
 }
 
 impl AuroraClient {
@@ -235,7 +236,7 @@ impl AuroraClient {
         let path = format!("/tenants/{tenant}/projects");
         let body = ProjectEnvelope { project: request };
         let created: ProjectEnvelope<Project> =
-            self.call("create_project", Method::POST, &path, Auth::Tenant(key), Some(&body), Idempotency::CreatesObject).await?;
+            self.call("create_project", Method::POST, &path, Auth::Tenant(key.clone()), Some(&body), Idempotency::CreatesObject).await?;
         Ok(created.project)
     }
 
@@ -243,7 +244,7 @@ impl AuroraClient {
     pub async fn get_project(&self, key: &BearerToken, tenant: TenantId, id: ProjectId) -> Result<Project, AuroraError> {
         let path = format!("/tenants/{tenant}/projects/{id}");
         let found: ProjectEnvelope<Project> =
-            self.call("get_project", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+            self.call("get_project", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
         Ok(found.project)
     }
 
@@ -254,7 +255,7 @@ impl AuroraClient {
             crate::webhooks::percent_encode_component(external_provider_id)
         );
         let list: ProjectList =
-            self.call("find_projects", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+            self.call("find_projects", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
         Ok(list.projects)
     }
 
@@ -262,7 +263,7 @@ impl AuroraClient {
     pub async fn list_designs(&self, key: &BearerToken, tenant: TenantId, project: ProjectId) -> Result<Vec<DesignListItem>, AuroraError> {
         let path = format!("/tenants/{tenant}/projects/{project}/designs");
         let list: DesignList =
-            self.call("list_designs", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+            self.call("list_designs", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
         Ok(list.designs)
     }
 
@@ -270,7 +271,7 @@ impl AuroraClient {
     pub async fn get_design_summary(&self, key: &BearerToken, tenant: TenantId, design: DesignId) -> Result<DesignSummary, AuroraError> {
         let path = format!("/tenants/{tenant}/designs/{design}/summary");
         let summary: DesignSummaryResponse =
-            self.call("get_design_summary", Method::GET, &path, Auth::Tenant(key), None::<&()>, Idempotency::Repeatable).await?;
+            self.call("get_design_summary", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
         Ok(summary.design)
     }
 
@@ -280,7 +281,7 @@ impl AuroraClient {
         operation: &'static str,
         method: Method,
         path_and_query: &str,
-        auth: Auth<'_>,
+        auth: Auth,
         body: Option<&B>,
         idempotency: Idempotency,
     ) -> Result<T, AuroraError> {
@@ -288,26 +289,30 @@ impl AuroraClient {
             Some(body) => Some(serde_json::to_vec(body).map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?),
             None => None,
         };
-        let transport = self.transport.clone();
-        let bytes = (|| self.attempt(operation, &method, path_and_query, &auth, body.as_deref()))
-            .retry(self.policy.backoff())
-            .sleep(move |d| {
-                let transport = transport.clone();
-                async move { transport.sleep(d).await }
-            })
-            .when(|e| self.policy.is_retryable(e, idempotency))
-            .adjust(|e, backoff| self.policy.delay(e, backoff))
+        // backon supplies the jittered exponential delays; the loop is ours, because its
+        // combinator's closures make the call's future unprovably `Send` (rustc's
+        // higher-ranked lifetime limits), and axum handlers need `Send` futures.
+        let mut backoff = self.policy.backoff().build();
+        let bytes = loop {
+            let error = match self.attempt(operation, &method, path_and_query, &auth, body.as_deref()).await {
+                Ok(bytes) => break bytes,
+                Err(error) => error,
+            };
+            let delay = if self.policy.is_retryable(&error, idempotency) { self.policy.delay(&error, backoff.next()) } else { None };
+            let Some(delay) = delay else {
+                return Err(match error {
+                    AuroraError::Transport(TransportError::Timeout | TransportError::Interrupted(_)) | AuroraError::Server { .. }
+                        if idempotency == Idempotency::CreatesObject =>
+                    {
+                        AuroraError::OutcomeUnknown(error.to_string())
+                    }
+                    error => error,
+                });
+            };
             // Only the operation's name and the error: never the URL (session tokens) or headers (keys).
-            .notify(|e, delay| tracing::warn!(operation, error = %e, ?delay, "Aurora call failed; retrying"))
-            .await
-            .map_err(|e| match e {
-                AuroraError::Transport(TransportError::Timeout | TransportError::Interrupted(_)) | AuroraError::Server { .. }
-                    if idempotency == Idempotency::CreatesObject =>
-                {
-                    AuroraError::OutcomeUnknown(e.to_string())
-                }
-                e => e,
-            })?;
+            tracing::warn!(operation, error = %error, ?delay, "Aurora call failed; retrying");
+            self.transport.sleep(delay).await;
+        };
         serde_json::from_slice(&bytes).map_err(|e| AuroraError::Decode { operation, reason: e.to_string() })
     }
 
@@ -317,7 +322,7 @@ impl AuroraClient {
         operation: &'static str,
         method: &Method,
         path_and_query: &str,
-        auth: &Auth<'_>,
+        auth: &Auth,
         body: Option<&[u8]>,
     ) -> Result<Vec<u8>, AuroraError> {
         let secret = match auth {
@@ -361,6 +366,14 @@ impl AuroraClient {
 mod tests {
     use super::*;
     use crate::error::Messages;
+
+    /// Handlers on a multi-threaded runtime need `Send` futures: prove the client's are.
+    #[allow(dead_code)]
+    fn client_futures_are_send(client: &AuroraClient, tenant: crate::TenantId, key: &BearerToken) {
+        fn is_send<T: Send>(_: T) {}
+        is_send(client.create_token(tenant, None));
+        is_send(client.find_projects(key, tenant, "x"));
+    }
 
     #[test]
     fn which_errors_are_retried() {
@@ -407,3 +420,4 @@ mod tests {
         assert!(matches!(AuroraError::from_status(418, b"not json", None), AuroraError::UnexpectedStatus { status: 418, .. }));
     }
 }
+

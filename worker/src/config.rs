@@ -9,7 +9,22 @@ pub mod keys {
     pub const WORKER_SIGNING_SECRET: &str = "WORKER_SIGNING_SECRET";
     /// Comma-separated origins of CRMs allowed to frame the widget.
     pub const ALLOWED_CRM_ORIGINS: &str = "ALLOWED_CRM_ORIGINS";
+    /// Aurora's API base URL: `https://api.aurorasolar.com` or `https://api-sandbox.aurorasolar.com`.
+    pub const AURORA_BASE_URL: &str = "AURORA_BASE_URL";
+    /// `true` to allow a `http://127.0.0.1:PORT` Aurora (the local sandbox). Dev only.
+    pub const AURORA_ALLOW_LOOPBACK: &str = "AURORA_ALLOW_LOOPBACK";
+    /// Our partner application's id (UUID), from Aurora.
+    pub const AURORA_APPLICATION_ID: &str = "AURORA_APPLICATION_ID";
+    /// Our partner application's key, from Aurora. Secret.
+    pub const AURORA_APPLICATION_KEY: &str = "AURORA_APPLICATION_KEY";
+    /// The header Aurora's webhook deliveries carry (default `X-Aurora-Webhook-Token`).
+    pub const AURORA_WEBHOOK_HEADER: &str = "AURORA_WEBHOOK_HEADER";
+    /// The value of that header. Secret.
+    pub const AURORA_WEBHOOK_TOKEN: &str = "AURORA_WEBHOOK_TOKEN";
 }
+
+/// The webhook auth header when none is configured.
+pub const DEFAULT_WEBHOOK_HEADER: &str = "X-Aurora-Webhook-Token";
 
 /// Validated settings. Secrets are [`SecretString`]s: `Debug` prints `[REDACTED]`.
 #[derive(Debug)]
@@ -19,6 +34,23 @@ pub struct Config {
     pub signing_secret: SecretString,
     /// Origins (`scheme://host[:port]`) of the CRMs allowed to embed the widget.
     pub allowed_crm_origins: Vec<String>,
+    /// How we reach Aurora.
+    pub aurora: AuroraConfig,
+}
+
+/// Aurora's side of the configuration.
+#[derive(Debug)]
+pub struct AuroraConfig {
+    /// Checked base URL, no trailing slash.
+    pub base_url: String,
+    /// Our partner application.
+    pub application_id: aurora_api::ApplicationId,
+    /// Its key (redacted in `Debug`).
+    pub application_key: aurora_api::ApplicationKey,
+    /// Name of the webhook auth header (lower-case for comparison).
+    pub webhook_header: String,
+    /// Value Aurora sends in it (redacted in `Debug`).
+    pub webhook_token: aurora_api::HeaderAuthValue,
 }
 
 /// A setting is missing or malformed; the message names it and says what to fix.
@@ -52,7 +84,43 @@ impl Config {
             });
         }
         let allowed_crm_origins = parse_origins(&required(keys::ALLOWED_CRM_ORIGINS)?)?;
-        Ok(Config { signing_secret: secret.into(), allowed_crm_origins })
+        let allow_loopback = match lookup(keys::AURORA_ALLOW_LOOPBACK).as_deref().map(str::trim) {
+            None | Some("" | "false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid { name: keys::AURORA_ALLOW_LOOPBACK, reason: format!("`{other}`: use true or false") });
+            }
+        };
+        let base_url = aurora_api::hosts::checked_base_url(&required(keys::AURORA_BASE_URL)?, allow_loopback)
+            .map_err(|e| ConfigError::Invalid { name: keys::AURORA_BASE_URL, reason: e.to_string() })?;
+        let application_id = aurora_api::ApplicationId::parse(&required(keys::AURORA_APPLICATION_ID)?)
+            .map_err(|_| ConfigError::Invalid { name: keys::AURORA_APPLICATION_ID, reason: "not a UUID".into() })?;
+        let application_key = aurora_api::ApplicationKey::new(required(keys::AURORA_APPLICATION_KEY)?.trim());
+        let webhook_header = lookup(keys::AURORA_WEBHOOK_HEADER)
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| DEFAULT_WEBHOOK_HEADER.to_owned());
+        if !webhook_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(ConfigError::Invalid { name: keys::AURORA_WEBHOOK_HEADER, reason: "use letters, digits and dashes".into() });
+        }
+        let webhook_token = required(keys::AURORA_WEBHOOK_TOKEN)?;
+        if webhook_token.len() < 24 {
+            return Err(ConfigError::Invalid {
+                name: keys::AURORA_WEBHOOK_TOKEN,
+                reason: "use at least 24 characters of random data".into(),
+            });
+        }
+        Ok(Config {
+            signing_secret: secret.into(),
+            allowed_crm_origins,
+            aurora: AuroraConfig {
+                base_url,
+                application_id,
+                application_key,
+                webhook_header,
+                webhook_token: aurora_api::HeaderAuthValue::new(webhook_token.trim()),
+            },
+        })
     }
 }
 
@@ -100,9 +168,49 @@ mod tests {
 
     const SECRET: &str = "dev-only-worker-signing-secret-0123456789abcdef";
 
+    /// A complete, valid configuration with `overrides` applied ("" removes a key).
+    fn settings(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut all = vec![
+            (keys::WORKER_SIGNING_SECRET, SECRET),
+            (keys::ALLOWED_CRM_ORIGINS, "https://crm.example"),
+            (keys::AURORA_BASE_URL, "https://api-sandbox.aurorasolar.com"),
+            (keys::AURORA_APPLICATION_ID, "5a2d8e1c-0000-4000-8000-00000000a991"),
+            (keys::AURORA_APPLICATION_KEY, "sk_dev_application_key_value"),
+            (keys::AURORA_WEBHOOK_TOKEN, "dev-webhook-token-0123456789abcdef"),
+        ];
+        for (key, value) in overrides {
+            all.retain(|(k, _)| k != key);
+            if !value.is_empty() {
+                all.push((key, value));
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn aurora_settings_are_checked_and_named() {
+        assert!(Config::from_lookup(lookup(&settings(&[]))).is_ok());
+        for (overrides, name) in [
+            (vec![(keys::AURORA_BASE_URL, "https://evil.example")], keys::AURORA_BASE_URL),
+            (vec![(keys::AURORA_BASE_URL, "http://127.0.0.1:8790")], keys::AURORA_BASE_URL),
+            (vec![(keys::AURORA_APPLICATION_ID, "app-1")], keys::AURORA_APPLICATION_ID),
+            (vec![(keys::AURORA_APPLICATION_KEY, "")], keys::AURORA_APPLICATION_KEY),
+            (vec![(keys::AURORA_WEBHOOK_TOKEN, "short")], keys::AURORA_WEBHOOK_TOKEN),
+            (vec![(keys::AURORA_WEBHOOK_HEADER, "X Bad Header")], keys::AURORA_WEBHOOK_HEADER),
+            (vec![(keys::AURORA_ALLOW_LOOPBACK, "yes")], keys::AURORA_ALLOW_LOOPBACK),
+        ] {
+            let err = Config::from_lookup(lookup(&settings(&overrides))).expect_err(name);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let loopback = settings(&[(keys::AURORA_BASE_URL, "http://127.0.0.1:8790"), (keys::AURORA_ALLOW_LOOPBACK, "true")]);
+        let config = Config::from_lookup(lookup(&loopback)).expect("loopback allowed by the dev flag");
+        assert_eq!(config.aurora.base_url, "http://127.0.0.1:8790");
+        assert_eq!(config.aurora.webhook_header, DEFAULT_WEBHOOK_HEADER);
+    }
+
     #[test]
     fn a_missing_setting_is_named() {
-        let err = Config::from_lookup(lookup(&[(keys::ALLOWED_CRM_ORIGINS, "https://crm.example")]))
+        let err = Config::from_lookup(lookup(&settings(&[(keys::WORKER_SIGNING_SECRET, "")])))
             .expect_err("secret missing");
         assert_eq!(err, ConfigError::Missing(keys::WORKER_SIGNING_SECRET));
         assert!(err.to_string().contains("WORKER_SIGNING_SECRET is not set"));
@@ -130,11 +238,10 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let config = Config::from_lookup(lookup(&[
-            (keys::WORKER_SIGNING_SECRET, SECRET),
-            (keys::ALLOWED_CRM_ORIGINS, "https://crm.example"),
-        ]))
-        .expect("valid config");
-        assert!(!format!("{config:?}").contains(SECRET));
+        let config = Config::from_lookup(lookup(&settings(&[]))).expect("valid config");
+        let printed = format!("{config:?}");
+        for secret in [SECRET, "sk_dev_application_key_value", "dev-webhook-token-0123456789abcdef"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
     }
 }

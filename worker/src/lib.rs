@@ -10,6 +10,7 @@ pub mod error;
 pub mod hosts;
 mod routes;
 pub mod storage;
+pub mod temporary_keys;
 pub mod widget_token;
 
 pub use config::Config;
@@ -25,12 +26,35 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The host's database (SQLite natively, D1 on Cloudflare).
     pub db: Arc<dyn storage::Database>,
+    /// Aurora, through the host's HTTP transport.
+    pub aurora: aurora_api::AuroraClient,
+    /// Temporary keys per tenant.
+    pub keys: Arc<temporary_keys::TemporaryKeyCache>,
     /// Seconds since the Unix epoch. A function, not `SystemTime::now()`, because
     /// `wasm32-unknown-unknown` has no system clock and tests need to move time.
     pub clock: Arc<dyn Fn() -> u64 + Send + Sync>,
 }
 
 impl AppState {
+    /// The state both hosts build: the host supplies storage, outbound HTTP, the key
+    /// cache (which must outlive a request: per process natively, per isolate on Workers)
+    /// and a clock.
+    pub fn new(
+        config: Config,
+        db: Arc<dyn storage::Database>,
+        transport: Arc<dyn aurora_api::HttpTransport>,
+        keys: Arc<temporary_keys::TemporaryKeyCache>,
+        clock: Arc<dyn Fn() -> u64 + Send + Sync>,
+    ) -> Self {
+        let aurora = aurora_api::AuroraClient::new(
+            transport,
+            &config.aurora.base_url,
+            config.aurora.application_id,
+            config.aurora.application_key.clone(),
+        );
+        AppState { config: Arc::new(config), db, aurora, keys, clock }
+    }
+
     /// The current time in seconds since the Unix epoch, from the host's clock.
     pub fn now(&self) -> u64 {
         (self.clock)()

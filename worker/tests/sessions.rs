@@ -1,38 +1,23 @@
 //! `POST /v1/sessions` through the one Router, with a real SQLite database (in memory).
 
-use aurora_crm_worker::{
-    AppState, Config,
-    hosts::native::sqlite::SqliteDatabase,
-    router,
-    storage::{self, installations},
-    widget_token,
-};
+mod common;
+
+use aurora_crm_worker::{hosts::native::sqlite::SqliteDatabase, router, storage, widget_token};
 use axum::{
     body::{Body, to_bytes},
     http::{Request, StatusCode},
 };
+use common::{ACCOUNT_A_SECRET, ACCOUNT_B_SECRET, SIGNING};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use tower::ServiceExt;
 
 const NOW: u64 = 1_790_000_000;
-const SIGNING: &str = "test-worker-signing-secret-0123456789abcdef";
-const ACCOUNT_A_SECRET: &str = "account-a-installation-secret-0123456789";
-const ACCOUNT_B_SECRET: &str = "account-b-installation-secret-0123456789";
 
 async fn app() -> (axum::Router, SqliteDatabase) {
-    let db = SqliteDatabase::in_memory().expect("db");
-    storage::migrate(&db, NOW as i64).await.expect("migrate");
-    installations::upsert(&db, "demo", "acct-a", ACCOUNT_A_SECRET, Some("7e57a000-0000-4000-8000-000000000001"), 1).await.expect("a");
-    installations::upsert(&db, "demo", "acct-b", ACCOUNT_B_SECRET, None, 1).await.expect("b");
-    let config = Config::from_lookup(|name| match name {
-        "WORKER_SIGNING_SECRET" => Some(SIGNING.into()),
-        "ALLOWED_CRM_ORIGINS" => Some("http://127.0.0.1:8791".into()),
-        _ => None,
-    })
-    .expect("config");
-    let state = AppState { config: Arc::new(config), db: Arc::new(db.clone()), clock: Arc::new(|| NOW) };
+    // Sessions never call Aurora; the URL only has to be a valid setting.
+    let (state, db, _) = common::state("http://127.0.0.1:9", NOW).await;
+    storage::installations::upsert(&db, "demo", "acct-unlinked", ACCOUNT_A_SECRET, None, 1).await.expect("unlinked");
     (router(state), db)
 }
 

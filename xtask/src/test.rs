@@ -203,7 +203,7 @@ fn edge_smoke() -> Result<Counts> {
     build::edge_bundle()?;
     let port = processes::free_port()?;
     let state = tools::root().join("target/wrangler-state");
-    let secret = local_system::random_secret()?;
+    let secrets = local_system::Secrets::random()?;
     // The same migration files as the native host, applied to local D1 by wrangler: proves
     // the schema is D1's dialect too.
     tools::run(
@@ -225,8 +225,12 @@ fn edge_smoke() -> Result<Counts> {
             .args(["--show-interactive-dev-session=false", "--log-level", "warn"])
             .arg("--persist-to")
             .arg(&state)
-            .args(["--var", &format!("WORKER_SIGNING_SECRET:{secret}")])
-            .args(["--var", "ALLOWED_CRM_ORIGINS:http://127.0.0.1:8791"])
+            // Wrangler's --var takes NAME:VALUE; the worker reads vars and secrets alike.
+            .args(
+                local_system::worker_env(&secrets, "http://127.0.0.1:8791", "http://127.0.0.1:8790")
+                    .into_iter()
+                    .flat_map(|(name, value)| ["--var".to_owned(), format!("{name}:{value}")]),
+            )
             .current_dir(tools::root().join("worker"))
             .env("PATH", tools::path_with_tools())
             .env("WRANGLER_SEND_METRICS", "false")

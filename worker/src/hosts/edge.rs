@@ -2,9 +2,11 @@
 //! Static files (the widget) are Workers static assets, served before the Worker runs.
 
 mod d1;
+mod fetch_transport;
 
 use crate::{AppState, Config, router};
-use std::sync::Arc;
+use crate::temporary_keys::TemporaryKeyCache;
+use std::sync::{Arc, OnceLock};
 use tower_service::Service;
 use worker::{Context, Env, HttpRequest, event};
 
@@ -19,6 +21,10 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<axum
     // Migrations are applied with `wrangler d1 migrations apply` (the same files the native
     // host applies itself), never from a request.
     let db = d1::D1(env.d1("DB")?);
-    let state = AppState { config: Arc::new(config), db: Arc::new(db), clock: Arc::new(|| worker::Date::now().as_millis() / 1000) };
+    let clock = Arc::new(|| worker::Date::now().as_millis() / 1000);
+    // Requests of one isolate share the temporary keys it minted.
+    static KEYS: OnceLock<Arc<TemporaryKeyCache>> = OnceLock::new();
+    let keys = KEYS.get_or_init(Arc::default).clone();
+    let state = AppState::new(config, Arc::new(db), Arc::new(fetch_transport::FetchTransport), keys, clock);
     Ok(router(state).call(req).await?)
 }

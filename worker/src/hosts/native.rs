@@ -126,7 +126,8 @@ async fn serve(database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Resu
         ));
     }
     let db = open_database(database).await?;
-    let state = AppState { config: Arc::new(config), db: Arc::new(db), clock: Arc::new(unix_now) };
+    let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
+    let state = AppState::new(config, Arc::new(db), Arc::new(transport), Arc::default(), Arc::new(unix_now));
     // The Workers host serves these files as static assets before the Router; here the
     // Router falls back to them.
     let static_files = ServeDir::new(&static_dir).not_found_service(not_found.into_service());

@@ -1,0 +1,105 @@
+//! Temporary Aurora keys, per tenant: minted with the application key, cached until a few
+//! minutes before `expires_at`, one mint at a time per tenant however many requests wait
+//! (single-flight), and re-minted once when Aurora answers 401.
+
+use aurora_api::{AuroraClient, AuroraError, BearerToken, SessionToken, TenantId};
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+};
+
+/// Refresh this long before Aurora's `expires_at`, so a key never expires mid-call.
+pub const REFRESH_MARGIN_SECONDS: i64 = 5 * 60;
+
+#[derive(Clone)]
+struct CachedKey {
+    token: BearerToken,
+    expires_at: i64,
+}
+
+/// Where a session token for a tenant comes from when minting (the webhook handler keeps
+/// the newest unused one); `None` mints without one.
+pub trait SessionTokenSource: Send + Sync {
+    /// Takes (and so uses up) a session token for `tenant`, if one is held.
+    fn take(&self, tenant: TenantId) -> Option<SessionToken>;
+}
+
+/// Holds no session tokens.
+pub struct NoSessionTokens;
+
+impl SessionTokenSource for NoSessionTokens {
+    fn take(&self, _: TenantId) -> Option<SessionToken> {
+        None
+    }
+}
+
+/// The cache. One slot per tenant; the slot's async lock is the single flight.
+#[derive(Default)]
+pub struct TemporaryKeyCache {
+    slots: Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<Option<CachedKey>>>>>,
+}
+
+impl TemporaryKeyCache {
+    fn slot(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<Option<CachedKey>>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots.entry(tenant).or_default().clone()
+    }
+
+    /// A key for `tenant` valid for at least [`REFRESH_MARGIN_SECONDS`] from `now`.
+    pub async fn key(
+        &self,
+        aurora: &AuroraClient,
+        sessions: &dyn SessionTokenSource,
+        tenant: TenantId,
+        now: i64,
+    ) -> Result<BearerToken, AuroraError> {
+        let slot = self.slot(tenant);
+        // Everyone asking for this tenant queues here; the first mints, the rest find the
+        // fresh key when their turn comes.
+        let mut cached = slot.lock().await;
+        if let Some(key) = cached.as_ref().filter(|k| k.expires_at - REFRESH_MARGIN_SECONDS > now) {
+            return Ok(key.token.clone());
+        }
+        let session = sessions.take(tenant);
+        let minted = aurora.create_token(tenant, session.as_ref()).await?;
+        tracing::info!(%tenant, expires_at = minted.expires_at.as_str(), "minted a temporary Aurora key");
+        let key = CachedKey { token: minted.bearer_token, expires_at: minted.expires_at.unix_seconds() };
+        *cached = Some(key.clone());
+        Ok(key.token)
+    }
+
+    /// Forgets `token` for `tenant` (Aurora refused it), unless it was already replaced.
+    pub async fn forget(&self, tenant: TenantId, token: &BearerToken) {
+        let slot = self.slot(tenant);
+        let mut cached = slot.lock().await;
+        if cached.as_ref().is_some_and(|k| &k.token == token) {
+            *cached = None;
+        }
+    }
+
+    /// Runs `call` with a key for `tenant`; on a 401, forgets the key, mints a new one and
+    /// runs `call` once more (a key can be revoked before its `expires_at`).
+    pub async fn with_key<T, F, Fut>(
+        &self,
+        aurora: &AuroraClient,
+        sessions: &dyn SessionTokenSource,
+        tenant: TenantId,
+        now: i64,
+        call: F,
+    ) -> Result<T, AuroraError>
+    where
+        F: Fn(BearerToken) -> Fut,
+        Fut: Future<Output = Result<T, AuroraError>>,
+    {
+        let key = self.key(aurora, sessions, tenant, now).await?;
+        match call(key.clone()).await {
+            Err(AuroraError::Unauthorized(_)) => {
+                self.forget(tenant, &key).await;
+                let fresh = self.key(aurora, sessions, tenant, now).await?;
+                call(fresh).await
+            }
+            other => other,
+        }
+    }
+}
