@@ -7,6 +7,17 @@ pub const PRODUCTION: &str = "https://api.aurorasolar.com";
 /// Aurora's sandbox API, where partner apps are developed.
 pub const SANDBOX: &str = "https://api-sandbox.aurorasolar.com";
 
+/// The project's page in Aurora's web app [int]: `v2.aurorasolar.com` for production,
+/// `v2-sandbox.aurorasolar.com` for the sandbox, the base URL itself for a loopback sandbox.
+pub fn project_app_url(base_url: &str, project_id: &str) -> String {
+    let app = match base_url {
+        PRODUCTION => "https://v2.aurorasolar.com",
+        SANDBOX => "https://v2-sandbox.aurorasolar.com",
+        local => local,
+    };
+    format!("{app}/projects/{project_id}/overview/dashboard")
+}
+
 /// Why an Aurora base URL was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BaseUrlError {
@@ -34,6 +45,12 @@ pub fn checked_base_url(url: &str, allow_loopback: bool) -> Result<String, BaseU
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_links_go_to_the_matching_app() {
+        assert_eq!(project_app_url(PRODUCTION, "p1"), "https://v2.aurorasolar.com/projects/p1/overview/dashboard");
+        assert_eq!(project_app_url(SANDBOX, "p1"), "https://v2-sandbox.aurorasolar.com/projects/p1/overview/dashboard");
+    }
 
     #[test]
     fn only_aurora_hosts_or_a_flagged_loopback() {

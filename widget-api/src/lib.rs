@@ -26,6 +26,39 @@ pub struct SessionResponse {
     pub expires_in: u64,
     /// The opportunity the rep is looking at, as the CRM vouched for it.
     pub opportunity: Opportunity,
+    /// Where the opportunity stands with Aurora, so the first paint needs no second call.
+    pub state: OpportunityState,
+}
+
+/// Where an opportunity stands with Aurora: `GET /v1/opportunities/{id}`, and the answer to
+/// `POST /v1/opportunities/{id}/project`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OpportunityState {
+    /// The CRM account has not linked an Aurora tenant yet: an admin must.
+    NotLinked,
+    /// The Aurora tenant disabled the app: an Aurora admin must enable it.
+    AppDisabled,
+    /// No project yet: the rep can create one.
+    NoProject,
+    /// The project is being created.
+    Creating,
+    /// The project exists; Aurora's designer has not finished.
+    AwaitingDesign {
+        /// Aurora's project id.
+        project_id: String,
+        /// The project in Aurora's app.
+        aurora_url: String,
+    },
+    /// The last attempt to create the project failed.
+    CreateFailed {
+        /// Our error code.
+        code: String,
+        /// What happened, for the rep.
+        message: String,
+        /// Whether trying again may work (it never creates a second project).
+        retryable: bool,
+    },
 }
 
 /// A CRM opportunity, reduced to what the widget shows and Aurora needs.

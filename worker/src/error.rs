@@ -34,6 +34,24 @@ pub enum ApiError {
     /// The request body is larger than we accept.
     #[error("request body too large")]
     BodyTooLarge,
+    /// The widget token is for another opportunity than the path names.
+    #[error("this session is for another opportunity: reload the opportunity page")]
+    WrongOpportunity,
+    /// The CRM account has no Aurora tenant linked yet.
+    #[error("this CRM account is not linked to an Aurora tenant yet: ask your CRM admin to link it in the app's settings")]
+    NotLinked,
+    /// The Aurora tenant disabled our app.
+    #[error("the Aurora Solar app is disabled for your Aurora tenant: ask your Aurora admin to enable it")]
+    AppDisabled,
+    /// Input we will not send to Aurora (names the field).
+    #[error("{0}")]
+    Validation(#[from] aurora_api::ValidationError),
+    /// Aurora refused the data (422/400), with Aurora's messages.
+    #[error("{0}")]
+    AuroraRejected(String),
+    /// Aurora could not be reached or failed; trying again may work.
+    #[error("Aurora is not answering right now ({0}); try again in a minute")]
+    AuroraUnavailable(String),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -57,6 +75,12 @@ impl ApiError {
             ApiError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
             ApiError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::WrongOpportunity => (StatusCode::FORBIDDEN, "wrong_opportunity"),
+            ApiError::NotLinked => (StatusCode::CONFLICT, "not_linked"),
+            ApiError::AppDisabled => (StatusCode::CONFLICT, "app_disabled"),
+            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
+            ApiError::AuroraRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
+            ApiError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
         }
     }
 }

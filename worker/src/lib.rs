@@ -8,6 +8,7 @@ pub mod config;
 pub mod crm;
 pub mod error;
 pub mod hosts;
+pub mod projects;
 mod routes;
 pub mod storage;
 pub mod temporary_keys;

@@ -2,14 +2,21 @@
 
 mod embed;
 mod health;
+mod opportunities;
 mod sessions;
 
-use crate::{AppState, error::ApiError};
+use crate::{
+    AppState,
+    error::ApiError,
+    widget_token::{self, WidgetClaims, WidgetTokenError},
+};
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRequest},
+    extract::{DefaultBodyLimit, FromRequest, FromRequestParts},
+    http::{header, request::Parts},
     routing::{get, post},
 };
+use secrecy::ExposeSecret;
 
 /// Largest request body we read. Our bodies are small JSON; anything bigger is a mistake
 /// or an attack.
@@ -21,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/embed/{crm}", get(embed::embed_page))
         .route("/v1/sessions", post(sessions::create_session))
+        .route("/v1/opportunities/{id}", get(opportunities::state))
+        .route("/v1/opportunities/{id}/project", post(opportunities::create_project))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)
@@ -40,4 +49,22 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
 /// The fallback for unknown paths, for hosts that do not serve static files there.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+/// The verified widget token of a request (`Authorization: Bearer ...`).
+pub(crate) struct WidgetSession(pub WidgetClaims);
+
+impl FromRequestParts<AppState> for WidgetSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(WidgetTokenError::Invalid)?;
+        let claims = widget_token::verify(token.trim(), state.config.signing_secret.expose_secret().as_bytes(), state.now())?;
+        Ok(WidgetSession(claims))
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod installations;
 pub mod opportunities;
+pub mod projects;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -86,8 +87,10 @@ pub async fn query_as<T: DeserializeOwned>(db: &dyn Database, sql: &str, params:
 }
 
 /// The schema, in order: the files of `worker/migrations/`, shared with `wrangler d1 migrations`.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_installations_and_opportunities.sql", include_str!("../migrations/0001_installations_and_opportunities.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_installations_and_opportunities.sql", include_str!("../migrations/0001_installations_and_opportunities.sql")),
+    ("0002_projects.sql", include_str!("../migrations/0002_projects.sql")),
+];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler
 /// does, so a database is in the same state whichever tool migrated it.
@@ -129,6 +132,8 @@ mod tests {
     fn statements_split_without_comments() {
         let sql = "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT); -- trailing\n\nCREATE INDEX b ON a (x);\n";
         assert_eq!(split_statements(sql), vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX b ON a (x)"]);
-        assert!(split_statements(MIGRATIONS[0].1).iter().all(|s| s.starts_with("CREATE")));
+        for (name, sql) in MIGRATIONS {
+            assert!(split_statements(sql).iter().all(|s| s.starts_with("CREATE")), "{name}");
+        }
     }
 }

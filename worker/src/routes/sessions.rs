@@ -37,5 +37,11 @@ pub async fn create_session(
         now,
     );
     tracing::info!(account = %context.account_id, opportunity = %context.opportunity.id, "session opened");
-    Ok(Json(SessionResponse { token, expires_in: widget_token::LIFETIME_SECONDS, opportunity: context.opportunity }))
+    let key = crate::storage::projects::OpportunityKey {
+        crm: request.crm.clone(),
+        account_id: context.account_id.clone(),
+        opportunity_id: context.opportunity.id.clone(),
+    };
+    let state = crate::projects::opportunity_state(&state, &key).await?;
+    Ok(Json(SessionResponse { token, expires_in: widget_token::LIFETIME_SECONDS, opportunity: context.opportunity, state }))
 }

@@ -17,3 +17,30 @@ pub async fn record_seen(db: &dyn Database, crm: &str, account_id: &str, opportu
     .await?;
     Ok(())
 }
+
+/// An opportunity as last seen.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct OpportunityRecord {
+    /// Its name in the CRM.
+    pub name: String,
+    /// `widget_api::Location` as JSON.
+    pub location_json: String,
+}
+
+impl OpportunityRecord {
+    /// The location, as the CRM vouched for it.
+    pub fn location(&self) -> Result<widget_api::Location, StorageError> {
+        serde_json::from_str(&self.location_json).map_err(|e| StorageError::Decode(e.to_string()))
+    }
+}
+
+/// The opportunity's last verified name and location.
+pub async fn find(db: &dyn Database, crm: &str, account_id: &str, opportunity_id: &str) -> Result<Option<OpportunityRecord>, StorageError> {
+    let rows: Vec<OpportunityRecord> = super::query_as(
+        db,
+        "SELECT name, location_json FROM opportunities WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3",
+        &[crm.into(), account_id.into(), opportunity_id.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().next())
+}

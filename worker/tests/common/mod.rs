@@ -27,7 +27,10 @@ struct Args {
 
 /// A sandbox on a free port; `flags` as on its command line.
 pub async fn start_sandbox(flags: &[&str]) -> (String, Sandbox) {
-    let mut argv = vec!["sandbox", "--tenant", TENANT, "--tenant", OTHER_TENANT, "--design-delay-ms", "100"];
+    let mut argv = vec!["sandbox", "--tenant", TENANT, "--tenant", OTHER_TENANT];
+    if !flags.contains(&"--design-delay-ms") {
+        argv.extend(["--design-delay-ms", "100"]);
+    }
     argv.extend_from_slice(flags);
     let sandbox = Sandbox::new(Args::parse_from(argv).settings.validated().expect("valid settings"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -81,4 +84,66 @@ pub async fn state(aurora_url: &str, now: u64) -> (AppState, SqliteDatabase, Tes
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
     let state = AppState::new(config(aurora_url), Arc::new(db.clone()), Arc::new(transport), Arc::default(), Arc::new(move || tick.now()));
     (state, db, clock)
+}
+
+/// A demo CRM context for `account` (signed with `secret`), valid for 5 minutes after `now`.
+pub fn demo_context(account: &str, opportunity: &str, location: serde_json::Value, secret: &str, now: u64) -> String {
+    let mut claims = serde_json::json!({
+        "account_id": account, "user_id": "rep-1", "opportunity_id": opportunity,
+        "opportunity_name": format!("Opportunity {opportunity}"), "exp": now + 300
+    });
+    if let (Some(claims), Some(location)) = (claims.as_object_mut(), location.as_object()) {
+        claims.extend(location.clone());
+    }
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("sign")
+}
+
+/// Sends one request through the Router; answers status, headers and JSON body.
+pub async fn call(
+    app: &axum::Router,
+    request: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    use tower::ServiceExt;
+    let response = app.clone().oneshot(request).await.expect("response");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    (status, headers, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+/// Opens a session; answers the widget token and the session body.
+pub async fn open_session(app: &axum::Router, context: &str) -> (String, serde_json::Value) {
+    let request = axum::http::Request::post("/v1/sessions")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(serde_json::json!({"crm": "demo", "context": context}).to_string()))
+        .expect("request");
+    let (status, _, body) = call(app, request).await;
+    assert_eq!(status, axum::http::StatusCode::OK, "session: {body}");
+    (body["token"].as_str().expect("token").to_owned(), body)
+}
+
+/// `POST /v1/opportunities/{id}/project` with a widget token.
+pub fn create_project_request(token: &str, opportunity: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::post(format!("/v1/opportunities/{opportunity}/project"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .expect("request")
+}
+
+/// `GET /v1/opportunities/{id}` with a widget token and an optional `If-None-Match`.
+pub fn state_request(token: &str, opportunity: &str, etag: Option<&str>) -> axum::http::Request<axum::body::Body> {
+    let mut request = axum::http::Request::get(format!("/v1/opportunities/{opportunity}")).header("authorization", format!("Bearer {token}"));
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.body(axum::body::Body::empty()).expect("request")
+}
+
+/// Seconds since the epoch, now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs()
 }

@@ -107,7 +107,7 @@ mod tests {
     #[tokio::test]
     async fn migrations_apply_once_and_installations_round_trip() {
         let db = SqliteDatabase::in_memory().expect("db");
-        assert_eq!(migrate(&db, 1).await.expect("migrate"), 1);
+        assert_eq!(migrate(&db, 1).await.expect("migrate"), crate::storage::MIGRATIONS.len());
         assert_eq!(migrate(&db, 2).await.expect("migrate again"), 0, "idempotent");
         installations::upsert(&db, "demo", "acct-1", "secret-one", None, 10).await.expect("insert");
         installations::upsert(&db, "demo", "acct-1", "secret-two", Some("7e57a000-0000-4000-8000-000000000001"), 11)

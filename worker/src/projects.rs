@@ -1,0 +1,181 @@
+//! Where an opportunity stands with Aurora, and creating its project exactly once.
+//!
+//! Idempotency: the project row is claimed in storage BEFORE Aurora is called (one
+//! atomic insert), so of any number of concurrent or repeated clicks exactly one calls
+//! Aurora. An attempt whose outcome is unknown (timeout, dropped connection, 5xx) keeps
+//! the claim; whoever takes over a stale claim first looks the project up by its
+//! `external_provider_id`, so a worker restart mid-call cannot create a second project.
+
+use crate::{
+    AppState,
+    error::ApiError,
+    storage::{
+        installations, opportunities,
+        projects::{self, OpportunityKey, ProjectRecord, status},
+    },
+    temporary_keys::NoSessionTokens,
+    widget_token::WidgetClaims,
+};
+use aurora_api::{AuroraError, ProjectLocation, ProjectRequest, TenantId, hosts::project_app_url, validation::MAX_STRING_CHARS};
+use widget_api::{Location, OpportunityState};
+
+/// A `creating` claim older than this belongs to an attempt that died. Longer than one
+/// create call can take (10 s timeout, plus honouring a 429's Retry-After of up to 60 s).
+pub const CLAIM_TIMEOUT_SECONDS: i64 = 120;
+
+/// The opportunity a widget token is for.
+pub fn key_of(claims: &WidgetClaims) -> OpportunityKey {
+    OpportunityKey { crm: claims.crm.clone(), account_id: claims.account_id.clone(), opportunity_id: claims.opportunity_id.clone() }
+}
+
+/// The tenant to create in, or the state that says why there is none.
+async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<Result<TenantId, OpportunityState>, ApiError> {
+    let installation = installations::find(state.db.as_ref(), &key.crm, &key.account_id)
+        .await?
+        .ok_or(crate::crm::ContextError::NotInstalled)?;
+    let Some(tenant) = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok()) else {
+        return Ok(Err(OpportunityState::NotLinked));
+    };
+    if installation.app_enabled == 0 {
+        return Ok(Err(OpportunityState::AppDisabled));
+    }
+    Ok(Ok(tenant))
+}
+
+fn state_of(state: &AppState, record: Option<&ProjectRecord>) -> OpportunityState {
+    match record {
+        None => OpportunityState::NoProject,
+        Some(r) if r.status == status::CREATED => {
+            let project_id = r.aurora_project_id.clone().unwrap_or_default();
+            OpportunityState::AwaitingDesign { aurora_url: project_app_url(&state.config.aurora.base_url, &project_id), project_id }
+        }
+        Some(r) if r.status == status::FAILED => OpportunityState::CreateFailed {
+            code: r.error_code.clone().unwrap_or_default(),
+            message: r.error_message.clone().unwrap_or_default(),
+            retryable: r.retryable != 0,
+        },
+        Some(_) => OpportunityState::Creating,
+    }
+}
+
+/// Where the opportunity stands now.
+pub async fn opportunity_state(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ApiError> {
+    if let Err(unlinked) = linked_tenant(state, key).await? {
+        return Ok(unlinked);
+    }
+    Ok(state_of(state, projects::find(state.db.as_ref(), key).await?.as_ref()))
+}
+
+/// Aurora's project request for the opportunity, validated: a bad address or coordinate is
+/// a 422 naming the field, before anything is claimed or sent.
+async fn project_request(state: &AppState, key: &OpportunityKey) -> Result<ProjectRequest, ApiError> {
+    let opportunity = opportunities::find(state.db.as_ref(), &key.crm, &key.account_id, &key.opportunity_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let location = match opportunity.location()? {
+        Location::Address { property_address } => ProjectLocation::address(&property_address)?,
+        Location::Coordinates { latitude, longitude } => ProjectLocation::coordinates(latitude, longitude)?,
+    };
+    // A long CRM name is cut rather than refused: the rep cannot fix it from here.
+    let name: String = opportunity.name.chars().take(MAX_STRING_CHARS).collect();
+    Ok(ProjectRequest::builder(location)
+        .name(Some(&name))?
+        .external_provider_id(Some(&key.external_provider_id()))?
+        .build())
+}
+
+/// Creates the opportunity's Aurora project, once. Answers the resulting state.
+pub async fn create(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ApiError> {
+    let tenant = match linked_tenant(state, key).await? {
+        Ok(tenant) => tenant,
+        Err(OpportunityState::AppDisabled) => return Err(ApiError::AppDisabled),
+        Err(_) => return Err(ApiError::NotLinked),
+    };
+    let request = project_request(state, key).await?;
+    let now = state.now() as i64;
+    let db = state.db.as_ref();
+    let reconcile = match projects::find(db, key).await? {
+        None if projects::claim(db, key, &tenant.to_string(), now).await? => false,
+        // Lost the race for a new claim: someone else is creating it.
+        None => return Ok(state_of(state, projects::find(db, key).await?.as_ref())),
+        Some(record) if record.status == status::CREATED => return Ok(state_of(state, Some(&record))),
+        Some(record) if record.status == status::FAILED => {
+            if !projects::take_over(db, key, status::FAILED, record.claimed_at, now).await? {
+                return Ok(state_of(state, projects::find(db, key).await?.as_ref()));
+            }
+            // A failed attempt may still have reached Aurora (e.g. a 5xx after creating).
+            true
+        }
+        Some(record) => {
+            let stale = now - record.claimed_at > CLAIM_TIMEOUT_SECONDS;
+            if !stale || !projects::take_over(db, key, status::CREATING, record.claimed_at, now).await? {
+                return Ok(OpportunityState::Creating);
+            }
+            true
+        }
+    };
+    attempt(state, key, tenant, &request, reconcile).await?;
+    Ok(state_of(state, projects::find(db, key).await?.as_ref()))
+}
+
+/// One attempt under our claim. Leaves the record created, failed, or (outcome unknown)
+/// still claimed for a later takeover to reconcile.
+async fn attempt(state: &AppState, key: &OpportunityKey, tenant: TenantId, request: &ProjectRequest, reconcile: bool) -> Result<(), ApiError> {
+    let db = state.db.as_ref();
+    let now = state.now() as i64;
+    if reconcile {
+        match find_in_aurora(state, key, tenant).await {
+            Ok(Some(project_id)) => return Ok(projects::mark_created(db, key, &project_id, now).await?),
+            Ok(None) => {}
+            Err(error) => {
+                projects::mark_failed(db, key, "aurora_unavailable", &error.to_string(), true, now).await?;
+                return Err(ApiError::AuroraUnavailable(error.to_string()));
+            }
+        }
+    }
+    let created = state
+        .keys
+        .with_key(&state.aurora, &NoSessionTokens, tenant, now, |bearer| {
+            let (aurora, request) = (state.aurora.clone(), request.clone());
+            async move { aurora.create_project(&bearer, tenant, &request).await }
+        })
+        .await;
+    match created {
+        Ok(project) => {
+            tracing::info!(%tenant, project = %project.id, external = %key.external_provider_id(), "Aurora project created");
+            projects::mark_created(db, key, &project.id.to_string(), now).await?;
+            Ok(())
+        }
+        Err(AuroraError::OutcomeUnknown(reason)) => {
+            tracing::warn!(%tenant, external = %key.external_provider_id(), %reason, "project creation outcome unknown; reconciling");
+            if let Ok(Some(project_id)) = find_in_aurora(state, key, tenant).await {
+                projects::mark_created(db, key, &project_id, now).await?;
+            }
+            // Not visible (yet): keep the claim; the next attempt after the claim timeout
+            // looks it up again before creating.
+            Ok(())
+        }
+        Err(error @ (AuroraError::Unprocessable(_) | AuroraError::BadRequest(_))) => {
+            let message = format!("Aurora refused the project: {}", error.messages().join("; "));
+            projects::mark_failed(db, key, "aurora_rejected", &message, false, now).await?;
+            Err(ApiError::AuroraRejected(message))
+        }
+        Err(error) => {
+            projects::mark_failed(db, key, "aurora_unavailable", &error.to_string(), true, now).await?;
+            Err(ApiError::AuroraUnavailable(error.to_string()))
+        }
+    }
+}
+
+/// The project Aurora has for our `external_provider_id`, if any.
+async fn find_in_aurora(state: &AppState, key: &OpportunityKey, tenant: TenantId) -> Result<Option<String>, AuroraError> {
+    let external = key.external_provider_id();
+    let found = state
+        .keys
+        .with_key(&state.aurora, &NoSessionTokens, tenant, state.now() as i64, |bearer| {
+            let (aurora, external) = (state.aurora.clone(), external.clone());
+            async move { aurora.find_projects(&bearer, tenant, &external).await }
+        })
+        .await?;
+    Ok(found.into_iter().find(|p| p.external_provider_id.as_deref() == Some(external.as_str())).map(|p| p.id.to_string()))
+}

@@ -1,0 +1,163 @@
+//! Creating an opportunity's Aurora project through the Router, against the sandbox Aurora
+//! over real HTTP, with a real SQLite database.
+
+mod common;
+
+use aurora_crm_worker::router;
+use axum::http::StatusCode;
+use common::{ACCOUNT_A_SECRET, ACCOUNT_B_SECRET, call, create_project_request, demo_context, open_session, state_request, unix_now};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn address() -> Value {
+    json!({"property_address": "901 Mears Ct, Stanford, CA 94305"})
+}
+
+async fn set_faults(aurora: &str, faults: Value) {
+    let response = reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
+    assert!(response.status().is_success());
+}
+
+#[tokio::test]
+async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, _, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    let (token, session) = open_session(&app, &demo_context("acct-a", "opp-1", address(), ACCOUNT_A_SECRET, now)).await;
+    assert_eq!(session["state"], json!({"state": "no_project"}), "the session carries the state");
+
+    let (status, _, first) = call(&app, create_project_request(&token, "opp-1")).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["state"], "awaiting_design");
+    let project_id = first["project_id"].as_str().expect("project id").to_owned();
+    assert!(first["aurora_url"].as_str().expect("url").ends_with(&format!("/projects/{project_id}/overview/dashboard")));
+
+    let (status, _, again) = call(&app, create_project_request(&token, "opp-1")).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first), "a second click answers the same project");
+    let projects = sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>();
+    assert_eq!(projects, 1);
+    let stored = sandbox.state().tenants.values().flat_map(|t| t.projects.values()).map(|p| p.project.clone()).next().expect("one");
+    assert_eq!(stored.external_provider_id.as_deref(), Some("demo:acct-a:opp-1"));
+    assert_eq!(stored.name.as_deref(), Some("Opportunity opp-1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_clicks_create_exactly_one_project() {
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, _, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-2", address(), ACCOUNT_A_SECRET, now)).await;
+    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 300})).await;
+    let clicks: Vec<_> = (0..20)
+        .map(|_| {
+            let (app, token) = (app.clone(), token.clone());
+            tokio::spawn(async move { call(&app, create_project_request(&token, "opp-2")).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for click in clicks {
+        let (status, _, body) = click.await.expect("joined");
+        assert!(status == StatusCode::OK || status == StatusCode::ACCEPTED, "{status} {body}");
+        statuses.push(body["state"].as_str().unwrap_or_default().to_owned());
+    }
+    assert!(statuses.iter().any(|s| s == "awaiting_design"), "{statuses:?}");
+    assert!(statuses.iter().all(|s| s == "awaiting_design" || s == "creating"), "{statuses:?}");
+    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1);
+}
+
+#[tokio::test]
+async fn a_timed_out_create_is_reconciled_by_external_id_and_never_duplicated() {
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (mut state, _, clock) = common::state(&aurora, now).await;
+    // Our requests give up after 300 ms; Aurora takes 1 s, and still creates the project.
+    state.aurora = state.aurora.clone().with_retry_policy(aurora_api::RetryPolicy {
+        request_timeout: Duration::from_millis(300),
+        base_delay: Duration::from_millis(10),
+        max_attempts: 2,
+        ..aurora_api::RetryPolicy::default()
+    });
+    // Mint the tenant's key while Aurora is fast.
+    let tenant = aurora_api::TenantId::parse(common::TENANT).expect("uuid");
+    let no_sessions = aurora_crm_worker::temporary_keys::NoSessionTokens;
+    state.keys.key(&state.aurora, &no_sessions, tenant, now as i64).await.expect("key");
+    let app = router(state);
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-3", address(), ACCOUNT_A_SECRET, now)).await;
+    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 1000})).await;
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-3")).await;
+    // The outcome is unknown and the lookup timed out too: the claim stays, nothing is retried.
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["state"], "creating");
+    // A click within the claim timeout does not start a second attempt.
+    let (_, _, body) = call(&app, create_project_request(&token, "opp-3")).await;
+    assert_eq!(body["state"], "creating");
+
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the slow POST lands in Aurora
+    set_faults(&aurora, json!({})).await;
+    clock.advance(aurora_crm_worker::projects::CLAIM_TIMEOUT_SECONDS as u64 + 1);
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-3")).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
+    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1, "found, not created again");
+}
+
+#[tokio::test]
+async fn state_polls_use_etags() {
+    let (aurora, _) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, _, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-4", address(), ACCOUNT_A_SECRET, now)).await;
+    let (status, headers, body) = call(&app, state_request(&token, "opp-4", None)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"state": "no_project"})));
+    let etag = headers["etag"].to_str().expect("etag").to_owned();
+    let (status, _, body) = call(&app, state_request(&token, "opp-4", Some(&etag))).await;
+    assert_eq!((status, body), (StatusCode::NOT_MODIFIED, Value::Null), "unchanged: 304, no body");
+    call(&app, create_project_request(&token, "opp-4")).await;
+    let (status, headers, body) = call(&app, state_request(&token, "opp-4", Some(&etag))).await;
+    assert_eq!(status, StatusCode::OK, "changed: a new answer");
+    assert_eq!(body["state"], "awaiting_design");
+    assert_ne!(headers["etag"].to_str().expect("etag"), etag);
+}
+
+#[tokio::test]
+async fn accounts_and_opportunities_are_isolated() {
+    let (aurora, _) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, _, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    let (token_a, _) = open_session(&app, &demo_context("acct-a", "opp-5", address(), ACCOUNT_A_SECRET, now)).await;
+    assert_eq!(call(&app, create_project_request(&token_a, "opp-5")).await.0, StatusCode::OK);
+
+    // Account B has an opportunity with the same CRM id: it sees its own, not A's project.
+    let (token_b, session_b) = open_session(&app, &demo_context("acct-b", "opp-5", address(), ACCOUNT_B_SECRET, now)).await;
+    assert_eq!(session_b["state"], json!({"state": "no_project"}));
+    // A's token cannot reach another opportunity, nor act without a token.
+    let (status, _, body) = call(&app, state_request(&token_a, "opp-6", None)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("wrong_opportunity")));
+    let (status, _, body) = call(&app, state_request("not-a-token", "opp-5", None)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_token")));
+    let forged = token_b.replace('.', ".x");
+    assert_eq!(call(&app, create_project_request(&forged, "opp-5")).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told() {
+    let (aurora, sandbox) = common::start_sandbox(&[]).await;
+    let now = unix_now();
+    let (state, db, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-7", json!({"latitude": 95.0, "longitude": 10.0}), ACCOUNT_A_SECRET, now)).await;
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-7")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_location");
+    assert!(body["error"]["message"].as_str().expect("message").contains("latitude"), "{body}");
+    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 0, "nothing sent");
+
+    aurora_crm_worker::storage::installations::upsert(&db, "demo", "acct-new", ACCOUNT_A_SECRET, None, 1).await.expect("unlinked");
+    let (token, session) = open_session(&app, &demo_context("acct-new", "opp-8", address(), ACCOUNT_A_SECRET, now)).await;
+    assert_eq!(session["state"], json!({"state": "not_linked"}));
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-8")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_linked")));
+}
