@@ -10,7 +10,7 @@
 use crate::{
     ApplicationId, ApplicationKey, BearerToken, DesignId, ProjectId, SessionToken, TenantId, WebhookId,
     designs::{DesignList, DesignListItem, DesignSummary, DesignSummaryResponse},
-    error::AuroraError,
+    error::{AuroraError, TransportError},
     projects::{Project, ProjectEnvelope, ProjectList, ProjectRequest},
     tokens::{CreateTokenResponse, TemporaryKey},
     webhooks::{PartnerWebhook, PartnerWebhookEnvelope, PartnerWebhookList, PartnerWebhookRequest},
@@ -20,21 +20,6 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::{Serialize, de::DeserializeOwned};
 use std::{sync::Arc, time::Duration};
-
-/// Why a request got no HTTP answer. The variants matter to the retry policy: only
-/// [`TransportError::Connect`] proves the request was never sent.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
-    /// No connection was made; nothing was sent.
-    #[error("could not connect: {0}")]
-    Connect(String),
-    /// No answer in time; the request may have been processed.
-    #[error("timed out")]
-    Timeout,
-    /// The connection broke after sending; the request may have been processed.
-    #[error("connection interrupted: {0}")]
-    Interrupted(String),
-}
 
 /// What the client needs from its host: send one request, and wait.
 ///

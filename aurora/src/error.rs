@@ -1,6 +1,5 @@
 //! Aurora's error body and the typed errors of every Aurora call.
 
-use crate::client::TransportError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -142,3 +141,19 @@ impl AuroraError {
         }
     }
 }
+
+/// Why a request got no HTTP answer. The variants matter to the retry policy: only
+/// [`TransportError::Connect`] proves the request was never sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection was made; nothing was sent.
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// No answer in time; the request may have been processed.
+    #[error("timed out")]
+    Timeout,
+    /// The connection broke after sending; the request may have been processed.
+    #[error("connection interrupted: {0}")]
+    Interrupted(String),
+}
+

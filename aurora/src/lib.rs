@@ -6,6 +6,7 @@
 //! is the record these types follow; where it says `[guess]`, the choice is ours and is
 //! named in the item's docs.
 
+#[cfg(feature = "client")]
 pub mod client;
 pub mod designs;
 pub mod error;
@@ -21,7 +22,9 @@ pub mod units;
 pub mod validation;
 pub mod webhooks;
 
-pub use client::{AuroraClient, HttpTransport, RetryPolicy, TransportError};
+#[cfg(feature = "client")]
+pub use client::{AuroraClient, HttpTransport, RetryPolicy};
+pub use error::TransportError;
 pub use designs::{DesignSummary, DesignSummaryResponse};
 pub use error::{AuroraError, AuroraErrorBody};
 pub use ids::{ApplicationId, DesignId, JobId, ProjectId, TenantId, WebhookId};

@@ -1,6 +1,6 @@
 //! [`HttpTransport`] over reqwest and tokio, for native hosts.
 
-use crate::client::{HttpTransport, TransportError};
+use crate::{client::HttpTransport, error::TransportError};
 use async_trait::async_trait;
 use http::{Request, Response};
 use std::time::Duration;

@@ -50,6 +50,24 @@ pub enum OpportunityState {
         /// The project in Aurora's app.
         aurora_url: String,
     },
+    /// Aurora's designer finished and the simulation succeeded: the summary to show.
+    DesignReady {
+        /// Aurora's project id.
+        project_id: String,
+        /// The project in Aurora's app.
+        aurora_url: String,
+        /// The design summary as Aurora gave it (watts, kWh).
+        design: Box<aurora_api::DesignSummary>,
+    },
+    /// The design's performance simulation failed in Aurora.
+    SimulationFailed {
+        /// Aurora's project id.
+        project_id: String,
+        /// The project in Aurora's app.
+        aurora_url: String,
+        /// The design whose simulation failed.
+        design_id: String,
+    },
     /// The last attempt to create the project failed.
     CreateFailed {
         /// Our error code.

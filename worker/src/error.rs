@@ -52,6 +52,12 @@ pub enum ApiError {
     /// Aurora could not be reached or failed; trying again may work.
     #[error("Aurora is not answering right now ({0}); try again in a minute")]
     AuroraUnavailable(String),
+    /// A webhook delivery without the configured auth header value.
+    #[error("missing or wrong webhook authentication")]
+    WebhookUnauthorized,
+    /// A webhook's query string is not what Aurora sends.
+    #[error("invalid webhook: {0}")]
+    InvalidWebhook(String),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -75,6 +81,8 @@ impl ApiError {
             ApiError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
             ApiError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::WebhookUnauthorized => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
+            ApiError::InvalidWebhook(_) => (StatusCode::BAD_REQUEST, "invalid_webhook"),
             ApiError::WrongOpportunity => (StatusCode::FORBIDDEN, "wrong_opportunity"),
             ApiError::NotLinked => (StatusCode::CONFLICT, "not_linked"),
             ApiError::AppDisabled => (StatusCode::CONFLICT, "app_disabled"),

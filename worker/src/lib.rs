@@ -12,13 +12,23 @@ pub mod projects;
 mod routes;
 pub mod storage;
 pub mod temporary_keys;
+pub mod webhooks;
 pub mod widget_token;
 
 pub use config::Config;
 pub use error::ApiError;
 pub use routes::{not_found, router};
 
-use std::sync::Arc;
+use std::{future::Future, pin::Pin, sync::Arc};
+
+/// Work that outlives the request that started it (webhook processing after the 200).
+pub type BackgroundTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Runs background work: tokio natively, `ctx.wait_until` on Workers.
+pub trait Background: Send + Sync {
+    /// Starts `task`; it runs after the response is sent.
+    fn spawn(&self, task: BackgroundTask);
+}
 
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc`.
 #[derive(Clone)]
@@ -31,6 +41,8 @@ pub struct AppState {
     pub aurora: aurora_api::AuroraClient,
     /// Temporary keys per tenant.
     pub keys: Arc<temporary_keys::TemporaryKeyCache>,
+    /// Where background work runs.
+    pub background: Arc<dyn Background>,
     /// Seconds since the Unix epoch. A function, not `SystemTime::now()`, because
     /// `wasm32-unknown-unknown` has no system clock and tests need to move time.
     pub clock: Arc<dyn Fn() -> u64 + Send + Sync>,
@@ -45,6 +57,7 @@ impl AppState {
         db: Arc<dyn storage::Database>,
         transport: Arc<dyn aurora_api::HttpTransport>,
         keys: Arc<temporary_keys::TemporaryKeyCache>,
+        background: Arc<dyn Background>,
         clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     ) -> Self {
         let aurora = aurora_api::AuroraClient::new(
@@ -53,7 +66,7 @@ impl AppState {
             config.aurora.application_id,
             config.aurora.application_key.clone(),
         );
-        AppState { config: Arc::new(config), db, aurora, keys, clock }
+        AppState { config: Arc::new(config), db, aurora, keys, background, clock }
     }
 
     /// The current time in seconds since the Unix epoch, from the host's clock.

@@ -10,10 +10,11 @@ use crate::{
     AppState,
     error::ApiError,
     storage::{
-        installations, opportunities,
+        StorageError, installations, opportunities,
         projects::{self, OpportunityKey, ProjectRecord, status},
+        webhooks as webhook_store,
     },
-    temporary_keys::NoSessionTokens,
+    webhooks::StoredSessionTokens,
     widget_token::WidgetClaims,
 };
 use aurora_api::{AuroraError, ProjectLocation, ProjectRequest, TenantId, hosts::project_app_url, validation::MAX_STRING_CHARS};
@@ -42,12 +43,21 @@ async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<Result<
     Ok(Ok(tenant))
 }
 
-fn state_of(state: &AppState, record: Option<&ProjectRecord>) -> OpportunityState {
-    match record {
+async fn state_of(state: &AppState, key: &OpportunityKey, record: Option<&ProjectRecord>) -> Result<OpportunityState, ApiError> {
+    Ok(match record {
         None => OpportunityState::NoProject,
         Some(r) if r.status == status::CREATED => {
             let project_id = r.aurora_project_id.clone().unwrap_or_default();
-            OpportunityState::AwaitingDesign { aurora_url: project_app_url(&state.config.aurora.base_url, &project_id), project_id }
+            let aurora_url = project_app_url(&state.config.aurora.base_url, &project_id);
+            match webhook_store::find_design(state.db.as_ref(), key).await? {
+                None => OpportunityState::AwaitingDesign { project_id, aurora_url },
+                Some(design) if design.simulation_status == "succeeded" => OpportunityState::DesignReady {
+                    design: serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?,
+                    project_id,
+                    aurora_url,
+                },
+                Some(design) => OpportunityState::SimulationFailed { project_id, aurora_url, design_id: design.aurora_design_id },
+            }
         }
         Some(r) if r.status == status::FAILED => OpportunityState::CreateFailed {
             code: r.error_code.clone().unwrap_or_default(),
@@ -55,7 +65,7 @@ fn state_of(state: &AppState, record: Option<&ProjectRecord>) -> OpportunityStat
             retryable: r.retryable != 0,
         },
         Some(_) => OpportunityState::Creating,
-    }
+    })
 }
 
 /// Where the opportunity stands now.
@@ -63,7 +73,7 @@ pub async fn opportunity_state(state: &AppState, key: &OpportunityKey) -> Result
     if let Err(unlinked) = linked_tenant(state, key).await? {
         return Ok(unlinked);
     }
-    Ok(state_of(state, projects::find(state.db.as_ref(), key).await?.as_ref()))
+    state_of(state, key, projects::find(state.db.as_ref(), key).await?.as_ref()).await
 }
 
 /// Aurora's project request for the opportunity, validated: a bad address or coordinate is
@@ -97,11 +107,11 @@ pub async fn create(state: &AppState, key: &OpportunityKey) -> Result<Opportunit
     let reconcile = match projects::find(db, key).await? {
         None if projects::claim(db, key, &tenant.to_string(), now).await? => false,
         // Lost the race for a new claim: someone else is creating it.
-        None => return Ok(state_of(state, projects::find(db, key).await?.as_ref())),
-        Some(record) if record.status == status::CREATED => return Ok(state_of(state, Some(&record))),
+        None => return state_of(state, key, projects::find(db, key).await?.as_ref()).await,
+        Some(record) if record.status == status::CREATED => return state_of(state, key, Some(&record)).await,
         Some(record) if record.status == status::FAILED => {
             if !projects::take_over(db, key, status::FAILED, record.claimed_at, now).await? {
-                return Ok(state_of(state, projects::find(db, key).await?.as_ref()));
+                return state_of(state, key, projects::find(db, key).await?.as_ref()).await;
             }
             // A failed attempt may still have reached Aurora (e.g. a 5xx after creating).
             true
@@ -115,7 +125,7 @@ pub async fn create(state: &AppState, key: &OpportunityKey) -> Result<Opportunit
         }
     };
     attempt(state, key, tenant, &request, reconcile).await?;
-    Ok(state_of(state, projects::find(db, key).await?.as_ref()))
+    state_of(state, key, projects::find(db, key).await?.as_ref()).await
 }
 
 /// One attempt under our claim. Leaves the record created, failed, or (outcome unknown)
@@ -135,7 +145,7 @@ async fn attempt(state: &AppState, key: &OpportunityKey, tenant: TenantId, reque
     }
     let created = state
         .keys
-        .with_key(&state.aurora, &NoSessionTokens, tenant, now, |bearer| {
+        .with_key(&state.aurora, &StoredSessionTokens(state), tenant, now, |bearer| {
             let (aurora, request) = (state.aurora.clone(), request.clone());
             async move { aurora.create_project(&bearer, tenant, &request).await }
         })
@@ -172,7 +182,7 @@ async fn find_in_aurora(state: &AppState, key: &OpportunityKey, tenant: TenantId
     let external = key.external_provider_id();
     let found = state
         .keys
-        .with_key(&state.aurora, &NoSessionTokens, tenant, state.now() as i64, |bearer| {
+        .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now() as i64, |bearer| {
             let (aurora, external) = (state.aurora.clone(), external.clone());
             async move { aurora.find_projects(&bearer, tenant, &external).await }
         })

@@ -4,6 +4,7 @@ mod embed;
 mod health;
 mod opportunities;
 mod sessions;
+mod webhooks;
 
 use crate::{
     AppState,
@@ -30,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions", post(sessions::create_session))
         .route("/v1/opportunities/{id}", get(opportunities::state))
         .route("/v1/opportunities/{id}/project", post(opportunities::create_project))
+        .route("/webhooks/aurora/performance-simulation", get(webhooks::performance_simulation))
+        .route("/webhooks/aurora/app-status", get(webhooks::app_status))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)

@@ -7,6 +7,7 @@
 pub mod installations;
 pub mod opportunities;
 pub mod projects;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -90,6 +91,7 @@ pub async fn query_as<T: DeserializeOwned>(db: &dyn Database, sql: &str, params:
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_installations_and_opportunities.sql", include_str!("../migrations/0001_installations_and_opportunities.sql")),
     ("0002_projects.sql", include_str!("../migrations/0002_projects.sql")),
+    ("0003_webhooks_and_designs.sql", include_str!("../migrations/0003_webhooks_and_designs.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

@@ -20,16 +20,18 @@ struct CachedKey {
 
 /// Where a session token for a tenant comes from when minting (the webhook handler keeps
 /// the newest unused one); `None` mints without one.
+#[async_trait::async_trait]
 pub trait SessionTokenSource: Send + Sync {
     /// Takes (and so uses up) a session token for `tenant`, if one is held.
-    fn take(&self, tenant: TenantId) -> Option<SessionToken>;
+    async fn take(&self, tenant: TenantId) -> Option<SessionToken>;
 }
 
 /// Holds no session tokens.
 pub struct NoSessionTokens;
 
+#[async_trait::async_trait]
 impl SessionTokenSource for NoSessionTokens {
-    fn take(&self, _: TenantId) -> Option<SessionToken> {
+    async fn take(&self, _: TenantId) -> Option<SessionToken> {
         None
     }
 }
@@ -61,7 +63,7 @@ impl TemporaryKeyCache {
         if let Some(key) = cached.as_ref().filter(|k| k.expires_at - REFRESH_MARGIN_SECONDS > now) {
             return Ok(key.token.clone());
         }
-        let session = sessions.take(tenant);
+        let session = sessions.take(tenant).await;
         let minted = aurora.create_token(tenant, session.as_ref()).await?;
         tracing::info!(%tenant, expires_at = minted.expires_at.as_str(), "minted a temporary Aurora key");
         let key = CachedKey { token: minted.bearer_token, expires_at: minted.expires_at.unix_seconds() };

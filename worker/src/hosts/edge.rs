@@ -10,8 +10,17 @@ use std::sync::{Arc, OnceLock};
 use tower_service::Service;
 use worker::{Context, Env, HttpRequest, event};
 
+/// Background work after the response: `ctx.wait_until` keeps the isolate alive for it.
+struct WaitUntil(worker::send::SendWrapper<Context>);
+
+impl crate::Background for WaitUntil {
+    fn spawn(&self, task: crate::BackgroundTask) {
+        self.0.0.wait_until(task);
+    }
+}
+
 #[event(fetch)]
-async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<axum::http::Response<axum::body::Body>> {
+async fn fetch(req: HttpRequest, env: Env, ctx: Context) -> worker::Result<axum::http::Response<axum::body::Body>> {
     console_error_panic_hook::set_once();
     // Settings are vars, secrets are secrets; both read by name through one lookup.
     let config = Config::from_lookup(|name| {
@@ -25,6 +34,7 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<axum
     // Requests of one isolate share the temporary keys it minted.
     static KEYS: OnceLock<Arc<TemporaryKeyCache>> = OnceLock::new();
     let keys = KEYS.get_or_init(Arc::default).clone();
-    let state = AppState::new(config, Arc::new(db), Arc::new(fetch_transport::FetchTransport), keys, clock);
+    let background = Arc::new(WaitUntil(worker::send::SendWrapper(ctx)));
+    let state = AppState::new(config, Arc::new(db), Arc::new(fetch_transport::FetchTransport), keys, background, clock);
     Ok(router(state).call(req).await?)
 }

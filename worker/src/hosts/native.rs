@@ -2,6 +2,18 @@
 
 pub mod sqlite;
 
+/// Background work on tokio.
+pub struct TokioBackground;
+
+impl crate::Background for TokioBackground {
+    fn spawn(&self, task: crate::BackgroundTask) {
+        tokio::spawn(task);
+    }
+}
+
+/// How often the sweeper retries unprocessed webhook events.
+pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
 use crate::{AppState, Config, not_found, router, storage};
 use sqlite::SqliteDatabase;
 use axum::handler::HandlerWithoutStateExt;
@@ -127,7 +139,21 @@ async fn serve(database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Resu
     }
     let db = open_database(database).await?;
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
-    let state = AppState::new(config, Arc::new(db), Arc::new(transport), Arc::default(), Arc::new(unix_now));
+    let state = AppState::new(config, Arc::new(db), Arc::new(transport), Arc::default(), Arc::new(TokioBackground), Arc::new(unix_now));
+    // The sweeper: events recorded but not processed (a crash after the 200, Aurora down)
+    // are picked up here; the first sweep runs at start-up.
+    let sweeper_state = state.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(SWEEP_INTERVAL);
+        loop {
+            interval.tick().await;
+            match crate::webhooks::sweep(&sweeper_state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("sweeper processed {n} webhook event(s)"),
+                Err(error) => tracing::error!(%error, "sweeper could not read pending events"),
+            }
+        }
+    });
     // The Workers host serves these files as static assets before the Router; here the
     // Router falls back to them.
     let static_files = ServeDir::new(&static_dir).not_found_service(not_found.into_service());

@@ -82,7 +82,11 @@ pub async fn state(aurora_url: &str, now: u64) -> (AppState, SqliteDatabase, Tes
     let clock = TestClock(Arc::new(AtomicU64::new(now)));
     let tick = clock.clone();
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
-    let state = AppState::new(config(aurora_url), Arc::new(db.clone()), Arc::new(transport), Arc::default(), Arc::new(move || tick.now()));
+    let state = AppState::new(config(aurora_url), Arc::new(db.clone()), Arc::new(transport),
+        Arc::default(),
+        Arc::new(aurora_crm_worker::hosts::native::TokioBackground),
+        Arc::new(move || tick.now()),
+    );
     (state, db, clock)
 }
 
