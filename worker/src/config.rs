@@ -53,6 +53,13 @@ pub struct AuroraConfig {
     pub webhook_token: aurora_api::HeaderAuthValue,
 }
 
+impl AuroraConfig {
+    /// The Aurora client for these settings over a host's transport.
+    pub fn client(&self, transport: std::sync::Arc<dyn aurora_api::HttpTransport>) -> aurora_api::AuroraClient {
+        aurora_api::AuroraClient::new(transport, &self.base_url, self.application_id, self.application_key.clone())
+    }
+}
+
 /// A setting is missing or malformed; the message names it and says what to fix.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {

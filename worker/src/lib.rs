@@ -11,6 +11,7 @@ pub mod hosts;
 pub mod projects;
 mod routes;
 pub mod storage;
+pub mod subscriptions;
 pub mod temporary_keys;
 pub mod webhooks;
 pub mod widget_token;
@@ -60,12 +61,7 @@ impl AppState {
         background: Arc<dyn Background>,
         clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     ) -> Self {
-        let aurora = aurora_api::AuroraClient::new(
-            transport,
-            &config.aurora.base_url,
-            config.aurora.application_id,
-            config.aurora.application_key.clone(),
-        );
+        let aurora = config.aurora.client(transport);
         AppState { config: Arc::new(config), db, aurora, keys, background, clock }
     }
 

@@ -18,6 +18,11 @@ use axum::{
     routing::{get, post},
 };
 use secrecy::ExposeSecret;
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
 
 /// Largest request body we read. Our bodies are small JSON; anything bigger is a mistake
 /// or an attack.
@@ -35,7 +40,38 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/aurora/app-status", get(webhooks::app_status))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(cors(&state))
+        // One line per request: method, path (never the query: webhook URLs carry session
+        // tokens), status, latency. Credentials are marked sensitive before anything logs.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers(&state)))
         .with_state(state)
+}
+
+/// Headers that carry credentials: the widget token and Aurora's webhook header.
+fn sensitive_headers(state: &AppState) -> Vec<header::HeaderName> {
+    let mut names = vec![header::AUTHORIZATION, header::COOKIE];
+    names.extend(header::HeaderName::try_from(state.config.aurora.webhook_header.as_str()).ok());
+    names
+}
+
+/// CORS for the configured CRM origins only, for a widget mounted straight into a CRM
+/// page (the iframe is same-origin and needs none).
+fn cors(state: &AppState) -> CorsLayer {
+    let origins: Vec<header::HeaderValue> =
+        state.config.allowed_crm_origins.iter().filter_map(|o| header::HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// `axum::Json`, but its rejections become our JSON error body.

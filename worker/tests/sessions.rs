@@ -83,3 +83,32 @@ async fn bad_contexts_get_our_error_body_and_no_token() {
         assert!(answer.get("token").is_none(), "{name}: no token");
     }
 }
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_crm_origins_and_embed_pages_name_their_framers() {
+    let (app, _) = app().await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/v1/sessions")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .body(Body::empty())
+            .expect("request")
+    };
+    let allowed = app.clone().oneshot(preflight("http://127.0.0.1:8791")).await.expect("response");
+    assert_eq!(allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("http://127.0.0.1:8791"));
+    let other = app.clone().oneshot(preflight("https://evil.example")).await.expect("response");
+    assert!(other.headers().get("access-control-allow-origin").is_none(), "no CORS for other origins");
+
+    let embed = app.clone().oneshot(Request::get("/embed/demo?context=x").body(Body::empty()).expect("request")).await.expect("embed");
+    let csp = embed.headers()["content-security-policy"].to_str().expect("csp");
+    assert!(csp.ends_with("frame-ancestors http://127.0.0.1:8791"), "{csp}");
+    let (status, body) = {
+        let response = app.clone().oneshot(Request::get("/embed/hubspot").body(Body::empty()).expect("request")).await.expect("embed");
+        (response.status(), to_bytes(response.into_body(), 1 << 16).await.expect("body"))
+    };
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("unknown_crm"));
+}

@@ -3,8 +3,7 @@
 
 mod common;
 
-use aurora_api::{HeaderAuthValue, PartnerWebhookRequest, WebhookEvent};
-use aurora_crm_worker::{AppState, router, storage, webhooks};
+use aurora_crm_worker::{AppState, router, storage, subscriptions::{self, Outcome}, webhooks};
 use axum::http::StatusCode;
 use common::{ACCOUNT_A_SECRET, WEBHOOK_TOKEN, call, create_project_request, demo_context, open_session, state_request, unix_now};
 use serde_json::{Value, json};
@@ -21,20 +20,7 @@ async fn serve(state: AppState) -> String {
 
 /// Subscribes both events to the worker, as `setup-webhooks` does.
 async fn subscribe(state: &AppState, worker: &str) {
-    for (event, path, query) in [
-        (WebhookEvent::PerformanceSimulationJobCompleted, "performance-simulation", "design_id=<DESIGN_ID>&job_id=<JOB_ID>&status=<STATUS>"),
-        (WebhookEvent::AppStatusChanged, "app-status", "app_id=<APP_ID>&status=<STATUS>"),
-    ] {
-        let request = PartnerWebhookRequest {
-            event,
-            url_template: format!("{worker}/webhooks/aurora/{path}?{query}&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"),
-            description: None,
-            enabled: true,
-            header_auth_key: Some("X-Aurora-Webhook-Token".into()),
-            header_auth_value: Some(HeaderAuthValue::new(WEBHOOK_TOKEN)),
-        };
-        state.aurora.create_webhook(&request).await.expect("subscribe");
-    }
+    subscriptions::setup(&state.aurora, &state.config, worker).await.expect("subscribe");
 }
 
 async fn wait_for_state(app: &axum::Router, token: &str, opportunity: &str, want: &str) -> Value {
@@ -176,4 +162,20 @@ async fn the_newest_simulation_wins_whatever_the_arrival_order() {
     assert!(store("newer", 2_000).await, "the same design re-read replaces");
     let shown = storage::webhooks::find_design(&db, &key).await.expect("find").expect("some");
     assert_eq!(shown.aurora_design_id, "newer");
+}
+
+#[tokio::test]
+async fn setting_up_webhooks_twice_changes_nothing_and_a_new_url_updates_them() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let (state, _, _) = common::state(&aurora, unix_now()).await;
+    let first = subscriptions::setup(&state.aurora, &state.config, "http://127.0.0.1:8787").await.expect("setup");
+    assert!(first.iter().all(|(_, o)| *o == Outcome::Created), "{first:?}");
+    let again = subscriptions::setup(&state.aurora, &state.config, "http://127.0.0.1:8787/").await.expect("setup");
+    assert!(again.iter().all(|(_, o)| *o == Outcome::Unchanged), "{again:?}");
+    let moved = subscriptions::setup(&state.aurora, &state.config, "http://127.0.0.1:9999").await.expect("setup");
+    assert!(moved.iter().all(|(_, o)| *o == Outcome::Updated), "{moved:?}");
+    let all = state.aurora.list_webhooks().await.expect("list");
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|w| w.settings.url_template.contains("<TENANT_ID>") && w.settings.url_template.contains("<SESSION_TOKEN>")));
+    assert!(subscriptions::setup(&state.aurora, &state.config, "http://crm.example").await.is_err(), "plain http refused");
 }

@@ -67,6 +67,13 @@ enum Command {
         #[arg(long)]
         aurora_tenant: Option<aurora_api::TenantId>,
     },
+    /// Subscribe Aurora's partner webhooks (performance_simulation_job_completed and
+    /// app_status_changed) to this worker; running it again changes nothing.
+    SetupWebhooks {
+        /// The worker's public origin, e.g. https://aurora-crm.example.workers.dev
+        #[arg(long)]
+        public_url: String,
+    },
 }
 
 /// Entry point of the native binary.
@@ -78,6 +85,7 @@ pub async fn main() -> ExitCode {
         Command::AddInstallation { crm, account, shared_secret, aurora_tenant } => {
             add_installation(&cli.database, &crm, &account, &shared_secret, aurora_tenant).await
         }
+        Command::SetupWebhooks { public_url } => setup_webhooks(&public_url).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +104,16 @@ async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
         tracing::info!("applied {applied} migration(s) to {}", path.display());
     }
     Ok(db)
+}
+
+async fn setup_webhooks(public_url: &str) -> Result<(), String> {
+    let config = Config::from_lookup(|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
+    let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
+    let outcomes = crate::subscriptions::setup(&aurora, &config, public_url).await.map_err(|e| e.to_string())?;
+    for (event, outcome) in outcomes {
+        tracing::info!("webhook {event}: {outcome:?}");
+    }
+    Ok(())
 }
 
 async fn add_installation(

@@ -1,0 +1,83 @@
+//! Subscribing Aurora's partner webhooks to this worker, idempotently: list what exists,
+//! then create what is missing and update what differs. Running it twice changes nothing.
+
+use crate::Config;
+use aurora_api::{AuroraClient, AuroraError, HeaderAuthValue, PartnerWebhookRequest, WebhookEvent};
+
+/// What happened to one subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It did not exist.
+    Created,
+    /// It existed with other settings.
+    Updated,
+    /// It existed as wanted.
+    Unchanged,
+}
+
+/// Why the subscriptions could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The public URL is not one Aurora may call.
+    #[error("--public-url {0}: use the worker's public https:// origin (http only to 127.0.0.1 with AURORA_ALLOW_LOOPBACK=true)")]
+    BadPublicUrl(String),
+    /// Aurora refused or failed.
+    #[error(transparent)]
+    Aurora(#[from] AuroraError),
+}
+
+/// The subscriptions this worker wants, for its public origin.
+pub fn wanted(config: &Config, public_url: &str) -> Result<Vec<PartnerWebhookRequest>, SetupError> {
+    let base = public_url.trim().trim_end_matches('/');
+    let loopback = base.starts_with("http://127.0.0.1:") || base.starts_with("http://localhost:");
+    let allowed_http = loopback && config.aurora.base_url.starts_with("http://");
+    if !(base.starts_with("https://") || allowed_http) || base.contains(['?', '#', ' ']) {
+        return Err(SetupError::BadPublicUrl(base.to_owned()));
+    }
+    let request = |event: WebhookEvent, description: &str, url_template: String| PartnerWebhookRequest {
+        event,
+        url_template,
+        description: Some(description.to_owned()),
+        enabled: true,
+        header_auth_key: Some(config.aurora.webhook_header.clone()),
+        header_auth_value: Some(HeaderAuthValue::new(config.aurora.webhook_token.expose())),
+    };
+    Ok(vec![
+        request(
+            WebhookEvent::PerformanceSimulationJobCompleted,
+            "Aurora Solar for CRMs: design finished",
+            format!(
+                "{base}/webhooks/aurora/performance-simulation?design_id=<DESIGN_ID>&job_id=<JOB_ID>&status=<STATUS>\
+                 &tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
+            ),
+        ),
+        request(
+            WebhookEvent::AppStatusChanged,
+            "Aurora Solar for CRMs: app enabled or disabled",
+            format!("{base}/webhooks/aurora/app-status?app_id=<APP_ID>&status=<STATUS>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"),
+        ),
+    ])
+}
+
+/// Creates or updates each wanted subscription; answers what happened to each event.
+pub async fn setup(aurora: &AuroraClient, config: &Config, public_url: &str) -> Result<Vec<(String, Outcome)>, SetupError> {
+    let existing = aurora.list_webhooks().await?;
+    let mut outcomes = Vec::new();
+    for want in wanted(config, public_url)? {
+        // Ours: same event, pointing at our webhook paths (whatever origin it had before).
+        let ours = existing.iter().find(|w| w.settings.event == want.event && w.settings.url_template.contains("/webhooks/aurora/"));
+        let outcome = match ours {
+            Some(found) if found.settings == want => Outcome::Unchanged,
+            Some(found) => {
+                aurora.update_webhook(found.id, &want).await?;
+                Outcome::Updated
+            }
+            None => {
+                aurora.create_webhook(&want).await?;
+                Outcome::Created
+            }
+        };
+        outcomes.push((want.event.as_str().to_owned(), outcome));
+    }
+    Ok(outcomes)
+}
