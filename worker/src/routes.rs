@@ -21,7 +21,6 @@ use secrecy::ExposeSecret;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
-    trace::{DefaultOnResponse, TraceLayer},
 };
 
 /// Largest request body we read. Our bodies are small JSON; anything bigger is a mistake
@@ -29,6 +28,9 @@ use tower_http::{
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 /// The worker's one Router: the same on Cloudflare Workers and on the native host.
+///
+/// Request logging is the host's: it needs a clock for latency, which wasm32 lacks (the
+/// native host adds a trace layer; Workers logs every request itself).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
@@ -41,15 +43,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(cors(&state))
-        // One line per request: method, path (never the query: webhook URLs carry session
-        // tokens), status, latency. Credentials are marked sensitive before anything logs.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
+        // Credentials are marked sensitive before any layer (the host's request log) sees them.
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers(&state)))
         .with_state(state)
 }

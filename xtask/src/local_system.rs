@@ -138,6 +138,14 @@ pub fn start(ports: Ports, secrets: &Secrets, database: &Path) -> Result<LocalSy
             .envs(worker_env(secrets, &crm_url, &aurora_url)),
     )?;
     wait_for_http("the worker", &format!("{worker_url}/health"), Duration::from_secs(20), &mut worker)?;
+    // Aurora's webhooks (from the sandbox) point at this worker, as in production.
+    tools::run(
+        Command::new(bin.join("aurora-crm-worker"))
+            .arg("--database")
+            .arg(database)
+            .args(["setup-webhooks", "--public-url", &worker_url])
+            .envs(worker_env(secrets, &crm_url, &aurora_url)),
+    )?;
 
     Ok(LocalSystem { worker_url, aurora_url, crm_url, children: vec![sandbox, worker] })
 }

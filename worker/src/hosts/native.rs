@@ -24,7 +24,10 @@ use std::{
     process::ExitCode,
     sync::Arc,
 };
-use tower_http::services::ServeDir;
+use tower_http::{
+    services::ServeDir,
+    trace::{DefaultOnResponse, TraceLayer},
+};
 
 /// The Aurora CRM worker, native host.
 ///
@@ -175,7 +178,15 @@ async fn serve(database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Resu
     // The Workers host serves these files as static assets before the Router; here the
     // Router falls back to them.
     let static_files = ServeDir::new(&static_dir).not_found_service(not_found.into_service());
-    let app = router(state).fallback_service(static_files);
+    // One line per request: method, path (never the query: webhook URLs carry session
+    // tokens), status, latency; headers are not logged.
+    let app = router(state).fallback_service(static_files).layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|request: &axum::http::Request<_>| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+    );
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
