@@ -89,6 +89,7 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
     // Aurora turns slow: the worker will acknowledge the webhook but hang fetching the summary.
     let created = http.post(format!("{worker}/v1/opportunities/opp-crash/project")).bearer_auth(&token).send().await.expect("create");
     assert_eq!(created.status(), 200);
+    answers.push_str(&format!("{:?}", created.headers()));
     answers.push_str(&created.text().await.expect("body"));
     set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 8000})).await;
 

@@ -43,27 +43,57 @@ async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_concurrent_clicks_create_exactly_one_project() {
+async fn twenty_concurrent_clicks_with_timeouts_create_exactly_one_project() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
     let now = unix_now();
-    let (state, _, _) = common::state(&aurora, now).await;
+    let (mut state, _, clock) = common::state(&aurora, now).await;
+    // Every Aurora call times out (200 ms) while Aurora takes 400 ms and still acts.
+    state.aurora = state.aurora.clone().with_retry_policy(aurora_api::RetryPolicy {
+        request_timeout: Duration::from_millis(200),
+        base_delay: Duration::from_millis(10),
+        max_attempts: 2,
+        ..aurora_api::RetryPolicy::default()
+    });
+    let tenant = aurora_api::TenantId::parse(common::TENANT).expect("uuid");
+    state.keys.key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64).await.expect("key");
     let app = router(state);
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-2", address(), ACCOUNT_A_SECRET, now)).await;
-    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 300})).await;
+    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 400})).await;
     let clicks: Vec<_> = (0..20)
         .map(|_| {
             let (app, token) = (app.clone(), token.clone());
             tokio::spawn(async move { call(&app, create_project_request(&token, "opp-2")).await })
         })
         .collect();
-    let mut statuses = Vec::new();
     for click in clicks {
         let (status, _, body) = click.await.expect("joined");
-        assert!(status == StatusCode::OK || status == StatusCode::ACCEPTED, "{status} {body}");
-        statuses.push(body["state"].as_str().unwrap_or_default().to_owned());
+        assert_eq!((status, body["state"].as_str()), (StatusCode::ACCEPTED, Some("creating")), "{body}");
     }
-    assert!(statuses.iter().any(|s| s == "awaiting_design"), "{statuses:?}");
-    assert!(statuses.iter().all(|s| s == "awaiting_design" || s == "creating"), "{statuses:?}");
+    tokio::time::sleep(Duration::from_millis(800)).await; // the one slow POST lands
+    set_faults(&aurora, json!({})).await;
+    clock.advance(aurora_crm_worker::projects::CLAIM_TIMEOUT_SECONDS as u64 + 1);
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-2")).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
+    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1, "exactly one project");
+}
+
+#[tokio::test]
+async fn a_rate_limited_aurora_is_waited_out_not_failed() {
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, _, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-429", address(), ACCOUNT_A_SECRET, now)).await;
+    set_faults(&aurora, json!({"rate_limited": 1.0})).await;
+    let healer = aurora.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        set_faults(&healer, json!({})).await;
+    });
+    let started = std::time::Instant::now();
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-429")).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was honoured");
     assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1);
 }
 

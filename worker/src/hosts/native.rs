@@ -39,6 +39,11 @@ pub struct Cli {
     /// The SQLite database file (created and migrated when missing).
     #[arg(long, global = true, env = "WORKER_DATABASE", default_value = "worker.sqlite3")]
     database: PathBuf,
+    /// A setting as NAME=VALUE (e.g. AURORA_BASE_URL=https://api-sandbox.aurorasolar.com),
+    /// overriding the environment; repeatable. Prefer the environment for secrets: flags
+    /// show in `ps`.
+    #[arg(long = "set", global = true, value_name = "NAME=VALUE", value_parser = parse_setting)]
+    settings: Vec<(String, String)>,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,16 +84,37 @@ enum Command {
     },
 }
 
+fn parse_setting(raw: &str) -> Result<(String, String), String> {
+    let (name, value) = raw.split_once('=').ok_or_else(|| format!("`{raw}`: write NAME=VALUE"))?;
+    Ok((name.trim().to_owned(), value.to_owned()))
+}
+
+impl Cli {
+    /// The typed config: `--set` flags first, then the environment.
+    fn config(&self) -> Result<Config, String> {
+        Config::from_lookup(|name| {
+            self.settings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).or_else(|| std::env::var(name).ok())
+        })
+        .map_err(|e| e.to_string())
+    }
+}
+
 /// Entry point of the native binary.
 pub async fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Serve { listen, static_dir } => serve(&cli.database, listen, static_dir).await,
+    let result = match &cli.command {
+        Command::Serve { listen, static_dir } => match cli.config() {
+            Ok(config) => serve(config, &cli.database, *listen, static_dir.clone()).await,
+            Err(message) => Err(message),
+        },
         Command::AddInstallation { crm, account, shared_secret, aurora_tenant } => {
-            add_installation(&cli.database, &crm, &account, &shared_secret, aurora_tenant).await
+            add_installation(&cli.database, crm, account, shared_secret, *aurora_tenant).await
         }
-        Command::SetupWebhooks { public_url } => setup_webhooks(&public_url).await,
+        Command::SetupWebhooks { public_url } => match cli.config() {
+            Ok(config) => setup_webhooks(config, public_url).await,
+            Err(message) => Err(message),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,8 +135,7 @@ async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
     Ok(db)
 }
 
-async fn setup_webhooks(public_url: &str) -> Result<(), String> {
-    let config = Config::from_lookup(|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
+async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> {
     let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
     let outcomes = crate::subscriptions::setup(&aurora, &config, public_url).await.map_err(|e| e.to_string())?;
     for (event, outcome) in outcomes {
@@ -150,8 +175,7 @@ fn init_tracing() {
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
 }
 
-async fn serve(database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
-    let config = Config::from_lookup(|name| std::env::var(name).ok()).map_err(|e| e.to_string())?;
+async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
     if !static_dir.join("widget").is_dir() {
         return Err(format!(
             "{}/widget does not exist: run `cargo xtask build` first, or pass --static-dir",
@@ -229,5 +253,14 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn set_flags_override_and_bad_ones_say_what_to_write() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["w", "--set", "AURORA_BASE_URL=https://api.aurorasolar.com", "serve"]).expect("parses");
+        assert_eq!(cli.settings, vec![("AURORA_BASE_URL".to_owned(), "https://api.aurorasolar.com".to_owned())]);
+        let err = Cli::try_parse_from(["w", "--set", "NOEQUALS", "serve"]).expect_err("refused");
+        assert!(err.to_string().contains("write NAME=VALUE"), "{err}");
     }
 }
