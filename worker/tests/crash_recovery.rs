@@ -57,9 +57,6 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-async fn set_faults(aurora: &str, faults: Value) {
-    reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design() {
@@ -91,7 +88,7 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
     assert_eq!(created.status(), 200);
     answers.push_str(&format!("{:?}", created.headers()));
     answers.push_str(&created.text().await.expect("body"));
-    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 8000})).await;
+    common::set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 8000})).await;
 
     let deadline = Instant::now() + Duration::from_secs(15);
     while !sandbox.state().deliveries.iter().any(|d| d.event == "performance_simulation_job_completed" && d.status == Some(200)) {
@@ -110,7 +107,7 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
         assert!(rows[0]["processed_at"].is_null(), "and not processed before the kill");
     }
 
-    set_faults(&aurora, json!({})).await;
+    common::set_faults(&aurora, json!({})).await;
     let mut second = start_worker(&database, &aurora, port, &static_dir, &log).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let ready = loop {

@@ -13,10 +13,6 @@ fn address() -> Value {
     json!({"property_address": "901 Mears Ct, Stanford, CA 94305"})
 }
 
-async fn set_faults(aurora: &str, faults: Value) {
-    let response = reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
-    assert!(response.status().is_success());
-}
 
 #[tokio::test]
 async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
@@ -35,7 +31,7 @@ async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
 
     let (status, _, again) = call(&app, create_project_request(&token, "opp-1")).await;
     assert_eq!((status, &again), (StatusCode::OK, &first), "a second click answers the same project");
-    let projects = sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>();
+    let projects = common::project_count(&sandbox);
     assert_eq!(projects, 1);
     let stored = sandbox.state().tenants.values().flat_map(|t| t.projects.values()).map(|p| p.project.clone()).next().expect("one");
     assert_eq!(stored.external_provider_id.as_deref(), Some("demo:acct-a:opp-1"));
@@ -46,19 +42,11 @@ async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
 async fn twenty_concurrent_clicks_with_timeouts_create_exactly_one_project() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
     let now = unix_now();
-    let (mut state, _, clock) = common::state(&aurora, now).await;
     // Every Aurora call times out (200 ms) while Aurora takes 400 ms and still acts.
-    state.aurora = state.aurora.clone().with_retry_policy(aurora_api::RetryPolicy {
-        request_timeout: Duration::from_millis(200),
-        base_delay: Duration::from_millis(10),
-        max_attempts: 2,
-        ..aurora_api::RetryPolicy::default()
-    });
-    let tenant = aurora_api::TenantId::parse(common::TENANT).expect("uuid");
-    state.keys.key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64).await.expect("key");
+    let (state, clock) = common::impatient_state(&aurora, now, 200).await;
     let app = router(state);
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-2", address(), ACCOUNT_A_SECRET, now)).await;
-    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 400})).await;
+    common::set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 400})).await;
     let clicks: Vec<_> = (0..20)
         .map(|_| {
             let (app, token) = (app.clone(), token.clone());
@@ -70,11 +58,11 @@ async fn twenty_concurrent_clicks_with_timeouts_create_exactly_one_project() {
         assert_eq!((status, body["state"].as_str()), (StatusCode::ACCEPTED, Some("creating")), "{body}");
     }
     tokio::time::sleep(Duration::from_millis(800)).await; // the one slow POST lands
-    set_faults(&aurora, json!({})).await;
+    common::set_faults(&aurora, json!({})).await;
     clock.advance(aurora_crm_worker::projects::CLAIM_TIMEOUT_SECONDS as u64 + 1);
     let (status, _, body) = call(&app, create_project_request(&token, "opp-2")).await;
     assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
-    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1, "exactly one project");
+    assert_eq!(common::project_count(&sandbox), 1, "exactly one project");
 }
 
 #[tokio::test]
@@ -84,38 +72,28 @@ async fn a_rate_limited_aurora_is_waited_out_not_failed() {
     let (state, _, _) = common::state(&aurora, now).await;
     let app = router(state);
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-429", address(), ACCOUNT_A_SECRET, now)).await;
-    set_faults(&aurora, json!({"rate_limited": 1.0})).await;
+    common::set_faults(&aurora, json!({"rate_limited": 1.0})).await;
     let healer = aurora.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        set_faults(&healer, json!({})).await;
+        common::set_faults(&healer, json!({})).await;
     });
     let started = std::time::Instant::now();
     let (status, _, body) = call(&app, create_project_request(&token, "opp-429")).await;
     assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was honoured");
-    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1);
+    assert_eq!(common::project_count(&sandbox), 1);
 }
 
 #[tokio::test]
 async fn a_timed_out_create_is_reconciled_by_external_id_and_never_duplicated() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
     let now = unix_now();
-    let (mut state, _, clock) = common::state(&aurora, now).await;
     // Our requests give up after 300 ms; Aurora takes 1 s, and still creates the project.
-    state.aurora = state.aurora.clone().with_retry_policy(aurora_api::RetryPolicy {
-        request_timeout: Duration::from_millis(300),
-        base_delay: Duration::from_millis(10),
-        max_attempts: 2,
-        ..aurora_api::RetryPolicy::default()
-    });
-    // Mint the tenant's key while Aurora is fast.
-    let tenant = aurora_api::TenantId::parse(common::TENANT).expect("uuid");
-    let no_sessions = aurora_crm_worker::temporary_keys::NoSessionTokens;
-    state.keys.key(&state.aurora, &no_sessions, tenant, now as i64).await.expect("key");
+    let (state, clock) = common::impatient_state(&aurora, now, 300).await;
     let app = router(state);
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-3", address(), ACCOUNT_A_SECRET, now)).await;
-    set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 1000})).await;
+    common::set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 1000})).await;
     let (status, _, body) = call(&app, create_project_request(&token, "opp-3")).await;
     // The outcome is unknown and the lookup timed out too: the claim stays, nothing is retried.
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
@@ -125,11 +103,11 @@ async fn a_timed_out_create_is_reconciled_by_external_id_and_never_duplicated() 
     assert_eq!(body["state"], "creating");
 
     tokio::time::sleep(Duration::from_millis(1500)).await; // the slow POST lands in Aurora
-    set_faults(&aurora, json!({})).await;
+    common::set_faults(&aurora, json!({})).await;
     clock.advance(aurora_crm_worker::projects::CLAIM_TIMEOUT_SECONDS as u64 + 1);
     let (status, _, body) = call(&app, create_project_request(&token, "opp-3")).await;
     assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
-    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 1, "found, not created again");
+    assert_eq!(common::project_count(&sandbox), 1, "found, not created again");
 }
 
 #[tokio::test]
@@ -183,7 +161,7 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_location");
     assert!(body["error"]["message"].as_str().expect("message").contains("latitude"), "{body}");
-    assert_eq!(sandbox.state().tenants.values().map(|t| t.projects.len()).sum::<usize>(), 0, "nothing sent");
+    assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
     aurora_crm_worker::storage::installations::upsert(&db, "demo", "acct-new", ACCOUNT_A_SECRET, None, 1).await.expect("unlinked");
     let (token, session) = open_session(&app, &demo_context("acct-new", "opp-8", address(), ACCOUNT_A_SECRET, now)).await;

@@ -35,9 +35,6 @@ async fn wait_for_state(app: &axum::Router, token: &str, opportunity: &str, want
     }
 }
 
-async fn set_faults(aurora: &str, faults: Value) {
-    reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
-}
 
 #[tokio::test]
 async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice() {
@@ -46,7 +43,7 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     let (state, db, _) = common::state(&aurora, now).await;
     let worker = serve(state.clone()).await;
     subscribe(&state, &worker).await;
-    set_faults(&aurora, json!({"duplicate_webhooks": 1.0})).await;
+    common::set_faults(&aurora, json!({"duplicate_webhooks": 1.0})).await;
     let app = router(state);
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w1", json!({"property_address": "1 Solar Way, Fresno, CA"}), ACCOUNT_A_SECRET, now)).await;
     assert_eq!(call(&app, create_project_request(&token, "opp-w1")).await.0, StatusCode::OK);
@@ -108,7 +105,7 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w2", json!({"latitude": 47.6, "longitude": -122.3}), ACCOUNT_A_SECRET, now)).await;
     assert_eq!(call(&app, create_project_request(&token, "opp-w2")).await.0, StatusCode::OK);
     // Aurora fails every call while the webhook arrives: the summary cannot be fetched.
-    set_faults(&aurora, json!({"server_error": 1.0})).await;
+    common::set_faults(&aurora, json!({"server_error": 1.0})).await;
     use storage::Database;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -121,7 +118,7 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(wait_for_state(&app, &token, "opp-w2", "awaiting_design").await["state"], "awaiting_design");
-    set_faults(&aurora, json!({})).await;
+    common::set_faults(&aurora, json!({})).await;
     clock.advance(120); // past the first retry delay, well within the widget token's life
     assert_eq!(webhooks::sweep(&state).await.expect("sweep"), 1);
     let ready = wait_for_state(&app, &token, "opp-w2", "design_ready").await;

@@ -151,3 +151,29 @@ pub fn state_request(token: &str, opportunity: &str, etag: Option<&str>) -> axum
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs()
 }
+
+/// Switches the sandbox's faults (`{}` clears them).
+pub async fn set_faults(aurora: &str, faults: serde_json::Value) {
+    let response = reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
+    assert!(response.status().is_success(), "set faults: {}", response.status());
+}
+
+/// How many projects the sandbox Aurora holds, across tenants.
+pub fn project_count(sandbox: &Sandbox) -> usize {
+    sandbox.state().tenants.values().map(|t| t.projects.len()).sum()
+}
+
+/// Worker state whose Aurora calls give up after `timeout_ms`, with the tenant's key
+/// already minted (so only the calls under test meet the faults).
+pub async fn impatient_state(aurora_url: &str, now: u64, timeout_ms: u64) -> (AppState, TestClock) {
+    let (mut state, _, clock) = state(aurora_url, now).await;
+    state.aurora = state.aurora.clone().with_retry_policy(aurora_api::RetryPolicy {
+        request_timeout: std::time::Duration::from_millis(timeout_ms),
+        base_delay: std::time::Duration::from_millis(10),
+        max_attempts: 2,
+        ..aurora_api::RetryPolicy::default()
+    });
+    let tenant = aurora_api::TenantId::parse(TENANT).expect("uuid");
+    state.keys.key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64).await.expect("key");
+    (state, clock)
+}
