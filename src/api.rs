@@ -1,7 +1,15 @@
 //! The typed client of our worker: the only place the widget does HTTP.
+//!
+//! Bodies are parsed by the browser's own JSON parser and read into widget-api's types by
+//! [`crate::decode`], which keeps a JSON parser and serde's error formatting out of the
+//! wasm (see there for the measurement).
 
+use crate::decode::{Decode, decode};
 use gloo_net::http::Request;
-use widget_api::{ErrorBody, SessionRequest, SessionResponse};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::RequestCache;
+use widget_api::{ErrorBody, OpportunityState, SessionResponse};
 
 /// Why a call to the worker did not give the widget what it asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,27 +25,125 @@ pub enum ApiError {
         message: String,
     },
     /// No usable answer: offline, blocked, or not our JSON.
-    #[error("Could not reach the Aurora service ({0}). Check your connection and try again.")]
+    #[error("Could not reach the Aurora Solar service ({0}). Check your connection and try again.")]
     Network(String),
+}
+
+impl ApiError {
+    /// Our error code, when the worker gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Worker { code, .. } => Some(code),
+            ApiError::Network(_) => None,
+        }
+    }
+
+    /// Whether the same request may work a little later: network trouble, Aurora or the
+    /// worker briefly unavailable, rate limits.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(_) => true,
+            ApiError::Worker { status, .. } => *status == 429 || *status >= 500,
+        }
+    }
+
+    /// Whether the widget token ran out (or was refused) and a new session is needed.
+    pub fn needs_new_session(&self) -> bool {
+        matches!(self.code(), Some("token_expired" | "invalid_token"))
+    }
+}
+
+fn network(error: impl ToString) -> ApiError {
+    ApiError::Network(error.to_string())
 }
 
 /// Exchanges the CRM's signed context for a session (`POST /v1/sessions`).
 pub async fn create_session(crm: &str, context: &str) -> Result<SessionResponse, ApiError> {
-    let body = SessionRequest { crm: crm.to_owned(), context: context.to_owned() };
-    let response = Request::post("/v1/sessions")
-        .json(&body)
-        .map_err(|e| ApiError::Network(e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    if response.ok() {
-        return response.json().await.map_err(|e| ApiError::Network(e.to_string()));
+    // widget_api::SessionRequest, written out: two strings need no serializer.
+    let body = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&body, &"crm".into(), &crm.into());
+    let _ = js_sys::Reflect::set(&body, &"context".into(), &context.into());
+    let text = js_sys::JSON::stringify(&body).map_err(|_| network("the request could not be encoded"))?;
+    let request = Request::post("/v1/sessions")
+        .header("Content-Type", "application/json")
+        .body(String::from(text))
+        .map_err(network)?;
+    read_json(send(request).await?).await
+}
+
+/// What polling the state gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Polled {
+    /// The state changed since the ETag we sent (or we sent none).
+    Changed {
+        /// The state now.
+        state: OpportunityState,
+        /// Its ETag, for the next poll.
+        etag: Option<String>,
+    },
+    /// `304 Not Modified`: nothing new.
+    Unchanged,
+}
+
+/// The calls a session's widget token allows, for its one opportunity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerClient {
+    /// `Bearer ...`: in memory only.
+    authorization: String,
+    /// `/v1/opportunities/{id}`, id escaped.
+    opportunity_path: String,
+}
+
+impl WorkerClient {
+    /// A client for the session the worker just opened.
+    pub fn new(session: &SessionResponse) -> Self {
+        let id = String::from(js_sys::encode_uri_component(&session.opportunity.id));
+        WorkerClient { authorization: format!("Bearer {}", session.token), opportunity_path: format!("/v1/opportunities/{id}") }
+    }
+
+    /// Creates the opportunity's Aurora project (`POST .../project`). Safe to repeat: the
+    /// worker creates at most one project per opportunity.
+    pub async fn create_project(&self) -> Result<OpportunityState, ApiError> {
+        let url = format!("{}/project", self.opportunity_path);
+        let request = Request::post(&url).header("Authorization", &self.authorization).build().map_err(network)?;
+        read_json(send(request).await?).await
+    }
+
+    /// The opportunity's state (`GET /v1/opportunities/{id}`), or `Unchanged` when it still
+    /// matches `etag`.
+    pub async fn poll_state(&self, etag: Option<&str>) -> Result<Polled, ApiError> {
+        // Our own If-None-Match, and the browser's cache kept out of it: the 304 is ours.
+        let mut builder =
+            Request::get(&self.opportunity_path).header("Authorization", &self.authorization).cache(RequestCache::NoStore);
+        if let Some(etag) = etag {
+            builder = builder.header("If-None-Match", etag);
+        }
+        let response = send(builder.build().map_err(network)?).await?;
+        if response.status() == 304 {
+            return Ok(Polled::Unchanged);
+        }
+        let etag = response.headers().get("etag");
+        Ok(Polled::Changed { state: read_json(response).await?, etag })
+    }
+}
+
+/// Sends `request`; any answer but a 2xx or 304 becomes an [`ApiError`].
+async fn send(request: Request) -> Result<gloo_net::http::Response, ApiError> {
+    let response = request.send().await.map_err(network)?;
+    if response.ok() || response.status() == 304 {
+        return Ok(response);
     }
     let status = response.status();
-    match response.json::<ErrorBody>().await {
-        Ok(ErrorBody { error }) => {
-            Err(ApiError::Worker { status, code: error.code, message: error.message })
-        }
-        Err(_) => Err(ApiError::Network(format!("HTTP {status}"))),
-    }
+    Err(match read_json::<ErrorBody>(response).await {
+        Ok(ErrorBody { error }) => ApiError::Worker { status, code: error.code, message: error.message },
+        Err(_) => ApiError::Network(format!("HTTP {status}")),
+    })
+}
+
+/// The body as `T`, parsed by the browser.
+async fn read_json<T: Decode>(response: gloo_net::http::Response) -> Result<T, ApiError> {
+    let raw = web_sys::Response::from(response);
+    let promise = raw.json().map_err(|_| network("the answer could not be read"))?;
+    let value: JsValue = JsFuture::from(promise).await.map_err(|_| network("the answer was not JSON"))?;
+    decode(value).map_err(network)
 }

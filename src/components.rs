@@ -1,7 +1,70 @@
-//! One component per file; this facade re-exports them.
+//! The widget's components, one per file. [`mount_screen`] mounts the ones for a screen.
 
+mod array_list;
+mod awaiting_design;
+mod bill_of_materials;
 mod create_project_button;
-mod opportunity_panel;
+mod creating;
+mod design_figures;
+mod design_ready;
+mod equipment;
+mod loading_skeleton;
+mod needs_admin;
+mod no_project;
+mod open_in_aurora;
+mod opportunity_header;
+mod problem_notice;
+mod production_chart;
+mod simulation_failed;
+mod widget_view;
 
+pub use array_list::ArrayList;
+pub use awaiting_design::AwaitingDesign;
+pub use bill_of_materials::BillOfMaterials;
 pub use create_project_button::CreateProjectButton;
-pub use opportunity_panel::OpportunityPanel;
+pub use creating::Creating;
+pub use design_figures::DesignFigures;
+pub use design_ready::DesignReady;
+pub use equipment::Equipment;
+pub use loading_skeleton::LoadingSkeleton;
+pub use needs_admin::{AdminTask, NeedsAdmin};
+pub use no_project::NoProject;
+pub use open_in_aurora::OpenInAurora;
+pub use opportunity_header::OpportunityHeader;
+pub use problem_notice::ProblemNotice;
+pub use production_chart::ProductionChart;
+pub use simulation_failed::SimulationFailed;
+pub use widget_view::{MountedScreen, mount_screen};
+
+use leptos::prelude::*;
+
+/// One term and its value, for a `<dl>`; `testid` names it for tests.
+pub struct Fact {
+    testid: &'static str,
+    term: &'static str,
+    value: String,
+}
+
+impl Fact {
+    /// `term`: `value`.
+    pub fn new(testid: &'static str, term: &'static str, value: String) -> Self {
+        Fact { testid, term, value }
+    }
+}
+
+/// Facts as a `<dl>`: `<div><dt>Pitch</dt><dd>20.3°</dd></div>...`. One list of one type
+/// rather than a view per fact keeps the wasm small.
+fn fact_list(class: &'static str, facts: Vec<Fact>) -> impl IntoView {
+    let items = facts
+        .into_iter()
+        .map(|Fact { testid, term, value }| {
+            view! {
+                <div class="fact" data-testid=testid>
+                    <dt>{term}</dt>
+                    <dd>{value}</dd>
+                </div>
+            }
+        })
+        .collect_view();
+    view! { <dl class=class>{items}</dl> }
+}

@@ -3,25 +3,38 @@
 //! The worker's embed page loads this crate's wasm and calls [`mount_widget`] with the
 //! element to render into. Everything the widget shows comes from the worker, which
 //! verified the CRM's signed context: the widget never trusts the URL it was given.
+//!
+//! - [`session`]: the state machine (open the session, create, follow the design);
+//! - [`components`]: one component per state and per part of the design summary;
+//! - [`api`]: the worker's HTTP API, typed, read by [`decode`]; [`format`]: numbers and
+//!   units for people;
+//! - [`browser`], [`host_frame`]: timers, visibility, and the iframe's height.
 
 pub mod api;
-pub mod app;
+pub mod browser;
 pub mod components;
+pub mod decode;
+pub mod format;
+pub mod host_frame;
+pub mod session;
 
-use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 /// Mounts the widget into `host`.
 ///
-/// `host.dataset.crm` names the CRM that embedded us (`demo`, ...); the CRM's signed
-/// context is the `context` query parameter of the page, passed through untouched.
+/// `host.dataset.crm` names the CRM that embedded us (`demo`, ...) and
+/// `host.dataset.hostOrigins` the CRM origins allowed to frame us (space separated); the
+/// CRM's signed context is the `context` query parameter of the page, passed through
+/// untouched.
 #[wasm_bindgen]
 pub fn mount_widget(host: web_sys::HtmlElement) {
     console_error_panic_hook::set_once();
     let crm = host.get_attribute("data-crm").unwrap_or_default();
     let context = signed_context_from_page().unwrap_or_default();
-    // The widget lives as long as the page: nothing ever unmounts it.
-    mount_to(host, move || view! { <app::App crm context /> }).forget();
+    let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
+    host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
+    // The session lives as long as the page: nothing ever ends it.
+    session::Session::start(host, crm, context);
 }
 
 /// The `context` parameter of the page URL, as the CRM signed it.

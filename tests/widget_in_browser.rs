@@ -1,60 +1,407 @@
-//! The widget's components, mounted in headless Chromium (wasm-bindgen-test).
+//! The widget's screens, mounted from fixtures in headless Chromium (wasm-bindgen-test),
+//! with the widget's stylesheet, checked for what a rep reads and can do.
 #![cfg(target_arch = "wasm32")]
 
-use aurora_crm_widget::components::OpportunityPanel;
-use leptos::{mount::mount_to, prelude::*, task::tick};
+use aurora_crm_widget::{
+    components::{MountedScreen, mount_screen},
+    decode::{DecodeError, decode},
+    session::{Actions, Panel, Problem, Retry, Screen},
+};
+use leptos::{prelude::*, task::tick};
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use widget_api::{Location, Opportunity};
+use widget_api::{DesignView, Location, Opportunity, OpportunityState, SessionResponse};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A fresh element in the page for one test to mount into.
-fn test_host() -> web_sys::HtmlElement {
-    let document = document();
-    let host = document.create_element("section").expect("create section");
-    document.body().expect("body").append_child(&host).expect("append");
-    host.unchecked_into()
+const SEED: &str = include_str!("../aurora/tests/fixtures/design-summary.seed.json");
+const STYLESHEET: &str = include_str!("../www/widget.css");
+const AURORA_URL: &str = "https://v2.aurorasolar.com/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+/// The seed's design as the worker sends it.
+fn seed_design() -> DesignView {
+    let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).expect("the seed parses");
+    DesignView::from_summary(&seed.design)
 }
 
-fn text_of(host: &web_sys::HtmlElement, testid: &str) -> String {
-    host.query_selector(&format!("[data-testid={testid}]"))
-        .expect("valid selector")
-        .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
-        .text_content()
-        .unwrap_or_default()
-}
-
-#[wasm_bindgen_test]
-async fn shows_the_address_and_the_create_button() {
-    let host = test_host();
-    let opportunity = Opportunity {
+fn opportunity() -> Opportunity {
+    Opportunity {
         id: "opp-1".into(),
         name: "Rivera residence".into(),
         location: Location::Address { property_address: "901 Mears Ct, Stanford, CA 94305".into() },
-    };
-    let _mounted = mount_to(host.clone(), move || view! { <OpportunityPanel opportunity /> });
-    tick().await;
+    }
+}
 
-    assert_eq!(text_of(&host, "opportunity-name"), "Rivera residence");
-    assert_eq!(text_of(&host, "opportunity-location"), "901 Mears Ct, Stanford, CA 94305");
-    let button = host
-        .query_selector("button[data-testid=create-project]")
-        .expect("valid selector")
-        .expect("the create button is rendered");
-    assert_eq!(button.text_content().unwrap_or_default().trim(), "Create Aurora Project");
+fn panel(state: OpportunityState) -> Screen {
+    Screen::Opportunity(Panel { opportunity: opportunity(), state, creating: false, problem: None })
+}
+
+fn ready(design: DesignView) -> OpportunityState {
+    OpportunityState::DesignReady { project_id: "p-1".into(), aurora_url: AURORA_URL.into(), design: Box::new(design) }
+}
+
+/// What the rep did: clicks on Create and on Try again.
+#[derive(Clone, Default)]
+struct Clicks {
+    create: Arc<AtomicUsize>,
+    retries: Arc<Mutex<Vec<Retry>>>,
+}
+
+impl Clicks {
+    fn actions(&self) -> Actions {
+        let (create, retries) = (self.create.clone(), self.retries.clone());
+        Actions {
+            create_project: Callback::new(move |()| {
+                create.fetch_add(1, Ordering::SeqCst);
+            }),
+            retry: Callback::new(move |retry| retries.lock().expect("lock").push(retry)),
+        }
+    }
+}
+
+/// A screen mounted in a fresh element of the page, with the widget's styles.
+struct Mounted {
+    host: web_sys::HtmlElement,
+    _screen: MountedScreen,
+}
+
+async fn mount(screen: Screen, actions: Actions) -> Mounted {
+    let document = document();
+    if document.get_element_by_id("widget-css").is_none() {
+        let style = document.create_element("style").expect("style");
+        style.set_id("widget-css");
+        style.set_text_content(Some(STYLESHEET));
+        document.head().expect("head").append_child(&style).expect("append style");
+    }
+    let host: web_sys::HtmlElement = document.create_element("main").expect("main").unchecked_into();
+    document.body().expect("body").append_child(&host).expect("append");
+    let screen = mount_screen(host.clone(), screen, actions);
+    tick().await;
+    Mounted { host, _screen: screen }
+}
+
+impl Mounted {
+    fn find(&self, selector: &str) -> Option<web_sys::Element> {
+        self.host.query_selector(selector).expect("valid selector")
+    }
+
+    fn all(&self, selector: &str) -> Vec<web_sys::Element> {
+        let list = self.host.query_selector_all(selector).expect("valid selector");
+        (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into()).collect()
+    }
+
+    fn text(&self, testid: &str) -> String {
+        self.find(&format!("[data-testid={testid}]"))
+            .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+            .text_content()
+            .unwrap_or_default()
+    }
+
+    /// A fact's value (`<dd>`) by its test id.
+    fn fact(&self, testid: &str) -> String {
+        self.find(&format!("[data-testid={testid}] dd"))
+            .unwrap_or_else(|| panic!("no fact {testid}"))
+            .text_content()
+            .unwrap_or_default()
+    }
+
+    fn all_text(&self) -> String {
+        self.host.text_content().unwrap_or_default()
+    }
 }
 
 #[wasm_bindgen_test]
-async fn shows_coordinates_when_the_opportunity_has_no_address() {
-    let host = test_host();
-    let opportunity = Opportunity {
-        id: "opp-2".into(),
-        name: "Ranch lot 7".into(),
-        location: Location::Coordinates { latitude: 37.7796, longitude: -122.3953 },
-    };
-    let _mounted = mount_to(host.clone(), move || view! { <OpportunityPanel opportunity /> });
-    tick().await;
+async fn loading_shows_a_skeleton_and_says_so_to_screen_readers() {
+    let m = mount(Screen::Loading, Actions::none()).await;
+    assert!(m.find("[data-testid=loading] .bone-button").is_some());
+    assert_eq!(m.find("[role=status]").expect("a status").text_content().as_deref(), Some("Loading Aurora Solar…"));
+}
 
-    assert_eq!(text_of(&host, "opportunity-location"), "37.77960° N, 122.39530° W");
+#[wasm_bindgen_test]
+async fn no_project_shows_the_site_and_a_button_that_creates() {
+    let clicks = Clicks::default();
+    let m = mount(panel(OpportunityState::NoProject), clicks.actions()).await;
+    assert_eq!(m.text("opportunity-name"), "Rivera residence");
+    assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305");
+    let button: web_sys::HtmlButtonElement = m.find("button[data-testid=create-project]").expect("button").unchecked_into();
+    assert_eq!(button.text_content().unwrap_or_default().trim(), "Create Aurora Project");
+    assert!(!button.disabled());
+    assert_eq!(button.type_(), "button", "a real button: focusable, Enter and Space press it");
+    button.click();
+    assert_eq!(clicks.create.load(Ordering::SeqCst), 1);
+}
+
+#[wasm_bindgen_test]
+async fn coordinates_are_shown_when_there_is_no_address() {
+    let mut screen = panel(OpportunityState::NoProject);
+    if let Screen::Opportunity(p) = &mut screen {
+        p.opportunity.location = Location::Coordinates { latitude: 37.7796, longitude: -122.3953 };
+    }
+    let m = mount(screen, Actions::none()).await;
+    assert_eq!(m.text("opportunity-location"), "37.77960° N, 122.39530° W");
+}
+
+#[wasm_bindgen_test]
+async fn creating_keeps_the_button_in_place_disabled_with_progress() {
+    for screen in [panel(OpportunityState::Creating), {
+        let mut s = panel(OpportunityState::NoProject);
+        if let Screen::Opportunity(p) = &mut s {
+            p.creating = true;
+        }
+        s
+    }] {
+        let clicks = Clicks::default();
+        let m = mount(screen, clicks.actions()).await;
+        let button: web_sys::HtmlButtonElement = m.find("[data-testid=create-project]").expect("button").unchecked_into();
+        assert!(button.disabled());
+        assert_eq!(button.text_content().unwrap_or_default(), "Creating Aurora Project…");
+        button.click();
+        assert_eq!(clicks.create.load(Ordering::SeqCst), 0, "no second create");
+        assert!(m.find("progress").is_some());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn awaiting_design_says_what_happens_next_and_links_to_aurora() {
+    let m = mount(
+        panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() }),
+        Actions::none(),
+    )
+    .await;
+    assert!(m.text("state-awaiting-design").contains("the summary appears here by itself"));
+    let link = m.find("a[data-testid=open-in-aurora]").expect("link");
+    assert_eq!(link.get_attribute("href").as_deref(), Some(AURORA_URL));
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(link.get_attribute("rel").as_deref(), Some("noopener noreferrer"));
+}
+
+#[wasm_bindgen_test]
+async fn the_seed_design_reads_in_units_a_rep_knows() {
+    let m = mount(panel(ready(seed_design())), Actions::none()).await;
+    assert_eq!(m.fact("size-stc"), "6.5 kW");
+    assert_eq!(m.fact("size-ac"), "5 kW AC");
+    assert_eq!(m.fact("size-ptc"), "6 kW DC");
+    assert_eq!(m.fact("annual-production"), "2,550 kWh");
+    assert_eq!(m.fact("offset"), "87%");
+
+    let bars = m.all("[data-testid=chart-bar]");
+    assert_eq!(bars.len(), 12);
+    assert_eq!(bars[0].get_attribute("aria-label").as_deref(), Some("January: 150 kWh"));
+    assert_eq!(bars[6].get_attribute("aria-label").as_deref(), Some("July: 300 kWh"));
+    let months: String = m.all(".bar-month").iter().map(|t| t.text_content().unwrap_or_default()).collect();
+    assert_eq!(months, "JFMAMJJASOND");
+    // July is the tallest bar, April shorter, by the numbers.
+    let height = |i: usize| bars[i].query_selector("rect").ok().flatten().and_then(|r| r.get_attribute("height"));
+    assert_eq!(height(6).as_deref(), Some("114"));
+    assert_eq!(height(3).as_deref(), Some("76"));
+    assert_eq!(m.all("[data-testid=production-table] tbody tr").len(), 12);
+
+    assert_eq!(m.all("[data-testid=array]").len(), 1);
+    assert_eq!(m.fact("array-azimuth"), "W (271.6°)");
+    assert_eq!(m.fact("array-pitch"), "20.3°");
+    assert_eq!(m.fact("array-modules"), "11 × Aurora Sample Solar Panel (300.3 W)");
+    assert_eq!(m.fact("array-orientation"), "landscape");
+    assert_eq!(m.fact("array-microinverters"), "11 × Aurora Sample Microinverter");
+    assert_eq!(m.fact("array-optimizers"), "11 × Aurora Sample DC Optimizer");
+    assert_eq!(m.fact("array-mount"), "Ground");
+    assert_eq!(m.fact("array-solar-access"), "87.3%");
+    assert_eq!(m.fact("array-tsrf"), "87.3%");
+
+    assert!(m.text("string-inverters").contains("Aurora Sample String Inverter · 42 kW"));
+    let storage = m.text("storage");
+    assert!(storage.contains("Aurora Sample Storage Inverter · 5.8 kW"), "{storage}");
+    assert!(storage.contains("Aurora Sample Battery · integrated inverter"), "{storage}");
+    assert_eq!(m.fact("storage-mode"), "backup");
+
+    let rows = m.all("[data-testid=bom-item]");
+    assert_eq!(rows.len(), 1);
+    let cells: Vec<String> = m.all("[data-testid=bom-item] td").iter().map(|c| c.text_content().unwrap_or_default()).collect();
+    assert_eq!(cells, ["1", "Aurora Sample Solar PanelAurora Sample Manufacturer", "Modules", "–"]);
+
+    assert_eq!(m.text("designed-on"), "Designed Jun 21, 2024");
+    assert_eq!(m.find("[data-testid=open-in-aurora]").and_then(|a| a.get_attribute("href")).as_deref(), Some(AURORA_URL));
+}
+
+#[wasm_bindgen_test]
+async fn a_bar_shows_its_value_when_focused() {
+    let m = mount(panel(ready(seed_design())), Actions::none()).await;
+    let bar: web_sys::HtmlElement = m.all("[data-testid=chart-bar]")[6].clone().unchecked_into();
+    let value = bar.query_selector(".bar-value").expect("selector").expect("a value label");
+    let opacity = |e: &web_sys::Element| {
+        window().get_computed_style(e).expect("style").expect("style").get_property_value("opacity").expect("opacity")
+    };
+    assert_eq!(opacity(&value), "0");
+    assert_eq!(bar.get_attribute("tabindex").as_deref(), Some("0"));
+    bar.focus().expect("focusable");
+    assert_eq!(opacity(&value), "1");
+    assert_eq!(value.text_content().as_deref(), Some("300"));
+}
+
+#[wasm_bindgen_test]
+async fn a_design_without_production_storage_or_sku_still_reads_sensibly() {
+    let mut design = seed_design();
+    design.production = None;
+    design.batteries.clear();
+    design.storage_inverters.clear();
+    design.storage_mode = None;
+    design.string_inverters.clear();
+    design.arrays[0].solar_access_percent = None;
+    let m = mount(panel(ready(design)), Actions::none()).await;
+    assert_eq!(m.fact("annual-production"), "Not simulated yet");
+    assert_eq!(m.fact("offset"), "–");
+    assert!(m.find("[data-testid=production-chart]").is_none());
+    assert!(m.find("[data-testid=no-production]").is_some());
+    assert_eq!(m.text("storage"), "No battery storage in this design.");
+    assert_eq!(m.fact("array-solar-access"), "–");
+    let text = m.all_text();
+    for bad in ["undefined", "null", "NaN"] {
+        assert!(!text.contains(bad), "`{bad}` in: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_design_changed_since_its_simulation_says_so() {
+    let mut design = seed_design();
+    design.production.as_mut().expect("production").up_to_date = false;
+    let m = mount(panel(ready(design)), Actions::none()).await;
+    assert!(m.text("outdated").contains("may be out of date"));
+}
+
+#[wasm_bindgen_test]
+async fn text_from_aurora_and_the_crm_is_shown_as_text_never_as_markup() {
+    let script = "<script>window.__pwned = 1</script>";
+    let image = "<img src=x onerror=\"window.__pwned = 1\">";
+    let mut design = seed_design();
+    design.arrays[0].module_name = script.into();
+    design.bill_of_materials[0].name = image.into();
+    design.batteries[0].name = image.into();
+    let mut screen = panel(ready(design));
+    if let Screen::Opportunity(p) = &mut screen {
+        p.opportunity.name = image.into();
+    }
+    let m = mount(screen, Actions::none()).await;
+    assert!(m.find("script").is_none() && m.find("img").is_none(), "markup was created");
+    assert_eq!(m.text("opportunity-name"), image);
+    assert!(m.fact("array-modules").contains(script));
+    let pwned = js_sys::Reflect::get(&window(), &"__pwned".into()).expect("get");
+    assert!(pwned.is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn only_http_links_are_links() {
+    let m = mount(
+        panel(OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "javascript:alert(1)".into() }),
+        Actions::none(),
+    )
+    .await;
+    assert!(m.find("a").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_simulation_says_what_it_means_and_where_to_fix_it() {
+    let m = mount(
+        panel(OpportunityState::SimulationFailed { project_id: "p".into(), aurora_url: AURORA_URL.into(), design_id: "d".into() }),
+        Actions::none(),
+    )
+    .await;
+    let text = m.text("state-simulation-failed");
+    assert!(text.contains("could not simulate") && text.contains("run the simulation again"), "{text}");
+    assert!(m.find("[data-testid=open-in-aurora]").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn reps_are_told_to_ask_an_admin_and_admins_where_to_go() {
+    let m = mount(panel(OpportunityState::NotLinked), Actions::none()).await;
+    let text = m.text("state-needs-admin");
+    assert!(text.contains("Ask your CRM admin") && text.contains("link your Aurora tenant"), "{text}");
+    assert!(m.find("button").is_none(), "nothing for a rep to click");
+
+    let m = mount(panel(OpportunityState::AppDisabled), Actions::none()).await;
+    let text = m.text("state-needs-admin");
+    assert!(text.contains("Ask your Aurora admin") && text.contains("Settings, then Apps"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_create_offers_try_again_only_when_it_may_work() {
+    let clicks = Clicks::default();
+    let failed = |retryable| OpportunityState::CreateFailed {
+        code: "aurora_unavailable".into(),
+        message: "Aurora Solar is not answering right now.".into(),
+        retryable,
+    };
+    let m = mount(panel(failed(true)), clicks.actions()).await;
+    assert_eq!(m.text("error-message"), "Aurora Solar is not answering right now.");
+    m.find("button[data-testid=retry]").expect("try again").unchecked_into::<web_sys::HtmlElement>().click();
+    assert_eq!(*clicks.retries.lock().expect("lock"), [Retry::CreateProject]);
+    assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305", "the rep still sees the site");
+
+    let m = mount(panel(failed(false)), clicks.actions()).await;
+    assert!(m.find("[data-testid=retry]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_session_that_could_not_open_says_why() {
+    let clicks = Clicks::default();
+    let problem = Problem { message: "the CRM context is not validly signed".into(), retry: None };
+    let m = mount(Screen::Unavailable(problem), clicks.actions()).await;
+    assert_eq!(m.text("error-message"), "the CRM context is not validly signed");
+    assert!(m.find("[data-testid=create-project]").is_none());
+    let problem = Problem { message: "offline".into(), retry: Some(Retry::OpenSession) };
+    let m = mount(Screen::Unavailable(problem), clicks.actions()).await;
+    m.find("[data-testid=retry]").expect("retry").unchecked_into::<web_sys::HtmlElement>().click();
+    assert_eq!(*clicks.retries.lock().expect("lock"), [Retry::OpenSession]);
+}
+
+/// `value` as the worker sends it (serde_json), parsed as the browser parses it.
+fn as_the_browser_gets_it<T: serde::Serialize>(value: &T) -> wasm_bindgen::JsValue {
+    js_sys::JSON::parse(&serde_json::to_string(value).expect("serializes")).expect("parses")
+}
+
+#[wasm_bindgen_test]
+fn every_state_the_worker_sends_decodes_to_the_same_value() {
+    let mut without_production = seed_design();
+    without_production.production = None;
+    without_production.arrays[0].roof_face = Some(2);
+    let states = [
+        OpportunityState::NotLinked,
+        OpportunityState::AppDisabled,
+        OpportunityState::NoProject,
+        OpportunityState::Creating,
+        OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: AURORA_URL.into() },
+        ready(seed_design()),
+        ready(without_production),
+        OpportunityState::SimulationFailed { project_id: "p".into(), aurora_url: AURORA_URL.into(), design_id: "d".into() },
+        OpportunityState::CreateFailed { code: "c".into(), message: "m".into(), retryable: true },
+    ];
+    for state in states {
+        let decoded: OpportunityState = decode(as_the_browser_gets_it(&state)).expect("decodes");
+        assert_eq!(decoded, state);
+    }
+    let session = SessionResponse {
+        token: "t".into(),
+        expires_in: 600,
+        opportunity: Opportunity {
+            id: "o".into(),
+            name: "n".into(),
+            location: Location::Coordinates { latitude: -33.9, longitude: 151.2 },
+        },
+        state: OpportunityState::NoProject,
+    };
+    assert_eq!(decode::<SessionResponse>(as_the_browser_gets_it(&session)).expect("decodes"), session);
+}
+
+#[wasm_bindgen_test]
+fn a_body_that_is_not_what_the_worker_sends_names_the_field() {
+    let body = js_sys::JSON::parse(r#"{"state":"awaiting_design","project_id":"p"}"#).expect("json");
+    assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("aurora_url")));
+    let body = js_sys::JSON::parse(r#"{"state":"exploded"}"#).expect("json");
+    assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("state")));
+    let mut json = serde_json::to_value(ready(seed_design())).expect("json");
+    json["design"]["production"]["monthly"] = serde_json::json!([1, 2, 3]);
+    let body = js_sys::JSON::parse(&json.to_string()).expect("json");
+    assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("monthly")));
 }

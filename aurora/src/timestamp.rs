@@ -45,6 +45,12 @@ impl Timestamp {
         self.utc
     }
 
+    /// The instant as RFC 3339 in UTC with milliseconds: `2024-06-21T21:12:44.591Z`,
+    /// whichever format Aurora wrote (what a browser's `Date` reads).
+    pub fn rfc3339(&self) -> String {
+        self.utc.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(&self) -> i64 {
         self.utc.timestamp()

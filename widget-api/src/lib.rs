@@ -4,6 +4,9 @@
 //! both of its hosts), so a field renamed on one side is a compile error on the other
 //! rather than a blank panel in a CRM.
 
+mod design;
+
+pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/sessions`: the widget hands over the CRM's signed context untouched; only the
@@ -32,8 +35,13 @@ pub struct SessionResponse {
 
 /// Where an opportunity stands with Aurora: `GET /v1/opportunities/{id}`, and the answer to
 /// `POST /v1/opportunities/{id}/project`.
+///
+/// On the wire it is one flat object tagged by `state`. It is read through [`StateWire`],
+/// a plain struct, rather than serde's internally tagged enum support: that buffers every
+/// field of every variant in a generic `Content` tree first, which roughly doubles the
+/// widget's deserialization code for the design summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "StateWire")]
 pub enum OpportunityState {
     /// The CRM account has not linked an Aurora tenant yet: an admin must.
     NotLinked,
@@ -56,8 +64,8 @@ pub enum OpportunityState {
         project_id: String,
         /// The project in Aurora's app.
         aurora_url: String,
-        /// The design summary as Aurora gave it (watts, kWh).
-        design: Box<aurora_api::DesignSummary>,
+        /// The design, as the rep reads it.
+        design: Box<DesignView>,
     },
     /// The design's performance simulation failed in Aurora.
     SimulationFailed {
@@ -79,6 +87,82 @@ pub enum OpportunityState {
     },
 }
 
+/// The names of [`OpportunityState`]'s variants, as the `state` tag says them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StateName {
+    NotLinked,
+    AppDisabled,
+    NoProject,
+    Creating,
+    AwaitingDesign,
+    DesignReady,
+    SimulationFailed,
+    CreateFailed,
+}
+
+/// [`OpportunityState`] as it arrives: the tag and every variant's fields, each optional.
+#[derive(Deserialize)]
+struct StateWire {
+    state: StateName,
+    #[serde(default)]
+    project_id: Option<String>,
+    #[serde(default)]
+    aurora_url: Option<String>,
+    #[serde(default)]
+    design: Option<Box<DesignView>>,
+    #[serde(default)]
+    design_id: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    retryable: Option<bool>,
+}
+
+/// A state whose tag asks for a field that is not there.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("state `{state:?}` needs the field `{field}`")]
+pub struct MissingStateField {
+    state: StateName,
+    field: &'static str,
+}
+
+impl TryFrom<StateWire> for OpportunityState {
+    type Error = MissingStateField;
+
+    fn try_from(wire: StateWire) -> Result<Self, MissingStateField> {
+        let state = wire.state;
+        let need = |field: &'static str| MissingStateField { state, field };
+        Ok(match state {
+            StateName::NotLinked => OpportunityState::NotLinked,
+            StateName::AppDisabled => OpportunityState::AppDisabled,
+            StateName::NoProject => OpportunityState::NoProject,
+            StateName::Creating => OpportunityState::Creating,
+            StateName::AwaitingDesign => OpportunityState::AwaitingDesign {
+                project_id: wire.project_id.ok_or(need("project_id"))?,
+                aurora_url: wire.aurora_url.ok_or(need("aurora_url"))?,
+            },
+            StateName::DesignReady => OpportunityState::DesignReady {
+                project_id: wire.project_id.ok_or(need("project_id"))?,
+                aurora_url: wire.aurora_url.ok_or(need("aurora_url"))?,
+                design: wire.design.ok_or(need("design"))?,
+            },
+            StateName::SimulationFailed => OpportunityState::SimulationFailed {
+                project_id: wire.project_id.ok_or(need("project_id"))?,
+                aurora_url: wire.aurora_url.ok_or(need("aurora_url"))?,
+                design_id: wire.design_id.ok_or(need("design_id"))?,
+            },
+            StateName::CreateFailed => OpportunityState::CreateFailed {
+                code: wire.code.ok_or(need("code"))?,
+                message: wire.message.ok_or(need("message"))?,
+                retryable: wire.retryable.ok_or(need("retryable"))?,
+            },
+        })
+    }
+}
+
 /// A CRM opportunity, reduced to what the widget shows and Aurora needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Opportunity {
@@ -91,8 +175,11 @@ pub struct Opportunity {
 }
 
 /// Where a project is: a street address or coordinates, as Aurora accepts either.
+///
+/// Read through [`LocationWire`] rather than `#[serde(untagged)]`, for the reason given on
+/// [`OpportunityState`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "LocationWire")]
 pub enum Location {
     /// A single-line street address, as Aurora's `property_address`.
     Address {
@@ -108,16 +195,32 @@ pub enum Location {
     },
 }
 
-impl Location {
-    /// The location as a rep reads it.
-    pub fn display(&self) -> String {
-        match self {
-            Location::Address { property_address } => property_address.clone(),
-            Location::Coordinates { latitude, longitude } => {
-                let ns = if *latitude < 0.0 { 'S' } else { 'N' };
-                let ew = if *longitude < 0.0 { 'W' } else { 'E' };
-                format!("{:.5}° {ns}, {:.5}° {ew}", latitude.abs(), longitude.abs())
+/// [`Location`] as it arrives: either shape's fields, each optional.
+#[derive(Deserialize)]
+struct LocationWire {
+    #[serde(default)]
+    property_address: Option<String>,
+    #[serde(default)]
+    latitude: Option<f64>,
+    #[serde(default)]
+    longitude: Option<f64>,
+}
+
+/// A location that is neither an address nor a full pair of coordinates.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a location needs `property_address`, or both `latitude` and `longitude`")]
+pub struct IncompleteLocation;
+
+impl TryFrom<LocationWire> for Location {
+    type Error = IncompleteLocation;
+
+    fn try_from(wire: LocationWire) -> Result<Self, IncompleteLocation> {
+        match wire {
+            LocationWire { property_address: Some(property_address), .. } => Ok(Location::Address { property_address }),
+            LocationWire { latitude: Some(latitude), longitude: Some(longitude), .. } => {
+                Ok(Location::Coordinates { latitude, longitude })
             }
+            _ => Err(IncompleteLocation),
         }
     }
 }
@@ -142,15 +245,63 @@ pub struct ErrorDetail {
 mod tests {
     use super::*;
 
+    const SEED: &str = include_str!("../../aurora/tests/fixtures/design-summary.seed.json");
+
+    fn every_state() -> Vec<OpportunityState> {
+        let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).expect("seed parses");
+        let (project_id, aurora_url) = ("p-1".to_owned(), "https://v2.aurorasolar.com/projects/p-1".to_owned());
+        vec![
+            OpportunityState::NotLinked,
+            OpportunityState::AppDisabled,
+            OpportunityState::NoProject,
+            OpportunityState::Creating,
+            OpportunityState::AwaitingDesign { project_id: project_id.clone(), aurora_url: aurora_url.clone() },
+            OpportunityState::DesignReady {
+                project_id: project_id.clone(),
+                aurora_url: aurora_url.clone(),
+                design: Box::new(DesignView::from_summary(&seed.design)),
+            },
+            OpportunityState::SimulationFailed { project_id, aurora_url, design_id: "d-1".into() },
+            OpportunityState::CreateFailed { code: "aurora_rejected".into(), message: "no".into(), retryable: false },
+        ]
+    }
+
+    #[test]
+    fn every_state_round_trips_as_one_flat_tagged_object() {
+        for state in every_state() {
+            let json = serde_json::to_value(&state).expect("serializes");
+            assert!(json["state"].is_string(), "{json}");
+            let again: OpportunityState = serde_json::from_value(json.clone()).expect("parses");
+            assert_eq!(again, state, "{json}");
+        }
+        let json = serde_json::to_value(OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() })
+            .expect("serializes");
+        assert_eq!(json, serde_json::json!({"state": "awaiting_design", "project_id": "p", "aurora_url": "u"}));
+    }
+
+    #[test]
+    fn a_state_missing_its_fields_or_unknown_is_an_error() {
+        let missing = serde_json::from_str::<OpportunityState>(r#"{"state":"awaiting_design","project_id":"p"}"#)
+            .expect_err("no aurora_url");
+        assert!(missing.to_string().contains("aurora_url"), "{missing}");
+        let unknown = serde_json::from_str::<OpportunityState>(r#"{"state":"exploded"}"#).expect_err("unknown");
+        assert!(unknown.to_string().contains("exploded"), "{unknown}");
+    }
+
     #[test]
     fn location_is_untagged_so_it_reads_like_aurora_location() {
         let address: Location =
             serde_json::from_str(r#"{"property_address":"901 Mears Ct, Stanford, CA 94305"}"#)
                 .expect("address parses");
-        assert_eq!(address.display(), "901 Mears Ct, Stanford, CA 94305");
+        assert_eq!(address, Location::Address { property_address: "901 Mears Ct, Stanford, CA 94305".into() });
 
         let coords: Location = serde_json::from_str(r#"{"latitude":37.7796,"longitude":-122.3953}"#)
             .expect("coordinates parse");
-        assert_eq!(coords.display(), "37.77960° N, 122.39530° W");
+        assert_eq!(coords, Location::Coordinates { latitude: 37.7796, longitude: -122.3953 });
+
+        let half = serde_json::from_str::<Location>(r#"{"latitude":37.7796}"#).expect_err("no longitude");
+        assert!(half.to_string().contains("longitude"), "{half}");
+        let again: Location = serde_json::from_value(serde_json::to_value(&coords).expect("json")).expect("parses");
+        assert_eq!(again, coords);
     }
 }

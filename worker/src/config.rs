@@ -151,7 +151,8 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
             } else {
                 return Err(invalid(format!("{origin}: an origin starts with https://")));
             };
-            if rest.is_empty() || rest.contains(['/', '*', ' ', '?', '#']) {
+            // Nothing that could end an HTML attribute either: the embed page lists them.
+            if rest.is_empty() || rest.contains(['/', '*', ' ', '?', '#', '"', '\'', '<', '>', '&']) {
                 return Err(invalid(format!("{origin}: give scheme://host[:port] only, no paths or wildcards")));
             }
             Ok(origin.to_owned())
@@ -232,6 +233,7 @@ mod tests {
             ("https://*.example.com", false),
             ("https://crm.example.com/path", false),
             ("crm.example.com", false),
+            ("https://crm.example.com\"><script>", false),
             (" , ", false),
         ] {
             let result = parse_origins(raw);

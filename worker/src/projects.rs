@@ -18,7 +18,7 @@ use crate::{
     widget_token::WidgetClaims,
 };
 use aurora_api::{AuroraError, ProjectLocation, ProjectRequest, TenantId, hosts::project_app_url, validation::MAX_STRING_CHARS};
-use widget_api::{Location, OpportunityState};
+use widget_api::{DesignView, Location, OpportunityState};
 
 /// A `creating` claim older than this belongs to an attempt that died. Longer than one
 /// create call can take (10 s timeout, plus honouring a 429's Retry-After of up to 60 s).
@@ -52,7 +52,9 @@ async fn state_of(state: &AppState, key: &OpportunityKey, record: Option<&Projec
             match webhook_store::find_design(state.db.as_ref(), key).await? {
                 None => OpportunityState::AwaitingDesign { project_id, aurora_url },
                 Some(design) if design.simulation_status == "succeeded" => OpportunityState::DesignReady {
-                    design: serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?,
+                    design: Box::new(DesignView::from_summary(
+                        &serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?,
+                    )),
                     project_id,
                     aurora_url,
                 },

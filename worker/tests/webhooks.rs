@@ -50,10 +50,12 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
 
     let ready = wait_for_state(&app, &token, "opp-w1", "design_ready").await;
     let generated = sandbox.state().designs.values().next().expect("the designer made one").summary.clone();
-    assert_eq!(ready["design"]["design_id"], generated.design_id.to_string());
+    // The widget's view of exactly that design: its time, size and production.
+    assert_eq!(ready["design"]["designed_at"], generated.created_at.rfc3339());
     assert_eq!(ready["design"]["system_size_stc"], json!(generated.system_size_stc.0));
-    let annual = generated.energy_production.as_ref().expect("production").annual.0;
-    assert_eq!(ready["design"]["energy_production"]["annual"], json!(annual));
+    let production = generated.energy_production.as_ref().expect("production");
+    assert_eq!(ready["design"]["production"]["annual"], json!(production.annual.0));
+    assert_eq!(ready["design"]["production"]["monthly"][6], json!(production.monthly[6].0));
 
     // Both copies were acknowledged; one event was recorded.
     let deliveries = sandbox.state().deliveries.iter().filter(|d| d.event == "performance_simulation_job_completed").count();
@@ -122,7 +124,7 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
     clock.advance(120); // past the first retry delay, well within the widget token's life
     assert_eq!(webhooks::sweep(&state).await.expect("sweep"), 1);
     let ready = wait_for_state(&app, &token, "opp-w2", "design_ready").await;
-    assert!(ready["design"]["energy_production"]["annual"].as_f64().expect("annual") > 0.0);
+    assert!(ready["design"]["production"]["annual"].as_f64().expect("annual") > 0.0);
 }
 
 #[tokio::test]

@@ -12,8 +12,10 @@ use std::{
 
 /// The widget's crate, as Rust names its artefact.
 const WIDGET_LIB: &str = "aurora_crm_widget";
-/// Static files from `www/` that ship beside the widget.
-const WWW_FILES: &[&str] = &["widget.css", "embed.js"];
+/// The widget's stylesheet, shipped as is.
+const STYLESHEET: &str = "widget.css";
+/// The boot script: bundled with wasm-bindgen's glue into one minified file.
+const BOOT_SCRIPT: &str = "embed.js";
 
 /// Sizes of one built file.
 pub struct Sizes {
@@ -50,10 +52,18 @@ pub fn widget() -> Result<()> {
         .arg(&bg)
         .arg("-o")
         .arg(&bg))?;
-    for file in WWW_FILES {
-        fs::copy(tools::root().join("www").join(file), out.join(file)).with_context(|| format!("copying www/{file}"))?;
-    }
-    let files = [bg, out.join(format!("{WIDGET_LIB}.js")), out.join("widget.css"), out.join("embed.js")];
+    fs::copy(tools::root().join("www").join(STYLESHEET), out.join(STYLESHEET)).context("copying www/widget.css")?;
+    // The boot script imports the glue relatively; esbuild inlines it and minifies both.
+    let entry = out.join("embed.entry.js");
+    fs::copy(tools::root().join("www").join(BOOT_SCRIPT), &entry).context("copying www/embed.js")?;
+    let glue = out.join(format!("{WIDGET_LIB}.js"));
+    tools::run(Command::new(tools::npm_bin("esbuild"))
+        .arg(&entry)
+        .args(["--bundle", "--minify", "--format=esm", "--target=es2022", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.join(BOOT_SCRIPT).display())))?;
+    fs::remove_file(&entry).context("removing the bundle's entry")?;
+    fs::remove_file(&glue).context("removing the bundled glue")?;
+    let files = [bg, out.join(BOOT_SCRIPT), out.join(STYLESHEET)];
     print_sizes("widget", &files)?;
     Ok(())
 }

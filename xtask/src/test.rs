@@ -92,7 +92,9 @@ pub fn run() -> Result<ExitCode> {
                 .args(["test", "--package", "aurora-crm-widget", "--target", "wasm32-unknown-unknown"])
                 .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools::cargo_bin("wasm-bindgen-test-runner"))
                 .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+                // The tests read dates and numbers as a rep in en-US on UTC would.
+                .env("TZ", "UTC"),
         ),
     );
 

@@ -9,7 +9,6 @@ use axum::{
 /// the widget reads it from there, so nothing from the query is ever echoed into HTML.
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
 
-
 /// `GET /embed/{crm}?context=...`: the widget's host page, frameable only by the
 /// configured CRM origins.
 pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) -> Result<impl IntoResponse, ApiError> {
@@ -29,6 +28,8 @@ pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) 
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        Html(EMBED_PAGE.replace("{{CRM}}", &crm)),
+        // Both are safe in an attribute: the CRM is one of KNOWN_CRMS, and the config
+        // refuses origins with quotes or markup. The widget posts its height to these.
+        Html(EMBED_PAGE.replace("{{CRM}}", &crm).replace("{{HOST_ORIGINS}}", &state.config.allowed_crm_origins.join(" "))),
     ))
 }

@@ -1,20 +1,19 @@
-use super::CreateProjectButton;
+use crate::format;
 use leptos::prelude::*;
 use widget_api::Opportunity;
 
-/// The opportunity as the rep knows it, with what they can do next.
+/// The opportunity as the rep knows it: its name and where the system would go.
 #[component]
-pub fn OpportunityPanel(
+pub fn OpportunityHeader(
     /// The opportunity the worker verified for this session.
     opportunity: Opportunity,
 ) -> impl IntoView {
     view! {
-        <div class="opportunity">
+        <header class="opportunity">
             <h2 class="opportunity-name" data-testid="opportunity-name">{opportunity.name}</h2>
             <p class="opportunity-location" data-testid="opportunity-location">
-                {opportunity.location.display()}
+                {format::location(&opportunity.location)}
             </p>
-            <CreateProjectButton />
-        </div>
+        </header>
     }
 }

@@ -1,0 +1,40 @@
+use crate::format;
+use widget_api::PartView;
+use leptos::{either::Either, prelude::*};
+
+/// The parts list: quantity, part and maker, kind, SKU.
+#[component]
+pub fn BillOfMaterials(
+    /// The lines.
+    items: Vec<PartView>,
+) -> impl IntoView {
+    if items.is_empty() {
+        return Either::Left(view! { <p class="hint">"No parts listed."</p> });
+    }
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            view! {
+                <tr data-testid="bom-item">
+                    <td class="number">{format::number(item.quantity, 2)}</td>
+                    <td>
+                        <span class="name">{item.name}</span>
+                        {item.manufacturer.map(|m| view! { <span class="maker">{m}</span> })}
+                    </td>
+                    <td class="label">{format::part_kind(&item.kind)}</td>
+                    <td>{item.sku.unwrap_or_else(|| "–".into())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <div class="table-scroll">
+            <table class="bom" data-testid="bill-of-materials">
+                <thead>
+                    <tr><th scope="col" class="number">"Qty"</th><th scope="col">"Part"</th><th scope="col">"Type"</th><th scope="col">"SKU"</th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    })
+}
