@@ -15,6 +15,8 @@ pub mod browser;
 pub mod components;
 pub mod decode;
 pub mod format;
+#[cfg(feature = "gallery")]
+pub mod gallery;
 pub mod host_frame;
 pub mod session;
 

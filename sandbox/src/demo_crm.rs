@@ -64,5 +64,5 @@ async fn opportunity_page(
     let context = signing::sign_context(opportunity, &settings.shared_secret)
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, Html(html_escape::encode_text(&e).into_owned())))?;
     let embed_url = format!("{}/embed/demo?context={context}", settings.worker_url);
-    Ok(Html(pages::opportunity_page(opportunity, &embed_url)))
+    Ok(Html(pages::opportunity_page(opportunity, &embed_url, settings.worker_url.trim_end_matches('/'))))
 }

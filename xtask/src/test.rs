@@ -98,6 +98,9 @@ pub fn run() -> Result<ExitCode> {
         ),
     );
 
+    banner("widget size budget (brotli, wasm + JS + CSS)");
+    tally.add("widget size budget", widget_budget());
+
     banner("end to end in Chromium (demo CRM -> iframe -> worker -> widget)");
     tally.add("end to end", end_to_end());
 
@@ -164,9 +167,20 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
+/// Builds the widget as it ships and checks its weight against the budget.
+fn widget_budget() -> Result<Counts> {
+    let total = build::widget()?;
+    let within = total.brotli <= build::WIDGET_BUDGET_BROTLI;
+    if !within {
+        eprintln!("the widget is {} bytes brotli, over its budget of {}", total.brotli, build::WIDGET_BUDGET_BROTLI);
+    }
+    Ok(Counts { passed: usize::from(within), failed: usize::from(!within), success: within })
+}
+
 /// Builds the widget, starts the local system and chromedriver, runs the e2e crate.
 fn end_to_end() -> Result<Counts> {
     build::widget()?;
+    let gallery = build::gallery()?;
     local_system::build_binaries()?;
     let ports = local_system::Ports {
         worker: processes::free_port()?,
@@ -191,10 +205,12 @@ fn end_to_end() -> Result<Counts> {
         cargo()
             // The same feature set as the native step, so nothing is rebuilt; `#[ignore]` is
             // reserved for tests that need the running system, and only those run here.
-            .args(["test", "--workspace", "--color", "always", "--", "--ignored", "--test-threads", "1"])
+            .args(["test", "--workspace", "--no-fail-fast", "--color", "always", "--", "--ignored", "--test-threads", "1"])
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
             .env("E2E_CRM_URL", &system.crm_url)
             .env("E2E_WORKER_URL", &system.worker_url)
+            .env("E2E_AURORA_URL", &system.aurora_url)
+            .env("E2E_GALLERY_DIR", &gallery)
             .env("E2E_SCREENSHOT_DIR", &screenshots),
     )
 }

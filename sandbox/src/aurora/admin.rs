@@ -2,7 +2,7 @@
 //! user acting (a session token), tenants enabling or disabling the app, the delivery log,
 //! and a peek at generated designs.
 
-use super::{Faults, Sandbox, aurora_error, webhooks};
+use super::{Faults, Sandbox, aurora_error, state::DesignRecord, webhooks};
 use aurora_api::{
     DesignId, TenantId,
     webhooks::{WebhookEvent, placeholders},
@@ -24,6 +24,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/sandbox/tenants/{tenant_id}/session-tokens", post(session_token))
         .route("/sandbox/tenants/{tenant_id}/app-status", post(app_status))
         .route("/sandbox/deliveries", get(deliveries))
+        .route("/sandbox/designs", get(designs))
         .route("/sandbox/designs/{design_id}", get(design))
 }
 
@@ -85,15 +86,24 @@ async fn deliveries(State(sandbox): State<Sandbox>) -> Response {
     Json(json!({ "deliveries": sandbox.state().deliveries.clone() })).into_response()
 }
 
+/// Every generated design, as [`design`] shows one.
+async fn designs(State(sandbox): State<Sandbox>) -> Response {
+    let all: Vec<_> = sandbox.state().designs.values().map(design_json).collect();
+    Json(json!({ "designs": all })).into_response()
+}
+
+fn design_json(record: &DesignRecord) -> serde_json::Value {
+    json!({
+        "tenant_id": record.tenant, "project_id": record.project, "job_id": record.job,
+        "succeeded": record.succeeded, "design": record.summary
+    })
+}
+
 /// A generated design as the designer made it, to compare with what our product shows.
 async fn design(State(sandbox): State<Sandbox>, Path(design_id): Path<String>) -> Response {
     let found = DesignId::parse(&design_id).ok().and_then(|id| sandbox.state().designs.get(&id).cloned());
     match found {
-        Some(record) => Json(json!({
-            "tenant_id": record.tenant, "project_id": record.project, "job_id": record.job,
-            "succeeded": record.succeeded, "design": record.summary
-        }))
-        .into_response(),
+        Some(record) => Json(design_json(&record)).into_response(),
         None => aurora_error(StatusCode::NOT_FOUND, "Design not found"),
     }
 }

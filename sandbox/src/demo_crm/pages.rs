@@ -42,19 +42,30 @@ pub fn opportunity_list(opportunities: &[Opportunity]) -> String {
     layout("Opportunities", &format!("<main><section class=card><h1>Opportunities</h1><ul>{rows}</ul></section></main>"))
 }
 
-/// One opportunity, with our widget in the side panel.
-pub fn opportunity_page(opportunity: &Opportunity, embed_url: &str) -> String {
+/// Sizes the widget's iframe to the height the widget reports, as a CRM's host SDK does:
+/// only messages from the widget's own origin and frame count.
+const FRAME_SIZER: &str = "<script>addEventListener('message',function(e){\
+var f=document.querySelector('[data-testid=aurora-widget-frame]');\
+if(!f||e.source!==f.contentWindow||e.origin!==f.dataset.origin)return;\
+var d=e.data;if(d&&d.type==='aurora-widget:height'&&d.height>0&&d.height<20000)f.style.height=Math.ceil(d.height)+'px';});\
+</script>";
+
+/// One opportunity, with our widget in the side panel; `worker_origin` is where the
+/// widget's height messages come from.
+pub fn opportunity_page(opportunity: &Opportunity, embed_url: &str, worker_origin: &str) -> String {
     let body = format!(
         "<main><section class=card><h1 data-testid=crm-opportunity-name>{name}</h1>\
          <dl><dt>Customer</dt><dd>{customer}</dd>\
          <dt>Site</dt><dd data-testid=crm-opportunity-site>{site}</dd></dl>\
          <p><a href=\"/\">All opportunities</a></p></section>\
          <aside class=card><h2>Aurora Solar</h2>\
-         <iframe title=\"Aurora Solar\" data-testid=aurora-widget-frame src=\"{src}\"></iframe></aside></main>",
+         <iframe title=\"Aurora Solar\" data-testid=aurora-widget-frame data-origin=\"{origin}\" src=\"{src}\"></iframe>\
+         </aside></main>{FRAME_SIZER}",
         name = text(opportunity.name),
         customer = text(opportunity.customer),
         site = text(&site_text(&opportunity.site)),
         src = attr(embed_url),
+        origin = attr(worker_origin),
     );
     layout(opportunity.name, &body)
 }

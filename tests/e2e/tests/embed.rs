@@ -3,49 +3,8 @@
 //! Needs the running local system: `cargo xtask test` starts it with chromedriver and
 //! runs these with `--ignored`.
 
-use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
-use std::time::Duration;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the e2e tests through `cargo xtask test`"))
-}
-
-async fn chromium() -> Client {
-    let capabilities = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,900"
-            ]
-        }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
-    ClientBuilder::rustls()
-        .expect("rustls client")
-        .capabilities(capabilities)
-        .connect(&env("E2E_WEBDRIVER_URL"))
-        .await
-        .expect("connect to chromedriver")
-}
-
-/// Waits for an element: the widget renders after its wasm loads and one request.
-async fn wait_for(client: &Client, css: &str) -> Element {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let dir = std::path::PathBuf::from(env("E2E_SCREENSHOT_DIR"));
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-}
+use e2e::{chromium, env, screenshot, wait_for};
+use fantoccini::Locator;
 
 #[tokio::test]
 #[ignore = "needs the local system: run `cargo xtask test`"]
@@ -89,5 +48,100 @@ async fn a_tampered_context_is_refused_and_the_widget_says_so() {
     let error = wait_for(&client, "[data-testid=error]").await;
     assert_eq!(error.text().await.expect("error text"), "the CRM context is not validly signed");
     assert!(client.find(Locator::Css("button[data-testid=create-project]")).await.is_err(), "no button for a forged context");
+    client.close().await.expect("close browser");
+}
+
+/// `watts` as the widget writes kilowatts in en-US: up to two decimals, `6.5 kW`.
+fn kilowatts(watts: f64) -> String {
+    let kw = (watts / 10.0).round() / 100.0;
+    format!("{kw} kW")
+}
+
+/// `kwh` as the widget writes energy in en-US: whole, grouped, `12,345 kWh`.
+fn kilowatt_hours(kwh: f64) -> String {
+    let digits = (kwh.round() as u64).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} kWh")
+}
+
+#[tokio::test]
+#[ignore = "needs the local system: run `cargo xtask test`"]
+async fn the_rep_creates_the_project_and_the_design_appears_in_the_opportunity() {
+    let client = chromium().await;
+    client.goto(&format!("{}/opportunities/opp-1003", env("E2E_CRM_URL"))).await.expect("open opportunity");
+    let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
+    frame.clone().enter_frame().await.expect("enter the widget iframe");
+    assert_eq!(
+        wait_for(&client, "[data-testid=opportunity-location]").await.text().await.expect("location"),
+        "37.77960° N, 122.39530° W"
+    );
+    wait_for(&client, "button[data-testid=create-project]").await.click().await.expect("click Create");
+
+    // The project is created at once; the sandbox's designer takes two seconds.
+    let awaiting = wait_for(&client, "[data-testid=state-awaiting-design]").await;
+    assert!(awaiting.text().await.expect("text").contains("Awaiting design"));
+    client.enter_parent_frame().await.expect("back to the CRM page");
+    screenshot(&client, "02-awaiting-design").await;
+    frame.enter_frame().await.expect("enter the widget iframe again");
+
+    // The widget polls and shows the design without a reload.
+    wait_for(&client, "[data-testid=state-design-ready]").await;
+    let link = wait_for(&client, "[data-testid=open-in-aurora]").await;
+    let href = link.attr("href").await.expect("href").expect("a link");
+    // Aurora's project page: `.../projects/{project_id}/...`.
+    let project_id = href.split("/projects/").nth(1).and_then(|rest| rest.split('/').next()).expect("a project link").to_owned();
+
+    // The figures are the ones the sandbox's designer generated for this project.
+    let designs: serde_json::Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL")))
+        .await
+        .expect("sandbox designs")
+        .json()
+        .await
+        .expect("json");
+    let generated = designs["designs"]
+        .as_array()
+        .expect("designs")
+        .iter()
+        .find(|d| d["project_id"] == project_id.as_str())
+        .unwrap_or_else(|| panic!("no design for project {project_id}: {designs}"));
+    let design = &generated["design"];
+    let text_of = |testid: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&format!("[data-testid={testid}] dd")))
+                .await
+                .unwrap_or_else(|e| panic!("{testid}: {e}"))
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    assert_eq!(text_of("size-stc").await, kilowatts(design["system_size_stc"].as_f64().expect("stc")));
+    let annual = design["energy_production"]["annual"].as_f64().expect("annual");
+    assert_eq!(text_of("annual-production").await, kilowatt_hours(annual));
+    let offset = design["energy_production"]["annual_offset"].as_str().expect("offset");
+    assert_eq!(text_of("offset").await, offset);
+    let bars = client.find_all(Locator::Css("[data-testid=chart-bar]")).await.expect("bars");
+    assert_eq!(bars.len(), 12);
+    let january = design["energy_production"]["monthly"][0].as_f64().expect("january");
+    assert_eq!(bars[0].attr("aria-label").await.expect("label"), Some(format!("January: {}", kilowatt_hours(january))));
+
+    // The CRM sized its iframe to the whole summary: no scrollbar inside.
+    client.enter_parent_frame().await.expect("back to the CRM page");
+    let height: f64 = client
+        .execute("return document.querySelector('[data-testid=aurora-widget-frame]').getBoundingClientRect().height", vec![])
+        .await
+        .expect("frame height")
+        .as_f64()
+        .expect("a number");
+    assert!(height > 700.0, "the frame was not resized to the summary: {height}px");
+    screenshot(&client, "03-design-ready").await;
     client.close().await.expect("close browser");
 }

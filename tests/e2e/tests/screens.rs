@@ -1,0 +1,54 @@
+//! Screenshots of every widget screen at 360 and 720 px, light and dark, from the gallery
+//! build (`src/gallery.rs`), into `target/e2e-screenshots/screens/`. Each is also checked:
+//! mounted, the colour scheme in effect, and no sideways scrolling at that width.
+
+use e2e::{chromium_sized, env, save_screenshot, wait_for};
+
+/// The names `src/gallery.rs` knows (its `SCREENS`).
+const SCREENS: &[&str] = &[
+    "loading",
+    "no-project",
+    "creating",
+    "awaiting-design",
+    "design-ready",
+    "design-without-production",
+    "simulation-failed",
+    "not-linked",
+    "app-disabled",
+    "create-failed",
+    "unavailable",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromedriver and the gallery build: run `cargo xtask test`"]
+async fn every_screen_at_two_widths_in_light_and_dark() {
+    let gallery = env("E2E_GALLERY_DIR");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(gallery));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    for (width, dark) in [(360, false), (720, false), (360, true), (720, true)] {
+        let scheme = if dark { "dark" } else { "light" };
+        let client = chromium_sized(width, 2400, dark).await;
+        for screen in SCREENS {
+            client.goto(&format!("http://{address}/gallery.html?screen={screen}")).await.expect("open gallery");
+            wait_for(&client, "body[data-mounted=true]").await;
+            let checks = client
+                .execute(
+                    "return [matchMedia('(prefers-color-scheme: dark)').matches, \
+                     document.documentElement.scrollWidth <= innerWidth]",
+                    vec![],
+                )
+                .await
+                .expect("checks");
+            assert_eq!(checks[0], dark, "{screen} {width}px: prefers-color-scheme is not {scheme}");
+            assert_eq!(checks[1], true, "{screen} at {width}px scrolls sideways");
+            let widget = wait_for(&client, "#aurora-widget").await;
+            let png = widget.screenshot().await.expect("screenshot");
+            save_screenshot(&format!("screens/{screen}-{width}px-{scheme}"), &png);
+        }
+        client.close().await.expect("close browser");
+    }
+    server.abort();
+}
