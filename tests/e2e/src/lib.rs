@@ -55,11 +55,13 @@ pub async fn wait_for(client: &Client, css: &str) -> Element {
         .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
 }
 
-/// Saves a PNG of `png` as `<name>.png` in the screenshot folder.
+/// Saves `png` as `<name>.png` in the screenshot folder (`name` may hold a subfolder).
 pub fn save_screenshot(name: &str, png: &[u8]) {
-    let dir = std::path::PathBuf::from(env("E2E_SCREENSHOT_DIR"));
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    let path = std::path::PathBuf::from(env("E2E_SCREENSHOT_DIR")).join(format!("{name}.png"));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("screenshot dir");
+    }
+    std::fs::write(&path, png).expect("write screenshot");
 }
 
 /// Saves the browser's viewport as `<name>.png` in the screenshot folder.
