@@ -30,20 +30,23 @@ async fn every_screen_at_two_widths_in_light_and_dark() {
 
     for (width, dark) in [(360, false), (720, false), (360, true), (720, true)] {
         let scheme = if dark { "dark" } else { "light" };
-        let client = chromium_sized(width, 2400, dark).await;
+        let client = chromium_sized(1000, 2400, dark).await;
         for screen in SCREENS {
-            client.goto(&format!("http://{address}/gallery.html?screen={screen}")).await.expect("open gallery");
+            let url = format!("http://{address}/gallery.html?screen={screen}&width={width}");
+            client.goto(&url).await.expect("open gallery");
             wait_for(&client, "body[data-mounted=true]").await;
             let checks = client
                 .execute(
-                    "return [matchMedia('(prefers-color-scheme: dark)').matches, \
-                     document.documentElement.scrollWidth <= innerWidth]",
+                    "const host = document.getElementById('aurora-widget'); \
+                     return [matchMedia('(prefers-color-scheme: dark)').matches, \
+                     host.scrollWidth <= host.clientWidth, host.getBoundingClientRect().width]",
                     vec![],
                 )
                 .await
                 .expect("checks");
             assert_eq!(checks[0], dark, "{screen} {width}px: prefers-color-scheme is not {scheme}");
             assert_eq!(checks[1], true, "{screen} at {width}px scrolls sideways");
+            assert_eq!(checks[2], f64::from(width), "{screen}: the panel is not {width}px wide");
             let widget = wait_for(&client, "#aurora-widget").await;
             let png = widget.screenshot().await.expect("screenshot");
             save_screenshot(&format!("screens/{screen}-{width}px-{scheme}"), &png);
