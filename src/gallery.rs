@@ -82,6 +82,12 @@ pub fn screen(name: &str) -> Option<Screen> {
     })
 }
 
+/// The screens' names, space-separated, for the screenshot test to walk through.
+#[wasm_bindgen]
+pub fn gallery_screens() -> String {
+    SCREENS.join(" ")
+}
+
 /// Mounts the screen called `name` into `host`; false when there is no such screen.
 #[wasm_bindgen]
 pub fn mount_gallery(host: web_sys::HtmlElement, name: &str) -> bool {

@@ -4,21 +4,6 @@
 
 use e2e::{chromium_sized, env, save_screenshot, wait_for};
 
-/// The names `src/gallery.rs` knows (its `SCREENS`).
-const SCREENS: &[&str] = &[
-    "loading",
-    "no-project",
-    "creating",
-    "awaiting-design",
-    "design-ready",
-    "design-without-production",
-    "simulation-failed",
-    "not-linked",
-    "app-disabled",
-    "create-failed",
-    "unavailable",
-];
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromedriver and the gallery build: run `cargo xtask test`"]
 async fn every_screen_at_two_widths_in_light_and_dark() {
@@ -28,10 +13,21 @@ async fn every_screen_at_two_widths_in_light_and_dark() {
     let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(gallery));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
+    // The gallery lists its screens: every one is photographed, none forgotten.
+    let screens = {
+        let client = chromium_sized(1000, 800, false).await;
+        client.goto(&format!("http://{address}/gallery.html")).await.expect("open gallery");
+        let body = wait_for(&client, "body[data-mounted]").await;
+        let names = body.attr("data-screens").await.expect("attribute").expect("the gallery lists its screens");
+        client.close().await.expect("close browser");
+        names.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert!(screens.len() >= 11 && screens.iter().any(|s| s == "design-ready"), "{screens:?}");
+
     for (width, dark) in [(360, false), (720, false), (360, true), (720, true)] {
         let scheme = if dark { "dark" } else { "light" };
         let client = chromium_sized(1000, 2400, dark).await;
-        for screen in SCREENS {
+        for screen in &screens {
             let url = format!("http://{address}/gallery.html?screen={screen}&width={width}");
             client.goto(&url).await.expect("open gallery");
             wait_for(&client, "body[data-mounted=true]").await;
