@@ -36,12 +36,9 @@ pub struct SessionResponse {
 /// Where an opportunity stands with Aurora: `GET /v1/opportunities/{id}`, and the answer to
 /// `POST /v1/opportunities/{id}/project`.
 ///
-/// On the wire it is one flat object tagged by `state`. It is read through [`StateWire`],
-/// a plain struct, rather than serde's internally tagged enum support: that buffers every
-/// field of every variant in a generic `Content` tree first, which roughly doubles the
-/// widget's deserialization code for the design summary.
+/// On the wire it is one flat object tagged by `state`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case", try_from = "StateWire")]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum OpportunityState {
     /// The CRM account has not linked an Aurora tenant yet: an admin must.
     NotLinked,
@@ -87,82 +84,6 @@ pub enum OpportunityState {
     },
 }
 
-/// The names of [`OpportunityState`]'s variants, as the `state` tag says them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum StateName {
-    NotLinked,
-    AppDisabled,
-    NoProject,
-    Creating,
-    AwaitingDesign,
-    DesignReady,
-    SimulationFailed,
-    CreateFailed,
-}
-
-/// [`OpportunityState`] as it arrives: the tag and every variant's fields, each optional.
-#[derive(Deserialize)]
-struct StateWire {
-    state: StateName,
-    #[serde(default)]
-    project_id: Option<String>,
-    #[serde(default)]
-    aurora_url: Option<String>,
-    #[serde(default)]
-    design: Option<Box<DesignView>>,
-    #[serde(default)]
-    design_id: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    retryable: Option<bool>,
-}
-
-/// A state whose tag asks for a field that is not there.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("state `{state:?}` needs the field `{field}`")]
-pub struct MissingStateField {
-    state: StateName,
-    field: &'static str,
-}
-
-impl TryFrom<StateWire> for OpportunityState {
-    type Error = MissingStateField;
-
-    fn try_from(wire: StateWire) -> Result<Self, MissingStateField> {
-        let state = wire.state;
-        let need = |field: &'static str| MissingStateField { state, field };
-        Ok(match state {
-            StateName::NotLinked => OpportunityState::NotLinked,
-            StateName::AppDisabled => OpportunityState::AppDisabled,
-            StateName::NoProject => OpportunityState::NoProject,
-            StateName::Creating => OpportunityState::Creating,
-            StateName::AwaitingDesign => OpportunityState::AwaitingDesign {
-                project_id: wire.project_id.ok_or(need("project_id"))?,
-                aurora_url: wire.aurora_url.ok_or(need("aurora_url"))?,
-            },
-            StateName::DesignReady => OpportunityState::DesignReady {
-                project_id: wire.project_id.ok_or(need("project_id"))?,
-                aurora_url: wire.aurora_url.ok_or(need("aurora_url"))?,
-                design: wire.design.ok_or(need("design"))?,
-            },
-            StateName::SimulationFailed => OpportunityState::SimulationFailed {
-                project_id: wire.project_id.ok_or(need("project_id"))?,
-                aurora_url: wire.aurora_url.ok_or(need("aurora_url"))?,
-                design_id: wire.design_id.ok_or(need("design_id"))?,
-            },
-            StateName::CreateFailed => OpportunityState::CreateFailed {
-                code: wire.code.ok_or(need("code"))?,
-                message: wire.message.ok_or(need("message"))?,
-                retryable: wire.retryable.ok_or(need("retryable"))?,
-            },
-        })
-    }
-}
-
 /// A CRM opportunity, reduced to what the widget shows and Aurora needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Opportunity {
@@ -175,11 +96,8 @@ pub struct Opportunity {
 }
 
 /// Where a project is: a street address or coordinates, as Aurora accepts either.
-///
-/// Read through [`LocationWire`] rather than `#[serde(untagged)]`, for the reason given on
-/// [`OpportunityState`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, try_from = "LocationWire")]
+#[serde(untagged)]
 pub enum Location {
     /// A single-line street address, as Aurora's `property_address`.
     Address {
@@ -193,36 +111,6 @@ pub enum Location {
         /// Degrees east, -180 to 180.
         longitude: f64,
     },
-}
-
-/// [`Location`] as it arrives: either shape's fields, each optional.
-#[derive(Deserialize)]
-struct LocationWire {
-    #[serde(default)]
-    property_address: Option<String>,
-    #[serde(default)]
-    latitude: Option<f64>,
-    #[serde(default)]
-    longitude: Option<f64>,
-}
-
-/// A location that is neither an address nor a full pair of coordinates.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a location needs `property_address`, or both `latitude` and `longitude`")]
-pub struct IncompleteLocation;
-
-impl TryFrom<LocationWire> for Location {
-    type Error = IncompleteLocation;
-
-    fn try_from(wire: LocationWire) -> Result<Self, IncompleteLocation> {
-        match wire {
-            LocationWire { property_address: Some(property_address), .. } => Ok(Location::Address { property_address }),
-            LocationWire { latitude: Some(latitude), longitude: Some(longitude), .. } => {
-                Ok(Location::Coordinates { latitude, longitude })
-            }
-            _ => Err(IncompleteLocation),
-        }
-    }
 }
 
 /// Every error the worker returns has this body, whatever the status.
@@ -299,8 +187,7 @@ mod tests {
             .expect("coordinates parse");
         assert_eq!(coords, Location::Coordinates { latitude: 37.7796, longitude: -122.3953 });
 
-        let half = serde_json::from_str::<Location>(r#"{"latitude":37.7796}"#).expect_err("no longitude");
-        assert!(half.to_string().contains("longitude"), "{half}");
+        serde_json::from_str::<Location>(r#"{"latitude":37.7796}"#).expect_err("no longitude");
         let again: Location = serde_json::from_value(serde_json::to_value(&coords).expect("json")).expect("parses");
         assert_eq!(again, coords);
     }
