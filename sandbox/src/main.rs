@@ -44,7 +44,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             return Err(format!("{addr}: the sandbox only listens on loopback (127.0.0.1)"));
         }
     }
-    let crm = demo_crm::router(cli.crm.validated()?);
+    let crm = demo_crm::router(demo_crm::Crm::new(cli.crm.validated()?));
     let aurora = aurora::router(aurora::Sandbox::new(cli.aurora.validated()?));
     let aurora_listener = bind(cli.aurora_listen).await?;
     let crm_listener = bind(cli.crm_listen).await?;

@@ -26,6 +26,9 @@ pub fn router() -> Router<Sandbox> {
         .route("/sandbox/deliveries", get(deliveries))
         .route("/sandbox/designs", get(designs))
         .route("/sandbox/designs/{design_id}", get(design))
+        .route("/apps", get(apps::page))
+        .route("/apps/logo.svg", get(apps::logo))
+        .route("/apps/{tenant_id}/status", post(apps::set_status))
 }
 
 async fn get_faults(State(sandbox): State<Sandbox>) -> Json<Faults> {
@@ -74,12 +77,85 @@ async fn app_status(State(sandbox): State<Sandbox>, Path(tenant_id): Path<String
     let Ok(Json(AppStatus { enabled })) = body else {
         return aurora_error(StatusCode::BAD_REQUEST, "Body must be {\"enabled\": true|false}");
     };
+    let status = set_app_status(&sandbox, tenant, enabled);
+    Json(json!({ "tenant_id": tenant, "status": status })).into_response()
+}
+
+/// Enables or disables our app for `tenant` and tells the app (`app_status_changed`).
+fn set_app_status(sandbox: &Sandbox, tenant: TenantId, enabled: bool) -> &'static str {
     if let Some(t) = sandbox.state().tenants.get_mut(&tenant) {
         t.app_enabled = enabled;
     }
     let status = if enabled { "enabled" } else { "disabled" };
-    webhooks::fire(&sandbox, WebhookEvent::AppStatusChanged, tenant, &[(placeholders::STATUS, status)]);
-    Json(json!({ "tenant_id": tenant, "status": status })).into_response()
+    webhooks::fire(sandbox, WebhookEvent::AppStatusChanged, tenant, &[(placeholders::STATUS, status)]);
+    status
+}
+
+/// Aurora's "Apps" page, where a tenant admin finds partner apps and enables them.
+mod apps {
+    use super::{Sandbox, known_tenant, set_app_status};
+    use crate::listing;
+    use axum::{
+        Form,
+        extract::{Path, State},
+        http::header,
+        response::{Html, IntoResponse, Redirect, Response},
+    };
+    use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+    /// Every tenant of the sandbox with our app's listing and its status (the sandbox has
+    /// no sign-in: it stands for each tenant's admin at once).
+    pub async fn page(State(sandbox): State<Sandbox>) -> Html<String> {
+        let listing = listing::listing();
+        let mut tenants: Vec<(String, bool)> =
+            sandbox.state().tenants.iter().map(|(id, t)| (id.to_string(), t.app_enabled)).collect();
+        tenants.sort();
+        let rows: String = tenants
+            .iter()
+            .map(|(id, enabled)| {
+                let (status, action, label) = if *enabled { ("Enabled", "false", "Disable") } else { ("Disabled", "true", "Enable") };
+                format!(
+                    "<tr><td><code data-testid=aurora-tenant-id>{id}</code></td><td data-testid=aurora-app-status>{status}</td>\
+                     <td><form method=post action=\"/apps/{id_attr}/status\"><input type=hidden name=enabled value={action}>\
+                     <button>{label}</button></form></td></tr>",
+                    id = text(id),
+                    id_attr = attr(id),
+                )
+            })
+            .collect();
+        Html(format!(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Apps · Aurora (sandbox)</title>\
+             <style>body{{font:15px/1.5 system-ui,sans-serif;margin:24px;max-width:760px;color:#1b1f24}}\
+             td,th{{padding:4px 12px 4px 0;text-align:left}}</style></head><body>\
+             <p>Aurora (sandbox) · Settings · Apps</p><article data-testid=aurora-listing>{logo}<h1>{name}</h1>\
+             <p><strong>{tagline}</strong></p><p>{description}</p></article>\
+             <h2>Tenants</h2><p>Link a CRM account to a tenant with the tenant id below.</p>\
+             <table><tr><th>Tenant id</th><th>App</th><th></th></tr>{rows}</table></body></html>",
+            logo = listing::logo_img("/apps/logo.svg"),
+            name = text(&listing.name),
+            tagline = text(&listing.tagline),
+            description = text(&listing.description),
+        ))
+    }
+
+    pub async fn logo() -> impl IntoResponse {
+        ([(header::CONTENT_TYPE, "image/svg+xml")], listing::LOGO_SVG)
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct StatusForm {
+        enabled: bool,
+    }
+
+    pub async fn set_status(State(sandbox): State<Sandbox>, Path(tenant_id): Path<String>, Form(form): Form<StatusForm>) -> Response {
+        match known_tenant(&sandbox, &tenant_id) {
+            Ok(tenant) => {
+                set_app_status(&sandbox, tenant, form.enabled);
+                Redirect::to("/apps").into_response()
+            }
+            Err(response) => response,
+        }
+    }
 }
 
 async fn deliveries(State(sandbox): State<Sandbox>) -> Response {

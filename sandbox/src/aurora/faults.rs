@@ -73,6 +73,11 @@ impl Faults {
 /// Middleware on Aurora's API routes: applies the faults in force.
 pub async fn inject(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
     let faults = sandbox.state().faults.clone();
+    apply(&faults, request, next).await
+}
+
+/// Applies `faults` to one request (the demo CRM's API uses the same faults).
+pub async fn apply(faults: &Faults, request: Request, next: Next) -> Response {
     if Faults::draw(faults.rate_limited) {
         let mut response = aurora_error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded (injected)");
         response.headers_mut().insert(header::RETRY_AFTER, 1.into());
