@@ -21,6 +21,16 @@ pub mod keys {
     pub const AURORA_WEBHOOK_HEADER: &str = "AURORA_WEBHOOK_HEADER";
     /// The value of that header. Secret.
     pub const AURORA_WEBHOOK_TOKEN: &str = "AURORA_WEBHOOK_TOKEN";
+    /// Where browsers and CRMs reach this worker (`https://aurora-crm.example.com`): the
+    /// OAuth redirect URI and the CRM webhooks' target are built from it.
+    pub const WORKER_PUBLIC_URL: &str = "WORKER_PUBLIC_URL";
+    /// The demo CRM's base URL (its OAuth pages and API). Unset: no demo CRM.
+    pub const DEMO_CRM_BASE_URL: &str = "DEMO_CRM_BASE_URL";
+    /// The OAuth client id the demo CRM issued us.
+    pub const DEMO_CRM_CLIENT_ID: &str = "DEMO_CRM_CLIENT_ID";
+    /// The OAuth client secret the demo CRM issued us; it also signs its iframe contexts
+    /// and webhooks. Secret.
+    pub const DEMO_CRM_CLIENT_SECRET: &str = "DEMO_CRM_CLIENT_SECRET";
 }
 
 /// The webhook auth header when none is configured.
@@ -36,6 +46,33 @@ pub struct Config {
     pub allowed_crm_origins: Vec<String>,
     /// How we reach Aurora.
     pub aurora: AuroraConfig,
+    /// The demo CRM, when configured.
+    pub demo_crm: Option<DemoCrmConfig>,
+}
+
+/// Our app's registration with the demo CRM.
+#[derive(Debug)]
+pub struct DemoCrmConfig {
+    /// The CRM's base URL, no trailing slash.
+    pub base_url: String,
+    /// This worker's public base URL, no trailing slash.
+    pub public_url: String,
+    /// Our OAuth client id.
+    pub client_id: String,
+    /// Our OAuth client secret (redacted in `Debug`).
+    pub client_secret: SecretString,
+}
+
+impl DemoCrmConfig {
+    /// Where the CRM sends the admin back after consent (registered with the CRM).
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/install/demo/callback", self.public_url)
+    }
+
+    /// Where the CRM delivers its webhooks.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/crm/demo", self.public_url)
+    }
 }
 
 /// Aurora's side of the configuration.
@@ -117,8 +154,24 @@ impl Config {
                 reason: "use at least 24 characters of random data".into(),
             });
         }
+        let demo_crm = match lookup(keys::DEMO_CRM_BASE_URL).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(base_url) => {
+                let client_secret = required(keys::DEMO_CRM_CLIENT_SECRET)?;
+                if client_secret.len() < 32 {
+                    return Err(ConfigError::Invalid { name: keys::DEMO_CRM_CLIENT_SECRET, reason: "expected at least 32 characters".into() });
+                }
+                Some(DemoCrmConfig {
+                    base_url: parse_base_url(keys::DEMO_CRM_BASE_URL, &base_url)?,
+                    public_url: parse_base_url(keys::WORKER_PUBLIC_URL, &required(keys::WORKER_PUBLIC_URL)?)?,
+                    client_id: required(keys::DEMO_CRM_CLIENT_ID)?.trim().to_owned(),
+                    client_secret: client_secret.trim().to_owned().into(),
+                })
+            }
+        };
         Ok(Config {
             signing_secret: secret.into(),
+            demo_crm,
             allowed_crm_origins,
             aurora: AuroraConfig {
                 base_url,
@@ -129,6 +182,22 @@ impl Config {
             },
         })
     }
+}
+
+/// A base URL we redirect browsers to or call: https, or http on loopback; no query.
+fn parse_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let url = raw.trim().trim_end_matches('/');
+    let invalid = |reason: &str| ConfigError::Invalid { name, reason: format!("{url}: {reason}") };
+    let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => rest,
+        (None, Some(rest)) if matches!(rest.split([':', '/']).next(), Some("127.0.0.1" | "localhost")) => rest,
+        (None, Some(_)) => return Err(invalid("plain http is only allowed for loopback")),
+        (None, None) => return Err(invalid("give an https:// URL")),
+    };
+    if rest.is_empty() || rest.contains(['?', '#', ' ', '"', '\'', '<', '>']) {
+        return Err(invalid("give scheme://host[:port][/path] only"));
+    }
+    Ok(url.to_owned())
 }
 
 /// Parses `https://crm.example.com, http://127.0.0.1:8791` into origins. Paths, wildcards
@@ -214,6 +283,33 @@ mod tests {
         let config = Config::from_lookup(lookup(&loopback)).expect("loopback allowed by the dev flag");
         assert_eq!(config.aurora.base_url, "http://127.0.0.1:8790");
         assert_eq!(config.aurora.webhook_header, DEFAULT_WEBHOOK_HEADER);
+    }
+
+    #[test]
+    fn the_demo_crm_is_optional_but_complete_when_set() {
+        assert!(Config::from_lookup(lookup(&settings(&[]))).expect("valid").demo_crm.is_none());
+        let crm = [
+            (keys::DEMO_CRM_BASE_URL, "http://127.0.0.1:8791/"),
+            (keys::DEMO_CRM_CLIENT_ID, "aurora-solar-for-crms"),
+            (keys::DEMO_CRM_CLIENT_SECRET, "dev-demo-crm-client-secret-0123456789abcdef"),
+            (keys::WORKER_PUBLIC_URL, "https://aurora-crm.example.com"),
+        ];
+        let config = Config::from_lookup(lookup(&settings(&crm))).expect("valid");
+        let demo = config.demo_crm.expect("configured");
+        assert_eq!(demo.redirect_uri(), "https://aurora-crm.example.com/install/demo/callback");
+        assert_eq!(demo.base_url, "http://127.0.0.1:8791");
+        for (key, value) in [
+            (keys::WORKER_PUBLIC_URL, ""),
+            (keys::DEMO_CRM_CLIENT_SECRET, "short"),
+            (keys::DEMO_CRM_BASE_URL, "http://crm.example.com"),
+            (keys::WORKER_PUBLIC_URL, "https://x.example/?a=1"),
+        ] {
+            let mut broken = crm.to_vec();
+            broken.retain(|(k, _)| *k != key);
+            broken.push((key, value));
+            let err = Config::from_lookup(lookup(&settings(&broken))).expect_err(key);
+            assert!(err.to_string().starts_with(key), "{err}");
+        }
     }
 
     #[test]

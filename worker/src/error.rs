@@ -1,7 +1,15 @@
 //! The one place where errors become HTTP: every area's error converts into
 //! [`ApiError`], and [`ApiError`]'s `IntoResponse` writes our JSON error body.
 
-use crate::{crm::ContextError, storage::StorageError, widget_token::WidgetTokenError};
+use crate::{
+    crm::{
+        ContextError,
+        demo::{access::AccessError, client::CrmError, webhook::CrmWebhookError},
+    },
+    installs::InstallError,
+    storage::StorageError,
+    widget_token::WidgetTokenError,
+};
 use axum::{
     Json,
     extract::rejection::JsonRejection,
@@ -58,6 +66,12 @@ pub enum ApiError {
     /// A webhook's query string is not what Aurora sends.
     #[error("invalid webhook: {0}")]
     InvalidWebhook(String),
+    /// A CRM webhook delivery that did not verify, or is not the documented event.
+    #[error(transparent)]
+    CrmWebhook(#[from] CrmWebhookError),
+    /// Installing, or changing an installation's settings.
+    #[error(transparent)]
+    Install(#[from] InstallError),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -89,18 +103,79 @@ impl ApiError {
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
             ApiError::AuroraRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
             ApiError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+            ApiError::CrmWebhook(CrmWebhookError::InvalidBody(_)) => (StatusCode::BAD_REQUEST, "invalid_webhook"),
+            ApiError::CrmWebhook(_) => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
+            ApiError::Install(error) => install_status(error),
         }
+    }
+}
+
+fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
+    match error {
+        InstallError::NotConfigured => (StatusCode::NOT_FOUND, "not_configured"),
+        InstallError::StateMismatch => (StatusCode::BAD_REQUEST, "install_state_mismatch"),
+        InstallError::Declined(_) => (StatusCode::BAD_REQUEST, "install_declined"),
+        InstallError::NotAdmin(_) => (StatusCode::FORBIDDEN, "not_admin"),
+        InstallError::SessionRequired => (StatusCode::UNAUTHORIZED, "admin_session_required"),
+        InstallError::WrongAccount => (StatusCode::FORBIDDEN, "wrong_account"),
+        InstallError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
+        InstallError::NotInstalled => (StatusCode::NOT_FOUND, "not_installed"),
+        InstallError::InvalidTenant(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
+        InstallError::TenantRefused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "tenant_refused"),
+        InstallError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+        InstallError::Crm(AccessError::Crm(CrmError::InvalidGrant)) => (StatusCode::BAD_REQUEST, "invalid_grant"),
+        InstallError::Crm(AccessError::NotConfigured) => (StatusCode::NOT_FOUND, "not_configured"),
+        InstallError::Crm(AccessError::Storage(_)) | InstallError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        InstallError::Crm(AccessError::Crypto(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        InstallError::Crm(error) if error.is_transient() => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
+        InstallError::Crm(_) => (StatusCode::BAD_GATEWAY, "crm_refused"),
+    }
+}
+
+/// An error of a page a person sees (install and settings): the same status and message
+/// as the JSON body, as HTML, with the way forward when there is one.
+#[derive(Debug)]
+pub struct HtmlError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for HtmlError {
+    fn from(error: E) -> Self {
+        HtmlError(error.into())
+    }
+}
+
+impl IntoResponse for HtmlError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.0.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, code, "admin page failed");
+        }
+        // Internal causes stay in the log (as for the JSON body).
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            "Something went wrong on our side; please try again.".to_owned()
+        } else {
+            self.0.to_string()
+        };
+        let sign_in = matches!(
+            self.0,
+            ApiError::Install(InstallError::SessionRequired | InstallError::StateMismatch | InstallError::WrongAccount)
+        );
+        let link = sign_in.then_some(("/install/demo/start", "Sign in through your CRM"));
+        let title = if status.is_server_error() { "Something went wrong" } else { "Cannot continue" };
+        (status, axum::response::Html(crate::admin_pages::message(title, &message, link))).into_response()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let ApiError::Storage(cause) = &self {
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             // The client gets a generic message; the cause goes to the log only.
-            tracing::error!(error = %cause, "storage failed");
-        }
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string() } };
+            tracing::error!(error = %self, "internal error");
+            "something went wrong on our side; please try again".to_owned()
+        } else {
+            self.to_string()
+        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message } };
         (status, Json(body)).into_response()
     }
 }

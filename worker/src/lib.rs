@@ -4,17 +4,23 @@
 //! native tokio binary for local use ([`hosts::native`]). Handlers never name the
 //! platform; whatever differs between the hosts is handed to [`router`] in [`AppState`].
 
+mod admin_pages;
+pub mod automation;
 pub mod config;
 pub mod crm;
+pub mod crypto;
 pub mod error;
 pub mod hosts;
+pub mod installs;
 pub mod projects;
 mod routes;
 pub mod storage;
 pub mod subscriptions;
+pub mod sweeper;
 pub mod temporary_keys;
 pub mod webhooks;
 pub mod widget_token;
+pub mod write_back;
 
 pub use config::Config;
 pub use error::ApiError;
@@ -40,6 +46,8 @@ pub struct AppState {
     pub db: Arc<dyn storage::Database>,
     /// Aurora, through the host's HTTP transport.
     pub aurora: aurora_api::AuroraClient,
+    /// The host's outbound HTTP (reqwest natively, fetch on Workers), for the CRM.
+    pub http: Arc<dyn aurora_api::HttpTransport>,
     /// Temporary keys per tenant.
     pub keys: Arc<temporary_keys::TemporaryKeyCache>,
     /// Where background work runs.
@@ -61,8 +69,8 @@ impl AppState {
         background: Arc<dyn Background>,
         clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     ) -> Self {
-        let aurora = config.aurora.client(transport);
-        AppState { config: Arc::new(config), db, aurora, keys, background, clock }
+        let aurora = config.aurora.client(transport.clone());
+        AppState { config: Arc::new(config), db, aurora, http: transport, keys, background, clock }
     }
 
     /// The current time in seconds since the Unix epoch, from the host's clock.

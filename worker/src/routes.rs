@@ -1,7 +1,9 @@
 //! All endpoints, merged into one [`Router`] here and nowhere else.
 
+mod crm_webhooks;
 mod embed;
 mod health;
+mod install;
 mod opportunities;
 mod sessions;
 mod webhooks;
@@ -40,6 +42,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/opportunities/{id}/project", post(opportunities::create_project))
         .route("/webhooks/aurora/performance-simulation", get(webhooks::performance_simulation))
         .route("/webhooks/aurora/app-status", get(webhooks::app_status))
+        .route("/webhooks/crm/demo", post(crm_webhooks::demo))
+        .route("/install/demo/start", get(install::start))
+        .route("/install/demo/callback", get(install::callback))
+        .route("/settings/{crm}/{account}", get(install::settings_page))
+        .route("/settings/{crm}/{account}/tenant", post(install::link_tenant))
+        .route("/settings/{crm}/{account}/auto-create", post(install::auto_create))
+        .route("/settings/{crm}/{account}/uninstall", post(install::uninstall))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(cors(&state))

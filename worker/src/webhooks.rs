@@ -68,8 +68,7 @@ pub async fn process(state: &AppState, event: &store::WebhookEvent) {
     let recorded = match result {
         Ok(()) => store::mark_processed(state.db.as_ref(), &event.dedupe_key, now).await,
         Err(error) => {
-            // 10 s, 20 s, 40 s ... capped at an hour.
-            let delay = 10_i64.saturating_mul(1 << event.attempts.clamp(0, 9)).min(3600);
+            let delay = crate::sweeper::retry_delay_seconds(event.attempts);
             tracing::warn!(event = %event.dedupe_key, %error, delay, "webhook processing failed; will retry");
             store::mark_failed(state.db.as_ref(), &event.dedupe_key, &error.to_string(), now + delay).await
         }
@@ -122,6 +121,10 @@ async fn simulation_completed(state: &AppState, event: &store::WebhookEvent) -> 
     )
     .await?;
     tracing::info!(opportunity = %key.external_provider_id(), design = %design_id, status = %event.status, stored, "design summary processed");
+    if stored && event.status == "succeeded" {
+        let aurora_url = aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &summary.project_id.to_string());
+        crate::write_back::design_ready(state, &key, &design_id.to_string(), &crate::write_back::fields_for(&summary, &aurora_url)).await?;
+    }
     Ok(())
 }
 

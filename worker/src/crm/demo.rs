@@ -1,5 +1,11 @@
-//! The demo CRM (in `sandbox/`) signs the opportunity context as an HS256 JWT with the
-//! installation's shared secret, the way Pipedrive signs its app extensions' iframe URLs.
+//! The demo CRM (in `sandbox/`): it signs the opportunity context as an HS256 JWT with
+//! the client secret it issued our app (as HubSpot and Pipedrive sign their app
+//! extensions' iframe URLs), installs us through OAuth ([`client`]), and signs its
+//! webhooks ([`webhook`]).
+
+pub mod access;
+pub mod client;
+pub mod webhook;
 
 use super::{ContextError, VerifiedContext};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
@@ -25,18 +31,6 @@ struct DemoContextClaims {
     exp: u64,
 }
 
-/// The account a demo context claims to be from, read WITHOUT verifying it: only to look
-/// up that account's secret, which then verifies the whole token.
-pub fn claimed_account(token: &str) -> Result<String, ContextError> {
-    #[derive(Deserialize)]
-    struct Claimed {
-        account_id: String,
-    }
-    jsonwebtoken::dangerous::insecure_decode::<Claimed>(token)
-        .map(|data| data.claims.account_id)
-        .map_err(|_| ContextError::BadSignature)
-}
-
 /// Verifies a demo CRM context: HS256 only (the algorithm is pinned, never read from the
 /// token's header), signature with `secret`, expiry against `now` with
 /// [`CLOCK_SKEW_SECONDS`] of leeway.
@@ -52,18 +46,21 @@ pub fn verify_demo_context(token: &str, secret: &[u8], now: u64) -> Result<Verif
     if claims.exp + CLOCK_SKEW_SECONDS < now {
         return Err(ContextError::Expired);
     }
-    let location = match (claims.property_address, claims.latitude, claims.longitude) {
-        (Some(address), _, _) if !address.trim().is_empty() => {
-            Location::Address { property_address: address.trim().to_owned() }
-        }
-        (_, Some(latitude), Some(longitude)) => Location::Coordinates { latitude, longitude },
-        _ => return Err(ContextError::Incomplete("the opportunity has neither an address nor coordinates")),
-    };
+    let location = location_of(claims.property_address, claims.latitude, claims.longitude)?;
     Ok(VerifiedContext {
         account_id: claims.account_id,
         user_id: claims.user_id,
         opportunity: Opportunity { id: claims.opportunity_id, name: claims.opportunity_name, location },
     })
+}
+
+/// The site of an opportunity as the demo CRM gives it: an address, else coordinates.
+pub fn location_of(address: Option<String>, latitude: Option<f64>, longitude: Option<f64>) -> Result<Location, ContextError> {
+    match (address, latitude, longitude) {
+        (Some(address), _, _) if !address.trim().is_empty() => Ok(Location::Address { property_address: address.trim().to_owned() }),
+        (_, Some(latitude), Some(longitude)) => Ok(Location::Coordinates { latitude, longitude }),
+        _ => Err(ContextError::Incomplete("the opportunity has neither an address nor coordinates")),
+    }
 }
 
 #[cfg(test)]

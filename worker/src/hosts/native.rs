@@ -11,7 +11,7 @@ impl crate::Background for TokioBackground {
     }
 }
 
-/// How often the sweeper retries unprocessed webhook events.
+/// How often the sweeper retries unfinished work (webhook events, write-backs).
 pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 use crate::{AppState, Config, not_found, router, storage};
@@ -59,8 +59,9 @@ enum Command {
         #[arg(long, env = "WORKER_STATIC_DIR", default_value = "dist")]
         static_dir: PathBuf,
     },
-    /// Add (or update) a CRM account's installation: the secret its CRM signs contexts
-    /// with, and the Aurora tenant it is linked to. Stands in for the marketplace install.
+    /// Add (or relink) a CRM account's installation without the CRM's OAuth: no webhooks
+    /// or write-back, just the link to an Aurora tenant. For operators and tests; admins
+    /// install from the CRM's marketplace.
     AddInstallation {
         /// The CRM (`demo`).
         #[arg(long)]
@@ -68,9 +69,6 @@ enum Command {
         /// The CRM account (company) id.
         #[arg(long)]
         account: String,
-        /// The account's signing secret (from the environment, to keep it out of `ps`).
-        #[arg(long, env = "INSTALLATION_SHARED_SECRET", hide_env_values = true)]
-        shared_secret: String,
         /// The Aurora tenant id (UUID) to link, if known.
         #[arg(long)]
         aurora_tenant: Option<aurora_api::TenantId>,
@@ -108,8 +106,8 @@ pub async fn main() -> ExitCode {
             Ok(config) => serve(config, &cli.database, *listen, static_dir.clone()).await,
             Err(message) => Err(message),
         },
-        Command::AddInstallation { crm, account, shared_secret, aurora_tenant } => {
-            add_installation(&cli.database, crm, account, shared_secret, *aurora_tenant).await
+        Command::AddInstallation { crm, account, aurora_tenant } => {
+            add_installation(&cli.database, crm, account, *aurora_tenant).await
         }
         Command::SetupWebhooks { public_url } => match cli.config() {
             Ok(config) => setup_webhooks(config, public_url).await,
@@ -148,7 +146,6 @@ async fn add_installation(
     database: &Path,
     crm: &str,
     account: &str,
-    shared_secret: &str,
     tenant: Option<aurora_api::TenantId>,
 ) -> Result<(), String> {
     if !crate::crm::KNOWN_CRMS.contains(&crm) {
@@ -157,12 +154,9 @@ async fn add_installation(
     if account.trim().is_empty() {
         return Err("--account must not be empty".into());
     }
-    if shared_secret.len() < 32 {
-        return Err("the shared secret must be at least 32 characters (INSTALLATION_SHARED_SECRET)".into());
-    }
     let db = open_database(database).await?;
     let tenant = tenant.map(|t| t.to_string());
-    storage::installations::upsert(&db, crm, account.trim(), shared_secret, tenant.as_deref(), unix_now() as i64)
+    storage::installations::upsert(&db, crm, account.trim(), tenant.as_deref(), unix_now() as i64)
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!("installation {crm}/{account} saved (tenant {})", tenant.as_deref().unwrap_or("not linked"));
@@ -192,9 +186,9 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
         let mut interval = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             interval.tick().await;
-            match crate::webhooks::sweep(&sweeper_state).await {
+            match crate::sweeper::sweep(&sweeper_state).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!("sweeper processed {n} webhook event(s)"),
+                Ok(n) => tracing::info!("sweeper looked at {n} pending item(s)"),
                 Err(error) => tracing::error!(%error, "sweeper could not read pending events"),
             }
         }

@@ -10,8 +10,8 @@ use axum::extract::State;
 use secrecy::ExposeSecret;
 use widget_api::{SessionRequest, SessionResponse};
 
-/// `POST /v1/sessions`: verifies the CRM's signed context with the account's installation
-/// secret, records the opportunity, and answers with a widget token and what the widget
+/// `POST /v1/sessions`: verifies the CRM's signed context with the CRM app's client
+/// secret, checks the account installed the app, records the opportunity, and answers with a widget token and what the widget
 /// needs for its first paint.
 pub async fn create_session(
     State(state): State<AppState>,
@@ -20,10 +20,12 @@ pub async fn create_session(
     let now = state.now();
     let context = match request.crm.as_str() {
         "demo" => {
-            let account = crm::demo::claimed_account(&request.context)?;
-            let installation =
-                installations::find(state.db.as_ref(), "demo", &account).await?.ok_or(ContextError::NotInstalled)?;
-            crm::demo::verify_demo_context(&request.context, installation.shared_secret.as_bytes(), now)?
+            let Some(demo) = state.config.demo_crm.as_ref() else {
+                return Err(ContextError::UnknownCrm("demo".into()).into());
+            };
+            let context = crm::demo::verify_demo_context(&request.context, demo.client_secret.expose_secret().as_bytes(), now)?;
+            installations::find(state.db.as_ref(), "demo", &context.account_id).await?.ok_or(ContextError::NotInstalled)?;
+            context
         }
         other => return Err(ContextError::UnknownCrm(other.chars().take(40).collect()).into()),
     };

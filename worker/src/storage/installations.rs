@@ -1,22 +1,32 @@
-//! Installations: a CRM account that installed the app, its signing secret, and the Aurora
-//! tenant it is linked to.
+//! Installations: a CRM account that installed the app, the CRM's OAuth tokens (sealed),
+//! the Aurora tenant it is linked to, its settings, and its health.
 
 use super::{Database, SqlValue, StorageError, query_as};
 use serde::Deserialize;
 
-/// One CRM account's installation. `Debug` leaves the shared secret out.
+/// One CRM account's installation. `Debug` leaves the sealed tokens out.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct Installation {
     /// Which CRM (`demo`, ...).
     pub crm: String,
     /// The CRM's account (company) id.
     pub account_id: String,
-    /// The secret the CRM signs this account's contexts with.
-    pub shared_secret: String,
     /// The linked Aurora tenant, once an admin linked it.
     pub aurora_tenant_id: Option<String>,
     /// 0 when the tenant disabled our app in Aurora.
     pub app_enabled: i64,
+    /// 1 when projects are created for every new opportunity.
+    pub auto_create: i64,
+    /// The CRM admin who installed it.
+    pub installed_by: Option<String>,
+    /// The CRM's OAuth tokens, sealed (see [`crate::crypto::Sealer`]).
+    pub crm_tokens_sealed: Option<String>,
+    /// When the CRM last sent us a webhook (unix seconds).
+    pub last_crm_webhook_at: Option<i64>,
+    /// The last thing that went wrong for this installation, for its admin.
+    pub last_error: Option<String>,
+    /// When (unix seconds).
+    pub last_error_at: Option<i64>,
 }
 
 impl std::fmt::Debug for Installation {
@@ -26,25 +36,43 @@ impl std::fmt::Debug for Installation {
             .field("account_id", &self.account_id)
             .field("aurora_tenant_id", &self.aurora_tenant_id)
             .field("app_enabled", &self.app_enabled)
+            .field("auto_create", &self.auto_create)
             .finish_non_exhaustive()
     }
 }
 
-/// Adds an installation, or replaces its secret and tenant when it exists.
-pub async fn upsert(
-    db: &dyn Database,
-    crm: &str,
-    account_id: &str,
-    shared_secret: &str,
-    aurora_tenant_id: Option<&str>,
-    now: i64,
-) -> Result<(), StorageError> {
+impl Installation {
+    /// Where its sealed values belong (their AAD).
+    pub fn seal_context(crm: &str, account_id: &str) -> String {
+        format!("installation/{crm}/{account_id}")
+    }
+}
+
+const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
+                       last_crm_webhook_at, last_error, last_error_at";
+
+/// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
+/// `add-installation`, and tests).
+pub async fn upsert(db: &dyn Database, crm: &str, account_id: &str, aurora_tenant_id: Option<&str>, now: i64) -> Result<(), StorageError> {
     db.execute(
-        "INSERT INTO installations (crm, account_id, shared_secret, aurora_tenant_id, app_enabled, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) \
-         ON CONFLICT (crm, account_id) DO UPDATE SET shared_secret = excluded.shared_secret, \
-         aurora_tenant_id = excluded.aurora_tenant_id, updated_at = excluded.updated_at",
-        &[crm.into(), account_id.into(), shared_secret.into(), SqlValue::from(aurora_tenant_id), now.into()],
+        "INSERT INTO installations (crm, account_id, aurora_tenant_id, app_enabled, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, 1, ?4, ?4) \
+         ON CONFLICT (crm, account_id) DO UPDATE SET aurora_tenant_id = excluded.aurora_tenant_id, updated_at = excluded.updated_at",
+        &[crm.into(), account_id.into(), SqlValue::from(aurora_tenant_id), now.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records an install through the CRM's OAuth: who installed it and the sealed tokens.
+/// A reinstall keeps the tenant link and settings.
+pub async fn install(db: &dyn Database, crm: &str, account_id: &str, installed_by: &str, tokens_sealed: &str, now: i64) -> Result<(), StorageError> {
+    db.execute(
+        "INSERT INTO installations (crm, account_id, app_enabled, installed_by, crm_tokens_sealed, created_at, updated_at) \
+         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?5) \
+         ON CONFLICT (crm, account_id) DO UPDATE SET installed_by = excluded.installed_by, \
+         crm_tokens_sealed = excluded.crm_tokens_sealed, last_error = NULL, last_error_at = NULL, updated_at = excluded.updated_at",
+        &[crm.into(), account_id.into(), installed_by.into(), tokens_sealed.into(), now.into()],
     )
     .await?;
     Ok(())
@@ -54,10 +82,50 @@ pub async fn upsert(
 pub async fn find(db: &dyn Database, crm: &str, account_id: &str) -> Result<Option<Installation>, StorageError> {
     let rows: Vec<Installation> = query_as(
         db,
-        "SELECT crm, account_id, shared_secret, aurora_tenant_id, app_enabled FROM installations \
-         WHERE crm = ?1 AND account_id = ?2",
+        &format!("SELECT {COLUMNS} FROM installations WHERE crm = ?1 AND account_id = ?2"),
         &[crm.into(), account_id.into()],
     )
     .await?;
     Ok(rows.into_iter().next())
+}
+
+async fn update(db: &dyn Database, crm: &str, account_id: &str, set: &str, values: Vec<SqlValue>) -> Result<bool, StorageError> {
+    let mut params: Vec<SqlValue> = vec![crm.into(), account_id.into()];
+    params.extend(values);
+    let changed = db.execute(&format!("UPDATE installations SET {set} WHERE crm = ?1 AND account_id = ?2"), &params).await?;
+    Ok(changed > 0)
+}
+
+/// Links the Aurora tenant (checked with Aurora by the caller: the app is enabled there).
+pub async fn link_tenant(db: &dyn Database, crm: &str, account_id: &str, tenant: &str, now: i64) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "aurora_tenant_id = ?3, app_enabled = 1, updated_at = ?4", vec![tenant.into(), now.into()]).await
+}
+
+/// Turns automatic project creation on or off.
+pub async fn set_auto_create(db: &dyn Database, crm: &str, account_id: &str, enabled: bool, now: i64) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "auto_create = ?3, updated_at = ?4", vec![enabled.into(), now.into()]).await
+}
+
+/// Replaces the sealed CRM tokens (after a refresh).
+pub async fn store_tokens(db: &dyn Database, crm: &str, account_id: &str, tokens_sealed: &str, now: i64) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "crm_tokens_sealed = ?3, updated_at = ?4", vec![tokens_sealed.into(), now.into()]).await
+}
+
+/// Notes that the CRM sent a webhook.
+pub async fn record_crm_webhook(db: &dyn Database, crm: &str, account_id: &str, now: i64) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "last_crm_webhook_at = ?3", vec![now.into()]).await
+}
+
+/// Notes what went wrong, for the admin's settings page.
+pub async fn record_error(db: &dyn Database, crm: &str, account_id: &str, error: &str, now: i64) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "last_error = ?3, last_error_at = ?4", vec![error.into(), now.into()]).await
+}
+
+/// Uninstalls: the installation, its tokens and its pending CRM work are deleted. The
+/// opportunities' projects and designs stay, for a reinstall.
+pub async fn remove(db: &dyn Database, crm: &str, account_id: &str) -> Result<bool, StorageError> {
+    let params = [SqlValue::from(crm), SqlValue::from(account_id)];
+    db.execute("DELETE FROM crm_webhook_events WHERE crm = ?1 AND account_id = ?2 AND processed_at IS NULL", &params).await?;
+    db.execute("DELETE FROM write_backs WHERE crm = ?1 AND account_id = ?2 AND done_at IS NULL", &params).await?;
+    Ok(db.execute("DELETE FROM installations WHERE crm = ?1 AND account_id = ?2", &params).await? > 0)
 }

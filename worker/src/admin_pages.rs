@@ -1,0 +1,99 @@
+//! The HTML an admin sees: the installation's settings and health, and plain messages.
+//! Server-rendered (no widget, no JavaScript); every value is escaped.
+
+use crate::installs::{AdminSession, Health};
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+
+const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
+main{max-width:720px;margin:32px auto;padding:0 16px}section{background:#fff;border-radius:8px;padding:16px 20px;\
+margin-bottom:16px;box-shadow:0 1px 2px #0002}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:0}\
+label{display:block;margin:8px 0 4px}input[type=text]{font:inherit;padding:6px 8px;width:100%;box-sizing:border-box}\
+button{font:inherit;background:#0b63ce;color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer;margin-top:8px}\
+button.danger{background:#b3261e}.ok{color:#1e7b34}.bad{color:#b3261e}.notice{background:#e8f3ec;padding:8px 12px;border-radius:6px}\
+.error{background:#fdecea;padding:8px 12px;border-radius:6px}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}\
+dd{margin:0}@media (prefers-color-scheme:dark){body{background:#15181c;color:#e6e8eb}section{background:#1f2328}}";
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <meta name=referrer content=no-referrer><title>{} · Aurora Solar for CRMs</title><style>{STYLE}</style></head>\
+         <body><main>{body}</main></body></html>",
+        text(title)
+    )
+}
+
+/// A page that says one thing (errors, uninstalled).
+pub fn message(title: &str, message: &str, link: Option<(&str, &str)>) -> String {
+    let link = link.map(|(href, label)| format!("<p><a href=\"{}\">{}</a></p>", attr(href), text(label))).unwrap_or_default();
+    layout(title, &format!("<section><h1>{}</h1><p role=alert data-testid=admin-message>{}</p>{link}</section>", text(title), text(message)))
+}
+
+fn time(unix: Option<i64>) -> String {
+    unix.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// A notice after a change, by a fixed key (never text from the query string).
+pub fn notice(key: Option<&str>) -> Option<&'static str> {
+    match key? {
+        "installed" => Some("The app is installed. Link your Aurora tenant to start creating projects."),
+        "tenant" => Some("Aurora tenant linked: Aurora minted a key for it."),
+        "auto_create_on" => Some("Projects will be created automatically for new opportunities."),
+        "auto_create_off" => Some("Projects will only be created when a rep clicks Create Aurora Project."),
+        _ => None,
+    }
+}
+
+/// The settings of one installation.
+pub fn settings(session: &AdminSession, health: &Health, subscribed: bool, notice: Option<&str>, error: Option<&str>) -> String {
+    let installation = &health.installation;
+    let base = format!("/settings/{}/{}", attr(&session.crm), attr(&session.account_id));
+    let csrf = format!("<input type=hidden name=csrf value=\"{}\">", attr(&session.csrf));
+    let notice = notice.map(|n| format!("<p class=notice role=status data-testid=admin-notice>{}</p>", text(n))).unwrap_or_default();
+    let error = error.map(|e| format!("<p class=error role=alert data-testid=admin-error>{}</p>", text(e))).unwrap_or_default();
+    let tenant = installation.aurora_tenant_id.as_deref().unwrap_or_default();
+    let linked = match (&installation.aurora_tenant_id, installation.app_enabled) {
+        (None, _) => "<span class=bad data-testid=admin-tenant-status>Not linked: reps cannot create projects yet.</span>".to_owned(),
+        (Some(t), 0) => format!("<span class=bad data-testid=admin-tenant-status>Linked to {}, but the app is disabled in that tenant: enable it in Aurora (Settings &gt; Apps).</span>", text(t)),
+        (Some(t), _) => format!("<span class=ok data-testid=admin-tenant-status>Linked to {}</span>", text(t)),
+    };
+    let subscriptions = match &health.subscriptions {
+        Ok(_) if subscribed => "<span class=ok>Present: new opportunities reach the app</span>".to_owned(),
+        Ok(_) => "<span class=bad>Missing: reinstall the app from the CRM's marketplace</span>".to_owned(),
+        Err(e) => format!("<span class=bad>Could not check: {}</span>", text(e)),
+    };
+    let checked = if installation.auto_create != 0 { " checked" } else { "" };
+    let last_error = match (&installation.last_error, installation.last_error_at) {
+        (Some(e), at) => format!("<span class=bad>{} ({})</span>", text(e), time(at)),
+        (None, _) => "none".to_owned(),
+    };
+    let body = format!(
+        "<section><h1>Aurora Solar for CRMs</h1><p>Settings for <strong>{account}</strong>, signed in as {user} (admin).</p>{notice}{error}</section>\
+         <section><h2>Aurora tenant</h2><p>{linked}</p>\
+         <form method=post action=\"{base}/tenant\">{csrf}<label for=tenant>Aurora tenant id</label>\
+         <input type=text id=tenant name=tenant_id value=\"{tenant}\" placeholder=\"7e57a000-0000-4000-8000-000000000001\" required>\
+         <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
+         <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create\">{csrf}\
+         <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when an opportunity is created in the CRM</label>\
+         <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>\
+         <section><h2>Health</h2><dl data-testid=admin-health><dt>CRM webhook</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
+         <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
+         <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd></dl></section>\
+         <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
+         <form method=post action=\"{base}/uninstall\">{csrf}<button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
+        account = text(&session.account_name),
+        user = text(&session.user_name),
+        tenant = attr(tenant),
+        last_webhook = time(installation.last_crm_webhook_at),
+    );
+    layout("Settings", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_as_utc_dates() {
+        assert_eq!(super::time(Some(1_795_000_000)), "2026-11-18 11:06 UTC");
+        assert_eq!(super::time(None), "never");
+    }
+}

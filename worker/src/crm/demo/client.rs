@@ -1,0 +1,343 @@
+//! Our calls to the demo CRM: the OAuth code exchange and refresh (server-side, with the
+//! client secret), who installed us, webhook subscriptions, and writing opportunity
+//! fields. Every call is idempotent and retried the way Aurora calls are: `Retry-After`
+//! on 429, jittered backoff on 5xx and transport failures, never on other 4xx.
+
+use crate::config::DemoCrmConfig;
+use aurora_api::{HttpTransport, TransportError};
+use backon::BackoffBuilder;
+use http::{Method, Request, header};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::{sync::Arc, time::Duration};
+
+/// Attempts per call, the first included.
+const MAX_ATTEMPTS: usize = 4;
+/// Longest `Retry-After` we wait.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// Per-attempt timeout.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a CRM call failed. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrmError {
+    /// The CRM no longer accepts our token (expired, revoked, app uninstalled in the CRM).
+    #[error("the CRM did not accept our authorization: reinstall the app from the CRM's marketplace")]
+    Unauthorized,
+    /// The install code was used, expired, or is not for us.
+    #[error("the CRM refused the install code (used or expired): start the install again")]
+    InvalidGrant,
+    /// The CRM refused the request.
+    #[error("the CRM refused the request ({status}): {message}")]
+    Refused {
+        /// Its status.
+        status: u16,
+        /// Its message.
+        message: String,
+    },
+    /// The CRM could not be reached or kept failing; trying later may work.
+    #[error("the CRM is not answering ({0})")]
+    Unavailable(String),
+    /// The CRM's answer was not what it documents.
+    #[error("unexpected answer from the CRM: {0}")]
+    Decode(String),
+}
+
+impl CrmError {
+    /// Whether a later attempt may succeed without anyone acting.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CrmError::Unavailable(_))
+    }
+}
+
+/// The CRM's OAuth tokens for one installation. `Debug` shows neither token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrmTokens {
+    /// Short-lived bearer token for the API.
+    pub access_token: String,
+    /// Gets new access tokens.
+    pub refresh_token: String,
+    /// When the access token expires (unix seconds).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for CrmTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrmTokens").field("expires_at", &self.expires_at).finish_non_exhaustive()
+    }
+}
+
+/// The token endpoint's answer.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    refresh_token: String,
+    expires_in: i64,
+    account_id: String,
+}
+
+/// The account and the installing user, from `GET /api/v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Me {
+    /// The account.
+    pub account: MeAccount,
+    /// The user whose consent the token carries.
+    pub user: MeUser,
+}
+
+/// The account part of [`Me`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MeAccount {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// The user part of [`Me`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MeUser {
+    /// Their id.
+    pub id: String,
+    /// Their name.
+    pub name: String,
+    /// `admin` or `rep`.
+    pub role: String,
+}
+
+impl MeUser {
+    /// Admins may install and configure apps.
+    pub fn is_admin(&self) -> bool {
+        self.role == "admin"
+    }
+}
+
+/// A webhook subscription in the CRM.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CrmWebhook {
+    /// Its id.
+    pub id: String,
+    /// The event.
+    pub event: String,
+    /// Where it is delivered.
+    pub target_url: String,
+}
+
+#[derive(Deserialize)]
+struct WebhookList {
+    webhooks: Vec<CrmWebhook>,
+}
+
+#[derive(Deserialize)]
+struct WebhookEnvelope {
+    webhook: CrmWebhook,
+}
+
+/// The demo CRM's API for our app. Cheap to clone.
+#[derive(Clone)]
+pub struct DemoCrmClient {
+    http: Arc<dyn HttpTransport>,
+    base_url: String,
+    client_id: String,
+    client_secret: secrecy::SecretString,
+    redirect_uri: String,
+}
+
+impl DemoCrmClient {
+    /// A client for `config` over the host's transport.
+    pub fn new(http: Arc<dyn HttpTransport>, config: &DemoCrmConfig) -> Self {
+        DemoCrmClient {
+            http,
+            base_url: config.base_url.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            redirect_uri: config.redirect_uri(),
+        }
+    }
+
+    /// Where the admin's browser goes to consent.
+    pub fn authorize_url(&self, state: &str, scope: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("state", state)
+            .append_pair("scope", scope)
+            .finish();
+        format!("{}/oauth/authorize?{query}", self.base_url)
+    }
+
+    /// Exchanges an authorization code (server-side, with our client secret).
+    pub async fn exchange_code(&self, code: &str, now: i64) -> Result<(CrmTokens, String), CrmError> {
+        let form = self.token_form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", &self.redirect_uri)]);
+        let answer: TokenResponse = self.send(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
+        let account = answer.account_id.clone();
+        Ok((tokens_of(answer, now), account))
+    }
+
+    /// New access token from the refresh token.
+    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<CrmTokens, CrmError> {
+        let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
+        let answer: TokenResponse = self.send(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
+        Ok(tokens_of(answer, now))
+    }
+
+    /// Revokes the installation's tokens: the CRM uninstalls the app from the account.
+    pub async fn revoke(&self, token: &str) -> Result<(), CrmError> {
+        let form = self.token_form(&[("token", token)]);
+        self.send::<serde::de::IgnoredAny>(Method::POST, "/oauth/revoke", None, Body::Form(form)).await.map(|_| ())
+    }
+
+    /// The account and the user who consented.
+    pub async fn me(&self, access_token: &str) -> Result<Me, CrmError> {
+        self.send(Method::GET, "/api/v1/me", Some(access_token), Body::None).await
+    }
+
+    /// The account's webhook subscriptions (ours).
+    pub async fn list_webhooks(&self, access_token: &str) -> Result<Vec<CrmWebhook>, CrmError> {
+        let list: WebhookList = self.send(Method::GET, "/api/v1/webhooks", Some(access_token), Body::None).await?;
+        Ok(list.webhooks)
+    }
+
+    /// Subscribes `event` to `target_url` (the CRM answers an existing equal subscription).
+    pub async fn subscribe(&self, access_token: &str, event: &str, target_url: &str) -> Result<CrmWebhook, CrmError> {
+        let body = serde_json::json!({ "event": event, "target_url": target_url });
+        let created: WebhookEnvelope = self.send(Method::POST, "/api/v1/webhooks", Some(access_token), Body::Json(body)).await?;
+        Ok(created.webhook)
+    }
+
+    /// Sets custom fields of an opportunity (absolute values: repeating is harmless).
+    pub async fn update_opportunity_fields(&self, access_token: &str, opportunity_id: &str, fields: &serde_json::Value) -> Result<(), CrmError> {
+        let path = format!("/api/v1/opportunities/{}", form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>());
+        let body = serde_json::json!({ "fields": fields });
+        self.send::<serde::de::IgnoredAny>(Method::PATCH, &path, Some(access_token), Body::Json(body)).await.map(|_| ())
+    }
+
+    fn token_form(&self, pairs: &[(&str, &str)]) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .append_pair("client_id", &self.client_id)
+            .append_pair("client_secret", self.client_secret.expose_secret())
+            .finish()
+    }
+
+    /// One call, with the retry policy around it.
+    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, bearer: Option<&str>, body: Body) -> Result<T, CrmError> {
+        let mut backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(Duration::from_secs(4))
+            .with_max_times(MAX_ATTEMPTS - 1)
+            .with_jitter()
+            .build();
+        loop {
+            let (error, retry_after) = match self.attempt(&method, path, bearer, &body).await {
+                Ok(bytes) => {
+                    let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
+                    return serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()));
+                }
+                Err(failure) => failure,
+            };
+            let delay = match (&error, backoff.next()) {
+                (CrmError::Unavailable(_), Some(delay)) => retry_after.filter(|d| *d <= MAX_RETRY_AFTER).unwrap_or(delay),
+                _ => return Err(error),
+            };
+            // The path only: it never carries a token.
+            tracing::warn!(path, %error, ?delay, "CRM call failed; retrying");
+            self.http.sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, method: &Method, path: &str, bearer: Option<&str>, body: &Body) -> Result<Vec<u8>, (CrmError, Option<Duration>)> {
+        let local = |reason: String| (CrmError::Decode(reason), None);
+        let mut request = Request::builder().method(method.clone()).uri(format!("{}{path}", self.base_url)).header(header::ACCEPT, "application/json");
+        if let Some(token) = bearer {
+            let mut value = header::HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| local(e.to_string()))?;
+            value.set_sensitive(true);
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let bytes = match body {
+            Body::None => Vec::new(),
+            Body::Json(value) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                serde_json::to_vec(value).map_err(|e| local(e.to_string()))?
+            }
+            Body::Form(form) => {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                form.clone().into_bytes()
+            }
+        };
+        let request = request.body(bytes).map_err(|e| local(e.to_string()))?;
+        let response = self.http.send(request, TIMEOUT).await.map_err(|e| (transport_error(&e), None))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response.into_body());
+        }
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        Err((classify(status, response.body()), retry_after))
+    }
+}
+
+enum Body {
+    None,
+    Json(serde_json::Value),
+    Form(String),
+}
+
+fn tokens_of(answer: TokenResponse, now: i64) -> CrmTokens {
+    CrmTokens { access_token: answer.access_token, refresh_token: answer.refresh_token, expires_at: now + answer.expires_in.max(0) }
+}
+
+fn transport_error(error: &TransportError) -> CrmError {
+    CrmError::Unavailable(error.to_string())
+}
+
+/// A non-2xx answer as a [`CrmError`], with the CRM's message when it sent one.
+fn classify(status: u16, body: &[u8]) -> CrmError {
+    #[derive(Deserialize, Default)]
+    struct ErrorBody {
+        #[serde(default)]
+        error: String,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        error_description: Option<String>,
+    }
+    let parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    match status {
+        400 if parsed.error == "invalid_grant" => CrmError::InvalidGrant,
+        401 => CrmError::Unauthorized,
+        408 | 429 | 500..=599 => CrmError::Unavailable(format!("status {status}")),
+        _ => CrmError::Refused {
+            status,
+            message: parsed.message.or(parsed.error_description).unwrap_or(parsed.error).chars().take(200).collect(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_classified_for_retrying() {
+        assert_eq!(classify(400, br#"{"error":"invalid_grant","error_description":"used"}"#), CrmError::InvalidGrant);
+        assert_eq!(classify(401, b""), CrmError::Unauthorized);
+        assert!(classify(429, b"").is_transient());
+        assert!(classify(503, b"{}").is_transient());
+        let refused = classify(422, br#"{"error":"unknown_field","message":"no custom field x"}"#);
+        assert_eq!(refused, CrmError::Refused { status: 422, message: "no custom field x".into() });
+        assert!(!refused.is_transient());
+    }
+
+    #[test]
+    fn tokens_stay_out_of_debug_output() {
+        let tokens = CrmTokens { access_token: "at_secret".into(), refresh_token: "rt_secret".into(), expires_at: 5 };
+        let printed = format!("{tokens:?}");
+        assert!(!printed.contains("at_secret") && !printed.contains("rt_secret"), "{printed}");
+    }
+}

@@ -1,0 +1,153 @@
+//! The demo CRM's webhooks: `X-DemoCRM-Signature: v1=hex(HMAC-SHA256(client_secret,
+//! timestamp + "." + body))` over the raw body, `X-DemoCRM-Timestamp` (unix seconds) and
+//! `X-DemoCRM-Delivery` (an id, the same for every retry of one delivery).
+//!
+//! A delivery is accepted only within [`TOLERANCE_SECONDS`] of its timestamp; inside that
+//! window a repeated delivery id is recognised by the record of deliveries, so a replay
+//! never acts twice.
+
+use super::location_of;
+use crate::crm::ContextError;
+use hmac::{Hmac, Mac};
+use http::HeaderMap;
+use serde::Deserialize;
+use sha2::Sha256;
+use widget_api::Opportunity;
+
+/// Header names.
+pub mod headers {
+    /// `v1=<hex>`.
+    pub const SIGNATURE: &str = "x-democrm-signature";
+    /// Unix seconds when the CRM signed the delivery.
+    pub const TIMESTAMP: &str = "x-democrm-timestamp";
+    /// The delivery's id.
+    pub const DELIVERY: &str = "x-democrm-delivery";
+}
+
+/// How far a delivery's timestamp may be from our clock.
+pub const TOLERANCE_SECONDS: i64 = 5 * 60;
+
+/// Why a delivery was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrmWebhookError {
+    /// A header we need is missing or malformed.
+    #[error("missing or malformed {0} header")]
+    MissingHeader(&'static str),
+    /// The timestamp is more than five minutes away (a replay, or a clock far off).
+    #[error("the delivery's timestamp is more than 5 minutes from now")]
+    Stale,
+    /// The signature does not match the body.
+    #[error("the delivery's signature does not match")]
+    BadSignature,
+    /// The body is not the documented event.
+    #[error("invalid CRM webhook body: {0}")]
+    InvalidBody(String),
+}
+
+/// A verified delivery's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedDelivery {
+    /// The CRM's delivery id.
+    pub delivery_id: String,
+}
+
+/// Checks the timestamp against `now`, then the signature (in constant time).
+pub fn verify(secret: &[u8], headers: &HeaderMap, body: &[u8], now: i64) -> Result<VerifiedDelivery, CrmWebhookError> {
+    let header = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).ok_or(CrmWebhookError::MissingHeader(name));
+    let timestamp: i64 = header(headers::TIMESTAMP)?.parse().map_err(|_| CrmWebhookError::MissingHeader(headers::TIMESTAMP))?;
+    let signature = header(headers::SIGNATURE)?
+        .strip_prefix("v1=")
+        .and_then(|hex_value| hex::decode(hex_value).ok())
+        .ok_or(CrmWebhookError::MissingHeader(headers::SIGNATURE))?;
+    let delivery_id = header(headers::DELIVERY)?;
+    if delivery_id.is_empty() || delivery_id.len() > 200 {
+        return Err(CrmWebhookError::MissingHeader(headers::DELIVERY));
+    }
+    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        return Err(CrmWebhookError::Stale);
+    }
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).map_err(|_| CrmWebhookError::BadSignature)?;
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&signature).map_err(|_| CrmWebhookError::BadSignature)?;
+    Ok(VerifiedDelivery { delivery_id: delivery_id.to_owned() })
+}
+
+/// The body of every delivery.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Delivery {
+    /// The delivery id (also in the header).
+    pub id: String,
+    /// The event name.
+    pub event: String,
+    /// The account it happened in.
+    pub account_id: String,
+    /// The event's object.
+    pub opportunity: CrmOpportunity,
+}
+
+/// An opportunity as the CRM's API and webhooks show it.
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+pub struct CrmOpportunity {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The site's address, if it has one.
+    #[serde(default)]
+    pub property_address: Option<String>,
+    /// Or its coordinates.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    /// ...
+    #[serde(default)]
+    pub longitude: Option<f64>,
+}
+
+impl CrmOpportunity {
+    /// As the widget and project creation know opportunities.
+    pub fn to_opportunity(&self) -> Result<Opportunity, ContextError> {
+        Ok(Opportunity {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            location: location_of(self.property_address.clone(), self.latitude, self.longitude)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"test-demo-crm-client-secret-0123456789";
+    const NOW: i64 = 1_790_000_000;
+
+    fn signed(timestamp: i64, body: &[u8], secret: &[u8]) -> HeaderMap {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("key");
+        mac.update(format!("{timestamp}.").as_bytes());
+        mac.update(body);
+        let mut headers = HeaderMap::new();
+        headers.insert(headers::SIGNATURE, format!("v1={}", hex::encode(mac.finalize().into_bytes())).parse().expect("value"));
+        headers.insert(headers::TIMESTAMP, timestamp.to_string().parse().expect("value"));
+        headers.insert(headers::DELIVERY, "dlv_1".parse().expect("value"));
+        headers
+    }
+
+    #[test]
+    fn signatures_and_timestamps_are_checked() {
+        let body = br#"{"id":"dlv_1"}"#;
+        assert_eq!(verify(SECRET, &signed(NOW - 10, body, SECRET), body, NOW).expect("valid").delivery_id, "dlv_1");
+        assert_eq!(verify(SECRET, &signed(NOW, body, b"another-secret"), body, NOW), Err(CrmWebhookError::BadSignature));
+        assert_eq!(verify(SECRET, &signed(NOW, body, SECRET), br#"{"id":"dlv_2"}"#, NOW), Err(CrmWebhookError::BadSignature));
+        assert_eq!(verify(SECRET, &signed(NOW - TOLERANCE_SECONDS - 1, body, SECRET), body, NOW), Err(CrmWebhookError::Stale));
+        assert_eq!(verify(SECRET, &signed(NOW + TOLERANCE_SECONDS + 1, body, SECRET), body, NOW), Err(CrmWebhookError::Stale));
+        let mut headers = signed(NOW, body, SECRET);
+        headers.remove(headers::SIGNATURE);
+        assert_eq!(verify(SECRET, &headers, body, NOW), Err(CrmWebhookError::MissingHeader(headers::SIGNATURE)));
+        // Re-signing an old body with a fresh timestamp needs the secret.
+        let mut replay = signed(NOW - 600, body, SECRET);
+        replay.insert(headers::TIMESTAMP, NOW.to_string().parse().expect("value"));
+        assert_eq!(verify(SECRET, &replay, body, NOW), Err(CrmWebhookError::BadSignature));
+    }
+}

@@ -1,0 +1,129 @@
+//! The worker's own cryptography, all from one master secret (`WORKER_SIGNING_SECRET`):
+//! a separate key per purpose (HKDF-SHA256), so a widget token can never pass as an admin
+//! session or open sealed CRM tokens; sealing (AES-256-GCM) of the CRM's OAuth tokens at
+//! rest; and random values for nonces, OAuth `state` and CSRF tokens.
+
+use aes_gcm::{
+    Aes256Gcm, Key, Nonce,
+    aead::{Aead, KeyInit, Payload},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD as B64};
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+/// What a derived key is for: the HKDF `info`, versioned so keys can be rotated.
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    /// Sealing CRM OAuth tokens in the database.
+    CrmTokens,
+    /// Signing admin sessions of the settings pages.
+    AdminSession,
+    /// Signing the OAuth `state` of an install.
+    InstallState,
+}
+
+impl Purpose {
+    fn info(self) -> &'static [u8] {
+        match self {
+            Purpose::CrmTokens => b"aurora-crm-worker/crm-tokens/v1",
+            Purpose::AdminSession => b"aurora-crm-worker/admin-session/v1",
+            Purpose::InstallState => b"aurora-crm-worker/install-state/v1",
+        }
+    }
+}
+
+/// A 256-bit key for `purpose`, derived from `master`.
+pub fn derive_key(master: &[u8], purpose: Purpose) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    // 32 bytes is far below HKDF-SHA256's 8160-byte limit: this cannot fail.
+    let _ = Hkdf::<Sha256>::new(None, master).expand(purpose.info(), &mut key);
+    key
+}
+
+/// Why randomness or sealing failed. Carries no key or plaintext.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    /// The platform's random source failed.
+    #[error("no randomness available: {0}")]
+    Random(String),
+    /// The sealed value is malformed, was sealed for another row, or under another key.
+    #[error("a sealed value could not be opened (tampered, moved, or the worker secret changed)")]
+    Unseal,
+}
+
+/// `bytes` random bytes as URL-safe base64 (no padding).
+pub fn random_token(bytes: usize) -> Result<String, CryptoError> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::getrandom(&mut buffer).map_err(|e| CryptoError::Random(e.to_string()))?;
+    Ok(B64.encode(buffer))
+}
+
+/// Seals and opens values at rest, each bound to where it belongs (the AAD), so a sealed
+/// value copied to another installation's row does not open there.
+pub struct Sealer {
+    cipher: Aes256Gcm,
+}
+
+impl Sealer {
+    /// The sealer for `master`'s CRM-token key.
+    pub fn new(master: &[u8]) -> Self {
+        let key = derive_key(master, Purpose::CrmTokens);
+        Sealer { cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(key)) }
+    }
+
+    /// base64(nonce || ciphertext) of `plaintext`, bound to `bound_to`.
+    pub fn seal(&self, plaintext: &[u8], bound_to: &str) -> Result<String, CryptoError> {
+        let mut nonce = [0u8; 12];
+        getrandom::getrandom(&mut nonce).map_err(|e| CryptoError::Random(e.to_string()))?;
+        let sealed = self
+            .cipher
+            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad: bound_to.as_bytes() })
+            .map_err(|_| CryptoError::Unseal)?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Ok(B64.encode(out))
+    }
+
+    /// The plaintext of a value [`Sealer::seal`]ed for `bound_to`.
+    pub fn open(&self, sealed: &str, bound_to: &str) -> Result<Vec<u8>, CryptoError> {
+        let bytes = B64.decode(sealed).map_err(|_| CryptoError::Unseal)?;
+        if bytes.len() < 12 + 16 {
+            return Err(CryptoError::Unseal);
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| CryptoError::Unseal)?;
+        self.cipher
+            .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad: bound_to.as_bytes() })
+            .map_err(|_| CryptoError::Unseal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MASTER: &[u8] = b"test-master-secret-0123456789abcdef";
+
+    #[test]
+    fn sealed_values_open_only_where_they_belong() {
+        let sealer = Sealer::new(MASTER);
+        let sealed = sealer.seal(b"rt_refresh_token", "demo/acct-a").expect("seal");
+        assert!(!sealed.contains("rt_refresh_token"));
+        assert_eq!(sealer.open(&sealed, "demo/acct-a").expect("open"), b"rt_refresh_token");
+        assert_eq!(sealer.open(&sealed, "demo/acct-b"), Err(CryptoError::Unseal), "moved to another row");
+        assert_eq!(Sealer::new(b"another-master-secret-0123456789ab").open(&sealed, "demo/acct-a"), Err(CryptoError::Unseal));
+        let mut tampered = sealed.clone().into_bytes();
+        tampered[20] = if tampered[20] == b'A' { b'B' } else { b'A' };
+        assert_eq!(sealer.open(&String::from_utf8(tampered).expect("ascii"), "demo/acct-a"), Err(CryptoError::Unseal));
+        assert_ne!(sealer.seal(b"x", "a").expect("seal"), sealer.seal(b"x", "a").expect("seal"), "fresh nonce each time");
+    }
+
+    #[test]
+    fn each_purpose_has_its_own_key() {
+        let keys = [Purpose::CrmTokens, Purpose::AdminSession, Purpose::InstallState].map(|p| derive_key(MASTER, p));
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[1], keys[2]);
+        assert_ne!(&keys[0][..], MASTER);
+        assert_eq!(random_token(32).expect("random").len(), 43);
+    }
+}
