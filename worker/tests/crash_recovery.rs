@@ -6,7 +6,7 @@
 mod common;
 
 use aurora_crm_worker::subscriptions;
-use common::{ACCOUNT_A_SECRET, APP_ID, APP_KEY, SIGNING, TENANT, WEBHOOK_TOKEN, demo_context, unix_now};
+use common::{CRM_CLIENT_SECRET, APP_ID, APP_KEY, SIGNING, TENANT, WEBHOOK_TOKEN, demo_context, unix_now};
 use serde_json::{Value, json};
 use std::{
     path::{Path, PathBuf},
@@ -28,6 +28,10 @@ fn worker_command(database: &Path, aurora: &str) -> Command {
         .env("AURORA_APPLICATION_ID", APP_ID)
         .env("AURORA_APPLICATION_KEY", APP_KEY)
         .env("AURORA_WEBHOOK_TOKEN", WEBHOOK_TOKEN)
+        .env("DEMO_CRM_BASE_URL", "http://127.0.0.1:9")
+        .env("DEMO_CRM_CLIENT_ID", common::CRM_CLIENT_ID)
+        .env("DEMO_CRM_CLIENT_SECRET", CRM_CLIENT_SECRET)
+        .env("WORKER_PUBLIC_URL", "http://127.0.0.1:8787")
         .env("RUST_LOG", "debug");
     command
 }
@@ -65,7 +69,6 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
     let (database, log, static_dir) = (dir.join("worker.sqlite3"), dir.join("worker.log"), dir.join("static"));
     let status = worker_command(&database, &aurora)
         .args(["add-installation", "--crm", "demo", "--account", "acct-a", "--aurora-tenant", TENANT])
-        .env("INSTALLATION_SHARED_SECRET", ACCOUNT_A_SECRET)
         .status()
         .expect("add-installation");
     assert!(status.success());
@@ -78,7 +81,7 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
 
     let http = reqwest::Client::new();
     let mut answers = String::new();
-    let context = demo_context("acct-a", "opp-crash", json!({"property_address": "500 Sun Ave, Austin, TX"}), ACCOUNT_A_SECRET, unix_now());
+    let context = demo_context("acct-a", "opp-crash", json!({"property_address": "500 Sun Ave, Austin, TX"}), CRM_CLIENT_SECRET, unix_now());
     let session = http.post(format!("{worker}/v1/sessions")).json(&json!({"crm": "demo", "context": context})).send().await.expect("session");
     let session: Value = session.json().await.expect("json");
     answers.push_str(&session.to_string());
@@ -136,7 +139,7 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
     assert!(logs.contains("minted a temporary Aurora key"), "the logs are the worker's: {logs}");
     let mut secrets: Vec<String> = sandbox.state().temporary_keys.keys().cloned().collect();
     secrets.extend(sandbox.state().session_tokens.keys().cloned());
-    secrets.extend([APP_KEY.to_owned(), WEBHOOK_TOKEN.to_owned(), ACCOUNT_A_SECRET.to_owned(), SIGNING.to_owned()]);
+    secrets.extend([APP_KEY.to_owned(), WEBHOOK_TOKEN.to_owned(), CRM_CLIENT_SECRET.to_owned(), SIGNING.to_owned()]);
     assert!(secrets.len() >= 6, "keys and session tokens were issued");
     for secret in &secrets {
         assert!(!logs.contains(secret.as_str()), "a secret is in the logs");

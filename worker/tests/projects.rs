@@ -5,7 +5,7 @@ mod common;
 
 use aurora_crm_worker::router;
 use axum::http::StatusCode;
-use common::{ACCOUNT_A_SECRET, ACCOUNT_B_SECRET, call, create_project_request, demo_context, open_session, state_request, unix_now};
+use common::{CRM_CLIENT_SECRET, call, create_project_request, demo_context, open_session, state_request, unix_now};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
     let now = unix_now();
     let (state, _, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token, session) = open_session(&app, &demo_context("acct-a", "opp-1", address(), ACCOUNT_A_SECRET, now)).await;
+    let (token, session) = open_session(&app, &demo_context("acct-a", "opp-1", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session["state"], json!({"state": "no_project"}), "the session carries the state");
 
     let (status, _, first) = call(&app, create_project_request(&token, "opp-1")).await;
@@ -45,7 +45,7 @@ async fn twenty_concurrent_clicks_with_timeouts_create_exactly_one_project() {
     // Every Aurora call times out (200 ms) while Aurora takes 400 ms and still acts.
     let (state, clock) = common::impatient_state(&aurora, now, 200).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-2", address(), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-2", address(), CRM_CLIENT_SECRET, now)).await;
     common::set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 400})).await;
     let clicks: Vec<_> = (0..20)
         .map(|_| {
@@ -71,7 +71,7 @@ async fn a_rate_limited_aurora_is_waited_out_not_failed() {
     let now = unix_now();
     let (state, _, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-429", address(), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-429", address(), CRM_CLIENT_SECRET, now)).await;
     common::set_faults(&aurora, json!({"rate_limited": 1.0})).await;
     let healer = aurora.clone();
     tokio::spawn(async move {
@@ -92,7 +92,7 @@ async fn a_timed_out_create_is_reconciled_by_external_id_and_never_duplicated() 
     // Our requests give up after 300 ms; Aurora takes 1 s, and still creates the project.
     let (state, clock) = common::impatient_state(&aurora, now, 300).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-3", address(), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-3", address(), CRM_CLIENT_SECRET, now)).await;
     common::set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 1000})).await;
     let (status, _, body) = call(&app, create_project_request(&token, "opp-3")).await;
     // The outcome is unknown and the lookup timed out too: the claim stays, nothing is retried.
@@ -116,7 +116,7 @@ async fn state_polls_use_etags() {
     let now = unix_now();
     let (state, _, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-4", address(), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-4", address(), CRM_CLIENT_SECRET, now)).await;
     let (status, headers, body) = call(&app, state_request(&token, "opp-4", None)).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"state": "no_project"})));
     let etag = headers["etag"].to_str().expect("etag").to_owned();
@@ -135,11 +135,11 @@ async fn accounts_and_opportunities_are_isolated() {
     let now = unix_now();
     let (state, _, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token_a, _) = open_session(&app, &demo_context("acct-a", "opp-5", address(), ACCOUNT_A_SECRET, now)).await;
+    let (token_a, _) = open_session(&app, &demo_context("acct-a", "opp-5", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(call(&app, create_project_request(&token_a, "opp-5")).await.0, StatusCode::OK);
 
     // Account B has an opportunity with the same CRM id: it sees its own, not A's project.
-    let (token_b, session_b) = open_session(&app, &demo_context("acct-b", "opp-5", address(), ACCOUNT_B_SECRET, now)).await;
+    let (token_b, session_b) = open_session(&app, &demo_context("acct-b", "opp-5", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session_b["state"], json!({"state": "no_project"}));
     // A's token cannot reach another opportunity, nor act without a token.
     let (status, _, body) = call(&app, state_request(&token_a, "opp-6", None)).await;
@@ -156,15 +156,15 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     let now = unix_now();
     let (state, db, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-7", json!({"latitude": 95.0, "longitude": 10.0}), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-7", json!({"latitude": 95.0, "longitude": 10.0}), CRM_CLIENT_SECRET, now)).await;
     let (status, _, body) = call(&app, create_project_request(&token, "opp-7")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_location");
     assert!(body["error"]["message"].as_str().expect("message").contains("latitude"), "{body}");
     assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
-    aurora_crm_worker::storage::installations::upsert(&db, "demo", "acct-new", ACCOUNT_A_SECRET, None, 1).await.expect("unlinked");
-    let (token, session) = open_session(&app, &demo_context("acct-new", "opp-8", address(), ACCOUNT_A_SECRET, now)).await;
+    aurora_crm_worker::storage::installations::upsert(&db, "demo", "acct-new", None, 1).await.expect("unlinked");
+    let (token, session) = open_session(&app, &demo_context("acct-new", "opp-8", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session["state"], json!({"state": "not_linked"}));
     let (status, _, body) = call(&app, create_project_request(&token, "opp-8")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_linked")));

@@ -7,7 +7,7 @@ use axum::{
     body::{Body, to_bytes},
     http::{Request, StatusCode},
 };
-use common::{ACCOUNT_A_SECRET, ACCOUNT_B_SECRET, SIGNING};
+use common::{CRM_CLIENT_SECRET, FORGED_SECRET, SIGNING};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -17,7 +17,7 @@ const NOW: u64 = 1_790_000_000;
 async fn app() -> (axum::Router, SqliteDatabase) {
     // Sessions never call Aurora; the URL only has to be a valid setting.
     let (state, db, _) = common::state("http://127.0.0.1:9", NOW).await;
-    storage::installations::upsert(&db, "demo", "acct-unlinked", ACCOUNT_A_SECRET, None, 1).await.expect("unlinked");
+    storage::installations::upsert(&db, "demo", "acct-unlinked", None, 1).await.expect("unlinked");
     (router(state), db)
 }
 
@@ -44,7 +44,7 @@ fn session_body(crm: &str, context: &str) -> String {
 #[tokio::test]
 async fn a_good_context_opens_a_session_with_a_short_lived_token_for_that_account_only() {
     let (app, db) = app().await;
-    let (status, body) = post_session(&app, session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, ACCOUNT_A_SECRET))).await;
+    let (status, body) = post_session(&app, session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305");
     assert!(body["expires_in"].as_u64().expect("expires_in") <= 15 * 60);
@@ -62,14 +62,14 @@ async fn db_rows(db: &SqliteDatabase, sql: &str) -> Vec<Value> {
 #[tokio::test]
 async fn bad_contexts_get_our_error_body_and_no_token() {
     let (app, _) = app().await;
-    let good = context("acct-a", NOW + 300, Algorithm::HS256, ACCOUNT_A_SECRET);
+    let good = context("acct-a", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET);
     let cases = [
         ("tampered", session_body("demo", &format!("{good}x")), StatusCode::UNAUTHORIZED, "invalid_context"),
-        ("expired", session_body("demo", &context("acct-a", NOW - 61, Algorithm::HS256, ACCOUNT_A_SECRET)), StatusCode::UNAUTHORIZED, "context_expired"),
-        ("wrong algorithm", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS512, ACCOUNT_A_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
+        ("expired", session_body("demo", &context("acct-a", NOW - 61, Algorithm::HS256, CRM_CLIENT_SECRET)), StatusCode::UNAUTHORIZED, "context_expired"),
+        ("wrong algorithm", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS512, CRM_CLIENT_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
         // Claims to be account A, signed with account B's secret: forging another account fails.
-        ("other account's secret", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, ACCOUNT_B_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
-        ("not installed", session_body("demo", &context("acct-z", NOW + 300, Algorithm::HS256, ACCOUNT_A_SECRET)), StatusCode::FORBIDDEN, "not_installed"),
+        ("forged secret", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, FORGED_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
+        ("not installed", session_body("demo", &context("acct-z", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET)), StatusCode::FORBIDDEN, "not_installed"),
         ("unknown CRM", session_body("hubspot", &good), StatusCode::BAD_REQUEST, "unknown_crm"),
         ("not JSON", "{".into(), StatusCode::BAD_REQUEST, "malformed_json"),
         ("missing field", json!({"crm": "demo"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),

@@ -5,7 +5,7 @@ mod common;
 
 use aurora_crm_worker::{AppState, router, storage, subscriptions::{self, Outcome}, webhooks};
 use axum::http::StatusCode;
-use common::{ACCOUNT_A_SECRET, WEBHOOK_TOKEN, call, create_project_request, demo_context, open_session, state_request, unix_now};
+use common::{CRM_CLIENT_SECRET, WEBHOOK_TOKEN, call, create_project_request, demo_context, open_session, state_request, unix_now};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,7 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     subscribe(&state, &worker).await;
     common::set_faults(&aurora, json!({"duplicate_webhooks": 1.0})).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w1", json!({"property_address": "1 Solar Way, Fresno, CA"}), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w1", json!({"property_address": "1 Solar Way, Fresno, CA"}), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(call(&app, create_project_request(&token, "opp-w1")).await.0, StatusCode::OK);
 
     let ready = wait_for_state(&app, &token, "opp-w1", "design_ready").await;
@@ -104,7 +104,7 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
     let worker = serve(state.clone()).await;
     subscribe(&state, &worker).await;
     let app = router(state.clone());
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w2", json!({"latitude": 47.6, "longitude": -122.3}), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w2", json!({"latitude": 47.6, "longitude": -122.3}), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(call(&app, create_project_request(&token, "opp-w2")).await.0, StatusCode::OK);
     // Aurora fails every call while the webhook arrives: the summary cannot be fetched.
     common::set_faults(&aurora, json!({"server_error": 1.0})).await;
@@ -135,7 +135,7 @@ async fn a_tenant_disabling_the_app_shows_app_disabled() {
     let worker = serve(state.clone()).await;
     subscribe(&state, &worker).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w3", json!({"property_address": "2 Main St"}), ACCOUNT_A_SECRET, now)).await;
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w3", json!({"property_address": "2 Main St"}), CRM_CLIENT_SECRET, now)).await;
     reqwest::Client::new()
         .post(format!("{aurora}/sandbox/tenants/{}/app-status", common::TENANT))
         .json(&json!({"enabled": false}))

@@ -16,8 +16,11 @@ pub const APP_ID: &str = "5a2d8e1c-0000-4000-8000-00000000a991";
 pub const APP_KEY: &str = "sandbox-application-key-not-a-secret";
 pub const SIGNING: &str = "test-worker-signing-secret-0123456789abcdef";
 pub const WEBHOOK_TOKEN: &str = "test-webhook-token-0123456789abcdef";
-pub const ACCOUNT_A_SECRET: &str = "account-a-installation-secret-0123456789";
-pub const ACCOUNT_B_SECRET: &str = "account-b-installation-secret-0123456789";
+/// The client secret the demo CRM issued our app: it signs contexts and webhooks.
+pub const CRM_CLIENT_SECRET: &str = "test-demo-crm-client-secret-0123456789abcdef";
+pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
+/// A secret that is not the CRM's: what a forger would sign with.
+pub const FORGED_SECRET: &str = "forged-not-the-crms-client-secret-0123456789";
 
 #[derive(Parser)]
 struct Args {
@@ -54,6 +57,11 @@ impl TestClock {
 }
 
 pub fn config(aurora_url: &str) -> Config {
+    config_with_crm(aurora_url, "http://127.0.0.1:9", "http://127.0.0.1:8787")
+}
+
+/// The config with the demo CRM at `crm_url` and this worker public at `public_url`.
+pub fn config_with_crm(aurora_url: &str, crm_url: &str, public_url: &str) -> Config {
     Config::from_lookup(|name| {
         Some(
             match name {
@@ -64,6 +72,10 @@ pub fn config(aurora_url: &str) -> Config {
                 "AURORA_APPLICATION_ID" => APP_ID,
                 "AURORA_APPLICATION_KEY" => APP_KEY,
                 "AURORA_WEBHOOK_TOKEN" => WEBHOOK_TOKEN,
+                "DEMO_CRM_BASE_URL" => crm_url,
+                "DEMO_CRM_CLIENT_ID" => CRM_CLIENT_ID,
+                "DEMO_CRM_CLIENT_SECRET" => CRM_CLIENT_SECRET,
+                "WORKER_PUBLIC_URL" => public_url,
                 _ => return None,
             }
             .to_owned(),
@@ -77,8 +89,8 @@ pub fn config(aurora_url: &str) -> Config {
 pub async fn state(aurora_url: &str, now: u64) -> (AppState, SqliteDatabase, TestClock) {
     let db = SqliteDatabase::in_memory().expect("db");
     storage::migrate(&db, now as i64).await.expect("migrate");
-    storage::installations::upsert(&db, "demo", "acct-a", ACCOUNT_A_SECRET, Some(TENANT), 1).await.expect("a");
-    storage::installations::upsert(&db, "demo", "acct-b", ACCOUNT_B_SECRET, Some(OTHER_TENANT), 1).await.expect("b");
+    storage::installations::upsert(&db, "demo", "acct-a", Some(TENANT), 1).await.expect("a");
+    storage::installations::upsert(&db, "demo", "acct-b", Some(OTHER_TENANT), 1).await.expect("b");
     let clock = TestClock(Arc::new(AtomicU64::new(now)));
     let tick = clock.clone();
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();

@@ -1,0 +1,299 @@
+//! The marketplace install, settings, CRM webhooks and write-back, through real HTTP:
+//! the worker's Router on a port, the demo CRM and the Aurora sandbox on theirs, and a
+//! cookie-keeping client acting as the admin's and the rep's browsers.
+
+mod common;
+
+use aurora_crm_worker::{AppState, router, storage::installations};
+use common::{CRM_CLIENT_ID, CRM_CLIENT_SECRET, TENANT, unix_now};
+use reqwest::StatusCode;
+use sandbox::demo_crm::{self, Crm};
+use std::time::Duration;
+
+struct World {
+    worker: String,
+    crm_url: String,
+    aurora: String,
+    crm: Crm,
+    state: AppState,
+}
+
+/// Aurora sandbox, demo CRM and worker, each on its own port, wired to each other.
+async fn world() -> World {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
+    let crm_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let crm_url = format!("http://{}", crm_listener.local_addr().expect("addr"));
+    let crm = Crm::new(
+        demo_crm::Settings {
+            worker_url: worker.clone(),
+            client_id: CRM_CLIENT_ID.into(),
+            client_secret: CRM_CLIENT_SECRET.into(),
+            access_token_ttl_seconds: 3600,
+            faults: Default::default(),
+        }
+        .validated()
+        .expect("settings"),
+    );
+    let app = demo_crm::router(crm.clone());
+    tokio::spawn(async move { axum::serve(crm_listener, app).await });
+    let (mut state, _, _) = common::state(&aurora, unix_now()).await;
+    state.config = std::sync::Arc::new(common::config_with_crm(&aurora, &crm_url, &worker));
+    // The real clock: the CRM signs webhooks with it.
+    state.clock = std::sync::Arc::new(unix_now);
+    aurora_crm_worker::subscriptions::setup(&state.aurora, &state.config, &worker).await.expect("aurora webhooks");
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(worker_listener, app).await });
+    World { worker, crm_url, aurora, crm, state }
+}
+
+/// A browser: keeps cookies, follows redirects.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
+}
+
+/// The value of the hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let marker_short = format!("name={name} value=\"");
+    let start = page.find(&marker).map(|i| i + marker.len()).or_else(|| page.find(&marker_short).map(|i| i + marker_short.len()));
+    let start = start.unwrap_or_else(|| panic!("no hidden {name} in {page}"));
+    html_unescape(&page[start..start + page[start..].find('"').expect("closing quote")])
+}
+
+fn html_unescape(value: &str) -> String {
+    value.replace("&#x2F;", "/").replace("&#x3D;", "=").replace("&amp;", "&").replace("&quot;", "\"")
+}
+
+async fn sign_in(browser: &reqwest::Client, world: &World, email: &str) {
+    let response = browser
+        .post(format!("{}/login", world.crm_url))
+        .form(&[("email", email), ("password", demo_crm::FIXTURE_PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), StatusCode::OK, "{email} signs in");
+}
+
+/// Install start -> the CRM's consent page.
+async fn consent_page(browser: &reqwest::Client, world: &World) -> (StatusCode, String) {
+    let response = browser.get(format!("{}/install/demo/start", world.worker)).send().await.expect("start");
+    (response.status(), response.text().await.expect("page"))
+}
+
+/// The admin allows the install; answers where the browser landed and the page.
+async fn install(browser: &reqwest::Client, world: &World, admin: &str) -> (reqwest::Url, String) {
+    sign_in(browser, world, admin).await;
+    let (status, page) = consent_page(browser, world).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let form: Vec<(String, String)> = ["client_id", "redirect_uri", "state", "scope", "csrf"]
+        .iter()
+        .map(|name| (name.to_string(), hidden(&page, name)))
+        .chain([("decision".to_string(), "allow".to_string())])
+        .collect();
+    let response = browser.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
+    assert_eq!(response.status(), StatusCode::OK);
+    let url = response.url().clone();
+    (url, response.text().await.expect("settings page"))
+}
+
+async fn wait_for<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..150 {
+        if let Some(found) = check().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_and_figures() {
+    let world = world().await;
+    let admin = browser();
+    let (landed, page) = install(&admin, &world, "ada@sunrise.example").await;
+    assert_eq!(landed.path(), "/settings/demo/acct-sunrise");
+    assert!(page.contains("The app is installed"), "{page}");
+    assert!(page.contains("Not linked"), "{page}");
+    assert!(page.contains("Present: new opportunities reach the app"), "the CRM webhook is subscribed: {page}");
+
+    // The CRM's tokens are sealed at rest and appear in no page.
+    let installation = installations::find(world.state.db.as_ref(), "demo", "acct-sunrise").await.expect("find").expect("installed");
+    let sealed = installation.crm_tokens_sealed.clone().expect("tokens stored");
+    let crm_tokens: Vec<String> = {
+        let crm = world.crm.state();
+        crm.refresh_tokens.keys().chain(crm.access_tokens.keys()).cloned().collect()
+    };
+    assert!(!crm_tokens.is_empty());
+    for token in &crm_tokens {
+        assert!(!sealed.contains(token.as_str()) && !page.contains(token.as_str()), "a CRM token leaked");
+    }
+
+    // Linking: a malformed id and a tenant Aurora refuses are explained; the real one links.
+    let settings = format!("{}/settings/demo/acct-sunrise", world.worker);
+    let csrf = hidden(&page, "csrf");
+    for (tenant, status, says) in [
+        ("not-a-tenant", StatusCode::UNPROCESSABLE_ENTITY, "is not an Aurora tenant id"),
+        ("7e57a000-0000-4000-8000-0000000000ff", StatusCode::UNPROCESSABLE_ENTITY, "Aurora refused access to tenant"),
+    ] {
+        let response = admin.post(format!("{settings}/tenant")).form(&[("csrf", csrf.as_str()), ("tenant_id", tenant)]).send().await.expect("link");
+        assert_eq!(response.status(), status, "{tenant}");
+        assert!(response.text().await.expect("page").contains(says), "{tenant}");
+    }
+    let forged = admin.post(format!("{settings}/tenant")).form(&[("csrf", "forged"), ("tenant_id", TENANT)]).send().await.expect("link");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "a form without the session's CSRF token");
+    let linked = admin.post(format!("{settings}/tenant")).form(&[("csrf", csrf.as_str()), ("tenant_id", TENANT)]).send().await.expect("link");
+    let linked = linked.text().await.expect("page");
+    assert!(linked.contains(&format!("Linked to {TENANT}")), "{linked}");
+    let auto = admin.post(format!("{settings}/auto-create")).form(&[("csrf", csrf.as_str()), ("enabled", "on")]).send().await.expect("auto");
+    assert!(auto.text().await.expect("page").contains("created automatically"));
+
+    // A rep creates an opportunity in the CRM: the project, the design, the figures.
+    let rep = browser();
+    sign_in(&rep, &world, "ana@sunrise.example").await;
+    let form_page = rep.get(format!("{}/opportunities/new", world.crm_url)).send().await.expect("form").text().await.expect("page");
+    let created = rep
+        .post(format!("{}/opportunities", world.crm_url))
+        .form(&[
+            ("csrf", hidden(&form_page, "csrf").as_str()),
+            ("name", "Nguyen residence"),
+            ("customer", "Lan Nguyen"),
+            ("address", "1600 Amphitheatre Pkwy, Mountain View, CA 94043"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    let opportunity = created.url().path().rsplit('/').next().expect("id").to_owned();
+    assert!(opportunity.starts_with("opp-5"), "{}", created.url());
+    let http = reqwest::Client::new();
+    let fields = wait_for("the written-back figures", async || {
+        let body: serde_json::Value =
+            http.get(format!("{}/sandbox/opportunities/{opportunity}", world.crm_url)).send().await.ok()?.json().await.ok()?;
+        body["fields"]["aurora_system_size_kw"].is_number().then(|| body["fields"].clone())
+    })
+    .await;
+    let designs: serde_json::Value = http.get(format!("{}/sandbox/designs", world.aurora)).send().await.expect("designs").json().await.expect("json");
+    let design = designs["designs"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&opportunity)))
+        .expect("the sandbox designed it")
+        .clone();
+    let stc = design["design"]["system_size_stc"].as_f64().expect("stc");
+    assert_eq!(fields["aurora_system_size_kw"].as_f64(), Some((stc / 10.0).round() / 100.0));
+    let annual = design["design"]["energy_production"]["annual"].as_f64().expect("annual");
+    assert_eq!(fields["aurora_annual_production_kwh"].as_f64(), Some(annual.round()));
+    assert!(fields["aurora_offset_percent"].is_number(), "{fields}");
+    assert!(fields["aurora_project_url"].as_str().is_some_and(|u| u.starts_with("http")), "{fields}");
+
+    // Health shows the webhook arrived.
+    let page = admin.get(&settings).send().await.expect("settings").text().await.expect("page");
+    let last = page.split("data-testid=admin-last-webhook>").nth(1).expect("health");
+    assert!(!last.starts_with("never"), "{last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_admin_of_the_account_installs_or_sees_its_settings() {
+    let world = world().await;
+    // A rep cannot consent.
+    let rep = browser();
+    sign_in(&rep, &world, "ana@sunrise.example").await;
+    let (status, page) = consent_page(&rep, &world).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("Only an admin of Sunrise Solar"), "{page}");
+    assert!(installations::find(world.state.db.as_ref(), "demo", "acct-sunrise").await.expect("find").is_none());
+
+    // Northwind's admin installs for Northwind, and cannot open Sunrise's settings.
+    let nia = browser();
+    let (landed, _) = install(&nia, &world, "nia@northwind.example").await;
+    assert_eq!(landed.path(), "/settings/demo/acct-northwind");
+    let other = nia.get(format!("{}/settings/demo/acct-sunrise", world.worker)).send().await.expect("other");
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    let anonymous = reqwest::Client::new().get(format!("{}/settings/demo/acct-northwind", world.worker)).send().await.expect("anon");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(anonymous.text().await.expect("page").contains("Sign in through your CRM"));
+
+    // A callback whose state is forged, or was issued to another browser, is refused.
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let forged = no_redirects.get(format!("{}/install/demo/callback?code=x&state=forged", world.worker)).send().await.expect("forged");
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    let started = no_redirects.get(format!("{}/install/demo/start", world.worker)).send().await.expect("start");
+    let authorize = started.headers()["location"].to_str().expect("location").to_owned();
+    let state = reqwest::Url::parse(&authorize).expect("url").query_pairs().find(|(k, _)| k == "state").expect("state").1.into_owned();
+    let elsewhere = no_redirects
+        .get(format!("{}/install/demo/callback", world.worker))
+        .query(&[("code", "x"), ("state", state.as_str())])
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(elsewhere.status(), StatusCode::BAD_REQUEST, "no install cookie: another browser");
+    let cancelled = no_redirects.get(format!("{}/install/demo/callback?error=access_denied&state=x", world.worker)).send().await.expect("cancel");
+    assert_eq!(cancelled.status(), StatusCode::BAD_REQUEST);
+    assert!(cancelled.text().await.expect("page").contains("cancelled"));
+}
+
+/// A delivery signed as the demo CRM signs them.
+fn signed_delivery(id: &str, account: &str, timestamp: i64, secret: &str) -> (Vec<(&'static str, String)>, String) {
+    use hmac::{Hmac, Mac};
+    let body = serde_json::json!({
+        "id": id, "event": "opportunity.created", "account_id": account, "occurred_at": timestamp,
+        "opportunity": {"id": format!("opp-{id}"), "name": "Pier 9 annex", "property_address": "Pier 9, San Francisco, CA"}
+    })
+    .to_string();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let headers = vec![
+        ("x-democrm-delivery", id.to_owned()),
+        ("x-democrm-timestamp", timestamp.to_string()),
+        ("x-democrm-signature", format!("v1={}", hex::encode(mac.finalize().into_bytes()))),
+        ("content-type", "application/json".to_owned()),
+    ];
+    (headers, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_everything() {
+    let world = world().await;
+    let admin = browser();
+    let (_, page) = install(&admin, &world, "cy@coastal.example").await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/webhooks/crm/demo", world.worker);
+    let post = async |headers: Vec<(&'static str, String)>, body: String| {
+        let mut request = http.post(&url).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("delivery");
+        (response.status(), response.json::<serde_json::Value>().await.unwrap_or_default())
+    };
+    let now = unix_now() as i64;
+    let (headers, body) = signed_delivery("dlv_forged", "acct-coastal", now, "not-the-crms-secret-0123456789abcdef");
+    assert_eq!(post(headers, body).await.0, StatusCode::UNAUTHORIZED, "forged signature");
+    let (headers, body) = signed_delivery("dlv_old", "acct-coastal", now - 301, CRM_CLIENT_SECRET);
+    let (status, error) = post(headers, body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "older than 5 minutes");
+    assert_eq!(error["error"]["code"], "webhook_unauthorized");
+    let (headers, body) = signed_delivery("dlv_1", "acct-coastal", now, CRM_CLIENT_SECRET);
+    let (status, first) = post(headers.clone(), body.clone()).await;
+    assert_eq!((status, first["duplicate"].as_bool()), (StatusCode::OK, Some(false)));
+    let (status, replay) = post(headers, body).await;
+    assert_eq!((status, replay["duplicate"].as_bool()), (StatusCode::OK, Some(true)), "a replay is acknowledged and does nothing");
+
+    // Uninstall: the CRM revokes our tokens, and the installation is gone here.
+    let csrf = hidden(&page, "csrf");
+    let response = admin
+        .post(format!("{}/settings/demo/acct-coastal/uninstall", world.worker))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("uninstall");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.expect("page").contains("uninstalled"));
+    assert!(installations::find(world.state.db.as_ref(), "demo", "acct-coastal").await.expect("find").is_none());
+    assert!(!world.crm.state().installations.contains_key("acct-coastal"), "the CRM uninstalled us too");
+    assert!(world.crm.state().refresh_tokens.values().all(|(account, _)| account != "acct-coastal"));
+    let after = admin.get(format!("{}/settings/demo/acct-coastal", world.worker)).send().await.expect("settings");
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "the admin session ended with the uninstall");
+}
