@@ -22,7 +22,7 @@ pub fn fields_for(summary: &DesignSummary, aurora_url: &str) -> Value {
     let production = summary.energy_production.as_ref();
     json!({
         "aurora_system_size_kw": rounded(summary.system_size_stc.kilowatts(), 2),
-        "aurora_annual_production_kwh": production.map(|p| p.annual.0.round()),
+        "aurora_annual_production_kwh": production.map(|p| p.annual.0.round() as i64),
         "aurora_offset_percent": production.and_then(|p| p.offset_percent()).map(|o| rounded(o, 1)),
         "aurora_project_url": aurora_url,
     })

@@ -41,7 +41,12 @@ enum Command {
     Dev,
     /// Set up when needed, then run every suite: native tests, widget tests in headless
     /// Chromium, the end-to-end browser test and the edge smoke test.
-    Test,
+    Test {
+        /// Run only these suites (repeatable): native, clippy, wasm32, widget, budget, e2e,
+        /// edge. CI always runs them all.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::SUITES))]
+        only: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,7 +55,7 @@ fn main() -> ExitCode {
         Command::Setup => setup::run().map(|_| ExitCode::SUCCESS),
         Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),
         Command::Dev => dev::run().map(|()| ExitCode::SUCCESS),
-        Command::Test => test::run(),
+        Command::Test { only } => test::run(&only),
     };
     match result {
         Ok(code) => code,

@@ -54,7 +54,11 @@ struct Counts {
     success: bool,
 }
 
-pub fn run() -> Result<ExitCode> {
+/// The suites, by the names `--only` takes.
+pub const SUITES: [&str; 7] = ["native", "clippy", "wasm32", "widget", "budget", "e2e", "edge"];
+
+pub fn run(only: &[String]) -> Result<ExitCode> {
+    let selected = |suite: &str| only.is_empty() || only.iter().any(|o| o == suite);
     processes::stop_children_on_signal();
     let started = Instant::now();
     if !crate::setup::is_complete() {
@@ -62,50 +66,64 @@ pub fn run() -> Result<ExitCode> {
     }
     let mut tally = Tally::default();
 
-    banner("native tests (cargo test --workspace)");
-    tally.add("native", run_counted(cargo().args(["test", "--workspace", "--color", "always"])));
+    if selected("native") {
+        banner("native tests (cargo test --workspace)");
+        tally.add("native", run_counted(cargo().args(["test", "--workspace", "--color", "always"])));
+    }
 
-    banner("lints (cargo clippy -D warnings)");
-    tally.add(
-        "clippy",
-        run_counted(cargo().args(["clippy", "--workspace", "--all-targets", "--color", "always", "--", "-D", "warnings"]))
+    if selected("clippy") {
+        banner("lints (cargo clippy -D warnings)");
+        tally.add(
+            "clippy",
+            run_counted(cargo().args(["clippy", "--workspace", "--all-targets", "--color", "always", "--", "-D", "warnings"]))
+                .map(|c| Counts { passed: usize::from(c.success), ..c }),
+        );
+    }
+
+    if selected("wasm32") {
+        // Clippy includes a full check: the worker (and the Aurora crate it uses) must build
+        // for the Workers target from the start, lint-clean.
+        banner("worker compiles for wasm32 (cargo clippy --target wasm32-unknown-unknown)");
+        tally.add(
+            "worker wasm32 check",
+            run_counted(cargo().args([
+                "clippy", "--package", "aurora-crm-worker", "--package", "aurora-api", "--target", "wasm32-unknown-unknown",
+                "--color", "always", "--", "-D", "warnings",
+            ]))
             .map(|c| Counts { passed: usize::from(c.success), ..c }),
-    );
+        );
+    }
 
-    // Clippy includes a full check: the worker (and the Aurora crate it uses) must build
-    // for the Workers target from the start, lint-clean.
-    banner("worker compiles for wasm32 (cargo clippy --target wasm32-unknown-unknown)");
-    tally.add(
-        "worker wasm32 check",
-        run_counted(cargo().args([
-            "clippy", "--package", "aurora-crm-worker", "--package", "aurora-api", "--target", "wasm32-unknown-unknown",
-            "--color", "always", "--", "-D", "warnings",
-        ]))
-        .map(|c| Counts { passed: usize::from(c.success), ..c }),
-    );
+    if selected("widget") {
+        banner("widget tests in headless Chromium (wasm-bindgen-test)");
+        tally.add(
+            "widget in Chromium",
+            run_counted(
+                cargo()
+                    .args(["test", "--package", "aurora-crm-widget", "--target", "wasm32-unknown-unknown"])
+                    .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools::cargo_bin("wasm-bindgen-test-runner"))
+                    .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                    .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
+                    // The tests read dates and numbers as a rep in en-US on UTC would.
+                    .env("TZ", "UTC"),
+            ),
+        );
+    }
 
-    banner("widget tests in headless Chromium (wasm-bindgen-test)");
-    tally.add(
-        "widget in Chromium",
-        run_counted(
-            cargo()
-                .args(["test", "--package", "aurora-crm-widget", "--target", "wasm32-unknown-unknown"])
-                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", tools::cargo_bin("wasm-bindgen-test-runner"))
-                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "60")
-                // The tests read dates and numbers as a rep in en-US on UTC would.
-                .env("TZ", "UTC"),
-        ),
-    );
+    if selected("budget") {
+        banner("widget size budget (brotli, wasm + JS + CSS)");
+        tally.add("widget size budget", widget_budget());
+    }
 
-    banner("widget size budget (brotli, wasm + JS + CSS)");
-    tally.add("widget size budget", widget_budget());
+    if selected("e2e") {
+        banner("end to end in Chromium (demo CRM -> iframe -> worker -> widget)");
+        tally.add("end to end", end_to_end());
+    }
 
-    banner("end to end in Chromium (demo CRM -> iframe -> worker -> widget)");
-    tally.add("end to end", end_to_end());
-
-    banner("edge smoke test (worker-build + wrangler dev --local)");
-    tally.add("edge smoke", edge_smoke());
+    if selected("edge") {
+        banner("edge smoke test (worker-build + wrangler dev --local)");
+        tally.add("edge smoke", edge_smoke());
+    }
 
     println!();
     println!("suites took {:.0} s", started.elapsed().as_secs_f64());
@@ -210,6 +228,7 @@ fn end_to_end() -> Result<Counts> {
             .env("E2E_CRM_URL", &system.crm_url)
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
+            .env("E2E_TENANT", local_system::DEV_TENANT)
             .env("E2E_GALLERY_DIR", &gallery)
             .env("E2E_SCREENSHOT_DIR", &screenshots),
     )
@@ -245,7 +264,7 @@ fn edge_smoke() -> Result<Counts> {
             .arg(&state)
             // Wrangler's --var takes NAME:VALUE; the worker reads vars and secrets alike.
             .args(
-                local_system::worker_env(&secrets, "http://127.0.0.1:8791", "http://127.0.0.1:8790")
+                local_system::worker_env(&secrets, &local_system::DEV_PORTS.urls())
                     .into_iter()
                     .flat_map(|(name, value)| ["--var".to_owned(), format!("{name}:{value}")]),
             )
@@ -262,16 +281,22 @@ fn edge_smoke() -> Result<Counts> {
     let health_ok = body.contains("\"status\":\"ok\"");
     println!("edge /health -> {body}");
 
-    // A context claiming an account with no installation: the Router must look it up in D1
-    // and answer 403 not_installed, which proves the D1 storage seam works on workerd.
+    // A validly signed context of an account with no installation: the Router must look
+    // it up in D1 and answer 403 not_installed, which proves the D1 storage seam works on
+    // workerd.
     use base64::Engine;
+    use hmac::Mac;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let context = format!(
-        "{}.{}.{}",
+    let signed = format!(
+        "{}.{}",
         b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
-        b64.encode(br#"{"account_id":"acct-not-installed","exp":4102444800}"#),
-        b64.encode(b"not-a-signature")
+        b64.encode(
+            br#"{"account_id":"acct-not-installed","user_id":"u","opportunity_id":"o","opportunity_name":"n","property_address":"1 Main St","exp":4102444800}"#
+        )
     );
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secrets.crm_client_secret.as_bytes())?;
+    mac.update(signed.as_bytes());
+    let context = format!("{signed}.{}", b64.encode(mac.finalize().into_bytes()));
     let session = ureq::post(&format!("http://127.0.0.1:{port}/v1/sessions"))
         .config()
         .http_status_as_error(false)

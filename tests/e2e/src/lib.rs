@@ -68,3 +68,82 @@ pub fn save_screenshot(name: &str, png: &[u8]) {
 pub async fn screenshot(client: &Client, name: &str) {
     save_screenshot(name, &client.screenshot().await.expect("screenshot"));
 }
+
+/// Like [`wait_for`], for things that take longer (a design under injected faults).
+pub async fn wait_for_within(client: &Client, css: &str, seconds: u64) -> Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(seconds))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear within {seconds} s: {e}"))
+}
+
+/// The text of the first element matching `css`, once it is there.
+pub async fn text_of(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
+}
+
+/// Types `value` into the input matching `css`, replacing what it held.
+pub async fn fill(client: &Client, css: &str, value: &str) {
+    let input = wait_for(client, css).await;
+    input.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    input.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// Clicks the element matching `css`.
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// The demo CRM's fixture password.
+pub const CRM_PASSWORD: &str = "demo";
+
+/// Signs in to the demo CRM as `email` (a fresh browser has no session).
+pub async fn sign_in(client: &Client, email: &str) {
+    client.goto(&format!("{}/login", env("E2E_CRM_URL"))).await.expect("open the CRM's sign-in page");
+    fill(client, "#email", email).await;
+    fill(client, "#password", CRM_PASSWORD).await;
+    click(client, "button[type=submit]").await;
+    wait_for(client, "[data-testid=crm-signed-in-as]").await;
+}
+
+/// Signs out of the demo CRM.
+pub async fn sign_out(client: &Client) {
+    click(client, "header form button").await;
+    wait_for(client, "#email").await;
+}
+
+/// From the signed-in admin's marketplace: Install (or Open settings, when installed),
+/// Allow on the CRM's consent screen; ends on the worker's settings page.
+pub async fn install_from_marketplace(client: &Client) {
+    client.goto(&format!("{}/marketplace", env("E2E_CRM_URL"))).await.expect("open the marketplace");
+    wait_for(client, "[data-testid=crm-listing]").await;
+    let install = client.find(Locator::Css("[data-testid=crm-app-install]")).await;
+    match install {
+        Ok(button) => button.click().await.expect("click Install"),
+        Err(_) => click(client, "[data-testid=crm-app-settings]").await,
+    }
+    click(client, "[data-testid=crm-consent-allow]").await;
+    wait_for(client, "[data-testid=admin-tenant-status]").await;
+}
+
+/// On the settings page: links `tenant` unless it is linked already.
+pub async fn link_tenant(client: &Client, tenant: &str) {
+    if text_of(client, "[data-testid=admin-tenant-status]").await != format!("Linked to {tenant}") {
+        fill(client, "#tenant", tenant).await;
+        click(client, "[data-testid=admin-link-tenant]").await;
+    }
+    let status = text_of(client, "[data-testid=admin-tenant-status]").await;
+    assert_eq!(status, format!("Linked to {tenant}"));
+}
+
+/// Makes sure `admin` installed the app for their account and linked the sandbox tenant,
+/// through the real pages, then signs them out.
+pub async fn installed_and_linked(client: &Client, admin: &str) {
+    sign_in(client, admin).await;
+    install_from_marketplace(client).await;
+    link_tenant(client, &env("E2E_TENANT")).await;
+    client.goto(&format!("{}/", env("E2E_CRM_URL"))).await.expect("back to the CRM");
+    sign_out(client).await;
+}

@@ -1,0 +1,214 @@
+//! The whole journey in real Chromium, as people live it: a CRM admin installs the app from
+//! the marketplace and links the Aurora tenant; a rep creates the Aurora project from an
+//! opportunity and watches the design arrive; the figures land in the CRM's fields; a rep
+//! of another company sees none of it. Then again with the sandboxes failing on purpose
+//! (429s, 5xx, every webhook delivered twice): it ends the same way.
+//!
+//! Screenshots of each step: `target/e2e-screenshots/journey/`.
+
+use e2e::{
+    chromium, click, env, fill, install_from_marketplace, screenshot, sign_in, sign_out, text_of, wait_for, wait_for_within,
+};
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+/// `watts` as the widget writes kilowatts in en-US: up to two decimals, `6.5 kW`.
+fn kilowatts(watts: f64) -> String {
+    let kw = (watts / 10.0).round() / 100.0;
+    format!("{kw} kW")
+}
+
+/// `kwh` as the widget writes energy in en-US: whole, grouped, `12,345 kWh`.
+fn kilowatt_hours(kwh: f64) -> String {
+    let digits = (kwh.round() as u64).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} kWh")
+}
+
+/// Sets the faults of the Aurora sandbox and of the demo CRM.
+async fn faults(aurora: Value, crm: Value) {
+    let http = reqwest::Client::new();
+    for (url, body) in [(env("E2E_AURORA_URL"), aurora), (env("E2E_CRM_URL"), crm)] {
+        let response = http.put(format!("{url}/sandbox/faults")).json(&body).send().await.expect("set faults");
+        assert!(response.status().is_success(), "faults at {url}: {}", response.status());
+    }
+}
+
+/// The design the sandbox's designer made for `project_id`.
+async fn generated_design(project_id: &str) -> Value {
+    let designs: Value =
+        reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL"))).await.expect("sandbox designs").json().await.expect("json");
+    designs["designs"]
+        .as_array()
+        .expect("designs")
+        .iter()
+        .find(|d| d["project_id"] == project_id)
+        .unwrap_or_else(|| panic!("no design for project {project_id}: {designs}"))["design"]
+        .clone()
+}
+
+/// Inside the widget's frame: waits for the design summary (up to `seconds`), checks its
+/// figures against what the sandbox generated, and answers that design.
+async fn design_shown_matches_the_sandbox(client: &Client, seconds: u64) -> Value {
+    // A rep clicks "Try again" when the widget offers it (an Aurora outage outlasted the retries).
+    for _ in 0..(seconds / 5) {
+        if client.find(Locator::Css("[data-testid=state-design-ready]")).await.is_ok() {
+            break;
+        }
+        if let Ok(retry) = client.find(Locator::Css("[data-testid=retry]")).await {
+            let _ = retry.click().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+    wait_for_within(client, "[data-testid=state-design-ready]", 5).await;
+    let href = wait_for(client, "[data-testid=open-in-aurora]").await.attr("href").await.expect("href").expect("a link");
+    let project_id = href.split("/projects/").nth(1).and_then(|rest| rest.split('/').next()).expect("a project link").to_owned();
+    let design = generated_design(&project_id).await;
+    assert_eq!(text_of(client, "[data-testid=size-stc] dd").await, kilowatts(design["system_size_stc"].as_f64().expect("stc")));
+    let annual = design["energy_production"]["annual"].as_f64().expect("annual");
+    assert_eq!(text_of(client, "[data-testid=annual-production] dd").await, kilowatt_hours(annual));
+    let offset = design["energy_production"]["annual_offset"].as_str().expect("offset");
+    assert_eq!(text_of(client, "[data-testid=offset] dd").await, offset);
+    let bars = client.find_all(Locator::Css("[data-testid=chart-bar]")).await.expect("bars");
+    assert_eq!(bars.len(), 12);
+    let january = design["energy_production"]["monthly"][0].as_f64().expect("january");
+    assert_eq!(bars[0].attr("aria-label").await.expect("label"), Some(format!("January: {}", kilowatt_hours(january))));
+    design
+}
+
+/// On the CRM's opportunity page: reloads until the written-back fields show, then checks
+/// them against `design`.
+async fn figures_written_back(client: &Client, design: &Value, seconds: u64) {
+    let size = "[data-testid=crm-field-aurora_system_size_kw]";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while text_of(client, size).await == "–" {
+        assert!(std::time::Instant::now() < deadline, "the figures were not written back within {seconds} s");
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        client.refresh().await.expect("reload the opportunity");
+    }
+    let stc = design["system_size_stc"].as_f64().expect("stc");
+    assert_eq!(text_of(client, size).await, json!((stc / 10.0).round() / 100.0).to_string());
+    let annual = design["energy_production"]["annual"].as_f64().expect("annual").round() as i64;
+    assert_eq!(text_of(client, "[data-testid=crm-field-aurora_annual_production_kwh]").await, annual.to_string());
+    assert_ne!(text_of(client, "[data-testid=crm-field-aurora_offset_percent]").await, "–");
+    assert_eq!(text_of(client, "[data-testid=crm-field-aurora_project_url]").await, "Open in Aurora");
+}
+
+#[tokio::test]
+#[ignore = "needs the local system: run `cargo xtask test`"]
+async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_arrive() {
+    let crm = env("E2E_CRM_URL");
+    let tenant = env("E2E_TENANT");
+    faults(json!({}), json!({})).await;
+    let client = chromium().await;
+
+    // The admin installs from the marketplace and links the Aurora tenant.
+    sign_in(&client, "ada@sunrise.example").await;
+    client.goto(&format!("{crm}/marketplace")).await.expect("marketplace");
+    let logo = wait_for(&client, "[data-testid=crm-listing] img.app-logo").await;
+    assert_eq!(logo.attr("height").await.expect("height").as_deref(), Some("44"));
+    screenshot(&client, "journey/01-marketplace").await;
+    install_from_marketplace(&client).await;
+    screenshot(&client, "journey/02-settings-after-install").await;
+    fill(&client, "#tenant", "7e57a000-0000-4000-8000-0000000000ff").await;
+    click(&client, "[data-testid=admin-link-tenant]").await;
+    let error = text_of(&client, "[data-testid=admin-error]").await;
+    assert!(error.contains("Aurora refused access to tenant"), "{error}");
+    screenshot(&client, "journey/03-unknown-tenant-refused").await;
+    fill(&client, "#tenant", &tenant).await;
+    click(&client, "[data-testid=admin-link-tenant]").await;
+    assert_eq!(text_of(&client, "[data-testid=admin-tenant-status]").await, format!("Linked to {tenant}"));
+    assert!(text_of(&client, "[data-testid=admin-webhook-status]").await.starts_with("Present"));
+    let auto = wait_for(&client, "[data-testid=admin-auto-create]").await;
+    if !auto.is_selected().await.expect("checked?") {
+        auto.click().await.expect("tick");
+    }
+    click(&client, "[data-testid=admin-save-auto-create]").await;
+    assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("created automatically"));
+    screenshot(&client, "journey/04-settings-linked").await;
+
+    // Aurora's Apps page shows the same listing, enabled for the tenant.
+    client.goto(&format!("{}/apps", env("E2E_AURORA_URL"))).await.expect("Aurora apps");
+    let listing_name = text_of(&client, "[data-testid=aurora-listing] h1").await;
+    assert_eq!(listing_name, "Aurora Solar for CRMs");
+    assert_eq!(text_of(&client, "[data-testid=aurora-app-status]").await, "Enabled");
+    screenshot(&client, "journey/05-aurora-apps").await;
+    client.goto(&format!("{crm}/")).await.expect("CRM");
+    sign_out(&client).await;
+
+    // The rep clicks Create Aurora Project and watches the design arrive.
+    sign_in(&client, "ana@sunrise.example").await;
+    client.goto(&format!("{crm}/opportunities/opp-1003")).await.expect("opportunity");
+    let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
+    frame.clone().enter_frame().await.expect("enter the widget");
+    assert_eq!(text_of(&client, "[data-testid=opportunity-location]").await, "37.77960° N, 122.39530° W");
+    click(&client, "button[data-testid=create-project]").await;
+    assert!(text_of(&client, "[data-testid=state-awaiting-design]").await.contains("Awaiting design"));
+    client.enter_parent_frame().await.expect("CRM page");
+    screenshot(&client, "journey/06-awaiting-design").await;
+    frame.enter_frame().await.expect("enter the widget again");
+    let design = design_shown_matches_the_sandbox(&client, 30).await;
+    client.enter_parent_frame().await.expect("CRM page");
+    let height: f64 = client
+        .execute("return document.querySelector('[data-testid=aurora-widget-frame]').getBoundingClientRect().height", vec![])
+        .await
+        .expect("frame height")
+        .as_f64()
+        .expect("a number");
+    assert!(height > 700.0, "the CRM did not size its frame to the summary: {height}px");
+    screenshot(&client, "journey/07-design-ready").await;
+    figures_written_back(&client, &design, 30).await;
+    client.execute("document.querySelector('dl').scrollIntoView()", vec![]).await.expect("scroll");
+    screenshot(&client, "journey/08-figures-in-the-crm").await;
+    sign_out(&client).await;
+
+    // A rep of another company sees none of it.
+    sign_in(&client, "ben@northwind.example").await;
+    let list = text_of(&client, "[data-testid=crm-opportunities]").await;
+    assert!(!list.contains("Okafor"), "{list}");
+    client.goto(&format!("{crm}/opportunities/opp-1003")).await.expect("another company's opportunity");
+    assert!(client.find(Locator::Css("iframe[data-testid=aurora-widget-frame]")).await.is_err());
+    assert!(text_of(&client, "h1").await.contains("Not found"));
+    screenshot(&client, "journey/09-other-company-not-found").await;
+    sign_out(&client).await;
+
+    // With faults on, a new opportunity gets its project automatically, and it all arrives.
+    faults(
+        json!({ "rate_limited": 0.3, "server_error": 0.15, "duplicate_webhooks": 1.0 }),
+        json!({ "rate_limited": 0.3, "server_error": 0.15, "duplicate_webhooks": 1.0 }),
+    )
+    .await;
+    sign_in(&client, "ana@sunrise.example").await;
+    client.goto(&format!("{crm}/opportunities/new")).await.expect("new opportunity");
+    fill(&client, "#name", "Alvarez residence, faults on").await;
+    fill(&client, "#customer", "Rosa Alvarez").await;
+    fill(&client, "#address", "1 Dr Carlton B Goodlett Pl, San Francisco, CA 94102").await;
+    click(&client, "button[type=submit]").await;
+    let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
+    frame.enter_frame().await.expect("enter the widget");
+    let design = design_shown_matches_the_sandbox(&client, 300).await;
+    assert!(client.find(Locator::Css("button[data-testid=create-project]")).await.is_err(), "created without a click");
+    client.enter_parent_frame().await.expect("CRM page");
+    screenshot(&client, "journey/10-design-ready-despite-faults").await;
+    figures_written_back(&client, &design, 120).await;
+    faults(json!({}), json!({})).await;
+
+    // Exactly one project for the opportunity, whatever the duplicates.
+    let opportunity = client.current_url().await.expect("url").path().rsplit('/').next().expect("id").to_owned();
+    let designs: Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL"))).await.expect("designs").json().await.expect("json");
+    let projects: std::collections::HashSet<&str> = designs["designs"]
+        .as_array()
+        .expect("designs")
+        .iter()
+        .filter(|d| d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&format!(":{opportunity}"))))
+        .filter_map(|d| d["project_id"].as_str())
+        .collect();
+    assert_eq!(projects.len(), 1, "{opportunity}: {projects:?}");
+    client.close().await.expect("close browser");
+}
