@@ -246,10 +246,10 @@ pub async fn health(state: &AppState, account_id: &str) -> Result<Health, Instal
 /// keep the admin from uninstalling; its tokens then simply expire unused.
 pub async fn uninstall(state: &AppState, account_id: &str) -> Result<(), InstallError> {
     let installation = installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(InstallError::NotInstalled)?;
-    if let (Ok(client), Ok(tokens)) = (access::client(state), access::open(state, &installation)) {
-        if let Err(error) = client.revoke(&tokens.refresh_token).await {
-            tracing::warn!(account = %account_id, %error, "the CRM did not confirm the revocation; uninstalling anyway");
-        }
+    if let (Ok(client), Ok(tokens)) = (access::client(state), access::open(state, &installation))
+        && let Err(error) = client.revoke(&tokens.refresh_token).await
+    {
+        tracing::warn!(account = %account_id, %error, "the CRM did not confirm the revocation; uninstalling anyway");
     }
     installations::remove(state.db.as_ref(), "demo", account_id).await?;
     tracing::info!(account = %account_id, "uninstalled");
