@@ -20,6 +20,11 @@ struct World {
 
 /// Aurora sandbox, demo CRM and worker, each on its own port, wired to each other.
 async fn world() -> World {
+    world_with_token_lifetime(3600).await
+}
+
+/// [`world`], with the CRM's access tokens living `seconds`.
+async fn world_with_token_lifetime(seconds: u64) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -30,7 +35,7 @@ async fn world() -> World {
             worker_url: worker.clone(),
             client_id: CRM_CLIENT_ID.into(),
             client_secret: CRM_CLIENT_SECRET.into(),
-            access_token_ttl_seconds: 3600,
+            access_token_ttl_seconds: seconds,
             faults: Default::default(),
         }
         .validated()
@@ -296,4 +301,21 @@ async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_
     assert!(world.crm.state().refresh_tokens.values().all(|(account, _)| account != "acct-coastal"));
     let after = admin.get(format!("{}/settings/demo/acct-coastal", world.worker)).send().await.expect("settings");
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "the admin session ended with the uninstall");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
+    // Access tokens that expire within the refresh margin: every CRM call refreshes first.
+    let world = world_with_token_lifetime(1).await;
+    let admin = browser();
+    let (_, page) = install(&admin, &world, "nia@northwind.example").await;
+    let sealed_at_install = installations::find(world.state.db.as_ref(), "demo", "acct-northwind").await.expect("find").expect("row").crm_tokens_sealed;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let page_again = admin.get(format!("{}/settings/demo/acct-northwind", world.worker)).send().await.expect("settings").text().await.expect("page");
+    assert!(page.contains("Present:") && page_again.contains("Present:"), "the CRM answered with a fresh token: {page_again}");
+    let sealed_now = installations::find(world.state.db.as_ref(), "demo", "acct-northwind").await.expect("find").expect("row").crm_tokens_sealed;
+    assert_ne!(sealed_now, sealed_at_install, "the refreshed tokens are stored, sealed");
+    // The CRM's own view: more than one access token issued for the account.
+    let issued = world.crm.state().access_tokens.values().filter(|g| g.account_id == "acct-northwind").count();
+    assert!(issued >= 2, "{issued} access tokens");
 }
