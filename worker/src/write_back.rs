@@ -5,7 +5,10 @@
 
 use crate::{
     AppState,
-    crm::demo::access::{self, AccessError},
+    crm::demo::{
+        access::{self, AccessError},
+        client::CrmError,
+    },
     storage::{StorageError, installations, projects::OpportunityKey, write_backs::{self, WriteBack}},
     sweeper::retry_delay_seconds,
 };
@@ -59,6 +62,14 @@ pub async fn deliver(state: &AppState, write: &WriteBack) -> Result<(), StorageE
             write_backs::mark_done(db, write, now).await
         }
         Err(AccessError::Storage(error)) => Err(error),
+        // The CRM refused this write itself (the opportunity is gone, a field refused):
+        // repeating it cannot help. The admin sees why.
+        Err(error @ AccessError::Crm(CrmError::Refused { .. })) => {
+            tracing::warn!(opportunity = %write.key().external_provider_id(), %error, "the CRM refused the figures; not retried");
+            let message = format!("Writing figures to opportunity {} failed: {error}", write.opportunity_id);
+            installations::record_error(db, &write.crm, &write.account_id, &message, now).await?;
+            write_backs::abandon(db, write, &error.to_string(), now).await
+        }
         Err(error) => {
             tracing::warn!(opportunity = %write.key().external_provider_id(), %error, "writing figures to the CRM failed; will retry");
             if !error.is_transient() {

@@ -106,9 +106,13 @@ pub fn sizes(path: &Path) -> Result<Sizes> {
     Ok(Sizes { raw: bytes.len(), gzip, brotli: br.len() })
 }
 
+/// The Workers wasm's budget, gzip (what Cloudflare measures against its script limits).
+pub const EDGE_BUDGET_GZIP: usize = 1_000_000;
+
 /// Builds the Cloudflare Workers bundle into `worker/build/` with worker-build, pointing
 /// it at our local wasm-bindgen, wasm-opt and esbuild (it would download them otherwise).
-pub fn edge_bundle() -> Result<()> {
+/// Answers the wasm's sizes.
+pub fn edge_bundle() -> Result<Sizes> {
     tools::run(Command::new(tools::cargo_bin("worker-build"))
         .arg("--release")
         .current_dir(tools::root().join("worker"))
@@ -120,8 +124,10 @@ pub fn edge_bundle() -> Result<()> {
     let wasm = find_wasm(&build.join("index"))
         .or_else(|| find_wasm(&build))
         .context("worker-build produced no .wasm under worker/build")?;
-    print_sizes("workers bundle", &[wasm, build.join("index.js")])?;
-    Ok(())
+    print_sizes("workers bundle", &[wasm.clone(), build.join("index.js")])?;
+    let wasm = sizes(&wasm)?;
+    println!("  budget: {} of {EDGE_BUDGET_GZIP} bytes gzip for the wasm ({:.0}%)", wasm.gzip, percent(wasm.gzip, EDGE_BUDGET_GZIP));
+    Ok(wasm)
 }
 
 fn find_wasm(dir: &Path) -> Option<PathBuf> {

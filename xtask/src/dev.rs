@@ -1,39 +1,55 @@
-//! `cargo xtask dev`: the whole product locally until Ctrl-C.
+//! `cargo xtask dev`: the whole product locally until Ctrl-C; `--edge` runs the worker on
+//! workerd (`wrangler dev --local`, local D1) instead of the native binary.
 
-use crate::{local_system, processes};
+use crate::{
+    local_system::{self, Host},
+    processes,
+};
 use anyhow::Result;
-use std::time::Duration;
-
+use std::time::{Duration, Instant};
 
 /// The demo CRM's fixture password (sandbox/src/demo_crm/fixtures.rs).
-fn sandbox_password() -> &'static str {
-    "demo"
-}
+const CRM_PASSWORD: &str = "demo";
 
-pub fn run() -> Result<()> {
+/// How often the edge host's Cron Trigger is fired locally (workerd does not fire crons
+/// by itself under `wrangler dev`); the native binary sweeps on its own timer.
+const LOCAL_CRON: Duration = Duration::from_secs(10);
+
+pub fn run(edge: bool) -> Result<()> {
     processes::stop_children_on_signal();
-    crate::build::run(false)?;
+    let host = if edge { Host::Edge } else { Host::Native };
+    crate::build::run(edge)?;
     local_system::build_binaries()?;
     let secrets = local_system::Secrets::for_dev()?;
-    let database = crate::tools::root().join("target/dev/worker.sqlite3");
+    let data = crate::tools::root().join(if edge { "target/dev-edge" } else { "target/dev" });
     // Fixed ports, so bookmarks keep working between runs.
-    let mut system = local_system::start(local_system::DEV_PORTS, &secrets, &database)?;
-    let password = sandbox_password();
+    let mut system = local_system::start(host, local_system::DEV_PORTS, &secrets, &data)?;
     println!();
     println!("  1. As the CRM admin, install the app:  {}", system.marketplace());
-    println!("       sign in as ada@sunrise.example / {password}, click Install, then Allow;");
+    println!("       sign in as ada@sunrise.example / {CRM_PASSWORD}, click Install, then Allow;");
     println!("       on the settings page link Aurora tenant {}", local_system::DEV_TENANT);
     println!("       (Aurora's Apps page lists it: {}/apps)", system.aurora_url);
     println!("  2. As a rep, open an opportunity:      {}/", system.crm_url);
-    println!("       sign in as ana@sunrise.example / {password}, open one, click Create Aurora Project");
+    println!("       sign in as ana@sunrise.example / {CRM_PASSWORD}, open one, click Create Aurora Project");
     println!("       (another company's rep: ben@northwind.example; its admin: nia@northwind.example)");
     println!();
-    println!("  Worker:           {}/health", system.worker_url);
-    println!("  Worker database:  {}", database.display());
+    match host {
+        Host::Native => println!("  Worker (native):  {}/health, database {}", system.worker_url, data.join("worker.sqlite3").display()),
+        Host::Edge => println!("  Worker (workerd):  {}/health, local D1 in {}", system.worker_url, data.join("wrangler-state").display()),
+    }
     println!();
     println!("Press Ctrl-C to stop everything.");
+    let mut last_cron = Instant::now();
     loop {
         std::thread::sleep(Duration::from_secs(1));
         system.check_alive()?;
+        if let Some(url) = &system.sweep_url
+            && last_cron.elapsed() >= LOCAL_CRON
+        {
+            last_cron = Instant::now();
+            if let Err(error) = ureq::get(url).call() {
+                eprintln!("local cron: {error}");
+            }
+        }
     }
 }

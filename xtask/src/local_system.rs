@@ -1,5 +1,6 @@
 //! The whole product on one machine: the sandbox (Aurora stand-in + demo CRM) and the
-//! native worker, on 127.0.0.1, as children that stop when we do.
+//! worker on either host (the native binary, or the Workers bundle under `wrangler dev
+//! --local`, i.e. workerd with a local D1), on 127.0.0.1, as children that stop when we do.
 
 use crate::{
     processes::{Running, wait_for_http},
@@ -16,11 +17,32 @@ pub struct Ports {
     pub crm: u16,
 }
 
+/// Which host runs the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// The native tokio binary with SQLite.
+    Native,
+    /// The Workers bundle on workerd (`wrangler dev --local`) with a local D1.
+    Edge,
+}
+
+impl Host {
+    pub fn name(self) -> &'static str {
+        match self {
+            Host::Native => "native",
+            Host::Edge => "edge",
+        }
+    }
+}
+
 /// The running system; dropping it stops every part.
 pub struct LocalSystem {
     pub worker_url: String,
     pub aurora_url: String,
     pub crm_url: String,
+    /// Runs the sweeper once: the Cron Trigger's local endpoint on the edge host; none
+    /// natively (the binary sweeps every 10 s by itself).
+    pub sweep_url: Option<String>,
     /// The processes live as long as this value: each is stopped when it drops.
     children: Vec<Running>,
 }
@@ -110,9 +132,10 @@ fn dev_urls() -> Urls {
     DEV_PORTS.urls()
 }
 
-/// Starts the sandbox (Aurora and the demo CRM) and the worker, and waits until both
-/// answer. Nothing is installed: an admin installs the app from the CRM's marketplace.
-pub fn start(ports: Ports, secrets: &Secrets, database: &Path) -> Result<LocalSystem> {
+/// Starts the sandbox (Aurora and the demo CRM) and the worker on `host`, keeping the
+/// worker's data under `data_dir`, and waits until both answer. Nothing is installed: an
+/// admin installs the app from the CRM's marketplace.
+pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Result<LocalSystem> {
     let urls = ports.urls();
     let (worker_url, aurora_url, crm_url) = (urls.worker.clone(), urls.aurora.clone(), urls.crm.clone());
     let bin = tools::root().join("target/debug");
@@ -128,31 +151,84 @@ pub fn start(ports: Ports, secrets: &Secrets, database: &Path) -> Result<LocalSy
     )?;
     wait_for_http("the Aurora sandbox", &format!("{aurora_url}/health"), Duration::from_secs(20), &mut sandbox)?;
 
-    if let Some(dir) = database.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let mut worker = Running::spawn(
-        "worker",
-        Command::new(bin.join("aurora-crm-worker"))
-            .arg("--database")
-            .arg(database)
-            .arg("serve")
-            .args(["--listen", &format!("127.0.0.1:{}", ports.worker)])
-            .arg("--static-dir")
-            .arg(tools::dist_dir())
-            .envs(worker_env(secrets, &urls)),
-    )?;
-    wait_for_http("the worker", &format!("{worker_url}/health"), Duration::from_secs(20), &mut worker)?;
-    // Aurora's webhooks (from the sandbox) point at this worker, as in production.
+    fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let database = data_dir.join("worker.sqlite3");
+    let (worker, sweep_url) = match host {
+        Host::Native => {
+            let mut worker = Running::spawn(
+                "worker",
+                Command::new(bin.join("aurora-crm-worker"))
+                    .arg("--database")
+                    .arg(&database)
+                    .arg("serve")
+                    .args(["--listen", &format!("127.0.0.1:{}", ports.worker)])
+                    .arg("--static-dir")
+                    .arg(tools::dist_dir())
+                    .envs(worker_env(secrets, &urls)),
+            )?;
+            wait_for_http("the worker", &format!("{worker_url}/health"), Duration::from_secs(20), &mut worker)?;
+            (worker, None)
+        }
+        Host::Edge => {
+            let worker = start_edge_worker(ports.worker, secrets, &urls, data_dir)?;
+            (worker, Some(format!("{worker_url}/__scheduled?cron=*+*+*+*+*")))
+        }
+    };
+    // Aurora's webhooks (from the sandbox) point at this worker, as in production; the
+    // native binary's command does it for either host (it only talks to Aurora).
     tools::run(
         Command::new(bin.join("aurora-crm-worker"))
             .arg("--database")
-            .arg(database)
+            .arg(&database)
             .args(["setup-webhooks", "--public-url", &worker_url])
             .envs(worker_env(secrets, &urls)),
     )?;
 
-    Ok(LocalSystem { worker_url, aurora_url, crm_url, children: vec![sandbox, worker] })
+    Ok(LocalSystem { worker_url, aurora_url, crm_url, sweep_url, children: vec![sandbox, worker] })
+}
+
+/// The Workers bundle (built by `cargo xtask build --edge`) under `wrangler dev --local`:
+/// workerd with a local D1 migrated by `wrangler d1 migrations apply`, the settings in a
+/// `.dev.vars` beside a generated config (so they reach the Worker as secrets, never on a
+/// command line), and `--test-scheduled` so the Cron Trigger can be fired locally.
+pub fn start_edge_worker(port: u16, secrets: &Secrets, urls: &Urls, data_dir: &Path) -> Result<Running> {
+    let root = tools::root();
+    let config_dir = data_dir.join("wrangler");
+    fs::create_dir_all(&config_dir).with_context(|| format!("creating {}", config_dir.display()))?;
+    let template = fs::read_to_string(root.join("worker/wrangler.toml")).context("reading worker/wrangler.toml")?;
+    let absolute = |relative: &str| root.join("worker").join(relative).display().to_string();
+    let config = template
+        .replace("\"build/index.js\"", &format!("{:?}", absolute("build/index.js")))
+        .replace("\"../dist\"", &format!("{:?}", absolute("../dist")))
+        .replace("migrations_dir = \"migrations\"", &format!("migrations_dir = {:?}", absolute("migrations")));
+    fs::write(config_dir.join("wrangler.toml"), config).context("writing the local wrangler.toml")?;
+    let vars: String = worker_env(secrets, urls).iter().map(|(name, value)| format!("{name}={value}\n")).collect();
+    fs::write(config_dir.join(".dev.vars"), vars).context("writing the local .dev.vars")?;
+    let state = data_dir.join("wrangler-state");
+    let wrangler = |command: &mut Command| {
+        command
+            .arg("--config")
+            .arg(config_dir.join("wrangler.toml"))
+            .current_dir(&config_dir)
+            .env("PATH", tools::path_with_tools())
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("CI", "true")
+            .stdin(std::process::Stdio::null());
+    };
+    let mut migrate = Command::new(tools::npm_bin("wrangler"));
+    migrate.args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(&state);
+    wrangler(&mut migrate);
+    tools::run(&mut migrate)?;
+    let mut dev = Command::new(tools::npm_bin("wrangler"));
+    dev.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port.to_string(), "--test-scheduled"])
+        .args(["--show-interactive-dev-session=false", "--log-level", "warn", "--persist-to"])
+        .arg(&state);
+    wrangler(&mut dev);
+    let mut worker = Running::spawn("wrangler dev", &mut dev)?;
+    wait_for_http("the edge worker (wrangler dev)", &format!("{}/health", urls.worker), Duration::from_secs(90), &mut worker)?;
+    Ok(worker)
 }
 
 /// The worker's settings for a local run against the sandbox (both hosts use these).

@@ -37,13 +37,19 @@ enum Command {
         edge: bool,
     },
     /// Set up and build when needed, then run the sandbox (Aurora + demo CRM) and the
-    /// native worker on 127.0.0.1 until Ctrl-C.
-    Dev,
+    /// worker on 127.0.0.1 until Ctrl-C.
+    Dev {
+        /// Run the worker on workerd (`wrangler dev --local`, local D1, the Cron Trigger
+        /// fired every 10 s) instead of the native binary.
+        #[arg(long)]
+        edge: bool,
+    },
     /// Set up when needed, then run every suite: native tests, widget tests in headless
     /// Chromium, the end-to-end browser test and the edge smoke test.
     Test {
         /// Run only these suites (repeatable): native, clippy, wasm32, widget, budget, e2e,
-        /// edge. CI always runs them all.
+        /// conformance (native host), edge (Workers budget and conformance on workerd).
+        /// CI always runs them all.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::SUITES))]
         only: Vec<String>,
     },
@@ -54,7 +60,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Setup => setup::run().map(|_| ExitCode::SUCCESS),
         Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),
-        Command::Dev => dev::run().map(|()| ExitCode::SUCCESS),
+        Command::Dev { edge } => dev::run(edge).map(|()| ExitCode::SUCCESS),
         Command::Test { only } => test::run(&only),
     };
     match result {

@@ -26,6 +26,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/sandbox/deliveries", get(deliveries))
         .route("/sandbox/designs", get(designs))
         .route("/sandbox/designs/{design_id}", get(design))
+        .route("/sandbox/tenants/{tenant_id}/projects/{project_id}/designs", post(redesign))
         .route("/apps", get(apps::page))
         .route("/apps/logo.svg", get(apps::logo))
         .route("/apps/{tenant_id}/status", post(apps::set_status))
@@ -156,6 +157,37 @@ mod apps {
             Err(response) => response,
         }
     }
+}
+
+#[derive(Deserialize)]
+struct RedesignQuery {
+    #[serde(default = "fire_by_default")]
+    fire_webhook: bool,
+}
+
+fn fire_by_default() -> bool {
+    true
+}
+
+/// A designer designs the project again (a newer design); with `?fire_webhook=false` the
+/// webhook is left to the caller, to deliver in any order.
+async fn redesign(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, project_id)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<RedesignQuery>,
+) -> Response {
+    let tenant = match known_tenant(&sandbox, &tenant_id) {
+        Ok(tenant) => tenant,
+        Err(response) => return response,
+    };
+    let project = aurora_api::ProjectId::parse(&project_id)
+        .ok()
+        .and_then(|id| sandbox.state().tenants.get(&tenant)?.projects.get(&id).map(|p| p.project.clone()));
+    let Some(project) = project else {
+        return aurora_error(StatusCode::NOT_FOUND, "Project not found");
+    };
+    let record = super::designer::complete(&sandbox, tenant, &project, query.fire_webhook);
+    (StatusCode::CREATED, Json(design_json(&record))).into_response()
 }
 
 async fn deliveries(State(sandbox): State<Sandbox>) -> Response {

@@ -48,14 +48,16 @@ impl DesignerSettings {
 pub fn start(sandbox: Sandbox, tenant: TenantId, project: Project) {
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(sandbox.settings.designer.design_delay_ms)).await;
-        complete(&sandbox, tenant, &project);
+        complete(&sandbox, tenant, &project, true);
     });
 }
 
-/// Makes the design, stores it, and fires the webhook.
-pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project) -> DesignRecord {
+/// Makes the project's next design (each differs: the designer's revision seeds it),
+/// stores it, and fires the webhook when `fire`.
+pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project, fire: bool) -> DesignRecord {
     let settings = &sandbox.settings.designer;
-    let mut rng = rng_for(settings.design_seed, project);
+    let revision = sandbox.state().tenants.get(&tenant).and_then(|t| t.projects.get(&project.id)).map_or(0, |p| p.designs.len() as u64);
+    let mut rng = rng_for(settings.design_seed.wrapping_add(revision), project);
     let succeeded = !rng.random_bool(settings.simulation_failure_share.clamp(0.0, 1.0));
     let location = project.location.clone().unwrap_or(ProjectLocation::Coordinates { latitude: 37.4, longitude: -122.1 });
     let mut summary = generate(&mut rng, project, &location, chrono::Utc::now());
@@ -73,6 +75,9 @@ pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project) -> Desig
     }
     let status = if succeeded { "succeeded" } else { "failed" };
     tracing::info!("aurora designer: project {} design {} simulation {status}", project.id, record.summary.design_id);
+    if !fire {
+        return record;
+    }
     let design_id = record.summary.design_id.to_string();
     let job_id = record.job.to_string();
     webhooks::fire(

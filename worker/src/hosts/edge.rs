@@ -1,5 +1,6 @@
-//! The Cloudflare Workers host: the same Router, built from the Worker's env per request.
-//! Static files (the widget) are Workers static assets, served before the Worker runs.
+//! The Cloudflare Workers host: the same Router, built from the Worker's env per request,
+//! and the same sweeper, run by a Cron Trigger. Static files (the widget) are Workers
+//! static assets, served before the Worker runs.
 
 mod d1;
 mod fetch_transport;
@@ -8,20 +9,49 @@ use crate::{AppState, Config, router};
 use crate::temporary_keys::TemporaryKeyCache;
 use std::sync::{Arc, OnceLock};
 use tower_service::Service;
-use worker::{Context, Env, HttpRequest, event};
+use worker::{Context, Env, HttpRequest, ScheduleContext, ScheduledEvent, event};
 
-/// Background work after the response: `ctx.wait_until` keeps the isolate alive for it.
-struct WaitUntil(worker::send::SendWrapper<Context>);
+/// Background work after the response (or the cron run): `wait_until` keeps the isolate
+/// alive for it.
+enum WaitUntil {
+    Request(worker::send::SendWrapper<Context>),
+    Schedule(worker::send::SendWrapper<ScheduleContext>),
+}
 
 impl crate::Background for WaitUntil {
     fn spawn(&self, task: crate::BackgroundTask) {
-        self.0.0.wait_until(task);
+        match self {
+            WaitUntil::Request(ctx) => ctx.0.wait_until(task),
+            WaitUntil::Schedule(ctx) => ctx.0.wait_until(task),
+        }
     }
 }
 
 #[event(fetch)]
 async fn fetch(req: HttpRequest, env: Env, ctx: Context) -> worker::Result<axum::http::Response<axum::body::Body>> {
     console_error_panic_hook::set_once();
+    let state = state(&env, WaitUntil::Request(worker::send::SendWrapper(ctx)))?;
+    Ok(router(state).call(req).await?)
+}
+
+/// The Cron Trigger (`[triggers] crons` in wrangler.toml): the sweeper the native host runs
+/// on a timer retries unfinished webhook events and write-backs here.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    let state = match state(&env, WaitUntil::Schedule(worker::send::SendWrapper(ctx))) {
+        Ok(state) => state,
+        Err(error) => return worker::console_error!("sweeper not started: {error}"),
+    };
+    match worker::send::SendFuture::new(crate::sweeper::sweep(&state)).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("sweeper looked at {n} pending item(s)"),
+        Err(error) => worker::console_error!("sweeper could not read pending work: {error}"),
+    }
+}
+
+/// The Router's state from the Worker's env.
+fn state(env: &Env, background: WaitUntil) -> worker::Result<AppState> {
     // Settings are vars, secrets are secrets; both read by name through one lookup.
     let config = Config::from_lookup(|name| {
         env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
@@ -34,7 +64,5 @@ async fn fetch(req: HttpRequest, env: Env, ctx: Context) -> worker::Result<axum:
     // Requests of one isolate share the temporary keys it minted.
     static KEYS: OnceLock<Arc<TemporaryKeyCache>> = OnceLock::new();
     let keys = KEYS.get_or_init(Arc::default).clone();
-    let background = Arc::new(WaitUntil(worker::send::SendWrapper(ctx)));
-    let state = AppState::new(config, Arc::new(db), Arc::new(fetch_transport::FetchTransport), keys, background, clock);
-    Ok(router(state).call(req).await?)
+    Ok(AppState::new(config, Arc::new(db), Arc::new(fetch_transport::FetchTransport), keys, Arc::new(background), clock))
 }

@@ -25,8 +25,10 @@ fn cookie(state: &AppState, name: &'static str, value: String, path: &'static st
     Cookie::build((name, value)).path(path).http_only(true).same_site(SameSite::Lax).secure(secure).build()
 }
 
+/// A cookie that deletes `name`: empty, expired at the epoch. (`CookieJar::remove` would
+/// compute "a year ago" from the system clock, which wasm32 lacks: it panics on Workers.)
 fn removal(name: &'static str, path: &'static str) -> Cookie<'static> {
-    Cookie::build((name, "")).path(path).build()
+    Cookie::build((name, "")).path(path).max_age(time::Duration::ZERO).expires(time::OffsetDateTime::UNIX_EPOCH).build()
 }
 
 /// `GET /install/demo/start`: off to the CRM's consent screen.
@@ -52,7 +54,7 @@ pub async fn callback(State(state): State<AppState>, jar: CookieJar, Query(query
     let session = installs::complete(&state, code, state_param, nonce.as_deref()).await?;
     let target = format!("/settings/{}/{}?notice=installed", session.crm, encode(&session.account_id));
     let jar = jar
-        .remove(removal(INSTALL_COOKIE, "/install/demo"))
+        .add(removal(INSTALL_COOKIE, "/install/demo"))
         .add(cookie(&state, ADMIN_COOKIE, installs::session_cookie_value(&state, &session), "/settings"));
     Ok((jar, Redirect::to(&target)))
 }
@@ -151,5 +153,5 @@ pub async fn uninstall(
     installs::check_csrf(&session, &form.csrf)?;
     installs::uninstall(&state, &account).await?;
     let message = format!("Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.", session.account_name);
-    Ok((jar.remove(removal(ADMIN_COOKIE, "/settings")), Html(admin_pages::message("Uninstalled", &message, None))))
+    Ok((jar.add(removal(ADMIN_COOKIE, "/settings")), Html(admin_pages::message("Uninstalled", &message, None))))
 }

@@ -89,6 +89,25 @@ pub async fn mark_done(db: &dyn Database, write: &WriteBack, now: i64) -> Result
     Ok(())
 }
 
+/// Gives up on a write the CRM refused for good (the opportunity is gone, a field was
+/// refused): recorded with the reason, no longer retried.
+pub async fn abandon(db: &dyn Database, write: &WriteBack, error: &str, now: i64) -> Result<(), StorageError> {
+    db.execute(
+        "UPDATE write_backs SET done_at = ?5, attempts = attempts + 1, last_error = ?6 \
+         WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND aurora_design_id = ?4",
+        &[
+            write.crm.as_str().into(),
+            write.account_id.as_str().into(),
+            write.opportunity_id.as_str().into(),
+            write.aurora_design_id.as_str().into(),
+            now.into(),
+            error.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records a failed attempt and when to try again.
 pub async fn mark_failed(db: &dyn Database, write: &WriteBack, error: &str, next_attempt_at: i64) -> Result<(), StorageError> {
     db.execute(

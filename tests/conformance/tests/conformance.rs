@@ -1,0 +1,366 @@
+//! One black-box suite for both worker hosts: `cargo xtask test` runs it against the
+//! native binary (SQLite) and against the Workers bundle on workerd (local D1), each
+//! with the Aurora sandbox and the demo CRM, through real HTTP only.
+//!
+//! What a host cannot do is said, not skipped: killing the worker mid-request is
+//! possible only natively (`worker/tests/crash_recovery.rs`); `cargo xtask test` prints
+//! that limit for the edge host. Periodic sweeping is the same code on both hosts: a
+//! timer natively, the Cron Trigger on Workers (fired here through `/__scheduled`).
+
+#![allow(clippy::unwrap_used)]
+
+mod conformance {
+    use conformance::{System, context, crm_webhook_headers, install_and_link, unix_now};
+    use reqwest::{StatusCode, header};
+    use serde_json::{Value, json};
+    use std::time::Duration;
+    use tokio::sync::OnceCell;
+
+    /// The system, with Sunrise Solar and Northwind Energy installed and linked (once).
+    async fn system() -> &'static System {
+        static SYSTEM: OnceCell<System> = OnceCell::const_new();
+        SYSTEM
+            .get_or_init(|| async {
+                let system = System::from_env();
+                install_and_link(&system, "ada@sunrise.example").await;
+                install_and_link(&system, "nia@northwind.example").await;
+                system
+            })
+            .await
+    }
+
+    fn address() -> Value {
+        json!({ "property_address": "901 Mears Ct, Stanford, CA 94305" })
+    }
+
+    /// `POST /v1/sessions`: status and body.
+    async fn open_session(system: &System, account: &str, opportunity: &str) -> (StatusCode, Value) {
+        let token = context(&system.crm_client_secret, account, opportunity, address(), unix_now() + 300);
+        post_session(system, &token).await
+    }
+
+    async fn post_session(system: &System, token: &str) -> (StatusCode, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/sessions", system.worker))
+            .json(&json!({ "crm": "demo", "context": token }))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap_or_default())
+    }
+
+    async fn widget_token(system: &System, account: &str, opportunity: &str) -> String {
+        let (status, body) = open_session(system, account, opportunity).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn get_state(system: &System, token: &str, opportunity: &str, etag: Option<&str>) -> reqwest::Response {
+        let mut request = reqwest::Client::new().get(format!("{}/v1/opportunities/{opportunity}", system.worker)).bearer_auth(token);
+        if let Some(etag) = etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn create(system: &System, token: &str, opportunity: &str) -> (StatusCode, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/opportunities/{opportunity}/project", system.worker))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap_or_default())
+    }
+
+    /// Polls the opportunity's state until it is `wanted` (sweeping meanwhile).
+    async fn state_becomes(system: &System, token: &str, opportunity: &str, wanted: &str) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..60 {
+            last = get_state(system, token, opportunity, None).await.json().await.unwrap();
+            if last["state"] == wanted {
+                return last;
+            }
+            system.sweep().await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("{opportunity} never became {wanted}: {last}");
+    }
+
+    /// Every design the sandbox made for our `external_provider_id` suffix.
+    async fn sandbox_designs_for(system: &System, opportunity: &str) -> Vec<Value> {
+        let all: Value = reqwest::get(format!("{}/sandbox/designs", system.aurora)).await.unwrap().json().await.unwrap();
+        all["designs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&format!(":{opportunity}"))))
+            .cloned()
+            .collect()
+    }
+
+    async fn aurora_faults(system: &System, faults: Value) {
+        let response = reqwest::Client::new().put(format!("{}/sandbox/faults", system.aurora)).json(&faults).send().await.unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// A delivery as Aurora makes it, with our header (or `auth`).
+    async fn simulation_webhook(system: &System, query: &[(&str, &str)], auth: Option<&str>) -> (StatusCode, Value) {
+        let mut request = reqwest::Client::new().get(format!("{}/webhooks/aurora/performance-simulation", system.worker)).query(query);
+        if let Some(value) = auth {
+            request = request.header("X-Aurora-Webhook-Token", value);
+        }
+        let response = request.send().await.unwrap();
+        (response.status(), response.json().await.unwrap_or_default())
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn sessions_check_the_crms_signature_the_expiry_and_the_installation() {
+        let system = system().await;
+        let (status, body) = open_session(system, "acct-sunrise", "opp-c-session").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["state"]["state"], "no_project");
+        assert_eq!(body["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305");
+        let good = context(&system.crm_client_secret, "acct-sunrise", "opp-c-session", address(), unix_now() + 300);
+        let tampered = format!("{}{}", &good[..good.len() - 2], if good.ends_with("AA") { "BB" } else { "AA" });
+        for (name, token, status, code) in [
+            ("tampered", tampered, StatusCode::UNAUTHORIZED, "invalid_context"),
+            ("forged", context("not-the-crms-secret-0123456789abcdef", "acct-sunrise", "o", address(), unix_now() + 300), StatusCode::UNAUTHORIZED, "invalid_context"),
+            ("expired", context(&system.crm_client_secret, "acct-sunrise", "o", address(), unix_now() - 120), StatusCode::UNAUTHORIZED, "context_expired"),
+            ("not installed", context(&system.crm_client_secret, "acct-coastal", "o", address(), unix_now() + 300), StatusCode::FORBIDDEN, "not_installed"),
+            ("no site", context(&system.crm_client_secret, "acct-sunrise", "o", json!({}), unix_now() + 300), StatusCode::UNPROCESSABLE_ENTITY, "incomplete_context"),
+        ] {
+            let (got, body) = post_session(system, &token).await;
+            assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{name}: {body}");
+        }
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn accounts_are_isolated_from_each_other() {
+        let system = system().await;
+        let sunrise = widget_token(system, "acct-sunrise", "opp-c-shared").await;
+        let (status, _) = create(system, &sunrise, "opp-c-shared").await;
+        assert!(status.is_success());
+        // Another account's opportunity with the same id knows nothing of it.
+        let northwind = widget_token(system, "acct-northwind", "opp-c-shared").await;
+        let theirs: Value = get_state(system, &northwind, "opp-c-shared", None).await.json().await.unwrap();
+        assert_eq!(theirs["state"], "no_project");
+        // A token reaches only its own opportunity.
+        let response = get_state(system, &sunrise, "opp-c-other", None).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "wrong_opportunity");
+        let garbage = get_state(system, "not-a-token", "opp-c-shared", None).await;
+        assert_eq!(garbage.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn a_project_is_created_once_however_often_and_concurrently_it_is_asked() {
+        let system = system().await;
+        let token = widget_token(system, "acct-sunrise", "opp-c-once").await;
+        let clicks = (0..6).map(|_| create(system, &token, "opp-c-once"));
+        for (status, body) in futures_util::future::join_all(clicks).await {
+            assert!(status.is_success(), "{status} {body}");
+        }
+        state_becomes(system, &token, "opp-c-once", "design_ready").await;
+        let (status, again) = create(system, &token, "opp-c-once").await;
+        assert_eq!((status, again["state"].as_str()), (StatusCode::OK, Some("design_ready")), "a late click changes nothing");
+        let projects: std::collections::HashSet<String> =
+            sandbox_designs_for(system, "opp-c-once").await.iter().map(|d| d["project_id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(projects.len(), 1, "one project in Aurora: {projects:?}");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn the_state_carries_an_etag_and_an_unchanged_state_costs_a_304() {
+        let system = system().await;
+        let token = widget_token(system, "acct-sunrise", "opp-c-etag").await;
+        let first = get_state(system, &token, "opp-c-etag", None).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        let etag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+        let same = get_state(system, &token, "opp-c-etag", Some(&etag)).await;
+        assert_eq!(same.status(), StatusCode::NOT_MODIFIED);
+        assert!(same.bytes().await.unwrap().is_empty());
+        create(system, &token, "opp-c-etag").await;
+        let changed = get_state(system, &token, "opp-c-etag", Some(&etag)).await;
+        assert_eq!(changed.status(), StatusCode::OK, "a new state, a new body");
+        assert_ne!(changed.headers()[header::ETAG].to_str().unwrap(), etag);
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn aurora_webhooks_need_the_header_and_a_repeat_is_a_duplicate() {
+        let system = system().await;
+        let token = widget_token(system, "acct-sunrise", "opp-c-hook").await;
+        create(system, &token, "opp-c-hook").await;
+        state_becomes(system, &token, "opp-c-hook", "design_ready").await;
+        let design = sandbox_designs_for(system, "opp-c-hook").await.remove(0);
+        let design_id = design["design"]["design_id"].as_str().unwrap().to_owned();
+        let job_id = design["job_id"].as_str().unwrap().to_owned();
+        let query = [("design_id", design_id.as_str()), ("job_id", job_id.as_str()), ("status", "succeeded"), ("tenant_id", system.tenant.as_str())];
+        assert_eq!(simulation_webhook(system, &query, None).await.0, StatusCode::UNAUTHORIZED, "no header");
+        assert_eq!(simulation_webhook(system, &query, Some("wrong-token-value-0123456789")).await.0, StatusCode::UNAUTHORIZED);
+        let (status, body) = simulation_webhook(system, &query[..2], Some(&system.webhook_token)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("status"), "names the missing field: {body}");
+        // Aurora already delivered this job once: ours is a repeat.
+        let (status, body) = simulation_webhook(system, &query, Some(&system.webhook_token)).await;
+        assert_eq!((status, body["duplicate"].as_bool()), (StatusCode::OK, Some(true)), "{body}");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn the_newest_design_wins_whatever_order_its_webhooks_arrive_in() {
+        let system = system().await;
+        let token = widget_token(system, "acct-sunrise", "opp-c-order").await;
+        let (_, state) = create(system, &token, "opp-c-order").await;
+        let project = match state["project_id"].as_str() {
+            Some(p) => p.to_owned(),
+            None => state_becomes(system, &token, "opp-c-order", "awaiting_design").await["project_id"].as_str().unwrap().to_owned(),
+        };
+        state_becomes(system, &token, "opp-c-order", "design_ready").await;
+        // Two newer designs; their webhooks are ours to deliver, newest first.
+        let mut newer = Vec::new();
+        for _ in 0..2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let url = format!("{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false", system.aurora, system.tenant);
+            let made: Value = reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap();
+            newer.push(made);
+        }
+        for design in newer.iter().rev() {
+            let design_id = design["design"]["design_id"].as_str().unwrap();
+            let job_id = design["job_id"].as_str().unwrap();
+            let query = [("design_id", design_id), ("job_id", job_id), ("status", "succeeded"), ("tenant_id", system.tenant.as_str())];
+            assert_eq!(simulation_webhook(system, &query, Some(&system.webhook_token)).await.0, StatusCode::OK);
+        }
+        let newest_kw = newer[1]["design"]["system_size_stc"].as_f64().unwrap();
+        for _ in 0..60 {
+            let state: Value = get_state(system, &token, "opp-c-order", None).await.json().await.unwrap();
+            if state["design"]["system_size_stc"].as_f64() == Some(newest_kw) {
+                // Give the older delivery time to be processed too; the newest still shows.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let later: Value = get_state(system, &token, "opp-c-order", None).await.json().await.unwrap();
+                assert_eq!(later["design"]["system_size_stc"].as_f64(), Some(newest_kw), "an older design replaced the newest");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("the newest design never showed");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn a_webhook_acknowledged_while_aurora_is_down_is_processed_later_by_the_sweeper() {
+        let system = system().await;
+        let token = widget_token(system, "acct-sunrise", "opp-c-sweep").await;
+        let (_, state) = create(system, &token, "opp-c-sweep").await;
+        let project = match state["project_id"].as_str() {
+            Some(p) => p.to_owned(),
+            None => state_becomes(system, &token, "opp-c-sweep", "awaiting_design").await["project_id"].as_str().unwrap().to_owned(),
+        };
+        state_becomes(system, &token, "opp-c-sweep", "design_ready").await;
+        let url = format!("{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false", system.aurora, system.tenant);
+        let newer: Value = reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap();
+        aurora_faults(system, json!({ "server_error": 1.0 })).await;
+        let query = [
+            ("design_id", newer["design"]["design_id"].as_str().unwrap()),
+            ("job_id", newer["job_id"].as_str().unwrap()),
+            ("status", "succeeded"),
+            ("tenant_id", system.tenant.as_str()),
+        ];
+        let (status, body) = simulation_webhook(system, &query, Some(&system.webhook_token)).await;
+        assert_eq!((status, body["received"].as_bool()), (StatusCode::OK, Some(true)), "acknowledged although Aurora is down");
+        // Longer than the Aurora client's own retries (5 attempts, about 8 s at most): the
+        // request-time processing gives up, and only the sweeper can finish it.
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        let newest_kw = newer["design"]["system_size_stc"].as_f64().unwrap();
+        let state: Value = get_state(system, &token, "opp-c-sweep", None).await.json().await.unwrap();
+        assert_ne!(state["design"]["system_size_stc"].as_f64(), Some(newest_kw), "not processed while Aurora is down");
+        aurora_faults(system, json!({})).await;
+        for _ in 0..120 {
+            let state: Value = get_state(system, &token, "opp-c-sweep", None).await.json().await.unwrap();
+            if state["design"]["system_size_stc"].as_f64() == Some(newest_kw) {
+                return;
+            }
+            system.sweep().await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("the sweeper never processed the acknowledged webhook");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn errors_are_json_with_a_code_and_bodies_are_limited() {
+        let system = system().await;
+        let http = reqwest::Client::new();
+        let url = format!("{}/v1/sessions", system.worker);
+        let cases = [
+            ("malformed", http.post(&url).header("content-type", "application/json").body("{not json"), StatusCode::BAD_REQUEST, "malformed_json"),
+            ("wrong shape", http.post(&url).json(&json!({"crm": 5})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            ("not JSON", http.post(&url).header("content-type", "text/plain").body("{}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
+            ("too large", http.post(&url).header("content-type", "application/json").body(format!("{{\"crm\":\"{}\"}}", "x".repeat(70 * 1024))), StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ("unknown CRM", http.post(&url).json(&json!({"crm": "nope", "context": "x"})), StatusCode::BAD_REQUEST, "unknown_crm"),
+            ("no such endpoint", http.get(format!("{}/v1/nothing-here", system.worker)), StatusCode::NOT_FOUND, "not_found"),
+        ];
+        for (name, request, status, code) in cases {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), status, "{name}");
+            let body: Value = response.json().await.unwrap_or_default();
+            assert_eq!(body["error"]["code"], code, "{name}: {body}");
+            assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {body}");
+        }
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn cors_is_for_crm_origins_only_and_embed_pages_name_their_frame_ancestors() {
+        let system = system().await;
+        let http = reqwest::Client::new();
+        let preflight = |origin: &str| {
+            http.request(reqwest::Method::OPTIONS, format!("{}/v1/sessions", system.worker))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type")
+                .send()
+        };
+        let allowed = preflight(&system.crm).await.unwrap();
+        assert_eq!(allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(system.crm.as_str()));
+        let evil = preflight("https://evil.example").await.unwrap();
+        assert!(evil.headers().get("access-control-allow-origin").is_none(), "no CORS for other origins");
+        let embed = http.get(format!("{}/embed/demo?context=x", system.worker)).send().await.unwrap();
+        assert_eq!(embed.status(), StatusCode::OK);
+        let policy = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(policy.contains(&format!("frame-ancestors {}", system.crm)), "{policy}");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn crm_webhooks_are_verified_and_a_replay_does_nothing() {
+        let system = system().await;
+        let now = unix_now() as i64;
+        let id = format!("dlv_conformance_{now}");
+        let body = json!({
+            "id": id, "event": "opportunity.created", "account_id": "acct-sunrise", "occurred_at": now,
+            "opportunity": { "id": "opp-c-crm", "name": "Conformance", "property_address": "1 Main St, Fresno, CA" }
+        })
+        .to_string();
+        let send = |headers: Vec<(&'static str, String)>| {
+            let mut request = reqwest::Client::new().post(format!("{}/webhooks/crm/demo", system.worker)).body(body.clone());
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            request.send()
+        };
+        let forged = send(crm_webhook_headers("not-the-crms-secret-0123456789abcdef", &id, now, &body)).await.unwrap();
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        let stale = send(crm_webhook_headers(&system.crm_client_secret, &id, now - 301, &body)).await.unwrap();
+        assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+        let first: Value = send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
+        assert_eq!(first["duplicate"], false, "{first}");
+        let replay: Value = send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
+        assert_eq!(replay["duplicate"], true, "{replay}");
+    }
+}
