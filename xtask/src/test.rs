@@ -118,7 +118,7 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
 
     if selected("e2e") {
         banner("end to end in Chromium (demo CRM -> iframe -> worker -> widget)");
-        tally.add("end to end", end_to_end());
+        tally.add("end to end", end_to_end(Host::Native));
     }
 
     if selected("conformance") {
@@ -131,6 +131,8 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         tally.add("edge size budget", edge_budget());
         banner("conformance suite against the edge host (workerd + local D1, via wrangler dev --local)");
         tally.add("conformance edge", conformance(Host::Edge));
+        banner("end to end in Chromium against the edge host");
+        tally.add("end to end (edge)", end_to_end(Host::Edge));
     }
 
     println!();
@@ -204,13 +206,13 @@ fn widget_budget() -> Result<Counts> {
 }
 
 /// Builds the widget, starts the local system and chromedriver, runs the e2e crate.
-fn end_to_end() -> Result<Counts> {
+fn end_to_end(host: Host) -> Result<Counts> {
     build::widget()?;
     let gallery = build::gallery()?;
     local_system::build_binaries()?;
     let ports = free_ports()?;
-    let data = tools::root().join(format!("target/e2e/run-{}", ports.worker));
-    let system = local_system::start(Host::Native, ports, &local_system::Secrets::random()?, &data)?;
+    let data = tools::root().join(format!("target/e2e/{}-{}", host.name(), ports.worker));
+    let system = local_system::start(host, ports, &local_system::Secrets::random()?, &data)?;
     let driver_port = processes::free_port()?;
     let mut driver = Running::spawn(
         "chromedriver",
@@ -222,13 +224,19 @@ fn end_to_end() -> Result<Counts> {
         Duration::from_secs(20),
         &mut driver,
     )?;
-    let screenshots = tools::root().join("target/e2e-screenshots");
+    let (screenshots, skip_screens) = match host {
+        Host::Native => (tools::root().join("target/e2e-screenshots"), None),
+        // The screen gallery does not involve the worker: once, on the native run.
+        Host::Edge => (tools::root().join("target/e2e-screenshots/edge"), Some("every_screen")),
+    };
     run_counted(
         cargo()
             // The same feature set as the native step, so nothing is rebuilt; `#[ignore]` is
             // reserved for tests that need the running system, and only those run here.
             .args(["test", "--workspace", "--no-fail-fast", "--color", "always", "--", "--ignored", "--test-threads", "1"])
             .args(["--skip", "conformance::"])
+            .args(skip_screens.map(|name| ["--skip", name]).into_iter().flatten())
+            .env("E2E_SWEEP_URL", system.sweep_url.clone().unwrap_or_default())
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
             .env("E2E_CRM_URL", &system.crm_url)
             .env("E2E_WORKER_URL", &system.worker_url)

@@ -99,6 +99,16 @@ mod conformance {
             .collect()
     }
 
+    /// The annual production of a design as `/sandbox/designs` shows it.
+    fn annual_of_sandbox_design(record: &Value) -> f64 {
+        record["design"]["energy_production"]["annual"].as_f64().unwrap()
+    }
+
+    /// The annual production of the design an opportunity's state shows.
+    fn annual_shown(state: &Value) -> Option<f64> {
+        state["design"]["production"]["annual"].as_f64()
+    }
+
     async fn aurora_faults(system: &System, faults: Value) {
         let response = reqwest::Client::new().put(format!("{}/sandbox/faults", system.aurora)).json(&faults).send().await.unwrap();
         assert!(response.status().is_success());
@@ -236,14 +246,16 @@ mod conformance {
             let query = [("design_id", design_id), ("job_id", job_id), ("status", "succeeded"), ("tenant_id", system.tenant.as_str())];
             assert_eq!(simulation_webhook(system, &query, Some(&system.webhook_token)).await.0, StatusCode::OK);
         }
-        let newest_kw = newer[1]["design"]["system_size_stc"].as_f64().unwrap();
+        // A design's annual production (kWh, one decimal, from a random draw) tells designs apart.
+        let newest = annual_of_sandbox_design(&newer[1]);
+        assert_ne!(newest, annual_of_sandbox_design(&newer[0]));
         for _ in 0..60 {
             let state: Value = get_state(system, &token, "opp-c-order", None).await.json().await.unwrap();
-            if state["design"]["system_size_stc"].as_f64() == Some(newest_kw) {
+            if annual_shown(&state) == Some(newest) {
                 // Give the older delivery time to be processed too; the newest still shows.
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 let later: Value = get_state(system, &token, "opp-c-order", None).await.json().await.unwrap();
-                assert_eq!(later["design"]["system_size_stc"].as_f64(), Some(newest_kw), "an older design replaced the newest");
+                assert_eq!(annual_shown(&later), Some(newest), "an older design replaced the newest");
                 return;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -276,13 +288,13 @@ mod conformance {
         // Longer than the Aurora client's own retries (5 attempts, about 8 s at most): the
         // request-time processing gives up, and only the sweeper can finish it.
         tokio::time::sleep(Duration::from_secs(12)).await;
-        let newest_kw = newer["design"]["system_size_stc"].as_f64().unwrap();
+        let newest = annual_of_sandbox_design(&newer);
         let state: Value = get_state(system, &token, "opp-c-sweep", None).await.json().await.unwrap();
-        assert_ne!(state["design"]["system_size_stc"].as_f64(), Some(newest_kw), "not processed while Aurora is down");
+        assert_ne!(annual_shown(&state), Some(newest), "not processed while Aurora is down");
         aurora_faults(system, json!({})).await;
         for _ in 0..120 {
             let state: Value = get_state(system, &token, "opp-c-sweep", None).await.json().await.unwrap();
-            if state["design"]["system_size_stc"].as_f64() == Some(newest_kw) {
+            if annual_shown(&state) == Some(newest) {
                 return;
             }
             system.sweep().await;
