@@ -96,6 +96,27 @@ pub async fn click(client: &Client, css: &str) {
     wait_for(client, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// Clicks something that loads a new page (a link, a form's button) and waits until the
+/// new page has replaced the old one, so nothing is read from the page being left.
+pub async fn click_to_navigate(client: &Client, css: &str) {
+    client.execute("window.__e2eLeaving = true", vec![]).await.expect("mark the page");
+    click(client, css).await;
+    let started = std::time::Instant::now();
+    loop {
+        let arrived = client
+            .execute("return window.__e2eLeaving === undefined && document.readyState === 'complete'", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if arrived {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "clicking {css} did not load a new page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The demo CRM's fixture password.
 pub const CRM_PASSWORD: &str = "demo";
 
@@ -104,13 +125,13 @@ pub async fn sign_in(client: &Client, email: &str) {
     client.goto(&format!("{}/login", env("E2E_CRM_URL"))).await.expect("open the CRM's sign-in page");
     fill(client, "#email", email).await;
     fill(client, "#password", CRM_PASSWORD).await;
-    click(client, "button[type=submit]").await;
+    click_to_navigate(client, "button[type=submit]").await;
     wait_for(client, "[data-testid=crm-signed-in-as]").await;
 }
 
 /// Signs out of the demo CRM.
 pub async fn sign_out(client: &Client) {
-    click(client, "header form button").await;
+    click_to_navigate(client, "header form button").await;
     wait_for(client, "#email").await;
 }
 
@@ -120,11 +141,9 @@ pub async fn install_from_marketplace(client: &Client) {
     client.goto(&format!("{}/marketplace", env("E2E_CRM_URL"))).await.expect("open the marketplace");
     wait_for(client, "[data-testid=crm-listing]").await;
     let install = client.find(Locator::Css("[data-testid=crm-app-install]")).await;
-    match install {
-        Ok(button) => button.click().await.expect("click Install"),
-        Err(_) => click(client, "[data-testid=crm-app-settings]").await,
-    }
-    click(client, "[data-testid=crm-consent-allow]").await;
+    let button = if install.is_ok() { "[data-testid=crm-app-install]" } else { "[data-testid=crm-app-settings]" };
+    click_to_navigate(client, button).await;
+    click_to_navigate(client, "[data-testid=crm-consent-allow]").await;
     wait_for(client, "[data-testid=admin-tenant-status]").await;
 }
 
@@ -132,7 +151,7 @@ pub async fn install_from_marketplace(client: &Client) {
 pub async fn link_tenant(client: &Client, tenant: &str) {
     if text_of(client, "[data-testid=admin-tenant-status]").await != format!("Linked to {tenant}") {
         fill(client, "#tenant", tenant).await;
-        click(client, "[data-testid=admin-link-tenant]").await;
+        click_to_navigate(client, "[data-testid=admin-link-tenant]").await;
     }
     let status = text_of(client, "[data-testid=admin-tenant-status]").await;
     assert_eq!(status, format!("Linked to {tenant}"));

@@ -7,7 +7,7 @@
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    chromium, click, env, fill, install_from_marketplace, screenshot, sign_in, sign_out, text_of, wait_for, wait_for_within,
+    chromium, click, click_to_navigate, env, fill, install_from_marketplace, screenshot, sign_in, sign_out, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -129,19 +129,19 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     install_from_marketplace(&client).await;
     screenshot(&client, "journey/02-settings-after-install").await;
     fill(&client, "#tenant", "7e57a000-0000-4000-8000-0000000000ff").await;
-    click(&client, "[data-testid=admin-link-tenant]").await;
+    click_to_navigate(&client, "[data-testid=admin-link-tenant]").await;
     let error = text_of(&client, "[data-testid=admin-error]").await;
     assert!(error.contains("Aurora refused access to tenant"), "{error}");
     screenshot(&client, "journey/03-unknown-tenant-refused").await;
     fill(&client, "#tenant", &tenant).await;
-    click(&client, "[data-testid=admin-link-tenant]").await;
+    click_to_navigate(&client, "[data-testid=admin-link-tenant]").await;
     assert_eq!(text_of(&client, "[data-testid=admin-tenant-status]").await, format!("Linked to {tenant}"));
     assert!(text_of(&client, "[data-testid=admin-webhook-status]").await.starts_with("Present"));
     let auto = wait_for(&client, "[data-testid=admin-auto-create]").await;
     if !auto.is_selected().await.expect("checked?") {
         auto.click().await.expect("tick");
     }
-    click(&client, "[data-testid=admin-save-auto-create]").await;
+    click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
     assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("created automatically"));
     screenshot(&client, "journey/04-settings-linked").await;
 
@@ -201,7 +201,7 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     fill(&client, "#name", "Alvarez residence, faults on").await;
     fill(&client, "#customer", "Rosa Alvarez").await;
     fill(&client, "#address", "1 Dr Carlton B Goodlett Pl, San Francisco, CA 94102").await;
-    click(&client, "button[type=submit]").await;
+    click_to_navigate(&client, "button[type=submit]").await;
     let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
     frame.enter_frame().await.expect("enter the widget");
     let design = design_shown_matches_the_sandbox(&client, 300).await;
