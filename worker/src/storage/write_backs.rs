@@ -72,56 +72,36 @@ pub async fn pending(db: &dyn Database, key: &OpportunityKey) -> Result<Option<W
     Ok(rows.into_iter().next())
 }
 
-/// Marks the write of `design_id` done (a newer design queued meanwhile stays pending).
-pub async fn mark_done(db: &dyn Database, write: &WriteBack, now: i64) -> Result<(), StorageError> {
+/// Updates the row of `write` (only while it still holds the same design: a newer design
+/// queued meanwhile is left alone). `set` uses `?5` onwards for `values`.
+async fn update(db: &dyn Database, write: &WriteBack, set: &str, values: Vec<super::SqlValue>) -> Result<(), StorageError> {
+    let mut params: Vec<super::SqlValue> = vec![
+        write.crm.as_str().into(),
+        write.account_id.as_str().into(),
+        write.opportunity_id.as_str().into(),
+        write.aurora_design_id.as_str().into(),
+    ];
+    params.extend(values);
     db.execute(
-        "UPDATE write_backs SET done_at = ?5, attempts = attempts + 1, last_error = NULL \
-         WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND aurora_design_id = ?4",
-        &[
-            write.crm.as_str().into(),
-            write.account_id.as_str().into(),
-            write.opportunity_id.as_str().into(),
-            write.aurora_design_id.as_str().into(),
-            now.into(),
-        ],
+        &format!("UPDATE write_backs SET {set} WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND aurora_design_id = ?4"),
+        &params,
     )
     .await?;
     Ok(())
+}
+
+/// Marks the write of `design_id` done.
+pub async fn mark_done(db: &dyn Database, write: &WriteBack, now: i64) -> Result<(), StorageError> {
+    update(db, write, "done_at = ?5, attempts = attempts + 1, last_error = NULL", vec![now.into()]).await
 }
 
 /// Gives up on a write the CRM refused for good (the opportunity is gone, a field was
 /// refused): recorded with the reason, no longer retried.
 pub async fn abandon(db: &dyn Database, write: &WriteBack, error: &str, now: i64) -> Result<(), StorageError> {
-    db.execute(
-        "UPDATE write_backs SET done_at = ?5, attempts = attempts + 1, last_error = ?6 \
-         WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND aurora_design_id = ?4",
-        &[
-            write.crm.as_str().into(),
-            write.account_id.as_str().into(),
-            write.opportunity_id.as_str().into(),
-            write.aurora_design_id.as_str().into(),
-            now.into(),
-            error.into(),
-        ],
-    )
-    .await?;
-    Ok(())
+    update(db, write, "done_at = ?5, attempts = attempts + 1, last_error = ?6", vec![now.into(), error.into()]).await
 }
 
 /// Records a failed attempt and when to try again.
 pub async fn mark_failed(db: &dyn Database, write: &WriteBack, error: &str, next_attempt_at: i64) -> Result<(), StorageError> {
-    db.execute(
-        "UPDATE write_backs SET attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6 \
-         WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND aurora_design_id = ?4",
-        &[
-            write.crm.as_str().into(),
-            write.account_id.as_str().into(),
-            write.opportunity_id.as_str().into(),
-            write.aurora_design_id.as_str().into(),
-            error.into(),
-            next_attempt_at.into(),
-        ],
-    )
-    .await?;
-    Ok(())
+    update(db, write, "attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6", vec![error.into(), next_attempt_at.into()]).await
 }
