@@ -24,6 +24,12 @@ use widget_api::{DesignView, Location, OpportunityState};
 /// create call can take (10 s timeout, plus honouring a 429's Retry-After of up to 60 s).
 pub const CLAIM_TIMEOUT_SECONDS: i64 = 120;
 
+/// After an attempt ENDED with an unknown outcome and Aurora did not show the project
+/// yet, how long until the next attempt may look again and create. The attempt is over,
+/// so no request of ours is in flight; the wait gives Aurora's project listing time to
+/// show a project the attempt may have created after all.
+pub const RECHECK_AFTER_UNKNOWN_SECONDS: i64 = 30;
+
 /// The opportunity a widget token is for.
 pub fn key_of(claims: &WidgetClaims) -> OpportunityKey {
     OpportunityKey { crm: claims.crm.clone(), account_id: claims.account_id.clone(), opportunity_id: claims.opportunity_id.clone() }
@@ -126,13 +132,20 @@ pub async fn create(state: &AppState, key: &OpportunityKey) -> Result<Opportunit
             true
         }
     };
-    attempt(state, key, tenant, &request, reconcile).await?;
+    attempt(state, key, tenant, &request, reconcile, now).await?;
     state_of(state, key, projects::find(db, key).await?.as_ref()).await
 }
 
 /// One attempt under our claim. Leaves the record created, failed, or (outcome unknown)
 /// still claimed for a later takeover to reconcile.
-async fn attempt(state: &AppState, key: &OpportunityKey, tenant: TenantId, request: &ProjectRequest, reconcile: bool) -> Result<(), ApiError> {
+async fn attempt(
+    state: &AppState,
+    key: &OpportunityKey,
+    tenant: TenantId,
+    request: &ProjectRequest,
+    reconcile: bool,
+    claimed_at: i64,
+) -> Result<(), ApiError> {
     let db = state.db.as_ref();
     let now = state.now() as i64;
     if reconcile {
@@ -162,9 +175,13 @@ async fn attempt(state: &AppState, key: &OpportunityKey, tenant: TenantId, reque
             tracing::warn!(%tenant, external = %key.external_provider_id(), %reason, "project creation outcome unknown; reconciling");
             if let Ok(Some(project_id)) = find_in_aurora(state, key, tenant).await {
                 projects::mark_created(db, key, &project_id, now).await?;
+                return Ok(());
             }
-            // Not visible (yet): keep the claim; the next attempt after the claim timeout
-            // looks it up again before creating.
+            // Not visible (yet): keep the claim, backdated so that the next attempt (a
+            // click, or the sweeper) looks it up again before creating, without waiting
+            // the whole claim timeout meant for attempts still running.
+            let backdated = state.now() as i64 - CLAIM_TIMEOUT_SECONDS + RECHECK_AFTER_UNKNOWN_SECONDS;
+            projects::backdate_claim(db, key, claimed_at, backdated).await?;
             Ok(())
         }
         Err(error @ (AuroraError::Unprocessable(_) | AuroraError::BadRequest(_))) => {

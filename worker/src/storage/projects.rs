@@ -95,6 +95,20 @@ pub async fn take_over(db: &dyn Database, key: &OpportunityKey, seen_status: &st
     Ok(changed == 1)
 }
 
+/// Backdates a `creating` claim whose attempt has ended (outcome unknown), so that a
+/// takeover may reconcile it once `claimed_at` is older than the claim timeout. Only the
+/// claim `claimed_at` still names: a newer attempt's claim is left alone.
+pub async fn backdate_claim(db: &dyn Database, key: &OpportunityKey, claimed_at: i64, backdated_to: i64) -> Result<(), StorageError> {
+    let [crm, account, opportunity] = key.params();
+    db.execute(
+        "UPDATE projects SET claimed_at = ?5 WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 \
+         AND status = 'creating' AND claimed_at = ?4",
+        &[crm, account, opportunity, claimed_at.into(), backdated_to.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records Aurora's project id.
 pub async fn mark_created(db: &dyn Database, key: &OpportunityKey, aurora_project_id: &str, now: i64) -> Result<(), StorageError> {
     let [crm, account, opportunity] = key.params();
