@@ -337,14 +337,17 @@ impl AuroraClient {
         if (200..300).contains(&status) {
             return Ok(response.into_body());
         }
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        Err(AuroraError::from_status(status, response.body(), retry_after))
+        Err(AuroraError::from_status(status, response.body(), retry_after(response.headers())))
     }
+}
+
+/// A `Retry-After` given in seconds (the form Aurora and the CRMs we call use).
+pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 #[cfg(test)]

@@ -38,11 +38,16 @@ pub async fn design_ready(state: &AppState, key: &OpportunityKey, design_id: &st
     if state.config.demo_crm.is_none() || installation.is_none_or(|i| i.crm_tokens_sealed.is_none()) {
         return Ok(());
     }
-    write_backs::enqueue(state.db.as_ref(), key, design_id, &fields.to_string(), state.now() as i64).await?;
-    if let Some(write) = write_backs::pending(state.db.as_ref(), key).await? {
-        deliver(state, &write).await?;
-    }
-    Ok(())
+    let write = WriteBack {
+        crm: key.crm.clone(),
+        account_id: key.account_id.clone(),
+        opportunity_id: key.opportunity_id.clone(),
+        aurora_design_id: design_id.to_owned(),
+        fields_json: fields.to_string(),
+        attempts: 0,
+    };
+    write_backs::enqueue(state.db.as_ref(), &write, state.now() as i64).await?;
+    deliver(state, &write).await
 }
 
 /// Writes one queued set of figures; records done, or when to try again.

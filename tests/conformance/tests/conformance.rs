@@ -87,6 +87,22 @@ mod conformance {
         panic!("{opportunity} never became {wanted}: {last}");
     }
 
+    /// Sunrise's `opportunity` with its project created and first design shown: the widget
+    /// token and Aurora's project id.
+    async fn designed_project(system: &System, opportunity: &str) -> (String, String) {
+        let token = widget_token(system, "acct-sunrise", opportunity).await;
+        create(system, &token, opportunity).await;
+        let ready = state_becomes(system, &token, opportunity, "design_ready").await;
+        let project = ready["project_id"].as_str().unwrap().to_owned();
+        (token, project)
+    }
+
+    /// The sandbox's designer designs `project` again; its webhook is left to the test.
+    async fn newer_design(system: &System, project: &str) -> Value {
+        let url = format!("{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false", system.aurora, system.tenant);
+        reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap()
+    }
+
     /// Every design the sandbox made for our `external_provider_id` suffix.
     async fn sandbox_designs_for(system: &System, opportunity: &str) -> Vec<Value> {
         let all: Value = reqwest::get(format!("{}/sandbox/designs", system.aurora)).await.unwrap().json().await.unwrap();
@@ -225,20 +241,12 @@ mod conformance {
     #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_newest_design_wins_whatever_order_its_webhooks_arrive_in() {
         let system = system().await;
-        let token = widget_token(system, "acct-sunrise", "opp-c-order").await;
-        let (_, state) = create(system, &token, "opp-c-order").await;
-        let project = match state["project_id"].as_str() {
-            Some(p) => p.to_owned(),
-            None => state_becomes(system, &token, "opp-c-order", "awaiting_design").await["project_id"].as_str().unwrap().to_owned(),
-        };
-        state_becomes(system, &token, "opp-c-order", "design_ready").await;
+        let (token, project) = designed_project(system, "opp-c-order").await;
         // Two newer designs; their webhooks are ours to deliver, newest first.
         let mut newer = Vec::new();
         for _ in 0..2 {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            let url = format!("{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false", system.aurora, system.tenant);
-            let made: Value = reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap();
-            newer.push(made);
+            newer.push(newer_design(system, &project).await);
         }
         for design in newer.iter().rev() {
             let design_id = design["design"]["design_id"].as_str().unwrap();
@@ -267,15 +275,8 @@ mod conformance {
     #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn a_webhook_acknowledged_while_aurora_is_down_is_processed_later_by_the_sweeper() {
         let system = system().await;
-        let token = widget_token(system, "acct-sunrise", "opp-c-sweep").await;
-        let (_, state) = create(system, &token, "opp-c-sweep").await;
-        let project = match state["project_id"].as_str() {
-            Some(p) => p.to_owned(),
-            None => state_becomes(system, &token, "opp-c-sweep", "awaiting_design").await["project_id"].as_str().unwrap().to_owned(),
-        };
-        state_becomes(system, &token, "opp-c-sweep", "design_ready").await;
-        let url = format!("{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false", system.aurora, system.tenant);
-        let newer: Value = reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap();
+        let (token, project) = designed_project(system, "opp-c-sweep").await;
+        let newer = newer_design(system, &project).await;
         aurora_faults(system, json!({ "server_error": 1.0 })).await;
         let query = [
             ("design_id", newer["design"]["design_id"].as_str().unwrap()),

@@ -28,8 +28,8 @@ impl WriteBack {
     }
 }
 
-/// Queues the figures of `design_id` for the opportunity (replacing older ones).
-pub async fn enqueue(db: &dyn Database, key: &OpportunityKey, design_id: &str, fields_json: &str, now: i64) -> Result<(), StorageError> {
+/// Queues `write` (replacing what is still queued for its opportunity).
+pub async fn enqueue(db: &dyn Database, write: &WriteBack, now: i64) -> Result<(), StorageError> {
     db.execute(
         "INSERT INTO write_backs (crm, account_id, opportunity_id, aurora_design_id, fields_json, created_at, next_attempt_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
@@ -37,11 +37,11 @@ pub async fn enqueue(db: &dyn Database, key: &OpportunityKey, design_id: &str, f
          fields_json = excluded.fields_json, created_at = excluded.created_at, done_at = NULL, attempts = 0, \
          next_attempt_at = excluded.next_attempt_at, last_error = NULL",
         &[
-            key.crm.as_str().into(),
-            key.account_id.as_str().into(),
-            key.opportunity_id.as_str().into(),
-            design_id.into(),
-            fields_json.into(),
+            write.crm.as_str().into(),
+            write.account_id.as_str().into(),
+            write.opportunity_id.as_str().into(),
+            write.aurora_design_id.as_str().into(),
+            write.fields_json.as_str().into(),
             now.into(),
         ],
     )
@@ -58,18 +58,6 @@ pub async fn due(db: &dyn Database, now: i64, limit: i64) -> Result<Vec<WriteBac
         &[now.into(), limit.into()],
     )
     .await
-}
-
-/// The pending write of one opportunity, if any.
-pub async fn pending(db: &dyn Database, key: &OpportunityKey) -> Result<Option<WriteBack>, StorageError> {
-    let rows: Vec<WriteBack> = query_as(
-        db,
-        "SELECT crm, account_id, opportunity_id, aurora_design_id, fields_json, attempts FROM write_backs \
-         WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND done_at IS NULL",
-        &[key.crm.as_str().into(), key.account_id.as_str().into(), key.opportunity_id.as_str().into()],
-    )
-    .await?;
-    Ok(rows.into_iter().next())
 }
 
 /// Updates the row of `write` (only while it still holds the same design: a newer design

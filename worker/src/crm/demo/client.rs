@@ -272,13 +272,7 @@ impl DemoCrmClient {
         if (200..300).contains(&status) {
             return Ok(response.into_body());
         }
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        Err((classify(status, response.body()), retry_after))
+        Err((classify(status, response.body()), aurora_api::client::retry_after(response.headers())))
     }
 }
 
