@@ -98,7 +98,10 @@ impl WorkerClient {
     /// A client for the session the worker just opened.
     pub fn new(session: &SessionResponse) -> Self {
         let id = String::from(js_sys::encode_uri_component(&session.opportunity.id));
-        WorkerClient { authorization: format!("Bearer {}", session.token), opportunity_path: format!("/v1/opportunities/{id}") }
+        WorkerClient {
+            authorization: format!("Bearer {}", session.token),
+            opportunity_path: format!("/v1/opportunities/{id}"),
+        }
     }
 
     /// Creates the opportunity's Aurora project (`POST .../project`). Safe to repeat: the
@@ -113,8 +116,9 @@ impl WorkerClient {
     /// matches `etag`.
     pub async fn poll_state(&self, etag: Option<&str>) -> Result<Polled, ApiError> {
         // Our own If-None-Match, and the browser's cache kept out of it: the 304 is ours.
-        let mut builder =
-            Request::get(&self.opportunity_path).header("Authorization", &self.authorization).cache(RequestCache::NoStore);
+        let mut builder = Request::get(&self.opportunity_path)
+            .header("Authorization", &self.authorization)
+            .cache(RequestCache::NoStore);
         if let Some(etag) = etag {
             builder = builder.header("If-None-Match", etag);
         }

@@ -19,9 +19,7 @@ pub async fn sleep(milliseconds: u32) {
 
 /// Whether the rep can see the page (its tab is in front, the window not minimized).
 pub fn page_is_visible() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_none_or(|d| d.visibility_state() == VisibilityState::Visible)
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == VisibilityState::Visible)
 }
 
 /// Resolves once the page is visible: at once if it is.

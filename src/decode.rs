@@ -11,8 +11,8 @@
 use aurora_api::{KilowattHours, Watts};
 use wasm_bindgen::{JsCast, JsValue};
 use widget_api::{
-    ArrayView, BatteryView, DesignView, ErrorBody, ErrorDetail, InverterView, Location, Opportunity,
-    OpportunityState, PartCount, PartView, ProductionView, SessionResponse,
+    ArrayView, BatteryView, DesignView, ErrorBody, ErrorDetail, InverterView, Location, Opportunity, OpportunityState,
+    PartCount, PartView, ProductionView, SessionResponse,
 };
 
 /// A body that is not what the worker sends: names the field.
@@ -113,7 +113,11 @@ impl Decode for SessionResponse {
 
 impl Decode for Opportunity {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
-        Ok(Opportunity { id: o.string("id")?, name: o.string("name")?, location: Location::decode(&o.object("location")?)? })
+        Ok(Opportunity {
+            id: o.string("id")?,
+            name: o.string("name")?,
+            location: Location::decode(&o.object("location")?)?,
+        })
     }
 }
 
@@ -133,9 +137,10 @@ impl Decode for OpportunityState {
             "app_disabled" => OpportunityState::AppDisabled,
             "no_project" => OpportunityState::NoProject,
             "creating" => OpportunityState::Creating,
-            "awaiting_design" => {
-                OpportunityState::AwaitingDesign { project_id: o.string("project_id")?, aurora_url: o.string("aurora_url")? }
-            }
+            "awaiting_design" => OpportunityState::AwaitingDesign {
+                project_id: o.string("project_id")?,
+                aurora_url: o.string("aurora_url")?,
+            },
             "design_ready" => OpportunityState::DesignReady {
                 project_id: o.string("project_id")?,
                 aurora_url: o.string("aurora_url")?,

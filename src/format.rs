@@ -4,8 +4,8 @@
 //! formatting code in our wasm); units and words are ours.
 
 use aurora_api::{KilowattHours, Watts};
-use widget_api::Location;
 use wasm_bindgen::prelude::*;
+use widget_api::Location;
 
 #[wasm_bindgen]
 extern "C" {
@@ -117,7 +117,17 @@ pub fn compass_point(azimuth: f64) -> &'static str {
 
 /// English month names, January first.
 pub const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 

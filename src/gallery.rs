@@ -52,7 +52,9 @@ pub fn screen(name: &str) -> Option<Screen> {
         "loading" => Screen::Loading,
         "no-project" => panel(OpportunityState::NoProject),
         "creating" => panel(OpportunityState::Creating),
-        "awaiting-design" => panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() }),
+        "awaiting-design" => {
+            panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() })
+        }
         "design-ready" => panel(ready(seed_design()?)),
         "design-without-production" => {
             let mut design = seed_design()?;

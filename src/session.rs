@@ -79,7 +79,9 @@ impl Actions {
 pub fn is_pending(state: &OpportunityState) -> bool {
     matches!(
         state,
-        OpportunityState::Creating | OpportunityState::AwaitingDesign { .. } | OpportunityState::SimulationFailed { .. }
+        OpportunityState::Creating
+            | OpportunityState::AwaitingDesign { .. }
+            | OpportunityState::SimulationFailed { .. }
     )
 }
 
@@ -146,7 +148,16 @@ struct Behind {
 impl Session {
     /// Shows the widget in `root` and opens a session for the CRM's signed `context`.
     pub fn start(root: web_sys::HtmlElement, crm: String, context: String) -> Self {
-        let behind = Behind { screen: Screen::Loading, root, mounted: None, actions: None, crm, context, client: None, following: false };
+        let behind = Behind {
+            screen: Screen::Loading,
+            root,
+            mounted: None,
+            actions: None,
+            crm,
+            context,
+            client: None,
+            following: false,
+        };
         let session = Session { behind: StoredValue::new_local(behind) };
         let actions = session.make_actions();
         session.behind.update_value(|b| b.actions = Some(actions));
@@ -178,8 +189,9 @@ impl Session {
     fn open(self) {
         if self.behind.with_value(|b| b.context.is_empty()) {
             self.show(Screen::Unavailable(Problem {
-                message: "This page was opened without the CRM's signed context. Open it from an opportunity in your CRM."
-                    .into(),
+                message:
+                    "This page was opened without the CRM's signed context. Open it from an opportunity in your CRM."
+                        .into(),
                 retry: None,
             }));
             return;
@@ -365,6 +377,10 @@ mod tests {
         assert!(is_pending(&OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() }));
         assert!(!is_pending(&OpportunityState::NoProject));
         assert!(!is_pending(&OpportunityState::NotLinked));
-        assert!(!is_pending(&OpportunityState::CreateFailed { code: "c".into(), message: "m".into(), retryable: true }));
+        assert!(!is_pending(&OpportunityState::CreateFailed {
+            code: "c".into(),
+            message: "m".into(),
+            retryable: true
+        }));
     }
 }

@@ -127,7 +127,8 @@ async fn no_project_shows_the_site_and_a_button_that_creates() {
     let m = mount(panel(OpportunityState::NoProject), clicks.actions()).await;
     assert_eq!(m.text("opportunity-name"), "Rivera residence");
     assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305");
-    let button: web_sys::HtmlButtonElement = m.find("button[data-testid=create-project]").expect("button").unchecked_into();
+    let button: web_sys::HtmlButtonElement =
+        m.find("button[data-testid=create-project]").expect("button").unchecked_into();
     assert_eq!(button.text_content().unwrap_or_default().trim(), "Create Aurora Project");
     assert!(!button.disabled());
     assert_eq!(button.type_(), "button", "a real button: focusable, Enter and Space press it");
@@ -156,7 +157,8 @@ async fn creating_keeps_the_button_in_place_disabled_with_progress() {
     }] {
         let clicks = Clicks::default();
         let m = mount(screen, clicks.actions()).await;
-        let button: web_sys::HtmlButtonElement = m.find("[data-testid=create-project]").expect("button").unchecked_into();
+        let button: web_sys::HtmlButtonElement =
+            m.find("[data-testid=create-project]").expect("button").unchecked_into();
         assert!(button.disabled());
         assert_eq!(button.text_content().unwrap_or_default(), "Creating Aurora Project…");
         button.click();
@@ -219,11 +221,15 @@ async fn the_seed_design_reads_in_units_a_rep_knows() {
 
     let rows = m.all("[data-testid=bom-item]");
     assert_eq!(rows.len(), 1);
-    let cells: Vec<String> = m.all("[data-testid=bom-item] td").iter().map(|c| c.text_content().unwrap_or_default()).collect();
+    let cells: Vec<String> =
+        m.all("[data-testid=bom-item] td").iter().map(|c| c.text_content().unwrap_or_default()).collect();
     assert_eq!(cells, ["1", "Aurora Sample Solar PanelAurora Sample Manufacturer", "Modules", "–"]);
 
     assert_eq!(m.text("designed-on"), "Designed Jun 21, 2024");
-    assert_eq!(m.find("[data-testid=open-in-aurora]").and_then(|a| a.get_attribute("href")).as_deref(), Some(AURORA_URL));
+    assert_eq!(
+        m.find("[data-testid=open-in-aurora]").and_then(|a| a.get_attribute("href")).as_deref(),
+        Some(AURORA_URL)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -304,7 +310,11 @@ async fn only_http_links_are_links() {
 #[wasm_bindgen_test]
 async fn a_failed_simulation_says_what_it_means_and_where_to_fix_it() {
     let m = mount(
-        panel(OpportunityState::SimulationFailed { project_id: "p".into(), aurora_url: AURORA_URL.into(), design_id: "d".into() }),
+        panel(OpportunityState::SimulationFailed {
+            project_id: "p".into(),
+            aurora_url: AURORA_URL.into(),
+            design_id: "d".into(),
+        }),
         Actions::none(),
     )
     .await;
@@ -374,7 +384,11 @@ fn every_state_the_worker_sends_decodes_to_the_same_value() {
         OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: AURORA_URL.into() },
         ready(seed_design()),
         ready(without_production),
-        OpportunityState::SimulationFailed { project_id: "p".into(), aurora_url: AURORA_URL.into(), design_id: "d".into() },
+        OpportunityState::SimulationFailed {
+            project_id: "p".into(),
+            aurora_url: AURORA_URL.into(),
+            design_id: "d".into(),
+        },
         OpportunityState::CreateFailed { code: "c".into(), message: "m".into(), retryable: true },
     ];
     for state in states {

@@ -168,22 +168,28 @@ impl AuroraClient {
 
     /// Mints a temporary key for `tenant`, with the application key. A session token is
     /// single-use: pass one only if it was never exchanged.
-    pub async fn create_token(&self, tenant: TenantId, session_token: Option<&SessionToken>) -> Result<TemporaryKey, AuroraError> {
+    pub async fn create_token(
+        &self,
+        tenant: TenantId,
+        session_token: Option<&SessionToken>,
+    ) -> Result<TemporaryKey, AuroraError> {
         let mut path = format!("/partner_applications/{}/tenants/{tenant}/create_token", self.application_id);
         if let Some(session) = session_token {
             path.push_str("?session_token=");
             path.push_str(&crate::webhooks::percent_encode_component(session.expose()));
         }
-        let answer: CreateTokenResponse =
-            self.call("create_token", Method::POST, &path, Auth::Application, None::<&()>, Idempotency::Repeatable).await?;
+        let answer: CreateTokenResponse = self
+            .call("create_token", Method::POST, &path, Auth::Application, None::<&()>, Idempotency::Repeatable)
+            .await?;
         Ok(answer.token)
     }
 
     /// Every partner webhook subscription of the application.
     pub async fn list_webhooks(&self) -> Result<Vec<PartnerWebhook>, AuroraError> {
         let path = format!("/partner_applications/{}/webhooks", self.application_id);
-        let list: PartnerWebhookList =
-            self.call("list_webhooks", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable).await?;
+        let list: PartnerWebhookList = self
+            .call("list_webhooks", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable)
+            .await?;
         Ok(list.partner_application_webhooks)
     }
 
@@ -193,70 +199,121 @@ impl AuroraClient {
         let body = PartnerWebhookEnvelope { partner_application_webhook: request };
         // A duplicate subscription is harmless to delivery (we dedupe events) and is
         // found and reused by the next list-then-create, so retrying is acceptable here.
-        let created: PartnerWebhookEnvelope<PartnerWebhook> =
-            self.call("create_webhook", Method::POST, &path, Auth::Application, Some(&body), Idempotency::Repeatable).await?;
+        let created: PartnerWebhookEnvelope<PartnerWebhook> = self
+            .call("create_webhook", Method::POST, &path, Auth::Application, Some(&body), Idempotency::Repeatable)
+            .await?;
         Ok(created.partner_application_webhook)
     }
 
     /// One subscription.
     pub async fn get_webhook(&self, id: WebhookId) -> Result<PartnerWebhook, AuroraError> {
         let path = format!("/partner_applications/{}/webhooks/{id}", self.application_id);
-        let found: PartnerWebhookEnvelope<PartnerWebhook> =
-            self.call("get_webhook", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable).await?;
+        let found: PartnerWebhookEnvelope<PartnerWebhook> = self
+            .call("get_webhook", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable)
+            .await?;
         Ok(found.partner_application_webhook)
     }
 
     /// Replaces a subscription's settings.
-    pub async fn update_webhook(&self, id: WebhookId, request: &PartnerWebhookRequest) -> Result<PartnerWebhook, AuroraError> {
+    pub async fn update_webhook(
+        &self,
+        id: WebhookId,
+        request: &PartnerWebhookRequest,
+    ) -> Result<PartnerWebhook, AuroraError> {
         let path = format!("/partner_applications/{}/webhooks/{id}", self.application_id);
         let body = PartnerWebhookEnvelope { partner_application_webhook: request };
-        let updated: PartnerWebhookEnvelope<PartnerWebhook> =
-            self.call("update_webhook", Method::PUT, &path, Auth::Application, Some(&body), Idempotency::Repeatable).await?;
+        let updated: PartnerWebhookEnvelope<PartnerWebhook> = self
+            .call("update_webhook", Method::PUT, &path, Auth::Application, Some(&body), Idempotency::Repeatable)
+            .await?;
         Ok(updated.partner_application_webhook)
     }
 
     /// Creates a project. Never retried once it may have reached Aurora: an unknown
     /// outcome is [`AuroraError::OutcomeUnknown`], to be reconciled by the caller.
-    pub async fn create_project(&self, key: &BearerToken, tenant: TenantId, request: &ProjectRequest) -> Result<Project, AuroraError> {
+    pub async fn create_project(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        request: &ProjectRequest,
+    ) -> Result<Project, AuroraError> {
         let path = format!("/tenants/{tenant}/projects");
         let body = ProjectEnvelope { project: request };
-        let created: ProjectEnvelope<Project> =
-            self.call("create_project", Method::POST, &path, Auth::Tenant(key.clone()), Some(&body), Idempotency::CreatesObject).await?;
+        let created: ProjectEnvelope<Project> = self
+            .call(
+                "create_project",
+                Method::POST,
+                &path,
+                Auth::Tenant(key.clone()),
+                Some(&body),
+                Idempotency::CreatesObject,
+            )
+            .await?;
         Ok(created.project)
     }
 
     /// One project.
-    pub async fn get_project(&self, key: &BearerToken, tenant: TenantId, id: ProjectId) -> Result<Project, AuroraError> {
+    pub async fn get_project(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        id: ProjectId,
+    ) -> Result<Project, AuroraError> {
         let path = format!("/tenants/{tenant}/projects/{id}");
-        let found: ProjectEnvelope<Project> =
-            self.call("get_project", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
+        let found: ProjectEnvelope<Project> = self
+            .call("get_project", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
+            .await?;
         Ok(found.project)
     }
 
     /// Projects whose `external_provider_id` is `external_provider_id` [guess: filter].
-    pub async fn find_projects(&self, key: &BearerToken, tenant: TenantId, external_provider_id: &str) -> Result<Vec<Project>, AuroraError> {
+    pub async fn find_projects(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        external_provider_id: &str,
+    ) -> Result<Vec<Project>, AuroraError> {
         let path = format!(
             "/tenants/{tenant}/projects?external_provider_id={}",
             crate::webhooks::percent_encode_component(external_provider_id)
         );
-        let list: ProjectList =
-            self.call("find_projects", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
+        let list: ProjectList = self
+            .call("find_projects", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
+            .await?;
         Ok(list.projects)
     }
 
     /// A project's designs.
-    pub async fn list_designs(&self, key: &BearerToken, tenant: TenantId, project: ProjectId) -> Result<Vec<DesignListItem>, AuroraError> {
+    pub async fn list_designs(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        project: ProjectId,
+    ) -> Result<Vec<DesignListItem>, AuroraError> {
         let path = format!("/tenants/{tenant}/projects/{project}/designs");
-        let list: DesignList =
-            self.call("list_designs", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
+        let list: DesignList = self
+            .call("list_designs", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
+            .await?;
         Ok(list.designs)
     }
 
     /// A design's summary.
-    pub async fn get_design_summary(&self, key: &BearerToken, tenant: TenantId, design: DesignId) -> Result<DesignSummary, AuroraError> {
+    pub async fn get_design_summary(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        design: DesignId,
+    ) -> Result<DesignSummary, AuroraError> {
         let path = format!("/tenants/{tenant}/designs/{design}/summary");
-        let summary: DesignSummaryResponse =
-            self.call("get_design_summary", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable).await?;
+        let summary: DesignSummaryResponse = self
+            .call(
+                "get_design_summary",
+                Method::GET,
+                &path,
+                Auth::Tenant(key.clone()),
+                None::<&()>,
+                Idempotency::Repeatable,
+            )
+            .await?;
         Ok(summary.design)
     }
 
@@ -271,7 +328,10 @@ impl AuroraClient {
         idempotency: Idempotency,
     ) -> Result<T, AuroraError> {
         let body = match body {
-            Some(body) => Some(serde_json::to_vec(body).map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?),
+            Some(body) => Some(
+                serde_json::to_vec(body)
+                    .map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?,
+            ),
             None => None,
         };
         // backon supplies the jittered exponential delays; the loop is ours, because its
@@ -283,10 +343,15 @@ impl AuroraClient {
                 Ok(bytes) => break bytes,
                 Err(error) => error,
             };
-            let delay = if self.policy.is_retryable(&error, idempotency) { self.policy.delay(&error, backoff.next()) } else { None };
+            let delay = if self.policy.is_retryable(&error, idempotency) {
+                self.policy.delay(&error, backoff.next())
+            } else {
+                None
+            };
             let Some(delay) = delay else {
                 return Err(match error {
-                    AuroraError::Transport(TransportError::Timeout | TransportError::Interrupted(_)) | AuroraError::Server { .. }
+                    AuroraError::Transport(TransportError::Timeout | TransportError::Interrupted(_))
+                    | AuroraError::Server { .. }
                         if idempotency == Idempotency::CreatesObject =>
                     {
                         AuroraError::OutcomeUnknown(error.to_string())
@@ -314,8 +379,9 @@ impl AuroraClient {
             Auth::Application => self.application_key.expose(),
             Auth::Tenant(token) => token.expose(),
         };
-        let mut authorization = HeaderValue::try_from(format!("Bearer {secret}"))
-            .map_err(|_| AuroraError::InvalidRequest { operation, reason: "the key is not a valid header value".into() })?;
+        let mut authorization = HeaderValue::try_from(format!("Bearer {secret}")).map_err(|_| {
+            AuroraError::InvalidRequest { operation, reason: "the key is not a valid header value".into() }
+        })?;
         // Sensitive headers print as "Sensitive" in Debug output.
         authorization.set_sensitive(true);
         let mut request = Request::builder()
@@ -332,7 +398,8 @@ impl AuroraClient {
         let request = request
             .body(body.map(<[u8]>::to_vec).unwrap_or_default())
             .map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?;
-        let response = self.transport.send(request, self.policy.request_timeout).await.map_err(AuroraError::Transport)?;
+        let response =
+            self.transport.send(request, self.policy.request_timeout).await.map_err(AuroraError::Transport)?;
         let status = response.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(response.into_body());
@@ -405,7 +472,9 @@ mod tests {
         assert_eq!(error.messages(), ["Latitude must be between -90 and 90"]);
         assert!(error.to_string().contains("Latitude must be between -90 and 90"));
         assert!(matches!(AuroraError::from_status(403, b"", None), AuroraError::Forbidden(_)));
-        assert!(matches!(AuroraError::from_status(418, b"not json", None), AuroraError::UnexpectedStatus { status: 418, .. }));
+        assert!(matches!(
+            AuroraError::from_status(418, b"not json", None),
+            AuroraError::UnexpectedStatus { status: 418, .. }
+        ));
     }
 }
-

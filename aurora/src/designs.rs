@@ -388,7 +388,8 @@ mod tests {
     #[test]
     fn hourly_may_hold_a_year_of_numbers() {
         let mut value = seed_value();
-        value["design"]["energy_production"]["hourly"] = serde_json::json!(vec![0.25; EnergyProduction::HOURS_PER_YEAR]);
+        value["design"]["energy_production"]["hourly"] =
+            serde_json::json!(vec![0.25; EnergyProduction::HOURS_PER_YEAR]);
         let parsed: DesignSummaryResponse = serde_json::from_value(value).expect("parses");
         let hourly = parsed.design.energy_production.and_then(|p| p.hourly).expect("hourly");
         assert_eq!(hourly.len(), 8760);

@@ -156,4 +156,3 @@ pub enum TransportError {
     #[error("connection interrupted: {0}")]
     Interrupted(String),
 }
-

@@ -36,7 +36,8 @@ pub fn checked_base_url(url: &str, allow_loopback: bool) -> Result<String, BaseU
         return Ok(trimmed.to_owned());
     }
     let loopback_port = trimmed.strip_prefix("http://127.0.0.1:").or_else(|| trimmed.strip_prefix("http://localhost:"));
-    if allow_loopback && loopback_port.is_some_and(|port| !port.is_empty() && port.chars().all(|c| c.is_ascii_digit())) {
+    if allow_loopback && loopback_port.is_some_and(|port| !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()))
+    {
         return Ok(trimmed.to_owned());
     }
     Err(BaseUrlError::NotAurora(trimmed.to_owned()))

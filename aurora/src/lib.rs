@@ -24,8 +24,8 @@ pub mod webhooks;
 
 #[cfg(feature = "client")]
 pub use client::{AuroraClient, HttpTransport, RetryPolicy};
-pub use error::TransportError;
 pub use designs::{DesignSummary, DesignSummaryResponse};
+pub use error::TransportError;
 pub use error::{AuroraError, AuroraErrorBody};
 pub use ids::{ApplicationId, DesignId, JobId, ProjectId, TenantId, WebhookId};
 pub use projects::{Project, ProjectLocation, ProjectRequest};

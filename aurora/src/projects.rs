@@ -29,7 +29,9 @@ pub enum ProjectLocation {
 impl ProjectLocation {
     /// A street address: trimmed, non-empty, at most 255 characters.
     pub fn address(property_address: &str) -> Result<Self, ValidationError> {
-        Ok(ProjectLocation::Address { property_address: validation::required_text("property_address", property_address)? })
+        Ok(ProjectLocation::Address {
+            property_address: validation::required_text("property_address", property_address)?,
+        })
     }
 
     /// Coordinates: finite, latitude in [-90, 90], longitude in [-180, 180].
@@ -200,12 +202,16 @@ mod tests {
 
     #[test]
     fn the_seed_bodies_are_what_we_send() {
-        let by_address = ProjectRequest::builder(ProjectLocation::address("434 Brannan St, San Francisco, CA, 94107").expect("valid")).build();
+        let by_address = ProjectRequest::builder(
+            ProjectLocation::address("434 Brannan St, San Francisco, CA, 94107").expect("valid"),
+        )
+        .build();
         assert_eq!(
             serde_json::to_value(ProjectEnvelope { project: by_address }).expect("json"),
             json!({"project": {"location": {"property_address": "434 Brannan St, San Francisco, CA, 94107"}}})
         );
-        let by_coordinates = ProjectRequest::builder(ProjectLocation::coordinates(37.7796, -122.3953).expect("valid")).build();
+        let by_coordinates =
+            ProjectRequest::builder(ProjectLocation::coordinates(37.7796, -122.3953).expect("valid")).build();
         assert_eq!(
             serde_json::to_value(ProjectEnvelope { project: by_coordinates }).expect("json"),
             json!({"project": {"location": {"latitude": 37.7796, "longitude": -122.3953}}})

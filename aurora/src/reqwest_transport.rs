@@ -25,7 +25,9 @@ fn classify(error: &reqwest::Error) -> TransportError {
     } else if error.is_connect() {
         TransportError::Connect("connection refused or unreachable".into())
     } else {
-        TransportError::Interrupted(if error.is_body() || error.is_decode() { "the answer broke off" } else { "the connection failed" }.into())
+        TransportError::Interrupted(
+            if error.is_body() || error.is_decode() { "the answer broke off" } else { "the connection failed" }.into(),
+        )
     }
 }
 

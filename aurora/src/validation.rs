@@ -116,8 +116,14 @@ mod tests {
     #[test]
     fn number_rules() {
         assert_eq!(in_range("latitude", 90.0, -90.0, 90.0), Ok(90.0));
-        assert!(matches!(in_range("latitude", 90.01, -90.0, 90.0), Err(ValidationError::OutOfRange { field: "latitude", .. })));
-        assert_eq!(in_range("longitude", f64::NAN, -180.0, 180.0), Err(ValidationError::NotFinite { field: "longitude" }));
+        assert!(matches!(
+            in_range("latitude", 90.01, -90.0, 90.0),
+            Err(ValidationError::OutOfRange { field: "latitude", .. })
+        ));
+        assert_eq!(
+            in_range("longitude", f64::NAN, -180.0, 180.0),
+            Err(ValidationError::NotFinite { field: "longitude" })
+        );
         assert_eq!(in_range("longitude", f64::INFINITY, -180.0, 180.0).map_err(|e| e.field()), Err("longitude"));
     }
 }

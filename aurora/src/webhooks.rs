@@ -125,9 +125,10 @@ impl PartnerWebhookRequest {
         if !(url.starts_with("https://") || allowed_loopback) {
             return Err(invalid("must be an https:// URL"));
         }
-        let key_ok = self.header_auth_key.as_deref().is_some_and(|k| {
-            !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
+        let key_ok = self
+            .header_auth_key
+            .as_deref()
+            .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         let value_ok = self.header_auth_value.as_ref().is_some_and(|v| !v.expose().is_empty());
         if !key_ok || !value_ok {
             return Err(ValidationError::Invalid {
@@ -142,7 +143,9 @@ impl PartnerWebhookRequest {
 /// Renders a template as Aurora does for a delivery: every `<PLACEHOLDER>` replaced by
 /// its percent-encoded value.
 pub fn render_url_template(template: &str, values: &[(&str, &str)]) -> String {
-    values.iter().fold(template.to_owned(), |url, (placeholder, value)| url.replace(placeholder, &percent_encode_component(value)))
+    values.iter().fold(template.to_owned(), |url, (placeholder, value)| {
+        url.replace(placeholder, &percent_encode_component(value))
+    })
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -206,7 +209,11 @@ mod tests {
     fn rendering_encodes_values() {
         let url = render_url_template(
             "https://x.example/h?t=<TENANT_ID>&s=<SESSION_TOKEN>&st=<STATUS>",
-            &[(placeholders::TENANT_ID, "3fa85f64-5717-4562-b3fc-2c963f66afa6"), (placeholders::SESSION_TOKEN, "a+b/c=&"), (placeholders::STATUS, "succeeded")],
+            &[
+                (placeholders::TENANT_ID, "3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+                (placeholders::SESSION_TOKEN, "a+b/c=&"),
+                (placeholders::STATUS, "succeeded"),
+            ],
         );
         assert_eq!(url, "https://x.example/h?t=3fa85f64-5717-4562-b3fc-2c963f66afa6&s=a%2Bb%2Fc%3D%26&st=succeeded");
     }

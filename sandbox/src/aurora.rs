@@ -18,8 +18,14 @@ mod webhooks;
 pub use faults::Faults;
 pub use state::{Sandbox, Settings};
 
-use axum::{Json, Router, http::StatusCode, middleware, response::IntoResponse, routing::{get, post}};
 use aurora_api::AuroraErrorBody;
+use axum::{
+    Json, Router,
+    http::StatusCode,
+    middleware,
+    response::IntoResponse,
+    routing::{get, post},
+};
 
 /// Aurora's error answer: a status and `{"errors":[{"message":...}]}`.
 pub(crate) fn aurora_error(status: StatusCode, message: impl Into<String>) -> axum::response::Response {

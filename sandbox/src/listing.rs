@@ -92,7 +92,10 @@ mod tests {
         assert!(!listing.name.trim().is_empty());
         assert!(!listing.description.trim().is_empty());
         let tagline = listing.tagline.chars().count();
-        assert!((1..=TAGLINE_MAX_CHARS).contains(&tagline), "tagline is {tagline} characters; Aurora allows {TAGLINE_MAX_CHARS}");
+        assert!(
+            (1..=TAGLINE_MAX_CHARS).contains(&tagline),
+            "tagline is {tagline} characters; Aurora allows {TAGLINE_MAX_CHARS}"
+        );
         assert_eq!(listing.logo, "logo.svg", "the logo the pages serve is listing/logo.svg");
         assert_eq!(listing.logo_height_px, LOGO_HEIGHT_PX);
         assert!(!listing.scopes.is_empty());

@@ -1,8 +1,8 @@
 //! `sandbox`: local stand-ins of Aurora's partner API and of a demo CRM, so the whole
 //! product runs and is tested on one machine with no internet.
 
-use sandbox::{aurora, demo_crm};
 use clap::Parser;
+use sandbox::{aurora, demo_crm};
 use std::{net::SocketAddr, process::ExitCode};
 
 /// Local stand-ins of Aurora's partner API and of a demo CRM (loopback only).

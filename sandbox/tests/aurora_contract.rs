@@ -2,8 +2,8 @@
 //! HTTP on 127.0.0.1. Each test names the contract line it shows.
 
 use aurora_api::{
-    ApplicationKey, AuroraClient, AuroraError, BearerToken, HttpTransport, PartnerWebhookRequest, ProjectLocation, ProjectRequest,
-    RetryPolicy, SessionToken, TenantId, TransportError, WebhookEvent,
+    ApplicationKey, AuroraClient, AuroraError, BearerToken, HttpTransport, PartnerWebhookRequest, ProjectLocation,
+    ProjectRequest, RetryPolicy, SessionToken, TenantId, TransportError, WebhookEvent,
     reqwest_transport::ReqwestTransport,
 };
 use axum::{Router, extract::Query, http::HeaderMap, routing::get};
@@ -49,7 +49,11 @@ struct Counting {
 
 #[async_trait::async_trait]
 impl HttpTransport for Counting {
-    async fn send(&self, request: http::Request<Vec<u8>>, timeout: Duration) -> Result<http::Response<Vec<u8>>, TransportError> {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.attempts.fetch_add(1, Ordering::SeqCst);
         self.inner.send(request, timeout).await
     }
@@ -71,7 +75,8 @@ fn fast_policy() -> RetryPolicy {
 fn client_with(url: &str, key: &str) -> (AuroraClient, Arc<Counting>) {
     let transport = Arc::new(Counting { inner: ReqwestTransport::default(), attempts: AtomicUsize::new(0) });
     let app_id = aurora_api::ApplicationId::parse("5a2d8e1c-0000-4000-8000-00000000a991").expect("uuid");
-    let client = AuroraClient::new(transport.clone(), url, app_id, ApplicationKey::new(key)).with_retry_policy(fast_policy());
+    let client =
+        AuroraClient::new(transport.clone(), url, app_id, ApplicationKey::new(key)).with_retry_policy(fast_policy());
     (client, transport)
 }
 
@@ -88,7 +93,8 @@ fn address_project(external: &str) -> ProjectRequest {
 }
 
 async fn set_faults(url: &str, faults: serde_json::Value) {
-    let response = reqwest::Client::new().put(format!("{url}/sandbox/faults")).json(&faults).send().await.expect("faults");
+    let response =
+        reqwest::Client::new().put(format!("{url}/sandbox/faults")).json(&faults).send().await.expect("faults");
     assert!(response.status().is_success(), "set faults: {}", response.status());
 }
 
@@ -112,7 +118,10 @@ async fn application_key_mints_temporary_keys_and_each_key_has_its_own_endpoints
     assert!(matches!(wrong.create_token(tenant(), None).await, Err(AuroraError::Unauthorized(_))));
     assert_eq!(attempts.attempts.load(Ordering::SeqCst), 1, "401 is never retried");
     let other = TenantId::parse(OTHER_TENANT).expect("uuid");
-    assert!(matches!(client.get_project(&key.bearer_token, other, project.id).await, Err(AuroraError::Unauthorized(_))));
+    assert!(matches!(
+        client.get_project(&key.bearer_token, other, project.id).await,
+        Err(AuroraError::Unauthorized(_))
+    ));
 }
 
 #[tokio::test]
@@ -178,7 +187,8 @@ async fn projects_validate_like_aurora_and_are_found_by_external_id() {
     let (status, body) = raw(serde_json::json!({"project": {"location": {"latitude": 91.0, "longitude": 0.0}}})).await;
     assert_eq!(status, 422);
     assert!(body.contains("latitude"), "{body}");
-    let (status, body) = raw(serde_json::json!({"project": {"location": {"property_address": "1 Main St"}, "name": null}})).await;
+    let (status, body) =
+        raw(serde_json::json!({"project": {"location": {"property_address": "1 Main St"}, "name": null}})).await;
     assert_eq!(status, 422);
     assert!(body.contains("name") && body.contains("null"), "{body}");
     let (status, body) = raw(serde_json::json!({"project": {"name": "x"}})).await;
@@ -251,12 +261,16 @@ async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_wh
     let mut bad = subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted);
     bad.url_template = bad.url_template.replace("&session_token=<SESSION_TOKEN>", "");
     assert!(matches!(client.create_webhook(&bad).await, Err(AuroraError::Unprocessable(_))));
-    let created = client.create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted)).await.expect("subscribe");
+    let created = client
+        .create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted))
+        .await
+        .expect("subscribe");
     assert_eq!(client.list_webhooks().await.expect("list").len(), 1);
     assert_eq!(client.get_webhook(created.id).await.expect("get").settings.url_template, created.settings.url_template);
 
     let key = client.create_token(tenant(), None).await.expect("key");
-    let project = client.create_project(&key.bearer_token, tenant(), &address_project("opp-web-1")).await.expect("project");
+    let project =
+        client.create_project(&key.bearer_token, tenant(), &address_project("opp-web-1")).await.expect("project");
     let (query, auth) = wait_for("the webhook", || seen.lock().expect("lock").first().cloned()).await;
     assert_eq!(auth.as_deref(), Some("dev-webhook-token"));
     assert_eq!(query["status"], "succeeded");
@@ -277,7 +291,10 @@ async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_wh
     // Another tenant's key cannot read it (404 for other tenants' ids).
     let other = TenantId::parse(OTHER_TENANT).expect("uuid");
     let other_key = client.create_token(other, None).await.expect("other key");
-    assert!(matches!(client.get_design_summary(&other_key.bearer_token, other, design_id).await, Err(AuroraError::NotFound(_))));
+    assert!(matches!(
+        client.get_design_summary(&other_key.bearer_token, other, design_id).await,
+        Err(AuroraError::NotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -286,12 +303,17 @@ async fn failed_deliveries_are_retried_on_a_compressed_schedule_and_app_status_c
     let (url, sandbox) = start_sandbox(&["--time-scale", "3000"]).await;
     let (receiver, seen) = start_receiver(vec![500, 503]).await;
     let (client, _) = client_with(&url, APP_KEY);
-    client.update_webhook(
-        client.create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged)).await.expect("subscribe").id,
-        &subscription(&receiver, WebhookEvent::AppStatusChanged),
-    )
-    .await
-    .expect("update keeps it");
+    client
+        .update_webhook(
+            client
+                .create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged))
+                .await
+                .expect("subscribe")
+                .id,
+            &subscription(&receiver, WebhookEvent::AppStatusChanged),
+        )
+        .await
+        .expect("update keeps it");
     let response = reqwest::Client::new()
         .post(format!("{url}/sandbox/tenants/{TENANT}/app-status"))
         .json(&serde_json::json!({"enabled": false}))
@@ -316,9 +338,13 @@ async fn rate_limit_answers_429_with_retry_after_and_the_client_honours_it() {
         client.list_webhooks().await.expect("within the limit");
     }
     // Retry-After is ~60 s, longer than this policy waits: the call ends RateLimited.
-    let limited = client.clone().with_retry_policy(RetryPolicy { max_retry_after: Duration::from_secs(5), ..fast_policy() });
+    let limited =
+        client.clone().with_retry_policy(RetryPolicy { max_retry_after: Duration::from_secs(5), ..fast_policy() });
     let result = limited.list_webhooks().await;
-    assert!(matches!(result, Err(AuroraError::RateLimited { retry_after: Some(d) }) if d > Duration::from_secs(5)), "{result:?}");
+    assert!(
+        matches!(result, Err(AuroraError::RateLimited { retry_after: Some(d) }) if d > Duration::from_secs(5)),
+        "{result:?}"
+    );
     assert_eq!(attempts.attempts.load(Ordering::SeqCst), 4, "no retry when Retry-After exceeds the policy");
 
     // Injected 429s carry Retry-After: 1; the client waits that long, then succeeds.
@@ -409,7 +435,8 @@ impl std::io::Write for Captured {
 async fn keys_and_tokens_never_reach_debug_output_errors_or_logs() {
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let (url, _) = start_sandbox(&["--time-scale", "7200"]).await;
@@ -421,7 +448,10 @@ async fn keys_and_tokens_never_reach_debug_output_errors_or_logs() {
         client.create_token(tenant(), Some(&session)).await.expect_err("503s"),
         client.find_projects(&key.bearer_token, tenant(), "x").await.expect_err("503s"),
     ];
-    let printed = format!("{client:?} {key:?} {errors:?} {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "));
+    let printed = format!(
+        "{client:?} {key:?} {errors:?} {}",
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    );
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
     assert!(logs.contains("retrying"), "the retries were logged: {logs}");
     for secret in [APP_KEY, key.bearer_token.expose(), "st_made_up_session_value"] {
@@ -435,7 +465,10 @@ async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and
     let (url, _) = start_sandbox(&["--simulation-failure-share", "1"]).await;
     let (receiver, seen) = start_receiver(vec![]).await;
     let (client, _) = client_with(&url, APP_KEY);
-    client.create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted)).await.expect("subscribe");
+    client
+        .create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted))
+        .await
+        .expect("subscribe");
     set_faults(&url, serde_json::json!({"duplicate_webhooks": 1.0, "skip_webhook_auth": 1.0})).await;
     let other = TenantId::parse(OTHER_TENANT).expect("uuid");
     for (tenant, external) in [(tenant(), "t1-opp"), (other, "t2-opp")] {
@@ -449,7 +482,11 @@ async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and
     .await;
     let mut tenants: Vec<&str> = deliveries.iter().map(|(q, _)| q["tenant_id"].as_str()).collect();
     tenants.sort_unstable();
-    assert_eq!(tenants, vec![TENANT, TENANT, OTHER_TENANT, OTHER_TENANT], "each event delivered twice, from both tenants");
+    assert_eq!(
+        tenants,
+        vec![TENANT, TENANT, OTHER_TENANT, OTHER_TENANT],
+        "each event delivered twice, from both tenants"
+    );
     assert!(deliveries.iter().all(|(_, auth)| auth.is_none()), "the auth header was stripped");
     assert!(deliveries.iter().all(|(q, _)| q["status"] == "failed"), "every simulation failed");
     // A failed simulation's design has no production.
@@ -469,7 +506,8 @@ async fn the_api_version_header_is_sent_when_configured() {
         get(move |headers: HeaderMap| {
             let seen = seen2.clone();
             async move {
-                *seen.lock().expect("lock") = headers.get("aurora-api-version").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                *seen.lock().expect("lock") =
+                    headers.get("aurora-api-version").and_then(|v| v.to_str().ok()).map(str::to_owned);
                 axum::Json(serde_json::json!({"partner_application_webhooks": []}))
             }
         }),

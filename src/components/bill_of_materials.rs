@@ -1,6 +1,6 @@
 use crate::format;
-use widget_api::PartView;
 use leptos::{either::Either, prelude::*};
+use widget_api::PartView;
 
 /// The parts list: quantity, part and maker, kind, SKU.
 #[component]

@@ -16,7 +16,8 @@ pub fn DesignFigures(
     /// Simulated production, if any.
     production: Option<ProductionView>,
 ) -> impl IntoView {
-    let annual = production.as_ref().map_or_else(|| "Not simulated yet".to_owned(), |p| format::kilowatt_hours(p.annual));
+    let annual =
+        production.as_ref().map_or_else(|| "Not simulated yet".to_owned(), |p| format::kilowatt_hours(p.annual));
     let offset = production.and_then(|p| p.offset_percent).map_or_else(|| "–".to_owned(), format::percent);
     let headline = vec![
         Fact::new("size-stc", "System size (DC, STC)", format::kilowatts(size_stc)),

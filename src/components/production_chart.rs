@@ -43,7 +43,9 @@ pub fn ProductionChart(
     let rows = monthly
         .iter()
         .zip(MONTHS)
-        .map(|(energy, month)| view! { <tr><th scope="row">{month}</th><td>{format::kilowatt_hours(*energy)}</td></tr> })
+        .map(
+            |(energy, month)| view! { <tr><th scope="row">{month}</th><td>{format::kilowatt_hours(*energy)}</td></tr> },
+        )
         .collect_view();
     view! {
         <figure class="chart" data-testid="production-chart">

@@ -162,8 +162,9 @@ mod tests {
             let again: OpportunityState = serde_json::from_value(json.clone()).expect("parses");
             assert_eq!(again, state, "{json}");
         }
-        let json = serde_json::to_value(OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() })
-            .expect("serializes");
+        let json =
+            serde_json::to_value(OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() })
+                .expect("serializes");
         assert_eq!(json, serde_json::json!({"state": "awaiting_design", "project_id": "p", "aurora_url": "u"}));
     }
 
@@ -179,12 +180,11 @@ mod tests {
     #[test]
     fn location_is_untagged_so_it_reads_like_aurora_location() {
         let address: Location =
-            serde_json::from_str(r#"{"property_address":"901 Mears Ct, Stanford, CA 94305"}"#)
-                .expect("address parses");
+            serde_json::from_str(r#"{"property_address":"901 Mears Ct, Stanford, CA 94305"}"#).expect("address parses");
         assert_eq!(address, Location::Address { property_address: "901 Mears Ct, Stanford, CA 94305".into() });
 
-        let coords: Location = serde_json::from_str(r#"{"latitude":37.7796,"longitude":-122.3953}"#)
-            .expect("coordinates parse");
+        let coords: Location =
+            serde_json::from_str(r#"{"latitude":37.7796,"longitude":-122.3953}"#).expect("coordinates parse");
         assert_eq!(coords, Location::Coordinates { latitude: 37.7796, longitude: -122.3953 });
 
         serde_json::from_str::<Location>(r#"{"latitude":37.7796}"#).expect_err("no longitude");

@@ -24,8 +24,16 @@ fn layout(title: &str, body: &str) -> String {
 
 /// A page that says one thing (errors, uninstalled).
 pub fn message(title: &str, message: &str, link: Option<(&str, &str)>) -> String {
-    let link = link.map(|(href, label)| format!("<p><a href=\"{}\">{}</a></p>", attr(href), text(label))).unwrap_or_default();
-    layout(title, &format!("<section><h1>{}</h1><p role=alert data-testid=admin-message>{}</p>{link}</section>", text(title), text(message)))
+    let link =
+        link.map(|(href, label)| format!("<p><a href=\"{}\">{}</a></p>", attr(href), text(label))).unwrap_or_default();
+    layout(
+        title,
+        &format!(
+            "<section><h1>{}</h1><p role=alert data-testid=admin-message>{}</p>{link}</section>",
+            text(title),
+            text(message)
+        ),
+    )
 }
 
 fn time(unix: Option<i64>) -> String {
@@ -45,16 +53,31 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
 }
 
 /// The settings of one installation.
-pub fn settings(session: &AdminSession, health: &Health, subscribed: bool, notice: Option<&str>, error: Option<&str>) -> String {
+pub fn settings(
+    session: &AdminSession,
+    health: &Health,
+    subscribed: bool,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> String {
     let installation = &health.installation;
     let base = format!("/settings/{}/{}", attr(&session.crm), attr(&session.account_id));
     let csrf = format!("<input type=hidden name=csrf value=\"{}\">", attr(&session.csrf));
-    let notice = notice.map(|n| format!("<p class=notice role=status data-testid=admin-notice>{}</p>", text(n))).unwrap_or_default();
-    let error = error.map(|e| format!("<p class=error role=alert data-testid=admin-error>{}</p>", text(e))).unwrap_or_default();
+    let notice = notice
+        .map(|n| format!("<p class=notice role=status data-testid=admin-notice>{}</p>", text(n)))
+        .unwrap_or_default();
+    let error =
+        error.map(|e| format!("<p class=error role=alert data-testid=admin-error>{}</p>", text(e))).unwrap_or_default();
     let tenant = installation.aurora_tenant_id.as_deref().unwrap_or_default();
     let linked = match (&installation.aurora_tenant_id, installation.app_enabled) {
-        (None, _) => "<span class=bad data-testid=admin-tenant-status>Not linked: reps cannot create projects yet.</span>".to_owned(),
-        (Some(t), 0) => format!("<span class=bad data-testid=admin-tenant-status>Linked to {}, but the app is disabled in that tenant: enable it in Aurora (Settings &gt; Apps).</span>", text(t)),
+        (None, _) => {
+            "<span class=bad data-testid=admin-tenant-status>Not linked: reps cannot create projects yet.</span>"
+                .to_owned()
+        }
+        (Some(t), 0) => format!(
+            "<span class=bad data-testid=admin-tenant-status>Linked to {}, but the app is disabled in that tenant: enable it in Aurora (Settings &gt; Apps).</span>",
+            text(t)
+        ),
         (Some(t), _) => format!("<span class=ok data-testid=admin-tenant-status>Linked to {}</span>", text(t)),
     };
     let subscriptions = match &health.subscriptions {

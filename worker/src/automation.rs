@@ -8,7 +8,12 @@ use crate::{
     error::ApiError,
     installs::OPPORTUNITY_CREATED,
     projects,
-    storage::{StorageError, crm_events::{self, CrmEvent}, installations, opportunities, projects::OpportunityKey},
+    storage::{
+        StorageError,
+        crm_events::{self, CrmEvent},
+        installations, opportunities,
+        projects::OpportunityKey,
+    },
     sweeper::retry_delay_seconds,
 };
 use widget_api::OpportunityState;
@@ -64,16 +69,30 @@ async fn opportunity_created(state: &AppState, event: &CrmEvent) -> Result<Outco
     if installation.auto_create == 0 {
         return Ok(Outcome::Done);
     }
-    let crm_opportunity: CrmOpportunity = serde_json::from_str(&event.payload_json).map_err(|e| StorageError::Decode(e.to_string()))?;
+    let crm_opportunity: CrmOpportunity =
+        serde_json::from_str(&event.payload_json).map_err(|e| StorageError::Decode(e.to_string()))?;
     let opportunity = match crm_opportunity.to_opportunity() {
         Ok(opportunity) => opportunity,
-        Err(error) => return Ok(Outcome::Refused(format!("Opportunity {} was not created in Aurora: {error}", crm_opportunity.id))),
+        Err(error) => {
+            return Ok(Outcome::Refused(format!(
+                "Opportunity {} was not created in Aurora: {error}",
+                crm_opportunity.id
+            )));
+        }
     };
     opportunities::record_seen(db, &event.crm, &event.account_id, &opportunity, state.now() as i64).await?;
-    let key = OpportunityKey { crm: event.crm.clone(), account_id: event.account_id.clone(), opportunity_id: opportunity.id.clone() };
-    let refused = |message: String| Ok(Outcome::Refused(format!("Opportunity {} was not created in Aurora: {message}", opportunity.id)));
+    let key = OpportunityKey {
+        crm: event.crm.clone(),
+        account_id: event.account_id.clone(),
+        opportunity_id: opportunity.id.clone(),
+    };
+    let refused = |message: String| {
+        Ok(Outcome::Refused(format!("Opportunity {} was not created in Aurora: {message}", opportunity.id)))
+    };
     match projects::create(state, &key).await {
-        Ok(OpportunityState::Creating) => Ok(Outcome::Retry("the project's creation has an unknown outcome; checking again".into())),
+        Ok(OpportunityState::Creating) => {
+            Ok(Outcome::Retry("the project's creation has an unknown outcome; checking again".into()))
+        }
         Ok(OpportunityState::CreateFailed { retryable: true, message, .. }) => Ok(Outcome::Retry(message)),
         Ok(OpportunityState::CreateFailed { message, .. }) => refused(message),
         Ok(_) => {

@@ -117,9 +117,8 @@ impl Config {
     /// Builds the config from a lookup of setting name -> value, so that each host can
     /// pass its own environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| {
-            lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))
-        };
+        let required =
+            |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name));
         let secret = required(keys::WORKER_SIGNING_SECRET)?;
         if secret.len() < 32 {
             return Err(ConfigError::Invalid {
@@ -132,7 +131,10 @@ impl Config {
             None | Some("" | "false" | "0") => false,
             Some("true" | "1") => true,
             Some(other) => {
-                return Err(ConfigError::Invalid { name: keys::AURORA_ALLOW_LOOPBACK, reason: format!("`{other}`: use true or false") });
+                return Err(ConfigError::Invalid {
+                    name: keys::AURORA_ALLOW_LOOPBACK,
+                    reason: format!("`{other}`: use true or false"),
+                });
             }
         };
         let base_url = aurora_api::hosts::checked_base_url(&required(keys::AURORA_BASE_URL)?, allow_loopback)
@@ -145,7 +147,10 @@ impl Config {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| DEFAULT_WEBHOOK_HEADER.to_owned());
         if !webhook_header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(ConfigError::Invalid { name: keys::AURORA_WEBHOOK_HEADER, reason: "use letters, digits and dashes".into() });
+            return Err(ConfigError::Invalid {
+                name: keys::AURORA_WEBHOOK_HEADER,
+                reason: "use letters, digits and dashes".into(),
+            });
         }
         let webhook_token = required(keys::AURORA_WEBHOOK_TOKEN)?;
         if webhook_token.len() < 24 {
@@ -159,7 +164,10 @@ impl Config {
             Some(base_url) => {
                 let client_secret = required(keys::DEMO_CRM_CLIENT_SECRET)?;
                 if client_secret.len() < 32 {
-                    return Err(ConfigError::Invalid { name: keys::DEMO_CRM_CLIENT_SECRET, reason: "expected at least 32 characters".into() });
+                    return Err(ConfigError::Invalid {
+                        name: keys::DEMO_CRM_CLIENT_SECRET,
+                        reason: "expected at least 32 characters".into(),
+                    });
                 }
                 Some(DemoCrmConfig {
                     base_url: parse_base_url(keys::DEMO_CRM_BASE_URL, &base_url)?,
@@ -227,9 +235,7 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
             Ok(origin.to_owned())
         })
         .collect::<Result<Vec<_>, _>>()
-        .and_then(|origins| {
-            if origins.is_empty() { Err(invalid("no origin given".into())) } else { Ok(origins) }
-        })
+        .and_then(|origins| if origins.is_empty() { Err(invalid("no origin given".into())) } else { Ok(origins) })
 }
 
 #[cfg(test)]
@@ -238,8 +244,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
@@ -279,7 +284,8 @@ mod tests {
             let err = Config::from_lookup(lookup(&settings(&overrides))).expect_err(name);
             assert!(err.to_string().starts_with(name), "{err}");
         }
-        let loopback = settings(&[(keys::AURORA_BASE_URL, "http://127.0.0.1:8790"), (keys::AURORA_ALLOW_LOOPBACK, "true")]);
+        let loopback =
+            settings(&[(keys::AURORA_BASE_URL, "http://127.0.0.1:8790"), (keys::AURORA_ALLOW_LOOPBACK, "true")]);
         let config = Config::from_lookup(lookup(&loopback)).expect("loopback allowed by the dev flag");
         assert_eq!(config.aurora.base_url, "http://127.0.0.1:8790");
         assert_eq!(config.aurora.webhook_header, DEFAULT_WEBHOOK_HEADER);
@@ -314,8 +320,8 @@ mod tests {
 
     #[test]
     fn a_missing_setting_is_named() {
-        let err = Config::from_lookup(lookup(&settings(&[(keys::WORKER_SIGNING_SECRET, "")])))
-            .expect_err("secret missing");
+        let err =
+            Config::from_lookup(lookup(&settings(&[(keys::WORKER_SIGNING_SECRET, "")]))).expect_err("secret missing");
         assert_eq!(err, ConfigError::Missing(keys::WORKER_SIGNING_SECRET));
         assert!(err.to_string().contains("WORKER_SIGNING_SECRET is not set"));
     }

@@ -111,11 +111,18 @@ mod tests {
         assert!(!sealed.contains("rt_refresh_token"));
         assert_eq!(sealer.open(&sealed, "demo/acct-a").expect("open"), b"rt_refresh_token");
         assert_eq!(sealer.open(&sealed, "demo/acct-b"), Err(CryptoError::Unseal), "moved to another row");
-        assert_eq!(Sealer::new(b"another-master-secret-0123456789ab").open(&sealed, "demo/acct-a"), Err(CryptoError::Unseal));
+        assert_eq!(
+            Sealer::new(b"another-master-secret-0123456789ab").open(&sealed, "demo/acct-a"),
+            Err(CryptoError::Unseal)
+        );
         let mut tampered = sealed.clone().into_bytes();
         tampered[20] = if tampered[20] == b'A' { b'B' } else { b'A' };
         assert_eq!(sealer.open(&String::from_utf8(tampered).expect("ascii"), "demo/acct-a"), Err(CryptoError::Unseal));
-        assert_ne!(sealer.seal(b"x", "a").expect("seal"), sealer.seal(b"x", "a").expect("seal"), "fresh nonce each time");
+        assert_ne!(
+            sealer.seal(b"x", "a").expect("seal"),
+            sealer.seal(b"x", "a").expect("seal"),
+            "fresh nonce each time"
+        );
     }
 
     #[test]

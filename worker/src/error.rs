@@ -46,7 +46,9 @@ pub enum ApiError {
     #[error("this session is for another opportunity: reload the opportunity page")]
     WrongOpportunity,
     /// The CRM account has no Aurora tenant linked yet.
-    #[error("this CRM account is not linked to an Aurora tenant yet: ask your CRM admin to link it in the app's settings")]
+    #[error(
+        "this CRM account is not linked to an Aurora tenant yet: ask your CRM admin to link it in the app's settings"
+    )]
     NotLinked,
     /// The Aurora tenant disabled our app.
     #[error("the Aurora Solar app is disabled for your Aurora tenant: ask your Aurora admin to enable it")]
@@ -87,9 +89,7 @@ impl ApiError {
             ApiError::WidgetToken(WidgetTokenError::Expired) => (StatusCode::UNAUTHORIZED, "token_expired"),
             ApiError::WidgetToken(WidgetTokenError::Invalid) => (StatusCode::UNAUTHORIZED, "invalid_token"),
             ApiError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
-            ApiError::Context(ContextError::Incomplete(_)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "incomplete_context")
-            }
+            ApiError::Context(ContextError::Incomplete(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "incomplete_context"),
             ApiError::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             ApiError::InvalidBody(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
             ApiError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
@@ -125,7 +125,9 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
         InstallError::Crm(AccessError::Crm(CrmError::InvalidGrant)) => (StatusCode::BAD_REQUEST, "invalid_grant"),
         InstallError::Crm(AccessError::NotConfigured) => (StatusCode::NOT_FOUND, "not_configured"),
-        InstallError::Crm(AccessError::Storage(_)) | InstallError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        InstallError::Crm(AccessError::Storage(_)) | InstallError::Storage(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+        }
         InstallError::Crm(AccessError::Crypto(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         InstallError::Crm(error) if error.is_transient() => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
         InstallError::Crm(_) => (StatusCode::BAD_GATEWAY, "crm_refused"),

@@ -38,7 +38,9 @@ pub enum InstallError {
     #[error("installing from this CRM is not configured on this worker")]
     NotConfigured,
     /// `state` missing, expired, forged, or from another browser.
-    #[error("this install link has expired or was opened in another browser: start the install again from the CRM's marketplace")]
+    #[error(
+        "this install link has expired or was opened in another browser: start the install again from the CRM's marketplace"
+    )]
     StateMismatch,
     /// The admin cancelled on the CRM's consent screen (or the CRM refused).
     #[error("the install was cancelled in the CRM ({0}); nothing was installed")]
@@ -59,10 +61,14 @@ pub enum InstallError {
     #[error("the app is not installed for this CRM account: install it from the CRM's marketplace")]
     NotInstalled,
     /// Not an Aurora tenant id.
-    #[error("`{0}` is not an Aurora tenant id: copy it from Aurora (Settings > Apps), it looks like 7e57a000-0000-4000-8000-000000000001")]
+    #[error(
+        "`{0}` is not an Aurora tenant id: copy it from Aurora (Settings > Apps), it looks like 7e57a000-0000-4000-8000-000000000001"
+    )]
     InvalidTenant(String),
     /// Aurora would not mint a key for the tenant.
-    #[error("Aurora refused access to tenant {tenant}: check the id, and that the tenant's admin enabled the app in Aurora ({reason})")]
+    #[error(
+        "Aurora refused access to tenant {tenant}: check the id, and that the tenant's admin enabled the app in Aurora ({reason})"
+    )]
     TenantRefused {
         /// The tenant.
         tenant: String,
@@ -113,7 +119,12 @@ fn sign<T: Serialize>(state: &AppState, purpose: Purpose, claims: &T) -> String 
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(&key)).unwrap_or_default()
 }
 
-fn verify<T: serde::de::DeserializeOwned>(state: &AppState, purpose: Purpose, token: &str, exp_of: impl Fn(&T) -> u64) -> Option<T> {
+fn verify<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    purpose: Purpose,
+    token: &str,
+    exp_of: impl Fn(&T) -> u64,
+) -> Option<T> {
     let key = crypto::derive_key(state.config.signing_secret.expose_secret().as_bytes(), purpose);
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false; // against the host's clock, below
@@ -126,14 +137,24 @@ fn verify<T: serde::de::DeserializeOwned>(state: &AppState, purpose: Purpose, to
 pub fn start(state: &AppState) -> Result<(String, String), InstallError> {
     let client = access::client(state).map_err(|_| InstallError::NotConfigured)?;
     let nonce = crypto::random_token(16).map_err(|e| InstallError::Crm(e.into()))?;
-    let signed = sign(state, Purpose::InstallState, &InstallState { nonce: nonce.clone(), exp: state.now() + STATE_LIFETIME_SECONDS });
+    let signed = sign(
+        state,
+        Purpose::InstallState,
+        &InstallState { nonce: nonce.clone(), exp: state.now() + STATE_LIFETIME_SECONDS },
+    );
     Ok((client.authorize_url(&signed, SCOPES), nonce))
 }
 
 /// The callback: `state` checked against the browser's cookie, the code exchanged, the
 /// installation stored, the webhook subscribed. Answers the admin's session.
-pub async fn complete(state: &AppState, code: &str, state_param: &str, cookie_nonce: Option<&str>) -> Result<AdminSession, InstallError> {
-    let claims: InstallState = verify(state, Purpose::InstallState, state_param, |s: &InstallState| s.exp).ok_or(InstallError::StateMismatch)?;
+pub async fn complete(
+    state: &AppState,
+    code: &str,
+    state_param: &str,
+    cookie_nonce: Option<&str>,
+) -> Result<AdminSession, InstallError> {
+    let claims: InstallState = verify(state, Purpose::InstallState, state_param, |s: &InstallState| s.exp)
+        .ok_or(InstallError::StateMismatch)?;
     let bound = cookie_nonce.is_some_and(|nonce| bool::from(nonce.as_bytes().ct_eq(claims.nonce.as_bytes())));
     if !bound {
         return Err(InstallError::StateMismatch);
@@ -150,11 +171,26 @@ pub async fn complete(state: &AppState, code: &str, state_param: &str, cookie_no
         let _ = client.revoke(&tokens.refresh_token).await;
         return Err(InstallError::NotAdmin(me.account.name));
     }
-    installations::install(state.db.as_ref(), "demo", &account_id, &me.user.id, &access::seal(state, &account_id, &tokens)?, now).await?;
+    installations::install(
+        state.db.as_ref(),
+        "demo",
+        &account_id,
+        &me.user.id,
+        &access::seal(state, &account_id, &tokens)?,
+        now,
+    )
+    .await?;
     tracing::info!(account = %account_id, user = %me.user.id, "installed from the demo CRM");
     if let Err(error) = subscribe_webhook(state, &account_id).await {
         tracing::warn!(account = %account_id, %error, "could not subscribe the CRM webhook");
-        installations::record_error(state.db.as_ref(), "demo", &account_id, &format!("Subscribing the CRM webhook failed: {error}"), now).await?;
+        installations::record_error(
+            state.db.as_ref(),
+            "demo",
+            &account_id,
+            &format!("Subscribing the CRM webhook failed: {error}"),
+            now,
+        )
+        .await?;
     }
     Ok(AdminSession {
         crm: "demo".into(),
@@ -183,9 +219,15 @@ pub fn session_cookie_value(state: &AppState, session: &AdminSession) -> String 
 }
 
 /// The admin session of a cookie, checked: signature, expiry, and the account of the page.
-pub fn admin_session(state: &AppState, cookie: Option<&str>, crm: &str, account_id: &str) -> Result<AdminSession, InstallError> {
-    let session: AdminSession =
-        cookie.and_then(|c| verify(state, Purpose::AdminSession, c, |s: &AdminSession| s.exp)).ok_or(InstallError::SessionRequired)?;
+pub fn admin_session(
+    state: &AppState,
+    cookie: Option<&str>,
+    crm: &str,
+    account_id: &str,
+) -> Result<AdminSession, InstallError> {
+    let session: AdminSession = cookie
+        .and_then(|c| verify(state, Purpose::AdminSession, c, |s: &AdminSession| s.exp))
+        .ok_or(InstallError::SessionRequired)?;
     if session.crm != crm || session.account_id != account_id {
         return Err(InstallError::WrongAccount);
     }
@@ -200,14 +242,24 @@ pub fn check_csrf(session: &AdminSession, csrf: &str) -> Result<(), InstallError
 /// Links the Aurora tenant, after Aurora minted a temporary key for it (which proves the
 /// tenant exists and enabled our app).
 pub async fn link_tenant(state: &AppState, account_id: &str, raw: &str) -> Result<TenantId, InstallError> {
-    let tenant = TenantId::parse(raw.trim()).map_err(|_| InstallError::InvalidTenant(raw.trim().chars().take(60).collect()))?;
+    let tenant =
+        TenantId::parse(raw.trim()).map_err(|_| InstallError::InvalidTenant(raw.trim().chars().take(60).collect()))?;
     let now = state.now() as i64;
     match state.keys.key(&state.aurora, &crate::temporary_keys::NoSessionTokens, tenant, now).await {
         Ok(_) => {}
-        Err(error) if matches!(error, aurora_api::AuroraError::RateLimited { .. } | aurora_api::AuroraError::Server { .. } | aurora_api::AuroraError::Transport(_)) => {
+        Err(error)
+            if matches!(
+                error,
+                aurora_api::AuroraError::RateLimited { .. }
+                    | aurora_api::AuroraError::Server { .. }
+                    | aurora_api::AuroraError::Transport(_)
+            ) =>
+        {
             return Err(InstallError::AuroraUnavailable(error.to_string()));
         }
-        Err(error) => return Err(InstallError::TenantRefused { tenant: tenant.to_string(), reason: error.to_string() }),
+        Err(error) => {
+            return Err(InstallError::TenantRefused { tenant: tenant.to_string(), reason: error.to_string() });
+        }
     }
     if !installations::link_tenant(state.db.as_ref(), "demo", account_id, &tenant.to_string(), now).await? {
         return Err(InstallError::NotInstalled);
@@ -228,16 +280,20 @@ impl Health {
     /// Whether the CRM will tell us about new opportunities.
     pub fn subscribed(&self, state: &AppState) -> bool {
         let target = state.config.demo_crm.as_ref().map(|c| c.webhook_url());
-        self.subscriptions.as_ref().is_ok_and(|subs| subs.iter().any(|s| s.event == OPPORTUNITY_CREATED && Some(&s.target_url) == target.as_ref()))
+        self.subscriptions.as_ref().is_ok_and(|subs| {
+            subs.iter().any(|s| s.event == OPPORTUNITY_CREATED && Some(&s.target_url) == target.as_ref())
+        })
     }
 }
 
 /// The installation and its live health.
 pub async fn health(state: &AppState, account_id: &str) -> Result<Health, InstallError> {
-    let installation = installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(InstallError::NotInstalled)?;
-    let subscriptions = access::with_access_token(state, account_id, |client, token| async move { client.list_webhooks(&token).await })
-        .await
-        .map_err(|e| e.to_string());
+    let installation =
+        installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(InstallError::NotInstalled)?;
+    let subscriptions =
+        access::with_access_token(state, account_id, |client, token| async move { client.list_webhooks(&token).await })
+            .await
+            .map_err(|e| e.to_string());
     Ok(Health { installation, subscriptions })
 }
 
@@ -245,7 +301,8 @@ pub async fn health(state: &AppState, account_id: &str) -> Result<Health, Instal
 /// installation and its tokens are deleted here. A CRM that cannot be reached does not
 /// keep the admin from uninstalling; its tokens then simply expire unused.
 pub async fn uninstall(state: &AppState, account_id: &str) -> Result<(), InstallError> {
-    let installation = installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(InstallError::NotInstalled)?;
+    let installation =
+        installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(InstallError::NotInstalled)?;
     if let (Ok(client), Ok(tokens)) = (access::client(state), access::open(state, &installation))
         && let Err(error) = client.revoke(&tokens.refresh_token).await
     {

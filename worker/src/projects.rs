@@ -17,7 +17,9 @@ use crate::{
     webhooks::StoredSessionTokens,
     widget_token::WidgetClaims,
 };
-use aurora_api::{AuroraError, ProjectLocation, ProjectRequest, TenantId, hosts::project_app_url, validation::MAX_STRING_CHARS};
+use aurora_api::{
+    AuroraError, ProjectLocation, ProjectRequest, TenantId, hosts::project_app_url, validation::MAX_STRING_CHARS,
+};
 use widget_api::{DesignView, Location, OpportunityState};
 
 /// A `creating` claim older than this belongs to an attempt that died. Longer than one
@@ -32,7 +34,11 @@ pub const RECHECK_AFTER_UNKNOWN_SECONDS: i64 = 30;
 
 /// The opportunity a widget token is for.
 pub fn key_of(claims: &WidgetClaims) -> OpportunityKey {
-    OpportunityKey { crm: claims.crm.clone(), account_id: claims.account_id.clone(), opportunity_id: claims.opportunity_id.clone() }
+    OpportunityKey {
+        crm: claims.crm.clone(),
+        account_id: claims.account_id.clone(),
+        opportunity_id: claims.opportunity_id.clone(),
+    }
 }
 
 /// The tenant to create in, or the state that says why there is none.
@@ -49,7 +55,11 @@ async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<Result<
     Ok(Ok(tenant))
 }
 
-async fn state_of(state: &AppState, key: &OpportunityKey, record: Option<&ProjectRecord>) -> Result<OpportunityState, ApiError> {
+async fn state_of(
+    state: &AppState,
+    key: &OpportunityKey,
+    record: Option<&ProjectRecord>,
+) -> Result<OpportunityState, ApiError> {
     Ok(match record {
         None => OpportunityState::NoProject,
         Some(r) if r.status == status::CREATED => {
@@ -64,7 +74,9 @@ async fn state_of(state: &AppState, key: &OpportunityKey, record: Option<&Projec
                     project_id,
                     aurora_url,
                 },
-                Some(design) => OpportunityState::SimulationFailed { project_id, aurora_url, design_id: design.aurora_design_id },
+                Some(design) => {
+                    OpportunityState::SimulationFailed { project_id, aurora_url, design_id: design.aurora_design_id }
+                }
             }
         }
         Some(r) if r.status == status::FAILED => OpportunityState::CreateFailed {
@@ -197,7 +209,11 @@ async fn attempt(
 }
 
 /// The project Aurora has for our `external_provider_id`, if any.
-async fn find_in_aurora(state: &AppState, key: &OpportunityKey, tenant: TenantId) -> Result<Option<String>, AuroraError> {
+async fn find_in_aurora(
+    state: &AppState,
+    key: &OpportunityKey,
+    tenant: TenantId,
+) -> Result<Option<String>, AuroraError> {
     let external = key.external_provider_id();
     let found = state
         .keys
@@ -206,5 +222,8 @@ async fn find_in_aurora(state: &AppState, key: &OpportunityKey, tenant: TenantId
             async move { aurora.find_projects(&bearer, tenant, &external).await }
         })
         .await?;
-    Ok(found.into_iter().find(|p| p.external_provider_id.as_deref() == Some(external.as_str())).map(|p| p.id.to_string()))
+    Ok(found
+        .into_iter()
+        .find(|p| p.external_provider_id.as_deref() == Some(external.as_str()))
+        .map(|p| p.id.to_string()))
 }

@@ -106,7 +106,8 @@ impl FromRequestParts<AppState> for WidgetSession {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(WidgetTokenError::Invalid)?;
-        let claims = widget_token::verify(token.trim(), state.config.signing_secret.expose_secret().as_bytes(), state.now())?;
+        let claims =
+            widget_token::verify(token.trim(), state.config.signing_secret.expose_secret().as_bytes(), state.now())?;
         Ok(WidgetSession(claims))
     }
 }

@@ -81,17 +81,26 @@ pub trait Database: Send + Sync + 'static {
 }
 
 /// Runs a query and reads each row into `T`.
-pub async fn query_as<T: DeserializeOwned>(db: &dyn Database, sql: &str, params: &[SqlValue]) -> Result<Vec<T>, StorageError> {
+pub async fn query_as<T: DeserializeOwned>(
+    db: &dyn Database,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<T>, StorageError> {
     db.query(sql, params)
         .await?
         .into_iter()
-        .map(|row| serde_json::from_value(serde_json::Value::Object(row)).map_err(|e| StorageError::Decode(e.to_string())))
+        .map(|row| {
+            serde_json::from_value(serde_json::Value::Object(row)).map_err(|e| StorageError::Decode(e.to_string()))
+        })
         .collect()
 }
 
 /// The schema, in order: the files of `worker/migrations/`, shared with `wrangler d1 migrations`.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_installations_and_opportunities.sql", include_str!("../migrations/0001_installations_and_opportunities.sql")),
+    (
+        "0001_installations_and_opportunities.sql",
+        include_str!("../migrations/0001_installations_and_opportunities.sql"),
+    ),
     ("0002_projects.sql", include_str!("../migrations/0002_projects.sql")),
     ("0003_webhooks_and_designs.sql", include_str!("../migrations/0003_webhooks_and_designs.sql")),
     ("0004_crm_installs.sql", include_str!("../migrations/0004_crm_installs.sql")),
@@ -114,8 +123,11 @@ pub async fn migrate(db: &dyn Database, now: i64) -> Result<usize, StorageError>
         for statement in split_statements(sql) {
             db.execute(&statement, &[]).await?;
         }
-        db.execute("INSERT INTO d1_migrations (name, applied_at) VALUES (?1, ?2)", &[(*name).into(), now.to_string().into()])
-            .await?;
+        db.execute(
+            "INSERT INTO d1_migrations (name, applied_at) VALUES (?1, ?2)",
+            &[(*name).into(), now.to_string().into()],
+        )
+        .await?;
         applied += 1;
     }
     Ok(applied)

@@ -19,7 +19,9 @@ pub enum Outcome {
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The public URL is not one Aurora may call.
-    #[error("--public-url {0}: use the worker's public https:// origin (http only to 127.0.0.1 with AURORA_ALLOW_LOOPBACK=true)")]
+    #[error(
+        "--public-url {0}: use the worker's public https:// origin (http only to 127.0.0.1 with AURORA_ALLOW_LOOPBACK=true)"
+    )]
     BadPublicUrl(String),
     /// Aurora refused or failed.
     #[error(transparent)]
@@ -54,18 +56,26 @@ pub fn wanted(config: &Config, public_url: &str) -> Result<Vec<PartnerWebhookReq
         request(
             WebhookEvent::AppStatusChanged,
             "Aurora Solar for CRMs: app enabled or disabled",
-            format!("{base}/webhooks/aurora/app-status?app_id=<APP_ID>&status=<STATUS>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"),
+            format!(
+                "{base}/webhooks/aurora/app-status?app_id=<APP_ID>&status=<STATUS>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
+            ),
         ),
     ])
 }
 
 /// Creates or updates each wanted subscription; answers what happened to each event.
-pub async fn setup(aurora: &AuroraClient, config: &Config, public_url: &str) -> Result<Vec<(String, Outcome)>, SetupError> {
+pub async fn setup(
+    aurora: &AuroraClient,
+    config: &Config,
+    public_url: &str,
+) -> Result<Vec<(String, Outcome)>, SetupError> {
     let existing = aurora.list_webhooks().await?;
     let mut outcomes = Vec::new();
     for want in wanted(config, public_url)? {
         // Ours: same event, pointing at our webhook paths (whatever origin it had before).
-        let ours = existing.iter().find(|w| w.settings.event == want.event && w.settings.url_template.contains("/webhooks/aurora/"));
+        let ours = existing
+            .iter()
+            .find(|w| w.settings.event == want.event && w.settings.url_template.contains("/webhooks/aurora/"));
         let outcome = match ours {
             Some(found) if found.settings == want => Outcome::Unchanged,
             Some(found) => {

@@ -33,7 +33,9 @@ pub struct StoredSessionTokens<'a>(pub &'a AppState);
 impl SessionTokenSource for StoredSessionTokens<'_> {
     async fn take(&self, tenant: TenantId) -> Option<SessionToken> {
         let now = self.0.now() as i64;
-        match store::take_session_token(self.0.db.as_ref(), &tenant.to_string(), now, SESSION_TOKEN_MAX_AGE_SECONDS).await {
+        match store::take_session_token(self.0.db.as_ref(), &tenant.to_string(), now, SESSION_TOKEN_MAX_AGE_SECONDS)
+            .await
+        {
             Ok(token) => token.map(SessionToken::new),
             Err(error) => {
                 tracing::warn!(%error, "could not read held session tokens; minting without one");
@@ -80,14 +82,16 @@ pub async fn process(state: &AppState, event: &store::WebhookEvent) {
 
 async fn app_status_changed(state: &AppState, event: &store::WebhookEvent) -> Result<(), ProcessingError> {
     let enabled = event.status == "enabled";
-    let changed = store::set_app_enabled(state.db.as_ref(), &event.aurora_tenant_id, enabled, state.now() as i64).await?;
+    let changed =
+        store::set_app_enabled(state.db.as_ref(), &event.aurora_tenant_id, enabled, state.now() as i64).await?;
     tracing::info!(tenant = %event.aurora_tenant_id, enabled, installations = changed, "app status changed");
     Ok(())
 }
 
 async fn simulation_completed(state: &AppState, event: &store::WebhookEvent) -> Result<(), ProcessingError> {
     let tenant = TenantId::parse(&event.aurora_tenant_id).map_err(|e| ProcessingError::Malformed(e.to_string()))?;
-    let design_id = DesignId::parse(event.design_id.as_deref().unwrap_or_default()).map_err(|e| ProcessingError::Malformed(e.to_string()))?;
+    let design_id = DesignId::parse(event.design_id.as_deref().unwrap_or_default())
+        .map_err(|e| ProcessingError::Malformed(e.to_string()))?;
     let now = state.now() as i64;
     let sessions = StoredSessionTokens(state);
     let summary = state
@@ -122,8 +126,15 @@ async fn simulation_completed(state: &AppState, event: &store::WebhookEvent) -> 
     .await?;
     tracing::info!(opportunity = %key.external_provider_id(), design = %design_id, status = %event.status, stored, "design summary processed");
     if stored && event.status == "succeeded" {
-        let aurora_url = aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &summary.project_id.to_string());
-        crate::write_back::design_ready(state, &key, &design_id.to_string(), &crate::write_back::fields_for(&summary, &aurora_url)).await?;
+        let aurora_url =
+            aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &summary.project_id.to_string());
+        crate::write_back::design_ready(
+            state,
+            &key,
+            &design_id.to_string(),
+            &crate::write_back::fields_for(&summary, &aurora_url),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -9,7 +9,11 @@ use crate::{
         access::{self, AccessError},
         client::CrmError,
     },
-    storage::{StorageError, installations, projects::OpportunityKey, write_backs::{self, WriteBack}},
+    storage::{
+        StorageError, installations,
+        projects::OpportunityKey,
+        write_backs::{self, WriteBack},
+    },
     sweeper::retry_delay_seconds,
 };
 use aurora_api::DesignSummary;
@@ -33,7 +37,12 @@ pub fn fields_for(summary: &DesignSummary, aurora_url: &str) -> Value {
 
 /// Queues the figures of a ready design and tries to deliver them now. Installations
 /// without a CRM authorization (added from the command line) have nowhere to write.
-pub async fn design_ready(state: &AppState, key: &OpportunityKey, design_id: &str, fields: &Value) -> Result<(), StorageError> {
+pub async fn design_ready(
+    state: &AppState,
+    key: &OpportunityKey,
+    design_id: &str,
+    fields: &Value,
+) -> Result<(), StorageError> {
     let installation = installations::find(state.db.as_ref(), &key.crm, &key.account_id).await?;
     if state.config.demo_crm.is_none() || installation.is_none_or(|i| i.crm_tokens_sealed.is_none()) {
         return Ok(());

@@ -6,7 +6,7 @@
 mod common;
 
 use aurora_crm_worker::subscriptions;
-use common::{CRM_CLIENT_SECRET, APP_ID, APP_KEY, SIGNING, TENANT, WEBHOOK_TOKEN, demo_context, unix_now};
+use common::{APP_ID, APP_KEY, CRM_CLIENT_SECRET, SIGNING, TENANT, WEBHOOK_TOKEN, demo_context, unix_now};
 use serde_json::{Value, json};
 use std::{
     path::{Path, PathBuf},
@@ -61,7 +61,6 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "500"]).await;
@@ -81,20 +80,41 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
 
     let http = reqwest::Client::new();
     let mut answers = String::new();
-    let context = demo_context("acct-a", "opp-crash", json!({"property_address": "500 Sun Ave, Austin, TX"}), CRM_CLIENT_SECRET, unix_now());
-    let session = http.post(format!("{worker}/v1/sessions")).json(&json!({"crm": "demo", "context": context})).send().await.expect("session");
+    let context = demo_context(
+        "acct-a",
+        "opp-crash",
+        json!({"property_address": "500 Sun Ave, Austin, TX"}),
+        CRM_CLIENT_SECRET,
+        unix_now(),
+    );
+    let session = http
+        .post(format!("{worker}/v1/sessions"))
+        .json(&json!({"crm": "demo", "context": context}))
+        .send()
+        .await
+        .expect("session");
     let session: Value = session.json().await.expect("json");
     answers.push_str(&session.to_string());
     let token = session["token"].as_str().expect("token").to_owned();
     // Aurora turns slow: the worker will acknowledge the webhook but hang fetching the summary.
-    let created = http.post(format!("{worker}/v1/opportunities/opp-crash/project")).bearer_auth(&token).send().await.expect("create");
+    let created = http
+        .post(format!("{worker}/v1/opportunities/opp-crash/project"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("create");
     assert_eq!(created.status(), 200);
     answers.push_str(&format!("{:?}", created.headers()));
     answers.push_str(&created.text().await.expect("body"));
     common::set_faults(&aurora, json!({"slow": 1.0, "slow_ms": 8000})).await;
 
     let deadline = Instant::now() + Duration::from_secs(15);
-    while !sandbox.state().deliveries.iter().any(|d| d.event == "performance_simulation_job_completed" && d.status == Some(200)) {
+    while !sandbox
+        .state()
+        .deliveries
+        .iter()
+        .any(|d| d.event == "performance_simulation_job_completed" && d.status == Some(200))
+    {
         assert!(Instant::now() < deadline, "the webhook was never acknowledged");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -62,7 +62,10 @@ fn browser() -> reqwest::Client {
 fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let marker_short = format!("name={name} value=\"");
-    let start = page.find(&marker).map(|i| i + marker.len()).or_else(|| page.find(&marker_short).map(|i| i + marker_short.len()));
+    let start = page
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .or_else(|| page.find(&marker_short).map(|i| i + marker_short.len()));
     let start = start.unwrap_or_else(|| panic!("no hidden {name} in {page}"));
     html_unescape(&page[start..start + page[start..].find('"').expect("closing quote")])
 }
@@ -124,7 +127,8 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
     assert!(page.contains("Present: new opportunities reach the app"), "the CRM webhook is subscribed: {page}");
 
     // The CRM's tokens are sealed at rest and appear in no page.
-    let installation = installations::find(world.state.db.as_ref(), "demo", "acct-sunrise").await.expect("find").expect("installed");
+    let installation =
+        installations::find(world.state.db.as_ref(), "demo", "acct-sunrise").await.expect("find").expect("installed");
     let sealed = installation.crm_tokens_sealed.clone().expect("tokens stored");
     let crm_tokens: Vec<String> = {
         let crm = world.crm.state();
@@ -142,22 +146,43 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
         ("not-a-tenant", StatusCode::UNPROCESSABLE_ENTITY, "is not an Aurora tenant id"),
         ("7e57a000-0000-4000-8000-0000000000ff", StatusCode::UNPROCESSABLE_ENTITY, "Aurora refused access to tenant"),
     ] {
-        let response = admin.post(format!("{settings}/tenant")).form(&[("csrf", csrf.as_str()), ("tenant_id", tenant)]).send().await.expect("link");
+        let response = admin
+            .post(format!("{settings}/tenant"))
+            .form(&[("csrf", csrf.as_str()), ("tenant_id", tenant)])
+            .send()
+            .await
+            .expect("link");
         assert_eq!(response.status(), status, "{tenant}");
         assert!(response.text().await.expect("page").contains(says), "{tenant}");
     }
-    let forged = admin.post(format!("{settings}/tenant")).form(&[("csrf", "forged"), ("tenant_id", TENANT)]).send().await.expect("link");
+    let forged = admin
+        .post(format!("{settings}/tenant"))
+        .form(&[("csrf", "forged"), ("tenant_id", TENANT)])
+        .send()
+        .await
+        .expect("link");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN, "a form without the session's CSRF token");
-    let linked = admin.post(format!("{settings}/tenant")).form(&[("csrf", csrf.as_str()), ("tenant_id", TENANT)]).send().await.expect("link");
+    let linked = admin
+        .post(format!("{settings}/tenant"))
+        .form(&[("csrf", csrf.as_str()), ("tenant_id", TENANT)])
+        .send()
+        .await
+        .expect("link");
     let linked = linked.text().await.expect("page");
     assert!(linked.contains(&format!("Linked to {TENANT}")), "{linked}");
-    let auto = admin.post(format!("{settings}/auto-create")).form(&[("csrf", csrf.as_str()), ("enabled", "on")]).send().await.expect("auto");
+    let auto = admin
+        .post(format!("{settings}/auto-create"))
+        .form(&[("csrf", csrf.as_str()), ("enabled", "on")])
+        .send()
+        .await
+        .expect("auto");
     assert!(auto.text().await.expect("page").contains("created automatically"));
 
     // A rep creates an opportunity in the CRM: the project, the design, the figures.
     let rep = browser();
     sign_in(&rep, &world, "ana@sunrise.example").await;
-    let form_page = rep.get(format!("{}/opportunities/new", world.crm_url)).send().await.expect("form").text().await.expect("page");
+    let form_page =
+        rep.get(format!("{}/opportunities/new", world.crm_url)).send().await.expect("form").text().await.expect("page");
     let created = rep
         .post(format!("{}/opportunities", world.crm_url))
         .form(&[
@@ -173,12 +198,25 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
     assert!(opportunity.starts_with("opp-5"), "{}", created.url());
     let http = reqwest::Client::new();
     let fields = wait_for("the written-back figures", async || {
-        let body: serde_json::Value =
-            http.get(format!("{}/sandbox/opportunities/{opportunity}", world.crm_url)).send().await.ok()?.json().await.ok()?;
+        let body: serde_json::Value = http
+            .get(format!("{}/sandbox/opportunities/{opportunity}", world.crm_url))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
         body["fields"]["aurora_system_size_kw"].is_number().then(|| body["fields"].clone())
     })
     .await;
-    let designs: serde_json::Value = http.get(format!("{}/sandbox/designs", world.aurora)).send().await.expect("designs").json().await.expect("json");
+    let designs: serde_json::Value = http
+        .get(format!("{}/sandbox/designs", world.aurora))
+        .send()
+        .await
+        .expect("designs")
+        .json()
+        .await
+        .expect("json");
     let design = designs["designs"]
         .as_array()
         .expect("list")
@@ -216,17 +254,31 @@ async fn only_an_admin_of_the_account_installs_or_sees_its_settings() {
     assert_eq!(landed.path(), "/settings/demo/acct-northwind");
     let other = nia.get(format!("{}/settings/demo/acct-sunrise", world.worker)).send().await.expect("other");
     assert_eq!(other.status(), StatusCode::FORBIDDEN);
-    let anonymous = reqwest::Client::new().get(format!("{}/settings/demo/acct-northwind", world.worker)).send().await.expect("anon");
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}/settings/demo/acct-northwind", world.worker))
+        .send()
+        .await
+        .expect("anon");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert!(anonymous.text().await.expect("page").contains("Sign in through your CRM"));
 
     // A callback whose state is forged, or was issued to another browser, is refused.
     let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let forged = no_redirects.get(format!("{}/install/demo/callback?code=x&state=forged", world.worker)).send().await.expect("forged");
+    let forged = no_redirects
+        .get(format!("{}/install/demo/callback?code=x&state=forged", world.worker))
+        .send()
+        .await
+        .expect("forged");
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
     let started = no_redirects.get(format!("{}/install/demo/start", world.worker)).send().await.expect("start");
     let authorize = started.headers()["location"].to_str().expect("location").to_owned();
-    let state = reqwest::Url::parse(&authorize).expect("url").query_pairs().find(|(k, _)| k == "state").expect("state").1.into_owned();
+    let state = reqwest::Url::parse(&authorize)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .expect("state")
+        .1
+        .into_owned();
     let elsewhere = no_redirects
         .get(format!("{}/install/demo/callback", world.worker))
         .query(&[("code", "x"), ("state", state.as_str())])
@@ -234,7 +286,11 @@ async fn only_an_admin_of_the_account_installs_or_sees_its_settings() {
         .await
         .expect("callback");
     assert_eq!(elsewhere.status(), StatusCode::BAD_REQUEST, "no install cookie: another browser");
-    let cancelled = no_redirects.get(format!("{}/install/demo/callback?error=access_denied&state=x", world.worker)).send().await.expect("cancel");
+    let cancelled = no_redirects
+        .get(format!("{}/install/demo/callback?error=access_denied&state=x", world.worker))
+        .send()
+        .await
+        .expect("cancel");
     assert_eq!(cancelled.status(), StatusCode::BAD_REQUEST);
     assert!(cancelled.text().await.expect("page").contains("cancelled"));
 }
@@ -284,7 +340,11 @@ async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_
     let (status, first) = post(headers.clone(), body.clone()).await;
     assert_eq!((status, first["duplicate"].as_bool()), (StatusCode::OK, Some(false)));
     let (status, replay) = post(headers, body).await;
-    assert_eq!((status, replay["duplicate"].as_bool()), (StatusCode::OK, Some(true)), "a replay is acknowledged and does nothing");
+    assert_eq!(
+        (status, replay["duplicate"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "a replay is acknowledged and does nothing"
+    );
 
     // Uninstall: the CRM revokes our tokens, and the installation is gone here.
     let csrf = hidden(&page, "csrf");
@@ -309,11 +369,29 @@ async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
     let world = world_with_token_lifetime(1).await;
     let admin = browser();
     let (_, page) = install(&admin, &world, "nia@northwind.example").await;
-    let sealed_at_install = installations::find(world.state.db.as_ref(), "demo", "acct-northwind").await.expect("find").expect("row").crm_tokens_sealed;
+    let sealed_at_install = installations::find(world.state.db.as_ref(), "demo", "acct-northwind")
+        .await
+        .expect("find")
+        .expect("row")
+        .crm_tokens_sealed;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let page_again = admin.get(format!("{}/settings/demo/acct-northwind", world.worker)).send().await.expect("settings").text().await.expect("page");
-    assert!(page.contains("Present:") && page_again.contains("Present:"), "the CRM answered with a fresh token: {page_again}");
-    let sealed_now = installations::find(world.state.db.as_ref(), "demo", "acct-northwind").await.expect("find").expect("row").crm_tokens_sealed;
+    let page_again = admin
+        .get(format!("{}/settings/demo/acct-northwind", world.worker))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("Present:") && page_again.contains("Present:"),
+        "the CRM answered with a fresh token: {page_again}"
+    );
+    let sealed_now = installations::find(world.state.db.as_ref(), "demo", "acct-northwind")
+        .await
+        .expect("find")
+        .expect("row")
+        .crm_tokens_sealed;
     assert_ne!(sealed_now, sealed_at_install, "the refreshed tokens are stored, sealed");
     // The CRM's own view: more than one access token issued for the account.
     let issued = world.crm.state().access_tokens.values().filter(|g| g.account_id == "acct-northwind").count();

@@ -13,27 +13,36 @@ fn address() -> Value {
     json!({"property_address": "901 Mears Ct, Stanford, CA 94305"})
 }
 
-
 #[tokio::test]
 async fn a_click_creates_one_project_and_repeated_clicks_return_the_same_one() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
     let now = unix_now();
     let (state, _, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token, session) = open_session(&app, &demo_context("acct-a", "opp-1", address(), CRM_CLIENT_SECRET, now)).await;
+    let (token, session) =
+        open_session(&app, &demo_context("acct-a", "opp-1", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session["state"], json!({"state": "no_project"}), "the session carries the state");
 
     let (status, _, first) = call(&app, create_project_request(&token, "opp-1")).await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["state"], "awaiting_design");
     let project_id = first["project_id"].as_str().expect("project id").to_owned();
-    assert!(first["aurora_url"].as_str().expect("url").ends_with(&format!("/projects/{project_id}/overview/dashboard")));
+    assert!(
+        first["aurora_url"].as_str().expect("url").ends_with(&format!("/projects/{project_id}/overview/dashboard"))
+    );
 
     let (status, _, again) = call(&app, create_project_request(&token, "opp-1")).await;
     assert_eq!((status, &again), (StatusCode::OK, &first), "a second click answers the same project");
     let projects = common::project_count(&sandbox);
     assert_eq!(projects, 1);
-    let stored = sandbox.state().tenants.values().flat_map(|t| t.projects.values()).map(|p| p.project.clone()).next().expect("one");
+    let stored = sandbox
+        .state()
+        .tenants
+        .values()
+        .flat_map(|t| t.projects.values())
+        .map(|p| p.project.clone())
+        .next()
+        .expect("one");
     assert_eq!(stored.external_provider_id.as_deref(), Some("demo:acct-a:opp-1"));
     assert_eq!(stored.name.as_deref(), Some("Opportunity opp-1"));
 }
@@ -139,7 +148,8 @@ async fn accounts_and_opportunities_are_isolated() {
     assert_eq!(call(&app, create_project_request(&token_a, "opp-5")).await.0, StatusCode::OK);
 
     // Account B has an opportunity with the same CRM id: it sees its own, not A's project.
-    let (token_b, session_b) = open_session(&app, &demo_context("acct-b", "opp-5", address(), CRM_CLIENT_SECRET, now)).await;
+    let (token_b, session_b) =
+        open_session(&app, &demo_context("acct-b", "opp-5", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session_b["state"], json!({"state": "no_project"}));
     // A's token cannot reach another opportunity, nor act without a token.
     let (status, _, body) = call(&app, state_request(&token_a, "opp-6", None)).await;
@@ -156,7 +166,11 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     let now = unix_now();
     let (state, db, _) = common::state(&aurora, now).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-7", json!({"latitude": 95.0, "longitude": 10.0}), CRM_CLIENT_SECRET, now)).await;
+    let (token, _) = open_session(
+        &app,
+        &demo_context("acct-a", "opp-7", json!({"latitude": 95.0, "longitude": 10.0}), CRM_CLIENT_SECRET, now),
+    )
+    .await;
     let (status, _, body) = call(&app, create_project_request(&token, "opp-7")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_location");
@@ -164,7 +178,8 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
     aurora_crm_worker::storage::installations::upsert(&db, "demo", "acct-new", None, 1).await.expect("unlinked");
-    let (token, session) = open_session(&app, &demo_context("acct-new", "opp-8", address(), CRM_CLIENT_SECRET, now)).await;
+    let (token, session) =
+        open_session(&app, &demo_context("acct-new", "opp-8", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session["state"], json!({"state": "not_linked"}));
     let (status, _, body) = call(&app, create_project_request(&token, "opp-8")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_linked")));

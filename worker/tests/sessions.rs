@@ -30,7 +30,10 @@ fn context(account: &str, exp: u64, alg: Algorithm, secret: &str) -> String {
 }
 
 async fn post_session(app: &axum::Router, body: String) -> (StatusCode, Value) {
-    let request = Request::post("/v1/sessions").header("content-type", "application/json").body(Body::from(body)).expect("request");
+    let request = Request::post("/v1/sessions")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .expect("request");
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status();
     let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
@@ -44,11 +47,14 @@ fn session_body(crm: &str, context: &str) -> String {
 #[tokio::test]
 async fn a_good_context_opens_a_session_with_a_short_lived_token_for_that_account_only() {
     let (app, db) = app().await;
-    let (status, body) = post_session(&app, session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET))).await;
+    let (status, body) =
+        post_session(&app, session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET)))
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305");
     assert!(body["expires_in"].as_u64().expect("expires_in") <= 15 * 60);
-    let claims = widget_token::verify(body["token"].as_str().expect("token"), SIGNING.as_bytes(), NOW).expect("our token");
+    let claims =
+        widget_token::verify(body["token"].as_str().expect("token"), SIGNING.as_bytes(), NOW).expect("our token");
     assert_eq!((claims.account_id.as_str(), claims.opportunity_id.as_str()), ("acct-a", "opp-1"));
     let rows = db_rows(&db, "SELECT name FROM opportunities WHERE account_id = 'acct-a'").await;
     assert_eq!(rows, vec![json!({"name": "Rivera residence"})], "the opportunity was recorded");
@@ -65,11 +71,31 @@ async fn bad_contexts_get_our_error_body_and_no_token() {
     let good = context("acct-a", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET);
     let cases = [
         ("tampered", session_body("demo", &format!("{good}x")), StatusCode::UNAUTHORIZED, "invalid_context"),
-        ("expired", session_body("demo", &context("acct-a", NOW - 61, Algorithm::HS256, CRM_CLIENT_SECRET)), StatusCode::UNAUTHORIZED, "context_expired"),
-        ("wrong algorithm", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS512, CRM_CLIENT_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
+        (
+            "expired",
+            session_body("demo", &context("acct-a", NOW - 61, Algorithm::HS256, CRM_CLIENT_SECRET)),
+            StatusCode::UNAUTHORIZED,
+            "context_expired",
+        ),
+        (
+            "wrong algorithm",
+            session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS512, CRM_CLIENT_SECRET)),
+            StatusCode::UNAUTHORIZED,
+            "invalid_context",
+        ),
         // Claims to be account A, signed with account B's secret: forging another account fails.
-        ("forged secret", session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, FORGED_SECRET)), StatusCode::UNAUTHORIZED, "invalid_context"),
-        ("not installed", session_body("demo", &context("acct-z", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET)), StatusCode::FORBIDDEN, "not_installed"),
+        (
+            "forged secret",
+            session_body("demo", &context("acct-a", NOW + 300, Algorithm::HS256, FORGED_SECRET)),
+            StatusCode::UNAUTHORIZED,
+            "invalid_context",
+        ),
+        (
+            "not installed",
+            session_body("demo", &context("acct-z", NOW + 300, Algorithm::HS256, CRM_CLIENT_SECRET)),
+            StatusCode::FORBIDDEN,
+            "not_installed",
+        ),
         ("unknown CRM", session_body("hubspot", &good), StatusCode::BAD_REQUEST, "unknown_crm"),
         ("not JSON", "{".into(), StatusCode::BAD_REQUEST, "malformed_json"),
         ("missing field", json!({"crm": "demo"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
@@ -79,7 +105,10 @@ async fn bad_contexts_get_our_error_body_and_no_token() {
         let (got, answer) = post_session(&app, body).await;
         assert_eq!(got, status, "{name}: {answer}");
         assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
-        assert!(answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: a message says what is wrong");
+        assert!(
+            answer["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}: a message says what is wrong"
+        );
         assert!(answer.get("token").is_none(), "{name}: no token");
     }
 }
@@ -98,15 +127,26 @@ async fn cors_answers_only_the_configured_crm_origins_and_embed_pages_name_their
             .expect("request")
     };
     let allowed = app.clone().oneshot(preflight("http://127.0.0.1:8791")).await.expect("response");
-    assert_eq!(allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some("http://127.0.0.1:8791"));
+    assert_eq!(
+        allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        Some("http://127.0.0.1:8791")
+    );
     let other = app.clone().oneshot(preflight("https://evil.example")).await.expect("response");
     assert!(other.headers().get("access-control-allow-origin").is_none(), "no CORS for other origins");
 
-    let embed = app.clone().oneshot(Request::get("/embed/demo?context=x").body(Body::empty()).expect("request")).await.expect("embed");
+    let embed = app
+        .clone()
+        .oneshot(Request::get("/embed/demo?context=x").body(Body::empty()).expect("request"))
+        .await
+        .expect("embed");
     let csp = embed.headers()["content-security-policy"].to_str().expect("csp");
     assert!(csp.ends_with("frame-ancestors http://127.0.0.1:8791"), "{csp}");
     let (status, body) = {
-        let response = app.clone().oneshot(Request::get("/embed/hubspot").body(Body::empty()).expect("request")).await.expect("embed");
+        let response = app
+            .clone()
+            .oneshot(Request::get("/embed/hubspot").body(Body::empty()).expect("request"))
+            .await
+            .expect("embed");
         (response.status(), to_bytes(response.into_body(), 1 << 16).await.expect("body"))
     };
     assert_eq!(status, StatusCode::BAD_REQUEST);

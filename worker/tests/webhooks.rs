@@ -3,9 +3,15 @@
 
 mod common;
 
-use aurora_crm_worker::{AppState, router, storage, subscriptions::{self, Outcome}, webhooks};
+use aurora_crm_worker::{
+    AppState, router, storage,
+    subscriptions::{self, Outcome},
+    webhooks,
+};
 use axum::http::StatusCode;
-use common::{CRM_CLIENT_SECRET, WEBHOOK_TOKEN, call, create_project_request, demo_context, open_session, state_request, unix_now};
+use common::{
+    CRM_CLIENT_SECRET, WEBHOOK_TOKEN, call, create_project_request, demo_context, open_session, state_request, unix_now,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -35,7 +41,6 @@ async fn wait_for_state(app: &axum::Router, token: &str, opportunity: &str, want
     }
 }
 
-
 #[tokio::test]
 async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "200"]).await;
@@ -45,7 +50,17 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     subscribe(&state, &worker).await;
     common::set_faults(&aurora, json!({"duplicate_webhooks": 1.0})).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w1", json!({"property_address": "1 Solar Way, Fresno, CA"}), CRM_CLIENT_SECRET, now)).await;
+    let (token, _) = open_session(
+        &app,
+        &demo_context(
+            "acct-a",
+            "opp-w1",
+            json!({"property_address": "1 Solar Way, Fresno, CA"}),
+            CRM_CLIENT_SECRET,
+            now,
+        ),
+    )
+    .await;
     assert_eq!(call(&app, create_project_request(&token, "opp-w1")).await.0, StatusCode::OK);
 
     let ready = wait_for_state(&app, &token, "opp-w1", "design_ready").await;
@@ -58,7 +73,8 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     assert_eq!(ready["design"]["production"]["monthly"][6], json!(production.monthly[6].0));
 
     // Both copies were acknowledged; one event was recorded.
-    let deliveries = sandbox.state().deliveries.iter().filter(|d| d.event == "performance_simulation_job_completed").count();
+    let deliveries =
+        sandbox.state().deliveries.iter().filter(|d| d.event == "performance_simulation_job_completed").count();
     assert_eq!(deliveries, 2);
     use storage::Database;
     let events = db.query("SELECT COUNT(*) AS n FROM webhook_events", &[]).await.expect("count");
@@ -104,7 +120,11 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
     let worker = serve(state.clone()).await;
     subscribe(&state, &worker).await;
     let app = router(state.clone());
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w2", json!({"latitude": 47.6, "longitude": -122.3}), CRM_CLIENT_SECRET, now)).await;
+    let (token, _) = open_session(
+        &app,
+        &demo_context("acct-a", "opp-w2", json!({"latitude": 47.6, "longitude": -122.3}), CRM_CLIENT_SECRET, now),
+    )
+    .await;
     assert_eq!(call(&app, create_project_request(&token, "opp-w2")).await.0, StatusCode::OK);
     // Aurora fails every call while the webhook arrives: the summary cannot be fetched.
     common::set_faults(&aurora, json!({"server_error": 1.0})).await;
@@ -135,7 +155,11 @@ async fn a_tenant_disabling_the_app_shows_app_disabled() {
     let worker = serve(state.clone()).await;
     subscribe(&state, &worker).await;
     let app = router(state);
-    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-w3", json!({"property_address": "2 Main St"}), CRM_CLIENT_SECRET, now)).await;
+    let (token, _) = open_session(
+        &app,
+        &demo_context("acct-a", "opp-w3", json!({"property_address": "2 Main St"}), CRM_CLIENT_SECRET, now),
+    )
+    .await;
     reqwest::Client::new()
         .post(format!("{aurora}/sandbox/tenants/{}/app-status", common::TENANT))
         .json(&json!({"enabled": false}))
@@ -151,7 +175,8 @@ async fn a_tenant_disabling_the_app_shows_app_disabled() {
 async fn the_newest_simulation_wins_whatever_the_arrival_order() {
     let db = aurora_crm_worker::hosts::native::sqlite::SqliteDatabase::in_memory().expect("db");
     storage::migrate(&db, 0).await.expect("migrate");
-    let key = storage::projects::OpportunityKey { crm: "demo".into(), account_id: "a".into(), opportunity_id: "o".into() };
+    let key =
+        storage::projects::OpportunityKey { crm: "demo".into(), account_id: "a".into(), opportunity_id: "o".into() };
     let store = |design: &'static str, at: i64| {
         let (db, key) = (db.clone(), key.clone());
         async move { storage::webhooks::store_design(&db, &key, design, "succeeded", at, "{}", 0).await.expect("store") }
@@ -175,6 +200,11 @@ async fn setting_up_webhooks_twice_changes_nothing_and_a_new_url_updates_them() 
     assert!(moved.iter().all(|(_, o)| *o == Outcome::Updated), "{moved:?}");
     let all = state.aurora.list_webhooks().await.expect("list");
     assert_eq!(all.len(), 2);
-    assert!(all.iter().all(|w| w.settings.url_template.contains("<TENANT_ID>") && w.settings.url_template.contains("<SESSION_TOKEN>")));
-    assert!(subscriptions::setup(&state.aurora, &state.config, "http://crm.example").await.is_err(), "plain http refused");
+    assert!(all.iter().all(
+        |w| w.settings.url_template.contains("<TENANT_ID>") && w.settings.url_template.contains("<SESSION_TOKEN>")
+    ));
+    assert!(
+        subscriptions::setup(&state.aurora, &state.config, "http://crm.example").await.is_err(),
+        "plain http refused"
+    );
 }

@@ -40,35 +40,59 @@ pub const WIDGET_BUDGET_BROTLI: usize = 80_000;
 
 /// Builds the widget into `dist/widget/` and prints its sizes; returns their total.
 pub fn widget() -> Result<Sizes> {
-    tools::run(cargo().args(["build", "--package", "aurora-crm-widget", "--lib", "--release", "--target", "wasm32-unknown-unknown"]))?;
+    tools::run(cargo().args([
+        "build",
+        "--package",
+        "aurora-crm-widget",
+        "--lib",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
     let out = tools::dist_dir().join("widget");
     fs::create_dir_all(&out).context("creating dist/widget")?;
     let wasm = tools::root().join("target/wasm32-unknown-unknown/release").join(format!("{WIDGET_LIB}.wasm"));
-    tools::run(Command::new(tools::cargo_bin("wasm-bindgen"))
-        .arg(&wasm)
-        .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
-        .arg("--out-dir")
-        .arg(&out))?;
+    tools::run(
+        Command::new(tools::cargo_bin("wasm-bindgen"))
+            .arg(&wasm)
+            .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+            .arg("--out-dir")
+            .arg(&out),
+    )?;
     let bg = out.join(format!("{WIDGET_LIB}_bg.wasm"));
-    tools::run(Command::new(tools::npm_bin("wasm-opt"))
-        .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals"])
-        .arg(&bg)
-        .arg("-o")
-        .arg(&bg))?;
+    tools::run(
+        Command::new(tools::npm_bin("wasm-opt"))
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+            ])
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg),
+    )?;
     fs::copy(tools::root().join("www").join(STYLESHEET), out.join(STYLESHEET)).context("copying www/widget.css")?;
     // The boot script imports the glue relatively; esbuild inlines it and minifies both.
     let entry = out.join("embed.entry.js");
     fs::copy(tools::root().join("www").join(BOOT_SCRIPT), &entry).context("copying www/embed.js")?;
     let glue = out.join(format!("{WIDGET_LIB}.js"));
-    tools::run(Command::new(tools::npm_bin("esbuild"))
-        .arg(&entry)
-        .args(["--bundle", "--minify", "--format=esm", "--target=es2022", "--log-level=warning"])
-        .arg(format!("--outfile={}", out.join(BOOT_SCRIPT).display())))?;
+    tools::run(
+        Command::new(tools::npm_bin("esbuild"))
+            .arg(&entry)
+            .args(["--bundle", "--minify", "--format=esm", "--target=es2022", "--log-level=warning"])
+            .arg(format!("--outfile={}", out.join(BOOT_SCRIPT).display())),
+    )?;
     fs::remove_file(&entry).context("removing the bundle's entry")?;
     fs::remove_file(&glue).context("removing the bundled glue")?;
     let files = [bg, out.join(BOOT_SCRIPT), out.join(STYLESHEET)];
     let total = print_sizes("widget", &files)?;
-    println!("  budget: {} of {WIDGET_BUDGET_BROTLI} bytes brotli ({:.0}%)", total.brotli, percent(total.brotli, WIDGET_BUDGET_BROTLI));
+    println!(
+        "  budget: {} of {WIDGET_BUDGET_BROTLI} bytes brotli ({:.0}%)",
+        total.brotli,
+        percent(total.brotli, WIDGET_BUDGET_BROTLI)
+    );
     Ok(total)
 }
 
@@ -113,40 +137,63 @@ pub const EDGE_BUDGET_GZIP: usize = 1_000_000;
 /// it at our local wasm-bindgen, wasm-opt and esbuild (it would download them otherwise).
 /// Answers the wasm's sizes.
 pub fn edge_bundle() -> Result<Sizes> {
-    tools::run(Command::new(tools::cargo_bin("worker-build"))
-        .arg("--release")
-        .current_dir(tools::root().join("worker"))
-        .env("PATH", tools::path_with_tools())
-        .env("WASM_BINDGEN_BIN", tools::cargo_bin("wasm-bindgen"))
-        .env("WASM_OPT_BIN", tools::npm_bin("wasm-opt"))
-        .env("ESBUILD_BIN", tools::npm_bin("esbuild")))?;
+    tools::run(
+        Command::new(tools::cargo_bin("worker-build"))
+            .arg("--release")
+            .current_dir(tools::root().join("worker"))
+            .env("PATH", tools::path_with_tools())
+            .env("WASM_BINDGEN_BIN", tools::cargo_bin("wasm-bindgen"))
+            .env("WASM_OPT_BIN", tools::npm_bin("wasm-opt"))
+            .env("ESBUILD_BIN", tools::npm_bin("esbuild")),
+    )?;
     let build = tools::root().join("worker/build");
     let wasm = find_wasm(&build.join("index"))
         .or_else(|| find_wasm(&build))
         .context("worker-build produced no .wasm under worker/build")?;
     print_sizes("workers bundle", &[wasm.clone(), build.join("index.js")])?;
     let wasm = sizes(&wasm)?;
-    println!("  budget: {} of {EDGE_BUDGET_GZIP} bytes gzip for the wasm ({:.0}%)", wasm.gzip, percent(wasm.gzip, EDGE_BUDGET_GZIP));
+    println!(
+        "  budget: {} of {EDGE_BUDGET_GZIP} bytes gzip for the wasm ({:.0}%)",
+        wasm.gzip,
+        percent(wasm.gzip, EDGE_BUDGET_GZIP)
+    );
     Ok(wasm)
 }
 
 fn find_wasm(dir: &Path) -> Option<PathBuf> {
-    fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "wasm"))
+    fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
 }
 
 /// Builds every widget screen from fixtures (feature `gallery`, debug) into
 /// `target/widget-gallery/`, for the screenshot test. Never shipped.
 pub fn gallery() -> Result<PathBuf> {
     tools::run(cargo().args([
-        "build", "--package", "aurora-crm-widget", "--lib", "--features", "gallery", "--target", "wasm32-unknown-unknown",
+        "build",
+        "--package",
+        "aurora-crm-widget",
+        "--lib",
+        "--features",
+        "gallery",
+        "--target",
+        "wasm32-unknown-unknown",
     ]))?;
     let out = tools::root().join("target/widget-gallery");
     fs::create_dir_all(&out).context("creating target/widget-gallery")?;
     let wasm = tools::root().join("target/wasm32-unknown-unknown/debug").join(format!("{WIDGET_LIB}.wasm"));
-    tools::run(Command::new(tools::cargo_bin("wasm-bindgen")).arg(&wasm).args(["--target", "web", "--no-typescript", "--out-dir"]).arg(&out))?;
+    tools::run(
+        Command::new(tools::cargo_bin("wasm-bindgen"))
+            .arg(&wasm)
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&out),
+    )?;
     fs::copy(tools::root().join("www").join(STYLESHEET), out.join(STYLESHEET)).context("copying www/widget.css")?;
     for file in ["gallery.html", "gallery.js"] {
-        fs::copy(tools::root().join("www/gallery").join(file), out.join(file)).with_context(|| format!("copying www/gallery/{file}"))?;
+        fs::copy(tools::root().join("www/gallery").join(file), out.join(file))
+            .with_context(|| format!("copying www/gallery/{file}"))?;
     }
     Ok(out)
 }

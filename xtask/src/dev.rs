@@ -34,8 +34,16 @@ pub fn run(edge: bool) -> Result<()> {
     println!("       (another company's rep: ben@northwind.example; its admin: nia@northwind.example)");
     println!();
     match host {
-        Host::Native => println!("  Worker (native):  {}/health, database {}", system.worker_url, data.join("worker.sqlite3").display()),
-        Host::Edge => println!("  Worker (workerd):  {}/health, local D1 in {}", system.worker_url, data.join("wrangler-state").display()),
+        Host::Native => println!(
+            "  Worker (native):  {}/health, database {}",
+            system.worker_url,
+            data.join("worker.sqlite3").display()
+        ),
+        Host::Edge => println!(
+            "  Worker (workerd):  {}/health, local D1 in {}",
+            system.worker_url,
+            data.join("wrangler-state").display()
+        ),
     }
     println!();
     println!("Press Ctrl-C to stop everything.");

@@ -22,7 +22,10 @@ impl Running {
         // Its own process group, so stopping it also stops what it started (Chromium
         // under chromedriver, workerd under wrangler), even after a failed test left a
         // browser session open.
-        let child = command.process_group(0).spawn().with_context(|| format!("starting {name}: {}", crate::tools::describe(command)))?;
+        let child = command
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {name}: {}", crate::tools::describe(command)))?;
         register(child.id());
         Ok(Running { name: name.to_owned(), child })
     }
@@ -48,7 +51,8 @@ impl Drop for Running {
 /// whatever of the group is left after the leader exits or 3 s pass.
 fn stop(pids: &[u32]) {
     let signal_group = |signal: &str, pid: u32| {
-        let _ = Command::new("kill").args([signal, "--", &format!("-{pid}")]).stderr(std::process::Stdio::null()).status();
+        let _ =
+            Command::new("kill").args([signal, "--", &format!("-{pid}")]).stderr(std::process::Stdio::null()).status();
     };
     for pid in pids {
         signal_group("-TERM", *pid);

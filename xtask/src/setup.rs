@@ -28,11 +28,7 @@ pub fn run() -> Result<usize> {
 
 /// True when every tool is present at the right version (cheap: no installs).
 pub fn is_complete() -> bool {
-    has_wasm_target()
-        && wasm_bindgen_ok().unwrap_or(false)
-        && worker_build_ok()
-        && chromium_ok()
-        && npm_tools_ok()
+    has_wasm_target() && wasm_bindgen_ok().unwrap_or(false) && worker_build_ok() && chromium_ok() && npm_tools_ok()
 }
 
 fn has_wasm_target() -> bool {
@@ -126,7 +122,9 @@ fn install_stamp() -> std::path::PathBuf {
 fn npm_tools_ok() -> bool {
     let wanted = fs::read(npm_manifest().join("package-lock.json")).ok();
     let stamp = fs::read(install_stamp()).ok();
-    wanted.is_some() && wanted == stamp && ["node", "wasm-opt", "wrangler", "esbuild"].iter().all(|b| tools::npm_bin(b).exists())
+    wanted.is_some()
+        && wanted == stamp
+        && ["node", "wasm-opt", "wrangler", "esbuild"].iter().all(|b| tools::npm_bin(b).exists())
 }
 
 /// Node 22 (wrangler needs >= 22.12), binaryen 132's wasm-opt (never Debian's v108, whose

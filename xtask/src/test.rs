@@ -76,8 +76,17 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         banner("lints (cargo clippy -D warnings)");
         tally.add(
             "clippy",
-            run_counted(cargo().args(["clippy", "--workspace", "--all-targets", "--color", "always", "--", "-D", "warnings"]))
-                .map(|c| Counts { passed: usize::from(c.success), ..c }),
+            run_counted(cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--color",
+                "always",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+            .map(|c| Counts { passed: usize::from(c.success), ..c }),
         );
     }
 
@@ -88,8 +97,18 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         tally.add(
             "worker wasm32 check",
             run_counted(cargo().args([
-                "clippy", "--package", "aurora-crm-worker", "--package", "aurora-api", "--target", "wasm32-unknown-unknown",
-                "--color", "always", "--", "-D", "warnings",
+                "clippy",
+                "--package",
+                "aurora-crm-worker",
+                "--package",
+                "aurora-api",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--color",
+                "always",
+                "--",
+                "-D",
+                "warnings",
             ]))
             .map(|c| Counts { passed: usize::from(c.success), ..c }),
         );
@@ -233,7 +252,17 @@ fn end_to_end(host: Host) -> Result<Counts> {
         cargo()
             // The same feature set as the native step, so nothing is rebuilt; `#[ignore]` is
             // reserved for tests that need the running system, and only those run here.
-            .args(["test", "--workspace", "--no-fail-fast", "--color", "always", "--", "--ignored", "--test-threads", "1"])
+            .args([
+                "test",
+                "--workspace",
+                "--no-fail-fast",
+                "--color",
+                "always",
+                "--",
+                "--ignored",
+                "--test-threads",
+                "1",
+            ])
             .args(["--skip", "conformance::"])
             .args(skip_screens.map(|name| ["--skip", name]).into_iter().flatten())
             .env("E2E_SWEEP_URL", system.sweep_url.clone().unwrap_or_default())
@@ -248,7 +277,11 @@ fn end_to_end(host: Host) -> Result<Counts> {
 }
 
 fn free_ports() -> Result<local_system::Ports> {
-    Ok(local_system::Ports { worker: processes::free_port()?, aurora: processes::free_port()?, crm: processes::free_port()? })
+    Ok(local_system::Ports {
+        worker: processes::free_port()?,
+        aurora: processes::free_port()?,
+        crm: processes::free_port()?,
+    })
 }
 
 /// Runs the conformance suite (`tests/conformance`) against a fresh local system whose
@@ -262,11 +295,23 @@ fn conformance(host: Host) -> Result<Counts> {
     let system = local_system::start(host, ports, &secrets, &data)?;
     if host == Host::Edge {
         // Said, not skipped: what this host cannot be put through.
-        println!("edge host limit: workerd gives a test no way to kill the worker mid-request; the crash-recovery test runs on the native binary only (worker/tests/crash_recovery.rs)");
+        println!(
+            "edge host limit: workerd gives a test no way to kill the worker mid-request; the crash-recovery test runs on the native binary only (worker/tests/crash_recovery.rs)"
+        );
     }
     run_counted(
         cargo()
-            .args(["test", "--workspace", "--no-fail-fast", "--color", "always", "--", "--ignored", "--test-threads", "1"])
+            .args([
+                "test",
+                "--workspace",
+                "--no-fail-fast",
+                "--color",
+                "always",
+                "--",
+                "--ignored",
+                "--test-threads",
+                "1",
+            ])
             .arg("conformance::")
             .env("CONFORMANCE_HOST", host.name())
             .env("CONFORMANCE_WORKER_URL", &system.worker_url)

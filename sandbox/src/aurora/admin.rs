@@ -70,7 +70,11 @@ struct AppStatus {
 }
 
 /// A tenant admin enables or disables our app: fires `app_status_changed`.
-async fn app_status(State(sandbox): State<Sandbox>, Path(tenant_id): Path<String>, body: Result<Json<AppStatus>, JsonRejection>) -> Response {
+async fn app_status(
+    State(sandbox): State<Sandbox>,
+    Path(tenant_id): Path<String>,
+    body: Result<Json<AppStatus>, JsonRejection>,
+) -> Response {
     let tenant = match known_tenant(&sandbox, &tenant_id) {
         Ok(tenant) => tenant,
         Err(response) => return response,
@@ -148,7 +152,11 @@ mod apps {
         enabled: bool,
     }
 
-    pub async fn set_status(State(sandbox): State<Sandbox>, Path(tenant_id): Path<String>, Form(form): Form<StatusForm>) -> Response {
+    pub async fn set_status(
+        State(sandbox): State<Sandbox>,
+        Path(tenant_id): Path<String>,
+        Form(form): Form<StatusForm>,
+    ) -> Response {
         match known_tenant(&sandbox, &tenant_id) {
             Ok(tenant) => {
                 set_app_status(&sandbox, tenant, form.enabled);

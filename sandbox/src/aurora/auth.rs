@@ -44,12 +44,17 @@ pub fn require_tenant(sandbox: &Sandbox, headers: &HeaderMap, tenant: TenantId) 
         return Err(aurora_error(StatusCode::UNAUTHORIZED, "Missing bearer token"));
     };
     if same_secret(token, sandbox.settings.application_key.expose()) {
-        return Err(aurora_error(StatusCode::FORBIDDEN, "The application key cannot call tenant endpoints; use a temporary key"));
+        return Err(aurora_error(
+            StatusCode::FORBIDDEN,
+            "The application key cannot call tenant endpoints; use a temporary key",
+        ));
     }
     let state = sandbox.state();
     match state.temporary_keys.get(token) {
         Some(key) if key.expires <= Instant::now() => Err(aurora_error(StatusCode::UNAUTHORIZED, "Token expired")),
-        Some(key) if key.tenant != tenant => Err(aurora_error(StatusCode::UNAUTHORIZED, "Token is not valid for this tenant")),
+        Some(key) if key.tenant != tenant => {
+            Err(aurora_error(StatusCode::UNAUTHORIZED, "Token is not valid for this tenant"))
+        }
         Some(_) if !state.tenants.get(&tenant).is_some_and(|t| t.app_enabled) => {
             Err(aurora_error(StatusCode::FORBIDDEN, "The app is not enabled for this tenant"))
         }

@@ -8,8 +8,8 @@ use super::{Sandbox, state::DesignRecord, webhooks};
 use aurora_api::{
     DesignId, JobId, KilowattHours, Project, ProjectLocation, TenantId, Timestamp, Watts,
     designs::{
-        AnnualPercent, Array, Battery, BomItem, ComponentType, DesignSummary, EnergyProduction, Inverter, Microinverter,
-        Module, Shading, SolarAccess, StringInverterRef,
+        AnnualPercent, Array, Battery, BomItem, ComponentType, DesignSummary, EnergyProduction, Inverter,
+        Microinverter, Module, Shading, SolarAccess, StringInverterRef,
     },
     webhooks::{WebhookEvent, placeholders},
 };
@@ -56,10 +56,16 @@ pub fn start(sandbox: Sandbox, tenant: TenantId, project: Project) {
 /// stores it, and fires the webhook when `fire`.
 pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project, fire: bool) -> DesignRecord {
     let settings = &sandbox.settings.designer;
-    let revision = sandbox.state().tenants.get(&tenant).and_then(|t| t.projects.get(&project.id)).map_or(0, |p| p.designs.len() as u64);
+    let revision = sandbox
+        .state()
+        .tenants
+        .get(&tenant)
+        .and_then(|t| t.projects.get(&project.id))
+        .map_or(0, |p| p.designs.len() as u64);
     let mut rng = rng_for(settings.design_seed.wrapping_add(revision), project);
     let succeeded = !rng.random_bool(settings.simulation_failure_share.clamp(0.0, 1.0));
-    let location = project.location.clone().unwrap_or(ProjectLocation::Coordinates { latitude: 37.4, longitude: -122.1 });
+    let location =
+        project.location.clone().unwrap_or(ProjectLocation::Coordinates { latitude: 37.4, longitude: -122.1 });
     let mut summary = generate(&mut rng, project, &location, chrono::Utc::now());
     if !succeeded {
         // A failed simulation leaves no production: the summary has no energy_production.
@@ -143,7 +149,12 @@ fn round1(value: f64) -> f64 {
 }
 
 /// A plausible design for `project` at `location`.
-pub fn generate(rng: &mut StdRng, project: &Project, location: &ProjectLocation, now: chrono::DateTime<chrono::Utc>) -> DesignSummary {
+pub fn generate(
+    rng: &mut StdRng,
+    project: &Project,
+    location: &ProjectLocation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> DesignSummary {
     let latitude = latitude_of(location);
     let southern = latitude < 0.0;
     let module_rating = [400.0, 410.0, 420.0, 430.0][rng.random_range(0..4)];
@@ -188,15 +199,18 @@ pub fn generate(rng: &mut StdRng, project: &Project, location: &ProjectLocation,
             string_inverter: (!micro).then_some(StringInverterRef { index: 1 }),
             shading: Some(Shading {
                 solar_access: Some(SolarAccess { annual: access, monthly: Some(monthly_access) }),
-                total_solar_resource_fraction: Some(AnnualPercent { annual: round1(access - rng.random_range(2.0..8.0)) }),
+                total_solar_resource_fraction: Some(AnnualPercent {
+                    annual: round1(access - rng.random_range(2.0..8.0)),
+                }),
             }),
         });
     }
 
     let stc = module_rating * f64::from(module_count);
     let ac = if micro { 384.0 * f64::from(module_count) } else { (stc / 1.2 / 100.0).round() * 100.0 };
-    let mean_access = arrays.iter().filter_map(|a| a.shading.as_ref()?.solar_access.as_ref()).map(|s| s.annual).sum::<f64>()
-        / f64::from(array_count);
+    let mean_access =
+        arrays.iter().filter_map(|a| a.shading.as_ref()?.solar_access.as_ref()).map(|s| s.annual).sum::<f64>()
+            / f64::from(array_count);
     // Shading lowers yield, but never below what real systems make (>= 700 kWh/kW).
     let yield_per_kw = (specific_yield(latitude) * mean_access / 100.0).clamp(720.0, 2050.0);
     let shape = monthly_shape(latitude);
@@ -235,7 +249,11 @@ pub fn generate(rng: &mut StdRng, project: &Project, location: &ProjectLocation,
         vec![Inverter { id: inverter_id, name, rated_power: Some(Watts(ac)) }]
     };
     let (storage_inverters, batteries, mode) = if with_storage {
-        let battery = Battery { id: random_uuid(rng).to_string(), name: "Sandbox PowerWall 13.5 kWh".into(), has_integrated_inverter: true };
+        let battery = Battery {
+            id: random_uuid(rng).to_string(),
+            name: "Sandbox PowerWall 13.5 kWh".into(),
+            has_integrated_inverter: true,
+        };
         bill_of_materials.push(BomItem {
             id: battery.id.clone(),
             component_type: ComponentType::Batteries,
@@ -244,7 +262,11 @@ pub fn generate(rng: &mut StdRng, project: &Project, location: &ProjectLocation,
             manufacturer_name: Some("Sandbox Storage".into()),
             quantity: 1.0,
         });
-        let inverter = Inverter { id: random_uuid(rng).to_string(), name: "Sandbox Storage Inverter 5.8 kW".into(), rated_power: Some(Watts(5800.0)) };
+        let inverter = Inverter {
+            id: random_uuid(rng).to_string(),
+            name: "Sandbox Storage Inverter 5.8 kW".into(),
+            rated_power: Some(Watts(5800.0)),
+        };
         let mode = if rng.random_bool(0.5) { "backup" } else { "self_consumption" };
         (vec![inverter], vec![battery], Some(mode.to_owned()))
     } else {
@@ -282,7 +304,13 @@ mod tests {
     use aurora_api::ProjectId;
 
     fn project(external: &str) -> Project {
-        Project { id: ProjectId(uuid::Uuid::nil()), name: None, external_provider_id: Some(external.into()), location: None, created_at: None }
+        Project {
+            id: ProjectId(uuid::Uuid::nil()),
+            name: None,
+            external_provider_id: Some(external.into()),
+            location: None,
+            created_at: None,
+        }
     }
 
     fn design_at(seed: u64, location: ProjectLocation, external: &str) -> DesignSummary {
@@ -300,7 +328,11 @@ mod tests {
                 assert!((700.0..=2100.0).contains(&yield_per_kw), "lat {latitude}: {yield_per_kw} kWh/kW");
                 let months: f64 = production.monthly.iter().map(|m| m.0).sum();
                 assert!((months - production.annual.0).abs() <= production.annual.0 * 0.01, "months sum to annual");
-                assert!(production.offset_percent().is_some(), "offset is a percent string: {:?}", production.annual_offset);
+                assert!(
+                    production.offset_percent().is_some(),
+                    "offset is a percent string: {:?}",
+                    production.annual_offset
+                );
                 let array_watts: f64 = design.arrays.iter().map(|a| a.size.0).sum();
                 assert_eq!(array_watts, design.system_size_stc.0);
             }
@@ -323,7 +355,10 @@ mod tests {
         let at = ProjectLocation::address("901 Mears Ct, Stanford, CA 94305").expect("valid");
         assert_eq!(design_at(7, at.clone(), "opp-1"), design_at(7, at.clone(), "opp-1"));
         assert_ne!(design_at(7, at.clone(), "opp-1"), design_at(8, at.clone(), "opp-1"));
-        assert_eq!(latitude_of(&at), latitude_of(&ProjectLocation::address("901 MEARS CT, STANFORD, CA 94305").expect("valid")));
+        assert_eq!(
+            latitude_of(&at),
+            latitude_of(&ProjectLocation::address("901 MEARS CT, STANFORD, CA 94305").expect("valid"))
+        );
         assert!((25.0..48.0).contains(&latitude_of(&at)));
     }
 }

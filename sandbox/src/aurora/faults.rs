@@ -94,7 +94,9 @@ pub async fn apply(faults: &Faults, request: Request, next: Next) -> Response {
         // The handler ran; now the body fails mid-stream, so hyper aborts the connection
         // and the client sees a dropped connection with no answer.
         let (parts, _) = response.into_parts();
-        let failing = futures_util::stream::once(async { Err::<axum::body::Bytes, _>(std::io::Error::other("dropped (injected)")) });
+        let failing = futures_util::stream::once(async {
+            Err::<axum::body::Bytes, _>(std::io::Error::other("dropped (injected)"))
+        });
         return Response::from_parts(parts, Body::from_stream(failing));
     }
     response

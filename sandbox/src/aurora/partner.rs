@@ -1,9 +1,9 @@
 //! Partner application endpoints: create_token and partner webhook subscriptions.
 
-use super::{Sandbox, auth::require_application, aurora_error, state::TemporaryKeyRecord};
+use super::{Sandbox, aurora_error, auth::require_application, state::TemporaryKeyRecord};
 use aurora_api::{
-    ApplicationId, BearerToken, CreateTokenResponse, PartnerWebhook, PartnerWebhookRequest, TemporaryKey, TenantId, Timestamp,
-    WebhookId,
+    ApplicationId, BearerToken, CreateTokenResponse, PartnerWebhook, PartnerWebhookRequest, TemporaryKey, TenantId,
+    Timestamp, WebhookId,
     webhooks::{PartnerWebhookEnvelope, PartnerWebhookList},
 };
 use axum::{
@@ -48,15 +48,26 @@ pub async fn create_token(
     let mut state = sandbox.state();
     match state.tenants.get(&tenant) {
         None => return Err(aurora_error(StatusCode::NOT_FOUND, "Tenant not found")),
-        Some(t) if !t.app_enabled => return Err(aurora_error(StatusCode::FORBIDDEN, "The app is not enabled for this tenant")),
+        Some(t) if !t.app_enabled => {
+            return Err(aurora_error(StatusCode::FORBIDDEN, "The app is not enabled for this tenant"));
+        }
         Some(_) => {}
     }
     match query.session_token.as_deref().filter(|s| !s.is_empty()) {
         Some(session) => match state.session_tokens.get_mut(session) {
             // One exchange per session token, within its hour, for its tenant [doc].
-            Some(record) if !record.used && record.expires > Instant::now() && record.tenant == tenant => record.used = true,
-            Some(record) if record.used => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Session token already used")),
-            Some(_) => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Session token expired or not valid for this tenant")),
+            Some(record) if !record.used && record.expires > Instant::now() && record.tenant == tenant => {
+                record.used = true
+            }
+            Some(record) if record.used => {
+                return Err(aurora_error(StatusCode::UNAUTHORIZED, "Session token already used"));
+            }
+            Some(_) => {
+                return Err(aurora_error(
+                    StatusCode::UNAUTHORIZED,
+                    "Session token expired or not valid for this tenant",
+                ));
+            }
             None => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Invalid session token")),
         },
         None if sandbox.settings.strict_session_tokens => {
@@ -114,7 +125,8 @@ pub async fn get_webhook(
     headers: HeaderMap,
 ) -> Answer {
     authorized_application(&sandbox, &headers, &app_id)?;
-    let found = WebhookId::parse(&webhook_id).ok().and_then(|id| sandbox.state().webhooks.iter().find(|w| w.id == id).cloned());
+    let found =
+        WebhookId::parse(&webhook_id).ok().and_then(|id| sandbox.state().webhooks.iter().find(|w| w.id == id).cloned());
     match found {
         Some(webhook) => Ok(Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response()),
         None => Err(aurora_error(StatusCode::NOT_FOUND, "Webhook not found")),

@@ -2,7 +2,8 @@
 
 use super::{designer::DesignerSettings, faults::Faults};
 use aurora_api::{
-    ApplicationId, ApplicationKey, DesignId, DesignSummary, HeaderAuthValue, JobId, PartnerWebhook, Project, ProjectId, TenantId,
+    ApplicationId, ApplicationKey, DesignId, DesignSummary, HeaderAuthValue, JobId, PartnerWebhook, Project, ProjectId,
+    TenantId,
 };
 use std::{
     collections::{HashMap, VecDeque},
@@ -157,11 +158,7 @@ impl Sandbox {
         for tenant in &settings.tenants {
             state.tenants.insert(*tenant, Tenant { app_enabled: true, ..Tenant::default() });
         }
-        Sandbox {
-            settings: Arc::new(settings),
-            http: reqwest::Client::new(),
-            state: Arc::new(Mutex::new(state)),
-        }
+        Sandbox { settings: Arc::new(settings), http: reqwest::Client::new(), state: Arc::new(Mutex::new(state)) }
     }
 
     /// The state, locked. Never held across an `.await`.

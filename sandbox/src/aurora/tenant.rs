@@ -1,6 +1,6 @@
 //! Tenant endpoints, reachable with a temporary key of that tenant.
 
-use super::{Sandbox, auth::require_tenant, aurora_error, designer, state::ProjectRecord};
+use super::{Sandbox, aurora_error, auth::require_tenant, designer, state::ProjectRecord};
 use aurora_api::{
     DesignId, Project, ProjectId, ProjectRequest, TenantId, Timestamp,
     designs::{DesignList, DesignListItem, DesignSummaryResponse},
@@ -58,7 +58,8 @@ pub async fn create_project(
 /// refused [int], as are bad locations and over-long strings.
 fn parse_project(value: serde_json::Value) -> Result<ProjectRequest, String> {
     let project = value.get("project").ok_or("Missing 'project' object")?;
-    let null_field = project.as_object().and_then(|o| o.iter().find(|(key, v)| v.is_null() && key.as_str() != "location"));
+    let null_field =
+        project.as_object().and_then(|o| o.iter().find(|(key, v)| v.is_null() && key.as_str() != "location"));
     if let Some((key, _)) = null_field {
         return Err(format!("{key} must be a string; omit the key instead of sending null"));
     }
@@ -95,7 +96,9 @@ pub async fn list_projects(
                 .iter()
                 .filter_map(|id| t.projects.get(id))
                 .map(|r| r.project.clone())
-                .filter(|p| query.external_provider_id.is_none() || p.external_provider_id == query.external_provider_id)
+                .filter(|p| {
+                    query.external_provider_id.is_none() || p.external_provider_id == query.external_provider_id
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -126,7 +129,8 @@ pub async fn list_designs(
 ) -> Answer {
     let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
     let state = sandbox.state();
-    let Some(record) = ProjectId::parse(&project_id).ok().and_then(|id| state.tenants.get(&tenant)?.projects.get(&id)) else {
+    let Some(record) = ProjectId::parse(&project_id).ok().and_then(|id| state.tenants.get(&tenant)?.projects.get(&id))
+    else {
         return Err(aurora_error(StatusCode::NOT_FOUND, "Project not found"));
     };
     let designs = record

@@ -32,7 +32,11 @@ pub fn fire(sandbox: &Sandbox, event: WebhookEvent, tenant: TenantId, values: &[
         let tenant_id = tenant.to_string();
         let app_id = sandbox.settings.application_id.to_string();
         let mut all: Vec<(&str, &str)> = values.to_vec();
-        all.extend([(placeholders::TENANT_ID, tenant_id.as_str()), (placeholders::SESSION_TOKEN, session.as_str()), (placeholders::APP_ID, app_id.as_str())]);
+        all.extend([
+            (placeholders::TENANT_ID, tenant_id.as_str()),
+            (placeholders::SESSION_TOKEN, session.as_str()),
+            (placeholders::APP_ID, app_id.as_str()),
+        ]);
         let url = render_url_template(&webhook.settings.url_template, &all);
         let faults = sandbox.state().faults.clone();
         let copies = if Faults::draw(faults.duplicate_webhooks) { 2 } else { 1 };
@@ -56,7 +60,12 @@ async fn deliver_with_retries(sandbox: Sandbox, webhook: PartnerWebhook, url: St
             return;
         }
     }
-    tracing::warn!("aurora webhook {} gave up on {} after {} attempts", webhook.id, path_of(&url), RETRY_SCHEDULE.len() + 1);
+    tracing::warn!(
+        "aurora webhook {} gave up on {} after {} attempts",
+        webhook.id,
+        path_of(&url),
+        RETRY_SCHEDULE.len() + 1
+    );
 }
 
 /// One GET; true on a 2xx answer within the timeout.

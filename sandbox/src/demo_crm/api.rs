@@ -41,11 +41,17 @@ impl FromRequestParts<Crm> for AppToken {
             .map(str::trim);
         let grant = token.and_then(|t| crm.state().access_tokens.get(t).cloned());
         match grant {
-            Some(grant) if grant.expires > Instant::now() => Ok(AppToken { account_id: grant.account_id, user_id: grant.user_id }),
+            Some(grant) if grant.expires > Instant::now() => {
+                Ok(AppToken { account_id: grant.account_id, user_id: grant.user_id })
+            }
             found => {
-                let message = if found.is_some() { "the access token expired" } else { "missing or unknown access token" };
+                let message =
+                    if found.is_some() { "the access token expired" } else { "missing or unknown access token" };
                 let mut response = error(StatusCode::UNAUTHORIZED, "invalid_token", message);
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer error=\"invalid_token\""));
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
                 Err(response)
             }
         }
@@ -62,7 +68,8 @@ pub async fn me(State(crm): State<Crm>, token: AppToken) -> Response {
 }
 
 pub async fn list_webhooks(State(crm): State<Crm>, token: AppToken) -> Json<Value> {
-    let mine: Vec<Subscription> = crm.state().subscriptions.iter().filter(|s| s.account_id == token.account_id).cloned().collect();
+    let mine: Vec<Subscription> =
+        crm.state().subscriptions.iter().filter(|s| s.account_id == token.account_id).cloned().collect();
     Json(json!({ "webhooks": mine }))
 }
 
@@ -75,7 +82,11 @@ pub struct NewSubscription {
 
 /// `POST /api/v1/webhooks`: subscribes; the same event and URL again answers the existing
 /// subscription (200), so apps may call it on every install.
-pub async fn create_webhook(State(crm): State<Crm>, token: AppToken, body: Result<Json<NewSubscription>, JsonRejection>) -> Response {
+pub async fn create_webhook(
+    State(crm): State<Crm>,
+    token: AppToken,
+    body: Result<Json<NewSubscription>, JsonRejection>,
+) -> Response {
     let Ok(Json(request)) = body else {
         return error(StatusCode::BAD_REQUEST, "invalid_request", "send {\"event\": ..., \"target_url\": ...}");
     };
@@ -84,16 +95,26 @@ pub async fn create_webhook(State(crm): State<Crm>, token: AppToken, body: Resul
     }
     // Deliveries go only to the app's own registered origin.
     if !request.target_url.starts_with(&format!("{}/", crm.settings.worker_url)) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_target_url", "target_url must be on the app's registered origin");
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_target_url",
+            "target_url must be on the app's registered origin",
+        );
     }
     let mut state = crm.state();
-    if let Some(existing) =
-        state.subscriptions.iter().find(|s| s.account_id == token.account_id && s.event == request.event && s.target_url == request.target_url)
+    if let Some(existing) = state
+        .subscriptions
+        .iter()
+        .find(|s| s.account_id == token.account_id && s.event == request.event && s.target_url == request.target_url)
     {
         return Json(json!({ "webhook": existing })).into_response();
     }
-    let subscription =
-        Subscription { id: new_token("wh_"), account_id: token.account_id.clone(), event: request.event, target_url: request.target_url };
+    let subscription = Subscription {
+        id: new_token("wh_"),
+        account_id: token.account_id.clone(),
+        event: request.event,
+        target_url: request.target_url,
+    };
     state.subscriptions.push(subscription.clone());
     (StatusCode::CREATED, Json(json!({ "webhook": subscription }))).into_response()
 }
@@ -153,11 +174,16 @@ pub async fn patch_opportunity(
         };
         let fits = value.is_null() || if field.numeric { value.is_number() } else { value.is_string() };
         if !fits {
-            return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", &format!("{name} takes a {}", if field.numeric { "number" } else { "string" }));
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_value",
+                &format!("{name} takes a {}", if field.numeric { "number" } else { "string" }),
+            );
         }
     }
     let mut state = crm.state();
-    let Some(opportunity) = state.opportunities.iter_mut().find(|o| o.id == id && o.account_id == token.account_id) else {
+    let Some(opportunity) = state.opportunities.iter_mut().find(|o| o.id == id && o.account_id == token.account_id)
+    else {
         return error(StatusCode::NOT_FOUND, "not_found", "no such opportunity");
     };
     for (name, value) in update.fields {

@@ -25,7 +25,13 @@ pub fn users() -> Vec<User> {
         ("user-admin-cy", "acct-coastal", "Cy Moreau", "cy@coastal.example", Role::Admin),
     ]
     .into_iter()
-    .map(|(id, account_id, name, email, role)| User { id: id.into(), account_id: account_id.into(), name: name.into(), email: email.into(), role })
+    .map(|(id, account_id, name, email, role)| User {
+        id: id.into(),
+        account_id: account_id.into(),
+        name: name.into(),
+        email: email.into(),
+        role,
+    })
     .collect()
 }
 
@@ -42,23 +48,43 @@ pub fn opportunities() -> Vec<Opportunity> {
     };
     vec![
         opportunity(
-            "opp-1001", "acct-sunrise", "user-rep-ana", "Rivera residence, 8 kW rooftop", "Maria Rivera",
+            "opp-1001",
+            "acct-sunrise",
+            "user-rep-ana",
+            "Rivera residence, 8 kW rooftop",
+            "Maria Rivera",
             Site::Address("901 Mears Ct, Stanford, CA 94305".into()),
         ),
         opportunity(
-            "opp-1002", "acct-sunrise", "user-rep-ana", "Brannan St office", "Brannan Holdings",
+            "opp-1002",
+            "acct-sunrise",
+            "user-rep-ana",
+            "Brannan St office",
+            "Brannan Holdings",
             Site::Address("434 Brannan St, San Francisco, CA, 94107".into()),
         ),
         opportunity(
-            "opp-1003", "acct-sunrise", "user-rep-ana", "Okafor ranch, ground mount", "Chidi Okafor",
+            "opp-1003",
+            "acct-sunrise",
+            "user-rep-ana",
+            "Okafor ranch, ground mount",
+            "Chidi Okafor",
             Site::Coordinates { latitude: 37.7796, longitude: -122.3953 },
         ),
         opportunity(
-            "opp-2001", "acct-northwind", "user-rep-ben", "Harbor view duplex", "Lena Sorensen",
+            "opp-2001",
+            "acct-northwind",
+            "user-rep-ben",
+            "Harbor view duplex",
+            "Lena Sorensen",
             Site::Address("100 Bridgeway, Sausalito, CA 94965".into()),
         ),
         opportunity(
-            "opp-3001", "acct-coastal", "user-admin-cy", "Pier 9 warehouse", "Pier 9 Storage",
+            "opp-3001",
+            "acct-coastal",
+            "user-admin-cy",
+            "Pier 9 warehouse",
+            "Pier 9 Storage",
             Site::Address("Pier 9, The Embarcadero, San Francisco, CA 94111".into()),
         ),
     ]

@@ -56,10 +56,15 @@ impl AuthorizeRequest {
 }
 
 /// `GET /oauth/authorize`: the consent screen (admins only).
-pub async fn consent_page(State(crm): State<Crm>, signed_in: SignedIn, Query(request): Query<AuthorizeRequest>) -> Response {
+pub async fn consent_page(
+    State(crm): State<Crm>,
+    signed_in: SignedIn,
+    Query(request): Query<AuthorizeRequest>,
+) -> Response {
     let viewer = signed_in.viewer();
     if let Some(problem) = request.unredirectable_problem(&crm) {
-        return (StatusCode::BAD_REQUEST, Html(pages::message(Some(&viewer), "Cannot install", problem))).into_response();
+        return (StatusCode::BAD_REQUEST, Html(pages::message(Some(&viewer), "Cannot install", problem)))
+            .into_response();
     }
     if request.response_type != "code" {
         return request.redirect_with(&[("error", "unsupported_response_type")]);
@@ -92,16 +97,22 @@ pub struct Decision {
 pub async fn decide(State(crm): State<Crm>, signed_in: SignedIn, Form(form): Form<Decision>) -> Response {
     let viewer = signed_in.viewer();
     if let Some(problem) = form.request.unredirectable_problem(&crm) {
-        return (StatusCode::BAD_REQUEST, Html(pages::message(Some(&viewer), "Cannot install", problem))).into_response();
+        return (StatusCode::BAD_REQUEST, Html(pages::message(Some(&viewer), "Cannot install", problem)))
+            .into_response();
     }
     if form.csrf != signed_in.session.csrf || signed_in.user.role != Role::Admin {
-        return (StatusCode::FORBIDDEN, Html(pages::message(Some(&viewer), "Not allowed", "Reload the page and try again."))).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            Html(pages::message(Some(&viewer), "Not allowed", "Reload the page and try again.")),
+        )
+            .into_response();
     }
     if form.decision != "allow" {
         return form.request.redirect_with(&[("error", "access_denied")]);
     }
     let code = new_token("code_");
-    let scope = if form.request.scope.is_empty() { listing::listing().scope_string() } else { form.request.scope.clone() };
+    let scope =
+        if form.request.scope.is_empty() { listing::listing().scope_string() } else { form.request.scope.clone() };
     crm.state().codes.insert(
         code.clone(),
         CodeGrant {
@@ -138,7 +149,8 @@ fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
 /// Constant-time comparison of the client secret.
 fn client_authenticated(crm: &Crm, client_id: &str, client_secret: &str) -> bool {
     use subtle::ConstantTimeEq;
-    client_id == crm.settings.client_id && bool::from(client_secret.as_bytes().ct_eq(crm.settings.client_secret.as_bytes()))
+    client_id == crm.settings.client_id
+        && bool::from(client_secret.as_bytes().ct_eq(crm.settings.client_secret.as_bytes()))
 }
 
 /// `POST /oauth/token`: a code (once) or a refresh token for an access token.
@@ -160,7 +172,11 @@ pub async fn token(State(crm): State<Crm>, Form(request): Form<TokenRequest>) ->
             state.refresh_tokens.insert(refresh.clone(), (grant.account_id.clone(), grant.user_id.clone()));
             state.installations.insert(
                 grant.account_id.clone(),
-                Installation { installed_by: grant.user_id.clone(), installed_at: unix_now(), scope: grant.scope.clone() },
+                Installation {
+                    installed_by: grant.user_id.clone(),
+                    installed_at: unix_now(),
+                    scope: grant.scope.clone(),
+                },
             );
             tracing::info!("demo CRM: app installed in {} by {}", grant.account_id, grant.user_id);
             (grant.account_id, grant.user_id, refresh, grant.scope)
@@ -172,7 +188,13 @@ pub async fn token(State(crm): State<Crm>, Form(request): Form<TokenRequest>) ->
             let scope = state.installations.get(&account).map(|i| i.scope.clone()).unwrap_or_default();
             (account, user, request.refresh_token.clone(), scope)
         }
-        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "use authorization_code or refresh_token"),
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "use authorization_code or refresh_token",
+            );
+        }
     };
     let access = new_token("at_");
     let lifetime = crm.access_token_lifetime();
@@ -220,4 +242,3 @@ pub async fn revoke(State(crm): State<Crm>, Form(request): Form<RevokeRequest>) 
     }
     StatusCode::OK.into_response()
 }
-

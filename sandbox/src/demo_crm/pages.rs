@@ -64,10 +64,8 @@ fn site_text(site: &Site) -> String {
 
 /// The sign-in form, listing the fixture logins (this CRM only runs locally).
 pub fn login(next: &str, error: Option<&str>, users: &[User], password: &str) -> String {
-    let logins: String = users
-        .iter()
-        .map(|u| format!("<li><code>{}</code> ({})</li>", text(&u.email), role_name(u.role)))
-        .collect();
+    let logins: String =
+        users.iter().map(|u| format!("<li><code>{}</code> ({})</li>", text(&u.email), role_name(u.role))).collect();
     let error = error.map(|e| format!("<p class=error role=alert>{}</p>", text(e))).unwrap_or_default();
     layout(
         "Sign in",
@@ -193,7 +191,9 @@ pub fn marketplace(viewer: &Viewer<'_>, installed: Option<(&Installation, &str)>
             "<p data-testid=crm-app-installed>Installed by {} on {}.</p>\
              <p><a class=button data-testid=crm-app-settings href=\"{}\">Open settings</a></p>",
             text(by),
-            chrono::DateTime::from_timestamp(installation.installed_at, 0).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            chrono::DateTime::from_timestamp(installation.installed_at, 0)
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
             attr(install_url)
         ),
         (None, Role::Admin) => {
@@ -218,8 +218,10 @@ pub fn marketplace(viewer: &Viewer<'_>, installed: Option<(&Installation, &str)>
 pub fn consent(viewer: &Viewer<'_>, hidden: &[(&str, &str)]) -> String {
     let listing = listing::listing();
     let scopes: String = listing.scopes.iter().map(|s| format!("<li>{}</li>", text(&s.text))).collect();
-    let fields: String =
-        hidden.iter().map(|(name, value)| format!("<input type=hidden name=\"{}\" value=\"{}\">", attr(name), attr(value))).collect();
+    let fields: String = hidden
+        .iter()
+        .map(|(name, value)| format!("<input type=hidden name=\"{}\" value=\"{}\">", attr(name), attr(value)))
+        .collect();
     let body = format!(
         "<main class=single><section class=card>{logo}<h1>Install {name} for {account}?</h1>\
          <p>{name} will be able to:</p><ul>{scopes}</ul>\
@@ -239,6 +241,10 @@ pub fn message(viewer: Option<&Viewer<'_>>, title: &str, message: &str) -> Strin
     layout(
         title,
         viewer,
-        &format!("<main class=single><section class=card><h1>{}</h1><p role=alert>{}</p></section></main>", text(title), text(message)),
+        &format!(
+            "<main class=single><section class=card><h1>{}</h1><p role=alert>{}</p></section></main>",
+            text(title),
+            text(message)
+        ),
     )
 }

@@ -40,7 +40,8 @@ pub fn sign_context(opportunity: &Opportunity, user: &User, secret: &str, now: i
 /// The `X-DemoCRM-Signature` value of a webhook body sent at `timestamp`.
 pub fn webhook_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     // HMAC accepts keys of any length: this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);

@@ -35,7 +35,11 @@ impl SignedIn {
         if csrf == self.session.csrf {
             Ok(())
         } else {
-            Err((StatusCode::FORBIDDEN, Html(pages::message(Some(&self.viewer()), "Form expired", "Reload the page and try again."))).into_response())
+            Err((
+                StatusCode::FORBIDDEN,
+                Html(pages::message(Some(&self.viewer()), "Form expired", "Reload the page and try again.")),
+            )
+                .into_response())
         }
     }
 }
@@ -105,10 +109,7 @@ pub async fn login(State(crm): State<Crm>, Form(form): Form<LoginForm>) -> Respo
     let id = new_token("s_");
     crm.state().sessions.insert(id.clone(), WebSession { user_id: user.id.clone(), csrf: new_token("c_") });
     tracing::info!("demo CRM: {} signed in", user.email);
-    (
-        [(header::SET_COOKIE, format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"))],
-        Redirect::to(&next),
-    )
+    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(&next))
         .into_response()
 }
 
@@ -138,7 +139,10 @@ pub async fn opportunity_page(State(crm): State<Crm>, signed_in: SignedIn, Path(
         let state = crm.state();
         let Some(opportunity) = state.opportunity_of(&signed_in.account.id, &id).cloned() else {
             // Another account's opportunity is as absent as a made-up one.
-            return (StatusCode::NOT_FOUND, Html(pages::message(Some(&viewer), "Not found", &format!("No opportunity {id}."))))
+            return (
+                StatusCode::NOT_FOUND,
+                Html(pages::message(Some(&viewer), "Not found", &format!("No opportunity {id}."))),
+            )
                 .into_response();
         };
         let owner = state.user(&opportunity.owner_user_id).map(|u| u.name.clone()).unwrap_or_default();
@@ -182,7 +186,9 @@ impl NewOpportunityForm {
             return Ok(Site::Address(self.address.trim().to_owned()));
         }
         match (self.latitude.trim().parse::<f64>(), self.longitude.trim().parse::<f64>()) {
-            (Ok(latitude), Ok(longitude)) if (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude) => {
+            (Ok(latitude), Ok(longitude))
+                if (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude) =>
+            {
                 Ok(Site::Coordinates { latitude, longitude })
             }
             _ if self.latitude.trim().is_empty() && self.longitude.trim().is_empty() => {
@@ -194,14 +200,30 @@ impl NewOpportunityForm {
 }
 
 /// Creates an opportunity, then tells subscribed apps (`opportunity.created`).
-pub async fn create_opportunity(State(crm): State<Crm>, signed_in: SignedIn, Form(form): Form<NewOpportunityForm>) -> Response {
+pub async fn create_opportunity(
+    State(crm): State<Crm>,
+    signed_in: SignedIn,
+    Form(form): Form<NewOpportunityForm>,
+) -> Response {
     if let Err(refused) = signed_in.check_csrf(&form.csrf) {
         return refused;
     }
     let site = match form.site() {
         Ok(site) if !form.name.trim().is_empty() && !form.customer.trim().is_empty() => site,
-        Ok(_) => return (StatusCode::UNPROCESSABLE_ENTITY, Html(pages::new_opportunity(&signed_in.viewer(), Some("Give a name and a customer.")))).into_response(),
-        Err(message) => return (StatusCode::UNPROCESSABLE_ENTITY, Html(pages::new_opportunity(&signed_in.viewer(), Some(message)))).into_response(),
+        Ok(_) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(pages::new_opportunity(&signed_in.viewer(), Some("Give a name and a customer."))),
+            )
+                .into_response();
+        }
+        Err(message) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(pages::new_opportunity(&signed_in.viewer(), Some(message))),
+            )
+                .into_response();
+        }
     };
     let opportunity = {
         let mut state = crm.state();

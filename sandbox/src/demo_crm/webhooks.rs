@@ -35,7 +35,13 @@ pub fn opportunity_created(crm: &Crm, opportunity: &Opportunity) {
         .to_string();
         let copies = if Faults::draw(crm.state().faults.duplicate_webhooks) { 2 } else { 1 };
         for _ in 0..copies {
-            tokio::spawn(deliver_with_retries(crm.clone(), target.clone(), delivery_id.clone(), opportunity.account_id.clone(), body.clone()));
+            tokio::spawn(deliver_with_retries(
+                crm.clone(),
+                target.clone(),
+                delivery_id.clone(),
+                opportunity.account_id.clone(),
+                body.clone(),
+            ));
         }
     }
 }
@@ -61,7 +67,11 @@ async fn deliver_with_retries(crm: Crm, target: String, delivery_id: String, acc
             Ok(response) => (Some(response.status().as_u16()), None),
             Err(e) => (None, Some(e.to_string())),
         };
-        tracing::info!("demo CRM webhook {delivery_id} attempt {} -> {status:?} {}", attempt + 1, error.as_deref().unwrap_or(""));
+        tracing::info!(
+            "demo CRM webhook {delivery_id} attempt {} -> {status:?} {}",
+            attempt + 1,
+            error.as_deref().unwrap_or("")
+        );
         crm.state().deliveries.push(DeliveryRecord {
             delivery_id: delivery_id.clone(),
             event: "opportunity.created".into(),

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 /// A `CONFORMANCE_*` variable `cargo xtask test` sets.
 pub fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the conformance tests through `cargo xtask test`"))
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the conformance tests through `cargo xtask test`"))
 }
 
 /// The system under test.
@@ -73,7 +74,12 @@ pub fn hidden(page: &str, name: &str) -> String {
 
 /// Signs `browser` in to the demo CRM as `email` (password `demo`).
 pub async fn sign_in(browser: &reqwest::Client, crm: &str, email: &str) {
-    let response = browser.post(format!("{crm}/login")).form(&[("email", email), ("password", "demo"), ("next", "/")]).send().await.expect("sign in");
+    let response = browser
+        .post(format!("{crm}/login"))
+        .form(&[("email", email), ("password", "demo"), ("next", "/")])
+        .send()
+        .await
+        .expect("sign in");
     assert_eq!(response.status(), StatusCode::OK, "{email} signs in");
 }
 
@@ -119,7 +125,12 @@ pub fn context(secret: &str, account: &str, opportunity: &str, location: serde_j
     if let (Some(claims), Some(location)) = (claims.as_object_mut(), location.as_object()) {
         claims.extend(location.clone());
     }
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).expect("sign")
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("sign")
 }
 
 /// Seconds since the Unix epoch.

@@ -56,7 +56,8 @@ mod conformance {
     }
 
     async fn get_state(system: &System, token: &str, opportunity: &str, etag: Option<&str>) -> reqwest::Response {
-        let mut request = reqwest::Client::new().get(format!("{}/v1/opportunities/{opportunity}", system.worker)).bearer_auth(token);
+        let mut request =
+            reqwest::Client::new().get(format!("{}/v1/opportunities/{opportunity}", system.worker)).bearer_auth(token);
         if let Some(etag) = etag {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
@@ -99,18 +100,24 @@ mod conformance {
 
     /// The sandbox's designer designs `project` again; its webhook is left to the test.
     async fn newer_design(system: &System, project: &str) -> Value {
-        let url = format!("{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false", system.aurora, system.tenant);
+        let url = format!(
+            "{}/sandbox/tenants/{}/projects/{project}/designs?fire_webhook=false",
+            system.aurora, system.tenant
+        );
         reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap()
     }
 
     /// Every design the sandbox made for our `external_provider_id` suffix.
     async fn sandbox_designs_for(system: &System, opportunity: &str) -> Vec<Value> {
-        let all: Value = reqwest::get(format!("{}/sandbox/designs", system.aurora)).await.unwrap().json().await.unwrap();
+        let all: Value =
+            reqwest::get(format!("{}/sandbox/designs", system.aurora)).await.unwrap().json().await.unwrap();
         all["designs"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&format!(":{opportunity}"))))
+            .filter(|d| {
+                d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&format!(":{opportunity}")))
+            })
             .cloned()
             .collect()
     }
@@ -126,13 +133,16 @@ mod conformance {
     }
 
     async fn aurora_faults(system: &System, faults: Value) {
-        let response = reqwest::Client::new().put(format!("{}/sandbox/faults", system.aurora)).json(&faults).send().await.unwrap();
+        let response =
+            reqwest::Client::new().put(format!("{}/sandbox/faults", system.aurora)).json(&faults).send().await.unwrap();
         assert!(response.status().is_success());
     }
 
     /// A delivery as Aurora makes it, with our header (or `auth`).
     async fn simulation_webhook(system: &System, query: &[(&str, &str)], auth: Option<&str>) -> (StatusCode, Value) {
-        let mut request = reqwest::Client::new().get(format!("{}/webhooks/aurora/performance-simulation", system.worker)).query(query);
+        let mut request = reqwest::Client::new()
+            .get(format!("{}/webhooks/aurora/performance-simulation", system.worker))
+            .query(query);
         if let Some(value) = auth {
             request = request.header("X-Aurora-Webhook-Token", value);
         }
@@ -152,10 +162,30 @@ mod conformance {
         let tampered = format!("{}{}", &good[..good.len() - 2], if good.ends_with("AA") { "BB" } else { "AA" });
         for (name, token, status, code) in [
             ("tampered", tampered, StatusCode::UNAUTHORIZED, "invalid_context"),
-            ("forged", context("not-the-crms-secret-0123456789abcdef", "acct-sunrise", "o", address(), unix_now() + 300), StatusCode::UNAUTHORIZED, "invalid_context"),
-            ("expired", context(&system.crm_client_secret, "acct-sunrise", "o", address(), unix_now() - 120), StatusCode::UNAUTHORIZED, "context_expired"),
-            ("not installed", context(&system.crm_client_secret, "acct-coastal", "o", address(), unix_now() + 300), StatusCode::FORBIDDEN, "not_installed"),
-            ("no site", context(&system.crm_client_secret, "acct-sunrise", "o", json!({}), unix_now() + 300), StatusCode::UNPROCESSABLE_ENTITY, "incomplete_context"),
+            (
+                "forged",
+                context("not-the-crms-secret-0123456789abcdef", "acct-sunrise", "o", address(), unix_now() + 300),
+                StatusCode::UNAUTHORIZED,
+                "invalid_context",
+            ),
+            (
+                "expired",
+                context(&system.crm_client_secret, "acct-sunrise", "o", address(), unix_now() - 120),
+                StatusCode::UNAUTHORIZED,
+                "context_expired",
+            ),
+            (
+                "not installed",
+                context(&system.crm_client_secret, "acct-coastal", "o", address(), unix_now() + 300),
+                StatusCode::FORBIDDEN,
+                "not_installed",
+            ),
+            (
+                "no site",
+                context(&system.crm_client_secret, "acct-sunrise", "o", json!({}), unix_now() + 300),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "incomplete_context",
+            ),
         ] {
             let (got, body) = post_session(system, &token).await;
             assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{name}: {body}");
@@ -193,9 +223,16 @@ mod conformance {
         }
         state_becomes(system, &token, "opp-c-once", "design_ready").await;
         let (status, again) = create(system, &token, "opp-c-once").await;
-        assert_eq!((status, again["state"].as_str()), (StatusCode::OK, Some("design_ready")), "a late click changes nothing");
-        let projects: std::collections::HashSet<String> =
-            sandbox_designs_for(system, "opp-c-once").await.iter().map(|d| d["project_id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(
+            (status, again["state"].as_str()),
+            (StatusCode::OK, Some("design_ready")),
+            "a late click changes nothing"
+        );
+        let projects: std::collections::HashSet<String> = sandbox_designs_for(system, "opp-c-once")
+            .await
+            .iter()
+            .map(|d| d["project_id"].as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(projects.len(), 1, "one project in Aurora: {projects:?}");
     }
 
@@ -226,9 +263,17 @@ mod conformance {
         let design = sandbox_designs_for(system, "opp-c-hook").await.remove(0);
         let design_id = design["design"]["design_id"].as_str().unwrap().to_owned();
         let job_id = design["job_id"].as_str().unwrap().to_owned();
-        let query = [("design_id", design_id.as_str()), ("job_id", job_id.as_str()), ("status", "succeeded"), ("tenant_id", system.tenant.as_str())];
+        let query = [
+            ("design_id", design_id.as_str()),
+            ("job_id", job_id.as_str()),
+            ("status", "succeeded"),
+            ("tenant_id", system.tenant.as_str()),
+        ];
         assert_eq!(simulation_webhook(system, &query, None).await.0, StatusCode::UNAUTHORIZED, "no header");
-        assert_eq!(simulation_webhook(system, &query, Some("wrong-token-value-0123456789")).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            simulation_webhook(system, &query, Some("wrong-token-value-0123456789")).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         let (status, body) = simulation_webhook(system, &query[..2], Some(&system.webhook_token)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body["error"]["message"].as_str().unwrap().contains("status"), "names the missing field: {body}");
@@ -251,7 +296,12 @@ mod conformance {
         for design in newer.iter().rev() {
             let design_id = design["design"]["design_id"].as_str().unwrap();
             let job_id = design["job_id"].as_str().unwrap();
-            let query = [("design_id", design_id), ("job_id", job_id), ("status", "succeeded"), ("tenant_id", system.tenant.as_str())];
+            let query = [
+                ("design_id", design_id),
+                ("job_id", job_id),
+                ("status", "succeeded"),
+                ("tenant_id", system.tenant.as_str()),
+            ];
             assert_eq!(simulation_webhook(system, &query, Some(&system.webhook_token)).await.0, StatusCode::OK);
         }
         // A design's annual production (kWh, one decimal, from a random draw) tells designs apart.
@@ -285,7 +335,11 @@ mod conformance {
             ("tenant_id", system.tenant.as_str()),
         ];
         let (status, body) = simulation_webhook(system, &query, Some(&system.webhook_token)).await;
-        assert_eq!((status, body["received"].as_bool()), (StatusCode::OK, Some(true)), "acknowledged although Aurora is down");
+        assert_eq!(
+            (status, body["received"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "acknowledged although Aurora is down"
+        );
         // Longer than the Aurora client's own retries (5 attempts, about 8 s at most): the
         // request-time processing gives up, and only the sweeper can finish it.
         tokio::time::sleep(Duration::from_secs(12)).await;
@@ -311,12 +365,39 @@ mod conformance {
         let http = reqwest::Client::new();
         let url = format!("{}/v1/sessions", system.worker);
         let cases = [
-            ("malformed", http.post(&url).header("content-type", "application/json").body("{not json"), StatusCode::BAD_REQUEST, "malformed_json"),
+            (
+                "malformed",
+                http.post(&url).header("content-type", "application/json").body("{not json"),
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+            ),
             ("wrong shape", http.post(&url).json(&json!({"crm": 5})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
-            ("not JSON", http.post(&url).header("content-type", "text/plain").body("{}"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
-            ("too large", http.post(&url).header("content-type", "application/json").body(format!("{{\"crm\":\"{}\"}}", "x".repeat(70 * 1024))), StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            ("unknown CRM", http.post(&url).json(&json!({"crm": "nope", "context": "x"})), StatusCode::BAD_REQUEST, "unknown_crm"),
-            ("no such endpoint", http.get(format!("{}/v1/nothing-here", system.worker)), StatusCode::NOT_FOUND, "not_found"),
+            (
+                "not JSON",
+                http.post(&url).header("content-type", "text/plain").body("{}"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not_json",
+            ),
+            (
+                "too large",
+                http.post(&url)
+                    .header("content-type", "application/json")
+                    .body(format!("{{\"crm\":\"{}\"}}", "x".repeat(70 * 1024))),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+            ),
+            (
+                "unknown CRM",
+                http.post(&url).json(&json!({"crm": "nope", "context": "x"})),
+                StatusCode::BAD_REQUEST,
+                "unknown_crm",
+            ),
+            (
+                "no such endpoint",
+                http.get(format!("{}/v1/nothing-here", system.worker)),
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
         ];
         for (name, request, status, code) in cases {
             let response = request.send().await.unwrap();
@@ -340,7 +421,10 @@ mod conformance {
                 .send()
         };
         let allowed = preflight(&system.crm).await.unwrap();
-        assert_eq!(allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()), Some(system.crm.as_str()));
+        assert_eq!(
+            allowed.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+            Some(system.crm.as_str())
+        );
         let evil = preflight("https://evil.example").await.unwrap();
         assert!(evil.headers().get("access-control-allow-origin").is_none(), "no CORS for other origins");
         let embed = http.get(format!("{}/embed/demo?context=x", system.worker)).send().await.unwrap();
@@ -361,7 +445,8 @@ mod conformance {
         })
         .to_string();
         let send = |headers: Vec<(&'static str, String)>| {
-            let mut request = reqwest::Client::new().post(format!("{}/webhooks/crm/demo", system.worker)).body(body.clone());
+            let mut request =
+                reqwest::Client::new().post(format!("{}/webhooks/crm/demo", system.worker)).body(body.clone());
             for (name, value) in headers {
                 request = request.header(name, value);
             }
@@ -371,9 +456,11 @@ mod conformance {
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
         let stale = send(crm_webhook_headers(&system.crm_client_secret, &id, now - 301, &body)).await.unwrap();
         assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
-        let first: Value = send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
+        let first: Value =
+            send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
         assert_eq!(first["duplicate"], false, "{first}");
-        let replay: Value = send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
+        let replay: Value =
+            send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
         assert_eq!(replay["duplicate"], true, "{replay}");
     }
 }

@@ -51,6 +51,9 @@ async fn a_tampered_context_is_refused_and_the_widget_says_so() {
 
     let error = wait_for(&client, "[data-testid=error]").await;
     assert_eq!(error.text().await.expect("error text"), "the CRM context is not validly signed");
-    assert!(client.find(Locator::Css("button[data-testid=create-project]")).await.is_err(), "no button for a forged context");
+    assert!(
+        client.find(Locator::Css("button[data-testid=create-project]")).await.is_err(),
+        "no button for a forged context"
+    );
     client.close().await.expect("close browser");
 }

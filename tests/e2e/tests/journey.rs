@@ -7,7 +7,8 @@
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    chromium, click, click_to_navigate, env, fill, install_from_marketplace, screenshot, sign_in, sign_out, text_of, wait_for, wait_for_within,
+    chromium, click, click_to_navigate, env, fill, install_from_marketplace, screenshot, sign_in, sign_out, text_of,
+    wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -52,8 +53,12 @@ async fn faults(aurora: Value, crm: Value) {
 
 /// The design the sandbox's designer made for `project_id`.
 async fn generated_design(project_id: &str) -> Value {
-    let designs: Value =
-        reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL"))).await.expect("sandbox designs").json().await.expect("json");
+    let designs: Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL")))
+        .await
+        .expect("sandbox designs")
+        .json()
+        .await
+        .expect("json");
     designs["designs"]
         .as_array()
         .expect("designs")
@@ -78,10 +83,15 @@ async fn design_shown_matches_the_sandbox(client: &Client, seconds: u64) -> Valu
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
     wait_for_within(client, "[data-testid=state-design-ready]", 5).await;
-    let href = wait_for(client, "[data-testid=open-in-aurora]").await.attr("href").await.expect("href").expect("a link");
-    let project_id = href.split("/projects/").nth(1).and_then(|rest| rest.split('/').next()).expect("a project link").to_owned();
+    let href =
+        wait_for(client, "[data-testid=open-in-aurora]").await.attr("href").await.expect("href").expect("a link");
+    let project_id =
+        href.split("/projects/").nth(1).and_then(|rest| rest.split('/').next()).expect("a project link").to_owned();
     let design = generated_design(&project_id).await;
-    assert_eq!(text_of(client, "[data-testid=size-stc] dd").await, kilowatts(design["system_size_stc"].as_f64().expect("stc")));
+    assert_eq!(
+        text_of(client, "[data-testid=size-stc] dd").await,
+        kilowatts(design["system_size_stc"].as_f64().expect("stc"))
+    );
     let annual = design["energy_production"]["annual"].as_f64().expect("annual");
     assert_eq!(text_of(client, "[data-testid=annual-production] dd").await, kilowatt_hours(annual));
     let offset = design["energy_production"]["annual_offset"].as_str().expect("offset");
@@ -168,7 +178,10 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     let design = design_shown_matches_the_sandbox(&client, 30).await;
     client.enter_parent_frame().await.expect("CRM page");
     let height: f64 = client
-        .execute("return document.querySelector('[data-testid=aurora-widget-frame]').getBoundingClientRect().height", vec![])
+        .execute(
+            "return document.querySelector('[data-testid=aurora-widget-frame]').getBoundingClientRect().height",
+            vec![],
+        )
         .await
         .expect("frame height")
         .as_f64()
@@ -215,12 +228,19 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
 
     // Exactly one project for the opportunity, whatever the duplicates.
     let opportunity = client.current_url().await.expect("url").path().rsplit('/').next().expect("id").to_owned();
-    let designs: Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL"))).await.expect("designs").json().await.expect("json");
+    let designs: Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL")))
+        .await
+        .expect("designs")
+        .json()
+        .await
+        .expect("json");
     let projects: std::collections::HashSet<&str> = designs["designs"]
         .as_array()
         .expect("designs")
         .iter()
-        .filter(|d| d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&format!(":{opportunity}"))))
+        .filter(|d| {
+            d["design"]["external_provider_id"].as_str().is_some_and(|e| e.ends_with(&format!(":{opportunity}")))
+        })
         .filter_map(|d| d["project_id"].as_str())
         .collect();
     assert_eq!(projects.len(), 1, "{opportunity}: {projects:?}");

@@ -55,9 +55,15 @@ pub fn verify_demo_context(token: &str, secret: &[u8], now: u64) -> Result<Verif
 }
 
 /// The site of an opportunity as the demo CRM gives it: an address, else coordinates.
-pub fn location_of(address: Option<String>, latitude: Option<f64>, longitude: Option<f64>) -> Result<Location, ContextError> {
+pub fn location_of(
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+) -> Result<Location, ContextError> {
     match (address, latitude, longitude) {
-        (Some(address), _, _) if !address.trim().is_empty() => Ok(Location::Address { property_address: address.trim().to_owned() }),
+        (Some(address), _, _) if !address.trim().is_empty() => {
+            Ok(Location::Address { property_address: address.trim().to_owned() })
+        }
         (_, Some(latitude), Some(longitude)) => Ok(Location::Coordinates { latitude, longitude }),
         _ => Err(ContextError::Incomplete("the opportunity has neither an address nor coordinates")),
     }
@@ -102,7 +108,11 @@ mod tests {
         tampered.insert(good.len() - 3, 'x');
         let cases = [
             ("tampered", tampered, ContextError::BadSignature),
-            ("other secret", sign(claims(NOW + 300), Algorithm::HS256, b"another-secret-another-secret-xx"), ContextError::BadSignature),
+            (
+                "other secret",
+                sign(claims(NOW + 300), Algorithm::HS256, b"another-secret-another-secret-xx"),
+                ContextError::BadSignature,
+            ),
             ("HS512", sign(claims(NOW + 300), Algorithm::HS512, SECRET), ContextError::BadSignature),
             ("expired", sign(claims(NOW - CLOCK_SKEW_SECONDS - 1), Algorithm::HS256, SECRET), ContextError::Expired),
             ("garbage", "not.a.jwt".to_owned(), ContextError::BadSignature),
@@ -120,11 +130,8 @@ mod tests {
         // {"alg":"none"} with the same claims and an empty signature.
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let token = format!(
-            "{}.{}.",
-            b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
-            b64.encode(claims(NOW + 300).to_string())
-        );
+        let token =
+            format!("{}.{}.", b64.encode(br#"{"alg":"none","typ":"JWT"}"#), b64.encode(claims(NOW + 300).to_string()));
         assert_eq!(verify_demo_context(&token, SECRET, NOW), Err(ContextError::BadSignature));
     }
 }

@@ -5,8 +5,8 @@
 mod d1;
 mod fetch_transport;
 
-use crate::{AppState, Config, router};
 use crate::temporary_keys::TemporaryKeyCache;
+use crate::{AppState, Config, router};
 use std::sync::{Arc, OnceLock};
 use tower_service::Service;
 use worker::{Context, Env, HttpRequest, ScheduleContext, ScheduledEvent, event};
@@ -64,5 +64,12 @@ fn state(env: &Env, background: WaitUntil) -> worker::Result<AppState> {
     // Requests of one isolate share the temporary keys it minted.
     static KEYS: OnceLock<Arc<TemporaryKeyCache>> = OnceLock::new();
     let keys = KEYS.get_or_init(Arc::default).clone();
-    Ok(AppState::new(config, Arc::new(db), Arc::new(fetch_transport::FetchTransport), keys, Arc::new(background), clock))
+    Ok(AppState::new(
+        config,
+        Arc::new(db),
+        Arc::new(fetch_transport::FetchTransport),
+        keys,
+        Arc::new(background),
+        clock,
+    ))
 }

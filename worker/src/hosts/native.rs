@@ -15,9 +15,9 @@ impl crate::Background for TokioBackground {
 pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 use crate::{AppState, Config, not_found, router, storage};
-use sqlite::SqliteDatabase;
 use axum::handler::HandlerWithoutStateExt;
 use clap::{Parser, Subcommand};
+use sqlite::SqliteDatabase;
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -91,7 +91,12 @@ impl Cli {
     /// The typed config: `--set` flags first, then the environment.
     fn config(&self) -> Result<Config, String> {
         Config::from_lookup(|name| {
-            self.settings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).or_else(|| std::env::var(name).ok())
+            self.settings
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var(name).ok())
         })
         .map_err(|e| e.to_string())
     }
@@ -126,7 +131,9 @@ pub async fn main() -> ExitCode {
 /// Opens and migrates the database.
 async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
     let db = SqliteDatabase::open(path).map_err(|e| format!("cannot open the database: {e}"))?;
-    let applied = storage::migrate(&db, unix_now() as i64).await.map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
+    let applied = storage::migrate(&db, unix_now() as i64)
+        .await
+        .map_err(|e| format!("cannot migrate {}: {e}", path.display()))?;
     if applied > 0 {
         tracing::info!("applied {applied} migration(s) to {}", path.display());
     }
@@ -178,7 +185,14 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
     }
     let db = open_database(database).await?;
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
-    let state = AppState::new(config, Arc::new(db), Arc::new(transport), Arc::default(), Arc::new(TokioBackground), Arc::new(unix_now));
+    let state = AppState::new(
+        config,
+        Arc::new(db),
+        Arc::new(transport),
+        Arc::default(),
+        Arc::new(TokioBackground),
+        Arc::new(unix_now),
+    );
     // The sweeper: events recorded but not processed (a crash after the 200, Aurora down)
     // are picked up here; the first sweep runs at start-up.
     let sweeper_state = state.clone();
@@ -205,22 +219,15 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
             })
             .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
     );
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("worker listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 async fn shutdown_signal() {
@@ -252,7 +259,8 @@ mod tests {
     #[test]
     fn set_flags_override_and_bad_ones_say_what_to_write() {
         use clap::Parser;
-        let cli = Cli::try_parse_from(["w", "--set", "AURORA_BASE_URL=https://api.aurorasolar.com", "serve"]).expect("parses");
+        let cli = Cli::try_parse_from(["w", "--set", "AURORA_BASE_URL=https://api.aurorasolar.com", "serve"])
+            .expect("parses");
         assert_eq!(cli.settings, vec![("AURORA_BASE_URL".to_owned(), "https://api.aurorasolar.com".to_owned())]);
         let err = Cli::try_parse_from(["w", "--set", "NOEQUALS", "serve"]).expect_err("refused");
         assert!(err.to_string().contains("write NAME=VALUE"), "{err}");

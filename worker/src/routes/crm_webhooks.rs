@@ -7,7 +7,10 @@ use crate::{
     AppState, automation,
     crm::demo::webhook::{self, CrmWebhookError, Delivery},
     error::ApiError,
-    storage::{crm_events::{self, CrmEvent}, installations},
+    storage::{
+        crm_events::{self, CrmEvent},
+        installations,
+    },
 };
 use axum::{
     body::Bytes,
@@ -17,7 +20,11 @@ use axum::{
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-pub async fn demo(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
+pub async fn demo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
     let body = body.map_err(|_| ApiError::BodyTooLarge)?;
     let config = state.config.demo_crm.as_ref().ok_or(ApiError::NotFound)?;
     let now = state.now() as i64;
@@ -36,7 +43,8 @@ pub async fn demo(State(state): State<AppState>, headers: HeaderMap, body: Resul
         delivery_id: delivery.id.clone(),
         account_id: delivery.account_id.clone(),
         event: delivery.event.clone(),
-        payload_json: serde_json::to_string(&delivery.opportunity).map_err(|e| CrmWebhookError::InvalidBody(e.to_string()))?,
+        payload_json: serde_json::to_string(&delivery.opportunity)
+            .map_err(|e| CrmWebhookError::InvalidBody(e.to_string()))?,
         attempts: 0,
     };
     let fresh = crm_events::record(db, &event, now).await?;

@@ -30,6 +30,10 @@ pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) 
         ],
         // Both are safe in an attribute: the CRM is one of KNOWN_CRMS, and the config
         // refuses origins with quotes or markup. The widget posts its height to these.
-        Html(EMBED_PAGE.replace("{{CRM}}", &crm).replace("{{HOST_ORIGINS}}", &state.config.allowed_crm_origins.join(" "))),
+        Html(
+            EMBED_PAGE
+                .replace("{{CRM}}", &crm)
+                .replace("{{HOST_ORIGINS}}", &state.config.allowed_crm_origins.join(" ")),
+        ),
     ))
 }

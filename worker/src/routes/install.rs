@@ -45,17 +45,28 @@ pub struct Callback {
 }
 
 /// `GET /install/demo/callback`: the CRM sends the admin back with a code (or an error).
-pub async fn callback(State(state): State<AppState>, jar: CookieJar, Query(query): Query<Callback>) -> Result<(CookieJar, Redirect), HtmlError> {
+pub async fn callback(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(query): Query<Callback>,
+) -> Result<(CookieJar, Redirect), HtmlError> {
     let (Some(code), Some(state_param)) = (query.code.as_deref(), query.state.as_deref()) else {
-        let reason = query.error.as_deref().filter(|e| e.len() < 64 && e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).unwrap_or("no code");
+        let reason = query
+            .error
+            .as_deref()
+            .filter(|e| e.len() < 64 && e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .unwrap_or("no code");
         return Err(InstallError::Declined(reason.to_owned()).into());
     };
     let nonce = jar.get(INSTALL_COOKIE).map(|c| c.value().to_owned());
     let session = installs::complete(&state, code, state_param, nonce.as_deref()).await?;
     let target = format!("/settings/{}/{}?notice=installed", session.crm, encode(&session.account_id));
-    let jar = jar
-        .add(removal(INSTALL_COOKIE, "/install/demo"))
-        .add(cookie(&state, ADMIN_COOKIE, installs::session_cookie_value(&state, &session), "/settings"));
+    let jar = jar.add(removal(INSTALL_COOKIE, "/install/demo")).add(cookie(
+        &state,
+        ADMIN_COOKIE,
+        installs::session_cookie_value(&state, &session),
+        "/settings",
+    ));
     Ok((jar, Redirect::to(&target)))
 }
 
@@ -83,7 +94,12 @@ pub async fn settings_page(
     Ok(Html(render(&state, &session, admin_pages::notice(query.notice.as_deref()), None).await?))
 }
 
-async fn render(state: &AppState, session: &AdminSession, notice: Option<&str>, error: Option<&str>) -> Result<String, InstallError> {
+async fn render(
+    state: &AppState,
+    session: &AdminSession,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<String, InstallError> {
     let health = installs::health(state, &session.account_id).await?;
     Ok(admin_pages::settings(session, &health, health.subscribed(state), notice, error))
 }
@@ -106,8 +122,16 @@ pub async fn link_tenant(
     match installs::link_tenant(&state, &account, &form.tenant_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/settings/{crm}/{}?notice=tenant", encode(&account))).into_response()),
         // The admin stays on the page, with what to fix.
-        Err(error @ (InstallError::InvalidTenant(_) | InstallError::TenantRefused { .. } | InstallError::AuroraUnavailable(_))) => {
-            let status = if matches!(error, InstallError::AuroraUnavailable(_)) { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Err(
+            error @ (InstallError::InvalidTenant(_)
+            | InstallError::TenantRefused { .. }
+            | InstallError::AuroraUnavailable(_)),
+        ) => {
+            let status = if matches!(error, InstallError::AuroraUnavailable(_)) {
+                StatusCode::BAD_GATEWAY
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             Ok((status, Html(render(&state, &session, None, Some(&error.to_string())).await?)).into_response())
         }
         Err(error) => Err(error.into()),
@@ -130,7 +154,9 @@ pub async fn auto_create(
     let session = session_of(&state, &jar, &crm, &account)?;
     installs::check_csrf(&session, &form.csrf)?;
     let enabled = form.enabled.as_deref() == Some("on");
-    if !crate::storage::installations::set_auto_create(state.db.as_ref(), &crm, &account, enabled, state.now() as i64).await? {
+    if !crate::storage::installations::set_auto_create(state.db.as_ref(), &crm, &account, enabled, state.now() as i64)
+        .await?
+    {
         return Err(InstallError::NotInstalled.into());
     }
     let notice = if enabled { "auto_create_on" } else { "auto_create_off" };
@@ -152,6 +178,9 @@ pub async fn uninstall(
     let session = session_of(&state, &jar, &crm, &account)?;
     installs::check_csrf(&session, &form.csrf)?;
     installs::uninstall(&state, &account).await?;
-    let message = format!("Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.", session.account_name);
+    let message = format!(
+        "Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.",
+        session.account_name
+    );
     Ok((jar.add(removal(ADMIN_COOKIE, "/settings")), Html(admin_pages::message("Uninstalled", &message, None))))
 }

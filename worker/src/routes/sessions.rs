@@ -23,13 +23,17 @@ pub async fn create_session(
             let Some(demo) = state.config.demo_crm.as_ref() else {
                 return Err(ContextError::UnknownCrm("demo".into()).into());
             };
-            let context = crm::demo::verify_demo_context(&request.context, demo.client_secret.expose_secret().as_bytes(), now)?;
-            installations::find(state.db.as_ref(), "demo", &context.account_id).await?.ok_or(ContextError::NotInstalled)?;
+            let context =
+                crm::demo::verify_demo_context(&request.context, demo.client_secret.expose_secret().as_bytes(), now)?;
+            installations::find(state.db.as_ref(), "demo", &context.account_id)
+                .await?
+                .ok_or(ContextError::NotInstalled)?;
             context
         }
         other => return Err(ContextError::UnknownCrm(other.chars().take(40).collect()).into()),
     };
-    opportunities::record_seen(state.db.as_ref(), &request.crm, &context.account_id, &context.opportunity, now as i64).await?;
+    opportunities::record_seen(state.db.as_ref(), &request.crm, &context.account_id, &context.opportunity, now as i64)
+        .await?;
     let token = widget_token::mint(
         &request.crm,
         &context.account_id,
@@ -45,5 +49,10 @@ pub async fn create_session(
         opportunity_id: context.opportunity.id.clone(),
     };
     let state = crate::projects::opportunity_state(&state, &key).await?;
-    Ok(Json(SessionResponse { token, expires_in: widget_token::LIFETIME_SECONDS, opportunity: context.opportunity, state }))
+    Ok(Json(SessionResponse {
+        token,
+        expires_in: widget_token::LIFETIME_SECONDS,
+        opportunity: context.opportunity,
+        state,
+    }))
 }

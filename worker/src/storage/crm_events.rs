@@ -62,7 +62,13 @@ pub async fn mark_processed(db: &dyn Database, crm: &str, delivery_id: &str, now
 }
 
 /// Records a failed attempt and when to try again.
-pub async fn mark_failed(db: &dyn Database, crm: &str, delivery_id: &str, error: &str, next_attempt_at: i64) -> Result<(), StorageError> {
+pub async fn mark_failed(
+    db: &dyn Database,
+    crm: &str,
+    delivery_id: &str,
+    error: &str,
+    next_attempt_at: i64,
+) -> Result<(), StorageError> {
     db.execute(
         "UPDATE crm_webhook_events SET attempts = attempts + 1, last_error = ?3, next_attempt_at = ?4 \
          WHERE crm = ?1 AND delivery_id = ?2",

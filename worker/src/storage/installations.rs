@@ -53,7 +53,13 @@ const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_crea
 
 /// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
 /// `add-installation`, and tests).
-pub async fn upsert(db: &dyn Database, crm: &str, account_id: &str, aurora_tenant_id: Option<&str>, now: i64) -> Result<(), StorageError> {
+pub async fn upsert(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    aurora_tenant_id: Option<&str>,
+    now: i64,
+) -> Result<(), StorageError> {
     db.execute(
         "INSERT INTO installations (crm, account_id, aurora_tenant_id, app_enabled, created_at, updated_at) \
          VALUES (?1, ?2, ?3, 1, ?4, ?4) \
@@ -66,7 +72,14 @@ pub async fn upsert(db: &dyn Database, crm: &str, account_id: &str, aurora_tenan
 
 /// Records an install through the CRM's OAuth: who installed it and the sealed tokens.
 /// A reinstall keeps the tenant link and settings.
-pub async fn install(db: &dyn Database, crm: &str, account_id: &str, installed_by: &str, tokens_sealed: &str, now: i64) -> Result<(), StorageError> {
+pub async fn install(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    installed_by: &str,
+    tokens_sealed: &str,
+    now: i64,
+) -> Result<(), StorageError> {
     db.execute(
         "INSERT INTO installations (crm, account_id, app_enabled, installed_by, crm_tokens_sealed, created_at, updated_at) \
          VALUES (?1, ?2, 1, ?3, ?4, ?5, ?5) \
@@ -89,35 +102,78 @@ pub async fn find(db: &dyn Database, crm: &str, account_id: &str) -> Result<Opti
     Ok(rows.into_iter().next())
 }
 
-async fn update(db: &dyn Database, crm: &str, account_id: &str, set: &str, values: Vec<SqlValue>) -> Result<bool, StorageError> {
+async fn update(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    set: &str,
+    values: Vec<SqlValue>,
+) -> Result<bool, StorageError> {
     let mut params: Vec<SqlValue> = vec![crm.into(), account_id.into()];
     params.extend(values);
-    let changed = db.execute(&format!("UPDATE installations SET {set} WHERE crm = ?1 AND account_id = ?2"), &params).await?;
+    let changed =
+        db.execute(&format!("UPDATE installations SET {set} WHERE crm = ?1 AND account_id = ?2"), &params).await?;
     Ok(changed > 0)
 }
 
 /// Links the Aurora tenant (checked with Aurora by the caller: the app is enabled there).
-pub async fn link_tenant(db: &dyn Database, crm: &str, account_id: &str, tenant: &str, now: i64) -> Result<bool, StorageError> {
-    update(db, crm, account_id, "aurora_tenant_id = ?3, app_enabled = 1, updated_at = ?4", vec![tenant.into(), now.into()]).await
+pub async fn link_tenant(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    tenant: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
+    update(
+        db,
+        crm,
+        account_id,
+        "aurora_tenant_id = ?3, app_enabled = 1, updated_at = ?4",
+        vec![tenant.into(), now.into()],
+    )
+    .await
 }
 
 /// Turns automatic project creation on or off.
-pub async fn set_auto_create(db: &dyn Database, crm: &str, account_id: &str, enabled: bool, now: i64) -> Result<bool, StorageError> {
+pub async fn set_auto_create(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    enabled: bool,
+    now: i64,
+) -> Result<bool, StorageError> {
     update(db, crm, account_id, "auto_create = ?3, updated_at = ?4", vec![enabled.into(), now.into()]).await
 }
 
 /// Replaces the sealed CRM tokens (after a refresh).
-pub async fn store_tokens(db: &dyn Database, crm: &str, account_id: &str, tokens_sealed: &str, now: i64) -> Result<bool, StorageError> {
+pub async fn store_tokens(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    tokens_sealed: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
     update(db, crm, account_id, "crm_tokens_sealed = ?3, updated_at = ?4", vec![tokens_sealed.into(), now.into()]).await
 }
 
 /// Notes that the CRM sent a webhook.
-pub async fn record_crm_webhook(db: &dyn Database, crm: &str, account_id: &str, now: i64) -> Result<bool, StorageError> {
+pub async fn record_crm_webhook(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
     update(db, crm, account_id, "last_crm_webhook_at = ?3", vec![now.into()]).await
 }
 
 /// Notes what went wrong, for the admin's settings page.
-pub async fn record_error(db: &dyn Database, crm: &str, account_id: &str, error: &str, now: i64) -> Result<bool, StorageError> {
+pub async fn record_error(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    error: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
     update(db, crm, account_id, "last_error = ?3, last_error_at = ?4", vec![error.into(), now.into()]).await
 }
 
@@ -125,7 +181,8 @@ pub async fn record_error(db: &dyn Database, crm: &str, account_id: &str, error:
 /// opportunities' projects and designs stay, for a reinstall.
 pub async fn remove(db: &dyn Database, crm: &str, account_id: &str) -> Result<bool, StorageError> {
     let params = [SqlValue::from(crm), SqlValue::from(account_id)];
-    db.execute("DELETE FROM crm_webhook_events WHERE crm = ?1 AND account_id = ?2 AND processed_at IS NULL", &params).await?;
+    db.execute("DELETE FROM crm_webhook_events WHERE crm = ?1 AND account_id = ?2 AND processed_at IS NULL", &params)
+        .await?;
     db.execute("DELETE FROM write_backs WHERE crm = ?1 AND account_id = ?2 AND done_at IS NULL", &params).await?;
     Ok(db.execute("DELETE FROM installations WHERE crm = ?1 AND account_id = ?2", &params).await? > 0)
 }

@@ -5,14 +5,27 @@ use widget_api::Opportunity;
 
 /// Records the opportunity of a verified context (name and location may have changed in
 /// the CRM since the last visit; the newest signed context wins).
-pub async fn record_seen(db: &dyn Database, crm: &str, account_id: &str, opportunity: &Opportunity, now: i64) -> Result<(), StorageError> {
+pub async fn record_seen(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    opportunity: &Opportunity,
+    now: i64,
+) -> Result<(), StorageError> {
     let location = serde_json::to_string(&opportunity.location).map_err(|e| StorageError::Decode(e.to_string()))?;
     db.execute(
         "INSERT INTO opportunities (crm, account_id, opportunity_id, name, location_json, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
          ON CONFLICT (crm, account_id, opportunity_id) DO UPDATE SET name = excluded.name, \
          location_json = excluded.location_json, updated_at = excluded.updated_at",
-        &[crm.into(), account_id.into(), opportunity.id.as_str().into(), opportunity.name.as_str().into(), location.into(), now.into()],
+        &[
+            crm.into(),
+            account_id.into(),
+            opportunity.id.as_str().into(),
+            opportunity.name.as_str().into(),
+            location.into(),
+            now.into(),
+        ],
     )
     .await?;
     Ok(())
@@ -35,7 +48,12 @@ impl OpportunityRecord {
 }
 
 /// The opportunity's last verified name and location.
-pub async fn find(db: &dyn Database, crm: &str, account_id: &str, opportunity_id: &str) -> Result<Option<OpportunityRecord>, StorageError> {
+pub async fn find(
+    db: &dyn Database,
+    crm: &str,
+    account_id: &str,
+    opportunity_id: &str,
+) -> Result<Option<OpportunityRecord>, StorageError> {
     let rows: Vec<OpportunityRecord> = super::query_as(
         db,
         "SELECT name, location_json FROM opportunities WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3",

@@ -56,8 +56,7 @@ pub mod status {
     pub const FAILED: &str = "failed";
 }
 
-const COLUMNS: &str =
-    "aurora_tenant_id, external_provider_id, status, aurora_project_id, error_code, error_message, retryable, claimed_at";
+const COLUMNS: &str = "aurora_tenant_id, external_provider_id, status, aurora_project_id, error_code, error_message, retryable, claimed_at";
 
 /// The record of an opportunity, if any.
 pub async fn find(db: &dyn Database, key: &OpportunityKey) -> Result<Option<ProjectRecord>, StorageError> {
@@ -82,7 +81,13 @@ pub async fn claim(db: &dyn Database, key: &OpportunityKey, tenant: &str, now: i
 
 /// Takes over a record that is `failed`, or `creating` under a claim made at
 /// `seen_claimed_at`: compare-and-set, so of several callers exactly one wins.
-pub async fn take_over(db: &dyn Database, key: &OpportunityKey, seen_status: &str, seen_claimed_at: i64, now: i64) -> Result<bool, StorageError> {
+pub async fn take_over(
+    db: &dyn Database,
+    key: &OpportunityKey,
+    seen_status: &str,
+    seen_claimed_at: i64,
+    now: i64,
+) -> Result<bool, StorageError> {
     let [crm, account, opportunity] = key.params();
     let changed = db
         .execute(
@@ -98,7 +103,12 @@ pub async fn take_over(db: &dyn Database, key: &OpportunityKey, seen_status: &st
 /// Backdates a `creating` claim whose attempt has ended (outcome unknown), so that a
 /// takeover may reconcile it once `claimed_at` is older than the claim timeout. Only the
 /// claim `claimed_at` still names: a newer attempt's claim is left alone.
-pub async fn backdate_claim(db: &dyn Database, key: &OpportunityKey, claimed_at: i64, backdated_to: i64) -> Result<(), StorageError> {
+pub async fn backdate_claim(
+    db: &dyn Database,
+    key: &OpportunityKey,
+    claimed_at: i64,
+    backdated_to: i64,
+) -> Result<(), StorageError> {
     let [crm, account, opportunity] = key.params();
     db.execute(
         "UPDATE projects SET claimed_at = ?5 WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 \
@@ -110,7 +120,12 @@ pub async fn backdate_claim(db: &dyn Database, key: &OpportunityKey, claimed_at:
 }
 
 /// Records Aurora's project id.
-pub async fn mark_created(db: &dyn Database, key: &OpportunityKey, aurora_project_id: &str, now: i64) -> Result<(), StorageError> {
+pub async fn mark_created(
+    db: &dyn Database,
+    key: &OpportunityKey,
+    aurora_project_id: &str,
+    now: i64,
+) -> Result<(), StorageError> {
     let [crm, account, opportunity] = key.params();
     db.execute(
         "UPDATE projects SET status = 'created', aurora_project_id = ?4, error_code = NULL, error_message = NULL, \

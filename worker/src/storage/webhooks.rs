@@ -64,7 +64,12 @@ pub async fn mark_processed(db: &dyn Database, dedupe_key: &str, now: i64) -> Re
 }
 
 /// Records a failed attempt and when to try again.
-pub async fn mark_failed(db: &dyn Database, dedupe_key: &str, error: &str, next_attempt_at: i64) -> Result<(), StorageError> {
+pub async fn mark_failed(
+    db: &dyn Database,
+    dedupe_key: &str,
+    error: &str,
+    next_attempt_at: i64,
+) -> Result<(), StorageError> {
     db.execute(
         "UPDATE webhook_events SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE dedupe_key = ?1",
         &[dedupe_key.into(), error.into(), next_attempt_at.into()],
@@ -86,7 +91,12 @@ pub async fn hold_session_token(db: &dyn Database, tenant: &str, token: &str, no
 
 /// Takes the tenant's held session token if it is younger than `max_age` seconds; it is
 /// deleted either way (a session token is good for one exchange).
-pub async fn take_session_token(db: &dyn Database, tenant: &str, now: i64, max_age: i64) -> Result<Option<String>, StorageError> {
+pub async fn take_session_token(
+    db: &dyn Database,
+    tenant: &str,
+    now: i64,
+    max_age: i64,
+) -> Result<Option<String>, StorageError> {
     #[derive(Deserialize)]
     struct Held {
         session_token: String,
@@ -186,7 +196,11 @@ pub async fn opportunity_of_project(
         &[tenant.into(), SqlValue::from(external_provider_id), aurora_project_id.into()],
     )
     .await?;
-    Ok(rows.into_iter().next().map(|f| OpportunityKey { crm: f.crm, account_id: f.account_id, opportunity_id: f.opportunity_id }))
+    Ok(rows.into_iter().next().map(|f| OpportunityKey {
+        crm: f.crm,
+        account_id: f.account_id,
+        opportunity_id: f.opportunity_id,
+    }))
 }
 
 /// Records the tenant's app status on every installation linked to it.

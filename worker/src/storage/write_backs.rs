@@ -24,7 +24,11 @@ pub struct WriteBack {
 impl WriteBack {
     /// The opportunity it is for.
     pub fn key(&self) -> OpportunityKey {
-        OpportunityKey { crm: self.crm.clone(), account_id: self.account_id.clone(), opportunity_id: self.opportunity_id.clone() }
+        OpportunityKey {
+            crm: self.crm.clone(),
+            account_id: self.account_id.clone(),
+            opportunity_id: self.opportunity_id.clone(),
+        }
     }
 }
 
@@ -62,7 +66,12 @@ pub async fn due(db: &dyn Database, now: i64, limit: i64) -> Result<Vec<WriteBac
 
 /// Updates the row of `write` (only while it still holds the same design: a newer design
 /// queued meanwhile is left alone). `set` uses `?5` onwards for `values`.
-async fn update(db: &dyn Database, write: &WriteBack, set: &str, values: Vec<super::SqlValue>) -> Result<(), StorageError> {
+async fn update(
+    db: &dyn Database,
+    write: &WriteBack,
+    set: &str,
+    values: Vec<super::SqlValue>,
+) -> Result<(), StorageError> {
     let mut params: Vec<super::SqlValue> = vec![
         write.crm.as_str().into(),
         write.account_id.as_str().into(),
@@ -90,6 +99,17 @@ pub async fn abandon(db: &dyn Database, write: &WriteBack, error: &str, now: i64
 }
 
 /// Records a failed attempt and when to try again.
-pub async fn mark_failed(db: &dyn Database, write: &WriteBack, error: &str, next_attempt_at: i64) -> Result<(), StorageError> {
-    update(db, write, "attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6", vec![error.into(), next_attempt_at.into()]).await
+pub async fn mark_failed(
+    db: &dyn Database,
+    write: &WriteBack,
+    error: &str,
+    next_attempt_at: i64,
+) -> Result<(), StorageError> {
+    update(
+        db,
+        write,
+        "attempts = attempts + 1, last_error = ?5, next_attempt_at = ?6",
+        vec![error.into(), next_attempt_at.into()],
+    )
+    .await
 }

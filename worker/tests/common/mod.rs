@@ -94,7 +94,10 @@ pub async fn state(aurora_url: &str, now: u64) -> (AppState, SqliteDatabase, Tes
     let clock = TestClock(Arc::new(AtomicU64::new(now)));
     let tick = clock.clone();
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
-    let state = AppState::new(config(aurora_url), Arc::new(db.clone()), Arc::new(transport),
+    let state = AppState::new(
+        config(aurora_url),
+        Arc::new(db.clone()),
+        Arc::new(transport),
         Arc::default(),
         Arc::new(aurora_crm_worker::hosts::native::TokioBackground),
         Arc::new(move || tick.now()),
@@ -152,7 +155,8 @@ pub fn create_project_request(token: &str, opportunity: &str) -> axum::http::Req
 
 /// `GET /v1/opportunities/{id}` with a widget token and an optional `If-None-Match`.
 pub fn state_request(token: &str, opportunity: &str, etag: Option<&str>) -> axum::http::Request<axum::body::Body> {
-    let mut request = axum::http::Request::get(format!("/v1/opportunities/{opportunity}")).header("authorization", format!("Bearer {token}"));
+    let mut request = axum::http::Request::get(format!("/v1/opportunities/{opportunity}"))
+        .header("authorization", format!("Bearer {token}"));
     if let Some(etag) = etag {
         request = request.header("if-none-match", etag);
     }
@@ -166,7 +170,8 @@ pub fn unix_now() -> u64 {
 
 /// Switches the sandbox's faults (`{}` clears them).
 pub async fn set_faults(aurora: &str, faults: serde_json::Value) {
-    let response = reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
+    let response =
+        reqwest::Client::new().put(format!("{aurora}/sandbox/faults")).json(&faults).send().await.expect("faults");
     assert!(response.status().is_success(), "set faults: {}", response.status());
 }
 
@@ -186,6 +191,10 @@ pub async fn impatient_state(aurora_url: &str, now: u64, timeout_ms: u64) -> (Ap
         ..aurora_api::RetryPolicy::default()
     });
     let tenant = aurora_api::TenantId::parse(TENANT).expect("uuid");
-    state.keys.key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64).await.expect("key");
+    state
+        .keys
+        .key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64)
+        .await
+        .expect("key");
     (state, clock)
 }

@@ -6,7 +6,10 @@ use super::client::{CrmError, CrmTokens, DemoCrmClient};
 use crate::{
     AppState,
     crypto::{CryptoError, Sealer},
-    storage::{StorageError, installations::{self, Installation}},
+    storage::{
+        StorageError,
+        installations::{self, Installation},
+    },
 };
 use secrecy::ExposeSecret;
 use std::future::Future;
@@ -68,7 +71,12 @@ pub fn open(state: &AppState, installation: &Installation) -> Result<CrmTokens, 
     serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
 }
 
-async fn refreshed(state: &AppState, client: &DemoCrmClient, account_id: &str, tokens: &CrmTokens) -> Result<CrmTokens, AccessError> {
+async fn refreshed(
+    state: &AppState,
+    client: &DemoCrmClient,
+    account_id: &str,
+    tokens: &CrmTokens,
+) -> Result<CrmTokens, AccessError> {
     let now = state.now() as i64;
     let fresh = client.refresh(&tokens.refresh_token, now).await?;
     installations::store_tokens(state.db.as_ref(), "demo", account_id, &seal(state, account_id, &fresh)?, now).await?;
@@ -83,7 +91,8 @@ where
     Fut: Future<Output = Result<T, CrmError>>,
 {
     let client = client(state)?;
-    let installation = installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(AccessError::NotAuthorized)?;
+    let installation =
+        installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(AccessError::NotAuthorized)?;
     let mut tokens = open(state, &installation)?;
     if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() as i64 {
         tokens = refreshed(state, &client, account_id, &tokens).await?;

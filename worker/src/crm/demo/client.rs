@@ -169,7 +169,11 @@ impl DemoCrmClient {
 
     /// Exchanges an authorization code (server-side, with our client secret).
     pub async fn exchange_code(&self, code: &str, now: i64) -> Result<(CrmTokens, String), CrmError> {
-        let form = self.token_form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", &self.redirect_uri)]);
+        let form = self.token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &self.redirect_uri),
+        ]);
         let answer: TokenResponse = self.send(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
         let account = answer.account_id.clone();
         Ok((tokens_of(answer, now), account))
@@ -202,13 +206,22 @@ impl DemoCrmClient {
     /// Subscribes `event` to `target_url` (the CRM answers an existing equal subscription).
     pub async fn subscribe(&self, access_token: &str, event: &str, target_url: &str) -> Result<CrmWebhook, CrmError> {
         let body = serde_json::json!({ "event": event, "target_url": target_url });
-        let created: WebhookEnvelope = self.send(Method::POST, "/api/v1/webhooks", Some(access_token), Body::Json(body)).await?;
+        let created: WebhookEnvelope =
+            self.send(Method::POST, "/api/v1/webhooks", Some(access_token), Body::Json(body)).await?;
         Ok(created.webhook)
     }
 
     /// Sets custom fields of an opportunity (absolute values: repeating is harmless).
-    pub async fn update_opportunity_fields(&self, access_token: &str, opportunity_id: &str, fields: &serde_json::Value) -> Result<(), CrmError> {
-        let path = format!("/api/v1/opportunities/{}", form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>());
+    pub async fn update_opportunity_fields(
+        &self,
+        access_token: &str,
+        opportunity_id: &str,
+        fields: &serde_json::Value,
+    ) -> Result<(), CrmError> {
+        let path = format!(
+            "/api/v1/opportunities/{}",
+            form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>()
+        );
         let body = serde_json::json!({ "fields": fields });
         self.send::<serde::de::IgnoredAny>(Method::PATCH, &path, Some(access_token), Body::Json(body)).await.map(|_| ())
     }
@@ -222,7 +235,13 @@ impl DemoCrmClient {
     }
 
     /// One call, with the retry policy around it.
-    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, bearer: Option<&str>, body: Body) -> Result<T, CrmError> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Body,
+    ) -> Result<T, CrmError> {
         let mut backoff = backon::ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(200))
             .with_max_delay(Duration::from_secs(4))
@@ -238,7 +257,9 @@ impl DemoCrmClient {
                 Err(failure) => failure,
             };
             let delay = match (&error, backoff.next()) {
-                (CrmError::Unavailable(_), Some(delay)) => retry_after.filter(|d| *d <= MAX_RETRY_AFTER).unwrap_or(delay),
+                (CrmError::Unavailable(_), Some(delay)) => {
+                    retry_after.filter(|d| *d <= MAX_RETRY_AFTER).unwrap_or(delay)
+                }
                 _ => return Err(error),
             };
             // The path only: it never carries a token.
@@ -247,11 +268,21 @@ impl DemoCrmClient {
         }
     }
 
-    async fn attempt(&self, method: &Method, path: &str, bearer: Option<&str>, body: &Body) -> Result<Vec<u8>, (CrmError, Option<Duration>)> {
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: &Body,
+    ) -> Result<Vec<u8>, (CrmError, Option<Duration>)> {
         let local = |reason: String| (CrmError::Decode(reason), None);
-        let mut request = Request::builder().method(method.clone()).uri(format!("{}{path}", self.base_url)).header(header::ACCEPT, "application/json");
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(format!("{}{path}", self.base_url))
+            .header(header::ACCEPT, "application/json");
         if let Some(token) = bearer {
-            let mut value = header::HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| local(e.to_string()))?;
+            let mut value =
+                header::HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| local(e.to_string()))?;
             value.set_sensitive(true);
             request = request.header(header::AUTHORIZATION, value);
         }
@@ -283,7 +314,11 @@ enum Body {
 }
 
 fn tokens_of(answer: TokenResponse, now: i64) -> CrmTokens {
-    CrmTokens { access_token: answer.access_token, refresh_token: answer.refresh_token, expires_at: now + answer.expires_in.max(0) }
+    CrmTokens {
+        access_token: answer.access_token,
+        refresh_token: answer.refresh_token,
+        expires_at: now + answer.expires_in.max(0),
+    }
 }
 
 fn transport_error(error: &TransportError) -> CrmError {

@@ -53,8 +53,11 @@ pub struct VerifiedDelivery {
 
 /// Checks the timestamp against `now`, then the signature (in constant time).
 pub fn verify(secret: &[u8], headers: &HeaderMap, body: &[u8], now: i64) -> Result<VerifiedDelivery, CrmWebhookError> {
-    let header = |name: &'static str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).ok_or(CrmWebhookError::MissingHeader(name));
-    let timestamp: i64 = header(headers::TIMESTAMP)?.parse().map_err(|_| CrmWebhookError::MissingHeader(headers::TIMESTAMP))?;
+    let header = |name: &'static str| {
+        headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).ok_or(CrmWebhookError::MissingHeader(name))
+    };
+    let timestamp: i64 =
+        header(headers::TIMESTAMP)?.parse().map_err(|_| CrmWebhookError::MissingHeader(headers::TIMESTAMP))?;
     let signature = header(headers::SIGNATURE)?
         .strip_prefix("v1=")
         .and_then(|hex_value| hex::decode(hex_value).ok())
@@ -128,7 +131,10 @@ mod tests {
         mac.update(format!("{timestamp}.").as_bytes());
         mac.update(body);
         let mut headers = HeaderMap::new();
-        headers.insert(headers::SIGNATURE, format!("v1={}", hex::encode(mac.finalize().into_bytes())).parse().expect("value"));
+        headers.insert(
+            headers::SIGNATURE,
+            format!("v1={}", hex::encode(mac.finalize().into_bytes())).parse().expect("value"),
+        );
         headers.insert(headers::TIMESTAMP, timestamp.to_string().parse().expect("value"));
         headers.insert(headers::DELIVERY, "dlv_1".parse().expect("value"));
         headers
@@ -138,10 +144,22 @@ mod tests {
     fn signatures_and_timestamps_are_checked() {
         let body = br#"{"id":"dlv_1"}"#;
         assert_eq!(verify(SECRET, &signed(NOW - 10, body, SECRET), body, NOW).expect("valid").delivery_id, "dlv_1");
-        assert_eq!(verify(SECRET, &signed(NOW, body, b"another-secret"), body, NOW), Err(CrmWebhookError::BadSignature));
-        assert_eq!(verify(SECRET, &signed(NOW, body, SECRET), br#"{"id":"dlv_2"}"#, NOW), Err(CrmWebhookError::BadSignature));
-        assert_eq!(verify(SECRET, &signed(NOW - TOLERANCE_SECONDS - 1, body, SECRET), body, NOW), Err(CrmWebhookError::Stale));
-        assert_eq!(verify(SECRET, &signed(NOW + TOLERANCE_SECONDS + 1, body, SECRET), body, NOW), Err(CrmWebhookError::Stale));
+        assert_eq!(
+            verify(SECRET, &signed(NOW, body, b"another-secret"), body, NOW),
+            Err(CrmWebhookError::BadSignature)
+        );
+        assert_eq!(
+            verify(SECRET, &signed(NOW, body, SECRET), br#"{"id":"dlv_2"}"#, NOW),
+            Err(CrmWebhookError::BadSignature)
+        );
+        assert_eq!(
+            verify(SECRET, &signed(NOW - TOLERANCE_SECONDS - 1, body, SECRET), body, NOW),
+            Err(CrmWebhookError::Stale)
+        );
+        assert_eq!(
+            verify(SECRET, &signed(NOW + TOLERANCE_SECONDS + 1, body, SECRET), body, NOW),
+            Err(CrmWebhookError::Stale)
+        );
         let mut headers = signed(NOW, body, SECRET);
         headers.remove(headers::SIGNATURE);
         assert_eq!(verify(SECRET, &headers, body, NOW), Err(CrmWebhookError::MissingHeader(headers::SIGNATURE)));

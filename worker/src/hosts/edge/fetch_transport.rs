@@ -1,8 +1,8 @@
 //! [`HttpTransport`] over the Workers `fetch`, with timeouts via `AbortController` and
 //! sleeps on the Workers timer. Futures are wrapped in `SendFuture`: one JS thread.
 
-use aurora_api::{HttpTransport, TransportError};
 use async_trait::async_trait;
+use aurora_api::{HttpTransport, TransportError};
 use futures_util::future::{Either, select};
 use std::{pin::pin, time::Duration};
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, send::SendFuture};
@@ -28,10 +28,14 @@ async fn fetch(request: http::Request<Vec<u8>>, timeout: Duration) -> Result<htt
     let controller = AbortController::default();
     let signal = controller.signal();
     let call = async {
-        let mut response = Fetch::Request(request).send_with_signal(&signal).await.map_err(|_| TransportError::Connect("fetch failed".into()))?;
+        let mut response = Fetch::Request(request)
+            .send_with_signal(&signal)
+            .await
+            .map_err(|_| TransportError::Connect("fetch failed".into()))?;
         let bytes = response.bytes().await.map_err(|_| TransportError::Interrupted("the answer broke off".into()))?;
         let mut answer = http::Response::new(bytes);
-        *answer.status_mut() = http::StatusCode::from_u16(response.status_code()).map_err(|_| TransportError::Interrupted("bad status".into()))?;
+        *answer.status_mut() = http::StatusCode::from_u16(response.status_code())
+            .map_err(|_| TransportError::Interrupted("bad status".into()))?;
         for (name, value) in response.headers().entries() {
             if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name), http::HeaderValue::try_from(value)) {
                 answer.headers_mut().append(name, value);
@@ -50,7 +54,11 @@ async fn fetch(request: http::Request<Vec<u8>>, timeout: Duration) -> Result<htt
 
 #[async_trait]
 impl HttpTransport for FetchTransport {
-    async fn send(&self, request: http::Request<Vec<u8>>, timeout: Duration) -> Result<http::Response<Vec<u8>>, TransportError> {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         SendFuture::new(fetch(request, timeout)).await
     }
 

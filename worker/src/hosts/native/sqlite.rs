@@ -19,7 +19,8 @@ pub struct SqliteDatabase {
 impl SqliteDatabase {
     /// Opens (creating if needed) the database at `path`, in WAL mode.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
-        let connection = Connection::open(path).map_err(|e| StorageError::Backend(format!("{}: {e}", path.display())))?;
+        let connection =
+            Connection::open(path).map_err(|e| StorageError::Backend(format!("{}: {e}", path.display())))?;
         connection
             .execute_batch("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
             .map_err(backend)?;
@@ -110,10 +111,16 @@ mod tests {
         assert_eq!(migrate(&db, 1).await.expect("migrate"), crate::storage::MIGRATIONS.len());
         assert_eq!(migrate(&db, 2).await.expect("migrate again"), 0, "idempotent");
         installations::upsert(&db, "demo", "acct-1", None, 10).await.expect("insert");
-        installations::upsert(&db, "demo", "acct-1", Some("7e57a000-0000-4000-8000-000000000001"), 11).await.expect("update");
+        installations::upsert(&db, "demo", "acct-1", Some("7e57a000-0000-4000-8000-000000000001"), 11)
+            .await
+            .expect("update");
         installations::install(&db, "demo", "acct-1", "user-admin", "sealed-tokens-value", 12).await.expect("install");
         let found = installations::find(&db, "demo", "acct-1").await.expect("find").expect("present");
-        assert_eq!(found.aurora_tenant_id.as_deref(), Some("7e57a000-0000-4000-8000-000000000001"), "a reinstall keeps the tenant");
+        assert_eq!(
+            found.aurora_tenant_id.as_deref(),
+            Some("7e57a000-0000-4000-8000-000000000001"),
+            "a reinstall keeps the tenant"
+        );
         assert_eq!(found.installed_by.as_deref(), Some("user-admin"));
         assert!(!format!("{found:?}").contains("sealed-tokens-value"), "Debug hides the tokens");
         assert!(installations::remove(&db, "demo", "acct-1").await.expect("remove"));
