@@ -13,6 +13,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub fn run() -> Result<usize> {
     let started = Instant::now();
     let mut installed = 0;
+    installed += rust_components()?;
     installed += wasm_target()?;
     installed += wasm_bindgen_cli()?;
     installed += worker_build()?;
@@ -28,7 +29,30 @@ pub fn run() -> Result<usize> {
 
 /// True when every tool is present at the right version (cheap: no installs).
 pub fn is_complete() -> bool {
-    has_wasm_target() && wasm_bindgen_ok().unwrap_or(false) && worker_build_ok() && chromium_ok() && npm_tools_ok()
+    has_rust_components()
+        && has_wasm_target()
+        && wasm_bindgen_ok().unwrap_or(false)
+        && worker_build_ok()
+        && chromium_ok()
+        && npm_tools_ok()
+}
+
+/// rustfmt and clippy: `cargo xtask test` checks formatting and lints.
+const RUST_COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
+
+fn has_rust_components() -> bool {
+    ["fmt", "clippy"]
+        .iter()
+        .all(|sub| Command::new("cargo").args([sub, "--version"]).output().is_ok_and(|o| o.status.success()))
+}
+
+fn rust_components() -> Result<usize> {
+    if has_rust_components() {
+        println!("setup: rustfmt and clippy present");
+        return Ok(0);
+    }
+    tools::run(Command::new("rustup").arg("component").arg("add").args(RUST_COMPONENTS))?;
+    Ok(1)
 }
 
 fn has_wasm_target() -> bool {

@@ -73,6 +73,12 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     }
 
     if selected("clippy") {
+        banner("formatting (cargo fmt --all --check, rustfmt.toml)");
+        tally.add(
+            "rustfmt",
+            run_counted(cargo().args(["fmt", "--all", "--check"]))
+                .map(|c| Counts { passed: usize::from(c.success), ..c }),
+        );
         banner("lints (cargo clippy -D warnings)");
         tally.add(
             "clippy",
