@@ -126,6 +126,22 @@ impl AuroraError {
         }
     }
 
+    /// Whether Aurora was unavailable rather than refusing: throttled, failing, out of
+    /// reach, busy (409), or answering in a way we could not read. A later attempt may
+    /// succeed without anyone changing anything; a refusal (400, 401, 403, 404, 422, or a
+    /// request we would not send) will not.
+    pub fn is_transient(&self) -> bool {
+        !matches!(
+            self,
+            AuroraError::BadRequest(_)
+                | AuroraError::Unauthorized(_)
+                | AuroraError::Forbidden(_)
+                | AuroraError::NotFound(_)
+                | AuroraError::Unprocessable(_)
+                | AuroraError::InvalidRequest { .. }
+        )
+    }
+
     /// Aurora's messages, for showing a rep why a project was refused.
     pub fn messages(&self) -> &[String] {
         match self {

@@ -1,7 +1,7 @@
 //! The HTML an admin sees: the installation's settings and health, and plain messages.
 //! Server-rendered (no widget, no JavaScript); every value is escaped.
 
-use crate::installs::{AdminSession, Health};
+use crate::{admin_session::AdminSession, installations::Health};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
@@ -53,15 +53,9 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
 }
 
 /// The settings of one installation.
-pub fn settings(
-    session: &AdminSession,
-    health: &Health,
-    subscribed: bool,
-    notice: Option<&str>,
-    error: Option<&str>,
-) -> String {
+pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, error: Option<&str>) -> String {
     let installation = &health.installation;
-    let base = format!("/settings/{}/{}", attr(&session.crm), attr(&session.account_id));
+    let base = format!("/settings/{}/{}", attr(session.crm.as_str()), attr(&session.account_id));
     let csrf = format!("<input type=hidden name=csrf value=\"{}\">", attr(&session.csrf));
     let notice = notice
         .map(|n| format!("<p class=notice role=status data-testid=admin-notice>{}</p>", text(n)))
@@ -74,18 +68,18 @@ pub fn settings(
             "<span class=bad data-testid=admin-tenant-status>Not linked: reps cannot create projects yet.</span>"
                 .to_owned()
         }
-        (Some(t), 0) => format!(
+        (Some(t), false) => format!(
             "<span class=bad data-testid=admin-tenant-status>Linked to {}, but the app is disabled in that tenant: enable it in Aurora (Settings &gt; Apps).</span>",
             text(t)
         ),
         (Some(t), _) => format!("<span class=ok data-testid=admin-tenant-status>Linked to {}</span>", text(t)),
     };
-    let subscriptions = match &health.subscriptions {
-        Ok(_) if subscribed => "<span class=ok>Present: new opportunities reach the app</span>".to_owned(),
-        Ok(_) => "<span class=bad>Missing: reinstall the app from the CRM's marketplace</span>".to_owned(),
+    let subscriptions = match &health.webhooks_subscribed {
+        Ok(true) => "<span class=ok>Present: new opportunities reach the app</span>".to_owned(),
+        Ok(false) => "<span class=bad>Missing: reinstall the app from the CRM's marketplace</span>".to_owned(),
         Err(e) => format!("<span class=bad>Could not check: {}</span>", text(e)),
     };
-    let checked = if installation.auto_create != 0 { " checked" } else { "" };
+    let checked = if installation.auto_create { " checked" } else { "" };
     let last_error = match (&installation.last_error, installation.last_error_at) {
         (Some(e), at) => format!("<span class=bad>{} ({})</span>", text(e), time(at)),
         (None, _) => "none".to_owned(),
@@ -101,15 +95,39 @@ pub fn settings(
          <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>\
          <section><h2>Health</h2><dl data-testid=admin-health><dt>CRM webhook</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
          <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
-         <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd></dl></section>\
+         <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
+         <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd></dl></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
          <form method=post action=\"{base}/uninstall\">{csrf}<button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
         account = text(&session.account_name),
         user = text(&session.user_name),
         tenant = attr(tenant),
         last_webhook = time(installation.last_crm_webhook_at),
+        dead_work = dead_work(health),
     );
     layout("Settings", &body)
+}
+
+/// Background work that died, per kind: how many, and the newest reason. Dead work is
+/// kept, never retried by itself: the admin learns here what did not reach Aurora or the CRM.
+fn dead_work(health: &Health) -> String {
+    if health.dead_work.is_empty() {
+        return "none".to_owned();
+    }
+    let rows: String = health
+        .dead_work
+        .iter()
+        .map(|(kind, dead)| {
+            format!(
+                "<li class=bad data-testid=admin-dead-work-item>{}: {} ({}, last {})</li>",
+                text(kind.label()),
+                dead.count,
+                text(dead.last_error.as_deref().unwrap_or("no reason recorded")),
+                time(dead.last_dead_at),
+            )
+        })
+        .collect();
+    format!("<ul>{rows}</ul>")
 }
 
 #[cfg(test)]

@@ -46,6 +46,9 @@ pub struct Config {
     pub allowed_crm_origins: Vec<String>,
     /// How we reach Aurora.
     pub aurora: AuroraConfig,
+    /// Where browsers and CRMs reach this worker, when set (needed by CRMs that install
+    /// through OAuth or send webhooks).
+    pub public_url: Option<String>,
     /// The demo CRM, when configured.
     pub demo_crm: Option<DemoCrmConfig>,
 }
@@ -159,6 +162,10 @@ impl Config {
                 reason: "use at least 24 characters of random data".into(),
             });
         }
+        let public_url = match lookup(keys::WORKER_PUBLIC_URL).filter(|v| !v.trim().is_empty()) {
+            Some(url) => Some(parse_base_url(keys::WORKER_PUBLIC_URL, &url)?),
+            None => None,
+        };
         let demo_crm = match lookup(keys::DEMO_CRM_BASE_URL).filter(|v| !v.trim().is_empty()) {
             None => None,
             Some(base_url) => {
@@ -171,7 +178,8 @@ impl Config {
                 }
                 Some(DemoCrmConfig {
                     base_url: parse_base_url(keys::DEMO_CRM_BASE_URL, &base_url)?,
-                    public_url: parse_base_url(keys::WORKER_PUBLIC_URL, &required(keys::WORKER_PUBLIC_URL)?)?,
+                    // The OAuth redirect and the webhooks' target are built from it.
+                    public_url: public_url.clone().ok_or(ConfigError::Missing(keys::WORKER_PUBLIC_URL))?,
                     client_id: required(keys::DEMO_CRM_CLIENT_ID)?.trim().to_owned(),
                     client_secret: client_secret.trim().to_owned().into(),
                 })
@@ -179,6 +187,7 @@ impl Config {
         };
         Ok(Config {
             signing_secret: secret.into(),
+            public_url,
             demo_crm,
             allowed_crm_origins,
             aurora: AuroraConfig {

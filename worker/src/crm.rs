@@ -1,11 +1,120 @@
-//! CRMs that embed the widget, and how we verify what each of them signs.
+//! The CRM seam: what every CRM we integrate with does for the worker, behind one trait
+//! ([`CrmIntegration`]), so that the rest of the worker never names a CRM.
+//!
+//! Adding a CRM is its module under `crm/` plus its variant in [`Crm`] (the one list of
+//! CRMs, with its name and its integration side by side).
 
 pub mod demo;
 
-/// CRMs whose signed context we can verify.
-pub const KNOWN_CRMS: &[&str] = &["demo"];
-
+use crate::{AppState, crypto::CryptoError, storage::StorageError, storage::installations::Installation};
+use async_trait::async_trait;
+use http::HeaderMap;
+use serde::{Deserialize, Serialize};
 use widget_api::Opportunity;
+
+/// A CRM we integrate with. Stored and routed by its name (`demo`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Crm {
+    /// Our own demo CRM (`sandbox/`): OAuth install, HS256 contexts, HMAC-signed webhooks.
+    Demo,
+}
+
+impl Crm {
+    /// Every CRM, for routes and listings.
+    pub const ALL: [Crm; 1] = [Crm::Demo];
+
+    /// Its name in paths, storage and the widget's session request.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Crm::Demo => "demo",
+        }
+    }
+
+    /// What the worker calls to act in it.
+    pub fn integration(self) -> &'static dyn CrmIntegration {
+        match self {
+            Crm::Demo => &demo::DemoCrm,
+        }
+    }
+
+    /// The CRM named `name`, or a 400 that says so (the name is cut, it is echoed).
+    pub fn parse(name: &str) -> Result<Crm, ContextError> {
+        Crm::ALL
+            .into_iter()
+            .find(|crm| crm.as_str() == name)
+            .ok_or_else(|| ContextError::UnknownCrm(name.chars().take(40).collect()))
+    }
+}
+
+/// What each CRM does for the worker. Implementations hold no state: what they need
+/// (configuration, HTTP, storage) comes from the [`AppState`] of each call.
+#[async_trait]
+pub trait CrmIntegration: Send + Sync {
+    /// Which CRM this is.
+    fn crm(&self) -> Crm;
+
+    /// Whether this worker is configured for the CRM (its settings are present).
+    fn is_configured(&self, state: &AppState) -> bool;
+
+    /// The widget's host adapter inside this CRM's page (how it talks to its frame).
+    fn host_adapter(&self) -> &'static str;
+
+    /// Origins allowed to frame the widget (`frame-ancestors`) and to receive its messages.
+    fn frame_origins(&self, state: &AppState) -> Vec<String>;
+
+    /// Verifies the signed context the CRM's page hands the widget: signature, algorithm,
+    /// freshness, and the opportunity's site.
+    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError>;
+
+    /// Where an admin's browser goes to consent to the install, carrying `signed_state`.
+    fn authorize_url(&self, state: &AppState, signed_state: &str) -> Result<String, AccessError>;
+
+    /// Completes the install's OAuth: exchanges `code` server-side, asks the CRM who
+    /// consented (admins only: otherwise the tokens are given back and nothing is
+    /// installed), and seals the tokens for storage.
+    async fn complete_install(
+        &self,
+        state: &AppState,
+        code: &str,
+        now: i64,
+    ) -> Result<InstalledAccount, InstallRefusal>;
+
+    /// Subscribes the CRM's new-opportunity webhook to this worker (idempotent).
+    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError>;
+
+    /// Whether the CRM will tell us about new opportunities (read live from the CRM).
+    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError>;
+
+    /// Gives the installation's authorization back to the CRM (uninstall).
+    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError>;
+
+    /// Reads an opportunity, with its site, from the CRM's API.
+    async fn opportunity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CrmOpportunity, AccessError>;
+
+    /// Writes a design's figures to the opportunity (absolute values: a repeat is harmless).
+    async fn write_figures(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        figures: &DesignFigures,
+    ) -> Result<(), AccessError>;
+
+    /// Verifies a webhook delivery (signature, freshness) and reads what it reports.
+    fn verify_webhook(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Vec<CrmDelivery>, CrmWebhookError>;
+}
 
 /// An opportunity context whose signature, algorithm and expiry were checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,11 +127,97 @@ pub struct VerifiedContext {
     pub opportunity: Opportunity,
 }
 
+/// An opportunity as a CRM's API reads it: its site may be missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrmOpportunity {
+    /// The CRM's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its site, or why it has none we can use.
+    pub site: Result<widget_api::Location, ContextError>,
+}
+
+/// A verified webhook delivery, as the worker records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrmDelivery {
+    /// The CRM's delivery id: the same for its retries, so a repeat does nothing.
+    pub delivery_id: String,
+    /// The account it happened in.
+    pub account_id: String,
+    /// What happened.
+    pub event: CrmEventKind,
+    /// The delivery's object as the CRM sent it (JSON), for the record.
+    pub payload_json: String,
+}
+
+/// What a CRM webhook reports, in the worker's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CrmEventKind {
+    /// A new opportunity: with automatic projects on, it gets its Aurora project.
+    OpportunityCreated {
+        /// The CRM's opportunity id.
+        opportunity_id: String,
+    },
+    /// Anything else the CRM sends; recorded, acted on by nobody.
+    Other {
+        /// The CRM's event name.
+        name: String,
+    },
+}
+
+/// Who installed the app, and the CRM's tokens sealed for storage.
+#[derive(Debug)]
+pub struct InstalledAccount {
+    /// The account (company) id.
+    pub account_id: String,
+    /// Its name, for the settings page.
+    pub account_name: String,
+    /// The admin who consented.
+    pub user_id: String,
+    /// Their name, for the settings page.
+    pub user_name: String,
+    /// The CRM's tokens, sealed (see [`crate::crypto::Sealer`]).
+    pub tokens_sealed: String,
+}
+
+/// The figures of a ready design that CRMs store on the opportunity. Serialized with the
+/// names the demo CRM's fields carry; each CRM maps them to its own properties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignFigures {
+    /// System size, kW DC (STC), two decimals.
+    pub aurora_system_size_kw: f64,
+    /// Annual production, kWh, whole.
+    pub aurora_annual_production_kwh: Option<i64>,
+    /// Share of consumption the system offsets, %, one decimal.
+    pub aurora_offset_percent: Option<f64>,
+    /// The project in Aurora's web app.
+    pub aurora_project_url: String,
+}
+
+impl DesignFigures {
+    /// The figures of `summary`, with its project's Aurora link.
+    pub fn of(summary: &aurora_api::DesignSummary, aurora_url: &str) -> Self {
+        fn rounded(value: f64, decimals: i32) -> f64 {
+            let scale = 10f64.powi(decimals);
+            (value * scale).round() / scale
+        }
+        let production = summary.energy_production.as_ref();
+        DesignFigures {
+            aurora_system_size_kw: rounded(summary.system_size_stc.kilowatts(), 2),
+            aurora_annual_production_kwh: production.map(|p| p.annual.0.round() as i64),
+            aurora_offset_percent: production.and_then(|p| p.offset_percent()).map(|o| rounded(o, 1)),
+            aurora_project_url: aurora_url.to_owned(),
+        }
+    }
+}
+
 /// Why a signed context was refused. Deliberately coarse towards the browser: a
 /// forger learns nothing from which check failed.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ContextError {
-    /// The CRM named in the request is not one we integrate with.
+    /// The CRM named in the request is not one we integrate with (or not configured here).
     #[error("unknown CRM `{0}`")]
     UnknownCrm(String),
     /// Bad signature, wrong algorithm, malformed token.
@@ -37,4 +232,113 @@ pub enum ContextError {
     /// Signed correctly but missing what we need (e.g. neither address nor coordinates).
     #[error("the CRM context is incomplete: {0}")]
     Incomplete(&'static str),
+}
+
+/// Why a CRM call failed. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrmError {
+    /// The CRM no longer accepts our token (expired, revoked, app uninstalled in the CRM).
+    #[error("the CRM did not accept our authorization: reinstall the app from the CRM's marketplace")]
+    Unauthorized,
+    /// The install code was used, expired, or is not for us.
+    #[error("the CRM refused the install code (used or expired): start the install again")]
+    InvalidGrant,
+    /// The CRM refused the request.
+    #[error("the CRM refused the request ({status}): {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The CRM's message.
+        message: String,
+    },
+    /// The CRM could not be reached or kept failing; trying later may work.
+    #[error("the CRM is not answering ({0})")]
+    Unavailable(String),
+    /// The CRM's answer was not what it documents.
+    #[error("unexpected answer from the CRM: {0}")]
+    Decode(String),
+}
+
+impl CrmError {
+    /// Whether a later attempt may succeed without anyone acting.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CrmError::Unavailable(_))
+    }
+}
+
+/// Why we could not act in the CRM for an installation.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The worker has no settings for this CRM.
+    #[error("this CRM is not configured on this worker")]
+    NotConfigured,
+    /// The account has no installation, or one without CRM authorization.
+    #[error("the app has no CRM authorization for this account: install it from the CRM's marketplace")]
+    NotAuthorized,
+    /// The CRM refused or failed.
+    #[error(transparent)]
+    Crm(#[from] CrmError),
+    /// The sealed tokens could not be opened.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl AccessError {
+    /// Whether a later attempt may succeed without anyone acting.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AccessError::Crm(error) => error.is_transient(),
+            AccessError::Storage(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Why an install's OAuth completion was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallRefusal {
+    /// The consenting user is not an admin of the account (named).
+    #[error("only an admin of {0} can install the app or change its settings")]
+    NotAdmin(String),
+    /// The CRM refused or failed.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+}
+
+/// Why a CRM webhook delivery was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrmWebhookError {
+    /// The worker has no settings for this CRM.
+    #[error("this CRM is not configured on this worker")]
+    NotConfigured,
+    /// A header we need is missing or malformed.
+    #[error("missing or malformed {0} header")]
+    MissingHeader(&'static str),
+    /// The timestamp is too far from our clock (a replay, or a clock far off).
+    #[error("the delivery's timestamp is more than 5 minutes from now")]
+    Stale,
+    /// The signature does not match the body.
+    #[error("the delivery's signature does not match")]
+    BadSignature,
+    /// The body is not the documented event.
+    #[error("invalid CRM webhook body: {0}")]
+    InvalidBody(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_crm_is_found_by_its_own_name_and_integration() {
+        for crm in Crm::ALL {
+            assert_eq!(Crm::parse(crm.as_str()), Ok(crm));
+            assert_eq!(crm.integration().crm(), crm);
+            assert_eq!(serde_json::to_value(crm).expect("json"), crm.as_str());
+        }
+        assert_eq!(Crm::parse("hubspot-ish"), Err(ContextError::UnknownCrm("hubspot-ish".into())));
+    }
 }

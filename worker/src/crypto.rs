@@ -98,6 +98,29 @@ impl Sealer {
     }
 }
 
+/// HS256 JWTs, the one way the worker signs and checks them: the algorithm pinned (never
+/// read from the token's header), and no time claims checked here, since
+/// `jsonwebtoken` would read the system clock, which wasm32 lacks: each caller checks its
+/// own expiry against the host's clock.
+pub mod jwt {
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+    use serde::{Serialize, de::DeserializeOwned};
+
+    /// Signs `claims` with `key`.
+    pub fn sign<T: Serialize>(claims: &T, key: &[u8]) -> String {
+        // HMAC over our own serializable claims cannot fail.
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key)).unwrap_or_default()
+    }
+
+    /// The claims of `token` when it is HS256 and signed with `key`.
+    pub fn verify<T: DeserializeOwned>(token: &str, key: &[u8]) -> Option<T> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<T>(token, &DecodingKey::from_secret(key), &validation).ok().map(|data| data.claims)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,9 @@
 //! [`ApiError`], and [`ApiError`]'s `IntoResponse` writes our JSON error body.
 
 use crate::{
-    crm::{
-        ContextError,
-        demo::{access::AccessError, client::CrmError, webhook::CrmWebhookError},
-    },
-    installs::InstallError,
+    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError},
+    installations::InstallError,
+    projects::ProjectError,
     storage::StorageError,
     widget_token::WidgetTokenError,
 };
@@ -45,23 +43,9 @@ pub enum ApiError {
     /// The widget token is for another opportunity than the path names.
     #[error("this session is for another opportunity: reload the opportunity page")]
     WrongOpportunity,
-    /// The CRM account has no Aurora tenant linked yet.
-    #[error(
-        "this CRM account is not linked to an Aurora tenant yet: ask your CRM admin to link it in the app's settings"
-    )]
-    NotLinked,
-    /// The Aurora tenant disabled our app.
-    #[error("the Aurora Solar app is disabled for your Aurora tenant: ask your Aurora admin to enable it")]
-    AppDisabled,
-    /// Input we will not send to Aurora (names the field).
-    #[error("{0}")]
-    Validation(#[from] aurora_api::ValidationError),
-    /// Aurora refused the data (422/400), with Aurora's messages.
-    #[error("{0}")]
-    AuroraRejected(String),
-    /// Aurora could not be reached or failed; trying again may work.
-    #[error("Aurora is not answering right now ({0}); try again in a minute")]
-    AuroraUnavailable(String),
+    /// Creating or showing the opportunity's project.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
     /// A webhook delivery without the configured auth header value.
     #[error("missing or wrong webhook authentication")]
     WebhookUnauthorized,
@@ -80,7 +64,8 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    /// The HTTP status and our stable error code: the one place either is chosen.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Context(ContextError::UnknownCrm(_)) => (StatusCode::BAD_REQUEST, "unknown_crm"),
             ApiError::Context(ContextError::Expired) => (StatusCode::UNAUTHORIZED, "context_expired"),
@@ -98,15 +83,25 @@ impl ApiError {
             ApiError::WebhookUnauthorized => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
             ApiError::InvalidWebhook(_) => (StatusCode::BAD_REQUEST, "invalid_webhook"),
             ApiError::WrongOpportunity => (StatusCode::FORBIDDEN, "wrong_opportunity"),
-            ApiError::NotLinked => (StatusCode::CONFLICT, "not_linked"),
-            ApiError::AppDisabled => (StatusCode::CONFLICT, "app_disabled"),
-            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
-            ApiError::AuroraRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
-            ApiError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+            ApiError::Project(error) => project_status(error),
             ApiError::CrmWebhook(CrmWebhookError::InvalidBody(_)) => (StatusCode::BAD_REQUEST, "invalid_webhook"),
+            ApiError::CrmWebhook(CrmWebhookError::NotConfigured) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::CrmWebhook(_) => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
             ApiError::Install(error) => install_status(error),
         }
+    }
+}
+
+fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
+    match error {
+        ProjectError::NotInstalled(error) => ApiError::Context(error.clone()).status_and_code(),
+        ProjectError::UnknownOpportunity => (StatusCode::NOT_FOUND, "not_found"),
+        ProjectError::NotLinked => (StatusCode::CONFLICT, "not_linked"),
+        ProjectError::AppDisabled => (StatusCode::CONFLICT, "app_disabled"),
+        ProjectError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
+        ProjectError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
+        ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+        ProjectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
 
@@ -137,31 +132,45 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
 /// An error of a page a person sees (install and settings): the same status and message
 /// as the JSON body, as HTML, with the way forward when there is one.
 #[derive(Debug)]
-pub struct HtmlError(pub ApiError);
+pub struct HtmlError {
+    /// What went wrong.
+    pub error: ApiError,
+    /// The CRM of the page, when known: where "sign in again" leads.
+    pub crm: Option<Crm>,
+}
 
 impl<E: Into<ApiError>> From<E> for HtmlError {
     fn from(error: E) -> Self {
-        HtmlError(error.into())
+        HtmlError { error: error.into(), crm: None }
+    }
+}
+
+impl HtmlError {
+    /// The same error, on a page of `crm`.
+    pub fn of_crm(crm: Crm) -> impl Fn(InstallError) -> HtmlError {
+        move |error| HtmlError { error: error.into(), crm: Some(crm) }
     }
 }
 
 impl IntoResponse for HtmlError {
     fn into_response(self) -> Response {
-        let (status, code) = self.0.status_and_code();
+        let (status, code) = self.error.status_and_code();
         if status.is_server_error() {
-            tracing::error!(error = %self.0, code, "admin page failed");
+            tracing::error!(error = %self.error, code, "admin page failed");
         }
         // Internal causes stay in the log (as for the JSON body).
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             "Something went wrong on our side; please try again.".to_owned()
         } else {
-            self.0.to_string()
+            self.error.to_string()
         };
         let sign_in = matches!(
-            self.0,
+            self.error,
             ApiError::Install(InstallError::SessionRequired | InstallError::StateMismatch | InstallError::WrongAccount)
         );
-        let link = sign_in.then_some(("/install/demo/start", "Sign in through your CRM"));
+        // Signing in again is the CRM's OAuth, which lands on the settings page.
+        let start = self.crm.filter(|_| sign_in).map(|crm| format!("/install/{}/start", crm.as_str()));
+        let link = start.as_deref().map(|href| (href, "Sign in through your CRM"));
         let title = if status.is_server_error() { "Something went wrong" } else { "Cannot continue" };
         (status, axum::response::Html(crate::admin_pages::message(title, &message, link))).into_response()
     }

@@ -5,22 +5,20 @@
 //! platform; whatever differs between the hosts is handed to [`router`] in [`AppState`].
 
 mod admin_pages;
-pub mod automation;
+pub mod admin_session;
 pub mod config;
 pub mod crm;
 pub mod crypto;
 pub mod error;
 pub mod hosts;
-pub mod installs;
+pub mod installations;
+pub mod jobs;
 pub mod projects;
 mod routes;
 pub mod storage;
 pub mod subscriptions;
-pub mod sweeper;
 pub mod temporary_keys;
-pub mod webhooks;
 pub mod widget_token;
-pub mod write_back;
 
 pub use config::Config;
 pub use error::ApiError;
@@ -73,8 +71,14 @@ impl AppState {
         AppState { config: Arc::new(config), db, aurora, http: transport, keys, background, clock }
     }
 
-    /// The current time in seconds since the Unix epoch, from the host's clock.
-    pub fn now(&self) -> u64 {
-        (self.clock)()
+    /// The current time in seconds since the Unix epoch, from the host's clock. An `i64`,
+    /// as storage keeps it (well inside D1's 53 bits).
+    pub fn now(&self) -> i64 {
+        i64::try_from((self.clock)()).unwrap_or(i64::MAX)
+    }
+
+    /// The host's database.
+    pub fn db(&self) -> &dyn storage::Database {
+        self.db.as_ref()
     }
 }

@@ -2,106 +2,194 @@
 //!
 //! Idempotency: the project row is claimed in storage BEFORE Aurora is called (one
 //! atomic insert), so of any number of concurrent or repeated clicks exactly one calls
-//! Aurora. An attempt whose outcome is unknown (timeout, dropped connection, 5xx) keeps
-//! the claim; whoever takes over a stale claim first looks the project up by its
-//! `external_provider_id`, so a worker restart mid-call cannot create a second project.
+//! Aurora. The attempt holding the claim renews it while it waits on Aurora (429s can
+//! be waited out for minutes), so a claim goes stale only when its attempt has died.
+//! Whoever takes over a stale claim gets the next fencing token and first looks the
+//! project up by its `external_provider_id`; only the holder of the current token may
+//! record an outcome, and a late attempt that did create a project records it as late
+//! instead of overwriting. A recheck job is scheduled with every claim, so a claim whose
+//! attempt died is finished without anyone clicking again.
 
 use crate::{
     AppState,
-    error::ApiError,
+    crm::ContextError,
     storage::{
-        StorageError, installations, opportunities,
-        projects::{self, OpportunityKey, ProjectRecord, status},
-        webhooks as webhook_store,
+        StorageError, designs, installations, late_projects, opportunities, project_rechecks,
+        projects::{self, Claim, Failure, OpportunityKey, ProjectRecord, ProjectStatus},
     },
-    webhooks::StoredSessionTokens,
+    temporary_keys::StoredSessionTokens,
     widget_token::WidgetClaims,
 };
 use aurora_api::{
-    AuroraError, ProjectLocation, ProjectRequest, TenantId, hosts::project_app_url, validation::MAX_STRING_CHARS,
+    AuroraError, ProjectLocation, ProjectRequest, TenantId, ValidationError, hosts::project_app_url,
+    validation::MAX_STRING_CHARS,
 };
+use std::time::Duration;
 use widget_api::{DesignView, Location, OpportunityState};
 
-/// A `creating` claim older than this belongs to an attempt that died. Longer than one
-/// create call can take (10 s timeout, plus honouring a 429's Retry-After of up to 60 s).
+/// A `creating` claim not renewed for this long belongs to an attempt that died.
 pub const CLAIM_TIMEOUT_SECONDS: i64 = 120;
 
+/// A live attempt renews its claim this often (well inside the timeout).
+pub const CLAIM_RENEWAL_SECONDS: i64 = CLAIM_TIMEOUT_SECONDS / 4;
+
+/// How often a waiting attempt looks at the clock to see whether its claim needs renewing.
+const CLAIM_HEARTBEAT: Duration = Duration::from_secs(1);
+
 /// After an attempt ENDED with an unknown outcome and Aurora did not show the project
-/// yet, how long until the next attempt may look again and create. The attempt is over,
-/// so no request of ours is in flight; the wait gives Aurora's project listing time to
-/// show a project the attempt may have created after all.
+/// yet, how long until the recheck looks again (and creates, if still nothing). The
+/// attempt is over, so no request of ours is in flight; the wait gives Aurora's project
+/// listing time to show a project the attempt may have created after all.
 pub const RECHECK_AFTER_UNKNOWN_SECONDS: i64 = 30;
+
+/// Why creating (or showing) a project failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// The CRM account has no installation (any more).
+    #[error(transparent)]
+    NotInstalled(#[from] ContextError),
+    /// No verified context ever showed us this opportunity.
+    #[error("no such opportunity")]
+    UnknownOpportunity,
+    /// The CRM account has no Aurora tenant linked yet.
+    #[error(
+        "this CRM account is not linked to an Aurora tenant yet: ask your CRM admin to link it in the app's settings"
+    )]
+    NotLinked,
+    /// The Aurora tenant disabled our app.
+    #[error("the Aurora Solar app is disabled for your Aurora tenant: ask your Aurora admin to enable it")]
+    AppDisabled,
+    /// Input we will not send to Aurora (names the field).
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    /// Aurora refused the project (422/400), with Aurora's messages.
+    #[error("{0}")]
+    Rejected(String),
+    /// Aurora could not be reached or failed; trying again may work.
+    #[error("Aurora is not answering right now ({0}); try again in a minute")]
+    Unavailable(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl ProjectError {
+    /// Whether a later attempt may succeed without anyone acting.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ProjectError::Unavailable(_) | ProjectError::Storage(_))
+    }
+}
+
+/// What to do about an opportunity's project record: decided without I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// No record: claim it (the insert decides between racing callers).
+    Claim,
+    /// Settled (created, or failed and not to be retried by this caller): show it.
+    Show,
+    /// A live attempt holds the claim: it is being created.
+    Wait,
+    /// Take the record over (a failed attempt retried, or a claim whose attempt died),
+    /// reconciling with Aurora first: the old attempt may have created the project.
+    TakeOver,
+}
+
+/// Who asks: a rep or a CRM event may retry a failed attempt; a recheck only finishes
+/// claims whose attempt died.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Create,
+    Recheck,
+}
+
+fn next_step(record: Option<&ProjectRecord>, caller: Caller, now: i64) -> Step {
+    match (record, caller) {
+        (None, Caller::Create) => Step::Claim,
+        (None, Caller::Recheck) => Step::Show,
+        (Some(record), _) if record.status == ProjectStatus::Created => Step::Show,
+        (Some(record), Caller::Create) if record.status == ProjectStatus::Failed => Step::TakeOver,
+        (Some(record), Caller::Recheck) if record.status == ProjectStatus::Failed => Step::Show,
+        (Some(record), _) if now - record.claimed_at > CLAIM_TIMEOUT_SECONDS => Step::TakeOver,
+        (Some(_), _) => Step::Wait,
+    }
+}
 
 /// The opportunity a widget token is for.
 pub fn key_of(claims: &WidgetClaims) -> OpportunityKey {
     OpportunityKey {
-        crm: claims.crm.clone(),
+        crm: claims.crm,
         account_id: claims.account_id.clone(),
         opportunity_id: claims.opportunity_id.clone(),
     }
 }
 
-/// The tenant to create in, or the state that says why there is none.
-async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<Result<TenantId, OpportunityState>, ApiError> {
-    let installation = installations::find(state.db.as_ref(), &key.crm, &key.account_id)
-        .await?
-        .ok_or(crate::crm::ContextError::NotInstalled)?;
-    let Some(tenant) = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok()) else {
-        return Ok(Err(OpportunityState::NotLinked));
-    };
-    if installation.app_enabled == 0 {
-        return Ok(Err(OpportunityState::AppDisabled));
+/// The tenant to create in: `NotLinked` or `AppDisabled` when there is none to use.
+async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<TenantId, ProjectError> {
+    let installation =
+        installations::find(state.db(), key.crm, &key.account_id).await?.ok_or(ContextError::NotInstalled)?;
+    let tenant = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok());
+    match tenant {
+        None => Err(ProjectError::NotLinked),
+        Some(_) if !installation.app_enabled => Err(ProjectError::AppDisabled),
+        Some(tenant) => Ok(tenant),
     }
-    Ok(Ok(tenant))
 }
 
 async fn state_of(
     state: &AppState,
     key: &OpportunityKey,
     record: Option<&ProjectRecord>,
-) -> Result<OpportunityState, ApiError> {
-    Ok(match record {
-        None => OpportunityState::NoProject,
-        Some(r) if r.status == status::CREATED => {
-            let project_id = r.aurora_project_id.clone().unwrap_or_default();
+) -> Result<OpportunityState, ProjectError> {
+    let Some(record) = record else { return Ok(OpportunityState::NoProject) };
+    Ok(match record.status {
+        ProjectStatus::Creating => OpportunityState::Creating,
+        ProjectStatus::Failed => OpportunityState::CreateFailed {
+            code: record.error_code.clone().unwrap_or_default(),
+            message: record.error_message.clone().unwrap_or_default(),
+            retryable: record.retryable,
+        },
+        ProjectStatus::Created => {
+            let project_id = record.aurora_project_id.clone().unwrap_or_default();
             let aurora_url = project_app_url(&state.config.aurora.base_url, &project_id);
-            match webhook_store::find_design(state.db.as_ref(), key).await? {
+            match designs::find(state.db(), key).await? {
                 None => OpportunityState::AwaitingDesign { project_id, aurora_url },
-                Some(design) if design.simulation_status == "succeeded" => OpportunityState::DesignReady {
-                    design: Box::new(DesignView::from_summary(
-                        &serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?,
-                    )),
-                    project_id,
-                    aurora_url,
-                },
+                Some(design) if design.simulation_status == designs::SimulationStatus::Succeeded => {
+                    let summary =
+                        serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?;
+                    OpportunityState::DesignReady {
+                        design: Box::new(DesignView::from_summary(&summary)),
+                        project_id,
+                        aurora_url,
+                    }
+                }
                 Some(design) => {
                     OpportunityState::SimulationFailed { project_id, aurora_url, design_id: design.aurora_design_id }
                 }
             }
         }
-        Some(r) if r.status == status::FAILED => OpportunityState::CreateFailed {
-            code: r.error_code.clone().unwrap_or_default(),
-            message: r.error_message.clone().unwrap_or_default(),
-            retryable: r.retryable != 0,
-        },
-        Some(_) => OpportunityState::Creating,
     })
 }
 
+async fn current_state(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ProjectError> {
+    state_of(state, key, projects::find(state.db(), key).await?.as_ref()).await
+}
+
 /// Where the opportunity stands now.
-pub async fn opportunity_state(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ApiError> {
-    if let Err(unlinked) = linked_tenant(state, key).await? {
-        return Ok(unlinked);
+pub async fn opportunity_state(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ProjectError> {
+    match linked_tenant(state, key).await {
+        Ok(_) => current_state(state, key).await,
+        Err(ProjectError::NotLinked) => Ok(OpportunityState::NotLinked),
+        Err(ProjectError::AppDisabled) => Ok(OpportunityState::AppDisabled),
+        Err(error) => Err(error),
     }
-    state_of(state, key, projects::find(state.db.as_ref(), key).await?.as_ref()).await
 }
 
 /// Aurora's project request for the opportunity, validated: a bad address or coordinate is
-/// a 422 naming the field, before anything is claimed or sent.
-async fn project_request(state: &AppState, key: &OpportunityKey) -> Result<ProjectRequest, ApiError> {
-    let opportunity = opportunities::find(state.db.as_ref(), &key.crm, &key.account_id, &key.opportunity_id)
+/// refused naming the field, before anything is claimed or sent.
+async fn project_request(state: &AppState, key: &OpportunityKey) -> Result<ProjectRequest, ProjectError> {
+    let opportunity = opportunities::find(state.db(), key.crm, &key.account_id, &key.opportunity_id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ProjectError::UnknownOpportunity)?;
     let location = match opportunity.location()? {
         Location::Address { property_address } => ProjectLocation::address(&property_address)?,
         Location::Coordinates { latitude, longitude } => ProjectLocation::coordinates(latitude, longitude)?,
@@ -114,65 +202,73 @@ async fn project_request(state: &AppState, key: &OpportunityKey) -> Result<Proje
         .build())
 }
 
-/// Creates the opportunity's Aurora project, once. Answers the resulting state.
-pub async fn create(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ApiError> {
-    let tenant = match linked_tenant(state, key).await? {
-        Ok(tenant) => tenant,
-        Err(OpportunityState::AppDisabled) => return Err(ApiError::AppDisabled),
-        Err(_) => return Err(ApiError::NotLinked),
-    };
-    let request = project_request(state, key).await?;
-    let now = state.now() as i64;
-    let db = state.db.as_ref();
-    let reconcile = match projects::find(db, key).await? {
-        None if projects::claim(db, key, &tenant.to_string(), now).await? => false,
-        // Lost the race for a new claim: someone else is creating it.
-        None => return state_of(state, key, projects::find(db, key).await?.as_ref()).await,
-        Some(record) if record.status == status::CREATED => return state_of(state, key, Some(&record)).await,
-        Some(record) if record.status == status::FAILED => {
-            if !projects::take_over(db, key, status::FAILED, record.claimed_at, now).await? {
-                return state_of(state, key, projects::find(db, key).await?.as_ref()).await;
-            }
-            // A failed attempt may still have reached Aurora (e.g. a 5xx after creating).
-            true
-        }
-        Some(record) => {
-            let stale = now - record.claimed_at > CLAIM_TIMEOUT_SECONDS;
-            if !stale || !projects::take_over(db, key, status::CREATING, record.claimed_at, now).await? {
-                return Ok(OpportunityState::Creating);
-            }
-            true
-        }
-    };
-    attempt(state, key, tenant, &request, reconcile, now).await?;
-    state_of(state, key, projects::find(db, key).await?.as_ref()).await
+/// Creates the opportunity's Aurora project, once (a rep's click, a CRM event). A failed
+/// earlier attempt is retried. Answers the resulting state.
+pub async fn create(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ProjectError> {
+    drive(state, key, Caller::Create).await
 }
 
-/// One attempt under our claim. Leaves the record created, failed, or (outcome unknown)
-/// still claimed for a later takeover to reconcile.
+/// Finishes a claim whose attempt died or ended with an unknown outcome (the recheck
+/// job); anything settled is left as it is. Answers the resulting state.
+pub async fn resume(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ProjectError> {
+    drive(state, key, Caller::Recheck).await
+}
+
+async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result<OpportunityState, ProjectError> {
+    let tenant = linked_tenant(state, key).await?;
+    let request = project_request(state, key).await?;
+    let (db, now) = (state.db(), state.now());
+    let record = projects::find(db, key).await?;
+    let (claim, reconcile) = match (next_step(record.as_ref(), caller, now), record) {
+        (Step::Claim, _) => match projects::claim(db, key, &tenant.to_string(), now).await? {
+            Some(claim) => (claim, false),
+            // Lost the race for a new claim: someone else is creating it.
+            None => return current_state(state, key).await,
+        },
+        (Step::TakeOver, Some(seen)) => match projects::take_over(db, key, &seen, now).await? {
+            Some(claim) => (claim, true),
+            None => return current_state(state, key).await,
+        },
+        (Step::Wait, _) => return Ok(OpportunityState::Creating),
+        (Step::Show | Step::TakeOver, record) => return state_of(state, key, record.as_ref()).await,
+    };
+    // Should this attempt die, the recheck finishes it once the claim has gone stale.
+    project_rechecks::schedule(db, key, now, now + CLAIM_TIMEOUT_SECONDS + 5).await?;
+    let ended = keeping_claim(state, key, claim, attempt(state, key, tenant, &request, reconcile)).await;
+    record_outcome(state, key, tenant, claim, ended).await?;
+    current_state(state, key).await
+}
+
+/// How one attempt ended.
+enum AttemptEnd {
+    /// Aurora has the project (created now, or found when reconciling).
+    Created(String),
+    /// The create's outcome is unknown and Aurora does not show the project (yet).
+    Unknown,
+    /// Aurora refused the project.
+    Rejected(String),
+    /// Aurora could not be reached, or failed.
+    Unavailable(String),
+}
+
+/// One attempt, calling Aurora only: reconciled first when it takes over an earlier one.
 async fn attempt(
     state: &AppState,
     key: &OpportunityKey,
     tenant: TenantId,
     request: &ProjectRequest,
     reconcile: bool,
-    claimed_at: i64,
-) -> Result<(), ApiError> {
-    let db = state.db.as_ref();
-    let now = state.now() as i64;
+) -> AttemptEnd {
     if reconcile {
         match find_in_aurora(state, key, tenant).await {
-            Ok(Some(project_id)) => return Ok(projects::mark_created(db, key, &project_id, now).await?),
+            Ok(Some(project_id)) => return AttemptEnd::Created(project_id),
             Ok(None) => {}
-            Err(error) => {
-                projects::mark_failed(db, key, "aurora_unavailable", &error.to_string(), true, now).await?;
-                return Err(ApiError::AuroraUnavailable(error.to_string()));
-            }
+            Err(error) => return AttemptEnd::Unavailable(error.to_string()),
         }
     }
     let created = state
         .keys
-        .with_key(&state.aurora, &StoredSessionTokens(state), tenant, now, |bearer| {
+        .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now(), |bearer| {
             let (aurora, request) = (state.aurora.clone(), request.clone());
             async move { aurora.create_project(&bearer, tenant, &request).await }
         })
@@ -180,31 +276,97 @@ async fn attempt(
     match created {
         Ok(project) => {
             tracing::info!(%tenant, project = %project.id, external = %key.external_provider_id(), "Aurora project created");
-            projects::mark_created(db, key, &project.id.to_string(), now).await?;
-            Ok(())
+            AttemptEnd::Created(project.id.to_string())
         }
         Err(AuroraError::OutcomeUnknown(reason)) => {
             tracing::warn!(%tenant, external = %key.external_provider_id(), %reason, "project creation outcome unknown; reconciling");
-            if let Ok(Some(project_id)) = find_in_aurora(state, key, tenant).await {
-                projects::mark_created(db, key, &project_id, now).await?;
-                return Ok(());
+            match find_in_aurora(state, key, tenant).await {
+                Ok(Some(project_id)) => AttemptEnd::Created(project_id),
+                _ => AttemptEnd::Unknown,
             }
-            // Not visible (yet): keep the claim, backdated so that the next attempt (a
-            // click, or the sweeper) looks it up again before creating, without waiting
-            // the whole claim timeout meant for attempts still running.
-            let backdated = state.now() as i64 - CLAIM_TIMEOUT_SECONDS + RECHECK_AFTER_UNKNOWN_SECONDS;
-            projects::backdate_claim(db, key, claimed_at, backdated).await?;
-            Ok(())
         }
         Err(error @ (AuroraError::Unprocessable(_) | AuroraError::BadRequest(_))) => {
-            let message = format!("Aurora refused the project: {}", error.messages().join("; "));
-            projects::mark_failed(db, key, "aurora_rejected", &message, false, now).await?;
-            Err(ApiError::AuroraRejected(message))
+            AttemptEnd::Rejected(format!("Aurora refused the project: {}", error.messages().join("; ")))
         }
-        Err(error) => {
-            projects::mark_failed(db, key, "aurora_unavailable", &error.to_string(), true, now).await?;
-            Err(ApiError::AuroraUnavailable(error.to_string()))
+        Err(error) => AttemptEnd::Unavailable(error.to_string()),
+    }
+}
+
+/// Records how the attempt under `claim` ended; fenced, so an attempt whose claim was
+/// taken over records nothing over its successor (a project it created is kept as late).
+async fn record_outcome(
+    state: &AppState,
+    key: &OpportunityKey,
+    tenant: TenantId,
+    claim: Claim,
+    ended: AttemptEnd,
+) -> Result<(), ProjectError> {
+    let (db, now) = (state.db(), state.now());
+    let failure = match ended {
+        AttemptEnd::Created(project_id) => {
+            if projects::mark_created(db, key, claim, &project_id, now).await? {
+                project_rechecks::settle(db, key, now).await?;
+            } else {
+                tracing::warn!(%tenant, project = %project_id, external = %key.external_provider_id(), "a late attempt created a project after its claim was taken over; recorded for reconciliation");
+                late_projects::record(db, key, &tenant.to_string(), &project_id, now).await?;
+            }
+            return Ok(());
         }
+        AttemptEnd::Unknown => {
+            // Keep the claim, backdated so that the recheck (or a click) looks it up again
+            // before creating, without waiting the whole timeout meant for live attempts.
+            let backdated = now - CLAIM_TIMEOUT_SECONDS + RECHECK_AFTER_UNKNOWN_SECONDS;
+            if projects::backdate(db, key, claim, backdated).await? {
+                project_rechecks::schedule(db, key, now, now + RECHECK_AFTER_UNKNOWN_SECONDS + 1).await?;
+            }
+            return Ok(());
+        }
+        AttemptEnd::Rejected(message) => ("aurora_rejected", message.clone(), false, ProjectError::Rejected(message)),
+        AttemptEnd::Unavailable(message) => {
+            ("aurora_unavailable", message.clone(), true, ProjectError::Unavailable(message))
+        }
+    };
+    let (code, message, retryable, error) = failure;
+    let failure = Failure { code, message: &message, retryable };
+    if projects::mark_failed(db, key, claim, &failure, now).await? {
+        project_rechecks::settle(db, key, now).await?;
+    }
+    Err(error)
+}
+
+/// Runs `work` while renewing `claim` every [`CLAIM_RENEWAL_SECONDS`], so that no one takes
+/// over an attempt that is alive, however long Aurora keeps it waiting. A claim found
+/// taken over is no longer renewed; `work` still runs to its end (abandoning a request in
+/// flight would only make its outcome unknown).
+async fn keeping_claim<T>(
+    state: &AppState,
+    key: &OpportunityKey,
+    claim: Claim,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let heartbeat = async {
+        let mut renewed_at = state.now();
+        loop {
+            state.http.sleep(CLAIM_HEARTBEAT).await;
+            let now = state.now();
+            if now - renewed_at < CLAIM_RENEWAL_SECONDS {
+                continue;
+            }
+            match projects::renew(state.db(), key, claim, now).await {
+                Ok(true) => renewed_at = now,
+                Ok(false) => {
+                    tracing::warn!(external = %key.external_provider_id(), "the project claim was taken over while its attempt was still running");
+                    return std::future::pending::<()>().await;
+                }
+                Err(error) => tracing::warn!(%error, "could not renew a project claim; trying again"),
+            }
+        }
+    };
+    let (work, heartbeat) = (std::pin::pin!(work), std::pin::pin!(heartbeat));
+    match futures_util::future::select(work, heartbeat).await {
+        futures_util::future::Either::Left((done, _)) => done,
+        // The heartbeat never ends: it loops, or waits forever once the claim is lost.
+        futures_util::future::Either::Right(((), work)) => work.await,
     }
 }
 
@@ -217,7 +379,7 @@ async fn find_in_aurora(
     let external = key.external_provider_id();
     let found = state
         .keys
-        .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now() as i64, |bearer| {
+        .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now(), |bearer| {
             let (aurora, external) = (state.aurora.clone(), external.clone());
             async move { aurora.find_projects(&bearer, tenant, &external).await }
         })
@@ -226,4 +388,46 @@ async fn find_in_aurora(
         .into_iter()
         .find(|p| p.external_provider_id.as_deref() == Some(external.as_str()))
         .map(|p| p.id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: ProjectStatus, claimed_at: i64) -> ProjectRecord {
+        ProjectRecord {
+            aurora_tenant_id: "t".into(),
+            status,
+            aurora_project_id: None,
+            error_code: None,
+            error_message: None,
+            retryable: false,
+            claimed_at,
+            claim_token: 1,
+        }
+    }
+
+    #[test]
+    fn what_each_caller_does_with_each_record() {
+        let now = 1_000;
+        let live = record(ProjectStatus::Creating, now - CLAIM_TIMEOUT_SECONDS);
+        let stale = record(ProjectStatus::Creating, now - CLAIM_TIMEOUT_SECONDS - 1);
+        let failed = record(ProjectStatus::Failed, 0);
+        let created = record(ProjectStatus::Created, 0);
+        let cases = [
+            (None, Caller::Create, Step::Claim),
+            (None, Caller::Recheck, Step::Show),
+            (Some(&created), Caller::Create, Step::Show),
+            (Some(&created), Caller::Recheck, Step::Show),
+            (Some(&failed), Caller::Create, Step::TakeOver),
+            (Some(&failed), Caller::Recheck, Step::Show),
+            (Some(&live), Caller::Create, Step::Wait),
+            (Some(&live), Caller::Recheck, Step::Wait),
+            (Some(&stale), Caller::Create, Step::TakeOver),
+            (Some(&stale), Caller::Recheck, Step::TakeOver),
+        ];
+        for (record, caller, step) in cases {
+            assert_eq!(next_step(record, caller, now), step, "{record:?} {caller:?}");
+        }
+    }
 }

@@ -1,12 +1,12 @@
 //! All endpoints, merged into one [`Router`] here and nowhere else.
 
+mod aurora_webhooks;
 mod crm_webhooks;
 mod embed;
 mod health;
-mod install;
+mod installations;
 mod opportunities;
 mod sessions;
-mod webhooks;
 
 use crate::{
     AppState,
@@ -40,15 +40,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions", post(sessions::create_session))
         .route("/v1/opportunities/{id}", get(opportunities::state))
         .route("/v1/opportunities/{id}/project", post(opportunities::create_project))
-        .route("/webhooks/aurora/performance-simulation", get(webhooks::performance_simulation))
-        .route("/webhooks/aurora/app-status", get(webhooks::app_status))
-        .route("/webhooks/crm/demo", post(crm_webhooks::demo))
-        .route("/install/demo/start", get(install::start))
-        .route("/install/demo/callback", get(install::callback))
-        .route("/settings/{crm}/{account}", get(install::settings_page))
-        .route("/settings/{crm}/{account}/tenant", post(install::link_tenant))
-        .route("/settings/{crm}/{account}/auto-create", post(install::auto_create))
-        .route("/settings/{crm}/{account}/uninstall", post(install::uninstall))
+        .route("/webhooks/aurora/performance-simulation", get(aurora_webhooks::performance_simulation))
+        .route("/webhooks/aurora/app-status", get(aurora_webhooks::app_status))
+        .route("/webhooks/crm/{crm}", post(crm_webhooks::receive))
+        .route("/install/{crm}/start", get(installations::start))
+        .route("/install/{crm}/callback", get(installations::callback))
+        .route("/settings/{crm}/{account}", get(installations::settings_page))
+        .route("/settings/{crm}/{account}/tenant", post(installations::link_tenant))
+        .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
+        .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(cors(&state))

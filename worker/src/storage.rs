@@ -4,11 +4,16 @@
 //! Values are text, 64-bit-safe integers and reals only. D1 turns u64s into JS BigInts
 //! and rejects them, so integers we store (unix seconds, flags) stay well inside i53.
 
+pub mod aurora_events;
 pub mod crm_events;
+pub mod designs;
 pub mod installations;
+pub mod jobs;
+pub mod late_projects;
 pub mod opportunities;
+pub mod project_rechecks;
 pub mod projects;
-pub mod webhooks;
+pub mod session_tokens;
 pub mod write_backs;
 
 use async_trait::async_trait;
@@ -55,6 +60,18 @@ impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
     fn from(value: Option<T>) -> Self {
         value.map_or(SqlValue::Null, Into::into)
     }
+}
+
+impl From<crate::crm::Crm> for SqlValue {
+    fn from(value: crate::crm::Crm) -> Self {
+        SqlValue::Text(value.as_str().to_owned())
+    }
+}
+
+/// Reads a 0/1 column as a `bool` (SQLite and D1 have no boolean type).
+pub fn bool_from_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let value: i64 = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value != 0)
 }
 
 /// A result row, column name -> value, as JSON (what D1 hands back natively).
@@ -104,6 +121,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_projects.sql", include_str!("../migrations/0002_projects.sql")),
     ("0003_webhooks_and_designs.sql", include_str!("../migrations/0003_webhooks_and_designs.sql")),
     ("0004_crm_installs.sql", include_str!("../migrations/0004_crm_installs.sql")),
+    ("0005_jobs.sql", include_str!("../migrations/0005_jobs.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler
@@ -150,7 +168,12 @@ mod tests {
         let sql = "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT); -- trailing\n\nCREATE INDEX b ON a (x);\n";
         assert_eq!(split_statements(sql), vec!["CREATE TABLE a (x TEXT)", "CREATE INDEX b ON a (x)"]);
         for (name, sql) in MIGRATIONS {
-            assert!(split_statements(sql).iter().all(|s| s.starts_with("CREATE") || s.starts_with("ALTER")), "{name}");
+            assert!(
+                split_statements(sql)
+                    .iter()
+                    .all(|s| ["CREATE", "ALTER", "DROP"].iter().any(|verb| s.starts_with(verb))),
+                "{name}"
+            );
         }
     }
 }

@@ -36,6 +36,28 @@ impl SessionTokenSource for NoSessionTokens {
     }
 }
 
+/// Aurora documents a session token as good for an hour; we use one only while comfortably
+/// younger.
+const SESSION_TOKEN_MAX_AGE_SECONDS: i64 = 50 * 60;
+
+/// Session tokens held in storage (Aurora's webhooks bring them), taken (and so used up)
+/// when a key is minted.
+pub struct StoredSessionTokens<'a>(pub &'a crate::AppState);
+
+#[async_trait::async_trait]
+impl SessionTokenSource for StoredSessionTokens<'_> {
+    async fn take(&self, tenant: TenantId) -> Option<SessionToken> {
+        let (db, now) = (self.0.db(), self.0.now());
+        match crate::storage::session_tokens::take(db, &tenant.to_string(), now, SESSION_TOKEN_MAX_AGE_SECONDS).await {
+            Ok(token) => token.map(SessionToken::new),
+            Err(error) => {
+                tracing::warn!(%error, "could not read held session tokens; minting without one");
+                None
+            }
+        }
+    }
+}
+
 /// The cache. One slot per tenant; the slot's async lock is the single flight.
 #[derive(Default)]
 pub struct TemporaryKeyCache {

@@ -3,18 +3,19 @@
 //! HS256 JWT signed with the worker's own secret, short-lived, naming exactly one CRM
 //! account, user and opportunity, so a token of account A can never reach account B.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use crate::{crm::Crm, crypto::jwt};
 use serde::{Deserialize, Serialize};
 
-/// How long a widget token is good for (the issue allows at most 15 minutes).
-pub const LIFETIME_SECONDS: u64 = 10 * 60;
+/// How long a widget token is good for: long enough for a rep's look at an opportunity,
+/// short enough that a leaked one is soon worthless (15 minutes at most, by design).
+pub const LIFETIME_SECONDS: i64 = 10 * 60;
 const _: () = assert!(LIFETIME_SECONDS <= 15 * 60, "widget tokens live at most 15 minutes");
 
 /// What a widget token vouches for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetClaims {
-    /// The CRM (`demo`, ...).
-    pub crm: String,
+    /// The CRM.
+    pub crm: Crm,
     /// The CRM account: the unit of isolation.
     pub account_id: String,
     /// The rep.
@@ -22,9 +23,9 @@ pub struct WidgetClaims {
     /// The one opportunity this token may read and act on.
     pub opportunity_id: String,
     /// Issued at, unix seconds.
-    pub iat: u64,
+    pub iat: i64,
     /// Expires at, unix seconds.
-    pub exp: u64,
+    pub exp: i64,
 }
 
 /// Why a widget token was refused.
@@ -39,27 +40,21 @@ pub enum WidgetTokenError {
 }
 
 /// Signs claims for `LIFETIME_SECONDS` from `now`.
-pub fn mint(crm: &str, account_id: &str, user_id: &str, opportunity_id: &str, secret: &[u8], now: u64) -> String {
+pub fn mint(crm: Crm, account_id: &str, user_id: &str, opportunity_id: &str, secret: &[u8], now: i64) -> String {
     let claims = WidgetClaims {
-        crm: crm.to_owned(),
+        crm,
         account_id: account_id.to_owned(),
         user_id: user_id.to_owned(),
         opportunity_id: opportunity_id.to_owned(),
         iat: now,
         exp: now + LIFETIME_SECONDS,
     };
-    // Encoding our own serializable claims with HMAC cannot fail.
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap_or_default()
+    jwt::sign(&claims, secret)
 }
 
 /// Verifies a token: HS256 only, our secret, not expired at `now` (no leeway: we issued it).
-pub fn verify(token: &str, secret: &[u8], now: u64) -> Result<WidgetClaims, WidgetTokenError> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_exp = false; // checked below against the host's clock (no system clock on wasm32)
-    validation.required_spec_claims.clear();
-    let claims = decode::<WidgetClaims>(token, &DecodingKey::from_secret(secret), &validation)
-        .map_err(|_| WidgetTokenError::Invalid)?
-        .claims;
+pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<WidgetClaims, WidgetTokenError> {
+    let claims: WidgetClaims = jwt::verify(token, secret).ok_or(WidgetTokenError::Invalid)?;
     if claims.exp <= now {
         return Err(WidgetTokenError::Expired);
     }
@@ -74,7 +69,7 @@ mod tests {
 
     #[test]
     fn tokens_verify_for_their_lifetime_only_and_only_with_our_secret() {
-        let token = mint("demo", "acct-a", "rep-1", "opp-1", SECRET, 1000);
+        let token = mint(Crm::Demo, "acct-a", "rep-1", "opp-1", SECRET, 1000);
         let claims = verify(&token, SECRET, 1000 + LIFETIME_SECONDS - 1).expect("valid");
         assert_eq!((claims.account_id.as_str(), claims.opportunity_id.as_str()), ("acct-a", "opp-1"));
         assert_eq!(verify(&token, SECRET, 1000 + LIFETIME_SECONDS), Err(WidgetTokenError::Expired));

@@ -125,9 +125,9 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
         // The kill landed mid-processing: the event is recorded and not processed.
         use aurora_crm_worker::storage::Database;
         let db = aurora_crm_worker::hosts::native::sqlite::SqliteDatabase::open(&database).expect("open");
-        let rows = db.query("SELECT processed_at FROM webhook_events", &[]).await.expect("rows");
+        let rows = db.query("SELECT done_at FROM aurora_events", &[]).await.expect("rows");
         assert_eq!(rows.len(), 1, "the acknowledged event was recorded");
-        assert!(rows[0]["processed_at"].is_null(), "and not processed before the kill");
+        assert!(rows[0]["done_at"].is_null(), "and not processed before the kill");
     }
 
     common::set_faults(&aurora, json!({})).await;

@@ -127,8 +127,10 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
     assert!(page.contains("Present: new opportunities reach the app"), "the CRM webhook is subscribed: {page}");
 
     // The CRM's tokens are sealed at rest and appear in no page.
-    let installation =
-        installations::find(world.state.db.as_ref(), "demo", "acct-sunrise").await.expect("find").expect("installed");
+    let installation = installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-sunrise")
+        .await
+        .expect("find")
+        .expect("installed");
     let sealed = installation.crm_tokens_sealed.clone().expect("tokens stored");
     let crm_tokens: Vec<String> = {
         let crm = world.crm.state();
@@ -246,7 +248,12 @@ async fn only_an_admin_of_the_account_installs_or_sees_its_settings() {
     let (status, page) = consent_page(&rep, &world).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("Only an admin of Sunrise Solar"), "{page}");
-    assert!(installations::find(world.state.db.as_ref(), "demo", "acct-sunrise").await.expect("find").is_none());
+    assert!(
+        installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-sunrise")
+            .await
+            .expect("find")
+            .is_none()
+    );
 
     // Northwind's admin installs for Northwind, and cannot open Sunrise's settings.
     let nia = browser();
@@ -356,7 +363,12 @@ async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_
         .expect("uninstall");
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.text().await.expect("page").contains("uninstalled"));
-    assert!(installations::find(world.state.db.as_ref(), "demo", "acct-coastal").await.expect("find").is_none());
+    assert!(
+        installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-coastal")
+            .await
+            .expect("find")
+            .is_none()
+    );
     assert!(!world.crm.state().installations.contains_key("acct-coastal"), "the CRM uninstalled us too");
     assert!(world.crm.state().refresh_tokens.values().all(|(account, _)| account != "acct-coastal"));
     let after = admin.get(format!("{}/settings/demo/acct-coastal", world.worker)).send().await.expect("settings");
@@ -369,7 +381,7 @@ async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
     let world = world_with_token_lifetime(1).await;
     let admin = browser();
     let (_, page) = install(&admin, &world, "nia@northwind.example").await;
-    let sealed_at_install = installations::find(world.state.db.as_ref(), "demo", "acct-northwind")
+    let sealed_at_install = installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-northwind")
         .await
         .expect("find")
         .expect("row")
@@ -387,7 +399,7 @@ async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
         page.contains("Present:") && page_again.contains("Present:"),
         "the CRM answered with a fresh token: {page_again}"
     );
-    let sealed_now = installations::find(world.state.db.as_ref(), "demo", "acct-northwind")
+    let sealed_now = installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-northwind")
         .await
         .expect("find")
         .expect("row")

@@ -177,7 +177,9 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     assert!(body["error"]["message"].as_str().expect("message").contains("latitude"), "{body}");
     assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
-    aurora_crm_worker::storage::installations::upsert(&db, "demo", "acct-new", None, 1).await.expect("unlinked");
+    aurora_crm_worker::storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-new", None, 1)
+        .await
+        .expect("unlinked");
     let (token, session) =
         open_session(&app, &demo_context("acct-new", "opp-8", address(), CRM_CLIENT_SECRET, now)).await;
     assert_eq!(session["state"], json!({"state": "not_linked"}));

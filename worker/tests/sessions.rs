@@ -17,7 +17,9 @@ const NOW: u64 = 1_790_000_000;
 async fn app() -> (axum::Router, SqliteDatabase) {
     // Sessions never call Aurora; the URL only has to be a valid setting.
     let (state, db, _) = common::state("http://127.0.0.1:9", NOW).await;
-    storage::installations::upsert(&db, "demo", "acct-unlinked", None, 1).await.expect("unlinked");
+    storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-unlinked", None, 1)
+        .await
+        .expect("unlinked");
     (router(state), db)
 }
 
@@ -53,8 +55,8 @@ async fn a_good_context_opens_a_session_with_a_short_lived_token_for_that_accoun
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305");
     assert!(body["expires_in"].as_u64().expect("expires_in") <= 15 * 60);
-    let claims =
-        widget_token::verify(body["token"].as_str().expect("token"), SIGNING.as_bytes(), NOW).expect("our token");
+    let claims = widget_token::verify(body["token"].as_str().expect("token"), SIGNING.as_bytes(), NOW as i64)
+        .expect("our token");
     assert_eq!((claims.account_id.as_str(), claims.opportunity_id.as_str()), ("acct-a", "opp-1"));
     let rows = db_rows(&db, "SELECT name FROM opportunities WHERE account_id = 'acct-a'").await;
     assert_eq!(rows, vec![json!({"name": "Rivera residence"})], "the opportunity was recorded");

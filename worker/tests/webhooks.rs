@@ -4,9 +4,8 @@
 mod common;
 
 use aurora_crm_worker::{
-    AppState, router, storage,
+    AppState, jobs, router, storage,
     subscriptions::{self, Outcome},
-    webhooks,
 };
 use axum::http::StatusCode;
 use common::{
@@ -77,7 +76,7 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
         sandbox.state().deliveries.iter().filter(|d| d.event == "performance_simulation_job_completed").count();
     assert_eq!(deliveries, 2);
     use storage::Database;
-    let events = db.query("SELECT COUNT(*) AS n FROM webhook_events", &[]).await.expect("count");
+    let events = db.query("SELECT COUNT(*) AS n FROM aurora_events", &[]).await.expect("count");
     assert_eq!(events[0]["n"], 1);
 }
 
@@ -108,7 +107,7 @@ async fn deliveries_without_the_auth_header_or_with_a_bad_query_are_refused_and_
         assert_eq!(body["error"]["code"], code, "{body}");
     }
     use storage::Database;
-    let events = db.query("SELECT COUNT(*) AS n FROM webhook_events", &[]).await.expect("count");
+    let events = db.query("SELECT COUNT(*) AS n FROM aurora_events", &[]).await.expect("count");
     assert_eq!(events[0]["n"], 0, "no work for refused deliveries");
 }
 
@@ -131,9 +130,9 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
     use storage::Database;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let rows = db.query("SELECT attempts, processed_at FROM webhook_events", &[]).await.expect("rows");
+        let rows = db.query("SELECT attempts, done_at FROM aurora_events", &[]).await.expect("rows");
         if rows.first().is_some_and(|r| r["attempts"].as_i64() >= Some(1)) {
-            assert!(rows[0]["processed_at"].is_null(), "not processed");
+            assert!(rows[0]["done_at"].is_null(), "not processed");
             break;
         }
         assert!(Instant::now() < deadline, "the event was never attempted");
@@ -142,7 +141,7 @@ async fn events_that_fail_to_process_are_kept_and_the_sweeper_finishes_them() {
     assert_eq!(wait_for_state(&app, &token, "opp-w2", "awaiting_design").await["state"], "awaiting_design");
     common::set_faults(&aurora, json!({})).await;
     clock.advance(120); // past the first retry delay, well within the widget token's life
-    assert_eq!(webhooks::sweep(&state).await.expect("sweep"), 1);
+    assert_eq!(jobs::sweep(&state).await, 1);
     let ready = wait_for_state(&app, &token, "opp-w2", "design_ready").await;
     assert!(ready["design"]["production"]["annual"].as_f64().expect("annual") > 0.0);
 }
@@ -175,16 +174,27 @@ async fn a_tenant_disabling_the_app_shows_app_disabled() {
 async fn the_newest_simulation_wins_whatever_the_arrival_order() {
     let db = aurora_crm_worker::hosts::native::sqlite::SqliteDatabase::in_memory().expect("db");
     storage::migrate(&db, 0).await.expect("migrate");
-    let key =
-        storage::projects::OpportunityKey { crm: "demo".into(), account_id: "a".into(), opportunity_id: "o".into() };
+    let key = storage::projects::OpportunityKey {
+        crm: aurora_crm_worker::crm::Crm::Demo,
+        account_id: "a".into(),
+        opportunity_id: "o".into(),
+    };
     let store = |design: &'static str, at: i64| {
         let (db, key) = (db.clone(), key.clone());
-        async move { storage::webhooks::store_design(&db, &key, design, "succeeded", at, "{}", 0).await.expect("store") }
+        async move {
+            let design = storage::designs::NewDesign {
+                design_id: design,
+                simulation_status: storage::designs::SimulationStatus::Succeeded,
+                designed_at_ms: at,
+                summary_json: "{}",
+            };
+            storage::designs::store(&db, &key, &design, 0).await.expect("store")
+        }
     };
     assert!(store("newer", 2_000).await);
     assert!(!store("older", 1_000).await, "an older simulation arriving late does not replace");
     assert!(store("newer", 2_000).await, "the same design re-read replaces");
-    let shown = storage::webhooks::find_design(&db, &key).await.expect("find").expect("some");
+    let shown = storage::designs::find(&db, &key).await.expect("find").expect("some");
     assert_eq!(shown.aurora_design_id, "newer");
 }
 

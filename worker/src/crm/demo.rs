@@ -7,13 +7,156 @@ pub mod access;
 pub mod client;
 pub mod webhook;
 
-use super::{ContextError, VerifiedContext};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use super::{
+    AccessError, ContextError, Crm, CrmDelivery, CrmIntegration, CrmOpportunity, CrmWebhookError, DesignFigures,
+    InstallRefusal, InstalledAccount, VerifiedContext,
+};
+use crate::{AppState, storage::installations::Installation};
+use async_trait::async_trait;
+use http::HeaderMap;
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use widget_api::{Location, Opportunity};
 
+/// What we ask the demo CRM for.
+pub const SCOPES: &str = "opportunities.read opportunities.write webhooks";
+
+/// The demo CRM behind the seam.
+pub struct DemoCrm;
+
+#[async_trait]
+impl CrmIntegration for DemoCrm {
+    fn crm(&self) -> Crm {
+        Crm::Demo
+    }
+
+    fn is_configured(&self, state: &AppState) -> bool {
+        state.config.demo_crm.is_some()
+    }
+
+    fn host_adapter(&self) -> &'static str {
+        // The demo CRM sizes its iframe from the widget's `aurora-widget:height` messages.
+        "frame-height"
+    }
+
+    fn frame_origins(&self, state: &AppState) -> Vec<String> {
+        state.config.allowed_crm_origins.clone()
+    }
+
+    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
+        let config =
+            state.config.demo_crm.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Demo.as_str().into()))?;
+        verify_demo_context(context, config.client_secret.expose_secret().as_bytes(), now)
+    }
+
+    fn authorize_url(&self, state: &AppState, signed_state: &str) -> Result<String, AccessError> {
+        Ok(access::client(state)?.authorize_url(signed_state, SCOPES))
+    }
+
+    async fn complete_install(
+        &self,
+        state: &AppState,
+        code: &str,
+        now: i64,
+    ) -> Result<InstalledAccount, InstallRefusal> {
+        let client = access::client(state)?;
+        let (tokens, account_id) = client.exchange_code(code, now).await.map_err(AccessError::from)?;
+        let me = client.me(&tokens.access_token).await.map_err(AccessError::from)?;
+        if me.account.id != account_id {
+            return Err(AccessError::NotAuthorized.into());
+        }
+        if !me.user.is_admin() {
+            // Give the CRM its tokens back: nothing is installed on a refused install.
+            let _ = client.revoke(&tokens.refresh_token).await;
+            return Err(InstallRefusal::NotAdmin(me.account.name));
+        }
+        Ok(InstalledAccount {
+            tokens_sealed: access::seal(state, &account_id, &tokens)?,
+            account_id,
+            account_name: me.account.name,
+            user_id: me.user.id,
+            user_name: me.user.name,
+        })
+    }
+
+    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
+        let target = state.config.demo_crm.as_ref().ok_or(AccessError::NotConfigured)?.webhook_url();
+        access::with_access_token(state, account_id, |client, token| {
+            let target = target.clone();
+            async move { client.subscribe(&token, webhook::OPPORTUNITY_CREATED, &target).await }
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
+        let target = state.config.demo_crm.as_ref().ok_or(AccessError::NotConfigured)?.webhook_url();
+        let subscriptions =
+            access::with_access_token(
+                state,
+                account_id,
+                |client, token| async move { client.list_webhooks(&token).await },
+            )
+            .await?;
+        Ok(subscriptions.iter().any(|s| s.event == webhook::OPPORTUNITY_CREATED && s.target_url == target))
+    }
+
+    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
+        let tokens = access::open(state, installation)?;
+        Ok(access::client(state)?.revoke(&tokens.refresh_token).await?)
+    }
+
+    async fn opportunity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CrmOpportunity, AccessError> {
+        let id = opportunity_id.to_owned();
+        let found = access::with_access_token(state, account_id, |client, token| {
+            let id = id.clone();
+            async move { client.opportunity(&token, &id).await }
+        })
+        .await?;
+        Ok(CrmOpportunity {
+            site: location_of(found.property_address.clone(), found.latitude, found.longitude),
+            id: found.id,
+            name: found.name,
+        })
+    }
+
+    async fn write_figures(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        figures: &DesignFigures,
+    ) -> Result<(), AccessError> {
+        // The demo CRM's custom fields carry the figures' own names.
+        let fields = serde_json::to_value(figures).map_err(|e| crate::crm::CrmError::Decode(e.to_string()))?;
+        let id = opportunity_id.to_owned();
+        access::with_access_token(state, account_id, |client, token| {
+            let (fields, id) = (fields.clone(), id.clone());
+            async move { client.update_opportunity_fields(&token, &id, &fields).await }
+        })
+        .await
+    }
+
+    fn verify_webhook(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
+        let config = state.config.demo_crm.as_ref().ok_or(CrmWebhookError::NotConfigured)?;
+        let verified = webhook::verify(config.client_secret.expose_secret().as_bytes(), headers, body, now)?;
+        Ok(vec![webhook::Delivery::read(&verified, body)?])
+    }
+}
+
 /// Clock difference we tolerate between the CRM and us.
-pub const CLOCK_SKEW_SECONDS: u64 = 60;
+pub const CLOCK_SKEW_SECONDS: i64 = 60;
 
 /// The claims the demo CRM puts in its signed context.
 #[derive(Debug, Deserialize)]
@@ -28,22 +171,15 @@ struct DemoContextClaims {
     latitude: Option<f64>,
     #[serde(default)]
     longitude: Option<f64>,
-    exp: u64,
+    exp: i64,
 }
 
 /// Verifies a demo CRM context: HS256 only (the algorithm is pinned, never read from the
 /// token's header), signature with `secret`, expiry against `now` with
 /// [`CLOCK_SKEW_SECONDS`] of leeway.
-pub fn verify_demo_context(token: &str, secret: &[u8], now: u64) -> Result<VerifiedContext, ContextError> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    // jsonwebtoken reads the system clock for `exp`, which wasm32-unknown-unknown lacks;
-    // we check expiry ourselves against the host's clock below.
-    validation.validate_exp = false;
-    validation.required_spec_claims.clear();
-    let claims = decode::<DemoContextClaims>(token, &DecodingKey::from_secret(secret), &validation)
-        .map_err(|_| ContextError::BadSignature)?
-        .claims;
-    if claims.exp + CLOCK_SKEW_SECONDS < now {
+pub fn verify_demo_context(token: &str, secret: &[u8], now: i64) -> Result<VerifiedContext, ContextError> {
+    let claims: DemoContextClaims = crate::crypto::jwt::verify(token, secret).ok_or(ContextError::BadSignature)?;
+    if claims.exp.saturating_add(CLOCK_SKEW_SECONDS) < now {
         return Err(ContextError::Expired);
     }
     let location = location_of(claims.property_address, claims.latitude, claims.longitude)?;
@@ -72,17 +208,17 @@ pub fn location_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jsonwebtoken::{EncodingKey, Header, encode};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
     use serde_json::json;
 
     const SECRET: &[u8] = b"dev-only-demo-crm-secret-0123456789abcdef";
-    const NOW: u64 = 1_790_000_000;
+    const NOW: i64 = 1_790_000_000;
 
     fn sign(claims: serde_json::Value, alg: Algorithm, secret: &[u8]) -> String {
         encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).expect("sign")
     }
 
-    fn claims(exp: u64) -> serde_json::Value {
+    fn claims(exp: i64) -> serde_json::Value {
         json!({
             "account_id": "acme", "user_id": "rep-1", "opportunity_id": "opp-1",
             "opportunity_name": "Rivera residence",

@@ -35,7 +35,7 @@ async fn fetch(req: HttpRequest, env: Env, ctx: Context) -> worker::Result<axum:
 }
 
 /// The Cron Trigger (`[triggers] crons` in wrangler.toml): the sweeper the native host runs
-/// on a timer retries unfinished webhook events and write-backs here.
+/// on a timer runs due background work here (see `jobs`).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, ctx: ScheduleContext) {
     console_error_panic_hook::set_once();
@@ -43,10 +43,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, ctx: ScheduleContext) {
         Ok(state) => state,
         Err(error) => return worker::console_error!("sweeper not started: {error}"),
     };
-    match worker::send::SendFuture::new(crate::sweeper::sweep(&state)).await {
-        Ok(0) => {}
-        Ok(n) => worker::console_log!("sweeper looked at {n} pending item(s)"),
-        Err(error) => worker::console_error!("sweeper could not read pending work: {error}"),
+    match worker::send::SendFuture::new(crate::jobs::sweep(&state)).await {
+        0 => {}
+        n => worker::console_log!("sweep ran {n} piece(s) of background work"),
     }
 }
 

@@ -11,7 +11,7 @@ impl crate::Background for TokioBackground {
     }
 }
 
-/// How often the sweeper retries unfinished work (webhook events, write-backs).
+/// How often the sweep runs due background work (see `jobs`).
 pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 use crate::{AppState, Config, not_found, router, storage};
@@ -155,9 +155,10 @@ async fn add_installation(
     account: &str,
     tenant: Option<aurora_api::TenantId>,
 ) -> Result<(), String> {
-    if !crate::crm::KNOWN_CRMS.contains(&crm) {
-        return Err(format!("--crm {crm}: known CRMs are {}", crate::crm::KNOWN_CRMS.join(", ")));
-    }
+    let Ok(crm) = crate::crm::Crm::parse(crm) else {
+        let known: Vec<&str> = crate::crm::Crm::ALL.iter().map(|c| c.as_str()).collect();
+        return Err(format!("--crm {crm}: known CRMs are {}", known.join(", ")));
+    };
     if account.trim().is_empty() {
         return Err("--account must not be empty".into());
     }
@@ -166,7 +167,11 @@ async fn add_installation(
     storage::installations::upsert(&db, crm, account.trim(), tenant.as_deref(), unix_now() as i64)
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!("installation {crm}/{account} saved (tenant {})", tenant.as_deref().unwrap_or("not linked"));
+    tracing::info!(
+        "installation {}/{account} saved (tenant {})",
+        crm.as_str(),
+        tenant.as_deref().unwrap_or("not linked")
+    );
     Ok(())
 }
 
@@ -193,17 +198,23 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
         Arc::new(TokioBackground),
         Arc::new(unix_now),
     );
-    // The sweeper: events recorded but not processed (a crash after the 200, Aurora down)
-    // are picked up here; the first sweep runs at start-up.
+    // This process owns the database file: every lease in it belongs to a run that has
+    // ended (a crash, a kill), so its work is due now rather than when the lease expires.
+    match crate::jobs::release_leases(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("took back {n} piece(s) of background work an earlier run left unfinished"),
+        Err(error) => return Err(format!("cannot read the background work in {}: {error}", database.display())),
+    }
+    // The sweep: work recorded but not finished (a crash after the 200, Aurora down) is
+    // picked up here; the first sweep runs at start-up.
     let sweeper_state = state.clone();
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(SWEEP_INTERVAL);
         loop {
             interval.tick().await;
-            match crate::sweeper::sweep(&sweeper_state).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("sweeper looked at {n} pending item(s)"),
-                Err(error) => tracing::error!(%error, "sweeper could not read pending events"),
+            match crate::jobs::sweep(&sweeper_state).await {
+                0 => {}
+                n => tracing::info!("sweep ran {n} piece(s) of background work"),
             }
         }
     });

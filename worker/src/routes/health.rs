@@ -1,3 +1,5 @@
+//! `GET /health`: for load balancers and `cargo xtask dev` to know the worker answers.
+
 use axum::Json;
 use serde_json::{Value, json};
 

@@ -1,3 +1,5 @@
+//! `/v1/opportunities/{id}`: the widget's view of its one opportunity, and its create button.
+
 use super::{Json, WidgetSession};
 use crate::{AppState, error::ApiError, projects};
 use axum::{
@@ -15,8 +17,7 @@ fn check_opportunity(session: &WidgetSession, id: &str) -> Result<(), ApiError> 
 
 /// A strong ETag of the state's JSON, so unchanged polls cost a 304 and no body.
 fn etag_of(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!("\"{}\"", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>())
+    format!("\"{}\"", hex::encode(&Sha256::digest(body)[..12]))
 }
 
 /// `GET /v1/opportunities/{id}`: the opportunity's state, with an ETag; 304 when the

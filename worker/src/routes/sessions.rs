@@ -1,58 +1,43 @@
+//! `POST /v1/sessions`: the widget's first request. The CRM's signed context is verified by
+//! its CRM's integration, the account must have installed the app, the opportunity is
+//! recorded as the CRM vouched for it, and the answer carries a widget token and
+//! everything the widget needs for its first paint.
+
 use super::Json;
 use crate::{
     AppState,
-    crm::{self, ContextError},
+    crm::{ContextError, Crm},
     error::ApiError,
-    storage::{installations, opportunities},
+    projects,
+    storage::{installations, opportunities, projects::OpportunityKey},
     widget_token,
 };
 use axum::extract::State;
 use secrecy::ExposeSecret;
 use widget_api::{SessionRequest, SessionResponse};
 
-/// `POST /v1/sessions`: verifies the CRM's signed context with the CRM app's client
-/// secret, checks the account installed the app, records the opportunity, and answers with a widget token and what the widget
-/// needs for its first paint.
 pub async fn create_session(
     State(state): State<AppState>,
     Json(request): Json<SessionRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let now = state.now();
-    let context = match request.crm.as_str() {
-        "demo" => {
-            let Some(demo) = state.config.demo_crm.as_ref() else {
-                return Err(ContextError::UnknownCrm("demo".into()).into());
-            };
-            let context =
-                crm::demo::verify_demo_context(&request.context, demo.client_secret.expose_secret().as_bytes(), now)?;
-            installations::find(state.db.as_ref(), "demo", &context.account_id)
-                .await?
-                .ok_or(ContextError::NotInstalled)?;
-            context
-        }
-        other => return Err(ContextError::UnknownCrm(other.chars().take(40).collect()).into()),
-    };
-    opportunities::record_seen(state.db.as_ref(), &request.crm, &context.account_id, &context.opportunity, now as i64)
-        .await?;
-    let token = widget_token::mint(
-        &request.crm,
-        &context.account_id,
-        &context.user_id,
-        &context.opportunity.id,
-        state.config.signing_secret.expose_secret().as_bytes(),
-        now,
-    );
+    let crm = Crm::parse(&request.crm)?;
+    let integration = crm.integration();
+    if !integration.is_configured(&state) {
+        return Err(ContextError::UnknownCrm(crm.as_str().into()).into());
+    }
+    let context = integration.verify_context(&state, &request.context, now)?;
+    installations::find(state.db(), crm, &context.account_id).await?.ok_or(ContextError::NotInstalled)?;
+    opportunities::record_seen(state.db(), crm, &context.account_id, &context.opportunity, now).await?;
+    let secret = state.config.signing_secret.expose_secret().as_bytes();
+    let token = widget_token::mint(crm, &context.account_id, &context.user_id, &context.opportunity.id, secret, now);
     tracing::info!(account = %context.account_id, opportunity = %context.opportunity.id, "session opened");
-    let key = crate::storage::projects::OpportunityKey {
-        crm: request.crm.clone(),
-        account_id: context.account_id.clone(),
-        opportunity_id: context.opportunity.id.clone(),
-    };
-    let state = crate::projects::opportunity_state(&state, &key).await?;
+    let key = OpportunityKey { crm, account_id: context.account_id, opportunity_id: context.opportunity.id.clone() };
+    let opportunity_state = projects::opportunity_state(&state, &key).await?;
     Ok(Json(SessionResponse {
         token,
-        expires_in: widget_token::LIFETIME_SECONDS,
+        expires_in: widget_token::LIFETIME_SECONDS.unsigned_abs(),
         opportunity: context.opportunity,
-        state,
+        state: opportunity_state,
     }))
 }

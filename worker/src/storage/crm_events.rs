@@ -1,13 +1,23 @@
-//! CRM webhook deliveries: recorded before we answer, processed from the record.
+//! CRM webhook deliveries (`crm_events`): recorded before we answer, one row per delivery
+//! id (a retry or a replay of it does nothing), run by [`crate::jobs`].
 
-use super::{Database, StorageError, query_as};
+use super::{
+    Database, StorageError,
+    jobs::{Owner, Queue},
+    query_as,
+};
+use crate::crm::Crm;
 use serde::Deserialize;
+
+/// The queue's lifecycle columns (see [`super::jobs`]).
+pub const QUEUE: Queue =
+    Queue { table: "crm_events", key: &["crm", "delivery_id"], enqueued_at: "received_at", owner: Owner::Installation };
 
 /// A recorded CRM webhook delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CrmEvent {
     /// Which CRM sent it.
-    pub crm: String,
+    pub crm: Crm,
     /// The CRM's delivery id (the same for its retries).
     pub delivery_id: String,
     /// The CRM account.
@@ -16,18 +26,23 @@ pub struct CrmEvent {
     pub event: String,
     /// The event's object, as the CRM sent it (JSON).
     pub payload_json: String,
-    /// Processing attempts so far.
-    pub attempts: i64,
 }
 
-/// Records a delivery; false when its id was recorded before (a retry or a replay).
+impl CrmEvent {
+    /// Its key in [`QUEUE`].
+    pub fn job_key(&self) -> Vec<String> {
+        vec![self.crm.as_str().to_owned(), self.delivery_id.clone()]
+    }
+}
+
+/// Records a delivery, due at once; false when its id was recorded before.
 pub async fn record(db: &dyn Database, event: &CrmEvent, now: i64) -> Result<bool, StorageError> {
     let changed = db
         .execute(
-            "INSERT INTO crm_webhook_events (crm, delivery_id, account_id, event, payload_json, received_at, next_attempt_at) \
+            "INSERT INTO crm_events (crm, delivery_id, account_id, event, payload_json, received_at, next_attempt_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING",
             &[
-                event.crm.as_str().into(),
+                event.crm.into(),
                 event.delivery_id.as_str().into(),
                 event.account_id.as_str().into(),
                 event.event.as_str().into(),
@@ -39,41 +54,13 @@ pub async fn record(db: &dyn Database, event: &CrmEvent, now: i64) -> Result<boo
     Ok(changed == 1)
 }
 
-/// Deliveries not processed yet whose next attempt is due, oldest first.
-pub async fn due(db: &dyn Database, now: i64, limit: i64) -> Result<Vec<CrmEvent>, StorageError> {
-    query_as(
+/// The delivery recorded under `crm`/`delivery_id`.
+pub async fn find(db: &dyn Database, crm: &str, delivery_id: &str) -> Result<Option<CrmEvent>, StorageError> {
+    let rows = query_as(
         db,
-        "SELECT crm, delivery_id, account_id, event, payload_json, attempts FROM crm_webhook_events \
-         WHERE processed_at IS NULL AND next_attempt_at <= ?1 ORDER BY received_at LIMIT ?2",
-        &[now.into(), limit.into()],
-    )
-    .await
-}
-
-/// Marks a delivery done.
-pub async fn mark_processed(db: &dyn Database, crm: &str, delivery_id: &str, now: i64) -> Result<(), StorageError> {
-    db.execute(
-        "UPDATE crm_webhook_events SET processed_at = ?3, attempts = attempts + 1, last_error = NULL \
-         WHERE crm = ?1 AND delivery_id = ?2",
-        &[crm.into(), delivery_id.into(), now.into()],
+        "SELECT crm, delivery_id, account_id, event, payload_json FROM crm_events WHERE crm = ?1 AND delivery_id = ?2",
+        &[crm.into(), delivery_id.into()],
     )
     .await?;
-    Ok(())
-}
-
-/// Records a failed attempt and when to try again.
-pub async fn mark_failed(
-    db: &dyn Database,
-    crm: &str,
-    delivery_id: &str,
-    error: &str,
-    next_attempt_at: i64,
-) -> Result<(), StorageError> {
-    db.execute(
-        "UPDATE crm_webhook_events SET attempts = attempts + 1, last_error = ?3, next_attempt_at = ?4 \
-         WHERE crm = ?1 AND delivery_id = ?2",
-        &[crm.into(), delivery_id.into(), error.into(), next_attempt_at.into()],
-    )
-    .await?;
-    Ok(())
+    Ok(rows.into_iter().next())
 }

@@ -2,21 +2,24 @@
 //! the Aurora tenant it is linked to, its settings, and its health.
 
 use super::{Database, SqlValue, StorageError, query_as};
+use crate::crm::Crm;
 use serde::Deserialize;
 
 /// One CRM account's installation. `Debug` leaves the sealed tokens out.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct Installation {
-    /// Which CRM (`demo`, ...).
-    pub crm: String,
+    /// Which CRM.
+    pub crm: Crm,
     /// The CRM's account (company) id.
     pub account_id: String,
     /// The linked Aurora tenant, once an admin linked it.
     pub aurora_tenant_id: Option<String>,
-    /// 0 when the tenant disabled our app in Aurora.
-    pub app_enabled: i64,
-    /// 1 when projects are created for every new opportunity.
-    pub auto_create: i64,
+    /// False when the tenant disabled our app in Aurora.
+    #[serde(deserialize_with = "super::bool_from_integer")]
+    pub app_enabled: bool,
+    /// Whether projects are created for every new opportunity.
+    #[serde(deserialize_with = "super::bool_from_integer")]
+    pub auto_create: bool,
     /// The CRM admin who installed it.
     pub installed_by: Option<String>,
     /// The CRM's OAuth tokens, sealed (see [`crate::crypto::Sealer`]).
@@ -43,8 +46,8 @@ impl std::fmt::Debug for Installation {
 
 impl Installation {
     /// Where its sealed values belong (their AAD).
-    pub fn seal_context(crm: &str, account_id: &str) -> String {
-        format!("installation/{crm}/{account_id}")
+    pub fn seal_context(crm: Crm, account_id: &str) -> String {
+        format!("installation/{}/{account_id}", crm.as_str())
     }
 }
 
@@ -55,7 +58,7 @@ const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_crea
 /// `add-installation`, and tests).
 pub async fn upsert(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     aurora_tenant_id: Option<&str>,
     now: i64,
@@ -74,7 +77,7 @@ pub async fn upsert(
 /// A reinstall keeps the tenant link and settings.
 pub async fn install(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     installed_by: &str,
     tokens_sealed: &str,
@@ -92,7 +95,7 @@ pub async fn install(
 }
 
 /// The installation of one CRM account, if any.
-pub async fn find(db: &dyn Database, crm: &str, account_id: &str) -> Result<Option<Installation>, StorageError> {
+pub async fn find(db: &dyn Database, crm: Crm, account_id: &str) -> Result<Option<Installation>, StorageError> {
     let rows: Vec<Installation> = query_as(
         db,
         &format!("SELECT {COLUMNS} FROM installations WHERE crm = ?1 AND account_id = ?2"),
@@ -104,7 +107,7 @@ pub async fn find(db: &dyn Database, crm: &str, account_id: &str) -> Result<Opti
 
 async fn update(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     set: &str,
     values: Vec<SqlValue>,
@@ -119,7 +122,7 @@ async fn update(
 /// Links the Aurora tenant (checked with Aurora by the caller: the app is enabled there).
 pub async fn link_tenant(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     tenant: &str,
     now: i64,
@@ -137,7 +140,7 @@ pub async fn link_tenant(
 /// Turns automatic project creation on or off.
 pub async fn set_auto_create(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     enabled: bool,
     now: i64,
@@ -148,7 +151,7 @@ pub async fn set_auto_create(
 /// Replaces the sealed CRM tokens (after a refresh).
 pub async fn store_tokens(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     tokens_sealed: &str,
     now: i64,
@@ -157,19 +160,14 @@ pub async fn store_tokens(
 }
 
 /// Notes that the CRM sent a webhook.
-pub async fn record_crm_webhook(
-    db: &dyn Database,
-    crm: &str,
-    account_id: &str,
-    now: i64,
-) -> Result<bool, StorageError> {
+pub async fn record_crm_webhook(db: &dyn Database, crm: Crm, account_id: &str, now: i64) -> Result<bool, StorageError> {
     update(db, crm, account_id, "last_crm_webhook_at = ?3", vec![now.into()]).await
 }
 
 /// Notes what went wrong, for the admin's settings page.
 pub async fn record_error(
     db: &dyn Database,
-    crm: &str,
+    crm: Crm,
     account_id: &str,
     error: &str,
     now: i64,
@@ -177,12 +175,23 @@ pub async fn record_error(
     update(db, crm, account_id, "last_error = ?3, last_error_at = ?4", vec![error.into(), now.into()]).await
 }
 
-/// Uninstalls: the installation, its tokens and its pending CRM work are deleted. The
-/// opportunities' projects and designs stay, for a reinstall.
-pub async fn remove(db: &dyn Database, crm: &str, account_id: &str) -> Result<bool, StorageError> {
+/// Records the tenant's app status on every installation linked to it.
+pub async fn set_app_enabled(db: &dyn Database, tenant: &str, enabled: bool, now: i64) -> Result<u64, StorageError> {
+    db.execute(
+        "UPDATE installations SET app_enabled = ?2, updated_at = ?3 WHERE aurora_tenant_id = ?1",
+        &[tenant.into(), enabled.into(), now.into()],
+    )
+    .await
+}
+
+/// Uninstalls: the installation, its tokens and its pending CRM work are deleted (work
+/// for an installation that no longer exists can never be done). The opportunities'
+/// projects and designs stay, for a reinstall.
+pub async fn remove(db: &dyn Database, crm: Crm, account_id: &str) -> Result<bool, StorageError> {
     let params = [SqlValue::from(crm), SqlValue::from(account_id)];
-    db.execute("DELETE FROM crm_webhook_events WHERE crm = ?1 AND account_id = ?2 AND processed_at IS NULL", &params)
-        .await?;
-    db.execute("DELETE FROM write_backs WHERE crm = ?1 AND account_id = ?2 AND done_at IS NULL", &params).await?;
+    for table in ["crm_events", "write_backs", "project_rechecks"] {
+        let sql = format!("DELETE FROM {table} WHERE crm = ?1 AND account_id = ?2 AND done_at IS NULL");
+        db.execute(&sql, &params).await?;
+    }
     Ok(db.execute("DELETE FROM installations WHERE crm = ?1 AND account_id = ?2", &params).await? > 0)
 }

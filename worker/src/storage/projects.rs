@@ -1,13 +1,16 @@
-//! The project record of each opportunity, and the claim that makes creation idempotent.
+//! The project record of each opportunity (`projects`), and the fenced claim that makes
+//! creation idempotent: every claim or takeover gets the next `claim_token`, and only the
+//! attempt holding the current token may record an outcome.
 
 use super::{Database, SqlValue, StorageError, query_as};
+use crate::crm::Crm;
 use serde::Deserialize;
 
 /// Which opportunity: the unit a project belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct OpportunityKey {
     /// The CRM.
-    pub crm: String,
+    pub crm: Crm,
     /// The CRM account.
     pub account_id: String,
     /// The CRM's opportunity id.
@@ -15,13 +18,41 @@ pub struct OpportunityKey {
 }
 
 impl OpportunityKey {
-    fn params(&self) -> [SqlValue; 3] {
-        [self.crm.as_str().into(), self.account_id.as_str().into(), self.opportunity_id.as_str().into()]
+    /// The key as the three leading parameters of a statement.
+    pub fn params(&self) -> [SqlValue; 3] {
+        [self.crm.into(), self.account_id.as_str().into(), self.opportunity_id.as_str().into()]
+    }
+
+    /// The key as a job key (see [`super::jobs::JobKey`]).
+    pub fn job_key(&self) -> Vec<String> {
+        vec![self.crm.as_str().to_owned(), self.account_id.clone(), self.opportunity_id.clone()]
     }
 
     /// What we send as Aurora's `external_provider_id`: unique across CRMs and accounts.
     pub fn external_provider_id(&self) -> String {
-        format!("{}:{}:{}", self.crm, self.account_id, self.opportunity_id)
+        format!("{}:{}:{}", self.crm.as_str(), self.account_id, self.opportunity_id)
+    }
+}
+
+/// Where creation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectStatus {
+    /// An attempt holds the claim.
+    Creating,
+    /// Aurora has the project.
+    Created,
+    /// The last attempt failed.
+    Failed,
+}
+
+impl ProjectStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProjectStatus::Creating => "creating",
+            ProjectStatus::Created => "created",
+            ProjectStatus::Failed => "failed",
+        }
     }
 }
 
@@ -30,33 +61,42 @@ impl OpportunityKey {
 pub struct ProjectRecord {
     /// The tenant it is (being) created in.
     pub aurora_tenant_id: String,
-    /// Our key in Aurora.
-    pub external_provider_id: String,
-    /// `creating`, `created` or `failed`.
-    pub status: String,
+    /// Where creation stands.
+    pub status: ProjectStatus,
     /// Aurora's project id, once created.
     pub aurora_project_id: Option<String>,
-    /// Why it failed.
+    /// Our error code, when failed.
     pub error_code: Option<String>,
-    /// For the rep.
+    /// The reason for the rep, when failed.
     pub error_message: Option<String>,
-    /// 1 when trying again may work.
-    pub retryable: i64,
-    /// When the current attempt started.
+    /// Whether trying again may work, when failed.
+    #[serde(deserialize_with = "super::bool_from_integer")]
+    pub retryable: bool,
+    /// When the current attempt started or last renewed its claim.
     pub claimed_at: i64,
+    /// The fencing token of the current claim.
+    pub claim_token: i64,
 }
 
-/// Status values.
-pub mod status {
-    /// An attempt holds the claim.
-    pub const CREATING: &str = "creating";
-    /// Aurora has the project.
-    pub const CREATED: &str = "created";
-    /// The last attempt failed.
-    pub const FAILED: &str = "failed";
+/// A claim held by one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// Its fencing token.
+    pub token: i64,
 }
 
-const COLUMNS: &str = "aurora_tenant_id, external_provider_id, status, aurora_project_id, error_code, error_message, retryable, claimed_at";
+/// A failure to record.
+pub struct Failure<'a> {
+    /// Our error code.
+    pub code: &'a str,
+    /// The reason, for the rep.
+    pub message: &'a str,
+    /// Whether trying again may work.
+    pub retryable: bool,
+}
+
+const COLUMNS: &str =
+    "aurora_tenant_id, status, aurora_project_id, error_code, error_message, retryable, claimed_at, claim_token";
 
 /// The record of an opportunity, if any.
 pub async fn find(db: &dyn Database, key: &OpportunityKey) -> Result<Option<ProjectRecord>, StorageError> {
@@ -64,93 +104,164 @@ pub async fn find(db: &dyn Database, key: &OpportunityKey) -> Result<Option<Proj
     Ok(query_as(db, &sql, &key.params()).await?.into_iter().next())
 }
 
-/// Claims creation for `key`: true when this caller inserted the row and so must create
-/// the project; false when a record already exists (one statement: atomic on SQLite and D1).
-pub async fn claim(db: &dyn Database, key: &OpportunityKey, tenant: &str, now: i64) -> Result<bool, StorageError> {
+/// Claims creation for `key` when it has no record: the first claim (token 1) when this
+/// caller inserted the row and so must create the project; `None` when a record already
+/// exists (one statement: atomic on SQLite and D1).
+pub async fn claim(
+    db: &dyn Database,
+    key: &OpportunityKey,
+    tenant: &str,
+    now: i64,
+) -> Result<Option<Claim>, StorageError> {
     let [crm, account, opportunity] = key.params();
     let changed = db
         .execute(
             "INSERT INTO projects (crm, account_id, opportunity_id, aurora_tenant_id, external_provider_id, status, \
-             claimed_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'creating', ?6, ?6, ?6) \
+             claimed_at, claim_token, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'creating', ?6, 1, ?6, ?6) \
              ON CONFLICT DO NOTHING",
             &[crm, account, opportunity, tenant.into(), key.external_provider_id().into(), now.into()],
+        )
+        .await?;
+    Ok((changed == 1).then_some(Claim { token: 1 }))
+}
+
+/// Takes over the record last seen as `seen` (a failed attempt, or a stale claim): the
+/// next fencing token, compare-and-set on the token seen, so of several callers exactly
+/// one wins and the attempt that held the old token can no longer record anything.
+pub async fn take_over(
+    db: &dyn Database,
+    key: &OpportunityKey,
+    seen: &ProjectRecord,
+    now: i64,
+) -> Result<Option<Claim>, StorageError> {
+    let [crm, account, opportunity] = key.params();
+    let changed = db
+        .execute(
+            "UPDATE projects SET status = 'creating', claimed_at = ?6, claim_token = claim_token + 1, \
+             error_code = NULL, error_message = NULL, retryable = 0, updated_at = ?6 \
+             WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND status = ?4 AND claim_token = ?5",
+            &[crm, account, opportunity, seen.status.as_str().into(), seen.claim_token.into(), now.into()],
+        )
+        .await?;
+    Ok((changed == 1).then_some(Claim { token: seen.claim_token + 1 }))
+}
+
+/// Renews a claim still held (`claimed_at = now`): false when it was taken over.
+pub async fn renew(db: &dyn Database, key: &OpportunityKey, claim: Claim, now: i64) -> Result<bool, StorageError> {
+    let [crm, account, opportunity] = key.params();
+    let changed = db
+        .execute(
+            "UPDATE projects SET claimed_at = ?5 WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 \
+             AND status = 'creating' AND claim_token = ?4",
+            &[crm, account, opportunity, claim.token.into(), now.into()],
         )
         .await?;
     Ok(changed == 1)
 }
 
-/// Takes over a record that is `failed`, or `creating` under a claim made at
-/// `seen_claimed_at`: compare-and-set, so of several callers exactly one wins.
-pub async fn take_over(
+/// Backdates a claim whose attempt has ended with an unknown outcome, so that a takeover
+/// may reconcile it once `claimed_at` is older than the claim timeout. Fenced.
+pub async fn backdate(
     db: &dyn Database,
     key: &OpportunityKey,
-    seen_status: &str,
-    seen_claimed_at: i64,
+    claim: Claim,
+    backdated_to: i64,
+) -> Result<bool, StorageError> {
+    renew(db, key, claim, backdated_to).await
+}
+
+/// Records Aurora's project id under `claim`: false when the claim was taken over (the
+/// caller then records the project as late, see [`super::late_projects`]).
+pub async fn mark_created(
+    db: &dyn Database,
+    key: &OpportunityKey,
+    claim: Claim,
+    aurora_project_id: &str,
     now: i64,
 ) -> Result<bool, StorageError> {
     let [crm, account, opportunity] = key.params();
     let changed = db
         .execute(
-            "UPDATE projects SET status = 'creating', claimed_at = ?6, error_code = NULL, error_message = NULL, \
-             retryable = 0, updated_at = ?6 \
-             WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND status = ?4 AND claimed_at = ?5",
-            &[crm, account, opportunity, seen_status.into(), seen_claimed_at.into(), now.into()],
+            "UPDATE projects SET status = 'created', aurora_project_id = ?5, error_code = NULL, error_message = NULL, \
+             retryable = 0, updated_at = ?6 WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 \
+             AND status = 'creating' AND claim_token = ?4",
+            &[crm, account, opportunity, claim.token.into(), aurora_project_id.into(), now.into()],
         )
         .await?;
     Ok(changed == 1)
 }
 
-/// Backdates a `creating` claim whose attempt has ended (outcome unknown), so that a
-/// takeover may reconcile it once `claimed_at` is older than the claim timeout. Only the
-/// claim `claimed_at` still names: a newer attempt's claim is left alone.
-pub async fn backdate_claim(
-    db: &dyn Database,
-    key: &OpportunityKey,
-    claimed_at: i64,
-    backdated_to: i64,
-) -> Result<(), StorageError> {
-    let [crm, account, opportunity] = key.params();
-    db.execute(
-        "UPDATE projects SET claimed_at = ?5 WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 \
-         AND status = 'creating' AND claimed_at = ?4",
-        &[crm, account, opportunity, claimed_at.into(), backdated_to.into()],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Records Aurora's project id.
-pub async fn mark_created(
-    db: &dyn Database,
-    key: &OpportunityKey,
-    aurora_project_id: &str,
-    now: i64,
-) -> Result<(), StorageError> {
-    let [crm, account, opportunity] = key.params();
-    db.execute(
-        "UPDATE projects SET status = 'created', aurora_project_id = ?4, error_code = NULL, error_message = NULL, \
-         retryable = 0, updated_at = ?5 WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3",
-        &[crm, account, opportunity, aurora_project_id.into(), now.into()],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Records a failed attempt, releasing the claim.
+/// Records a failed attempt under `claim`, releasing it: false when it was taken over.
 pub async fn mark_failed(
     db: &dyn Database,
     key: &OpportunityKey,
-    code: &str,
-    message: &str,
-    retryable: bool,
+    claim: Claim,
+    failure: &Failure<'_>,
     now: i64,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     let [crm, account, opportunity] = key.params();
-    db.execute(
-        "UPDATE projects SET status = 'failed', error_code = ?4, error_message = ?5, retryable = ?6, updated_at = ?7 \
-         WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND status = 'creating'",
-        &[crm, account, opportunity, code.into(), message.into(), retryable.into(), now.into()],
+    let changed = db
+        .execute(
+            "UPDATE projects SET status = 'failed', error_code = ?5, error_message = ?6, retryable = ?7, updated_at = ?8 \
+             WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND status = 'creating' AND claim_token = ?4",
+            &[
+                crm,
+                account,
+                opportunity,
+                claim.token.into(),
+                failure.code.into(),
+                failure.message.into(),
+                failure.retryable.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// The opportunity of a project we created, by Aurora's project id or our external id.
+pub async fn opportunity_of(
+    db: &dyn Database,
+    tenant: &str,
+    aurora_project_id: &str,
+    external_provider_id: Option<&str>,
+) -> Result<Option<OpportunityKey>, StorageError> {
+    let rows: Vec<OpportunityKey> = query_as(
+        db,
+        "SELECT crm, account_id, opportunity_id FROM projects WHERE aurora_tenant_id = ?1 \
+         AND (external_provider_id = ?2 OR aurora_project_id = ?3) LIMIT 1",
+        &[tenant.into(), SqlValue::from(external_provider_id), aurora_project_id.into()],
     )
     .await?;
-    Ok(())
+    Ok(rows.into_iter().next())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::hosts::native::sqlite::SqliteDatabase;
+
+    #[tokio::test]
+    async fn only_the_current_claim_records_and_a_takeover_fences_the_old_one() {
+        let db = SqliteDatabase::in_memory().expect("db");
+        crate::storage::migrate(&db, 0).await.expect("migrate");
+        let key = OpportunityKey { crm: Crm::Demo, account_id: "acct".into(), opportunity_id: "opp".into() };
+        let first = claim(&db, &key, "tenant", 100).await.expect("claim").expect("first claim");
+        assert_eq!(claim(&db, &key, "tenant", 101).await.expect("claim"), None, "a record exists");
+        assert!(renew(&db, &key, first, 150).await.expect("renew"));
+        let seen = find(&db, &key).await.expect("find").expect("record");
+        assert_eq!((seen.status, seen.claimed_at, seen.claim_token), (ProjectStatus::Creating, 150, 1));
+
+        let second = take_over(&db, &key, &seen, 400).await.expect("take over").expect("won");
+        assert_eq!(second.token, 2);
+        assert_eq!(take_over(&db, &key, &seen, 401).await.expect("take over"), None, "one winner");
+        // The first attempt wakes up: it can neither renew nor record.
+        assert!(!renew(&db, &key, first, 402).await.expect("renew"));
+        assert!(!mark_created(&db, &key, first, "project-late", 403).await.expect("late"));
+        let failure = Failure { code: "aurora_unavailable", message: "down", retryable: true };
+        assert!(!mark_failed(&db, &key, first, &failure, 403).await.expect("late"));
+        assert!(mark_created(&db, &key, second, "project-1", 404).await.expect("current"));
+        let record = find(&db, &key).await.expect("find").expect("record");
+        assert_eq!((record.status, record.aurora_project_id.as_deref()), (ProjectStatus::Created, Some("project-1")));
+    }
 }

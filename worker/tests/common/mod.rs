@@ -89,8 +89,10 @@ pub fn config_with_crm(aurora_url: &str, crm_url: &str, public_url: &str) -> Con
 pub async fn state(aurora_url: &str, now: u64) -> (AppState, SqliteDatabase, TestClock) {
     let db = SqliteDatabase::in_memory().expect("db");
     storage::migrate(&db, now as i64).await.expect("migrate");
-    storage::installations::upsert(&db, "demo", "acct-a", Some(TENANT), 1).await.expect("a");
-    storage::installations::upsert(&db, "demo", "acct-b", Some(OTHER_TENANT), 1).await.expect("b");
+    storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-a", Some(TENANT), 1).await.expect("a");
+    storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-b", Some(OTHER_TENANT), 1)
+        .await
+        .expect("b");
     let clock = TestClock(Arc::new(AtomicU64::new(now)));
     let tick = clock.clone();
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();

@@ -2,10 +2,11 @@
 //! token refreshed when it is about to expire (or was refused), and the new tokens sealed
 //! and stored again.
 
-use super::client::{CrmError, CrmTokens, DemoCrmClient};
+use super::client::{CrmTokens, DemoCrmClient};
 use crate::{
     AppState,
-    crypto::{CryptoError, Sealer},
+    crm::{AccessError, Crm, CrmError},
+    crypto::Sealer,
     storage::{
         StorageError,
         installations::{self, Installation},
@@ -16,37 +17,6 @@ use std::future::Future;
 
 /// Refresh this long before the access token's expiry.
 const REFRESH_MARGIN_SECONDS: i64 = 60;
-
-/// Why we could not act in the CRM for an installation.
-#[derive(Debug, thiserror::Error)]
-pub enum AccessError {
-    /// The worker has no demo CRM configured.
-    #[error("the demo CRM is not configured on this worker (DEMO_CRM_BASE_URL)")]
-    NotConfigured,
-    /// The account has no installation, or one without CRM authorization.
-    #[error("the app has no CRM authorization for this account: install it from the CRM's marketplace")]
-    NotAuthorized,
-    /// The CRM refused or failed.
-    #[error(transparent)]
-    Crm(#[from] CrmError),
-    /// The sealed tokens could not be opened.
-    #[error(transparent)]
-    Crypto(#[from] CryptoError),
-    /// Storage failed.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl AccessError {
-    /// Whether a later attempt may succeed without anyone acting.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            AccessError::Crm(error) => error.is_transient(),
-            AccessError::Storage(_) => true,
-            _ => false,
-        }
-    }
-}
 
 /// The demo CRM client of this worker.
 pub fn client(state: &AppState) -> Result<DemoCrmClient, AccessError> {
@@ -61,13 +31,13 @@ fn sealer(state: &AppState) -> Sealer {
 /// Seals `tokens` for the installation of `account_id`.
 pub fn seal(state: &AppState, account_id: &str, tokens: &CrmTokens) -> Result<String, AccessError> {
     let json = serde_json::to_vec(tokens).map_err(|e| StorageError::Decode(e.to_string()))?;
-    Ok(sealer(state).seal(&json, &Installation::seal_context("demo", account_id))?)
+    Ok(sealer(state).seal(&json, &Installation::seal_context(Crm::Demo, account_id))?)
 }
 
 /// The tokens sealed in `installation`.
 pub fn open(state: &AppState, installation: &Installation) -> Result<CrmTokens, AccessError> {
     let sealed = installation.crm_tokens_sealed.as_deref().ok_or(AccessError::NotAuthorized)?;
-    let json = sealer(state).open(sealed, &Installation::seal_context(&installation.crm, &installation.account_id))?;
+    let json = sealer(state).open(sealed, &Installation::seal_context(installation.crm, &installation.account_id))?;
     serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
 }
 
@@ -77,9 +47,9 @@ async fn refreshed(
     account_id: &str,
     tokens: &CrmTokens,
 ) -> Result<CrmTokens, AccessError> {
-    let now = state.now() as i64;
+    let now = state.now();
     let fresh = client.refresh(&tokens.refresh_token, now).await?;
-    installations::store_tokens(state.db.as_ref(), "demo", account_id, &seal(state, account_id, &fresh)?, now).await?;
+    installations::store_tokens(state.db(), Crm::Demo, account_id, &seal(state, account_id, &fresh)?, now).await?;
     Ok(fresh)
 }
 
@@ -92,9 +62,9 @@ where
 {
     let client = client(state)?;
     let installation =
-        installations::find(state.db.as_ref(), "demo", account_id).await?.ok_or(AccessError::NotAuthorized)?;
+        installations::find(state.db(), Crm::Demo, account_id).await?.ok_or(AccessError::NotAuthorized)?;
     let mut tokens = open(state, &installation)?;
-    if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() as i64 {
+    if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() {
         tokens = refreshed(state, &client, account_id, &tokens).await?;
     }
     match call(client.clone(), tokens.access_token.clone()).await {

@@ -3,7 +3,8 @@
 //! fields. Every call is idempotent and retried the way Aurora calls are: `Retry-After`
 //! on 429, jittered backoff on 5xx and transport failures, never on other 4xx.
 
-use crate::config::DemoCrmConfig;
+use super::webhook::CrmOpportunity;
+use crate::{config::DemoCrmConfig, crm::CrmError};
 use aurora_api::{HttpTransport, TransportError};
 use backon::BackoffBuilder;
 use http::{Method, Request, header};
@@ -17,38 +18,6 @@ const MAX_ATTEMPTS: usize = 4;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Per-attempt timeout.
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Why a CRM call failed. Never carries a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CrmError {
-    /// The CRM no longer accepts our token (expired, revoked, app uninstalled in the CRM).
-    #[error("the CRM did not accept our authorization: reinstall the app from the CRM's marketplace")]
-    Unauthorized,
-    /// The install code was used, expired, or is not for us.
-    #[error("the CRM refused the install code (used or expired): start the install again")]
-    InvalidGrant,
-    /// The CRM refused the request.
-    #[error("the CRM refused the request ({status}): {message}")]
-    Refused {
-        /// Its status.
-        status: u16,
-        /// Its message.
-        message: String,
-    },
-    /// The CRM could not be reached or kept failing; trying later may work.
-    #[error("the CRM is not answering ({0})")]
-    Unavailable(String),
-    /// The CRM's answer was not what it documents.
-    #[error("unexpected answer from the CRM: {0}")]
-    Decode(String),
-}
-
-impl CrmError {
-    /// Whether a later attempt may succeed without anyone acting.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, CrmError::Unavailable(_))
-    }
-}
 
 /// The CRM's OAuth tokens for one installation. `Debug` shows neither token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +180,17 @@ impl DemoCrmClient {
         Ok(created.webhook)
     }
 
+    /// One opportunity of the account, with its site.
+    pub async fn opportunity(&self, access_token: &str, opportunity_id: &str) -> Result<CrmOpportunity, CrmError> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            opportunity: CrmOpportunity,
+        }
+        let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
+        let found: Envelope = self.send(Method::GET, &path, Some(access_token), Body::None).await?;
+        Ok(found.opportunity)
+    }
+
     /// Sets custom fields of an opportunity (absolute values: repeating is harmless).
     pub async fn update_opportunity_fields(
         &self,
@@ -218,10 +198,7 @@ impl DemoCrmClient {
         opportunity_id: &str,
         fields: &serde_json::Value,
     ) -> Result<(), CrmError> {
-        let path = format!(
-            "/api/v1/opportunities/{}",
-            form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>()
-        );
+        let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
         let body = serde_json::json!({ "fields": fields });
         self.send::<serde::de::IgnoredAny>(Method::PATCH, &path, Some(access_token), Body::Json(body)).await.map(|_| ())
     }
@@ -305,6 +282,10 @@ impl DemoCrmClient {
         }
         Err((classify(status, response.body()), aurora_api::client::retry_after(response.headers())))
     }
+}
+
+fn encode_segment(segment: &str) -> String {
+    form_urlencoded::byte_serialize(segment.as_bytes()).collect()
 }
 
 enum Body {

@@ -7,7 +7,7 @@
 //! never acts twice.
 
 use super::location_of;
-use crate::crm::ContextError;
+use crate::crm::{ContextError, CrmDelivery, CrmEventKind, CrmWebhookError};
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
 use serde::Deserialize;
@@ -24,25 +24,11 @@ pub mod headers {
     pub const DELIVERY: &str = "x-democrm-delivery";
 }
 
+/// The event that reports a new opportunity.
+pub const OPPORTUNITY_CREATED: &str = "opportunity.created";
+
 /// How far a delivery's timestamp may be from our clock.
 pub const TOLERANCE_SECONDS: i64 = 5 * 60;
-
-/// Why a delivery was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CrmWebhookError {
-    /// A header we need is missing or malformed.
-    #[error("missing or malformed {0} header")]
-    MissingHeader(&'static str),
-    /// The timestamp is more than five minutes away (a replay, or a clock far off).
-    #[error("the delivery's timestamp is more than 5 minutes from now")]
-    Stale,
-    /// The signature does not match the body.
-    #[error("the delivery's signature does not match")]
-    BadSignature,
-    /// The body is not the documented event.
-    #[error("invalid CRM webhook body: {0}")]
-    InvalidBody(String),
-}
 
 /// A verified delivery's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +52,8 @@ pub fn verify(secret: &[u8], headers: &HeaderMap, body: &[u8], now: i64) -> Resu
     if delivery_id.is_empty() || delivery_id.len() > 200 {
         return Err(CrmWebhookError::MissingHeader(headers::DELIVERY));
     }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    // abs_diff: the timestamp is unauthenticated input, and `now - i64::MIN` overflows.
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(CrmWebhookError::Stale);
     }
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).map_err(|_| CrmWebhookError::BadSignature)?;
@@ -106,6 +93,25 @@ pub struct CrmOpportunity {
     /// ...
     #[serde(default)]
     pub longitude: Option<f64>,
+}
+
+impl Delivery {
+    /// A verified delivery's body, as the worker records it. The body's id must be the
+    /// signed delivery header's.
+    pub fn read(verified: &VerifiedDelivery, body: &[u8]) -> Result<CrmDelivery, CrmWebhookError> {
+        let delivery: Delivery =
+            serde_json::from_slice(body).map_err(|e| CrmWebhookError::InvalidBody(e.to_string()))?;
+        if delivery.id != verified.delivery_id {
+            return Err(CrmWebhookError::InvalidBody("the body's id is not the delivery header's".into()));
+        }
+        let event = match delivery.event.as_str() {
+            OPPORTUNITY_CREATED => CrmEventKind::OpportunityCreated { opportunity_id: delivery.opportunity.id.clone() },
+            other => CrmEventKind::Other { name: other.chars().take(80).collect() },
+        };
+        let payload_json =
+            serde_json::to_string(&delivery.opportunity).map_err(|e| CrmWebhookError::InvalidBody(e.to_string()))?;
+        Ok(CrmDelivery { delivery_id: delivery.id, account_id: delivery.account_id, event, payload_json })
+    }
 }
 
 impl CrmOpportunity {

@@ -4,8 +4,11 @@
 use crate::{
     AppState,
     error::ApiError,
-    storage::webhooks::{self as store, WebhookEvent},
-    webhooks::{self, events},
+    jobs::{self, Kind, aurora_event::events},
+    storage::{
+        aurora_events::{self, AuroraEvent},
+        session_tokens,
+    },
 };
 use aurora_api::{DesignId, JobId, TenantId};
 use axum::{
@@ -51,16 +54,15 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     query.map(|Query(q)| q).map_err(|e| ApiError::InvalidWebhook(e.body_text()))
 }
 
-/// Records the event and its session token, answers at once, processes in the background.
-async fn accept(state: AppState, event: WebhookEvent, session_token: Option<String>) -> Result<Json<Value>, ApiError> {
-    let now = state.now() as i64;
+/// Records the event and its session token, answers at once, runs the event in the background.
+async fn accept(state: AppState, event: AuroraEvent, session_token: Option<String>) -> Result<Json<Value>, ApiError> {
+    let now = state.now();
     if let Some(token) = session_token.filter(|t| !t.is_empty() && t.len() <= 512) {
-        store::hold_session_token(state.db.as_ref(), &event.aurora_tenant_id, &token, now).await?;
+        session_tokens::hold(state.db(), &event.aurora_tenant_id, &token, now).await?;
     }
-    let new = store::record_event(state.db.as_ref(), &event, now).await?;
+    let new = aurora_events::record(state.db(), &event, now).await?;
     if new {
-        let background = state.background.clone();
-        background.spawn(Box::pin(async move { webhooks::process(&state, &event).await }));
+        jobs::spawn(&state, Kind::AuroraEvent, vec![event.dedupe_key]);
     }
     Ok(Json(json!({ "received": true, "duplicate": !new })))
 }
@@ -79,7 +81,7 @@ pub async fn performance_simulation(
     if q.status != "succeeded" && q.status != "failed" {
         return Err(invalid("status", "must be succeeded or failed"));
     }
-    let event = WebhookEvent {
+    let event = AuroraEvent {
         // One job ends once; a second delivery of it is a duplicate.
         dedupe_key: format!("{}:{job}:{}", events::SIMULATION_COMPLETED, q.status),
         event: events::SIMULATION_COMPLETED.into(),
@@ -87,7 +89,6 @@ pub async fn performance_simulation(
         design_id: Some(design.to_string()),
         job_id: Some(job.to_string()),
         status: q.status,
-        attempts: 0,
     };
     accept(state, event, q.session_token).await
 }
@@ -105,19 +106,14 @@ pub async fn app_status(
         return Err(invalid("status", "must be enabled or disabled"));
     }
     // Toggles repeat legitimately; a repeated delivery carries the same session token.
-    let delivery: String = Sha256::digest(q.session_token.as_deref().unwrap_or_default().as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let event = WebhookEvent {
+    let delivery = hex::encode(&Sha256::digest(q.session_token.as_deref().unwrap_or_default().as_bytes())[..8]);
+    let event = AuroraEvent {
         dedupe_key: format!("{}:{tenant}:{}:{delivery}", events::APP_STATUS_CHANGED, q.status),
         event: events::APP_STATUS_CHANGED.into(),
         aurora_tenant_id: tenant.to_string(),
         design_id: None,
         job_id: None,
         status: q.status,
-        attempts: 0,
     };
     accept(state, event, q.session_token).await
 }

@@ -1,14 +1,16 @@
-//! `/install/demo/*` and `/settings/{crm}/{account}`: the admin's pages.
+//! `/install/{crm}/*` and `/settings/{crm}/{account}`: the admin's pages.
 
 use crate::{
     AppState, admin_pages,
-    error::HtmlError,
-    installs::{self, AdminSession, InstallError},
+    admin_session::{self, AdminSession},
+    crm::Crm,
+    error::{ApiError, HtmlError},
+    installations::{self, InstallError},
+    storage,
 };
 use axum::{
     Form,
     extract::{Path, Query, State},
-    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -20,21 +22,30 @@ const INSTALL_COOKIE: &str = "aurora_install";
 const ADMIN_COOKIE: &str = "aurora_admin";
 
 /// A cookie only our server reads, for `path`; `Secure` whenever we are served over https.
-fn cookie(state: &AppState, name: &'static str, value: String, path: &'static str) -> Cookie<'static> {
-    let secure = state.config.demo_crm.as_ref().is_some_and(|c| c.public_url.starts_with("https://"));
+fn cookie(state: &AppState, name: &'static str, value: String, path: String) -> Cookie<'static> {
+    let secure = state.config.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
     Cookie::build((name, value)).path(path).http_only(true).same_site(SameSite::Lax).secure(secure).build()
 }
 
 /// A cookie that deletes `name`: empty, expired at the epoch. (`CookieJar::remove` would
 /// compute "a year ago" from the system clock, which wasm32 lacks: it panics on Workers.)
-fn removal(name: &'static str, path: &'static str) -> Cookie<'static> {
+fn removal(name: &'static str, path: String) -> Cookie<'static> {
     Cookie::build((name, "")).path(path).max_age(time::Duration::ZERO).expires(time::OffsetDateTime::UNIX_EPOCH).build()
 }
 
-/// `GET /install/demo/start`: off to the CRM's consent screen.
-pub async fn start(State(state): State<AppState>, jar: CookieJar) -> Result<(CookieJar, Redirect), HtmlError> {
-    let (authorize_url, nonce) = installs::start(&state)?;
-    Ok((jar.add(cookie(&state, INSTALL_COOKIE, nonce, "/install/demo")), Redirect::to(&authorize_url)))
+fn install_path(crm: Crm) -> String {
+    format!("/install/{}", crm.as_str())
+}
+
+/// `GET /install/{crm}/start`: off to the CRM's consent screen.
+pub async fn start(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(crm): Path<String>,
+) -> Result<(CookieJar, Redirect), HtmlError> {
+    let crm = Crm::parse(&crm)?;
+    let (authorize_url, nonce) = installations::start(&state, crm)?;
+    Ok((jar.add(cookie(&state, INSTALL_COOKIE, nonce, install_path(crm))), Redirect::to(&authorize_url)))
 }
 
 #[derive(Deserialize)]
@@ -44,12 +55,14 @@ pub struct Callback {
     error: Option<String>,
 }
 
-/// `GET /install/demo/callback`: the CRM sends the admin back with a code (or an error).
+/// `GET /install/{crm}/callback`: the CRM sends the admin back with a code (or an error).
 pub async fn callback(
     State(state): State<AppState>,
     jar: CookieJar,
+    Path(crm): Path<String>,
     Query(query): Query<Callback>,
 ) -> Result<(CookieJar, Redirect), HtmlError> {
+    let crm = Crm::parse(&crm)?;
     let (Some(code), Some(state_param)) = (query.code.as_deref(), query.state.as_deref()) else {
         let reason = query
             .error
@@ -59,23 +72,28 @@ pub async fn callback(
         return Err(InstallError::Declined(reason.to_owned()).into());
     };
     let nonce = jar.get(INSTALL_COOKIE).map(|c| c.value().to_owned());
-    let session = installs::complete(&state, code, state_param, nonce.as_deref()).await?;
-    let target = format!("/settings/{}/{}?notice=installed", session.crm, encode(&session.account_id));
-    let jar = jar.add(removal(INSTALL_COOKIE, "/install/demo")).add(cookie(
+    let session = installations::complete(&state, crm, code, state_param, nonce.as_deref())
+        .await
+        .map_err(HtmlError::of_crm(crm))?;
+    let target = format!("{}?notice=installed", settings_path(crm, &session.account_id));
+    let jar = jar.add(removal(INSTALL_COOKIE, install_path(crm))).add(cookie(
         &state,
         ADMIN_COOKIE,
-        installs::session_cookie_value(&state, &session),
-        "/settings",
+        admin_session::cookie_value(&state, &session),
+        "/settings".into(),
     ));
     Ok((jar, Redirect::to(&target)))
 }
 
-fn encode(segment: &str) -> String {
-    form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+fn settings_path(crm: Crm, account: &str) -> String {
+    let account: String = form_urlencoded::byte_serialize(account.as_bytes()).collect();
+    format!("/settings/{}/{account}", crm.as_str())
 }
 
-fn session_of(state: &AppState, jar: &CookieJar, crm: &str, account: &str) -> Result<AdminSession, InstallError> {
-    installs::admin_session(state, jar.get(ADMIN_COOKIE).map(|c| c.value()), crm, account)
+/// The page's CRM and the admin session for its account.
+fn session_of(state: &AppState, jar: &CookieJar, crm: &str, account: &str) -> Result<AdminSession, HtmlError> {
+    let crm = Crm::parse(crm)?;
+    admin_session::check(state, jar.get(ADMIN_COOKIE).map(|c| c.value()), crm, account).map_err(HtmlError::of_crm(crm))
 }
 
 #[derive(Deserialize)]
@@ -100,8 +118,8 @@ async fn render(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<String, InstallError> {
-    let health = installs::health(state, &session.account_id).await?;
-    Ok(admin_pages::settings(session, &health, health.subscribed(state), notice, error))
+    let health = installations::health(state, session.crm, &session.account_id).await?;
+    Ok(admin_pages::settings(session, &health, notice, error))
 }
 
 #[derive(Deserialize)]
@@ -118,21 +136,18 @@ pub async fn link_tenant(
     Form(form): Form<TenantForm>,
 ) -> Result<Response, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account)?;
-    installs::check_csrf(&session, &form.csrf)?;
-    match installs::link_tenant(&state, &account, &form.tenant_id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/settings/{crm}/{}?notice=tenant", encode(&account))).into_response()),
+    admin_session::check_csrf(&session, &form.csrf)?;
+    match installations::link_tenant(&state, session.crm, &account, &form.tenant_id).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}?notice=tenant", settings_path(session.crm, &account))).into_response()),
         // The admin stays on the page, with what to fix.
         Err(
             error @ (InstallError::InvalidTenant(_)
             | InstallError::TenantRefused { .. }
             | InstallError::AuroraUnavailable(_)),
         ) => {
-            let status = if matches!(error, InstallError::AuroraUnavailable(_)) {
-                StatusCode::BAD_GATEWAY
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            Ok((status, Html(render(&state, &session, None, Some(&error.to_string())).await?)).into_response())
+            let page = render(&state, &session, None, Some(&error.to_string())).await?;
+            let (status, _) = ApiError::from(error).status_and_code();
+            Ok((status, Html(page)).into_response())
         }
         Err(error) => Err(error.into()),
     }
@@ -152,15 +167,13 @@ pub async fn auto_create(
     Form(form): Form<AutoCreateForm>,
 ) -> Result<Redirect, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account)?;
-    installs::check_csrf(&session, &form.csrf)?;
+    admin_session::check_csrf(&session, &form.csrf)?;
     let enabled = form.enabled.as_deref() == Some("on");
-    if !crate::storage::installations::set_auto_create(state.db.as_ref(), &crm, &account, enabled, state.now() as i64)
-        .await?
-    {
+    if !storage::installations::set_auto_create(state.db(), session.crm, &account, enabled, state.now()).await? {
         return Err(InstallError::NotInstalled.into());
     }
     let notice = if enabled { "auto_create_on" } else { "auto_create_off" };
-    Ok(Redirect::to(&format!("/settings/{crm}/{}?notice={notice}", encode(&account))))
+    Ok(Redirect::to(&format!("{}?notice={notice}", settings_path(session.crm, &account))))
 }
 
 #[derive(Deserialize)]
@@ -176,11 +189,11 @@ pub async fn uninstall(
     Form(form): Form<CsrfForm>,
 ) -> Result<(CookieJar, Html<String>), HtmlError> {
     let session = session_of(&state, &jar, &crm, &account)?;
-    installs::check_csrf(&session, &form.csrf)?;
-    installs::uninstall(&state, &account).await?;
+    admin_session::check_csrf(&session, &form.csrf)?;
+    installations::uninstall(&state, session.crm, &account).await?;
     let message = format!(
         "Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.",
         session.account_name
     );
-    Ok((jar.add(removal(ADMIN_COOKIE, "/settings")), Html(admin_pages::message("Uninstalled", &message, None))))
+    Ok((jar.add(removal(ADMIN_COOKIE, "/settings".into())), Html(admin_pages::message("Uninstalled", &message, None))))
 }

@@ -1,0 +1,200 @@
+//! Installing the app from a CRM's marketplace, and what its admin does afterwards: link
+//! the Aurora tenant, read the installation's health, uninstall.
+//!
+//! The install is OAuth 2.0's authorization code flow, the same for every CRM: the start
+//! sends the admin to the CRM's consent page with a `state` that is signed, expires in 10
+//! minutes and is bound to the admin's browser by a cookie; the callback checks both and
+//! hands the code to the CRM's integration, which exchanges it server-side, asks the CRM
+//! who consented (admins only) and seals the tokens. The CRM's webhooks are then
+//! subscribed, and the admin gets a session for the settings page. The CRM's tokens never
+//! leave the worker.
+
+use crate::{
+    AppState,
+    admin_session::{self, ADMIN_SESSION_SECONDS, AdminSession},
+    crm::{AccessError, Crm, InstallRefusal},
+    crypto::{self, Purpose},
+    jobs::{self, Kind},
+    storage::{StorageError, installations, jobs::DeadWork},
+};
+use aurora_api::TenantId;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+/// How long an install may take from the marketplace click to the callback.
+pub const STATE_LIFETIME_SECONDS: i64 = 10 * 60;
+
+/// Why an install or a settings change failed; each says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// This worker has no such CRM configured.
+    #[error("installing from this CRM is not configured on this worker")]
+    NotConfigured,
+    /// `state` missing, expired, forged, or from another browser.
+    #[error(
+        "this install link has expired or was opened in another browser: start the install again from the CRM's marketplace"
+    )]
+    StateMismatch,
+    /// The admin cancelled on the CRM's consent screen (or the CRM refused).
+    #[error("the install was cancelled in the CRM ({0}); nothing was installed")]
+    Declined(String),
+    /// The consenting user is not an admin of the account.
+    #[error("only an admin of {0} can install the app or change its settings")]
+    NotAdmin(String),
+    /// The settings need an admin session, which comes from signing in through the CRM.
+    #[error("sign in through your CRM to see these settings")]
+    SessionRequired,
+    /// The session is for another account than the page.
+    #[error("these settings belong to another CRM account")]
+    WrongAccount,
+    /// A settings form without this session's CSRF token.
+    #[error("this form has expired: reload the settings page and try again")]
+    Csrf,
+    /// The account has no installation (any more).
+    #[error("the app is not installed for this CRM account: install it from the CRM's marketplace")]
+    NotInstalled,
+    /// Not an Aurora tenant id.
+    #[error(
+        "`{0}` is not an Aurora tenant id: copy it from Aurora (Settings > Apps), it looks like 7e57a000-0000-4000-8000-000000000001"
+    )]
+    InvalidTenant(String),
+    /// Aurora would not mint a key for the tenant.
+    #[error(
+        "Aurora refused access to tenant {tenant}: check the id, and that the tenant's admin enabled the app in Aurora ({reason})"
+    )]
+    TenantRefused {
+        /// The tenant.
+        tenant: String,
+        /// Aurora's answer.
+        reason: String,
+    },
+    /// Aurora did not answer.
+    #[error("Aurora is not answering right now ({0}); try again in a minute")]
+    AuroraUnavailable(String),
+    /// The CRM refused or failed.
+    #[error(transparent)]
+    Crm(#[from] AccessError),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<InstallRefusal> for InstallError {
+    fn from(refusal: InstallRefusal) -> Self {
+        match refusal {
+            InstallRefusal::NotAdmin(account) => InstallError::NotAdmin(account),
+            InstallRefusal::Access(error) => InstallError::Crm(error),
+        }
+    }
+}
+
+/// What the `state` parameter carries.
+#[derive(Serialize, Deserialize)]
+struct InstallState {
+    /// Equals the browser's install cookie.
+    nonce: String,
+    exp: i64,
+}
+
+fn configured(state: &AppState, crm: Crm) -> Result<(), InstallError> {
+    if crm.integration().is_configured(state) { Ok(()) } else { Err(InstallError::NotConfigured) }
+}
+
+/// Where to send the admin's browser, and the nonce for its install cookie.
+pub fn start(state: &AppState, crm: Crm) -> Result<(String, String), InstallError> {
+    configured(state, crm)?;
+    let nonce = crypto::random_token(16).map_err(AccessError::from)?;
+    let claims = InstallState { nonce: nonce.clone(), exp: state.now() + STATE_LIFETIME_SECONDS };
+    let signed = admin_session::sign(state, Purpose::InstallState, &claims);
+    let url = crm.integration().authorize_url(state, &signed).map_err(|_| InstallError::NotConfigured)?;
+    Ok((url, nonce))
+}
+
+/// The callback: `state` checked against the browser's cookie, the code exchanged, the
+/// installation stored, the webhooks subscribed. Answers the admin's session.
+pub async fn complete(
+    state: &AppState,
+    crm: Crm,
+    code: &str,
+    state_param: &str,
+    cookie_nonce: Option<&str>,
+) -> Result<AdminSession, InstallError> {
+    let claims: InstallState =
+        admin_session::verify(state, Purpose::InstallState, state_param, |s: &InstallState| s.exp)
+            .ok_or(InstallError::StateMismatch)?;
+    let bound = cookie_nonce.is_some_and(|nonce| bool::from(nonce.as_bytes().ct_eq(claims.nonce.as_bytes())));
+    if !bound {
+        return Err(InstallError::StateMismatch);
+    }
+    configured(state, crm)?;
+    let now = state.now();
+    let installed = crm.integration().complete_install(state, code, now).await?;
+    let account = installed.account_id.as_str();
+    installations::install(state.db(), crm, account, &installed.user_id, &installed.tokens_sealed, now).await?;
+    tracing::info!(crm = crm.as_str(), account, user = %installed.user_id, "installed");
+    if let Err(error) = crm.integration().subscribe_webhooks(state, account).await {
+        tracing::warn!(account, %error, "could not subscribe the CRM webhook");
+        let message = format!("Subscribing the CRM webhook failed: {error}");
+        installations::record_error(state.db(), crm, account, &message, now).await?;
+    }
+    Ok(AdminSession {
+        crm,
+        csrf: crypto::random_token(16).map_err(AccessError::from)?,
+        exp: state.now() + ADMIN_SESSION_SECONDS,
+        account_id: installed.account_id,
+        account_name: installed.account_name,
+        user_id: installed.user_id,
+        user_name: installed.user_name,
+    })
+}
+
+/// Links the Aurora tenant, after Aurora minted a temporary key for it (which proves the
+/// tenant exists and enabled our app).
+pub async fn link_tenant(state: &AppState, crm: Crm, account_id: &str, raw: &str) -> Result<TenantId, InstallError> {
+    let tenant =
+        TenantId::parse(raw.trim()).map_err(|_| InstallError::InvalidTenant(raw.trim().chars().take(60).collect()))?;
+    let now = state.now();
+    match state.keys.key(&state.aurora, &crate::temporary_keys::NoSessionTokens, tenant, now).await {
+        Ok(_) => {}
+        Err(error) if error.is_transient() => return Err(InstallError::AuroraUnavailable(error.to_string())),
+        Err(error) => {
+            return Err(InstallError::TenantRefused { tenant: tenant.to_string(), reason: error.to_string() });
+        }
+    }
+    if !installations::link_tenant(state.db(), crm, account_id, &tenant.to_string(), now).await? {
+        return Err(InstallError::NotInstalled);
+    }
+    tracing::info!(account = %account_id, %tenant, "Aurora tenant linked");
+    Ok(tenant)
+}
+
+/// What the settings page shows about an installation's health.
+pub struct Health {
+    /// The installation.
+    pub installation: installations::Installation,
+    /// Whether the CRM will tell us about new opportunities, or why that could not be read.
+    pub webhooks_subscribed: Result<bool, String>,
+    /// Background work that died, per kind that has any.
+    pub dead_work: Vec<(Kind, DeadWork)>,
+}
+
+/// The installation and its live health.
+pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Health, InstallError> {
+    let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
+    let webhooks_subscribed = crm.integration().webhooks_subscribed(state, account_id).await.map_err(|e| e.to_string());
+    let dead_work = jobs::dead_work(state, &installation).await?;
+    Ok(Health { installation, webhooks_subscribed, dead_work })
+}
+
+/// Uninstalls: the CRM revokes our tokens (and so drops our webhooks), and the
+/// installation and its tokens are deleted here. A CRM that cannot be reached does not
+/// keep the admin from uninstalling; its tokens then simply expire unused.
+pub async fn uninstall(state: &AppState, crm: Crm, account_id: &str) -> Result<(), InstallError> {
+    let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
+    if let Err(error) = crm.integration().revoke(state, &installation).await {
+        tracing::warn!(account = %account_id, %error, "the CRM did not confirm the revocation; uninstalling anyway");
+    }
+    installations::remove(state.db(), crm, account_id).await?;
+    tracing::info!(account = %account_id, "uninstalled");
+    Ok(())
+}

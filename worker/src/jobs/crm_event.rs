@@ -1,0 +1,76 @@
+//! Running one of a CRM's events. With automatic projects on, a new opportunity is read
+//! from the CRM's API (the event carries its id; the site comes from the CRM itself) and
+//! gets its Aurora project through the very path the rep's button takes
+//! ([`crate::projects::create`]: claimed first, so never twice).
+
+use super::Outcome;
+use crate::{
+    AppState,
+    crm::{Crm, CrmEventKind},
+    projects::{self, ProjectError},
+    storage::{crm_events, installations, opportunities, projects::OpportunityKey},
+};
+use widget_api::{Opportunity, OpportunityState};
+
+/// Runs the delivery recorded under `key` (`crm`, `delivery_id`).
+pub async fn run(state: &AppState, key: &[String]) -> Outcome {
+    let [crm, delivery_id] = key else { return Outcome::GiveUp(format!("not a CRM event key: {key:?}")) };
+    let event = match crm_events::find(state.db(), crm, delivery_id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return Outcome::GiveUp("the delivery's record is gone".into()),
+        Err(error) => return Outcome::Retry(error.to_string()),
+    };
+    match serde_json::from_str::<CrmEventKind>(&event.event) {
+        Ok(CrmEventKind::OpportunityCreated { opportunity_id }) => {
+            opportunity_created(state, event.crm, &event.account_id, &opportunity_id).await
+        }
+        Ok(CrmEventKind::Other { .. }) => Outcome::Done,
+        Err(error) => Outcome::GiveUp(format!("unreadable event: {error}")),
+    }
+}
+
+/// Tells the installation's admin why nothing happened (the event itself is done).
+async fn refused(state: &AppState, crm: Crm, account_id: &str, reason: String) -> Outcome {
+    tracing::info!(account = account_id, %reason, "CRM event not acted on");
+    match installations::record_error(state.db(), crm, account_id, &reason, state.now()).await {
+        Ok(_) => Outcome::Done,
+        Err(error) => Outcome::Retry(error.to_string()),
+    }
+}
+
+async fn opportunity_created(state: &AppState, crm: Crm, account_id: &str, opportunity_id: &str) -> Outcome {
+    match installations::find(state.db(), crm, account_id).await {
+        Ok(Some(installation)) if installation.auto_create => {}
+        Ok(_) => return Outcome::Done,
+        Err(error) => return Outcome::Retry(error.to_string()),
+    }
+    let not_created =
+        |why: &dyn std::fmt::Display| format!("Opportunity {opportunity_id} was not created in Aurora: {why}");
+    let read = match crm.integration().opportunity(state, account_id, opportunity_id).await {
+        Ok(read) => read,
+        Err(error) if error.is_transient() => return Outcome::Retry(error.to_string()),
+        Err(error) => return refused(state, crm, account_id, not_created(&error)).await,
+    };
+    let opportunity = match read.site {
+        Ok(location) => Opportunity { id: read.id, name: read.name, location },
+        Err(error) => return refused(state, crm, account_id, not_created(&error)).await,
+    };
+    if let Err(error) = opportunities::record_seen(state.db(), crm, account_id, &opportunity, state.now()).await {
+        return Outcome::Retry(error.to_string());
+    }
+    let key = OpportunityKey { crm, account_id: account_id.to_owned(), opportunity_id: opportunity.id.clone() };
+    match projects::create(state, &key).await {
+        // Under way: its claim has a recheck of its own (see `project_recheck`).
+        Ok(OpportunityState::Creating) => Outcome::Done,
+        Ok(OpportunityState::CreateFailed { retryable: true, message, .. }) => Outcome::Retry(message),
+        Ok(OpportunityState::CreateFailed { message, .. }) => {
+            refused(state, crm, account_id, not_created(&message)).await
+        }
+        Ok(_) => {
+            tracing::info!(opportunity = %key.external_provider_id(), "Aurora project created automatically");
+            Outcome::Done
+        }
+        Err(error @ (ProjectError::Unavailable(_) | ProjectError::Storage(_))) => Outcome::Retry(error.to_string()),
+        Err(error) => refused(state, crm, account_id, not_created(&error)).await,
+    }
+}

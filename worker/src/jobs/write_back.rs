@@ -1,0 +1,61 @@
+//! Running one write-back: a ready design's figures (system size in kW DC, annual
+//! production in kWh, offset in %, the project's link) written to the CRM opportunity, so
+//! CRM reports can use them. Absolute values, so a repeat is harmless.
+
+use super::Outcome;
+use crate::{
+    AppState,
+    crm::{AccessError, Crm, CrmError, DesignFigures},
+    storage::{installations, projects::OpportunityKey, write_backs},
+};
+
+/// Writes the figures queued under `key` (`crm`, `account_id`, `opportunity_id`).
+pub async fn run(state: &AppState, key: &[String]) -> Outcome {
+    let [crm, account_id, opportunity_id] = key else {
+        return Outcome::GiveUp(format!("not a write-back key: {key:?}"));
+    };
+    let crm = match Crm::parse(crm) {
+        Ok(crm) => crm,
+        Err(error) => return Outcome::GiveUp(error.to_string()),
+    };
+    let key = OpportunityKey { crm, account_id: account_id.clone(), opportunity_id: opportunity_id.clone() };
+    let write = match write_backs::find(state.db(), &key).await {
+        Ok(Some(write)) => write,
+        Ok(None) => return Outcome::GiveUp("the write's record is gone".into()),
+        Err(error) => return Outcome::Retry(error.to_string()),
+    };
+    let figures: DesignFigures = match serde_json::from_str(&write.fields_json) {
+        Ok(figures) => figures,
+        Err(error) => return Outcome::GiveUp(format!("unreadable figures: {error}")),
+    };
+    let result = crm.integration().write_figures(state, account_id, opportunity_id, &figures).await;
+    let opportunity = key.external_provider_id();
+    match result {
+        Ok(()) => {
+            tracing::info!(%opportunity, design = %write.aurora_design_id, "figures written to the CRM");
+            Outcome::Done
+        }
+        // The CRM refused this write itself (the opportunity is gone, a field refused):
+        // repeating it cannot help. The admin sees why.
+        Err(error @ AccessError::Crm(CrmError::Refused { .. })) => {
+            tell_admin(state, &key, &error).await;
+            Outcome::GiveUp(error.to_string())
+        }
+        Err(error) => {
+            if !error.is_transient() {
+                // Not the CRM's passing trouble (our authorization, our settings): the admin
+                // can act, and the write goes through once they have.
+                tell_admin(state, &key, &error).await;
+            }
+            Outcome::Retry(error.to_string())
+        }
+    }
+}
+
+async fn tell_admin(state: &AppState, key: &OpportunityKey, error: &AccessError) {
+    let message = format!("Writing figures to opportunity {} failed: {error}", key.opportunity_id);
+    if let Err(storage) = installations::record_error(state.db(), key.crm, &key.account_id, &message, state.now()).await
+    {
+        tracing::warn!(%storage, "could not note the write-back's error for the admin");
+    }
+}

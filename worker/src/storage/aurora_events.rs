@@ -1,0 +1,61 @@
+//! Aurora's webhook deliveries (`aurora_events`): recorded before we answer 200, one row per
+//! event whatever the number of deliveries, run by [`crate::jobs`].
+
+use super::{
+    Database, SqlValue, StorageError,
+    jobs::{Owner, Queue},
+    query_as,
+};
+use serde::Deserialize;
+
+/// The queue's lifecycle columns (see [`super::jobs`]).
+pub const QUEUE: Queue =
+    Queue { table: "aurora_events", key: &["dedupe_key"], enqueued_at: "received_at", owner: Owner::Tenant };
+
+/// A recorded delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuroraEvent {
+    /// `event:job:status` or `event:tenant:status:delivery`: equal for duplicate deliveries.
+    pub dedupe_key: String,
+    /// Aurora's event name.
+    pub event: String,
+    /// The tenant it came from.
+    pub aurora_tenant_id: String,
+    /// The design (simulation events).
+    pub design_id: Option<String>,
+    /// The simulation job (simulation events).
+    pub job_id: Option<String>,
+    /// `succeeded` | `failed` | `enabled` | `disabled`.
+    pub status: String,
+}
+
+/// Records an event, due at once; false when it was already recorded (a duplicate delivery).
+pub async fn record(db: &dyn Database, event: &AuroraEvent, now: i64) -> Result<bool, StorageError> {
+    let changed = db
+        .execute(
+            "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, design_id, job_id, status, received_at, \
+             next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT DO NOTHING",
+            &[
+                event.dedupe_key.as_str().into(),
+                event.event.as_str().into(),
+                event.aurora_tenant_id.as_str().into(),
+                SqlValue::from(event.design_id.as_deref()),
+                SqlValue::from(event.job_id.as_deref()),
+                event.status.as_str().into(),
+                now.into(),
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// The event recorded under `dedupe_key`.
+pub async fn find(db: &dyn Database, dedupe_key: &str) -> Result<Option<AuroraEvent>, StorageError> {
+    let rows = query_as(
+        db,
+        "SELECT dedupe_key, event, aurora_tenant_id, design_id, job_id, status FROM aurora_events WHERE dedupe_key = ?1",
+        &[dedupe_key.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().next())
+}
