@@ -409,3 +409,37 @@ async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
     let issued = world.crm.state().access_tokens.values().filter(|g| g.account_id == "acct-northwind").count();
     assert!(issued >= 2, "{issued} access tokens");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_given_up_on_is_counted_with_its_reason_on_the_health_section() {
+    let world = world().await;
+    let admin = browser();
+    let (_, page) = install(&admin, &world, "ada@sunrise.example").await;
+    assert!(page.contains("data-testid=admin-dead-work>none<"), "nothing dead yet: {page}");
+    // Figures for an opportunity that cannot be read back: given up on at the first run.
+    let now = unix_now();
+    aurora_crm_worker::storage::Database::execute(
+        world.state.db(),
+        &format!(
+            "INSERT INTO write_backs (crm, account_id, opportunity_id, aurora_design_id, fields_json, created_at, \
+             next_attempt_at) VALUES ('demo', 'acct-sunrise', 'opp-1001', 'd-1', 'not json', {now}, {now})"
+        ),
+        &[],
+    )
+    .await
+    .expect("insert");
+    assert_eq!(aurora_crm_worker::jobs::sweep(&world.state).await, 1);
+    let page = admin
+        .get(format!("{}/settings/demo/acct-sunrise", world.worker))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("Figures written to the CRM: 1 (unreadable figures"), "{page}");
+    // Another account's health shows none of it.
+    let nia = browser();
+    let (_, page) = install(&nia, &world, "nia@northwind.example").await;
+    assert!(page.contains("data-testid=admin-dead-work>none<"), "{page}");
+}

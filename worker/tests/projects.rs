@@ -186,3 +186,84 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     let (status, _, body) = call(&app, create_project_request(&token, "opp-8")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_linked")));
 }
+
+/// Worker state whose Aurora calls wait out 429s for as long as Aurora sends them (a
+/// `Retry-After: 1` each), with the tenant's key already minted.
+async fn patient_state(aurora_url: &str, now: u64) -> (aurora_crm_worker::AppState, common::TestClock) {
+    let (mut state, _, clock) = common::state(aurora_url, now).await;
+    state.aurora = state
+        .aurora
+        .clone()
+        .with_retry_policy(aurora_api::RetryPolicy { max_attempts: 120, ..aurora_api::RetryPolicy::default() });
+    let tenant = aurora_api::TenantId::parse(common::TENANT).expect("uuid");
+    state
+        .keys
+        .key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64)
+        .await
+        .expect("key");
+    (state, clock)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_stuck_behind_429s_past_the_claim_timeout_keeps_its_claim_and_makes_one_project() {
+    use aurora_crm_worker::{jobs, projects::CLAIM_TIMEOUT_SECONDS};
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, clock) = patient_state(&aurora, now).await;
+    let app = router(state.clone());
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-fence", address(), CRM_CLIENT_SECRET, now)).await;
+    common::set_faults(&aurora, json!({"rate_limited": 1.0})).await;
+    let first = {
+        let (app, token) = (app.clone(), token.clone());
+        tokio::spawn(async move { call(&app, create_project_request(&token, "opp-fence")).await })
+    };
+    // The first attempt waits out 429 after 429 while its claim ages past the timeout; its
+    // heartbeat renews the claim as the clock moves.
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        clock.advance(40);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(160 > CLAIM_TIMEOUT_SECONDS, "the clock moved past the claim timeout");
+    // Meanwhile a second click, and a sweep with the claim's recheck due: neither takes over.
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-fence")).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::ACCEPTED, Some("creating")), "{body}");
+    assert_eq!(jobs::sweep(&state).await, 1, "the recheck ran");
+    assert_eq!(common::project_count(&sandbox), 0, "nobody created a project behind the first attempt's back");
+    common::set_faults(&aurora, json!({})).await;
+    let (status, _, body) = first.await.expect("joined");
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
+    assert_eq!(common::project_count(&sandbox), 1, "exactly one Aurora project");
+    let (_, _, shown) = call(&app, state_request(&token, "opp-fence", None)).await;
+    assert_eq!(shown["project_id"], body["project_id"]);
+}
+
+#[tokio::test]
+async fn a_claim_whose_attempt_died_is_finished_by_the_sweep_without_a_click() {
+    use aurora_crm_worker::{
+        crm::Crm,
+        jobs,
+        projects::CLAIM_TIMEOUT_SECONDS,
+        storage::{project_rechecks, projects},
+    };
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, db, clock) = common::state(&aurora, now).await;
+    let app = router(state.clone());
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-died", address(), CRM_CLIENT_SECRET, now)).await;
+    // What a click leaves behind when the process dies before Aurora answers: the claim
+    // and its recheck, and no project.
+    let key =
+        projects::OpportunityKey { crm: Crm::Demo, account_id: "acct-a".into(), opportunity_id: "opp-died".into() };
+    let at = now as i64;
+    projects::claim(&db, &key, common::TENANT, at).await.expect("claim").expect("claimed");
+    project_rechecks::schedule(&db, &key, at, at + CLAIM_TIMEOUT_SECONDS + 5).await.expect("schedule");
+    assert_eq!(jobs::sweep(&state).await, 0, "not due while the claim may be alive");
+    clock.advance(CLAIM_TIMEOUT_SECONDS as u64 + 10);
+    assert_eq!(jobs::sweep(&state).await, 1);
+    let (_, _, body) = call(&app, state_request(&token, "opp-died", None)).await;
+    assert_eq!(body["state"], "awaiting_design", "{body}");
+    assert_eq!(common::project_count(&sandbox), 1);
+    clock.advance(3600);
+    assert_eq!(jobs::sweep(&state).await, 0, "settled: nothing more to do");
+}

@@ -1,0 +1,100 @@
+//! The background-work lifecycle through the real sweep, with a real SQLite database:
+//! one sweep runs every kind, and a job that fails, or cannot even be read, never stops
+//! the others.
+
+mod common;
+
+use aurora_crm_worker::{
+    crm::Crm,
+    jobs::{self, Kind},
+    storage::{self, Database, installations},
+};
+use common::unix_now;
+use serde_json::Value;
+
+async fn rows(db: &dyn Database, sql: &str) -> Vec<Value> {
+    db.query(sql, &[]).await.expect("query").into_iter().map(Value::Object).collect()
+}
+
+#[tokio::test]
+async fn one_sweep_runs_every_kind_past_failing_and_unreadable_jobs() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let now = unix_now() as i64;
+    let (state, db, _) = common::state(&aurora, now as u64).await;
+    let earlier = now - 100;
+    // Due first: an Aurora event nobody knows, and a CRM event whose row cannot be read
+    // (a CRM this worker does not have).
+    for sql in [
+        format!(
+            "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, status, received_at, next_attempt_at) \
+             VALUES ('mystery', 'mystery_event', '{}', 'x', {earlier}, {earlier})",
+            common::TENANT
+        ),
+        format!(
+            "INSERT INTO crm_events (crm, delivery_id, account_id, event, payload_json, received_at, next_attempt_at) \
+             VALUES ('nosuchcrm', 'd-1', 'acct-a', '{{}}', '{{}}', {earlier}, {earlier})"
+        ),
+        // Due after them: work that succeeds.
+        format!(
+            "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, status, received_at, next_attempt_at) \
+             VALUES ('status-1', 'app_status_changed', '{}', 'disabled', {now}, {now})",
+            common::TENANT
+        ),
+        format!(
+            "INSERT INTO crm_events (crm, delivery_id, account_id, event, payload_json, received_at, next_attempt_at) \
+             VALUES ('demo', 'd-2', 'acct-a', '{{\"kind\":\"other\",\"name\":\"opportunity.updated\"}}', '{{}}', {now}, {now})"
+        ),
+    ] {
+        db.execute(&sql, &[]).await.expect("insert");
+    }
+    assert_eq!(jobs::sweep(&state).await, 4, "every due job ran");
+
+    let installation = installations::find(&db, Crm::Demo, "acct-a").await.expect("find").expect("installed");
+    assert!(!installation.app_enabled, "the event after the failing one was done");
+    let aurora_events =
+        rows(&db, "SELECT dedupe_key, done_at, dead_at, last_error FROM aurora_events ORDER BY dedupe_key").await;
+    assert!(aurora_events[0]["dead_at"].is_i64(), "an unknown event is dead at once: {aurora_events:?}");
+    assert!(aurora_events[0]["last_error"].as_str().is_some_and(|e| e.contains("mystery_event")));
+    assert!(aurora_events[1]["done_at"].is_i64(), "{aurora_events:?}");
+    let crm_events = rows(
+        &db,
+        "SELECT delivery_id, attempts, done_at, dead_at, next_attempt_at FROM crm_events ORDER BY delivery_id",
+    )
+    .await;
+    // The unreadable row is kept and retried later (storage may recover), not lost.
+    assert_eq!(crm_events[0]["attempts"], 1);
+    assert!(crm_events[0]["done_at"].is_null() && crm_events[0]["dead_at"].is_null(), "{crm_events:?}");
+    assert!(crm_events[0]["next_attempt_at"].as_i64() > Some(now), "{crm_events:?}");
+    assert!(crm_events[1]["done_at"].is_i64(), "{crm_events:?}");
+
+    // Dead work is counted for the installation whose tenant it came from.
+    let dead = jobs::dead_work(&state, &installation).await.expect("dead work");
+    assert_eq!(dead.len(), 1);
+    assert_eq!((dead[0].0, dead[0].1.count), (Kind::AuroraEvent, 1));
+    assert_eq!(jobs::sweep(&state).await, 0, "nothing else is due yet");
+}
+
+#[tokio::test]
+async fn work_that_keeps_failing_dies_after_its_last_attempt_and_is_never_taken_again() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let now = unix_now() as i64;
+    let (state, db, clock) = common::state(&aurora, now as u64).await;
+    db.execute(
+        &format!(
+            "INSERT INTO crm_events (crm, delivery_id, account_id, event, payload_json, received_at, next_attempt_at, \
+             attempts) VALUES ('nosuchcrm', 'd-1', 'acct-a', '{{}}', '{{}}', {now}, {now}, {})",
+            jobs::MAX_ATTEMPTS - 1
+        ),
+        &[],
+    )
+    .await
+    .expect("insert");
+    assert_eq!(jobs::sweep(&state).await, 1);
+    let row = rows(&db, "SELECT attempts, dead_at, last_error FROM crm_events").await.remove(0);
+    assert_eq!(row["attempts"], jobs::MAX_ATTEMPTS);
+    assert!(row["dead_at"].is_i64(), "{row}");
+    assert!(row["last_error"].as_str().is_some_and(|e| e.starts_with("gave up after")), "{row}");
+    clock.advance(30 * 24 * 3600);
+    assert_eq!(jobs::sweep(&state).await, 0, "dead work is kept, never run again");
+    let _ = storage::MIGRATIONS; // the schema these rows follow
+}
