@@ -3,13 +3,26 @@
 
 use crate::{
     AppState,
-    crm::Crm,
-    crypto::{self, Purpose, jwt},
-    installations::InstallError,
+    crypto::{Purpose, jwt},
+    ids::Crm,
 };
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
+
+/// Why a settings request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdminSessionError {
+    /// The settings need an admin session, which comes from signing in through the CRM.
+    #[error("sign in through your CRM to see these settings")]
+    SessionRequired,
+    /// The session is for another account than the page.
+    #[error("these settings belong to another CRM account")]
+    WrongAccount,
+    /// A settings form without this session's CSRF token.
+    #[error("this form has expired: reload the settings page and try again")]
+    Csrf,
+}
 
 /// How long an admin session of the settings page lasts.
 pub const ADMIN_SESSION_SECONDS: i64 = 60 * 60;
@@ -33,39 +46,31 @@ pub struct AdminSession {
     pub exp: i64,
 }
 
-/// Signs `claims` under the key of `purpose`.
-pub(crate) fn sign<T: Serialize>(state: &AppState, purpose: Purpose, claims: &T) -> String {
-    jwt::sign(claims, &crypto::derive_key(state.config.signing_secret.expose_secret().as_bytes(), purpose))
-}
-
-/// The claims of `token` signed under the key of `purpose`, unless expired (`exp_of`).
-pub(crate) fn verify<T: DeserializeOwned>(
-    state: &AppState,
-    purpose: Purpose,
-    token: &str,
-    exp_of: impl Fn(&T) -> i64,
-) -> Option<T> {
-    let key = crypto::derive_key(state.config.signing_secret.expose_secret().as_bytes(), purpose);
-    jwt::verify(token, &key).filter(|claims| exp_of(claims) > state.now())
-}
-
 /// The admin session cookie's value.
 pub fn cookie_value(state: &AppState, session: &AdminSession) -> String {
-    sign(state, Purpose::AdminSession, session)
+    jwt::sign_for(state.config.signing_secret.expose_secret().as_bytes(), Purpose::AdminSession, session)
 }
 
 /// The admin session of a cookie, checked: signature, expiry, and the account of the page.
-pub fn check(state: &AppState, cookie: Option<&str>, crm: Crm, account_id: &str) -> Result<AdminSession, InstallError> {
+pub fn check(
+    state: &AppState,
+    cookie: Option<&str>,
+    crm: Crm,
+    account_id: &str,
+) -> Result<AdminSession, AdminSessionError> {
+    let master = state.config.signing_secret.expose_secret();
     let session: AdminSession = cookie
-        .and_then(|c| verify(state, Purpose::AdminSession, c, |s: &AdminSession| s.exp))
-        .ok_or(InstallError::SessionRequired)?;
+        .and_then(|c| {
+            jwt::verify_for(master.as_bytes(), Purpose::AdminSession, c, state.now(), |s: &AdminSession| s.exp)
+        })
+        .ok_or(AdminSessionError::SessionRequired)?;
     if session.crm != crm || session.account_id != account_id {
-        return Err(InstallError::WrongAccount);
+        return Err(AdminSessionError::WrongAccount);
     }
     Ok(session)
 }
 
 /// Checks a settings form's CSRF field against the session.
-pub fn check_csrf(session: &AdminSession, csrf: &str) -> Result<(), InstallError> {
-    if bool::from(session.csrf.as_bytes().ct_eq(csrf.as_bytes())) { Ok(()) } else { Err(InstallError::Csrf) }
+pub fn check_csrf(session: &AdminSession, csrf: &str) -> Result<(), AdminSessionError> {
+    if bool::from(session.csrf.as_bytes().ct_eq(csrf.as_bytes())) { Ok(()) } else { Err(AdminSessionError::Csrf) }
 }

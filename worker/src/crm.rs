@@ -1,49 +1,27 @@
 //! The CRM seam: what every CRM we integrate with does for the worker, behind one trait
 //! ([`CrmIntegration`]), so that the rest of the worker never names a CRM.
 //!
-//! Adding a CRM is its module under `crm/` plus its variant in [`Crm`] (the one list of
-//! CRMs, with its name and its integration side by side).
+//! Adding a CRM is its module under `crm/`, its variant in [`Crm`] (`ids.rs`, the one list
+//! of CRMs) and its arm in [`Crm::integration`].
 
 pub mod demo;
 
-use crate::{AppState, crypto::CryptoError, storage::StorageError, storage::installations::Installation};
+use crate::{
+    AppState, crypto::CryptoError, ids::UnknownCrm, storage::StorageError, storage::installations::Installation,
+};
 use async_trait::async_trait;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use widget_api::Opportunity;
 
-/// A CRM we integrate with. Stored and routed by its name (`demo`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Crm {
-    /// Our own demo CRM (`sandbox/`): OAuth install, HS256 contexts, HMAC-signed webhooks.
-    Demo,
-}
+pub use crate::ids::Crm;
 
 impl Crm {
-    /// Every CRM, for routes and listings.
-    pub const ALL: [Crm; 1] = [Crm::Demo];
-
-    /// Its name in paths, storage and the widget's session request.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Crm::Demo => "demo",
-        }
-    }
-
-    /// What the worker calls to act in it.
+    /// What the worker calls to act in it: the one place a CRM's name meets its module.
     pub fn integration(self) -> &'static dyn CrmIntegration {
         match self {
             Crm::Demo => &demo::DemoCrm,
         }
-    }
-
-    /// The CRM named `name`, or a 400 that says so (the name is cut, it is echoed).
-    pub fn parse(name: &str) -> Result<Crm, ContextError> {
-        Crm::ALL
-            .into_iter()
-            .find(|crm| crm.as_str() == name)
-            .ok_or_else(|| ContextError::UnknownCrm(name.chars().take(40).collect()))
     }
 }
 
@@ -234,6 +212,12 @@ pub enum ContextError {
     Incomplete(&'static str),
 }
 
+impl From<UnknownCrm> for ContextError {
+    fn from(UnknownCrm(name): UnknownCrm) -> Self {
+        ContextError::UnknownCrm(name)
+    }
+}
+
 /// Why a CRM call failed. Never carries a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CrmError {
@@ -333,12 +317,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_crm_is_found_by_its_own_name_and_integration() {
+    fn every_crm_has_its_own_integration() {
         for crm in Crm::ALL {
-            assert_eq!(Crm::parse(crm.as_str()), Ok(crm));
             assert_eq!(crm.integration().crm(), crm);
-            assert_eq!(serde_json::to_value(crm).expect("json"), crm.as_str());
         }
-        assert_eq!(Crm::parse("hubspot-ish"), Err(ContextError::UnknownCrm("hubspot-ish".into())));
     }
 }

@@ -119,6 +119,23 @@ pub mod jwt {
         validation.required_spec_claims.clear();
         jsonwebtoken::decode::<T>(token, &DecodingKey::from_secret(key), &validation).ok().map(|data| data.claims)
     }
+
+    /// Signs `claims` under the key `master` derives for `purpose`.
+    pub fn sign_for<T: Serialize>(master: &[u8], purpose: super::Purpose, claims: &T) -> String {
+        sign(claims, &super::derive_key(master, purpose))
+    }
+
+    /// The claims of `token` signed under the key `master` derives for `purpose`, unless
+    /// `exp_of` them is not after `now`.
+    pub fn verify_for<T: DeserializeOwned>(
+        master: &[u8],
+        purpose: super::Purpose,
+        token: &str,
+        now: i64,
+        exp_of: impl Fn(&T) -> i64,
+    ) -> Option<T> {
+        verify(token, &super::derive_key(master, purpose)).filter(|claims| exp_of(claims) > now)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! [`ApiError`], and [`ApiError`]'s `IntoResponse` writes our JSON error body.
 
 use crate::{
+    admin_session::AdminSessionError,
     crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError},
+    ids::UnknownCrm,
     installations::InstallError,
     projects::ProjectError,
     storage::StorageError,
@@ -58,6 +60,9 @@ pub enum ApiError {
     /// Installing, or changing an installation's settings.
     #[error(transparent)]
     Install(#[from] InstallError),
+    /// A settings request without the right admin session.
+    #[error(transparent)]
+    AdminSession(#[from] AdminSessionError),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -88,6 +93,11 @@ impl ApiError {
             ApiError::CrmWebhook(CrmWebhookError::NotConfigured) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::CrmWebhook(_) => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
             ApiError::Install(error) => install_status(error),
+            ApiError::AdminSession(AdminSessionError::SessionRequired) => {
+                (StatusCode::UNAUTHORIZED, "admin_session_required")
+            }
+            ApiError::AdminSession(AdminSessionError::WrongAccount) => (StatusCode::FORBIDDEN, "wrong_account"),
+            ApiError::AdminSession(AdminSessionError::Csrf) => (StatusCode::FORBIDDEN, "csrf"),
         }
     }
 }
@@ -111,9 +121,6 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::StateMismatch => (StatusCode::BAD_REQUEST, "install_state_mismatch"),
         InstallError::Declined(_) => (StatusCode::BAD_REQUEST, "install_declined"),
         InstallError::NotAdmin(_) => (StatusCode::FORBIDDEN, "not_admin"),
-        InstallError::SessionRequired => (StatusCode::UNAUTHORIZED, "admin_session_required"),
-        InstallError::WrongAccount => (StatusCode::FORBIDDEN, "wrong_account"),
-        InstallError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
         InstallError::NotInstalled => (StatusCode::NOT_FOUND, "not_installed"),
         InstallError::InvalidTenant(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
         InstallError::TenantRefused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "tenant_refused"),
@@ -147,7 +154,7 @@ impl<E: Into<ApiError>> From<E> for HtmlError {
 
 impl HtmlError {
     /// The same error, on a page of `crm`.
-    pub fn of_crm(crm: Crm) -> impl Fn(InstallError) -> HtmlError {
+    pub fn of_crm<E: Into<ApiError>>(crm: Crm) -> impl Fn(E) -> HtmlError {
         move |error| HtmlError { error: error.into(), crm: Some(crm) }
     }
 }
@@ -166,7 +173,8 @@ impl IntoResponse for HtmlError {
         };
         let sign_in = matches!(
             self.error,
-            ApiError::Install(InstallError::SessionRequired | InstallError::StateMismatch | InstallError::WrongAccount)
+            ApiError::Install(InstallError::StateMismatch)
+                | ApiError::AdminSession(AdminSessionError::SessionRequired | AdminSessionError::WrongAccount)
         );
         // Signing in again is the CRM's OAuth, which lands on the settings page.
         let start = self.crm.filter(|_| sign_in).map(|crm| format!("/install/{}/start", crm.as_str()));
@@ -188,6 +196,12 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message } };
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<UnknownCrm> for ApiError {
+    fn from(unknown: UnknownCrm) -> Self {
+        ApiError::Context(unknown.into())
     }
 }
 

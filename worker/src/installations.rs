@@ -11,13 +11,14 @@
 
 use crate::{
     AppState,
-    admin_session::{self, ADMIN_SESSION_SECONDS, AdminSession},
+    admin_session::{ADMIN_SESSION_SECONDS, AdminSession},
     crm::{AccessError, Crm, InstallRefusal},
-    crypto::{self, Purpose},
+    crypto::{self, Purpose, jwt},
     jobs::{self, Kind},
     storage::{StorageError, installations, jobs::DeadWork},
 };
 use aurora_api::TenantId;
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -41,15 +42,6 @@ pub enum InstallError {
     /// The consenting user is not an admin of the account.
     #[error("only an admin of {0} can install the app or change its settings")]
     NotAdmin(String),
-    /// The settings need an admin session, which comes from signing in through the CRM.
-    #[error("sign in through your CRM to see these settings")]
-    SessionRequired,
-    /// The session is for another account than the page.
-    #[error("these settings belong to another CRM account")]
-    WrongAccount,
-    /// A settings form without this session's CSRF token.
-    #[error("this form has expired: reload the settings page and try again")]
-    Csrf,
     /// The account has no installation (any more).
     #[error("the app is not installed for this CRM account: install it from the CRM's marketplace")]
     NotInstalled,
@@ -105,7 +97,7 @@ pub fn start(state: &AppState, crm: Crm) -> Result<(String, String), InstallErro
     configured(state, crm)?;
     let nonce = crypto::random_token(16).map_err(AccessError::from)?;
     let claims = InstallState { nonce: nonce.clone(), exp: state.now() + STATE_LIFETIME_SECONDS };
-    let signed = admin_session::sign(state, Purpose::InstallState, &claims);
+    let signed = jwt::sign_for(state.config.signing_secret.expose_secret().as_bytes(), Purpose::InstallState, &claims);
     let url = crm.integration().authorize_url(state, &signed).map_err(|_| InstallError::NotConfigured)?;
     Ok((url, nonce))
 }
@@ -119,8 +111,9 @@ pub async fn complete(
     state_param: &str,
     cookie_nonce: Option<&str>,
 ) -> Result<AdminSession, InstallError> {
+    let master = state.config.signing_secret.expose_secret().as_bytes();
     let claims: InstallState =
-        admin_session::verify(state, Purpose::InstallState, state_param, |s: &InstallState| s.exp)
+        jwt::verify_for(master, Purpose::InstallState, state_param, state.now(), |s: &InstallState| s.exp)
             .ok_or(InstallError::StateMismatch)?;
     let bound = cookie_nonce.is_some_and(|nonce| bool::from(nonce.as_bytes().ct_eq(claims.nonce.as_bytes())));
     if !bound {

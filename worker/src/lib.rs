@@ -11,6 +11,7 @@ pub mod crm;
 pub mod crypto;
 pub mod error;
 pub mod hosts;
+pub mod ids;
 pub mod installations;
 pub mod jobs;
 pub mod projects;

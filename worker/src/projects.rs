@@ -13,9 +13,10 @@
 use crate::{
     AppState,
     crm::ContextError,
+    ids::OpportunityKey,
     storage::{
         StorageError, designs, installations, late_projects, opportunities, project_rechecks,
-        projects::{self, Claim, Failure, OpportunityKey, ProjectRecord, ProjectStatus},
+        projects::{self, Claim, Failure, ProjectRecord, ProjectStatus},
     },
     temporary_keys::StoredSessionTokens,
     widget_token::WidgetClaims,

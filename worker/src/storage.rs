@@ -62,8 +62,8 @@ impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
     }
 }
 
-impl From<crate::crm::Crm> for SqlValue {
-    fn from(value: crate::crm::Crm) -> Self {
+impl From<crate::ids::Crm> for SqlValue {
+    fn from(value: crate::ids::Crm) -> Self {
         SqlValue::Text(value.as_str().to_owned())
     }
 }

@@ -155,8 +155,8 @@ async fn add_installation(
     account: &str,
     tenant: Option<aurora_api::TenantId>,
 ) -> Result<(), String> {
-    let Ok(crm) = crate::crm::Crm::parse(crm) else {
-        let known: Vec<&str> = crate::crm::Crm::ALL.iter().map(|c| c.as_str()).collect();
+    let Ok(crm) = crate::ids::Crm::parse(crm) else {
+        let known: Vec<&str> = crate::ids::Crm::ALL.iter().map(|c| c.as_str()).collect();
         return Err(format!("--crm {crm}: known CRMs are {}", known.join(", ")));
     };
     if account.trim().is_empty() {

@@ -8,12 +8,12 @@ use super::{Kind, Outcome};
 use crate::{
     AppState,
     crm::DesignFigures,
+    ids::OpportunityKey,
     storage::{
         StorageError,
         aurora_events::{self, AuroraEvent},
         designs::{self, NewDesign, SimulationStatus},
-        installations,
-        projects::{self, OpportunityKey},
+        installations, projects,
         write_backs::{self, WriteBack},
     },
     temporary_keys::StoredSessionTokens,

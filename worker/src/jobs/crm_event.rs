@@ -7,8 +7,9 @@ use super::Outcome;
 use crate::{
     AppState,
     crm::{Crm, CrmEventKind},
+    ids::OpportunityKey,
     projects::{self, ProjectError},
-    storage::{crm_events, installations, opportunities, projects::OpportunityKey},
+    storage::{crm_events, installations, opportunities},
 };
 use widget_api::{Opportunity, OpportunityState};
 

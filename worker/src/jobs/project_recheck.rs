@@ -3,7 +3,11 @@
 //! Aurora before anything is created again).
 
 use super::Outcome;
-use crate::{AppState, crm::Crm, projects, storage::projects::OpportunityKey};
+use crate::{
+    AppState,
+    ids::{Crm, OpportunityKey},
+    projects,
+};
 use widget_api::OpportunityState;
 
 /// Rechecks the project of the opportunity `key` (`crm`, `account_id`, `opportunity_id`).

@@ -6,7 +6,8 @@ use super::Outcome;
 use crate::{
     AppState,
     crm::{AccessError, Crm, CrmError, DesignFigures},
-    storage::{installations, projects::OpportunityKey, write_backs},
+    ids::OpportunityKey,
+    storage::{installations, write_backs},
 };
 
 /// Writes the figures queued under `key` (`crm`, `account_id`, `opportunity_id`).

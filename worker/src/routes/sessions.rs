@@ -8,8 +8,9 @@ use crate::{
     AppState,
     crm::{ContextError, Crm},
     error::ApiError,
+    ids::OpportunityKey,
     projects,
-    storage::{installations, opportunities, projects::OpportunityKey},
+    storage::{installations, opportunities},
     widget_token,
 };
 use axum::extract::State;

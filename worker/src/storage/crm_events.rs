@@ -6,7 +6,7 @@ use super::{
     jobs::{Owner, Queue},
     query_as,
 };
-use crate::crm::Crm;
+use crate::ids::Crm;
 use serde::Deserialize;
 
 /// The queue's lifecycle columns (see [`super::jobs`]).

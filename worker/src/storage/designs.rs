@@ -1,7 +1,8 @@
 //! The design shown for each opportunity (`designs`): the newest simulation wins, whatever
 //! the order Aurora's webhooks arrived in.
 
-use super::{Database, StorageError, projects::OpportunityKey, query_as};
+use super::{Database, StorageError, query_as};
+use crate::ids::OpportunityKey;
 use serde::Deserialize;
 
 /// How a design's performance simulation ended.

@@ -2,7 +2,7 @@
 //! the Aurora tenant it is linked to, its settings, and its health.
 
 use super::{Database, SqlValue, StorageError, query_as};
-use crate::crm::Crm;
+use crate::ids::Crm;
 use serde::Deserialize;
 
 /// One CRM account's installation. `Debug` leaves the sealed tokens out.

@@ -209,7 +209,7 @@ pub async fn release_leases(db: &dyn Database, queue: &Queue) -> Result<u64, Sto
 pub async fn dead_work(
     db: &dyn Database,
     queue: &Queue,
-    crm: crate::crm::Crm,
+    crm: crate::ids::Crm,
     account_id: &str,
     tenant: Option<&str>,
 ) -> Result<DeadWork, StorageError> {
@@ -295,12 +295,12 @@ mod tests {
         lease(&db, &QUEUE, &key("x", "1"), "l2", 150, 270).await.expect("lease");
         assert!(dead(&db, &QUEUE, &key("x", "1"), "l2", "opportunity deleted", 160).await.expect("dead"));
         assert_eq!(due(&db, &QUEUE, 10_000, 10).await.expect("due"), vec![key("y", "2")]);
-        let found = dead_work(&db, &QUEUE, crate::crm::Crm::Demo, "acct", None).await.expect("dead work");
+        let found = dead_work(&db, &QUEUE, crate::ids::Crm::Demo, "acct", None).await.expect("dead work");
         assert_eq!(
             found,
             DeadWork { count: 1, last_error: Some("opportunity deleted".into()), last_dead_at: Some(160) }
         );
-        assert_eq!(dead_work(&db, &QUEUE, crate::crm::Crm::Demo, "other", None).await.expect("none").count, 0);
+        assert_eq!(dead_work(&db, &QUEUE, crate::ids::Crm::Demo, "other", None).await.expect("none").count, 0);
     }
 
     #[tokio::test]

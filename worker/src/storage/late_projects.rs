@@ -2,7 +2,8 @@
 //! Aurora may hold two projects for one opportunity. Recorded for reconciliation, never
 //! written over the opportunity's project.
 
-use super::{Database, SqlValue, StorageError, projects::OpportunityKey};
+use super::{Database, SqlValue, StorageError};
+use crate::ids::OpportunityKey;
 
 /// Records `aurora_project_id` of `key`'s late attempt (once).
 pub async fn record(

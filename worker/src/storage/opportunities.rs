@@ -7,7 +7,7 @@ use widget_api::Opportunity;
 /// the CRM since the last visit; the newest signed context wins).
 pub async fn record_seen(
     db: &dyn Database,
-    crm: crate::crm::Crm,
+    crm: crate::ids::Crm,
     account_id: &str,
     opportunity: &Opportunity,
     now: i64,
@@ -50,7 +50,7 @@ impl OpportunityRecord {
 /// The opportunity's last verified name and location.
 pub async fn find(
     db: &dyn Database,
-    crm: crate::crm::Crm,
+    crm: crate::ids::Crm,
     account_id: &str,
     opportunity_id: &str,
 ) -> Result<Option<OpportunityRecord>, StorageError> {

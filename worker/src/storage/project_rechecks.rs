@@ -5,8 +5,8 @@
 use super::{
     Database, StorageError,
     jobs::{Owner, Queue},
-    projects::OpportunityKey,
 };
+use crate::ids::OpportunityKey;
 
 /// The queue's lifecycle columns (see [`super::jobs`]).
 pub const QUEUE: Queue = Queue {

@@ -3,34 +3,14 @@
 //! attempt holding the current token may record an outcome.
 
 use super::{Database, SqlValue, StorageError, query_as};
-use crate::crm::Crm;
 use serde::Deserialize;
 
-/// Which opportunity: the unit a project belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OpportunityKey {
-    /// The CRM.
-    pub crm: Crm,
-    /// The CRM account.
-    pub account_id: String,
-    /// The CRM's opportunity id.
-    pub opportunity_id: String,
-}
+pub use crate::ids::OpportunityKey;
 
 impl OpportunityKey {
     /// The key as the three leading parameters of a statement.
     pub fn params(&self) -> [SqlValue; 3] {
         [self.crm.into(), self.account_id.as_str().into(), self.opportunity_id.as_str().into()]
-    }
-
-    /// The key as a job key (see [`super::jobs::JobKey`]).
-    pub fn job_key(&self) -> Vec<String> {
-        vec![self.crm.as_str().to_owned(), self.account_id.clone(), self.opportunity_id.clone()]
-    }
-
-    /// What we send as Aurora's `external_provider_id`: unique across CRMs and accounts.
-    pub fn external_provider_id(&self) -> String {
-        format!("{}:{}:{}", self.crm.as_str(), self.account_id, self.opportunity_id)
     }
 }
 
@@ -245,7 +225,8 @@ mod tests {
     async fn only_the_current_claim_records_and_a_takeover_fences_the_old_one() {
         let db = SqliteDatabase::in_memory().expect("db");
         crate::storage::migrate(&db, 0).await.expect("migrate");
-        let key = OpportunityKey { crm: Crm::Demo, account_id: "acct".into(), opportunity_id: "opp".into() };
+        let key =
+            OpportunityKey { crm: crate::ids::Crm::Demo, account_id: "acct".into(), opportunity_id: "opp".into() };
         let first = claim(&db, &key, "tenant", 100).await.expect("claim").expect("first claim");
         assert_eq!(claim(&db, &key, "tenant", 101).await.expect("claim"), None, "a record exists");
         assert!(renew(&db, &key, first, 150).await.expect("renew"));

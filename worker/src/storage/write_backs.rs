@@ -4,9 +4,9 @@
 use super::{
     Database, StorageError,
     jobs::{Owner, Queue},
-    projects::OpportunityKey,
     query_as,
 };
+use crate::ids::OpportunityKey;
 use serde::Deserialize;
 
 /// The queue's lifecycle columns (see [`super::jobs`]).

@@ -110,14 +110,14 @@ mod tests {
         let db = SqliteDatabase::in_memory().expect("db");
         assert_eq!(migrate(&db, 1).await.expect("migrate"), crate::storage::MIGRATIONS.len());
         assert_eq!(migrate(&db, 2).await.expect("migrate again"), 0, "idempotent");
-        installations::upsert(&db, crate::crm::Crm::Demo, "acct-1", None, 10).await.expect("insert");
-        installations::upsert(&db, crate::crm::Crm::Demo, "acct-1", Some("7e57a000-0000-4000-8000-000000000001"), 11)
+        installations::upsert(&db, crate::ids::Crm::Demo, "acct-1", None, 10).await.expect("insert");
+        installations::upsert(&db, crate::ids::Crm::Demo, "acct-1", Some("7e57a000-0000-4000-8000-000000000001"), 11)
             .await
             .expect("update");
-        installations::install(&db, crate::crm::Crm::Demo, "acct-1", "user-admin", "sealed-tokens-value", 12)
+        installations::install(&db, crate::ids::Crm::Demo, "acct-1", "user-admin", "sealed-tokens-value", 12)
             .await
             .expect("install");
-        let found = installations::find(&db, crate::crm::Crm::Demo, "acct-1").await.expect("find").expect("present");
+        let found = installations::find(&db, crate::ids::Crm::Demo, "acct-1").await.expect("find").expect("present");
         assert_eq!(
             found.aurora_tenant_id.as_deref(),
             Some("7e57a000-0000-4000-8000-000000000001"),
@@ -125,8 +125,8 @@ mod tests {
         );
         assert_eq!(found.installed_by.as_deref(), Some("user-admin"));
         assert!(!format!("{found:?}").contains("sealed-tokens-value"), "Debug hides the tokens");
-        assert!(installations::remove(&db, crate::crm::Crm::Demo, "acct-1").await.expect("remove"));
-        assert!(installations::find(&db, crate::crm::Crm::Demo, "acct-1").await.expect("find").is_none());
-        assert!(installations::find(&db, crate::crm::Crm::Demo, "acct-2").await.expect("find").is_none());
+        assert!(installations::remove(&db, crate::ids::Crm::Demo, "acct-1").await.expect("remove"));
+        assert!(installations::find(&db, crate::ids::Crm::Demo, "acct-1").await.expect("find").is_none());
+        assert!(installations::find(&db, crate::ids::Crm::Demo, "acct-2").await.expect("find").is_none());
     }
 }

@@ -1,0 +1,72 @@
+//! The identities every layer shares, from storage up: which CRM, and which opportunity.
+//! A leaf module: it depends on nothing else in the worker.
+
+use serde::{Deserialize, Serialize};
+
+/// A CRM we integrate with, by the name it has in paths, storage and the widget's session
+/// request. Adding one: its variant here, and its integration in `crm` (`Crm::integration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Crm {
+    /// Our own demo CRM (`sandbox/`): OAuth install, HS256 contexts, HMAC-signed webhooks.
+    Demo,
+}
+
+/// A CRM name that is none of ours (cut to 40 characters: it is echoed back).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown CRM `{0}`")]
+pub struct UnknownCrm(pub String);
+
+impl Crm {
+    /// Every CRM, for routes and listings.
+    pub const ALL: [Crm; 1] = [Crm::Demo];
+
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Crm::Demo => "demo",
+        }
+    }
+
+    /// The CRM named `name`.
+    pub fn parse(name: &str) -> Result<Crm, UnknownCrm> {
+        Crm::ALL.into_iter().find(|crm| crm.as_str() == name).ok_or_else(|| UnknownCrm(name.chars().take(40).collect()))
+    }
+}
+
+/// Which opportunity: the unit a project, a design and its figures belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OpportunityKey {
+    /// The CRM.
+    pub crm: Crm,
+    /// The CRM account (company): the unit of isolation.
+    pub account_id: String,
+    /// The CRM's opportunity id.
+    pub opportunity_id: String,
+}
+
+impl OpportunityKey {
+    /// The key as a job key (the key columns of a queue keyed by opportunity).
+    pub fn job_key(&self) -> Vec<String> {
+        vec![self.crm.as_str().to_owned(), self.account_id.clone(), self.opportunity_id.clone()]
+    }
+
+    /// What we send as Aurora's `external_provider_id`: unique across CRMs and accounts.
+    pub fn external_provider_id(&self) -> String {
+        format!("{}:{}:{}", self.crm.as_str(), self.account_id, self.opportunity_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_crm_is_found_by_its_own_name() {
+        for crm in Crm::ALL {
+            assert_eq!(Crm::parse(crm.as_str()), Ok(crm));
+            assert_eq!(serde_json::to_value(crm).expect("json"), crm.as_str());
+        }
+        assert_eq!(Crm::parse("hubspot-ish"), Err(UnknownCrm("hubspot-ish".into())));
+    }
+}
