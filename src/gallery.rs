@@ -4,7 +4,7 @@
 
 use crate::{
     components::mount_screen,
-    session::{Actions, Panel, Problem, Retry, Screen},
+    screen::{Actions, Panel, Problem, Retry, Screen},
 };
 use wasm_bindgen::prelude::*;
 use widget_api::{DesignView, Location, Opportunity, OpportunityState};

@@ -8,6 +8,10 @@
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ResizeObserver};
 
+/// This adapter's name, as the embed page gives it (`data-host-adapter`): CRMs that size
+/// our iframe from these messages (the demo CRM).
+pub const ADAPTER: &str = "frame-height";
+
 /// The message's `type`: `{ "type": "aurora-widget:height", "height": 412 }`.
 pub const HEIGHT_MESSAGE: &str = "aurora-widget:height";
 

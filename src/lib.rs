@@ -18,14 +18,16 @@ pub mod format;
 #[cfg(feature = "gallery")]
 pub mod gallery;
 pub mod host_frame;
+pub mod screen;
 pub mod session;
 
 use wasm_bindgen::prelude::*;
 
 /// Mounts the widget into `host`.
 ///
-/// `host.dataset.crm` names the CRM that embedded us (`demo`, ...) and
-/// `host.dataset.hostOrigins` the CRM origins allowed to frame us (space separated); the
+/// `host.dataset.crm` names the CRM that embedded us (`demo`, ...),
+/// `host.dataset.hostAdapter` how to talk to its page, and `host.dataset.hostOrigins` the
+/// CRM origins allowed to frame us (space separated); the
 /// CRM's signed context is the `context` query parameter of the page, passed through
 /// untouched.
 #[wasm_bindgen]
@@ -33,8 +35,12 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
     console_error_panic_hook::set_once();
     let crm = host.get_attribute("data-crm").unwrap_or_default();
     let context = signed_context_from_page().unwrap_or_default();
-    let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
-    host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
+    // The host adapter speaks the CRM's protocol with the page around our iframe; the
+    // worker names it on the embed page. An unknown one talks to nobody.
+    if host.get_attribute("data-host-adapter").as_deref() == Some(host_frame::ADAPTER) {
+        let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
+        host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
+    }
     // The session lives as long as the page: nothing ever ends it.
     session::Session::start(host, crm, context);
 }

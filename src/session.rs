@@ -1,8 +1,8 @@
 //! A rep's session with the widget: open it with the CRM's signed context, create the
 //! project when asked, and follow the design until it is there.
 //!
-//! Everything the widget shows is one [`Screen`]; the components ask for work through
-//! [`Actions`]. Each change of screen mounts the screen's components afresh (see
+//! Everything the widget shows is one [`Screen`] (`screen.rs`); the components ask for
+//! work through [`Actions`]. Each change of screen mounts the screen's components afresh (see
 //! [`crate::components::mount_screen`] for why that, rather than signals and effects).
 //! Tests mount screens of their own, with no session.
 
@@ -10,69 +10,10 @@ use crate::{
     api::{self, ApiError, Polled, WorkerClient},
     browser,
     components::{MountedScreen, mount_screen},
+    screen::{Actions, Panel, Problem, Retry, Screen},
 };
 use leptos::{prelude::*, task::spawn_local};
 use widget_api::{Opportunity, OpportunityState};
-
-/// What the widget shows.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Screen {
-    /// Waiting for the session.
-    Loading,
-    /// No session: why, and whether trying again may help.
-    Unavailable(Problem),
-    /// The opportunity and where it stands with Aurora.
-    Opportunity(Panel),
-}
-
-/// The opportunity panel.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Panel {
-    /// The opportunity, as the CRM vouched for it.
-    pub opportunity: Opportunity,
-    /// Where it stands with Aurora, as the worker last said.
-    pub state: OpportunityState,
-    /// The rep asked to create the project and the answer is not back yet.
-    pub creating: bool,
-    /// What went wrong with the rep's last action, shown with a way forward.
-    pub problem: Option<Problem>,
-}
-
-/// Something that went wrong, for the rep.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// What happened and what to do, in words.
-    pub message: String,
-    /// What "Try again" repeats, when trying again may help.
-    pub retry: Option<Retry>,
-}
-
-/// What a "Try again" button repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
-    /// Open the session again.
-    OpenSession,
-    /// Ask for the project again: the worker never creates a second one.
-    CreateProject,
-    /// Resume following the design.
-    FollowDesign,
-}
-
-/// What the components can ask for.
-#[derive(Clone, Copy)]
-pub struct Actions {
-    /// Create the opportunity's Aurora project.
-    pub create_project: Callback<()>,
-    /// Repeat what failed.
-    pub retry: Callback<Retry>,
-}
-
-impl Actions {
-    /// Actions that do nothing, for components mounted without a session.
-    pub fn none() -> Self {
-        Actions { create_project: Callback::new(|()| {}), retry: Callback::new(|_| {}) }
-    }
-}
 
 /// Whether the worker will change `state` without the rep doing anything: the project is
 /// being created, the design is awaited, or a failed simulation may be re-run in Aurora.

@@ -5,7 +5,7 @@
 use aurora_crm_widget::{
     components::{MountedScreen, mount_screen},
     decode::{DecodeError, decode},
-    session::{Actions, Panel, Problem, Retry, Screen},
+    screen::{Actions, Panel, Problem, Retry, Screen},
 };
 use leptos::{prelude::*, task::tick};
 use std::sync::{

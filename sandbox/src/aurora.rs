@@ -11,12 +11,14 @@ mod auth;
 pub mod designer;
 pub mod faults;
 mod partner;
+mod settings;
 mod state;
 mod tenant;
 mod webhooks;
 
 pub use faults::Faults;
-pub use state::{Sandbox, Settings};
+pub use settings::{DesignerSettings, Settings};
+pub use state::Sandbox;
 
 use aurora_api::AuroraErrorBody;
 use axum::{

@@ -1,4 +1,4 @@
-use crate::session::{Problem, Retry};
+use crate::screen::{Problem, Retry};
 use leptos::prelude::*;
 
 /// Something went wrong: what, and a "Try again" that repeats it when that may help.

@@ -2,7 +2,7 @@ use super::{
     AdminTask, AwaitingDesign, Creating, DesignReady, LoadingSkeleton, NeedsAdmin, NoProject, OpportunityHeader,
     ProblemNotice, SimulationFailed,
 };
-use crate::session::{Actions, Panel, Problem, Retry, Screen};
+use crate::screen::{Actions, Panel, Problem, Retry, Screen};
 use leptos::{mount::mount_to, prelude::*};
 use std::any::Any;
 use widget_api::{Opportunity, OpportunityState};

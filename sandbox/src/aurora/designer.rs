@@ -19,31 +19,6 @@ use std::{
     time::Duration,
 };
 
-/// The designer's knobs.
-#[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Simulated designer")]
-pub struct DesignerSettings {
-    /// How long after project creation the design and its simulation complete, ms.
-    #[arg(long, default_value_t = 2000)]
-    pub design_delay_ms: u64,
-    /// Share of simulations that fail (0..1).
-    #[arg(long, default_value_t = 0.0)]
-    pub simulation_failure_share: f64,
-    /// Seed of the design generator: the same seed and project give the same design.
-    #[arg(long, default_value_t = 42)]
-    pub design_seed: u64,
-}
-
-impl DesignerSettings {
-    /// Checks the knobs.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(0.0..=1.0).contains(&self.simulation_failure_share) {
-            return Err("--simulation-failure-share is a share between 0 and 1".into());
-        }
-        Ok(())
-    }
-}
-
 /// Starts designing `project` in the background.
 pub fn start(sandbox: Sandbox, tenant: TenantId, project: Project) {
     tokio::spawn(async move {

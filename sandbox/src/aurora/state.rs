@@ -1,77 +1,12 @@
-//! The sandbox's settings and in-memory state.
+//! The sandbox's in-memory state.
 
-use super::{designer::DesignerSettings, faults::Faults};
-use aurora_api::{
-    ApplicationId, ApplicationKey, DesignId, DesignSummary, HeaderAuthValue, JobId, PartnerWebhook, Project, ProjectId,
-    TenantId,
-};
+use super::{faults::Faults, settings::Settings};
+use aurora_api::{DesignId, DesignSummary, HeaderAuthValue, JobId, PartnerWebhook, Project, ProjectId, TenantId};
 use std::{
     collections::{HashMap, VecDeque},
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
-
-/// How the sandbox behaves; every option is a CLI flag (see `sandbox --help`).
-#[derive(Debug, Clone, clap::Args)]
-#[group(id = "aurora_settings")]
-#[command(next_help_heading = "Aurora sandbox")]
-pub struct Settings {
-    /// The partner application's id, as Aurora would issue it.
-    #[arg(long, env = "AURORA_APPLICATION_ID", default_value = "5a2d8e1c-0000-4000-8000-00000000a991")]
-    pub application_id: ApplicationId,
-    /// The partner application's key (dev value: never a real one).
-    #[arg(
-        long,
-        env = "AURORA_APPLICATION_KEY",
-        default_value = "sandbox-application-key-not-a-secret",
-        hide_env_values = true,
-        value_parser = |key: &str| Ok::<_, String>(ApplicationKey::new(key))
-    )]
-    pub application_key: ApplicationKey,
-    /// Tenants that exist and have our app enabled (repeat the flag for more).
-    #[arg(long = "tenant", default_value = "7e57a000-0000-4000-8000-000000000001")]
-    pub tenants: Vec<TenantId>,
-    /// Divides Aurora's hour-scale durations (13 h keys, 1 h session tokens, the webhook
-    /// retry schedule); 3600 makes an hour last a second.
-    #[arg(long, default_value_t = 1.0)]
-    pub time_scale: f64,
-    /// Requests per minute per key before 429 (Aurora's default is 90).
-    #[arg(long, default_value_t = 90)]
-    pub rate_limit_per_minute: usize,
-    /// Refuse create_token without a session token (Aurora's behaviour is undocumented;
-    /// the default accepts both).
-    #[arg(long)]
-    pub strict_session_tokens: bool,
-    /// Webhook delivery timeout, as Aurora's 10 s.
-    #[arg(long, default_value_t = 10.0)]
-    pub webhook_timeout_seconds: f64,
-    /// The simulated designer's knobs.
-    #[command(flatten)]
-    pub designer: DesignerSettings,
-    /// Faults in force at start-up.
-    #[command(flatten)]
-    pub faults: Faults,
-}
-
-impl Settings {
-    /// Aurora's real duration, compressed by `--time-scale`.
-    pub fn scaled(&self, real: Duration) -> Duration {
-        real.div_f64(self.time_scale.max(1e-6))
-    }
-
-    /// Checks the settings, with a message that says what to fix.
-    pub fn validated(self) -> Result<Self, String> {
-        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
-            return Err("--time-scale must be a positive number".into());
-        }
-        if self.rate_limit_per_minute == 0 {
-            return Err("--rate-limit-per-minute must be at least 1".into());
-        }
-        self.designer.validate()?;
-        self.faults.validate()?;
-        Ok(self)
-    }
-}
 
 /// A temporary key the sandbox minted.
 #[derive(Debug, Clone)]

@@ -2,7 +2,25 @@
 //! and a rep (who sells), and a few opportunities. Every fixture login's password is
 //! [`PASSWORD`]: this CRM only ever runs on 127.0.0.1.
 
-use super::state::{Account, Opportunity, Role, Site, User};
+use super::{
+    Settings,
+    state::{Account, Crm, Opportunity, Role, Site, State, User},
+};
+
+impl Crm {
+    /// A CRM holding the fixtures.
+    pub fn new(settings: Settings) -> Self {
+        let state = State {
+            accounts: accounts(),
+            users: users(),
+            opportunities: opportunities(),
+            faults: settings.faults.clone(),
+            next_opportunity: 5001,
+            ..State::default()
+        };
+        Crm::holding(settings, state)
+    }
+}
 
 /// The password of every fixture user.
 pub const PASSWORD: &str = "demo";

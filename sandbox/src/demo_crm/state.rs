@@ -1,7 +1,7 @@
 //! The demo CRM's data and what changes: sign-ins, OAuth grants, app installations,
 //! webhook subscriptions, deliveries and faults. In memory: the CRM starts afresh each run.
 
-use super::{Settings, fixtures};
+use super::Settings;
 use crate::aurora::Faults;
 use serde::Serialize;
 use std::{
@@ -185,16 +185,8 @@ pub struct Crm {
 }
 
 impl Crm {
-    /// A CRM holding the fixtures.
-    pub fn new(settings: Settings) -> Self {
-        let state = State {
-            accounts: fixtures::accounts(),
-            users: fixtures::users(),
-            opportunities: fixtures::opportunities(),
-            faults: settings.faults.clone(),
-            next_opportunity: 5001,
-            ..State::default()
-        };
+    /// A CRM holding `state` (see `fixtures` for the one `Crm::new` starts with).
+    pub(super) fn holding(settings: Settings, state: State) -> Self {
         Crm { settings: Arc::new(settings), http: reqwest::Client::new(), state: Arc::new(Mutex::new(state)) }
     }
 
