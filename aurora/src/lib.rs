@@ -2,9 +2,13 @@
 //! typed client with one retry policy.
 //!
 //! Everything here compiles for `wasm32-unknown-unknown` and native: the worker runs on
-//! both, and the widget shares the design summary types. `../shared/aurora/CONTRACT.md`
-//! is the record these types follow; where it says `[guess]`, the choice is ours and is
-//! named in the item's docs.
+//! both, and the widget shares the design summary types. `aurora/CONTRACT.md` is the
+//! record these types follow. Docs cite how sure each fact is, as that record does:
+//! `[doc]` Aurora's own documentation, `[int]` public integrator code that parses real
+//! answers, `[seed]` only Aurora's tutorial examples show it, `[guess]` undocumented, so
+//! the choice is ours and is named in the item's docs.
+// Docs are this crate's API: the worker, the sandbox and the widget read them.
+#![warn(missing_docs)]
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -1,4 +1,4 @@
-//! The Aurora partner-API stand-in: behaves as `../shared/aurora/CONTRACT.md` records
+//! The Aurora partner-API stand-in: behaves as `aurora/CONTRACT.md` records
 //! (application vs temporary keys, single-use session tokens, rate limits, Aurora's error
 //! bodies, GET webhooks with header auth and retries), plus a simulated designer and
 //! runtime-switchable faults.

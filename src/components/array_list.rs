@@ -6,10 +6,7 @@ use widget_api::{ArrayView, PartCount};
 /// The design's module arrays: size, direction, pitch, modules, what converts their power,
 /// and how much sun they get.
 #[component]
-pub fn ArrayList(
-    /// The arrays.
-    arrays: Vec<ArrayView>,
-) -> impl IntoView {
+pub fn ArrayList(arrays: Vec<ArrayView>) -> impl IntoView {
     if arrays.is_empty() {
         return Either::Left(view! { <p class="hint">"No arrays in this design."</p> });
     }

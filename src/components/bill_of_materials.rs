@@ -4,10 +4,7 @@ use widget_api::PartView;
 
 /// The parts list: quantity, part and maker, kind, SKU.
 #[component]
-pub fn BillOfMaterials(
-    /// The lines.
-    items: Vec<PartView>,
-) -> impl IntoView {
+pub fn BillOfMaterials(items: Vec<PartView>) -> impl IntoView {
     if items.is_empty() {
         return Either::Left(view! { <p class="hint">"No parts listed."</p> });
     }

@@ -7,7 +7,6 @@ use widget_api::DesignView;
 /// month, arrays, equipment and parts.
 #[component]
 pub fn DesignReady(
-    /// The design.
     design: DesignView,
     /// The project in Aurora's app.
     aurora_url: String,

@@ -3,6 +3,8 @@
 //! Both sides compile these types (the widget for `wasm32-unknown-unknown`, the worker for
 //! both of its hosts), so a field renamed on one side is a compile error on the other
 //! rather than a blank panel in a CRM.
+// Docs are this crate's API: the worker, the sandbox and the widget read them.
+#![warn(missing_docs)]
 
 mod design;
 

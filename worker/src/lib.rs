@@ -23,7 +23,7 @@ pub mod widget_token;
 
 pub use config::Config;
 pub use error::ApiError;
-pub use routes::{not_found, router};
+pub use routes::{not_found, router, sensitive_headers};
 
 use std::{future::Future, pin::Pin, sync::Arc};
 

@@ -52,13 +52,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(cors(&state))
-        // Credentials are marked sensitive before any layer (the host's request log) sees them.
+        // Credentials are marked sensitive before any layer of the Router sees them; a host
+        // that logs requests marks them again outside its log (see `hosts::native`).
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers(&state)))
         .with_state(state)
 }
 
 /// Headers that carry credentials: the widget token and Aurora's webhook header.
-fn sensitive_headers(state: &AppState) -> Vec<header::HeaderName> {
+pub fn sensitive_headers(state: &AppState) -> Vec<header::HeaderName> {
     let mut names = vec![header::AUTHORIZATION, header::COOKIE];
     names.extend(header::HeaderName::try_from(state.config.aurora.webhook_header.as_str()).ok());
     names

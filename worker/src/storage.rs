@@ -26,7 +26,6 @@ pub enum SqlValue {
     Null,
     /// An integer (kept within +-2^53 so D1 can carry it as a JS number).
     Integer(i64),
-    /// A real.
     Real(f64),
     /// Text.
     Text(String),

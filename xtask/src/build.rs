@@ -35,7 +35,7 @@ pub fn run(edge: bool) -> Result<()> {
     Ok(())
 }
 
-/// The most the widget may weigh, brotli, wasm + JS + CSS (issue 5: "at or below 80 KB").
+/// The most the widget may weigh, brotli, wasm + JS + CSS (a CRM iframe should load like a small image: at most 80 KB).
 pub const WIDGET_BUDGET_BROTLI: usize = 80_000;
 
 /// Builds the widget into `dist/widget/` and prints its sizes; returns their total.

@@ -17,7 +17,6 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-/// The admin routes.
 pub fn router() -> Router<Sandbox> {
     Router::new()
         .route("/sandbox/faults", get(get_faults).put(put_faults))

@@ -25,6 +25,7 @@ use std::{
     sync::Arc,
 };
 use tower_http::{
+    sensitive_headers::{SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer},
     services::ServeDir,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -223,13 +224,20 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
     let static_files = ServeDir::new(&static_dir).not_found_service(not_found.into_service());
     // One line per request: method, path (never the query: webhook URLs carry session
     // tokens), status, latency; headers are not logged.
-    let app = router(state).fallback_service(static_files).layer(
-        TraceLayer::new_for_http()
-            .make_span_with(|request: &axum::http::Request<_>| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-            })
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-    );
+    let sensitive = crate::sensitive_headers(&state);
+    let app = router(state)
+        .fallback_service(static_files)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        // Outermost: credentials are marked sensitive before the request log sees them, and
+        // so are the cookies we set.
+        .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+        .layer(SetSensitiveResponseHeadersLayer::new([axum::http::header::SET_COOKIE]));
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

@@ -48,7 +48,6 @@ struct TokenResponse {
 /// The account and the installing user, from `GET /api/v1/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Me {
-    /// The account.
     pub account: MeAccount,
     /// The user whose consent the token carries.
     pub user: MeUser,
@@ -57,18 +56,14 @@ pub struct Me {
 /// The account part of [`Me`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MeAccount {
-    /// Its id.
     pub id: String,
-    /// Its name.
     pub name: String,
 }
 
 /// The user part of [`Me`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MeUser {
-    /// Their id.
     pub id: String,
-    /// Their name.
     pub name: String,
     /// `admin` or `rep`.
     pub role: String,
@@ -84,9 +79,7 @@ impl MeUser {
 /// A webhook subscription in the CRM.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CrmWebhook {
-    /// Its id.
     pub id: String,
-    /// The event.
     pub event: String,
     /// Where it is delivered.
     pub target_url: String,

@@ -69,7 +69,6 @@ pub fn verify(secret: &[u8], headers: &HeaderMap, body: &[u8], now: i64) -> Resu
 pub struct Delivery {
     /// The delivery id (also in the header).
     pub id: String,
-    /// The event name.
     pub event: String,
     /// The account it happened in.
     pub account_id: String,
@@ -80,9 +79,7 @@ pub struct Delivery {
 /// An opportunity as the CRM's API and webhooks show it.
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]
 pub struct CrmOpportunity {
-    /// Its id.
     pub id: String,
-    /// Its name.
     pub name: String,
     /// The site's address, if it has one.
     #[serde(default)]
@@ -90,7 +87,6 @@ pub struct CrmOpportunity {
     /// Or its coordinates.
     #[serde(default)]
     pub latitude: Option<f64>,
-    /// ...
     #[serde(default)]
     pub longitude: Option<f64>,
 }
