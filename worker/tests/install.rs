@@ -53,6 +53,12 @@ async fn world_with_token_lifetime(seconds: u64) -> World {
     World { worker, crm_url, aurora, crm, state }
 }
 
+/// The settings page of `account`, as `browser` sees it.
+async fn settings_page(browser: &reqwest::Client, world: &World, account: &str) -> String {
+    let page = browser.get(format!("{}/settings/demo/{account}", world.worker)).send().await.expect("settings");
+    page.text().await.expect("page")
+}
+
 /// A browser: keeps cookies, follows redirects.
 fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
@@ -387,14 +393,7 @@ async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
         .expect("row")
         .crm_tokens_sealed;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let page_again = admin
-        .get(format!("{}/settings/demo/acct-northwind", world.worker))
-        .send()
-        .await
-        .expect("settings")
-        .text()
-        .await
-        .expect("page");
+    let page_again = settings_page(&admin, &world, "acct-northwind").await;
     assert!(
         page.contains("Present:") && page_again.contains("Present:"),
         "the CRM answered with a fresh token: {page_again}"
@@ -429,14 +428,7 @@ async fn work_given_up_on_is_counted_with_its_reason_on_the_health_section() {
     .await
     .expect("insert");
     assert_eq!(aurora_crm_worker::jobs::sweep(&world.state).await, 1);
-    let page = admin
-        .get(format!("{}/settings/demo/acct-sunrise", world.worker))
-        .send()
-        .await
-        .expect("settings")
-        .text()
-        .await
-        .expect("page");
+    let page = settings_page(&admin, &world, "acct-sunrise").await;
     assert!(page.contains("Figures written to the CRM: 1 (unreadable figures"), "{page}");
     // Another account's health shows none of it.
     let nia = browser();

@@ -187,29 +187,12 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_linked")));
 }
 
-/// Worker state whose Aurora calls wait out 429s for as long as Aurora sends them (a
-/// `Retry-After: 1` each), with the tenant's key already minted.
-async fn patient_state(aurora_url: &str, now: u64) -> (aurora_crm_worker::AppState, common::TestClock) {
-    let (mut state, _, clock) = common::state(aurora_url, now).await;
-    state.aurora = state
-        .aurora
-        .clone()
-        .with_retry_policy(aurora_api::RetryPolicy { max_attempts: 120, ..aurora_api::RetryPolicy::default() });
-    let tenant = aurora_api::TenantId::parse(common::TENANT).expect("uuid");
-    state
-        .keys
-        .key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64)
-        .await
-        .expect("key");
-    (state, clock)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_stuck_behind_429s_past_the_claim_timeout_keeps_its_claim_and_makes_one_project() {
     use aurora_crm_worker::{jobs, projects::CLAIM_TIMEOUT_SECONDS};
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
     let now = unix_now();
-    let (state, clock) = patient_state(&aurora, now).await;
+    let (state, clock) = common::patient_state(&aurora, now).await;
     let app = router(state.clone());
     let (token, _) = open_session(&app, &demo_context("acct-a", "opp-fence", address(), CRM_CLIENT_SECRET, now)).await;
     common::set_faults(&aurora, json!({"rate_limited": 1.0})).await;

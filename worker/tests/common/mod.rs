@@ -182,16 +182,11 @@ pub fn project_count(sandbox: &Sandbox) -> usize {
     sandbox.state().tenants.values().map(|t| t.projects.len()).sum()
 }
 
-/// Worker state whose Aurora calls give up after `timeout_ms`, with the tenant's key
-/// already minted (so only the calls under test meet the faults).
-pub async fn impatient_state(aurora_url: &str, now: u64, timeout_ms: u64) -> (AppState, TestClock) {
+/// Worker state whose Aurora calls follow `policy`, with the tenant's key already minted
+/// (so only the calls under test meet the faults).
+pub async fn state_with_policy(aurora_url: &str, now: u64, policy: aurora_api::RetryPolicy) -> (AppState, TestClock) {
     let (mut state, _, clock) = state(aurora_url, now).await;
-    state.aurora = state.aurora.clone().with_retry_policy(aurora_api::RetryPolicy {
-        request_timeout: std::time::Duration::from_millis(timeout_ms),
-        base_delay: std::time::Duration::from_millis(10),
-        max_attempts: 2,
-        ..aurora_api::RetryPolicy::default()
-    });
+    state.aurora = state.aurora.clone().with_retry_policy(policy);
     let tenant = aurora_api::TenantId::parse(TENANT).expect("uuid");
     state
         .keys
@@ -199,4 +194,26 @@ pub async fn impatient_state(aurora_url: &str, now: u64, timeout_ms: u64) -> (Ap
         .await
         .expect("key");
     (state, clock)
+}
+
+/// Worker state whose Aurora calls give up after `timeout_ms`.
+pub async fn impatient_state(aurora_url: &str, now: u64, timeout_ms: u64) -> (AppState, TestClock) {
+    let policy = aurora_api::RetryPolicy {
+        request_timeout: std::time::Duration::from_millis(timeout_ms),
+        base_delay: std::time::Duration::from_millis(10),
+        max_attempts: 2,
+        ..aurora_api::RetryPolicy::default()
+    };
+    state_with_policy(aurora_url, now, policy).await
+}
+
+/// Worker state whose Aurora calls wait out 429s for as long as Aurora sends them (a
+/// `Retry-After: 1` each).
+pub async fn patient_state(aurora_url: &str, now: u64) -> (AppState, TestClock) {
+    state_with_policy(
+        aurora_url,
+        now,
+        aurora_api::RetryPolicy { max_attempts: 120, ..aurora_api::RetryPolicy::default() },
+    )
+    .await
 }
