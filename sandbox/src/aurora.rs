@@ -49,7 +49,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/tenants/{tenant_id}/designs/{design_id}/summary", get(tenant::design_summary))
         // Order matters: faults hit before the rate limit counts, as at a real edge.
         .layer(middleware::from_fn_with_state(sandbox.clone(), auth::rate_limit))
-        .layer(middleware::from_fn_with_state(sandbox.clone(), faults::inject));
+        .layer(middleware::from_fn_with_state(sandbox.clone(), inject_faults));
     Router::new()
         .merge(api)
         .merge(admin::router())
@@ -57,6 +57,16 @@ pub fn router(sandbox: Sandbox) -> Router {
         .fallback(|| async { aurora_error(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn(log_request))
         .with_state(sandbox)
+}
+
+/// Middleware on Aurora's API routes: applies the faults in force.
+async fn inject_faults(
+    axum::extract::State(sandbox): axum::extract::State<Sandbox>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let faults = sandbox.state().faults.clone();
+    faults::apply(&faults, request, next).await
 }
 
 /// One line per request: method, path (never the query: it carries session tokens),

@@ -9,6 +9,8 @@
 mod build;
 mod dev;
 mod local_system;
+#[cfg(test)]
+mod module_graph;
 mod processes;
 mod setup;
 mod test;

@@ -2,10 +2,10 @@
 //! and from the command line: 429s, 5xx, slow answers, dropped connections, and webhook
 //! deliveries that come twice, out of order, or without their auth header.
 
-use super::{Sandbox, aurora_error};
+use super::aurora_error;
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::Request,
     http::{StatusCode, header},
     middleware::Next,
     response::Response,
@@ -68,12 +68,6 @@ impl Faults {
     pub fn draw(share: f64) -> bool {
         share > 0.0 && rand::rng().random_bool(share.min(1.0))
     }
-}
-
-/// Middleware on Aurora's API routes: applies the faults in force.
-pub async fn inject(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
-    let faults = sandbox.state().faults.clone();
-    apply(&faults, request, next).await
 }
 
 /// Applies `faults` to one request (the demo CRM's API uses the same faults).
