@@ -51,9 +51,6 @@ pub enum ApiError {
     /// A webhook delivery without the configured auth header value.
     #[error("missing or wrong webhook authentication")]
     WebhookUnauthorized,
-    /// A webhook's query string is not what Aurora sends.
-    #[error("invalid webhook: {0}")]
-    InvalidWebhook(String),
     /// A CRM webhook delivery that did not verify, or is not the documented event.
     #[error(transparent)]
     CrmWebhook(#[from] CrmWebhookError),
@@ -86,7 +83,6 @@ impl ApiError {
             ApiError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::WebhookUnauthorized => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
-            ApiError::InvalidWebhook(_) => (StatusCode::BAD_REQUEST, "invalid_webhook"),
             ApiError::WrongOpportunity => (StatusCode::FORBIDDEN, "wrong_opportunity"),
             ApiError::Project(error) => project_status(error),
             ApiError::CrmWebhook(CrmWebhookError::InvalidBody(_)) => (StatusCode::BAD_REQUEST, "invalid_webhook"),

@@ -19,6 +19,8 @@ use crate::{
     temporary_keys::StoredSessionTokens,
 };
 use aurora_api::{AuroraError, DesignId, TenantId};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// Aurora's event names.
 pub mod events {
@@ -28,6 +30,120 @@ pub mod events {
     pub const APP_STATUS_CHANGED: &str = "app_status_changed";
 }
 
+/// A delivery as the receiver records it, and the session token it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The event to record.
+    pub event: AuroraEvent,
+    /// Aurora's `<SESSION_TOKEN>`, when the delivery carried one.
+    pub session_token: Option<String>,
+}
+
+/// The longest value we keep of any query parameter: Aurora's are ids and short words.
+const MAX_VALUE_CHARS: usize = 200;
+
+/// A delivery's query parameters, each cut to [`MAX_VALUE_CHARS`]; never fails (a
+/// malformed escape reads as its replacement character).
+fn parameters(query: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.chars().take(MAX_VALUE_CHARS).collect()))
+        .collect()
+}
+
+fn short_hash(value: &str) -> String {
+    hex::encode(&Sha256::digest(value.as_bytes())[..8])
+}
+
+/// A performance-simulation delivery, whatever its query holds. One job ends once, so a
+/// second delivery of the same job and status is a duplicate; a delivery without a job id
+/// (an empty placeholder) falls back to the design, then to the whole query.
+pub fn simulation_delivery(query: &str) -> Received {
+    let mut parameters = parameters(query);
+    let mut take = |name: &str| parameters.remove(name).filter(|v| !v.is_empty());
+    let (design_id, job_id, status) = (take("design_id"), take("job_id"), take("status"));
+    let (tenant, session_token) = (take("tenant_id"), take("session_token"));
+    let job = match (&job_id, &design_id) {
+        (Some(job), _) => job.clone(),
+        (None, Some(design)) => format!("design:{design}"),
+        (None, None) => format!("query:{}", short_hash(query)),
+    };
+    let status = status.unwrap_or_default();
+    let event = AuroraEvent {
+        dedupe_key: format!("{}:{job}:{status}", events::SIMULATION_COMPLETED),
+        event: events::SIMULATION_COMPLETED.into(),
+        aurora_tenant_id: tenant.unwrap_or_default(),
+        design_id,
+        job_id,
+        status,
+    };
+    Received { event, session_token }
+}
+
+/// An app-status delivery, whatever its query holds. Toggles repeat legitimately; a
+/// repeated delivery carries the same session token.
+pub fn app_status_delivery(query: &str) -> Received {
+    let mut parameters = parameters(query);
+    let mut take = |name: &str| parameters.remove(name).filter(|v| !v.is_empty());
+    let (status, tenant, session_token) = (take("status"), take("tenant_id"), take("session_token"));
+    let (status, tenant) = (status.unwrap_or_default(), tenant.unwrap_or_default());
+    let delivery = short_hash(session_token.as_deref().unwrap_or_default());
+    let event = AuroraEvent {
+        dedupe_key: format!("{}:{tenant}:{status}:{delivery}", events::APP_STATUS_CHANGED),
+        event: events::APP_STATUS_CHANGED.into(),
+        aurora_tenant_id: tenant,
+        design_id: None,
+        job_id: None,
+        status,
+    };
+    Received { event, session_token }
+}
+
+/// What a recorded delivery asks of us, or why it cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Request {
+    /// Fetch the design's summary and store it.
+    Simulation { tenant: TenantId, design: DesignId, status: SimulationStatus },
+    /// The simulation is under way (`in-progress`), or its status is none we act on.
+    NothingYet(String),
+    /// The tenant enabled or disabled the app.
+    AppStatus { tenant: TenantId, enabled: bool },
+    /// Recorded, but unusable: why.
+    Unusable(String),
+}
+
+/// `value` for a message: a short, printable excerpt.
+fn shown(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).take(40).collect()
+}
+
+fn request_of(event: &AuroraEvent) -> Request {
+    let tenant = match TenantId::parse(&event.aurora_tenant_id) {
+        Ok(tenant) => tenant,
+        Err(_) => return Request::Unusable(format!("tenant_id `{}` is not a UUID", shown(&event.aurora_tenant_id))),
+    };
+    match event.event.as_str() {
+        events::SIMULATION_COMPLETED => {
+            let Some(status) = SimulationStatus::parse(&event.status) else {
+                return Request::NothingYet(format!("simulation status `{}`", shown(&event.status)));
+            };
+            match event.design_id.as_deref().map(DesignId::parse) {
+                Some(Ok(design)) => Request::Simulation { tenant, design, status },
+                Some(Err(_)) => Request::Unusable(format!(
+                    "design_id `{}` is not a UUID",
+                    shown(event.design_id.as_deref().unwrap_or_default())
+                )),
+                None => Request::Unusable("the delivery has no design_id".into()),
+            }
+        }
+        events::APP_STATUS_CHANGED => match event.status.as_str() {
+            "enabled" => Request::AppStatus { tenant, enabled: true },
+            "disabled" => Request::AppStatus { tenant, enabled: false },
+            other => Request::NothingYet(format!("app status `{}`", shown(other))),
+        },
+        other => Request::Unusable(format!("unknown Aurora event `{}`", shown(other))),
+    }
+}
+
 /// Runs the event recorded under `key` (its dedupe key).
 pub async fn run(state: &AppState, key: &[String]) -> Outcome {
     let event = match aurora_events::find(state.db(), key.first().map(String::as_str).unwrap_or_default()).await {
@@ -35,10 +151,15 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
         Ok(None) => return Outcome::GiveUp("the event's record is gone".into()),
         Err(error) => return Outcome::Retry(error.to_string()),
     };
-    let result = match event.event.as_str() {
-        events::APP_STATUS_CHANGED => app_status_changed(state, &event).await,
-        events::SIMULATION_COMPLETED => simulation_completed(state, &event).await,
-        other => return Outcome::GiveUp(format!("unknown Aurora event {other}")),
+    let result = match request_of(&event) {
+        Request::Simulation { tenant, design, status } => simulation_completed(state, tenant, design, status).await,
+        Request::AppStatus { tenant, enabled } => app_status_changed(state, tenant, enabled).await,
+        Request::NothingYet(what) => {
+            tracing::info!(event = %event.dedupe_key, what, "Aurora delivery recorded; nothing to do for it");
+            return Outcome::Done;
+        }
+        // Dead at once: kept, logged, and shown on the health section of the tenant's installation.
+        Request::Unusable(why) => return Outcome::GiveUp(format!("unusable Aurora delivery: {why}")),
     };
     match result {
         Ok(outcome) => outcome,
@@ -47,10 +168,9 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
     }
 }
 
-async fn app_status_changed(state: &AppState, event: &AuroraEvent) -> Result<Outcome, StorageError> {
-    let enabled = event.status == "enabled";
-    let changed = installations::set_app_enabled(state.db(), &event.aurora_tenant_id, enabled, state.now()).await?;
-    tracing::info!(tenant = %event.aurora_tenant_id, enabled, installations = changed, "app status changed");
+async fn app_status_changed(state: &AppState, tenant: TenantId, enabled: bool) -> Result<Outcome, StorageError> {
+    let changed = installations::set_app_enabled(state.db(), &tenant.to_string(), enabled, state.now()).await?;
+    tracing::info!(%tenant, enabled, installations = changed, "app status changed");
     Ok(Outcome::Done)
 }
 
@@ -66,14 +186,12 @@ fn outcome_of(error: &AuroraError) -> Outcome {
     }
 }
 
-async fn simulation_completed(state: &AppState, event: &AuroraEvent) -> Result<Outcome, StorageError> {
-    let (Ok(tenant), Some(Ok(design_id)), Some(status)) = (
-        TenantId::parse(&event.aurora_tenant_id),
-        event.design_id.as_deref().map(DesignId::parse),
-        SimulationStatus::parse(&event.status),
-    ) else {
-        return Ok(Outcome::GiveUp("the event's tenant, design or status is not usable".into()));
-    };
+async fn simulation_completed(
+    state: &AppState,
+    tenant: TenantId,
+    design_id: DesignId,
+    status: SimulationStatus,
+) -> Result<Outcome, StorageError> {
     let sessions = StoredSessionTokens(state);
     let fetched = state
         .keys
@@ -88,7 +206,7 @@ async fn simulation_completed(state: &AppState, event: &AuroraEvent) -> Result<O
     };
     let Some(key) = projects::opportunity_of(
         state.db(),
-        &event.aurora_tenant_id,
+        &tenant.to_string(),
         &summary.project_id.to_string(),
         summary.external_provider_id.as_deref(),
     )
@@ -138,4 +256,87 @@ async fn queue_figures(
     // Boxed: a job that runs a job is a recursive future.
     Box::pin(super::run_now(state, Kind::WriteBack, key.job_key())).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
+    const DESIGN: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+    #[test]
+    fn every_simulation_delivery_is_recorded_and_read_for_what_it_asks() {
+        let cases: [(&str, &str, Request); 7] = [
+            (
+                "usual",
+                "design_id=DESIGN&job_id=JOB&status=succeeded&tenant_id=TENANT&session_token=s",
+                Request::Simulation {
+                    tenant: TenantId::parse(TENANT).expect("uuid"),
+                    design: DesignId::parse(DESIGN).expect("uuid"),
+                    status: SimulationStatus::Succeeded,
+                },
+            ),
+            (
+                "under way",
+                "design_id=DESIGN&job_id=JOB&status=in-progress&tenant_id=TENANT",
+                Request::NothingYet("simulation status `in-progress`".into()),
+            ),
+            (
+                "a status nobody documented",
+                "design_id=DESIGN&job_id=JOB&status=canceled&tenant_id=TENANT&extra=1",
+                Request::NothingYet("simulation status `canceled`".into()),
+            ),
+            (
+                "a job id that is no UUID",
+                "design_id=DESIGN&job_id=job_123&status=failed&tenant_id=TENANT",
+                Request::Simulation {
+                    tenant: TenantId::parse(TENANT).expect("uuid"),
+                    design: DesignId::parse(DESIGN).expect("uuid"),
+                    status: SimulationStatus::Failed,
+                },
+            ),
+            (
+                "a malformed design id",
+                "design_id=zz&job_id=JOB&status=succeeded&tenant_id=TENANT",
+                Request::Unusable("design_id `zz` is not a UUID".into()),
+            ),
+            (
+                "empty placeholders",
+                "design_id=&job_id=&status=succeeded&tenant_id=TENANT",
+                Request::Unusable("the delivery has no design_id".into()),
+            ),
+            ("no tenant", "design_id=DESIGN&status=succeeded", Request::Unusable("tenant_id `` is not a UUID".into())),
+        ];
+        for (name, query, expected) in cases {
+            let query = query.replace("DESIGN", DESIGN).replace("TENANT", TENANT);
+            let received = simulation_delivery(&query);
+            assert_eq!(request_of(&received.event), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn duplicates_share_a_key_and_distinct_deliveries_do_not() {
+        let key = |query: &str| simulation_delivery(query).event.dedupe_key;
+        let base = format!("design_id={DESIGN}&job_id=J&status=succeeded&tenant_id={TENANT}");
+        assert_eq!(key(&base), key(&format!("{base}&session_token=another")), "a repeat with a new token");
+        assert_ne!(key(&base), key(&base.replace("succeeded", "in-progress")), "a job's progress, then its end");
+        assert_ne!(key(&base.replace("J", "")), key(&base.replace("J", "").replace(DESIGN, "other")), "no job id");
+        let malformed = key("%%%&status=?");
+        assert!(malformed.starts_with("performance_simulation_job_completed:query:"), "{malformed}");
+        let token = simulation_delivery(&format!("{base}&session_token=tok")).session_token;
+        assert_eq!(token.as_deref(), Some("tok"));
+        let long = simulation_delivery(&format!("design_id={}", "x".repeat(5000)));
+        assert_eq!(long.event.design_id.map(|d| d.len()), Some(MAX_VALUE_CHARS));
+    }
+
+    #[test]
+    fn app_status_deliveries_are_read_and_odd_ones_kept_for_nothing() {
+        let read = |query: &str| request_of(&app_status_delivery(&query.replace("TENANT", TENANT)).event);
+        let tenant = TenantId::parse(TENANT).expect("uuid");
+        assert_eq!(read("status=disabled&tenant_id=TENANT"), Request::AppStatus { tenant, enabled: false });
+        assert_eq!(read("app_id=x&status=enabled&tenant_id=TENANT"), Request::AppStatus { tenant, enabled: true });
+        assert_eq!(read("status=paused&tenant_id=TENANT"), Request::NothingYet("app status `paused`".into()));
+        assert_eq!(read("status=enabled&tenant_id=nope"), Request::Unusable("tenant_id `nope` is not a UUID".into()));
+    }
 }

@@ -1,24 +1,25 @@
-//! `GET /webhooks/aurora/...`: Aurora's deliveries. Checked, recorded, acknowledged at
-//! once; processed in the background (never before the 200, which Aurora wants within 10 s).
+//! `GET /webhooks/aurora/...`: Aurora's deliveries. Past the auth check every delivery is
+//! recorded and acknowledged at once, whatever its query holds: a 4xx makes Aurora retry
+//! and, after about two days of failures, disable the subscription for every customer.
+//! What a delivery means (and whether it is usable) is decided in the background, from the
+//! record (see `jobs::aurora_event`).
 
 use crate::{
     AppState,
     error::ApiError,
-    jobs::{self, Kind, aurora_event::events},
-    storage::{
-        aurora_events::{self, AuroraEvent},
-        session_tokens,
+    jobs::{
+        self, Kind,
+        aurora_event::{self, Received},
     },
+    storage::{aurora_events, session_tokens},
 };
-use aurora_api::{DesignId, JobId, TenantId};
+use aurora_api::TenantId;
 use axum::{
     Json,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{RawQuery, State},
     http::HeaderMap,
 };
-use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The auth header, compared in constant time: no timing tells a guesser how close it was.
@@ -28,36 +29,12 @@ fn check_auth(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     if bool::from(given.ct_eq(expected)) { Ok(()) } else { Err(ApiError::WebhookUnauthorized) }
 }
 
-/// The query of a performance simulation delivery.
-#[derive(Deserialize)]
-pub struct SimulationQuery {
-    design_id: String,
-    job_id: String,
-    status: String,
-    tenant_id: String,
-    session_token: Option<String>,
-}
-
-/// The query of an app status delivery.
-#[derive(Deserialize)]
-pub struct AppStatusQuery {
-    status: String,
-    tenant_id: String,
-    session_token: Option<String>,
-}
-
-fn invalid(field: &str, what: &str) -> ApiError {
-    ApiError::InvalidWebhook(format!("{field} {what}"))
-}
-
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query.map(|Query(q)| q).map_err(|e| ApiError::InvalidWebhook(e.body_text()))
-}
-
-/// Records the event and its session token, answers at once, runs the event in the background.
-async fn accept(state: AppState, event: AuroraEvent, session_token: Option<String>) -> Result<Json<Value>, ApiError> {
+/// Records the delivery and its session token, answers at once, runs it in the background.
+async fn accept(state: AppState, received: Received) -> Result<Json<Value>, ApiError> {
     let now = state.now();
-    if let Some(token) = session_token.filter(|t| !t.is_empty() && t.len() <= 512) {
+    let Received { event, session_token } = received;
+    // A session token is only of use for a tenant we can name.
+    if let (Some(token), Ok(_)) = (session_token, TenantId::parse(&event.aurora_tenant_id)) {
         session_tokens::hold(state.db(), &event.aurora_tenant_id, &token, now).await?;
     }
     let new = aurora_events::record(state.db(), &event, now).await?;
@@ -71,49 +48,18 @@ async fn accept(state: AppState, event: AuroraEvent, session_token: Option<Strin
 pub async fn performance_simulation(
     State(state): State<AppState>,
     headers: HeaderMap,
-    raw: Result<Query<SimulationQuery>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     check_auth(&state, &headers)?;
-    let q = query(raw)?;
-    let design = DesignId::parse(&q.design_id).map_err(|_| invalid("design_id", "is not a UUID"))?;
-    let job = JobId::parse(&q.job_id).map_err(|_| invalid("job_id", "is not a UUID"))?;
-    let tenant = TenantId::parse(&q.tenant_id).map_err(|_| invalid("tenant_id", "is not a UUID"))?;
-    if q.status != "succeeded" && q.status != "failed" {
-        return Err(invalid("status", "must be succeeded or failed"));
-    }
-    let event = AuroraEvent {
-        // One job ends once; a second delivery of it is a duplicate.
-        dedupe_key: format!("{}:{job}:{}", events::SIMULATION_COMPLETED, q.status),
-        event: events::SIMULATION_COMPLETED.into(),
-        aurora_tenant_id: tenant.to_string(),
-        design_id: Some(design.to_string()),
-        job_id: Some(job.to_string()),
-        status: q.status,
-    };
-    accept(state, event, q.session_token).await
+    accept(state, aurora_event::simulation_delivery(query.as_deref().unwrap_or_default())).await
 }
 
 /// `GET /webhooks/aurora/app-status?app_id&status&tenant_id&session_token`
 pub async fn app_status(
     State(state): State<AppState>,
     headers: HeaderMap,
-    raw: Result<Query<AppStatusQuery>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     check_auth(&state, &headers)?;
-    let q = query(raw)?;
-    let tenant = TenantId::parse(&q.tenant_id).map_err(|_| invalid("tenant_id", "is not a UUID"))?;
-    if q.status != "enabled" && q.status != "disabled" {
-        return Err(invalid("status", "must be enabled or disabled"));
-    }
-    // Toggles repeat legitimately; a repeated delivery carries the same session token.
-    let delivery = hex::encode(&Sha256::digest(q.session_token.as_deref().unwrap_or_default().as_bytes())[..8]);
-    let event = AuroraEvent {
-        dedupe_key: format!("{}:{tenant}:{}:{delivery}", events::APP_STATUS_CHANGED, q.status),
-        event: events::APP_STATUS_CHANGED.into(),
-        aurora_tenant_id: tenant.to_string(),
-        design_id: None,
-        job_id: None,
-        status: q.status,
-    };
-    accept(state, event, q.session_token).await
+    accept(state, aurora_event::app_status_delivery(query.as_deref().unwrap_or_default())).await
 }
