@@ -77,8 +77,12 @@ impl RetryPolicy {
     pub fn is_retryable(&self, error: &AuroraError, idempotency: Idempotency) -> bool {
         match error {
             AuroraError::RateLimited { retry_after } => retry_after.is_none_or(|d| d <= self.max_retry_after),
-            AuroraError::Conflict(_) | AuroraError::Transport(TransportError::Connect(_)) => true,
-            AuroraError::Server { .. } | AuroraError::Transport(_) => idempotency == Idempotency::Repeatable,
+            AuroraError::Transport(TransportError::Connect(_)) => true,
+            // A 409 means "operation in progress", possibly "partially processed" [doc]: a
+            // create may have happened, so it is an unknown outcome, never a blind retry.
+            AuroraError::Conflict(_) | AuroraError::Server { .. } | AuroraError::Transport(_) => {
+                idempotency == Idempotency::Repeatable
+            }
             _ => false,
         }
     }
@@ -132,6 +136,11 @@ enum Auth {
 }
 
 impl AuroraClient {
+    /// `/partner_applications/{application_id}`, the id percent-encoded (it is opaque).
+    fn application_path(&self) -> String {
+        format!("/partner_applications/{}", encode(self.application_id.as_str()))
+    }
+
     /// A client for `base_url` (checked with [`crate::hosts::checked_base_url`] by the caller).
     pub fn new(
         transport: Arc<dyn HttpTransport>,
@@ -173,7 +182,7 @@ impl AuroraClient {
         tenant: TenantId,
         session_token: Option<&SessionToken>,
     ) -> Result<TemporaryKey, AuroraError> {
-        let mut path = format!("/partner_applications/{}/tenants/{tenant}/create_token", self.application_id);
+        let mut path = format!("{}/tenants/{tenant}/create_token", self.application_path());
         if let Some(session) = session_token {
             path.push_str("?session_token=");
             path.push_str(&crate::webhooks::percent_encode_component(session.expose()));
@@ -186,7 +195,7 @@ impl AuroraClient {
 
     /// Every partner webhook subscription of the application.
     pub async fn list_webhooks(&self) -> Result<Vec<PartnerWebhook>, AuroraError> {
-        let path = format!("/partner_applications/{}/webhooks", self.application_id);
+        let path = format!("{}/webhooks", self.application_path());
         let list: PartnerWebhookList = self
             .call("list_webhooks", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable)
             .await?;
@@ -195,7 +204,7 @@ impl AuroraClient {
 
     /// Subscribes a partner webhook.
     pub async fn create_webhook(&self, request: &PartnerWebhookRequest) -> Result<PartnerWebhook, AuroraError> {
-        let path = format!("/partner_applications/{}/webhooks", self.application_id);
+        let path = format!("{}/webhooks", self.application_path());
         let body = PartnerWebhookEnvelope { partner_application_webhook: request };
         // A duplicate subscription is harmless to delivery (we dedupe events) and is
         // found and reused by the next list-then-create, so retrying is acceptable here.
@@ -206,8 +215,8 @@ impl AuroraClient {
     }
 
     /// One subscription.
-    pub async fn get_webhook(&self, id: WebhookId) -> Result<PartnerWebhook, AuroraError> {
-        let path = format!("/partner_applications/{}/webhooks/{id}", self.application_id);
+    pub async fn get_webhook(&self, id: &WebhookId) -> Result<PartnerWebhook, AuroraError> {
+        let path = format!("{}/webhooks/{}", self.application_path(), encode(id.as_str()));
         let found: PartnerWebhookEnvelope<PartnerWebhook> = self
             .call("get_webhook", Method::GET, &path, Auth::Application, None::<&()>, Idempotency::Repeatable)
             .await?;
@@ -217,10 +226,10 @@ impl AuroraClient {
     /// Replaces a subscription's settings.
     pub async fn update_webhook(
         &self,
-        id: WebhookId,
+        id: &WebhookId,
         request: &PartnerWebhookRequest,
     ) -> Result<PartnerWebhook, AuroraError> {
-        let path = format!("/partner_applications/{}/webhooks/{id}", self.application_id);
+        let path = format!("{}/webhooks/{}", self.application_path(), encode(id.as_str()));
         let body = PartnerWebhookEnvelope { partner_application_webhook: request };
         let updated: PartnerWebhookEnvelope<PartnerWebhook> = self
             .call("update_webhook", Method::PUT, &path, Auth::Application, Some(&body), Idempotency::Repeatable)
@@ -352,6 +361,7 @@ impl AuroraClient {
                 return Err(match error {
                     AuroraError::Transport(TransportError::Timeout | TransportError::Interrupted(_))
                     | AuroraError::Server { .. }
+                    | AuroraError::Conflict(_)
                         if idempotency == Idempotency::CreatesObject =>
                     {
                         AuroraError::OutcomeUnknown(error.to_string())
@@ -408,19 +418,58 @@ impl AuroraClient {
     }
 }
 
-/// A `Retry-After` given in seconds (the form Aurora and the CRMs we call use).
+/// One path segment or query value, percent-encoded.
+fn encode(value: &str) -> String {
+    crate::webhooks::percent_encode_component(value)
+}
+
+/// The wait a `Retry-After` asks for: delay-seconds, fractional ones included (`1.5`),
+/// or an HTTP date, measured from the same answer's `Date` (so no local clock is needed,
+/// which `wasm32` lacks). `None` when it is absent or unreadable: the backoff applies.
 pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    headers
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let date = |text: &str| chrono::DateTime::parse_from_rfc2822(text.trim()).ok();
+    let at = date(value)?;
+    let now = date(headers.get(header::DATE)?.to_str().ok()?)?;
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::Messages;
+
+    #[test]
+    fn retry_after_reads_seconds_fractions_and_dates() {
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut map = http::HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, value.parse().expect("value"));
+            }
+            map
+        };
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let cases = [
+            (headers(&[("retry-after", "3")]), Some(Duration::from_secs(3))),
+            (headers(&[("retry-after", " 1.5 ")]), Some(Duration::from_millis(1500))),
+            (headers(&[("retry-after", "0")]), Some(Duration::ZERO)),
+            (
+                headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT"), ("date", date)]),
+                Some(Duration::from_secs(30)),
+            ),
+            (headers(&[("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT"), ("date", date)]), Some(Duration::ZERO)),
+            (headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]), None),
+            (headers(&[("retry-after", "-1")]), None),
+            (headers(&[("retry-after", "soon")]), None),
+            (headers(&[]), None),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(retry_after(&given), expected, "{given:?}");
+        }
+    }
 
     /// Handlers on a multi-threaded runtime need `Send` futures: prove the client's are.
     #[allow(dead_code)]
@@ -436,7 +485,7 @@ mod tests {
         let cases = [
             (AuroraError::RateLimited { retry_after: Some(Duration::from_secs(3)) }, true, true),
             (AuroraError::RateLimited { retry_after: Some(Duration::from_secs(3600)) }, false, false),
-            (AuroraError::Conflict(Messages::default()), true, true),
+            (AuroraError::Conflict(Messages::default()), true, false),
             (AuroraError::Server { status: 503, messages: Messages::default() }, true, false),
             (AuroraError::Transport(TransportError::Timeout), true, false),
             (AuroraError::Transport(TransportError::Interrupted("reset".into())), true, false),

@@ -1,8 +1,10 @@
 //! Aurora writes many timestamps as `"2023-07-29 04:30:46 UTC"` and the design summary's
-//! `created_at` as ISO-8601 `"2024-06-21T21:12:44.591Z"` [doc, int]. [`Timestamp`] parses
-//! both and keeps the original text, so a payload re-serializes exactly as received.
+//! `created_at` as ISO-8601 `"2024-06-21T21:12:44.591Z"` [doc, int]. Nothing promises
+//! those two stay the only ones, so [`Timestamp`] also reads RFC 3339 without an offset
+//! (taken as UTC), offsets written `+0000`, and a date alone (midnight UTC). It keeps the
+//! original text, so a payload re-serializes exactly as received.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The format of Aurora's non-ISO timestamps.
@@ -17,16 +19,32 @@ pub struct Timestamp {
 
 /// Text that is neither of Aurora's timestamp formats.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a timestamp (expected `YYYY-MM-DD HH:MM:SS UTC` or ISO-8601)")]
+#[error("`{0}` is not a timestamp (expected `YYYY-MM-DD HH:MM:SS UTC`, ISO-8601 or a date)")]
 pub struct TimestampError(String);
 
 impl Timestamp {
-    /// Parses either format.
+    /// Parses any of the shapes above.
     pub fn parse(raw: &str) -> Result<Self, TimestampError> {
-        let utc = NaiveDateTime::parse_from_str(raw, AURORA_FORMAT)
-            .map(|naive| naive.and_utc())
-            .or_else(|_| DateTime::parse_from_rfc3339(raw).map(|dt| dt.with_timezone(&Utc)))
-            .map_err(|_| TimestampError(raw.chars().take(64).collect()))?;
+        let text = raw.trim();
+        let with_offset = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f %z"];
+        let without_offset = [AURORA_FORMAT, "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"];
+        let utc = DateTime::parse_from_rfc3339(text)
+            .ok()
+            .or_else(|| with_offset.iter().find_map(|format| DateTime::parse_from_str(text, format).ok()))
+            .map(|dt| dt.with_timezone(&Utc))
+            .or_else(|| {
+                without_offset
+                    .iter()
+                    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+                    .map(|n| n.and_utc())
+            })
+            .or_else(|| {
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|n| n.and_utc())
+            })
+            .ok_or_else(|| TimestampError(raw.chars().take(64).collect()))?;
         Ok(Timestamp { raw: raw.to_owned(), utc })
     }
 
@@ -101,8 +119,31 @@ mod tests {
     }
 
     #[test]
+    fn every_shape_aurora_may_write_reads_as_the_same_instant() {
+        let cases = [
+            ("Aurora's own", "2024-06-21 21:12:44 UTC", 1_719_004_364_000),
+            ("RFC 3339, Z", "2024-06-21T21:12:44Z", 1_719_004_364_000),
+            ("RFC 3339, millis", "2024-06-21T21:12:44.591Z", 1_719_004_364_591),
+            ("RFC 3339, offset", "2024-06-21T23:12:44+02:00", 1_719_004_364_000),
+            ("no offset is UTC", "2024-06-21T21:12:44", 1_719_004_364_000),
+            ("no offset, micros", "2024-06-21T21:12:44.591000", 1_719_004_364_591),
+            ("space, no offset", "2024-06-21 21:12:44", 1_719_004_364_000),
+            ("+0000", "2024-06-21T21:12:44+0000", 1_719_004_364_000),
+            ("space and +0000", "2024-06-21 21:12:44 +0000", 1_719_004_364_000),
+            ("-0500", "2024-06-21T16:12:44-0500", 1_719_004_364_000),
+            ("date only", "2024-06-21", 1_718_928_000_000),
+            ("padded", " 2024-06-21T21:12:44Z ", 1_719_004_364_000),
+        ];
+        for (name, raw, millis) in cases {
+            let parsed = Timestamp::parse(raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(parsed.utc().timestamp_millis(), millis, "{name}");
+            assert_eq!(parsed.as_str(), raw, "{name}: the text is kept");
+        }
+    }
+
+    #[test]
     fn other_text_is_refused() {
-        for bad in ["", "yesterday", "2023-07-29 04:30:46", "2023-13-01 00:00:00 UTC", "1690605046"] {
+        for bad in ["", "yesterday", "2023-13-01 00:00:00 UTC", "1690605046", "21/06/2024", "2024-06-21T25:00:00Z"] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
     }

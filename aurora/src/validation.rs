@@ -45,6 +45,12 @@ pub enum ValidationError {
         /// The field's name.
         field: &'static str,
     },
+    /// An opaque id is empty, too long, or has control characters.
+    #[error("{field} is not an id (empty, too long, or with control characters)")]
+    NotAnId {
+        /// The field's name.
+        field: &'static str,
+    },
     /// A value breaks a rule of its own (e.g. a webhook URL template).
     #[error("{field}: {reason}")]
     Invalid {
@@ -64,6 +70,7 @@ impl ValidationError {
             | ValidationError::NotFinite { field }
             | ValidationError::OutOfRange { field, .. }
             | ValidationError::NotAUuid { field }
+            | ValidationError::NotAnId { field }
             | ValidationError::Invalid { field, .. } => field,
         }
     }

@@ -100,12 +100,31 @@ pub struct PartnerWebhookEnvelope<T> {
     pub partner_application_webhook: T,
 }
 
-/// The list answer. [guess] The wrapper key follows Aurora's plural convention
-/// (`{"designs": [...]}`): `partner_application_webhooks`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The list answer. [guess] Its wrapper key is undocumented: we write Aurora's plural
+/// convention (`{"designs": [...]}`), `partner_application_webhooks`, and read that,
+/// `webhooks`, or a bare array.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartnerWebhookList {
     /// Every subscription of the application.
     pub partner_application_webhooks: Vec<PartnerWebhook>,
+}
+
+impl<'de> Deserialize<'de> for PartnerWebhookList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape {
+            Wrapped { partner_application_webhooks: Vec<PartnerWebhook> },
+            Short { webhooks: Vec<PartnerWebhook> },
+            Bare(Vec<PartnerWebhook>),
+        }
+        let list = match Shape::deserialize(deserializer)? {
+            Shape::Wrapped { partner_application_webhooks: list }
+            | Shape::Short { webhooks: list }
+            | Shape::Bare(list) => list,
+        };
+        Ok(PartnerWebhookList { partner_application_webhooks: list })
+    }
 }
 
 impl PartnerWebhookRequest {
@@ -203,6 +222,23 @@ mod tests {
         let other: WebhookEvent = serde_json::from_str(r#""project_created""#).expect("parses");
         assert_eq!(other, WebhookEvent::Other("project_created".into()));
         assert_eq!(serde_json::to_string(&other).expect("serializes"), r#""project_created""#);
+    }
+
+    #[test]
+    fn the_webhook_list_is_read_under_any_of_its_likely_keys() {
+        let one = r#"{"id": "wh_1", "event": "app_status_changed", "url_template": "https://x.example/?t=<TENANT_ID>&s=<SESSION_TOKEN>", "enabled": true}"#;
+        for body in [
+            format!(r#"{{"partner_application_webhooks": [{one}]}}"#),
+            format!(r#"{{"webhooks": [{one}], "page": 1}}"#),
+            format!("[{one}]"),
+        ] {
+            let list: PartnerWebhookList = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(list.partner_application_webhooks.len(), 1, "{body}");
+            assert_eq!(list.partner_application_webhooks[0].id.as_str(), "wh_1");
+        }
+        let empty: PartnerWebhookList = serde_json::from_str("[]").expect("an empty list");
+        assert!(empty.partner_application_webhooks.is_empty());
+        assert!(serde_json::from_str::<PartnerWebhookList>(r#"{"items": 3}"#).is_err());
     }
 
     #[test]

@@ -266,7 +266,10 @@ async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_wh
         .await
         .expect("subscribe");
     assert_eq!(client.list_webhooks().await.expect("list").len(), 1);
-    assert_eq!(client.get_webhook(created.id).await.expect("get").settings.url_template, created.settings.url_template);
+    assert_eq!(
+        client.get_webhook(&created.id).await.expect("get").settings.url_template,
+        created.settings.url_template
+    );
 
     let key = client.create_token(tenant(), None).await.expect("key");
     let project =
@@ -303,15 +306,10 @@ async fn failed_deliveries_are_retried_on_a_compressed_schedule_and_app_status_c
     let (url, sandbox) = start_sandbox(&["--time-scale", "3000"]).await;
     let (receiver, seen) = start_receiver(vec![500, 503]).await;
     let (client, _) = client_with(&url, APP_KEY);
+    let created =
+        client.create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged)).await.expect("subscribe");
     client
-        .update_webhook(
-            client
-                .create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged))
-                .await
-                .expect("subscribe")
-                .id,
-            &subscription(&receiver, WebhookEvent::AppStatusChanged),
-        )
+        .update_webhook(&created.id, &subscription(&receiver, WebhookEvent::AppStatusChanged))
         .await
         .expect("update keeps it");
     let response = reqwest::Client::new()

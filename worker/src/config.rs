@@ -96,7 +96,12 @@ pub struct AuroraConfig {
 impl AuroraConfig {
     /// The Aurora client for these settings over a host's transport.
     pub fn client(&self, transport: std::sync::Arc<dyn aurora_api::HttpTransport>) -> aurora_api::AuroraClient {
-        aurora_api::AuroraClient::new(transport, &self.base_url, self.application_id, self.application_key.clone())
+        aurora_api::AuroraClient::new(
+            transport,
+            &self.base_url,
+            self.application_id.clone(),
+            self.application_key.clone(),
+        )
     }
 }
 
@@ -284,7 +289,7 @@ mod tests {
         for (overrides, name) in [
             (vec![(keys::AURORA_BASE_URL, "https://evil.example")], keys::AURORA_BASE_URL),
             (vec![(keys::AURORA_BASE_URL, "http://127.0.0.1:8790")], keys::AURORA_BASE_URL),
-            (vec![(keys::AURORA_APPLICATION_ID, "app-1")], keys::AURORA_APPLICATION_ID),
+            (vec![(keys::AURORA_APPLICATION_ID, "app\u{1}id")], keys::AURORA_APPLICATION_ID),
             (vec![(keys::AURORA_APPLICATION_KEY, "")], keys::AURORA_APPLICATION_KEY),
             (vec![(keys::AURORA_WEBHOOK_TOKEN, "short")], keys::AURORA_WEBHOOK_TOKEN),
             (vec![(keys::AURORA_WEBHOOK_HEADER, "X Bad Header")], keys::AURORA_WEBHOOK_HEADER),

@@ -13,6 +13,16 @@ pub enum Outcome {
     Updated,
     /// It existed as wanted.
     Unchanged,
+    /// Aurora refused it (and it is not one the product needs): why.
+    Refused(String),
+}
+
+/// Whether Aurora refusing `event` leaves the product working. Aurora lists
+/// `app_status_changed` among the events of some kinds of partner app only [doc], so a CRM
+/// app may be refused it: tenants that disable the app are then noticed when their keys
+/// stop minting, rather than at once. The simulation webhook is what designs arrive by.
+fn optional(event: &WebhookEvent, error: &AuroraError) -> bool {
+    *event == WebhookEvent::AppStatusChanged && !error.is_transient()
 }
 
 /// Why the subscriptions could not be set up.
@@ -76,18 +86,32 @@ pub async fn setup(
         let ours = existing
             .iter()
             .find(|w| w.settings.event == want.event && w.settings.url_template.contains("/webhooks/aurora/"));
-        let outcome = match ours {
-            Some(found) if found.settings == want => Outcome::Unchanged,
-            Some(found) => {
-                aurora.update_webhook(found.id, &want).await?;
-                Outcome::Updated
-            }
-            None => {
-                aurora.create_webhook(&want).await?;
-                Outcome::Created
-            }
+        let done = match ours {
+            Some(found) if found.settings == want => Ok(Outcome::Unchanged),
+            Some(found) => aurora.update_webhook(&found.id, &want).await.map(|_| Outcome::Updated),
+            None => aurora.create_webhook(&want).await.map(|_| Outcome::Created),
+        };
+        let outcome = match done {
+            Ok(outcome) => outcome,
+            Err(error) if optional(&want.event, &error) => Outcome::Refused(error.to_string()),
+            Err(error) => return Err(error.into()),
         };
         outcomes.push((want.event.as_str().to_owned(), outcome));
     }
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aurora_api::error::Messages;
+
+    #[test]
+    fn only_the_app_status_webhook_may_be_refused() {
+        let refused = AuroraError::Unprocessable(Messages::default());
+        let down = AuroraError::Server { status: 503, messages: Messages::default() };
+        assert!(optional(&WebhookEvent::AppStatusChanged, &refused));
+        assert!(!optional(&WebhookEvent::AppStatusChanged, &down), "Aurora down is an error, not a refusal");
+        assert!(!optional(&WebhookEvent::PerformanceSimulationJobCompleted, &refused), "designs arrive by this one");
+    }
 }

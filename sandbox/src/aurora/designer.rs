@@ -46,7 +46,8 @@ pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project, fire: bo
         // A failed simulation leaves no production: the summary has no energy_production.
         summary.energy_production = None;
     }
-    let record = DesignRecord { tenant, project: project.id, job: JobId(random_uuid(&mut rng)), succeeded, summary };
+    let record =
+        DesignRecord { tenant, project: project.id, job: JobId::from(random_uuid(&mut rng)), succeeded, summary };
     {
         let mut state = sandbox.state();
         if let Some(p) = state.tenants.get_mut(&tenant).and_then(|t| t.projects.get_mut(&project.id)) {

@@ -112,7 +112,7 @@ pub async fn create_webhook(
 ) -> Answer {
     authorized_application(&sandbox, &headers, &app_id)?;
     let request = parse_request(body)?;
-    let webhook = PartnerWebhook { id: WebhookId(uuid::Uuid::new_v4()), settings: request };
+    let webhook = PartnerWebhook { id: WebhookId::from(uuid::Uuid::new_v4()), settings: request };
     sandbox.state().webhooks.push(webhook.clone());
     tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.settings.event.as_str());
     Ok(Json(PartnerWebhookEnvelope { partner_application_webhook: webhook }).into_response())

@@ -145,7 +145,13 @@ async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> 
     let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
     let outcomes = crate::subscriptions::setup(&aurora, &config, public_url).await.map_err(|e| e.to_string())?;
     for (event, outcome) in outcomes {
-        tracing::info!("webhook {event}: {outcome:?}");
+        match outcome {
+            crate::subscriptions::Outcome::Refused(why) => tracing::warn!(
+                "webhook {event}: Aurora refused it ({why}); designs still arrive, but a tenant disabling the app \
+                 is noticed only when its keys stop minting"
+            ),
+            outcome => tracing::info!("webhook {event}: {outcome:?}"),
+        }
     }
     Ok(())
 }
