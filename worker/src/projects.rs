@@ -12,10 +12,10 @@
 
 use crate::{
     AppState,
-    crm::ContextError,
+    crm::{ContextError, CrmEventKind},
     ids::OpportunityKey,
     storage::{
-        StorageError, designs, installations, late_projects, opportunities, project_rechecks,
+        StorageError, crm_events, designs, installations, late_projects, opportunities, project_rechecks,
         projects::{self, Claim, Failure, ProjectRecord, ProjectStatus},
     },
     temporary_keys::StoredSessionTokens,
@@ -141,7 +141,14 @@ async fn state_of(
     key: &OpportunityKey,
     record: Option<&ProjectRecord>,
 ) -> Result<OpportunityState, ProjectError> {
-    let Some(record) = record else { return Ok(OpportunityState::NoProject) };
+    let Some(record) = record else {
+        // A new opportunity whose CRM event is still being run gets its project without a
+        // click (automatic projects): the widget waits and watches for it.
+        let created = CrmEventKind::OpportunityCreated { opportunity_id: key.opportunity_id.clone() };
+        let event = serde_json::to_string(&created).map_err(|e| StorageError::Decode(e.to_string()))?;
+        let pending = crm_events::pending(state.db(), key, &event).await?;
+        return Ok(if pending { OpportunityState::Creating } else { OpportunityState::NoProject });
+    };
     Ok(match record.status {
         ProjectStatus::Creating => OpportunityState::Creating,
         ProjectStatus::Failed => OpportunityState::CreateFailed {

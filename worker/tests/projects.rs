@@ -250,3 +250,25 @@ async fn a_claim_whose_attempt_died_is_finished_by_the_sweep_without_a_click() {
     clock.advance(3600);
     assert_eq!(jobs::sweep(&state).await, 0, "settled: nothing more to do");
 }
+
+#[tokio::test]
+async fn an_opportunity_whose_creation_event_is_still_pending_reads_as_creating() {
+    use aurora_crm_worker::storage::Database;
+    let (aurora, _) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, db, _) = common::state(&aurora, now).await;
+    let app = router(state);
+    // The CRM reported the opportunity's creation; automatic projects will get to it.
+    db.execute(
+        "INSERT INTO crm_events (crm, delivery_id, account_id, event, payload_json, received_at, next_attempt_at) \
+         VALUES ('demo', 'dlv-1', 'acct-a', '{\"kind\":\"opportunity_created\",\"opportunity_id\":\"opp-new\"}', '{}', ?1, ?1)",
+        &[(now as i64).into()],
+    )
+    .await
+    .expect("insert");
+    let (token, body) = open_session(&app, &demo_context("acct-a", "opp-new", address(), CRM_CLIENT_SECRET, now)).await;
+    assert_eq!(body["state"]["state"], "creating", "the widget waits and watches: {body}");
+    db.execute("UPDATE crm_events SET done_at = 1", &[]).await.expect("done");
+    let (_, _, body) = call(&app, state_request(&token, "opp-new", None)).await;
+    assert_eq!(body["state"], "no_project", "nothing came of it: the rep may create it: {body}");
+}
