@@ -11,7 +11,7 @@ use crate::{
     ApplicationId, ApplicationKey, BearerToken, DesignId, ProjectId, SessionToken, TenantId, WebhookId,
     designs::{DesignList, DesignListItem, DesignSummary, DesignSummaryResponse},
     error::{AuroraError, TransportError},
-    projects::{Project, ProjectEnvelope, ProjectList, ProjectRequest},
+    projects::{Project, ProjectEnvelope, ProjectPage, ProjectRequest},
     tokens::{CreateTokenResponse, TemporaryKey},
     webhooks::{PartnerWebhook, PartnerWebhookEnvelope, PartnerWebhookList, PartnerWebhookRequest},
 };
@@ -32,6 +32,12 @@ pub trait HttpTransport: Send + Sync + 'static {
     /// Waits `duration` on the host's timer (retry backoff).
     async fn sleep(&self, duration: Duration);
 }
+
+/// Projects asked for per page when looking one up (Aurora's largest page [doc]).
+pub const PROJECTS_PER_PAGE: usize = 250;
+/// Pages looked through before concluding a project is not there (2,000 projects, newest
+/// first: a project we just created is on the first).
+pub const MAX_PROJECT_PAGES: usize = 8;
 
 /// Bounds of the retry policy. Defaults suit a request a rep is waiting on.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,21 +280,34 @@ impl AuroraClient {
         Ok(found.project)
     }
 
-    /// Projects whose `external_provider_id` is `external_provider_id` [guess: filter].
-    pub async fn find_projects(
+    /// The project whose `external_provider_id` is `external_provider_id`, if Aurora lists
+    /// one. Pages through the tenant's projects ([`PROJECTS_PER_PAGE`] a page, Aurora's
+    /// newest first [guess]) up to [`MAX_PROJECT_PAGES`], matching on our side (the filter
+    /// parameter is sent, but not relied on); a project that cannot be read is skipped.
+    pub async fn find_project(
         &self,
         key: &BearerToken,
         tenant: TenantId,
         external_provider_id: &str,
-    ) -> Result<Vec<Project>, AuroraError> {
-        let path = format!(
-            "/tenants/{tenant}/projects?external_provider_id={}",
-            crate::webhooks::percent_encode_component(external_provider_id)
-        );
-        let list: ProjectList = self
-            .call("find_projects", Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
-            .await?;
-        Ok(list.projects)
+    ) -> Result<Option<Project>, AuroraError> {
+        for page in 1..=MAX_PROJECT_PAGES {
+            let path = format!(
+                "/tenants/{tenant}/projects?external_provider_id={}&page={page}&per_page={PROJECTS_PER_PAGE}",
+                encode(external_provider_id)
+            );
+            let auth = Auth::Tenant(key.clone());
+            let list: ProjectPage =
+                self.call("find_project", Method::GET, &path, auth, None::<&()>, Idempotency::Repeatable).await?;
+            for shape in &list.unreadable {
+                tracing::warn!(operation = "find_project", page, shape, "a listed project could not be read; skipped");
+            }
+            let ours =
+                list.projects.into_iter().find(|p| p.external_provider_id.as_deref() == Some(external_provider_id));
+            if ours.is_some() || list.listed < PROJECTS_PER_PAGE {
+                return Ok(ours);
+            }
+        }
+        Ok(None)
     }
 
     /// A project's designs.
@@ -476,7 +495,69 @@ mod tests {
     fn client_futures_are_send(client: &AuroraClient, tenant: crate::TenantId, key: &BearerToken) {
         fn is_send<T: Send>(_: T) {}
         is_send(client.create_token(tenant, None));
-        is_send(client.find_projects(key, tenant, "x"));
+        is_send(client.find_project(key, tenant, "x"));
+    }
+
+    /// Answers `GET .../projects?...&page=N` from a script of pages; counts the pages asked.
+    struct ScriptedPages {
+        pages: Vec<serde_json::Value>,
+        asked: std::sync::Mutex<Vec<usize>>,
+    }
+
+    #[async_trait]
+    impl HttpTransport for ScriptedPages {
+        async fn send(&self, request: Request<Vec<u8>>, _: Duration) -> Result<Response<Vec<u8>>, TransportError> {
+            let query = request.uri().query().unwrap_or_default().to_owned();
+            let page: usize = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("page="))
+                .and_then(|n| n.parse().ok())
+                .expect("a page parameter");
+            self.asked.lock().expect("lock").push(page);
+            let body = self.pages.get(page - 1).cloned().unwrap_or(serde_json::json!({"projects": []}));
+            Ok(Response::new(serde_json::to_vec(&body).expect("json")))
+        }
+
+        async fn sleep(&self, _: Duration) {}
+    }
+
+    fn project(n: usize, external: &str) -> serde_json::Value {
+        serde_json::json!({"id": format!("3fa85f64-5717-4562-b3fc-{n:012}"), "external_provider_id": external})
+    }
+
+    async fn look_up(pages: Vec<serde_json::Value>, external: &str) -> (Option<Project>, Vec<usize>) {
+        let transport = Arc::new(ScriptedPages { pages, asked: Default::default() });
+        let client = AuroraClient::new(
+            transport.clone(),
+            "http://127.0.0.1:9",
+            ApplicationId::parse("app").expect("id"),
+            ApplicationKey::new("key"),
+        );
+        let tenant = crate::TenantId::parse("7e57a000-0000-4000-8000-000000000001").expect("uuid");
+        let found = client.find_project(&BearerToken::new("tk"), tenant, external).await.expect("looked up");
+        let asked = transport.asked.lock().expect("lock").clone();
+        (found, asked)
+    }
+
+    #[tokio::test]
+    async fn a_project_is_found_on_a_later_page_past_unreadable_ones_and_the_filter_is_not_trusted() {
+        let full_page = |offset: usize| {
+            let mut projects: Vec<_> = (0..PROJECTS_PER_PAGE).map(|n| project(offset + n, "someone-else")).collect();
+            projects[3] = serde_json::json!({"id": 42, "location": null});
+            serde_json::json!({ "projects": projects })
+        };
+        let ours = serde_json::json!({ "projects": [project(9_999, "demo:acct:opp"), project(1, "other")] });
+        let (found, asked) = look_up(vec![full_page(0), full_page(1_000), ours], "demo:acct:opp").await;
+        assert_eq!(found.map(|p| p.id.to_string()), Some("3fa85f64-5717-4562-b3fc-000000009999".to_owned()));
+        assert_eq!(asked, vec![1, 2, 3]);
+
+        let (found, asked) = look_up(vec![serde_json::json!({"projects": [project(1, "other")]})], "mine").await;
+        assert_eq!((found, asked), (None, vec![1]), "a short page is the last");
+        let endless: Vec<_> = (0..20).map(|n| full_page(n * 1_000)).collect();
+        let (found, asked) = look_up(endless, "mine").await;
+        assert_eq!((found, asked.len()), (None, MAX_PROJECT_PAGES), "a bounded number of pages");
+        let (found, _) = look_up(vec![serde_json::json!({})], "mine").await;
+        assert_eq!(found, None, "no projects key: nothing found, nothing failed");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod projects;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
 pub mod secrets;
+pub mod shape;
 pub mod timestamp;
 pub mod tokens;
 pub mod units;

@@ -187,12 +187,44 @@ pub struct Project {
     pub created_at: Option<Timestamp>,
 }
 
-/// `{"projects": [...]}` from `GET /tenants/{tenant_id}/projects`. [guess] We rely on its
-/// `external_provider_id` filter to find a project after a create with unknown outcome.
+/// `{"projects": [...]}` from `GET /tenants/{tenant_id}/projects`, as the sandbox writes
+/// it. [guess] Whether Aurora honours the `external_provider_id` filter is undocumented:
+/// the client filters on its side and pages through ([`ProjectPage`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectList {
     /// The matching projects.
     pub projects: Vec<Project>,
+}
+
+/// One page of projects, read project by project: a project that cannot be read (another
+/// app's, or a shape we do not know) is skipped and its shape reported, never the page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProjectPage {
+    /// The projects that could be read.
+    pub projects: Vec<Project>,
+    /// How many the page listed, read or not (a short page is the last).
+    pub listed: usize,
+    /// The shape of each project that could not be read (keys and JSON types, no values).
+    pub unreadable: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for ProjectPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            projects: Option<Vec<serde_json::Value>>,
+        }
+        let raw = Raw::deserialize(deserializer)?.projects.unwrap_or_default();
+        let mut page = ProjectPage { listed: raw.len(), ..ProjectPage::default() };
+        for value in raw {
+            match serde_json::from_value::<Project>(value.clone()) {
+                Ok(project) => page.projects.push(project),
+                Err(_) => page.unreadable.push(crate::shape::of(&value)),
+            }
+        }
+        Ok(page)
+    }
 }
 
 #[cfg(test)]

@@ -197,9 +197,8 @@ async fn projects_validate_like_aurora_and_are_found_by_external_id() {
 
     let before = attempts.attempts.load(Ordering::SeqCst);
     client.create_project(&key.bearer_token, tenant(), &address_project("opp-77")).await.expect("project");
-    let found = client.find_projects(&key.bearer_token, tenant(), "opp-77").await.expect("find");
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].external_provider_id.as_deref(), Some("opp-77"));
+    let found = client.find_project(&key.bearer_token, tenant(), "opp-77").await.expect("find");
+    assert_eq!(found.and_then(|p| p.external_provider_id).as_deref(), Some("opp-77"));
     assert_eq!(attempts.attempts.load(Ordering::SeqCst) - before, 2, "no retries on success");
 }
 
@@ -371,7 +370,7 @@ async fn server_errors_are_retried_with_backoff_for_reads_but_a_project_post_is_
         set_faults(&url2, serde_json::json!({})).await;
     });
     let before = attempts.attempts.load(Ordering::SeqCst);
-    client.find_projects(&key.bearer_token, tenant(), "none").await.expect("read retried until healthy");
+    client.find_project(&key.bearer_token, tenant(), "none").await.expect("read retried until healthy");
     assert!(attempts.attempts.load(Ordering::SeqCst) - before >= 2);
     healer.await.expect("healer");
 
@@ -383,7 +382,7 @@ async fn server_errors_are_retried_with_backoff_for_reads_but_a_project_post_is_
 
     // Bounded: a read against a permanently failing Aurora gives up after max_attempts.
     let before = attempts.attempts.load(Ordering::SeqCst);
-    let result = client.find_projects(&key.bearer_token, tenant(), "none").await;
+    let result = client.find_project(&key.bearer_token, tenant(), "none").await;
     assert!(matches!(result, Err(AuroraError::Server { status: 503, .. })), "{result:?}");
     assert_eq!(attempts.attempts.load(Ordering::SeqCst) - before, fast_policy().max_attempts);
 }
@@ -397,8 +396,8 @@ async fn a_dropped_connection_leaves_the_outcome_unknown_and_the_project_is_foun
     let outcome = client.create_project(&key.bearer_token, tenant(), &address_project("opp-drop")).await;
     assert!(matches!(outcome, Err(AuroraError::OutcomeUnknown(_))), "{outcome:?}");
     set_faults(&url, serde_json::json!({})).await;
-    let found = client.find_projects(&key.bearer_token, tenant(), "opp-drop").await.expect("find");
-    assert_eq!(found.len(), 1, "the POST took effect although its answer was lost");
+    let found = client.find_project(&key.bearer_token, tenant(), "opp-drop").await.expect("find");
+    assert!(found.is_some(), "the POST took effect although its answer was lost");
 }
 
 #[tokio::test]
@@ -444,7 +443,7 @@ async fn keys_and_tokens_never_reach_debug_output_errors_or_logs() {
     let session = SessionToken::new("st_made_up_session_value");
     let errors = [
         client.create_token(tenant(), Some(&session)).await.expect_err("503s"),
-        client.find_projects(&key.bearer_token, tenant(), "x").await.expect_err("503s"),
+        client.find_project(&key.bearer_token, tenant(), "x").await.expect_err("503s"),
     ];
     let printed = format!(
         "{client:?} {key:?} {errors:?} {}",

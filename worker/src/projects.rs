@@ -389,13 +389,10 @@ async fn find_in_aurora(
         .keys
         .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now(), |bearer| {
             let (aurora, external) = (state.aurora.clone(), external.clone());
-            async move { aurora.find_projects(&bearer, tenant, &external).await }
+            async move { aurora.find_project(&bearer, tenant, &external).await }
         })
         .await?;
-    Ok(found
-        .into_iter()
-        .find(|p| p.external_provider_id.as_deref() == Some(external.as_str()))
-        .map(|p| p.id.to_string()))
+    Ok(found.map(|project| project.id.to_string()))
 }
 
 #[cfg(test)]

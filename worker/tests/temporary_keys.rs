@@ -64,11 +64,11 @@ async fn a_revoked_key_is_replaced_once_on_401() {
         .with_key(&state.aurora, &NoSessionTokens, tenant(), now, |key| {
             attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let aurora = state.aurora.clone();
-            async move { aurora.find_projects(&key, tenant(), "none").await }
+            async move { aurora.find_project(&key, tenant(), "none").await }
         })
         .await
         .expect("works after one re-mint");
-    assert!(projects.is_empty());
+    assert!(projects.is_none());
     assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 2, "the call ran twice: 401, then success");
     assert_eq!(sandbox.state().temporary_keys.len(), 1, "one new key");
 }

@@ -77,9 +77,16 @@ fn parse_project(value: serde_json::Value) -> Result<ProjectRequest, String> {
 #[derive(Deserialize)]
 pub struct ListQuery {
     external_provider_id: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
 }
 
-/// `GET /tenants/{tenant}/projects[?external_provider_id=...]`
+/// Aurora's page size when none is asked for, and the largest it serves [doc].
+const DEFAULT_PER_PAGE: usize = 100;
+const MAX_PER_PAGE: usize = 250;
+
+/// `GET /tenants/{tenant}/projects[?external_provider_id=...&page=N&per_page=M]`: newest
+/// first, one page (1-based) at a time.
 pub async fn list_projects(
     State(sandbox): State<Sandbox>,
     Path(tenant_id): Path<String>,
@@ -92,13 +99,18 @@ pub async fn list_projects(
         .tenants
         .get(&tenant)
         .map(|t| {
+            let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE);
+            let skip = query.page.unwrap_or(1).max(1).saturating_sub(1).saturating_mul(per_page);
             t.project_order
                 .iter()
+                .rev()
                 .filter_map(|id| t.projects.get(id))
                 .map(|r| r.project.clone())
                 .filter(|p| {
                     query.external_provider_id.is_none() || p.external_provider_id == query.external_provider_id
                 })
+                .skip(skip)
+                .take(per_page)
                 .collect()
         })
         .unwrap_or_default();
