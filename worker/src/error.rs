@@ -107,6 +107,7 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
         ProjectError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
         ProjectError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
         ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+        ProjectError::Unverifiable(_) => (StatusCode::CONFLICT, "reconcile_forbidden"),
         ProjectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }

@@ -69,6 +69,9 @@ pub enum ProjectError {
     /// Aurora could not be reached or failed; trying again may work.
     #[error("Aurora is not answering right now ({0}); try again in a minute")]
     Unavailable(String),
+    /// An earlier attempt's outcome could not be checked: Aurora refused to list projects.
+    #[error("{0}")]
+    Unverifiable(String),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -234,7 +237,8 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
             None => return current_state(state, key).await,
         },
         (Step::TakeOver, Some(seen)) => match projects::take_over(db, key, &seen, now).await? {
-            Some(claim) => (claim, true),
+            // A person checked Aurora after a lookup Aurora refused: create, no lookup.
+            Some(claim) => (claim, seen.error_code.as_deref() != Some(RECONCILE_FORBIDDEN)),
             None => return current_state(state, key).await,
         },
         (Step::Wait, _) => return Ok(OpportunityState::Creating),
@@ -247,6 +251,9 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
     current_state(state, key).await
 }
 
+/// The code of a failure whose earlier attempt could not be checked in Aurora.
+pub const RECONCILE_FORBIDDEN: &str = "reconcile_forbidden";
+
 /// How one attempt ended.
 enum AttemptEnd {
     /// Aurora has the project (created now, or found when reconciling).
@@ -257,6 +264,17 @@ enum AttemptEnd {
     Rejected(String),
     /// Aurora could not be reached, or failed.
     Unavailable(String),
+    /// An earlier attempt may have created the project, and Aurora will not let us list
+    /// projects to find out (403). Only a person can tell; a rep's "Try again" then creates.
+    ReconcileForbidden,
+}
+
+/// How a lookup's failure ends an attempt.
+fn lookup_failed(error: &AuroraError) -> AttemptEnd {
+    match error {
+        AuroraError::Forbidden(_) => AttemptEnd::ReconcileForbidden,
+        _ => AttemptEnd::Unavailable(error.to_string()),
+    }
 }
 
 /// One attempt, calling Aurora only: reconciled first when it takes over an earlier one.
@@ -271,7 +289,7 @@ async fn attempt(
         match find_in_aurora(state, key, tenant).await {
             Ok(Some(project_id)) => return AttemptEnd::Created(project_id),
             Ok(None) => {}
-            Err(error) => return AttemptEnd::Unavailable(error.to_string()),
+            Err(error) => return lookup_failed(&error),
         }
     }
     let created = state
@@ -290,6 +308,7 @@ async fn attempt(
             tracing::warn!(%tenant, external = %key.external_provider_id(), %reason, "project creation outcome unknown; reconciling");
             match find_in_aurora(state, key, tenant).await {
                 Ok(Some(project_id)) => AttemptEnd::Created(project_id),
+                Err(error @ AuroraError::Forbidden(_)) => lookup_failed(&error),
                 _ => AttemptEnd::Unknown,
             }
         }
@@ -332,6 +351,18 @@ async fn record_outcome(
         AttemptEnd::Rejected(message) => ("aurora_rejected", message.clone(), false, ProjectError::Rejected(message)),
         AttemptEnd::Unavailable(message) => {
             ("aurora_unavailable", message.clone(), true, ProjectError::Unavailable(message))
+        }
+        AttemptEnd::ReconcileForbidden => {
+            let message = "An earlier attempt may have created this project, and Aurora does not let this app list \
+                           projects to check (403). Look for it in Aurora; if it is not there, click Try again to \
+                           create it."
+                .to_owned();
+            let admin = format!(
+                "Aurora refused to list projects (403) for opportunity {}: its project needs a rep's check in Aurora",
+                key.opportunity_id
+            );
+            installations::record_error(db, key.crm, &key.account_id, &admin, now).await?;
+            (RECONCILE_FORBIDDEN, message.clone(), true, ProjectError::Unverifiable(message))
         }
     };
     let (code, message, retryable, error) = failure;

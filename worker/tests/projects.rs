@@ -272,3 +272,36 @@ async fn an_opportunity_whose_creation_event_is_still_pending_reads_as_creating(
     let (_, _, body) = call(&app, state_request(&token, "opp-new", None)).await;
     assert_eq!(body["state"], "no_project", "nothing came of it: the rep may create it: {body}");
 }
+
+#[tokio::test]
+async fn when_aurora_will_not_list_projects_an_unknown_outcome_waits_for_a_reps_check_then_creates() {
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000", "--forbid-project-listing"]).await;
+    let now = unix_now();
+    let (state, clock) = common::impatient_state(&aurora, now, 300).await;
+    let app = router(state.clone());
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-403", address(), CRM_CLIENT_SECRET, now)).await;
+    // Aurora fails the create (a 5xx: maybe it happened, maybe not): the outcome is unknown.
+    common::set_faults(&aurora, json!({"server_error": 1.0})).await;
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-403")).await;
+    common::set_faults(&aurora, json!({})).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::ACCEPTED, Some("creating")), "{body}");
+    // The recheck looks the project up, and Aurora will not let it (403).
+    clock.advance(aurora_crm_worker::projects::RECHECK_AFTER_UNKNOWN_SECONDS as u64 + 5);
+    assert_eq!(aurora_crm_worker::jobs::sweep(&state).await, 1);
+    // The rep is told what to check, and may try again; the admin's health says so too.
+    let (_, _, shown) = call(&app, state_request(&token, "opp-403", None)).await;
+    assert_eq!((shown["state"].as_str(), shown["retryable"].as_bool()), (Some("create_failed"), Some(true)), "{shown}");
+    assert!(shown["message"].as_str().is_some_and(|m| m.contains("Look for it in Aurora")), "{shown}");
+    let installation =
+        aurora_crm_worker::storage::installations::find(state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-a")
+            .await
+            .expect("find")
+            .expect("installed");
+    assert!(installation.last_error.is_some_and(|e| e.contains("403")));
+    assert_eq!(common::project_count(&sandbox), 0);
+    // Nothing retries it behind the rep's back; their "Try again" creates it, unlisted.
+    assert_eq!(aurora_crm_worker::jobs::sweep(&state).await, 0);
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-403")).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
+    assert_eq!(common::project_count(&sandbox), 1);
+}

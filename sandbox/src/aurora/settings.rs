@@ -36,6 +36,10 @@ pub struct Settings {
     /// the default accepts both).
     #[arg(long)]
     pub strict_session_tokens: bool,
+    /// Refuse List Projects to temporary keys (403): whether Aurora lets a partner app list
+    /// a tenant's projects is undocumented.
+    #[arg(long)]
+    pub forbid_project_listing: bool,
     /// Webhook delivery timeout, as Aurora's 10 s.
     #[arg(long, default_value_t = 10.0)]
     pub webhook_timeout_seconds: f64,

@@ -94,6 +94,9 @@ pub async fn list_projects(
     headers: HeaderMap,
 ) -> Answer {
     let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
+    if sandbox.settings.forbid_project_listing {
+        return Err(aurora_error(StatusCode::FORBIDDEN, "This key may not list projects"));
+    }
     let state = sandbox.state();
     let projects = state
         .tenants

@@ -63,6 +63,10 @@ async fn opportunity_created(state: &AppState, crm: Crm, account_id: &str, oppor
     match projects::create(state, &key).await {
         // Under way: its claim has a recheck of its own (see `project_recheck`).
         Ok(OpportunityState::Creating) => Outcome::Done,
+        // Only a person can tell whether the earlier attempt created it (see `projects`).
+        Ok(OpportunityState::CreateFailed { code, message, .. }) if code == projects::RECONCILE_FORBIDDEN => {
+            refused(state, crm, account_id, not_created(&message)).await
+        }
         Ok(OpportunityState::CreateFailed { retryable: true, message, .. }) => Outcome::Retry(message),
         Ok(OpportunityState::CreateFailed { message, .. }) => {
             refused(state, crm, account_id, not_created(&message)).await
