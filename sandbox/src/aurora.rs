@@ -14,11 +14,13 @@ mod partner;
 mod settings;
 mod state;
 mod tenant;
+pub mod variance;
 mod webhooks;
 
 pub use faults::Faults;
 pub use settings::{DesignerSettings, Settings};
 pub use state::Sandbox;
+pub use variance::Variance;
 
 use aurora_api::AuroraErrorBody;
 use axum::{
@@ -65,8 +67,11 @@ async fn inject_faults(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    let faults = sandbox.state().faults.clone();
-    faults::apply(&faults, request, next).await
+    let (faults, variance) = {
+        let state = sandbox.state();
+        (state.faults.clone(), state.variance.enabled)
+    };
+    faults::apply(&faults, if variance { "0.5" } else { "1" }, request, next).await
 }
 
 /// One line per request: method, path (never the query: it carries session tokens),

@@ -114,7 +114,7 @@ async fn inject_faults(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let faults = crm.state().faults.clone();
-    crate::aurora::faults::apply(&faults, request, next).await
+    crate::aurora::faults::apply(&faults, "1", request, next).await
 }
 
 async fn get_faults(axum::extract::State(crm): axum::extract::State<Crm>) -> Json<Faults> {

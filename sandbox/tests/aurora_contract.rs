@@ -516,3 +516,69 @@ async fn the_api_version_header_is_sent_when_configured() {
     assert!(client.with_api_version("2024.05").list_webhooks().await.expect("list").is_empty());
     assert_eq!(seen.lock().expect("lock").as_deref(), Some("2024.05"));
 }
+
+/// Aurora's variance (`--variance`): the client reads every shape the sandbox then answers in.
+#[tokio::test]
+async fn under_variance_the_client_reads_each_shape_aurora_may_answer_in() {
+    let (url, sandbox) = start_sandbox(&["--variance"]).await;
+    let (receiver, seen) = start_receiver(vec![]).await;
+    let (client, _) = client_with(&url, APP_KEY);
+
+    // The list of subscriptions comes under another key; app_status_changed is refused.
+    client
+        .create_webhook(&subscription(&receiver, WebhookEvent::PerformanceSimulationJobCompleted))
+        .await
+        .expect("subscribe");
+    assert_eq!(client.list_webhooks().await.expect("list under `webhooks`").len(), 1);
+    let refused = client.create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged)).await;
+    assert!(matches!(refused, Err(AuroraError::Unprocessable(_))), "{refused:?}");
+
+    // Every third create is processed and answered 409: an unknown outcome, never retried,
+    // and the project is found (the list ignores its filter; the client filters itself).
+    let key = client.create_token(tenant(), None).await.expect("key");
+    for external in ["opp-v-1", "opp-v-2"] {
+        client.create_project(&key.bearer_token, tenant(), &address_project(external)).await.expect("created");
+    }
+    let third = client.create_project(&key.bearer_token, tenant(), &address_project("opp-v-3")).await;
+    assert!(matches!(third, Err(AuroraError::OutcomeUnknown(_))), "{third:?}");
+    let found = client.find_project(&key.bearer_token, tenant(), "opp-v-3").await.expect("find");
+    assert_eq!(found.and_then(|p| p.external_provider_id).as_deref(), Some("opp-v-3"));
+    assert_eq!(sandbox.state().tenants[&tenant()].projects.len(), 3, "no second project for the 409");
+
+    // Simulations report their progress first; their job ids are not UUIDs.
+    let deliveries = wait_for("in-progress and final deliveries of three designs", || {
+        let seen = seen.lock().expect("lock");
+        (seen.len() >= 6).then(|| seen.clone())
+    })
+    .await;
+    let statuses: Vec<&str> = deliveries.iter().map(|(query, _)| query["status"].as_str()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "in-progress").count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == "succeeded").count(), 3, "{statuses:?}");
+    for (query, _) in &deliveries {
+        assert!(query["job_id"].starts_with("job_"), "{query:?}");
+        assert!(aurora_api::JobId::parse(&query["job_id"]).is_ok(), "an opaque id: {query:?}");
+    }
+
+    // A 429's Retry-After is fractional seconds.
+    set_faults(&url, serde_json::json!({"rate_limited": 1.0})).await;
+    let answer = reqwest::Client::new()
+        .get(format!("{url}/tenants/{TENANT}/projects"))
+        .bearer_auth(key.bearer_token.expose())
+        .send()
+        .await
+        .expect("list");
+    set_faults(&url, serde_json::json!({})).await;
+    assert_eq!(answer.status(), 429);
+    assert_eq!(answer.headers()["retry-after"], "0.5");
+    assert_eq!(aurora_api::client::retry_after(answer.headers()), Some(Duration::from_millis(500)));
+
+    // Switched off at runtime, the sandbox answers exactly again.
+    let off = reqwest::Client::new()
+        .put(format!("{url}/sandbox/variance"))
+        .json(&serde_json::json!({"enabled": false}))
+        .send()
+        .await
+        .expect("variance off");
+    assert!(off.status().is_success());
+    client.create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged)).await.expect("accepted again");
+}

@@ -250,3 +250,45 @@ async fn setting_up_webhooks_twice_changes_nothing_and_a_new_url_updates_them() 
         "plain http refused"
     );
 }
+
+#[tokio::test]
+async fn under_auroras_variance_setup_succeeds_and_designs_arrive() {
+    let (aurora, sandbox) = common::start_sandbox(&["--variance", "--design-delay-ms", "200"]).await;
+    let now = unix_now();
+    let (state, db, _) = common::state(&aurora, now).await;
+    let worker = serve(state.clone()).await;
+    // The list comes under another key, and app_status_changed is refused: said, not fatal.
+    let outcomes = subscriptions::setup(&state.aurora, &state.config, &worker).await.expect("setup");
+    assert_eq!(outcomes[0], ("performance_simulation_job_completed".to_owned(), Outcome::Created));
+    assert!(
+        matches!(&outcomes[1], (event, Outcome::Refused(why)) if event == "app_status_changed" && why.contains("not available"))
+    );
+    let again = subscriptions::setup(&state.aurora, &state.config, &worker).await.expect("setup again");
+    assert_eq!(again[0].1, Outcome::Unchanged);
+
+    let app = router(state.clone());
+    let (token, _) = open_session(
+        &app,
+        &demo_context("acct-a", "opp-var", json!({"property_address": "9 Elm St"}), CRM_CLIENT_SECRET, now),
+    )
+    .await;
+    assert_eq!(call(&app, create_project_request(&token, "opp-var")).await.0, StatusCode::OK);
+    // In-progress first, then succeeded, with a job id that is no UUID: the design arrives.
+    let ready = wait_for_state(&app, &token, "opp-var", "design_ready").await;
+    assert!(ready["design"]["production"]["annual"].as_f64().expect("annual") > 0.0);
+    let deliveries: Vec<Option<u16>> = sandbox.state().deliveries.iter().map(|d| d.status).collect();
+    assert!(deliveries.len() >= 2 && deliveries.iter().all(|s| *s == Some(200)), "all acknowledged: {deliveries:?}");
+    use storage::Database;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let rows = db.query("SELECT status, job_id, done_at FROM aurora_events", &[]).await.expect("rows");
+        let done = |r: &serde_json::Map<String, Value>| {
+            r["done_at"].is_i64() && r["job_id"].as_str().is_some_and(|j| j.starts_with("job_"))
+        };
+        if rows.len() == 2 && rows.iter().all(done) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "both deliveries recorded and done: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

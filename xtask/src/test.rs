@@ -249,10 +249,11 @@ fn end_to_end(host: Host) -> Result<Counts> {
         Duration::from_secs(20),
         &mut driver,
     )?;
-    let (screenshots, skip_screens) = match host {
-        Host::Native => (tools::root().join("target/e2e-screenshots"), None),
-        // The screen gallery does not involve the worker: once, on the native run.
-        Host::Edge => (tools::root().join("target/e2e-screenshots/edge"), Some("every_screen")),
+    // The screen gallery does not involve the worker: once, on the native run. The journey
+    // plays Aurora's variance on the native run, and Aurora as the seed shows it on the edge.
+    let (screenshots, skip_screens, variance) = match host {
+        Host::Native => (tools::root().join("target/e2e-screenshots"), None, "on"),
+        Host::Edge => (tools::root().join("target/e2e-screenshots/edge"), Some("every_screen"), "off"),
     };
     run_counted(
         cargo()
@@ -277,6 +278,7 @@ fn end_to_end(host: Host) -> Result<Counts> {
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
             .env("E2E_TENANT", local_system::DEV_TENANT)
+            .env("E2E_AURORA_VARIANCE", variance)
             .env("E2E_GALLERY_DIR", &gallery)
             .env("E2E_SCREENSHOT_DIR", &screenshots),
     )

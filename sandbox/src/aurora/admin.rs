@@ -20,6 +20,7 @@ use serde_json::json;
 pub fn router() -> Router<Sandbox> {
     Router::new()
         .route("/sandbox/faults", get(get_faults).put(put_faults))
+        .route("/sandbox/variance", get(get_variance).put(put_variance))
         .route("/sandbox/tenants/{tenant_id}/session-tokens", post(session_token))
         .route("/sandbox/tenants/{tenant_id}/app-status", post(app_status))
         .route("/sandbox/deliveries", get(deliveries))
@@ -29,6 +30,20 @@ pub fn router() -> Router<Sandbox> {
         .route("/apps", get(apps::page))
         .route("/apps/logo.svg", get(apps::logo))
         .route("/apps/{tenant_id}/status", post(apps::set_status))
+}
+
+async fn get_variance(State(sandbox): State<Sandbox>) -> Json<super::Variance> {
+    Json(sandbox.state().variance.clone())
+}
+
+async fn put_variance(State(sandbox): State<Sandbox>, body: Result<Json<super::Variance>, JsonRejection>) -> Response {
+    let variance = match body {
+        Ok(Json(variance)) => variance,
+        Err(rejection) => return aurora_error(StatusCode::UNPROCESSABLE_ENTITY, rejection.body_text()),
+    };
+    tracing::info!("sandbox variance now {variance:?}");
+    sandbox.state().variance = variance.clone();
+    Json(variance).into_response()
 }
 
 async fn get_faults(State(sandbox): State<Sandbox>) -> Json<Faults> {

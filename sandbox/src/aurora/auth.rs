@@ -87,9 +87,16 @@ pub async fn rate_limit(State(sandbox): State<Sandbox>, request: Request, next: 
     };
     match retry_after {
         Some(wait) => {
-            let seconds = wait.as_secs() + 1;
             let mut response = aurora_error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
-            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+            let retry_after = if sandbox.state().variance.enabled {
+                // Fractional seconds, as some of Aurora's integrators read it [int].
+                format!("{:.1}", wait.as_secs_f64() + 0.1)
+            } else {
+                (wait.as_secs() + 1).to_string()
+            };
+            if let Ok(value) = header::HeaderValue::from_str(&retry_after) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
             response
         }
         None => next.run(request).await.into_response(),

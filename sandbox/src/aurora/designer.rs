@@ -46,8 +46,15 @@ pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project, fire: bo
         // A failed simulation leaves no production: the summary has no energy_production.
         summary.energy_production = None;
     }
-    let record =
-        DesignRecord { tenant, project: project.id, job: JobId::from(random_uuid(&mut rng)), succeeded, summary };
+    let variance = sandbox.state().variance.enabled;
+    // Aurora types the job id as a string [doc]: under variance it is not a UUID.
+    let job = if variance {
+        JobId::parse(&format!("job_{:012x}", rng.random::<u64>() >> 16))
+            .unwrap_or_else(|_| JobId::from(random_uuid(&mut rng)))
+    } else {
+        JobId::from(random_uuid(&mut rng))
+    };
+    let record = DesignRecord { tenant, project: project.id, job, succeeded, summary };
     {
         let mut state = sandbox.state();
         if let Some(p) = state.tenants.get_mut(&tenant).and_then(|t| t.projects.get_mut(&project.id)) {
@@ -62,6 +69,19 @@ pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project, fire: bo
     }
     let design_id = record.summary.design_id.to_string();
     let job_id = record.job.to_string();
+    if variance {
+        // Under variance the job reports its progress before its end.
+        webhooks::fire(
+            sandbox,
+            WebhookEvent::PerformanceSimulationJobCompleted,
+            tenant,
+            &[
+                (placeholders::DESIGN_ID, &design_id),
+                (placeholders::JOB_ID, &job_id),
+                (placeholders::STATUS, "in-progress"),
+            ],
+        );
+    }
     webhooks::fire(
         sandbox,
         WebhookEvent::PerformanceSimulationJobCompleted,

@@ -70,11 +70,12 @@ impl Faults {
     }
 }
 
-/// Applies `faults` to one request (the demo CRM's API uses the same faults).
-pub async fn apply(faults: &Faults, request: Request, next: Next) -> Response {
+/// Applies `faults` to one request (the demo CRM's API uses the same faults). An injected
+/// 429 asks for one second, written `retry_after` (`1`, or `1.0` as Aurora may).
+pub async fn apply(faults: &Faults, retry_after: &'static str, request: Request, next: Next) -> Response {
     if Faults::draw(faults.rate_limited) {
         let mut response = aurora_error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded (injected)");
-        response.headers_mut().insert(header::RETRY_AFTER, 1.into());
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(retry_after));
         return response;
     }
     if Faults::draw(faults.server_error) {

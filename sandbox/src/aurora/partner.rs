@@ -4,6 +4,7 @@ use super::{Sandbox, aurora_error, auth::require_application, state::TemporaryKe
 use aurora_api::{
     ApplicationId, BearerToken, CreateTokenResponse, PartnerWebhook, PartnerWebhookRequest, TemporaryKey, TenantId,
     Timestamp, WebhookId,
+    webhooks::WebhookEvent,
     webhooks::{PartnerWebhookEnvelope, PartnerWebhookList},
 };
 use axum::{
@@ -89,7 +90,13 @@ pub async fn create_token(
 /// `GET /partner_applications/{app}/webhooks`
 pub async fn list_webhooks(State(sandbox): State<Sandbox>, Path(app_id): Path<String>, headers: HeaderMap) -> Answer {
     authorized_application(&sandbox, &headers, &app_id)?;
-    let partner_application_webhooks = sandbox.state().webhooks.clone();
+    let (partner_application_webhooks, variance) = {
+        let state = sandbox.state();
+        (state.webhooks.clone(), state.variance.enabled)
+    };
+    if variance {
+        return Ok(Json(serde_json::json!({ "webhooks": partner_application_webhooks })).into_response());
+    }
     Ok(Json(PartnerWebhookList { partner_application_webhooks }).into_response())
 }
 
@@ -112,6 +119,11 @@ pub async fn create_webhook(
 ) -> Answer {
     authorized_application(&sandbox, &headers, &app_id)?;
     let request = parse_request(body)?;
+    if sandbox.state().variance.enabled && request.event == WebhookEvent::AppStatusChanged {
+        // Aurora documents this event for some kinds of partner app only [doc].
+        let message = "Event app_status_changed is not available for this application type";
+        return Err(aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message));
+    }
     let webhook = PartnerWebhook { id: WebhookId::from(uuid::Uuid::new_v4()), settings: request };
     sandbox.state().webhooks.push(webhook.clone());
     tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.settings.event.as_str());

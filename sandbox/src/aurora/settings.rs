@@ -1,7 +1,7 @@
 //! How the sandbox behaves: every option is a CLI flag (see `sandbox --help`), and the
 //! simulated designer's knobs among them.
 
-use super::faults::Faults;
+use super::{faults::Faults, variance::Variance};
 use aurora_api::{ApplicationId, ApplicationKey, TenantId};
 use std::time::Duration;
 
@@ -49,6 +49,9 @@ pub struct Settings {
     /// Faults in force at start-up.
     #[command(flatten)]
     pub faults: Faults,
+    /// Aurora's variance at start-up.
+    #[command(flatten)]
+    pub variance: Variance,
 }
 
 impl Settings {

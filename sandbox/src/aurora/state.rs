@@ -1,6 +1,6 @@
 //! The sandbox's in-memory state.
 
-use super::{faults::Faults, settings::Settings};
+use super::{faults::Faults, settings::Settings, variance::Variance};
 use aurora_api::{DesignId, DesignSummary, HeaderAuthValue, JobId, PartnerWebhook, Project, ProjectId, TenantId};
 use std::{
     collections::{HashMap, VecDeque},
@@ -74,6 +74,10 @@ pub struct State {
     pub rate_windows: HashMap<u64, VecDeque<Instant>>,
     pub deliveries: Vec<DeliveryRecord>,
     pub faults: Faults,
+    /// Aurora's variance in force.
+    pub variance: Variance,
+    /// Project creates so far (every third is answered 409 under variance).
+    pub creates: u64,
 }
 
 /// The sandbox: settings and shared state. Cheap to clone.
@@ -89,7 +93,8 @@ pub struct Sandbox {
 impl Sandbox {
     /// A sandbox with its configured tenants, each with the app enabled.
     pub fn new(settings: Settings) -> Self {
-        let mut state = State { faults: settings.faults.clone(), ..State::default() };
+        let mut state =
+            State { faults: settings.faults.clone(), variance: settings.variance.clone(), ..State::default() };
         for tenant in &settings.tenants {
             state.tenants.insert(*tenant, Tenant { app_enabled: true, ..Tenant::default() });
         }

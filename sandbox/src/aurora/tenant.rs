@@ -35,6 +35,7 @@ pub async fn create_project(
         return Err(aurora_error(StatusCode::BAD_REQUEST, "Request body must be JSON"));
     };
     let request = parse_project(value).map_err(|message| aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message))?;
+    let conflict;
     let project = Project {
         id: ProjectId(uuid::Uuid::new_v4()),
         name: request.name.clone(),
@@ -49,8 +50,14 @@ pub async fn create_project(
         };
         t.projects.insert(project.id, ProjectRecord { project: project.clone(), designs: Vec::new() });
         t.project_order.push(project.id);
+        state.creates += 1;
+        conflict = state.variance.enabled && state.creates % 3 == 0;
     }
     designer::start(sandbox.clone(), tenant, project.clone());
+    if conflict {
+        // Processed, and yet answered "in progress" (Aurora's 409 may mean partially processed).
+        return Err(aurora_error(StatusCode::CONFLICT, "Operation in progress; it may have been partially processed"));
+    }
     Ok(Json(ProjectEnvelope { project }).into_response())
 }
 
@@ -98,6 +105,8 @@ pub async fn list_projects(
         return Err(aurora_error(StatusCode::FORBIDDEN, "This key may not list projects"));
     }
     let state = sandbox.state();
+    // Under variance the filter is not honoured: whether Aurora does is undocumented.
+    let filter = if state.variance.enabled { None } else { query.external_provider_id.clone() };
     let projects = state
         .tenants
         .get(&tenant)
@@ -109,9 +118,7 @@ pub async fn list_projects(
                 .rev()
                 .filter_map(|id| t.projects.get(id))
                 .map(|r| r.project.clone())
-                .filter(|p| {
-                    query.external_provider_id.is_none() || p.external_provider_id == query.external_provider_id
-                })
+                .filter(|p| filter.is_none() || p.external_provider_id == filter)
                 .skip(skip)
                 .take(per_page)
                 .collect()

@@ -128,6 +128,16 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     let crm = env("E2E_CRM_URL");
     let tenant = env("E2E_TENANT");
     faults(json!({}), json!({})).await;
+    // One host's run plays Aurora's variance throughout (other shapes, in-progress
+    // deliveries, job ids that are no UUIDs, fractional Retry-After, 409s on creates).
+    let variance = std::env::var("E2E_AURORA_VARIANCE").is_ok_and(|v| v == "on");
+    let switched = reqwest::Client::new()
+        .put(format!("{}/sandbox/variance", env("E2E_AURORA_URL")))
+        .json(&json!({ "enabled": variance }))
+        .send()
+        .await
+        .expect("variance");
+    assert!(switched.status().is_success(), "set variance: {}", switched.status());
     let client = chromium().await;
 
     // The admin installs from the marketplace and links the Aurora tenant.
