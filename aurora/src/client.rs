@@ -13,7 +13,10 @@ use crate::{
     error::{AuroraError, TransportError},
     projects::{Project, ProjectEnvelope, ProjectPage, ProjectRequest},
     tokens::{CreateTokenResponse, TemporaryKey},
-    webhooks::{PartnerWebhook, PartnerWebhookEnvelope, PartnerWebhookList, PartnerWebhookRequest},
+    webhooks::{
+        PartnerWebhook, PartnerWebhookEnvelope, PartnerWebhookList, PartnerWebhookRequest, TriggerRequest,
+        TriggerValues, UrlParameter,
+    },
 };
 use async_trait::async_trait;
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -243,6 +246,31 @@ impl AuroraClient {
         Ok(updated.partner_application_webhook)
     }
 
+    /// Asks Aurora to deliver subscription `id` now, with `values` for its placeholders
+    /// (Aurora's test trigger [doc]: `POST /application_partners/{app}/webhooks/{id}/trigger`).
+    pub async fn trigger_webhook(&self, id: &WebhookId, values: &[(&str, &str)]) -> Result<(), AuroraError> {
+        let path = format!(
+            "/application_partners/{}/webhooks/{}/trigger",
+            encode(self.application_id.as_str()),
+            encode(id.as_str())
+        );
+        let url_parameters =
+            values.iter().map(|(name, value)| UrlParameter { name: (*name).to_owned(), value: (*value).to_owned() });
+        let body =
+            TriggerRequest { application_partner_webhook: TriggerValues { url_parameters: url_parameters.collect() } };
+        // A repeat only sends one more test delivery.
+        self.call::<_, serde::de::IgnoredAny>(
+            "trigger_webhook",
+            Method::POST,
+            &path,
+            Auth::Application,
+            Some(&body),
+            Idempotency::Repeatable,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Creates a project. Never retried once it may have reached Aurora: an unknown
     /// outcome is [`AuroraError::OutcomeUnknown`], to be reconciled by the caller.
     pub async fn create_project(
@@ -392,6 +420,8 @@ impl AuroraClient {
             tracing::warn!(operation, error = %error, ?delay, "Aurora call failed; retrying");
             self.transport.sleep(delay).await;
         };
+        // An empty answer (a 204) reads as `null`: fine for answers we ignore, an error otherwise.
+        let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
         serde_json::from_slice(&bytes).map_err(|e| AuroraError::Decode { operation, reason: e.to_string() })
     }
 

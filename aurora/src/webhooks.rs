@@ -100,6 +100,29 @@ pub struct PartnerWebhookEnvelope<T> {
     pub partner_application_webhook: T,
 }
 
+/// The test trigger's body [doc]: placeholder values for one delivery Aurora sends now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerRequest {
+    /// The values, by placeholder.
+    pub application_partner_webhook: TriggerValues,
+}
+
+/// `{"url_parameters": [{"name": "<JOB_ID>", "value": "..."}]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerValues {
+    /// One value per placeholder.
+    pub url_parameters: Vec<UrlParameter>,
+}
+
+/// A placeholder and its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UrlParameter {
+    /// The placeholder, brackets included (`<JOB_ID>`).
+    pub name: String,
+    /// Its value in this delivery.
+    pub value: String,
+}
+
 /// The list answer. [guess] Its wrapper key is undocumented: we write Aurora's plural
 /// convention (`{"designs": [...]}`), `partner_application_webhooks`, and read that,
 /// `webhooks`, or a bare array.

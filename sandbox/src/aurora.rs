@@ -45,6 +45,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             "/partner_applications/{app_id}/webhooks/{webhook_id}",
             get(partner::get_webhook).put(partner::update_webhook),
         )
+        .route("/application_partners/{app_id}/webhooks/{webhook_id}/trigger", post(partner::trigger_webhook))
         .route("/tenants/{tenant_id}/projects", post(tenant::create_project).get(tenant::list_projects))
         .route("/tenants/{tenant_id}/projects/{project_id}", get(tenant::get_project))
         .route("/tenants/{tenant_id}/projects/{project_id}/designs", get(tenant::list_designs))

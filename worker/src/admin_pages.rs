@@ -48,6 +48,7 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "tenant" => Some("Aurora tenant linked: Aurora minted a key for it."),
         "auto_create_on" => Some("Projects will be created automatically for new opportunities."),
         "auto_create_off" => Some("Projects will only be created when a rep clicks Create Aurora Project."),
+        "webhook_check_ok" => Some("Aurora's test webhook reached the app: finished designs will arrive."),
         _ => None,
     }
 }
@@ -96,7 +97,9 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <section><h2>Health</h2><dl data-testid=admin-health><dt>CRM webhook</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
          <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
-         <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd></dl></section>\
+         <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd></dl>\
+         <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
+         Send a test webhook from Aurora</button></form></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
          <form method=post action=\"{base}/uninstall\">{csrf}<button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
         account = text(&session.account_name),

@@ -122,6 +122,7 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::InvalidTenant(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
         InstallError::TenantRefused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "tenant_refused"),
         InstallError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+        InstallError::WebhookCheck(_) => (StatusCode::BAD_GATEWAY, "webhook_check_failed"),
         InstallError::Crm(AccessError::Crm(CrmError::InvalidGrant)) => (StatusCode::BAD_REQUEST, "invalid_grant"),
         InstallError::Crm(AccessError::NotConfigured) => (StatusCode::NOT_FOUND, "not_configured"),
         InstallError::Crm(AccessError::Storage(_)) | InstallError::Storage(_) => {

@@ -63,6 +63,9 @@ pub enum InstallError {
     /// Aurora did not answer.
     #[error("Aurora is not answering right now ({0}); try again in a minute")]
     AuroraUnavailable(String),
+    /// Aurora would not send a test delivery.
+    #[error("Aurora could not send a test webhook: {0}")]
+    WebhookCheck(String),
     /// The CRM refused or failed.
     #[error(transparent)]
     Crm(#[from] AccessError),
@@ -159,6 +162,35 @@ pub async fn link_tenant(state: &AppState, crm: Crm, account_id: &str, raw: &str
     }
     tracing::info!(account = %account_id, %tenant, "Aurora tenant linked");
     Ok(tenant)
+}
+
+/// How long the settings page waits for Aurora's test delivery.
+pub const CHECK_WAIT_SECONDS: u64 = 10;
+
+/// Asks Aurora for a test delivery of our simulation webhook (for the installation's
+/// tenant) and waits for the receiver to record it. `Ok(false)`: it did not arrive in time.
+pub async fn check_webhooks(state: &AppState, crm: Crm, account_id: &str) -> Result<bool, InstallError> {
+    let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
+    let tenant = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok());
+    let marker = format!("check-{}", crypto::random_token(9).map_err(AccessError::from)?);
+    crate::subscriptions::trigger_check(&state.aurora, tenant, &marker).await.map_err(|error| match error {
+        crate::subscriptions::CheckError::NotSubscribed => InstallError::WebhookCheck(error.to_string()),
+        crate::subscriptions::CheckError::Aurora(error) if error.is_transient() => {
+            InstallError::AuroraUnavailable(error.to_string())
+        }
+        crate::subscriptions::CheckError::Aurora(error) => InstallError::WebhookCheck(error.to_string()),
+    })?;
+    let key = crate::jobs::aurora_event::check_key(&marker);
+    let step = std::time::Duration::from_millis(250);
+    for _ in 0..(CHECK_WAIT_SECONDS * 4) {
+        if crate::storage::aurora_events::find(state.db(), &key).await?.is_some() {
+            tracing::info!(account = account_id, "Aurora's test delivery arrived");
+            return Ok(true);
+        }
+        state.http.sleep(step).await;
+    }
+    tracing::warn!(account = account_id, "Aurora's test delivery did not arrive in time");
+    Ok(false)
 }
 
 /// What the settings page shows about an installation's health.

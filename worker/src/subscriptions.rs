@@ -2,7 +2,10 @@
 //! then create what is missing and update what differs. Running it twice changes nothing.
 
 use crate::Config;
-use aurora_api::{AuroraClient, AuroraError, HeaderAuthValue, PartnerWebhookRequest, WebhookEvent};
+use aurora_api::{
+    AuroraClient, AuroraError, HeaderAuthValue, PartnerWebhook, PartnerWebhookRequest, TenantId, WebhookEvent,
+    webhooks::placeholders,
+};
 
 /// What happened to one subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,51 @@ pub enum SetupError {
     /// Aurora refused or failed.
     #[error(transparent)]
     Aurora(#[from] AuroraError),
+}
+
+/// Why a check of the subscription could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Aurora has no simulation subscription pointing at a worker.
+    #[error("Aurora has no performance_simulation_job_completed subscription for this app: run setup-webhooks")]
+    NotSubscribed,
+    /// Aurora refused or failed.
+    #[error(transparent)]
+    Aurora(#[from] AuroraError),
+}
+
+/// The value a test delivery carries as its `<STATUS>`: no simulation ends so, so the
+/// receiver records it and does nothing else.
+pub const CHECK_STATUS: &str = "check";
+
+/// Our simulation subscription, as Aurora lists it.
+async fn simulation_subscription(aurora: &AuroraClient) -> Result<PartnerWebhook, CheckError> {
+    aurora
+        .list_webhooks()
+        .await?
+        .into_iter()
+        .find(|w| {
+            w.settings.event == WebhookEvent::PerformanceSimulationJobCompleted
+                && w.settings.url_template.contains("/webhooks/aurora/")
+        })
+        .ok_or(CheckError::NotSubscribed)
+}
+
+/// Asks Aurora to send our simulation subscription a test delivery now, its job id
+/// `marker` (for `tenant`, or the nil tenant). The receiver records it like any delivery:
+/// finding `marker` recorded proves Aurora reaches us with the right auth header.
+pub async fn trigger_check(aurora: &AuroraClient, tenant: Option<TenantId>, marker: &str) -> Result<(), CheckError> {
+    let subscription = simulation_subscription(aurora).await?;
+    let tenant = tenant.map_or_else(|| uuid::Uuid::nil().to_string(), |t| t.to_string());
+    let nil = uuid::Uuid::nil().to_string();
+    let values = [
+        (placeholders::TENANT_ID, tenant.as_str()),
+        (placeholders::DESIGN_ID, nil.as_str()),
+        (placeholders::JOB_ID, marker),
+        (placeholders::STATUS, CHECK_STATUS),
+    ];
+    aurora.trigger_webhook(&subscription.id, &values).await?;
+    Ok(())
 }
 
 /// The subscriptions this worker wants, for its public origin.

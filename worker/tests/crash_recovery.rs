@@ -1,7 +1,7 @@
-//! The native worker binary, killed while it processes a webhook it already acknowledged,
-//! restarted on the same SQLite file: the design still arrives. Its logs and answers
+//! The native worker binary: killed while it processes a webhook it already acknowledged,
+//! restarted on the same SQLite file, the design still arrives, and its logs and answers
 //! never contain the application key, a temporary key, a session token or the webhook
-//! token.
+//! token. And its `check-webhooks` command.
 
 mod common;
 
@@ -55,8 +55,9 @@ async fn start_worker(database: &Path, aurora: &str, port: u16, static_dir: &Pat
     child
 }
 
-fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aurora-crm-crash-{}-{}", std::process::id(), unix_now()));
+/// A fresh folder for one test's database, log and static files.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aurora-crm-{test}-{}-{}", std::process::id(), unix_now()));
     std::fs::create_dir_all(dir.join("static/widget")).expect("scratch dir");
     dir
 }
@@ -64,7 +65,7 @@ fn scratch_dir() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design() {
     let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "500"]).await;
-    let dir = scratch_dir();
+    let dir = scratch_dir("crash");
     let (database, log, static_dir) = (dir.join("worker.sqlite3"), dir.join("worker.log"), dir.join("static"));
     let status = worker_command(&database, &aurora)
         .args(["add-installation", "--crm", "demo", "--account", "acct-a", "--aurora-tenant", TENANT])
@@ -166,4 +167,35 @@ async fn a_worker_killed_after_acknowledging_a_webhook_still_delivers_the_design
         assert!(!answers.contains(secret.as_str()), "a secret is in an answer");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_webhooks_reports_a_test_delivery_that_arrived_and_one_that_could_not() {
+    let (aurora, sandbox) = common::start_sandbox(&[]).await;
+    let dir = scratch_dir("check");
+    let (database, log, static_dir) = (dir.join("worker.sqlite3"), dir.join("worker.log"), dir.join("static"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let worker = format!("http://127.0.0.1:{port}");
+    let mut serving = start_worker(&database, &aurora, port, &static_dir, &log).await;
+    let (state, _, _) = common::state(&aurora, unix_now()).await;
+    let check = |public_url: String, wait: &'static str| {
+        let output = worker_command(&database, &aurora)
+            .args(["check-webhooks", "--public-url", &public_url, "--wait-seconds", wait])
+            .output()
+            .expect("check-webhooks");
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    // Nothing subscribed yet: the command says what to run.
+    let (ok, said) = check(worker.clone(), "2");
+    assert!(!ok && said.contains("run setup-webhooks"), "{said}");
+    subscriptions::setup(&state.aurora, &state.config, &worker).await.expect("subscribe");
+    let (ok, said) = check(worker.clone(), "10");
+    assert!(ok, "the test delivery arrived: {said}");
+    let delivered = sandbox.state().deliveries.iter().filter(|d| d.path.contains("/webhooks/aurora/")).count();
+    assert_eq!(delivered, 1, "one test delivery");
+    // A public URL where no worker answers: reported, with what to check.
+    let (ok, said) = check("http://127.0.0.1:9".into(), "2");
+    assert!(!ok && said.contains("did not reach"), "{said}");
+    serving.kill().expect("stop");
+    serving.wait().expect("reaped");
 }

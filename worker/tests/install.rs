@@ -435,3 +435,27 @@ async fn work_given_up_on_is_counted_with_its_reason_on_the_health_section() {
     let (_, page) = install(&nia, &world, "nia@northwind.example").await;
     assert!(page.contains("data-testid=admin-dead-work>none<"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_sends_a_test_webhook_from_aurora_and_reads_that_it_arrived() {
+    let world = world().await;
+    let admin = browser();
+    let (_, page) = install(&admin, &world, "ada@sunrise.example").await;
+    let answer = admin
+        .post(format!("{}/settings/demo/acct-sunrise/check-webhooks", world.worker))
+        .form(&[("csrf", hidden(&page, "csrf"))])
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let page = answer.text().await.expect("page");
+    assert!(page.contains("Aurora's test webhook reached the app"), "{page}");
+    // Without the session's CSRF value nothing is sent.
+    let forged = admin
+        .post(format!("{}/settings/demo/acct-sunrise/check-webhooks", world.worker))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}

@@ -1,6 +1,6 @@
 //! Partner application endpoints: create_token and partner webhook subscriptions.
 
-use super::{Sandbox, aurora_error, auth::require_application, state::TemporaryKeyRecord};
+use super::{Sandbox, aurora_error, auth::require_application, state::TemporaryKeyRecord, webhooks};
 use aurora_api::{
     ApplicationId, BearerToken, CreateTokenResponse, PartnerWebhook, PartnerWebhookRequest, TemporaryKey, TenantId,
     Timestamp, WebhookId,
@@ -85,6 +85,27 @@ pub async fn create_token(
         token: TemporaryKey { bearer_token: BearerToken::new(token), expires_at: Timestamp::aurora_format(expires_at) },
     })
     .into_response())
+}
+
+/// `POST /application_partners/{app}/webhooks/{id}/trigger` (Aurora's own spelling of the
+/// path and wrapper here [doc]): one test delivery of the subscription, now.
+pub async fn trigger_webhook(
+    State(sandbox): State<Sandbox>,
+    Path((app_id, webhook_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Json<aurora_api::webhooks::TriggerRequest>, JsonRejection>,
+) -> Answer {
+    authorized_application(&sandbox, &headers, &app_id)?;
+    let Json(request) = body.map_err(|e| aurora_error(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let webhook = WebhookId::parse(&webhook_id)
+        .ok()
+        .and_then(|id| sandbox.state().webhooks.iter().find(|w| w.id == id).cloned())
+        .ok_or_else(|| aurora_error(StatusCode::NOT_FOUND, "Webhook not found"))?;
+    let values: Vec<(String, String)> =
+        request.application_partner_webhook.url_parameters.into_iter().map(|p| (p.name, p.value)).collect();
+    tracing::info!("aurora webhook {} triggered for a test", webhook.id);
+    webhooks::trigger(&sandbox, webhook, &values);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /partner_applications/{app}/webhooks`

@@ -46,6 +46,27 @@ pub fn fire(sandbox: &Sandbox, event: WebhookEvent, tenant: TenantId, values: &[
     }
 }
 
+/// Aurora's test trigger: delivers `webhook` once now (with Aurora's retries), its
+/// placeholders filled from `values`, a fresh session token for `<SESSION_TOKEN>` unless
+/// given, and the application's id for `<APP_ID>`.
+pub fn trigger(sandbox: &Sandbox, webhook: PartnerWebhook, values: &[(String, String)]) {
+    let mut all: Vec<(String, String)> = values.to_vec();
+    let given = |name: &str| values.iter().any(|(n, _)| n == name);
+    if !given(placeholders::SESSION_TOKEN) {
+        let tenant = values
+            .iter()
+            .find(|(n, _)| n == placeholders::TENANT_ID)
+            .and_then(|(_, v)| TenantId::parse(v).ok())
+            .or_else(|| sandbox.settings.tenants.first().copied());
+        let session = tenant.map(|t| sandbox.issue_session_token(t)).unwrap_or_default();
+        all.push((placeholders::SESSION_TOKEN.to_owned(), session));
+    }
+    all.push((placeholders::APP_ID.to_owned(), sandbox.settings.application_id.to_string()));
+    let pairs: Vec<(&str, &str)> = all.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let url = render_url_template(&webhook.settings.url_template, &pairs);
+    tokio::spawn(deliver_with_retries(sandbox.clone(), webhook, url));
+}
+
 async fn deliver_with_retries(sandbox: Sandbox, webhook: PartnerWebhook, url: String) {
     let jitter = sandbox.state().faults.webhook_jitter_ms;
     if jitter > 0 {

@@ -81,6 +81,17 @@ enum Command {
         #[arg(long)]
         public_url: String,
     },
+    /// Ask Aurora to send this app's simulation webhook a test delivery (Aurora's test
+    /// trigger), and report whether the worker at the public URL received it. Works for a
+    /// worker on either host; exits non-zero when it did not arrive.
+    CheckWebhooks {
+        /// The worker's public origin, as given to setup-webhooks.
+        #[arg(long)]
+        public_url: String,
+        /// How long to wait for the delivery.
+        #[arg(long, default_value_t = 30)]
+        wait_seconds: u64,
+    },
 }
 
 fn parse_setting(raw: &str) -> Result<(String, String), String> {
@@ -119,6 +130,10 @@ pub async fn main() -> ExitCode {
             Ok(config) => setup_webhooks(config, public_url).await,
             Err(message) => Err(message),
         },
+        Command::CheckWebhooks { public_url, wait_seconds } => match cli.config() {
+            Ok(config) => check_webhooks(config, public_url, *wait_seconds).await,
+            Err(message) => Err(message),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -154,6 +169,46 @@ async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> Result<(), String> {
+    let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
+    let marker = format!("check-{}", crate::crypto::random_token(9).map_err(|e| e.to_string())?);
+    crate::subscriptions::trigger_check(&aurora, None, &marker).await.map_err(|e| e.to_string())?;
+    tracing::info!("Aurora accepted the test trigger; waiting for the delivery at {public_url}");
+    let url = format!("{}/webhooks/aurora/checks/{marker}", public_url.trim().trim_end_matches('/'));
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_seconds);
+    let mut last = String::from("no answer yet");
+    while std::time::Instant::now() < deadline {
+        let answer = http
+            .get(&url)
+            .header(config.aurora.webhook_header.as_str(), config.aurora.webhook_token.expose())
+            .send()
+            .await;
+        match answer {
+            Ok(response) if response.status().is_success() => {
+                let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+                if body["received"] == true {
+                    tracing::info!("Aurora's test webhook reached the worker at {public_url}");
+                    return Ok(());
+                }
+                last = "the worker has not received it yet".into();
+            }
+            Ok(response) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
+                return Err(format!(
+                    "the worker at {public_url} refused the check: its AURORA_WEBHOOK_TOKEN differs from this one"
+                ));
+            }
+            Ok(response) => last = format!("the worker answered {}", response.status()),
+            Err(error) => last = format!("the worker could not be reached ({error})"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    Err(format!(
+        "Aurora's test webhook did not reach {public_url} within {wait_seconds} s ({last}): check that setup-webhooks \
+         ran with this public URL and that Aurora can reach it over HTTPS"
+    ))
 }
 
 async fn add_installation(

@@ -79,6 +79,12 @@ pub fn simulation_delivery(query: &str) -> Received {
     Received { event, session_token }
 }
 
+/// The dedupe key of a test delivery whose job id is `marker` (see
+/// `subscriptions::trigger_check`): the receiver records it as any other.
+pub fn check_key(marker: &str) -> String {
+    format!("{}:{marker}:{}", events::SIMULATION_COMPLETED, crate::subscriptions::CHECK_STATUS)
+}
+
 /// An app-status delivery, whatever its query holds. Toggles repeat legitimately; a
 /// repeated delivery carries the same session token.
 pub fn app_status_delivery(query: &str) -> Received {
@@ -313,6 +319,15 @@ mod tests {
             let received = simulation_delivery(&query);
             assert_eq!(request_of(&received.event), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_test_delivery_is_recorded_under_its_markers_key_and_asks_for_nothing() {
+        let received = simulation_delivery(&format!(
+            "design_id=00000000-0000-0000-0000-000000000000&job_id=check-abc&status=check&tenant_id={TENANT}"
+        ));
+        assert_eq!(received.event.dedupe_key, check_key("check-abc"));
+        assert_eq!(request_of(&received.event), Request::NothingYet("simulation status `check`".into()));
     }
 
     #[test]

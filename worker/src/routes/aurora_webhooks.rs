@@ -16,7 +16,7 @@ use crate::{
 use aurora_api::TenantId;
 use axum::{
     Json,
-    extract::{RawQuery, State},
+    extract::{Path, RawQuery, State},
     http::HeaderMap,
 };
 use serde_json::{Value, json};
@@ -62,4 +62,17 @@ pub async fn app_status(
 ) -> Result<Json<Value>, ApiError> {
     check_auth(&state, &headers)?;
     accept(state, aurora_event::app_status_delivery(query.as_deref().unwrap_or_default())).await
+}
+
+/// `GET /webhooks/aurora/checks/{marker}`, with the webhook auth header: whether a test
+/// delivery marked `marker` arrived (`aurora-crm-worker check-webhooks` asks, from anywhere
+/// the operator runs it, which is how it checks a Cloudflare deployment too).
+pub async fn check(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(marker): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    check_auth(&state, &headers)?;
+    let received = aurora_events::find(state.db(), &aurora_event::check_key(&marker)).await?.is_some();
+    Ok(Json(json!({ "received": received })))
 }

@@ -153,6 +153,33 @@ pub async fn link_tenant(
     }
 }
 
+/// `POST /settings/{crm}/{account}/check-webhooks`: Aurora sends a test delivery; the page
+/// says whether it arrived.
+pub async fn check_webhooks(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path((crm, account)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, HtmlError> {
+    let session = session_of(&state, &jar, &crm, &account)?;
+    admin_session::check_csrf(&session, &form.csrf)?;
+    let failure = match installations::check_webhooks(&state, session.crm, &account).await {
+        Ok(true) => {
+            let target = format!("{}?notice=webhook_check_ok", settings_path(session.crm, &account));
+            return Ok(Redirect::to(&target).into_response());
+        }
+        Ok(false) => format!(
+            "Aurora's test webhook did not reach the app within {} s: check that the worker's public URL is the one \
+             setup-webhooks subscribed, and its AURORA_WEBHOOK_TOKEN",
+            installations::CHECK_WAIT_SECONDS
+        ),
+        Err(error @ (InstallError::WebhookCheck(_) | InstallError::AuroraUnavailable(_))) => error.to_string(),
+        Err(error) => return Err(error.into()),
+    };
+    let page = render(&state, &session, None, Some(&failure)).await?;
+    Ok((axum::http::StatusCode::OK, Html(page)).into_response())
+}
+
 #[derive(Deserialize)]
 pub struct AutoCreateForm {
     csrf: String,
