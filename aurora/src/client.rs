@@ -422,7 +422,7 @@ impl AuroraClient {
         };
         // An empty answer (a 204) reads as `null`: fine for answers we ignore, an error otherwise.
         let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
-        serde_json::from_slice(&bytes).map_err(|e| AuroraError::Decode { operation, reason: e.to_string() })
+        serde_json::from_slice(&bytes).map_err(|e| AuroraError::Decode { operation, reason: unreadable(&e, &bytes) })
     }
 
     /// One attempt: a 2xx body, or the classified error.
@@ -465,6 +465,20 @@ impl AuroraClient {
         }
         Err(AuroraError::from_status(status, response.body(), retry_after(response.headers())))
     }
+}
+
+/// Why an answer could not be read, without any of its values: serde's own message may
+/// quote them (a token, a customer's address), so only the kind of error, where, and the
+/// answer's shape (keys and JSON types) are kept.
+fn unreadable(error: &serde_json::Error, body: &[u8]) -> String {
+    let shape = serde_json::from_slice::<serde_json::Value>(body)
+        .map_or_else(|_| format!("not JSON, {} bytes", body.len()), |value| crate::shape::of(&value));
+    format!(
+        "{:?} error at line {} column {}; the answer's shape: {shape}",
+        error.classify(),
+        error.line(),
+        error.column()
+    )
 }
 
 /// One path segment or query value, percent-encoded.
@@ -588,6 +602,17 @@ mod tests {
         assert_eq!((found, asked.len()), (None, MAX_PROJECT_PAGES), "a bounded number of pages");
         let (found, _) = look_up(vec![serde_json::json!({})], "mine").await;
         assert_eq!(found, None, "no projects key: nothing found, nothing failed");
+    }
+
+    #[test]
+    fn an_unreadable_answer_is_described_by_its_shape_never_its_values() {
+        let body = br#"{"token": {"bearer_token": 42, "expires_at": "secret-looking-value"}}"#;
+        let error = serde_json::from_slice::<crate::tokens::CreateTokenResponse>(body).expect_err("unreadable");
+        assert!(error.to_string().contains("42") || error.to_string().contains("integer"), "serde quotes values");
+        let reason = unreadable(&error, body);
+        assert!(reason.contains("{token: {bearer_token: number, expires_at: string}}"), "{reason}");
+        assert!(!reason.contains("secret-looking-value") && !reason.contains("42"), "{reason}");
+        assert!(unreadable(&error, b"<html>oops</html>").contains("not JSON, 17 bytes"));
     }
 
     #[test]
