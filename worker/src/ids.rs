@@ -51,6 +51,13 @@ impl OpportunityKey {
         vec![self.crm.as_str().to_owned(), self.account_id.clone(), self.opportunity_id.clone()]
     }
 
+    /// The key a [`OpportunityKey::job_key`] was made from, or why `key` is none.
+    pub fn from_job_key(key: &[String]) -> Result<Self, String> {
+        let [crm, account_id, opportunity_id] = key else { return Err(format!("not an opportunity's key: {key:?}")) };
+        let crm = Crm::parse(crm).map_err(|e| e.to_string())?;
+        Ok(OpportunityKey { crm, account_id: account_id.clone(), opportunity_id: opportunity_id.clone() })
+    }
+
     /// What we send as Aurora's `external_provider_id`: unique across CRMs and accounts.
     pub fn external_provider_id(&self) -> String {
         format!("{}:{}:{}", self.crm.as_str(), self.account_id, self.opportunity_id)
@@ -68,5 +75,13 @@ mod tests {
             assert_eq!(serde_json::to_value(crm).expect("json"), crm.as_str());
         }
         assert_eq!(Crm::parse("hubspot-ish"), Err(UnknownCrm("hubspot-ish".into())));
+    }
+
+    #[test]
+    fn an_opportunitys_job_key_reads_back_and_other_keys_are_refused() {
+        let key = OpportunityKey { crm: Crm::Demo, account_id: "acct".into(), opportunity_id: "opp:1".into() };
+        assert_eq!(OpportunityKey::from_job_key(&key.job_key()), Ok(key));
+        assert!(OpportunityKey::from_job_key(&["demo".into(), "acct".into()]).is_err());
+        assert!(OpportunityKey::from_job_key(&["nope".into(), "a".into(), "o".into()]).is_err());
     }
 }

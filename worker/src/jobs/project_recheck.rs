@@ -3,23 +3,15 @@
 //! Aurora before anything is created again).
 
 use super::Outcome;
-use crate::{
-    AppState,
-    ids::{Crm, OpportunityKey},
-    projects,
-};
+use crate::{AppState, ids::OpportunityKey, projects};
 use widget_api::OpportunityState;
 
 /// Rechecks the project of the opportunity `key` (`crm`, `account_id`, `opportunity_id`).
 pub async fn run(state: &AppState, key: &[String]) -> Outcome {
-    let [crm, account_id, opportunity_id] = key else {
-        return Outcome::GiveUp(format!("not a project recheck key: {key:?}"));
+    let key = match OpportunityKey::from_job_key(key) {
+        Ok(key) => key,
+        Err(why) => return Outcome::GiveUp(why),
     };
-    let crm = match Crm::parse(crm) {
-        Ok(crm) => crm,
-        Err(error) => return Outcome::GiveUp(error.to_string()),
-    };
-    let key = OpportunityKey { crm, account_id: account_id.clone(), opportunity_id: opportunity_id.clone() };
     match projects::resume(state, &key).await {
         // An attempt still holds a live claim: look again later.
         Ok(OpportunityState::Creating) => Outcome::Retry("the project is still being created".into()),

@@ -5,21 +5,17 @@
 use super::Outcome;
 use crate::{
     AppState,
-    crm::{AccessError, Crm, CrmError, DesignFigures},
+    crm::{AccessError, CrmError, DesignFigures},
     ids::OpportunityKey,
     storage::{installations, write_backs},
 };
 
 /// Writes the figures queued under `key` (`crm`, `account_id`, `opportunity_id`).
 pub async fn run(state: &AppState, key: &[String]) -> Outcome {
-    let [crm, account_id, opportunity_id] = key else {
-        return Outcome::GiveUp(format!("not a write-back key: {key:?}"));
+    let key = match OpportunityKey::from_job_key(key) {
+        Ok(key) => key,
+        Err(why) => return Outcome::GiveUp(why),
     };
-    let crm = match Crm::parse(crm) {
-        Ok(crm) => crm,
-        Err(error) => return Outcome::GiveUp(error.to_string()),
-    };
-    let key = OpportunityKey { crm, account_id: account_id.clone(), opportunity_id: opportunity_id.clone() };
     let write = match write_backs::find(state.db(), &key).await {
         Ok(Some(write)) => write,
         Ok(None) => return Outcome::GiveUp("the write's record is gone".into()),
@@ -29,7 +25,7 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
         Ok(figures) => figures,
         Err(error) => return Outcome::GiveUp(format!("unreadable figures: {error}")),
     };
-    let result = crm.integration().write_figures(state, account_id, opportunity_id, &figures).await;
+    let result = key.crm.integration().write_figures(state, &key.account_id, &key.opportunity_id, &figures).await;
     let opportunity = key.external_provider_id();
     match result {
         Ok(()) => {
