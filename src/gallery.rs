@@ -29,7 +29,7 @@ pub const SCREENS: &[&str] = &[
 
 fn seed_design() -> Option<DesignView> {
     let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).ok()?;
-    Some(DesignView::from_summary(&seed.design))
+    Some(DesignView::from_summary(&seed.design, seed.design.created_at.as_ref()?))
 }
 
 fn panel(state: OpportunityState) -> Screen {

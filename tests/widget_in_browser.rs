@@ -25,7 +25,7 @@ const AURORA_URL: &str = "https://v2.aurorasolar.com/projects/3fa85f64-5717-4562
 /// The seed's design as the worker sends it.
 fn seed_design() -> DesignView {
     let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).expect("the seed parses");
-    DesignView::from_summary(&seed.design)
+    DesignView::from_summary(&seed.design, seed.design.created_at.as_ref().expect("the seed is dated"))
 }
 
 fn opportunity() -> Opportunity {

@@ -49,8 +49,10 @@ pub struct DesignSummary {
     pub external_provider_id: Option<String>,
     /// The project.
     pub project_id: ProjectId,
-    /// When the design was made (ISO-8601 here).
-    pub created_at: Timestamp,
+    /// When the design was made (ISO-8601 here). Aurora's own tutorial examples leave it
+    /// out [doc], so it may be missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
     /// Parts list.
     #[serde(default)]
     pub bill_of_materials: Vec<BomItem>,
@@ -169,10 +171,10 @@ pub struct Array {
     /// The modules.
     pub module: Module,
     /// Roof face number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::lenient::optional_count")]
     pub face: Option<u32>,
     /// Ground mount rather than roof.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub ground_mounted: bool,
     /// Tilt in degrees.
     pub pitch: f64,
@@ -191,7 +193,8 @@ pub struct DcOptimizer {
     pub id: String,
     /// Name.
     pub name: String,
-    /// How many.
+    /// How many (a whole number, written `11`, `11.0` or `"11"`).
+    #[serde(deserialize_with = "crate::lenient::count")]
     pub count: u32,
 }
 
@@ -202,7 +205,8 @@ pub struct Microinverter {
     pub id: String,
     /// Name.
     pub name: String,
-    /// How many.
+    /// How many (a whole number, written `11`, `11.0` or `"11"`).
+    #[serde(deserialize_with = "crate::lenient::count")]
     pub count: u32,
     /// Rated AC output, watts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,7 +222,8 @@ pub struct Module {
     pub rating_stc: Watts,
     /// Name.
     pub name: String,
-    /// How many.
+    /// How many (a whole number, written `11`, `11.0` or `"11"`).
+    #[serde(deserialize_with = "crate::lenient::count")]
     pub count: u32,
     /// `portrait` or `landscape`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,6 +234,7 @@ pub struct Module {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StringInverterRef {
     /// 1-based index into `string_inverters`.
+    #[serde(deserialize_with = "crate::lenient::count")]
     pub index: u32,
 }
 
@@ -280,7 +286,7 @@ pub struct Battery {
     /// Name.
     pub name: String,
     /// Has its own inverter.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub has_integrated_inverter: bool,
 }
 
@@ -288,7 +294,7 @@ pub struct Battery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnergyProduction {
     /// False when the design changed since the simulation.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::null_as_default")]
     pub up_to_date: bool,
     /// kWh per year.
     pub annual: KilowattHours,
@@ -354,7 +360,7 @@ mod tests {
         let production = design.energy_production.as_ref().expect("production");
         assert_eq!(production.offset_percent(), Some(87.0));
         assert_eq!(production.monthly[3], KilowattHours(200.0));
-        assert_eq!(design.created_at.utc().timestamp_millis(), 1_719_004_364_591);
+        assert_eq!(design.created_at.map(|t| t.utc().timestamp_millis()), Some(1_719_004_364_591));
     }
 
     #[test]
@@ -383,6 +389,23 @@ mod tests {
         let again = serde_json::to_value(&parsed).expect("json");
         assert_eq!(again["design"]["bill_of_materials"][0]["component_type"], "racking");
         assert!(again["design"].get("energy_production").is_none(), "absent stays absent");
+    }
+
+    #[test]
+    fn a_summary_without_a_date_with_nulls_and_odd_counts_is_still_read() {
+        let mut value = seed_value();
+        let design = value["design"].as_object_mut().expect("object");
+        design.remove("created_at");
+        design["arrays"][0]["ground_mounted"] = serde_json::Value::Null;
+        design["arrays"][0]["module"]["count"] = serde_json::json!(11.0);
+        design["arrays"][0]["face"] = serde_json::json!("2");
+        design["energy_production"]["up_to_date"] = serde_json::Value::Null;
+        let parsed: DesignSummaryResponse = serde_json::from_value(value).expect("parses");
+        let design = parsed.design;
+        assert_eq!(design.created_at, None);
+        assert!(!design.arrays[0].ground_mounted);
+        assert_eq!((design.arrays[0].module.count, design.arrays[0].face), (11, Some(2)));
+        assert!(!design.energy_production.expect("production").up_to_date);
     }
 
     #[test]

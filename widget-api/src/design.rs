@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 /// A finished design, for the rep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesignView {
-    /// When the design was made: RFC 3339 in UTC, e.g. `2024-06-21T21:12:44.591Z`.
+    /// When the design was made: RFC 3339 in UTC, e.g. `2024-06-21T21:12:44.591Z` (the
+    /// worker gives the time it received the design when Aurora's summary has no date).
     pub designed_at: String,
     /// DC size at standard test conditions: "the system size".
     pub system_size_stc: Watts,
@@ -147,10 +148,10 @@ pub struct PartView {
 }
 
 impl DesignView {
-    /// What the rep sees of `summary`.
-    pub fn from_summary(summary: &DesignSummary) -> Self {
+    /// What the rep sees of `summary`; `received` dates it when Aurora did not.
+    pub fn from_summary(summary: &DesignSummary, received: &aurora_api::Timestamp) -> Self {
         DesignView {
-            designed_at: summary.created_at.rfc3339(),
+            designed_at: summary.created_at.as_ref().unwrap_or(received).rfc3339(),
             system_size_stc: summary.system_size_stc,
             system_size_ac: summary.system_size_ac,
             system_size_ptc: summary.system_size_ptc,
@@ -222,13 +223,26 @@ mod tests {
 
     const SEED: &str = include_str!("../../aurora/tests/fixtures/design-summary.seed.json");
 
+    /// When a test's design reached the worker.
+    fn received() -> aurora_api::Timestamp {
+        aurora_api::Timestamp::parse("2024-07-01T00:00:00Z").expect("timestamp")
+    }
+
+    #[test]
+    fn a_design_aurora_did_not_date_is_dated_when_received() {
+        let mut summary = seed();
+        summary.created_at = None;
+        assert_eq!(DesignView::from_summary(&summary, &received()).designed_at, "2024-07-01T00:00:00.000Z");
+        assert_eq!(DesignView::from_summary(&seed(), &received()).designed_at, "2024-06-21T21:12:44.591Z");
+    }
+
     fn seed() -> DesignSummary {
         serde_json::from_str::<aurora_api::DesignSummaryResponse>(SEED).expect("seed parses").design
     }
 
     #[test]
     fn the_seed_reduces_to_what_a_rep_reads() {
-        let view = DesignView::from_summary(&seed());
+        let view = DesignView::from_summary(&seed(), &received());
         assert_eq!(view.designed_at, "2024-06-21T21:12:44.591Z");
         assert_eq!(view.system_size_stc, Watts(6500.0));
         let production = view.production.as_ref().expect("simulated");
@@ -250,7 +264,7 @@ mod tests {
         let mut value: serde_json::Value = serde_json::from_str(SEED).expect("json");
         value["design"]["energy_production"]["hourly"] = serde_json::json!(vec![0.5; 8760]);
         let summary: aurora_api::DesignSummaryResponse = serde_json::from_value(value).expect("parses");
-        let json = serde_json::to_string(&DesignView::from_summary(&summary.design)).expect("json");
+        let json = serde_json::to_string(&DesignView::from_summary(&summary.design, &received())).expect("json");
         assert!(json.len() < 3_000, "{} bytes", json.len());
         assert!(!json.contains("3fa85f64"), "{json}");
     }
@@ -262,7 +276,7 @@ mod tests {
         summary.batteries.clear();
         summary.storage_inverters.clear();
         summary.storage_selected_operating_mode = None;
-        let view = DesignView::from_summary(&summary);
+        let view = DesignView::from_summary(&summary, &received());
         assert_eq!(view.production, None);
         assert!(view.batteries.is_empty() && view.storage_mode.is_none());
     }

@@ -149,7 +149,10 @@ mod tests {
             OpportunityState::DesignReady {
                 project_id: project_id.clone(),
                 aurora_url: aurora_url.clone(),
-                design: Box::new(DesignView::from_summary(&seed.design)),
+                design: Box::new(DesignView::from_summary(
+                    &seed.design,
+                    &aurora_api::Timestamp::parse("2024-07-01T00:00:00Z").expect("date"),
+                )),
             },
             OpportunityState::SimulationFailed { project_id, aurora_url, design_id: "d-1".into() },
             OpportunityState::CreateFailed { code: "aurora_rejected".into(), message: "no".into(), retryable: false },

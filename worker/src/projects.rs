@@ -167,8 +167,10 @@ async fn state_of(
                 Some(design) if design.simulation_status == designs::SimulationStatus::Succeeded => {
                     let summary =
                         serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?;
+                    let stored = chrono::DateTime::from_timestamp_millis(design.designed_at_ms).unwrap_or_default();
+                    let received = aurora_api::Timestamp::iso8601(stored);
                     OpportunityState::DesignReady {
-                        design: Box::new(DesignView::from_summary(&summary)),
+                        design: Box::new(DesignView::from_summary(&summary, &received)),
                         project_id,
                         aurora_url,
                     }

@@ -65,7 +65,7 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     let ready = wait_for_state(&app, &token, "opp-w1", "design_ready").await;
     let generated = sandbox.state().designs.values().next().expect("the designer made one").summary.clone();
     // The widget's view of exactly that design: its time, size and production.
-    assert_eq!(ready["design"]["designed_at"], generated.created_at.rfc3339());
+    assert_eq!(ready["design"]["designed_at"], generated.created_at.as_ref().expect("dated").rfc3339());
     assert_eq!(ready["design"]["system_size_stc"], json!(generated.system_size_stc.0));
     let production = generated.energy_production.as_ref().expect("production");
     assert_eq!(ready["design"]["production"]["annual"], json!(production.annual.0));
@@ -276,6 +276,10 @@ async fn under_auroras_variance_setup_succeeds_and_designs_arrive() {
     // In-progress first, then succeeded, with a job id that is no UUID: the design arrives.
     let ready = wait_for_state(&app, &token, "opp-var", "design_ready").await;
     assert!(ready["design"]["production"]["annual"].as_f64().expect("annual") > 0.0);
+    // Aurora dated the summary nowhere: the design is dated when it reached us.
+    let designed_at = ready["design"]["designed_at"].as_str().expect("a date");
+    let designed = chrono::DateTime::parse_from_rfc3339(designed_at).expect("RFC 3339");
+    assert!((designed.timestamp() - now as i64).abs() < 60, "{designed_at}");
     let deliveries: Vec<Option<u16>> = sandbox.state().deliveries.iter().map(|d| d.status).collect();
     assert!(deliveries.len() >= 2 && deliveries.iter().all(|s| *s == Some(200)), "all acknowledged: {deliveries:?}");
     use storage::Database;

@@ -46,6 +46,10 @@ pub fn complete(sandbox: &Sandbox, tenant: TenantId, project: &Project, fire: bo
         // A failed simulation leaves no production: the summary has no energy_production.
         summary.energy_production = None;
     }
+    if sandbox.state().variance.enabled {
+        // Aurora's own tutorial examples carry no `created_at` [doc].
+        summary.created_at = None;
+    }
     let variance = sandbox.state().variance.enabled;
     // Aurora types the job id as a string [doc]: under variance it is not a UUID.
     let job = if variance {
@@ -274,7 +278,7 @@ pub fn generate(
         design_request_id: None,
         external_provider_id: project.external_provider_id.clone(),
         project_id: project.id,
-        created_at: Timestamp::iso8601(now),
+        created_at: Some(Timestamp::iso8601(now)),
         bill_of_materials,
         system_size_ac: Watts(ac),
         system_size_ptc: Watts((stc * 0.91).round()),

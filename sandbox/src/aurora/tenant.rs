@@ -163,7 +163,7 @@ pub async fn list_designs(
             id: d.summary.design_id,
             name: Some("Design 1".into()),
             project_id: Some(d.project),
-            created_at: Some(d.summary.created_at.clone()),
+            created_at: d.summary.created_at.clone(),
         })
         .collect();
     Ok(Json(DesignList { designs }).into_response())

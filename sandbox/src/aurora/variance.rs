@@ -5,6 +5,7 @@
 //!
 //! - the partner webhooks list comes as `{"webhooks": [...]}`;
 //! - subscribing `app_status_changed` is refused (422), as it may be for a CRM app;
+//! - design summaries carry no `created_at`;
 //! - simulation job ids are not UUIDs (`job_...`), and an `in-progress` delivery precedes
 //!   each simulation's end;
 //! - `Retry-After` on a 429 is fractional seconds (`0.5`);

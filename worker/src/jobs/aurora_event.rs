@@ -226,7 +226,11 @@ async fn simulation_completed(
     let design = NewDesign {
         design_id: &design_id.to_string(),
         simulation_status: status,
-        designed_at_ms: summary.created_at.utc().timestamp_millis(),
+        // Undated by Aurora: ordered, and shown, by when it reached us.
+        designed_at_ms: summary
+            .created_at
+            .as_ref()
+            .map_or(state.now().saturating_mul(1000), |t| t.utc().timestamp_millis()),
         summary_json: &json,
     };
     let stored = designs::store(state.db(), &key, &design, state.now()).await?;

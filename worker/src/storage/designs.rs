@@ -43,6 +43,9 @@ pub struct DesignRecord {
     pub simulation_status: SimulationStatus,
     /// `aurora_api::DesignSummary` as JSON.
     pub summary_json: String,
+    /// The order of simulations (unix milliseconds), and the design's date when Aurora's
+    /// summary had none.
+    pub designed_at_ms: i64,
 }
 
 /// A design to store for an opportunity.
@@ -51,7 +54,8 @@ pub struct NewDesign<'a> {
     pub design_id: &'a str,
     /// How its simulation ended.
     pub simulation_status: SimulationStatus,
-    /// The order of simulations: the design's `created_at` as unix milliseconds.
+    /// The order of simulations: the design's `created_at` as unix milliseconds (or when
+    /// we received it, when Aurora did not date it).
     pub designed_at_ms: i64,
     /// `aurora_api::DesignSummary` as JSON.
     pub summary_json: &'a str,
@@ -92,7 +96,7 @@ pub async fn store(
 pub async fn find(db: &dyn Database, key: &OpportunityKey) -> Result<Option<DesignRecord>, StorageError> {
     let rows: Vec<DesignRecord> = query_as(
         db,
-        "SELECT aurora_design_id, simulation_status, summary_json FROM designs \
+        "SELECT aurora_design_id, simulation_status, summary_json, designed_at_ms FROM designs \
          WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3",
         &[key.crm.as_str().into(), key.account_id.as_str().into(), key.opportunity_id.as_str().into()],
     )
