@@ -97,7 +97,8 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <section><h2>Health</h2><dl data-testid=admin-health><dt>CRM webhook</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
          <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
-         <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd></dl>\
+         <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
+         <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd></dl>\
          <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
@@ -107,6 +108,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         tenant = attr(tenant),
         last_webhook = time(installation.last_crm_webhook_at),
         dead_work = dead_work(health),
+        late_projects = late_projects(health),
     );
     layout("Settings", &body)
 }
@@ -127,6 +129,27 @@ fn dead_work(health: &Health) -> String {
                 dead.count,
                 text(dead.last_error.as_deref().unwrap_or("no reason recorded")),
                 time(dead.last_dead_at),
+            )
+        })
+        .collect();
+    format!("<ul>{rows}</ul>")
+}
+
+/// Opportunities whose creation outlived its claim: Aurora may hold a second project for
+/// each, which an Aurora admin should look at (the opportunity shows the first).
+fn late_projects(health: &Health) -> String {
+    if health.late_projects.is_empty() {
+        return "none".to_owned();
+    }
+    let rows: String = health
+        .late_projects
+        .iter()
+        .map(|late| {
+            format!(
+                "<li class=bad data-testid=admin-late-project>Opportunity {}: Aurora may hold a second project, {} \
+                 (delete it in Aurora if it is a duplicate)</li>",
+                text(&late.opportunity_id),
+                text(&late.aurora_project_id),
             )
         })
         .collect();

@@ -201,6 +201,8 @@ pub struct Health {
     pub webhooks_subscribed: Result<bool, String>,
     /// Background work that died, per kind that has any.
     pub dead_work: Vec<(Kind, DeadWork)>,
+    /// Opportunities for which Aurora may hold a second project (a late attempt's).
+    pub late_projects: Vec<crate::storage::late_projects::LateProject>,
 }
 
 /// The installation and its live health.
@@ -208,7 +210,8 @@ pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Heal
     let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
     let webhooks_subscribed = crm.integration().webhooks_subscribed(state, account_id).await.map_err(|e| e.to_string());
     let dead_work = jobs::dead_work(state, &installation).await?;
-    Ok(Health { installation, webhooks_subscribed, dead_work })
+    let late_projects = crate::storage::late_projects::of_installation(state.db(), crm, account_id, 10).await?;
+    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects })
 }
 
 /// Uninstalls: the CRM revokes our tokens (and so drops our webhooks), and the

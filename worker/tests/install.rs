@@ -430,6 +430,18 @@ async fn work_given_up_on_is_counted_with_its_reason_on_the_health_section() {
     assert_eq!(aurora_crm_worker::jobs::sweep(&world.state).await, 1);
     let page = settings_page(&admin, &world, "acct-sunrise").await;
     assert!(page.contains("Figures written to the CRM: 1 (unreadable figures"), "{page}");
+    assert!(page.contains("data-testid=admin-late-projects>none<"), "{page}");
+    // A late attempt's project (its claim was taken over): the admin learns what to check.
+    let key = aurora_crm_worker::ids::OpportunityKey {
+        crm: aurora_crm_worker::crm::Crm::Demo,
+        account_id: "acct-sunrise".into(),
+        opportunity_id: "opp-1002".into(),
+    };
+    aurora_crm_worker::storage::late_projects::record(world.state.db(), &key, common::TENANT, "project-late-1", 1)
+        .await
+        .expect("record");
+    let page = settings_page(&admin, &world, "acct-sunrise").await;
+    assert!(page.contains("Opportunity opp-1002: Aurora may hold a second project, project-late-1"), "{page}");
     // Another account's health shows none of it.
     let nia = browser();
     let (_, page) = install(&nia, &world, "nia@northwind.example").await;
