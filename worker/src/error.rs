@@ -100,7 +100,7 @@ impl ApiError {
 
 fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
     match error {
-        ProjectError::NotInstalled(error) => ApiError::Context(error.clone()).status_and_code(),
+        ProjectError::Context(error) => ApiError::Context(error.clone()).status_and_code(),
         ProjectError::UnknownOpportunity => (StatusCode::NOT_FOUND, "not_found"),
         ProjectError::NotLinked => (StatusCode::CONFLICT, "not_linked"),
         ProjectError::AppDisabled => (StatusCode::CONFLICT, "app_disabled"),

@@ -46,9 +46,9 @@ pub const RECHECK_AFTER_UNKNOWN_SECONDS: i64 = 30;
 /// Why creating (or showing) a project failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
-    /// The CRM account has no installation (any more).
+    /// The CRM context does not hold (the account has no installation any more).
     #[error(transparent)]
-    NotInstalled(#[from] ContextError),
+    Context(#[from] ContextError),
     /// No verified context ever showed us this opportunity.
     #[error("no such opportunity")]
     UnknownOpportunity,
