@@ -86,17 +86,21 @@ impl Object {
         array.iter().map(|item| T::decode(&Object::new(item, key)?)).collect()
     }
 
-    /// Exactly twelve numbers, January to December.
-    fn months(&self, key: &'static str) -> Result<[KilowattHours; 12], DecodeError> {
-        let array: js_sys::Array = self.field(key).ok_or(DecodeError(key))?.dyn_into().map_err(|_| DecodeError(key))?;
-        if array.length() != 12 {
-            return Err(DecodeError(key));
-        }
-        let mut months = [KilowattHours(0.0); 12];
-        for (month, value) in months.iter_mut().zip(array.iter()) {
-            *month = KilowattHours(value.as_f64().ok_or(DecodeError(key))?);
-        }
-        Ok(months)
+    /// Monthly kWh from January, `null` for a month Aurora did not give; absent is none.
+    fn months(&self, key: &'static str) -> Result<Vec<Option<KilowattHours>>, DecodeError> {
+        let Some(value) = self.field(key) else { return Ok(Vec::new()) };
+        let array: js_sys::Array = value.dyn_into().map_err(|_| DecodeError(key))?;
+        array
+            .iter()
+            .map(|month| match month.is_null() {
+                true => Ok(None),
+                false => month.as_f64().map(|kwh| Some(KilowattHours(kwh))).ok_or(DecodeError(key)),
+            })
+            .collect()
+    }
+
+    fn optional_count(&self, key: &'static str) -> Result<Option<u32>, DecodeError> {
+        self.field(key).map(|_| self.count(key)).transpose()
     }
 }
 
@@ -165,9 +169,9 @@ impl Decode for DesignView {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
         Ok(DesignView {
             designed_at: o.string("designed_at")?,
-            system_size_stc: Watts(o.number("system_size_stc")?),
-            system_size_ac: Watts(o.number("system_size_ac")?),
-            system_size_ptc: Watts(o.number("system_size_ptc")?),
+            system_size_stc: o.optional_number("system_size_stc")?.map(Watts),
+            system_size_ac: o.optional_number("system_size_ac")?.map(Watts),
+            system_size_ptc: o.optional_number("system_size_ptc")?.map(Watts),
             production: o.optional("production")?,
             arrays: o.list("arrays")?,
             string_inverters: o.list("string_inverters")?,
@@ -183,7 +187,7 @@ impl Decode for ProductionView {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
         Ok(ProductionView {
             up_to_date: o.boolean("up_to_date")?,
-            annual: KilowattHours(o.number("annual")?),
+            annual: o.optional_number("annual")?.map(KilowattHours),
             offset_percent: o.optional_number("offset_percent")?,
             monthly: o.months("monthly")?,
         })
@@ -193,18 +197,18 @@ impl Decode for ProductionView {
 impl Decode for ArrayView {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
         Ok(ArrayView {
-            size: Watts(o.number("size")?),
-            azimuth: o.number("azimuth")?,
-            pitch: o.number("pitch")?,
-            module_name: o.string("module_name")?,
-            module_count: o.count("module_count")?,
-            module_rating: Watts(o.number("module_rating")?),
+            size: o.optional_number("size")?.map(Watts),
+            azimuth: o.optional_number("azimuth")?,
+            pitch: o.optional_number("pitch")?,
+            module_name: o.optional_string("module_name")?,
+            module_count: o.optional_count("module_count")?,
+            module_rating: o.optional_number("module_rating")?.map(Watts),
             orientation: o.optional_string("orientation")?,
             configuration: o.optional_string("configuration")?,
             microinverters: o.optional("microinverters")?,
             dc_optimizers: o.optional("dc_optimizers")?,
             ground_mounted: o.boolean("ground_mounted")?,
-            roof_face: o.field("roof_face").map(|_| o.count("roof_face")).transpose()?,
+            roof_face: o.optional_count("roof_face")?,
             solar_access_percent: o.optional_number("solar_access_percent")?,
             tsrf_percent: o.optional_number("tsrf_percent")?,
         })
@@ -213,30 +217,33 @@ impl Decode for ArrayView {
 
 impl Decode for PartCount {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
-        Ok(PartCount { name: o.string("name")?, count: o.count("count")? })
+        Ok(PartCount { name: o.optional_string("name")?, count: o.optional_count("count")? })
     }
 }
 
 impl Decode for InverterView {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
-        Ok(InverterView { name: o.string("name")?, rated_power: o.optional_number("rated_power")?.map(Watts) })
+        Ok(InverterView { name: o.optional_string("name")?, rated_power: o.optional_number("rated_power")?.map(Watts) })
     }
 }
 
 impl Decode for BatteryView {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
-        Ok(BatteryView { name: o.string("name")?, has_integrated_inverter: o.boolean("has_integrated_inverter")? })
+        Ok(BatteryView {
+            name: o.optional_string("name")?,
+            has_integrated_inverter: o.boolean("has_integrated_inverter")?,
+        })
     }
 }
 
 impl Decode for PartView {
     fn decode(o: &Object) -> Result<Self, DecodeError> {
         Ok(PartView {
-            kind: o.string("kind")?,
-            name: o.string("name")?,
+            kind: o.optional_string("kind")?,
+            name: o.optional_string("name")?,
             manufacturer: o.optional_string("manufacturer")?,
             sku: o.optional_string("sku")?,
-            quantity: o.number("quantity")?,
+            quantity: o.optional_number("quantity")?,
         })
     }
 }

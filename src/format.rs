@@ -43,6 +43,14 @@ pub fn number(value: f64, max_fraction_digits: u8) -> String {
     n.to_locale_string(&JsValue::UNDEFINED, &options(&[("maximumFractionDigits", max_fraction_digits.into())]))
 }
 
+/// What the widget shows where Aurora's design left a value out.
+pub const NOT_GIVEN: &str = "–";
+
+/// `value` as `show` writes it, or [`NOT_GIVEN`].
+pub fn given<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| NOT_GIVEN.to_owned(), show)
+}
+
 /// Watts as kilowatts with up to two decimals: `6.5 kW`, `5 kW`.
 pub fn kilowatts(size: Watts) -> String {
     format!("{} kW", number(size.kilowatts(), 2))

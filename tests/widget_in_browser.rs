@@ -270,6 +270,39 @@ async fn a_design_without_production_storage_or_sku_still_reads_sensibly() {
 }
 
 #[wasm_bindgen_test]
+async fn what_aurora_left_out_of_a_design_reads_as_a_dash_and_the_rest_is_shown() {
+    let mut design = seed_design();
+    design.system_size_ptc = None;
+    design.arrays[0].module_count = None;
+    design.arrays[0].azimuth = None;
+    design.bill_of_materials[0].quantity = None;
+    design.bill_of_materials[0].kind = None;
+    design.batteries[0].name = None;
+    let production = design.production.as_mut().expect("production");
+    production.monthly = vec![Some(aurora_api::KilowattHours(150.0)), None, Some(aurora_api::KilowattHours(300.0))];
+    let m = mount(panel(ready(design)), Actions::none()).await;
+    assert_eq!(m.fact("size-stc"), "6.5 kW");
+    assert_eq!(m.fact("size-ptc"), "–");
+    assert_eq!(m.fact("array-modules"), "– × Aurora Sample Solar Panel (300.3 W)");
+    assert_eq!(m.fact("array-azimuth"), "–");
+    assert_eq!(m.fact("array-pitch"), "20.3°");
+    let cells: Vec<String> =
+        m.all("[data-testid=bom-item] td").iter().map(|c| c.text_content().unwrap_or_default()).collect();
+    assert_eq!(cells, ["–", "Aurora Sample Solar PanelAurora Sample Manufacturer", "–", "–"]);
+    assert!(m.text("storage").contains("Battery– · integrated inverter"), "{}", m.text("storage"));
+    // Twelve months are drawn whatever Aurora gave; a month it did not give reads as a dash.
+    let bars = m.all("[data-testid=chart-bar]");
+    assert_eq!(bars.len(), 12);
+    assert_eq!(bars[1].get_attribute("aria-label").as_deref(), Some("February: –"));
+    assert_eq!(bars[2].get_attribute("aria-label").as_deref(), Some("March: 300 kWh"));
+    assert_eq!(bars[11].get_attribute("aria-label").as_deref(), Some("December: –"));
+    let text = m.all_text();
+    for bad in ["undefined", "null", "NaN"] {
+        assert!(!text.contains(bad), "`{bad}` in: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_design_changed_since_its_simulation_says_so() {
     let mut design = seed_design();
     design.production.as_mut().expect("production").up_to_date = false;
@@ -282,9 +315,9 @@ async fn text_from_aurora_and_the_crm_is_shown_as_text_never_as_markup() {
     let script = "<script>window.__pwned = 1</script>";
     let image = "<img src=x onerror=\"window.__pwned = 1\">";
     let mut design = seed_design();
-    design.arrays[0].module_name = script.into();
-    design.bill_of_materials[0].name = image.into();
-    design.batteries[0].name = image.into();
+    design.arrays[0].module_name = Some(script.into());
+    design.bill_of_materials[0].name = Some(image.into());
+    design.batteries[0].name = Some(image.into());
     let mut screen = panel(ready(design));
     if let Screen::Opportunity(p) = &mut screen {
         p.opportunity.name = image.into();
@@ -415,7 +448,7 @@ fn a_body_that_is_not_what_the_worker_sends_names_the_field() {
     let body = js_sys::JSON::parse(r#"{"state":"exploded"}"#).expect("json");
     assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("state")));
     let mut json = serde_json::to_value(ready(seed_design())).expect("json");
-    json["design"]["production"]["monthly"] = serde_json::json!([1, 2, 3]);
+    json["design"]["production"]["monthly"] = serde_json::json!([1, "two", 3]);
     let body = js_sys::JSON::parse(&json.to_string()).expect("json");
     assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("monthly")));
 }

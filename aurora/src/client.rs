@@ -9,7 +9,7 @@
 
 use crate::{
     ApplicationId, ApplicationKey, BearerToken, DesignId, ProjectId, SessionToken, TenantId, WebhookId,
-    designs::{DesignList, DesignListItem, DesignSummary, DesignSummaryResponse},
+    designs::{DesignList, DesignListItem, reading::ReadSummary},
     error::{AuroraError, TransportError},
     projects::{Project, ProjectEnvelope, ProjectPage, ProjectRequest},
     tokens::{CreateTokenResponse, TemporaryKey},
@@ -352,25 +352,23 @@ impl AuroraClient {
         Ok(list.designs)
     }
 
-    /// A design's summary.
+    /// A design's summary, read leniently: what could be read, and the field paths that
+    /// could not (see [`crate::designs::reading`]).
     pub async fn get_design_summary(
         &self,
         key: &BearerToken,
         tenant: TenantId,
         design: DesignId,
-    ) -> Result<DesignSummary, AuroraError> {
+    ) -> Result<ReadSummary, AuroraError> {
+        let operation = "get_design_summary";
         let path = format!("/tenants/{tenant}/designs/{design}/summary");
-        let summary: DesignSummaryResponse = self
-            .call(
-                "get_design_summary",
-                Method::GET,
-                &path,
-                Auth::Tenant(key.clone()),
-                None::<&()>,
-                Idempotency::Repeatable,
-            )
+        let answer: serde_json::Value = self
+            .call(operation, Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
             .await?;
-        Ok(summary.design)
+        crate::designs::reading::summary(&answer).map_err(|error| AuroraError::Decode {
+            operation,
+            reason: format!("{error}; the answer's shape: {}", crate::shape::of(&answer)),
+        })
     }
 
     /// One call with the retry policy around it.

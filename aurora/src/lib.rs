@@ -16,7 +16,6 @@ pub mod designs;
 pub mod error;
 pub mod hosts;
 pub mod ids;
-pub mod lenient;
 pub mod projects;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;

@@ -28,10 +28,58 @@ struct Args {
     settings: aurora::Settings,
 }
 
-/// A sandbox on a free port; `flags` as on the command line.
-async fn start_sandbox(flags: &[&str]) -> (String, Sandbox) {
+/// Which Aurora the sandbox plays: as the seed shows it, or with the variance its public
+/// record allows (`--variance`). The contract holds in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Exact,
+    Variance,
+}
+
+impl Mode {
+    /// The `Retry-After` of an injected 429.
+    fn retry_after(self) -> Duration {
+        match self {
+            Mode::Exact => Duration::from_secs(1),
+            Mode::Variance => Duration::from_millis(500),
+        }
+    }
+}
+
+/// Each named test, once against each [`Mode`].
+macro_rules! in_both_modes {
+    ($($test:ident),* $(,)?) => {
+        mod exact {
+            $(#[tokio::test] async fn $test() { super::$test(super::Mode::Exact).await })*
+        }
+        mod variance {
+            $(#[tokio::test] async fn $test() { super::$test(super::Mode::Variance).await })*
+        }
+    };
+}
+
+in_both_modes!(
+    application_key_mints_temporary_keys_and_each_key_has_its_own_endpoints,
+    session_tokens_are_single_use_and_expire,
+    strict_mode_requires_a_session_token,
+    temporary_keys_expire,
+    projects_validate_like_aurora_and_are_found_by_external_id,
+    the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_whose_design_is_plausible,
+    rate_limit_answers_429_with_retry_after_and_the_client_honours_it,
+    server_errors_are_retried_with_backoff_for_reads_but_a_project_post_is_not,
+    a_dropped_connection_leaves_the_outcome_unknown_and_the_project_is_found_by_its_external_id,
+    slow_answers_time_out_and_reads_recover,
+    keys_and_tokens_never_reach_debug_output_errors_or_logs,
+    one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and_fail_simulations,
+);
+
+/// A sandbox on a free port, playing `mode`; `flags` as on the command line.
+async fn start_sandbox(mode: Mode, flags: &[&str]) -> (String, Sandbox) {
     let mut argv = vec!["sandbox", "--tenant", TENANT, "--tenant", OTHER_TENANT, "--design-delay-ms", "100"];
     argv.extend_from_slice(flags);
+    if mode == Mode::Variance {
+        argv.push("--variance");
+    }
     let settings = Args::parse_from(argv).settings.validated().expect("valid settings");
     let sandbox = Sandbox::new(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -98,9 +146,8 @@ async fn set_faults(url: &str, faults: serde_json::Value) {
     assert!(response.status().is_success(), "set faults: {}", response.status());
 }
 
-#[tokio::test]
-async fn application_key_mints_temporary_keys_and_each_key_has_its_own_endpoints() {
-    let (url, _) = start_sandbox(&[]).await;
+async fn application_key_mints_temporary_keys_and_each_key_has_its_own_endpoints(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (client, _) = client_with(&url, APP_KEY);
     let key = client.create_token(tenant(), None).await.expect("create_token");
     let lifetime = key.expires_at.unix_seconds() - chrono::Utc::now().timestamp();
@@ -124,9 +171,8 @@ async fn application_key_mints_temporary_keys_and_each_key_has_its_own_endpoints
     ));
 }
 
-#[tokio::test]
-async fn session_tokens_are_single_use_and_expire() {
-    let (url, _) = start_sandbox(&["--time-scale", "7200"]).await; // an hour is half a second
+async fn session_tokens_are_single_use_and_expire(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &["--time-scale", "7200"]).await; // an hour is half a second
     let (client, _) = client_with(&url, APP_KEY);
     let issue = || async {
         let body: serde_json::Value = reqwest::Client::new()
@@ -148,16 +194,14 @@ async fn session_tokens_are_single_use_and_expire() {
     assert!(matches!(client.create_token(tenant(), Some(&stale)).await, Err(AuroraError::Unauthorized(_))));
 }
 
-#[tokio::test]
-async fn strict_mode_requires_a_session_token() {
-    let (url, _) = start_sandbox(&["--strict-session-tokens"]).await;
+async fn strict_mode_requires_a_session_token(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &["--strict-session-tokens"]).await;
     let (client, _) = client_with(&url, APP_KEY);
     assert!(matches!(client.create_token(tenant(), None).await, Err(AuroraError::Unauthorized(_))));
 }
 
-#[tokio::test]
-async fn temporary_keys_expire() {
-    let (url, _) = start_sandbox(&["--time-scale", "93600"]).await; // 13 hours = 0.5 s
+async fn temporary_keys_expire(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &["--time-scale", "93600"]).await; // 13 hours = 0.5 s
     let (client, _) = client_with(&url, APP_KEY);
     let key = client.create_token(tenant(), None).await.expect("create_token");
     client.create_project(&key.bearer_token, tenant(), &address_project("e-1")).await.expect("fresh key works");
@@ -166,9 +210,8 @@ async fn temporary_keys_expire() {
     assert!(matches!(expired, Err(AuroraError::Unauthorized(_))), "{expired:?}");
 }
 
-#[tokio::test]
-async fn projects_validate_like_aurora_and_are_found_by_external_id() {
-    let (url, _) = start_sandbox(&[]).await;
+async fn projects_validate_like_aurora_and_are_found_by_external_id(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (client, attempts) = client_with(&url, APP_KEY);
     let key = client.create_token(tenant(), None).await.expect("key");
     let coords = ProjectRequest::builder(ProjectLocation::coordinates(37.7796, -122.3953).expect("valid")).build();
@@ -251,9 +294,8 @@ async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-#[tokio::test]
-async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_whose_design_is_plausible() {
-    let (url, _) = start_sandbox(&[]).await;
+async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_whose_design_is_plausible(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (receiver, seen) = start_receiver(vec![]).await;
     let (client, _) = client_with(&url, APP_KEY);
     // Aurora's rules for templates are enforced by the sandbox too.
@@ -273,18 +315,28 @@ async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_wh
     let key = client.create_token(tenant(), None).await.expect("key");
     let project =
         client.create_project(&key.bearer_token, tenant(), &address_project("opp-web-1")).await.expect("project");
-    let (query, auth) = wait_for("the webhook", || seen.lock().expect("lock").first().cloned()).await;
+    let (query, auth) = wait_for("the simulation's final webhook", || {
+        seen.lock().expect("lock").iter().find(|(query, _)| query["status"] != "in-progress").cloned()
+    })
+    .await;
     assert_eq!(auth.as_deref(), Some("dev-webhook-token"));
     assert_eq!(query["status"], "succeeded");
     assert_eq!(query["tenant_id"], TENANT);
     assert_eq!(query["app_id"], "5a2d8e1c-0000-4000-8000-00000000a991");
-    aurora_api::JobId::parse(&query["job_id"]).expect("job id is a UUID");
+    let job = aurora_api::JobId::parse(&query["job_id"]).expect("a job id");
+    // Aurora types job ids as strings [doc]: a UUID as the seed shows, or not.
+    assert_eq!(uuid::Uuid::try_parse(job.as_str()).is_ok(), mode == Mode::Exact, "{job}");
 
     let session = SessionToken::new(query["session_token"].clone());
     let fresh = client.create_token(tenant(), Some(&session)).await.expect("the webhook's session token mints a key");
     let design_id = aurora_api::DesignId::parse(&query["design_id"]).expect("design id");
-    let summary = client.get_design_summary(&fresh.bearer_token, tenant(), design_id).await.expect("summary");
+    let read = client.get_design_summary(&fresh.bearer_token, tenant(), design_id).await.expect("summary");
+    assert_eq!(read.unread, Vec::<String>::new(), "every shape the sandbox writes is one Aurora may write");
+    let summary = read.summary;
     assert_eq!(summary.project_id, project.id);
+    assert_eq!(summary.created_at.is_some(), mode == Mode::Exact, "undated under variance, as Aurora's examples are");
+    assert_eq!(summary.system_size_ptc.is_some(), mode == Mode::Exact);
+    assert!(summary.arrays.iter().all(|a| a.module.as_ref().and_then(|m| m.count).is_some()), "counts read");
     assert_eq!(summary.external_provider_id.as_deref(), Some("opp-web-1"));
     let yield_per_kw = summary.specific_yield().expect("production present");
     assert!((700.0..=2100.0).contains(&yield_per_kw), "{yield_per_kw}");
@@ -302,7 +354,8 @@ async fn the_designer_fires_a_get_webhook_whose_session_token_mints_a_key_and_wh
 #[tokio::test]
 async fn failed_deliveries_are_retried_on_a_compressed_schedule_and_app_status_changes_are_delivered() {
     // 30 s -> 10 ms, 5 min -> 100 ms.
-    let (url, sandbox) = start_sandbox(&["--time-scale", "3000"]).await;
+    // Exact only: under variance, Aurora refuses `app_status_changed` for a CRM app.
+    let (url, sandbox) = start_sandbox(Mode::Exact, &["--time-scale", "3000"]).await;
     let (receiver, seen) = start_receiver(vec![500, 503]).await;
     let (client, _) = client_with(&url, APP_KEY);
     let created =
@@ -327,9 +380,8 @@ async fn failed_deliveries_are_retried_on_a_compressed_schedule_and_app_status_c
     assert!(matches!(client.create_token(tenant(), None).await, Err(AuroraError::Forbidden(_))));
 }
 
-#[tokio::test]
-async fn rate_limit_answers_429_with_retry_after_and_the_client_honours_it() {
-    let (url, _) = start_sandbox(&["--rate-limit-per-minute", "3"]).await;
+async fn rate_limit_answers_429_with_retry_after_and_the_client_honours_it(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &["--rate-limit-per-minute", "3"]).await;
     let (client, attempts) = client_with(&url, APP_KEY);
     for _ in 0..3 {
         client.list_webhooks().await.expect("within the limit");
@@ -345,7 +397,7 @@ async fn rate_limit_answers_429_with_retry_after_and_the_client_honours_it() {
     assert_eq!(attempts.attempts.load(Ordering::SeqCst), 4, "no retry when Retry-After exceeds the policy");
 
     // Injected 429s carry Retry-After: 1; the client waits that long, then succeeds.
-    let (url, _) = start_sandbox(&[]).await;
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (client, _) = client_with(&url, APP_KEY);
     set_faults(&url, serde_json::json!({"rate_limited": 1.0})).await;
     let url2 = url.clone();
@@ -355,12 +407,11 @@ async fn rate_limit_answers_429_with_retry_after_and_the_client_honours_it() {
     });
     let started = Instant::now();
     client.list_webhooks().await.expect("succeeds after Retry-After");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    assert!(started.elapsed() >= mode.retry_after(), "waited {:?}", started.elapsed());
 }
 
-#[tokio::test]
-async fn server_errors_are_retried_with_backoff_for_reads_but_a_project_post_is_not() {
-    let (url, _) = start_sandbox(&[]).await;
+async fn server_errors_are_retried_with_backoff_for_reads_but_a_project_post_is_not(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (client, attempts) = client_with(&url, APP_KEY);
     let key = client.create_token(tenant(), None).await.expect("key");
     set_faults(&url, serde_json::json!({"server_error": 1.0})).await;
@@ -387,9 +438,8 @@ async fn server_errors_are_retried_with_backoff_for_reads_but_a_project_post_is_
     assert_eq!(attempts.attempts.load(Ordering::SeqCst) - before, fast_policy().max_attempts);
 }
 
-#[tokio::test]
-async fn a_dropped_connection_leaves_the_outcome_unknown_and_the_project_is_found_by_its_external_id() {
-    let (url, _) = start_sandbox(&[]).await;
+async fn a_dropped_connection_leaves_the_outcome_unknown_and_the_project_is_found_by_its_external_id(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (client, _) = client_with(&url, APP_KEY);
     let key = client.create_token(tenant(), None).await.expect("key");
     set_faults(&url, serde_json::json!({"dropped": 1.0})).await;
@@ -400,9 +450,8 @@ async fn a_dropped_connection_leaves_the_outcome_unknown_and_the_project_is_foun
     assert!(found.is_some(), "the POST took effect although its answer was lost");
 }
 
-#[tokio::test]
-async fn slow_answers_time_out_and_reads_recover() {
-    let (url, _) = start_sandbox(&[]).await;
+async fn slow_answers_time_out_and_reads_recover(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &[]).await;
     let (client, _) = client_with(&url, APP_KEY);
     let client = client.with_retry_policy(RetryPolicy { request_timeout: Duration::from_millis(300), ..fast_policy() });
     set_faults(&url, serde_json::json!({"slow": 1.0, "slow_ms": 1000})).await;
@@ -428,15 +477,14 @@ impl std::io::Write for Captured {
     }
 }
 
-#[tokio::test]
-async fn keys_and_tokens_never_reach_debug_output_errors_or_logs() {
+async fn keys_and_tokens_never_reach_debug_output_errors_or_logs(mode: Mode) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber =
         tracing_subscriber::fmt().with_writer(move || writer.clone()).with_max_level(tracing::Level::TRACE).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (url, _) = start_sandbox(&["--time-scale", "7200"]).await;
+    let (url, _) = start_sandbox(mode, &["--time-scale", "7200"]).await;
     let (client, _) = client_with(&url, APP_KEY);
     let key = client.create_token(tenant(), None).await.expect("key");
     set_faults(&url, serde_json::json!({"server_error": 1.0})).await;
@@ -457,9 +505,8 @@ async fn keys_and_tokens_never_reach_debug_output_errors_or_logs() {
     }
 }
 
-#[tokio::test]
-async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and_fail_simulations() {
-    let (url, _) = start_sandbox(&["--simulation-failure-share", "1"]).await;
+async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and_fail_simulations(mode: Mode) {
+    let (url, _) = start_sandbox(mode, &["--simulation-failure-share", "1"]).await;
     let (receiver, seen) = start_receiver(vec![]).await;
     let (client, _) = client_with(&url, APP_KEY);
     client
@@ -472,9 +519,10 @@ async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and
         let key = client.create_token(tenant, None).await.expect("key");
         client.create_project(&key.bearer_token, tenant, &address_project(external)).await.expect("project");
     }
-    let deliveries = wait_for("two deliveries per tenant", || {
+    let deliveries = wait_for("two final deliveries per tenant", || {
         let seen = seen.lock().expect("lock");
-        (seen.len() >= 4).then(|| seen.clone())
+        let finals: Vec<_> = seen.iter().filter(|(query, _)| query["status"] != "in-progress").cloned().collect();
+        (finals.len() >= 4).then_some(finals)
     })
     .await;
     let mut tenants: Vec<&str> = deliveries.iter().map(|(q, _)| q["tenant_id"].as_str()).collect();
@@ -491,7 +539,7 @@ async fn one_subscription_hears_every_tenant_and_faults_duplicate_strip_auth_and
     let tenant_of = TenantId::parse(&deliveries[0].0["tenant_id"]).expect("tenant");
     let key = client.create_token(tenant_of, None).await.expect("key");
     let summary = client.get_design_summary(&key.bearer_token, tenant_of, design).await.expect("summary");
-    assert!(summary.energy_production.is_none());
+    assert!(summary.summary.energy_production.is_none());
 }
 
 #[tokio::test]
@@ -520,7 +568,7 @@ async fn the_api_version_header_is_sent_when_configured() {
 /// Aurora's variance (`--variance`): the client reads every shape the sandbox then answers in.
 #[tokio::test]
 async fn under_variance_the_client_reads_each_shape_aurora_may_answer_in() {
-    let (url, sandbox) = start_sandbox(&["--variance"]).await;
+    let (url, sandbox) = start_sandbox(Mode::Variance, &[]).await;
     let (receiver, seen) = start_receiver(vec![]).await;
     let (client, _) = client_with(&url, APP_KEY);
 

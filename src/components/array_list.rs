@@ -15,7 +15,7 @@ pub fn ArrayList(arrays: Vec<ArrayView>) -> impl IntoView {
         .enumerate()
         .map(|(index, array)| {
             let title = format!("Array {}", index + 1);
-            let size = format::kilowatts(array.size);
+            let size = format::given(array.size, format::kilowatts);
             view! {
                 <li class="array" data-testid="array">
                     <h4>{title}<span class="array-size">{size}</span></h4>
@@ -28,23 +28,28 @@ pub fn ArrayList(arrays: Vec<ArrayView>) -> impl IntoView {
 }
 
 fn parts(part: PartCount) -> String {
-    format!("{} × {}", part.count, part.name)
+    let count = format::given(part.count, |c| c.to_string());
+    format!("{count} × {}", part.name.as_deref().unwrap_or(format::NOT_GIVEN))
 }
 
-/// What a rep (or the customer) asks about an array; absent facts are left out, unknown
-/// shading reads as a dash.
+/// What a rep (or the customer) asks about an array; absent facts are left out, what
+/// Aurora left out of a fact reads as a dash.
 fn array_facts(array: ArrayView) -> Vec<Fact> {
-    let facing = format!("{} ({})", format::compass_point(array.azimuth), format::degrees(array.azimuth));
-    let modules = format!("{} × {} ({})", array.module_count, array.module_name, format::watts(array.module_rating));
+    let facing = format::given(array.azimuth, |a| format!("{} ({})", format::compass_point(a), format::degrees(a)));
+    let modules = format!(
+        "{} ({})",
+        parts(PartCount { name: array.module_name, count: array.module_count }),
+        format::given(array.module_rating, format::watts)
+    );
     let mount = match (array.ground_mounted, array.roof_face) {
         (true, _) => "Ground".to_owned(),
         (false, Some(face)) => format!("Roof face {face}"),
         (false, None) => "Roof".to_owned(),
     };
-    let or_dash = |percent: Option<f64>| percent.map_or_else(|| "–".to_owned(), format::percent);
+    let or_dash = |percent: Option<f64>| format::given(percent, format::percent);
     let mut facts = vec![
         Fact::new("array-azimuth", "Faces", facing),
-        Fact::new("array-pitch", "Pitch", format::degrees(array.pitch)),
+        Fact::new("array-pitch", "Pitch", format::given(array.pitch, format::degrees)),
         Fact::new("array-modules", "Modules", modules),
     ];
     facts.extend(array.orientation.map(|o| Fact::new("array-orientation", "Orientation", format::label(&o))));

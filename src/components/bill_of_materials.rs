@@ -13,13 +13,13 @@ pub fn BillOfMaterials(items: Vec<PartView>) -> impl IntoView {
         .map(|item| {
             view! {
                 <tr data-testid="bom-item">
-                    <td class="number">{format::number(item.quantity, 2)}</td>
+                    <td class="number">{format::given(item.quantity, |q| format::number(q, 2))}</td>
                     <td>
-                        <span class="name">{item.name}</span>
+                        <span class="name">{item.name.unwrap_or_else(|| format::NOT_GIVEN.into())}</span>
                         {item.manufacturer.map(|m| view! { <span class="maker">{m}</span> })}
                     </td>
-                    <td class="label">{format::part_kind(&item.kind)}</td>
-                    <td>{item.sku.unwrap_or_else(|| "–".into())}</td>
+                    <td class="label">{format::given(item.kind, |kind| format::part_kind(&kind))}</td>
+                    <td>{item.sku.unwrap_or_else(|| format::NOT_GIVEN.into())}</td>
                 </tr>
             }
         })

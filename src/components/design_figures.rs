@@ -8,25 +8,27 @@ use widget_api::ProductionView;
 #[component]
 pub fn DesignFigures(
     /// DC size at standard test conditions.
-    size_stc: Watts,
+    size_stc: Option<Watts>,
     /// AC size.
-    size_ac: Watts,
+    size_ac: Option<Watts>,
     /// DC size at PTC conditions.
-    size_ptc: Watts,
+    size_ptc: Option<Watts>,
     /// Simulated production, if any.
     production: Option<ProductionView>,
 ) -> impl IntoView {
-    let annual =
-        production.as_ref().map_or_else(|| "Not simulated yet".to_owned(), |p| format::kilowatt_hours(p.annual));
-    let offset = production.and_then(|p| p.offset_percent).map_or_else(|| "–".to_owned(), format::percent);
+    let annual = match &production {
+        None => "Not simulated yet".to_owned(),
+        Some(p) => format::given(p.annual, format::kilowatt_hours),
+    };
+    let offset = format::given(production.and_then(|p| p.offset_percent), format::percent);
     let headline = vec![
-        Fact::new("size-stc", "System size (DC, STC)", format::kilowatts(size_stc)),
+        Fact::new("size-stc", "System size (DC, STC)", format::given(size_stc, format::kilowatts)),
         Fact::new("annual-production", "Annual production", annual),
         Fact::new("offset", "Energy offset", offset),
     ];
     let sizes = vec![
-        Fact::new("size-ac", "Inverter size", format!("{} AC", format::kilowatts(size_ac))),
-        Fact::new("size-ptc", "PTC rating", format!("{} DC", format::kilowatts(size_ptc))),
+        Fact::new("size-ac", "Inverter size", format::given(size_ac, |w| format!("{} AC", format::kilowatts(w)))),
+        Fact::new("size-ptc", "PTC rating", format::given(size_ptc, |w| format!("{} DC", format::kilowatts(w)))),
     ];
     (fact_list("figures", headline), fact_list("facts facts-inline", sizes))
 }

@@ -25,7 +25,7 @@ pub fn DesignReady(
         bill_of_materials,
     } = design;
     let chart = match &production {
-        Some(production) => Either::Left(view! { <ProductionChart monthly=production.monthly /> }),
+        Some(production) => Either::Left(view! { <ProductionChart monthly=production.monthly.clone() /> }),
         None => Either::Right(
             view! { <p class="hint" data-testid="no-production">"Production has not been simulated for this design yet."</p> },
         ),

@@ -20,7 +20,7 @@ pub fn Equipment(
     let mut storage: Vec<Item> = storage_inverters.into_iter().map(|i| Item::inverter("Storage inverter", i)).collect();
     storage.extend(batteries.into_iter().map(|b| Item {
         kind: "Battery",
-        name: b.name,
+        name: b.name.unwrap_or_else(|| format::NOT_GIVEN.into()),
         detail: if b.has_integrated_inverter { " · integrated inverter".into() } else { String::new() },
     }));
     let storage = if storage.is_empty() {
@@ -51,7 +51,7 @@ struct Item {
 impl Item {
     fn inverter(kind: &'static str, inverter: InverterView) -> Self {
         let detail = inverter.rated_power.map(|p| format!(" · {}", format::kilowatts(p))).unwrap_or_default();
-        Item { kind, name: inverter.name, detail }
+        Item { kind, name: inverter.name.unwrap_or_else(|| format::NOT_GIVEN.into()), detail }
     }
 }
 

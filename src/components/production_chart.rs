@@ -12,29 +12,32 @@ const SLOT: u32 = WIDTH / 12;
 const BAR: u32 = 20;
 
 /// Production by month as an SVG bar chart of our own. Each bar can be focused (and
-/// hovered) to show its value; a table below says the same in words.
+/// hovered) to show its value; a table below says the same in words. A month Aurora did
+/// not give has no bar and reads as a dash.
 #[component]
 pub fn ProductionChart(
-    /// kWh, January to December.
-    monthly: [KilowattHours; 12],
+    /// kWh from January, as many months as Aurora gave.
+    monthly: Vec<Option<KilowattHours>>,
 ) -> impl IntoView {
-    let peak = monthly.iter().map(|m| m.0).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    let monthly: Vec<Option<KilowattHours>> = (0..MONTHS.len()).map(|m| monthly.get(m).copied().flatten()).collect();
+    let peak = monthly.iter().flatten().map(|m| m.0).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
     let plot = f64::from(HEIGHT - TOP - BOTTOM);
     let bars = monthly
         .iter()
         .zip(MONTHS)
         .enumerate()
         .map(|(index, (energy, month))| {
-            let value = if energy.0.is_finite() && energy.0 > 0.0 { energy.0 } else { 0.0 };
+            let value = energy.map_or(0.0, |e| if e.0.is_finite() && e.0 > 0.0 { e.0 } else { 0.0 });
             let height = if peak > 0.0 { (value / peak * plot).round() as u32 } else { 0 };
             let x = index as u32 * SLOT + (SLOT - BAR) / 2;
             let y = HEIGHT - BOTTOM - height;
             let center = x + BAR / 2;
-            let amount = format::kilowatt_hours(*energy);
+            let amount = format::given(*energy, format::kilowatt_hours);
+            let shown = format::given(*energy, |_| format::number(value, 0));
             view! {
                 <g class="bar" tabindex="0" role="img" aria-label=format!("{month}: {amount}") data-testid="chart-bar">
                     <rect x=x y=y width=BAR height=height rx="2"></rect>
-                    <text class="bar-value" x=center y=y.saturating_sub(5) text-anchor="middle">{format::number(value, 0)}</text>
+                    <text class="bar-value" x=center y=y.saturating_sub(5) text-anchor="middle">{shown}</text>
                     <text class="bar-month" x=center y=HEIGHT - 4 text-anchor="middle">{&month[..1]}</text>
                 </g>
             }
@@ -44,7 +47,7 @@ pub fn ProductionChart(
         .iter()
         .zip(MONTHS)
         .map(
-            |(energy, month)| view! { <tr><th scope="row">{month}</th><td>{format::kilowatt_hours(*energy)}</td></tr> },
+            |(energy, month)| view! { <tr><th scope="row">{month}</th><td>{format::given(*energy, format::kilowatt_hours)}</td></tr> },
         )
         .collect_view();
     view! {

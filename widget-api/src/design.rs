@@ -9,7 +9,7 @@
 
 use aurora_api::{
     DesignSummary, KilowattHours, Watts,
-    designs::{Array, Battery, BomItem, Inverter},
+    designs::{Array, Battery, BomItem, Component, Inverter},
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,11 +20,14 @@ pub struct DesignView {
     /// worker gives the time it received the design when Aurora's summary has no date).
     pub designed_at: String,
     /// DC size at standard test conditions: "the system size".
-    pub system_size_stc: Watts,
+    #[serde(default)]
+    pub system_size_stc: Option<Watts>,
     /// AC size: the inverters' output.
-    pub system_size_ac: Watts,
+    #[serde(default)]
+    pub system_size_ac: Option<Watts>,
     /// DC size at PTC (realistic) conditions.
-    pub system_size_ptc: Watts,
+    #[serde(default)]
+    pub system_size_ptc: Option<Watts>,
     /// Simulated production; absent until Aurora has simulated the design.
     #[serde(default)]
     pub production: Option<ProductionView>,
@@ -54,29 +57,38 @@ pub struct ProductionView {
     /// False when the design changed after the simulation.
     pub up_to_date: bool,
     /// kWh per year.
-    pub annual: KilowattHours,
+    #[serde(default)]
+    pub annual: Option<KilowattHours>,
     /// Share of the customer's use covered, percent (Aurora's `"87%"` as 87).
     #[serde(default)]
     pub offset_percent: Option<f64>,
-    /// kWh, January to December.
-    pub monthly: [KilowattHours; 12],
+    /// kWh from January, as many months as Aurora gave (twelve, unless its answer was
+    /// short); a month Aurora left empty is `None`.
+    #[serde(default)]
+    pub monthly: Vec<Option<KilowattHours>>,
 }
 
 /// One array of modules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArrayView {
     /// DC size.
-    pub size: Watts,
+    #[serde(default)]
+    pub size: Option<Watts>,
     /// Degrees clockwise from north (180 faces south).
-    pub azimuth: f64,
+    #[serde(default)]
+    pub azimuth: Option<f64>,
     /// Tilt, degrees.
-    pub pitch: f64,
+    #[serde(default)]
+    pub pitch: Option<f64>,
     /// The module's name.
-    pub module_name: String,
+    #[serde(default)]
+    pub module_name: Option<String>,
     /// How many modules.
-    pub module_count: u32,
+    #[serde(default)]
+    pub module_count: Option<u32>,
     /// One module's STC rating.
-    pub module_rating: Watts,
+    #[serde(default)]
+    pub module_rating: Option<Watts>,
     /// `portrait` or `landscape`.
     #[serde(default)]
     pub orientation: Option<String>,
@@ -106,16 +118,19 @@ pub struct ArrayView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartCount {
     /// The part's name.
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     /// How many.
-    pub count: u32,
+    #[serde(default)]
+    pub count: Option<u32>,
 }
 
 /// An inverter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InverterView {
     /// Its name.
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     /// Rated output, when Aurora gives it.
     #[serde(default)]
     pub rated_power: Option<Watts>,
@@ -125,7 +140,8 @@ pub struct InverterView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatteryView {
     /// Its name.
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     /// It has its own inverter.
     pub has_integrated_inverter: bool,
 }
@@ -134,9 +150,11 @@ pub struct BatteryView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartView {
     /// Aurora's kind: `modules`, `inverters`, ... (new kinds keep their name).
-    pub kind: String,
+    #[serde(default)]
+    pub kind: Option<String>,
     /// The part's name.
-    pub name: String,
+    #[serde(default)]
+    pub name: Option<String>,
     /// Its maker, when given.
     #[serde(default)]
     pub manufacturer: Option<String>,
@@ -144,7 +162,8 @@ pub struct PartView {
     #[serde(default)]
     pub sku: Option<String>,
     /// How many.
-    pub quantity: f64,
+    #[serde(default)]
+    pub quantity: Option<f64>,
 }
 
 impl DesignView {
@@ -159,7 +178,7 @@ impl DesignView {
                 up_to_date: p.up_to_date,
                 annual: p.annual,
                 offset_percent: p.offset_percent(),
-                monthly: p.monthly,
+                monthly: p.monthly.clone(),
             }),
             arrays: summary.arrays.iter().map(ArrayView::from_array).collect(),
             string_inverters: summary.string_inverters.iter().map(InverterView::from_inverter).collect(),
@@ -174,20 +193,22 @@ impl DesignView {
 impl ArrayView {
     fn from_array(array: &Array) -> Self {
         let shading = array.shading.as_ref();
+        let module = array.module.as_ref();
+        let parts = |c: &Component| PartCount { name: c.name.clone(), count: c.count };
         ArrayView {
             size: array.size,
             azimuth: array.azimuth,
             pitch: array.pitch,
-            module_name: array.module.name.clone(),
-            module_count: array.module.count,
-            module_rating: array.module.rating_stc,
-            orientation: array.module.orientation.clone(),
+            module_name: module.and_then(|m| m.name.clone()),
+            module_count: module.and_then(|m| m.count),
+            module_rating: module.and_then(|m| m.rating_stc),
+            orientation: module.and_then(|m| m.orientation.clone()),
             configuration: array.configuration.clone(),
-            microinverters: array.microinverter.as_ref().map(|m| PartCount { name: m.name.clone(), count: m.count }),
-            dc_optimizers: array.dc_optimizer.as_ref().map(|o| PartCount { name: o.name.clone(), count: o.count }),
+            microinverters: array.microinverter.as_ref().map(parts),
+            dc_optimizers: array.dc_optimizer.as_ref().map(parts),
             ground_mounted: array.ground_mounted,
             roof_face: if array.ground_mounted { None } else { array.face },
-            solar_access_percent: shading.and_then(|s| s.solar_access.as_ref()).map(|a| a.annual),
+            solar_access_percent: shading.and_then(|s| s.solar_access.as_ref()).and_then(|a| a.annual),
             tsrf_percent: shading.and_then(|s| s.total_solar_resource_fraction.as_ref()).map(|t| t.annual),
         }
     }
@@ -208,7 +229,7 @@ impl BatteryView {
 impl PartView {
     fn from_bom_item(item: &BomItem) -> Self {
         PartView {
-            kind: item.component_type.as_str().to_owned(),
+            kind: item.component_type.as_ref().map(|kind| kind.as_str().to_owned()),
             name: item.name.clone(),
             manufacturer: item.manufacturer_name.clone(),
             sku: item.sku.clone(),
@@ -244,15 +265,15 @@ mod tests {
     fn the_seed_reduces_to_what_a_rep_reads() {
         let view = DesignView::from_summary(&seed(), &received());
         assert_eq!(view.designed_at, "2024-06-21T21:12:44.591Z");
-        assert_eq!(view.system_size_stc, Watts(6500.0));
+        assert_eq!(view.system_size_stc, Some(Watts(6500.0)));
         let production = view.production.as_ref().expect("simulated");
         assert_eq!(production.offset_percent, Some(87.0));
-        assert_eq!(production.monthly[6], KilowattHours(300.0));
+        assert_eq!(production.monthly[6], Some(KilowattHours(300.0)));
         let array = &view.arrays[0];
-        assert_eq!((array.module_count, array.module_name.as_str()), (11, "Aurora Sample Solar Panel"));
+        assert_eq!((array.module_count, array.module_name.as_deref()), (Some(11), Some("Aurora Sample Solar Panel")));
         assert_eq!(array.roof_face, None, "a ground mount has no roof face");
         assert_eq!(array.solar_access_percent, Some(87.3));
-        assert_eq!(view.bill_of_materials[0].kind, "modules");
+        assert_eq!(view.bill_of_materials[0].kind.as_deref(), Some("modules"));
         assert_eq!(view.bill_of_materials[0].sku, None);
         assert_eq!(view.storage_mode.as_deref(), Some("backup"));
         let again: DesignView = serde_json::from_value(serde_json::to_value(&view).expect("json")).expect("parses");
@@ -279,5 +300,21 @@ mod tests {
         let view = DesignView::from_summary(&summary, &received());
         assert_eq!(view.production, None);
         assert!(view.batteries.is_empty() && view.storage_mode.is_none());
+    }
+
+    #[test]
+    fn what_aurora_left_out_stays_out_and_the_rest_is_shown() {
+        let mut answer: serde_json::Value = serde_json::from_str(SEED).expect("json");
+        answer["design"]["system_size_ptc"] = serde_json::Value::Null;
+        answer["design"]["arrays"][0]["module"] = serde_json::Value::Null;
+        answer["design"]["energy_production"]["monthly"] = serde_json::json!([100, null, 300]);
+        let read = aurora_api::designs::reading::summary(&answer).expect("reads");
+        let view = DesignView::from_summary(&read.summary, &received());
+        assert_eq!((view.system_size_ptc, view.system_size_stc), (None, Some(Watts(6500.0))));
+        let array = &view.arrays[0];
+        assert_eq!((array.module_name.as_deref(), array.module_count, array.size), (None, None, Some(Watts(6500.0))));
+        let production = view.production.expect("simulated");
+        assert_eq!(production.monthly, [Some(KilowattHours(100.0)), None, Some(KilowattHours(300.0))]);
+        assert_eq!(production.annual, Some(KilowattHours(2550.3)));
     }
 }

@@ -165,7 +165,7 @@ pub struct InstalledAccount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesignFigures {
     /// System size, kW DC (STC), two decimals.
-    pub aurora_system_size_kw: f64,
+    pub aurora_system_size_kw: Option<f64>,
     /// Annual production, kWh, whole.
     pub aurora_annual_production_kwh: Option<i64>,
     /// Share of consumption the system offsets, %, one decimal.
@@ -183,8 +183,8 @@ impl DesignFigures {
         }
         let production = summary.energy_production.as_ref();
         DesignFigures {
-            aurora_system_size_kw: rounded(summary.system_size_stc.kilowatts(), 2),
-            aurora_annual_production_kwh: production.map(|p| p.annual.0.round() as i64),
+            aurora_system_size_kw: summary.system_size_stc.map(|size| rounded(size.kilowatts(), 2)),
+            aurora_annual_production_kwh: production.and_then(|p| p.annual).map(|annual| annual.0.round() as i64),
             aurora_offset_percent: production.and_then(|p| p.offset_percent()).map(|o| rounded(o, 1)),
             aurora_project_url: aurora_url.to_owned(),
         }

@@ -121,6 +121,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_webhooks_and_designs.sql", include_str!("../migrations/0003_webhooks_and_designs.sql")),
     ("0004_crm_installs.sql", include_str!("../migrations/0004_crm_installs.sql")),
     ("0005_jobs.sql", include_str!("../migrations/0005_jobs.sql")),
+    ("0006_simulation_order.sql", include_str!("../migrations/0006_simulation_order.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

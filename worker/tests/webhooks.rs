@@ -66,10 +66,10 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     let generated = sandbox.state().designs.values().next().expect("the designer made one").summary.clone();
     // The widget's view of exactly that design: its time, size and production.
     assert_eq!(ready["design"]["designed_at"], generated.created_at.as_ref().expect("dated").rfc3339());
-    assert_eq!(ready["design"]["system_size_stc"], json!(generated.system_size_stc.0));
+    assert_eq!(ready["design"]["system_size_stc"], json!(generated.system_size_stc.expect("sized").0));
     let production = generated.energy_production.as_ref().expect("production");
-    assert_eq!(ready["design"]["production"]["annual"], json!(production.annual.0));
-    assert_eq!(ready["design"]["production"]["monthly"][6], json!(production.monthly[6].0));
+    assert_eq!(ready["design"]["production"]["annual"], json!(production.annual.expect("annual").0));
+    assert_eq!(ready["design"]["production"]["monthly"][6], json!(production.monthly[6].expect("july").0));
 
     // Both copies were acknowledged; one event was recorded.
     let deliveries =
@@ -203,7 +203,7 @@ async fn a_tenant_disabling_the_app_shows_app_disabled() {
 }
 
 #[tokio::test]
-async fn the_newest_simulation_wins_whatever_the_arrival_order() {
+async fn the_simulation_reported_last_wins_whatever_order_the_work_runs_in() {
     let db = aurora_crm_worker::hosts::native::sqlite::SqliteDatabase::in_memory().expect("db");
     storage::migrate(&db, 0).await.expect("migrate");
     let key = storage::projects::OpportunityKey {
@@ -211,21 +211,25 @@ async fn the_newest_simulation_wins_whatever_the_arrival_order() {
         account_id: "a".into(),
         opportunity_id: "o".into(),
     };
-    let store = |design: &'static str, at: i64| {
+    let store = |design: &'static str, order: i64| {
         let (db, key) = (db.clone(), key.clone());
         async move {
             let design = storage::designs::NewDesign {
                 design_id: design,
                 simulation_status: storage::designs::SimulationStatus::Succeeded,
-                designed_at_ms: at,
+                // The design's own date does not order: a re-simulated design keeps it.
+                designed_at_ms: 1_000 - order,
+                simulation_order: order,
                 summary_json: "{}",
             };
             storage::designs::store(&db, &key, &design, 0).await.expect("store")
         }
     };
-    assert!(store("newer", 2_000).await);
-    assert!(!store("older", 1_000).await, "an older simulation arriving late does not replace");
-    assert!(store("newer", 2_000).await, "the same design re-read replaces");
+    assert!(store("newer", 20).await);
+    assert!(!store("older", 10).await, "a simulation reported earlier, run late, does not replace");
+    assert!(store("newer", 20).await, "the same simulation processed again replaces");
+    assert!(store("older", 30).await, "an older design simulated again replaces");
+    assert!(store("newer", 40).await);
     let shown = storage::designs::find(&db, &key).await.expect("find").expect("some");
     assert_eq!(shown.aurora_design_id, "newer");
 }

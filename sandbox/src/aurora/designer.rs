@@ -8,8 +8,8 @@ use super::{Sandbox, state::DesignRecord, webhooks};
 use aurora_api::{
     DesignId, JobId, KilowattHours, Project, ProjectLocation, TenantId, Timestamp, Watts,
     designs::{
-        AnnualPercent, Array, Battery, BomItem, ComponentType, DesignSummary, EnergyProduction, Inverter,
-        Microinverter, Module, Shading, SolarAccess, StringInverterRef,
+        AnnualPercent, Array, Battery, BomItem, Component, ComponentType, DesignSummary, EnergyProduction, Inverter,
+        Module, Shading, SolarAccess, StringInverterRef,
     },
     webhooks::{WebhookEvent, placeholders},
 };
@@ -174,31 +174,32 @@ pub fn generate(
         let facing = if southern { 0.0 } else { 180.0 };
         let azimuth = round1((facing + rng.random_range(-90.0..90.0) + 360.0) % 360.0);
         let access: f64 = round1(rng.random_range(82.0..98.0));
-        let monthly_access = std::array::from_fn(|_| round1((access + rng.random_range(-6.0..4.0)).clamp(50.0, 100.0)));
+        let monthly_access =
+            (0..12).map(|_| Some(round1((access + rng.random_range(-6.0..4.0)).clamp(50.0, 100.0)))).collect();
         arrays.push(Array {
-            size: Watts(module_rating * f64::from(count)),
-            azimuth,
+            size: Some(Watts(module_rating * f64::from(count))),
+            azimuth: Some(azimuth),
             configuration: Some(if micro { "microinverter" } else { "string inverter" }.into()),
             dc_optimizer: None,
-            microinverter: micro.then(|| Microinverter {
-                id: inverter_id.clone(),
-                name: "Sandbox Micro M400".into(),
-                count,
+            microinverter: micro.then(|| Component {
+                id: Some(inverter_id.clone()),
+                name: Some("Sandbox Micro M400".into()),
+                count: Some(count),
                 rated_power: Some(Watts(384.0)),
             }),
-            module: Module {
-                id: module_id.clone(),
-                rating_stc: Watts(module_rating),
-                name: module_name.clone(),
-                count,
+            module: Some(Module {
+                id: Some(module_id.clone()),
+                rating_stc: Some(Watts(module_rating)),
+                name: Some(module_name.clone()),
+                count: Some(count),
                 orientation: Some(if rng.random_bool(0.7) { "portrait" } else { "landscape" }.into()),
-            },
+            }),
             face: Some(index + 1),
             ground_mounted: false,
-            pitch: round1(rng.random_range(14.0..36.0)),
+            pitch: Some(round1(rng.random_range(14.0..36.0))),
             string_inverter: (!micro).then_some(StringInverterRef { index: 1 }),
             shading: Some(Shading {
-                solar_access: Some(SolarAccess { annual: access, monthly: Some(monthly_access) }),
+                solar_access: Some(SolarAccess { annual: Some(access), monthly: monthly_access }),
                 total_solar_resource_fraction: Some(AnnualPercent {
                     annual: round1(access - rng.random_range(2.0..8.0)),
                 }),
@@ -208,63 +209,50 @@ pub fn generate(
 
     let stc = module_rating * f64::from(module_count);
     let ac = if micro { 384.0 * f64::from(module_count) } else { (stc / 1.2 / 100.0).round() * 100.0 };
-    let mean_access =
-        arrays.iter().filter_map(|a| a.shading.as_ref()?.solar_access.as_ref()).map(|s| s.annual).sum::<f64>()
-            / f64::from(array_count);
+    let mean_access = arrays.iter().filter_map(|a| a.shading.as_ref()?.solar_access.as_ref()?.annual).sum::<f64>()
+        / f64::from(array_count);
     // Shading lowers yield, but never below what real systems make (>= 700 kWh/kW).
     let yield_per_kw = (specific_yield(latitude) * mean_access / 100.0).clamp(720.0, 2050.0);
     let shape = monthly_shape(latitude);
     let monthly = shape.map(|w| KilowattHours(round1(stc / 1000.0 * yield_per_kw * w)));
     let annual = round1(monthly.iter().map(|m| m.0).sum());
+    let monthly = monthly.map(Some).to_vec();
     let consumption: f64 = rng.random_range(6000.0..14000.0);
 
+    let part = |id: &str, kind: ComponentType, name: &str, maker: &str, quantity: f64| BomItem {
+        id: Some(id.to_owned()),
+        component_type: Some(kind),
+        sku: None,
+        name: Some(name.to_owned()),
+        manufacturer_name: Some(maker.to_owned()),
+        quantity: Some(quantity),
+    };
     let mut bill_of_materials = vec![BomItem {
-        id: module_id,
-        component_type: ComponentType::Modules,
         sku: Some(format!("SX-{}", module_rating as u32)),
-        name: module_name,
-        manufacturer_name: Some("Sandbox Solar".into()),
-        quantity: f64::from(module_count),
+        ..part(&module_id, ComponentType::Modules, &module_name, "Sandbox Solar", f64::from(module_count))
     }];
     let string_inverters = if micro {
-        bill_of_materials.push(BomItem {
-            id: inverter_id,
-            component_type: ComponentType::Microinverters,
-            sku: None,
-            name: "Sandbox Micro M400".into(),
-            manufacturer_name: Some("Sandbox Power".into()),
-            quantity: f64::from(module_count),
-        });
+        bill_of_materials.push(part(
+            &inverter_id,
+            ComponentType::Microinverters,
+            "Sandbox Micro M400",
+            "Sandbox Power",
+            f64::from(module_count),
+        ));
         Vec::new()
     } else {
         let name = format!("Sandbox String {:.1} kW", ac / 1000.0);
-        bill_of_materials.push(BomItem {
-            id: inverter_id.clone(),
-            component_type: ComponentType::Inverters,
-            sku: None,
-            name: name.clone(),
-            manufacturer_name: Some("Sandbox Power".into()),
-            quantity: 1.0,
-        });
-        vec![Inverter { id: inverter_id, name, rated_power: Some(Watts(ac)) }]
+        bill_of_materials.push(part(&inverter_id, ComponentType::Inverters, &name, "Sandbox Power", 1.0));
+        vec![Inverter { id: Some(inverter_id), name: Some(name), rated_power: Some(Watts(ac)) }]
     };
     let (storage_inverters, batteries, mode) = if with_storage {
-        let battery = Battery {
-            id: random_uuid(rng).to_string(),
-            name: "Sandbox PowerWall 13.5 kWh".into(),
-            has_integrated_inverter: true,
-        };
-        bill_of_materials.push(BomItem {
-            id: battery.id.clone(),
-            component_type: ComponentType::Batteries,
-            sku: None,
-            name: battery.name.clone(),
-            manufacturer_name: Some("Sandbox Storage".into()),
-            quantity: 1.0,
-        });
+        let battery_id = random_uuid(rng).to_string();
+        let battery_name = "Sandbox PowerWall 13.5 kWh";
+        bill_of_materials.push(part(&battery_id, ComponentType::Batteries, battery_name, "Sandbox Storage", 1.0));
+        let battery = Battery { id: Some(battery_id), name: Some(battery_name.into()), has_integrated_inverter: true };
         let inverter = Inverter {
-            id: random_uuid(rng).to_string(),
-            name: "Sandbox Storage Inverter 5.8 kW".into(),
+            id: Some(random_uuid(rng).to_string()),
+            name: Some("Sandbox Storage Inverter 5.8 kW".into()),
             rated_power: Some(Watts(5800.0)),
         };
         let mode = if rng.random_bool(0.5) { "backup" } else { "self_consumption" };
@@ -280,19 +268,18 @@ pub fn generate(
         project_id: project.id,
         created_at: Some(Timestamp::iso8601(now)),
         bill_of_materials,
-        system_size_ac: Watts(ac),
-        system_size_ptc: Watts((stc * 0.91).round()),
-        system_size_stc: Watts(stc),
+        system_size_ac: Some(Watts(ac)),
+        system_size_ptc: Some(Watts((stc * 0.91).round())),
+        system_size_stc: Some(Watts(stc)),
         arrays,
         string_inverters,
         storage_inverters,
         batteries,
         energy_production: Some(EnergyProduction {
             up_to_date: true,
-            annual: KilowattHours(annual),
+            annual: Some(KilowattHours(annual)),
             annual_offset: Some(format!("{:.0}%", (annual / consumption * 100.0).min(150.0))),
             monthly,
-            hourly: None,
         }),
         storage_selected_operating_mode: mode,
     }
@@ -326,15 +313,16 @@ mod tests {
                 let production = design.energy_production.as_ref().expect("production");
                 let yield_per_kw = design.specific_yield().expect("yield");
                 assert!((700.0..=2100.0).contains(&yield_per_kw), "lat {latitude}: {yield_per_kw} kWh/kW");
-                let months: f64 = production.monthly.iter().map(|m| m.0).sum();
-                assert!((months - production.annual.0).abs() <= production.annual.0 * 0.01, "months sum to annual");
+                let months: f64 = production.monthly.iter().flatten().map(|m| m.0).sum();
+                let annual = production.annual.expect("annual").0;
+                assert!((months - annual).abs() <= annual * 0.01, "months sum to annual");
                 assert!(
                     production.offset_percent().is_some(),
                     "offset is a percent string: {:?}",
                     production.annual_offset
                 );
-                let array_watts: f64 = design.arrays.iter().map(|a| a.size.0).sum();
-                assert_eq!(array_watts, design.system_size_stc.0);
+                let array_watts: f64 = design.arrays.iter().filter_map(|a| a.size).map(|w| w.0).sum();
+                assert_eq!(Some(Watts(array_watts)), design.system_size_stc);
             }
         }
     }

@@ -180,6 +180,9 @@ pub async fn design_summary(
         .ok()
         .and_then(|id| sandbox.state().designs.get(&id).filter(|d| d.tenant == tenant).map(|d| d.summary.clone()));
     match found {
+        Some(design) if sandbox.state().variance.enabled => {
+            Ok(Json(super::variance::loose_summary(&design)).into_response())
+        }
         Some(design) => Ok(Json(DesignSummaryResponse { design }).into_response()),
         None => Err(aurora_error(StatusCode::NOT_FOUND, "Design not found")),
     }

@@ -285,41 +285,53 @@ mod conformance {
 
     #[tokio::test]
     #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
-    async fn the_newest_design_wins_whatever_order_its_webhooks_arrive_in() {
+    async fn the_simulation_aurora_reports_last_wins_and_a_design_simulated_again_is_shown_again() {
         let system = system().await;
         let (token, project) = designed_project(system, "opp-c-order").await;
-        // Two newer designs; their webhooks are ours to deliver, newest first.
-        let mut newer = Vec::new();
-        for _ in 0..2 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            newer.push(newer_design(system, &project).await);
-        }
-        for design in newer.iter().rev() {
-            let design_id = design["design"]["design_id"].as_str().unwrap();
-            let job_id = design["job_id"].as_str().unwrap();
-            let query = [
-                ("design_id", design_id),
-                ("job_id", job_id),
-                ("status", "succeeded"),
-                ("tenant_id", system.tenant.as_str()),
-            ];
-            assert_eq!(simulation_webhook(system, &query, Some(&system.webhook_token)).await.0, StatusCode::OK);
-        }
-        // A design's annual production (kWh, one decimal, from a random draw) tells designs apart.
-        let newest = annual_of_sandbox_design(&newer[1]);
-        assert_ne!(newest, annual_of_sandbox_design(&newer[0]));
-        for _ in 0..60 {
-            let state: Value = get_state(system, &token, "opp-c-order", None).await.json().await.unwrap();
-            if annual_shown(&state) == Some(newest) {
-                // Give the older delivery time to be processed too; the newest still shows.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                let later: Value = get_state(system, &token, "opp-c-order", None).await.json().await.unwrap();
-                assert_eq!(annual_shown(&later), Some(newest), "an older design replaced the newest");
-                return;
+        // Two newer designs; their webhooks are ours to deliver.
+        let newer = [newer_design(system, &project).await, newer_design(system, &project).await];
+        let deliver = |design: &Value, job_id: String| {
+            let design_id = design["design"]["design_id"].as_str().unwrap().to_owned();
+            async move {
+                let query = [
+                    ("design_id", design_id.as_str()),
+                    ("job_id", job_id.as_str()),
+                    ("status", "succeeded"),
+                    ("tenant_id", system.tenant.as_str()),
+                ];
+                let (status, body) = simulation_webhook(system, &query, Some(&system.webhook_token)).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                body
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        panic!("the newest design never showed");
+        };
+        let token = token.as_str();
+        let shows = |annual: f64, what: &'static str| async move {
+            for _ in 0..60 {
+                let state: Value = get_state(system, token, "opp-c-order", None).await.json().await.unwrap();
+                if annual_shown(&state) == Some(annual) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            panic!("{what} never showed");
+        };
+        // A design's annual production (kWh, one decimal, from a random draw) tells designs apart.
+        let (first, second) = (annual_of_sandbox_design(&newer[0]), annual_of_sandbox_design(&newer[1]));
+        assert_ne!(first, second);
+        deliver(&newer[0], newer[0]["job_id"].as_str().unwrap().to_owned()).await;
+        deliver(&newer[1], newer[1]["job_id"].as_str().unwrap().to_owned()).await;
+        shows(second, "the design simulated last").await;
+        // Aurora re-simulates the first design (a new job of the same design): it was
+        // reported last, so it shows again, although the other design is newer.
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        deliver(&newer[0], format!("rerun-{nanos}")).await;
+        shows(first, "the design simulated again").await;
+        // A repeat of an earlier delivery is a duplicate and changes nothing.
+        let repeat = deliver(&newer[1], newer[1]["job_id"].as_str().unwrap().to_owned()).await;
+        assert_eq!(repeat["duplicate"].as_bool(), Some(true), "{repeat}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let state: Value = get_state(system, token, "opp-c-order", None).await.json().await.unwrap();
+        assert_eq!(annual_shown(&state), Some(first));
     }
 
     #[tokio::test]

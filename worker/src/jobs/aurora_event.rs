@@ -1,6 +1,7 @@
 //! Running one of Aurora's events. A finished simulation re-reads the design summary (the
 //! design is updated before the webhook fires), maps it to the opportunity whose project
-//! it is, and stores it so that the newest simulation wins whatever the arrival order; a
+//! it is, and stores it so that the simulation Aurora reported last wins (by the order its
+//! deliveries arrived in), whatever order the work runs in; a
 //! successful one queues its figures for the CRM. An app status change is recorded on
 //! every installation linked to the tenant.
 
@@ -11,7 +12,7 @@ use crate::{
     ids::OpportunityKey,
     storage::{
         StorageError,
-        aurora_events::{self, AuroraEvent},
+        aurora_events::{self, AuroraEvent, RecordedEvent},
         designs::{self, NewDesign, SimulationStatus},
         installations, projects,
         write_backs::{self, WriteBack},
@@ -152,16 +153,18 @@ fn request_of(event: &AuroraEvent) -> Request {
 
 /// Runs the event recorded under `key` (its dedupe key).
 pub async fn run(state: &AppState, key: &[String]) -> Outcome {
-    let event = match aurora_events::find(state.db(), key.first().map(String::as_str).unwrap_or_default()).await {
-        Ok(Some(event)) => event,
+    let recorded = match aurora_events::find(state.db(), key.first().map(String::as_str).unwrap_or_default()).await {
+        Ok(Some(recorded)) => recorded,
         Ok(None) => return Outcome::GiveUp("the event's record is gone".into()),
         Err(error) => return Outcome::Retry(error.to_string()),
     };
-    let result = match request_of(&event) {
-        Request::Simulation { tenant, design, status } => simulation_completed(state, tenant, design, status).await,
+    let result = match request_of(&recorded.event) {
+        Request::Simulation { tenant, design, status } => {
+            simulation_completed(state, &recorded, tenant, design, status).await
+        }
         Request::AppStatus { tenant, enabled } => app_status_changed(state, tenant, enabled).await,
         Request::NothingYet(what) => {
-            tracing::info!(event = %event.dedupe_key, what, "Aurora delivery recorded; nothing to do for it");
+            tracing::info!(event = %recorded.event.dedupe_key, what, "Aurora delivery recorded; nothing to do for it");
             return Outcome::Done;
         }
         // Dead at once: kept, logged, and shown on the health section of the tenant's installation.
@@ -194,6 +197,7 @@ fn outcome_of(error: &AuroraError) -> Outcome {
 
 async fn simulation_completed(
     state: &AppState,
+    delivery: &RecordedEvent,
     tenant: TenantId,
     design_id: DesignId,
     status: SimulationStatus,
@@ -207,7 +211,13 @@ async fn simulation_completed(
         })
         .await;
     let summary = match fetched {
-        Ok(summary) => summary,
+        Ok(read) => {
+            if !read.unread.is_empty() {
+                // Paths and JSON types only: never a value (a customer's data).
+                tracing::warn!(%tenant, design = %design_id, unread = ?read.unread, "parts of a design summary could not be read; showing the rest");
+            }
+            read.summary
+        }
         Err(error) => return Ok(outcome_of(&error)),
     };
     let Some(key) = projects::opportunity_of(
@@ -226,11 +236,12 @@ async fn simulation_completed(
     let design = NewDesign {
         design_id: &design_id.to_string(),
         simulation_status: status,
-        // Undated by Aurora: ordered, and shown, by when it reached us.
+        // Undated by Aurora: dated by when its simulation's webhook reached us.
         designed_at_ms: summary
             .created_at
             .as_ref()
-            .map_or(state.now().saturating_mul(1000), |t| t.utc().timestamp_millis()),
+            .map_or(delivery.received_at.saturating_mul(1000), |t| t.utc().timestamp_millis()),
+        simulation_order: delivery.arrival,
         summary_json: &json,
     };
     let stored = designs::store(state.db(), &key, &design, state.now()).await?;

@@ -49,11 +49,25 @@ pub async fn record(db: &dyn Database, event: &AuroraEvent, now: i64) -> Result<
     Ok(changed == 1)
 }
 
+/// An event as recorded: the delivery, and when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RecordedEvent {
+    /// The delivery.
+    #[serde(flatten)]
+    pub event: AuroraEvent,
+    /// Its place in the order deliveries arrived in (the row's rowid: it only grows, as
+    /// rows of this table are never deleted). Orders simulations by when they finished.
+    pub arrival: i64,
+    /// When it arrived, unix seconds.
+    pub received_at: i64,
+}
+
 /// The event recorded under `dedupe_key`.
-pub async fn find(db: &dyn Database, dedupe_key: &str) -> Result<Option<AuroraEvent>, StorageError> {
+pub async fn find(db: &dyn Database, dedupe_key: &str) -> Result<Option<RecordedEvent>, StorageError> {
     let rows = query_as(
         db,
-        "SELECT dedupe_key, event, aurora_tenant_id, design_id, job_id, status FROM aurora_events WHERE dedupe_key = ?1",
+        "SELECT dedupe_key, event, aurora_tenant_id, design_id, job_id, status, rowid AS arrival, received_at \
+         FROM aurora_events WHERE dedupe_key = ?1",
         &[dedupe_key.into()],
     )
     .await?;

@@ -1,5 +1,5 @@
-//! The design shown for each opportunity (`designs`): the newest simulation wins, whatever
-//! the order Aurora's webhooks arrived in.
+//! The design shown for each opportunity (`designs`): the simulation that finished last
+//! wins, whichever design it was of and whatever order the work ran in.
 
 use super::{Database, StorageError, query_as};
 use crate::ids::OpportunityKey;
@@ -43,8 +43,8 @@ pub struct DesignRecord {
     pub simulation_status: SimulationStatus,
     /// `aurora_api::DesignSummary` as JSON.
     pub summary_json: String,
-    /// The order of simulations (unix milliseconds), and the design's date when Aurora's
-    /// summary had none.
+    /// When the design was made (unix milliseconds): Aurora's `created_at`, or when its
+    /// simulation's webhook arrived when Aurora did not date it.
     pub designed_at_ms: i64,
 }
 
@@ -54,15 +54,17 @@ pub struct NewDesign<'a> {
     pub design_id: &'a str,
     /// How its simulation ended.
     pub simulation_status: SimulationStatus,
-    /// The order of simulations: the design's `created_at` as unix milliseconds (or when
-    /// we received it, when Aurora did not date it).
+    /// When the design was made, unix milliseconds (see [`DesignRecord::designed_at_ms`]).
     pub designed_at_ms: i64,
+    /// The order simulations finished in: the arrival of the delivery that reported it
+    /// ([`super::aurora_events::RecordedEvent::arrival`]).
+    pub simulation_order: i64,
     /// `aurora_api::DesignSummary` as JSON.
     pub summary_json: &'a str,
 }
 
-/// Stores a design for an opportunity unless a newer simulation is already stored: the
-/// newest `designed_at_ms` wins; an equal one (the same design re-read) replaces.
+/// Stores a design for an opportunity unless a simulation that finished later is already
+/// stored; the same simulation processed again replaces (it is the same design).
 pub async fn store(
     db: &dyn Database,
     key: &OpportunityKey,
@@ -72,11 +74,12 @@ pub async fn store(
     let changed = db
         .execute(
             "INSERT INTO designs (crm, account_id, opportunity_id, aurora_design_id, simulation_status, designed_at_ms, \
-             summary_json, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             summary_json, updated_at, simulation_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT (crm, account_id, opportunity_id) DO UPDATE SET aurora_design_id = excluded.aurora_design_id, \
              simulation_status = excluded.simulation_status, designed_at_ms = excluded.designed_at_ms, \
-             summary_json = excluded.summary_json, updated_at = excluded.updated_at \
-             WHERE excluded.designed_at_ms >= designs.designed_at_ms",
+             summary_json = excluded.summary_json, updated_at = excluded.updated_at, \
+             simulation_order = excluded.simulation_order \
+             WHERE excluded.simulation_order >= designs.simulation_order",
             &[
                 key.crm.as_str().into(),
                 key.account_id.as_str().into(),
@@ -86,6 +89,7 @@ pub async fn store(
                 design.designed_at_ms.into(),
                 design.summary_json.into(),
                 now.into(),
+                design.simulation_order.into(),
             ],
         )
         .await?;
