@@ -6,15 +6,26 @@ use http::{Request, Response};
 use std::time::Duration;
 
 /// Sends requests with a shared reqwest client (connection pooling) and sleeps on tokio.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
 }
 
 impl ReqwestTransport {
-    /// A transport over an existing client.
+    /// A transport over an existing client. Give it one that follows no redirects: a 307
+    /// or 308 would send a request's body (a CRM token request carries our client secret)
+    /// wherever the answer points.
     pub fn new(client: reqwest::Client) -> Self {
         ReqwestTransport { client }
+    }
+}
+
+impl Default for ReqwestTransport {
+    /// A client that follows no redirects: a 3xx is answered as it is, an error to callers.
+    fn default() -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build();
+        // Building fails only when the TLS backend cannot start; the plain client then.
+        ReqwestTransport { client: client.unwrap_or_default() }
     }
 }
 

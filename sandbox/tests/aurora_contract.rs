@@ -630,3 +630,35 @@ async fn under_variance_the_client_reads_each_shape_aurora_may_answer_in() {
     assert!(off.status().is_success());
     client.create_webhook(&subscription(&receiver, WebhookEvent::AppStatusChanged)).await.expect("accepted again");
 }
+
+/// A redirect is never followed: a 307 would send the body (a CRM token request carries our
+/// client secret) to wherever the answer points. The client reports it as an error.
+#[tokio::test]
+async fn redirects_are_answered_as_they_are_and_never_followed() {
+    let followed = Arc::new(AtomicUsize::new(0));
+    let counter = followed.clone();
+    let app = Router::new()
+        .route(
+            "/partner_applications/{app}/webhooks",
+            axum::routing::any(|| async { (axum::http::StatusCode::TEMPORARY_REDIRECT, [("location", "/elsewhere")]) }),
+        )
+        .route(
+            "/elsewhere",
+            axum::routing::any(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async { axum::Json(serde_json::json!({"partner_application_webhooks": []})) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (client, _) = client_with(&url, APP_KEY);
+    let result = client.list_webhooks().await;
+    assert!(matches!(result, Err(AuroraError::UnexpectedStatus { status: 307, .. })), "{result:?}");
+    let body = http::Request::post(format!("{url}/partner_applications/x/webhooks"))
+        .body(b"client_secret=s3cret".to_vec())
+        .expect("request");
+    let answer = ReqwestTransport::default().send(body, Duration::from_secs(2)).await.expect("an answer");
+    assert_eq!(answer.status(), 307, "the redirect itself is the answer");
+    assert_eq!(followed.load(Ordering::SeqCst), 0, "the redirect was not followed");
+}

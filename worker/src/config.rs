@@ -127,13 +127,6 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let required =
             |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name));
-        let secret = required(keys::WORKER_SIGNING_SECRET)?;
-        if secret.len() < 32 {
-            return Err(ConfigError::Invalid {
-                name: keys::WORKER_SIGNING_SECRET,
-                reason: "use at least 32 characters of random data".into(),
-            });
-        }
         let allowed_crm_origins = parse_origins(&required(keys::ALLOWED_CRM_ORIGINS)?)?;
         let allow_loopback = match lookup(keys::AURORA_ALLOW_LOOPBACK).as_deref().map(str::trim) {
             None | Some("" | "false" | "0") => false,
@@ -145,6 +138,10 @@ impl Config {
                 });
             }
         };
+        // Only a development setup talks to an Aurora on loopback (the sandbox): only there
+        // may secrets be the obviously fake ones our examples and tests use.
+        let secret =
+            checked_secret(keys::WORKER_SIGNING_SECRET, &required(keys::WORKER_SIGNING_SECRET)?, 32, allow_loopback)?;
         let base_url = aurora_api::hosts::checked_base_url(&required(keys::AURORA_BASE_URL)?, allow_loopback)
             .map_err(|e| ConfigError::Invalid { name: keys::AURORA_BASE_URL, reason: e.to_string() })?;
         let application_id = aurora_api::ApplicationId::parse(&required(keys::AURORA_APPLICATION_ID)?)
@@ -160,13 +157,8 @@ impl Config {
                 reason: "use letters, digits and dashes".into(),
             });
         }
-        let webhook_token = required(keys::AURORA_WEBHOOK_TOKEN)?;
-        if webhook_token.len() < 24 {
-            return Err(ConfigError::Invalid {
-                name: keys::AURORA_WEBHOOK_TOKEN,
-                reason: "use at least 24 characters of random data".into(),
-            });
-        }
+        let webhook_token =
+            checked_secret(keys::AURORA_WEBHOOK_TOKEN, &required(keys::AURORA_WEBHOOK_TOKEN)?, 24, allow_loopback)?;
         let public_url = match lookup(keys::WORKER_PUBLIC_URL).filter(|v| !v.trim().is_empty()) {
             Some(url) => Some(parse_base_url(keys::WORKER_PUBLIC_URL, &url)?),
             None => None,
@@ -174,13 +166,12 @@ impl Config {
         let demo_crm = match lookup(keys::DEMO_CRM_BASE_URL).filter(|v| !v.trim().is_empty()) {
             None => None,
             Some(base_url) => {
-                let client_secret = required(keys::DEMO_CRM_CLIENT_SECRET)?;
-                if client_secret.len() < 32 {
-                    return Err(ConfigError::Invalid {
-                        name: keys::DEMO_CRM_CLIENT_SECRET,
-                        reason: "expected at least 32 characters".into(),
-                    });
-                }
+                let client_secret = checked_secret(
+                    keys::DEMO_CRM_CLIENT_SECRET,
+                    &required(keys::DEMO_CRM_CLIENT_SECRET)?,
+                    32,
+                    allow_loopback,
+                )?;
                 Some(DemoCrmConfig {
                     base_url: parse_base_url(keys::DEMO_CRM_BASE_URL, &base_url)?,
                     // The OAuth redirect and the webhooks' target are built from it.
@@ -203,6 +194,27 @@ impl Config {
                 webhook_token: aurora_api::HeaderAuthValue::new(webhook_token.trim()),
             },
         })
+    }
+}
+
+/// A secret that can be one: long enough, not an example's placeholder, not a pattern,
+/// and, outside development (`development`), not one of the obviously fake values our
+/// examples and tests use (`dev-...`, `sandbox-...`). Whoever knows the signing secret can
+/// forge widget tokens and admin sessions for any account.
+fn checked_secret(name: &'static str, value: &str, min_chars: usize, development: bool) -> Result<String, ConfigError> {
+    let value = value.trim();
+    let invalid = |reason: &str| Err(ConfigError::Invalid { name, reason: reason.into() });
+    let distinct = value.chars().collect::<std::collections::BTreeSet<char>>().len();
+    if value.chars().count() < min_chars {
+        invalid(&format!("use at least {min_chars} characters of random data (e.g. `openssl rand -hex 32`)"))
+    } else if value.contains("replace-with") {
+        invalid("this is the example's placeholder: generate a value (e.g. `openssl rand -hex 32`)")
+    } else if distinct < 12 {
+        invalid("this looks like a pattern, not random data: generate a value (e.g. `openssl rand -hex 32`)")
+    } else if !development && ["dev-", "dev_", "sandbox-", "test-"].iter().any(|p| value.starts_with(p)) {
+        invalid("a development value: generate a real one for a deployment that talks to Aurora itself")
+    } else {
+        Ok(value.to_owned())
     }
 }
 
@@ -262,7 +274,9 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const SECRET: &str = "dev-only-worker-signing-secret-0123456789abcdef";
+    // Obviously fake, but shaped like generated values (a deployment refuses `dev-...`).
+    const SECRET: &str = "f4k3Z9qLm2Xv8Rt1Wb6Yc3Hs5Jd0Gn7Pa";
+    const WEBHOOK_TOKEN: &str = "f4k3-w3bh00k-T0kq9Zx2Lm8R";
 
     /// A complete, valid configuration with `overrides` applied ("" removes a key).
     fn settings(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
@@ -272,7 +286,7 @@ mod tests {
             (keys::AURORA_BASE_URL, "https://api-sandbox.aurorasolar.com"),
             (keys::AURORA_APPLICATION_ID, "5a2d8e1c-0000-4000-8000-00000000a991"),
             (keys::AURORA_APPLICATION_KEY, "sk_dev_application_key_value"),
-            (keys::AURORA_WEBHOOK_TOKEN, "dev-webhook-token-0123456789abcdef"),
+            (keys::AURORA_WEBHOOK_TOKEN, WEBHOOK_TOKEN),
         ];
         for (key, value) in overrides {
             all.retain(|(k, _)| k != key);
@@ -306,12 +320,40 @@ mod tests {
     }
 
     #[test]
+    fn secrets_must_look_generated_and_development_values_stay_in_development() {
+        let placeholder = "dev-only-replace-with-32-or-more-random-characters";
+        let development = "dev-only-worker-signing-secret-0123456789abcdef";
+        let refused = [
+            (keys::WORKER_SIGNING_SECRET, placeholder, "placeholder"),
+            (keys::WORKER_SIGNING_SECRET, "abababababababababababababababababab", "pattern"),
+            (keys::WORKER_SIGNING_SECRET, "too-short", "at least 32"),
+            (keys::WORKER_SIGNING_SECRET, development, "development value"),
+            (keys::AURORA_WEBHOOK_TOKEN, "dev-only-replace-with-24-or-more-random-characters", "placeholder"),
+        ];
+        for (name, value, why) in refused {
+            let err = Config::from_lookup(lookup(&settings(&[(name, value)]))).expect_err(value);
+            assert!(err.to_string().starts_with(name) && err.to_string().contains(why), "{value}: {err}");
+        }
+        // A development setup (Aurora on loopback: the sandbox) may use development values,
+        // never the placeholder.
+        let dev = |secret: &'static str| {
+            Config::from_lookup(lookup(&settings(&[
+                (keys::WORKER_SIGNING_SECRET, secret),
+                (keys::AURORA_BASE_URL, "http://127.0.0.1:8790"),
+                (keys::AURORA_ALLOW_LOOPBACK, "true"),
+            ])))
+        };
+        assert!(dev(development).is_ok());
+        assert!(dev(placeholder).is_err());
+    }
+
+    #[test]
     fn the_demo_crm_is_optional_but_complete_when_set() {
         assert!(Config::from_lookup(lookup(&settings(&[]))).expect("valid").demo_crm.is_none());
         let crm = [
             (keys::DEMO_CRM_BASE_URL, "http://127.0.0.1:8791/"),
             (keys::DEMO_CRM_CLIENT_ID, "aurora-solar-for-crms"),
-            (keys::DEMO_CRM_CLIENT_SECRET, "dev-demo-crm-client-secret-0123456789abcdef"),
+            (keys::DEMO_CRM_CLIENT_SECRET, "f4k3-cl13nt-s3cr3t-Q9zX2Lm8Rt1Wb6Yc"),
             (keys::WORKER_PUBLIC_URL, "https://aurora-crm.example.com"),
         ];
         let config = Config::from_lookup(lookup(&settings(&crm))).expect("valid");
@@ -365,7 +407,7 @@ mod tests {
     fn secrets_stay_out_of_debug_output() {
         let config = Config::from_lookup(lookup(&settings(&[]))).expect("valid config");
         let printed = format!("{config:?}");
-        for secret in [SECRET, "sk_dev_application_key_value", "dev-webhook-token-0123456789abcdef"] {
+        for secret in [SECRET, "sk_dev_application_key_value", WEBHOOK_TOKEN] {
             assert!(!printed.contains(secret), "{printed}");
         }
     }

@@ -12,7 +12,7 @@ use crate::{
 };
 use axum::{
     Json,
-    extract::rejection::JsonRejection,
+    extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -63,6 +63,18 @@ pub enum ApiError {
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
+    /// The path is known, the method is not.
+    #[error("this endpoint does not take that method")]
+    MethodNotAllowed,
+    /// A path segment that cannot be read (not UTF-8, say).
+    #[error("invalid path: {0}")]
+    InvalidPath(String),
+    /// A query string without what the endpoint needs.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// A form without what the page sends.
+    #[error("invalid form: {0}")]
+    InvalidForm(String),
 }
 
 impl ApiError {
@@ -82,6 +94,10 @@ impl ApiError {
             ApiError::NotJson => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_json"),
             ApiError::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::InvalidPath(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
+            ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            ApiError::InvalidForm(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_form"),
             ApiError::WebhookUnauthorized => (StatusCode::UNAUTHORIZED, "webhook_unauthorized"),
             ApiError::WrongOpportunity => (StatusCode::FORBIDDEN, "wrong_opportunity"),
             ApiError::Project(error) => project_status(error),
@@ -200,6 +216,27 @@ impl IntoResponse for ApiError {
 impl From<UnknownCrm> for ApiError {
     fn from(unknown: UnknownCrm) -> Self {
         ApiError::Context(unknown.into())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::InvalidPath(rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::InvalidQuery(rejection.body_text())
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(rejection: FormRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
+            _ => ApiError::InvalidForm(rejection.body_text()),
+        }
     }
 }
 

@@ -44,14 +44,9 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/aurora/app-status", get(aurora_webhooks::app_status))
         .route("/webhooks/aurora/checks/{marker}", get(aurora_webhooks::check))
         .route("/webhooks/crm/{crm}", post(crm_webhooks::receive))
-        .route("/install/{crm}/start", get(installations::start))
-        .route("/install/{crm}/callback", get(installations::callback))
-        .route("/settings/{crm}/{account}", get(installations::settings_page))
-        .route("/settings/{crm}/{account}/tenant", post(installations::link_tenant))
-        .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
-        .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
-        .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks))
+        .merge(admin_pages())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(cors(&state))
         // Credentials are marked sensitive before any layer of the Router sees them; a host
@@ -59,6 +54,33 @@ pub fn router(state: AppState) -> Router {
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers(&state)))
         .with_state(state)
 }
+
+/// The pages an admin sees (install and settings), with the headers such pages need: they
+/// hold a CSRF token and account data, so they are never framed (clickjacking "Uninstall"),
+/// cached, or allowed to run or load anything but their own inline style.
+fn admin_pages() -> Router<AppState> {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let header = |name: header::HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, header::HeaderValue::from_static(value))
+    };
+    Router::new()
+        .route("/install/{crm}/start", get(installations::start))
+        .route("/install/{crm}/callback", get(installations::callback))
+        .route("/settings/{crm}/{account}", get(installations::settings_page))
+        .route("/settings/{crm}/{account}/tenant", post(installations::link_tenant))
+        .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
+        .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
+        .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks))
+        .layer(header(header::CONTENT_SECURITY_POLICY, ADMIN_PAGE_CSP))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(header::CACHE_CONTROL, "no-store"))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+}
+
+/// The admin pages' Content-Security-Policy: their own inline style, forms to this origin.
+pub const ADMIN_PAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers that carry credentials: the widget token and Aurora's webhook header.
 pub fn sensitive_headers(state: &AppState) -> Vec<header::HeaderName> {
@@ -80,6 +102,21 @@ fn cors(state: &AppState) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
+/// `axum::extract::Path`, but its rejections become our JSON error body.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub(crate) struct Path<T>(pub T);
+
+/// `axum::extract::Query`, but its rejections become our JSON error body.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct Query<T>(pub T);
+
+/// `axum::Form`, but its rejections become our JSON error body.
+#[derive(FromRequest)]
+#[from_request(via(axum::Form), rejection(ApiError))]
+pub(crate) struct Form<T>(pub T);
+
 /// `axum::Json`, but its rejections become our JSON error body.
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
@@ -94,6 +131,11 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
 /// The fallback for unknown paths, for hosts that do not serve static files there.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound
+}
+
+/// A known path asked with a method it does not take.
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// The verified widget token of a request (`Authorization: Bearer ...`).

@@ -154,3 +154,60 @@ async fn cors_answers_only_the_configured_crm_origins_and_embed_pages_name_their
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&body).contains("unknown_crm"));
 }
+
+#[tokio::test]
+async fn every_error_is_our_json_body_whatever_part_of_the_request_is_wrong() {
+    let (app, _) = app().await;
+    let (token, _) = common::open_session(
+        &app,
+        &common::demo_context(
+            "acct-unlinked",
+            "opp-1",
+            json!({"property_address": "1 Main St"}),
+            CRM_CLIENT_SECRET,
+            NOW,
+        ),
+    )
+    .await;
+    let requests = [
+        (Request::put("/v1/sessions").body(Body::empty()), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (
+            Request::get("/v1/opportunities/%FF")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty()),
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+        ),
+        (
+            Request::post("/settings/demo/acct-unlinked/tenant")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from("tenant_id=x")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_form",
+        ),
+        (Request::get("/no/such/page").body(Body::empty()), StatusCode::NOT_FOUND, "not_found"),
+    ];
+    for (request, status, code) in requests {
+        let request = request.expect("request");
+        let what = format!("{} {}", request.method(), request.uri());
+        let (got, headers, body) = common::call(&app, request).await;
+        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{what}: {body}");
+        assert_eq!(headers["content-type"], "application/json", "{what}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn admin_pages_and_their_errors_are_never_framed_cached_or_scripted() {
+    let (app, _) = app().await;
+    for path in ["/settings/demo/acct-unlinked", "/install/demo/start", "/install/demo/callback?error=access_denied"] {
+        let (status, headers, _) = common::call(&app, Request::get(path).body(Body::empty()).expect("request")).await;
+        assert!(status.is_client_error() || status.is_redirection(), "{path}: {status}");
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(header("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+        assert!(header("content-security-policy").contains("default-src 'none'"), "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    }
+}

@@ -4,6 +4,7 @@
 //! What a delivery means (and whether it is usable) is decided in the background, from the
 //! record (see `jobs::aurora_event`).
 
+use super::Path;
 use crate::{
     AppState,
     error::ApiError,
@@ -16,7 +17,7 @@ use crate::{
 use aurora_api::TenantId;
 use axum::{
     Json,
-    extract::{Path, RawQuery, State},
+    extract::{RawQuery, State},
     http::HeaderMap,
 };
 use serde_json::{Value, json};

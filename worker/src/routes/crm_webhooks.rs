@@ -2,7 +2,7 @@
 //! (timestamp, then signature), recorded (a repeated delivery id does nothing),
 //! acknowledged at once, run in the background from the record (see `jobs`).
 
-use super::Json;
+use super::{Json, Path};
 use crate::{
     AppState,
     crm::{Crm, CrmWebhookError},
@@ -15,7 +15,7 @@ use crate::{
 };
 use axum::{
     body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
+    extract::{State, rejection::BytesRejection},
     http::HeaderMap,
 };
 use serde_json::{Value, json};

@@ -1,8 +1,9 @@
 //! `GET /embed/{crm}`: the page a CRM puts in its iframe.
 
+use super::Path;
 use crate::{AppState, crm::Crm, error::ApiError};
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::header,
     response::{Html, IntoResponse},
 };

@@ -1,5 +1,6 @@
 //! `/install/{crm}/*` and `/settings/{crm}/{account}`: the admin's pages.
 
+use super::{Form, Path, Query};
 use crate::{
     AppState, admin_pages,
     admin_session::{self, AdminSession},
@@ -9,8 +10,7 @@ use crate::{
     storage,
 };
 use axum::{
-    Form,
-    extract::{Path, Query, State},
+    extract::State,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};

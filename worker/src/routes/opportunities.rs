@@ -1,9 +1,9 @@
 //! `/v1/opportunities/{id}`: the widget's view of its one opportunity, and its create button.
 
-use super::{Json, WidgetSession};
+use super::{Json, Path, WidgetSession};
 use crate::{AppState, error::ApiError, projects};
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aurora_api::{HttpTransport, TransportError};
 use futures_util::future::{Either, select};
 use std::{pin::pin, time::Duration};
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, send::SendFuture};
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, send::SendFuture};
 
 /// Outbound HTTP from a Worker.
 pub struct FetchTransport;
@@ -19,7 +19,11 @@ async fn fetch(request: http::Request<Vec<u8>>, timeout: Duration) -> Result<htt
         headers.set(name.as_str(), value).map_err(|_| TransportError::Connect("a header was refused".into()))?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::from(parts.method.as_str().to_owned())).with_headers(headers);
+    // A redirect is answered as it is (an error to callers), never followed: a 307/308
+    // would send the body (a CRM token request carries our client secret) wherever it points.
+    init.with_method(Method::from(parts.method.as_str().to_owned()))
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
     if !body.is_empty() {
         init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
     }
