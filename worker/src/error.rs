@@ -120,6 +120,10 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
         ProjectError::UnknownOpportunity => (StatusCode::NOT_FOUND, "not_found"),
         ProjectError::NotLinked => (StatusCode::CONFLICT, "not_linked"),
         ProjectError::AppDisabled => (StatusCode::CONFLICT, "app_disabled"),
+        // The opportunity's key is too long for Aurora's external id: not the rep's address.
+        ProjectError::Invalid(e) if e.field() == "external_provider_id" => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "opportunity_id_too_long")
+        }
         ProjectError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
         ProjectError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
         ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),

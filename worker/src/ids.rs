@@ -58,9 +58,13 @@ impl OpportunityKey {
         Ok(OpportunityKey { crm, account_id: account_id.clone(), opportunity_id: opportunity_id.clone() })
     }
 
-    /// What we send as Aurora's `external_provider_id`: unique across CRMs and accounts.
+    /// What we send as Aurora's `external_provider_id`: `crm:account:opportunity`, one per
+    /// opportunity across CRMs and accounts. Each part escapes `%` and `:` (as `%25`, `%3A`)
+    /// so that no two keys share one (`a:b` + `c` and `a` + `b:c` would); ids without either
+    /// read as they are, as they did before the escaping.
     pub fn external_provider_id(&self) -> String {
-        format!("{}:{}:{}", self.crm.as_str(), self.account_id, self.opportunity_id)
+        let part = |id: &str| id.replace('%', "%25").replace(':', "%3A");
+        format!("{}:{}:{}", self.crm.as_str(), part(&self.account_id), part(&self.opportunity_id))
     }
 }
 
@@ -75,6 +79,18 @@ mod tests {
             assert_eq!(serde_json::to_value(crm).expect("json"), crm.as_str());
         }
         assert_eq!(Crm::parse("hubspot-ish"), Err(UnknownCrm("hubspot-ish".into())));
+    }
+
+    #[test]
+    fn external_provider_ids_are_one_per_opportunity() {
+        let key = |account: &str, opportunity: &str| {
+            OpportunityKey { crm: Crm::Demo, account_id: account.into(), opportunity_id: opportunity.into() }
+                .external_provider_id()
+        };
+        assert_eq!(key("acct-sunrise", "opp-1001"), "demo:acct-sunrise:opp-1001", "plain ids read as before");
+        let pairs = [("a:b", "c"), ("a", "b:c"), ("a%3Ab", "c"), ("a", "b%3Ac"), ("a%", "3Ab:c")];
+        let ids: std::collections::HashSet<String> = pairs.iter().map(|(a, o)| key(a, o)).collect();
+        assert_eq!(ids.len(), pairs.len(), "{ids:?}");
     }
 
     #[test]

@@ -86,11 +86,35 @@ impl TemporaryKeyCache {
             return Ok(key.token.clone());
         }
         let session = sessions.take(tenant).await;
-        let minted = aurora.create_token(tenant, session.as_ref()).await?;
+        let minted = match aurora.create_token(tenant, session.as_ref()).await {
+            // A session token already spent (a duplicate delivery brought it back) or
+            // expired costs only itself: the key is minted without one.
+            Err(AuroraError::Unauthorized(_)) if session.is_some() => {
+                tracing::warn!(%tenant, "Aurora refused a held session token; minting without one");
+                aurora.create_token(tenant, None).await?
+            }
+            result => result?,
+        };
         tracing::info!(%tenant, expires_at = minted.expires_at.as_str(), "minted a temporary Aurora key");
         let key = CachedKey { token: minted.bearer_token, expires_at: minted.expires_at.unix_seconds() };
         *cached = Some(key.clone());
         Ok(key.token)
+    }
+
+    /// Drops `tenant`'s slot (its installation unlinked it): the cache holds keys only for
+    /// tenants someone links, so it stays as small as the list of linked tenants.
+    pub fn drop_tenant(&self, tenant: TenantId) {
+        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&tenant);
+    }
+
+    /// How many tenants have a slot.
+    pub fn len(&self) -> usize {
+        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
+
+    /// Whether no tenant has a slot.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Forgets `token` for `tenant` (Aurora refused it), unless it was already replaced.

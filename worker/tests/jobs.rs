@@ -47,6 +47,14 @@ async fn one_sweep_runs_every_kind_past_failing_and_unreadable_jobs() {
     ] {
         db.execute(&sql, &[]).await.expect("insert");
     }
+    // The event is a prompt: the worker asks Aurora, where the app is now disabled.
+    let disable = reqwest::Client::new()
+        .post(format!("{aurora}/sandbox/tenants/{}/app-status", common::TENANT))
+        .json(&serde_json::json!({"enabled": false}))
+        .send()
+        .await
+        .expect("disable");
+    assert!(disable.status().is_success());
     assert_eq!(jobs::sweep(&state).await, 4, "every due job ran");
 
     let installation = installations::find(&db, Crm::Demo, "acct-a").await.expect("find").expect("installed");

@@ -177,6 +177,21 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     assert!(body["error"]["message"].as_str().expect("message").contains("latitude"), "{body}");
     assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
+    // An opportunity id too long for Aurora's external id is not the rep's address to fix.
+    let long = "o".repeat(300);
+    let (token, _) = open_session(
+        &app,
+        &demo_context("acct-a", &long, json!({"property_address": "1 Main St, Fresno, CA"}), CRM_CLIENT_SECRET, now),
+    )
+    .await;
+    let (status, _, body) = call(&app, create_project_request(&token, &long)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("opportunity_id_too_long"))
+    );
+    assert!(body["error"]["message"].as_str().expect("message").contains("external_provider_id"), "{body}");
+    assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
+
     aurora_crm_worker::storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-new", None, 1)
         .await
         .expect("unlinked");

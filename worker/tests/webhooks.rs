@@ -300,3 +300,127 @@ async fn under_auroras_variance_setup_succeeds_and_designs_arrive() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Sends an app-status delivery straight to the worker, as Aurora would; answers the body.
+async fn app_status(worker: &str, status: &str, session_token: Option<&str>) -> Value {
+    let token = session_token.map(|t| format!("&session_token={t}")).unwrap_or_default();
+    let url = format!("{worker}/webhooks/aurora/app-status?status={status}&tenant_id={}{token}", common::TENANT);
+    let response =
+        reqwest::Client::new().get(url).header("X-Aurora-Webhook-Token", WEBHOOK_TOKEN).send().await.expect("send");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+async fn app_enabled_here(db: &dyn storage::Database) -> bool {
+    let installation =
+        storage::installations::find(db, aurora_crm_worker::crm::Crm::Demo, "acct-a").await.expect("find").expect("a");
+    installation.app_enabled
+}
+
+/// Security review L5: a late or repeated app-status delivery never leaves the state
+/// other than Aurora has it, and toggles without a session token are not duplicates.
+#[tokio::test]
+async fn app_status_deliveries_late_or_without_tokens_leave_the_state_aurora_has() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let (state, db, clock) = common::state(&aurora, unix_now()).await;
+    let worker = serve(state.clone()).await;
+    let set_in_aurora = |enabled: bool| {
+        let url = format!("{aurora}/sandbox/tenants/{}/app-status", common::TENANT);
+        async move {
+            let answer = reqwest::Client::new().post(url).json(&json!({"enabled": enabled})).send().await.expect("set");
+            assert!(answer.status().is_success());
+        }
+    };
+    let settle = || async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        jobs::sweep(&state).await;
+    };
+    // A "disabled" that arrives after the app was enabled again changes nothing.
+    assert_eq!(app_status(&worker, "disabled", None).await["duplicate"], false);
+    settle().await;
+    assert!(app_enabled_here(&db).await, "Aurora has it enabled");
+    set_in_aurora(false).await;
+    clock.advance(1);
+    assert_eq!(app_status(&worker, "disabled", None).await["duplicate"], false, "a second toggle, not a repeat");
+    settle().await;
+    assert!(!app_enabled_here(&db).await);
+    clock.advance(1);
+    assert_eq!(app_status(&worker, "enabled", None).await["duplicate"], false);
+    settle().await;
+    assert!(!app_enabled_here(&db).await, "a stale `enabled` does not enable what Aurora disabled");
+}
+
+/// Security review M2: a repeated delivery does not bring back a spent session token, and a
+/// held token Aurora refuses costs only itself.
+#[tokio::test]
+async fn a_spent_session_token_never_breaks_the_next_key() {
+    let (aurora, sandbox) = common::start_sandbox(&[]).await;
+    let now = unix_now();
+    let (state, db, _) = common::state(&aurora, now).await;
+    let worker = serve(state.clone()).await;
+    let app = router(state.clone());
+    let issued: Value = reqwest::Client::new()
+        .post(format!("{aurora}/sandbox/tenants/{}/session-tokens", common::TENANT))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("json");
+    let session = issued["session_token"].as_str().expect("token").to_owned();
+    assert_eq!(app_status(&worker, "enabled", Some(&session)).await["duplicate"], false);
+    // Processing the delivery asks Aurora for the tenant's state with a fresh key: the
+    // token is spent now.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sandbox.state().session_tokens.values().any(|t| !t.used) {
+        assert!(Instant::now() < deadline, "the session token was never used");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app_status(&worker, "enabled", Some(&session)).await["duplicate"], true);
+    use storage::Database;
+    let held = db.query("SELECT COUNT(*) AS n FROM session_tokens", &[]).await.expect("count");
+    assert_eq!(held[0]["n"], 0, "the repeat did not store the spent token again");
+
+    // Even a spent token held by other means is only skipped: the key is minted without it.
+    storage::session_tokens::hold(&db, common::TENANT, &session, now as i64).await.expect("hold");
+    state.keys.drop_tenant(common::TENANT.parse().expect("tenant"));
+    let (token, _) = open_session(
+        &app,
+        &demo_context("acct-a", "opp-m2", json!({"property_address": "3 Main St"}), CRM_CLIENT_SECRET, now),
+    )
+    .await;
+    let (status, _, body) = call(&app, create_project_request(&token, "opp-m2")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Security review M3: Aurora delivers every tenant's events to us; one that no installation
+/// links is recorded, and nothing is fetched with the shared application key.
+#[tokio::test]
+async fn deliveries_for_tenants_nobody_linked_spend_nothing_of_the_application_key() {
+    let (aurora, sandbox) = common::start_sandbox(&[]).await;
+    let (state, db, _) = common::state(&aurora, unix_now()).await;
+    use storage::Database;
+    db.execute("UPDATE installations SET aurora_tenant_id = NULL WHERE account_id = 'acct-b'", &[])
+        .await
+        .expect("unlink");
+    let worker = serve(state.clone()).await;
+    let query = format!(
+        "design_id=3fa85f64-5717-4562-b3fc-2c963f66afa6&job_id=j-1&status=succeeded&tenant_id={}",
+        common::OTHER_TENANT
+    );
+    let answer = reqwest::Client::new()
+        .get(format!("{worker}/webhooks/aurora/performance-simulation?{query}"))
+        .header("X-Aurora-Webhook-Token", WEBHOOK_TOKEN)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(answer.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.query("SELECT 1 FROM aurora_events WHERE done_at IS NOT NULL", &[]).await.expect("rows").is_empty() {
+        assert!(Instant::now() < deadline, "the delivery was never run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let other: aurora_api::TenantId = common::OTHER_TENANT.parse().expect("tenant");
+    assert_eq!(sandbox.state().temporary_keys.values().filter(|k| k.tenant == other).count(), 0, "no key minted");
+    assert_eq!(state.keys.len(), 0, "no cache slot for it either");
+}

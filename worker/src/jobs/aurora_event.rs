@@ -86,14 +86,16 @@ pub fn check_key(marker: &str) -> String {
     format!("{}:{marker}:{}", events::SIMULATION_COMPLETED, crate::subscriptions::CHECK_STATUS)
 }
 
-/// An app-status delivery, whatever its query holds. Toggles repeat legitimately; a
-/// repeated delivery carries the same session token.
-pub fn app_status_delivery(query: &str) -> Received {
+/// An app-status delivery received at `now`, whatever its query holds. Toggles repeat
+/// legitimately (disabled, enabled, disabled again); a repeated delivery carries the same
+/// session token. One without a token is told apart by when it came: running a repeat
+/// twice is harmless, as the event only makes us ask Aurora for the tenant's state.
+pub fn app_status_delivery(query: &str, now: i64) -> Received {
     let mut parameters = parameters(query);
     let mut take = |name: &str| parameters.remove(name).filter(|v| !v.is_empty());
     let (status, tenant, session_token) = (take("status"), take("tenant_id"), take("session_token"));
     let (status, tenant) = (status.unwrap_or_default(), tenant.unwrap_or_default());
-    let delivery = short_hash(session_token.as_deref().unwrap_or_default());
+    let delivery = session_token.as_deref().map_or_else(|| format!("at-{now}"), short_hash);
     let event = AuroraEvent {
         dedupe_key: format!("{}:{tenant}:{status}:{delivery}", events::APP_STATUS_CHANGED),
         event: events::APP_STATUS_CHANGED.into(),
@@ -158,7 +160,20 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
         Ok(None) => return Outcome::GiveUp("the event's record is gone".into()),
         Err(error) => return Outcome::Retry(error.to_string()),
     };
-    let result = match request_of(&recorded.event) {
+    let request = request_of(&recorded.event);
+    if let Request::Simulation { tenant, .. } | Request::AppStatus { tenant, .. } = &request {
+        // Aurora delivers every tenant's events to one subscription: the application key's
+        // budget (shared by every customer) is not spent on a tenant nobody linked.
+        match installations::is_linked(state.db(), &tenant.to_string()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(%tenant, event = %recorded.event.dedupe_key, "delivery for a tenant no installation links; recorded, nothing fetched");
+                return Outcome::Done;
+            }
+            Err(error) => return Outcome::Retry(error.to_string()),
+        }
+    }
+    let result = match request {
         Request::Simulation { tenant, design, status } => {
             simulation_completed(state, &recorded, tenant, design, status).await
         }
@@ -177,7 +192,25 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
     }
 }
 
-async fn app_status_changed(state: &AppState, tenant: TenantId, enabled: bool) -> Result<Outcome, StorageError> {
+/// A tenant enabled or disabled our app. Aurora does not order its deliveries (a late
+/// "disabled" may arrive after a newer "enabled"), so the delivery is a prompt, not the
+/// answer: Aurora itself is asked, by minting a fresh key for the tenant (with the session
+/// token the delivery brought, when it is still held; Aurora refuses with 403 while the app
+/// is disabled), and the installation gets the state Aurora has now.
+async fn app_status_changed(state: &AppState, tenant: TenantId, reported: bool) -> Result<Outcome, StorageError> {
+    state.keys.drop_tenant(tenant);
+    let minted = state.keys.key(&state.aurora, &StoredSessionTokens(state), tenant, state.now()).await;
+    let enabled = match minted {
+        Ok(_) => true,
+        Err(AuroraError::Forbidden(_)) => false,
+        Err(error) => return Ok(outcome_of(&error)),
+    };
+    if enabled != reported {
+        tracing::info!(%tenant, reported, enabled, "an app status delivery older than Aurora's current state");
+    }
+    if !enabled {
+        state.keys.drop_tenant(tenant);
+    }
     let changed = installations::set_app_enabled(state.db(), &tenant.to_string(), enabled, state.now()).await?;
     tracing::info!(%tenant, enabled, installations = changed, "app status changed");
     Ok(Outcome::Done)
@@ -362,7 +395,7 @@ mod tests {
 
     #[test]
     fn app_status_deliveries_are_read_and_odd_ones_kept_for_nothing() {
-        let read = |query: &str| request_of(&app_status_delivery(&query.replace("TENANT", TENANT)).event);
+        let read = |query: &str| request_of(&app_status_delivery(&query.replace("TENANT", TENANT), 0).event);
         let tenant = TenantId::parse(TENANT).expect("uuid");
         assert_eq!(read("status=disabled&tenant_id=TENANT"), Request::AppStatus { tenant, enabled: false });
         assert_eq!(read("app_id=x&status=enabled&tenant_id=TENANT"), Request::AppStatus { tenant, enabled: true });

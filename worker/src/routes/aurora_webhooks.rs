@@ -34,11 +34,12 @@ fn check_auth(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 async fn accept(state: AppState, received: Received) -> Result<Json<Value>, ApiError> {
     let now = state.now();
     let Received { event, session_token } = received;
-    // A session token is only of use for a tenant we can name.
-    if let (Some(token), Ok(_)) = (session_token, TenantId::parse(&event.aurora_tenant_id)) {
+    let new = aurora_events::record(state.db(), &event, now).await?;
+    // A session token is only of use for a tenant we can name, and only from a first
+    // delivery: a repeat brings back the same token, which a mint may have spent already.
+    if let (true, Some(token), Ok(_)) = (new, session_token, TenantId::parse(&event.aurora_tenant_id)) {
         session_tokens::hold(state.db(), &event.aurora_tenant_id, &token, now).await?;
     }
-    let new = aurora_events::record(state.db(), &event, now).await?;
     if new {
         jobs::spawn(&state, Kind::AuroraEvent, vec![event.dedupe_key]);
     }
@@ -62,7 +63,8 @@ pub async fn app_status(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     check_auth(&state, &headers)?;
-    accept(state, aurora_event::app_status_delivery(query.as_deref().unwrap_or_default())).await
+    let received = aurora_event::app_status_delivery(query.as_deref().unwrap_or_default(), state.now());
+    accept(state, received).await
 }
 
 /// `GET /webhooks/aurora/checks/{marker}`, with the webhook auth header: whether a test

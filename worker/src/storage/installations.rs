@@ -176,6 +176,13 @@ pub async fn record_error(
 }
 
 /// Records the tenant's app status on every installation linked to it.
+/// Whether any installation links `tenant`.
+pub async fn is_linked(db: &dyn Database, tenant: &str) -> Result<bool, StorageError> {
+    let rows =
+        db.query("SELECT 1 AS linked FROM installations WHERE aurora_tenant_id = ?1 LIMIT 1", &[tenant.into()]).await?;
+    Ok(!rows.is_empty())
+}
+
 pub async fn set_app_enabled(db: &dyn Database, tenant: &str, enabled: bool, now: i64) -> Result<u64, StorageError> {
     db.execute(
         "UPDATE installations SET app_enabled = ?2, updated_at = ?3 WHERE aurora_tenant_id = ?1",
