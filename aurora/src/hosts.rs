@@ -7,15 +7,20 @@ pub const PRODUCTION: &str = "https://api.aurorasolar.com";
 /// Aurora's sandbox API, where partner apps are developed.
 pub const SANDBOX: &str = "https://api-sandbox.aurorasolar.com";
 
-/// The project's page in Aurora's web app [int]: `v2.aurorasolar.com` for production,
-/// `v2-sandbox.aurorasolar.com` for the sandbox, the base URL itself for a loopback sandbox.
-pub fn project_app_url(base_url: &str, project_id: &str) -> String {
-    let app = match base_url {
+/// The origin of Aurora's web app for an API base URL [int]: `v2.aurorasolar.com` for
+/// production, `v2-sandbox.aurorasolar.com` for the sandbox, the base URL itself for a
+/// loopback sandbox. Where Aurora embeds partner apps, and links to projects.
+pub fn web_app_origin(base_url: &str) -> &str {
+    match base_url {
         PRODUCTION => "https://v2.aurorasolar.com",
         SANDBOX => "https://v2-sandbox.aurorasolar.com",
         local => local,
-    };
-    format!("{app}/projects/{project_id}/overview/dashboard")
+    }
+}
+
+/// The project's page in Aurora's web app (see [`web_app_origin`]).
+pub fn project_app_url(base_url: &str, project_id: &str) -> String {
+    format!("{}/projects/{project_id}/overview/dashboard", web_app_origin(base_url))
 }
 
 /// Why an Aurora base URL was refused.

@@ -1,7 +1,7 @@
 //! The HTML an admin sees: the installation's settings and health, and plain messages.
 //! Server-rendered (no widget, no JavaScript); every value is escaped.
 
-use crate::{admin_session::AdminSession, installations::Health};
+use crate::{admin_session::AdminSession, installations::Health, tenant_links::LinkCode};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
@@ -41,11 +41,31 @@ fn time(unix: Option<i64>) -> String {
         .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
+/// The page Aurora shows a user of a tenant who opened our app: the code to enter in the
+/// CRM.
+pub fn link_code(code: &LinkCode) -> String {
+    let minutes = crate::tenant_links::CODE_LIFETIME_SECONDS / 60;
+    layout(
+        "Link your CRM",
+        &format!(
+            "<section><h1>Link Aurora to your CRM</h1>\
+             <p>Your link code for Aurora tenant <code>{tenant}</code>:</p>\
+             <p style=\"font-size:2em;letter-spacing:.15em;font-weight:600\" data-testid=link-code>{code}</p>\
+             <p>In your CRM, open the settings of <strong>Aurora Solar for CRMs</strong> (you need to be an admin of \
+             the CRM account) and enter this code under <em>Aurora tenant</em>. It works once, for {minutes} minutes.</p>\
+             <p>Linking moves the tenant to that CRM account: if another CRM account had it, that account's reps stop \
+             creating projects in this tenant.</p></section>",
+            tenant = text(&code.tenant.to_string()),
+            code = text(&code.code),
+        ),
+    )
+}
+
 /// A notice after a change, by a fixed key (never text from the query string).
 pub fn notice(key: Option<&str>) -> Option<&'static str> {
     match key? {
         "installed" => Some("The app is installed. Link your Aurora tenant to start creating projects."),
-        "tenant" => Some("Aurora tenant linked: Aurora minted a key for it."),
+        "tenant" => Some("Aurora tenant linked, with proof from Aurora."),
         "auto_create_on" => Some("Projects will be created automatically for new opportunities."),
         "auto_create_off" => Some("Projects will only be created when a rep clicks Create Aurora Project."),
         "webhook_check_ok" => Some("Aurora's test webhook reached the app: finished designs will arrive."),
@@ -63,7 +83,6 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         .unwrap_or_default();
     let error =
         error.map(|e| format!("<p class=error role=alert data-testid=admin-error>{}</p>", text(e))).unwrap_or_default();
-    let tenant = installation.aurora_tenant_id.as_deref().unwrap_or_default();
     let linked = match (&installation.aurora_tenant_id, installation.app_enabled) {
         (None, _) => {
             "<span class=bad data-testid=admin-tenant-status>Not linked: reps cannot create projects yet.</span>"
@@ -73,7 +92,20 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
             "<span class=bad data-testid=admin-tenant-status>Linked to {}, but the app is disabled in that tenant: enable it in Aurora (Settings &gt; Apps).</span>",
             text(t)
         ),
-        (Some(t), _) => format!("<span class=ok data-testid=admin-tenant-status>Linked to {}</span>", text(t)),
+        (Some(t), _) => match installation.tenant_verified_at {
+            Some(at) => format!(
+                "<span class=ok data-testid=admin-tenant-status>Linked to {}</span> \
+                 <span data-testid=admin-tenant-verified>(proven with Aurora, {})</span>",
+                text(t),
+                time(Some(at))
+            ),
+            None => format!(
+                "<span class=ok data-testid=admin-tenant-status>Linked to {}</span> \
+                 <span class=bad data-testid=admin-tenant-verified>(not verified: linked before links needed proof \
+                 from Aurora. Link it again with a code from Aurora.)</span>",
+                text(t)
+            ),
+        },
     };
     let subscriptions = match &health.webhooks_subscribed {
         Ok(true) => "<span class=ok>Present: new opportunities reach the app</span>".to_owned(),
@@ -88,8 +120,10 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
     let body = format!(
         "<section><h1>Aurora Solar for CRMs</h1><p>Settings for <strong>{account}</strong>, signed in as {user} (admin).</p>{notice}{error}</section>\
          <section><h2>Aurora tenant</h2><p>{linked}</p>\
-         <form method=post action=\"{base}/tenant\">{csrf}<label for=tenant>Aurora tenant id</label>\
-         <input type=text id=tenant name=tenant_id value=\"{tenant}\" placeholder=\"7e57a000-0000-4000-8000-000000000001\" required>\
+         <p>To link a tenant, a user of it opens <strong>Aurora Solar for CRMs</strong> in Aurora (Settings &gt; Apps): \
+         Aurora shows a link code, which works once, for 10 minutes.</p>\
+         <form method=post action=\"{base}/tenant\">{csrf}<label for=link-code>Link code from Aurora</label>\
+         <input type=text id=link-code name=code placeholder=\"ABCD-EFGH\" autocomplete=off spellcheck=false required>\
          <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
          <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create\">{csrf}\
          <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when an opportunity is created in the CRM</label>\
@@ -105,7 +139,6 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <form method=post action=\"{base}/uninstall\">{csrf}<button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
         account = text(&session.account_name),
         user = text(&session.user_name),
-        tenant = attr(tenant),
         last_webhook = time(installation.last_crm_webhook_at),
         dead_work = dead_work(health),
         late_projects = late_projects(health),

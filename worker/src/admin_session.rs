@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 /// Why a settings request was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum AdminSessionError {
     /// The settings need an admin session, which comes from signing in through the CRM.
     #[error("sign in through your CRM to see these settings")]
@@ -22,10 +22,14 @@ pub enum AdminSessionError {
     /// A settings form without this session's CSRF token.
     #[error("this form has expired: reload the settings page and try again")]
     Csrf,
+    /// The installation could not be read.
+    #[error(transparent)]
+    Storage(crate::storage::StorageError),
 }
 
-/// How long an admin session of the settings page lasts.
-pub const ADMIN_SESSION_SECONDS: i64 = 60 * 60;
+/// How long an admin session of the settings page lasts. Short: a role taken away in the
+/// CRM ends the session at the latest then (signing in again checks the role with the CRM).
+pub const ADMIN_SESSION_SECONDS: i64 = 15 * 60;
 
 /// An admin signed in to the settings of one installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +44,9 @@ pub struct AdminSession {
     pub user_id: String,
     /// Their name, for the page.
     pub user_name: String,
+    /// The installation's session epoch when the session began: a reinstall or uninstall
+    /// changes it, and so ends the session.
+    pub epoch: String,
     /// Echoed by the settings forms.
     pub csrf: String,
     /// Expiry, unix seconds.
@@ -51,8 +58,9 @@ pub fn cookie_value(state: &AppState, session: &AdminSession) -> String {
     jwt::sign_for(state.config.signing_secret.expose_secret().as_bytes(), Purpose::AdminSession, session)
 }
 
-/// The admin session of a cookie, checked: signature, expiry, and the account of the page.
-pub fn check(
+/// The admin session of a cookie, checked: signature, expiry, the account of the page, and
+/// the installation as it is now (its epoch: not reinstalled or uninstalled since).
+pub async fn check(
     state: &AppState,
     cookie: Option<&str>,
     crm: Crm,
@@ -66,6 +74,14 @@ pub fn check(
         .ok_or(AdminSessionError::SessionRequired)?;
     if session.crm != crm || session.account_id != account_id {
         return Err(AdminSessionError::WrongAccount);
+    }
+    let installation = crate::storage::installations::find(state.db(), crm, account_id)
+        .await
+        .map_err(AdminSessionError::Storage)?
+        .ok_or(AdminSessionError::SessionRequired)?;
+    let current = bool::from(installation.session_epoch.as_bytes().ct_eq(session.epoch.as_bytes()));
+    if !current || session.epoch.is_empty() {
+        return Err(AdminSessionError::SessionRequired);
     }
     Ok(session)
 }

@@ -58,6 +58,16 @@ pub fn random_token(bytes: usize) -> Result<String, CryptoError> {
     Ok(B64.encode(buffer))
 }
 
+/// A code a person reads and types: `length` symbols of Crockford's base32 (no I, L, O or
+/// U to misread), 5 bits each, from the platform's random source.
+pub fn random_code(length: usize) -> Result<String, CryptoError> {
+    const SYMBOLS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut buffer = vec![0u8; length];
+    getrandom::getrandom(&mut buffer).map_err(|e| CryptoError::Random(e.to_string()))?;
+    // 256 is a multiple of 32: taking each byte modulo 32 keeps every symbol equally likely.
+    Ok(buffer.iter().map(|b| char::from(SYMBOLS[usize::from(b % 32)])).collect())
+}
+
 /// Seals and opens values at rest, each bound to where it belongs (the AAD), so a sealed
 /// value copied to another installation's row does not open there.
 pub struct Sealer {

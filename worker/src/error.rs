@@ -8,6 +8,7 @@ use crate::{
     installations::InstallError,
     projects::ProjectError,
     storage::StorageError,
+    tenant_links::{ConnectError, LinkError},
     widget_token::WidgetTokenError,
 };
 use axum::{
@@ -60,6 +61,9 @@ pub enum ApiError {
     /// A settings request without the right admin session.
     #[error(transparent)]
     AdminSession(#[from] AdminSessionError),
+    /// Aurora's side of linking a tenant (the page Aurora opens).
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -110,6 +114,10 @@ impl ApiError {
             }
             ApiError::AdminSession(AdminSessionError::WrongAccount) => (StatusCode::FORBIDDEN, "wrong_account"),
             ApiError::AdminSession(AdminSessionError::Csrf) => (StatusCode::FORBIDDEN, "csrf"),
+            ApiError::AdminSession(AdminSessionError::Storage(_)) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+            }
+            ApiError::Connect(error) => connect_status(error),
         }
     }
 }
@@ -132,6 +140,17 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
     }
 }
 
+fn connect_status(error: &ConnectError) -> (StatusCode, &'static str) {
+    match error {
+        ConnectError::Incomplete => (StatusCode::BAD_REQUEST, "incomplete_connect"),
+        ConnectError::SessionRefused => (StatusCode::UNAUTHORIZED, "session_refused"),
+        ConnectError::AppDisabled => (StatusCode::FORBIDDEN, "app_disabled"),
+        ConnectError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        ConnectError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+        ConnectError::Crypto(_) | ConnectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
 fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
     match error {
         InstallError::NotConfigured => (StatusCode::NOT_FOUND, "not_configured"),
@@ -139,8 +158,10 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::Declined(_) => (StatusCode::BAD_REQUEST, "install_declined"),
         InstallError::NotAdmin(_) => (StatusCode::FORBIDDEN, "not_admin"),
         InstallError::NotInstalled => (StatusCode::NOT_FOUND, "not_installed"),
-        InstallError::InvalidTenant(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
-        InstallError::TenantRefused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "tenant_refused"),
+        InstallError::Link(LinkError::InvalidCode) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_link_code"),
+        InstallError::Link(LinkError::TooManyAttempts(_)) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        InstallError::Link(LinkError::NotInstalled) => (StatusCode::NOT_FOUND, "not_installed"),
+        InstallError::Link(LinkError::Storage(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         InstallError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
         InstallError::WebhookCheck(_) => (StatusCode::BAD_GATEWAY, "webhook_check_failed"),
         InstallError::Crm(AccessError::Crm(CrmError::InvalidGrant)) => (StatusCode::BAD_REQUEST, "invalid_grant"),

@@ -45,21 +45,9 @@ pub enum InstallError {
     /// The account has no installation (any more).
     #[error("the app is not installed for this CRM account: install it from the CRM's marketplace")]
     NotInstalled,
-    /// Not an Aurora tenant id.
-    #[error(
-        "`{0}` is not an Aurora tenant id: copy it from Aurora (Settings > Apps), it looks like 7e57a000-0000-4000-8000-000000000001"
-    )]
-    InvalidTenant(String),
-    /// Aurora would not mint a key for the tenant.
-    #[error(
-        "Aurora refused access to tenant {tenant}: check the id, and that the tenant's admin enabled the app in Aurora ({reason})"
-    )]
-    TenantRefused {
-        /// The tenant.
-        tenant: String,
-        /// Aurora's answer.
-        reason: String,
-    },
+    /// Linking the Aurora tenant with a code from Aurora failed.
+    #[error(transparent)]
+    Link(#[from] crate::tenant_links::LinkError),
     /// Aurora did not answer.
     #[error("Aurora is not answering right now ({0}); try again in a minute")]
     AuroraUnavailable(String),
@@ -126,7 +114,9 @@ pub async fn complete(
     let now = state.now();
     let installed = crm.integration().complete_install(state, code, now).await?;
     let account = installed.account_id.as_str();
-    installations::install(state.db(), crm, account, &installed.user_id, &installed.tokens_sealed, now).await?;
+    // A new epoch ends every earlier admin session of this installation.
+    let epoch = crypto::random_token(12).map_err(AccessError::from)?;
+    installations::install(state.db(), crm, account, &installed.user_id, &installed.tokens_sealed, &epoch, now).await?;
     tracing::info!(crm = crm.as_str(), account, user = %installed.user_id, "installed");
     if let Err(error) = crm.integration().subscribe_webhooks(state, account).await {
         tracing::warn!(account, %error, "could not subscribe the CRM webhook");
@@ -135,6 +125,7 @@ pub async fn complete(
     }
     Ok(AdminSession {
         crm,
+        epoch,
         csrf: crypto::random_token(16).map_err(AccessError::from)?,
         exp: state.now() + ADMIN_SESSION_SECONDS,
         account_id: installed.account_id,
@@ -142,26 +133,6 @@ pub async fn complete(
         user_id: installed.user_id,
         user_name: installed.user_name,
     })
-}
-
-/// Links the Aurora tenant, after Aurora minted a temporary key for it (which proves the
-/// tenant exists and enabled our app).
-pub async fn link_tenant(state: &AppState, crm: Crm, account_id: &str, raw: &str) -> Result<TenantId, InstallError> {
-    let tenant =
-        TenantId::parse(raw.trim()).map_err(|_| InstallError::InvalidTenant(raw.trim().chars().take(60).collect()))?;
-    let now = state.now();
-    match state.keys.key(&state.aurora, &crate::temporary_keys::NoSessionTokens, tenant, now).await {
-        Ok(_) => {}
-        Err(error) if error.is_transient() => return Err(InstallError::AuroraUnavailable(error.to_string())),
-        Err(error) => {
-            return Err(InstallError::TenantRefused { tenant: tenant.to_string(), reason: error.to_string() });
-        }
-    }
-    if !installations::link_tenant(state.db(), crm, account_id, &tenant.to_string(), now).await? {
-        return Err(InstallError::NotInstalled);
-    }
-    tracing::info!(account = %account_id, %tenant, "Aurora tenant linked");
-    Ok(tenant)
 }
 
 /// How long the settings page waits for Aurora's test delivery.
@@ -223,6 +194,9 @@ pub async fn uninstall(state: &AppState, crm: Crm, account_id: &str) -> Result<(
         tracing::warn!(account = %account_id, %error, "the CRM did not confirm the revocation; uninstalling anyway");
     }
     installations::remove(state.db(), crm, account_id).await?;
+    if let Some(tenant) = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok()) {
+        state.keys.drop_tenant(tenant);
+    }
     tracing::info!(account = %account_id, "uninstalled");
     Ok(())
 }

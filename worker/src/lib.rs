@@ -19,6 +19,7 @@ mod routes;
 pub mod storage;
 pub mod subscriptions;
 pub mod temporary_keys;
+pub mod tenant_links;
 pub mod widget_token;
 
 pub use config::Config;

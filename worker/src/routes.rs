@@ -1,5 +1,6 @@
 //! All endpoints, merged into one [`Router`] here and nowhere else.
 
+mod aurora_connect;
 mod aurora_webhooks;
 mod crm_webhooks;
 mod embed;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/aurora/performance-simulation", get(aurora_webhooks::performance_simulation))
         .route("/webhooks/aurora/app-status", get(aurora_webhooks::app_status))
         .route("/webhooks/aurora/checks/{marker}", get(aurora_webhooks::check))
+        .route("/connect/aurora", get(aurora_connect::connect))
         .route("/webhooks/crm/{crm}", post(crm_webhooks::receive))
         .merge(admin_pages())
         .fallback(not_found)

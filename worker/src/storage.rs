@@ -13,7 +13,9 @@ pub mod late_projects;
 pub mod opportunities;
 pub mod project_rechecks;
 pub mod projects;
+pub mod rate_limits;
 pub mod session_tokens;
+pub mod tenant_links;
 pub mod write_backs;
 
 use async_trait::async_trait;
@@ -122,6 +124,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_crm_installs.sql", include_str!("../migrations/0004_crm_installs.sql")),
     ("0005_jobs.sql", include_str!("../migrations/0005_jobs.sql")),
     ("0006_simulation_order.sql", include_str!("../migrations/0006_simulation_order.sql")),
+    ("0007_tenant_link_proof.sql", include_str!("../migrations/0007_tenant_link_proof.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler
@@ -171,7 +174,7 @@ mod tests {
             assert!(
                 split_statements(sql)
                     .iter()
-                    .all(|s| ["CREATE", "ALTER", "DROP"].iter().any(|verb| s.starts_with(verb))),
+                    .all(|s| ["CREATE", "ALTER", "DROP", "UPDATE"].iter().any(|verb| s.starts_with(verb))),
                 "{name}"
             );
         }

@@ -112,6 +112,45 @@ async fn install(browser: &reqwest::Client, world: &World, admin: &str) -> (reqw
     (url, response.text().await.expect("settings page"))
 }
 
+/// The connect page Aurora opens with `query`: its status and page.
+async fn connect(world: &World, query: &str) -> (StatusCode, String) {
+    let response = reqwest::get(format!("{}/connect/aurora?{query}", world.worker)).await.expect("connect");
+    (response.status(), response.text().await.expect("page"))
+}
+
+/// A fresh session token of `tenant`, as Aurora gives an app it opens.
+async fn session_token(world: &World, tenant: &str) -> String {
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/sandbox/tenants/{tenant}/session-tokens", world.aurora))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("json");
+    issued["session_token"].as_str().expect("token").to_owned()
+}
+
+/// What a user of `tenant` sees on opening the app from Aurora: the link code.
+async fn link_code(world: &World, tenant: &str) -> String {
+    let session = session_token(world, tenant).await;
+    let (status, page) = connect(world, &format!("aurora_tenant_id={tenant}&aurora_session_token={session}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let start = page.find("data-testid=link-code>").expect("a code") + "data-testid=link-code>".len();
+    page[start..start + page[start..].find('<').expect("end")].to_owned()
+}
+
+/// Posts `code` to `account`'s settings as `browser`; answers status and page.
+async fn link(browser: &reqwest::Client, world: &World, account: &str, csrf: &str, code: &str) -> (StatusCode, String) {
+    let response = browser
+        .post(format!("{}/settings/demo/{account}/tenant", world.worker))
+        .form(&[("csrf", csrf), ("code", code)])
+        .send()
+        .await
+        .expect("link");
+    (response.status(), response.text().await.expect("page"))
+}
+
 async fn wait_for<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..150 {
         if let Some(found) = check().await {
@@ -147,37 +186,20 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
         assert!(!sealed.contains(token.as_str()) && !page.contains(token.as_str()), "a CRM token leaked");
     }
 
-    // Linking: a malformed id and a tenant Aurora refuses are explained; the real one links.
+    // Linking: a code that does not work is explained; a code from Aurora links, once.
     let settings = format!("{}/settings/demo/acct-sunrise", world.worker);
     let csrf = hidden(&page, "csrf");
-    for (tenant, status, says) in [
-        ("not-a-tenant", StatusCode::UNPROCESSABLE_ENTITY, "is not an Aurora tenant id"),
-        ("7e57a000-0000-4000-8000-0000000000ff", StatusCode::UNPROCESSABLE_ENTITY, "Aurora refused access to tenant"),
-    ] {
-        let response = admin
-            .post(format!("{settings}/tenant"))
-            .form(&[("csrf", csrf.as_str()), ("tenant_id", tenant)])
-            .send()
-            .await
-            .expect("link");
-        assert_eq!(response.status(), status, "{tenant}");
-        assert!(response.text().await.expect("page").contains(says), "{tenant}");
-    }
-    let forged = admin
-        .post(format!("{settings}/tenant"))
-        .form(&[("csrf", "forged"), ("tenant_id", TENANT)])
-        .send()
-        .await
-        .expect("link");
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "a form without the session's CSRF token");
-    let linked = admin
-        .post(format!("{settings}/tenant"))
-        .form(&[("csrf", csrf.as_str()), ("tenant_id", TENANT)])
-        .send()
-        .await
-        .expect("link");
-    let linked = linked.text().await.expect("page");
+    let (status, refused) = link(&admin, &world, "acct-sunrise", &csrf, "ABCD-EFGH").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("this link code does not work"), "{refused}");
+    let code = link_code(&world, TENANT).await;
+    let (status, _) = link(&admin, &world, "acct-sunrise", "forged", &code).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a form without the session's CSRF token");
+    let (_, linked) = link(&admin, &world, "acct-sunrise", &csrf, &code.to_lowercase()).await;
     assert!(linked.contains(&format!("Linked to {TENANT}")), "{linked}");
+    assert!(linked.contains("proven with Aurora"), "{linked}");
+    let (status, _) = link(&admin, &world, "acct-sunrise", &csrf, &code).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a code works once");
     let auto = admin
         .post(format!("{settings}/auto-create"))
         .form(&[("csrf", csrf.as_str()), ("enabled", "on")])
@@ -470,4 +492,94 @@ async fn the_admin_sends_a_test_webhook_from_aurora_and_reads_that_it_arrived() 
         .await
         .expect("check");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+/// Security review H1: an admin of one CRM account cannot link another company's tenant by
+/// its id: the link needs a code that only a user of the tenant gets from Aurora. A tenant
+/// moves only with that proof, and the account that had it is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linking_a_tenant_needs_proof_from_aurora_and_moving_it_tells_the_first_account() {
+    let world = world().await;
+    let (ada, nia) = (browser(), browser());
+    let (_, sunrise_page) = install(&ada, &world, "ada@sunrise.example").await;
+    let (_, northwind_page) = install(&nia, &world, "nia@northwind.example").await;
+    let (sunrise_csrf, northwind_csrf) = (hidden(&sunrise_page, "csrf"), hidden(&northwind_page, "csrf"));
+    let code = link_code(&world, TENANT).await;
+    assert!(link(&ada, &world, "acct-sunrise", &sunrise_csrf, &code).await.1.contains("proven with Aurora"));
+
+    // Nia knows the tenant id. Without a session token of the tenant there is no code: a
+    // made-up token, another tenant's token, or none at all is refused by the connect page.
+    let theirs = session_token(&world, common::OTHER_TENANT).await;
+    for (query, status) in [
+        (format!("aurora_tenant_id={TENANT}&aurora_session_token=st_made_up"), StatusCode::UNAUTHORIZED),
+        (format!("aurora_tenant_id={TENANT}&aurora_session_token={theirs}"), StatusCode::UNAUTHORIZED),
+        (format!("aurora_tenant_id={TENANT}"), StatusCode::BAD_REQUEST),
+    ] {
+        let (got, page) = connect(&world, &query).await;
+        assert_eq!(got, status, "{query}: {page}");
+        assert!(!page.contains("data-testid=link-code"), "{query}");
+    }
+    // A user of the tenant hands a code to another account: the tenant moves, and Sunrise's
+    // admin reads why on the health section.
+    let code = link_code(&world, TENANT).await;
+    let (status, moved) = link(&nia, &world, "acct-northwind", &northwind_csrf, &code).await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert!(moved.contains(&format!("Linked to {TENANT}")));
+    let health = settings_page(&ada, &world, "acct-sunrise").await;
+    assert!(health.contains("Not linked"), "{health}");
+    // Guessing codes to take it back is cut off after a few attempts.
+    let mut statuses = Vec::new();
+    for attempt in 0..12 {
+        statuses.push(link(&ada, &world, "acct-sunrise", &sunrise_csrf, &format!("ZZZZ-{attempt:04}")).await.0);
+    }
+    // Ten attempts per ten minutes, Sunrise's own link among them.
+    let refused = [StatusCode::UNPROCESSABLE_ENTITY; 9];
+    assert_eq!(statuses[..9], refused[..], "{statuses:?}");
+    assert!(statuses[9..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    let northwind = installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-northwind").await;
+    assert_eq!(northwind.expect("find").expect("installed").aurora_tenant_id.as_deref(), Some(TENANT));
+    assert!(health.contains("was linked to another CRM account (demo acct-northwind)"), "{health}");
+}
+
+/// Security review L2: an admin session ends when the installation it was for is
+/// reinstalled or uninstalled, whoever did it and from wherever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
+    let world = world().await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let second = reqwest::Client::builder().cookie_provider(jar.clone()).build().expect("client");
+    let first = browser();
+    let (_, page) = install(&first, &world, "ada@sunrise.example").await;
+    let csrf = hidden(&page, "csrf");
+    let save = |browser: reqwest::Client, csrf: String| {
+        let url = format!("{}/settings/demo/acct-sunrise/auto-create", world.worker);
+        async move {
+            let response = browser.post(url).form(&[("csrf", csrf.as_str()), ("enabled", "on")]).send().await;
+            response.expect("save").status()
+        }
+    };
+    assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::OK, "the session works");
+    let (_, page) = install(&second, &world, "ada@sunrise.example").await;
+    assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::UNAUTHORIZED, "reinstalled elsewhere");
+
+    // A copy of the second browser's session cookie, taken while it is valid...
+    let settings: reqwest::Url = format!("{}/settings/demo/acct-sunrise", world.worker).parse().expect("url");
+    use reqwest::cookie::CookieStore;
+    let cookie = jar.cookies(&settings).expect("a session cookie");
+    let copied = || async {
+        let response = reqwest::Client::new().get(settings.clone()).header("cookie", cookie.clone()).send().await;
+        response.expect("page").status()
+    };
+    assert_eq!(copied().await, StatusCode::OK);
+    let uninstall = second
+        .post(format!("{settings}/uninstall"))
+        .form(&[("csrf", hidden(&page, "csrf").as_str())])
+        .send()
+        .await
+        .expect("uninstall");
+    assert_eq!(uninstall.status(), StatusCode::OK);
+    // ...opens nothing after an uninstall, nor after the reinstall that follows.
+    assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "uninstalled");
+    install(&first, &world, "ada@sunrise.example").await;
+    assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "reinstalled");
 }

@@ -27,8 +27,12 @@ pub fn run(edge: bool) -> Result<()> {
     println!();
     println!("  1. As the CRM admin, install the app:  {}", system.marketplace());
     println!("       sign in as ada@sunrise.example / {CRM_PASSWORD}, click Install, then Allow;");
-    println!("       on the settings page link Aurora tenant {}", local_system::DEV_TENANT);
-    println!("       (Aurora's Apps page lists it: {}/apps)", system.aurora_url);
+    println!(
+        "       then link the Aurora tenant: open {}/apps, click Open for tenant {}, and enter the code it shows on the settings page",
+        system.aurora_url,
+        local_system::DEV_TENANT
+    );
+    println!("       (Northwind's admin links the other tenant, {})", local_system::SECOND_TENANT);
     println!("  2. As a rep, open an opportunity:      {}/", system.crm_url);
     println!("       sign in as ana@sunrise.example / {CRM_PASSWORD}, open one, click Create Aurora Project");
     println!("       (another company's rep: ben@northwind.example; its admin: nia@northwind.example)");

@@ -78,6 +78,8 @@ pub struct Secrets {
 
 /// The Aurora sandbox's dev tenant: the one an admin links in the app's settings.
 pub const DEV_TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
+/// A second tenant, for a second CRM account (a tenant links to one account only).
+pub const SECOND_TENANT: &str = "7e57a000-0000-4000-8000-000000000002";
 /// The OAuth client id the demo CRM issued our app (its default).
 pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
 /// The sandbox's partner application (its defaults; obviously not real values).
@@ -153,6 +155,9 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
             .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
             .args(["--worker-url", &worker_url])
+            .args(["--tenant", DEV_TENANT, "--tenant", SECOND_TENANT])
+            // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
+            .args(["--app-url", &format!("{worker_url}/connect/aurora")])
             .env("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID)
             .env("DEMO_CRM_CLIENT_SECRET", &secrets.crm_client_secret),
     )?;

@@ -328,6 +328,7 @@ fn conformance(host: Host) -> Result<Counts> {
             .env("CONFORMANCE_CRM_CLIENT_SECRET", &secrets.crm_client_secret)
             .env("CONFORMANCE_WEBHOOK_TOKEN", &secrets.webhook_token)
             .env("CONFORMANCE_TENANT", local_system::DEV_TENANT)
+            .env("CONFORMANCE_SECOND_TENANT", local_system::SECOND_TENANT)
             .env("CONFORMANCE_SWEEP_URL", system.sweep_url.clone().unwrap_or_default()),
     )
 }

@@ -30,6 +30,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/apps", get(apps::page))
         .route("/apps/logo.svg", get(apps::logo))
         .route("/apps/{tenant_id}/status", post(apps::set_status))
+        .route("/apps/{tenant_id}/open", get(apps::open))
 }
 
 async fn get_variance(State(sandbox): State<Sandbox>) -> Json<super::Variance> {
@@ -129,14 +130,20 @@ mod apps {
         let mut tenants: Vec<(String, bool)> =
             sandbox.state().tenants.iter().map(|(id, t)| (id.to_string(), t.app_enabled)).collect();
         tenants.sort();
+        let openable = sandbox.settings.app_url.is_some();
         let rows: String = tenants
             .iter()
             .map(|(id, enabled)| {
                 let (status, action, label) = if *enabled { ("Enabled", "false", "Disable") } else { ("Disabled", "true", "Enable") };
+                let open = if openable && *enabled {
+                    format!("<a href=\"/apps/{}/open\" data-testid=aurora-open-app>Open</a>", attr(id))
+                } else {
+                    String::new()
+                };
                 format!(
                     "<tr><td><code data-testid=aurora-tenant-id>{id}</code></td><td data-testid=aurora-app-status>{status}</td>\
                      <td><form method=post action=\"/apps/{id_attr}/status\"><input type=hidden name=enabled value={action}>\
-                     <button>{label}</button></form></td></tr>",
+                     <button>{label}</button></form></td><td>{open}</td></tr>",
                     id = text(id),
                     id_attr = attr(id),
                 )
@@ -148,13 +155,45 @@ mod apps {
              td,th{{padding:4px 12px 4px 0;text-align:left}}</style></head><body>\
              <p>Aurora (sandbox) · Settings · Apps</p><article data-testid=aurora-listing>{logo}<h1>{name}</h1>\
              <p><strong>{tagline}</strong></p><p>{description}</p></article>\
-             <h2>Tenants</h2><p>Link a CRM account to a tenant with the tenant id below.</p>\
-             <table><tr><th>Tenant id</th><th>App</th><th></th></tr>{rows}</table></body></html>",
+             <h2>Tenants</h2><p>Open the app as a user of a tenant to get the code that links a CRM account to it.</p>\
+             <table><tr><th>Tenant id</th><th>App</th><th></th><th></th></tr>{rows}</table></body></html>",
             logo = listing::logo_img("/apps/logo.svg"),
             name = text(&listing.name),
             tagline = text(&listing.tagline),
             description = text(&listing.description),
         ))
+    }
+
+    /// A tenant's user opens the app: Aurora embeds the app's page with the tenant and a
+    /// fresh session token (good for one exchange, within the hour).
+    pub async fn open(State(sandbox): State<Sandbox>, Path(tenant_id): Path<String>) -> Response {
+        let tenant = match known_tenant(&sandbox, &tenant_id) {
+            Ok(tenant) => tenant,
+            Err(response) => return response,
+        };
+        let Some(app_url) = sandbox.settings.app_url.clone() else {
+            return (axum::http::StatusCode::NOT_FOUND, "the app has no launch URL (--app-url)").into_response();
+        };
+        if !sandbox.state().tenants.get(&tenant).is_some_and(|t| t.app_enabled) {
+            return (axum::http::StatusCode::FORBIDDEN, "enable the app first").into_response();
+        }
+        let session = sandbox.issue_session_token(tenant);
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("aurora_tenant_id", &tenant.to_string())
+            .append_pair("aurora_session_token", &session)
+            .finish();
+        let separator = if app_url.contains('?') { '&' } else { '?' };
+        let src = format!("{app_url}{separator}{query}");
+        Html(format!(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Aurora Solar for CRMs · Aurora (sandbox)</title>\
+             <style>body{{font:15px/1.5 system-ui,sans-serif;margin:0}}header{{padding:8px 24px;background:#0b1f3a;color:#fff}}\
+             iframe{{border:0;width:100%;height:calc(100vh - 40px)}}</style></head><body>\
+             <header>Aurora (sandbox) · Apps · Aurora Solar for CRMs · tenant <code>{tenant}</code></header>\
+             <iframe data-testid=aurora-app-frame src=\"{src}\" title=\"Aurora Solar for CRMs\"></iframe></body></html>",
+            tenant = text(&tenant.to_string()),
+            src = attr(&src),
+        ))
+        .into_response()
     }
 
     pub async fn logo() -> impl IntoResponse {

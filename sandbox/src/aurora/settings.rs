@@ -40,6 +40,12 @@ pub struct Settings {
     /// a tenant's projects is undocumented.
     #[arg(long)]
     pub forbid_project_listing: bool,
+    /// Where the partner app opens when a tenant's user opens it from the Apps page (the
+    /// app listing's launch URL; for us, the worker's `/connect/aurora`). Aurora embeds it
+    /// with `aurora_tenant_id` and a fresh `aurora_session_token`. Without it, the Apps
+    /// page has no "Open" button.
+    #[arg(long, env = "AURORA_APP_URL")]
+    pub app_url: Option<String>,
     /// Webhook delivery timeout, as Aurora's 10 s.
     #[arg(long, default_value_t = 10.0)]
     pub webhook_timeout_seconds: f64,

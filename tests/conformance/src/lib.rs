@@ -28,8 +28,10 @@ pub struct System {
     pub crm_client_secret: String,
     /// The value of Aurora's webhook auth header.
     pub webhook_token: String,
-    /// The Aurora tenant accounts are linked to.
+    /// The Aurora tenant Sunrise's account is linked to.
     pub tenant: String,
+    /// Another tenant, for Northwind's account (a tenant links to one account only).
+    pub second_tenant: String,
     /// Runs the sweeper now (the edge host's Cron Trigger); `None` where the host sweeps by itself.
     pub sweep_url: Option<String>,
 }
@@ -45,6 +47,7 @@ impl System {
             crm_client_secret: env("CONFORMANCE_CRM_CLIENT_SECRET"),
             webhook_token: env("CONFORMANCE_WEBHOOK_TOKEN"),
             tenant: env("CONFORMANCE_TENANT"),
+            second_tenant: env("CONFORMANCE_SECOND_TENANT"),
             sweep_url: std::env::var("CONFORMANCE_SWEEP_URL").ok().filter(|u| !u.is_empty()),
         }
     }
@@ -101,18 +104,44 @@ pub async fn install(browser: &reqwest::Client, worker: &str, crm: &str, admin: 
     (url, response.text().await.expect("settings page"))
 }
 
-/// Installs the app for `admin`'s account and links `tenant`; answers the settings page.
-pub async fn install_and_link(system: &System, admin: &str) -> String {
+/// What a user of `tenant` gets by opening the app from Aurora's Apps page: the link code
+/// the worker shows (Aurora hands the app a fresh session token, as the sandbox does here).
+pub async fn link_code(system: &System, tenant: &str) -> String {
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/sandbox/tenants/{tenant}/session-tokens", system.aurora))
+        .send()
+        .await
+        .expect("a session token")
+        .json()
+        .await
+        .expect("json");
+    let session = issued["session_token"].as_str().expect("token");
+    let response = reqwest::get(format!(
+        "{}/connect/aurora?aurora_tenant_id={tenant}&aurora_session_token={session}",
+        system.worker
+    ))
+    .await
+    .expect("the connect page");
+    assert_eq!(response.status(), StatusCode::OK, "the connect page");
+    let page = response.text().await.expect("page");
+    let start = page.find("data-testid=link-code>").expect("a link code") + "data-testid=link-code>".len();
+    page[start..start + page[start..].find('<').expect("end")].to_owned()
+}
+
+/// Installs the app for `admin`'s account and links `tenant` with a code from Aurora;
+/// answers the settings page.
+pub async fn install_and_link(system: &System, admin: &str, tenant: &str) -> String {
     let browser = browser();
     let (landed, page) = install(&browser, &system.worker, &system.crm, admin).await;
+    let code = link_code(system, tenant).await;
     let response = browser
         .post(format!("{}{}/tenant", system.worker, landed.path()))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("tenant_id", system.tenant.as_str())])
+        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("code", code.as_str())])
         .send()
         .await
         .expect("link");
     let page = response.text().await.expect("settings page");
-    assert!(page.contains(&format!("Linked to {}", system.tenant)), "{page}");
+    assert!(page.contains(&format!("Linked to {tenant}")), "{page}");
     page
 }
 

@@ -22,8 +22,8 @@ mod conformance {
         SYSTEM
             .get_or_init(|| async {
                 let system = System::from_env();
-                install_and_link(&system, "ada@sunrise.example").await;
-                install_and_link(&system, "nia@northwind.example").await;
+                install_and_link(&system, "ada@sunrise.example", &system.tenant).await;
+                install_and_link(&system, "nia@northwind.example", &system.second_tenant).await;
                 system
             })
             .await

@@ -147,10 +147,30 @@ pub async fn install_from_marketplace(client: &Client) {
     wait_for(client, "[data-testid=admin-tenant-status]").await;
 }
 
-/// On the settings page: links `tenant` unless it is linked already.
+/// As a user of `tenant`: opens the app from Aurora's Apps page (Aurora embeds it with a
+/// fresh session token) and reads the link code it shows; a screenshot named `shot` of
+/// that page when given. Ends on Aurora's page.
+pub async fn link_code_from_aurora(client: &Client, tenant: &str, shot: Option<&str>) -> String {
+    client.goto(&format!("{}/apps", env("E2E_AURORA_URL"))).await.expect("Aurora's Apps page");
+    click_to_navigate(client, &format!("a[href=\"/apps/{tenant}/open\"]")).await;
+    let app = wait_for(client, "iframe[data-testid=aurora-app-frame]").await;
+    app.enter_frame().await.expect("enter the app in Aurora");
+    let code = text_of(client, "[data-testid=link-code]").await;
+    client.enter_parent_frame().await.expect("Aurora's page");
+    if let Some(name) = shot {
+        screenshot(client, name).await;
+    }
+    code
+}
+
+/// On the settings page: links `tenant` with a code from Aurora unless it is linked
+/// already; ends on the settings page.
 pub async fn link_tenant(client: &Client, tenant: &str) {
     if text_of(client, "[data-testid=admin-tenant-status]").await != format!("Linked to {tenant}") {
-        fill(client, "#tenant", tenant).await;
+        let settings = client.current_url().await.expect("the settings page");
+        let code = link_code_from_aurora(client, tenant, None).await;
+        client.goto(settings.as_str()).await.expect("back to the settings");
+        fill(client, "#link-code", &code).await;
         click_to_navigate(client, "[data-testid=admin-link-tenant]").await;
     }
     let status = text_of(client, "[data-testid=admin-tenant-status]").await;

@@ -7,8 +7,8 @@
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    chromium, click, click_to_navigate, env, fill, install_from_marketplace, screenshot, sign_in, sign_out, text_of,
-    wait_for, wait_for_within,
+    chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora, screenshot,
+    sign_in, sign_out, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -148,14 +148,22 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     screenshot(&client, "journey/01-marketplace").await;
     install_from_marketplace(&client).await;
     screenshot(&client, "journey/02-settings-after-install").await;
-    fill(&client, "#tenant", "7e57a000-0000-4000-8000-0000000000ff").await;
+    // Knowing a tenant's id proves nothing: a code is needed, and a made-up one is refused.
+    let settings = client.current_url().await.expect("the settings page");
+    fill(&client, "#link-code", "ABCD-EFGH").await;
     click_to_navigate(&client, "[data-testid=admin-link-tenant]").await;
     let error = text_of(&client, "[data-testid=admin-error]").await;
-    assert!(error.contains("Aurora refused access to tenant"), "{error}");
-    screenshot(&client, "journey/03-unknown-tenant-refused").await;
-    fill(&client, "#tenant", &tenant).await;
+    assert!(error.contains("this link code does not work"), "{error}");
+    screenshot(&client, "journey/03-made-up-code-refused").await;
+    // A user of the tenant opens the app from Aurora's Apps page; Aurora embeds it with a
+    // session token, and the app shows the link code.
+    let code = link_code_from_aurora(&client, &tenant, Some("journey/03b-link-code-in-aurora")).await;
+    assert_eq!(code.len(), 9, "ABCD-EFGH: {code}");
+    client.goto(settings.as_str()).await.expect("back to the settings");
+    fill(&client, "#link-code", &code).await;
     click_to_navigate(&client, "[data-testid=admin-link-tenant]").await;
     assert_eq!(text_of(&client, "[data-testid=admin-tenant-status]").await, format!("Linked to {tenant}"));
+    assert!(text_of(&client, "[data-testid=admin-tenant-verified]").await.contains("proven with Aurora"));
     assert!(text_of(&client, "[data-testid=admin-webhook-status]").await.starts_with("Present"));
     let auto = wait_for(&client, "[data-testid=admin-auto-create]").await;
     if !auto.is_selected().await.expect("checked?") {

@@ -226,6 +226,25 @@ async fn add_installation(
     }
     let db = open_database(database).await?;
     let tenant = tenant.map(|t| t.to_string());
+    if let Some(tenant) = &tenant {
+        // One tenant, one installation: the operator moves a tenant explicitly.
+        let rows = storage::Database::query(
+            &db,
+                "SELECT crm, account_id FROM installations WHERE aurora_tenant_id = ?1 AND NOT (crm = ?2 AND account_id = ?3)",
+            &[tenant.as_str().into(), crm.as_str().into(), account.trim().into()],
+        )
+        .await
+            .map_err(|e| e.to_string())?;
+        if let Some(other) = rows.first() {
+            let name = |key: &str| other.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            return Err(format!(
+                "Aurora tenant {tenant} is linked to {}/{} already: a tenant is linked to one CRM account; \
+                 uninstall that one first (or let the tenant's user link it again with a code from Aurora)",
+                name("crm"),
+                name("account_id")
+            ));
+        }
+    }
     storage::installations::upsert(&db, crm, account.trim(), tenant.as_deref(), unix_now() as i64)
         .await
         .map_err(|e| e.to_string())?;

@@ -8,6 +8,7 @@ use crate::{
     error::{ApiError, HtmlError},
     installations::{self, InstallError},
     storage,
+    tenant_links::{self, LinkError},
 };
 use axum::{
     extract::State,
@@ -91,9 +92,11 @@ fn settings_path(crm: Crm, account: &str) -> String {
 }
 
 /// The page's CRM and the admin session for its account.
-fn session_of(state: &AppState, jar: &CookieJar, crm: &str, account: &str) -> Result<AdminSession, HtmlError> {
+async fn session_of(state: &AppState, jar: &CookieJar, crm: &str, account: &str) -> Result<AdminSession, HtmlError> {
     let crm = Crm::parse(crm)?;
-    admin_session::check(state, jar.get(ADMIN_COOKIE).map(|c| c.value()), crm, account).map_err(HtmlError::of_crm(crm))
+    admin_session::check(state, jar.get(ADMIN_COOKIE).map(|c| c.value()), crm, account)
+        .await
+        .map_err(HtmlError::of_crm(crm))
 }
 
 #[derive(Deserialize)]
@@ -108,7 +111,7 @@ pub async fn settings_page(
     Path((crm, account)): Path<(String, String)>,
     Query(query): Query<SettingsQuery>,
 ) -> Result<Html<String>, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account)?;
+    let session = session_of(&state, &jar, &crm, &account).await?;
     Ok(Html(render(&state, &session, admin_pages::notice(query.notice.as_deref()), None).await?))
 }
 
@@ -125,31 +128,29 @@ async fn render(
 #[derive(Deserialize)]
 pub struct TenantForm {
     csrf: String,
-    tenant_id: String,
+    code: String,
 }
 
-/// `POST /settings/{crm}/{account}/tenant`: links the Aurora tenant (validated with Aurora).
+/// `POST /settings/{crm}/{account}/tenant`: links the Aurora tenant whose user asked Aurora
+/// for `code` (see [`crate::tenant_links`]).
 pub async fn link_tenant(
     State(state): State<AppState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<TenantForm>,
 ) -> Result<Response, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account)?;
+    let session = session_of(&state, &jar, &crm, &account).await?;
     admin_session::check_csrf(&session, &form.csrf)?;
-    match installations::link_tenant(&state, session.crm, &account, &form.tenant_id).await {
+    match tenant_links::link(&state, session.crm, &account, &form.code).await {
         Ok(_) => Ok(Redirect::to(&format!("{}?notice=tenant", settings_path(session.crm, &account))).into_response()),
         // The admin stays on the page, with what to fix.
-        Err(
-            error @ (InstallError::InvalidTenant(_)
-            | InstallError::TenantRefused { .. }
-            | InstallError::AuroraUnavailable(_)),
-        ) => {
+        Err(error @ (LinkError::InvalidCode | LinkError::TooManyAttempts(_))) => {
+            let error = InstallError::from(error);
             let page = render(&state, &session, None, Some(&error.to_string())).await?;
             let (status, _) = ApiError::from(error).status_and_code();
             Ok((status, Html(page)).into_response())
         }
-        Err(error) => Err(error.into()),
+        Err(error) => Err(InstallError::from(error).into()),
     }
 }
 
@@ -161,7 +162,7 @@ pub async fn check_webhooks(
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account)?;
+    let session = session_of(&state, &jar, &crm, &account).await?;
     admin_session::check_csrf(&session, &form.csrf)?;
     let failure = match installations::check_webhooks(&state, session.crm, &account).await {
         Ok(true) => {
@@ -193,7 +194,7 @@ pub async fn auto_create(
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<AutoCreateForm>,
 ) -> Result<Redirect, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account)?;
+    let session = session_of(&state, &jar, &crm, &account).await?;
     admin_session::check_csrf(&session, &form.csrf)?;
     let enabled = form.enabled.as_deref() == Some("on");
     if !storage::installations::set_auto_create(state.db(), session.crm, &account, enabled, state.now()).await? {
@@ -215,7 +216,7 @@ pub async fn uninstall(
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<(CookieJar, Html<String>), HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account)?;
+    let session = session_of(&state, &jar, &crm, &account).await?;
     admin_session::check_csrf(&session, &form.csrf)?;
     installations::uninstall(&state, session.crm, &account).await?;
     let message = format!(

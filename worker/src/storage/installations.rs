@@ -30,6 +30,11 @@ pub struct Installation {
     pub last_error: Option<String>,
     /// When (unix seconds).
     pub last_error_at: Option<i64>,
+    /// When the tenant link was proven with Aurora (unix seconds); `None` for a link made
+    /// without proof (before proof was needed, or by the operator's CLI).
+    pub tenant_verified_at: Option<i64>,
+    /// Changes on every install: admin sessions name it (see [`crate::admin_session`]).
+    pub session_epoch: String,
 }
 
 impl std::fmt::Debug for Installation {
@@ -52,7 +57,7 @@ impl Installation {
 }
 
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
-                       last_crm_webhook_at, last_error, last_error_at";
+                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, session_epoch";
 
 /// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
 /// `add-installation`, and tests).
@@ -73,22 +78,25 @@ pub async fn upsert(
     Ok(())
 }
 
-/// Records an install through the CRM's OAuth: who installed it and the sealed tokens.
-/// A reinstall keeps the tenant link and settings.
+/// Records an install through the CRM's OAuth: who installed it, the sealed tokens, and
+/// a new session epoch (every earlier admin session ends). A reinstall keeps the tenant
+/// link and settings.
 pub async fn install(
     db: &dyn Database,
     crm: Crm,
     account_id: &str,
     installed_by: &str,
     tokens_sealed: &str,
+    session_epoch: &str,
     now: i64,
 ) -> Result<(), StorageError> {
     db.execute(
-        "INSERT INTO installations (crm, account_id, app_enabled, installed_by, crm_tokens_sealed, created_at, updated_at) \
-         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?5) \
+        "INSERT INTO installations (crm, account_id, app_enabled, installed_by, crm_tokens_sealed, session_epoch, \
+         created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?6) \
          ON CONFLICT (crm, account_id) DO UPDATE SET installed_by = excluded.installed_by, \
-         crm_tokens_sealed = excluded.crm_tokens_sealed, last_error = NULL, last_error_at = NULL, updated_at = excluded.updated_at",
-        &[crm.into(), account_id.into(), installed_by.into(), tokens_sealed.into(), now.into()],
+         crm_tokens_sealed = excluded.crm_tokens_sealed, session_epoch = excluded.session_epoch, \
+         last_error = NULL, last_error_at = NULL, updated_at = excluded.updated_at",
+        &[crm.into(), account_id.into(), installed_by.into(), tokens_sealed.into(), session_epoch.into(), now.into()],
     )
     .await?;
     Ok(())
@@ -119,22 +127,61 @@ async fn update(
     Ok(changed > 0)
 }
 
-/// Links the Aurora tenant (checked with Aurora by the caller: the app is enabled there).
+/// Where a tenant was linked before it moved (see [`link_tenant`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PreviousLink {
+    /// That installation's CRM.
+    pub crm: Crm,
+    /// Its account.
+    pub account_id: String,
+}
+
+/// Links the Aurora tenant, proven with Aurora by the caller, to this installation only:
+/// an installation that had it loses it and is told why on its health section. `Ok(None)`
+/// when this installation does not exist; otherwise where the tenant was before, if
+/// elsewhere.
 pub async fn link_tenant(
     db: &dyn Database,
     crm: Crm,
     account_id: &str,
     tenant: &str,
     now: i64,
-) -> Result<bool, StorageError> {
-    update(
+) -> Result<Option<Option<PreviousLink>>, StorageError> {
+    if find(db, crm, account_id).await?.is_none() {
+        return Ok(None);
+    }
+    let previous: Vec<PreviousLink> = query_as(
+        db,
+        "SELECT crm, account_id FROM installations WHERE aurora_tenant_id = ?1 AND NOT (crm = ?2 AND account_id = ?3)",
+        &[tenant.into(), crm.into(), account_id.into()],
+    )
+    .await?;
+    let previous = previous.into_iter().next();
+    if let Some(other) = &previous {
+        let notice = format!(
+            "Aurora tenant {tenant} was linked to another CRM account ({} {}) by a user of that tenant, with proof \
+             from Aurora. If this was not expected, ask your Aurora admin, then link again with a code from Aurora.",
+            crm.as_str(),
+            account_id
+        );
+        update(
+            db,
+            other.crm,
+            &other.account_id,
+            "aurora_tenant_id = NULL, tenant_verified_at = NULL, last_error = ?3, last_error_at = ?4, updated_at = ?4",
+            vec![notice.into(), now.into()],
+        )
+        .await?;
+    }
+    let linked = update(
         db,
         crm,
         account_id,
-        "aurora_tenant_id = ?3, app_enabled = 1, updated_at = ?4",
+        "aurora_tenant_id = ?3, tenant_verified_at = ?4, app_enabled = 1, updated_at = ?4",
         vec![tenant.into(), now.into()],
     )
-    .await
+    .await?;
+    Ok(linked.then_some(previous))
 }
 
 /// Turns automatic project creation on or off.
@@ -175,7 +222,6 @@ pub async fn record_error(
     update(db, crm, account_id, "last_error = ?3, last_error_at = ?4", vec![error.into(), now.into()]).await
 }
 
-/// Records the tenant's app status on every installation linked to it.
 /// Whether any installation links `tenant`.
 pub async fn is_linked(db: &dyn Database, tenant: &str) -> Result<bool, StorageError> {
     let rows =
@@ -183,6 +229,7 @@ pub async fn is_linked(db: &dyn Database, tenant: &str) -> Result<bool, StorageE
     Ok(!rows.is_empty())
 }
 
+/// Records the tenant's app status on every installation linked to it.
 pub async fn set_app_enabled(db: &dyn Database, tenant: &str, enabled: bool, now: i64) -> Result<u64, StorageError> {
     db.execute(
         "UPDATE installations SET app_enabled = ?2, updated_at = ?3 WHERE aurora_tenant_id = ?1",

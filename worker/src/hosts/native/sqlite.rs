@@ -114,9 +114,17 @@ mod tests {
         installations::upsert(&db, crate::ids::Crm::Demo, "acct-1", Some("7e57a000-0000-4000-8000-000000000001"), 11)
             .await
             .expect("update");
-        installations::install(&db, crate::ids::Crm::Demo, "acct-1", "user-admin", "sealed-tokens-value", 12)
-            .await
-            .expect("install");
+        installations::install(
+            &db,
+            crate::ids::Crm::Demo,
+            "acct-1",
+            "user-admin",
+            "sealed-tokens-value",
+            "epoch-1",
+            12,
+        )
+        .await
+        .expect("install");
         let found = installations::find(&db, crate::ids::Crm::Demo, "acct-1").await.expect("find").expect("present");
         assert_eq!(
             found.aurora_tenant_id.as_deref(),

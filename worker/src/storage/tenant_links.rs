@@ -1,0 +1,38 @@
+//! One-time codes that link an Aurora tenant to a CRM installation (`tenant_link_codes`),
+//! kept as SHA-256 hashes: the codes themselves are never stored.
+
+use super::{Database, StorageError};
+use sha2::{Digest, Sha256};
+
+fn hash(code: &str) -> String {
+    hex::encode(Sha256::digest(code.as_bytes()))
+}
+
+/// Stores `code` for `tenant`, good until `expires_at`.
+pub async fn store(db: &dyn Database, code: &str, tenant: &str, now: i64, expires_at: i64) -> Result<(), StorageError> {
+    db.execute(
+        "INSERT INTO tenant_link_codes (code_hash, aurora_tenant_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        &[hash(code).into(), tenant.into(), now.into(), expires_at.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Uses up `code`: its tenant, if the code exists, is unused and has not expired. A code
+/// is redeemed once, however many requests race for it.
+pub async fn redeem(db: &dyn Database, code: &str, now: i64) -> Result<Option<String>, StorageError> {
+    let code_hash = hash(code);
+    let used = db
+        .execute(
+            "UPDATE tenant_link_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            &[code_hash.as_str().into(), now.into()],
+        )
+        .await?;
+    if used == 0 {
+        return Ok(None);
+    }
+    let rows = db
+        .query("SELECT aurora_tenant_id FROM tenant_link_codes WHERE code_hash = ?1", &[code_hash.as_str().into()])
+        .await?;
+    Ok(rows.first().and_then(|row| row.get("aurora_tenant_id")).and_then(|t| t.as_str()).map(str::to_owned))
+}
