@@ -46,15 +46,18 @@ pub trait CrmIntegration: Send + Sync {
     fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError>;
 
     /// Where an admin's browser goes to consent to the install, carrying `signed_state`.
-    fn authorize_url(&self, state: &AppState, signed_state: &str) -> Result<String, AccessError>;
+    /// `code_challenge` is the install's PKCE S256 challenge (RFC 7636).
+    fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError>;
 
-    /// Completes the install's OAuth: exchanges `code` server-side, asks the CRM who
-    /// consented (admins only: otherwise the tokens are given back and nothing is
-    /// installed), and seals the tokens for storage.
+    /// Completes the install's OAuth: exchanges `code` server-side with the PKCE
+    /// `code_verifier`, once (an exchange is not repeated: a second would find the code
+    /// spent), asks the CRM who consented (admins only), and seals the tokens for storage.
+    /// Tokens that do not end in an install are given back to the CRM.
     async fn complete_install(
         &self,
         state: &AppState,
         code: &str,
+        code_verifier: &str,
         now: i64,
     ) -> Result<InstalledAccount, InstallRefusal>;
 

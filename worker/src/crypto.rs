@@ -20,6 +20,8 @@ pub enum Purpose {
     AdminSession,
     /// Signing the OAuth `state` of an install.
     InstallState,
+    /// Deriving an install's PKCE code verifier from its nonce.
+    Pkce,
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
             Purpose::CrmTokens => b"aurora-crm-worker/crm-tokens/v1",
             Purpose::AdminSession => b"aurora-crm-worker/admin-session/v1",
             Purpose::InstallState => b"aurora-crm-worker/install-state/v1",
+            Purpose::Pkce => b"aurora-crm-worker/pkce/v1",
         }
     }
 }
@@ -56,6 +59,19 @@ pub fn random_token(bytes: usize) -> Result<String, CryptoError> {
     let mut buffer = vec![0u8; bytes];
     getrandom::getrandom(&mut buffer).map_err(|e| CryptoError::Random(e.to_string()))?;
     Ok(B64.encode(buffer))
+}
+
+/// An install's PKCE pair (RFC 7636), derived from its nonce (which only the admin's
+/// browser holds, in the install cookie): the code verifier, and its S256 challenge. Derived,
+/// not stored, so nothing is kept between the install's start and its callback.
+pub fn pkce(master: &[u8], nonce: &str) -> (String, String) {
+    use sha2::Digest;
+    // A keyed hash under a key of its own: 256 bits no one without the worker's secret can
+    // compute from the nonce (length extension gives nothing here: the verifier is the secret).
+    let key = derive_key(master, Purpose::Pkce);
+    let verifier = B64.encode(Sha256::new().chain_update(key).chain_update(nonce.as_bytes()).finalize());
+    let challenge = B64.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
 }
 
 /// A code a person reads and types: `length` symbols of Crockford's base32 (no I, L, O or

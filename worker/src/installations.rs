@@ -88,8 +88,10 @@ pub fn start(state: &AppState, crm: Crm) -> Result<(String, String), InstallErro
     configured(state, crm)?;
     let nonce = crypto::random_token(16).map_err(AccessError::from)?;
     let claims = InstallState { nonce: nonce.clone(), exp: state.now() + STATE_LIFETIME_SECONDS };
-    let signed = jwt::sign_for(state.config.signing_secret.expose_secret().as_bytes(), Purpose::InstallState, &claims);
-    let url = crm.integration().authorize_url(state, &signed).map_err(|_| InstallError::NotConfigured)?;
+    let master = state.config.signing_secret.expose_secret().as_bytes();
+    let signed = jwt::sign_for(master, Purpose::InstallState, &claims);
+    let (_, challenge) = crypto::pkce(master, &nonce);
+    let url = crm.integration().authorize_url(state, &signed, &challenge).map_err(|_| InstallError::NotConfigured)?;
     Ok((url, nonce))
 }
 
@@ -112,7 +114,12 @@ pub async fn complete(
     }
     configured(state, crm)?;
     let now = state.now();
-    let installed = crm.integration().complete_install(state, code, now).await?;
+    // A state works once: a replayed callback never reaches the CRM's token endpoint.
+    if !crate::storage::tenant_links::spend_install_nonce(state.db(), &claims.nonce, now).await? {
+        return Err(InstallError::StateMismatch);
+    }
+    let (verifier, _) = crypto::pkce(master, &claims.nonce);
+    let installed = crm.integration().complete_install(state, code, &verifier, now).await?;
     let account = installed.account_id.as_str();
     // A new epoch ends every earlier admin session of this installation.
     let epoch = crypto::random_token(12).map_err(AccessError::from)?;

@@ -101,11 +101,12 @@ async fn install(browser: &reqwest::Client, world: &World, admin: &str) -> (reqw
     sign_in(browser, world, admin).await;
     let (status, page) = consent_page(browser, world).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let form: Vec<(String, String)> = ["client_id", "redirect_uri", "state", "scope", "csrf"]
-        .iter()
-        .map(|name| (name.to_string(), hidden(&page, name)))
-        .chain([("decision".to_string(), "allow".to_string())])
-        .collect();
+    let form: Vec<(String, String)> =
+        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
+            .iter()
+            .map(|name| (name.to_string(), hidden(&page, name)))
+            .chain([("decision".to_string(), "allow".to_string())])
+            .collect();
     let response = browser.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     assert_eq!(response.status(), StatusCode::OK);
     let url = response.url().clone();
@@ -582,4 +583,64 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
     assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "uninstalled");
     install(&first, &world, "ada@sunrise.example").await;
     assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "reinstalled");
+}
+
+/// Security review L4: the install's OAuth uses PKCE, its `state` works once (a replayed
+/// callback never reaches the CRM), and the code exchange is never repeated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_install_uses_pkce_its_state_works_once_and_its_code_is_exchanged_once() {
+    let world = world().await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let manual = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = manual
+        .post(format!("{}/login", world.crm_url))
+        .form(&[("email", "ada@sunrise.example"), ("password", demo_crm::FIXTURE_PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .expect("sign in");
+    assert!(login.status().is_redirection());
+    let start = manual.get(format!("{}/install/demo/start", world.worker)).send().await.expect("start");
+    let authorize = start.headers()["location"].to_str().expect("location").to_owned();
+    assert!(authorize.contains("code_challenge=") && authorize.contains("code_challenge_method=S256"), "{authorize}");
+    use reqwest::cookie::CookieStore;
+    let install_cookie =
+        jar.cookies(&format!("{}/install/demo/callback", world.worker).parse().expect("url")).expect("install cookie");
+    let consent = manual.get(&authorize).send().await.expect("consent").text().await.expect("page");
+    let form: Vec<(String, String)> =
+        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
+            .iter()
+            .map(|name| (name.to_string(), hidden(&consent, name)))
+            .chain([("decision".to_string(), "allow".to_string())])
+            .collect();
+    let allowed = manual.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
+    let callback = allowed.headers()["location"].to_str().expect("callback").to_owned();
+    let first = manual.get(&callback).send().await.expect("callback");
+    assert!(first.status().is_redirection(), "installed: {}", first.status());
+    // Whoever holds the cookie and the callback URL replays them: refused before any CRM call.
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let again = replay.get(&callback).header("cookie", install_cookie).send().await.expect("replay");
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert!(again.text().await.expect("page").contains("expired or was opened in another browser"));
+
+    // A code exchange whose answer is lost is not repeated (a repeat would find the code
+    // spent): the admin reads that the CRM did not answer, and installs again.
+    let admin = browser();
+    sign_in(&admin, &world, "nia@northwind.example").await;
+    let (_, consent) = consent_page(&admin, &world).await;
+    let form: Vec<(String, String)> =
+        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
+            .iter()
+            .map(|name| (name.to_string(), hidden(&consent, name)))
+            .chain([("decision".to_string(), "allow".to_string())])
+            .collect();
+    world.crm.state().faults.dropped = 1.0;
+    let failed = admin.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
+    world.crm.state().faults.dropped = 0.0;
+    assert_eq!(failed.status(), StatusCode::BAD_GATEWAY);
+    let page = failed.text().await.expect("page");
+    assert!(!page.contains("invalid_grant"), "the exchange was repeated: {page}");
 }

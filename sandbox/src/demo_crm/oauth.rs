@@ -1,6 +1,8 @@
 //! OAuth 2.0 authorization code grant (RFC 6749 §4.1) for installing apps: an admin
 //! consents, the app exchanges the code server-side with its client secret, and gets an
-//! access token (short-lived) and a refresh token for the account.
+//! access token (short-lived) and a refresh token for the account. PKCE (RFC 7636) as most
+//! CRMs offer it: optional, S256 only; a code issued with a challenge is exchanged only
+//! with its verifier.
 
 use super::{
     pages,
@@ -33,6 +35,10 @@ pub struct AuthorizeRequest {
     state: String,
     #[serde(default)]
     scope: String,
+    #[serde(default)]
+    code_challenge: String,
+    #[serde(default)]
+    code_challenge_method: String,
 }
 
 impl AuthorizeRequest {
@@ -72,6 +78,12 @@ pub async fn consent_page(
     if request.state.is_empty() {
         return request.redirect_with(&[("error", "invalid_request"), ("error_description", "state is required")]);
     }
+    if !request.code_challenge.is_empty() && request.code_challenge_method != "S256" {
+        return request.redirect_with(&[
+            ("error", "invalid_request"),
+            ("error_description", "code_challenge_method must be S256"),
+        ]);
+    }
     if signed_in.user.role != Role::Admin {
         let message = format!("Only an admin of {} can install apps. Ask your admin.", signed_in.account.name);
         return (StatusCode::FORBIDDEN, Html(pages::message(Some(&viewer), "Admins only", &message))).into_response();
@@ -81,6 +93,8 @@ pub async fn consent_page(
         ("redirect_uri", request.redirect_uri.as_str()),
         ("state", request.state.as_str()),
         ("scope", request.scope.as_str()),
+        ("code_challenge", request.code_challenge.as_str()),
+        ("code_challenge_method", request.code_challenge_method.as_str()),
     ];
     Html(pages::consent(&viewer, &hidden)).into_response()
 }
@@ -119,6 +133,7 @@ pub async fn decide(State(crm): State<Crm>, signed_in: SignedIn, Form(form): For
             account_id: signed_in.account.id.clone(),
             user_id: signed_in.user.id.clone(),
             redirect_uri: form.request.redirect_uri.clone(),
+            code_challenge: Some(form.request.code_challenge.clone()).filter(|c| !c.is_empty()),
             scope,
             expires: Instant::now() + CODE_LIFETIME,
         },
@@ -140,6 +155,17 @@ pub struct TokenRequest {
     client_id: String,
     #[serde(default)]
     client_secret: String,
+    #[serde(default)]
+    code_verifier: String,
+}
+
+/// Whether `verifier` answers the S256 `challenge` (RFC 7636 §4.6).
+fn verifier_matches(challenge: &str, verifier: &str) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    use subtle::ConstantTimeEq;
+    (43..=128).contains(&verifier.len()) && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
 }
 
 fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
@@ -167,6 +193,11 @@ pub async fn token(State(crm): State<Crm>, Form(request): Form<TokenRequest>) ->
             };
             if grant.expires < Instant::now() || grant.redirect_uri != request.redirect_uri {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "expired code or redirect_uri mismatch");
+            }
+            if let Some(challenge) = &grant.code_challenge
+                && !verifier_matches(challenge, &request.code_verifier)
+            {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "code_verifier does not match");
             }
             let refresh = new_token("rt_");
             state.refresh_tokens.insert(refresh.clone(), (grant.account_id.clone(), grant.user_id.clone()));
@@ -241,4 +272,16 @@ pub async fn revoke(State(crm): State<Crm>, Form(request): Form<RevokeRequest>) 
         tracing::info!("demo CRM: app uninstalled from {account}");
     }
     StatusCode::OK.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    /// RFC 7636, Appendix B: the specification's own example.
+    #[test]
+    fn pkce_s256_as_rfc_7636_appendix_b_computes_it() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(super::verifier_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", verifier));
+        assert!(!super::verifier_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cN", verifier));
+        assert!(!super::verifier_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "short"));
+    }
 }

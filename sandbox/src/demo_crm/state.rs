@@ -87,6 +87,8 @@ pub struct CodeGrant {
     pub account_id: String,
     pub user_id: String,
     pub redirect_uri: String,
+    /// The PKCE S256 challenge the code was issued with, if any.
+    pub code_challenge: Option<String>,
     pub scope: String,
     pub expires: Instant,
 }

@@ -93,11 +93,12 @@ pub async fn install(browser: &reqwest::Client, worker: &str, crm: &str, admin: 
     let consent = browser.get(format!("{worker}/install/demo/start")).send().await.expect("start");
     assert_eq!(consent.status(), StatusCode::OK, "the consent page");
     let page = consent.text().await.expect("consent page");
-    let form: Vec<(String, String)> = ["client_id", "redirect_uri", "state", "scope", "csrf"]
-        .iter()
-        .map(|name| (name.to_string(), hidden(&page, name)))
-        .chain([("decision".to_string(), "allow".to_string())])
-        .collect();
+    let form: Vec<(String, String)> =
+        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
+            .iter()
+            .map(|name| (name.to_string(), hidden(&page, name)))
+            .chain([("decision".to_string(), "allow".to_string())])
+            .collect();
     let response = browser.post(format!("{crm}/oauth/authorize")).form(&form).send().await.expect("allow");
     assert_eq!(response.status(), StatusCode::OK, "the settings page");
     let url = response.url().clone();

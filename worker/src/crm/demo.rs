@@ -49,22 +49,30 @@ impl CrmIntegration for DemoCrm {
         verify_demo_context(context, config.client_secret.expose_secret().as_bytes(), now)
     }
 
-    fn authorize_url(&self, state: &AppState, signed_state: &str) -> Result<String, AccessError> {
-        Ok(access::client(state)?.authorize_url(signed_state, SCOPES))
+    fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {
+        Ok(access::client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
     }
 
     async fn complete_install(
         &self,
         state: &AppState,
         code: &str,
+        code_verifier: &str,
         now: i64,
     ) -> Result<InstalledAccount, InstallRefusal> {
         let client = access::client(state)?;
-        let (tokens, account_id) = client.exchange_code(code, now).await.map_err(AccessError::from)?;
-        let me = client.me(&tokens.access_token).await.map_err(AccessError::from)?;
-        if me.account.id != account_id {
-            return Err(AccessError::NotAuthorized.into());
-        }
+        let (tokens, account_id) = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
+        let me = match client.me(&tokens.access_token).await {
+            Ok(me) if me.account.id == account_id => me,
+            // Tokens we will not keep go back to the CRM.
+            failed => {
+                let _ = client.revoke(&tokens.refresh_token).await;
+                return Err(match failed {
+                    Err(error) => AccessError::from(error).into(),
+                    Ok(_) => AccessError::NotAuthorized.into(),
+                });
+            }
+        };
         if !me.user.is_admin() {
             // Give the CRM its tokens back: nothing is installed on a refused install.
             let _ = client.revoke(&tokens.refresh_token).await;

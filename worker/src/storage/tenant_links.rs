@@ -1,5 +1,6 @@
-//! One-time codes that link an Aurora tenant to a CRM installation (`tenant_link_codes`),
-//! kept as SHA-256 hashes: the codes themselves are never stored.
+//! One-time values, kept as SHA-256 hashes (the values themselves are never stored): the
+//! codes that link an Aurora tenant to a CRM installation (`tenant_link_codes`), and the
+//! nonces of installs whose callback was taken (`install_nonces`).
 
 use super::{Database, StorageError};
 use sha2::{Digest, Sha256};
@@ -35,4 +36,16 @@ pub async fn redeem(db: &dyn Database, code: &str, now: i64) -> Result<Option<St
         .query("SELECT aurora_tenant_id FROM tenant_link_codes WHERE code_hash = ?1", &[code_hash.as_str().into()])
         .await?;
     Ok(rows.first().and_then(|row| row.get("aurora_tenant_id")).and_then(|t| t.as_str()).map(str::to_owned))
+}
+
+/// Records that the install carrying `nonce` completed; false when it had already (a
+/// replayed callback).
+pub async fn spend_install_nonce(db: &dyn Database, nonce: &str, now: i64) -> Result<bool, StorageError> {
+    let recorded = db
+        .execute(
+            "INSERT INTO install_nonces (nonce_hash, used_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[hash(nonce).into(), now.into()],
+        )
+        .await?;
+    Ok(recorded == 1)
 }

@@ -117,34 +117,45 @@ impl DemoCrmClient {
         }
     }
 
-    /// Where the admin's browser goes to consent.
-    pub fn authorize_url(&self, state: &str, scope: &str) -> String {
+    /// Where the admin's browser goes to consent, with the install's PKCE S256 challenge.
+    pub fn authorize_url(&self, state: &str, scope: &str, code_challenge: &str) -> String {
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", &self.redirect_uri)
             .append_pair("state", state)
             .append_pair("scope", scope)
+            .append_pair("code_challenge", code_challenge)
+            .append_pair("code_challenge_method", "S256")
             .finish();
         format!("{}/oauth/authorize?{query}", self.base_url)
     }
 
-    /// Exchanges an authorization code (server-side, with our client secret).
-    pub async fn exchange_code(&self, code: &str, now: i64) -> Result<(CrmTokens, String), CrmError> {
+    /// Exchanges an authorization code (server-side, with our client secret and the PKCE
+    /// verifier). Never repeated: the CRM spends a code on its first exchange.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: &str,
+        now: i64,
+    ) -> Result<(CrmTokens, String), CrmError> {
         let form = self.token_form(&[
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", &self.redirect_uri),
+            ("code_verifier", code_verifier),
         ]);
-        let answer: TokenResponse = self.send(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
+        let answer: TokenResponse = self.send_once(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
         let account = answer.account_id.clone();
         Ok((tokens_of(answer, now), account))
     }
 
-    /// New access token from the refresh token.
+    /// New access token from the refresh token. Not repeated within the call: on a CRM that
+    /// rotates refresh tokens a repeat would spend the grant (the caller's next request
+    /// refreshes again).
     pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<CrmTokens, CrmError> {
         let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
-        let answer: TokenResponse = self.send(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
+        let answer: TokenResponse = self.send_once(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
         Ok(tokens_of(answer, now))
     }
 
@@ -204,7 +215,20 @@ impl DemoCrmClient {
             .finish()
     }
 
-    /// One call, with the retry policy around it.
+    /// One call, one attempt: for calls that must not be repeated.
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Body,
+    ) -> Result<T, CrmError> {
+        let bytes = self.attempt(&method, path, bearer, &body).await.map_err(|(error, _)| error)?;
+        let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
+        serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()))
+    }
+
+    /// One call, with the retry policy around it: for calls that may be repeated.
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
