@@ -21,6 +21,9 @@ pub mod keys {
     pub const AURORA_WEBHOOK_HEADER: &str = "AURORA_WEBHOOK_HEADER";
     /// The value of that header. Secret.
     pub const AURORA_WEBHOOK_TOKEN: &str = "AURORA_WEBHOOK_TOKEN";
+    /// Aurora's rate limit per key, requests a minute (default 90, as Aurora documents);
+    /// the worker paces its calls under it. 0 turns pacing off.
+    pub const AURORA_REQUESTS_PER_MINUTE: &str = "AURORA_REQUESTS_PER_MINUTE";
     /// Where browsers and CRMs reach this worker (`https://aurora-crm.example.com`): the
     /// OAuth redirect URI and the CRM webhooks' target are built from it.
     pub const WORKER_PUBLIC_URL: &str = "WORKER_PUBLIC_URL";
@@ -91,6 +94,8 @@ pub struct AuroraConfig {
     pub webhook_header: String,
     /// Value Aurora sends in it (redacted in `Debug`).
     pub webhook_token: aurora_api::HeaderAuthValue,
+    /// Aurora's rate limit per key, which every call is paced under.
+    pub rate_limit: crate::aurora_pacing::RateLimit,
 }
 
 impl AuroraConfig {
@@ -159,6 +164,18 @@ impl Config {
         }
         let webhook_token =
             checked_secret(keys::AURORA_WEBHOOK_TOKEN, &required(keys::AURORA_WEBHOOK_TOKEN)?, 24, allow_loopback)?;
+        let rate_limit = match lookup(keys::AURORA_REQUESTS_PER_MINUTE).as_deref().map(str::trim) {
+            None | Some("") => crate::aurora_pacing::RateLimit::AURORA,
+            Some(raw) => crate::aurora_pacing::RateLimit {
+                requests: raw.parse().map_err(|_| ConfigError::Invalid {
+                    name: keys::AURORA_REQUESTS_PER_MINUTE,
+                    reason: format!(
+                        "`{raw}`: a whole number of requests a minute (Aurora's is 90; 0 turns pacing off)"
+                    ),
+                })?,
+                window_ms: 60_000,
+            },
+        };
         let public_url = match lookup(keys::WORKER_PUBLIC_URL).filter(|v| !v.trim().is_empty()) {
             Some(url) => Some(parse_base_url(keys::WORKER_PUBLIC_URL, &url)?),
             None => None,
@@ -192,6 +209,7 @@ impl Config {
                 application_key,
                 webhook_header,
                 webhook_token: aurora_api::HeaderAuthValue::new(webhook_token.trim()),
+                rate_limit,
             },
         })
     }

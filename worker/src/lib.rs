@@ -6,6 +6,7 @@
 
 mod admin_pages;
 pub mod admin_session;
+pub mod aurora_pacing;
 pub mod config;
 pub mod crm;
 pub mod crypto;
@@ -69,7 +70,10 @@ impl AppState {
         background: Arc<dyn Background>,
         clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     ) -> Self {
-        let aurora = config.aurora.client(transport.clone());
+        // Every call to Aurora waits its turn on its key's schedule (see `aurora_pacing`).
+        let paced =
+            Arc::new(aurora_pacing::PacedTransport::new(transport.clone(), db.clone(), config.aurora.rate_limit));
+        let aurora = config.aurora.client(paced);
         AppState { config: Arc::new(config), db, aurora, http: transport, keys, background, clock }
     }
 

@@ -126,6 +126,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_simulation_order.sql", include_str!("../migrations/0006_simulation_order.sql")),
     ("0007_tenant_link_proof.sql", include_str!("../migrations/0007_tenant_link_proof.sql")),
     ("0008_install_nonces.sql", include_str!("../migrations/0008_install_nonces.sql")),
+    ("0009_aurora_pacing.sql", include_str!("../migrations/0009_aurora_pacing.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

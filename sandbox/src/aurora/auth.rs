@@ -71,7 +71,8 @@ pub async fn rate_limit(State(sandbox): State<Sandbox>, request: Request, next: 
     let key_hash = hasher.finish();
     let limit = sandbox.settings.rate_limit_per_minute;
     let now = Instant::now();
-    let window = Duration::from_secs(60);
+    // A minute, compressed by --time-scale like Aurora's other durations.
+    let window = sandbox.settings.scaled(Duration::from_secs(60));
     let retry_after = {
         let mut state = sandbox.state();
         let times = state.rate_windows.entry(key_hash).or_default();
@@ -79,6 +80,8 @@ pub async fn rate_limit(State(sandbox): State<Sandbox>, request: Request, next: 
             times.pop_front();
         }
         if times.len() >= limit {
+            state.rate_limited_answers += 1;
+            let times = state.rate_windows.entry(key_hash).or_default();
             times.front().map(|oldest| window.saturating_sub(now.duration_since(*oldest)))
         } else {
             times.push_back(now);

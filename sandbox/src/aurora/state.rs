@@ -78,6 +78,8 @@ pub struct State {
     pub variance: Variance,
     /// Project creates so far (every third is answered 409 under variance).
     pub creates: u64,
+    /// Requests answered 429 for the rate limit (injected faults not counted).
+    pub rate_limited_answers: u64,
 }
 
 /// The sandbox: settings and shared state. Cheap to clone.

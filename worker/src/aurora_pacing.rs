@@ -1,0 +1,133 @@
+//! Pacing of every call to Aurora, per key (security review M3). Aurora allows 90 requests
+//! a minute per key [doc], the application key is shared by every customer, and a 429
+//! costs a `Retry-After` wait of up to a minute. So the worker waits its turn instead: each
+//! call reserves a slot on its key's schedule before it is sent.
+//!
+//! The schedule is the generic cell rate algorithm (GCRA) with its state, the theoretical
+//! arrival time of the next request, in storage (`aurora_pacing`), updated in one SQL
+//! statement: every request, the sweeper and every Workers isolate share one schedule per
+//! key. With a limit of `L` per window `W`, a burst of [`BURST`] + 1 calls goes at once and
+//! the rest one per `W / (L - BURST - 1)`, which keeps any window of `W` at or under `L`
+//! (the `- 1` is slack for calls that reach Aurora in another order than they were paced).
+
+use crate::storage::{Database, StorageError};
+use async_trait::async_trait;
+use aurora_api::{HttpTransport, TransportError};
+use sha2::{Digest, Sha256};
+use std::{sync::Arc, time::Duration};
+
+/// Calls that may go at once before pacing starts.
+pub const BURST: u32 = 2;
+
+/// Aurora's rate limit, per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests per window; 0 turns pacing off (a test sandbox with no limit of its own).
+    pub requests: u32,
+    /// The window, milliseconds.
+    pub window_ms: u32,
+}
+
+impl RateLimit {
+    /// Aurora's documented limit: 90 requests a minute per key.
+    pub const AURORA: RateLimit = RateLimit { requests: 90, window_ms: 60_000 };
+
+    /// Milliseconds between paced calls; `None` when pacing is off.
+    fn interval_ms(self) -> Option<i64> {
+        let spaced = self.requests.checked_sub(BURST + 1).filter(|n| *n > 0)?;
+        Some(u64::from(self.window_ms).div_ceil(u64::from(spaced)) as i64)
+    }
+}
+
+/// Wall-clock milliseconds: the host's real time even under a test's frozen clock, since
+/// pacing sleeps for real.
+pub fn now_ms() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+/// Reserves the next slot of `key_hash`'s schedule at `now_ms`; answers how long to wait
+/// before sending.
+pub async fn reserve(
+    db: &dyn Database,
+    key_hash: &str,
+    limit: RateLimit,
+    now_ms: i64,
+) -> Result<Duration, StorageError> {
+    let Some(interval) = limit.interval_ms() else { return Ok(Duration::ZERO) };
+    let rows = db
+        .query(
+            "INSERT INTO aurora_pacing (key_hash, tat_ms) VALUES (?1, ?2 + ?3) \
+             ON CONFLICT (key_hash) DO UPDATE SET tat_ms = MAX(aurora_pacing.tat_ms, ?2) + ?3 \
+             RETURNING tat_ms",
+            &[key_hash.into(), now_ms.into(), interval.into()],
+        )
+        .await?;
+    let tat = rows.first().and_then(|row| row.get("tat_ms")).and_then(serde_json::Value::as_i64).unwrap_or(now_ms);
+    // This call's slot: the schedule's previous arrival time, less the burst tolerance.
+    let slot = tat - interval - i64::from(BURST) * interval;
+    Ok(Duration::from_millis(u64::try_from(slot - now_ms).unwrap_or(0)))
+}
+
+/// The key a request is paced under: a hash of its `Authorization` header (never the key).
+fn key_of(request: &http::Request<Vec<u8>>) -> String {
+    let authorization = request.headers().get(http::header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
+    hex::encode(&Sha256::digest(authorization)[..12])
+}
+
+/// An [`HttpTransport`] that paces each request on its key's schedule before sending it.
+pub struct PacedTransport {
+    inner: Arc<dyn HttpTransport>,
+    db: Arc<dyn Database>,
+    limit: RateLimit,
+}
+
+impl PacedTransport {
+    /// Paces `inner`'s requests under `limit`, with the schedule in `db`.
+    pub fn new(inner: Arc<dyn HttpTransport>, db: Arc<dyn Database>, limit: RateLimit) -> Self {
+        PacedTransport { inner, db, limit }
+    }
+}
+
+#[async_trait]
+impl HttpTransport for PacedTransport {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        match reserve(self.db.as_ref(), &key_of(&request), self.limit, now_ms()).await {
+            Ok(wait) if !wait.is_zero() => self.inner.sleep(wait).await,
+            Ok(_) => {}
+            // Storage trouble must not stop calls to Aurora: unpaced, Aurora's 429s and
+            // their Retry-After still hold the line.
+            Err(error) => tracing::warn!(%error, "could not pace a call to Aurora; sending it unpaced"),
+        }
+        self.inner.send(request, timeout).await
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        self.inner.sleep(duration).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auroras_limit_leaves_slack_and_zero_turns_pacing_off() {
+        // 90 a minute: 3 at once, then one every 690 ms (87 more in a minute): 90.
+        assert_eq!(RateLimit::AURORA.interval_ms(), Some(690));
+        assert_eq!(RateLimit { requests: 0, window_ms: 60_000 }.interval_ms(), None);
+        assert_eq!(RateLimit { requests: 3, window_ms: 60_000 }.interval_ms(), None);
+    }
+}
