@@ -59,6 +59,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .fallback(|| async { aurora_error(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn(crate::loopback_host_only))
         .with_state(sandbox)
 }
 

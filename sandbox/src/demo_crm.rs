@@ -105,6 +105,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/sandbox/deliveries", get(deliveries))
         .route("/sandbox/opportunities/{id}", get(api::peek_opportunity))
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .layer(axum::middleware::from_fn(crate::loopback_host_only))
         .with_state(crm)
 }
 

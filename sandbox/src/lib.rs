@@ -11,3 +11,28 @@
 pub mod aurora;
 pub mod demo_crm;
 pub mod listing;
+
+use axum::{
+    extract::Request,
+    http::{StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+/// Middleware: answers only requests addressed to this machine by name (`127.0.0.1`,
+/// `localhost`, `[::1]`, any port). The sandbox listens on loopback, but a web page the
+/// developer visits could rebind its own domain to 127.0.0.1 (DNS rebinding) and drive the
+/// sandbox's control endpoints; such requests carry that domain in `Host`.
+pub async fn loopback_host_only(request: Request, next: Next) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let name = if host.starts_with('[') {
+        host.split_once(']').map_or(host, |(name, _)| name).trim_start_matches('[')
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    if matches!(name, "127.0.0.1" | "localhost" | "::1") {
+        next.run(request).await
+    } else {
+        (StatusCode::MISDIRECTED_REQUEST, "the sandbox answers requests to 127.0.0.1 or localhost only").into_response()
+    }
+}

@@ -662,3 +662,26 @@ async fn redirects_are_answered_as_they_are_and_never_followed() {
     assert_eq!(answer.status(), 307, "the redirect itself is the answer");
     assert_eq!(followed.load(Ordering::SeqCst), 0, "the redirect was not followed");
 }
+
+/// Security review S2: the sandbox answers only requests addressed to loopback by name, so
+/// a page that rebinds its domain to 127.0.0.1 cannot drive its control endpoints.
+#[tokio::test]
+async fn only_requests_addressed_to_loopback_are_answered() {
+    let (url, _) = start_sandbox(Mode::Exact, &[]).await;
+    let put = |host: &'static str| {
+        let url = format!("{url}/sandbox/faults");
+        async move {
+            let response = reqwest::Client::new()
+                .put(url)
+                .header("host", host)
+                .json(&serde_json::json!({"server_error": 1.0}))
+                .send()
+                .await
+                .expect("send");
+            response.status().as_u16()
+        }
+    };
+    assert_eq!(put("rebound.evil.example:8790").await, 421);
+    assert_eq!(put("localhost:8790").await, 200);
+    assert_eq!(put("127.0.0.1").await, 200);
+}

@@ -32,7 +32,8 @@ impl SignedIn {
 
     /// Refuses a form post whose CSRF field is not this session's.
     fn check_csrf(&self, csrf: &str) -> Result<(), Response> {
-        if csrf == self.session.csrf {
+        use subtle::ConstantTimeEq;
+        if bool::from(csrf.as_bytes().ct_eq(self.session.csrf.as_bytes())) {
             Ok(())
         } else {
             Err((
@@ -76,9 +77,15 @@ fn urlencoding(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// Only local paths: `next` must never send the browser elsewhere.
+/// Only local paths: `next` must never send the browser elsewhere. Browsers drop tabs and
+/// newlines from URLs (`/\t/evil.example` becomes `//evil.example`), so control characters
+/// disqualify a path, as do `//` and backslashes.
 fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if local { next } else { "/" }
 }
 
 #[derive(Deserialize)]
@@ -259,4 +266,22 @@ pub async fn marketplace(State(crm): State<Crm>, signed_in: SignedIn) -> Html<St
 
 pub async fn logo() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "max-age=3600")], crate::listing::LOGO_SVG)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        for (next, expected) in [
+            ("/opportunities/opp-1", "/opportunities/opp-1"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("/\t/evil.example", "/"),
+            ("/\n/evil.example", "/"),
+            ("https://evil.example", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(super::local_path(next), expected, "{next:?}");
+        }
+    }
 }
