@@ -6,6 +6,7 @@
 // Docs are this crate's API: the worker, the sandbox and the widget read them.
 #![warn(missing_docs)]
 
+pub mod decode;
 mod design;
 
 pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};

@@ -96,17 +96,21 @@ async fn consent_page(browser: &reqwest::Client, world: &World) -> (StatusCode, 
     (response.status(), response.text().await.expect("page"))
 }
 
+/// The consent page's form, allowed: its hidden fields (PKCE's among them) and the decision.
+fn allow_form(consent: &str) -> Vec<(String, String)> {
+    ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
+        .iter()
+        .map(|name| (name.to_string(), hidden(consent, name)))
+        .chain([("decision".to_string(), "allow".to_string())])
+        .collect()
+}
+
 /// The admin allows the install; answers where the browser landed and the page.
 async fn install(browser: &reqwest::Client, world: &World, admin: &str) -> (reqwest::Url, String) {
     sign_in(browser, world, admin).await;
     let (status, page) = consent_page(browser, world).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let form: Vec<(String, String)> =
-        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
-            .iter()
-            .map(|name| (name.to_string(), hidden(&page, name)))
-            .chain([("decision".to_string(), "allow".to_string())])
-            .collect();
+    let form = allow_form(&page);
     let response = browser.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     assert_eq!(response.status(), StatusCode::OK);
     let url = response.url().clone();
@@ -610,12 +614,7 @@ async fn an_install_uses_pkce_its_state_works_once_and_its_code_is_exchanged_onc
     let install_cookie =
         jar.cookies(&format!("{}/install/demo/callback", world.worker).parse().expect("url")).expect("install cookie");
     let consent = manual.get(&authorize).send().await.expect("consent").text().await.expect("page");
-    let form: Vec<(String, String)> =
-        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
-            .iter()
-            .map(|name| (name.to_string(), hidden(&consent, name)))
-            .chain([("decision".to_string(), "allow".to_string())])
-            .collect();
+    let form = allow_form(&consent);
     let allowed = manual.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     let callback = allowed.headers()["location"].to_str().expect("callback").to_owned();
     let first = manual.get(&callback).send().await.expect("callback");
@@ -631,12 +630,7 @@ async fn an_install_uses_pkce_its_state_works_once_and_its_code_is_exchanged_onc
     let admin = browser();
     sign_in(&admin, &world, "nia@northwind.example").await;
     let (_, consent) = consent_page(&admin, &world).await;
-    let form: Vec<(String, String)> =
-        ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
-            .iter()
-            .map(|name| (name.to_string(), hidden(&consent, name)))
-            .chain([("decision".to_string(), "allow".to_string())])
-            .collect();
+    let form = allow_form(&consent);
     world.crm.state().faults.dropped = 1.0;
     let failed = admin.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     world.crm.state().faults.dropped = 0.0;

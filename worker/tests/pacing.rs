@@ -63,6 +63,7 @@ async fn paced_calls_meet_no_429_where_unpaced_ones_do() {
 /// -- --ignored --nocapture`.
 #[tokio::test]
 #[ignore = "a benchmark: minutes of real time"]
+#[allow(clippy::print_stdout)] // a benchmark's report is its output
 async fn bench_projects_created_at_auroras_real_rate() {
     let projects: usize = std::env::var("BENCH_PROJECTS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
     let started = std::time::Instant::now();

@@ -45,6 +45,34 @@ pub struct LocalSystem {
     pub sweep_url: Option<String>,
     /// The processes live as long as this value: each is stopped when it drops.
     children: Vec<Running>,
+    /// How to start the native worker again (the chaos run kills it).
+    native_worker: Option<NativeWorker>,
+}
+
+/// The native worker's command line, kept to start it again on the same database.
+struct NativeWorker {
+    database: std::path::PathBuf,
+    port: u16,
+    env: Vec<(&'static str, String)>,
+}
+
+impl NativeWorker {
+    fn spawn(&self, worker_url: &str) -> Result<Running> {
+        let bin = tools::root().join("target/debug");
+        let mut worker = Running::spawn(
+            "worker",
+            Command::new(bin.join("aurora-crm-worker"))
+                .arg("--database")
+                .arg(&self.database)
+                .arg("serve")
+                .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+                .arg("--static-dir")
+                .arg(tools::dist_dir())
+                .envs(self.env.iter().cloned()),
+        )?;
+        wait_for_http("the worker", &format!("{worker_url}/health"), Duration::from_secs(20), &mut worker)?;
+        Ok(worker)
+    }
 }
 
 impl LocalSystem {
@@ -56,6 +84,16 @@ impl LocalSystem {
     /// Fails, naming the part, when any part has exited.
     pub fn check_alive(&mut self) -> Result<()> {
         self.children.iter_mut().try_for_each(Running::check_alive)
+    }
+
+    /// Kills the native worker with SIGKILL (mid-request, mid-job: nothing is flushed) and
+    /// starts it again on the same database and port.
+    pub fn kill_and_restart_worker(&mut self) -> Result<()> {
+        let native = self.native_worker.as_ref().context("only the native worker can be killed and restarted")?;
+        let index = self.children.iter().position(|c| c.name == "worker").context("no worker")?;
+        self.children[index].kill_hard();
+        self.children[index] = native.spawn(&self.worker_url)?;
+        Ok(())
     }
 }
 
@@ -80,6 +118,8 @@ pub struct Secrets {
 pub const DEV_TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
 /// A second tenant, for a second CRM account (a tenant links to one account only).
 pub const SECOND_TENANT: &str = "7e57a000-0000-4000-8000-000000000002";
+/// A third, for the third demo CRM account (the chaos run uses all three).
+pub const THIRD_TENANT: &str = "7e57a000-0000-4000-8000-000000000003";
 /// The OAuth client id the demo CRM issued our app (its default).
 pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
 /// The sandbox's partner application (its defaults; obviously not real values).
@@ -155,7 +195,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
             .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
             .args(["--worker-url", &worker_url])
-            .args(["--tenant", DEV_TENANT, "--tenant", SECOND_TENANT])
+            .args(["--tenant", DEV_TENANT, "--tenant", SECOND_TENANT, "--tenant", THIRD_TENANT])
             // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
             .args(["--app-url", &format!("{worker_url}/connect/aurora")])
             .env("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID)
@@ -165,25 +205,15 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
 
     fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let database = data_dir.join("worker.sqlite3");
-    let (worker, sweep_url) = match host {
+    let (worker, sweep_url, native_worker) = match host {
         Host::Native => {
-            let mut worker = Running::spawn(
-                "worker",
-                Command::new(bin.join("aurora-crm-worker"))
-                    .arg("--database")
-                    .arg(&database)
-                    .arg("serve")
-                    .args(["--listen", &format!("127.0.0.1:{}", ports.worker)])
-                    .arg("--static-dir")
-                    .arg(tools::dist_dir())
-                    .envs(worker_env(secrets, &urls)),
-            )?;
-            wait_for_http("the worker", &format!("{worker_url}/health"), Duration::from_secs(20), &mut worker)?;
-            (worker, None)
+            let native =
+                NativeWorker { database: database.clone(), port: ports.worker, env: worker_env(secrets, &urls) };
+            (native.spawn(&worker_url)?, None, Some(native))
         }
         Host::Edge => {
             let worker = start_edge_worker(ports.worker, secrets, &urls, data_dir)?;
-            (worker, Some(format!("{worker_url}/__scheduled?cron=*+*+*+*+*")))
+            (worker, Some(format!("{worker_url}/__scheduled?cron=*+*+*+*+*")), None)
         }
     };
     // Aurora's webhooks (from the sandbox) point at this worker, as in production; the
@@ -196,7 +226,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .envs(worker_env(secrets, &urls)),
     )?;
 
-    Ok(LocalSystem { worker_url, aurora_url, crm_url, sweep_url, children: vec![sandbox, worker] })
+    Ok(LocalSystem { worker_url, aurora_url, crm_url, sweep_url, children: vec![sandbox, worker], native_worker })
 }
 
 /// The Workers bundle (built by `cargo xtask build --edge`) under `wrangler dev --local`:
@@ -246,6 +276,23 @@ pub fn start_edge_worker(port: u16, secrets: &Secrets, urls: &Urls, data_dir: &P
         &mut worker,
     )?;
     Ok(worker)
+}
+
+/// What the conformance tests (and the chaos run) read of a running system: its URLs, its
+/// secrets, its tenants (`CONFORMANCE_*`).
+pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> Vec<(&'static str, String)> {
+    vec![
+        ("CONFORMANCE_HOST", host.name().to_owned()),
+        ("CONFORMANCE_WORKER_URL", system.worker_url.clone()),
+        ("CONFORMANCE_AURORA_URL", system.aurora_url.clone()),
+        ("CONFORMANCE_CRM_URL", system.crm_url.clone()),
+        ("CONFORMANCE_CRM_CLIENT_SECRET", secrets.crm_client_secret.clone()),
+        ("CONFORMANCE_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
+        ("CONFORMANCE_TENANT", DEV_TENANT.to_owned()),
+        ("CONFORMANCE_SECOND_TENANT", SECOND_TENANT.to_owned()),
+        ("CONFORMANCE_THIRD_TENANT", THIRD_TENANT.to_owned()),
+        ("CONFORMANCE_SWEEP_URL", system.sweep_url.clone().unwrap_or_default()),
+    ]
 }
 
 /// The worker's settings for a local run against the sandbox (both hosts use these).

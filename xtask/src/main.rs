@@ -4,10 +4,14 @@
 //! - `build`: the widget (wasm-bindgen + wasm-opt into `dist/`), with its sizes.
 //! - `dev`:   build, then run the sandbox and the native worker until Ctrl-C.
 //! - `test`:  every suite, ending with one `N passed, N failed` line.
+//! - `fuzz`:  the fuzz targets (nightly, cargo-fuzz), each for a while.
+//! - `chaos`: the chaos run: faults everywhere and the worker killed, nothing lost.
 #![allow(clippy::print_stdout)] // a CLI: printing is its job
 
 mod build;
+mod chaos;
 mod dev;
+mod fuzz;
 mod local_system;
 #[cfg(test)]
 mod module_graph;
@@ -55,6 +59,27 @@ enum Command {
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::SUITES))]
         only: Vec<String>,
     },
+    /// The chaos run: opportunities over three CRM accounts while Aurora and the CRM fail,
+    /// webhooks come three times, shuffled, and the native worker is killed with SIGKILL
+    /// and restarted; ends with one line and fails on any loss or duplicate.
+    Chaos {
+        /// How many opportunities.
+        #[arg(long, default_value_t = 200)]
+        opportunities: usize,
+        /// How many times the worker is killed.
+        #[arg(long, default_value_t = 2)]
+        kills: usize,
+    },
+    /// Run the fuzz targets in fuzz/ (every parser of outside input) on nightly with
+    /// cargo-fuzz, each for `--seconds`; a crash fails and leaves its input in fuzz/artifacts/.
+    Fuzz {
+        /// How long each target runs.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Run only these targets (repeatable).
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(fuzz::TARGETS))]
+        target: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -64,6 +89,8 @@ fn main() -> ExitCode {
         Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),
         Command::Dev { edge } => dev::run(edge).map(|()| ExitCode::SUCCESS),
         Command::Test { only } => test::run(&only),
+        Command::Fuzz { seconds, target } => fuzz::run(seconds, &target),
+        Command::Chaos { opportunities, kills } => chaos::run(opportunities, kills),
     };
     match result {
         Ok(code) => code,

@@ -30,6 +30,15 @@ impl Running {
         Ok(Running { name: name.to_owned(), child })
     }
 
+    /// Kills the child and its group at once (SIGKILL: no shutdown, as a crash or an
+    /// out-of-memory kill would), and reaps it.
+    pub fn kill_hard(&mut self) {
+        let pid = self.child.id();
+        let _ =
+            Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).stderr(std::process::Stdio::null()).status();
+        let _ = self.child.wait();
+    }
+
     /// Fails when the child has already exited.
     pub fn check_alive(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {

@@ -19,6 +19,7 @@ pub fn run() -> Result<usize> {
     installed += worker_build()?;
     installed += chromium()?;
     installed += npm_tools()?;
+    installed += fuzz_tools()?;
     if installed == 0 {
         println!("setup: everything already installed ({:.1} s)", started.elapsed().as_secs_f64());
     } else {
@@ -35,6 +36,39 @@ pub fn is_complete() -> bool {
         && worker_build_ok()
         && chromium_ok()
         && npm_tools_ok()
+        && fuzz_tools_ok()
+}
+
+/// cargo-fuzz runs on nightly (libFuzzer's sanitizer coverage needs it).
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+fn has_nightly() -> bool {
+    Command::new("rustup").args(["run", "nightly", "rustc", "--version"]).output().is_ok_and(|o| o.status.success())
+}
+
+fn fuzz_tools_ok() -> bool {
+    has_nightly()
+        && tools::version_of(&tools::cargo_bin("cargo-fuzz"), "--version")
+            .is_some_and(|v| v.trim() == format!("cargo-fuzz {CARGO_FUZZ_VERSION}"))
+}
+
+/// A nightly toolchain and cargo-fuzz, for the fuzz targets.
+pub fn fuzz_tools() -> Result<usize> {
+    if fuzz_tools_ok() {
+        println!("setup: nightly and cargo-fuzz {CARGO_FUZZ_VERSION} present");
+        return Ok(0);
+    }
+    let mut installed = 0;
+    if !has_nightly() {
+        tools::run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+        installed += 1;
+    }
+    if !fuzz_tools_ok() {
+        println!("setup: installing cargo-fuzz {CARGO_FUZZ_VERSION} (a few minutes, once)");
+        tools::run(cargo().args(["install", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION, "--locked"]))?;
+        installed += 1;
+    }
+    Ok(installed)
 }
 
 /// rustfmt and clippy: `cargo xtask test` checks formatting and lints.

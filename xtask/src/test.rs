@@ -56,7 +56,15 @@ struct Counts {
 }
 
 /// The suites, by the names `--only` takes.
-pub const SUITES: [&str; 8] = ["native", "clippy", "wasm32", "widget", "budget", "e2e", "conformance", "edge"];
+pub const SUITES: [&str; 10] =
+    ["native", "clippy", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "fuzz", "chaos"];
+
+/// The chaos run's small version in `cargo xtask test` (the full one is `cargo xtask chaos`).
+const CHAOS_OPPORTUNITIES: usize = 30;
+
+/// How long `cargo xtask test` runs each fuzz target: a smoke run (the long runs are
+/// `cargo xtask fuzz`).
+const FUZZ_SECONDS: u64 = 5;
 
 pub fn run(only: &[String]) -> Result<ExitCode> {
     let selected = |suite: &str| only.is_empty() || only.iter().any(|o| o == suite);
@@ -160,6 +168,23 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         tally.add("end to end (edge)", end_to_end(Host::Edge));
     }
 
+    if selected("chaos") {
+        banner("chaos run, small (30 opportunities, faults everywhere, the worker killed once)");
+        tally.add(
+            "chaos",
+            crate::chaos::run_once(CHAOS_OPPORTUNITIES, 1).map(|held| Counts {
+                passed: usize::from(held),
+                failed: usize::from(!held),
+                success: held,
+            }),
+        );
+    }
+
+    if selected("fuzz") {
+        banner("fuzz targets, a few seconds each (cargo-fuzz on nightly)");
+        tally.add("fuzz", fuzz_smoke());
+    }
+
     println!();
     println!("suites took {:.0} s", started.elapsed().as_secs_f64());
     if !tally.failed_suites.is_empty() {
@@ -167,6 +192,23 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     }
     println!("{} passed, {} failed", tally.passed, tally.failed);
     Ok(if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Each fuzz target for [`FUZZ_SECONDS`]: one passed test per target that ends without a
+/// crash and ran inputs.
+fn fuzz_smoke() -> Result<Counts> {
+    let mut counts = Counts { success: true, ..Counts::default() };
+    for target in crate::fuzz::TARGETS {
+        let run = crate::fuzz::run_target(target, FUZZ_SECONDS, crate::fuzz::Build::Quick)?;
+        println!("fuzz {target}: {} executions, {}", run.executions, if run.clean { "no crash" } else { "CRASHED" });
+        if run.clean && run.executions > 0 {
+            counts.passed += 1;
+        } else {
+            counts.failed += 1;
+            counts.success = false;
+        }
+    }
+    Ok(counts)
 }
 
 fn banner(title: &str) {
@@ -321,15 +363,7 @@ fn conformance(host: Host) -> Result<Counts> {
                 "1",
             ])
             .arg("conformance::")
-            .env("CONFORMANCE_HOST", host.name())
-            .env("CONFORMANCE_WORKER_URL", &system.worker_url)
-            .env("CONFORMANCE_AURORA_URL", &system.aurora_url)
-            .env("CONFORMANCE_CRM_URL", &system.crm_url)
-            .env("CONFORMANCE_CRM_CLIENT_SECRET", &secrets.crm_client_secret)
-            .env("CONFORMANCE_WEBHOOK_TOKEN", &secrets.webhook_token)
-            .env("CONFORMANCE_TENANT", local_system::DEV_TENANT)
-            .env("CONFORMANCE_SECOND_TENANT", local_system::SECOND_TENANT)
-            .env("CONFORMANCE_SWEEP_URL", system.sweep_url.clone().unwrap_or_default()),
+            .envs(local_system::conformance_env(&system, &secrets, host)),
     )
 }
 

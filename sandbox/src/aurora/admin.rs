@@ -25,6 +25,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/sandbox/tenants/{tenant_id}/app-status", post(app_status))
         .route("/sandbox/deliveries", get(deliveries))
         .route("/sandbox/designs", get(designs))
+        .route("/sandbox/projects", get(projects))
         .route("/sandbox/designs/{design_id}", get(design))
         .route("/sandbox/tenants/{tenant_id}/projects/{project_id}/designs", post(redesign))
         .route("/apps", get(apps::page))
@@ -256,6 +257,25 @@ async fn deliveries(State(sandbox): State<Sandbox>) -> Response {
 }
 
 /// Every generated design, as [`design`] shows one.
+/// Every tenant's projects (id, external id, designs made): what a test counts to find a
+/// second project for one opportunity.
+async fn projects(State(sandbox): State<Sandbox>) -> Response {
+    let state = sandbox.state();
+    let all: Vec<_> = state
+        .tenants
+        .iter()
+        .flat_map(|(tenant, t)| {
+            t.project_order.iter().filter_map(|id| t.projects.get(id)).map(move |p| {
+                json!({
+                    "tenant_id": tenant, "id": p.project.id,
+                    "external_provider_id": p.project.external_provider_id, "designs": p.designs.len()
+                })
+            })
+        })
+        .collect();
+    Json(json!({ "projects": all })).into_response()
+}
+
 async fn designs(State(sandbox): State<Sandbox>) -> Response {
     let all: Vec<_> = sandbox.state().designs.values().map(design_json).collect();
     Json(json!({ "designs": all })).into_response()

@@ -38,6 +38,9 @@ pub struct Faults {
     /// Share of webhook deliveries sent twice.
     #[arg(long = "fault-duplicate-webhooks", default_value_t = 0.0)]
     pub duplicate_webhooks: f64,
+    /// How many copies a duplicated delivery comes in (at least 2).
+    #[arg(long = "fault-duplicate-copies", default_value_t = 2)]
+    pub duplicate_copies: u32,
     /// Hold each webhook delivery for a random 0..N ms, so later events can overtake it.
     #[arg(long = "fault-webhook-jitter-ms", default_value_t = 0)]
     pub webhook_jitter_ms: u64,

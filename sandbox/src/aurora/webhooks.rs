@@ -39,7 +39,7 @@ pub fn fire(sandbox: &Sandbox, event: WebhookEvent, tenant: TenantId, values: &[
         ]);
         let url = render_url_template(&webhook.settings.url_template, &all);
         let faults = sandbox.state().faults.clone();
-        let copies = if Faults::draw(faults.duplicate_webhooks) { 2 } else { 1 };
+        let copies = if Faults::draw(faults.duplicate_webhooks) { faults.duplicate_copies.max(2) } else { 1 };
         for _ in 0..copies {
             tokio::spawn(deliver_with_retries(sandbox.clone(), webhook.clone(), url.clone()));
         }

@@ -33,7 +33,8 @@ pub fn opportunity_created(crm: &Crm, opportunity: &Opportunity) {
             "opportunity": opportunity_json(opportunity),
         })
         .to_string();
-        let copies = if Faults::draw(crm.state().faults.duplicate_webhooks) { 2 } else { 1 };
+        let faults = crm.state().faults.clone();
+        let copies = if Faults::draw(faults.duplicate_webhooks) { faults.duplicate_copies.max(2) } else { 1 };
         for _ in 0..copies {
             tokio::spawn(deliver_with_retries(
                 crm.clone(),

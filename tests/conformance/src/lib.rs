@@ -132,8 +132,15 @@ pub async fn link_code(system: &System, tenant: &str) -> String {
 /// Installs the app for `admin`'s account and links `tenant` with a code from Aurora;
 /// answers the settings page.
 pub async fn install_and_link(system: &System, admin: &str, tenant: &str) -> String {
+    admin_linked(system, admin, tenant).await.2
+}
+
+/// [`install_and_link`], answering the admin's browser (signed in to the settings), the
+/// settings URL and the page.
+pub async fn admin_linked(system: &System, admin: &str, tenant: &str) -> (reqwest::Client, String, String) {
     let browser = browser();
     let (landed, page) = install(&browser, &system.worker, &system.crm, admin).await;
+    let settings = format!("{}{}", system.worker, landed.path());
     let code = link_code(system, tenant).await;
     let response = browser
         .post(format!("{}{}/tenant", system.worker, landed.path()))
@@ -143,7 +150,7 @@ pub async fn install_and_link(system: &System, admin: &str, tenant: &str) -> Str
         .expect("link");
     let page = response.text().await.expect("settings page");
     assert!(page.contains(&format!("Linked to {tenant}")), "{page}");
-    page
+    (browser, settings, page)
 }
 
 /// A demo CRM context, signed with `secret`, expiring at `exp`.

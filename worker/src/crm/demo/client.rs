@@ -224,8 +224,7 @@ impl DemoCrmClient {
         body: Body,
     ) -> Result<T, CrmError> {
         let bytes = self.attempt(&method, path, bearer, &body).await.map_err(|(error, _)| error)?;
-        let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
-        serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()))
+        read_json(bytes)
     }
 
     /// One call, with the retry policy around it: for calls that may be repeated.
@@ -244,10 +243,7 @@ impl DemoCrmClient {
             .build();
         loop {
             let (error, retry_after) = match self.attempt(&method, path, bearer, &body).await {
-                Ok(bytes) => {
-                    let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
-                    return serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()));
-                }
+                Ok(bytes) => return read_json(bytes),
                 Err(failure) => failure,
             };
             let delay = match (&error, backoff.next()) {
@@ -299,6 +295,12 @@ impl DemoCrmClient {
         }
         Err((classify(status, response.body()), aurora_api::client::retry_after(response.headers())))
     }
+}
+
+/// A 2xx answer's body; an empty one (a 204) reads as `null`.
+fn read_json<T: DeserializeOwned>(bytes: Vec<u8>) -> Result<T, CrmError> {
+    let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
+    serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()))
 }
 
 fn encode_segment(segment: &str) -> String {

@@ -1,0 +1,63 @@
+//! `cargo xtask chaos [--opportunities N] [--kills K]`: the chaos run. Starts the local
+//! system (sandbox and the native worker on SQLite), runs `tests/conformance/tests/chaos.rs`
+//! against it (opportunities over three CRM accounts with Aurora and CRM faults, webhooks
+//! three times and shuffled), and meanwhile kills the worker with SIGKILL `K` times, spread
+//! over the creation of the opportunities, restarting it on the same database each time.
+//! Ends with the test's one line and fails on any loss, duplicate or dead work.
+
+use crate::{
+    build,
+    local_system::{self, Host},
+    processes::free_port,
+    tools::{self, cargo},
+};
+use anyhow::{Context, Result};
+use std::{
+    io::{BufRead, BufReader},
+    process::{ExitCode, Stdio},
+};
+
+/// Runs the chaos run; answers whether it held.
+pub fn run_once(opportunities: usize, kills: usize) -> Result<bool> {
+    build::widget()?;
+    local_system::build_binaries()?;
+    let ports = local_system::Ports { worker: free_port()?, aurora: free_port()?, crm: free_port()? };
+    let data = tools::root().join(format!("target/chaos/{}", ports.worker));
+    let secrets = local_system::Secrets::random()?;
+    let mut system = local_system::start(Host::Native, ports, &secrets, &data)?;
+    // Kill points: evenly spread over the opportunities' creation.
+    let kill_at: Vec<usize> = (1..=kills).map(|k| k * opportunities / (kills + 1)).filter(|n| *n > 0).collect();
+    let mut command = cargo();
+    command
+        .args(["test", "-p", "conformance", "--test", "chaos", "--", "--ignored", "--nocapture"])
+        .env("CHAOS_OPPORTUNITIES", opportunities.to_string())
+        .envs(local_system::conformance_env(&system, &secrets, Host::Native))
+        .stdout(Stdio::piped());
+    println!("$ {}", tools::describe(&command));
+    let mut child = command.spawn().context("starting the chaos test")?;
+    let mut killed = 0;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            let created = line.strip_prefix("chaos: created ").and_then(|rest| rest.split('/').next()?.parse().ok());
+            if let Some(created) = created
+                && kill_at.get(killed) == Some(&created)
+            {
+                killed += 1;
+                println!(
+                    "chaos: SIGKILL to the worker ({killed} of {}), restarting it on the same database",
+                    kill_at.len()
+                );
+                system.kill_and_restart_worker()?;
+            }
+        }
+    }
+    Ok(child.wait()?.success())
+}
+
+/// `cargo xtask chaos`.
+pub fn run(opportunities: usize, kills: usize) -> Result<ExitCode> {
+    let held = run_once(opportunities, kills)?;
+    Ok(if held { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
