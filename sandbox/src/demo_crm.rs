@@ -29,7 +29,7 @@ mod web;
 mod webhooks;
 
 pub use fixtures::PASSWORD as FIXTURE_PASSWORD;
-pub use state::Crm;
+pub use state::{Crm, Role};
 
 use crate::aurora::Faults;
 use axum::{

@@ -22,6 +22,12 @@ pub enum AdminSessionError {
     /// A settings form without this session's CSRF token.
     #[error("this form has expired: reload the settings page and try again")]
     Csrf,
+    /// The CRM says the session's user is no longer an admin of the account.
+    #[error("you are no longer an admin of this CRM account: ask an admin to change these settings")]
+    NoLongerAdmin,
+    /// The CRM could not say whether the user is still an admin.
+    #[error("your CRM did not confirm that you are still an admin ({0}); try again in a minute")]
+    RoleUnknown(String),
     /// The installation could not be read.
     #[error(transparent)]
     Storage(crate::storage::StorageError),
@@ -84,6 +90,25 @@ pub async fn check(
         return Err(AdminSessionError::SessionRequired);
     }
     Ok(session)
+}
+
+/// Before a change to the settings: the form's CSRF field, and the admin's role as the CRM
+/// has it now (taken away since the session began: refused). An installation without CRM
+/// tokens (made by the operator's CLI) has no CRM to ask.
+pub async fn check_change(state: &AppState, session: &AdminSession, csrf: &str) -> Result<(), AdminSessionError> {
+    check_csrf(session, csrf)?;
+    let installation = crate::storage::installations::find(state.db(), session.crm, &session.account_id)
+        .await
+        .map_err(AdminSessionError::Storage)?
+        .ok_or(AdminSessionError::SessionRequired)?;
+    if installation.crm_tokens_sealed.is_none() {
+        return Ok(());
+    }
+    match session.crm.integration().still_admin(state, &session.account_id, &session.user_id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AdminSessionError::NoLongerAdmin),
+        Err(error) => Err(AdminSessionError::RoleUnknown(error.to_string())),
+    }
 }
 
 /// Checks a settings form's CSRF field against the session.

@@ -61,6 +61,11 @@ pub trait CrmIntegration: Send + Sync {
         now: i64,
     ) -> Result<InstalledAccount, InstallRefusal>;
 
+    /// Whether `user_id` is still an admin of the account, asked of the CRM with the
+    /// installation's tokens (those of the admin who signed in last, whose session is the
+    /// only one alive: see [`crate::admin_session`]).
+    async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError>;
+
     /// Subscribes the CRM's new-opportunity webhook to this worker (idempotent).
     async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError>;
 

@@ -114,6 +114,8 @@ impl ApiError {
             }
             ApiError::AdminSession(AdminSessionError::WrongAccount) => (StatusCode::FORBIDDEN, "wrong_account"),
             ApiError::AdminSession(AdminSessionError::Csrf) => (StatusCode::FORBIDDEN, "csrf"),
+            ApiError::AdminSession(AdminSessionError::NoLongerAdmin) => (StatusCode::FORBIDDEN, "not_admin"),
+            ApiError::AdminSession(AdminSessionError::RoleUnknown(_)) => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
             ApiError::AdminSession(AdminSessionError::Storage(_)) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }

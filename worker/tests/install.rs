@@ -564,6 +564,17 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
         }
     };
     assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::OK, "the session works");
+    // The CRM takes the admin role away: the next change is refused, though the session lives.
+    let set_role = |role: demo_crm::Role| {
+        let mut crm = world.crm.state();
+        if let Some(user) = crm.users.iter_mut().find(|u| u.email == "ada@sunrise.example") {
+            user.role = role;
+        }
+    };
+    set_role(demo_crm::Role::Rep);
+    assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::FORBIDDEN, "no longer an admin");
+    set_role(demo_crm::Role::Admin);
+    assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::OK, "an admin again");
     let (_, page) = install(&second, &world, "ada@sunrise.example").await;
     assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::UNAUTHORIZED, "reinstalled elsewhere");
 

@@ -97,6 +97,12 @@ impl CrmIntegration for DemoCrm {
         .map(|_| ())
     }
 
+    async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
+        let me = access::with_access_token(state, account_id, |client, token| async move { client.me(&token).await })
+            .await?;
+        Ok(me.account.id == account_id && me.user.id == user_id && me.user.is_admin())
+    }
+
     async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
         let target = state.config.demo_crm.as_ref().ok_or(AccessError::NotConfigured)?.webhook_url();
         let subscriptions =

@@ -140,7 +140,7 @@ pub async fn link_tenant(
     Form(form): Form<TenantForm>,
 ) -> Result<Response, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    admin_session::check_csrf(&session, &form.csrf)?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
     match tenant_links::link(&state, session.crm, &account, &form.code).await {
         Ok(_) => Ok(Redirect::to(&format!("{}?notice=tenant", settings_path(session.crm, &account))).into_response()),
         // The admin stays on the page, with what to fix.
@@ -163,7 +163,7 @@ pub async fn check_webhooks(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    admin_session::check_csrf(&session, &form.csrf)?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
     let failure = match installations::check_webhooks(&state, session.crm, &account).await {
         Ok(true) => {
             let target = format!("{}?notice=webhook_check_ok", settings_path(session.crm, &account));
@@ -195,7 +195,7 @@ pub async fn auto_create(
     Form(form): Form<AutoCreateForm>,
 ) -> Result<Redirect, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    admin_session::check_csrf(&session, &form.csrf)?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
     let enabled = form.enabled.as_deref() == Some("on");
     if !storage::installations::set_auto_create(state.db(), session.crm, &account, enabled, state.now()).await? {
         return Err(InstallError::NotInstalled.into());
@@ -217,7 +217,7 @@ pub async fn uninstall(
     Form(form): Form<CsrfForm>,
 ) -> Result<(CookieJar, Html<String>), HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    admin_session::check_csrf(&session, &form.csrf)?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
     installations::uninstall(&state, session.crm, &account).await?;
     let message = format!(
         "Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.",
