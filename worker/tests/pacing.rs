@@ -73,7 +73,7 @@ async fn bench_projects_created_at_auroras_real_rate() {
     let requests = projects + 1;
     let floor = requests as f64 / 90.0 * 60.0;
     println!(
-        "pacing: {projects} projects, {requests} requests on one key: {rate_limited} Aurora 429s, {taken:.1} s          against a floor of {floor:.1} s at 90/min ({:+.1} %)",
+        "pacing: {projects} projects, {requests} requests on one key: {rate_limited} Aurora 429s, {taken:.1} s against a floor of {floor:.1} s at 90/min ({:+.1} %)",
         (taken / floor - 1.0) * 100.0
     );
     assert_eq!(rate_limited, 0);

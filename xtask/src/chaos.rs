@@ -29,7 +29,8 @@ pub fn run_once(opportunities: usize, kills: usize) -> Result<bool> {
     let kill_at: Vec<usize> = (1..=kills).map(|k| k * opportunities / (kills + 1)).filter(|n| *n > 0).collect();
     let mut command = cargo();
     command
-        .args(["test", "-p", "conformance", "--test", "chaos", "--", "--ignored", "--nocapture"])
+        // The workspace's feature set, as the native tests build it: nothing is rebuilt.
+        .args(["test", "--workspace", "--", "--ignored", "--nocapture", "--exact", "chaos_run"])
         .env("CHAOS_OPPORTUNITIES", opportunities.to_string())
         .envs(local_system::conformance_env(&system, &secrets, Host::Native))
         .stdout(Stdio::piped());

@@ -300,7 +300,9 @@ fn end_to_end(host: Host) -> Result<Counts> {
     run_counted(
         cargo()
             // The same feature set as the native step, so nothing is rebuilt; `#[ignore]` is
-            // reserved for tests that need the running system, and only those run here.
+            // reserved for tests that need a running system, and only the browser's run
+            // here: the conformance suite and the chaos run have systems of their own, and
+            // benchmarks (`bench_`) take minutes of real time.
             .args([
                 "test",
                 "--workspace",
@@ -312,7 +314,7 @@ fn end_to_end(host: Host) -> Result<Counts> {
                 "--test-threads",
                 "1",
             ])
-            .args(["--skip", "conformance::"])
+            .args(["--skip", "conformance::", "--skip", "chaos_run", "--skip", "bench_"])
             .args(skip_screens.map(|name| ["--skip", name]).into_iter().flatten())
             .env("E2E_SWEEP_URL", system.sweep_url.clone().unwrap_or_default())
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
