@@ -115,7 +115,7 @@ pub async fn complete(
     configured(state, crm)?;
     let now = state.now();
     // A state works once: a replayed callback never reaches the CRM's token endpoint.
-    if !crate::storage::tenant_links::spend_install_nonce(state.db(), &claims.nonce, now).await? {
+    if !crate::storage::one_time::spend_install_nonce(state.db(), &claims.nonce, now).await? {
         return Err(InstallError::StateMismatch);
     }
     let (verifier, _) = crypto::pkce(master, &claims.nonce);

@@ -10,12 +10,12 @@ pub mod designs;
 pub mod installations;
 pub mod jobs;
 pub mod late_projects;
+pub mod one_time;
 pub mod opportunities;
 pub mod project_rechecks;
 pub mod projects;
 pub mod rate_limits;
 pub mod session_tokens;
-pub mod tenant_links;
 pub mod write_backs;
 
 use async_trait::async_trait;

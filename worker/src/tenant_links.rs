@@ -18,9 +18,8 @@ use crate::{
     crypto::{self, CryptoError},
     ids::Crm,
     storage::{
-        StorageError, installations,
+        StorageError, installations, one_time,
         rate_limits::{self, Limit},
-        tenant_links,
     },
 };
 use aurora_api::{AuroraError, SessionToken, TenantId};
@@ -116,7 +115,7 @@ pub async fn connect(
     }
     let symbols = crypto::random_code(CODE_SYMBOLS)?;
     let expires_at = now + CODE_LIFETIME_SECONDS;
-    tenant_links::store(state.db(), &symbols, &tenant.to_string(), now, expires_at).await?;
+    one_time::store_link_code(state.db(), &symbols, &tenant.to_string(), now, expires_at).await?;
     tracing::info!(%tenant, "a user of the tenant asked for a link code");
     let code = format!("{}-{}", &symbols[..CODE_SYMBOLS / 2], &symbols[CODE_SYMBOLS / 2..]);
     Ok(LinkCode { code, tenant, expires_at })
@@ -144,7 +143,7 @@ pub async fn link(state: &AppState, crm: Crm, account_id: &str, code: &str) -> R
         return Err(LinkError::TooManyAttempts(wait));
     }
     let code = normalized(code);
-    let tenant = match tenant_links::redeem(state.db(), &code, now).await? {
+    let tenant = match one_time::redeem_link_code(state.db(), &code, now).await? {
         Some(tenant) => TenantId::parse(&tenant).map_err(|_| LinkError::InvalidCode)?,
         None => return Err(LinkError::InvalidCode),
     };

@@ -123,22 +123,9 @@ async fn connect(world: &World, query: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.expect("page"))
 }
 
-/// A fresh session token of `tenant`, as Aurora gives an app it opens.
-async fn session_token(world: &World, tenant: &str) -> String {
-    let issued: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/sandbox/tenants/{tenant}/session-tokens", world.aurora))
-        .send()
-        .await
-        .expect("issue")
-        .json()
-        .await
-        .expect("json");
-    issued["session_token"].as_str().expect("token").to_owned()
-}
-
 /// What a user of `tenant` sees on opening the app from Aurora: the link code.
 async fn link_code(world: &World, tenant: &str) -> String {
-    let session = session_token(world, tenant).await;
+    let session = common::session_token(&world.aurora, tenant).await;
     let (status, page) = connect(world, &format!("aurora_tenant_id={tenant}&aurora_session_token={session}")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let start = page.find("data-testid=link-code>").expect("a code") + "data-testid=link-code>".len();
@@ -514,7 +501,7 @@ async fn linking_a_tenant_needs_proof_from_aurora_and_moving_it_tells_the_first_
 
     // Nia knows the tenant id. Without a session token of the tenant there is no code: a
     // made-up token, another tenant's token, or none at all is refused by the connect page.
-    let theirs = session_token(&world, common::OTHER_TENANT).await;
+    let theirs = common::session_token(&world.aurora, common::OTHER_TENANT).await;
     for (query, status) in [
         (format!("aurora_tenant_id={TENANT}&aurora_session_token=st_made_up"), StatusCode::UNAUTHORIZED),
         (format!("aurora_tenant_id={TENANT}&aurora_session_token={theirs}"), StatusCode::UNAUTHORIZED),

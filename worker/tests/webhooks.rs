@@ -359,15 +359,7 @@ async fn a_spent_session_token_never_breaks_the_next_key() {
     let (state, db, _) = common::state(&aurora, now).await;
     let worker = serve(state.clone()).await;
     let app = router(state.clone());
-    let issued: Value = reqwest::Client::new()
-        .post(format!("{aurora}/sandbox/tenants/{}/session-tokens", common::TENANT))
-        .send()
-        .await
-        .expect("issue")
-        .json()
-        .await
-        .expect("json");
-    let session = issued["session_token"].as_str().expect("token").to_owned();
+    let session = common::session_token(&aurora, common::TENANT).await;
     assert_eq!(app_status(&worker, "enabled", Some(&session)).await["duplicate"], false);
     // Processing the delivery asks Aurora for the tenant's state with a fresh key: the
     // token is spent now.

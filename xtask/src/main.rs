@@ -33,7 +33,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Install the wasm target, wasm-bindgen-cli, worker-build, Chromium + driver and the
-    /// npm tools (Node 22, wasm-opt, wrangler) into .tools/. Skips what is present.
+    /// npm tools (Node 22, wasm-opt, wrangler) into .tools/, and nightly with cargo-fuzz for
+    /// the fuzz targets. Skips what is present.
     Setup,
     /// Build the widget into dist/ and report its sizes; `--edge` also builds the
     /// Cloudflare Workers bundle.
@@ -85,7 +86,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Setup => setup::run().map(|_| ExitCode::SUCCESS),
+        Command::Setup => setup::run().and_then(|_| setup::fuzz_tools()).map(|_| ExitCode::SUCCESS),
         Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),
         Command::Dev { edge } => dev::run(edge).map(|()| ExitCode::SUCCESS),
         Command::Test { only } => test::run(&only),

@@ -19,7 +19,6 @@ pub fn run() -> Result<usize> {
     installed += worker_build()?;
     installed += chromium()?;
     installed += npm_tools()?;
-    installed += fuzz_tools()?;
     if installed == 0 {
         println!("setup: everything already installed ({:.1} s)", started.elapsed().as_secs_f64());
     } else {
@@ -36,7 +35,6 @@ pub fn is_complete() -> bool {
         && worker_build_ok()
         && chromium_ok()
         && npm_tools_ok()
-        && fuzz_tools_ok()
 }
 
 /// cargo-fuzz runs on nightly (libFuzzer's sanitizer coverage needs it).
@@ -52,7 +50,8 @@ fn fuzz_tools_ok() -> bool {
             .is_some_and(|v| v.trim() == format!("cargo-fuzz {CARGO_FUZZ_VERSION}"))
 }
 
-/// A nightly toolchain and cargo-fuzz, for the fuzz targets.
+/// A nightly toolchain and cargo-fuzz, for the fuzz targets: installed by `cargo xtask
+/// setup`, `fuzz` and the test suite's fuzz step, not by `build` or `dev`, which run none.
 pub fn fuzz_tools() -> Result<usize> {
     if fuzz_tools_ok() {
         println!("setup: nightly and cargo-fuzz {CARGO_FUZZ_VERSION} present");

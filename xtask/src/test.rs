@@ -197,6 +197,7 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
 /// Each fuzz target for [`FUZZ_SECONDS`]: one passed test per target that ends without a
 /// crash and ran inputs.
 fn fuzz_smoke() -> Result<Counts> {
+    crate::setup::fuzz_tools()?;
     let mut counts = Counts { success: true, ..Counts::default() };
     for target in crate::fuzz::TARGETS {
         let run = crate::fuzz::run_target(target, FUZZ_SECONDS, crate::fuzz::Build::Quick)?;

@@ -208,9 +208,6 @@ async fn app_status_changed(state: &AppState, tenant: TenantId, reported: bool) 
     if enabled != reported {
         tracing::info!(%tenant, reported, enabled, "an app status delivery older than Aurora's current state");
     }
-    if !enabled {
-        state.keys.drop_tenant(tenant);
-    }
     let changed = installations::set_app_enabled(state.db(), &tenant.to_string(), enabled, state.now()).await?;
     tracing::info!(%tenant, enabled, installations = changed, "app status changed");
     Ok(Outcome::Done)

@@ -3,7 +3,7 @@
 //! (see [`crate::tenant_links`]).
 
 use super::Query;
-use crate::{AppState, admin_pages, error::ApiError, tenant_links};
+use crate::{AppState, admin_pages, error::HtmlError, tenant_links};
 use axum::{
     extract::State,
     http::header,
@@ -26,31 +26,23 @@ pub struct Connect {
 pub async fn connect(State(state): State<AppState>, Query(query): Query<Connect>) -> Response {
     let tenant = query.aurora_tenant_id.or(query.tenant_id);
     let session = query.aurora_session_token.or(query.session_token);
-    let (status, page) = match tenant_links::connect(&state, tenant.as_deref(), session.as_deref()).await {
-        Ok(code) => (axum::http::StatusCode::OK, admin_pages::link_code(&code)),
-        Err(error) => {
-            let error = ApiError::from(error);
-            let (status, code) = error.status_and_code();
-            if status.is_server_error() {
-                tracing::error!(%error, code, "connect page failed");
-            }
-            let message = if status == axum::http::StatusCode::INTERNAL_SERVER_ERROR {
-                "Something went wrong on our side; please try again.".to_owned()
-            } else {
-                error.to_string()
-            };
-            (status, admin_pages::message("Cannot link this Aurora tenant", &message, None))
-        }
+    // Errors read as on every page a person sees (the same status, message and logging).
+    let mut response = match tenant_links::connect(&state, tenant.as_deref(), session.as_deref()).await {
+        Ok(code) => Html(admin_pages::link_code(&code)).into_response(),
+        Err(error) => HtmlError::from(error).into_response(),
     };
     let aurora = aurora_api::hosts::web_app_origin(&state.config.aurora.base_url);
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'self' {aurora}"
     );
-    let headers = [
-        (header::CONTENT_SECURITY_POLICY, csp),
-        (header::CACHE_CONTROL, "no-store".to_owned()),
-        (header::REFERRER_POLICY, "no-referrer".to_owned()),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-    ];
-    (status, headers, Html(page)).into_response()
+    let headers = response.headers_mut();
+    // The base URL is one of Aurora's hosts or a loopback sandbox (checked at start-up);
+    // should it ever not make a header, nobody may frame the page.
+    let csp = header::HeaderValue::from_str(&csp)
+        .unwrap_or(header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    response
 }

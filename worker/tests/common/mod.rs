@@ -170,6 +170,20 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs()
 }
 
+/// A fresh session token of `tenant`, as Aurora hands one to an app it opens or puts in a
+/// webhook delivery.
+pub async fn session_token(aurora: &str, tenant: &str) -> String {
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{aurora}/sandbox/tenants/{tenant}/session-tokens"))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("json");
+    issued["session_token"].as_str().expect("token").to_owned()
+}
+
 /// Switches the sandbox's faults (`{}` clears them).
 pub async fn set_faults(aurora: &str, faults: serde_json::Value) {
     let response =

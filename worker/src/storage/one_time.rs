@@ -10,7 +10,13 @@ fn hash(code: &str) -> String {
 }
 
 /// Stores `code` for `tenant`, good until `expires_at`.
-pub async fn store(db: &dyn Database, code: &str, tenant: &str, now: i64, expires_at: i64) -> Result<(), StorageError> {
+pub async fn store_link_code(
+    db: &dyn Database,
+    code: &str,
+    tenant: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StorageError> {
     db.execute(
         "INSERT INTO tenant_link_codes (code_hash, aurora_tenant_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         &[hash(code).into(), tenant.into(), now.into(), expires_at.into()],
@@ -21,7 +27,7 @@ pub async fn store(db: &dyn Database, code: &str, tenant: &str, now: i64, expire
 
 /// Uses up `code`: its tenant, if the code exists, is unused and has not expired. A code
 /// is redeemed once, however many requests race for it.
-pub async fn redeem(db: &dyn Database, code: &str, now: i64) -> Result<Option<String>, StorageError> {
+pub async fn redeem_link_code(db: &dyn Database, code: &str, now: i64) -> Result<Option<String>, StorageError> {
     let code_hash = hash(code);
     let used = db
         .execute(
