@@ -34,7 +34,30 @@ pub mod keys {
     /// The OAuth client secret the demo CRM issued us; it also signs its iframe contexts
     /// and webhooks. Secret.
     pub const DEMO_CRM_CLIENT_SECRET: &str = "DEMO_CRM_CLIENT_SECRET";
+    /// Where Salesforce's OAuth pages are: `https://login.salesforce.com` (production and
+    /// Developer Edition orgs) or `https://test.salesforce.com` (sandboxes). Unset: no
+    /// Salesforce.
+    pub const SALESFORCE_LOGIN_URL: &str = "SALESFORCE_LOGIN_URL";
+    /// The External Client App's consumer key.
+    pub const SALESFORCE_CONSUMER_KEY: &str = "SALESFORCE_CONSUMER_KEY";
+    /// The External Client App's consumer secret: it signs Canvas requests. Secret.
+    pub const SALESFORCE_CONSUMER_SECRET: &str = "SALESFORCE_CONSUMER_SECRET";
+    /// Origins that may frame the widget in Salesforce, comma separated, `*.` wildcards
+    /// allowed. Default: Salesforce's documented domains (see `SALESFORCE_DEFAULT_FRAME_ORIGINS`).
+    pub const SALESFORCE_FRAME_ORIGINS: &str = "SALESFORCE_FRAME_ORIGINS";
+    /// The package's namespace prefix (`aurora`), which the custom fields carry in the
+    /// subscriber org (`aurora__Aurora_System_Size_kW__c`). Empty for an unmanaged package.
+    pub const SALESFORCE_NAMESPACE: &str = "SALESFORCE_NAMESPACE";
 }
+
+/// Where Lightning Experience frames a canvas app from: the org's Lightning and My Domain
+/// hosts (the intermediary frame), Visualforce and sandbox/partitioned forms.
+pub const SALESFORCE_DEFAULT_FRAME_ORIGINS: &[&str] = &[
+    "https://*.my.salesforce.com",
+    "https://*.lightning.force.com",
+    "https://*.force.com",
+    "https://*.salesforce.com",
+];
 
 /// The webhook auth header when none is configured.
 pub const DEFAULT_WEBHOOK_HEADER: &str = "X-Aurora-Webhook-Token";
@@ -54,6 +77,37 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The demo CRM, when configured.
     pub demo_crm: Option<DemoCrmConfig>,
+    /// Salesforce, when configured.
+    pub salesforce: Option<SalesforceConfig>,
+}
+
+/// Our External Client App in Salesforce.
+#[derive(Debug)]
+pub struct SalesforceConfig {
+    /// The OAuth host, no trailing slash.
+    pub login_url: String,
+    /// This worker's public base URL, no trailing slash.
+    pub public_url: String,
+    /// The consumer key (OAuth client id).
+    pub consumer_key: String,
+    /// The consumer secret: OAuth, and the key of Canvas signed requests.
+    pub consumer_secret: SecretString,
+    /// Origins allowed to frame the widget, besides those each verified signed request names.
+    pub frame_origins: Vec<String>,
+    /// The custom fields' namespace prefix (with its `__`), or empty.
+    pub field_prefix: String,
+}
+
+impl SalesforceConfig {
+    /// The OAuth callback (the app's callback URL in Salesforce).
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/install/salesforce/callback", self.public_url)
+    }
+
+    /// The canvas app URL (Salesforce POSTs the signed request there).
+    pub fn canvas_url(&self) -> String {
+        format!("{}/embed/salesforce", self.public_url)
+    }
 }
 
 /// Our app's registration with the demo CRM.
@@ -198,10 +252,43 @@ impl Config {
                 })
             }
         };
+        let salesforce = match lookup(keys::SALESFORCE_LOGIN_URL).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(login_url) => {
+                let consumer_secret = required(keys::SALESFORCE_CONSUMER_SECRET)?;
+                if consumer_secret.trim().len() < 16 {
+                    return Err(ConfigError::Invalid {
+                        name: keys::SALESFORCE_CONSUMER_SECRET,
+                        reason: "copy the External Client App's consumer secret (Setup > External Client App Manager)"
+                            .into(),
+                    });
+                }
+                let frame_origins = match lookup(keys::SALESFORCE_FRAME_ORIGINS).filter(|v| !v.trim().is_empty()) {
+                    Some(raw) => parse_frame_origins(keys::SALESFORCE_FRAME_ORIGINS, &raw)?,
+                    None => SALESFORCE_DEFAULT_FRAME_ORIGINS.iter().map(|o| (*o).to_owned()).collect(),
+                };
+                let namespace = lookup(keys::SALESFORCE_NAMESPACE).unwrap_or_default().trim().to_owned();
+                if !namespace.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                    return Err(ConfigError::Invalid {
+                        name: keys::SALESFORCE_NAMESPACE,
+                        reason: format!("{namespace}: a namespace prefix is letters, digits and `_`"),
+                    });
+                }
+                Some(SalesforceConfig {
+                    login_url: parse_base_url(keys::SALESFORCE_LOGIN_URL, &login_url)?,
+                    public_url: public_url.clone().ok_or(ConfigError::Missing(keys::WORKER_PUBLIC_URL))?,
+                    consumer_key: required(keys::SALESFORCE_CONSUMER_KEY)?.trim().to_owned(),
+                    consumer_secret: consumer_secret.trim().to_owned().into(),
+                    frame_origins,
+                    field_prefix: if namespace.is_empty() { namespace } else { format!("{namespace}__") },
+                })
+            }
+        };
         Ok(Config {
             signing_secret: secret.into(),
             public_url,
             demo_crm,
+            salesforce,
             allowed_crm_origins,
             aurora: AuroraConfig {
                 base_url,
@@ -250,6 +337,29 @@ fn parse_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> 
         return Err(invalid("give scheme://host[:port][/path] only"));
     }
     Ok(url.to_owned())
+}
+
+/// Parses frame-ancestors sources: `https://host[:port]`, or `https://*.domain` (a CSP
+/// wildcard: any subdomain), comma separated. Nothing that could leave a CSP source.
+fn parse_frame_origins(name: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let invalid = |reason: &str| ConfigError::Invalid { name, reason: format!("{origin}: {reason}") };
+            let host =
+                origin.strip_prefix("https://").ok_or_else(|| invalid("give https://host or https://*.domain"))?;
+            let bare = host.strip_prefix("*.").unwrap_or(host);
+            let clean = !bare.is_empty()
+                && bare.contains('.')
+                && bare.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+            if clean {
+                Ok(origin.to_ascii_lowercase())
+            } else {
+                Err(invalid("give https://host or https://*.domain, no path"))
+            }
+        })
+        .collect()
 }
 
 /// Parses `https://crm.example.com, http://127.0.0.1:8791` into origins. Paths, wildcards

@@ -5,12 +5,14 @@
 //! of CRMs) and its arm in [`Crm::integration`].
 
 pub mod demo;
+pub mod http;
+pub mod salesforce;
 
 use crate::{
     AppState, crypto::CryptoError, ids::UnknownCrm, storage::StorageError, storage::installations::Installation,
 };
+use ::http::HeaderMap;
 use async_trait::async_trait;
-use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use widget_api::Opportunity;
 
@@ -21,6 +23,7 @@ impl Crm {
     pub fn integration(self) -> &'static dyn CrmIntegration {
         match self {
             Crm::Demo => &demo::DemoCrm,
+            Crm::Salesforce => &salesforce::Salesforce,
         }
     }
 }
@@ -100,6 +103,22 @@ pub trait CrmIntegration: Send + Sync {
         body: &[u8],
         now: i64,
     ) -> Result<Vec<CrmDelivery>, CrmWebhookError>;
+
+    /// Whether new opportunities are learnt by polling (a CRM without webhooks for them).
+    fn polls_new_opportunities(&self) -> bool {
+        false
+    }
+
+    /// The opportunities created since `cursor` (the CRM's own syntax), as deliveries, and
+    /// the cursor to poll from next. Only called when [`Self::polls_new_opportunities`].
+    async fn poll_new_opportunities(
+        &self,
+        _state: &AppState,
+        _account_id: &str,
+        cursor: &str,
+    ) -> Result<(Vec<CrmDelivery>, String), AccessError> {
+        Ok((Vec::new(), cursor.to_owned()))
+    }
 }
 
 /// An opportunity context whose signature, algorithm and expiry were checked.

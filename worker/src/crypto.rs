@@ -22,6 +22,8 @@ pub enum Purpose {
     InstallState,
     /// Deriving an install's PKCE code verifier from its nonce.
     Pkce,
+    /// Signing the canvas tickets the Salesforce embed page hands the widget.
+    CanvasTicket,
 }
 
 impl Purpose {
@@ -31,6 +33,7 @@ impl Purpose {
             Purpose::AdminSession => b"aurora-crm-worker/admin-session/v1",
             Purpose::InstallState => b"aurora-crm-worker/install-state/v1",
             Purpose::Pkce => b"aurora-crm-worker/pkce/v1",
+            Purpose::CanvasTicket => b"aurora-crm-worker/canvas-ticket/v1",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{
     admin_session::AdminSessionError,
-    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError},
+    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError, salesforce::CanvasError},
     ids::UnknownCrm,
     installations::InstallError,
     projects::ProjectError,
@@ -64,6 +64,9 @@ pub enum ApiError {
     /// Aurora's side of linking a tenant (the page Aurora opens).
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    /// A Salesforce Canvas POST that opened no widget.
+    #[error(transparent)]
+    Canvas(#[from] crate::crm::salesforce::CanvasError),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -120,6 +123,7 @@ impl ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }
             ApiError::Connect(error) => connect_status(error),
+            ApiError::Canvas(error) => canvas_status(error),
         }
     }
 }
@@ -139,6 +143,20 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
         ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
         ProjectError::Unverifiable(_) => (StatusCode::CONFLICT, "reconcile_forbidden"),
         ProjectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+fn canvas_status(error: &CanvasError) -> (StatusCode, &'static str) {
+    match error {
+        CanvasError::Context(error) => ApiError::Context(error.clone()).status_and_code(),
+        CanvasError::Replayed => (StatusCode::FORBIDDEN, "signed_request_replayed"),
+        CanvasError::Access(AccessError::Crm(CrmError::Refused { status: 404, .. })) => {
+            (StatusCode::NOT_FOUND, "not_found")
+        }
+        CanvasError::Access(AccessError::NotAuthorized) => (StatusCode::FORBIDDEN, "not_installed"),
+        CanvasError::Access(error) if error.is_transient() => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
+        CanvasError::Access(AccessError::Crm(_)) => (StatusCode::BAD_GATEWAY, "crm_refused"),
+        CanvasError::Access(_) | CanvasError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
 

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub enum Crm {
     /// Our own demo CRM (`sandbox/`): OAuth install, HS256 contexts, HMAC-signed webhooks.
     Demo,
+    /// Salesforce: a Canvas app on the Opportunity record page, OAuth install, polled.
+    Salesforce,
 }
 
 /// A CRM name that is none of ours (cut to 40 characters: it is echoed back).
@@ -19,12 +21,13 @@ pub struct UnknownCrm(pub String);
 
 impl Crm {
     /// Every CRM, for routes and listings.
-    pub const ALL: [Crm; 1] = [Crm::Demo];
+    pub const ALL: [Crm; 2] = [Crm::Demo, Crm::Salesforce];
 
     /// Its name.
     pub fn as_str(self) -> &'static str {
         match self {
             Crm::Demo => "demo",
+            Crm::Salesforce => "salesforce",
         }
     }
 

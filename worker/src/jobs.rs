@@ -210,9 +210,11 @@ pub fn spawn(state: &AppState, kind: Kind, key: JobKey) {
     state.background.spawn(Box::pin(async move { run_now(&background, kind, key).await }));
 }
 
-/// One sweep: every kind's due work, each piece under its own lease. Returns how many
+/// One sweep: the polls of CRMs without new-opportunity webhooks (what they find becomes
+/// work), then every kind's due work, each piece under its own lease. Returns how many
 /// pieces it ran.
 pub async fn sweep(state: &AppState) -> usize {
+    crm_event::poll(state).await;
     let mut ran = 0;
     for kind in Kind::ALL {
         let due = match store::due(state.db(), kind.queue(), state.now(), BATCH).await {

@@ -37,7 +37,7 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
-        .route("/embed/{crm}", get(embed::embed_page))
+        .route("/embed/{crm}", get(embed::embed_page).post(embed::canvas))
         .route("/v1/sessions", post(sessions::create_session))
         .route("/v1/opportunities/{id}", get(opportunities::state))
         .route("/v1/opportunities/{id}/project", post(opportunities::create_project))

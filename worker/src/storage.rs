@@ -6,6 +6,7 @@
 
 pub mod aurora_events;
 pub mod crm_events;
+pub mod crm_polls;
 pub mod designs;
 pub mod installations;
 pub mod jobs;

@@ -13,6 +13,95 @@ use crate::{
 };
 use widget_api::{Opportunity, OpportunityState};
 
+/// What became of a verified delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded, and its work started.
+    Fresh,
+    /// Seen before (the CRM's retry, or a second poll): nothing more.
+    Duplicate,
+    /// The account has no installation (any more): ignored.
+    NotInstalled,
+}
+
+/// Records a verified delivery (a webhook's, or a poll's) and starts its work: a delivery
+/// id seen before does nothing. "Acknowledged means never lost": the record is written
+/// before anyone is told it was received.
+pub async fn record_delivery(
+    state: &AppState,
+    crm: Crm,
+    delivery: crate::crm::CrmDelivery,
+    now: i64,
+) -> Result<Recorded, crate::storage::StorageError> {
+    let db = state.db();
+    if installations::find(db, crm, &delivery.account_id).await?.is_none() {
+        return Ok(Recorded::NotInstalled);
+    }
+    let event = crm_events::CrmEvent {
+        crm,
+        delivery_id: delivery.delivery_id,
+        account_id: delivery.account_id,
+        // A tagged enum of strings: serializing it cannot fail.
+        event: serde_json::to_string(&delivery.event).unwrap_or_default(),
+        payload_json: delivery.payload_json,
+    };
+    let fresh = crm_events::record(db, &event, now).await?;
+    installations::record_crm_webhook(db, crm, &event.account_id, now).await?;
+    if !fresh {
+        tracing::info!(delivery = %event.delivery_id, "CRM delivery seen before; ignored");
+        return Ok(Recorded::Duplicate);
+    }
+    super::spawn(state, super::Kind::CrmEvent, event.job_key());
+    Ok(Recorded::Fresh)
+}
+
+/// Polls the installations of CRMs that have no new-opportunity webhooks (automatic
+/// projects on), each at most once a [`POLL_INTERVAL_SECONDS`], and records what is new
+/// as a webhook's delivery would be. A failing installation is noted on its health
+/// section and never stops the others.
+pub async fn poll(state: &AppState) -> usize {
+    let mut found = 0;
+    for crm in Crm::ALL.into_iter().filter(|crm| crm.integration().polls_new_opportunities()) {
+        let now = state.now();
+        let due = match crate::storage::crm_polls::due(state.db(), crm, now - POLL_INTERVAL_SECONDS, 50).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::error!(crm = crm.as_str(), %error, "could not read the installations to poll");
+                continue;
+            }
+        };
+        for (account, cursor) in due {
+            match poll_one(state, crm, &account, &cursor, now).await {
+                Ok(fresh) => found += fresh,
+                Err(reason) => {
+                    tracing::warn!(crm = crm.as_str(), account, %reason, "polling new opportunities failed");
+                    let message = format!("Reading new opportunities failed: {reason}");
+                    let _ = installations::record_error(state.db(), crm, &account, &message, now).await;
+                }
+            }
+        }
+    }
+    found
+}
+
+/// How often an installation is polled: a new opportunity has its project within about
+/// a minute (the sweep runs every 10 s natively, every minute on Workers).
+pub const POLL_INTERVAL_SECONDS: i64 = 30;
+
+async fn poll_one(state: &AppState, crm: Crm, account: &str, cursor: &str, now: i64) -> Result<usize, String> {
+    let (deliveries, next) =
+        crm.integration().poll_new_opportunities(state, account, cursor).await.map_err(|e| e.to_string())?;
+    let mut fresh = 0;
+    for delivery in deliveries {
+        if record_delivery(state, crm, delivery, now).await.map_err(|e| e.to_string())? == Recorded::Fresh {
+            fresh += 1;
+        }
+    }
+    // Only once every delivery is recorded does the cursor move: a crash re-reads them.
+    crate::storage::crm_polls::advance(state.db(), crm, account, &next, now).await.map_err(|e| e.to_string())?;
+    Ok(fresh)
+}
+
 /// Runs the delivery recorded under `key` (`crm`, `delivery_id`).
 pub async fn run(state: &AppState, key: &[String]) -> Outcome {
     let [crm, delivery_id] = key else { return Outcome::GiveUp(format!("not a CRM event key: {key:?}")) };

@@ -7,11 +7,7 @@ use crate::{
     AppState,
     crm::{Crm, CrmWebhookError},
     error::ApiError,
-    jobs::{self, Kind},
-    storage::{
-        crm_events::{self, CrmEvent},
-        installations,
-    },
+    jobs::{self, crm_event::Recorded},
 };
 use axum::{
     body::Bytes,
@@ -35,27 +31,11 @@ pub async fn receive(
     };
     let (mut received, mut duplicates, mut ignored) = (0, 0, 0);
     for delivery in deliveries {
-        let db = state.db();
-        if installations::find(db, crm, &delivery.account_id).await?.is_none() {
+        match jobs::crm_event::record_delivery(&state, crm, delivery, now).await? {
+            Recorded::Fresh => received += 1,
+            Recorded::Duplicate => duplicates += 1,
             // Not (or no longer) installed: acknowledged, so the CRM stops retrying, and ignored.
-            ignored += 1;
-            continue;
-        }
-        let event = CrmEvent {
-            crm,
-            delivery_id: delivery.delivery_id,
-            account_id: delivery.account_id,
-            event: serde_json::to_string(&delivery.event).map_err(|e| CrmWebhookError::InvalidBody(e.to_string()))?,
-            payload_json: delivery.payload_json,
-        };
-        let fresh = crm_events::record(db, &event, now).await?;
-        installations::record_crm_webhook(db, crm, &event.account_id, now).await?;
-        if fresh {
-            received += 1;
-            jobs::spawn(&state, Kind::CrmEvent, event.job_key());
-        } else {
-            duplicates += 1;
-            tracing::info!(delivery = %event.delivery_id, "CRM delivery seen before; ignored");
+            Recorded::NotInstalled => ignored += 1,
         }
     }
     let mut answer = json!({ "received": true, "duplicate": received == 0 && duplicates > 0 });

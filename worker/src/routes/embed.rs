@@ -1,42 +1,97 @@
-//! `GET /embed/{crm}`: the page a CRM puts in its iframe.
+//! The page a CRM puts in its iframe: `GET /embed/{crm}` (CRMs that sign a context into
+//! the URL) and `POST /embed/salesforce` (Salesforce Canvas, which POSTs a signed request).
 
-use super::Path;
-use crate::{AppState, crm::Crm, error::ApiError};
+use super::{Form, Path};
+use crate::{
+    AppState,
+    crm::{Crm, salesforce},
+    error::{ApiError, HtmlError},
+};
 use axum::{
     extract::State,
     http::header,
-    response::{Html, IntoResponse},
+    response::{Html, IntoResponse, Response},
 };
+use serde::Deserialize;
 
-/// The widget's host page. Static but for three attribute values the worker chooses: the
-/// signed context stays in the URL and the widget reads it from there, so nothing from
-/// the query is ever echoed into HTML.
+/// The widget's host page. Static but for attribute values the worker chooses: a signed
+/// context in the URL stays there and the widget reads it from there, so nothing from the
+/// query is ever echoed into HTML.
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
+
+/// What the page tells the widget, each safe in a double-quoted attribute (checked by
+/// whoever builds it: our constants, configured origins, a JWT, a filtered instance id).
+struct EmbedPage<'a> {
+    crm: Crm,
+    host_origins: &'a [String],
+    frame_origins: &'a [String],
+    context: &'a str,
+    canvas_instance_id: &'a str,
+}
+
+impl EmbedPage<'_> {
+    fn into_response(self) -> Response {
+        let frame_ancestors = self.frame_origins.join(" ");
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+             frame-ancestors {frame_ancestors}"
+        );
+        let page = EMBED_PAGE
+            .replace("{{CRM}}", self.crm.as_str())
+            .replace("{{HOST_ADAPTER}}", self.crm.integration().host_adapter())
+            .replace("{{HOST_ORIGINS}}", &self.host_origins.join(" "))
+            .replace("{{CONTEXT}}", self.context)
+            .replace("{{CANVAS_INSTANCE_ID}}", self.canvas_instance_id);
+        (
+            [
+                (header::CONTENT_SECURITY_POLICY, csp),
+                (header::REFERRER_POLICY, "no-referrer".to_owned()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            Html(page),
+        )
+            .into_response()
+    }
+}
 
 /// `GET /embed/{crm}?context=...`: the widget's host page, frameable only by the CRM's
 /// origins, telling the widget which host adapter speaks to its frame.
-pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) -> Result<impl IntoResponse, ApiError> {
+pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) -> Result<Response, ApiError> {
     let crm = Crm::parse(&crm)?;
-    let integration = crm.integration();
-    let origins = integration.frame_origins(&state).join(" ");
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
-         frame-ancestors {origins}"
-    );
-    // All three are safe in an attribute: the CRM's name and adapter are our constants,
-    // and the config refuses origins with quotes or markup.
-    let page = EMBED_PAGE
-        .replace("{{CRM}}", crm.as_str())
-        .replace("{{HOST_ADAPTER}}", integration.host_adapter())
-        .replace("{{HOST_ORIGINS}}", &origins);
-    Ok((
-        [
-            (header::CONTENT_SECURITY_POLICY, csp),
-            (header::REFERRER_POLICY, "no-referrer".to_owned()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        Html(page),
-    ))
+    let origins = crm.integration().frame_origins(&state);
+    Ok(EmbedPage { crm, host_origins: &origins, frame_origins: &origins, context: "", canvas_instance_id: "" }
+        .into_response())
+}
+
+/// The Canvas POST's form.
+#[derive(Deserialize)]
+pub struct CanvasPost {
+    signed_request: String,
+}
+
+/// `POST /embed/salesforce` (form `signed_request`): verified and spent, the embed page
+/// answered with a canvas ticket for the widget's session. Never logged: the signed
+/// request carries the user's Salesforce session.
+pub async fn canvas(
+    State(state): State<AppState>,
+    Path(crm): Path<String>,
+    Form(post): Form<CanvasPost>,
+) -> Result<Response, HtmlError> {
+    let crm = Crm::parse(&crm)?;
+    if crm != Crm::Salesforce {
+        return Err(ApiError::MethodNotAllowed.into());
+    }
+    let opened = salesforce::open_canvas(&state, post.signed_request.trim(), state.now())
+        .await
+        .map_err(HtmlError::of_crm(Crm::Salesforce))?;
+    Ok(EmbedPage {
+        crm,
+        host_origins: std::slice::from_ref(&opened.target_origin),
+        frame_origins: &opened.frame_origins,
+        context: &opened.ticket,
+        canvas_instance_id: &opened.instance_id,
+    }
+    .into_response())
 }

@@ -1,6 +1,7 @@
 //! One-time values, kept as SHA-256 hashes (the values themselves are never stored): the
 //! codes that link an Aurora tenant to a CRM installation (`tenant_link_codes`), and the
-//! nonces of installs whose callback was taken (`install_nonces`).
+//! nonces of installs whose callback was taken (`install_nonces`), and the Canvas signed
+//! requests already exchanged for a session (`spent_signed_requests`).
 
 use super::{Database, StorageError};
 use sha2::{Digest, Sha256};
@@ -51,6 +52,26 @@ pub async fn spend_install_nonce(db: &dyn Database, nonce: &str, now: i64) -> Re
         .execute(
             "INSERT INTO install_nonces (nonce_hash, used_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             &[hash(nonce).into(), now.into()],
+        )
+        .await?;
+    Ok(recorded == 1)
+}
+
+/// How long a spent signed request is remembered (and refused again).
+pub const SIGNED_REQUEST_MEMORY_SECONDS: i64 = 10 * 60;
+
+/// Records that the signed request with `signature` opened a session; false when one
+/// did within [`SIGNED_REQUEST_MEMORY_SECONDS`] (a replay). Older entries are dropped.
+pub async fn spend_signed_request(db: &dyn Database, signature: &str, now: i64) -> Result<bool, StorageError> {
+    db.execute(
+        "DELETE FROM spent_signed_requests WHERE spent_at < ?1",
+        &[now.saturating_sub(SIGNED_REQUEST_MEMORY_SECONDS).into()],
+    )
+    .await?;
+    let recorded = db
+        .execute(
+            "INSERT INTO spent_signed_requests (signature_hash, spent_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[hash(signature).into(), now.into()],
         )
         .await?;
     Ok(recorded == 1)

@@ -4,20 +4,18 @@
 //! on 429, jittered backoff on 5xx and transport failures, never on other 4xx.
 
 use super::webhook::CrmOpportunity;
-use crate::{config::DemoCrmConfig, crm::CrmError};
-use aurora_api::{HttpTransport, TransportError};
-use backon::BackoffBuilder;
-use http::{Method, Request, header};
+use crate::{
+    config::DemoCrmConfig,
+    crm::{
+        CrmError,
+        http::{Body, CrmHttp, encode_segment},
+    },
+};
+use aurora_api::HttpTransport;
+use http::Method;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use std::{sync::Arc, time::Duration};
-
-/// Attempts per call, the first included.
-const MAX_ATTEMPTS: usize = 4;
-/// Longest `Retry-After` we wait.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-/// Per-attempt timeout.
-const TIMEOUT: Duration = Duration::from_secs(10);
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The CRM's OAuth tokens for one installation. `Debug` shows neither token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +96,7 @@ struct WebhookEnvelope {
 /// The demo CRM's API for our app. Cheap to clone.
 #[derive(Clone)]
 pub struct DemoCrmClient {
-    http: Arc<dyn HttpTransport>,
+    http: CrmHttp,
     base_url: String,
     client_id: String,
     client_secret: secrecy::SecretString,
@@ -109,7 +107,7 @@ impl DemoCrmClient {
     /// A client for `config` over the host's transport.
     pub fn new(http: Arc<dyn HttpTransport>, config: &DemoCrmConfig) -> Self {
         DemoCrmClient {
-            http,
+            http: CrmHttp::new(http, classify),
             base_url: config.base_url.clone(),
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
@@ -145,7 +143,8 @@ impl DemoCrmClient {
             ("redirect_uri", &self.redirect_uri),
             ("code_verifier", code_verifier),
         ]);
-        let answer: TokenResponse = self.send_once(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
+        let answer: TokenResponse =
+            self.http.send_once(Method::POST, &self.url("/oauth/token"), None, Body::Form(form)).await?;
         let account = answer.account_id.clone();
         Ok((tokens_of(answer, now), account))
     }
@@ -155,24 +154,29 @@ impl DemoCrmClient {
     /// refreshes again).
     pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<CrmTokens, CrmError> {
         let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
-        let answer: TokenResponse = self.send_once(Method::POST, "/oauth/token", None, Body::Form(form)).await?;
+        let answer: TokenResponse =
+            self.http.send_once(Method::POST, &self.url("/oauth/token"), None, Body::Form(form)).await?;
         Ok(tokens_of(answer, now))
     }
 
     /// Revokes the installation's tokens: the CRM uninstalls the app from the account.
     pub async fn revoke(&self, token: &str) -> Result<(), CrmError> {
         let form = self.token_form(&[("token", token)]);
-        self.send::<serde::de::IgnoredAny>(Method::POST, "/oauth/revoke", None, Body::Form(form)).await.map(|_| ())
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::POST, &self.url("/oauth/revoke"), None, Body::Form(form))
+            .await
+            .map(|_| ())
     }
 
     /// The account and the user who consented.
     pub async fn me(&self, access_token: &str) -> Result<Me, CrmError> {
-        self.send(Method::GET, "/api/v1/me", Some(access_token), Body::None).await
+        self.http.send(Method::GET, &self.url("/api/v1/me"), Some(access_token), Body::None).await
     }
 
     /// The account's webhook subscriptions (ours).
     pub async fn list_webhooks(&self, access_token: &str) -> Result<Vec<CrmWebhook>, CrmError> {
-        let list: WebhookList = self.send(Method::GET, "/api/v1/webhooks", Some(access_token), Body::None).await?;
+        let list: WebhookList =
+            self.http.send(Method::GET, &self.url("/api/v1/webhooks"), Some(access_token), Body::None).await?;
         Ok(list.webhooks)
     }
 
@@ -180,7 +184,7 @@ impl DemoCrmClient {
     pub async fn subscribe(&self, access_token: &str, event: &str, target_url: &str) -> Result<CrmWebhook, CrmError> {
         let body = serde_json::json!({ "event": event, "target_url": target_url });
         let created: WebhookEnvelope =
-            self.send(Method::POST, "/api/v1/webhooks", Some(access_token), Body::Json(body)).await?;
+            self.http.send(Method::POST, &self.url("/api/v1/webhooks"), Some(access_token), Body::Json(body)).await?;
         Ok(created.webhook)
     }
 
@@ -191,7 +195,7 @@ impl DemoCrmClient {
             opportunity: CrmOpportunity,
         }
         let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
-        let found: Envelope = self.send(Method::GET, &path, Some(access_token), Body::None).await?;
+        let found: Envelope = self.http.send(Method::GET, &self.url(&path), Some(access_token), Body::None).await?;
         Ok(found.opportunity)
     }
 
@@ -204,7 +208,14 @@ impl DemoCrmClient {
     ) -> Result<(), CrmError> {
         let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
         let body = serde_json::json!({ "fields": fields });
-        self.send::<serde::de::IgnoredAny>(Method::PATCH, &path, Some(access_token), Body::Json(body)).await.map(|_| ())
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::PATCH, &self.url(&path), Some(access_token), Body::Json(body))
+            .await
+            .map(|_| ())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
     }
 
     fn token_form(&self, pairs: &[(&str, &str)]) -> String {
@@ -214,103 +225,6 @@ impl DemoCrmClient {
             .append_pair("client_secret", self.client_secret.expose_secret())
             .finish()
     }
-
-    /// One call, one attempt: for calls that must not be repeated.
-    async fn send_once<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Body,
-    ) -> Result<T, CrmError> {
-        let bytes = self.attempt(&method, path, bearer, &body).await.map_err(|(error, _)| error)?;
-        read_json(bytes)
-    }
-
-    /// One call, with the retry policy around it: for calls that may be repeated.
-    async fn send<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Body,
-    ) -> Result<T, CrmError> {
-        let mut backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(200))
-            .with_max_delay(Duration::from_secs(4))
-            .with_max_times(MAX_ATTEMPTS - 1)
-            .with_jitter()
-            .build();
-        loop {
-            let (error, retry_after) = match self.attempt(&method, path, bearer, &body).await {
-                Ok(bytes) => return read_json(bytes),
-                Err(failure) => failure,
-            };
-            let delay = match (&error, backoff.next()) {
-                (CrmError::Unavailable(_), Some(delay)) => {
-                    retry_after.filter(|d| *d <= MAX_RETRY_AFTER).unwrap_or(delay)
-                }
-                _ => return Err(error),
-            };
-            // The path only: it never carries a token.
-            tracing::warn!(path, %error, ?delay, "CRM call failed; retrying");
-            self.http.sleep(delay).await;
-        }
-    }
-
-    async fn attempt(
-        &self,
-        method: &Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: &Body,
-    ) -> Result<Vec<u8>, (CrmError, Option<Duration>)> {
-        let local = |reason: String| (CrmError::Decode(reason), None);
-        let mut request = Request::builder()
-            .method(method.clone())
-            .uri(format!("{}{path}", self.base_url))
-            .header(header::ACCEPT, "application/json");
-        if let Some(token) = bearer {
-            let mut value =
-                header::HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| local(e.to_string()))?;
-            value.set_sensitive(true);
-            request = request.header(header::AUTHORIZATION, value);
-        }
-        let bytes = match body {
-            Body::None => Vec::new(),
-            Body::Json(value) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                serde_json::to_vec(value).map_err(|e| local(e.to_string()))?
-            }
-            Body::Form(form) => {
-                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-                form.clone().into_bytes()
-            }
-        };
-        let request = request.body(bytes).map_err(|e| local(e.to_string()))?;
-        let response = self.http.send(request, TIMEOUT).await.map_err(|e| (transport_error(&e), None))?;
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            return Ok(response.into_body());
-        }
-        Err((classify(status, response.body()), aurora_api::client::retry_after(response.headers())))
-    }
-}
-
-/// A 2xx answer's body; an empty one (a 204) reads as `null`.
-fn read_json<T: DeserializeOwned>(bytes: Vec<u8>) -> Result<T, CrmError> {
-    let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
-    serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()))
-}
-
-fn encode_segment(segment: &str) -> String {
-    form_urlencoded::byte_serialize(segment.as_bytes()).collect()
-}
-
-enum Body {
-    None,
-    Json(serde_json::Value),
-    Form(String),
 }
 
 fn tokens_of(answer: TokenResponse, now: i64) -> CrmTokens {
@@ -319,10 +233,6 @@ fn tokens_of(answer: TokenResponse, now: i64) -> CrmTokens {
         refresh_token: answer.refresh_token,
         expires_at: now + answer.expires_in.max(0),
     }
-}
-
-fn transport_error(error: &TransportError) -> CrmError {
-    CrmError::Unavailable(error.to_string())
 }
 
 /// A non-2xx answer as a [`CrmError`], with the CRM's message when it sent one.

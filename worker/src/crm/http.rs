@@ -1,0 +1,155 @@
+//! Calling a CRM's HTTP API, for every CRM: bearer or form requests, JSON answers, and one
+//! retry policy (the one Aurora calls follow): `Retry-After` on 429, jittered backoff on
+//! 5xx and transport failures, never on other 4xx. Each CRM says how its error answers
+//! read ([`Classify`]); nothing here logs a token, a body or a query string.
+
+use crate::crm::CrmError;
+use aurora_api::HttpTransport;
+use backon::BackoffBuilder;
+use http::{Method, Request, header};
+use serde::de::DeserializeOwned;
+use std::{sync::Arc, time::Duration};
+
+/// Attempts per call, the first included.
+const MAX_ATTEMPTS: usize = 4;
+/// Longest `Retry-After` we wait.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// Per-attempt timeout.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a CRM's non-2xx answer (status, body) reads as a [`CrmError`].
+pub type Classify = fn(u16, &[u8]) -> CrmError;
+
+/// A request body.
+pub enum Body {
+    /// None (GET, DELETE).
+    None,
+    /// JSON.
+    Json(serde_json::Value),
+    /// `application/x-www-form-urlencoded`, already encoded.
+    Form(String),
+}
+
+/// One CRM's HTTP client. Cheap to clone.
+#[derive(Clone)]
+pub struct CrmHttp {
+    transport: Arc<dyn HttpTransport>,
+    classify: Classify,
+}
+
+impl CrmHttp {
+    /// A client over `transport` (which follows no redirects) reading errors with `classify`.
+    pub fn new(transport: Arc<dyn HttpTransport>, classify: Classify) -> Self {
+        CrmHttp { transport, classify }
+    }
+
+    /// One call, one attempt: for calls that must not be repeated (an OAuth code exchange,
+    /// a refresh that may rotate the token).
+    pub async fn send_once<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        bearer: Option<&str>,
+        body: Body,
+    ) -> Result<T, CrmError> {
+        let bytes = self.attempt(&method, url, bearer, &body).await.map_err(|(error, _)| error)?;
+        read_json(bytes)
+    }
+
+    /// One call, with the retry policy around it: for calls that may be repeated.
+    pub async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        bearer: Option<&str>,
+        body: Body,
+    ) -> Result<T, CrmError> {
+        let mut backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(Duration::from_secs(4))
+            .with_max_times(MAX_ATTEMPTS - 1)
+            .with_jitter()
+            .build();
+        loop {
+            let (error, retry_after) = match self.attempt(&method, url, bearer, &body).await {
+                Ok(bytes) => return read_json(bytes),
+                Err(failure) => failure,
+            };
+            let delay = match (&error, backoff.next()) {
+                (CrmError::Unavailable(_), Some(delay)) => {
+                    retry_after.filter(|d| *d <= MAX_RETRY_AFTER).unwrap_or(delay)
+                }
+                _ => return Err(error),
+            };
+            // The path only: the query may carry record ids, never worth a log line.
+            tracing::warn!(path = path_of(url), %error, ?delay, "CRM call failed; retrying");
+            self.transport.sleep(delay).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &str,
+        bearer: Option<&str>,
+        body: &Body,
+    ) -> Result<Vec<u8>, (CrmError, Option<Duration>)> {
+        let local = |reason: String| (CrmError::Decode(reason), None);
+        let mut request = Request::builder().method(method.clone()).uri(url).header(header::ACCEPT, "application/json");
+        if let Some(token) = bearer {
+            let mut value =
+                header::HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| local(e.to_string()))?;
+            value.set_sensitive(true);
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let bytes = match body {
+            Body::None => Vec::new(),
+            Body::Json(value) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                serde_json::to_vec(value).map_err(|e| local(e.to_string()))?
+            }
+            Body::Form(form) => {
+                request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                form.clone().into_bytes()
+            }
+        };
+        let request = request.body(bytes).map_err(|e| local(e.to_string()))?;
+        let response =
+            self.transport.send(request, TIMEOUT).await.map_err(|e| (CrmError::Unavailable(e.to_string()), None))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response.into_body());
+        }
+        Err(((self.classify)(status, response.body()), aurora_api::client::retry_after(response.headers())))
+    }
+}
+
+/// A 2xx answer's body; an empty one (a 204) reads as `null`.
+fn read_json<T: DeserializeOwned>(bytes: Vec<u8>) -> Result<T, CrmError> {
+    let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
+    serde_json::from_slice(&bytes).map_err(|e| CrmError::Decode(e.to_string()))
+}
+
+/// `segment` percent-encoded for a URL path.
+pub fn encode_segment(segment: &str) -> String {
+    form_urlencoded::byte_serialize(segment.as_bytes()).collect()
+}
+
+/// The path of `url`, without its origin or query.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.split(['?', '#']).next().unwrap_or("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_path_is_logged() {
+        assert_eq!(
+            super::path_of("https://x.my.salesforce.com/services/data/v62.0/query?q=SELECT"),
+            "/services/data/v62.0/query"
+        );
+        assert_eq!(super::path_of("http://127.0.0.1:1"), "/");
+    }
+}

@@ -1,0 +1,431 @@
+//! Salesforce, through Canvas: the widget runs in a canvas app that our package's Aura
+//! wrapper places on the Opportunity record page. Salesforce POSTs a signed request
+//! ([`signed_request`]) to `/embed/salesforce`; the worker verifies it, spends it, reads
+//! the Opportunity with the org's stored token, and answers the embed page with a
+//! short-lived *canvas ticket*: the context the widget opens its session with (the
+//! signed request itself, which holds the user's Salesforce session, never reaches the
+//! browser again). The org installs us through OAuth (web server flow, PKCE) with the
+//! External Client App's consumer key ([`client`]). Salesforce has no signed webhooks:
+//! new Opportunities are polled on the sweep (README: "Automatic projects in Salesforce").
+
+pub mod client;
+pub mod signed_request;
+
+use super::{
+    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
+    CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, VerifiedContext,
+};
+use crate::{
+    AppState,
+    crypto::{Purpose, Sealer, jwt},
+    storage::{
+        StorageError, crm_polls,
+        installations::{self, Installation},
+    },
+};
+use async_trait::async_trait;
+use client::{SalesforceClient, SalesforceTokens};
+use http::HeaderMap;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use widget_api::{Location, Opportunity};
+
+/// What the app asks of an org: the REST API, and a refresh token for background work
+/// (write-back, polling) when nobody is on the page.
+pub const SCOPES: &str = "api refresh_token";
+
+/// The widget's host adapter in a canvas frame: the Canvas SDK's postMessage protocol.
+pub const HOST_ADAPTER: &str = "canvas";
+
+/// The custom Opportunity fields the worker writes, without the package's namespace
+/// prefix; `force-app/main/default/objects/Opportunity/fields/` defines each (a test checks).
+pub mod fields {
+    /// System size, kW DC (STC). Number(8, 2).
+    pub const SYSTEM_SIZE_KW: &str = "Aurora_System_Size_kW__c";
+    /// Annual production, kWh. Number(12, 0).
+    pub const ANNUAL_PRODUCTION_KWH: &str = "Aurora_Annual_Production_kWh__c";
+    /// Offset, %. Percent(5, 1).
+    pub const OFFSET_PERCENT: &str = "Aurora_Offset_Percent__c";
+    /// The project in Aurora. URL.
+    pub const PROJECT_URL: &str = "Aurora_Project_URL__c";
+    /// The design's status. Text(40).
+    pub const DESIGN_STATUS: &str = "Aurora_Design_Status__c";
+    /// Every field, for the package check.
+    pub const ALL: [&str; 5] = [SYSTEM_SIZE_KW, ANNUAL_PRODUCTION_KWH, OFFSET_PERCENT, PROJECT_URL, DESIGN_STATUS];
+}
+
+/// What [`fields::DESIGN_STATUS`] says once the figures are written.
+pub const DESIGN_READY: &str = "Design ready";
+
+/// How long a canvas ticket opens sessions: the embed page uses it at once.
+pub const TICKET_SECONDS: i64 = 2 * 60;
+
+/// Salesforce behind the seam.
+pub struct Salesforce;
+
+/// The context a verified signed request vouched for, signed by the worker for the
+/// widget's session request (`POST /v1/sessions` with `crm: "salesforce"`).
+#[derive(Debug, Serialize, Deserialize)]
+struct CanvasTicket {
+    org: String,
+    user: String,
+    opportunity_id: String,
+    opportunity_name: String,
+    location: Location,
+    exp: i64,
+}
+
+/// What the embed page needs of a verified canvas: the ticket, and how to talk to the
+/// frame's parent.
+#[derive(Debug)]
+pub struct OpenedCanvas {
+    /// The widget's session context.
+    pub ticket: String,
+    /// The parent's origin (`client.targetOrigin`): where `resize` messages go.
+    pub target_origin: String,
+    /// The canvas instance (`client.instanceId`), echoed in `resize` messages.
+    pub instance_id: String,
+    /// Who may frame the page: the configured origins and those the request names.
+    pub frame_origins: Vec<String>,
+}
+
+/// Why a Canvas POST opened no widget.
+#[derive(Debug, thiserror::Error)]
+pub enum CanvasError {
+    /// Signature, org, user or placement.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// This signed request opened a session already.
+    #[error("this page was opened with a signed request that was used already: reload the Opportunity page")]
+    Replayed,
+    /// Reading the Opportunity failed.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Verifies a Canvas POST's `signed_request` and opens the widget for it: spent once,
+/// the org installed, the placement an Opportunity, the Opportunity read with the org's
+/// token.
+pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result<OpenedCanvas, CanvasError> {
+    let config =
+        state.config.salesforce.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Salesforce.as_str().into()))?;
+    let request = signed_request::verify(signed_request, config.consumer_secret.expose_secret().as_bytes())
+        .map_err(|_| ContextError::BadSignature)?;
+    let signature = signed_request.split_once('.').map_or(signed_request, |(signature, _)| signature);
+    if !crate::storage::one_time::spend_signed_request(state.db(), signature, now).await? {
+        return Err(CanvasError::Replayed);
+    }
+    let org = request.context.organization.organization_id.clone();
+    let user = request.context.user.user_id.clone();
+    installations::find(state.db(), Crm::Salesforce, &org).await?.ok_or(ContextError::NotInstalled)?;
+    let opportunity_id =
+        request.opportunity_id().ok_or(ContextError::Incomplete("the app is not on an Opportunity record page"))?;
+    let found = Salesforce.opportunity(state, &org, &opportunity_id).await?;
+    let location = found.site?;
+    let ticket = CanvasTicket {
+        org,
+        user,
+        opportunity_id: found.id,
+        opportunity_name: found.name,
+        location,
+        exp: now + TICKET_SECONDS,
+    };
+    let master = state.config.signing_secret.expose_secret().as_bytes();
+    let target_origin = request
+        .client
+        .target_origin
+        .as_deref()
+        .and_then(signed_request::origin_of)
+        .ok_or(ContextError::Incomplete("the signed request names no target origin"))?;
+    let mut frame_origins = config.frame_origins.clone();
+    frame_origins.extend(request.host_origins().into_iter().filter(|o| !config.frame_origins.contains(o)));
+    Ok(OpenedCanvas {
+        ticket: jwt::sign_for(master, Purpose::CanvasTicket, &ticket),
+        target_origin,
+        // Echoed into an attribute: keep it to what Salesforce's instance ids are made of.
+        instance_id: request
+            .client
+            .instance_id
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "_:-.".contains(*c))
+            .take(200)
+            .collect(),
+        frame_origins,
+    })
+}
+
+/// The org's client.
+fn client(state: &AppState) -> Result<SalesforceClient, AccessError> {
+    let config = state.config.salesforce.as_ref().ok_or(AccessError::NotConfigured)?;
+    Ok(SalesforceClient::new(state.http.clone(), config))
+}
+
+fn sealer(state: &AppState) -> Sealer {
+    Sealer::new(state.config.signing_secret.expose_secret().as_bytes())
+}
+
+fn seal(state: &AppState, org: &str, tokens: &SalesforceTokens) -> Result<String, AccessError> {
+    let json = serde_json::to_vec(tokens).map_err(|e| StorageError::Decode(e.to_string()))?;
+    Ok(sealer(state).seal(&json, &Installation::seal_context(Crm::Salesforce, org))?)
+}
+
+fn open(state: &AppState, installation: &Installation) -> Result<SalesforceTokens, AccessError> {
+    let sealed = installation.crm_tokens_sealed.as_deref().ok_or(AccessError::NotAuthorized)?;
+    let json = sealer(state).open(sealed, &Installation::seal_context(installation.crm, &installation.account_id))?;
+    serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
+}
+
+/// Runs `call` with the org's tokens; when Salesforce refuses the access token (its
+/// session expired), refreshes it, stores it sealed, and calls once more.
+async fn with_tokens<T, F, Fut>(state: &AppState, org: &str, call: F) -> Result<T, AccessError>
+where
+    F: Fn(SalesforceClient, SalesforceTokens) -> Fut,
+    Fut: Future<Output = Result<T, CrmError>>,
+{
+    let client = client(state)?;
+    let installation =
+        installations::find(state.db(), Crm::Salesforce, org).await?.ok_or(AccessError::NotAuthorized)?;
+    let tokens = open(state, &installation)?;
+    match call(client.clone(), tokens.clone()).await {
+        Err(CrmError::Unauthorized) => {
+            let fresh = client.refresh(&tokens).await?;
+            installations::store_tokens(state.db(), Crm::Salesforce, org, &seal(state, org, &fresh)?, state.now())
+                .await?;
+            Ok(call(client, fresh).await?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// A SOQL datetime literal (UTC) for `seconds` since the epoch.
+fn soql_datetime(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `CreatedDate` as Salesforce writes it (`2026-11-30T21:00:00.000+0000`) as a SOQL literal.
+fn soql_datetime_of(created: &str) -> Option<String> {
+    let parsed = chrono::DateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%S%.f%z")
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(created))
+        .ok()?;
+    Some(soql_datetime(parsed.timestamp()))
+}
+
+#[async_trait]
+impl CrmIntegration for Salesforce {
+    fn crm(&self) -> Crm {
+        Crm::Salesforce
+    }
+
+    fn is_configured(&self, state: &AppState) -> bool {
+        state.config.salesforce.is_some()
+    }
+
+    fn host_adapter(&self) -> &'static str {
+        HOST_ADAPTER
+    }
+
+    fn frame_origins(&self, state: &AppState) -> Vec<String> {
+        state.config.salesforce.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
+    }
+
+    /// The context is a canvas ticket from [`open_canvas`], signed by this worker.
+    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
+        let master = state.config.signing_secret.expose_secret().as_bytes();
+        let ticket: CanvasTicket = jwt::verify(context, &crate::crypto::derive_key(master, Purpose::CanvasTicket))
+            .ok_or(ContextError::BadSignature)?;
+        if ticket.exp <= now {
+            return Err(ContextError::Expired);
+        }
+        Ok(VerifiedContext {
+            account_id: ticket.org,
+            user_id: ticket.user,
+            opportunity: Opportunity {
+                id: ticket.opportunity_id,
+                name: ticket.opportunity_name,
+                location: ticket.location,
+            },
+        })
+    }
+
+    fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {
+        Ok(client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
+    }
+
+    async fn complete_install(
+        &self,
+        state: &AppState,
+        code: &str,
+        code_verifier: &str,
+        _now: i64,
+    ) -> Result<InstalledAccount, InstallRefusal> {
+        let client = client(state)?;
+        let (tokens, identity) = client.exchange_code(code, code_verifier).await.map_err(AccessError::from)?;
+        let checked = async {
+            let me = client.user_info(&tokens).await?;
+            let admin = client.is_admin(&tokens).await?;
+            let org_name = client.organization_name(&tokens).await?;
+            Ok::<_, CrmError>((me, admin, org_name))
+        }
+        .await;
+        let refuse = |error: InstallRefusal| async {
+            // Tokens that do not end in an install go back to Salesforce.
+            let _ = client.revoke(&tokens.refresh_token).await;
+            Err(error)
+        };
+        let (me, admin, org_name) = match checked {
+            Ok(found) if found.0.organization_id == identity.organization_id && found.0.user_id == identity.user_id => {
+                found
+            }
+            Ok(_) => return refuse(AccessError::NotAuthorized.into()).await,
+            Err(error) => return refuse(AccessError::from(error).into()).await,
+        };
+        if !admin {
+            return refuse(InstallRefusal::NotAdmin(org_name)).await;
+        }
+        Ok(InstalledAccount {
+            tokens_sealed: seal(state, &identity.organization_id, &tokens)?,
+            account_id: identity.organization_id,
+            account_name: org_name,
+            user_id: me.user_id,
+            user_name: me.name,
+        })
+    }
+
+    async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
+        with_tokens(state, account_id, |client, tokens| async move {
+            let me = client.user_info(&tokens).await?;
+            Ok(me.organization_id == account_id && me.user_id == user_id && client.is_admin(&tokens).await?)
+        })
+        .await
+    }
+
+    /// Salesforce has no signed webhook for new records: the org is polled from now on.
+    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
+        crm_polls::start(state.db(), Crm::Salesforce, account_id, &soql_datetime(state.now())).await?;
+        Ok(())
+    }
+
+    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
+        Ok(crm_polls::is_started(state.db(), Crm::Salesforce, account_id).await?)
+    }
+
+    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
+        let tokens = open(state, installation)?;
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
+    }
+
+    async fn opportunity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CrmOpportunity, AccessError> {
+        if !signed_request::is_record_id(opportunity_id, "006") {
+            return Err(CrmError::Refused { status: 404, message: "not an Opportunity id".into() }.into());
+        }
+        let id = opportunity_id.to_owned();
+        let found = with_tokens(state, account_id, |client, tokens| {
+            let id = id.clone();
+            async move { client.opportunity(&tokens, &id).await }
+        })
+        .await?
+        .ok_or_else(|| CrmError::Refused { status: 404, message: "no such Opportunity".into() })?;
+        let account = found.account.unwrap_or_default();
+        let site = match (account.one_line(), account.latitude, account.longitude) {
+            (Some(address), _, _) => Ok(Location::Address { property_address: address }),
+            (None, Some(latitude), Some(longitude)) => Ok(Location::Coordinates { latitude, longitude }),
+            _ => Err(ContextError::Incomplete("the Opportunity's Account has no billing address")),
+        };
+        Ok(CrmOpportunity { id: found.id, name: found.name, site })
+    }
+
+    async fn write_figures(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        figures: &DesignFigures,
+    ) -> Result<(), AccessError> {
+        let prefix = &state.config.salesforce.as_ref().ok_or(AccessError::NotConfigured)?.field_prefix;
+        let body = serde_json::json!({
+            format!("{prefix}{}", fields::SYSTEM_SIZE_KW): figures.aurora_system_size_kw,
+            format!("{prefix}{}", fields::ANNUAL_PRODUCTION_KWH): figures.aurora_annual_production_kwh,
+            format!("{prefix}{}", fields::OFFSET_PERCENT): figures.aurora_offset_percent,
+            format!("{prefix}{}", fields::PROJECT_URL): figures.aurora_project_url,
+            format!("{prefix}{}", fields::DESIGN_STATUS): DESIGN_READY,
+        });
+        let id = opportunity_id.to_owned();
+        with_tokens(state, account_id, |client, tokens| {
+            let (body, id) = (body.clone(), id.clone());
+            async move { client.update_opportunity(&tokens, &id, &body).await }
+        })
+        .await
+    }
+
+    fn verify_webhook(
+        &self,
+        _state: &AppState,
+        _headers: &HeaderMap,
+        _body: &[u8],
+        _now: i64,
+    ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
+        // Nothing from Salesforce is trusted at this door: new Opportunities are polled.
+        Err(CrmWebhookError::NotConfigured)
+    }
+
+    fn polls_new_opportunities(&self) -> bool {
+        true
+    }
+
+    async fn poll_new_opportunities(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        cursor: &str,
+    ) -> Result<(Vec<CrmDelivery>, String), AccessError> {
+        let since = cursor.to_owned();
+        let found = with_tokens(state, account_id, |client, tokens| {
+            let since = since.clone();
+            async move { client.new_opportunities(&tokens, &since).await }
+        })
+        .await?;
+        let mut next = cursor.to_owned();
+        let mut deliveries = Vec::new();
+        for opportunity in found {
+            if !signed_request::is_record_id(&opportunity.id, "006") {
+                continue;
+            }
+            if let Some(created) = soql_datetime_of(&opportunity.created_date) {
+                next = next.max(created);
+            }
+            deliveries.push(CrmDelivery {
+                // The same Opportunity seen by two polls is one delivery.
+                delivery_id: format!("opportunity-created:{}", opportunity.id),
+                account_id: account_id.to_owned(),
+                payload_json: serde_json::json!({ "Id": opportunity.id, "CreatedDate": opportunity.created_date })
+                    .to_string(),
+                event: CrmEventKind::OpportunityCreated { opportunity_id: opportunity.id },
+            });
+        }
+        Ok((deliveries, next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_dates_become_soql_literals() {
+        assert_eq!(soql_datetime_of("2026-11-30T21:00:05.000+0000").as_deref(), Some("2026-11-30T21:00:05Z"));
+        assert_eq!(soql_datetime_of("2026-11-30T22:00:05.000+0100").as_deref(), Some("2026-11-30T21:00:05Z"));
+        assert_eq!(soql_datetime_of("2026-11-30T21:00:05Z").as_deref(), Some("2026-11-30T21:00:05Z"));
+        assert_eq!(soql_datetime_of("yesterday"), None);
+        assert_eq!(soql_datetime(1_796_072_405), "2026-11-30T21:00:05Z");
+    }
+}

@@ -1,0 +1,423 @@
+//! Our calls to Salesforce: the OAuth 2.0 web server flow with PKCE (login host), and the
+//! org's REST API (its instance): who consented and whether they may administer the org,
+//! the Opportunity with its Account's address, new Opportunities (for automatic projects),
+//! and the figures written onto the Opportunity.
+//!
+//! Salesforce answers errors as `[{"message", "errorCode"}]` (REST) or `{"error",
+//! "error_description"}` (OAuth); `INVALID_SESSION_ID` (401) means the access token
+//! expired and the refresh token gets a new one; `REQUEST_LIMIT_EXCEEDED` (403) is the
+//! org's daily API limit, which passes.
+
+use crate::{
+    config::SalesforceConfig,
+    crm::{
+        CrmError,
+        http::{Body, CrmHttp, encode_segment},
+    },
+};
+use aurora_api::HttpTransport;
+use http::Method;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::sync::Arc;
+
+/// The REST API version the worker speaks.
+pub const API_VERSION: &str = "v62.0";
+
+/// An org's OAuth tokens. Salesforce access tokens carry no lifetime (the org's session
+/// settings decide it): a 401 is the sign to refresh. `Debug` shows neither token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesforceTokens {
+    /// Bearer for the REST API.
+    pub access_token: String,
+    /// Gets a new access token (the `refresh_token` scope).
+    pub refresh_token: String,
+    /// The org's instance (`https://<my domain>.my.salesforce.com`), where the API is.
+    pub instance_url: String,
+}
+
+impl std::fmt::Debug for SalesforceTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesforceTokens").field("instance_url", &self.instance_url).finish_non_exhaustive()
+    }
+}
+
+/// The token endpoint's answer. `id` is the identity URL, `.../id/<org id>/<user id>`.
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    instance_url: String,
+    id: String,
+}
+
+/// Who consented, from `/services/oauth2/userinfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct UserInfo {
+    /// 18 characters.
+    pub user_id: String,
+    /// 18 characters.
+    pub organization_id: String,
+    /// For people.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A SOQL answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryResult<T> {
+    records: Vec<T>,
+}
+
+/// An Opportunity with the Account fields that give its site.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OpportunityRecord {
+    /// Its id.
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// Its name.
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    /// The Account, when it has one.
+    #[serde(rename = "Account", default)]
+    pub account: Option<AccountAddress>,
+}
+
+/// The Account's billing address and its geocode.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AccountAddress {
+    #[serde(rename = "BillingStreet", default)]
+    pub street: Option<String>,
+    #[serde(rename = "BillingCity", default)]
+    pub city: Option<String>,
+    #[serde(rename = "BillingState", default)]
+    pub state: Option<String>,
+    #[serde(rename = "BillingPostalCode", default)]
+    pub postal_code: Option<String>,
+    #[serde(rename = "BillingCountry", default)]
+    pub country: Option<String>,
+    #[serde(rename = "BillingLatitude", default)]
+    pub latitude: Option<f64>,
+    #[serde(rename = "BillingLongitude", default)]
+    pub longitude: Option<f64>,
+}
+
+impl AccountAddress {
+    /// One line, as Aurora geocodes it: `street, city, state postal code, country`.
+    pub fn one_line(&self) -> Option<String> {
+        let part =
+            |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let street = part(&self.street)?;
+        let region = [part(&self.state), part(&self.postal_code)].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let line = [Some(street), part(&self.city), Some(region).filter(|r| !r.is_empty()), part(&self.country)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(line.replace(['\n', '\r'], " "))
+    }
+}
+
+/// An Opportunity created since the poll's cursor.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewOpportunity {
+    /// Its id.
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// When it was created, as Salesforce writes it (`2026-11-30T21:00:00.000+0000`).
+    #[serde(rename = "CreatedDate")]
+    pub created_date: String,
+}
+
+/// Salesforce for our app. Cheap to clone.
+#[derive(Clone)]
+pub struct SalesforceClient {
+    http: CrmHttp,
+    login_url: String,
+    consumer_key: String,
+    consumer_secret: secrecy::SecretString,
+    redirect_uri: String,
+}
+
+/// The SOQL that reads an Opportunity with its site (`id` is checked to be a record id).
+fn opportunity_query(id: &str) -> String {
+    format!(
+        "SELECT Id, Name, Account.BillingStreet, Account.BillingCity, Account.BillingState, \
+         Account.BillingPostalCode, Account.BillingCountry, Account.BillingLatitude, Account.BillingLongitude \
+         FROM Opportunity WHERE Id = '{id}'"
+    )
+}
+
+impl SalesforceClient {
+    /// The client for `config` over `transport`.
+    pub fn new(transport: Arc<dyn HttpTransport>, config: &SalesforceConfig) -> Self {
+        SalesforceClient {
+            http: CrmHttp::new(transport, classify),
+            login_url: config.login_url.clone(),
+            consumer_key: config.consumer_key.clone(),
+            consumer_secret: config.consumer_secret.clone(),
+            redirect_uri: config.redirect_uri(),
+        }
+    }
+
+    /// The consent page (web server flow, PKCE S256).
+    pub fn authorize_url(&self, state: &str, scope: &str, code_challenge: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.consumer_key)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("state", state)
+            .append_pair("scope", scope)
+            .append_pair("code_challenge", code_challenge)
+            .append_pair("code_challenge_method", "S256")
+            .finish();
+        format!("{}/services/oauth2/authorize?{query}", self.login_url)
+    }
+
+    /// Exchanges an authorization code, once. Answers the tokens and the org and user
+    /// the identity URL names.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: &str,
+    ) -> Result<(SalesforceTokens, IdentityUrl), CrmError> {
+        let form = self.token_form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &self.redirect_uri),
+            ("code_verifier", code_verifier),
+        ]);
+        let answer: TokenResponse =
+            self.http.send_once(Method::POST, &self.login("/services/oauth2/token"), None, Body::Form(form)).await?;
+        let identity = IdentityUrl::parse(&answer.id)
+            .ok_or_else(|| CrmError::Decode("an identity URL without org and user ids".into()))?;
+        let refresh_token = answer
+            .refresh_token
+            .ok_or_else(|| CrmError::Decode("no refresh token: give the app the refresh_token scope".into()))?;
+        Ok((
+            SalesforceTokens { access_token: answer.access_token, refresh_token, instance_url: answer.instance_url },
+            identity,
+        ))
+    }
+
+    /// A new access token from the refresh token (kept: Salesforce does not rotate it
+    /// unless the app asks).
+    pub async fn refresh(&self, tokens: &SalesforceTokens) -> Result<SalesforceTokens, CrmError> {
+        let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", &tokens.refresh_token)]);
+        let answer: TokenResponse =
+            self.http.send_once(Method::POST, &self.login("/services/oauth2/token"), None, Body::Form(form)).await?;
+        Ok(SalesforceTokens {
+            access_token: answer.access_token,
+            refresh_token: answer.refresh_token.unwrap_or_else(|| tokens.refresh_token.clone()),
+            instance_url: answer.instance_url,
+        })
+    }
+
+    /// Revokes a token (a refresh token revokes the app's access for that user).
+    pub async fn revoke(&self, token: &str) -> Result<(), CrmError> {
+        let form = form_urlencoded::Serializer::new(String::new()).append_pair("token", token).finish();
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::POST, &self.login("/services/oauth2/revoke"), None, Body::Form(form))
+            .await
+            .map(|_| ())
+    }
+
+    /// Who the token belongs to.
+    pub async fn user_info(&self, tokens: &SalesforceTokens) -> Result<UserInfo, CrmError> {
+        let url = format!("{}/services/oauth2/userinfo", tokens.instance_url);
+        self.http.send(Method::GET, &url, Some(&tokens.access_token), Body::None).await
+    }
+
+    /// Whether the token's user may administer the org ("Modify All Data").
+    pub async fn is_admin(&self, tokens: &SalesforceTokens) -> Result<bool, CrmError> {
+        #[derive(Deserialize)]
+        struct Access {
+            #[serde(rename = "PermissionsModifyAllData", default)]
+            modify_all_data: bool,
+        }
+        let found: Vec<Access> =
+            self.query(tokens, "SELECT PermissionsModifyAllData FROM UserPermissionAccess").await?;
+        Ok(found.first().is_some_and(|access| access.modify_all_data))
+    }
+
+    /// The org's name.
+    pub async fn organization_name(&self, tokens: &SalesforceTokens) -> Result<String, CrmError> {
+        #[derive(Deserialize)]
+        struct Organization {
+            #[serde(rename = "Name", default)]
+            name: String,
+        }
+        let found: Vec<Organization> = self.query(tokens, "SELECT Name FROM Organization").await?;
+        Ok(found.into_iter().next().map(|o| o.name).unwrap_or_default())
+    }
+
+    /// The Opportunity `id` (a checked record id) with its Account's address.
+    pub async fn opportunity(
+        &self,
+        tokens: &SalesforceTokens,
+        id: &str,
+    ) -> Result<Option<OpportunityRecord>, CrmError> {
+        Ok(self.query(tokens, &opportunity_query(id)).await?.into_iter().next())
+    }
+
+    /// Opportunities created after `since` (SOQL datetime, UTC), oldest first, at most 200.
+    pub async fn new_opportunities(
+        &self,
+        tokens: &SalesforceTokens,
+        since: &str,
+    ) -> Result<Vec<NewOpportunity>, CrmError> {
+        let soql = format!(
+            "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate > {since} ORDER BY CreatedDate ASC LIMIT 200"
+        );
+        self.query(tokens, &soql).await
+    }
+
+    /// Writes `fields` onto the Opportunity (`PATCH`, 204: absolute values, so a repeat is
+    /// harmless).
+    pub async fn update_opportunity(
+        &self,
+        tokens: &SalesforceTokens,
+        id: &str,
+        fields: &serde_json::Value,
+    ) -> Result<(), CrmError> {
+        let url =
+            format!("{}/services/data/{API_VERSION}/sobjects/Opportunity/{}", tokens.instance_url, encode_segment(id));
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::PATCH, &url, Some(&tokens.access_token), Body::Json(fields.clone()))
+            .await
+            .map(|_| ())
+    }
+
+    async fn query<T: DeserializeOwned>(&self, tokens: &SalesforceTokens, soql: &str) -> Result<Vec<T>, CrmError> {
+        let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+        let url = format!("{}/services/data/{API_VERSION}/query?q={q}", tokens.instance_url);
+        let result: QueryResult<T> = self.http.send(Method::GET, &url, Some(&tokens.access_token), Body::None).await?;
+        Ok(result.records)
+    }
+
+    fn login(&self, path: &str) -> String {
+        format!("{}{path}", self.login_url)
+    }
+
+    fn token_form(&self, pairs: &[(&str, &str)]) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .append_pair("client_id", &self.consumer_key)
+            .append_pair("client_secret", self.consumer_secret.expose_secret())
+            .finish()
+    }
+}
+
+/// The org and user an identity URL (`https://login.salesforce.com/id/<org>/<user>`) names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityUrl {
+    /// The org.
+    pub organization_id: String,
+    /// The user.
+    pub user_id: String,
+}
+
+impl IdentityUrl {
+    fn parse(url: &str) -> Option<IdentityUrl> {
+        let mut segments = url.trim_end_matches('/').rsplit('/');
+        let user_id = segments.next()?.to_owned();
+        let organization_id = segments.next()?.to_owned();
+        (segments.next()? == "id").then_some(IdentityUrl { organization_id, user_id })
+    }
+}
+
+/// A non-2xx answer from Salesforce as a [`CrmError`].
+fn classify(status: u16, body: &[u8]) -> CrmError {
+    #[derive(Deserialize, Default)]
+    struct OAuthError {
+        #[serde(default)]
+        error: String,
+        #[serde(default)]
+        error_description: String,
+    }
+    #[derive(Deserialize)]
+    struct RestError {
+        #[serde(default)]
+        message: String,
+        #[serde(rename = "errorCode", default)]
+        error_code: String,
+    }
+    let rest: Option<RestError> =
+        serde_json::from_slice::<Vec<RestError>>(body).ok().and_then(|e| e.into_iter().next());
+    let oauth: OAuthError = serde_json::from_slice(body).unwrap_or_default();
+    let code = rest.as_ref().map(|e| e.error_code.as_str()).unwrap_or(oauth.error.as_str());
+    match (status, code) {
+        (400, "invalid_grant") => CrmError::InvalidGrant,
+        (401, _) => CrmError::Unauthorized,
+        // The org's rolling 24-hour API limit: it passes.
+        (403, "REQUEST_LIMIT_EXCEEDED") | (408 | 429 | 500..=599, _) => {
+            CrmError::Unavailable(format!("status {status} {code}"))
+        }
+        _ => CrmError::Refused {
+            status,
+            message: rest.map(|e| e.message).unwrap_or(oauth.error_description).chars().take(200).collect(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn salesforce_answers_are_classified() {
+        assert_eq!(
+            classify(400, br#"{"error":"invalid_grant","error_description":"expired authorization code"}"#),
+            CrmError::InvalidGrant
+        );
+        assert_eq!(
+            classify(401, br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#),
+            CrmError::Unauthorized
+        );
+        assert!(
+            classify(403, br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#)
+                .is_transient()
+        );
+        assert_eq!(
+            classify(400, br#"[{"message":"No such column 'Aurora_X__c' on sobject of type Opportunity","errorCode":"INVALID_FIELD"}]"#),
+            CrmError::Refused { status: 400, message: "No such column 'Aurora_X__c' on sobject of type Opportunity".into() }
+        );
+        assert!(!classify(403, br#"[{"message":"no","errorCode":"INSUFFICIENT_ACCESS"}]"#).is_transient());
+    }
+
+    #[test]
+    fn identity_urls_name_org_and_user() {
+        assert_eq!(
+            IdentityUrl::parse("https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS"),
+            Some(IdentityUrl { organization_id: "00Dxx0000001gPLEAY".into(), user_id: "005xx000001SwiUAAS".into() })
+        );
+        assert_eq!(IdentityUrl::parse("https://login.salesforce.com/005xx000001SwiUAAS"), None);
+    }
+
+    #[test]
+    fn an_account_address_reads_as_one_line() {
+        let address = AccountAddress {
+            street: Some("901 Mears Ct\nUnit 2".into()),
+            city: Some("Stanford".into()),
+            state: Some("CA".into()),
+            postal_code: Some("94305".into()),
+            country: Some("USA".into()),
+            ..AccountAddress::default()
+        };
+        assert_eq!(address.one_line().as_deref(), Some("901 Mears Ct Unit 2, Stanford, CA 94305, USA"));
+        assert_eq!(AccountAddress { city: Some("Stanford".into()), ..AccountAddress::default() }.one_line(), None);
+    }
+
+    #[test]
+    fn tokens_stay_out_of_debug_output() {
+        let tokens = SalesforceTokens {
+            access_token: "00D!at".into(),
+            refresh_token: "5Aep_rt".into(),
+            instance_url: "https://x".into(),
+        };
+        let printed = format!("{tokens:?}");
+        assert!(!printed.contains("00D!at") && !printed.contains("5Aep_rt"), "{printed}");
+    }
+}
