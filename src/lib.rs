@@ -17,6 +17,7 @@ pub mod decode;
 pub mod format;
 #[cfg(feature = "gallery")]
 pub mod gallery;
+pub mod host_canvas;
 pub mod host_frame;
 pub mod screen;
 pub mod session;
@@ -25,21 +26,32 @@ use wasm_bindgen::prelude::*;
 
 /// Mounts the widget into `host`.
 ///
-/// `host.dataset.crm` names the CRM that embedded us (`demo`, ...),
+/// `host.dataset.crm` names the CRM that embedded us (`demo`, `salesforce`),
 /// `host.dataset.hostAdapter` how to talk to its page, and `host.dataset.hostOrigins` the
-/// CRM origins allowed to frame us (space separated); the
-/// CRM's signed context is the `context` query parameter of the page, passed through
-/// untouched.
+/// CRM origins we talk to (space separated). The signed context is `host.dataset.context`
+/// when the worker put one there (a Salesforce canvas ticket), else the page's `context`
+/// query parameter (CRMs that sign the iframe URL), passed through untouched.
 #[wasm_bindgen]
 pub fn mount_widget(host: web_sys::HtmlElement) {
     console_error_panic_hook::set_once();
     let crm = host.get_attribute("data-crm").unwrap_or_default();
-    let context = signed_context_from_page().unwrap_or_default();
+    let context = host
+        .get_attribute("data-context")
+        .filter(|context| !context.is_empty())
+        .or_else(signed_context_from_page)
+        .unwrap_or_default();
     // The host adapter speaks the CRM's protocol with the page around our iframe; the
     // worker names it on the embed page. An unknown one talks to nobody.
-    if host.get_attribute("data-host-adapter").as_deref() == Some(host_frame::ADAPTER) {
-        let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
-        host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
+    let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
+    match host.get_attribute("data-host-adapter").as_deref() {
+        Some(host_frame::ADAPTER) => {
+            host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
+        }
+        Some(host_canvas::ADAPTER) => {
+            let instance_id = host.get_attribute("data-canvas-instance-id").unwrap_or_default();
+            host_canvas::autogrow(&host, host_origins.trim().to_owned(), instance_id);
+        }
+        _ => {}
     }
     // The session lives as long as the page: nothing ever ends it.
     session::Session::start(host, crm, context);

@@ -452,3 +452,24 @@ fn a_body_that_is_not_what_the_worker_sends_names_the_field() {
     let body = js_sys::JSON::parse(&json.to_string()).expect("json");
     assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("monthly")));
 }
+
+#[wasm_bindgen_test]
+fn the_canvas_resize_message_is_the_sdk_envelope_and_carries_no_token() {
+    use aurora_crm_widget::host_canvas;
+    let message = host_canvas::resize_message(7, "_:Aurora_Canvas:canvas1", "https://acme.my.salesforce.com", 412);
+    // A JSON string, as the Canvas SDK posts it, which the parent parses.
+    let parsed: serde_json::Value = serde_json::from_str(&message).expect("JSON");
+    assert_eq!(
+        parsed,
+        serde_json::json!({
+            "seq": 7, "src": "client", "clientVersion": "41.0", "parentVersion": null,
+            "body": {
+                "type": "resize",
+                "config": { "client": { "instanceId": "_:Aurora_Canvas:canvas1", "targetOrigin": "https://acme.my.salesforce.com" } },
+                "size": { "height": "412px", "width": "" }
+            },
+            "targetModule": "Canvas"
+        })
+    );
+    assert!(!message.contains("oauthToken"));
+}

@@ -2,7 +2,7 @@
 //! product runs and is tested on one machine with no internet.
 
 use clap::Parser;
-use sandbox::{aurora, demo_crm};
+use sandbox::{aurora, demo_crm, salesforce};
 use std::{net::SocketAddr, process::ExitCode};
 
 /// Local stand-ins of Aurora's partner API and of a demo CRM (loopback only).
@@ -15,8 +15,14 @@ struct Cli {
     /// Where the demo CRM listens (its own origin, as a real CRM would be).
     #[arg(long, env = "SANDBOX_CRM_LISTEN", default_value = "127.0.0.1:8791")]
     crm_listen: SocketAddr,
+    /// Where the local Salesforce listens: its My Domain (login, API, canvas intermediary)
+    /// on 127.0.0.1, its Lightning pages on `localhost`, same port.
+    #[arg(long, env = "SANDBOX_SALESFORCE_LISTEN", default_value = "127.0.0.1:8792")]
+    salesforce_listen: SocketAddr,
     #[command(flatten)]
     aurora: aurora::Settings,
+    #[command(flatten)]
+    salesforce: salesforce::Settings,
     #[command(flatten)]
     crm: demo_crm::Settings,
 }
@@ -39,11 +45,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    for addr in [cli.aurora_listen, cli.crm_listen] {
+    for addr in [cli.aurora_listen, cli.crm_listen, cli.salesforce_listen] {
         if !addr.ip().is_loopback() {
             return Err(format!("{addr}: the sandbox only listens on loopback (127.0.0.1)"));
         }
     }
+    let worker_url = cli.crm.worker_url.clone();
+    let salesforce = salesforce::Salesforce::new(cli.salesforce, cli.salesforce_listen.port(), &worker_url)?;
     let crm = demo_crm::router(demo_crm::Crm::new(cli.crm.validated()?));
     let aurora = aurora::router(aurora::Sandbox::new(cli.aurora.validated()?));
     let aurora_listener = bind(cli.aurora_listen).await?;
@@ -52,7 +60,17 @@ async fn run(cli: Cli) -> Result<(), String> {
     tracing::info!("demo CRM on http://{}", cli.crm_listen);
     let aurora = axum::serve(aurora_listener, aurora).with_graceful_shutdown(shutdown_signal());
     let crm = axum::serve(crm_listener, crm).with_graceful_shutdown(shutdown_signal());
-    tokio::try_join!(aurora.into_future(), crm.into_future()).map_err(|e| e.to_string())?;
+    let salesforce = async {
+        let Some(salesforce) = salesforce else { return Ok(()) };
+        let listener = bind(cli.salesforce_listen).await.map_err(std::io::Error::other)?;
+        tracing::info!(
+            "local Salesforce on http://localhost:{} (My Domain http://{})",
+            cli.salesforce_listen.port(),
+            cli.salesforce_listen
+        );
+        axum::serve(listener, salesforce::router(salesforce)).with_graceful_shutdown(shutdown_signal()).await
+    };
+    tokio::try_join!(aurora.into_future(), crm.into_future(), salesforce).map_err(|e| e.to_string())?;
     Ok(())
 }
 

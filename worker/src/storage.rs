@@ -128,6 +128,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_tenant_link_proof.sql", include_str!("../migrations/0007_tenant_link_proof.sql")),
     ("0008_install_nonces.sql", include_str!("../migrations/0008_install_nonces.sql")),
     ("0009_aurora_pacing.sql", include_str!("../migrations/0009_aurora_pacing.sql")),
+    ("0010_salesforce.sql", include_str!("../migrations/0010_salesforce.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

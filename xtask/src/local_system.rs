@@ -15,6 +15,8 @@ pub struct Ports {
     pub worker: u16,
     pub aurora: u16,
     pub crm: u16,
+    /// The local Salesforce (Lightning on 127.0.0.1, My Domain on localhost).
+    pub salesforce: u16,
 }
 
 /// Which host runs the worker.
@@ -40,6 +42,8 @@ pub struct LocalSystem {
     pub worker_url: String,
     pub aurora_url: String,
     pub crm_url: String,
+    /// The local Salesforce's Lightning origin (`http://127.0.0.1:<port>`).
+    pub salesforce_url: String,
     /// Runs the sweeper once: the Cron Trigger's local endpoint on the edge host; none
     /// natively (the binary sweeps every 10 s by itself).
     pub sweep_url: Option<String>,
@@ -112,6 +116,9 @@ pub struct Secrets {
     pub crm_client_secret: String,
     /// What Aurora's webhook deliveries carry in their auth header.
     pub webhook_token: String,
+    /// The consumer secret the local Salesforce issued our External Client App (it also
+    /// signs Canvas requests).
+    pub salesforce_consumer_secret: String,
 }
 
 /// The Aurora sandbox's dev tenant: the one an admin links in the app's settings.
@@ -120,8 +127,12 @@ pub const DEV_TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
 pub const SECOND_TENANT: &str = "7e57a000-0000-4000-8000-000000000002";
 /// A third, for the third demo CRM account (the chaos run uses all three).
 pub const THIRD_TENANT: &str = "7e57a000-0000-4000-8000-000000000003";
+/// A fourth, for the local Salesforce's org (the e2e journey through Salesforce).
+pub const FOURTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000004";
 /// The OAuth client id the demo CRM issued our app (its default).
 pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
+/// The consumer key the local Salesforce issued our External Client App (its default).
+pub const SALESFORCE_CONSUMER_KEY: &str = "aurora-solar-canvas-local-consumer-key";
 /// The sandbox's partner application (its defaults; obviously not real values).
 pub const SANDBOX_APPLICATION_ID: &str = "5a2d8e1c-0000-4000-8000-00000000a991";
 /// The sandbox's application key (its default; obviously fake).
@@ -134,6 +145,7 @@ impl Secrets {
             worker_signing: random_secret()?,
             crm_client_secret: random_secret()?,
             webhook_token: random_secret()?,
+            salesforce_consumer_secret: random_secret()?,
         })
     }
 
@@ -145,10 +157,13 @@ impl Secrets {
         let read = |name: &str| {
             existing.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).map(|v| v.trim().to_owned())
         };
-        if let (Some(worker_signing), Some(crm_client_secret), Some(webhook_token)) =
-            (read("WORKER_SIGNING_SECRET"), read("DEMO_CRM_CLIENT_SECRET"), read("AURORA_WEBHOOK_TOKEN"))
-        {
-            return Ok(Secrets { worker_signing, crm_client_secret, webhook_token });
+        if let (Some(worker_signing), Some(crm_client_secret), Some(webhook_token), Some(salesforce_consumer_secret)) = (
+            read("WORKER_SIGNING_SECRET"),
+            read("DEMO_CRM_CLIENT_SECRET"),
+            read("AURORA_WEBHOOK_TOKEN"),
+            read("SALESFORCE_CONSUMER_SECRET"),
+        ) {
+            return Ok(Secrets { worker_signing, crm_client_secret, webhook_token, salesforce_consumer_secret });
         }
         let secrets = Secrets::random()?;
         let settings: String =
@@ -164,18 +179,25 @@ pub struct Urls {
     pub worker: String,
     pub aurora: String,
     pub crm: String,
+    /// The local Salesforce's Lightning origin (its login host).
+    pub salesforce: String,
 }
 
 impl Ports {
     /// The parts' URLs on loopback.
     pub fn urls(&self) -> Urls {
         let url = |port: u16| format!("http://127.0.0.1:{port}");
-        Urls { worker: url(self.worker), aurora: url(self.aurora), crm: url(self.crm) }
+        Urls {
+            worker: url(self.worker),
+            aurora: url(self.aurora),
+            crm: url(self.crm),
+            salesforce: url(self.salesforce),
+        }
     }
 }
 
 /// The fixed ports of `cargo xtask dev` (and of `.dev.vars`, which `wrangler dev` reads).
-pub const DEV_PORTS: Ports = Ports { worker: 8787, aurora: 8790, crm: 8791 };
+pub const DEV_PORTS: Ports = Ports { worker: 8787, aurora: 8790, crm: 8791, salesforce: 8792 };
 
 fn dev_urls() -> Urls {
     DEV_PORTS.urls()
@@ -187,6 +209,7 @@ fn dev_urls() -> Urls {
 pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Result<LocalSystem> {
     let urls = ports.urls();
     let (worker_url, aurora_url, crm_url) = (urls.worker.clone(), urls.aurora.clone(), urls.crm.clone());
+    let salesforce_url = urls.salesforce.clone();
     let bin = tools::root().join("target/debug");
 
     let mut sandbox = Running::spawn(
@@ -194,12 +217,24 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
         Command::new(bin.join("sandbox"))
             .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
             .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
+            .args(["--salesforce-listen", &format!("127.0.0.1:{}", ports.salesforce)])
             .args(["--worker-url", &worker_url])
-            .args(["--tenant", DEV_TENANT, "--tenant", SECOND_TENANT, "--tenant", THIRD_TENANT])
+            .args([
+                "--tenant",
+                DEV_TENANT,
+                "--tenant",
+                SECOND_TENANT,
+                "--tenant",
+                THIRD_TENANT,
+                "--tenant",
+                FOURTH_TENANT,
+            ])
             // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
             .args(["--app-url", &format!("{worker_url}/connect/aurora")])
             .env("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID)
-            .env("DEMO_CRM_CLIENT_SECRET", &secrets.crm_client_secret),
+            .env("DEMO_CRM_CLIENT_SECRET", &secrets.crm_client_secret)
+            .env("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY)
+            .env("SALESFORCE_CONSUMER_SECRET", &secrets.salesforce_consumer_secret),
     )?;
     wait_for_http("the Aurora sandbox", &format!("{aurora_url}/health"), Duration::from_secs(20), &mut sandbox)?;
 
@@ -226,7 +261,15 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .envs(worker_env(secrets, &urls)),
     )?;
 
-    Ok(LocalSystem { worker_url, aurora_url, crm_url, sweep_url, children: vec![sandbox, worker], native_worker })
+    Ok(LocalSystem {
+        worker_url,
+        aurora_url,
+        crm_url,
+        salesforce_url,
+        sweep_url,
+        children: vec![sandbox, worker],
+        native_worker,
+    })
 }
 
 /// The Workers bundle (built by `cargo xtask build --edge`) under `wrangler dev --local`:
@@ -287,6 +330,8 @@ pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> V
         ("CONFORMANCE_AURORA_URL", system.aurora_url.clone()),
         ("CONFORMANCE_CRM_URL", system.crm_url.clone()),
         ("CONFORMANCE_CRM_CLIENT_SECRET", secrets.crm_client_secret.clone()),
+        ("CONFORMANCE_SALESFORCE_URL", system.salesforce_url.clone()),
+        ("CONFORMANCE_SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
         ("CONFORMANCE_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
         ("CONFORMANCE_TENANT", DEV_TENANT.to_owned()),
         ("CONFORMANCE_SECOND_TENANT", SECOND_TENANT.to_owned()),
@@ -304,6 +349,9 @@ pub fn worker_env(secrets: &Secrets, urls: &Urls) -> Vec<(&'static str, String)>
         ("DEMO_CRM_BASE_URL", urls.crm.clone()),
         ("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID.to_owned()),
         ("DEMO_CRM_CLIENT_SECRET", secrets.crm_client_secret.clone()),
+        ("SALESFORCE_LOGIN_URL", urls.salesforce.clone()),
+        ("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY.to_owned()),
+        ("SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
         ("AURORA_BASE_URL", urls.aurora.clone()),
         ("AURORA_ALLOW_LOOPBACK", "true".to_owned()),
         ("AURORA_APPLICATION_ID", SANDBOX_APPLICATION_ID.to_owned()),

@@ -317,9 +317,13 @@ fn end_to_end(host: Host) -> Result<Counts> {
             ])
             .args(["--skip", "conformance::", "--skip", "chaos_run", "--skip", "bench_"])
             .args(skip_screens.map(|name| ["--skip", name]).into_iter().flatten())
+            // `E2E_ONLY=<name>`: only the browser tests whose names hold it (while working on one).
+            .args(std::env::var("E2E_ONLY").ok().filter(|f| !f.is_empty()))
             .env("E2E_SWEEP_URL", system.sweep_url.clone().unwrap_or_default())
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
             .env("E2E_CRM_URL", &system.crm_url)
+            .env("E2E_SALESFORCE_URL", &system.salesforce_url)
+            .env("E2E_SALESFORCE_TENANT", local_system::FOURTH_TENANT)
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
             .env("E2E_TENANT", local_system::DEV_TENANT)
@@ -334,6 +338,7 @@ fn free_ports() -> Result<local_system::Ports> {
         worker: processes::free_port()?,
         aurora: processes::free_port()?,
         crm: processes::free_port()?,
+        salesforce: processes::free_port()?,
     })
 }
 

@@ -476,4 +476,71 @@ mod conformance {
             send(crm_webhook_headers(&system.crm_client_secret, &id, now, &body)).await.unwrap().json().await.unwrap();
         assert_eq!(replay["duplicate"], true, "{replay}");
     }
+
+    /// A Canvas signed request as Salesforce makes one: `base64(HMAC-SHA256(secret,
+    /// payload)) "." payload`, both standard base64.
+    fn signed_request(secret: &str, org: &str, opportunity: &str) -> String {
+        use base64::{Engine, engine::general_purpose::STANDARD};
+        use hmac::{Hmac, Mac};
+        let payload = STANDARD.encode(
+            json!({
+                "algorithm": "HMACSHA256", "issuedAt": unix_now(), "userId": "0058a0000100002AAA",
+                "client": { "oauthToken": "00D8a0000100001!ARconformance", "instanceId": "_:Aurora_Solar_Canvas:x",
+                            "targetOrigin": "https://sunrise-solar.my.salesforce.com", "instanceUrl": "https://sunrise-solar.my.salesforce.com" },
+                "context": { "organization": { "organizationId": org }, "user": { "userId": "0058a0000100002AAA" },
+                             "environment": { "parameters": { "recordId": opportunity }, "locationUrl": "https://sunrise-solar.lightning.force.com/lightning/r/Opportunity/x/view" } }
+            })
+            .to_string(),
+        );
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(payload.as_bytes());
+        format!("{}.{payload}", STANDARD.encode(mac.finalize().into_bytes()))
+    }
+
+    async fn post_canvas(system: &System, signed: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/embed/salesforce", system.worker))
+            .form(&[("signed_request", signed)])
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    #[tokio::test]
+    async fn the_canvas_door_takes_only_signed_requests_and_each_once() {
+        let system = system().await;
+        let secret = std::env::var("CONFORMANCE_SALESFORCE_CONSUMER_SECRET").unwrap();
+        // Signed with another secret: refused, as a page the frame can show.
+        let forged = signed_request("not-the-consumer-secret-at-all", "00D8a0000900001AAA", "0068a0000900001AAA");
+        let (status, page, headers) = post_canvas(system, &forged).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(page.contains("not validly signed"), "{page}");
+        // Signed well, by an org that never installed: refused; the same request again is a replay.
+        let genuine = signed_request(&secret, "00D8a0000900001AAA", "0068a0000900001AAA");
+        let (status, page, _) = post_canvas(system, &genuine).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(page.contains("has not installed"), "{page}");
+        let (status, page, _) = post_canvas(system, &genuine).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(page.contains("used already"), "{page}");
+        // No signed request at all: our JSON error, not a crash.
+        let response = reqwest::Client::new()
+            .post(format!("{}/embed/salesforce", system.worker))
+            .form(&[("something", "else")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Other CRMs have no POST door.
+        let response = reqwest::Client::new()
+            .post(format!("{}/embed/demo", system.worker))
+            .form(&[("signed_request", "x.y")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
 }

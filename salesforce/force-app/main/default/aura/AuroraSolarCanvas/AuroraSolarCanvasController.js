@@ -1,0 +1,5 @@
+({
+    doInit: function (cmp) {
+        cmp.set("v.canvasParameters", JSON.stringify({ recordId: cmp.get("v.recordId") }));
+    }
+})

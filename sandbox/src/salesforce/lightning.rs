@@ -1,0 +1,372 @@
+//! Lightning Experience, as far as our app sees it: signing in, the Opportunities list
+//! (with "New"), the Opportunity record page with our canvas, the My Domain intermediary
+//! page that POSTs the signed request into our iframe and sizes it from the Canvas
+//! `resize` messages, and the AppExchange listing.
+
+use super::{
+    Salesforce, now,
+    org::{CUSTOM_FIELDS, PASSWORD, SfUser, random_token},
+};
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::Sha256;
+
+const SESSION_COOKIE: &str = "sf_sid";
+/// `force:canvasApp`'s default height and its `maxHeight`.
+const CANVAS_DEFAULT_HEIGHT: u32 = 900;
+const CANVAS_MAX_HEIGHT: u32 = 2000;
+
+fn text(value: &str) -> String {
+    html_escape::encode_text(value).into_owned()
+}
+
+fn attr(value: &str) -> String {
+    html_escape::encode_double_quoted_attribute(value).into_owned()
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{t} | Salesforce</title>\
+         <style>body{{font:14px system-ui;margin:0;background:#f3f3f3}}header{{background:#032d60;color:#fff;padding:8px 16px}}\
+         main{{padding:16px}}section{{background:#fff;border-radius:4px;padding:12px;margin-bottom:12px}}\
+         dt{{color:#555}}</style></head><body><header>Salesforce (local)</header><main>{body}</main></body></html>",
+        t = text(title)
+    ))
+}
+
+/// The signed-in user of a browser on the Lightning origin.
+pub fn signed_in(sf: &Salesforce, headers: &HeaderMap) -> Option<SfUser> {
+    let sid = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_owned))?;
+    let data = sf.data();
+    let user_id = data.web_sessions.get(&sid)?;
+    data.user(user_id).cloned()
+}
+
+fn to_login(start: &str) -> Response {
+    let start: String = form_urlencoded::byte_serialize(start.as_bytes()).collect();
+    Redirect::to(&format!("/login?startURL={start}")).into_response()
+}
+
+pub async fn home() -> Redirect {
+    Redirect::to("/lightning/o/Opportunity/list")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    #[serde(rename = "startURL", default)]
+    start_url: String,
+}
+
+/// `GET /login`.
+pub async fn login_page(State(sf): State<Salesforce>, Query(query): Query<LoginQuery>) -> Html<String> {
+    let users: String = sf
+        .data()
+        .users
+        .iter()
+        .map(|u| {
+            format!(
+                "<li><code>{}</code>{}</li>",
+                text(&u.username),
+                if u.modify_all_data { " (System Administrator)" } else { "" }
+            )
+        })
+        .collect();
+    page(
+        "Login",
+        &format!(
+            "<section><h1>Log in to Salesforce</h1><form method=post action=/login>\
+             <input type=hidden name=startURL value=\"{start}\">\
+             <label>Username <input name=username data-testid=sf-username></label> \
+             <label>Password <input name=password type=password data-testid=sf-password></label> \
+             <button data-testid=sf-login>Log In</button></form>\
+             <p>Users (password <code>{PASSWORD}</code>):</p><ul>{users}</ul></section>",
+            start = attr(&query.start_url)
+        ),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(rename = "startURL", default)]
+    start_url: String,
+}
+
+/// `POST /login`.
+pub async fn login(State(sf): State<Salesforce>, Form(form): Form<LoginForm>) -> Response {
+    let user = sf.data().users.iter().find(|u| u.username == form.username.trim()).cloned();
+    let Some(user) = user.filter(|_| form.password == PASSWORD) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            page(
+                "Login",
+                "<section><p>Please check your username and password.</p><a href=/login>Try again</a></section>",
+            ),
+        )
+            .into_response();
+    };
+    let sid = random_token(40);
+    sf.data().web_sessions.insert(sid.clone(), user.id);
+    // Only a path on this origin: never an open redirect.
+    let start = Some(form.start_url.as_str())
+        .filter(|s| s.starts_with('/') && !s.starts_with("//"))
+        .unwrap_or("/lightning/o/Opportunity/list");
+    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(start))
+        .into_response()
+}
+
+/// `GET /lightning/o/Opportunity/list`.
+pub async fn opportunity_list(State(sf): State<Salesforce>, headers: HeaderMap) -> Response {
+    let Some(user) = signed_in(&sf, &headers) else { return to_login("/lightning/o/Opportunity/list") };
+    let data = sf.data();
+    let org = data.org(&user.org_id).map(|o| o.name.clone()).unwrap_or_default();
+    let rows: String = data
+        .opportunities
+        .iter()
+        .filter(|o| o.org_id == user.org_id)
+        .map(|o| {
+            format!(
+                "<li><a href=\"/lightning/r/Opportunity/{id}/view\" data-testid=sf-opportunity>{name}</a></li>",
+                id = attr(&o.id),
+                name = text(&o.name)
+            )
+        })
+        .collect();
+    page(
+        "Opportunities",
+        &format!(
+            "<section><h1>Opportunities</h1><p>{org}: {user}</p><ul>{rows}</ul>\
+             <form method=post action=/lightning/o/Opportunity/new><label>New Opportunity <input name=name required data-testid=sf-new-name></label> \
+             <button data-testid=sf-new-save>Save</button></form></section>",
+            org = text(&org),
+            user = text(&user.full_name())
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewForm {
+    name: String,
+}
+
+/// `POST /lightning/o/Opportunity/new`.
+pub async fn new_opportunity(State(sf): State<Salesforce>, headers: HeaderMap, Form(form): Form<NewForm>) -> Response {
+    let Some(user) = signed_in(&sf, &headers) else { return to_login("/lightning/o/Opportunity/list") };
+    match sf.create_opportunity(&user.org_id, &form.name, None) {
+        Ok(id) => Redirect::to(&format!("/lightning/r/Opportunity/{id}/view")).into_response(),
+        Err(message) => (StatusCode::BAD_REQUEST, page("Error", &text(&message))).into_response(),
+    }
+}
+
+/// `GET /lightning/r/Opportunity/{id}/view`: the record, and our canvas when the org has
+/// our app (the Aura wrapper passes the `recordId`).
+pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let here = format!("/lightning/r/Opportunity/{id}/view");
+    let Some(user) = signed_in(&sf, &headers) else { return to_login(&here) };
+    let mut data = sf.data();
+    let Some(opportunity) = data.opportunity(&user.org_id, &id).cloned() else {
+        return (
+            StatusCode::NOT_FOUND,
+            page("Not found", "<section>Record not found, or not shared with you.</section>"),
+        )
+            .into_response();
+    };
+    let account = opportunity.account_id.as_ref().and_then(|a| data.accounts.iter().find(|x| &x.id == a)).cloned();
+    let fields: String = CUSTOM_FIELDS
+        .iter()
+        .map(|(name, label, _)| {
+            let value = opportunity
+                .custom
+                .get(*name)
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .unwrap_or_default();
+            format!("<dt>{}</dt><dd data-testid=\"sf-field-{}\">{}</dd>", text(label), attr(name), text(&value))
+        })
+        .collect();
+    let canvas = if data.installed_orgs.contains(&user.org_id) {
+        let ticket = random_token(32);
+        data.canvas_frames.insert(ticket.clone(), (user.id.clone(), opportunity.id.clone()));
+        format!(
+            "<section><h2>Aurora Solar</h2><iframe id=canvas-host data-testid=sf-canvas-host title=\"Aurora Solar\" \
+             src=\"{my_domain}/canvas/frame?ticket={ticket}\" style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe></section>\
+             <script>\
+             const host = document.getElementById('canvas-host');\
+             window.addEventListener('message', (e) => {{\
+               if (e.origin !== {my_domain_js} || !e.data || e.data.type !== 'sfdc:canvas-height') return;\
+               host.style.height = e.data.height + 'px';\
+               host.dataset.canvasHeight = String(e.data.height);\
+               host.dataset.canvasResizes = String(e.data.resizes);\
+               host.dataset.lastMessage = e.data.message;\
+             }});</script>",
+            my_domain = attr(&sf.my_domain_origin),
+            my_domain_js = json!(sf.my_domain_origin),
+        )
+    } else {
+        "<section data-testid=sf-no-canvas>Aurora Solar for CRMs is not installed in this org.</section>".to_owned()
+    };
+    let address = account.as_ref().map(|a| {
+        ["BillingStreet", "BillingCity", "BillingState", "BillingPostalCode"]
+            .iter()
+            .filter_map(|f| a.billing.get(f).and_then(|v| v.as_str()).map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    page(
+        &opportunity.name,
+        &format!(
+            "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Account</dt><dd>{account}</dd>\
+             <dt>Billing address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}",
+            name = text(&opportunity.name),
+            account = text(&account.map(|a| a.name).unwrap_or_default()),
+            address = text(&address.unwrap_or_default()),
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FrameQuery {
+    #[serde(default)]
+    ticket: String,
+}
+
+/// The origin part of `url`.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    format!("{scheme}://{}", rest.split('/').next().unwrap_or_default())
+}
+
+/// `GET /canvas/frame?ticket=` on My Domain: the intermediary. It POSTs a fresh signed
+/// request into the canvas iframe and plays the parent's side of the Canvas protocol:
+/// JSON-string messages from the canvas URL's origin, `targetModule` "Canvas", `resize`
+/// for this canvas instance, height clamped to `maxHeight`.
+pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<FrameQuery>) -> Response {
+    let mut data = sf.data();
+    // A frame ticket works once, as a page load.
+    let Some((user_id, opportunity_id)) = data.canvas_frames.remove(&query.ticket) else {
+        return (StatusCode::FORBIDDEN, page("Canvas", "Reload the record page.")).into_response();
+    };
+    let (Some(user), Some(opportunity)) =
+        (data.user(&user_id).cloned(), data.opportunities.iter().find(|o| o.id == opportunity_id).cloned())
+    else {
+        return (StatusCode::NOT_FOUND, page("Canvas", "Not found.")).into_response();
+    };
+    let org = data.org(&user.org_id).cloned();
+    // The user's own session, as every signed request carries (our app must keep it server-side).
+    let oauth_token = data.new_session(&user.id, None, now(), sf.settings.session_seconds);
+    drop(data);
+    let instance_id = format!("_:Aurora_Solar_Canvas:{}", opportunity.id);
+    let payload = json!({
+        "algorithm": "HMACSHA256",
+        "issuedAt": rand::random::<u32>() % 2_000_000_000,
+        "userId": user.id,
+        "client": {
+            "refreshToken": null,
+            "instanceId": instance_id,
+            "targetOrigin": sf.my_domain_origin,
+            "instanceUrl": sf.my_domain_origin,
+            "oauthToken": oauth_token,
+        },
+        "context": {
+            "user": {
+                "userId": user.id, "userName": user.username, "firstName": user.first_name, "lastName": user.last_name,
+                "email": user.username, "fullName": user.full_name(), "locale": "en_US", "language": "en_US",
+                "timeZone": "America/Los_Angeles", "userType": "STANDARD", "currencyISOCode": "USD",
+                "roleId": null, "siteUrl": null, "networkId": null, "accessibilityModeEnabled": false, "isDefaultNetwork": true,
+            },
+            "links": {
+                "loginUrl": sf.my_domain_origin,
+                "restUrl": "/services/data/v62.0/",
+                "sobjectUrl": "/services/data/v62.0/sobjects/",
+                "queryUrl": "/services/data/v62.0/query/",
+                "userUrl": format!("/{}", user.id),
+            },
+            "application": {
+                "name": "Aurora Solar for CRMs", "canvasUrl": sf.canvas_url(), "applicationId": "06P8a0000000AURA",
+                "version": "1.0", "authType": "SIGNED_REQUEST", "referenceId": "09H8a0000000AURA", "options": [],
+                "samlInitiationMethod": "None", "namespace": "", "isInstalledPersonalApp": false,
+                "developerName": "Aurora_Solar_Canvas",
+            },
+            "environment": {
+                "referer": null,
+                "locationUrl": format!("{}/lightning/r/Opportunity/{}/view", sf.lightning_origin, opportunity.id),
+                "displayLocation": "Aura",
+                "sublocation": null,
+                "uiTheme": "Theme4d",
+                "dimensions": { "width": "100%", "height": format!("{CANVAS_DEFAULT_HEIGHT}px"), "maxWidth": "1000px", "maxHeight": format!("{CANVAS_MAX_HEIGHT}px"), "clientWidth": "1200px", "clientHeight": "900px" },
+                "parameters": { "recordId": opportunity.id },
+                "record": {},
+                "version": { "season": "WINTER", "api": "62.0" },
+            },
+            "organization": {
+                "organizationId": user.org_id, "name": org.map(|o| o.name).unwrap_or_default(),
+                "multicurrencyEnabled": false, "namespacePrefix": null, "currencyIsoCode": "USD",
+            },
+        },
+    });
+    let encoded = STANDARD.encode(payload.to_string());
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(sf.consumer_secret.as_bytes()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    mac.update(encoded.as_bytes());
+    let signed_request = format!("{}.{encoded}", STANDARD.encode(mac.finalize().into_bytes()));
+    let script = format!(
+        "const app = {app}; const instanceId = {instance}; const frame = document.getElementById('canvas-frame'); let resizes = 0;\
+         window.addEventListener('message', (e) => {{\
+           if (e.origin !== app || typeof e.data !== 'string') return;\
+           let m; try {{ m = JSON.parse(e.data); }} catch (_) {{ return; }}\
+           if (!m || (m.targetModule && m.targetModule !== 'Canvas')) return;\
+           const body = m.body || {{}};\
+           if (body.type !== 'resize') return;\
+           const client = (body.config || {{}}).client || {{}};\
+           if (client.instanceId !== instanceId) return;\
+           const asked = parseInt((body.size || {{}}).height, 10);\
+           if (!(asked > 0)) return;\
+           const height = Math.min(asked, {CANVAS_MAX_HEIGHT});\
+           frame.style.height = height + 'px'; resizes += 1;\
+           parent.postMessage({{ type: 'sfdc:canvas-height', height, resizes, message: e.data }}, {lightning});\
+         }});\
+         document.getElementById('canvas-post').submit();",
+        app = json!(origin(&sf.worker_url)),
+        instance = json!(instance_id),
+        lightning = json!(sf.lightning_origin),
+    );
+    Html(format!(
+        "<!doctype html><html><head><meta charset=utf-8><style>body{{margin:0}}iframe{{display:block}}</style></head><body>\
+         <form id=canvas-post method=post action=\"{action}\" target=canvas-frame>\
+         <input type=hidden name=signed_request value=\"{signed}\"></form>\
+         <iframe name=canvas-frame id=canvas-frame title=\"Aurora Solar\" style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe>\
+         <script>{script}</script></body></html>",
+        action = attr(&sf.canvas_url()),
+        signed = attr(&signed_request),
+    ))
+    .into_response()
+}
+
+/// `GET /appexchange`: our listing; "Get It Now" starts the app's install (the OAuth
+/// consent an org's admin gives after installing the package).
+pub async fn appexchange(State(sf): State<Salesforce>) -> Html<String> {
+    page(
+        "AppExchange",
+        &format!(
+            "<section><h1>Aurora Solar for CRMs</h1><p>Create Aurora Solar projects from Opportunities and see the design on the record page.</p>\
+             <a href=\"{}/install/salesforce/start\" data-testid=sf-get-it-now>Get It Now</a></section>",
+            attr(&sf.worker_url)
+        ),
+    )
+}

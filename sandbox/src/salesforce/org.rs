@@ -1,0 +1,218 @@
+//! The local Salesforce's data: two orgs with their users, Accounts (with billing
+//! addresses) and Opportunities, our app's OAuth grants and tokens, and each org's API
+//! usage. In memory: it starts afresh each run.
+
+use rand::Rng;
+use std::collections::{BTreeMap, HashMap};
+
+/// The password of every fixture user.
+pub const PASSWORD: &str = "demo";
+
+/// An org (a Salesforce customer).
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    /// The org's "My Domain" name: its Lightning page and instance share it.
+    pub my_domain: String,
+}
+
+/// A user of an org.
+#[derive(Debug, Clone)]
+pub struct SfUser {
+    pub id: String,
+    pub org_id: String,
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// "Modify All Data": a System Administrator.
+    pub modify_all_data: bool,
+}
+
+impl SfUser {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// An Account with its billing address.
+#[derive(Debug, Clone)]
+pub struct SfAccount {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub billing: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// An Opportunity.
+#[derive(Debug, Clone)]
+pub struct SfOpportunity {
+    pub id: String,
+    pub org_id: String,
+    pub account_id: Option<String>,
+    pub name: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// Custom fields apps write (the package's fields: see [`CUSTOM_FIELDS`]).
+    pub custom: BTreeMap<String, serde_json::Value>,
+}
+
+/// The custom Opportunity fields our package defines: API name, label, and whether a
+/// number (else text). The worker's `crm::salesforce::fields` names the same.
+pub const CUSTOM_FIELDS: &[(&str, &str, bool)] = &[
+    ("Aurora_System_Size_kW__c", "Aurora System Size (kW)", true),
+    ("Aurora_Annual_Production_kWh__c", "Aurora Annual Production (kWh)", true),
+    ("Aurora_Offset_Percent__c", "Aurora Offset (%)", true),
+    ("Aurora_Project_URL__c", "Aurora Project", false),
+    ("Aurora_Design_Status__c", "Aurora Design Status", false),
+];
+
+/// The billing fields of an Account, as SOQL names them.
+pub const BILLING_FIELDS: &[&str] = &[
+    "BillingStreet",
+    "BillingCity",
+    "BillingState",
+    "BillingPostalCode",
+    "BillingCountry",
+    "BillingLatitude",
+    "BillingLongitude",
+];
+
+/// An authorization code, single use.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub expires: i64,
+}
+
+/// An access token: whose, and until when.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub org_id: String,
+    pub expires: i64,
+    /// The refresh token it came from (revoking that ends it), if any.
+    pub refresh_token: Option<String>,
+}
+
+/// Everything the local Salesforce holds.
+#[derive(Debug, Default)]
+pub struct Data {
+    pub orgs: Vec<Org>,
+    pub users: Vec<SfUser>,
+    pub accounts: Vec<SfAccount>,
+    pub opportunities: Vec<SfOpportunity>,
+    /// Browser sign-ins (cookie value -> user id).
+    pub web_sessions: HashMap<String, String>,
+    pub codes: HashMap<String, Code>,
+    /// Access tokens, our app's and the users' own (a canvas signed request carries one).
+    pub sessions: HashMap<String, Session>,
+    /// Refresh token -> user id.
+    pub refresh_tokens: HashMap<String, String>,
+    /// Orgs where an admin approved our app (the canvas shows on their record pages).
+    pub installed_orgs: Vec<String>,
+    /// API calls per org today.
+    pub api_calls: HashMap<String, u64>,
+    /// Canvas frames handed to the intermediary page: ticket -> (user, opportunity).
+    pub canvas_frames: HashMap<String, (String, String)>,
+    /// Next record number.
+    pub next_record: u32,
+}
+
+/// An 18-character record id with the key prefix `prefix` (`006` Opportunity, ...).
+pub fn record_id(prefix: &str, org_number: u8, n: u32) -> String {
+    format!("{prefix}8a0000{org_number}{n:05}AAA")
+}
+
+/// A random token of `len` URL-safe characters.
+pub fn random_token(len: usize) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}
+
+impl Data {
+    /// Two orgs, each with an admin and a rep, Accounts and Opportunities.
+    pub fn fixtures(now: i64) -> Data {
+        let mut data = Data { next_record: 100, ..Data::default() };
+        let orgs = [(1u8, "Sunrise Solar", "sunrise-solar"), (2, "Bright Roofs Energy", "bright-roofs")];
+        for (n, name, domain) in orgs {
+            let org_id = format!("00D8a0000{n}00001AAA");
+            data.orgs.push(Org { id: org_id.clone(), name: name.into(), my_domain: domain.into() });
+            for (k, (first, last, admin)) in [("Alex", "Admin", true), ("Riley", "Rep", false)].into_iter().enumerate()
+            {
+                data.users.push(SfUser {
+                    id: record_id("005", n, k as u32 + 1),
+                    org_id: org_id.clone(),
+                    username: format!("{}@{domain}.example", first.to_lowercase()),
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    modify_all_data: admin,
+                });
+            }
+        }
+        // (org, household, street, city, state, postal code, latitude, longitude)
+        type Home = (u8, &'static str, &'static str, &'static str, &'static str, &'static str, f64, f64);
+        let homes: [Home; 4] = [
+            (1, "Rivera Household", "901 Mears Ct", "Stanford", "CA", "94305", 37.4219, -122.1651),
+            (1, "Okafor Household", "1600 Amphitheatre Pkwy", "Mountain View", "CA", "94043", 37.4220, -122.0841),
+            (2, "Nguyen Household", "3 Tuscan Way", "Austin", "TX", "78701", 30.2672, -97.7431),
+            (2, "Schmidt Household", "77 Massachusetts Ave", "Cambridge", "MA", "02139", 42.3601, -71.0942),
+        ];
+        for (i, (n, name, street, city, state, zip, lat, lng)) in homes.into_iter().enumerate() {
+            let org_id = format!("00D8a0000{n}00001AAA");
+            let account_id = record_id("001", n, i as u32 + 1);
+            let billing = BTreeMap::from([
+                ("BillingStreet", street.into()),
+                ("BillingCity", city.into()),
+                ("BillingState", state.into()),
+                ("BillingPostalCode", zip.into()),
+                ("BillingCountry", "United States".into()),
+                ("BillingLatitude", lat.into()),
+                ("BillingLongitude", lng.into()),
+            ]);
+            data.accounts.push(SfAccount {
+                id: account_id.clone(),
+                org_id: org_id.clone(),
+                name: name.into(),
+                billing,
+            });
+            data.opportunities.push(SfOpportunity {
+                id: record_id("006", n, i as u32 + 1),
+                org_id,
+                account_id: Some(account_id),
+                name: format!("{} - Rooftop Solar", name.trim_end_matches(" Household")),
+                created: now - 86_400,
+                custom: BTreeMap::new(),
+            });
+        }
+        data
+    }
+
+    pub fn org(&self, id: &str) -> Option<&Org> {
+        self.orgs.iter().find(|o| o.id == id)
+    }
+
+    pub fn user(&self, id: &str) -> Option<&SfUser> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn opportunity(&self, org_id: &str, id: &str) -> Option<&SfOpportunity> {
+        // 15-character ids name the same record as their 18-character form.
+        self.opportunities
+            .iter()
+            .find(|o| o.org_id == org_id && (o.id == id || (id.len() == 15 && o.id.starts_with(id))))
+    }
+
+    /// A new access token for `user_id` (from `refresh_token`, if any), good `ttl` seconds.
+    pub fn new_session(&mut self, user_id: &str, refresh_token: Option<String>, now: i64, ttl: i64) -> String {
+        let org_id = self.user(user_id).map(|u| u.org_id.clone()).unwrap_or_default();
+        // Salesforce access tokens start with the org id and `!`.
+        let token = format!("{}!AR{}", &org_id[..15.min(org_id.len())], random_token(60));
+        self.sessions
+            .insert(token.clone(), Session { user_id: user_id.into(), org_id, expires: now + ttl, refresh_token });
+        token
+    }
+}

@@ -1,0 +1,449 @@
+//! The org's REST API as our app uses it, answering as Salesforce does: bearer access
+//! tokens that expire (`401 INVALID_SESSION_ID`), a daily API limit per org (`403
+//! REQUEST_LIMIT_EXCEEDED`), SOQL over `/query` (the statement shapes `SELECT fields FROM
+//! object [WHERE field op literal] [ORDER BY field [ASC|DESC]] [LIMIT n]`, records with
+//! their `attributes` and parent relationships as nested objects; an unknown column is
+//! `INVALID_FIELD`, anything else it cannot read `MALFORMED_QUERY`), and `PATCH` of an
+//! Opportunity (`204`, no body).
+
+use super::{
+    Salesforce, now,
+    org::{BILLING_FIELDS, CUSTOM_FIELDS, Session, SfOpportunity},
+};
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// Salesforce's REST error body: `[{"message", "errorCode"}]`.
+pub fn rest_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!([{ "message": message, "errorCode": code }]))).into_response()
+}
+
+/// The session of a request's bearer token, counted against its org's daily limit.
+pub fn authorized(sf: &Salesforce, headers: &HeaderMap) -> Result<Session, Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("OAuth ")))
+        .unwrap_or_default();
+    let mut data = sf.data();
+    let session = match data.sessions.get(token) {
+        Some(session) if session.expires > now() => session.clone(),
+        _ => return Err(rest_error(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")),
+    };
+    let calls = data.api_calls.entry(session.org_id.clone()).or_default();
+    if *calls >= sf.settings.api_limit {
+        return Err(rest_error(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."));
+    }
+    *calls += 1;
+    Ok(session)
+}
+
+fn known_version(version: &str) -> bool {
+    version
+        .strip_prefix('v')
+        .and_then(|v| v.split_once('.'))
+        .is_some_and(|(major, minor)| major.parse::<u32>().is_ok_and(|m| (20..=66).contains(&m)) && minor == "0")
+}
+
+fn not_found() -> Response {
+    rest_error(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+}
+
+/// `CreatedDate` as Salesforce writes it.
+fn salesforce_datetime(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default().format("%Y-%m-%dT%H:%M:%S.000+0000").to_string()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QueryParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// A SOQL statement this org can run.
+#[derive(Debug, PartialEq)]
+struct Soql {
+    fields: Vec<String>,
+    object: String,
+    filter: Option<(String, String, String)>,
+    order: Option<(String, bool)>,
+    limit: Option<usize>,
+}
+
+/// Splits `text` at the first case-insensitive ` keyword `.
+fn split_keyword<'a>(text: &'a str, keyword: &str) -> (&'a str, Option<&'a str>) {
+    let upper = text.to_ascii_uppercase();
+    match upper.find(&format!(" {keyword} ")) {
+        Some(at) => (&text[..at], Some(&text[at + keyword.len() + 2..])),
+        None => (text, None),
+    }
+}
+
+fn parse_soql(q: &str) -> Result<Soql, String> {
+    let q = q.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rest = q
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("SELECT "))
+        .map(|_| &q[7..])
+        .ok_or("unexpected token: expected SELECT")?;
+    let (fields, rest) = split_keyword(rest, "FROM");
+    let rest = rest.ok_or("unexpected token: expected FROM")?;
+    let (rest, limit) = split_keyword(rest, "LIMIT");
+    let (rest, order) = split_keyword(rest, "ORDER BY");
+    let (object, filter) = split_keyword(rest, "WHERE");
+    let fields: Vec<String> = fields.split(',').map(|f| f.trim().to_owned()).collect();
+    if fields.iter().any(|f| f.is_empty() || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+        return Err(format!("unexpected token in field list: {}", fields.join(", ")));
+    }
+    let filter = match filter {
+        None => None,
+        Some(condition) => {
+            let parts: Vec<&str> = condition.splitn(3, ' ').collect();
+            let [field, op, literal] = parts[..] else { return Err(format!("unexpected token: {condition}")) };
+            if !["=", "!=", ">", ">=", "<", "<="].contains(&op) {
+                return Err(format!("unexpected token: {op}"));
+            }
+            let literal = match literal.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
+                Some(quoted) if !quoted.contains('\'') => quoted.to_owned(),
+                Some(_) => return Err(format!("unexpected token: {literal}")),
+                None => chrono::DateTime::parse_from_rfc3339(literal)
+                    .map(|_| literal.to_owned())
+                    .map_err(|_| format!("line 1: unexpected token: '{literal}'"))?,
+            };
+            Some((field.to_owned(), op.to_owned(), literal))
+        }
+    };
+    let order = match order {
+        None => None,
+        Some(order) => {
+            let mut parts = order.split(' ');
+            let field = parts.next().unwrap_or_default().to_owned();
+            let ascending = match parts.next().map(str::to_ascii_uppercase).as_deref() {
+                None | Some("ASC") => true,
+                Some("DESC") => false,
+                Some(other) => return Err(format!("unexpected token: {other}")),
+            };
+            Some((field, ascending))
+        }
+    };
+    let limit = match limit {
+        None => None,
+        Some(n) => Some(n.trim().parse::<usize>().map_err(|_| format!("unexpected token: {n}"))?),
+    };
+    Ok(Soql { fields, object: object.trim().to_owned(), filter, order, limit })
+}
+
+/// `GET /services/data/{version}/query?q=`.
+pub async fn query(
+    State(sf): State<Salesforce>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<QueryParams>,
+) -> Response {
+    if !known_version(&version) {
+        return not_found();
+    }
+    let session = match authorized(&sf, &headers) {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let soql = match parse_soql(&params.q) {
+        Ok(soql) => soql,
+        Err(message) => return rest_error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", &message),
+    };
+    let data = sf.data();
+    let records: Result<Vec<Value>, String> = match soql.object.as_str() {
+        "UserPermissionAccess" => {
+            let admin = data.user(&session.user_id).is_some_and(|u| u.modify_all_data);
+            let row = Map::from_iter([("PermissionsModifyAllData".to_owned(), json!(admin))]);
+            select(&soql, "UserPermissionAccess", &["PermissionsModifyAllData"], vec![row], &version)
+        }
+        "Organization" => {
+            let org = data.org(&session.org_id);
+            let row = Map::from_iter([
+                ("Id".to_owned(), json!(session.org_id)),
+                ("Name".to_owned(), json!(org.map(|o| o.name.clone()))),
+            ]);
+            select(&soql, "Organization", &["Id", "Name"], vec![row], &version)
+        }
+        "Opportunity" => {
+            let rows = data
+                .opportunities
+                .iter()
+                .filter(|o| o.org_id == session.org_id)
+                .map(|o| opportunity_row(&data, o, &version))
+                .collect();
+            select(&soql, "Opportunity", &opportunity_columns(), rows, &version)
+        }
+        other => Err(format!("sObject type '{other}' is not supported.")),
+    };
+    match records {
+        Ok(records) => Json(json!({ "totalSize": records.len(), "done": true, "records": records })).into_response(),
+        Err(message) if message.starts_with("sObject type") => {
+            rest_error(StatusCode::BAD_REQUEST, "INVALID_TYPE", &message)
+        }
+        Err(message) => rest_error(StatusCode::BAD_REQUEST, "INVALID_FIELD", &message),
+    }
+}
+
+/// The Opportunity columns SOQL may name.
+fn opportunity_columns() -> Vec<&'static str> {
+    let mut columns = vec!["Id", "Name", "AccountId", "CreatedDate", "Account.Name"];
+    columns.extend(CUSTOM_FIELDS.iter().map(|(name, _, _)| *name));
+    columns.extend(
+        BILLING_FIELDS.iter().map(|field| ACCOUNT_BILLING.iter().find(|(f, _)| f == field).map_or("", |(_, c)| *c)),
+    );
+    columns
+}
+
+/// `Account.` + each billing field, as SOQL names them through the relationship.
+const ACCOUNT_BILLING: &[(&str, &str)] = &[
+    ("BillingStreet", "Account.BillingStreet"),
+    ("BillingCity", "Account.BillingCity"),
+    ("BillingState", "Account.BillingState"),
+    ("BillingPostalCode", "Account.BillingPostalCode"),
+    ("BillingCountry", "Account.BillingCountry"),
+    ("BillingLatitude", "Account.BillingLatitude"),
+    ("BillingLongitude", "Account.BillingLongitude"),
+];
+
+/// Every field of an Opportunity, its Account's under `Account.`.
+fn opportunity_row(data: &super::org::Data, o: &SfOpportunity, _version: &str) -> Map<String, Value> {
+    let mut row = Map::new();
+    row.insert("Id".into(), json!(o.id));
+    row.insert("Name".into(), json!(o.name));
+    row.insert("AccountId".into(), json!(o.account_id));
+    row.insert("CreatedDate".into(), json!(salesforce_datetime(o.created)));
+    for (name, _, _) in CUSTOM_FIELDS {
+        row.insert((*name).into(), o.custom.get(*name).cloned().unwrap_or(Value::Null));
+    }
+    let account = o.account_id.as_ref().and_then(|id| data.accounts.iter().find(|a| &a.id == id));
+    if let Some(account) = account {
+        row.insert("Account.Name".into(), json!(account.name));
+        for field in BILLING_FIELDS {
+            row.insert(format!("Account.{field}"), account.billing.get(field).cloned().unwrap_or(Value::Null));
+        }
+    } else {
+        row.insert("Account".into(), Value::Null);
+    }
+    row
+}
+
+/// Runs `soql` over `rows` (flat maps, relationship fields dotted), shaping each record as
+/// Salesforce does.
+fn select(
+    soql: &Soql,
+    object: &str,
+    columns: &[&str],
+    mut rows: Vec<Map<String, Value>>,
+    version: &str,
+) -> Result<Vec<Value>, String> {
+    for field in soql.fields.iter().chain(soql.filter.iter().map(|f| &f.0)).chain(soql.order.iter().map(|o| &o.0)) {
+        if !columns.contains(&field.as_str()) {
+            return Err(format!(
+                "No such column '{field}' on entity '{object}'. If you are attempting to use a custom field, be sure to \
+                 append the '__c' after the custom field name."
+            ));
+        }
+    }
+    if let Some((field, op, literal)) = &soql.filter {
+        rows.retain(|row| compare(row.get(field).unwrap_or(&Value::Null), op, literal));
+    }
+    if let Some((field, ascending)) = &soql.order {
+        rows.sort_by(|a, b| {
+            let key = |row: &Map<String, Value>| row.get(field).map(|v| v.to_string()).unwrap_or_default();
+            let ordering = key(a).cmp(&key(b));
+            if *ascending { ordering } else { ordering.reverse() }
+        });
+    }
+    rows.truncate(soql.limit.unwrap_or(2000));
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.get("Id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let mut record = Map::new();
+            record.insert("attributes".into(), json!({ "type": object, "url": format!("/services/data/{version}/sobjects/{object}/{id}") }));
+            for field in &soql.fields {
+                match field.split_once('.') {
+                    None => {
+                        record.insert(field.clone(), row.get(field).cloned().unwrap_or(Value::Null));
+                    }
+                    Some((parent, child)) => {
+                        if row.get(parent) == Some(&Value::Null) {
+                            record.insert(parent.into(), Value::Null);
+                            continue;
+                        }
+                        let entry = record
+                            .entry(parent.to_owned())
+                            .or_insert_with(|| json!({ "attributes": { "type": parent, "url": format!("/services/data/{version}/sobjects/{parent}") } }));
+                        if let Some(object) = entry.as_object_mut() {
+                            object.insert(child.into(), row.get(field).cloned().unwrap_or(Value::Null));
+                        }
+                    }
+                }
+            }
+            Value::Object(record)
+        })
+        .collect())
+}
+
+/// `value op literal`, for ids (exact, 15 or 18 characters) and datetimes.
+fn compare(value: &Value, op: &str, literal: &str) -> bool {
+    let value = value.as_str().unwrap_or_default();
+    let (left, right) = match (
+        chrono::DateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.3f%z"),
+        chrono::DateTime::parse_from_rfc3339(literal),
+    ) {
+        (Ok(v), Ok(l)) => (v.timestamp().to_string(), l.timestamp().to_string()),
+        _ if literal.len() == 15 && value.len() == 18 => (value[..15].to_owned(), literal.to_owned()),
+        _ => (value.to_owned(), literal.to_owned()),
+    };
+    let numeric = |s: &str| s.parse::<i64>().ok();
+    let ordering = match (numeric(&left), numeric(&right)) {
+        (Some(l), Some(r)) => l.cmp(&r),
+        _ => left.cmp(&right),
+    };
+    match op {
+        "=" => ordering.is_eq(),
+        "!=" => !ordering.is_eq(),
+        ">" => ordering.is_gt(),
+        ">=" => ordering.is_ge(),
+        "<" => ordering.is_lt(),
+        _ => ordering.is_le(),
+    }
+}
+
+/// `PATCH /services/data/{version}/sobjects/Opportunity/{id}`: 204, no body.
+pub async fn patch_opportunity(
+    State(sf): State<Salesforce>,
+    Path((version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if !known_version(&version) {
+        return not_found();
+    }
+    let session = match authorized(&sf, &headers) {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+        return rest_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "The request body is not a JSON object");
+    };
+    for (name, value) in &fields {
+        match CUSTOM_FIELDS.iter().find(|(field, _, _)| field == name) {
+            None if name == "Name" => {}
+            None => {
+                return rest_error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_FIELD",
+                    &format!("No such column '{name}' on sobject of type Opportunity"),
+                );
+            }
+            Some((_, _, true)) if !(value.is_number() || value.is_null()) => {
+                return rest_error(
+                    StatusCode::BAD_REQUEST,
+                    "JSON_PARSER_ERROR",
+                    &format!("Cannot deserialize instance of double from {value} value for field {name}"),
+                );
+            }
+            Some((_, _, false)) if !(value.is_string() || value.is_null()) => {
+                return rest_error(
+                    StatusCode::BAD_REQUEST,
+                    "JSON_PARSER_ERROR",
+                    &format!("Cannot deserialize instance of string for field {name}"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    let mut data = sf.data();
+    let Some(opportunity) = data.opportunities.iter_mut().find(|o| o.org_id == session.org_id && o.id == id) else {
+        return not_found();
+    };
+    for (name, value) in fields {
+        if name == "Name" {
+            opportunity.name = value.as_str().unwrap_or_default().to_owned();
+        } else {
+            opportunity.custom.insert(name, value);
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /sandbox/opportunities/{id}` (tests): an Opportunity's org, name and custom fields.
+pub async fn peek_opportunity(State(sf): State<Salesforce>, Path(id): Path<String>) -> Response {
+    let data = sf.data();
+    match data.opportunities.iter().find(|o| o.id == id) {
+        Some(o) => Json(json!({ "id": o.id, "org_id": o.org_id, "name": o.name, "fields": o.custom })).into_response(),
+        None => not_found(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewOpportunity {
+    org_id: String,
+    name: String,
+    #[serde(default)]
+    account_id: Option<String>,
+}
+
+/// `POST /sandbox/opportunities` (tests; a rep would use the "New" form): creates an
+/// Opportunity now, answering its id.
+pub async fn create_opportunity(State(sf): State<Salesforce>, Json(new): Json<NewOpportunity>) -> Response {
+    match sf.create_opportunity(&new.org_id, &new.name, new.account_id) {
+        Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id, "success": true, "errors": [] }))).into_response(),
+        Err(message) => rest_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", &message),
+    }
+}
+
+impl Salesforce {
+    /// A new Opportunity in `org_id` (on `account_id`, else the org's first Account).
+    pub fn create_opportunity(&self, org_id: &str, name: &str, account_id: Option<String>) -> Result<String, String> {
+        let mut data = self.data();
+        let org_number = data.orgs.iter().position(|o| o.id == org_id).ok_or("no such org")? as u8 + 1;
+        let account_id = match account_id {
+            Some(id) if data.accounts.iter().any(|a| a.id == id && a.org_id == org_id) => Some(id),
+            Some(_) => return Err("invalid cross reference id".into()),
+            None => data.accounts.iter().find(|a| a.org_id == org_id).map(|a| a.id.clone()),
+        };
+        data.next_record += 1;
+        let id = super::org::record_id("006", org_number, data.next_record);
+        data.opportunities.push(SfOpportunity {
+            id: id.clone(),
+            org_id: org_id.to_owned(),
+            account_id,
+            name: name.trim().chars().take(120).collect(),
+            created: now(),
+            custom: Default::default(),
+        });
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soql_reads_the_shapes_apps_send_and_refuses_the_rest() {
+        let soql = parse_soql("SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate >= 2026-11-30T21:00:00Z ORDER BY CreatedDate ASC LIMIT 200")
+            .expect("parses");
+        assert_eq!(soql.fields, ["Id", "CreatedDate"]);
+        assert_eq!(soql.filter, Some(("CreatedDate".into(), ">=".into(), "2026-11-30T21:00:00Z".into())));
+        assert_eq!(soql.order, Some(("CreatedDate".into(), true)));
+        assert_eq!(soql.limit, Some(200));
+        let by_id = parse_soql("select Id, Account.BillingCity from Opportunity where Id = '0068a0000100001AAA'")
+            .expect("parses");
+        assert_eq!(by_id.filter, Some(("Id".into(), "=".into(), "0068a0000100001AAA".into())));
+        assert!(parse_soql("SELECT Id FROM Opportunity WHERE Id = '006' OR Id != ''").is_err());
+        assert!(parse_soql("DELETE FROM Opportunity").is_err());
+        assert!(parse_soql("SELECT Id FROM Opportunity WHERE CreatedDate > yesterday").is_err());
+    }
+}
