@@ -19,3 +19,8 @@ CREATE TABLE crm_poll_cursors (
     polled_at INTEGER,
     PRIMARY KEY (crm, account_id)
 );
+
+-- Where an opportunity's site is read from, for CRMs that offer a choice (Salesforce: the
+-- Account's billing or shipping address, or a Person Account's mailing address). NULL:
+-- the CRM's first choice.
+ALTER TABLE installations ADD COLUMN site_source TEXT;

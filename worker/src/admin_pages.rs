@@ -68,6 +68,7 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
         "tenant" => Some("Aurora tenant linked, with proof from Aurora."),
         "auto_create_on" => Some("Projects will be created automatically for new opportunities."),
         "auto_create_off" => Some("Projects will only be created when a rep clicks Create Aurora Project."),
+        "site_source" => Some("Opportunities' sites are read from the address you chose."),
         "webhook_check_ok" => Some("Aurora's test webhook reached the app: finished designs will arrive."),
         _ => None,
     }
@@ -113,6 +114,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         Err(e) => format!("<span class=bad>Could not check: {}</span>", text(e)),
     };
     let checked = if installation.auto_create { " checked" } else { "" };
+    let site_sources = site_sources(session, installation, &base, &csrf);
     let last_error = match (&installation.last_error, installation.last_error_at) {
         (Some(e), at) => format!("<span class=bad>{} ({})</span>", text(e), time(at)),
         (None, _) => "none".to_owned(),
@@ -127,7 +129,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
          <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create\">{csrf}\
          <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when an opportunity is created in the CRM</label>\
-         <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>\
+         <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}\
          <section><h2>Health</h2><dl data-testid=admin-health><dt>CRM webhook</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
          <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
@@ -144,6 +146,36 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         late_projects = late_projects(health),
     );
     layout("Settings", &body)
+}
+
+/// Where opportunities' sites are read from, when the CRM offers a choice.
+fn site_sources(
+    session: &AdminSession,
+    installation: &crate::storage::installations::Installation,
+    base: &str,
+    csrf: &str,
+) -> String {
+    let sources = session.crm.integration().site_sources();
+    if sources.is_empty() {
+        return String::new();
+    }
+    let chosen = installation.site_source.as_deref().unwrap_or(sources[0].key);
+    let options: String = sources
+        .iter()
+        .map(|source| {
+            let checked = if source.key == chosen { " checked" } else { "" };
+            format!(
+                "<label><input type=radio name=source value=\"{key}\"{checked} data-testid=\"admin-site-source-{key}\"> {label}</label>",
+                key = attr(source.key),
+                label = text(source.label),
+            )
+        })
+        .collect();
+    format!(
+        "<section><h2>Site of an opportunity</h2><p>Where the project's address is read from.</p>\
+         <form method=post action=\"{base}/site-source\">{csrf}{options}\
+         <button type=submit data-testid=admin-save-site-source>Save</button></form></section>"
+    )
 }
 
 /// Background work that died, per kind: how many, and the newest reason. Dead work is

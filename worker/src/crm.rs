@@ -104,6 +104,12 @@ pub trait CrmIntegration: Send + Sync {
         now: i64,
     ) -> Result<Vec<CrmDelivery>, CrmWebhookError>;
 
+    /// Where an opportunity's site may be read from, the default first; empty when the CRM
+    /// leaves no choice. The admin picks one on the settings page.
+    fn site_sources(&self) -> &'static [SiteSource] {
+        &[]
+    }
+
     /// Whether new opportunities are learnt by polling (a CRM without webhooks for them).
     fn polls_new_opportunities(&self) -> bool {
         false
@@ -119,6 +125,15 @@ pub trait CrmIntegration: Send + Sync {
     ) -> Result<(Vec<CrmDelivery>, String), AccessError> {
         Ok((Vec::new(), cursor.to_owned()))
     }
+}
+
+/// A place an opportunity's site can be read from, as the admin chooses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteSource {
+    /// Stored and posted (`account_billing`).
+    pub key: &'static str,
+    /// For the admin (`The Account's billing address`).
+    pub label: &'static str,
 }
 
 /// An opportunity context whose signature, algorithm and expiry were checked.

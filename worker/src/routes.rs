@@ -71,6 +71,7 @@ fn admin_pages() -> Router<AppState> {
         .route("/settings/{crm}/{account}", get(installations::settings_page))
         .route("/settings/{crm}/{account}/tenant", post(installations::link_tenant))
         .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
+        .route("/settings/{crm}/{account}/site-source", post(installations::site_source))
         .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks))
         .layer(header(header::CONTENT_SECURITY_POLICY, ADMIN_PAGE_CSP))

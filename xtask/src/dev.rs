@@ -36,6 +36,13 @@ pub fn run(edge: bool) -> Result<()> {
     println!("  2. As a rep, open an opportunity:      {}/", system.crm_url);
     println!("       sign in as ana@sunrise.example / {CRM_PASSWORD}, open one, click Create Aurora Project");
     println!("       (another company's rep: ben@northwind.example; its admin: nia@northwind.example)");
+    let lightning = system.salesforce_url.replace("127.0.0.1", "localhost");
+    println!("  3. In Salesforce (local), install:     {lightning}/appexchange");
+    println!(
+        "       Get It Now, log in as alex@sunrise-solar.example / demo, Allow; link tenant {}",
+        local_system::FOURTH_TENANT
+    );
+    println!("       then as riley@sunrise-solar.example open {lightning}/lightning/o/Opportunity/list");
     println!();
     match host {
         Host::Native => println!(

@@ -219,10 +219,13 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
     } else {
         "<section data-testid=sf-no-canvas>Aurora Solar for CRMs is not installed in this org.</section>".to_owned()
     };
+    // A business Account's billing address, a Person Account's mailing address.
     let address = account.as_ref().map(|a| {
-        ["BillingStreet", "BillingCity", "BillingState", "BillingPostalCode"]
+        let prefix =
+            if a.address.get("BillingStreet").is_some_and(|v| v.is_string()) { "Billing" } else { "PersonMailing" };
+        ["Street", "City", "State", "PostalCode"]
             .iter()
-            .filter_map(|f| a.billing.get(f).and_then(|v| v.as_str()).map(str::to_owned))
+            .filter_map(|part| a.address.get(&format!("{prefix}{part}")).and_then(|v| v.as_str()).map(str::to_owned))
             .collect::<Vec<_>>()
             .join(", ")
     });
@@ -230,7 +233,7 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
         &opportunity.name,
         &format!(
             "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Account</dt><dd>{account}</dd>\
-             <dt>Billing address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}",
+             <dt>Address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}",
             name = text(&opportunity.name),
             account = text(&account.map(|a| a.name).unwrap_or_default()),
             address = text(&address.unwrap_or_default()),

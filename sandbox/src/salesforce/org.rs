@@ -15,6 +15,9 @@ pub struct Org {
     pub name: String,
     /// The org's "My Domain" name: its Lightning page and instance share it.
     pub my_domain: String,
+    /// Person Accounts enabled: Accounts have `PersonMailing*` fields (elsewhere, naming
+    /// them in SOQL is `INVALID_FIELD`).
+    pub person_accounts: bool,
 }
 
 /// A user of an org.
@@ -35,13 +38,13 @@ impl SfUser {
     }
 }
 
-/// An Account with its billing address.
+/// An Account with its addresses (compound fields by name: `BillingStreet`, ...).
 #[derive(Debug, Clone)]
 pub struct SfAccount {
     pub id: String,
     pub org_id: String,
     pub name: String,
-    pub billing: BTreeMap<&'static str, serde_json::Value>,
+    pub address: BTreeMap<String, serde_json::Value>,
 }
 
 /// An Opportunity.
@@ -67,16 +70,14 @@ pub const CUSTOM_FIELDS: &[(&str, &str, bool)] = &[
     ("Aurora_Design_Status__c", "Aurora Design Status", false),
 ];
 
-/// The billing fields of an Account, as SOQL names them.
-pub const BILLING_FIELDS: &[&str] = &[
-    "BillingStreet",
-    "BillingCity",
-    "BillingState",
-    "BillingPostalCode",
-    "BillingCountry",
-    "BillingLatitude",
-    "BillingLongitude",
-];
+/// The parts of an Account's compound address fields.
+pub const ADDRESS_PARTS: &[&str] = &["Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude"];
+
+/// The compound addresses of an Account: every org has `Billing` and `Shipping`; orgs with
+/// Person Accounts also `PersonMailing`.
+pub fn address_prefixes(person_accounts: bool) -> &'static [&'static str] {
+    if person_accounts { &["Billing", "Shipping", "PersonMailing"] } else { &["Billing", "Shipping"] }
+}
 
 /// An authorization code, single use.
 #[derive(Debug, Clone)]
@@ -140,7 +141,13 @@ impl Data {
         let orgs = [(1u8, "Sunrise Solar", "sunrise-solar"), (2, "Bright Roofs Energy", "bright-roofs")];
         for (n, name, domain) in orgs {
             let org_id = format!("00D8a0000{n}00001AAA");
-            data.orgs.push(Org { id: org_id.clone(), name: name.into(), my_domain: domain.into() });
+            // Sunrise sells to households as Person Accounts; Bright Roofs has none.
+            data.orgs.push(Org {
+                id: org_id.clone(),
+                name: name.into(),
+                my_domain: domain.into(),
+                person_accounts: n == 1,
+            });
             for (k, (first, last, admin)) in [("Alex", "Admin", true), ("Riley", "Rep", false)].into_iter().enumerate()
             {
                 data.users.push(SfUser {
@@ -164,20 +171,24 @@ impl Data {
         for (i, (n, name, street, city, state, zip, lat, lng)) in homes.into_iter().enumerate() {
             let org_id = format!("00D8a0000{n}00001AAA");
             let account_id = record_id("001", n, i as u32 + 1);
-            let billing = BTreeMap::from([
-                ("BillingStreet", street.into()),
-                ("BillingCity", city.into()),
-                ("BillingState", state.into()),
-                ("BillingPostalCode", zip.into()),
-                ("BillingCountry", "United States".into()),
-                ("BillingLatitude", lat.into()),
-                ("BillingLongitude", lng.into()),
-            ]);
+            // Sunrise's second household is a Person Account: its address is its mailing
+            // address, its billing address empty (business Accounts: billing and shipping).
+            let person = i == 1;
+            let parts: [serde_json::Value; 7] =
+                [street.into(), city.into(), state.into(), zip.into(), "United States".into(), lat.into(), lng.into()];
+            let mut address = BTreeMap::new();
+            for prefix in address_prefixes(n == 1) {
+                let filled = if person { *prefix == "PersonMailing" } else { *prefix != "PersonMailing" };
+                for (part, value) in ADDRESS_PARTS.iter().zip(&parts) {
+                    let value = if filled { value.clone() } else { serde_json::Value::Null };
+                    address.insert(format!("{prefix}{part}"), value);
+                }
+            }
             data.accounts.push(SfAccount {
                 id: account_id.clone(),
                 org_id: org_id.clone(),
                 name: name.into(),
-                billing,
+                address,
             });
             data.opportunities.push(SfOpportunity {
                 id: record_id("006", n, i as u32 + 1),

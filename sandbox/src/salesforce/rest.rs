@@ -8,7 +8,7 @@
 
 use super::{
     Salesforce, now,
-    org::{BILLING_FIELDS, CUSTOM_FIELDS, Session, SfOpportunity},
+    org::{ADDRESS_PARTS, CUSTOM_FIELDS, Session, SfOpportunity, address_prefixes},
 };
 use axum::{
     Json,
@@ -179,7 +179,9 @@ pub async fn query(
                 .filter(|o| o.org_id == session.org_id)
                 .map(|o| opportunity_row(&data, o, &version))
                 .collect();
-            select(&soql, "Opportunity", &opportunity_columns(), rows, &version)
+            let person_accounts = data.org(&session.org_id).is_some_and(|o| o.person_accounts);
+            let columns = opportunity_columns(person_accounts);
+            select(&soql, "Opportunity", &columns.iter().map(String::as_str).collect::<Vec<_>>(), rows, &version)
         }
         other => Err(format!("sObject type '{other}' is not supported.")),
     };
@@ -192,26 +194,16 @@ pub async fn query(
     }
 }
 
-/// The Opportunity columns SOQL may name.
-fn opportunity_columns() -> Vec<&'static str> {
-    let mut columns = vec!["Id", "Name", "AccountId", "CreatedDate", "Account.Name"];
-    columns.extend(CUSTOM_FIELDS.iter().map(|(name, _, _)| *name));
-    columns.extend(
-        BILLING_FIELDS.iter().map(|field| ACCOUNT_BILLING.iter().find(|(f, _)| f == field).map_or("", |(_, c)| *c)),
-    );
+/// The Opportunity columns SOQL may name in an org (with Person Accounts or not).
+fn opportunity_columns(person_accounts: bool) -> Vec<String> {
+    let mut columns: Vec<String> =
+        ["Id", "Name", "AccountId", "CreatedDate", "Account.Name"].iter().map(|c| (*c).to_owned()).collect();
+    columns.extend(CUSTOM_FIELDS.iter().map(|(name, _, _)| (*name).to_owned()));
+    for prefix in address_prefixes(person_accounts) {
+        columns.extend(ADDRESS_PARTS.iter().map(|part| format!("Account.{prefix}{part}")));
+    }
     columns
 }
-
-/// `Account.` + each billing field, as SOQL names them through the relationship.
-const ACCOUNT_BILLING: &[(&str, &str)] = &[
-    ("BillingStreet", "Account.BillingStreet"),
-    ("BillingCity", "Account.BillingCity"),
-    ("BillingState", "Account.BillingState"),
-    ("BillingPostalCode", "Account.BillingPostalCode"),
-    ("BillingCountry", "Account.BillingCountry"),
-    ("BillingLatitude", "Account.BillingLatitude"),
-    ("BillingLongitude", "Account.BillingLongitude"),
-];
 
 /// Every field of an Opportunity, its Account's under `Account.`.
 fn opportunity_row(data: &super::org::Data, o: &SfOpportunity, _version: &str) -> Map<String, Value> {
@@ -226,8 +218,8 @@ fn opportunity_row(data: &super::org::Data, o: &SfOpportunity, _version: &str) -
     let account = o.account_id.as_ref().and_then(|id| data.accounts.iter().find(|a| &a.id == id));
     if let Some(account) = account {
         row.insert("Account.Name".into(), json!(account.name));
-        for field in BILLING_FIELDS {
-            row.insert(format!("Account.{field}"), account.billing.get(field).cloned().unwrap_or(Value::Null));
+        for (field, value) in &account.address {
+            row.insert(format!("Account.{field}"), value.clone());
         }
     } else {
         row.insert("Account".into(), Value::Null);

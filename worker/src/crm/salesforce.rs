@@ -13,7 +13,7 @@ pub mod signed_request;
 
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
-    CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, VerifiedContext,
+    CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext,
 };
 use crate::{
     AppState,
@@ -53,6 +53,25 @@ pub mod fields {
     pub const DESIGN_STATUS: &str = "Aurora_Design_Status__c";
     /// Every field, for the package check.
     pub const ALL: [&str; 5] = [SYSTEM_SIZE_KW, ANNUAL_PRODUCTION_KWH, OFFSET_PERCENT, PROJECT_URL, DESIGN_STATUS];
+}
+
+/// Where an Opportunity's site can come from (it has no address of its own): its
+/// Account's billing address (the default), its shipping address, or, for a Person
+/// Account (a household), its mailing address.
+pub const SITE_SOURCES: &[SiteSource] = &[
+    SiteSource { key: "account_billing", label: "The Account's billing address" },
+    SiteSource { key: "account_shipping", label: "The Account's shipping address" },
+    SiteSource { key: "person_mailing", label: "The Person Account's mailing address" },
+];
+
+/// The Account's compound address prefix for a site source, and what is said when the
+/// Account has no such address.
+fn address_of(source: Option<&str>) -> (&'static str, &'static str) {
+    match source {
+        Some("account_shipping") => ("Shipping", "the Opportunity's Account has no shipping address"),
+        Some("person_mailing") => ("PersonMailing", "the Opportunity's Account has no mailing address"),
+        _ => ("Billing", "the Opportunity's Account has no billing address"),
+    }
 }
 
 /// What [`fields::DESIGN_STATUS`] says once the figures are written.
@@ -328,18 +347,21 @@ impl CrmIntegration for Salesforce {
         if !signed_request::is_record_id(opportunity_id, "006") {
             return Err(CrmError::Refused { status: 404, message: "not an Opportunity id".into() }.into());
         }
+        let installation =
+            installations::find(state.db(), Crm::Salesforce, account_id).await?.ok_or(AccessError::NotAuthorized)?;
+        let (prefix, missing) = address_of(installation.site_source.as_deref());
         let id = opportunity_id.to_owned();
         let found = with_tokens(state, account_id, |client, tokens| {
             let id = id.clone();
-            async move { client.opportunity(&tokens, &id).await }
+            async move { client.opportunity(&tokens, &id, prefix).await }
         })
         .await?
         .ok_or_else(|| CrmError::Refused { status: 404, message: "no such Opportunity".into() })?;
-        let account = found.account.unwrap_or_default();
+        let account = found.account.map(|account| client::AccountAddress::read(&account, prefix)).unwrap_or_default();
         let site = match (account.one_line(), account.latitude, account.longitude) {
             (Some(address), _, _) => Ok(Location::Address { property_address: address }),
             (None, Some(latitude), Some(longitude)) => Ok(Location::Coordinates { latitude, longitude }),
-            _ => Err(ContextError::Incomplete("the Opportunity's Account has no billing address")),
+            _ => Err(ContextError::Incomplete(missing)),
         };
         Ok(CrmOpportunity { id: found.id, name: found.name, site })
     }
@@ -380,6 +402,10 @@ impl CrmIntegration for Salesforce {
 
     fn polls_new_opportunities(&self) -> bool {
         true
+    }
+
+    fn site_sources(&self) -> &'static [SiteSource] {
+        SITE_SOURCES
     }
 
     async fn poll_new_opportunities(

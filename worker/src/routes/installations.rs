@@ -205,6 +205,32 @@ pub async fn auto_create(
 }
 
 #[derive(Deserialize)]
+pub struct SiteSourceForm {
+    csrf: String,
+    source: String,
+}
+
+/// `POST /settings/{crm}/{account}/site-source`: where opportunities' sites are read from,
+/// one of the places the CRM offers.
+pub async fn site_source(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path((crm, account)): Path<(String, String)>,
+    Form(form): Form<SiteSourceForm>,
+) -> Result<Redirect, HtmlError> {
+    let session = session_of(&state, &jar, &crm, &account).await?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
+    if !session.crm.integration().site_sources().iter().any(|source| source.key == form.source) {
+        let named: String = form.source.chars().take(40).collect();
+        return Err(ApiError::InvalidForm(format!("`{named}` is not an address this CRM offers")).into());
+    }
+    if !storage::installations::set_site_source(state.db(), session.crm, &account, &form.source, state.now()).await? {
+        return Err(InstallError::NotInstalled.into());
+    }
+    Ok(Redirect::to(&format!("{}?notice=site_source", settings_path(session.crm, &account))))
+}
+
+#[derive(Deserialize)]
 pub struct CsrfForm {
     csrf: String,
 }

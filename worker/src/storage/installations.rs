@@ -35,6 +35,9 @@ pub struct Installation {
     pub tenant_verified_at: Option<i64>,
     /// Changes on every install: admin sessions name it (see [`crate::admin_session`]).
     pub session_epoch: String,
+    /// Where the admin chose to read an opportunity's site from (a key of the CRM's
+    /// [`crate::crm::CrmIntegration::site_sources`]); `None`: the CRM's first.
+    pub site_source: Option<String>,
 }
 
 impl std::fmt::Debug for Installation {
@@ -57,7 +60,7 @@ impl Installation {
 }
 
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
-                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, session_epoch";
+                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, session_epoch, site_source";
 
 /// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
 /// `add-installation`, and tests).
@@ -193,6 +196,17 @@ pub async fn set_auto_create(
     now: i64,
 ) -> Result<bool, StorageError> {
     update(db, crm, account_id, "auto_create = ?3, updated_at = ?4", vec![enabled.into(), now.into()]).await
+}
+
+/// Chooses where an opportunity's site is read from (a key the CRM offers).
+pub async fn set_site_source(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    source: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "site_source = ?3, updated_at = ?4", vec![source.into(), now.into()]).await
 }
 
 /// Replaces the sealed CRM tokens (after a refresh).

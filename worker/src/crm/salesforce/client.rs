@@ -80,31 +80,39 @@ pub struct OpportunityRecord {
     /// Its name.
     #[serde(rename = "Name", default)]
     pub name: String,
-    /// The Account, when it has one.
+    /// The Account's fields, when it has one.
     #[serde(rename = "Account", default)]
-    pub account: Option<AccountAddress>,
+    pub account: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// The Account's billing address and its geocode.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// One of an Account's addresses and its geocode.
+#[derive(Debug, Clone, Default)]
 pub struct AccountAddress {
-    #[serde(rename = "BillingStreet", default)]
     pub street: Option<String>,
-    #[serde(rename = "BillingCity", default)]
     pub city: Option<String>,
-    #[serde(rename = "BillingState", default)]
     pub state: Option<String>,
-    #[serde(rename = "BillingPostalCode", default)]
     pub postal_code: Option<String>,
-    #[serde(rename = "BillingCountry", default)]
     pub country: Option<String>,
-    #[serde(rename = "BillingLatitude", default)]
     pub latitude: Option<f64>,
-    #[serde(rename = "BillingLongitude", default)]
     pub longitude: Option<f64>,
 }
 
 impl AccountAddress {
+    /// The address whose fields start with `prefix` in an Account record.
+    pub fn read(account: &serde_json::Map<String, serde_json::Value>, prefix: &str) -> Self {
+        let text = |field: &str| account.get(&format!("{prefix}{field}")).and_then(|v| v.as_str()).map(str::to_owned);
+        let number = |field: &str| account.get(&format!("{prefix}{field}")).and_then(serde_json::Value::as_f64);
+        AccountAddress {
+            street: text("Street"),
+            city: text("City"),
+            state: text("State"),
+            postal_code: text("PostalCode"),
+            country: text("Country"),
+            latitude: number("Latitude"),
+            longitude: number("Longitude"),
+        }
+    }
+
     /// One line, as Aurora geocodes it: `street, city, state postal code, country`.
     pub fn one_line(&self) -> Option<String> {
         let part =
@@ -141,13 +149,14 @@ pub struct SalesforceClient {
     redirect_uri: String,
 }
 
-/// The SOQL that reads an Opportunity with its site (`id` is checked to be a record id).
-fn opportunity_query(id: &str) -> String {
-    format!(
-        "SELECT Id, Name, Account.BillingStreet, Account.BillingCity, Account.BillingState, \
-         Account.BillingPostalCode, Account.BillingCountry, Account.BillingLatitude, Account.BillingLongitude \
-         FROM Opportunity WHERE Id = '{id}'"
-    )
+/// The SOQL that reads an Opportunity with its Account's compound address `prefix`
+/// (`Billing`, `Shipping`, or a Person Account's `PersonMailing`; `id` is checked to be a
+/// record id).
+fn opportunity_query(id: &str, prefix: &str) -> String {
+    let fields = ["Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude"]
+        .map(|field| format!("Account.{prefix}{field}"))
+        .join(", ");
+    format!("SELECT Id, Name, {fields} FROM Opportunity WHERE Id = '{id}'")
 }
 
 impl SalesforceClient {
@@ -253,23 +262,26 @@ impl SalesforceClient {
         Ok(found.into_iter().next().map(|o| o.name).unwrap_or_default())
     }
 
-    /// The Opportunity `id` (a checked record id) with its Account's address.
+    /// The Opportunity `id` (a checked record id) with its Account's address `prefix`.
     pub async fn opportunity(
         &self,
         tokens: &SalesforceTokens,
         id: &str,
+        prefix: &str,
     ) -> Result<Option<OpportunityRecord>, CrmError> {
-        Ok(self.query(tokens, &opportunity_query(id)).await?.into_iter().next())
+        Ok(self.query(tokens, &opportunity_query(id, prefix)).await?.into_iter().next())
     }
 
-    /// Opportunities created after `since` (SOQL datetime, UTC), oldest first, at most 200.
+    /// Opportunities created at or after `since` (SOQL datetime, UTC), oldest first, at most
+    /// 200 (one second may hold several: a second poll finds them again, and each is one
+    /// delivery).
     pub async fn new_opportunities(
         &self,
         tokens: &SalesforceTokens,
         since: &str,
     ) -> Result<Vec<NewOpportunity>, CrmError> {
         let soql = format!(
-            "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate > {since} ORDER BY CreatedDate ASC LIMIT 200"
+            "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate >= {since} ORDER BY CreatedDate ASC LIMIT 200"
         );
         self.query(tokens, &soql).await
     }
@@ -398,15 +410,16 @@ mod tests {
 
     #[test]
     fn an_account_address_reads_as_one_line() {
-        let address = AccountAddress {
-            street: Some("901 Mears Ct\nUnit 2".into()),
-            city: Some("Stanford".into()),
-            state: Some("CA".into()),
-            postal_code: Some("94305".into()),
-            country: Some("USA".into()),
-            ..AccountAddress::default()
-        };
+        let account = serde_json::json!({
+            "attributes": { "type": "Account" },
+            "ShippingStreet": "901 Mears Ct\nUnit 2", "ShippingCity": "Stanford", "ShippingState": "CA",
+            "ShippingPostalCode": "94305", "ShippingCountry": "USA", "ShippingLatitude": 37.42, "BillingStreet": null
+        });
+        let account = account.as_object().expect("object");
+        let address = AccountAddress::read(account, "Shipping");
         assert_eq!(address.one_line().as_deref(), Some("901 Mears Ct Unit 2, Stanford, CA 94305, USA"));
+        assert_eq!(address.latitude, Some(37.42));
+        assert_eq!(AccountAddress::read(account, "Billing").one_line(), None);
         assert_eq!(AccountAddress { city: Some("Stanford".into()), ..AccountAddress::default() }.one_line(), None);
     }
 

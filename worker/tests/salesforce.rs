@@ -1,0 +1,292 @@
+//! Salesforce through real HTTP: the worker's Router on a port, the local Salesforce and
+//! the Aurora sandbox on theirs, and cookie-keeping clients as the admin's and the rep's
+//! browsers. The install (OAuth with PKCE), the canvas (the record page, the My Domain
+//! intermediary's signed request, the session it opens), the admin's choice of where an
+//! Opportunity's site is read from, the write-back through a refreshed token, and the
+//! poll that finds new Opportunities.
+
+mod common;
+
+use aurora_crm_worker::{
+    AppState, Config,
+    crm::{Crm, DesignFigures},
+    jobs, router,
+    storage::{crm_events, installations},
+};
+use common::{APP_ID, APP_KEY, SIGNING, WEBHOOK_TOKEN, unix_now};
+use reqwest::StatusCode;
+use sandbox::salesforce::{self, Salesforce};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const CONSUMER_KEY: &str = "aurora-solar-canvas-test-consumer-key";
+const CONSUMER_SECRET: &str = "test-salesforce-consumer-secret-0123456789";
+const SUNRISE: &str = "00D8a0000100001AAA";
+/// Sunrise's Opportunities: Rivera's Account is a business (billing address), Okafor's a
+/// person (mailing address).
+const RIVERA: &str = "0068a0000100001AAA";
+const OKAFOR: &str = "0068a0000100002AAA";
+
+struct World {
+    worker: String,
+    /// Lightning (`localhost`) and My Domain (`127.0.0.1`).
+    lightning: String,
+    salesforce: Salesforce,
+    state: AppState,
+}
+
+/// Aurora sandbox, local Salesforce (access tokens living `session_seconds`) and worker.
+async fn world(session_seconds: i64) -> World {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
+    let sf_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = sf_listener.local_addr().expect("addr").port();
+    let settings = salesforce::Settings {
+        consumer_key: CONSUMER_KEY.into(),
+        consumer_secret: Some(CONSUMER_SECRET.into()),
+        session_seconds,
+        api_limit: 15_000,
+    };
+    let sf = Salesforce::new(settings, port, &worker).expect("settings").expect("configured");
+    let app = salesforce::router(sf.clone());
+    tokio::spawn(async move { axum::serve(sf_listener, app).await });
+    let my_domain = format!("http://127.0.0.1:{port}");
+    let (mut state, _, _) = common::state(&aurora, unix_now()).await;
+    state.config = std::sync::Arc::new(
+        Config::from_lookup(|name| {
+            Some(
+                match name {
+                    "WORKER_SIGNING_SECRET" => SIGNING,
+                    "ALLOWED_CRM_ORIGINS" => "http://127.0.0.1:8791",
+                    "AURORA_BASE_URL" => &aurora,
+                    "AURORA_ALLOW_LOOPBACK" => "true",
+                    "AURORA_APPLICATION_ID" => APP_ID,
+                    "AURORA_APPLICATION_KEY" => APP_KEY,
+                    "AURORA_WEBHOOK_TOKEN" => WEBHOOK_TOKEN,
+                    "WORKER_PUBLIC_URL" => &worker,
+                    "SALESFORCE_LOGIN_URL" => &my_domain,
+                    "SALESFORCE_CONSUMER_KEY" => CONSUMER_KEY,
+                    "SALESFORCE_CONSUMER_SECRET" => CONSUMER_SECRET,
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .expect("config"),
+    );
+    state.clock = std::sync::Arc::new(unix_now);
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(worker_listener, app).await });
+    World { worker, lightning: format!("http://localhost:{port}"), salesforce: sf, state }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
+}
+
+/// The value of the hidden input `name` (or the attribute `name=`) in a page.
+fn value_of(page: &str, marker: &str) -> String {
+    let start = page.find(marker).unwrap_or_else(|| panic!("no {marker} in {page}")) + marker.len();
+    page[start..start + page[start..].find('"').expect("closing quote")]
+        .replace("&#x2F;", "/")
+        .replace("&#x3D;", "=")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x2B;", "+")
+}
+
+/// The admin installs from `/install/salesforce/start`: Salesforce's login, then Allow.
+/// Answers the settings page's URL and text.
+async fn install(admin: &reqwest::Client, world: &World, username: &str) -> (reqwest::Url, String) {
+    let login = admin.get(format!("{}/install/salesforce/start", world.worker)).send().await.expect("start");
+    assert_eq!(login.status(), StatusCode::OK);
+    let login_url = login.url().clone();
+    let start = login_url.query_pairs().find(|(k, _)| k == "startURL").expect("back to authorize").1.into_owned();
+    let consent = admin
+        .post(login_url.join("/login").expect("url"))
+        .form(&[("username", username), ("password", "demo"), ("startURL", &start)])
+        .send()
+        .await
+        .expect("log in");
+    let consent_url = consent.url().clone();
+    let page = consent.text().await.expect("consent");
+    assert!(page.contains("Allow Access?"), "{page}");
+    let mut form: Vec<(String, String)> =
+        ["response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"]
+            .iter()
+            .map(|name| (name.to_string(), value_of(&page, &format!("name={name} value=\""))))
+            .collect();
+    form.push(("decision".into(), "allow".into()));
+    let settings = admin
+        .post(consent_url.join("/services/oauth2/authorize").expect("url"))
+        .form(&form)
+        .send()
+        .await
+        .expect("allow");
+    let url = settings.url().clone();
+    (url, settings.text().await.expect("settings"))
+}
+
+/// A rep opens the Opportunity `id`: Lightning's record page, the intermediary's signed
+/// request, POSTed to the worker as the canvas does. Answers the signed request and the
+/// worker's page.
+async fn open_canvas(rep: &reqwest::Client, world: &World, username: &str, id: &str) -> (String, StatusCode, String) {
+    let record = format!("{}/lightning/r/Opportunity/{id}/view", world.lightning);
+    let page = rep
+        .post(format!("{}/login", world.lightning))
+        .form(&[
+            ("username", username),
+            ("password", "demo"),
+            ("startURL", &format!("/lightning/r/Opportunity/{id}/view")),
+        ])
+        .send()
+        .await
+        .expect("log in")
+        .text()
+        .await
+        .expect("record page");
+    assert!(page.contains("canvas/frame?ticket="), "no canvas on {record}: {page}");
+    let frame = value_of(&page, "id=canvas-host data-testid=sf-canvas-host title=\"Aurora Solar\" src=\"");
+    let intermediary = rep.get(&frame).send().await.expect("intermediary").text().await.expect("page");
+    let signed = value_of(&intermediary, "name=signed_request value=\"");
+    let (status, embed) = post_canvas(&world.worker, &signed).await;
+    (signed, status, embed)
+}
+
+async fn post_canvas(worker: &str, signed: &str) -> (StatusCode, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{worker}/embed/salesforce"))
+        .form(&[("signed_request", signed)])
+        .send()
+        .await
+        .expect("canvas POST");
+    (response.status(), response.text().await.expect("page"))
+}
+
+/// The session the widget opens from the embed page's canvas ticket.
+async fn session(world: &World, embed: &str) -> Value {
+    let ticket = value_of(embed, "data-context=\"");
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", world.worker))
+        .json(&json!({ "crm": "salesforce", "context": ticket }))
+        .send()
+        .await
+        .expect("session");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chose() {
+    let world = world(7200).await;
+    let admin = browser();
+    let (landed, page) = install(&admin, &world, "alex@sunrise-solar.example").await;
+    assert_eq!(landed.path(), format!("/settings/salesforce/{SUNRISE}"), "{page}");
+    assert!(page.contains("Sunrise Solar"), "{page}");
+
+    // The rep's canvas: the signed request opens a session for the org, the user and the
+    // Opportunity, its site the Account's billing address; the page holds no Salesforce token.
+    let rep = browser();
+    let (signed, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
+    assert_eq!(status, StatusCode::OK, "{embed}");
+    assert!(embed.contains("data-host-adapter=\"canvas\""));
+    assert!(!embed.contains("!AR"), "a Salesforce session token reached the page");
+    let opened = session(&world, &embed).await;
+    assert_eq!(opened["opportunity"]["id"], RIVERA);
+    assert_eq!(
+        opened["opportunity"]["location"]["property_address"],
+        "901 Mears Ct, Stanford, CA 94305, United States"
+    );
+    // The same signed request again: a replay.
+    let (status, page) = post_canvas(&world.worker, &signed).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+
+    // Okafor's Account is a person: no billing address until the admin picks the mailing one.
+    let (_, status, page) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("no billing address"), "{page}");
+    let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
+    let chosen = admin
+        .post(format!("{}/settings/salesforce/{SUNRISE}/site-source", world.worker))
+        .form(&[("csrf", csrf.as_str()), ("source", "person_mailing")])
+        .send()
+        .await
+        .expect("choose");
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let page = chosen.text().await.expect("page");
+    assert!(page.contains("value=\"person_mailing\" checked"), "{page}");
+    let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
+    assert_eq!(status, StatusCode::OK, "{embed}");
+    let opened = session(&world, &embed).await;
+    assert_eq!(
+        opened["opportunity"]["location"]["property_address"],
+        "1600 Amphitheatre Pkwy, Mountain View, CA 94043, United States"
+    );
+    // A source the CRM does not offer is refused.
+    let refused = admin
+        .post(format!("{}/settings/salesforce/{SUNRISE}/site-source", world.worker))
+        .form(&[("csrf", csrf.as_str()), ("source", "Account.Description")])
+        .send()
+        .await
+        .expect("choose");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn page_of(admin: &reqwest::Client, world: &World) -> String {
+    admin
+        .get(format!("{}/settings/salesforce/{SUNRISE}", world.worker))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("page")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_polled_once() {
+    // Access tokens that live 1 s: the write-back meets an expired one and refreshes it.
+    let world = world(1).await;
+    let admin = browser();
+    let (landed, _) = install(&admin, &world, "alex@sunrise-solar.example").await;
+    assert_eq!(landed.path(), format!("/settings/salesforce/{SUNRISE}"));
+    let sealed = || async {
+        installations::find(world.state.db(), Crm::Salesforce, SUNRISE)
+            .await
+            .expect("find")
+            .expect("row")
+            .crm_tokens_sealed
+    };
+    let at_install = sealed().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let figures = DesignFigures {
+        aurora_system_size_kw: Some(7.2),
+        aurora_annual_production_kwh: Some(10_120),
+        aurora_offset_percent: Some(96.5),
+        aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
+    };
+    Crm::Salesforce.integration().write_figures(&world.state, SUNRISE, RIVERA, &figures).await.expect("written");
+    let record: Value = reqwest::get(format!("{}/sandbox/opportunities/{RIVERA}", world.lightning))
+        .await
+        .expect("peek")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(record["fields"]["Aurora_System_Size_kW__c"], 7.2);
+    assert_eq!(record["fields"]["Aurora_Annual_Production_kWh__c"], 10_120);
+    assert_eq!(record["fields"]["Aurora_Design_Status__c"], "Design ready");
+    assert_ne!(sealed().await, at_install, "the refreshed token is stored, sealed");
+
+    // Automatic projects on: a new Opportunity is found by the poll, once.
+    installations::set_auto_create(world.state.db(), Crm::Salesforce, SUNRISE, true, unix_now() as i64)
+        .await
+        .expect("on");
+    let id = world.salesforce.create_opportunity(SUNRISE, "Nguyen - Rooftop Solar", None).expect("created");
+    assert_eq!(jobs::crm_event::poll(&world.state).await, 1);
+    let event =
+        crm_events::find(world.state.db(), "salesforce", &format!("opportunity-created:{id}")).await.expect("find");
+    assert!(event.is_some(), "the new Opportunity was recorded");
+    // Polled again at once: not due yet; later: nothing new (the same Opportunity is one delivery).
+    assert_eq!(jobs::crm_event::poll(&world.state).await, 0);
+}
