@@ -136,6 +136,33 @@ pub struct SiteSource {
     pub label: &'static str,
 }
 
+/// Seals a CRM's OAuth `tokens` for the installation of `account_id` (bound to it: moved
+/// to another row, they do not open).
+pub fn seal_tokens<T: Serialize>(
+    state: &AppState,
+    crm: Crm,
+    account_id: &str,
+    tokens: &T,
+) -> Result<String, AccessError> {
+    let json = serde_json::to_vec(tokens).map_err(|e| StorageError::Decode(e.to_string()))?;
+    Ok(sealer(state).seal(&json, &Installation::seal_context(crm, account_id))?)
+}
+
+/// The OAuth tokens sealed in `installation`.
+pub fn open_tokens<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    installation: &Installation,
+) -> Result<T, AccessError> {
+    let sealed = installation.crm_tokens_sealed.as_deref().ok_or(AccessError::NotAuthorized)?;
+    let json = sealer(state).open(sealed, &Installation::seal_context(installation.crm, &installation.account_id))?;
+    serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
+}
+
+fn sealer(state: &AppState) -> crate::crypto::Sealer {
+    use secrecy::ExposeSecret;
+    crate::crypto::Sealer::new(state.config.signing_secret.expose_secret().as_bytes())
+}
+
 /// An opportunity context whose signature, algorithm and expiry were checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedContext {

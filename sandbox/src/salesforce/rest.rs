@@ -44,6 +44,15 @@ pub fn authorized(sf: &Salesforce, headers: &HeaderMap) -> Result<Session, Respo
     Ok(session)
 }
 
+/// The session of an API request to `/services/data/{version}/...`: a version this org
+/// serves, then [`authorized`].
+fn api_session(sf: &Salesforce, version: &str, headers: &HeaderMap) -> Result<Session, Response> {
+    if !known_version(version) {
+        return Err(not_found());
+    }
+    authorized(sf, headers)
+}
+
 fn known_version(version: &str) -> bool {
     version
         .strip_prefix('v')
@@ -146,10 +155,7 @@ pub async fn query(
     headers: HeaderMap,
     Query(params): Query<QueryParams>,
 ) -> Response {
-    if !known_version(&version) {
-        return not_found();
-    }
-    let session = match authorized(&sf, &headers) {
+    let session = match api_session(&sf, &version, &headers) {
         Ok(session) => session,
         Err(refused) => return refused,
     };
@@ -318,10 +324,7 @@ pub async fn patch_opportunity(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if !known_version(&version) {
-        return not_found();
-    }
-    let session = match authorized(&sf, &headers) {
+    let session = match api_session(&sf, &version, &headers) {
         Ok(session) => session,
         Err(refused) => return refused,
     };

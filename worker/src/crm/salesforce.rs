@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     AppState,
-    crypto::{Purpose, Sealer, jwt},
+    crypto::{Purpose, jwt},
     storage::{
         StorageError, crm_polls,
         installations::{self, Installation},
@@ -184,19 +184,12 @@ fn client(state: &AppState) -> Result<SalesforceClient, AccessError> {
     Ok(SalesforceClient::new(state.http.clone(), config))
 }
 
-fn sealer(state: &AppState) -> Sealer {
-    Sealer::new(state.config.signing_secret.expose_secret().as_bytes())
-}
-
 fn seal(state: &AppState, org: &str, tokens: &SalesforceTokens) -> Result<String, AccessError> {
-    let json = serde_json::to_vec(tokens).map_err(|e| StorageError::Decode(e.to_string()))?;
-    Ok(sealer(state).seal(&json, &Installation::seal_context(Crm::Salesforce, org))?)
+    super::seal_tokens(state, Crm::Salesforce, org, tokens)
 }
 
 fn open(state: &AppState, installation: &Installation) -> Result<SalesforceTokens, AccessError> {
-    let sealed = installation.crm_tokens_sealed.as_deref().ok_or(AccessError::NotAuthorized)?;
-    let json = sealer(state).open(sealed, &Installation::seal_context(installation.crm, &installation.account_id))?;
-    serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
+    super::open_tokens(state, installation)
 }
 
 /// Runs `call` with the org's tokens; when Salesforce refuses the access token (its

@@ -6,13 +6,8 @@ use super::client::{CrmTokens, DemoCrmClient};
 use crate::{
     AppState,
     crm::{AccessError, Crm, CrmError},
-    crypto::Sealer,
-    storage::{
-        StorageError,
-        installations::{self, Installation},
-    },
+    storage::installations::{self, Installation},
 };
-use secrecy::ExposeSecret;
 use std::future::Future;
 
 /// Refresh this long before the access token's expiry.
@@ -24,21 +19,14 @@ pub fn client(state: &AppState) -> Result<DemoCrmClient, AccessError> {
     Ok(DemoCrmClient::new(state.http.clone(), config))
 }
 
-fn sealer(state: &AppState) -> Sealer {
-    Sealer::new(state.config.signing_secret.expose_secret().as_bytes())
-}
-
 /// Seals `tokens` for the installation of `account_id`.
 pub fn seal(state: &AppState, account_id: &str, tokens: &CrmTokens) -> Result<String, AccessError> {
-    let json = serde_json::to_vec(tokens).map_err(|e| StorageError::Decode(e.to_string()))?;
-    Ok(sealer(state).seal(&json, &Installation::seal_context(Crm::Demo, account_id))?)
+    crate::crm::seal_tokens(state, Crm::Demo, account_id, tokens)
 }
 
 /// The tokens sealed in `installation`.
 pub fn open(state: &AppState, installation: &Installation) -> Result<CrmTokens, AccessError> {
-    let sealed = installation.crm_tokens_sealed.as_deref().ok_or(AccessError::NotAuthorized)?;
-    let json = sealer(state).open(sealed, &Installation::seal_context(installation.crm, &installation.account_id))?;
-    serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
+    crate::crm::open_tokens(state, installation)
 }
 
 async fn refreshed(
