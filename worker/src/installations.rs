@@ -95,6 +95,18 @@ pub fn start(state: &AppState, crm: Crm) -> Result<(String, String), InstallErro
     Ok((url, nonce))
 }
 
+/// Asks the CRM to tell us about new opportunities from now on (its webhook, or the poll's
+/// starting point). A failure is the admin's to see on the health section, not an error
+/// of the install or the save that asked.
+pub async fn listen_for_new_opportunities(state: &AppState, crm: Crm, account: &str) -> Result<(), StorageError> {
+    if let Err(error) = crm.integration().subscribe_webhooks(state, account).await {
+        tracing::warn!(account, %error, "could not subscribe the CRM webhook");
+        let message = format!("Subscribing the CRM webhook failed: {error}");
+        installations::record_error(state.db(), crm, account, &message, state.now()).await?;
+    }
+    Ok(())
+}
+
 /// The callback: `state` checked against the browser's cookie, the code exchanged, the
 /// installation stored, the webhooks subscribed. Answers the admin's session.
 pub async fn complete(
@@ -125,11 +137,7 @@ pub async fn complete(
     let epoch = crypto::random_token(12).map_err(AccessError::from)?;
     installations::install(state.db(), crm, account, &installed.user_id, &installed.tokens_sealed, &epoch, now).await?;
     tracing::info!(crm = crm.as_str(), account, user = %installed.user_id, "installed");
-    if let Err(error) = crm.integration().subscribe_webhooks(state, account).await {
-        tracing::warn!(account, %error, "could not subscribe the CRM webhook");
-        let message = format!("Subscribing the CRM webhook failed: {error}");
-        installations::record_error(state.db(), crm, account, &message, now).await?;
-    }
+    listen_for_new_opportunities(state, crm, account).await?;
     Ok(AdminSession {
         crm,
         epoch,

@@ -278,15 +278,28 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert_eq!(record["fields"]["Aurora_Design_Status__c"], "Design ready");
     assert_ne!(sealed().await, at_install, "the refreshed token is stored, sealed");
 
-    // Automatic projects on: a new Opportunity is found by the poll, once.
-    installations::set_auto_create(world.state.db(), Crm::Salesforce, SUNRISE, true, unix_now() as i64)
+    // An Opportunity created while automatic projects are off gets no project later: switching
+    // them on starts the poll from then. One created after is found by the poll, once.
+    let before = world.salesforce.create_opportunity(SUNRISE, "Schmidt - Rooftop Solar", None).expect("created");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
+    let saved = admin
+        .post(format!("{}/settings/salesforce/{SUNRISE}/auto-create", world.worker))
+        .form(&[("csrf", csrf.as_str()), ("enabled", "on")])
+        .send()
         .await
-        .expect("on");
-    let id = world.salesforce.create_opportunity(SUNRISE, "Nguyen - Rooftop Solar", None).expect("created");
+        .expect("switch on");
+    assert_eq!(saved.status(), StatusCode::OK);
+    let after = world.salesforce.create_opportunity(SUNRISE, "Nguyen - Rooftop Solar", None).expect("created");
     assert_eq!(jobs::crm_event::poll(&world.state).await, 1);
-    let event =
-        crm_events::find(world.state.db(), "salesforce", &format!("opportunity-created:{id}")).await.expect("find");
-    assert!(event.is_some(), "the new Opportunity was recorded");
-    // Polled again at once: not due yet; later: nothing new (the same Opportunity is one delivery).
+    let recorded = |id: String| {
+        let db = world.state.db();
+        async move {
+            crm_events::find(db, "salesforce", &format!("opportunity-created:{id}")).await.expect("find").is_some()
+        }
+    };
+    assert!(recorded(after).await, "the new Opportunity was recorded");
+    assert!(!recorded(before).await, "an Opportunity from before automatic projects was picked up");
+    // Polled again at once: not due yet.
     assert_eq!(jobs::crm_event::poll(&world.state).await, 0);
 }

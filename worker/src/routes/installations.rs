@@ -200,6 +200,11 @@ pub async fn auto_create(
     if !storage::installations::set_auto_create(state.db(), session.crm, &account, enabled, state.now()).await? {
         return Err(InstallError::NotInstalled.into());
     }
+    if enabled {
+        // New opportunities from now on: a CRM that is polled starts from here, one with
+        // webhooks gets its subscription back if it went missing.
+        installations::listen_for_new_opportunities(&state, session.crm, &account).await?;
+    }
     let notice = if enabled { "auto_create_on" } else { "auto_create_off" };
     Ok(Redirect::to(&format!("{}?notice={notice}", settings_path(session.crm, &account))))
 }

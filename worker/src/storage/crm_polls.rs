@@ -4,11 +4,13 @@
 use super::{Database, StorageError};
 use crate::ids::Crm;
 
-/// Starts polling `account_id` from `cursor` (nothing before it is read); a poll already
-/// started keeps its place.
+/// Polls `account_id` from `cursor` on: nothing created before it is read, whatever an
+/// earlier poll had reached (an install, or automatic projects switched on, starts afresh:
+/// opportunities created meanwhile get no project by surprise).
 pub async fn start(db: &dyn Database, crm: Crm, account_id: &str, cursor: &str) -> Result<(), StorageError> {
     db.execute(
-        "INSERT INTO crm_poll_cursors (crm, account_id, cursor) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        "INSERT INTO crm_poll_cursors (crm, account_id, cursor) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (crm, account_id) DO UPDATE SET cursor = excluded.cursor, polled_at = NULL",
         &[crm.as_str().into(), account_id.into(), cursor.into()],
     )
     .await?;
