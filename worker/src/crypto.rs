@@ -194,6 +194,43 @@ mod tests {
         );
     }
 
+    /// Standards vectors for HS256 (`tests/fixtures/jwt/hs256-vectors.json`: RFC 7515
+    /// Appendix A.1, whose header holds CR LF and spaces, so only the bytes as received
+    /// verify; and jwt.io's default token). Their claims are not ours: read as plain JSON.
+    #[test]
+    fn hs256_verifies_the_standards_vectors_and_nothing_near_them() {
+        use base64::Engine;
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/fixtures/jwt/hs256-vectors.json")).expect("vectors");
+        let rfc = &vectors["rfc7515_a1"];
+        let rfc_key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(rfc["jwk_k_base64url"].as_str().expect("k"))
+            .expect("key");
+        let rfc_token = rfc["token"].as_str().expect("token");
+        let claims: serde_json::Value = jwt::verify(rfc_token, &rfc_key).expect("RFC 7515 A.1 verifies");
+        assert_eq!(claims["iss"], "joe");
+        assert_eq!(claims["exp"], 1_300_819_380, "expired long ago: callers check exp against their clock");
+        let jwt_io = &vectors["jwt_io_default"];
+        let jwt_io_token = jwt_io["token"].as_str().expect("token");
+        let secret = jwt_io["secret_utf8"].as_str().expect("secret").as_bytes();
+        let claims: serde_json::Value = jwt::verify(jwt_io_token, secret).expect("jwt.io verifies");
+        assert_eq!(claims["name"], "John Doe");
+        // Negatives: another key, one byte changed in each part, no signature, alg none.
+        assert!(jwt::verify::<serde_json::Value>(jwt_io_token, b"not-your-256-bit-secret").is_none());
+        assert!(jwt::verify::<serde_json::Value>(rfc_token, secret).is_none());
+        for part in 0..3 {
+            let mut parts: Vec<String> = jwt_io_token.split('.').map(str::to_owned).collect();
+            let flipped = if parts[part].starts_with('e') { 'f' } else { 'e' };
+            parts[part].replace_range(0..1, &flipped.to_string());
+            assert!(jwt::verify::<serde_json::Value>(&parts.join("."), secret).is_none(), "part {part} changed");
+        }
+        let unsigned = jwt_io_token.rsplit_once('.').expect("parts").0.to_owned() + ".";
+        assert!(jwt::verify::<serde_json::Value>(&unsigned, secret).is_none());
+        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let body = jwt_io_token.split('.').nth(1).expect("payload");
+        assert!(jwt::verify::<serde_json::Value>(&format!("{none_header}.{body}."), secret).is_none());
+    }
+
     #[test]
     fn each_purpose_has_its_own_key() {
         let keys = [Purpose::CrmTokens, Purpose::AdminSession, Purpose::InstallState].map(|p| derive_key(MASTER, p));
