@@ -19,6 +19,7 @@ pub mod format;
 pub mod gallery;
 pub mod host_canvas;
 pub mod host_frame;
+pub mod host_pipedrive;
 pub mod screen;
 pub mod session;
 
@@ -26,7 +27,7 @@ use wasm_bindgen::prelude::*;
 
 /// Mounts the widget into `host`.
 ///
-/// `host.dataset.crm` names the CRM that embedded us (`demo`, `salesforce`),
+/// `host.dataset.crm` names the CRM that embedded us (`demo`, `salesforce`, `pipedrive`),
 /// `host.dataset.hostAdapter` how to talk to its page, and `host.dataset.hostOrigins` the
 /// CRM origins we talk to (space separated). The signed context is `host.dataset.context`
 /// when the worker put one there (a Salesforce canvas ticket), else the page's `context`
@@ -48,8 +49,11 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
             host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
         }
         Some(host_canvas::ADAPTER) => {
-            let instance_id = host.get_attribute("data-canvas-instance-id").unwrap_or_default();
+            let instance_id = host.get_attribute("data-host-id").unwrap_or_default();
             host_canvas::autogrow(&host, host_origins.trim().to_owned(), instance_id);
+        }
+        Some(host_pipedrive::ADAPTER) => {
+            host_pipedrive::autoresize(&host, host.get_attribute("data-host-id").unwrap_or_default());
         }
         _ => {}
     }

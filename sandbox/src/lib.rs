@@ -11,6 +11,7 @@
 pub mod aurora;
 pub mod demo_crm;
 pub mod listing;
+pub mod pipedrive;
 pub mod salesforce;
 
 use axum::{

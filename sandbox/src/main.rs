@@ -2,7 +2,7 @@
 //! product runs and is tested on one machine with no internet.
 
 use clap::Parser;
-use sandbox::{aurora, demo_crm, salesforce};
+use sandbox::{aurora, demo_crm, pipedrive, salesforce};
 use std::{net::SocketAddr, process::ExitCode};
 
 /// Local stand-ins of Aurora's partner API and of a demo CRM (loopback only).
@@ -19,8 +19,13 @@ struct Cli {
     /// on 127.0.0.1, its Lightning pages on `localhost`, same port.
     #[arg(long, env = "SANDBOX_SALESFORCE_LISTEN", default_value = "127.0.0.1:8792")]
     salesforce_listen: SocketAddr,
+    /// Where the local Pipedrive listens (its pages, OAuth and API).
+    #[arg(long, env = "SANDBOX_PIPEDRIVE_LISTEN", default_value = "127.0.0.1:8793")]
+    pipedrive_listen: SocketAddr,
     #[command(flatten)]
     aurora: aurora::Settings,
+    #[command(flatten)]
+    pipedrive: pipedrive::Settings,
     #[command(flatten)]
     salesforce: salesforce::Settings,
     #[command(flatten)]
@@ -45,13 +50,14 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    for addr in [cli.aurora_listen, cli.crm_listen, cli.salesforce_listen] {
+    for addr in [cli.aurora_listen, cli.crm_listen, cli.salesforce_listen, cli.pipedrive_listen] {
         if !addr.ip().is_loopback() {
             return Err(format!("{addr}: the sandbox only listens on loopback (127.0.0.1)"));
         }
     }
     let worker_url = cli.crm.worker_url.clone();
     let salesforce = salesforce::Salesforce::new(cli.salesforce, cli.salesforce_listen.port(), &worker_url)?;
+    let pipedrive = pipedrive::Pipedrive::new(cli.pipedrive, cli.pipedrive_listen.port(), &worker_url)?;
     let crm = demo_crm::router(demo_crm::Crm::new(cli.crm.validated()?));
     let aurora = aurora::router(aurora::Sandbox::new(cli.aurora.validated()?));
     let aurora_listener = bind(cli.aurora_listen).await?;
@@ -70,7 +76,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         );
         axum::serve(listener, salesforce::router(salesforce)).with_graceful_shutdown(shutdown_signal()).await
     };
-    tokio::try_join!(aurora.into_future(), crm.into_future(), salesforce).map_err(|e| e.to_string())?;
+    let pipedrive = async {
+        let Some(pipedrive) = pipedrive else { return Ok(()) };
+        let listener = bind(cli.pipedrive_listen).await.map_err(std::io::Error::other)?;
+        tracing::info!("local Pipedrive on http://{}", cli.pipedrive_listen);
+        axum::serve(listener, pipedrive::router(pipedrive)).with_graceful_shutdown(shutdown_signal()).await
+    };
+    tokio::try_join!(aurora.into_future(), crm.into_future(), salesforce, pipedrive).map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -48,6 +48,17 @@ pub mod keys {
     /// The package's namespace prefix (`aurora`), which the custom fields carry in the
     /// subscriber org (`aurora__Aurora_System_Size_kW__c`). Empty for an unmanaged package.
     pub const SALESFORCE_NAMESPACE: &str = "SALESFORCE_NAMESPACE";
+    /// The app's client id in Pipedrive's Developer Hub. Unset: no Pipedrive.
+    pub const PIPEDRIVE_CLIENT_ID: &str = "PIPEDRIVE_CLIENT_ID";
+    /// Its client secret (OAuth with HTTP Basic, and Pipedrive's uninstall call). Secret.
+    pub const PIPEDRIVE_CLIENT_SECRET: &str = "PIPEDRIVE_CLIENT_SECRET";
+    /// The custom panel's JWT secret, when one is set in Developer Hub (else the client
+    /// secret signs the panel's token). Secret.
+    pub const PIPEDRIVE_JWT_SECRET: &str = "PIPEDRIVE_JWT_SECRET";
+    /// Pipedrive's OAuth host (default `https://oauth.pipedrive.com`).
+    pub const PIPEDRIVE_OAUTH_URL: &str = "PIPEDRIVE_OAUTH_URL";
+    /// Origins that may frame the panel (default `https://*.pipedrive.com`).
+    pub const PIPEDRIVE_FRAME_ORIGINS: &str = "PIPEDRIVE_FRAME_ORIGINS";
 }
 
 /// Where Lightning Experience frames a canvas app from: the org's Lightning and My Domain
@@ -79,6 +90,38 @@ pub struct Config {
     pub demo_crm: Option<DemoCrmConfig>,
     /// Salesforce, when configured.
     pub salesforce: Option<SalesforceConfig>,
+    /// Pipedrive, when configured.
+    pub pipedrive: Option<PipedriveConfig>,
+}
+
+/// Our app in Pipedrive's Developer Hub.
+#[derive(Debug)]
+pub struct PipedriveConfig {
+    /// The OAuth host, no trailing slash.
+    pub oauth_url: String,
+    /// This worker's public base URL, no trailing slash.
+    pub public_url: String,
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: SecretString,
+    /// What signs the panel's token: the panel's JWT secret, else the client secret.
+    pub jwt_secret: SecretString,
+    /// Who may frame the panel.
+    pub frame_origins: Vec<String>,
+}
+
+impl PipedriveConfig {
+    /// The callback URL (Developer Hub: Basic info): OAuth's redirect, and where Pipedrive
+    /// sends its uninstall `DELETE`.
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/install/pipedrive/callback", self.public_url)
+    }
+
+    /// Where new deals are delivered (webhooks v2).
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/crm/pipedrive", self.public_url)
+    }
 }
 
 /// Our External Client App in Salesforce.
@@ -284,11 +327,43 @@ impl Config {
                 })
             }
         };
+        let pipedrive = match lookup(keys::PIPEDRIVE_CLIENT_ID).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(client_id) => {
+                let client_secret = required(keys::PIPEDRIVE_CLIENT_SECRET)?.trim().to_owned();
+                if client_secret.len() < 16 {
+                    return Err(ConfigError::Invalid {
+                        name: keys::PIPEDRIVE_CLIENT_SECRET,
+                        reason: "copy the app's client secret from Pipedrive's Developer Hub (OAuth & access scopes)"
+                            .into(),
+                    });
+                }
+                let jwt_secret =
+                    lookup(keys::PIPEDRIVE_JWT_SECRET).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+                let oauth_url = lookup(keys::PIPEDRIVE_OAUTH_URL).filter(|v| !v.trim().is_empty());
+                let frame_origins = match lookup(keys::PIPEDRIVE_FRAME_ORIGINS).filter(|v| !v.trim().is_empty()) {
+                    Some(raw) => parse_frame_origins(keys::PIPEDRIVE_FRAME_ORIGINS, &raw)?,
+                    None => vec!["https://*.pipedrive.com".to_owned()],
+                };
+                Some(PipedriveConfig {
+                    oauth_url: parse_base_url(
+                        keys::PIPEDRIVE_OAUTH_URL,
+                        oauth_url.as_deref().unwrap_or("https://oauth.pipedrive.com"),
+                    )?,
+                    public_url: public_url.clone().ok_or(ConfigError::Missing(keys::WORKER_PUBLIC_URL))?,
+                    client_id: client_id.trim().to_owned(),
+                    jwt_secret: jwt_secret.unwrap_or_else(|| client_secret.clone()).into(),
+                    client_secret: client_secret.into(),
+                    frame_origins,
+                })
+            }
+        };
         Ok(Config {
             signing_secret: secret.into(),
             public_url,
             demo_crm,
             salesforce,
+            pipedrive,
             allowed_crm_origins,
             aurora: AuroraConfig {
                 base_url,
@@ -340,18 +415,24 @@ fn parse_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> 
 }
 
 /// Parses frame-ancestors sources: `https://host[:port]`, or `https://*.domain` (a CSP
-/// wildcard: any subdomain), comma separated. Nothing that could leave a CSP source.
+/// wildcard: any subdomain), comma separated, or plain http on loopback (local stand-ins).
+/// Nothing that could leave a CSP source.
 fn parse_frame_origins(name: &'static str, raw: &str) -> Result<Vec<String>, ConfigError> {
     raw.split(',')
         .map(str::trim)
         .filter(|o| !o.is_empty())
         .map(|origin| {
             let invalid = |reason: &str| ConfigError::Invalid { name, reason: format!("{origin}: {reason}") };
-            let host =
-                origin.strip_prefix("https://").ok_or_else(|| invalid("give https://host or https://*.domain"))?;
+            let loopback = origin
+                .strip_prefix("http://")
+                .filter(|host| matches!(host.split(':').next(), Some("127.0.0.1" | "localhost")));
+            let host = origin
+                .strip_prefix("https://")
+                .or(loopback)
+                .ok_or_else(|| invalid("give https://host or https://*.domain"))?;
             let bare = host.strip_prefix("*.").unwrap_or(host);
             let clean = !bare.is_empty()
-                && bare.contains('.')
+                && (bare.contains('.') || loopback.is_some())
                 && bare.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
             if clean {
                 Ok(origin.to_ascii_lowercase())

@@ -5,7 +5,9 @@
 //! of CRMs) and its arm in [`Crm::integration`].
 
 pub mod demo;
+pub mod embed_ticket;
 pub mod http;
+pub mod pipedrive;
 pub mod salesforce;
 
 use crate::{
@@ -24,6 +26,7 @@ impl Crm {
         match self {
             Crm::Demo => &demo::DemoCrm,
             Crm::Salesforce => &salesforce::Salesforce,
+            Crm::Pipedrive => &pipedrive::Pipedrive,
         }
     }
 }
@@ -103,6 +106,17 @@ pub trait CrmIntegration: Send + Sync {
         body: &[u8],
         now: i64,
     ) -> Result<Vec<CrmDelivery>, CrmWebhookError>;
+
+    /// The account a CRM's own uninstall call (Pipedrive's `DELETE` to the OAuth callback)
+    /// names, once its credentials check. CRMs without one refuse.
+    fn verify_uninstall(
+        &self,
+        _state: &AppState,
+        _headers: &HeaderMap,
+        _body: &[u8],
+    ) -> Result<String, CrmWebhookError> {
+        Err(CrmWebhookError::NotConfigured)
+    }
 
     /// Where an opportunity's site may be read from, the default first; empty when the CRM
     /// leaves no choice. The admin picks one on the settings page.

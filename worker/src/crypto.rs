@@ -22,8 +22,10 @@ pub enum Purpose {
     InstallState,
     /// Deriving an install's PKCE code verifier from its nonce.
     Pkce,
-    /// Signing the canvas tickets the Salesforce embed page hands the widget.
-    CanvasTicket,
+    /// Signing the embed tickets a CRM's embed page hands the widget (see `crm::embed_ticket`).
+    EmbedTicket,
+    /// The HTTP Basic passwords of CRM webhook subscriptions (Pipedrive's, per company).
+    CrmWebhookAuth,
 }
 
 impl Purpose {
@@ -33,7 +35,8 @@ impl Purpose {
             Purpose::AdminSession => b"aurora-crm-worker/admin-session/v1",
             Purpose::InstallState => b"aurora-crm-worker/install-state/v1",
             Purpose::Pkce => b"aurora-crm-worker/pkce/v1",
-            Purpose::CanvasTicket => b"aurora-crm-worker/canvas-ticket/v1",
+            Purpose::EmbedTicket => b"aurora-crm-worker/embed-ticket/v1",
+            Purpose::CrmWebhookAuth => b"aurora-crm-worker/crm-webhook-auth/v1",
         }
     }
 }

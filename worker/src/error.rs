@@ -3,7 +3,7 @@
 
 use crate::{
     admin_session::AdminSessionError,
-    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError, salesforce::CanvasError},
+    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError, embed_ticket::EmbedError},
     ids::UnknownCrm,
     installations::InstallError,
     projects::ProjectError,
@@ -64,9 +64,9 @@ pub enum ApiError {
     /// Aurora's side of linking a tenant (the page Aurora opens).
     #[error(transparent)]
     Connect(#[from] ConnectError),
-    /// A Salesforce Canvas POST that opened no widget.
+    /// A page load (Salesforce's Canvas POST, Pipedrive's panel) that opened no widget.
     #[error(transparent)]
-    Canvas(#[from] crate::crm::salesforce::CanvasError),
+    Embed(#[from] crate::crm::embed_ticket::EmbedError),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -123,7 +123,7 @@ impl ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }
             ApiError::Connect(error) => connect_status(error),
-            ApiError::Canvas(error) => canvas_status(error),
+            ApiError::Embed(error) => embed_status(error),
         }
     }
 }
@@ -146,17 +146,17 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
     }
 }
 
-fn canvas_status(error: &CanvasError) -> (StatusCode, &'static str) {
+fn embed_status(error: &EmbedError) -> (StatusCode, &'static str) {
     match error {
-        CanvasError::Context(error) => ApiError::Context(error.clone()).status_and_code(),
-        CanvasError::Replayed => (StatusCode::FORBIDDEN, "signed_request_replayed"),
-        CanvasError::Access(AccessError::Crm(CrmError::Refused { status: 404, .. })) => {
+        EmbedError::Context(error) => ApiError::Context(error.clone()).status_and_code(),
+        EmbedError::Replayed => (StatusCode::FORBIDDEN, "signed_request_replayed"),
+        EmbedError::Access(AccessError::Crm(CrmError::Refused { status: 404, .. })) => {
             (StatusCode::NOT_FOUND, "not_found")
         }
-        CanvasError::Access(AccessError::NotAuthorized) => (StatusCode::FORBIDDEN, "not_installed"),
-        CanvasError::Access(error) if error.is_transient() => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
-        CanvasError::Access(AccessError::Crm(_)) => (StatusCode::BAD_GATEWAY, "crm_refused"),
-        CanvasError::Access(_) | CanvasError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        EmbedError::Access(AccessError::NotAuthorized) => (StatusCode::FORBIDDEN, "not_installed"),
+        EmbedError::Access(error) if error.is_transient() => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
+        EmbedError::Access(AccessError::Crm(_)) => (StatusCode::BAD_GATEWAY, "crm_refused"),
+        EmbedError::Access(_) | EmbedError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
 

@@ -12,6 +12,8 @@ pub enum Crm {
     Demo,
     /// Salesforce: a Canvas app on the Opportunity record page, OAuth install, polled.
     Salesforce,
+    /// Pipedrive: a custom panel on the deal, a JWT in its URL, OAuth install, webhooks v2.
+    Pipedrive,
 }
 
 /// A CRM name that is none of ours (cut to 40 characters: it is echoed back).
@@ -21,13 +23,14 @@ pub struct UnknownCrm(pub String);
 
 impl Crm {
     /// Every CRM, for routes and listings.
-    pub const ALL: [Crm; 2] = [Crm::Demo, Crm::Salesforce];
+    pub const ALL: [Crm; 3] = [Crm::Demo, Crm::Salesforce, Crm::Pipedrive];
 
     /// Its name.
     pub fn as_str(self) -> &'static str {
         match self {
             Crm::Demo => "demo",
             Crm::Salesforce => "salesforce",
+            Crm::Pipedrive => "pipedrive",
         }
     }
 

@@ -67,7 +67,7 @@ fn admin_pages() -> Router<AppState> {
     };
     Router::new()
         .route("/install/{crm}/start", get(installations::start))
-        .route("/install/{crm}/callback", get(installations::callback))
+        .route("/install/{crm}/callback", get(installations::callback).delete(installations::uninstalled_by_crm))
         .route("/settings/{crm}/{account}", get(installations::settings_page))
         .route("/settings/{crm}/{account}/tenant", post(installations::link_tenant))
         .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))

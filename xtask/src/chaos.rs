@@ -21,8 +21,13 @@ use std::{
 pub fn run_once(opportunities: usize, kills: usize) -> Result<bool> {
     build::widget()?;
     local_system::build_binaries()?;
-    let ports =
-        local_system::Ports { worker: free_port()?, aurora: free_port()?, crm: free_port()?, salesforce: free_port()? };
+    let ports = local_system::Ports {
+        worker: free_port()?,
+        aurora: free_port()?,
+        crm: free_port()?,
+        salesforce: free_port()?,
+        pipedrive: free_port()?,
+    };
     let data = tools::root().join(format!("target/chaos/{}", ports.worker));
     let secrets = local_system::Secrets::random()?;
     let mut system = local_system::start(Host::Native, ports, &secrets, &data)?;

@@ -43,6 +43,12 @@ pub fn run(edge: bool) -> Result<()> {
         local_system::FOURTH_TENANT
     );
     println!("       then as riley@sunrise-solar.example open {lightning}/lightning/o/Opportunity/list");
+    println!("  4. In Pipedrive (local), install:      {}/marketplace", system.pipedrive_url);
+    println!(
+        "       log in as hana@helio.example / demo, Install now, Allow; link tenant {}",
+        local_system::FIFTH_TENANT
+    );
+    println!("       then as rui@helio.example open {}/deal/1", system.pipedrive_url);
     println!();
     match host {
         Host::Native => println!(

@@ -17,6 +17,8 @@ pub struct Ports {
     pub crm: u16,
     /// The local Salesforce (Lightning on 127.0.0.1, My Domain on localhost).
     pub salesforce: u16,
+    /// The local Pipedrive.
+    pub pipedrive: u16,
 }
 
 /// Which host runs the worker.
@@ -44,6 +46,8 @@ pub struct LocalSystem {
     pub crm_url: String,
     /// The local Salesforce's Lightning origin (`http://127.0.0.1:<port>`).
     pub salesforce_url: String,
+    /// The local Pipedrive's origin.
+    pub pipedrive_url: String,
     /// Runs the sweeper once: the Cron Trigger's local endpoint on the edge host; none
     /// natively (the binary sweeps every 10 s by itself).
     pub sweep_url: Option<String>,
@@ -119,6 +123,8 @@ pub struct Secrets {
     /// The consumer secret the local Salesforce issued our External Client App (it also
     /// signs Canvas requests).
     pub salesforce_consumer_secret: String,
+    /// The client secret the local Pipedrive issued our app (it also signs panel tokens).
+    pub pipedrive_client_secret: String,
 }
 
 /// The Aurora sandbox's dev tenant: the one an admin links in the app's settings.
@@ -129,10 +135,14 @@ pub const SECOND_TENANT: &str = "7e57a000-0000-4000-8000-000000000002";
 pub const THIRD_TENANT: &str = "7e57a000-0000-4000-8000-000000000003";
 /// A fourth, for the local Salesforce's org (the e2e journey through Salesforce).
 pub const FOURTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000004";
+/// A fifth, for the local Pipedrive's company (the e2e journey through Pipedrive).
+pub const FIFTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000005";
 /// The OAuth client id the demo CRM issued our app (its default).
 pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
 /// The consumer key the local Salesforce issued our External Client App (its default).
 pub const SALESFORCE_CONSUMER_KEY: &str = "aurora-solar-canvas-local-consumer-key";
+/// The client id the local Pipedrive issued our app (its default).
+pub const PIPEDRIVE_CLIENT_ID: &str = "aurora-solar-pipedrive-local-client";
 /// The sandbox's partner application (its defaults; obviously not real values).
 pub const SANDBOX_APPLICATION_ID: &str = "5a2d8e1c-0000-4000-8000-00000000a991";
 /// The sandbox's application key (its default; obviously fake).
@@ -146,6 +156,7 @@ impl Secrets {
             crm_client_secret: random_secret()?,
             webhook_token: random_secret()?,
             salesforce_consumer_secret: random_secret()?,
+            pipedrive_client_secret: random_secret()?,
         })
     }
 
@@ -157,13 +168,26 @@ impl Secrets {
         let read = |name: &str| {
             existing.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).map(|v| v.trim().to_owned())
         };
-        if let (Some(worker_signing), Some(crm_client_secret), Some(webhook_token), Some(salesforce_consumer_secret)) = (
+        if let (
+            Some(worker_signing),
+            Some(crm_client_secret),
+            Some(webhook_token),
+            Some(salesforce_consumer_secret),
+            Some(pipedrive_client_secret),
+        ) = (
             read("WORKER_SIGNING_SECRET"),
             read("DEMO_CRM_CLIENT_SECRET"),
             read("AURORA_WEBHOOK_TOKEN"),
             read("SALESFORCE_CONSUMER_SECRET"),
+            read("PIPEDRIVE_CLIENT_SECRET"),
         ) {
-            return Ok(Secrets { worker_signing, crm_client_secret, webhook_token, salesforce_consumer_secret });
+            return Ok(Secrets {
+                worker_signing,
+                crm_client_secret,
+                webhook_token,
+                salesforce_consumer_secret,
+                pipedrive_client_secret,
+            });
         }
         let secrets = Secrets::random()?;
         let settings: String =
@@ -181,6 +205,8 @@ pub struct Urls {
     pub crm: String,
     /// The local Salesforce's Lightning origin (its login host).
     pub salesforce: String,
+    /// The local Pipedrive (OAuth host, API and pages).
+    pub pipedrive: String,
 }
 
 impl Ports {
@@ -192,12 +218,13 @@ impl Ports {
             aurora: url(self.aurora),
             crm: url(self.crm),
             salesforce: url(self.salesforce),
+            pipedrive: url(self.pipedrive),
         }
     }
 }
 
 /// The fixed ports of `cargo xtask dev` (and of `.dev.vars`, which `wrangler dev` reads).
-pub const DEV_PORTS: Ports = Ports { worker: 8787, aurora: 8790, crm: 8791, salesforce: 8792 };
+pub const DEV_PORTS: Ports = Ports { worker: 8787, aurora: 8790, crm: 8791, salesforce: 8792, pipedrive: 8793 };
 
 fn dev_urls() -> Urls {
     DEV_PORTS.urls()
@@ -210,6 +237,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
     let urls = ports.urls();
     let (worker_url, aurora_url, crm_url) = (urls.worker.clone(), urls.aurora.clone(), urls.crm.clone());
     let salesforce_url = urls.salesforce.clone();
+    let pipedrive_url = urls.pipedrive.clone();
     let bin = tools::root().join("target/debug");
 
     let mut sandbox = Running::spawn(
@@ -218,6 +246,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
             .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
             .args(["--salesforce-listen", &format!("127.0.0.1:{}", ports.salesforce)])
+            .args(["--pipedrive-listen", &format!("127.0.0.1:{}", ports.pipedrive)])
             .args(["--worker-url", &worker_url])
             .args([
                 "--tenant",
@@ -228,13 +257,17 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
                 THIRD_TENANT,
                 "--tenant",
                 FOURTH_TENANT,
+                "--tenant",
+                FIFTH_TENANT,
             ])
             // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
             .args(["--app-url", &format!("{worker_url}/connect/aurora")])
             .env("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID)
             .env("DEMO_CRM_CLIENT_SECRET", &secrets.crm_client_secret)
             .env("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY)
-            .env("SALESFORCE_CONSUMER_SECRET", &secrets.salesforce_consumer_secret),
+            .env("SALESFORCE_CONSUMER_SECRET", &secrets.salesforce_consumer_secret)
+            .env("PIPEDRIVE_CLIENT_ID", PIPEDRIVE_CLIENT_ID)
+            .env("PIPEDRIVE_CLIENT_SECRET", &secrets.pipedrive_client_secret),
     )?;
     wait_for_http("the Aurora sandbox", &format!("{aurora_url}/health"), Duration::from_secs(20), &mut sandbox)?;
 
@@ -266,6 +299,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
         aurora_url,
         crm_url,
         salesforce_url,
+        pipedrive_url,
         sweep_url,
         children: vec![sandbox, worker],
         native_worker,
@@ -352,6 +386,10 @@ pub fn worker_env(secrets: &Secrets, urls: &Urls) -> Vec<(&'static str, String)>
         ("SALESFORCE_LOGIN_URL", urls.salesforce.clone()),
         ("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY.to_owned()),
         ("SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
+        ("PIPEDRIVE_CLIENT_ID", PIPEDRIVE_CLIENT_ID.to_owned()),
+        ("PIPEDRIVE_CLIENT_SECRET", secrets.pipedrive_client_secret.clone()),
+        ("PIPEDRIVE_OAUTH_URL", urls.pipedrive.clone()),
+        ("PIPEDRIVE_FRAME_ORIGINS", urls.pipedrive.clone()),
         ("AURORA_BASE_URL", urls.aurora.clone()),
         ("AURORA_ALLOW_LOOPBACK", "true".to_owned()),
         ("AURORA_APPLICATION_ID", SANDBOX_APPLICATION_ID.to_owned()),

@@ -324,6 +324,8 @@ fn end_to_end(host: Host) -> Result<Counts> {
             .env("E2E_CRM_URL", &system.crm_url)
             .env("E2E_SALESFORCE_URL", &system.salesforce_url)
             .env("E2E_SALESFORCE_TENANT", local_system::FOURTH_TENANT)
+            .env("E2E_PIPEDRIVE_URL", &system.pipedrive_url)
+            .env("E2E_PIPEDRIVE_TENANT", local_system::FIFTH_TENANT)
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
             .env("E2E_TENANT", local_system::DEV_TENANT)
@@ -339,6 +341,7 @@ fn free_ports() -> Result<local_system::Ports> {
         aurora: processes::free_port()?,
         crm: processes::free_port()?,
         salesforce: processes::free_port()?,
+        pipedrive: processes::free_port()?,
     })
 }
 

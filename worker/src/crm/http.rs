@@ -20,6 +20,39 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// How a CRM's non-2xx answer (status, body) reads as a [`CrmError`].
 pub type Classify = fn(u16, &[u8]) -> CrmError;
 
+/// How a request is authorized.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    /// Not at all (or by the body, as OAuth client credentials in a form).
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(&'a str),
+    /// `Authorization: Basic base64(user:password)` (RFC 7617).
+    Basic {
+        /// The user (an OAuth client id).
+        user: &'a str,
+        /// The password (its secret).
+        password: &'a str,
+    },
+}
+
+impl Auth<'_> {
+    /// The `Authorization` header's value, marked sensitive; `None` for [`Auth::None`].
+    fn header(self) -> Result<Option<header::HeaderValue>, header::InvalidHeaderValue> {
+        use base64::Engine;
+        let value = match self {
+            Auth::None => return Ok(None),
+            Auth::Bearer(token) => format!("Bearer {token}"),
+            Auth::Basic { user, password } => {
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+            }
+        };
+        let mut value = header::HeaderValue::try_from(value)?;
+        value.set_sensitive(true);
+        Ok(Some(value))
+    }
+}
+
 /// A request body.
 pub enum Body {
     /// None (GET, DELETE).
@@ -49,10 +82,10 @@ impl CrmHttp {
         &self,
         method: Method,
         url: &str,
-        bearer: Option<&str>,
+        auth: Auth<'_>,
         body: Body,
     ) -> Result<T, CrmError> {
-        let bytes = self.attempt(&method, url, bearer, &body).await.map_err(|(error, _)| error)?;
+        let bytes = self.attempt(&method, url, auth, &body).await.map_err(|(error, _)| error)?;
         read_json(bytes)
     }
 
@@ -61,7 +94,7 @@ impl CrmHttp {
         &self,
         method: Method,
         url: &str,
-        bearer: Option<&str>,
+        auth: Auth<'_>,
         body: Body,
     ) -> Result<T, CrmError> {
         let mut backoff = backon::ExponentialBuilder::default()
@@ -71,7 +104,7 @@ impl CrmHttp {
             .with_jitter()
             .build();
         loop {
-            let (error, retry_after) = match self.attempt(&method, url, bearer, &body).await {
+            let (error, retry_after) = match self.attempt(&method, url, auth, &body).await {
                 Ok(bytes) => return read_json(bytes),
                 Err(failure) => failure,
             };
@@ -91,15 +124,12 @@ impl CrmHttp {
         &self,
         method: &Method,
         url: &str,
-        bearer: Option<&str>,
+        auth: Auth<'_>,
         body: &Body,
     ) -> Result<Vec<u8>, (CrmError, Option<Duration>)> {
         let local = |reason: String| (CrmError::Decode(reason), None);
         let mut request = Request::builder().method(method.clone()).uri(url).header(header::ACCEPT, "application/json");
-        if let Some(token) = bearer {
-            let mut value =
-                header::HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| local(e.to_string()))?;
-            value.set_sensitive(true);
+        if let Some(value) = auth.header().map_err(|e| local(e.to_string()))? {
             request = request.header(header::AUTHORIZATION, value);
         }
         let bytes = match body {
@@ -144,6 +174,16 @@ fn path_of(url: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn basic_auth_is_rfc_7617() {
+        // RFC 7617 section 2's example.
+        let value =
+            super::Auth::Basic { user: "Aladdin", password: "open sesame" }.header().expect("valid").expect("some");
+        assert_eq!(value, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert!(value.is_sensitive());
+        assert!(super::Auth::None.header().expect("valid").is_none());
+    }
+
     #[test]
     fn only_the_path_is_logged() {
         assert_eq!(

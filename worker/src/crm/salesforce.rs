@@ -1,10 +1,9 @@
 //! Salesforce, through Canvas: the widget runs in a canvas app that our package's Aura
 //! wrapper places on the Opportunity record page. Salesforce POSTs a signed request
 //! ([`signed_request`]) to `/embed/salesforce`; the worker verifies it, spends it, reads
-//! the Opportunity with the org's stored token, and answers the embed page with a
-//! short-lived *canvas ticket*: the context the widget opens its session with (the
-//! signed request itself, which holds the user's Salesforce session, never reaches the
-//! browser again). The org installs us through OAuth (web server flow, PKCE) with the
+//! the Opportunity with the org's stored token, and answers the embed page with an
+//! [`embed_ticket`]: the context the widget opens its session with (the signed request
+//! itself, which holds the user's Salesforce session, never reaches the browser again). The org installs us through OAuth (web server flow, PKCE) with the
 //! External Client App's consumer key ([`client`]). Salesforce has no signed webhooks:
 //! new Opportunities are polled on the sweep (README: "Automatic projects in Salesforce").
 
@@ -14,12 +13,12 @@ pub mod signed_request;
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
     CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext,
+    embed_ticket::{self, EmbedError, OpenedEmbed},
 };
 use crate::{
     AppState,
-    crypto::{Purpose, jwt},
     storage::{
-        StorageError, crm_polls,
+        crm_polls,
         installations::{self, Installation},
     },
 };
@@ -27,7 +26,6 @@ use async_trait::async_trait;
 use client::{SalesforceClient, SalesforceTokens};
 use http::HeaderMap;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 use widget_api::{Location, Opportunity};
 
@@ -77,66 +75,20 @@ fn address_of(source: Option<&str>) -> (&'static str, &'static str) {
 /// What [`fields::DESIGN_STATUS`] says once the figures are written.
 pub const DESIGN_READY: &str = "Design ready";
 
-/// How long a canvas ticket opens sessions: the embed page uses it at once.
-pub const TICKET_SECONDS: i64 = 2 * 60;
-
 /// Salesforce behind the seam.
 pub struct Salesforce;
-
-/// The context a verified signed request vouched for, signed by the worker for the
-/// widget's session request (`POST /v1/sessions` with `crm: "salesforce"`).
-#[derive(Debug, Serialize, Deserialize)]
-struct CanvasTicket {
-    org: String,
-    user: String,
-    opportunity_id: String,
-    opportunity_name: String,
-    location: Location,
-    exp: i64,
-}
-
-/// What the embed page needs of a verified canvas: the ticket, and how to talk to the
-/// frame's parent.
-#[derive(Debug)]
-pub struct OpenedCanvas {
-    /// The widget's session context.
-    pub ticket: String,
-    /// The parent's origin (`client.targetOrigin`): where `resize` messages go.
-    pub target_origin: String,
-    /// The canvas instance (`client.instanceId`), echoed in `resize` messages.
-    pub instance_id: String,
-    /// Who may frame the page: the configured origins and those the request names.
-    pub frame_origins: Vec<String>,
-}
-
-/// Why a Canvas POST opened no widget.
-#[derive(Debug, thiserror::Error)]
-pub enum CanvasError {
-    /// Signature, org, user or placement.
-    #[error(transparent)]
-    Context(#[from] ContextError),
-    /// This signed request opened a session already.
-    #[error("this page was opened with a signed request that was used already: reload the Opportunity page")]
-    Replayed,
-    /// Reading the Opportunity failed.
-    #[error(transparent)]
-    Access(#[from] AccessError),
-    /// Storage failed.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
 
 /// Verifies a Canvas POST's `signed_request` and opens the widget for it: spent once,
 /// the org installed, the placement an Opportunity, the Opportunity read with the org's
 /// token.
-pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result<OpenedCanvas, CanvasError> {
+pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result<OpenedEmbed, EmbedError> {
     let config =
         state.config.salesforce.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Salesforce.as_str().into()))?;
     let request = signed_request::verify(signed_request, config.consumer_secret.expose_secret().as_bytes())
         .map_err(|_| ContextError::BadSignature)?;
     let signature = signed_request.split_once('.').map_or(signed_request, |(signature, _)| signature);
     if !crate::storage::one_time::spend_signed_request(state.db(), signature, now).await? {
-        return Err(CanvasError::Replayed);
+        return Err(EmbedError::Replayed);
     }
     let org = request.context.organization.organization_id.clone();
     let user = request.context.user.user_id.clone();
@@ -145,15 +97,11 @@ pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Re
         request.opportunity_id().ok_or(ContextError::Incomplete("the app is not on an Opportunity record page"))?;
     let found = Salesforce.opportunity(state, &org, &opportunity_id).await?;
     let location = found.site?;
-    let ticket = CanvasTicket {
-        org,
-        user,
-        opportunity_id: found.id,
-        opportunity_name: found.name,
-        location,
-        exp: now + TICKET_SECONDS,
+    let context = VerifiedContext {
+        account_id: org,
+        user_id: user,
+        opportunity: Opportunity { id: found.id, name: found.name, location },
     };
-    let master = state.config.signing_secret.expose_secret().as_bytes();
     let target_origin = request
         .client
         .target_origin
@@ -162,19 +110,11 @@ pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Re
         .ok_or(ContextError::Incomplete("the signed request names no target origin"))?;
     let mut frame_origins = config.frame_origins.clone();
     frame_origins.extend(request.host_origins().into_iter().filter(|o| !config.frame_origins.contains(o)));
-    Ok(OpenedCanvas {
-        ticket: jwt::sign_for(master, Purpose::CanvasTicket, &ticket),
-        target_origin,
-        // Echoed into an attribute: keep it to what Salesforce's instance ids are made of.
-        instance_id: request
-            .client
-            .instance_id
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "_:-.".contains(*c))
-            .take(200)
-            .collect(),
+    Ok(OpenedEmbed {
+        ticket: embed_ticket::mint(state, Crm::Salesforce, context, now),
+        host_origins: vec![target_origin],
         frame_origins,
+        host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
     })
 }
 
@@ -245,23 +185,9 @@ impl CrmIntegration for Salesforce {
         state.config.salesforce.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
     }
 
-    /// The context is a canvas ticket from [`open_canvas`], signed by this worker.
+    /// The context is an embed ticket from [`open_canvas`].
     fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
-        let master = state.config.signing_secret.expose_secret().as_bytes();
-        let ticket: CanvasTicket = jwt::verify(context, &crate::crypto::derive_key(master, Purpose::CanvasTicket))
-            .ok_or(ContextError::BadSignature)?;
-        if ticket.exp <= now {
-            return Err(ContextError::Expired);
-        }
-        Ok(VerifiedContext {
-            account_id: ticket.org,
-            user_id: ticket.user,
-            opportunity: Opportunity {
-                id: ticket.opportunity_id,
-                name: ticket.opportunity_name,
-                location: ticket.location,
-            },
-        })
+        embed_ticket::verify(state, Crm::Salesforce, context, now)
     }
 
     fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {

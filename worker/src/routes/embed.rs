@@ -1,10 +1,11 @@
 //! The page a CRM puts in its iframe: `GET /embed/{crm}` (CRMs that sign a context into
-//! the URL) and `POST /embed/salesforce` (Salesforce Canvas, which POSTs a signed request).
+//! the URL; Pipedrive's panel token is verified on the load) and `POST /embed/salesforce`
+//! (Salesforce Canvas, which POSTs a signed request).
 
 use super::{Form, Path};
 use crate::{
     AppState,
-    crm::{Crm, salesforce},
+    crm::{Crm, embed_ticket::OpenedEmbed, pipedrive, salesforce},
     error::{ApiError, HtmlError},
 };
 use axum::{
@@ -19,14 +20,17 @@ use serde::Deserialize;
 /// query is ever echoed into HTML.
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
 
+/// A classic script before everything else on Pipedrive's page (see `www/pipedrive-init.js`).
+const PIPEDRIVE_BOOT: &str = "<script src=\"/widget/pipedrive-init.js\"></script>\n  ";
+
 /// What the page tells the widget, each safe in a double-quoted attribute (checked by
-/// whoever builds it: our constants, configured origins, a JWT, a filtered instance id).
+/// whoever builds it: our constants, configured origins, a JWT, a filtered host id).
 struct EmbedPage<'a> {
     crm: Crm,
     host_origins: &'a [String],
     frame_origins: &'a [String],
     context: &'a str,
-    canvas_instance_id: &'a str,
+    host_id: &'a str,
 }
 
 impl EmbedPage<'_> {
@@ -42,7 +46,9 @@ impl EmbedPage<'_> {
             .replace("{{HOST_ADAPTER}}", self.crm.integration().host_adapter())
             .replace("{{HOST_ORIGINS}}", &self.host_origins.join(" "))
             .replace("{{CONTEXT}}", self.context)
-            .replace("{{CANVAS_INSTANCE_ID}}", self.canvas_instance_id);
+            .replace("{{HOST_ID}}", self.host_id)
+            // Pipedrive's 10-second rule: `initialize` before the wasm is requested.
+            .replace("{{HOST_BOOT}}", if self.crm == Crm::Pipedrive { PIPEDRIVE_BOOT } else { "" });
         (
             [
                 (header::CONTENT_SECURITY_POLICY, csp),
@@ -57,12 +63,34 @@ impl EmbedPage<'_> {
 }
 
 /// `GET /embed/{crm}?context=...`: the widget's host page, frameable only by the CRM's
-/// origins, telling the widget which host adapter speaks to its frame.
-pub async fn embed_page(State(state): State<AppState>, Path(crm): Path<String>) -> Result<Response, ApiError> {
+/// origins, telling the widget which host adapter speaks to its frame. For Pipedrive the
+/// page load carries the proof (`?token=`): verified here, it becomes an embed ticket.
+pub async fn embed_page(
+    State(state): State<AppState>,
+    Path(crm): Path<String>,
+    uri: axum::http::Uri,
+) -> Result<Response, HtmlError> {
     let crm = Crm::parse(&crm)?;
+    if crm == Crm::Pipedrive {
+        let axum::extract::Query(query) = axum::extract::Query::<pipedrive::PanelQuery>::try_from_uri(&uri)
+            .map_err(|rejection| ApiError::InvalidQuery(rejection.body_text()))?;
+        let opened =
+            pipedrive::open_panel(&state, &query, state.now()).await.map_err(HtmlError::of_crm(Crm::Pipedrive))?;
+        return Ok(opened_page(crm, &opened));
+    }
     let origins = crm.integration().frame_origins(&state);
-    Ok(EmbedPage { crm, host_origins: &origins, frame_origins: &origins, context: "", canvas_instance_id: "" }
-        .into_response())
+    Ok(EmbedPage { crm, host_origins: &origins, frame_origins: &origins, context: "", host_id: "" }.into_response())
+}
+
+fn opened_page(crm: Crm, opened: &OpenedEmbed) -> Response {
+    EmbedPage {
+        crm,
+        host_origins: &opened.host_origins,
+        frame_origins: &opened.frame_origins,
+        context: &opened.ticket,
+        host_id: &opened.host_id,
+    }
+    .into_response()
 }
 
 /// The Canvas POST's form.
@@ -72,7 +100,7 @@ pub struct CanvasPost {
 }
 
 /// `POST /embed/salesforce` (form `signed_request`): verified and spent, the embed page
-/// answered with a canvas ticket for the widget's session. Never logged: the signed
+/// answered with an embed ticket for the widget's session. Never logged: the signed
 /// request carries the user's Salesforce session.
 pub async fn canvas(
     State(state): State<AppState>,
@@ -86,12 +114,5 @@ pub async fn canvas(
     let opened = salesforce::open_canvas(&state, post.signed_request.trim(), state.now())
         .await
         .map_err(HtmlError::of_crm(Crm::Salesforce))?;
-    Ok(EmbedPage {
-        crm,
-        host_origins: std::slice::from_ref(&opened.target_origin),
-        frame_origins: &opened.frame_origins,
-        context: &opened.ticket,
-        canvas_instance_id: &opened.instance_id,
-    }
-    .into_response())
+    Ok(opened_page(crm, &opened))
 }

@@ -209,6 +209,24 @@ pub async fn auto_create(
     Ok(Redirect::to(&format!("{}?notice={notice}", settings_path(session.crm, &account))))
 }
 
+/// `DELETE /install/{crm}/callback`: the CRM says the app was uninstalled (Pipedrive, with
+/// our client credentials). The installation and its pending work go, as with the admin's
+/// Uninstall; nothing is asked of the CRM, which has let go already.
+pub async fn uninstalled_by_crm(
+    State(state): State<AppState>,
+    Path(crm): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let crm = crate::crm::Crm::parse(&crm)?;
+    let account = match crm.integration().verify_uninstall(&state, &headers, &body) {
+        Err(crate::crm::CrmWebhookError::NotConfigured) => return Err(ApiError::MethodNotAllowed),
+        other => other?,
+    };
+    let removed = installations::forget(&state, crm, &account).await?;
+    Ok(axum::Json(serde_json::json!({ "uninstalled": removed })))
+}
+
 #[derive(Deserialize)]
 pub struct SiteSourceForm {
     csrf: String,

@@ -8,7 +8,7 @@ use crate::{
     config::DemoCrmConfig,
     crm::{
         CrmError,
-        http::{Body, CrmHttp, encode_segment},
+        http::{Auth, Body, CrmHttp, encode_segment},
     },
 };
 use aurora_api::HttpTransport;
@@ -144,7 +144,7 @@ impl DemoCrmClient {
             ("code_verifier", code_verifier),
         ]);
         let answer: TokenResponse =
-            self.http.send_once(Method::POST, &self.url("/oauth/token"), None, Body::Form(form)).await?;
+            self.http.send_once(Method::POST, &self.url("/oauth/token"), Auth::None, Body::Form(form)).await?;
         let account = answer.account_id.clone();
         Ok((tokens_of(answer, now), account))
     }
@@ -155,7 +155,7 @@ impl DemoCrmClient {
     pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<CrmTokens, CrmError> {
         let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
         let answer: TokenResponse =
-            self.http.send_once(Method::POST, &self.url("/oauth/token"), None, Body::Form(form)).await?;
+            self.http.send_once(Method::POST, &self.url("/oauth/token"), Auth::None, Body::Form(form)).await?;
         Ok(tokens_of(answer, now))
     }
 
@@ -163,28 +163,30 @@ impl DemoCrmClient {
     pub async fn revoke(&self, token: &str) -> Result<(), CrmError> {
         let form = self.token_form(&[("token", token)]);
         self.http
-            .send::<serde::de::IgnoredAny>(Method::POST, &self.url("/oauth/revoke"), None, Body::Form(form))
+            .send::<serde::de::IgnoredAny>(Method::POST, &self.url("/oauth/revoke"), Auth::None, Body::Form(form))
             .await
             .map(|_| ())
     }
 
     /// The account and the user who consented.
     pub async fn me(&self, access_token: &str) -> Result<Me, CrmError> {
-        self.http.send(Method::GET, &self.url("/api/v1/me"), Some(access_token), Body::None).await
+        self.http.send(Method::GET, &self.url("/api/v1/me"), Auth::Bearer(access_token), Body::None).await
     }
 
     /// The account's webhook subscriptions (ours).
     pub async fn list_webhooks(&self, access_token: &str) -> Result<Vec<CrmWebhook>, CrmError> {
         let list: WebhookList =
-            self.http.send(Method::GET, &self.url("/api/v1/webhooks"), Some(access_token), Body::None).await?;
+            self.http.send(Method::GET, &self.url("/api/v1/webhooks"), Auth::Bearer(access_token), Body::None).await?;
         Ok(list.webhooks)
     }
 
     /// Subscribes `event` to `target_url` (the CRM answers an existing equal subscription).
     pub async fn subscribe(&self, access_token: &str, event: &str, target_url: &str) -> Result<CrmWebhook, CrmError> {
         let body = serde_json::json!({ "event": event, "target_url": target_url });
-        let created: WebhookEnvelope =
-            self.http.send(Method::POST, &self.url("/api/v1/webhooks"), Some(access_token), Body::Json(body)).await?;
+        let created: WebhookEnvelope = self
+            .http
+            .send(Method::POST, &self.url("/api/v1/webhooks"), Auth::Bearer(access_token), Body::Json(body))
+            .await?;
         Ok(created.webhook)
     }
 
@@ -195,7 +197,8 @@ impl DemoCrmClient {
             opportunity: CrmOpportunity,
         }
         let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
-        let found: Envelope = self.http.send(Method::GET, &self.url(&path), Some(access_token), Body::None).await?;
+        let found: Envelope =
+            self.http.send(Method::GET, &self.url(&path), Auth::Bearer(access_token), Body::None).await?;
         Ok(found.opportunity)
     }
 
@@ -209,7 +212,12 @@ impl DemoCrmClient {
         let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
         let body = serde_json::json!({ "fields": fields });
         self.http
-            .send::<serde::de::IgnoredAny>(Method::PATCH, &self.url(&path), Some(access_token), Body::Json(body))
+            .send::<serde::de::IgnoredAny>(
+                Method::PATCH,
+                &self.url(&path),
+                Auth::Bearer(access_token),
+                Body::Json(body),
+            )
             .await
             .map(|_| ())
     }

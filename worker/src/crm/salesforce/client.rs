@@ -12,7 +12,7 @@ use crate::{
     config::SalesforceConfig,
     crm::{
         CrmError,
-        http::{Body, CrmHttp, encode_segment},
+        http::{Auth, Body, CrmHttp, encode_segment},
     },
 };
 use aurora_api::HttpTransport;
@@ -198,8 +198,10 @@ impl SalesforceClient {
             ("redirect_uri", &self.redirect_uri),
             ("code_verifier", code_verifier),
         ]);
-        let answer: TokenResponse =
-            self.http.send_once(Method::POST, &self.login("/services/oauth2/token"), None, Body::Form(form)).await?;
+        let answer: TokenResponse = self
+            .http
+            .send_once(Method::POST, &self.login("/services/oauth2/token"), Auth::None, Body::Form(form))
+            .await?;
         let identity = IdentityUrl::parse(&answer.id)
             .ok_or_else(|| CrmError::Decode("an identity URL without org and user ids".into()))?;
         let refresh_token = answer
@@ -215,8 +217,10 @@ impl SalesforceClient {
     /// unless the app asks).
     pub async fn refresh(&self, tokens: &SalesforceTokens) -> Result<SalesforceTokens, CrmError> {
         let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", &tokens.refresh_token)]);
-        let answer: TokenResponse =
-            self.http.send_once(Method::POST, &self.login("/services/oauth2/token"), None, Body::Form(form)).await?;
+        let answer: TokenResponse = self
+            .http
+            .send_once(Method::POST, &self.login("/services/oauth2/token"), Auth::None, Body::Form(form))
+            .await?;
         Ok(SalesforceTokens {
             access_token: answer.access_token,
             refresh_token: answer.refresh_token.unwrap_or_else(|| tokens.refresh_token.clone()),
@@ -228,7 +232,12 @@ impl SalesforceClient {
     pub async fn revoke(&self, token: &str) -> Result<(), CrmError> {
         let form = form_urlencoded::Serializer::new(String::new()).append_pair("token", token).finish();
         self.http
-            .send::<serde::de::IgnoredAny>(Method::POST, &self.login("/services/oauth2/revoke"), None, Body::Form(form))
+            .send::<serde::de::IgnoredAny>(
+                Method::POST,
+                &self.login("/services/oauth2/revoke"),
+                Auth::None,
+                Body::Form(form),
+            )
             .await
             .map(|_| ())
     }
@@ -236,7 +245,7 @@ impl SalesforceClient {
     /// Who the token belongs to.
     pub async fn user_info(&self, tokens: &SalesforceTokens) -> Result<UserInfo, CrmError> {
         let url = format!("{}/services/oauth2/userinfo", tokens.instance_url);
-        self.http.send(Method::GET, &url, Some(&tokens.access_token), Body::None).await
+        self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await
     }
 
     /// Whether the token's user may administer the org ("Modify All Data").
@@ -297,7 +306,12 @@ impl SalesforceClient {
         let url =
             format!("{}/services/data/{API_VERSION}/sobjects/Opportunity/{}", tokens.instance_url, encode_segment(id));
         self.http
-            .send::<serde::de::IgnoredAny>(Method::PATCH, &url, Some(&tokens.access_token), Body::Json(fields.clone()))
+            .send::<serde::de::IgnoredAny>(
+                Method::PATCH,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(fields.clone()),
+            )
             .await
             .map(|_| ())
     }
@@ -305,7 +319,8 @@ impl SalesforceClient {
     async fn query<T: DeserializeOwned>(&self, tokens: &SalesforceTokens, soql: &str) -> Result<Vec<T>, CrmError> {
         let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
         let url = format!("{}/services/data/{API_VERSION}/query?q={q}", tokens.instance_url);
-        let result: QueryResult<T> = self.http.send(Method::GET, &url, Some(&tokens.access_token), Body::None).await?;
+        let result: QueryResult<T> =
+            self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await?;
         Ok(result.records)
     }
 

@@ -1,0 +1,117 @@
+//! A local Pipedrive, as section 1 of the CRM embedding notes describes it: two companies
+//! with users who sign in; the marketplace's OAuth (consent, the token endpoint with HTTP
+//! Basic client auth, `api_domain` per company, refresh tokens that rotate, revoke); the
+//! API our app calls (users/me, deals, organizations and persons with their addresses,
+//! deal fields with per-company keys, PATCH of a deal's custom fields, webhooks); webhooks
+//! v2 on new deals with HTTP Basic credentials, retried at +3 s, +30 s, +150 s; the
+//! uninstall `DELETE` to the app's callback; and deal pages whose sidebar frames our panel
+//! with the documented query parameters and a JWT, answers the app extensions SDK's
+//! protocol over the transferred port, and hides the panel when `initialize` has not
+//! arrived within 10 seconds.
+
+mod api;
+pub mod company;
+mod oauth;
+mod web;
+
+use axum::{
+    Json, Router,
+    routing::{get, post},
+};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Our app's registration in this Pipedrive (Developer Hub).
+#[derive(Debug, Clone, clap::Args)]
+#[group(id = "pipedrive_settings")]
+#[command(next_help_heading = "Local Pipedrive")]
+pub struct Settings {
+    /// The app's client id. Must equal the worker's PIPEDRIVE_CLIENT_ID.
+    #[arg(
+        long = "pipedrive-client-id",
+        env = "PIPEDRIVE_CLIENT_ID",
+        default_value = "aurora-solar-pipedrive-local-client"
+    )]
+    pub client_id: String,
+    /// Its client secret; with no panel JWT secret set, it also signs the panel's token.
+    /// Must equal the worker's PIPEDRIVE_CLIENT_SECRET. Unset: no local Pipedrive.
+    #[arg(long = "pipedrive-client-secret", env = "PIPEDRIVE_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// How long access tokens live.
+    #[arg(long = "pipedrive-token-seconds", default_value_t = 3599)]
+    pub token_seconds: i64,
+}
+
+/// The local Pipedrive. Cheap to clone.
+#[derive(Clone)]
+pub struct Pipedrive {
+    settings: Arc<Settings>,
+    client_secret: Arc<String>,
+    /// `http://127.0.0.1:<port>`: its pages, OAuth and API (every company's `api_domain`).
+    pub origin: String,
+    /// Our worker (the panel's iframe URL, the callback URL).
+    pub worker_url: String,
+    data: Arc<Mutex<company::Data>>,
+    http: reqwest::Client,
+}
+
+impl Pipedrive {
+    /// Checks `settings` and seeds the companies; `None` without a client secret.
+    pub fn new(settings: Settings, port: u16, worker_url: &str) -> Result<Option<Pipedrive>, String> {
+        let Some(secret) = settings.client_secret.clone().filter(|s| !s.trim().is_empty()) else { return Ok(None) };
+        if secret.trim().len() < 16 {
+            return Err("PIPEDRIVE_CLIENT_SECRET must be at least 16 characters".into());
+        }
+        Ok(Some(Pipedrive {
+            settings: Arc::new(settings),
+            client_secret: Arc::new(secret.trim().to_owned()),
+            origin: format!("http://127.0.0.1:{port}"),
+            worker_url: worker_url.trim_end_matches('/').to_owned(),
+            data: Arc::new(Mutex::new(company::Data::fixtures())),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| e.to_string())?,
+        }))
+    }
+
+    fn data(&self) -> MutexGuard<'_, company::Data> {
+        self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The app's callback URL (OAuth's redirect, and the uninstall `DELETE`).
+    fn callback_url(&self) -> String {
+        format!("{}/install/pipedrive/callback", self.worker_url)
+    }
+}
+
+/// Unix seconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The local Pipedrive's routes.
+pub fn router(pipedrive: Pipedrive) -> Router {
+    Router::new()
+        .route("/", get(web::home))
+        .route("/auth/login", get(web::login_page).post(web::login))
+        .route("/deal/{id}", get(web::deal_page))
+        .route("/deals/new", post(web::new_deal))
+        .route("/marketplace", get(web::marketplace))
+        .route("/marketplace/uninstall", post(web::uninstall))
+        .route("/oauth/authorize", get(oauth::authorize).post(oauth::decide))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/api/v1/users/me", get(api::me))
+        .route("/api/v2/deals/{id}", get(api::deal).patch(api::patch_deal))
+        .route("/api/v2/organizations/{id}", get(api::organization))
+        .route("/api/v2/persons/{id}", get(api::person))
+        .route("/api/v1/dealFields", get(api::deal_fields).post(api::create_deal_field))
+        .route("/api/v1/webhooks", get(api::webhooks).post(api::create_webhook))
+        .route("/sandbox/panel-token", get(web::panel_token))
+        .route("/sandbox/deals/{id}", get(api::peek_deal))
+        .route("/sandbox/deliveries", get(api::deliveries))
+        .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .layer(axum::middleware::from_fn(crate::loopback_host_only))
+        .with_state(pipedrive)
+}

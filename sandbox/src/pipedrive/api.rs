@@ -1,0 +1,313 @@
+//! The company API our app calls, answering as Pipedrive does: `{success, data}`, a 401
+//! `{success: false, error, errorCode}` for a missing or expired token, custom fields by
+//! their per-company 40-character keys, addresses as objects.
+
+use super::{
+    Pipedrive,
+    company::{DealField, Grant, Webhook, field_key},
+    now,
+};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn failure(status: StatusCode, error: &str) -> Response {
+    (status, Json(json!({ "success": false, "error": error, "errorCode": status.as_u16() }))).into_response()
+}
+
+fn ok(data: Value) -> Response {
+    Json(json!({ "success": true, "data": data })).into_response()
+}
+
+/// The grant of a request's bearer token.
+fn authorized(pd: &Pipedrive, headers: &HeaderMap) -> Result<Grant, Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    match pd.data().access_tokens.get(token) {
+        Some(grant) if grant.expires > now() => Ok(grant.clone()),
+        _ => Err(failure(StatusCode::UNAUTHORIZED, "unauthorized access")),
+    }
+}
+
+pub async fn me(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    let (Some(user), Some(company)) = (data.user(grant.user_id), data.company(grant.company_id)) else {
+        return failure(StatusCode::NOT_FOUND, "User not found");
+    };
+    ok(json!({
+        "id": user.id, "name": user.name, "email": user.email, "company_id": company.id,
+        "company_name": company.name, "company_domain": company.domain, "is_admin": user.is_admin,
+        "active_flag": true, "lang": 1, "locale": "en_US",
+    }))
+}
+
+pub async fn deal(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    match data.deals.iter().find(|d| d.id.to_string() == id && d.company_id == grant.company_id) {
+        Some(deal) => ok(json!({
+            "id": deal.id, "title": deal.title, "org_id": deal.org_id, "person_id": deal.person_id,
+            "status": "open", "custom_fields": deal.custom_fields,
+        })),
+        None => failure(StatusCode::NOT_FOUND, "Deal not found"),
+    }
+}
+
+pub async fn organization(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    match data.organizations.iter().find(|o| o.id.to_string() == id && o.company_id == grant.company_id) {
+        Some(org) => ok(json!({ "id": org.id, "name": org.name, "address": org.address })),
+        None => failure(StatusCode::NOT_FOUND, "Organization not found"),
+    }
+}
+
+pub async fn person(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    match data.persons.iter().find(|p| p.id.to_string() == id && p.company_id == grant.company_id) {
+        // `postal_address` is only included when contact sync is on (here: when there is one).
+        Some(person) if person.postal_address.is_null() => ok(json!({ "id": person.id, "name": person.name })),
+        Some(person) => ok(json!({ "id": person.id, "name": person.name, "postal_address": person.postal_address })),
+        None => failure(StatusCode::NOT_FOUND, "Person not found"),
+    }
+}
+
+pub async fn deal_fields(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    let standard = [("title", "Title", "varchar"), ("value", "Value", "monetary"), ("org_id", "Organization", "org")];
+    let mut fields: Vec<Value> = standard
+        .iter()
+        .map(|(key, name, kind)| json!({ "key": key, "name": name, "field_type": kind, "edit_flag": false }))
+        .collect();
+    fields.extend(
+        data.deal_fields
+            .iter()
+            .filter(|f| f.company_id == grant.company_id)
+            .map(|f| json!({ "key": f.key, "name": f.name, "field_type": f.field_type, "edit_flag": true })),
+    );
+    ok(Value::Array(fields))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewField {
+    name: String,
+    field_type: String,
+}
+
+/// `POST /api/v1/dealFields`: admins only (the `admin` scope acts as its user).
+pub async fn create_deal_field(State(pd): State<Pipedrive>, headers: HeaderMap, Json(new): Json<NewField>) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let mut data = pd.data();
+    if !data.user(grant.user_id).is_some_and(|u| u.is_admin) {
+        return failure(StatusCode::FORBIDDEN, "You do not have permission to add fields");
+    }
+    if !["double", "varchar", "text", "address", "monetary"].contains(&new.field_type.as_str()) {
+        return failure(StatusCode::BAD_REQUEST, "Field type is not valid");
+    }
+    let field =
+        DealField { company_id: grant.company_id, key: field_key(), name: new.name, field_type: new.field_type };
+    let answer = json!({ "key": field.key, "name": field.name, "field_type": field.field_type });
+    data.deal_fields.push(field);
+    (StatusCode::CREATED, Json(json!({ "success": true, "data": answer }))).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DealPatch {
+    #[serde(default)]
+    custom_fields: serde_json::Map<String, Value>,
+}
+
+/// `PATCH /api/v2/deals/{id}`: custom fields by key; an unknown key or a wrong type is a 400.
+pub async fn patch_deal(
+    State(pd): State<Pipedrive>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let Ok(patch) = serde_json::from_slice::<DealPatch>(&body) else {
+        return failure(StatusCode::BAD_REQUEST, "Invalid JSON body");
+    };
+    let mut data = pd.data();
+    for (key, value) in &patch.custom_fields {
+        let Some(field) = data.deal_fields.iter().find(|f| f.company_id == grant.company_id && &f.key == key) else {
+            return failure(StatusCode::BAD_REQUEST, &format!("Custom field {key} does not exist"));
+        };
+        let fits = match field.field_type.as_str() {
+            "double" | "monetary" => value.is_number() || value.is_null(),
+            _ => value.is_string() || value.is_null() || value.is_object(),
+        };
+        if !fits {
+            return failure(StatusCode::BAD_REQUEST, &format!("Invalid value for custom field {key}"));
+        }
+    }
+    let Some(deal) = data.deals.iter_mut().find(|d| d.id.to_string() == id && d.company_id == grant.company_id) else {
+        return failure(StatusCode::NOT_FOUND, "Deal not found");
+    };
+    deal.custom_fields.extend(patch.custom_fields);
+    ok(json!({ "id": deal.id, "title": deal.title, "custom_fields": deal.custom_fields }))
+}
+
+pub async fn webhooks(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    let hooks: Vec<&Webhook> = data.webhooks.iter().filter(|w| w.company_id == grant.company_id).collect();
+    ok(json!(hooks))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewWebhook {
+    subscription_url: String,
+    event_action: String,
+    event_object: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    http_auth_user: String,
+    #[serde(default)]
+    http_auth_password: String,
+}
+
+/// `POST /api/v1/webhooks` (the admin scope).
+pub async fn create_webhook(State(pd): State<Pipedrive>, headers: HeaderMap, Json(new): Json<NewWebhook>) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let mut data = pd.data();
+    if data.webhooks.iter().filter(|w| w.company_id == grant.company_id).count() >= 40 {
+        return failure(StatusCode::BAD_REQUEST, "Webhooks limit reached");
+    }
+    let id = data.next_record_id();
+    let hook = Webhook {
+        id,
+        company_id: grant.company_id,
+        subscription_url: new.subscription_url,
+        event_action: new.event_action,
+        event_object: new.event_object,
+        version: new.version.unwrap_or_else(|| "1.0".into()),
+        http_auth_user: new.http_auth_user,
+        http_auth_password: new.http_auth_password,
+    };
+    let answer = json!(hook);
+    data.webhooks.push(hook);
+    (StatusCode::CREATED, Json(json!({ "status": "ok", "success": true, "data": answer }))).into_response()
+}
+
+/// `GET /sandbox/deals/{id}` (tests): a deal's custom fields by name.
+pub async fn peek_deal(State(pd): State<Pipedrive>, Path(id): Path<String>) -> Response {
+    let data = pd.data();
+    let Some(deal) = data.deals.iter().find(|d| d.id.to_string() == id) else {
+        return failure(StatusCode::NOT_FOUND, "Deal not found");
+    };
+    let fields: serde_json::Map<String, Value> = deal
+        .custom_fields
+        .iter()
+        .filter_map(|(key, value)| {
+            data.deal_fields.iter().find(|f| &f.key == key).map(|f| (f.name.clone(), value.clone()))
+        })
+        .collect();
+    Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields })).into_response()
+}
+
+pub async fn deliveries(State(pd): State<Pipedrive>) -> Json<Value> {
+    Json(json!({ "deliveries": pd.data().deliveries }))
+}
+
+impl Pipedrive {
+    /// Delivers a new deal to the company's webhooks (v2), each retried at +3 s, +30 s and
+    /// +150 s while it fails, as Pipedrive does.
+    pub fn deliver_new_deal(&self, company_id: u64, deal_id: u64, user_id: u64) {
+        let hooks: Vec<Webhook> = self
+            .data()
+            .webhooks
+            .iter()
+            .filter(|w| w.company_id == company_id)
+            .filter(|w| {
+                matches!(w.event_object.as_str(), "deal" | "*")
+                    && matches!(w.event_action.as_str(), "added" | "create" | "*")
+            })
+            .cloned()
+            .collect();
+        for hook in hooks {
+            let pd = self.clone();
+            tokio::spawn(async move {
+                let event_id = uuid::Uuid::new_v4().to_string();
+                let index = {
+                    let mut data = pd.data();
+                    data.deliveries.push(super::company::Delivery {
+                        event_id: event_id.clone(),
+                        company_id,
+                        subscription_url: hook.subscription_url.clone(),
+                        attempts: Vec::new(),
+                    });
+                    data.deliveries.len() - 1
+                };
+                for (attempt, wait) in [0u64, 3, 30, 150].into_iter().enumerate() {
+                    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                    let body = json!({
+                        "meta": {
+                            "action": "create", "entity": "deal", "company_id": company_id.to_string(),
+                            "correlation_id": uuid::Uuid::new_v4().to_string(), "entity_id": deal_id.to_string(),
+                            "id": event_id, "is_bulk_edit": false, "timestamp": chrono::Utc::now().to_rfc3339(),
+                            "type": "general", "user_id": user_id.to_string(), "version": "2.0",
+                            "webhook_id": hook.id.to_string(), "webhook_owner_id": user_id.to_string(),
+                            "change_source": "app", "attempt": attempt + 1, "host": "sandbox.pipedrive.local",
+                        },
+                        "data": { "id": deal_id, "title": "", "status": "open" },
+                        "previous": null,
+                    });
+                    let sent = pd
+                        .http
+                        .post(&hook.subscription_url)
+                        .basic_auth(&hook.http_auth_user, Some(&hook.http_auth_password))
+                        .json(&body)
+                        .send()
+                        .await;
+                    let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+                    if let Some(delivery) = pd.data().deliveries.get_mut(index) {
+                        delivery.attempts.push(status);
+                    }
+                    if (200..300).contains(&status) {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The local Pipedrive's data: two companies with their users, organizations (with
+//! addresses), persons (with postal addresses), deals, deal fields (keys are 40-character
+//! hashes, different per company), our app's OAuth grants, webhook subscriptions and
+//! deliveries. In memory: it starts afresh each run.
+
+use rand::Rng;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// The password of every fixture user.
+pub const PASSWORD: &str = "demo";
+
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: u64,
+    pub name: String,
+    pub domain: String,
+    /// Our app is installed (an admin allowed it).
+    pub installed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PdUser {
+    pub id: u64,
+    pub company_id: u64,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub id: u64,
+    pub company_id: u64,
+    pub name: String,
+    pub address: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: u64,
+    pub company_id: u64,
+    pub name: String,
+    pub postal_address: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deal {
+    pub id: u64,
+    pub company_id: u64,
+    pub title: String,
+    pub org_id: Option<u64>,
+    pub person_id: Option<u64>,
+    /// Custom field values by key.
+    pub custom_fields: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DealField {
+    pub company_id: u64,
+    pub key: String,
+    pub name: String,
+    pub field_type: String,
+}
+
+/// An authorization code, single use, 5 minutes.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub user_id: u64,
+    pub redirect_uri: String,
+    pub expires: i64,
+}
+
+/// An access token.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub user_id: u64,
+    pub company_id: u64,
+    pub expires: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Webhook {
+    pub id: u64,
+    pub company_id: u64,
+    pub subscription_url: String,
+    pub event_action: String,
+    pub event_object: String,
+    pub version: String,
+    #[serde(skip)]
+    pub http_auth_user: String,
+    #[serde(skip)]
+    pub http_auth_password: String,
+}
+
+/// A webhook delivery: what was sent, and each attempt's status.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Delivery {
+    pub event_id: String,
+    pub company_id: u64,
+    pub subscription_url: String,
+    pub attempts: Vec<u16>,
+}
+
+#[derive(Debug, Default)]
+pub struct Data {
+    pub companies: Vec<Company>,
+    pub users: Vec<PdUser>,
+    pub organizations: Vec<Organization>,
+    pub persons: Vec<Person>,
+    pub deals: Vec<Deal>,
+    pub deal_fields: Vec<DealField>,
+    pub web_sessions: HashMap<String, u64>,
+    pub codes: HashMap<String, Code>,
+    pub access_tokens: HashMap<String, Grant>,
+    /// Refresh token -> user id.
+    pub refresh_tokens: HashMap<String, u64>,
+    pub webhooks: Vec<Webhook>,
+    pub deliveries: Vec<Delivery>,
+    /// Panels framed on deal pages: runtime id -> (user, deal).
+    pub panels: HashMap<String, (u64, u64)>,
+    pub next_id: u64,
+}
+
+/// A random token of `len` URL-safe characters.
+pub fn random_token(len: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}
+
+/// An address as Pipedrive v2 answers it.
+pub fn address(street_number: &str, route: &str, locality: &str, state: &str, postal_code: &str) -> Value {
+    json!({
+        "value": format!("{street_number} {route}, {locality}, {state} {postal_code}, USA"),
+        "street_number": street_number, "route": route, "sublocality": null, "locality": locality,
+        "admin_area_level_1": state, "admin_area_level_2": null, "country": "United States",
+        "postal_code": postal_code, "formatted_address": format!("{street_number} {route}, {locality}, {state} {postal_code}, USA"),
+    })
+}
+
+impl Data {
+    /// Helio Homes (1001) and Coastline Power (1002), each with an admin and a rep.
+    pub fn fixtures() -> Data {
+        let mut data = Data { next_id: 100, ..Data::default() };
+        for (company, name, domain, admin, rep) in [
+            (
+                1001,
+                "Helio Homes",
+                "helio-homes",
+                ("Hana Admin", "hana@helio.example"),
+                ("Rui Rep", "rui@helio.example"),
+            ),
+            (
+                1002,
+                "Coastline Power",
+                "coastline",
+                ("Cole Admin", "cole@coastline.example"),
+                ("Cara Rep", "cara@coastline.example"),
+            ),
+        ] {
+            data.companies.push(Company { id: company, name: name.into(), domain: domain.into(), installed: false });
+            let base = (company - 1000) * 10;
+            data.users.push(PdUser {
+                id: base + 1,
+                company_id: company,
+                name: admin.0.into(),
+                email: admin.1.into(),
+                is_admin: true,
+            });
+            data.users.push(PdUser {
+                id: base + 2,
+                company_id: company,
+                name: rep.0.into(),
+                email: rep.1.into(),
+                is_admin: false,
+            });
+            // Every company has an address-type custom field on deals.
+            data.deal_fields.push(DealField {
+                company_id: company,
+                key: field_key(),
+                name: "Site address".into(),
+                field_type: "address".into(),
+            });
+        }
+        let homes = [
+            (1001, "Rivera household", address("901", "Mears Ct", "Stanford", "CA", "94305"), Value::Null),
+            (
+                1001,
+                "Okafor household",
+                Value::Null,
+                address("1600", "Amphitheatre Pkwy", "Mountain View", "CA", "94043"),
+            ),
+            (1002, "Nguyen household", address("3", "Tuscan Way", "Austin", "TX", "78701"), Value::Null),
+        ];
+        for (i, (company, name, org_address, postal)) in homes.into_iter().enumerate() {
+            let n = i as u64 + 1;
+            data.organizations.push(Organization {
+                id: 100 + n,
+                company_id: company,
+                name: name.into(),
+                address: org_address,
+            });
+            data.persons.push(Person {
+                id: 200 + n,
+                company_id: company,
+                name: format!("{} contact", name),
+                postal_address: postal,
+            });
+            data.deals.push(Deal {
+                id: n,
+                company_id: company,
+                title: format!("{} - Rooftop Solar", name.trim_end_matches(" household")),
+                org_id: Some(100 + n),
+                person_id: Some(200 + n),
+                custom_fields: BTreeMap::new(),
+            });
+        }
+        data
+    }
+
+    pub fn user(&self, id: u64) -> Option<&PdUser> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn company(&self, id: u64) -> Option<&Company> {
+        self.companies.iter().find(|c| c.id == id)
+    }
+
+    pub fn next_record_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+/// A 40-character hex key, as Pipedrive gives custom fields.
+pub fn field_key() -> String {
+    let mut rng = rand::rng();
+    (0..40).map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0')).collect()
+}

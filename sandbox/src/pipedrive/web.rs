@@ -1,0 +1,329 @@
+//! The local Pipedrive's pages: signing in, the deals list (with "Add deal"), the deal page
+//! whose sidebar frames our panel and plays the app extensions SDK's host, and the
+//! marketplace listing (install, uninstall).
+
+use super::{
+    Pipedrive,
+    company::{Deal, PASSWORD, PdUser, random_token},
+    now,
+};
+use axum::{
+    Form, Json,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+const SESSION_COOKIE: &str = "pd_session";
+
+fn text(value: &str) -> String {
+    html_escape::encode_text(value).into_owned()
+}
+
+fn attr(value: &str) -> String {
+    html_escape::encode_double_quoted_attribute(value).into_owned()
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{t} - Pipedrive (local)</title>\
+         <style>body{{font:14px system-ui;margin:0;background:#f5f5f5}}header{{background:#26292c;color:#fff;padding:8px 16px}}\
+         main{{display:flex;gap:16px;padding:16px}}aside{{width:385px;flex:none}}section{{background:#fff;border-radius:6px;padding:12px;margin-bottom:12px}}\
+         iframe{{display:block;border:0;width:100%}}</style></head><body><header>Pipedrive (local)</header><main>{body}</main></body></html>",
+        t = text(title)
+    ))
+}
+
+/// The signed-in user of a browser.
+pub fn signed_in(pd: &Pipedrive, headers: &HeaderMap) -> Option<PdUser> {
+    let sid = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_owned))?;
+    let data = pd.data();
+    let user = *data.web_sessions.get(&sid)?;
+    data.user(user).cloned()
+}
+
+fn to_login(back: &str) -> Response {
+    let back: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    Redirect::to(&format!("/auth/login?return_url={back}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    return_url: String,
+}
+
+pub async fn login_page(State(pd): State<Pipedrive>, Query(query): Query<LoginQuery>) -> Html<String> {
+    let users: String = pd
+        .data()
+        .users
+        .iter()
+        .map(|u| format!("<li><code>{}</code>{}</li>", text(&u.email), if u.is_admin { " (admin)" } else { "" }))
+        .collect();
+    page(
+        "Log in",
+        &format!(
+            "<section><h1>Log in</h1><form method=post action=/auth/login><input type=hidden name=return_url value=\"{}\">\
+             <label>Email <input name=email data-testid=pd-email></label> <label>Password <input name=password type=password data-testid=pd-password></label> \
+             <button data-testid=pd-login>Log in</button></form><p>Password <code>{PASSWORD}</code> for:</p><ul>{users}</ul></section>",
+            attr(&query.return_url)
+        ),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    return_url: String,
+}
+
+pub async fn login(State(pd): State<Pipedrive>, Form(form): Form<LoginForm>) -> Response {
+    let user = pd.data().users.iter().find(|u| u.email == form.email.trim()).cloned();
+    let Some(user) = user.filter(|_| form.password == PASSWORD) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            page("Log in", "<section>Wrong email or password. <a href=/auth/login>Try again</a></section>"),
+        )
+            .into_response();
+    };
+    let sid = random_token(40);
+    pd.data().web_sessions.insert(sid.clone(), user.id);
+    let back = Some(form.return_url.as_str()).filter(|s| s.starts_with('/') && !s.starts_with("//")).unwrap_or("/");
+    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(back))
+        .into_response()
+}
+
+/// `GET /`: the deals of the signed-in user's company, and "Add deal".
+pub async fn home(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let Some(user) = signed_in(&pd, &headers) else { return to_login("/") };
+    let data = pd.data();
+    let deals: String = data
+        .deals
+        .iter()
+        .filter(|d| d.company_id == user.company_id)
+        .map(|d| format!("<li><a href=/deal/{} data-testid=pd-deal>{}</a></li>", d.id, text(&d.title)))
+        .collect();
+    let orgs: String = data
+        .organizations
+        .iter()
+        .filter(|o| o.company_id == user.company_id)
+        .map(|o| format!("<option value={}>{}</option>", o.id, text(&o.name)))
+        .collect();
+    page(
+        "Deals",
+        &format!(
+            "<section><h1>Deals</h1><p>{} ({})</p><ul>{deals}</ul><form method=post action=/deals/new>\
+             <label>Title <input name=title required data-testid=pd-new-title></label> <label>Organization <select name=org_id>{orgs}</select></label> \
+             <button data-testid=pd-new-save>Add deal</button></form></section>",
+            text(&user.name),
+            text(&data.company(user.company_id).map(|c| c.name.clone()).unwrap_or_default())
+        ),
+    )
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewDeal {
+    title: String,
+    org_id: u64,
+}
+
+/// `POST /deals/new`: the deal, and its webhooks.
+pub async fn new_deal(State(pd): State<Pipedrive>, headers: HeaderMap, Form(form): Form<NewDeal>) -> Response {
+    let Some(user) = signed_in(&pd, &headers) else { return to_login("/") };
+    let id = {
+        let mut data = pd.data();
+        if !data.organizations.iter().any(|o| o.id == form.org_id && o.company_id == user.company_id) {
+            return (StatusCode::BAD_REQUEST, page("Error", "No such organization")).into_response();
+        }
+        let id = data.deals.iter().map(|d| d.id).max().unwrap_or(0) + 1;
+        data.deals.push(Deal {
+            id,
+            company_id: user.company_id,
+            title: form.title.trim().chars().take(120).collect(),
+            org_id: Some(form.org_id),
+            person_id: None,
+            custom_fields: Default::default(),
+        });
+        id
+    };
+    pd.deliver_new_deal(user.company_id, id, user.id);
+    Redirect::to(&format!("/deal/{id}")).into_response()
+}
+
+/// The panel's JWT: HS256 with the client secret (no panel JWT secret set), 5 minutes.
+fn panel_jwt(pd: &Pipedrive, user: &PdUser) -> String {
+    let now = now();
+    let claims = json!({ "userId": user.id, "companyId": user.company_id, "iat": now, "exp": now + 300 });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(pd.client_secret.as_bytes()),
+    )
+    .unwrap_or_default()
+}
+
+/// `GET /deal/{id}`: the deal, with our panel in its sidebar when the company has the app.
+pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    let Some(user) = signed_in(&pd, &headers) else { return to_login(&format!("/deal/{id}")) };
+    let mut data = pd.data();
+    let Some(deal) = data.deals.iter().find(|d| d.id == id && d.company_id == user.company_id).cloned() else {
+        return (
+            StatusCode::NOT_FOUND,
+            page("Not found", "<section><h1>Not found</h1>This deal does not exist or you have no access.</section>"),
+        )
+            .into_response();
+    };
+    let installed = data.company(user.company_id).is_some_and(|c| c.installed);
+    let fields: String = deal
+        .custom_fields
+        .iter()
+        .filter_map(|(key, value)| {
+            data.deal_fields.iter().find(|f| &f.key == key).map(|f| (f.name.clone(), value.clone()))
+        })
+        .map(|(name, value)| {
+            format!("<dt>{}</dt><dd data-testid=\"pd-field\">{}</dd>", text(&name), text(&value.to_string()))
+        })
+        .collect();
+    let panel = if installed {
+        let runtime = uuid::Uuid::new_v4().to_string();
+        data.panels.insert(runtime.clone(), (user.id, deal.id));
+        drop(data);
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("userId", &user.id.to_string())
+            .append_pair("companyId", &user.company_id.to_string())
+            .append_pair("token", &panel_jwt(&pd, &user))
+            .append_pair("id", &runtime)
+            .append_pair("resource", "deal")
+            .append_pair("view", "details")
+            .append_pair("selectedIds", &deal.id.to_string())
+            .append_pair("theme", "light")
+            .finish();
+        format!(
+            "<section id=panel data-testid=pd-panel><h3>Aurora Solar</h3>\
+             <iframe id=panel-frame data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"{src}\"></iframe></section>\
+             <script>{script}</script>",
+            src = attr(&format!("{}/embed/pipedrive?{query}", pd.worker_url)),
+            script = HOST_SCRIPT.replace("__RUNTIME__", &json!(runtime).to_string()),
+        )
+    } else {
+        drop(data);
+        "<section data-testid=pd-no-panel>Aurora Solar for CRMs is not installed.</section>".to_owned()
+    };
+    page(
+        &deal.title,
+        &format!(
+            "<aside>{panel}</aside><section style=\"flex:1\"><p>Deal</p><h1 data-testid=pd-deal-title>{}</h1><dl>{fields}</dl></section>",
+            text(&deal.title)
+        ),
+    )
+    .into_response()
+}
+
+/// The SDK's host side, for one panel: commands and listeners from the panel's window with
+/// its runtime id, answered over the port they transfer; nothing but `initialize` before
+/// `initialize`; `resize` clamped to 100..750 px; the panel hidden when `initialize` has not
+/// arrived within 10 seconds.
+const HOST_SCRIPT: &str = "\
+const frame = document.getElementById('panel-frame'); const panel = document.getElementById('panel');
+const runtime = __RUNTIME__; let initialized = false; let resizes = 0; const listeners = {};
+function setHeight(h) { const c = Math.max(100, Math.min(750, Math.round(h))); frame.style.height = c + 'px'; frame.dataset.height = String(c); }
+window.addEventListener('message', (e) => {
+  if (e.source !== frame.contentWindow) return;
+  const m = e.data; if (!m || m.id !== runtime || !m.payload) return;
+  const port = e.ports && e.ports[0]; const p = m.payload;
+  const reply = (data, error) => { if (port) port.postMessage(error ? { error } : { data }); };
+  if (p.type === 'command') {
+    frame.dataset.lastCommand = JSON.stringify(m);
+    if (p.command !== 'initialize' && !initialized) return reply(null, 'SDK is not initialized');
+    if (p.command === 'initialize') {
+      initialized = true; frame.dataset.initializedAt = String(performance.now());
+      if (p.args && p.args.size && typeof p.args.size.height === 'number') setHeight(p.args.size.height);
+      return reply(null);
+    }
+    if (p.command === 'resize') {
+      if (!p.args || typeof p.args.height !== 'number') return reply(null, 'height must be a number');
+      setHeight(p.args.height); resizes += 1; frame.dataset.resizes = String(resizes); return reply(null);
+    }
+    if (p.command === 'get_signed_token') {
+      fetch('/sandbox/panel-token?runtime=' + encodeURIComponent(runtime)).then((r) => r.json()).then((j) => reply({ token: j.token }));
+      return;
+    }
+    return reply(null, 'command ' + p.command + ' is not supported by the local Pipedrive');
+  }
+  if (p.type === 'listener' && port) (listeners[p.event] = listeners[p.event] || []).push(port);
+});
+setTimeout(() => { if (!initialized) { frame.style.display = 'none'; panel.dataset.hidden = 'initialize-timeout'; } }, 10000);
+";
+
+#[derive(Debug, Deserialize)]
+pub struct PanelTokenQuery {
+    runtime: String,
+}
+
+/// `GET /sandbox/panel-token?runtime=`: the SDK's `get_signed_token`, for a panel this
+/// Pipedrive framed.
+pub async fn panel_token(State(pd): State<Pipedrive>, Query(query): Query<PanelTokenQuery>) -> Response {
+    let user = {
+        let data = pd.data();
+        data.panels.get(&query.runtime).and_then(|(user, _)| data.user(*user).cloned())
+    };
+    match user {
+        Some(user) => Json(json!({ "token": panel_jwt(&pd, &user) })).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({ "error": "no such panel" }))).into_response(),
+    }
+}
+
+/// `GET /marketplace`: our listing; "Install now" starts the app's OAuth install.
+pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let Some(user) = signed_in(&pd, &headers) else { return to_login("/marketplace") };
+    let installed = pd.data().company(user.company_id).is_some_and(|c| c.installed);
+    let action = if installed {
+        "<form method=post action=/marketplace/uninstall><button data-testid=pd-uninstall>Uninstall</button></form>"
+            .to_owned()
+    } else {
+        format!("<a href=\"{}/install/pipedrive/start\" data-testid=pd-install>Install now</a>", attr(&pd.worker_url))
+    };
+    page(
+        "Marketplace",
+        &format!("<section data-testid=pd-listing><h1>Aurora Solar for CRMs</h1><p>Aurora Solar projects and designs on your deals.</p>{action}</section>"),
+    )
+    .into_response()
+}
+
+/// `POST /marketplace/uninstall`: the app goes, and Pipedrive tells it with a `DELETE` to
+/// its callback URL (HTTP Basic client credentials; the answer is not read).
+pub async fn uninstall(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let Some(user) = signed_in(&pd, &headers) else { return to_login("/marketplace") };
+    {
+        let mut data = pd.data();
+        let company = user.company_id;
+        data.access_tokens.retain(|_, g| g.company_id != company);
+        data.refresh_tokens.retain(|token, _| !token.contains(&format!(":{company}:")));
+        data.webhooks.retain(|w| w.company_id != company);
+        if let Some(c) = data.companies.iter_mut().find(|c| c.id == company) {
+            c.installed = false;
+        }
+    }
+    let body = json!({
+        "client_id": pd.settings.client_id, "company_id": user.company_id, "user_id": user.id,
+        "timestamp": chrono::Utc::now().to_rfc3339(),
+    });
+    let _ = pd
+        .http
+        .delete(pd.callback_url())
+        .basic_auth(&pd.settings.client_id, Some(pd.client_secret.as_str()))
+        .json(&body)
+        .send()
+        .await;
+    Redirect::to("/marketplace").into_response()
+}

@@ -1,0 +1,172 @@
+//! The journey through the local Pipedrive, in real Chromium: a company's admin installs
+//! the app from the marketplace (OAuth) and links the Aurora tenant; a rep opens a deal,
+//! whose sidebar frames our panel with a JWT in its URL; the widget says `initialize`
+//! before its wasm is even requested, creates the project, shows the design and sizes the
+//! panel with `resize`; the figures land in the deal's custom fields; the other company
+//! sees nothing; a new deal gets its project by webhook; Pipedrive's uninstall call removes
+//! the installation.
+//!
+//! Screenshots: `target/e2e-screenshots/pipedrive/`.
+
+use e2e::{click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, text_of, wait_for};
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+async fn sweep() {
+    if let Ok(url) = std::env::var("E2E_SWEEP_URL")
+        && !url.is_empty()
+    {
+        let _ = reqwest::get(url).await;
+    }
+}
+
+async fn log_in(client: &Client, email: &str) {
+    fill(client, "[data-testid=pd-email]", email).await;
+    fill(client, "[data-testid=pd-password]", "demo").await;
+    click_to_navigate(client, "[data-testid=pd-login]").await;
+}
+
+async fn enter_panel(client: &Client) {
+    let frame = wait_for(client, "iframe[data-testid=pd-panel-frame]").await;
+    frame.enter_frame().await.expect("enter the panel");
+}
+
+/// Waits for the design in the panel, sweeping meanwhile (the edge host's Cron).
+async fn design_ready(client: &Client, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while client.find(Locator::Css("[data-testid=state-design-ready]")).await.is_err() {
+        assert!(Instant::now() < deadline, "no design within {seconds} s");
+        sweep().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn deal(id: u64) -> Value {
+    reqwest::get(format!("{}/sandbox/deals/{id}", env("E2E_PIPEDRIVE_URL")))
+        .await
+        .expect("peek")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+#[ignore = "needs the local system: run `cargo xtask test`"]
+async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deals_get_projects() {
+    let pipedrive = env("E2E_PIPEDRIVE_URL");
+    let tenant = env("E2E_PIPEDRIVE_TENANT");
+    let client = e2e::chromium().await;
+
+    // The admin installs from the marketplace and links the Aurora tenant.
+    client.goto(&format!("{pipedrive}/marketplace")).await.expect("marketplace");
+    log_in(&client, "hana@helio.example").await;
+    click_to_navigate(&client, "[data-testid=pd-install]").await;
+    screenshot(&client, "pipedrive/01-consent").await;
+    click_to_navigate(&client, "[data-testid=pd-allow]").await;
+    let settings = client.current_url().await.expect("settings");
+    assert_eq!(settings.path(), "/settings/pipedrive/1001");
+    let code = link_code_from_aurora(&client, &tenant, None).await;
+    client.goto(settings.as_str()).await.expect("back to the settings");
+    fill(&client, "#link-code", &code).await;
+    click_to_navigate(&client, "[data-testid=admin-link-tenant]").await;
+    assert_eq!(text_of(&client, "[data-testid=admin-tenant-status]").await, format!("Linked to {tenant}"));
+    assert!(text_of(&client, "[data-testid=admin-webhook-status]").await.starts_with("Present"));
+    let auto = wait_for(&client, "[data-testid=admin-auto-create]").await;
+    if !auto.is_selected().await.expect("checked?") {
+        auto.click().await.expect("tick");
+    }
+    click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
+    screenshot(&client, "pipedrive/02-settings").await;
+    client.delete_all_cookies().await.expect("log out");
+
+    // The rep opens a deal: the panel verified its token and shows the organization's address.
+    client.goto(&format!("{pipedrive}/deal/1")).await.expect("deal");
+    log_in(&client, "rui@helio.example").await;
+    enter_panel(&client).await;
+    assert_eq!(text_of(&client, "[data-testid=opportunity-location]").await, "901 Mears Ct, Stanford, CA 94305, USA");
+    // `initialize` went out before the wasm was requested (Pipedrive's 10-second rule).
+    let order: Value = client
+        .execute(
+            "const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));\
+             return [window.__auroraPanelInitializedAt, wasm ? wasm.startTime : null];",
+            vec![],
+        )
+        .await
+        .expect("timings");
+    let (initialized, wasm) = (order[0].as_f64().expect("initialize posted"), order[1].as_f64().expect("wasm fetched"));
+    assert!(initialized < wasm, "initialize at {initialized} ms, the wasm requested at {wasm} ms");
+    click(&client, "button[data-testid=create-project]").await;
+    design_ready(&client, 60).await;
+    client.enter_parent_frame().await.expect("the deal page");
+    screenshot(&client, "pipedrive/03-design-in-the-panel").await;
+
+    // The host sized the panel from `resize` (within 100..750 px) and kept it shown.
+    let frame = wait_for(&client, "iframe[data-testid=pd-panel-frame]").await;
+    let resizes: u32 = frame.attr("data-resizes").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
+    assert!(resizes >= 1, "no resize reached Pipedrive");
+    let height: u32 = frame.attr("data-height").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
+    assert!((100..=750).contains(&height) && height != 320, "panel height {height}");
+    let last: Value =
+        serde_json::from_str(&frame.attr("data-last-command").await.expect("attr").expect("a command")).expect("JSON");
+    assert_eq!(last["payload"]["command"], "resize");
+    assert_eq!(last["payload"]["type"], "command");
+    assert!(wait_for(&client, "[data-testid=pd-panel]").await.attr("data-hidden").await.expect("attr").is_none());
+
+    // The figures land in the deal's custom fields (created by name).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = deal(1).await;
+        if found["fields"]["Aurora system size (kW)"].as_f64().is_some_and(|kw| kw > 0.0) {
+            assert!(found["fields"]["Aurora project"].as_str().is_some_and(|u| u.contains("/projects/")), "{found}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "figures not written back: {found}");
+        sweep().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    // The other company's rep cannot open the deal, and has no panel.
+    client.delete_all_cookies().await.expect("log out");
+    client.goto(&format!("{pipedrive}/deal/1")).await.expect("deal");
+    log_in(&client, "cara@coastline.example").await;
+    assert!(text_of(&client, "h1").await.contains("Not found"));
+    client.goto(&format!("{pipedrive}/deal/3")).await.expect("own deal");
+    wait_for(&client, "[data-testid=pd-no-panel]").await;
+    client.delete_all_cookies().await.expect("log out");
+
+    // A new deal gets its project by webhook.
+    client.goto(&format!("{pipedrive}/")).await.expect("deals");
+    log_in(&client, "rui@helio.example").await;
+    fill(&client, "[data-testid=pd-new-title]", "Rivera - Battery add-on").await;
+    click_to_navigate(&client, "[data-testid=pd-new-save]").await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        enter_panel(&client).await;
+        if client.find(Locator::Css("[data-testid=state-design-ready]")).await.is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no project was created automatically within 120 s");
+        client.enter_parent_frame().await.expect("the deal page");
+        sweep().await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        client.refresh().await.expect("reload");
+    }
+    client.enter_parent_frame().await.expect("the deal page");
+    screenshot(&client, "pipedrive/04-new-deal-automatic").await;
+    // The panel's URL, with its token (good for 5 minutes): it opens while installed.
+    let panel_url =
+        wait_for(&client, "iframe[data-testid=pd-panel-frame]").await.attr("src").await.expect("attr").expect("src");
+    assert_eq!(reqwest::get(&panel_url).await.expect("panel").status(), reqwest::StatusCode::OK);
+    client.delete_all_cookies().await.expect("log out");
+
+    // The admin uninstalls in Pipedrive: its DELETE to our callback removes the installation.
+    client.goto(&format!("{pipedrive}/marketplace")).await.expect("marketplace");
+    log_in(&client, "hana@helio.example").await;
+    click_to_navigate(&client, "[data-testid=pd-uninstall]").await;
+    wait_for(&client, "[data-testid=pd-install]").await;
+    let answer = reqwest::get(&panel_url).await.expect("panel");
+    assert_eq!(answer.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(answer.text().await.expect("page").contains("has not installed"));
+    client.close().await.expect("close browser");
+}

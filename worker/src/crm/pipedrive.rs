@@ -1,0 +1,333 @@
+//! Pipedrive: the widget is a custom panel in the deal's sidebar. Pipedrive loads the
+//! panel's URL (`/embed/pipedrive`) with `token` (a JWT: [`panel_token`]), `userId`,
+//! `companyId`, `selectedIds` (the deal), `id` (the SDK's runtime id) and `theme`; the
+//! worker verifies the token on that load, checks the unsigned hints against it, reads the
+//! deal with the company's own token and hands the widget an embed ticket. The company
+//! installs us through OAuth ([`client`]); new deals arrive by webhooks v2 with HTTP Basic
+//! credentials ([`webhook`]); Pipedrive says an uninstall with a `DELETE` to the callback.
+
+pub mod client;
+pub mod panel_token;
+pub mod webhook;
+
+use super::{
+    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
+    DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext,
+    embed_ticket::{self, EmbedError, OpenedEmbed},
+};
+use crate::{
+    AppState,
+    storage::installations::{self, Installation},
+};
+use async_trait::async_trait;
+use client::{PipedriveClient, PipedriveTokens};
+use http::HeaderMap;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::Value;
+use std::future::Future;
+use widget_api::{Location, Opportunity};
+
+/// The widget's host adapter in a Pipedrive panel: the app extensions SDK's protocol.
+pub const HOST_ADAPTER: &str = "pipedrive";
+
+/// The deal fields the worker writes, by name (their keys differ per company and are
+/// found by name, the fields created when missing), with their Pipedrive types.
+pub const FIELDS: [(&str, &str); 4] = [
+    ("Aurora system size (kW)", "double"),
+    ("Aurora annual production (kWh)", "double"),
+    ("Aurora offset (%)", "double"),
+    ("Aurora project", "varchar"),
+];
+
+/// Where a deal's site can come from: the organization's address (the default), the
+/// contact person's postal address, or an address field on the deal itself.
+pub const SITE_SOURCES: &[SiteSource] = &[
+    SiteSource { key: "organization_address", label: "The deal's organization's address" },
+    SiteSource { key: "person_address", label: "The deal's contact person's postal address" },
+    SiteSource { key: "deal_address", label: "An address field on the deal" },
+];
+
+/// Refresh this long before the access token's expiry.
+const REFRESH_MARGIN_SECONDS: i64 = 60;
+
+/// Pipedrive behind the seam.
+pub struct Pipedrive;
+
+/// What Pipedrive puts in the panel's URL. All but `token` are unsigned hints.
+#[derive(Debug, Deserialize)]
+pub struct PanelQuery {
+    #[serde(default)]
+    token: String,
+    #[serde(rename = "userId", default)]
+    user_id: Option<String>,
+    #[serde(rename = "companyId", default)]
+    company_id: Option<String>,
+    #[serde(rename = "selectedIds", default)]
+    selected_ids: String,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    id: String,
+}
+
+/// Verifies a panel load and opens the widget for its deal.
+pub async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<OpenedEmbed, EmbedError> {
+    let config =
+        state.config.pipedrive.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Pipedrive.as_str().into()))?;
+    let claims = panel_token::verify(&query.token, config.jwt_secret.expose_secret().as_bytes(), now)?;
+    // The hints must say what the token says.
+    let hint = |value: &Option<String>, expected: u64| {
+        value.as_deref().is_none_or(|v| panel_token::id(&Value::String(v.to_owned())) == Some(expected))
+    };
+    if !hint(&query.user_id, claims.user_id) || !hint(&query.company_id, claims.company_id) {
+        return Err(ContextError::BadSignature.into());
+    }
+    if query.resource.as_deref().is_some_and(|r| r != "deal") {
+        return Err(ContextError::Incomplete("the panel is not on a deal").into());
+    }
+    let deal = panel_token::id(&Value::String(query.selected_ids.clone()))
+        .ok_or(ContextError::Incomplete("the panel names no single deal"))?;
+    let company = claims.company_id.to_string();
+    installations::find(state.db(), Crm::Pipedrive, &company).await?.ok_or(ContextError::NotInstalled)?;
+    let found = Pipedrive.opportunity(state, &company, &deal.to_string()).await?;
+    let context = VerifiedContext {
+        account_id: company,
+        user_id: claims.user_id.to_string(),
+        opportunity: Opportunity { id: found.id, name: found.name, location: found.site? },
+    };
+    Ok(OpenedEmbed {
+        ticket: embed_ticket::mint(state, Crm::Pipedrive, context, now),
+        // The SDK posts to `*` and is answered over the port it transfers (as Pipedrive's own does).
+        host_origins: Vec::new(),
+        frame_origins: config.frame_origins.clone(),
+        host_id: embed_ticket::host_id(&query.id),
+    })
+}
+
+fn client(state: &AppState) -> Result<PipedriveClient, AccessError> {
+    let config = state.config.pipedrive.as_ref().ok_or(AccessError::NotConfigured)?;
+    Ok(PipedriveClient::new(state.http.clone(), config))
+}
+
+/// Runs `call` with a valid access token of `company`'s installation: refreshed first when
+/// about to expire, and once more if Pipedrive refuses it anyway.
+async fn with_tokens<T, F, Fut>(state: &AppState, company: &str, call: F) -> Result<T, AccessError>
+where
+    F: Fn(PipedriveClient, PipedriveTokens) -> Fut,
+    Fut: Future<Output = Result<T, CrmError>>,
+{
+    let client = client(state)?;
+    let installation =
+        installations::find(state.db(), Crm::Pipedrive, company).await?.ok_or(AccessError::NotAuthorized)?;
+    let mut tokens: PipedriveTokens = super::open_tokens(state, &installation)?;
+    let refresh = |tokens: PipedriveTokens| refreshed(state, company, tokens);
+    if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() {
+        tokens = refresh(tokens).await?;
+    }
+    match call(client.clone(), tokens.clone()).await {
+        Err(CrmError::Unauthorized) => Ok(call(client, refresh(tokens).await?).await?),
+        other => Ok(other?),
+    }
+}
+
+/// A new token pair for `company`, sealed and stored.
+async fn refreshed(state: &AppState, company: &str, tokens: PipedriveTokens) -> Result<PipedriveTokens, AccessError> {
+    let fresh = client(state)?.refresh(&tokens.refresh_token, state.now()).await?;
+    let sealed = super::seal_tokens(state, Crm::Pipedrive, company, &fresh)?;
+    installations::store_tokens(state.db(), Crm::Pipedrive, company, &sealed, state.now()).await?;
+    Ok(fresh)
+}
+
+fn deal_id(id: &str) -> Result<u64, AccessError> {
+    panel_token::id(&Value::String(id.to_owned()))
+        .ok_or_else(|| CrmError::Refused { status: 404, message: "not a Pipedrive deal id".into() }.into())
+}
+
+#[async_trait]
+impl CrmIntegration for Pipedrive {
+    fn crm(&self) -> Crm {
+        Crm::Pipedrive
+    }
+
+    fn is_configured(&self, state: &AppState) -> bool {
+        state.config.pipedrive.is_some()
+    }
+
+    fn host_adapter(&self) -> &'static str {
+        HOST_ADAPTER
+    }
+
+    fn frame_origins(&self, state: &AppState) -> Vec<String> {
+        state.config.pipedrive.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
+    }
+
+    /// The context is an embed ticket from [`open_panel`].
+    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
+        embed_ticket::verify(state, Crm::Pipedrive, context, now)
+    }
+
+    fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {
+        Ok(client(state)?.authorize_url(signed_state, code_challenge))
+    }
+
+    async fn complete_install(
+        &self,
+        state: &AppState,
+        code: &str,
+        code_verifier: &str,
+        now: i64,
+    ) -> Result<InstalledAccount, InstallRefusal> {
+        let client = client(state)?;
+        let tokens = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
+        let me = match client.me(&tokens).await {
+            Ok(me) => me,
+            Err(error) => {
+                let _ = client.revoke(&tokens.refresh_token).await;
+                return Err(AccessError::from(error).into());
+            }
+        };
+        if !me.is_admin {
+            let _ = client.revoke(&tokens.refresh_token).await;
+            return Err(InstallRefusal::NotAdmin(me.company_name));
+        }
+        let company = me.company_id.to_string();
+        Ok(InstalledAccount {
+            tokens_sealed: super::seal_tokens(state, Crm::Pipedrive, &company, &tokens)?,
+            account_id: company,
+            account_name: me.company_name,
+            user_id: me.id.to_string(),
+            user_name: me.name,
+        })
+    }
+
+    async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
+        let me = with_tokens(state, account_id, |client, tokens| async move { client.me(&tokens).await }).await?;
+        Ok(me.company_id.to_string() == account_id && me.id.to_string() == user_id && me.is_admin)
+    }
+
+    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
+        if self.webhooks_subscribed(state, account_id).await? {
+            return Ok(());
+        }
+        let (url, password) = webhook_credentials(state, account_id)?;
+        with_tokens(state, account_id, |client, tokens| {
+            let (url, password) = (url.clone(), password.clone());
+            async move { client.subscribe(&tokens, &url, webhook::USER, &password).await }
+        })
+        .await
+    }
+
+    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
+        let (url, _) = webhook_credentials(state, account_id)?;
+        let hooks =
+            with_tokens(state, account_id, |client, tokens| async move { client.webhooks(&tokens).await }).await?;
+        Ok(hooks.iter().any(|h| {
+            h.subscription_url == url
+                && matches!(h.event_action.as_str(), "added" | "create" | "*")
+                && matches!(h.event_object.as_str(), "deal" | "*")
+        }))
+    }
+
+    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
+        let tokens: PipedriveTokens = super::open_tokens(state, installation)?;
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
+    }
+
+    async fn opportunity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CrmOpportunity, AccessError> {
+        let id = deal_id(opportunity_id)?;
+        let installation =
+            installations::find(state.db(), Crm::Pipedrive, account_id).await?.ok_or(AccessError::NotAuthorized)?;
+        let source = installation.site_source.unwrap_or_else(|| SITE_SOURCES[0].key.to_owned());
+        let (deal, address) = with_tokens(state, account_id, |client, tokens| {
+            let source = source.clone();
+            async move {
+                let deal = client.deal(&tokens, id).await?;
+                let address = match (source.as_str(), deal.org_id, deal.person_id) {
+                    ("person_address", _, Some(person)) => client.person_address(&tokens, person).await?,
+                    ("deal_address", _, _) => {
+                        let fields = client.deal_fields(&tokens).await?;
+                        let key = fields.iter().find(|f| f.field_type == "address").map(|f| f.key.clone());
+                        key.and_then(|k| deal.custom_fields.get(&k).cloned()).unwrap_or(Value::Null)
+                    }
+                    ("organization_address", Some(org), _) => client.organization_address(&tokens, org).await?,
+                    _ => Value::Null,
+                };
+                Ok((deal, address))
+            }
+        })
+        .await?;
+        let site = client::address_line(&address)
+            .map(|property_address| Location::Address { property_address })
+            .ok_or(ContextError::Incomplete("the deal has no address where the app's settings say to read it"));
+        Ok(CrmOpportunity { id: deal.id.to_string(), name: deal.title, site })
+    }
+
+    async fn write_figures(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        figures: &DesignFigures,
+    ) -> Result<(), AccessError> {
+        let id = deal_id(opportunity_id)?;
+        let values = [
+            figures.aurora_system_size_kw.map(Value::from).unwrap_or(Value::Null),
+            figures.aurora_annual_production_kwh.map(Value::from).unwrap_or(Value::Null),
+            figures.aurora_offset_percent.map(Value::from).unwrap_or(Value::Null),
+            Value::from(figures.aurora_project_url.clone()),
+        ];
+        with_tokens(state, account_id, |client, tokens| {
+            let values = values.clone();
+            async move {
+                let existing = client.deal_fields(&tokens).await?;
+                let mut custom_fields = serde_json::Map::new();
+                for ((name, field_type), value) in FIELDS.iter().zip(values) {
+                    let key = match existing.iter().find(|f| f.name == *name) {
+                        Some(field) => field.key.clone(),
+                        None => client.create_deal_field(&tokens, name, field_type).await?.key,
+                    };
+                    custom_fields.insert(key, value);
+                }
+                client.update_deal(&tokens, id, Value::Object(custom_fields)).await
+            }
+        })
+        .await
+    }
+
+    fn verify_webhook(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+        _now: i64,
+    ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
+        if state.config.pipedrive.is_none() {
+            return Err(CrmWebhookError::NotConfigured);
+        }
+        let master = state.config.signing_secret.expose_secret().as_bytes();
+        Ok(vec![webhook::verify(master, headers, body)?])
+    }
+
+    fn verify_uninstall(&self, state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<String, CrmWebhookError> {
+        let config = state.config.pipedrive.as_ref().ok_or(CrmWebhookError::NotConfigured)?;
+        webhook::verify_uninstall(&config.client_id, config.client_secret.expose_secret(), headers, body)
+    }
+
+    fn site_sources(&self) -> &'static [SiteSource] {
+        SITE_SOURCES
+    }
+}
+
+/// Where a company's webhooks go, and their Basic password.
+fn webhook_credentials(state: &AppState, company: &str) -> Result<(String, String), AccessError> {
+    let config = state.config.pipedrive.as_ref().ok_or(AccessError::NotConfigured)?;
+    let company_id = panel_token::id(&Value::String(company.to_owned())).ok_or(AccessError::NotAuthorized)?;
+    let master = state.config.signing_secret.expose_secret().as_bytes();
+    Ok((config.webhook_url(), webhook::password(master, company_id)))
+}

@@ -1,0 +1,394 @@
+//! Our calls to Pipedrive: OAuth on its OAuth host (the client authenticates with HTTP
+//! Basic, as Pipedrive requires), and the company's API on the `api_domain` its token
+//! names: who installed us, deals with their organization or person, deal fields (found
+//! by name: their keys differ per company), writing the figures, webhooks.
+
+use crate::{
+    config::PipedriveConfig,
+    crm::{
+        CrmError,
+        http::{Auth, Body, CrmHttp},
+    },
+};
+use aurora_api::HttpTransport;
+use http::Method;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A company's OAuth tokens. `Debug` shows neither token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipedriveTokens {
+    /// Bearer for the API; lives about an hour.
+    pub access_token: String,
+    /// Gets a new pair (Pipedrive may rotate it; unused for 60 days, it expires).
+    pub refresh_token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The company's API base (`https://<company>.pipedrive.com`).
+    pub api_domain: String,
+}
+
+impl std::fmt::Debug for PipedriveTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipedriveTokens")
+            .field("expires_at", &self.expires_at)
+            .field("api_domain", &self.api_domain)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    refresh_token: String,
+    expires_in: i64,
+    api_domain: String,
+}
+
+/// Pipedrive's envelope: `{success, data}`.
+#[derive(Deserialize)]
+struct Envelope<T> {
+    data: T,
+}
+
+/// The user a token belongs to, from `GET /api/v1/users/me`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    /// The user.
+    pub id: u64,
+    /// For people.
+    #[serde(default)]
+    pub name: String,
+    /// The company: the installation's account.
+    pub company_id: u64,
+    /// For people.
+    #[serde(default)]
+    pub company_name: String,
+    /// An admin of the company (a boolean, or 0/1 in older answers).
+    #[serde(default, deserialize_with = "flag")]
+    pub is_admin: bool,
+}
+
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Bool(flag) => flag,
+        Value::Number(number) => number.as_u64() == Some(1),
+        _ => false,
+    })
+}
+
+/// A deal (API v2).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Deal {
+    /// Its id.
+    pub id: u64,
+    /// Its title.
+    #[serde(default)]
+    pub title: String,
+    /// Its organization.
+    #[serde(default)]
+    pub org_id: Option<u64>,
+    /// Its contact person.
+    #[serde(default)]
+    pub person_id: Option<u64>,
+    /// Custom fields by key.
+    #[serde(default)]
+    pub custom_fields: serde_json::Map<String, Value>,
+}
+
+/// A deal field (API v1 `dealFields`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DealField {
+    /// The key deals carry it under (a 40-character hash for custom fields).
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// `double`, `varchar`, `address`, ...
+    #[serde(default)]
+    pub field_type: String,
+}
+
+/// A webhook subscription.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Webhook {
+    /// Where it delivers.
+    pub subscription_url: String,
+    /// `added`, `*`, ...
+    #[serde(default)]
+    pub event_action: String,
+    /// `deal`, `*`, ...
+    #[serde(default)]
+    pub event_object: String,
+}
+
+/// An address as Pipedrive's v2 answers carry it: the formatted `value` and its parts.
+pub fn address_line(address: &Value) -> Option<String> {
+    if let Some(value) = address.get("value").and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()) {
+        return Some(value.replace(['\n', '\r'], " "));
+    }
+    let part = |name: &str| address.get(name).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty());
+    let street = [part("street_number"), part("route")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let region = [part("admin_area_level_1"), part("postal_code")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let line = [Some(street.as_str()), part("locality"), Some(region.as_str()), part("country")]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    (!street.is_empty()).then_some(line)
+}
+
+/// Pipedrive for our app. Cheap to clone.
+#[derive(Clone)]
+pub struct PipedriveClient {
+    http: CrmHttp,
+    oauth_url: String,
+    client_id: String,
+    client_secret: secrecy::SecretString,
+    redirect_uri: String,
+}
+
+impl PipedriveClient {
+    /// The client for `config` over `transport`.
+    pub fn new(transport: Arc<dyn HttpTransport>, config: &PipedriveConfig) -> Self {
+        PipedriveClient {
+            http: CrmHttp::new(transport, classify),
+            oauth_url: config.oauth_url.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            redirect_uri: config.redirect_uri(),
+        }
+    }
+
+    /// The consent page. Pipedrive ignores the PKCE parameters it does not use (RFC 7636
+    /// servers without PKCE do): the state, single-use and cookie-bound, is the guard.
+    pub fn authorize_url(&self, state: &str, code_challenge: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("state", state)
+            .append_pair("code_challenge", code_challenge)
+            .append_pair("code_challenge_method", "S256")
+            .finish();
+        format!("{}/oauth/authorize?{query}", self.oauth_url)
+    }
+
+    fn client_auth(&self) -> Auth<'_> {
+        Auth::Basic { user: &self.client_id, password: self.client_secret.expose_secret() }
+    }
+
+    /// Exchanges an authorization code, once.
+    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<PipedriveTokens, CrmError> {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", code)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("code_verifier", code_verifier)
+            .finish();
+        let url = format!("{}/oauth/token", self.oauth_url);
+        let answer: TokenResponse =
+            self.http.send_once(Method::POST, &url, self.client_auth(), Body::Form(form)).await?;
+        Ok(tokens_of(answer, now))
+    }
+
+    /// A new token pair, once (the old refresh token may stop working).
+    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<PipedriveTokens, CrmError> {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("refresh_token", refresh_token)
+            .finish();
+        let url = format!("{}/oauth/token", self.oauth_url);
+        let answer: TokenResponse =
+            self.http.send_once(Method::POST, &url, self.client_auth(), Body::Form(form)).await?;
+        Ok(tokens_of(answer, now))
+    }
+
+    /// Revokes the refresh token: Pipedrive marks the app uninstalled for the company.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), CrmError> {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", refresh_token)
+            .append_pair("token_type_hint", "refresh_token")
+            .finish();
+        let url = format!("{}/oauth/revoke", self.oauth_url);
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::POST, &url, self.client_auth(), Body::Form(form))
+            .await
+            .map(|_| ())
+    }
+
+    /// Who the token belongs to.
+    pub async fn me(&self, tokens: &PipedriveTokens) -> Result<Me, CrmError> {
+        self.get(tokens, "/api/v1/users/me").await
+    }
+
+    /// A deal.
+    pub async fn deal(&self, tokens: &PipedriveTokens, id: u64) -> Result<Deal, CrmError> {
+        self.get(tokens, &format!("/api/v2/deals/{id}")).await
+    }
+
+    /// An organization's `address` (an object, or null).
+    pub async fn organization_address(&self, tokens: &PipedriveTokens, id: u64) -> Result<Value, CrmError> {
+        let organization: Value = self.get(tokens, &format!("/api/v2/organizations/{id}")).await?;
+        Ok(organization.get("address").cloned().unwrap_or(Value::Null))
+    }
+
+    /// A person's `postal_address` (present only when contact sync is on).
+    pub async fn person_address(&self, tokens: &PipedriveTokens, id: u64) -> Result<Value, CrmError> {
+        let person: Value = self.get(tokens, &format!("/api/v2/persons/{id}")).await?;
+        Ok(person.get("postal_address").cloned().unwrap_or(Value::Null))
+    }
+
+    /// The company's deal fields.
+    pub async fn deal_fields(&self, tokens: &PipedriveTokens) -> Result<Vec<DealField>, CrmError> {
+        self.get(tokens, "/api/v1/dealFields?limit=500").await
+    }
+
+    /// Creates a deal field (the `admin` scope).
+    pub async fn create_deal_field(
+        &self,
+        tokens: &PipedriveTokens,
+        name: &str,
+        field_type: &str,
+    ) -> Result<DealField, CrmError> {
+        let url = format!("{}/api/v1/dealFields", tokens.api_domain);
+        let body = serde_json::json!({ "name": name, "field_type": field_type });
+        let created: Envelope<DealField> =
+            self.http.send(Method::POST, &url, Auth::Bearer(&tokens.access_token), Body::Json(body)).await?;
+        Ok(created.data)
+    }
+
+    /// Writes `custom_fields` (by key) onto a deal.
+    pub async fn update_deal(&self, tokens: &PipedriveTokens, id: u64, custom_fields: Value) -> Result<(), CrmError> {
+        let url = format!("{}/api/v2/deals/{id}", tokens.api_domain);
+        let body = serde_json::json!({ "custom_fields": custom_fields });
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::PATCH, &url, Auth::Bearer(&tokens.access_token), Body::Json(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// The company's webhooks.
+    pub async fn webhooks(&self, tokens: &PipedriveTokens) -> Result<Vec<Webhook>, CrmError> {
+        self.get(tokens, "/api/v1/webhooks").await
+    }
+
+    /// Subscribes `url` to new deals (webhooks v2), with HTTP Basic credentials.
+    pub async fn subscribe(
+        &self,
+        tokens: &PipedriveTokens,
+        url: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<(), CrmError> {
+        let endpoint = format!("{}/api/v1/webhooks", tokens.api_domain);
+        let body = serde_json::json!({
+            "subscription_url": url, "event_action": "added", "event_object": "deal", "version": "2.0",
+            "http_auth_user": user, "http_auth_password": password,
+        });
+        self.http
+            .send::<serde::de::IgnoredAny>(
+                Method::POST,
+                &endpoint,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn get<T: DeserializeOwned>(&self, tokens: &PipedriveTokens, path: &str) -> Result<T, CrmError> {
+        let url = format!("{}{path}", tokens.api_domain);
+        let answer: Envelope<T> =
+            self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await?;
+        Ok(answer.data)
+    }
+}
+
+fn tokens_of(answer: TokenResponse, now: i64) -> PipedriveTokens {
+    PipedriveTokens {
+        access_token: answer.access_token,
+        refresh_token: answer.refresh_token,
+        expires_at: now + answer.expires_in.max(0),
+        api_domain: answer.api_domain.trim_end_matches('/').to_owned(),
+    }
+}
+
+/// A non-2xx answer from Pipedrive: OAuth's `{error, error_description}`, the API's
+/// `{success: false, error, error_info}`.
+fn classify(status: u16, body: &[u8]) -> CrmError {
+    let parsed: Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = |name: &str| parsed.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    match status {
+        400 if text("error") == "invalid_grant" => CrmError::InvalidGrant,
+        401 => CrmError::Unauthorized,
+        408 | 429 | 500..=599 => CrmError::Unavailable(format!("status {status}")),
+        _ => {
+            let message = [text("error_description"), text("error"), text("error_info")]
+                .into_iter()
+                .find(|m| !m.is_empty())
+                .unwrap_or_default();
+            CrmError::Refused { status, message: message.chars().take(200).collect() }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pipedrive_answers_are_classified() {
+        assert_eq!(
+            classify(
+                400,
+                br#"{"error":"invalid_grant","error_description":"Invalid grant: authorization code is invalid"}"#
+            ),
+            CrmError::InvalidGrant
+        );
+        assert_eq!(
+            classify(401, br#"{"success":false,"error":"unauthorized access","errorCode":401}"#),
+            CrmError::Unauthorized
+        );
+        assert!(classify(429, b"").is_transient());
+        assert_eq!(
+            classify(403, br#"{"success":false,"error":"Scope and URL mismatch","error_info":"Please check developers.pipedrive.com"}"#),
+            CrmError::Refused { status: 403, message: "Scope and URL mismatch".into() }
+        );
+    }
+
+    #[test]
+    fn addresses_read_from_their_value_or_their_parts() {
+        assert_eq!(
+            address_line(&json!({ "value": "901 Mears Ct, Stanford, CA 94305, USA" })).as_deref(),
+            Some("901 Mears Ct, Stanford, CA 94305, USA")
+        );
+        let parts = json!({ "value": null, "street_number": "901", "route": "Mears Ct", "locality": "Stanford",
+                            "admin_area_level_1": "CA", "postal_code": "94305", "country": "United States" });
+        assert_eq!(address_line(&parts).as_deref(), Some("901 Mears Ct, Stanford, CA 94305, United States"));
+        assert_eq!(address_line(&json!({ "locality": "Stanford" })), None);
+        assert_eq!(address_line(&Value::Null), None);
+    }
+
+    #[test]
+    fn admin_flags_read_as_booleans_or_ones() {
+        let me: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": 1 })).expect("me");
+        assert!(me.is_admin);
+        let me: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": false })).expect("me");
+        assert!(!me.is_admin);
+    }
+
+    #[test]
+    fn tokens_stay_out_of_debug_output() {
+        let tokens = PipedriveTokens {
+            access_token: "v1u:at".into(),
+            refresh_token: "rt".into(),
+            expires_at: 1,
+            api_domain: "https://x".into(),
+        };
+        let printed = format!("{tokens:?}");
+        assert!(!printed.contains("v1u:at") && !printed.contains("\"rt\""), "{printed}");
+    }
+}

@@ -1,0 +1,247 @@
+//! Pipedrive through real HTTP: the worker's Router on a port, the local Pipedrive and the
+//! Aurora sandbox on theirs, cookie-keeping clients as the admin's and the rep's browsers.
+//! The install (OAuth with Basic client auth, the webhook subscribed), the panel (its JWT
+//! verified on load, its hints checked), the site the admin chose, the figures written to
+//! fields found or created by name, a new deal's webhook, and Pipedrive's uninstall call.
+
+mod common;
+
+use aurora_crm_worker::{
+    AppState, Config,
+    crm::{Crm, DesignFigures},
+    router,
+    storage::{crm_events, installations},
+};
+use common::{APP_ID, APP_KEY, SIGNING, WEBHOOK_TOKEN, unix_now};
+use reqwest::StatusCode;
+use sandbox::pipedrive::{self, Pipedrive};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const CLIENT_ID: &str = "aurora-solar-pipedrive-test-client";
+const CLIENT_SECRET: &str = "test-pipedrive-client-secret-0123456789";
+/// Helio Homes, the local Pipedrive's first company.
+const HELIO: &str = "1001";
+
+struct World {
+    worker: String,
+    pipedrive: String,
+    state: AppState,
+}
+
+async fn world() -> World {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
+    let pd_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = pd_listener.local_addr().expect("addr").port();
+    let settings = pipedrive::Settings {
+        client_id: CLIENT_ID.into(),
+        client_secret: Some(CLIENT_SECRET.into()),
+        token_seconds: 3599,
+    };
+    let pd = Pipedrive::new(settings, port, &worker).expect("settings").expect("configured");
+    let pipedrive = pd.origin.clone();
+    tokio::spawn(async move { axum::serve(pd_listener, pipedrive::router(pd)).await });
+    let (mut state, _, _) = common::state(&aurora, unix_now()).await;
+    state.config = std::sync::Arc::new(
+        Config::from_lookup(|name| {
+            Some(
+                match name {
+                    "WORKER_SIGNING_SECRET" => SIGNING,
+                    "ALLOWED_CRM_ORIGINS" => "http://127.0.0.1:8791",
+                    "AURORA_BASE_URL" => &aurora,
+                    "AURORA_ALLOW_LOOPBACK" => "true",
+                    "AURORA_APPLICATION_ID" => APP_ID,
+                    "AURORA_APPLICATION_KEY" => APP_KEY,
+                    "AURORA_WEBHOOK_TOKEN" => WEBHOOK_TOKEN,
+                    "WORKER_PUBLIC_URL" => &worker,
+                    "PIPEDRIVE_CLIENT_ID" => CLIENT_ID,
+                    "PIPEDRIVE_CLIENT_SECRET" => CLIENT_SECRET,
+                    "PIPEDRIVE_OAUTH_URL" => &pipedrive,
+                    "PIPEDRIVE_FRAME_ORIGINS" => &pipedrive,
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .expect("config"),
+    );
+    state.clock = std::sync::Arc::new(unix_now);
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(worker_listener, app).await });
+    World { worker, pipedrive, state }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
+}
+
+fn value_of(page: &str, marker: &str) -> String {
+    let start = page.find(marker).unwrap_or_else(|| panic!("no {marker} in {page}")) + marker.len();
+    page[start..start + page[start..].find('"').expect("closing quote")]
+        .replace("&#x2F;", "/")
+        .replace("&#x3D;", "=")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+}
+
+async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {
+    let response = browser
+        .post(format!("{}/auth/login", world.pipedrive))
+        .form(&[("email", email), ("password", "demo"), ("return_url", "/")])
+        .send()
+        .await
+        .expect("log in");
+    assert_eq!(response.status(), StatusCode::OK, "{email} logs in");
+}
+
+/// The admin installs: the worker's start, Pipedrive's consent, Allow. Answers the settings page.
+async fn install(admin: &reqwest::Client, world: &World) -> (reqwest::Url, String) {
+    log_in(admin, world, "hana@helio.example").await;
+    let consent = admin.get(format!("{}/install/pipedrive/start", world.worker)).send().await.expect("start");
+    let page = consent.text().await.expect("consent");
+    let form: Vec<(&str, String)> = ["client_id", "redirect_uri", "state"]
+        .into_iter()
+        .map(|name| (name, value_of(&page, &format!("name={name} value=\""))))
+        .chain([("decision", "allow".to_owned())])
+        .collect();
+    let settings = admin.post(format!("{}/oauth/authorize", world.pipedrive)).form(&form).send().await.expect("allow");
+    let url = settings.url().clone();
+    (url, settings.text().await.expect("settings"))
+}
+
+/// The rep's deal page: the panel's URL, as Pipedrive frames it.
+async fn panel_url(rep: &reqwest::Client, world: &World, deal: u64) -> String {
+    let page =
+        rep.get(format!("{}/deal/{deal}", world.pipedrive)).send().await.expect("deal").text().await.expect("page");
+    value_of(&page, "data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"")
+}
+
+async fn session(world: &World, embed: &str) -> Value {
+    let ticket = value_of(embed, "data-context=\"");
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", world.worker))
+        .json(&json!({ "crm": "pipedrive", "context": ticket }))
+        .send()
+        .await
+        .expect("session");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin_chose() {
+    let world = world().await;
+    let admin = browser();
+    let (landed, page) = install(&admin, &world).await;
+    assert_eq!(landed.path(), format!("/settings/pipedrive/{HELIO}"), "{page}");
+    assert!(page.contains("Helio Homes"), "{page}");
+    assert!(page.contains("Present:"), "the new-deal webhook is subscribed: {page}");
+
+    // The panel: its token verified on load, the organization's address as the site.
+    let rep = browser();
+    log_in(&rep, &world, "rui@helio.example").await;
+    let url = panel_url(&rep, &world, 1).await;
+    let embed = reqwest::get(&url).await.expect("panel");
+    assert_eq!(embed.status(), StatusCode::OK);
+    let embed = embed.text().await.expect("page");
+    assert!(embed.contains("data-host-adapter=\"pipedrive\"") && embed.contains("/widget/pipedrive-init.js"));
+    let opened = session(&world, &embed).await;
+    assert_eq!(opened["opportunity"]["id"], "1");
+    assert_eq!(opened["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305, USA");
+    // Hints that contradict the token, or a token from another secret, open nothing.
+    let lying = url.replace("companyId=1001", "companyId=1002");
+    assert_eq!(reqwest::get(&lying).await.expect("panel").status(), StatusCode::UNAUTHORIZED);
+    let token = url.split("token=").nth(1).and_then(|t| t.split('&').next()).expect("token");
+    let mut changed = token.to_owned().into_bytes();
+    changed[20] = if changed[20] == b'A' { b'B' } else { b'A' };
+    let forged = url.replace(token, &String::from_utf8(changed).expect("ascii"));
+    assert_eq!(reqwest::get(&forged).await.expect("panel").status(), StatusCode::UNAUTHORIZED);
+
+    // Okafor's organization has no address; the contact person has a postal one.
+    let url = panel_url(&rep, &world, 2).await;
+    let refused = reqwest::get(&url).await.expect("panel");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let settings = admin.get(landed.as_str()).send().await.expect("settings").text().await.expect("page");
+    let csrf = value_of(&settings, "name=csrf value=\"");
+    let chosen = admin
+        .post(format!("{}/settings/pipedrive/{HELIO}/site-source", world.worker))
+        .form(&[("csrf", csrf.as_str()), ("source", "person_address")])
+        .send()
+        .await
+        .expect("choose");
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let embed = reqwest::get(&url).await.expect("panel").text().await.expect("page");
+    let opened = session(&world, &embed).await;
+    assert_eq!(
+        opened["opportunity"]["location"]["property_address"],
+        "1600 Amphitheatre Pkwy, Mountain View, CA 94043, USA"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_uninstall_removes_all() {
+    let world = world().await;
+    let admin = browser();
+    install(&admin, &world).await;
+    let figures = DesignFigures {
+        aurora_system_size_kw: Some(7.2),
+        aurora_annual_production_kwh: Some(10_120),
+        aurora_offset_percent: Some(96.5),
+        aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
+    };
+    let integration = Crm::Pipedrive.integration();
+    integration.write_figures(&world.state, HELIO, "1", &figures).await.expect("written");
+    // A second write finds the fields it created by name (no duplicates).
+    integration.write_figures(&world.state, HELIO, "1", &figures).await.expect("written again");
+    let deal: Value =
+        reqwest::get(format!("{}/sandbox/deals/1", world.pipedrive)).await.expect("peek").json().await.expect("json");
+    assert_eq!(deal["fields"]["Aurora system size (kW)"], 7.2);
+    assert_eq!(deal["fields"]["Aurora annual production (kWh)"], 10_120);
+    assert_eq!(deal["fields"]["Aurora project"], "https://v2.aurorasolar.com/projects/x");
+    assert_eq!(deal["fields"].as_object().expect("fields").len(), 4, "{deal}");
+
+    // A rep adds a deal: Pipedrive's webhook (Basic credentials) is recorded by the worker.
+    let rep = browser();
+    log_in(&rep, &world, "rui@helio.example").await;
+    let added = rep
+        .post(format!("{}/deals/new", world.pipedrive))
+        .form(&[("title", "Okafor - Battery"), ("org_id", "101")])
+        .send()
+        .await
+        .expect("add");
+    let id = added.url().path().rsplit('/').next().expect("id").to_owned();
+    let mut recorded = false;
+    for _ in 0..50 {
+        let deliveries: Value = reqwest::get(format!("{}/sandbox/deliveries", world.pipedrive))
+            .await
+            .expect("d")
+            .json()
+            .await
+            .expect("json");
+        if let Some(delivery) = deliveries["deliveries"].as_array().and_then(|d| d.last())
+            && delivery["attempts"].as_array().is_some_and(|a| a.contains(&json!(200)))
+        {
+            let event = delivery["event_id"].as_str().expect("event id");
+            recorded = crm_events::find(world.state.db(), "pipedrive", event).await.expect("find").is_some();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recorded, "the webhook for deal {id} was not recorded");
+
+    // A forged uninstall call is refused; Pipedrive's own removes the installation.
+    let forged = reqwest::Client::new()
+        .delete(format!("{}/install/pipedrive/callback", world.worker))
+        .basic_auth(CLIENT_ID, Some("not-the-client-secret"))
+        .json(&json!({ "client_id": CLIENT_ID, "company_id": 1001, "user_id": 11 }))
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_some());
+    let gone = admin.post(format!("{}/marketplace/uninstall", world.pipedrive)).send().await.expect("uninstall");
+    assert_eq!(gone.status(), StatusCode::OK);
+    assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_none());
+}
