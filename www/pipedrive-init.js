@@ -1,8 +1,9 @@
 // Pipedrive drops a custom panel whose SDK has not initialized within 10 seconds. This
-// classic script runs before the page's module script and before the wasm's preload is
-// even parsed, so `initialize` is posted before anything heavy is requested. The protocol
-// is the app extensions SDK's: the command with the panel's runtime id (`?id=`) and a
-// port for the answer (src/host_pipedrive.rs speaks the rest).
+// classic script is the first thing on the page: it posts `initialize`, then starts the
+// wasm's download (the page has no preload of its own: the browser's preload scanner
+// would request it before any script ran). The protocol is the app extensions SDK's: the
+// command with the panel's runtime id (`?id=`) and a port for the answer
+// (src/host_pipedrive.rs speaks the rest).
 (function () {
   var id = new URLSearchParams(location.search).get("id");
   if (!id || window.parent === window) return;
@@ -10,4 +11,13 @@
   var message = { payload: { command: "initialize", args: { size: { height: 320 } }, type: "command" }, id: id };
   window.parent.postMessage(message, "*", [channel.port2]);
   window.__auroraPanelInitializedAt = performance.now();
+})();
+(function () {
+  var preload = document.createElement("link");
+  preload.rel = "preload";
+  preload.href = "/widget/aurora_crm_widget_bg.wasm";
+  preload.as = "fetch";
+  preload.type = "application/wasm";
+  preload.crossOrigin = "anonymous";
+  document.head.appendChild(preload);
 })();

@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct Settings {
     /// The app's client id. Must equal the worker's PIPEDRIVE_CLIENT_ID.
     #[arg(
+        id = "pipedrive_client_id",
         long = "pipedrive-client-id",
         env = "PIPEDRIVE_CLIENT_ID",
         default_value = "aurora-solar-pipedrive-local-client"
@@ -34,10 +35,15 @@ pub struct Settings {
     pub client_id: String,
     /// Its client secret; with no panel JWT secret set, it also signs the panel's token.
     /// Must equal the worker's PIPEDRIVE_CLIENT_SECRET. Unset: no local Pipedrive.
-    #[arg(long = "pipedrive-client-secret", env = "PIPEDRIVE_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(
+        id = "pipedrive_client_secret",
+        long = "pipedrive-client-secret",
+        env = "PIPEDRIVE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: Option<String>,
     /// How long access tokens live.
-    #[arg(long = "pipedrive-token-seconds", default_value_t = 3599)]
+    #[arg(id = "pipedrive_token_seconds", long = "pipedrive-token-seconds", default_value_t = 3599)]
     pub token_seconds: i64,
 }
 

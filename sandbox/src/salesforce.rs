@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct Settings {
     /// The External Client App's consumer key. Must equal the worker's SALESFORCE_CONSUMER_KEY.
     #[arg(
+        id = "salesforce_consumer_key",
         long = "salesforce-consumer-key",
         env = "SALESFORCE_CONSUMER_KEY",
         default_value = "aurora-solar-canvas-local-consumer-key"
@@ -39,13 +40,18 @@ pub struct Settings {
     pub consumer_key: String,
     /// Its consumer secret: OAuth, and the key of signed requests. Must equal the
     /// worker's SALESFORCE_CONSUMER_SECRET. Unset: no local Salesforce.
-    #[arg(long = "salesforce-consumer-secret", env = "SALESFORCE_CONSUMER_SECRET", hide_env_values = true)]
+    #[arg(
+        id = "salesforce_consumer_secret",
+        long = "salesforce-consumer-secret",
+        env = "SALESFORCE_CONSUMER_SECRET",
+        hide_env_values = true
+    )]
     pub consumer_secret: Option<String>,
     /// How long access tokens live (short values exercise the app's refresh on 401).
-    #[arg(long = "salesforce-session-seconds", default_value_t = 7200)]
+    #[arg(id = "salesforce_session_seconds", long = "salesforce-session-seconds", default_value_t = 7200)]
     pub session_seconds: i64,
     /// API calls each org may make in a day; beyond, `REQUEST_LIMIT_EXCEEDED`.
-    #[arg(long = "salesforce-api-limit", default_value_t = 15_000)]
+    #[arg(id = "salesforce_api_limit", long = "salesforce-api-limit", default_value_t = 15_000)]
     pub api_limit: u64,
 }
 

@@ -20,7 +20,13 @@ use serde::Deserialize;
 /// query is ever echoed into HTML.
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
 
-/// A classic script before everything else on Pipedrive's page (see `www/pipedrive-init.js`).
+/// The wasm, fetched as the page starts: a preload, for every CRM's page but Pipedrive's.
+const WASM_PRELOAD: &str =
+    "<link rel=\"preload\" href=\"/widget/aurora_crm_widget_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  ";
+
+/// Pipedrive's page starts with a classic script that posts the SDK's `initialize` and only
+/// then preloads the wasm (see `www/pipedrive-init.js`): a preload in the HTML would be
+/// found by the browser's preload scanner, and requested, before any script ran.
 const PIPEDRIVE_BOOT: &str = "<script src=\"/widget/pipedrive-init.js\"></script>\n  ";
 
 /// What the page tells the widget, each safe in a double-quoted attribute (checked by
@@ -48,7 +54,7 @@ impl EmbedPage<'_> {
             .replace("{{CONTEXT}}", self.context)
             .replace("{{HOST_ID}}", self.host_id)
             // Pipedrive's 10-second rule: `initialize` before the wasm is requested.
-            .replace("{{HOST_BOOT}}", if self.crm == Crm::Pipedrive { PIPEDRIVE_BOOT } else { "" });
+            .replace("{{HOST_BOOT}}", if self.crm == Crm::Pipedrive { PIPEDRIVE_BOOT } else { WASM_PRELOAD });
         (
             [
                 (header::CONTENT_SECURITY_POLICY, csp),
