@@ -473,3 +473,18 @@ fn the_canvas_resize_message_is_the_sdk_envelope_and_carries_no_token() {
     );
     assert!(!message.contains("oauthToken"));
 }
+
+#[wasm_bindgen_test]
+fn the_pipedrive_resize_command_is_the_sdk_message_within_the_panel_limits() {
+    use aurora_crm_widget::host_pipedrive::{command, resize_args};
+    let as_json = |message: &js_sys::Object| -> serde_json::Value {
+        serde_json::from_str(&String::from(js_sys::JSON::stringify(message).expect("JSON"))).expect("parse")
+    };
+    let tall = command("2f1c-runtime", "resize", &resize_args(1200));
+    assert_eq!(
+        as_json(&tall),
+        serde_json::json!({ "payload": { "command": "resize", "args": { "height": 750 }, "type": "command" }, "id": "2f1c-runtime" })
+    );
+    let short = command("2f1c-runtime", "resize", &resize_args(40));
+    assert_eq!(as_json(&short)["payload"]["args"]["height"], 100);
+}

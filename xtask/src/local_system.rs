@@ -366,6 +366,7 @@ pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> V
         ("CONFORMANCE_CRM_CLIENT_SECRET", secrets.crm_client_secret.clone()),
         ("CONFORMANCE_SALESFORCE_URL", system.salesforce_url.clone()),
         ("CONFORMANCE_SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
+        ("CONFORMANCE_PIPEDRIVE_CLIENT_SECRET", secrets.pipedrive_client_secret.clone()),
         ("CONFORMANCE_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
         ("CONFORMANCE_TENANT", DEV_TENANT.to_owned()),
         ("CONFORMANCE_SECOND_TENANT", SECOND_TENANT.to_owned()),

@@ -544,4 +544,59 @@ mod conformance {
             .unwrap();
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
+
+    /// A Pipedrive panel token, as Pipedrive signs it (HS256, the client secret).
+    fn panel_token(secret: &str, user: u64, company: u64) -> String {
+        let claims = json!({ "userId": user, "companyId": company, "iat": unix_now(), "exp": unix_now() + 300 });
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn the_pipedrive_doors_open_only_with_pipedrives_credentials() {
+        let system = system().await;
+        let secret = std::env::var("CONFORMANCE_PIPEDRIVE_CLIENT_SECRET").unwrap();
+        let panel = |token: &str, company: &str| {
+            format!(
+                "{}/embed/pipedrive?userId=91&companyId={company}&token={token}&id=rt&resource=deal&selectedIds=5",
+                system.worker
+            )
+        };
+        // A token from another secret, or hints that contradict the token: refused.
+        let forged = reqwest::get(panel(&panel_token("not-the-client-secret-at-all", 91, 9009), "9009")).await.unwrap();
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        let genuine = panel_token(&secret, 91, 9009);
+        let lying = reqwest::get(panel(&genuine, "9010")).await.unwrap();
+        assert_eq!(lying.status(), StatusCode::UNAUTHORIZED);
+        // A good token of a company that never installed: said so, as a page.
+        let uninstalled = reqwest::get(panel(&genuine, "9009")).await.unwrap();
+        assert_eq!(uninstalled.status(), StatusCode::FORBIDDEN);
+        assert!(uninstalled.text().await.unwrap().contains("has not installed"));
+        // Webhooks and the uninstall call without Pipedrive's credentials: refused.
+        let http = reqwest::Client::new();
+        let webhook = http
+            .post(format!("{}/webhooks/crm/pipedrive", system.worker))
+            .basic_auth("aurora-crm-worker", Some("guessed"))
+            .json(&json!({ "meta": { "company_id": 9009, "id": "e1", "action": "create", "entity": "deal", "entity_id": 5 } }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(webhook.status(), StatusCode::UNAUTHORIZED);
+        let uninstall = http
+            .delete(format!("{}/install/pipedrive/callback", system.worker))
+            .basic_auth("aurora-solar-pipedrive-local-client", Some("guessed"))
+            .json(&json!({ "company_id": 9009 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uninstall.status(), StatusCode::UNAUTHORIZED);
+        // The demo CRM has no uninstall call of its own.
+        let demo = http.delete(format!("{}/install/demo/callback", system.worker)).send().await.unwrap();
+        assert_eq!(demo.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
 }

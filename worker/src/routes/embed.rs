@@ -21,8 +21,7 @@ use serde::Deserialize;
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
 
 /// The wasm, fetched as the page starts: a preload, for every CRM's page but Pipedrive's.
-const WASM_PRELOAD: &str =
-    "<link rel=\"preload\" href=\"/widget/aurora_crm_widget_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  ";
+const WASM_PRELOAD: &str = "<link rel=\"preload\" href=\"/widget/aurora_crm_widget_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  ";
 
 /// Pipedrive's page starts with a classic script that posts the SDK's `initialize` and only
 /// then preloads the wasm (see `www/pipedrive-init.js`): a preload in the HTML would be
