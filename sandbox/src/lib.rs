@@ -21,6 +21,16 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+/// The value of the cookie `name` in a request's headers.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
+}
+
 /// Middleware: answers only requests addressed to this machine by name (`127.0.0.1`,
 /// `localhost`, `[::1]`, any port). The sandbox listens on loopback, but a web page the
 /// developer visits could rebind its own domain to 127.0.0.1 (DNS rebinding) and drive the

@@ -5,7 +5,7 @@
 mod common;
 
 use aurora_crm_worker::{AppState, router, storage::installations};
-use common::{CRM_CLIENT_ID, CRM_CLIENT_SECRET, TENANT, unix_now};
+use common::{CRM_CLIENT_ID, CRM_CLIENT_SECRET, TENANT, browser, html_unescape, unix_now};
 use reqwest::StatusCode;
 use sandbox::demo_crm::{self, Crm};
 use std::time::Duration;
@@ -59,11 +59,6 @@ async fn settings_page(browser: &reqwest::Client, world: &World, account: &str) 
     page.text().await.expect("page")
 }
 
-/// A browser: keeps cookies, follows redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
-}
-
 /// The value of the hidden input `name` in a page.
 fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -74,10 +69,6 @@ fn hidden(page: &str, name: &str) -> String {
         .or_else(|| page.find(&marker_short).map(|i| i + marker_short.len()));
     let start = start.unwrap_or_else(|| panic!("no hidden {name} in {page}"));
     html_unescape(&page[start..start + page[start..].find('"').expect("closing quote")])
-}
-
-fn html_unescape(value: &str) -> String {
-    value.replace("&#x2F;", "/").replace("&#x3D;", "=").replace("&amp;", "&").replace("&quot;", "\"")
 }
 
 async fn sign_in(browser: &reqwest::Client, world: &World, email: &str) {

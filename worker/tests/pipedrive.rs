@@ -7,12 +7,12 @@
 mod common;
 
 use aurora_crm_worker::{
-    AppState, Config,
+    AppState,
     crm::{Crm, DesignFigures},
     router,
     storage::{crm_events, installations},
 };
-use common::{APP_ID, APP_KEY, SIGNING, WEBHOOK_TOKEN, unix_now};
+use common::{browser, unix_now, value_of};
 use reqwest::StatusCode;
 use sandbox::pipedrive::{self, Pipedrive};
 use serde_json::{Value, json};
@@ -44,46 +44,20 @@ async fn world() -> World {
     let pipedrive = pd.origin.clone();
     tokio::spawn(async move { axum::serve(pd_listener, pipedrive::router(pd)).await });
     let (mut state, _, _) = common::state(&aurora, unix_now()).await;
-    state.config = std::sync::Arc::new(
-        Config::from_lookup(|name| {
-            Some(
-                match name {
-                    "WORKER_SIGNING_SECRET" => SIGNING,
-                    "ALLOWED_CRM_ORIGINS" => "http://127.0.0.1:8791",
-                    "AURORA_BASE_URL" => &aurora,
-                    "AURORA_ALLOW_LOOPBACK" => "true",
-                    "AURORA_APPLICATION_ID" => APP_ID,
-                    "AURORA_APPLICATION_KEY" => APP_KEY,
-                    "AURORA_WEBHOOK_TOKEN" => WEBHOOK_TOKEN,
-                    "WORKER_PUBLIC_URL" => &worker,
-                    "PIPEDRIVE_CLIENT_ID" => CLIENT_ID,
-                    "PIPEDRIVE_CLIENT_SECRET" => CLIENT_SECRET,
-                    "PIPEDRIVE_OAUTH_URL" => &pipedrive,
-                    "PIPEDRIVE_FRAME_ORIGINS" => &pipedrive,
-                    _ => return None,
-                }
-                .to_owned(),
-            )
-        })
-        .expect("config"),
-    );
+    state.config = std::sync::Arc::new(common::config_with(
+        &aurora,
+        &worker,
+        &[
+            ("PIPEDRIVE_CLIENT_ID", CLIENT_ID),
+            ("PIPEDRIVE_CLIENT_SECRET", CLIENT_SECRET),
+            ("PIPEDRIVE_OAUTH_URL", &pipedrive),
+            ("PIPEDRIVE_FRAME_ORIGINS", &pipedrive),
+        ],
+    ));
     state.clock = std::sync::Arc::new(unix_now);
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(worker_listener, app).await });
     World { worker, pipedrive, state }
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
-}
-
-fn value_of(page: &str, marker: &str) -> String {
-    let start = page.find(marker).unwrap_or_else(|| panic!("no {marker} in {page}")) + marker.len();
-    page[start..start + page[start..].find('"').expect("closing quote")]
-        .replace("&#x2F;", "/")
-        .replace("&#x3D;", "=")
-        .replace("&amp;", "&")
-        .replace("&quot;", "\"")
 }
 
 async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {

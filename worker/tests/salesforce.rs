@@ -8,12 +8,12 @@
 mod common;
 
 use aurora_crm_worker::{
-    AppState, Config,
+    AppState,
     crm::{Crm, DesignFigures},
     jobs, router,
     storage::{crm_events, installations},
 };
-use common::{APP_ID, APP_KEY, SIGNING, WEBHOOK_TOKEN, unix_now};
+use common::{browser, unix_now, value_of};
 use reqwest::StatusCode;
 use sandbox::salesforce::{self, Salesforce};
 use serde_json::{Value, json};
@@ -53,47 +53,19 @@ async fn world(session_seconds: i64) -> World {
     tokio::spawn(async move { axum::serve(sf_listener, app).await });
     let my_domain = format!("http://127.0.0.1:{port}");
     let (mut state, _, _) = common::state(&aurora, unix_now()).await;
-    state.config = std::sync::Arc::new(
-        Config::from_lookup(|name| {
-            Some(
-                match name {
-                    "WORKER_SIGNING_SECRET" => SIGNING,
-                    "ALLOWED_CRM_ORIGINS" => "http://127.0.0.1:8791",
-                    "AURORA_BASE_URL" => &aurora,
-                    "AURORA_ALLOW_LOOPBACK" => "true",
-                    "AURORA_APPLICATION_ID" => APP_ID,
-                    "AURORA_APPLICATION_KEY" => APP_KEY,
-                    "AURORA_WEBHOOK_TOKEN" => WEBHOOK_TOKEN,
-                    "WORKER_PUBLIC_URL" => &worker,
-                    "SALESFORCE_LOGIN_URL" => &my_domain,
-                    "SALESFORCE_CONSUMER_KEY" => CONSUMER_KEY,
-                    "SALESFORCE_CONSUMER_SECRET" => CONSUMER_SECRET,
-                    _ => return None,
-                }
-                .to_owned(),
-            )
-        })
-        .expect("config"),
-    );
+    state.config = std::sync::Arc::new(common::config_with(
+        &aurora,
+        &worker,
+        &[
+            ("SALESFORCE_LOGIN_URL", &my_domain),
+            ("SALESFORCE_CONSUMER_KEY", CONSUMER_KEY),
+            ("SALESFORCE_CONSUMER_SECRET", CONSUMER_SECRET),
+        ],
+    ));
     state.clock = std::sync::Arc::new(unix_now);
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(worker_listener, app).await });
     World { worker, lightning: format!("http://localhost:{port}"), salesforce: sf, state }
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(20)).build().expect("client")
-}
-
-/// The value of the hidden input `name` (or the attribute `name=`) in a page.
-fn value_of(page: &str, marker: &str) -> String {
-    let start = page.find(marker).unwrap_or_else(|| panic!("no {marker} in {page}")) + marker.len();
-    page[start..start + page[start..].find('"').expect("closing quote")]
-        .replace("&#x2F;", "/")
-        .replace("&#x3D;", "=")
-        .replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#x2B;", "+")
 }
 
 /// The admin installs from `/install/salesforce/start`: Salesforce's login, then Allow.

@@ -47,12 +47,7 @@ impl SignedIn {
 
 /// The session cookie's value, if any.
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_owned))
+    crate::cookie(headers, SESSION_COOKIE)
 }
 
 impl FromRequestParts<Crm> for SignedIn {

@@ -38,12 +38,7 @@ fn page(title: &str, body: &str) -> Html<String> {
 
 /// The signed-in user of a browser.
 pub fn signed_in(pd: &Pipedrive, headers: &HeaderMap) -> Option<PdUser> {
-    let sid = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_owned))?;
+    let sid = crate::cookie(headers, SESSION_COOKIE)?;
     let data = pd.data();
     let user = *data.web_sessions.get(&sid)?;
     data.user(user).cloned()

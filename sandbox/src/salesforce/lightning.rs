@@ -44,12 +44,7 @@ fn page(title: &str, body: &str) -> Html<String> {
 
 /// The signed-in user of a browser on the Lightning origin.
 pub fn signed_in(sf: &Salesforce, headers: &HeaderMap) -> Option<SfUser> {
-    let sid = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_owned))?;
+    let sid = crate::cookie(headers, SESSION_COOKIE)?;
     let data = sf.data();
     let user_id = data.web_sessions.get(&sid)?;
     data.user(user_id).cloned()

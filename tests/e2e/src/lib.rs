@@ -45,6 +45,16 @@ pub async fn chromium() -> Client {
     chromium_sized(1280, 900, false).await
 }
 
+/// Fires the edge host's Cron Trigger (the sweeper), where the host needs it fired; the
+/// native host sweeps by itself.
+pub async fn sweep() {
+    if let Ok(url) = std::env::var("E2E_SWEEP_URL")
+        && !url.is_empty()
+    {
+        let _ = reqwest::get(url).await;
+    }
+}
+
 /// Waits for an element: the widget renders after its wasm loads and one request.
 pub async fn wait_for(client: &Client, css: &str) -> Element {
     client

@@ -8,7 +8,7 @@
 
 use e2e::{
     chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora, screenshot,
-    sign_in, sign_out, text_of, wait_for, wait_for_within,
+    sign_in, sign_out, sweep, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -30,16 +30,6 @@ fn kilowatt_hours(kwh: f64) -> String {
         grouped.push(digit);
     }
     format!("{grouped} kWh")
-}
-
-/// Fires the edge host's Cron Trigger (the sweeper), where the host needs it fired; the
-/// native host sweeps by itself.
-async fn sweep() {
-    if let Ok(url) = std::env::var("E2E_SWEEP_URL")
-        && !url.is_empty()
-    {
-        let _ = reqwest::get(url).await;
-    }
 }
 
 /// Sets the faults of the Aurora sandbox and of the demo CRM.

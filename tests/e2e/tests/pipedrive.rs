@@ -8,18 +8,10 @@
 //!
 //! Screenshots: `target/e2e-screenshots/pipedrive/`.
 
-use e2e::{click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, text_of, wait_for};
+use e2e::{click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-
-async fn sweep() {
-    if let Ok(url) = std::env::var("E2E_SWEEP_URL")
-        && !url.is_empty()
-    {
-        let _ = reqwest::get(url).await;
-    }
-}
 
 async fn log_in(client: &Client, email: &str) {
     fill(client, "[data-testid=pd-email]", email).await;

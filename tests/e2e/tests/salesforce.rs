@@ -7,7 +7,9 @@
 //!
 //! Screenshots: `target/e2e-screenshots/salesforce/`.
 
-use e2e::{click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, text_of, wait_for, wait_for_within};
+use e2e::{
+    click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for, wait_for_within,
+};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -20,14 +22,6 @@ fn lightning() -> String {
 /// The first org's first Opportunity, and the second org's (record ids of the sandbox's fixtures).
 const SUNRISE_OPPORTUNITY: &str = "0068a0000100001AAA";
 const BRIGHT_ROOFS_OPPORTUNITY: &str = "0068a0000200003AAA";
-
-async fn sweep() {
-    if let Ok(url) = std::env::var("E2E_SWEEP_URL")
-        && !url.is_empty()
-    {
-        let _ = reqwest::get(url).await;
-    }
-}
 
 /// Signs in to Salesforce on `origin` as `username` (from wherever the browser is sent to log in).
 async fn log_in(client: &Client, username: &str) {

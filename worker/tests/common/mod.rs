@@ -231,3 +231,45 @@ pub async fn patient_state(aurora_url: &str, now: u64) -> (AppState, TestClock) 
     )
     .await
 }
+
+/// A browser for the tests: keeps cookies, follows redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).timeout(std::time::Duration::from_secs(20)).build().expect("client")
+}
+
+/// The text after `marker` in `page`, up to the next `"`, HTML entities decoded (an
+/// attribute's value: `value_of(page, "name=csrf value=\"")`).
+pub fn value_of(page: &str, marker: &str) -> String {
+    let start = page.find(marker).unwrap_or_else(|| panic!("no {marker} in {page}")) + marker.len();
+    html_unescape(&page[start..start + page[start..].find('"').expect("closing quote")])
+}
+
+/// What HTML escaping of an attribute value turned into entities, back.
+pub fn html_unescape(value: &str) -> String {
+    value
+        .replace("&#x2F;", "/")
+        .replace("&#x3D;", "=")
+        .replace("&#x2B;", "+")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// The worker's config against the Aurora sandbox at `aurora_url`, public at `public_url`,
+/// with a CRM's `settings` (name, value) on top.
+pub fn config_with(aurora_url: &str, public_url: &str, settings: &[(&str, &str)]) -> Config {
+    Config::from_lookup(|name| {
+        let base = match name {
+            "WORKER_SIGNING_SECRET" => Some(SIGNING),
+            "ALLOWED_CRM_ORIGINS" => Some("http://127.0.0.1:8791"),
+            "AURORA_BASE_URL" => Some(aurora_url),
+            "AURORA_ALLOW_LOOPBACK" => Some("true"),
+            "AURORA_APPLICATION_ID" => Some(APP_ID),
+            "AURORA_APPLICATION_KEY" => Some(APP_KEY),
+            "AURORA_WEBHOOK_TOKEN" => Some(WEBHOOK_TOKEN),
+            "WORKER_PUBLIC_URL" => Some(public_url),
+            _ => None,
+        };
+        base.or_else(|| settings.iter().find(|(key, _)| *key == name).map(|(_, value)| *value)).map(str::to_owned)
+    })
+    .expect("config")
+}
