@@ -92,18 +92,6 @@ async fn panel_url(rep: &reqwest::Client, world: &World, deal: u64) -> String {
     value_of(&page, "data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"")
 }
 
-async fn session(world: &World, embed: &str) -> Value {
-    let ticket = value_of(embed, "data-context=\"");
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/sessions", world.worker))
-        .json(&json!({ "crm": "pipedrive", "context": ticket }))
-        .send()
-        .await
-        .expect("session");
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.expect("json")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin_chose() {
     let world = world().await;
@@ -121,7 +109,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(embed.status(), StatusCode::OK);
     let embed = embed.text().await.expect("page");
     assert!(embed.contains("data-host-adapter=\"pipedrive\"") && embed.contains("/widget/pipedrive-init.js"));
-    let opened = session(&world, &embed).await;
+    let opened = common::session_from_embed(&world.worker, "pipedrive", &embed).await;
     assert_eq!(opened["opportunity"]["id"], "1");
     assert_eq!(opened["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305, USA");
     // Hints that contradict the token, or a token from another secret, open nothing.
@@ -147,7 +135,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
         .expect("choose");
     assert_eq!(chosen.status(), StatusCode::OK);
     let embed = reqwest::get(&url).await.expect("panel").text().await.expect("page");
-    let opened = session(&world, &embed).await;
+    let opened = common::session_from_embed(&world.worker, "pipedrive", &embed).await;
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
         "1600 Amphitheatre Pkwy, Mountain View, CA 94043, USA"

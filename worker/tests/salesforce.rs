@@ -16,7 +16,7 @@ use aurora_crm_worker::{
 use common::{browser, unix_now, value_of};
 use reqwest::StatusCode;
 use sandbox::salesforce::{self, Salesforce};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::Duration;
 
 const CONSUMER_KEY: &str = "aurora-solar-canvas-test-consumer-key";
@@ -136,19 +136,6 @@ async fn post_canvas(worker: &str, signed: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.expect("page"))
 }
 
-/// The session the widget opens from the embed page's canvas ticket.
-async fn session(world: &World, embed: &str) -> Value {
-    let ticket = value_of(embed, "data-context=\"");
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/sessions", world.worker))
-        .json(&json!({ "crm": "salesforce", "context": ticket }))
-        .send()
-        .await
-        .expect("session");
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.expect("json")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chose() {
     let world = world(7200).await;
@@ -164,7 +151,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert_eq!(status, StatusCode::OK, "{embed}");
     assert!(embed.contains("data-host-adapter=\"canvas\""));
     assert!(!embed.contains("!AR"), "a Salesforce session token reached the page");
-    let opened = session(&world, &embed).await;
+    let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
     assert_eq!(opened["opportunity"]["id"], RIVERA);
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
@@ -190,7 +177,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert!(page.contains("value=\"person_mailing\" checked"), "{page}");
     let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
     assert_eq!(status, StatusCode::OK, "{embed}");
-    let opened = session(&world, &embed).await;
+    let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
         "1600 Amphitheatre Pkwy, Mountain View, CA 94043, United States"

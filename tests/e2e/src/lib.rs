@@ -55,6 +55,16 @@ pub async fn sweep() {
     }
 }
 
+/// Inside the widget's frame: waits for the design, sweeping meanwhile (the edge host's Cron).
+pub async fn design_ready(client: &Client, seconds: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    while client.find(Locator::Css("[data-testid=state-design-ready]")).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "no design within {seconds} s");
+        sweep().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// Waits for an element: the widget renders after its wasm loads and one request.
 pub async fn wait_for(client: &Client, css: &str) -> Element {
     client

@@ -8,7 +8,9 @@
 //!
 //! Screenshots: `target/e2e-screenshots/pipedrive/`.
 
-use e2e::{click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for};
+use e2e::{
+    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for,
+};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -22,16 +24,6 @@ async fn log_in(client: &Client, email: &str) {
 async fn enter_panel(client: &Client) {
     let frame = wait_for(client, "iframe[data-testid=pd-panel-frame]").await;
     frame.enter_frame().await.expect("enter the panel");
-}
-
-/// Waits for the design in the panel, sweeping meanwhile (the edge host's Cron).
-async fn design_ready(client: &Client, seconds: u64) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while client.find(Locator::Css("[data-testid=state-design-ready]")).await.is_err() {
-        assert!(Instant::now() < deadline, "no design within {seconds} s");
-        sweep().await;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
 }
 
 async fn deal(id: u64) -> Value {

@@ -8,7 +8,8 @@
 //! Screenshots: `target/e2e-screenshots/salesforce/`.
 
 use e2e::{
-    click, click_to_navigate, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for, wait_for_within,
+    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for,
+    wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -41,16 +42,6 @@ async fn enter_widget(client: &Client) {
 async fn leave_widget(client: &Client) {
     client.enter_parent_frame().await.expect("the intermediary");
     client.enter_parent_frame().await.expect("the record page");
-}
-
-/// Waits for the design in the widget, sweeping meanwhile (the edge host's Cron).
-async fn design_ready(client: &Client, seconds: u64) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while client.find(Locator::Css("[data-testid=state-design-ready]")).await.is_err() {
-        assert!(Instant::now() < deadline, "no design within {seconds} s");
-        sweep().await;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
 }
 
 /// The Opportunity as the local Salesforce holds it.

@@ -273,3 +273,16 @@ pub fn config_with(aurora_url: &str, public_url: &str, settings: &[(&str, &str)]
     })
     .expect("config")
 }
+
+/// The session the widget opens from an embed page's ticket (`data-context`), for `crm`.
+pub async fn session_from_embed(worker: &str, crm: &str, embed: &str) -> serde_json::Value {
+    let ticket = value_of(embed, "data-context=\"");
+    let response = reqwest::Client::new()
+        .post(format!("{worker}/v1/sessions"))
+        .json(&serde_json::json!({ "crm": crm, "context": ticket }))
+        .send()
+        .await
+        .expect("session");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response.json().await.expect("json")
+}
