@@ -70,18 +70,23 @@ impl EmbedPage<'_> {
 /// `GET /embed/{crm}?context=...`: the widget's host page, frameable only by the CRM's
 /// origins, telling the widget which host adapter speaks to its frame. For Pipedrive the
 /// page load carries the proof (`?token=`): verified here, it becomes an embed ticket.
+///
+/// A request that names no CRM of ours, or a malformed query, gets our JSON error; a
+/// Pipedrive load whose proof does not open the widget gets a page saying why, which the
+/// rep sees in the panel.
 pub async fn embed_page(
     State(state): State<AppState>,
     Path(crm): Path<String>,
     uri: axum::http::Uri,
-) -> Result<Response, HtmlError> {
+) -> Result<Response, ApiError> {
     let crm = Crm::parse(&crm)?;
     if crm == Crm::Pipedrive {
         let axum::extract::Query(query) = axum::extract::Query::<pipedrive::PanelQuery>::try_from_uri(&uri)
             .map_err(|rejection| ApiError::InvalidQuery(rejection.body_text()))?;
-        let opened =
-            pipedrive::open_panel(&state, &query, state.now()).await.map_err(HtmlError::of_crm(Crm::Pipedrive))?;
-        return Ok(opened_page(crm, &opened));
+        return Ok(match pipedrive::open_panel(&state, &query, state.now()).await {
+            Ok(opened) => opened_page(crm, &opened),
+            Err(error) => HtmlError::of_crm(Crm::Pipedrive)(error).into_response(),
+        });
     }
     let origins = crm.integration().frame_origins(&state);
     Ok(EmbedPage { crm, host_origins: &origins, frame_origins: &origins, context: "", host_id: "" }.into_response())
@@ -111,13 +116,14 @@ pub async fn canvas(
     State(state): State<AppState>,
     Path(crm): Path<String>,
     Form(post): Form<CanvasPost>,
-) -> Result<Response, HtmlError> {
+) -> Result<Response, ApiError> {
     let crm = Crm::parse(&crm)?;
     if crm != Crm::Salesforce {
-        return Err(ApiError::MethodNotAllowed.into());
+        return Err(ApiError::MethodNotAllowed);
     }
-    let opened = salesforce::open_canvas(&state, post.signed_request.trim(), state.now())
-        .await
-        .map_err(HtmlError::of_crm(Crm::Salesforce))?;
-    Ok(opened_page(crm, &opened))
+    Ok(match salesforce::open_canvas(&state, post.signed_request.trim(), state.now()).await {
+        Ok(opened) => opened_page(crm, &opened),
+        // The rep sees why in the canvas frame.
+        Err(error) => HtmlError::of_crm(Crm::Salesforce)(error).into_response(),
+    })
 }
