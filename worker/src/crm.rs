@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod embed_ticket;
 pub mod http;
+pub mod hubspot;
 pub mod pipedrive;
 pub mod salesforce;
 
