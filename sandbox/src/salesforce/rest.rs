@@ -183,7 +183,7 @@ pub async fn query(
                 .opportunities
                 .iter()
                 .filter(|o| o.org_id == session.org_id)
-                .map(|o| opportunity_row(&data, o, &version))
+                .map(|o| opportunity_row(&data, o))
                 .collect();
             let person_accounts = data.org(&session.org_id).is_some_and(|o| o.person_accounts);
             let columns = opportunity_columns(person_accounts);
@@ -212,7 +212,7 @@ fn opportunity_columns(person_accounts: bool) -> Vec<String> {
 }
 
 /// Every field of an Opportunity, its Account's under `Account.`.
-fn opportunity_row(data: &super::org::Data, o: &SfOpportunity, _version: &str) -> Map<String, Value> {
+fn opportunity_row(data: &super::org::Data, o: &SfOpportunity) -> Map<String, Value> {
     let mut row = Map::new();
     row.insert("Id".into(), json!(o.id));
     row.insert("Name".into(), json!(o.name));
