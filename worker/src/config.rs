@@ -59,6 +59,18 @@ pub mod keys {
     pub const PIPEDRIVE_OAUTH_URL: &str = "PIPEDRIVE_OAUTH_URL";
     /// Origins that may frame the panel (default `https://*.pipedrive.com`).
     pub const PIPEDRIVE_FRAME_ORIGINS: &str = "PIPEDRIVE_FRAME_ORIGINS";
+    /// The app's client id in HubSpot (the project's Auth tab). Unset: no HubSpot.
+    pub const HUBSPOT_CLIENT_ID: &str = "HUBSPOT_CLIENT_ID";
+    /// Its client secret: OAuth, and the key of every `X-HubSpot-Signature-v3`. Secret.
+    pub const HUBSPOT_CLIENT_SECRET: &str = "HUBSPOT_CLIENT_SECRET";
+    /// The app's id in HubSpot: `hubspot.fetch` appends it, and only calls naming it are ours.
+    pub const HUBSPOT_APP_ID: &str = "HUBSPOT_APP_ID";
+    /// Where HubSpot's consent page is (default `https://app.hubspot.com`).
+    pub const HUBSPOT_OAUTH_URL: &str = "HUBSPOT_OAUTH_URL";
+    /// HubSpot's API (default `https://api.hubapi.com`).
+    pub const HUBSPOT_API_URL: &str = "HUBSPOT_API_URL";
+    /// Origins that may frame the widget's modal (default `https://*.hubspot.com`).
+    pub const HUBSPOT_FRAME_ORIGINS: &str = "HUBSPOT_FRAME_ORIGINS";
 }
 
 /// Where Lightning Experience frames a canvas app from: the org's Lightning and My Domain
@@ -92,6 +104,40 @@ pub struct Config {
     pub salesforce: Option<SalesforceConfig>,
     /// Pipedrive, when configured.
     pub pipedrive: Option<PipedriveConfig>,
+    /// HubSpot, when configured.
+    pub hubspot: Option<HubSpotConfig>,
+}
+
+/// Our app in HubSpot (a project: `hubspot/` in this repository).
+#[derive(Debug)]
+pub struct HubSpotConfig {
+    /// Where the consent page is, no trailing slash.
+    pub oauth_url: String,
+    /// The API's base, no trailing slash (OAuth v3 tokens too).
+    pub api_url: String,
+    /// This worker's public base URL, no trailing slash: the URL HubSpot signs.
+    pub public_url: String,
+    /// The client id.
+    pub client_id: String,
+    /// The client secret: OAuth, and the key of HubSpot's request signatures.
+    pub client_secret: SecretString,
+    /// The app's id.
+    pub app_id: String,
+    /// Who may frame the widget's modal.
+    pub frame_origins: Vec<String>,
+}
+
+impl HubSpotConfig {
+    /// The OAuth redirect URL (`app-hsmeta.json`'s `redirectUrls`).
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/install/hubspot/callback", self.public_url)
+    }
+
+    /// Where HubSpot delivers webhooks (`webhooks-hsmeta.json`'s `targetUrl`): also the
+    /// URL their signatures cover.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/crm/hubspot", self.public_url)
+    }
 }
 
 /// Our app in Pipedrive's Developer Hub.
@@ -358,12 +404,49 @@ impl Config {
                 })
             }
         };
+        let hubspot = match lookup(keys::HUBSPOT_CLIENT_ID).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(client_id) => {
+                let client_secret = required(keys::HUBSPOT_CLIENT_SECRET)?.trim().to_owned();
+                if client_secret.len() < 16 {
+                    return Err(ConfigError::Invalid {
+                        name: keys::HUBSPOT_CLIENT_SECRET,
+                        reason: "copy the app's client secret from the project's Auth tab in HubSpot".into(),
+                    });
+                }
+                let app_id = required(keys::HUBSPOT_APP_ID)?.trim().to_owned();
+                if app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(ConfigError::Invalid {
+                        name: keys::HUBSPOT_APP_ID,
+                        reason: format!("{app_id}: the app id is the number HubSpot shows on the app's page"),
+                    });
+                }
+                let url = |name: &'static str, default: &str| {
+                    let value = lookup(name).filter(|v| !v.trim().is_empty());
+                    parse_base_url(name, value.as_deref().unwrap_or(default))
+                };
+                let frame_origins = match lookup(keys::HUBSPOT_FRAME_ORIGINS).filter(|v| !v.trim().is_empty()) {
+                    Some(raw) => parse_frame_origins(keys::HUBSPOT_FRAME_ORIGINS, &raw)?,
+                    None => vec!["https://*.hubspot.com".to_owned()],
+                };
+                Some(HubSpotConfig {
+                    oauth_url: url(keys::HUBSPOT_OAUTH_URL, "https://app.hubspot.com")?,
+                    api_url: url(keys::HUBSPOT_API_URL, "https://api.hubapi.com")?,
+                    public_url: public_url.clone().ok_or(ConfigError::Missing(keys::WORKER_PUBLIC_URL))?,
+                    client_id: client_id.trim().to_owned(),
+                    client_secret: client_secret.into(),
+                    app_id,
+                    frame_origins,
+                })
+            }
+        };
         Ok(Config {
             signing_secret: secret.into(),
             public_url,
             demo_crm,
             salesforce,
             pipedrive,
+            hubspot,
             allowed_crm_origins,
             aurora: AuroraConfig {
                 base_url,

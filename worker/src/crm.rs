@@ -28,6 +28,7 @@ impl Crm {
             Crm::Demo => &demo::DemoCrm,
             Crm::Salesforce => &salesforce::Salesforce,
             Crm::Pipedrive => &pipedrive::Pipedrive,
+            Crm::HubSpot => &hubspot::HubSpot,
         }
     }
 }

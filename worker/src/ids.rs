@@ -14,6 +14,10 @@ pub enum Crm {
     Salesforce,
     /// Pipedrive: a custom panel on the deal, a JWT in its URL, OAuth install, webhooks v2.
     Pipedrive,
+    /// HubSpot: an app card on the deal opening the widget in a modal, `hubspot.fetch`
+    /// signed v3, OAuth v3 install, webhooks signed v3.
+    #[serde(rename = "hubspot")]
+    HubSpot,
 }
 
 /// A CRM name that is none of ours (cut to 40 characters: it is echoed back).
@@ -23,7 +27,7 @@ pub struct UnknownCrm(pub String);
 
 impl Crm {
     /// Every CRM, for routes and listings.
-    pub const ALL: [Crm; 3] = [Crm::Demo, Crm::Salesforce, Crm::Pipedrive];
+    pub const ALL: [Crm; 4] = [Crm::Demo, Crm::Salesforce, Crm::Pipedrive, Crm::HubSpot];
 
     /// Its name.
     pub fn as_str(self) -> &'static str {
@@ -31,6 +35,7 @@ impl Crm {
             Crm::Demo => "demo",
             Crm::Salesforce => "salesforce",
             Crm::Pipedrive => "pipedrive",
+            Crm::HubSpot => "hubspot",
         }
     }
 

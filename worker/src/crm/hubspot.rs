@@ -1,5 +1,273 @@
-//! HubSpot (under way): the app card's `hubspot.fetch` calls and HubSpot's webhooks are
-//! signed with `X-HubSpot-Signature-v3` ([`signature`]). The integration behind the CRM
-//! seam (OAuth, the card, deals, webhooks) builds on it.
+//! HubSpot: a deal card (a React app card of our HubSpot project, `hubspot/` in this
+//! repository) shows the deal's status and key figures and opens the widget in an iframe
+//! modal. The card reaches the worker only through `hubspot.fetch`, signed by HubSpot
+//! ([`signature`], checked in [`card`]); the modal's page gets an embed ticket in its
+//! fragment. Portals install through OAuth v3 ([`client`]); new deals arrive by webhooks
+//! signed the same way ([`webhook`]), declared once for the app in the project.
 
+pub mod card;
+pub mod client;
 pub mod signature;
+pub mod webhook;
+
+use super::{
+    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
+    DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext, embed_ticket,
+};
+use crate::{
+    AppState,
+    storage::installations::{self, Installation},
+};
+use async_trait::async_trait;
+use client::{HubSpotClient, HubSpotTokens, PropertyKind};
+use http::HeaderMap;
+use secrecy::ExposeSecret;
+use serde_json::{Map, Value};
+use std::future::Future;
+use widget_api::Location;
+
+/// The widget's host adapter in HubSpot's modal: none is needed (the modal's size is
+/// fixed when the card opens it, and HubSpot documents no messages to it).
+pub const HOST_ADAPTER: &str = "hubspot";
+
+/// The deal properties the worker writes (created in the portal when missing), with their
+/// labels and kinds; the names are [`DesignFigures`]'s.
+pub const PROPERTIES: [(&str, &str, PropertyKind); 4] = [
+    ("aurora_system_size_kw", "Aurora system size (kW)", PropertyKind::Number),
+    ("aurora_annual_production_kwh", "Aurora annual production (kWh)", PropertyKind::Number),
+    ("aurora_offset_percent", "Aurora offset (%)", PropertyKind::Number),
+    ("aurora_project_url", "Aurora project", PropertyKind::Text),
+];
+
+/// Where a deal's site can come from: deals have no address of their own.
+pub const SITE_SOURCES: &[SiteSource] = &[
+    SiteSource { key: "company_address", label: "The deal's company's address" },
+    SiteSource { key: "contact_address", label: "The deal's contact's address" },
+];
+
+/// Refresh this long before the access token's expiry (they live 30 minutes).
+const REFRESH_MARGIN_SECONDS: i64 = 120;
+
+/// HubSpot behind the seam.
+pub struct HubSpot;
+
+fn client(state: &AppState) -> Result<HubSpotClient, AccessError> {
+    let config = state.config.hubspot.as_ref().ok_or(AccessError::NotConfigured)?;
+    Ok(HubSpotClient::new(state.http.clone(), config))
+}
+
+/// Runs `call` with a valid access token of `portal`'s installation: refreshed first when
+/// about to expire, and once more if HubSpot refuses it anyway.
+async fn with_tokens<T, F, Fut>(state: &AppState, portal: &str, call: F) -> Result<T, AccessError>
+where
+    F: Fn(HubSpotClient, HubSpotTokens) -> Fut,
+    Fut: Future<Output = Result<T, CrmError>>,
+{
+    let client = client(state)?;
+    let installation =
+        installations::find(state.db(), Crm::HubSpot, portal).await?.ok_or(AccessError::NotAuthorized)?;
+    let mut tokens: HubSpotTokens = super::open_tokens(state, &installation)?;
+    if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() {
+        tokens = refreshed(state, portal, &tokens).await?;
+    }
+    match call(client.clone(), tokens.clone()).await {
+        Err(CrmError::Unauthorized) => Ok(call(client, refreshed(state, portal, &tokens).await?).await?),
+        other => Ok(other?),
+    }
+}
+
+/// A new access token for `portal`, sealed and stored.
+async fn refreshed(state: &AppState, portal: &str, tokens: &HubSpotTokens) -> Result<HubSpotTokens, AccessError> {
+    let fresh = client(state)?.refresh(&tokens.refresh_token, state.now()).await?;
+    let sealed = super::seal_tokens(state, Crm::HubSpot, portal, &fresh)?;
+    installations::store_tokens(state.db(), Crm::HubSpot, portal, &sealed, state.now()).await?;
+    Ok(fresh)
+}
+
+/// A HubSpot object id: digits only (it goes in a path).
+fn object_id(id: &str) -> Result<&str, AccessError> {
+    if !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(CrmError::Refused { status: 404, message: "not a HubSpot deal id".into() }.into())
+    }
+}
+
+/// The figures as HubSpot's property values: strings, empty for what the design lacks.
+fn property_values(figures: &DesignFigures) -> Value {
+    let number = |value: Option<String>| Value::String(value.unwrap_or_default());
+    let mut properties = Map::new();
+    properties.insert(PROPERTIES[0].0.into(), number(figures.aurora_system_size_kw.map(|v| v.to_string())));
+    properties.insert(PROPERTIES[1].0.into(), number(figures.aurora_annual_production_kwh.map(|v| v.to_string())));
+    properties.insert(PROPERTIES[2].0.into(), number(figures.aurora_offset_percent.map(|v| v.to_string())));
+    properties.insert(PROPERTIES[3].0.into(), Value::String(figures.aurora_project_url.clone()));
+    Value::Object(properties)
+}
+
+#[async_trait]
+impl CrmIntegration for HubSpot {
+    fn crm(&self) -> Crm {
+        Crm::HubSpot
+    }
+
+    fn is_configured(&self, state: &AppState) -> bool {
+        state.config.hubspot.is_some()
+    }
+
+    fn host_adapter(&self) -> &'static str {
+        HOST_ADAPTER
+    }
+
+    fn frame_origins(&self, state: &AppState) -> Vec<String> {
+        state.config.hubspot.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
+    }
+
+    /// The context is an embed ticket from the card's call ([`card::answer`]).
+    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
+        embed_ticket::verify(state, Crm::HubSpot, context, now)
+    }
+
+    fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {
+        Ok(client(state)?.authorize_url(signed_state, code_challenge))
+    }
+
+    async fn complete_install(
+        &self,
+        state: &AppState,
+        code: &str,
+        code_verifier: &str,
+        now: i64,
+    ) -> Result<InstalledAccount, InstallRefusal> {
+        let client = client(state)?;
+        let grant = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
+        let tokens = grant.tokens;
+        let refuse = |error: CrmError| {
+            let (client, refresh) = (client.clone(), tokens.refresh_token.clone());
+            async move {
+                let _ = client.revoke(&refresh).await;
+                InstallRefusal::from(AccessError::from(error))
+            }
+        };
+        let info = match client.introspect(&tokens.access_token).await {
+            Ok(info) if info.active => info,
+            Ok(_) => return Err(refuse(CrmError::Unauthorized).await),
+            Err(error) => return Err(refuse(error).await),
+        };
+        let user = match client.user(&tokens, &info.user_id.to_string()).await {
+            Ok(user) => user,
+            Err(error) => return Err(refuse(error).await),
+        };
+        let portal = info.hub_id.to_string();
+        let account_name =
+            if info.hub_domain.is_empty() { format!("HubSpot portal {portal}") } else { info.hub_domain };
+        if !user.super_admin {
+            let _ = client.revoke(&tokens.refresh_token).await;
+            return Err(InstallRefusal::NotAdmin(account_name));
+        }
+        Ok(InstalledAccount {
+            tokens_sealed: super::seal_tokens(state, Crm::HubSpot, &portal, &tokens)?,
+            account_id: portal,
+            account_name,
+            user_id: info.user_id.to_string(),
+            user_name: if user.email.is_empty() { info.user } else { user.email },
+        })
+    }
+
+    async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
+        let user_id = object_id(user_id)?.to_owned();
+        let user = with_tokens(state, account_id, |client, tokens| {
+            let user_id = user_id.clone();
+            async move { client.user(&tokens, &user_id).await }
+        })
+        .await?;
+        Ok(user.id == user_id && user.super_admin)
+    }
+
+    /// The app's webhook subscriptions are declared once in the project
+    /// (`webhooks-hsmeta.json`) and hold for every portal that installs it.
+    async fn subscribe_webhooks(&self, _state: &AppState, _account_id: &str) -> Result<(), AccessError> {
+        Ok(())
+    }
+
+    async fn webhooks_subscribed(&self, state: &AppState, _account_id: &str) -> Result<bool, AccessError> {
+        Ok(state.config.hubspot.is_some())
+    }
+
+    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
+        let tokens: HubSpotTokens = super::open_tokens(state, installation)?;
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
+    }
+
+    async fn opportunity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CrmOpportunity, AccessError> {
+        let id = object_id(opportunity_id)?.to_owned();
+        let installation =
+            installations::find(state.db(), Crm::HubSpot, account_id).await?.ok_or(AccessError::NotAuthorized)?;
+        let source = installation.site_source.unwrap_or_else(|| SITE_SOURCES[0].key.to_owned());
+        let kind = if source == "contact_address" { "contacts" } else { "companies" };
+        let (deal, address) = with_tokens(state, account_id, |client, tokens| {
+            let id = id.clone();
+            async move {
+                let deal = client.deal(&tokens, &id).await?;
+                let address = match deal.first_associated(kind) {
+                    Some(other) => client.address_of(&tokens, kind, &other).await?.address_line(),
+                    None => None,
+                };
+                Ok((deal, address))
+            }
+        })
+        .await?;
+        let site = address
+            .map(|property_address| Location::Address { property_address })
+            .ok_or(ContextError::Incomplete("the deal has no address where the app's settings say to read it"));
+        let name = deal.property("dealname").unwrap_or_default().to_owned();
+        Ok(CrmOpportunity { id: deal.id, name, site })
+    }
+
+    async fn write_figures(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        figures: &DesignFigures,
+    ) -> Result<(), AccessError> {
+        let id = object_id(opportunity_id)?.to_owned();
+        let properties = property_values(figures);
+        with_tokens(state, account_id, |client, tokens| {
+            let (id, properties) = (id.clone(), properties.clone());
+            async move {
+                match client.update_deal(&tokens, &id, properties.clone()).await {
+                    // The portal lacks our properties: created once, then written.
+                    Err(error) if client::is_missing_property(&error) => {
+                        for (name, label, kind) in PROPERTIES {
+                            client.create_deal_property(&tokens, name, label, kind).await?;
+                        }
+                        client.update_deal(&tokens, &id, properties).await
+                    }
+                    other => other,
+                }
+            }
+        })
+        .await
+    }
+
+    fn verify_webhook(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
+        let config = state.config.hubspot.as_ref().ok_or(CrmWebhookError::NotConfigured)?;
+        let secret = config.client_secret.expose_secret().as_bytes();
+        webhook::verify(secret, &config.webhook_url(), headers, body, now.saturating_mul(1000))
+    }
+
+    fn site_sources(&self) -> &'static [SiteSource] {
+        SITE_SOURCES
+    }
+}

@@ -5,7 +5,7 @@
 use super::{Form, Path};
 use crate::{
     AppState,
-    crm::{Crm, embed_ticket::OpenedEmbed, pipedrive, salesforce},
+    crm::{Crm, embed_ticket::OpenedEmbed, hubspot, pipedrive, salesforce},
     error::{ApiError, HtmlError},
 };
 use axum::{
@@ -101,6 +101,19 @@ fn opened_page(crm: Crm, opened: &OpenedEmbed) -> Response {
         host_id: &opened.host_id,
     }
     .into_response()
+}
+
+/// `POST /embed/hubspot/card`: the deal card's `hubspot.fetch`, verified as HubSpot signed
+/// it; answers the card's status, figures and the widget's modal.
+pub async fn hubspot_card(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<super::Json<hubspot::card::CardAnswer>, ApiError> {
+    let body = body.map_err(|_| ApiError::BodyTooLarge)?;
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path());
+    Ok(super::Json(hubspot::card::answer(&state, path_and_query, &headers, &body, state.now()).await?))
 }
 
 /// The Canvas POST's form.

@@ -1,0 +1,203 @@
+//! The deal card's one call: `POST /embed/hubspot/card`, made by the card through
+//! `hubspot.fetch`, which HubSpot signs (`X-HubSpot-Signature-v3` over the URL it called,
+//! identity parameters it appended included) and forwards. The card itself sends no
+//! identity: only what HubSpot appends is trusted, a request naming an identity key twice
+//! is refused (a card could add its own `portalId` before HubSpot's), the app id must be
+//! ours, and the deal is bound to the portal by reading it with that portal's token.
+//!
+//! The answer is what the card shows (status, key figures) and the modal it opens: the
+//! widget's page with a 2-minute embed ticket in the URL's fragment, never its query
+//! (fragments reach neither servers nor logs nor `Referer`).
+
+use super::{HubSpot, signature};
+use crate::{
+    AppState,
+    crm::{
+        ContextError, Crm, CrmIntegration, DesignFigures, VerifiedContext,
+        embed_ticket::{self, EmbedError},
+    },
+    error::ApiError,
+    projects,
+    storage::{designs, installations, one_time},
+};
+use http::HeaderMap;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use widget_api::{Opportunity, OpportunityState};
+
+/// The path HubSpot calls (`permittedUrls.fetch` names the worker's origin).
+pub const PATH: &str = "/embed/hubspot/card";
+
+/// The modal's size, fixed when it opens (HubSpot has no resize protocol).
+pub const MODAL_WIDTH: u32 = 1000;
+/// Its height.
+pub const MODAL_HEIGHT: u32 = 760;
+
+/// The identity parameters HubSpot appends; each may appear once.
+const IDENTITY_KEYS: [&str; 4] = ["portalId", "userId", "userEmail", "appId"];
+
+/// What the card sends: the deal on screen (`context.crm.objectId`).
+#[derive(Debug, Deserialize)]
+pub struct CardRequest {
+    #[serde(rename = "dealId")]
+    deal_id: Value,
+}
+
+/// What the card shows, and the modal it opens.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CardAnswer {
+    /// The deal, as HubSpot has it.
+    pub deal: CardDeal,
+    /// Where it stands with Aurora: the widget's state name (`design_ready`, `no_project`, ...).
+    pub status: String,
+    /// The key figures of a ready design.
+    pub figures: Option<DesignFigures>,
+    /// The widget in a modal: open it with `actions.openIframeModal(widget)`.
+    pub widget: ModalPayload,
+}
+
+/// The deal.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CardDeal {
+    /// HubSpot's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// `openIframeModal`'s payload, as `@hubspot/ui-extensions` types it.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ModalPayload {
+    /// The widget's page, the ticket in its fragment.
+    pub uri: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// The modal's title.
+    pub title: String,
+}
+
+/// Who HubSpot says is asking.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CardCaller {
+    /// The portal (hub) id.
+    pub portal_id: String,
+    /// The user.
+    pub user_id: String,
+}
+
+/// The identity HubSpot appended to `query`, each key once, for our `app_id`.
+pub fn caller(query: &str, app_id: &str) -> Result<CardCaller, ContextError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let mut identity = std::collections::HashMap::new();
+    for (key, value) in &pairs {
+        if IDENTITY_KEYS.contains(&key.as_str()) && identity.insert(key.as_str(), value.as_str()).is_some() {
+            return Err(ContextError::BadSignature);
+        }
+    }
+    let digits = |key: &str| {
+        identity
+            .get(key)
+            .filter(|v| !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit()))
+            .map(|v| (*v).to_owned())
+    };
+    if digits("appId").as_deref() != Some(app_id) {
+        return Err(ContextError::BadSignature);
+    }
+    match (digits("portalId"), digits("userId")) {
+        (Some(portal_id), Some(user_id)) => Ok(CardCaller { portal_id, user_id }),
+        _ => Err(ContextError::BadSignature),
+    }
+}
+
+/// Verifies a card call and answers it.
+pub async fn answer(
+    state: &AppState,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: i64,
+) -> Result<CardAnswer, ApiError> {
+    let config = state.config.hubspot.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::HubSpot.as_str().into()))?;
+    // The URL HubSpot called: our public origin (behind whatever proxy) and what reached us.
+    let url = format!("{}{path_and_query}", config.public_url);
+    signature::verify(config.client_secret.expose_secret().as_bytes(), "POST", &url, body, headers, now * 1000)
+        .map_err(|_| ContextError::BadSignature)?;
+    let query = path_and_query.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let caller = caller(query, &config.app_id)?;
+    // A signed call opens one modal: a replay within HubSpot's 5-minute window opens none.
+    let signed = headers.get(signature::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !one_time::spend_signed_request(state.db(), &format!("hubspot:{signed}"), now).await? {
+        return Err(EmbedError::Replayed.into());
+    }
+    let request: CardRequest =
+        serde_json::from_slice(body).map_err(|_| ContextError::Incomplete("the card names no deal"))?;
+    let deal_id = match &request.deal_id {
+        Value::String(id) => id.clone(),
+        Value::Number(id) => id.to_string(),
+        _ => String::new(),
+    };
+    if deal_id.is_empty() || deal_id.len() > 20 || !deal_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ContextError::Incomplete("the card names no deal").into());
+    }
+    installations::find(state.db(), Crm::HubSpot, &caller.portal_id).await?.ok_or(ContextError::NotInstalled)?;
+    // Read with the portal's own token: a deal of another portal is not found.
+    let deal = HubSpot.opportunity(state, &caller.portal_id, &deal_id).await.map_err(EmbedError::from)?;
+    let context = VerifiedContext {
+        account_id: caller.portal_id,
+        user_id: caller.user_id,
+        opportunity: Opportunity { id: deal.id.clone(), name: deal.name.clone(), location: deal.site? },
+    };
+    let key = crate::ids::OpportunityKey {
+        crm: Crm::HubSpot,
+        account_id: context.account_id.clone(),
+        opportunity_id: deal.id.clone(),
+    };
+    let current = projects::opportunity_state(state, &key).await?;
+    let figures = match &current {
+        OpportunityState::DesignReady { aurora_url, .. } => designs::find(state.db(), &key)
+            .await?
+            .and_then(|design| serde_json::from_str::<aurora_api::DesignSummary>(&design.summary_json).ok())
+            .map(|summary| DesignFigures::of(&summary, aurora_url)),
+        _ => None,
+    };
+    let status = serde_json::to_value(&current)
+        .ok()
+        .and_then(|v| v.get("state").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let ticket = embed_ticket::mint(state, Crm::HubSpot, context, now);
+    Ok(CardAnswer {
+        deal: CardDeal { id: deal.id, name: deal.name },
+        status,
+        figures,
+        widget: ModalPayload {
+            uri: format!("{}/embed/hubspot#t={ticket}", config.public_url),
+            width: MODAL_WIDTH,
+            height: MODAL_HEIGHT,
+            title: "Aurora Solar".into(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_identity_hubspot_appends_once_for_our_app_is_trusted() {
+        let ok = caller("appId=42&portalId=7001&userId=501&userEmail=rep%40x.example", "42").expect("caller");
+        assert_eq!(ok, CardCaller { portal_id: "7001".into(), user_id: "501".into() });
+        // The card added its own portalId before HubSpot appended the real one.
+        assert_eq!(caller("portalId=7002&appId=42&portalId=7001&userId=501", "42"), Err(ContextError::BadSignature));
+        assert_eq!(caller("appId=42&portalId=7001&userId=501&userId=502", "42"), Err(ContextError::BadSignature));
+        // Another app's call, or one without the app id or the user.
+        assert_eq!(caller("appId=43&portalId=7001&userId=501", "42"), Err(ContextError::BadSignature));
+        assert_eq!(caller("portalId=7001&userId=501", "42"), Err(ContextError::BadSignature));
+        assert_eq!(caller("appId=42&portalId=7001", "42"), Err(ContextError::BadSignature));
+        assert_eq!(caller("appId=42&portalId=70x1&userId=501", "42"), Err(ContextError::BadSignature));
+        // Other parameters are the card's own and change nothing.
+        assert!(caller("v=2&appId=42&portalId=7001&userId=501", "42").is_ok());
+    }
+}

@@ -1,0 +1,439 @@
+//! Our calls to HubSpot: OAuth v3 (every parameter in the form body, never the query:
+//! `/oauth/v3/token`, `/oauth/v3/token/introspect`, `/oauth/v3/token/revoke`), and the
+//! portal's CRM API: deals with their associated contact or company, the user's super
+//! admin flag, deal properties (created when missing), and writing the figures.
+
+use crate::{
+    config::HubSpotConfig,
+    crm::{
+        CrmError,
+        http::{Auth, Body, CrmHttp, encode_segment},
+    },
+};
+use aurora_api::HttpTransport;
+use http::Method;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The scopes the app asks for, as `app-hsmeta.json` lists them (a test checks both agree).
+pub const REQUIRED_SCOPES: [&str; 6] = [
+    "oauth",
+    "crm.objects.deals.read",
+    "crm.objects.deals.write",
+    "crm.objects.contacts.read",
+    "crm.objects.companies.read",
+    "settings.users.read",
+];
+
+/// Asked for, not required: creating our deal properties (an admin may create them instead).
+pub const OPTIONAL_SCOPES: [&str; 1] = ["crm.schemas.deals.write"];
+
+/// A portal's OAuth tokens. `Debug` shows neither token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubSpotTokens {
+    /// Bearer for the API; lives 30 minutes.
+    pub access_token: String,
+    /// Gets a new access token.
+    pub refresh_token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for HubSpotTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubSpotTokens").field("expires_at", &self.expires_at).finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    expires_in: i64,
+    #[serde(default)]
+    hub_id: Option<u64>,
+    #[serde(default)]
+    user_id: Option<u64>,
+}
+
+/// What an install's token exchange tells: the tokens, and whose they are.
+#[derive(Debug)]
+pub struct Grant {
+    /// The tokens.
+    pub tokens: HubSpotTokens,
+    /// The portal (hub) installed into, when the token answer names it.
+    pub hub_id: Option<u64>,
+    /// The installing user, when named.
+    pub user_id: Option<u64>,
+}
+
+/// A token's metadata (`/oauth/v3/token/introspect`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenInfo {
+    /// Whether the token is alive.
+    #[serde(default)]
+    pub active: bool,
+    /// The portal.
+    pub hub_id: u64,
+    /// Its domain, for people (`acme.hubspot.com`).
+    #[serde(default)]
+    pub hub_domain: String,
+    /// The user who installed.
+    pub user_id: u64,
+    /// Their email.
+    #[serde(default)]
+    pub user: String,
+    /// Our app's id in HubSpot.
+    #[serde(default)]
+    pub app_id: Option<u64>,
+}
+
+/// A CRM object as the v3 API answers it: its id, properties as strings, associations.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CrmObject {
+    /// Its id (a string of digits).
+    pub id: String,
+    /// Property values, all strings (or null).
+    #[serde(default)]
+    pub properties: serde_json::Map<String, Value>,
+    /// Associated objects by type: `{contacts: {results: [{id, type}]}}`.
+    #[serde(default)]
+    pub associations: serde_json::Map<String, Value>,
+}
+
+impl CrmObject {
+    /// A property's value, trimmed, when present and not empty.
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.properties.get(name).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The first associated object of `kind` (`contacts`, `companies`).
+    pub fn first_associated(&self, kind: &str) -> Option<String> {
+        let results = self.associations.get(kind)?.get("results")?.as_array()?;
+        // The primary association first, when HubSpot says which it is.
+        let primary =
+            results.iter().find(|r| r.get("type").and_then(Value::as_str).is_some_and(|t| t.contains("primary")));
+        let id = primary.or(results.first())?.get("id")?;
+        id.as_str().map(str::to_owned).or_else(|| id.as_u64().map(|n| n.to_string()))
+    }
+
+    /// `address, city, state zip, country` of a contact or company, when it has a street.
+    pub fn address_line(&self) -> Option<String> {
+        let street = self.property("address")?;
+        let region = [self.property("state"), self.property("zip")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let line = [
+            Some(street),
+            self.property("city"),
+            Some(region.as_str()).filter(|r| !r.is_empty()),
+            self.property("country"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        Some(line.replace(['\n', '\r'], " "))
+    }
+}
+
+/// A HubSpot user (`/settings/v3/users/{id}`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    /// Their id.
+    pub id: String,
+    /// Their email.
+    #[serde(default)]
+    pub email: String,
+    /// Whether they are a Super Admin (a boolean, or `"true"`/`"false"` as HubSpot's own
+    /// example answers it).
+    #[serde(default, rename = "superAdmin", deserialize_with = "flag")]
+    pub super_admin: bool,
+}
+
+fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Bool(flag) => flag,
+        Value::String(text) => text.eq_ignore_ascii_case("true"),
+        _ => false,
+    })
+}
+
+/// HubSpot for our app. Cheap to clone.
+#[derive(Clone)]
+pub struct HubSpotClient {
+    http: CrmHttp,
+    oauth_url: String,
+    api_url: String,
+    client_id: String,
+    client_secret: secrecy::SecretString,
+    redirect_uri: String,
+}
+
+impl HubSpotClient {
+    /// The client for `config` over `transport`.
+    pub fn new(transport: Arc<dyn HttpTransport>, config: &HubSpotConfig) -> Self {
+        HubSpotClient {
+            http: CrmHttp::new(transport, classify),
+            oauth_url: config.oauth_url.clone(),
+            api_url: config.api_url.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            redirect_uri: config.redirect_uri(),
+        }
+    }
+
+    /// The consent page, with PKCE (HubSpot's token endpoint takes `code_verifier`).
+    pub fn authorize_url(&self, state: &str, code_challenge: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &self.client_id)
+            .append_pair("scope", &REQUIRED_SCOPES.join(" "))
+            .append_pair("optional_scope", &OPTIONAL_SCOPES.join(" "))
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("state", state)
+            .append_pair("code_challenge", code_challenge)
+            .append_pair("code_challenge_method", "S256")
+            .finish();
+        format!("{}/oauth/authorize?{query}", self.oauth_url)
+    }
+
+    fn form(&self) -> form_urlencoded::Serializer<'static, String> {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("client_id", &self.client_id).append_pair("client_secret", self.client_secret.expose_secret());
+        form
+    }
+
+    /// Exchanges an authorization code, once.
+    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<Grant, CrmError> {
+        let form = self
+            .form()
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", code)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("code_verifier", code_verifier)
+            .finish();
+        let url = format!("{}/oauth/v3/token", self.api_url);
+        let answer: TokenResponse = self.http.send_once(Method::POST, &url, Auth::None, Body::Form(form)).await?;
+        let (hub_id, user_id) = (answer.hub_id, answer.user_id);
+        let refresh_token = answer.refresh_token.clone().ok_or_else(|| CrmError::Decode("no refresh_token".into()))?;
+        Ok(Grant { tokens: tokens_of(answer, refresh_token, now), hub_id, user_id })
+    }
+
+    /// A new access token, once (HubSpot keeps the refresh token unless it sends another).
+    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<HubSpotTokens, CrmError> {
+        let form = self
+            .form()
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("refresh_token", refresh_token)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .finish();
+        let url = format!("{}/oauth/v3/token", self.api_url);
+        let answer: TokenResponse = self.http.send_once(Method::POST, &url, Auth::None, Body::Form(form)).await?;
+        let refresh_token = answer.refresh_token.clone().unwrap_or_else(|| refresh_token.to_owned());
+        Ok(tokens_of(answer, refresh_token, now))
+    }
+
+    /// Whose an access token is.
+    pub async fn introspect(&self, access_token: &str) -> Result<TokenInfo, CrmError> {
+        let form =
+            self.form().append_pair("token", access_token).append_pair("token_type_hint", "access_token").finish();
+        let url = format!("{}/oauth/v3/token/introspect", self.api_url);
+        self.http.send(Method::POST, &url, Auth::None, Body::Form(form)).await
+    }
+
+    /// Revokes the refresh token: the portal's authorization ends.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), CrmError> {
+        let form =
+            self.form().append_pair("token", refresh_token).append_pair("token_type_hint", "refresh_token").finish();
+        let url = format!("{}/oauth/v3/token/revoke", self.api_url);
+        self.http.send::<serde::de::IgnoredAny>(Method::POST, &url, Auth::None, Body::Form(form)).await.map(|_| ())
+    }
+
+    /// A user of the portal.
+    pub async fn user(&self, tokens: &HubSpotTokens, id: &str) -> Result<User, CrmError> {
+        self.get(tokens, &format!("/settings/v3/users/{}", encode_segment(id))).await
+    }
+
+    /// A deal with its name and its associated contacts and companies.
+    pub async fn deal(&self, tokens: &HubSpotTokens, id: &str) -> Result<CrmObject, CrmError> {
+        self.get(
+            tokens,
+            &format!(
+                "/crm/v3/objects/deals/{}?properties=dealname&associations=contacts,companies",
+                encode_segment(id)
+            ),
+        )
+        .await
+    }
+
+    /// A contact's or company's (`kind`: `contacts`, `companies`) address properties.
+    pub async fn address_of(&self, tokens: &HubSpotTokens, kind: &str, id: &str) -> Result<CrmObject, CrmError> {
+        self.get(
+            tokens,
+            &format!("/crm/v3/objects/{kind}/{}?properties=address,city,state,zip,country", encode_segment(id)),
+        )
+        .await
+    }
+
+    /// Creates a deal property in our group (the `crm.schemas.deals.write` scope). One that
+    /// exists already (409) is as good.
+    pub async fn create_deal_property(
+        &self,
+        tokens: &HubSpotTokens,
+        name: &str,
+        label: &str,
+        kind: PropertyKind,
+    ) -> Result<(), CrmError> {
+        let (property_type, field_type) = match kind {
+            PropertyKind::Number => ("number", "number"),
+            PropertyKind::Text => ("string", "text"),
+        };
+        let body = json!({
+            "name": name, "label": label, "type": property_type, "fieldType": field_type,
+            "groupName": "dealinformation", "description": "Written by Aurora Solar for CRMs",
+        });
+        let url = format!("{}/crm/v3/properties/deals", self.api_url);
+        match self
+            .http
+            .send::<serde::de::IgnoredAny>(Method::POST, &url, Auth::Bearer(&tokens.access_token), Body::Json(body))
+            .await
+        {
+            Ok(_) | Err(CrmError::Refused { status: 409, .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Writes `properties` (values as strings, as HubSpot's examples send them) onto a deal.
+    pub async fn update_deal(&self, tokens: &HubSpotTokens, id: &str, properties: Value) -> Result<(), CrmError> {
+        let url = format!("{}/crm/v3/objects/deals/{}", self.api_url, encode_segment(id));
+        self.http
+            .send::<serde::de::IgnoredAny>(
+                Method::PATCH,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(json!({ "properties": properties })),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn get<T: DeserializeOwned>(&self, tokens: &HubSpotTokens, path: &str) -> Result<T, CrmError> {
+        let url = format!("{}{path}", self.api_url);
+        self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await
+    }
+}
+
+/// What a deal property holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyKind {
+    /// A number.
+    Number,
+    /// A single line of text.
+    Text,
+}
+
+fn tokens_of(answer: TokenResponse, refresh_token: String, now: i64) -> HubSpotTokens {
+    HubSpotTokens { access_token: answer.access_token, refresh_token, expires_at: now + answer.expires_in.max(0) }
+}
+
+/// A non-2xx answer from HubSpot: OAuth's `{status: "BAD_AUTH_CODE", message}` or
+/// `{error, error_description}`, the API's `{status: "error", category, message}`.
+fn classify(status: u16, body: &[u8]) -> CrmError {
+    let parsed: Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = |name: &str| parsed.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let oauth_error = [text("error"), text("status")];
+    match status {
+        400 if oauth_error
+            .iter()
+            .any(|e| matches!(e.as_str(), "invalid_grant" | "BAD_AUTH_CODE" | "BAD_REFRESH_TOKEN")) =>
+        {
+            CrmError::InvalidGrant
+        }
+        401 => CrmError::Unauthorized,
+        408 | 429 | 500..=599 => CrmError::Unavailable(format!("status {status}")),
+        _ => {
+            let message = [text("message"), text("error_description"), text("category"), text("error")]
+                .into_iter()
+                .find(|m| !m.is_empty())
+                .unwrap_or_default();
+            CrmError::Refused { status, message: message.chars().take(200).collect() }
+        }
+    }
+}
+
+/// Whether a refusal says that a property we wrote does not exist in the portal.
+pub fn is_missing_property(error: &CrmError) -> bool {
+    matches!(error, CrmError::Refused { status: 400, message } if message.contains("does not exist"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hubspot_answers_are_classified() {
+        assert_eq!(
+            classify(400, br#"{"status":"BAD_AUTH_CODE","message":"missing or unknown auth code"}"#),
+            CrmError::InvalidGrant
+        );
+        assert_eq!(
+            classify(401, br#"{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}"#),
+            CrmError::Unauthorized
+        );
+        assert!(
+            classify(
+                429,
+                br#"{"status":"error","message":"You have reached your secondly limit.","errorType":"RATE_LIMIT"}"#
+            )
+            .is_transient()
+        );
+        let missing = classify(
+            400,
+            br#"{"status":"error","message":"Property values were not valid: [{\"isValid\":false,\"message\":\"Property \\\"aurora_system_size_kw\\\" does not exist\",\"error\":\"PROPERTY_DOESNT_EXIST\",\"name\":\"aurora_system_size_kw\"}]","category":"VALIDATION_ERROR"}"#,
+        );
+        assert!(is_missing_property(&missing), "{missing:?}");
+    }
+
+    #[test]
+    fn addresses_read_from_the_default_properties() {
+        let company: CrmObject = serde_json::from_value(json!({
+            "id": "9", "properties": { "address": "901 Mears Ct", "city": "Stanford", "state": "CA", "zip": "94305", "country": "United States" }
+        }))
+        .expect("company");
+        assert_eq!(company.address_line().as_deref(), Some("901 Mears Ct, Stanford, CA 94305, United States"));
+        let no_street: CrmObject =
+            serde_json::from_value(json!({ "id": "9", "properties": { "address": "  ", "city": "Stanford" } }))
+                .expect("company");
+        assert_eq!(no_street.address_line(), None);
+    }
+
+    #[test]
+    fn associations_prefer_the_primary_one() {
+        let deal: CrmObject = serde_json::from_value(json!({
+            "id": "1", "properties": { "dealname": "Rivera" },
+            "associations": { "companies": { "results": [
+                { "id": "11", "type": "deal_to_company_unlabeled" }, { "id": "12", "type": "deal_to_company" },
+                { "id": "13", "type": "deal_to_company_primary" }
+            ] } }
+        }))
+        .expect("deal");
+        assert_eq!(deal.first_associated("companies").as_deref(), Some("13"));
+        assert_eq!(deal.first_associated("contacts"), None);
+    }
+
+    #[test]
+    fn super_admin_flags_read_as_booleans_or_strings() {
+        let user: User = serde_json::from_value(json!({ "id": "1", "superAdmin": "false" })).expect("user");
+        assert!(!user.super_admin);
+        let user: User = serde_json::from_value(json!({ "id": "1", "superAdmin": true })).expect("user");
+        assert!(user.super_admin);
+    }
+
+    #[test]
+    fn tokens_stay_out_of_debug_output() {
+        let tokens = HubSpotTokens { access_token: "CKDZp".into(), refresh_token: "na1-rt".into(), expires_at: 1 };
+        let printed = format!("{tokens:?}");
+        assert!(!printed.contains("CKDZp") && !printed.contains("na1-rt"), "{printed}");
+    }
+}
