@@ -27,11 +27,12 @@ use wasm_bindgen::prelude::*;
 
 /// Mounts the widget into `host`.
 ///
-/// `host.dataset.crm` names the CRM that embedded us (`demo`, `salesforce`, `pipedrive`),
+/// `host.dataset.crm` names the CRM that embedded us (`demo`, `salesforce`, `pipedrive`, `hubspot`),
 /// `host.dataset.hostAdapter` how to talk to its page, and `host.dataset.hostOrigins` the
 /// CRM origins we talk to (space separated). The signed context is `host.dataset.context`
-/// when the worker put one there (a Salesforce canvas ticket), else the page's `context`
-/// query parameter (CRMs that sign the iframe URL), passed through untouched.
+/// when the worker put one there (a Salesforce canvas ticket), else the ticket in the page's
+/// fragment (HubSpot's modal), else its `context` query parameter (CRMs that sign the
+/// iframe URL), passed through untouched.
 #[wasm_bindgen]
 pub fn mount_widget(host: web_sys::HtmlElement) {
     console_error_panic_hook::set_once();
@@ -61,9 +62,19 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
     session::Session::start(host, crm, context);
 }
 
-/// The `context` parameter of the page URL, as the CRM signed it.
+/// The context the page's URL carries: HubSpot's modal has its embed ticket in the
+/// fragment (`#t=`), which no server, log or `Referer` sees, and which leaves the address
+/// bar once read; other CRMs sign a `context` query parameter.
 fn signed_context_from_page() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
+    let window = web_sys::window()?;
+    let location = window.location();
+    if let Some(ticket) = location.hash().ok()?.strip_prefix("#t=").filter(|t| !t.is_empty()).map(str::to_owned) {
+        if let (Ok(history), Ok(path)) = (window.history(), location.pathname()) {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+        }
+        return Some(ticket);
+    }
+    let search = location.search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
     params.get("context")
 }

@@ -10,6 +10,7 @@
 
 pub mod aurora;
 pub mod demo_crm;
+pub mod hubspot;
 pub mod listing;
 pub mod pipedrive;
 pub mod salesforce;

@@ -2,7 +2,7 @@
 //! product runs and is tested on one machine with no internet.
 
 use clap::Parser;
-use sandbox::{aurora, demo_crm, pipedrive, salesforce};
+use sandbox::{aurora, demo_crm, hubspot, pipedrive, salesforce};
 use std::{net::SocketAddr, process::ExitCode};
 
 /// Local stand-ins of Aurora's partner API and of a demo CRM (loopback only).
@@ -22,10 +22,15 @@ struct Cli {
     /// Where the local Pipedrive listens (its pages, OAuth and API).
     #[arg(long, env = "SANDBOX_PIPEDRIVE_LISTEN", default_value = "127.0.0.1:8793")]
     pipedrive_listen: SocketAddr,
+    /// Where the local HubSpot listens (its pages, OAuth and API).
+    #[arg(long, env = "SANDBOX_HUBSPOT_LISTEN", default_value = "127.0.0.1:8794")]
+    hubspot_listen: SocketAddr,
     #[command(flatten)]
     aurora: aurora::Settings,
     #[command(flatten)]
     pipedrive: pipedrive::Settings,
+    #[command(flatten)]
+    hubspot: hubspot::Settings,
     #[command(flatten)]
     salesforce: salesforce::Settings,
     #[command(flatten)]
@@ -50,7 +55,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    for addr in [cli.aurora_listen, cli.crm_listen, cli.salesforce_listen, cli.pipedrive_listen] {
+    for addr in [cli.aurora_listen, cli.crm_listen, cli.salesforce_listen, cli.pipedrive_listen, cli.hubspot_listen] {
         if !addr.ip().is_loopback() {
             return Err(format!("{addr}: the sandbox only listens on loopback (127.0.0.1)"));
         }
@@ -58,6 +63,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let worker_url = cli.crm.worker_url.clone();
     let salesforce = salesforce::Salesforce::new(cli.salesforce, cli.salesforce_listen.port(), &worker_url)?;
     let pipedrive = pipedrive::Pipedrive::new(cli.pipedrive, cli.pipedrive_listen.port(), &worker_url)?;
+    let hubspot = hubspot::HubSpot::new(cli.hubspot, cli.hubspot_listen.port(), &worker_url)?;
     let crm = demo_crm::router(demo_crm::Crm::new(cli.crm.validated()?));
     let aurora = aurora::router(aurora::Sandbox::new(cli.aurora.validated()?));
     let aurora_listener = bind(cli.aurora_listen).await?;
@@ -82,7 +88,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         tracing::info!("local Pipedrive on http://{}", cli.pipedrive_listen);
         axum::serve(listener, pipedrive::router(pipedrive)).with_graceful_shutdown(shutdown_signal()).await
     };
-    tokio::try_join!(aurora.into_future(), crm.into_future(), salesforce, pipedrive).map_err(|e| e.to_string())?;
+    let hubspot = async {
+        let Some(hubspot) = hubspot else { return Ok(()) };
+        let listener = bind(cli.hubspot_listen).await.map_err(std::io::Error::other)?;
+        tracing::info!("local HubSpot on http://{}", cli.hubspot_listen);
+        axum::serve(listener, hubspot::router(hubspot)).with_graceful_shutdown(shutdown_signal()).await
+    };
+    tokio::try_join!(aurora.into_future(), crm.into_future(), salesforce, pipedrive, hubspot)
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -1,0 +1,278 @@
+//! HubSpot through real HTTP: the worker's Router on a port, the local HubSpot and the
+//! Aurora sandbox on theirs, cookie-keeping clients as the admin's and the rep's browsers.
+//! The install (OAuth v3, Super Admins only), the card's `hubspot.fetch` as HubSpot signs
+//! and proxies it (identity appended, replays and forged identities refused, the deal
+//! bound to the portal), the modal's ticket, the site the admin chose, the figures written
+//! to deal properties created when missing, and a new deal's webhook batch.
+
+mod common;
+
+use aurora_crm_worker::{
+    AppState,
+    crm::{Crm, DesignFigures},
+    router,
+    storage::crm_events,
+};
+use common::{browser, unix_now, value_of};
+use reqwest::StatusCode;
+use sandbox::hubspot::{self, HubSpot};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const CLIENT_ID: &str = "aurora-solar-hubspot-test-client";
+const CLIENT_SECRET: &str = "test-hubspot-client-secret-0123456789";
+const APP_ID: &str = "4242001";
+/// Summit Solar, the local HubSpot's first portal.
+const SUMMIT: &str = "7001";
+
+struct World {
+    worker: String,
+    hubspot: String,
+    state: AppState,
+}
+
+async fn world() -> World {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
+    let hs_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = hs_listener.local_addr().expect("addr").port();
+    let settings = hubspot::Settings {
+        client_id: CLIENT_ID.into(),
+        client_secret: Some(CLIENT_SECRET.into()),
+        app_id: APP_ID.parse().expect("app id"),
+        token_seconds: 1800,
+        card_js: "unused.js".into(),
+        requests_per_10s: 100,
+    };
+    let hs = HubSpot::new(settings, port, &worker).expect("settings").expect("configured");
+    let hubspot = hs.origin.clone();
+    tokio::spawn(async move { axum::serve(hs_listener, hubspot::router(hs)).await });
+    let (mut state, _, _) = common::state(&aurora, unix_now()).await;
+    state.config = std::sync::Arc::new(common::config_with(
+        &aurora,
+        &worker,
+        &[
+            ("HUBSPOT_CLIENT_ID", CLIENT_ID),
+            ("HUBSPOT_CLIENT_SECRET", CLIENT_SECRET),
+            ("HUBSPOT_APP_ID", APP_ID),
+            ("HUBSPOT_OAUTH_URL", &hubspot),
+            ("HUBSPOT_API_URL", &hubspot),
+            ("HUBSPOT_FRAME_ORIGINS", &hubspot),
+        ],
+    ));
+    state.clock = std::sync::Arc::new(unix_now);
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(worker_listener, app).await });
+    World { worker, hubspot, state }
+}
+
+async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {
+    let response = browser
+        .post(format!("{}/login", world.hubspot))
+        .form(&[("email", email), ("password", "demo"), ("loginRedirectUrl", "/")])
+        .send()
+        .await
+        .expect("log in");
+    assert_eq!(response.status(), StatusCode::OK, "{email} logs in");
+}
+
+/// `email` installs: the worker's start, HubSpot's consent, Connect. Answers where it landed.
+async fn install(browser: &reqwest::Client, world: &World, email: &str) -> (reqwest::Url, StatusCode, String) {
+    log_in(browser, world, email).await;
+    let consent = browser.get(format!("{}/install/hubspot/start", world.worker)).send().await.expect("start");
+    let status = consent.status();
+    let page = consent.text().await.expect("consent");
+    if status != StatusCode::OK {
+        return (world.worker.parse().expect("url"), status, page);
+    }
+    let form: Vec<(String, String)> =
+        ["client_id", "redirect_uri", "scope", "optional_scope", "state", "code_challenge"]
+            .into_iter()
+            .map(|name| {
+                (name.to_owned(), common::html_unescape(&value_of(&page, &format!("name=\"{name}\" value=\""))))
+            })
+            .chain([("decision".to_owned(), "allow".to_owned())])
+            .collect();
+    let settings =
+        browser.post(format!("{}/oauth/authorize", world.hubspot)).form(&form).send().await.expect("connect");
+    let (url, status) = (settings.url().clone(), settings.status());
+    (url, status, settings.text().await.expect("settings"))
+}
+
+/// The card's `hubspot.fetch`, as the local HubSpot proxies and signs it for `browser`'s user.
+async fn card(browser: &reqwest::Client, world: &World, url: &str, body: Value) -> (u16, Value) {
+    let answer: Value = browser
+        .post(format!("{}/sandbox/card-fetch", world.hubspot))
+        .json(&json!({ "url": url, "method": "POST", "body": body }))
+        .send()
+        .await
+        .expect("card fetch")
+        .json()
+        .await
+        .expect("json");
+    let status = answer["status"].as_u64().expect("status") as u16;
+    (status, serde_json::from_str(answer["body"].as_str().expect("body")).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
+    let world = world().await;
+    // A rep is no Super Admin: HubSpot refuses their install.
+    let rep = browser();
+    let (_, status, page) = install(&rep, &world, "sky@summit.example").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+
+    let admin = browser();
+    let (landed, status, page) = install(&admin, &world, "sam@summit.example").await;
+    assert_eq!((status, landed.path()), (StatusCode::OK, format!("/settings/hubspot/{SUMMIT}").as_str()), "{page}");
+    assert!(page.contains("summit-solar.hubspot.local"), "{page}");
+
+    // The card's call: signed by HubSpot, identity appended; the deal's company address.
+    let card_url = format!("{}/embed/hubspot/card", world.worker);
+    let (status, answer) = card(&rep, &world, &card_url, json!({ "dealId": 5001 })).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["deal"], json!({ "id": "5001", "name": "Rivera - Rooftop Solar" }));
+    assert_eq!(answer["status"], "not_linked");
+    let uri = answer["widget"]["uri"].as_str().expect("uri");
+    let (page_url, ticket) = uri.split_once("#t=").expect("the ticket rides in the fragment");
+    assert_eq!(page_url, format!("{}/embed/hubspot", world.worker));
+    assert_eq!((answer["widget"]["width"].as_u64(), answer["widget"]["height"].as_u64()), (Some(1000), Some(760)));
+    let embed = reqwest::get(page_url).await.expect("embed page");
+    let csp = embed.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+    assert!(csp.contains(&format!("frame-ancestors {}", world.hubspot)), "{csp}");
+    assert!(embed.text().await.expect("page").contains("data-host-adapter=\"hubspot\""));
+    let opened: Value = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", world.worker))
+        .json(&json!({ "crm": "hubspot", "context": ticket }))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(opened["opportunity"]["id"], "5001");
+    assert_eq!(
+        opened["opportunity"]["location"]["property_address"],
+        "901 Mears Ct, Stanford, CA 94305, United States"
+    );
+
+    // The card cannot name itself someone else: a portalId of its own is a repeated key.
+    let (status, refused) = card(&rep, &world, &format!("{card_url}?portalId=7002"), json!({ "dealId": 5003 })).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("invalid_context")), "{refused}");
+    // Another portal's deal is not found with this portal's token.
+    let (status, _) = card(&rep, &world, &card_url, json!({ "dealId": 5003 })).await;
+    assert_eq!(status, 404);
+    // A call HubSpot did not sign is refused; so is a signed one replayed.
+    let unsigned = reqwest::Client::new()
+        .post(format!("{card_url}?appId={APP_ID}&portalId={SUMMIT}&userId=702&userEmail=sky%40summit.example"))
+        .json(&json!({ "dealId": 5001 }))
+        .send()
+        .await
+        .expect("unsigned");
+    assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+
+    // Okafor's company has no address: the admin reads sites from the deal's contact.
+    let (status, missing) = card(&rep, &world, &card_url, json!({ "dealId": "5002" })).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (422, Some("incomplete_context")), "{missing}");
+    let settings = admin.get(landed.as_str()).send().await.expect("settings").text().await.expect("page");
+    let csrf = value_of(&settings, "name=csrf value=\"");
+    let chosen = admin
+        .post(format!("{}/settings/hubspot/{SUMMIT}/site-source", world.worker))
+        .form(&[("csrf", csrf.as_str()), ("source", "contact_address")])
+        .send()
+        .await
+        .expect("choose");
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let (status, answer) = card(&rep, &world, &card_url, json!({ "dealId": "5002" })).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_calls_are_spent_once() {
+    use sandbox::hubspot::signing;
+    let world = world().await;
+    let admin = browser();
+    install(&admin, &world, "sam@summit.example").await;
+    let url = format!(
+        "{}/embed/hubspot/card?appId={APP_ID}&portalId={SUMMIT}&userId=701&userEmail=sam%40summit.example",
+        world.worker
+    );
+    let body = br#"{"dealId":5001}"#;
+    let (signature, timestamp) = signing::sign(CLIENT_SECRET, "POST", &url, body, signing::now_ms());
+    let send = || {
+        reqwest::Client::new()
+            .post(&url)
+            .header("X-HubSpot-Signature-v3", &signature)
+            .header("X-HubSpot-Request-Timestamp", &timestamp)
+            .header("Content-Type", "application/json")
+            .body(body.to_vec())
+            .send()
+    };
+    assert_eq!(send().await.expect("first").status(), StatusCode::OK);
+    assert_eq!(send().await.expect("replay").status(), StatusCode::FORBIDDEN);
+    // Another app's call, signed with our secret all the same, opens nothing.
+    let other = url.replace(APP_ID, "999");
+    let (signature, timestamp) = signing::sign(CLIENT_SECRET, "POST", &other, body, signing::now_ms());
+    let refused = reqwest::Client::new()
+        .post(&other)
+        .header("X-HubSpot-Signature-v3", signature)
+        .header("X-HubSpot-Request-Timestamp", timestamp)
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("other app");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook() {
+    let world = world().await;
+    let admin = browser();
+    install(&admin, &world, "sam@summit.example").await;
+    let figures = DesignFigures {
+        aurora_system_size_kw: Some(7.2),
+        aurora_annual_production_kwh: Some(10_120),
+        aurora_offset_percent: Some(96.5),
+        aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
+    };
+    let integration = Crm::HubSpot.integration();
+    // The portal has none of our properties: they are created, then written.
+    integration.write_figures(&world.state, SUMMIT, "5001", &figures).await.expect("written");
+    integration.write_figures(&world.state, SUMMIT, "5001", &figures).await.expect("written again");
+    let deal: Value =
+        reqwest::get(format!("{}/sandbox/deals/5001", world.hubspot)).await.expect("peek").json().await.expect("json");
+    assert_eq!(deal["properties"]["aurora_system_size_kw"], "7.2");
+    assert_eq!(deal["properties"]["aurora_annual_production_kwh"], "10120");
+    assert_eq!(deal["properties"]["aurora_offset_percent"], "96.5");
+    assert_eq!(deal["properties"]["aurora_project_url"], "https://v2.aurorasolar.com/projects/x");
+    // Another portal's deal is not this portal's to write.
+    assert!(integration.write_figures(&world.state, SUMMIT, "5003", &figures).await.is_err());
+
+    // A rep creates a deal: HubSpot's batch (creation + stage) is verified and recorded per event.
+    let rep = browser();
+    log_in(&rep, &world, "sky@summit.example").await;
+    let added = rep
+        .post(format!("{}/deals/new", world.hubspot))
+        .form(&[("dealname", "Okafor - Battery"), ("company_id", "302")])
+        .send()
+        .await
+        .expect("add");
+    assert_eq!(added.status(), StatusCode::OK);
+    let mut recorded = Vec::new();
+    for _ in 0..50 {
+        let deliveries: Value =
+            reqwest::get(format!("{}/sandbox/deliveries", world.hubspot)).await.expect("d").json().await.expect("json");
+        if let Some(delivery) = deliveries.as_array().and_then(|d| d.last())
+            && delivery["attempts"].as_array().is_some_and(|a| a.contains(&json!(200)))
+        {
+            for event in delivery["event_ids"].as_array().expect("ids") {
+                let id = format!("hubspot-event:{event}");
+                recorded.push(crm_events::find(world.state.db(), "hubspot", &id).await.expect("find").is_some());
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recorded, [true, true], "both events of the batch are recorded");
+}
