@@ -31,6 +31,7 @@ pub fn run(edge: bool) -> Result<()> {
         crate::setup::run()?;
     }
     widget()?;
+    crate::hubspot_card::bundle()?;
     if edge {
         edge_bundle()?;
     }

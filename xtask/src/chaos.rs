@@ -27,6 +27,7 @@ pub fn run_once(opportunities: usize, kills: usize) -> Result<bool> {
         crm: free_port()?,
         salesforce: free_port()?,
         pipedrive: free_port()?,
+        hubspot: free_port()?,
     };
     let data = tools::root().join(format!("target/chaos/{}", ports.worker));
     let secrets = local_system::Secrets::random()?;

@@ -49,6 +49,15 @@ pub fn run(edge: bool) -> Result<()> {
         local_system::FIFTH_TENANT
     );
     println!("       then as rui@helio.example open {}/deal/1", system.pipedrive_url);
+    println!("  5. In HubSpot (local), install:        {}/marketplace", system.hubspot_url);
+    println!(
+        "       log in as sam@summit.example / demo (a Super Admin), Install app, Connect app; link tenant {}",
+        local_system::SIXTH_TENANT
+    );
+    println!(
+        "       then as sky@summit.example open {}/deal/5001 and click Open Aurora Solar on the card",
+        system.hubspot_url
+    );
     println!();
     match host {
         Host::Native => println!(

@@ -19,6 +19,8 @@ pub struct Ports {
     pub salesforce: u16,
     /// The local Pipedrive.
     pub pipedrive: u16,
+    /// The local HubSpot.
+    pub hubspot: u16,
 }
 
 /// Which host runs the worker.
@@ -48,6 +50,8 @@ pub struct LocalSystem {
     pub salesforce_url: String,
     /// The local Pipedrive's origin.
     pub pipedrive_url: String,
+    /// The local HubSpot's origin.
+    pub hubspot_url: String,
     /// Runs the sweeper once: the Cron Trigger's local endpoint on the edge host; none
     /// natively (the binary sweeps every 10 s by itself).
     pub sweep_url: Option<String>,
@@ -125,6 +129,8 @@ pub struct Secrets {
     pub salesforce_consumer_secret: String,
     /// The client secret the local Pipedrive issued our app (it also signs panel tokens).
     pub pipedrive_client_secret: String,
+    /// The client secret the local HubSpot issued our app (it also signs its requests).
+    pub hubspot_client_secret: String,
 }
 
 /// The Aurora sandbox's dev tenant: the one an admin links in the app's settings.
@@ -137,12 +143,18 @@ pub const THIRD_TENANT: &str = "7e57a000-0000-4000-8000-000000000003";
 pub const FOURTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000004";
 /// A fifth, for the local Pipedrive's company (the e2e journey through Pipedrive).
 pub const FIFTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000005";
+/// A sixth, for the local HubSpot's portal (the e2e journey through HubSpot).
+pub const SIXTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000006";
 /// The OAuth client id the demo CRM issued our app (its default).
 pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
 /// The consumer key the local Salesforce issued our External Client App (its default).
 pub const SALESFORCE_CONSUMER_KEY: &str = "aurora-solar-canvas-local-consumer-key";
 /// The client id the local Pipedrive issued our app (its default).
 pub const PIPEDRIVE_CLIENT_ID: &str = "aurora-solar-pipedrive-local-client";
+/// The client id the local HubSpot issued our app (its default).
+pub const HUBSPOT_CLIENT_ID: &str = "aurora-solar-hubspot-local-client";
+/// Our app's id in the local HubSpot (its default).
+pub const HUBSPOT_APP_ID: &str = "4242001";
 /// The sandbox's partner application (its defaults; obviously not real values).
 pub const SANDBOX_APPLICATION_ID: &str = "5a2d8e1c-0000-4000-8000-00000000a991";
 /// The sandbox's application key (its default; obviously fake).
@@ -157,6 +169,7 @@ impl Secrets {
             webhook_token: random_secret()?,
             salesforce_consumer_secret: random_secret()?,
             pipedrive_client_secret: random_secret()?,
+            hubspot_client_secret: random_secret()?,
         })
     }
 
@@ -174,12 +187,14 @@ impl Secrets {
             Some(webhook_token),
             Some(salesforce_consumer_secret),
             Some(pipedrive_client_secret),
+            Some(hubspot_client_secret),
         ) = (
             read("WORKER_SIGNING_SECRET"),
             read("DEMO_CRM_CLIENT_SECRET"),
             read("AURORA_WEBHOOK_TOKEN"),
             read("SALESFORCE_CONSUMER_SECRET"),
             read("PIPEDRIVE_CLIENT_SECRET"),
+            read("HUBSPOT_CLIENT_SECRET"),
         ) {
             return Ok(Secrets {
                 worker_signing,
@@ -187,6 +202,7 @@ impl Secrets {
                 webhook_token,
                 salesforce_consumer_secret,
                 pipedrive_client_secret,
+                hubspot_client_secret,
             });
         }
         let secrets = Secrets::random()?;
@@ -207,6 +223,8 @@ pub struct Urls {
     pub salesforce: String,
     /// The local Pipedrive (OAuth host, API and pages).
     pub pipedrive: String,
+    /// The local HubSpot (consent pages, API and portal pages).
+    pub hubspot: String,
 }
 
 impl Ports {
@@ -219,12 +237,14 @@ impl Ports {
             crm: url(self.crm),
             salesforce: url(self.salesforce),
             pipedrive: url(self.pipedrive),
+            hubspot: url(self.hubspot),
         }
     }
 }
 
 /// The fixed ports of `cargo xtask dev` (and of `.dev.vars`, which `wrangler dev` reads).
-pub const DEV_PORTS: Ports = Ports { worker: 8787, aurora: 8790, crm: 8791, salesforce: 8792, pipedrive: 8793 };
+pub const DEV_PORTS: Ports =
+    Ports { worker: 8787, aurora: 8790, crm: 8791, salesforce: 8792, pipedrive: 8793, hubspot: 8794 };
 
 fn dev_urls() -> Urls {
     DEV_PORTS.urls()
@@ -238,6 +258,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
     let (worker_url, aurora_url, crm_url) = (urls.worker.clone(), urls.aurora.clone(), urls.crm.clone());
     let salesforce_url = urls.salesforce.clone();
     let pipedrive_url = urls.pipedrive.clone();
+    let hubspot_url = urls.hubspot.clone();
     let bin = tools::root().join("target/debug");
 
     let mut sandbox = Running::spawn(
@@ -247,6 +268,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
             .args(["--salesforce-listen", &format!("127.0.0.1:{}", ports.salesforce)])
             .args(["--pipedrive-listen", &format!("127.0.0.1:{}", ports.pipedrive)])
+            .args(["--hubspot-listen", &format!("127.0.0.1:{}", ports.hubspot)])
             .args(["--worker-url", &worker_url])
             .args([
                 "--tenant",
@@ -259,6 +281,8 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
                 FOURTH_TENANT,
                 "--tenant",
                 FIFTH_TENANT,
+                "--tenant",
+                SIXTH_TENANT,
             ])
             // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
             .args(["--app-url", &format!("{worker_url}/connect/aurora")])
@@ -267,7 +291,11 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
             .env("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY)
             .env("SALESFORCE_CONSUMER_SECRET", &secrets.salesforce_consumer_secret)
             .env("PIPEDRIVE_CLIENT_ID", PIPEDRIVE_CLIENT_ID)
-            .env("PIPEDRIVE_CLIENT_SECRET", &secrets.pipedrive_client_secret),
+            .env("PIPEDRIVE_CLIENT_SECRET", &secrets.pipedrive_client_secret)
+            .env("HUBSPOT_CLIENT_ID", HUBSPOT_CLIENT_ID)
+            .env("HUBSPOT_CLIENT_SECRET", &secrets.hubspot_client_secret)
+            .env("HUBSPOT_APP_ID", HUBSPOT_APP_ID)
+            .env("HUBSPOT_CARD_JS", crate::hubspot_card::bundle_path()),
     )?;
     wait_for_http("the Aurora sandbox", &format!("{aurora_url}/health"), Duration::from_secs(20), &mut sandbox)?;
 
@@ -300,6 +328,7 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
         crm_url,
         salesforce_url,
         pipedrive_url,
+        hubspot_url,
         sweep_url,
         children: vec![sandbox, worker],
         native_worker,
@@ -367,6 +396,8 @@ pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> V
         ("CONFORMANCE_SALESFORCE_URL", system.salesforce_url.clone()),
         ("CONFORMANCE_SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
         ("CONFORMANCE_PIPEDRIVE_CLIENT_SECRET", secrets.pipedrive_client_secret.clone()),
+        ("CONFORMANCE_HUBSPOT_URL", system.hubspot_url.clone()),
+        ("CONFORMANCE_HUBSPOT_CLIENT_SECRET", secrets.hubspot_client_secret.clone()),
         ("CONFORMANCE_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
         ("CONFORMANCE_TENANT", DEV_TENANT.to_owned()),
         ("CONFORMANCE_SECOND_TENANT", SECOND_TENANT.to_owned()),
@@ -391,6 +422,12 @@ pub fn worker_env(secrets: &Secrets, urls: &Urls) -> Vec<(&'static str, String)>
         ("PIPEDRIVE_CLIENT_SECRET", secrets.pipedrive_client_secret.clone()),
         ("PIPEDRIVE_OAUTH_URL", urls.pipedrive.clone()),
         ("PIPEDRIVE_FRAME_ORIGINS", urls.pipedrive.clone()),
+        ("HUBSPOT_CLIENT_ID", HUBSPOT_CLIENT_ID.to_owned()),
+        ("HUBSPOT_CLIENT_SECRET", secrets.hubspot_client_secret.clone()),
+        ("HUBSPOT_APP_ID", HUBSPOT_APP_ID.to_owned()),
+        ("HUBSPOT_OAUTH_URL", urls.hubspot.clone()),
+        ("HUBSPOT_API_URL", urls.hubspot.clone()),
+        ("HUBSPOT_FRAME_ORIGINS", urls.hubspot.clone()),
         ("AURORA_BASE_URL", urls.aurora.clone()),
         ("AURORA_ALLOW_LOOPBACK", "true".to_owned()),
         ("AURORA_APPLICATION_ID", SANDBOX_APPLICATION_ID.to_owned()),

@@ -12,6 +12,7 @@ mod build;
 mod chaos;
 mod dev;
 mod fuzz;
+mod hubspot_card;
 mod local_system;
 #[cfg(test)]
 mod module_graph;

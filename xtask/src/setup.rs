@@ -19,6 +19,7 @@ pub fn run() -> Result<usize> {
     installed += worker_build()?;
     installed += chromium()?;
     installed += npm_tools()?;
+    installed += crate::hubspot_card::install()?;
     if installed == 0 {
         println!("setup: everything already installed ({:.1} s)", started.elapsed().as_secs_f64());
     } else {
@@ -35,6 +36,7 @@ pub fn is_complete() -> bool {
         && worker_build_ok()
         && chromium_ok()
         && npm_tools_ok()
+        && crate::hubspot_card::is_installed()
 }
 
 /// cargo-fuzz runs on nightly (libFuzzer's sanitizer coverage needs it).

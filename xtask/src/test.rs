@@ -56,8 +56,8 @@ struct Counts {
 }
 
 /// The suites, by the names `--only` takes.
-pub const SUITES: [&str; 10] =
-    ["native", "clippy", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "fuzz", "chaos"];
+pub const SUITES: [&str; 11] =
+    ["native", "clippy", "hubspot", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "fuzz", "chaos"];
 
 /// The chaos run's small version in `cargo xtask test` (the full one is `cargo xtask chaos`).
 const CHAOS_OPPORTUNITIES: usize = 30;
@@ -102,6 +102,18 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
             ]))
             .map(|c| Counts { passed: usize::from(c.success), ..c }),
         );
+    }
+
+    if selected("hubspot") {
+        banner(
+            "HubSpot app card: type-checked against @hubspot/ui-extensions (tsc --noEmit), bundled for the local HubSpot",
+        );
+        let checked = crate::hubspot_card::type_check().and_then(|()| crate::hubspot_card::bundle().map(|_| ()));
+        if let Err(error) = &checked {
+            eprintln!("{error:#}");
+        }
+        let ok = checked.is_ok();
+        tally.add("hubspot card", Ok(Counts { passed: usize::from(ok), failed: usize::from(!ok), success: ok }));
     }
 
     if selected("wasm32") {
@@ -276,6 +288,7 @@ fn widget_budget() -> Result<Counts> {
 /// Builds the widget, starts the local system and chromedriver, runs the e2e crate.
 fn end_to_end(host: Host) -> Result<Counts> {
     build::widget()?;
+    crate::hubspot_card::bundle()?;
     let gallery = build::gallery()?;
     local_system::build_binaries()?;
     let ports = free_ports()?;
@@ -326,6 +339,8 @@ fn end_to_end(host: Host) -> Result<Counts> {
             .env("E2E_SALESFORCE_TENANT", local_system::FOURTH_TENANT)
             .env("E2E_PIPEDRIVE_URL", &system.pipedrive_url)
             .env("E2E_PIPEDRIVE_TENANT", local_system::FIFTH_TENANT)
+            .env("E2E_HUBSPOT_URL", &system.hubspot_url)
+            .env("E2E_HUBSPOT_TENANT", local_system::SIXTH_TENANT)
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
             .env("E2E_TENANT", local_system::DEV_TENANT)
@@ -342,6 +357,7 @@ fn free_ports() -> Result<local_system::Ports> {
         crm: processes::free_port()?,
         salesforce: processes::free_port()?,
         pipedrive: processes::free_port()?,
+        hubspot: processes::free_port()?,
     })
 }
 

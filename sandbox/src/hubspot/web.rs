@@ -35,7 +35,8 @@ fn page(title: &str, body: &str) -> Html<String> {
          <style>body{{font:14px system-ui;margin:0;background:#f5f8fa;color:#33475b}}header{{background:#2d3e50;color:#fff;padding:8px 16px}}\
          main{{display:flex;gap:16px;padding:16px}}section{{background:#fff;border:1px solid #cbd6e2;border-radius:4px;padding:12px;margin-bottom:12px}}\
          #hs-modal{{position:fixed;inset:0;background:rgba(45,62,80,.6);display:flex;align-items:center;justify-content:center}}\
-         #hs-modal[hidden]{{display:none}}#hs-modal .box{{background:#fff;border-radius:4px;display:flex;flex-direction:column}}\
+         #hs-modal[hidden]{{display:none}}#hs-modal .box{{background:#fff;border-radius:4px;display:flex;flex-direction:column;max-height:96vh;max-width:96vw;overflow:auto}}\
+         #hs-modal .bar{{display:flex;justify-content:space-between;padding:6px 12px;background:#2d3e50;color:#fff}}\
          #hs-modal iframe{{border:0;display:block}}</style></head><body><header>HubSpot (local)</header><main>{body}</main></body></html>",
         t = text(title)
     ))
@@ -213,7 +214,7 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
         });
         format!(
             "<section data-testid=hs-card><h3>Aurora Solar</h3><div id=hs-card-root></div></section>\
-             <div id=hs-modal hidden data-testid=hs-modal><div class=box><div><span id=hs-modal-title></span> \
+             <div id=hs-modal hidden data-testid=hs-modal><div class=box><div class=bar><span id=hs-modal-title></span> \
              <button id=hs-modal-close data-testid=hs-modal-close aria-label=Close>&times;</button></div>\
              <iframe id=hs-modal-frame data-testid=hs-modal-frame title=\"Aurora Solar\"></iframe></div></div>\
              <script>window.__HUBSPOT_LOCAL__ = {}; window.__AURORA_WORKER_URL__ = {};</script>\

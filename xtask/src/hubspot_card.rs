@@ -1,0 +1,74 @@
+//! The HubSpot app card (`hubspot/src/app/cards`): its npm packages from the committed
+//! lockfile, its type check against `@hubspot/ui-extensions`' own types (`tsc`), and the
+//! bundle the local HubSpot runs (`dist/hubspot/deal-card.js`: the card's code with the
+//! sandbox's stand-in of `@hubspot/ui-extensions`, React DOM rendering its components).
+//! HubSpot builds the card itself from the project; nothing here is uploaded.
+
+use crate::tools::{self, run};
+use anyhow::{Context, Result};
+use std::{fs, path::PathBuf, process::Command};
+
+/// The card's package (HubSpot's layout: `package.json` beside the card).
+pub fn card_dir() -> PathBuf {
+    tools::root().join("hubspot/src/app/cards")
+}
+
+/// Where `cargo xtask build` writes the local bundle.
+pub fn bundle_path() -> PathBuf {
+    tools::dist_dir().join("hubspot").join("deal-card.js")
+}
+
+fn install_stamp() -> PathBuf {
+    card_dir().join("node_modules").join(".xtask-installed-lock.json")
+}
+
+fn installed() -> bool {
+    let wanted = fs::read(card_dir().join("package-lock.json")).ok();
+    wanted.is_some() && wanted == fs::read(install_stamp()).ok()
+}
+
+/// `npm ci` from the lockfile, once per lockfile; returns how many installs it ran.
+pub fn install() -> Result<usize> {
+    if installed() {
+        println!("setup: the HubSpot card's npm packages present");
+        return Ok(0);
+    }
+    println!("setup: installing the HubSpot card's npm packages (@hubspot/ui-extensions, React, TypeScript)");
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(card_dir())
+        .env("PATH", tools::path_with_tools()))?;
+    fs::copy(card_dir().join("package-lock.json"), install_stamp()).context("writing the card's install stamp")?;
+    Ok(1)
+}
+
+/// Whether the packages are installed (cheap).
+pub fn is_installed() -> bool {
+    installed()
+}
+
+/// `tsc --noEmit`: the card against HubSpot's component and API types, strict.
+pub fn type_check() -> Result<()> {
+    install()?;
+    run(Command::new(card_dir().join("node_modules/.bin/tsc"))
+        .args(["--noEmit", "-p", "tsconfig.json"])
+        .current_dir(card_dir())
+        .env("PATH", tools::path_with_tools()))
+}
+
+/// Bundles the card with the local stand-in of `@hubspot/ui-extensions` for the sandbox.
+pub fn bundle() -> Result<PathBuf> {
+    install()?;
+    let out = bundle_path();
+    fs::create_dir_all(out.parent().context("bundle dir")?).context("creating dist/hubspot")?;
+    let shim = tools::root().join("sandbox/hubspot-card/ui-extensions.jsx");
+    run(Command::new(tools::npm_bin("esbuild"))
+        .arg(card_dir().join("DealCard.tsx"))
+        .args(["--bundle", "--minify", "--format=iife", "--target=es2022", "--jsx=automatic", "--log-level=warning"])
+        .arg(format!("--alias:@hubspot/ui-extensions={}", shim.display()))
+        .arg("--define:process.env.NODE_ENV=\"production\"")
+        .arg(format!("--outfile={}", out.display()))
+        // The stand-in imports React and React DOM: from the card's packages.
+        .env("NODE_PATH", card_dir().join("node_modules")))?;
+    Ok(out)
+}
