@@ -599,4 +599,57 @@ mod conformance {
         let demo = http.delete(format!("{}/install/demo/callback", system.worker)).send().await.unwrap();
         assert_eq!(demo.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
+
+    /// `X-HubSpot-Signature-v3` as HubSpot computes it (its URI escapes are not needed here).
+    fn hubspot_signed(secret: &str, method: &str, url: &str, body: &[u8]) -> [(&'static str, String); 2] {
+        use base64::Engine;
+        use hmac::Mac;
+        let timestamp = (unix_now() * 1000).to_string();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        for part in [method.as_bytes(), url.as_bytes(), body, timestamp.as_bytes()] {
+            mac.update(part);
+        }
+        let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        [("X-HubSpot-Signature-v3", signature), ("X-HubSpot-Request-Timestamp", timestamp)]
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
+    async fn the_hubspot_doors_open_only_with_hubspots_signature() {
+        let system = system().await;
+        let secret = std::env::var("CONFORMANCE_HUBSPOT_CLIENT_SECRET").unwrap();
+        let http = reqwest::Client::new();
+        let send = |url: String, body: &'static [u8], headers: [(&'static str, String); 2]| {
+            let mut request = http.post(url).header("Content-Type", "application/json").body(body);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            request.send()
+        };
+        let card = format!("{}/embed/hubspot/card?appId=4242001&portalId=9009&userId=91", system.worker);
+        let body: &[u8] = br#"{"dealId":5001}"#;
+        // The URL the worker rebuilds (its public URL + what reached it) is the one signed.
+        let signed = hubspot_signed(&secret, "POST", &card, body);
+        let first = send(card.clone(), body, signed.clone()).await.unwrap();
+        assert_eq!(first.status(), StatusCode::FORBIDDEN);
+        assert_eq!(first.json::<Value>().await.unwrap()["error"]["code"], "not_installed");
+        let replay = send(card.clone(), body, signed).await.unwrap();
+        assert_eq!(replay.json::<Value>().await.unwrap()["error"]["code"], "signed_request_replayed");
+        let forged = send(card.clone(), body, hubspot_signed("not-the-client-secret-at-all", "POST", &card, body));
+        assert_eq!(forged.await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        let twice = format!("{card}&portalId=9010");
+        let repeated = send(twice.clone(), body, hubspot_signed(&secret, "POST", &twice, body)).await.unwrap();
+        assert_eq!(repeated.status(), StatusCode::UNAUTHORIZED);
+
+        // Webhooks: signed over the target URL, for a portal that never installed: taken
+        // and ignored; unsigned or signed with another secret: refused.
+        let target = format!("{}/webhooks/crm/hubspot", system.worker);
+        let events: &[u8] = br#"[{"eventId":77,"portalId":9009,"subscriptionType":"object.creation","objectTypeId":"0-3","objectId":5}]"#;
+        let taken = send(target.clone(), events, hubspot_signed(&secret, "POST", &target, events)).await.unwrap();
+        assert_eq!(taken.status(), StatusCode::OK);
+        assert_eq!(taken.json::<Value>().await.unwrap()["ignored"], "not installed");
+        let refused =
+            send(target.clone(), events, hubspot_signed("not-the-client-secret-at-all", "POST", &target, events));
+        assert_eq!(refused.await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
 }
