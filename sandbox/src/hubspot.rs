@@ -132,6 +132,7 @@ pub fn router(hubspot: HubSpot) -> Router {
         .route("/oauth/v3/token", post(oauth::token))
         .route("/oauth/v3/token/introspect", post(oauth::introspect))
         .route("/oauth/v3/token/revoke", post(oauth::revoke))
+        .route("/appinstalls/v3/external-install", axum::routing::delete(api::uninstall))
         .route("/settings/v3/users/{id}", get(api::user))
         .route("/crm/v3/objects/deals/{id}", get(api::deal).patch(api::patch_deal))
         .route("/crm/v3/objects/{kind}/{id}", get(api::object))

@@ -11,7 +11,7 @@ use aurora_crm_worker::{
     AppState,
     crm::{Crm, DesignFigures},
     router,
-    storage::crm_events,
+    storage::{crm_events, installations},
 };
 use common::{browser, unix_now, value_of};
 use reqwest::StatusCode;
@@ -275,4 +275,26 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(recorded, [true, true], "both events of the batch are recorded");
+
+    // The admin uninstalls in the settings: HubSpot removes the app (and its card) from the portal.
+    let settings = admin
+        .get(format!("{}/settings/hubspot/{SUMMIT}", world.worker))
+        .send()
+        .await
+        .expect("settings")
+        .text()
+        .await
+        .expect("page");
+    let csrf = value_of(&settings, "name=csrf value=\"");
+    let gone = admin
+        .post(format!("{}/settings/hubspot/{SUMMIT}/uninstall", world.worker))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("uninstall");
+    assert_eq!(gone.status(), StatusCode::OK);
+    let found = installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find");
+    assert!(found.is_none());
+    let page = rep.get(format!("{}/deal/5001", world.hubspot)).send().await.expect("deal").text().await.expect("page");
+    assert!(page.contains("data-testid=hs-no-card"), "the card is gone from the portal");
 }

@@ -71,6 +71,16 @@ fn not_found() -> Response {
     failure(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "Object not found.  objectId are usually numeric.")
 }
 
+/// `DELETE /appinstalls/v3/external-install`: the app leaves the token's portal (204).
+pub async fn uninstall(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
+    let grant = match authorized(&hs, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    hs.data().uninstall(grant.portal_id);
+    StatusCode::NO_CONTENT.into_response()
+}
+
 /// `GET /settings/v3/users/{id}`: `superAdmin` as a string, as HubSpot's example has it.
 pub async fn user(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let grant = match authorized(&hs, &headers) {

@@ -70,8 +70,12 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     assert_eq!(card_status(&client).await, "No Aurora project for this deal yet.");
     screenshot(&client, "hubspot/03-card").await;
     click(&client, "[data-testid=hs-button]").await;
-    let modal = wait_for(&client, "[data-testid=hs-modal]").await;
-    assert!(modal.attr("hidden").await.expect("attr").is_none(), "the modal opened");
+    // The card asks for a fresh ticket first, then opens the modal.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while wait_for(&client, "[data-testid=hs-modal]").await.attr("hidden").await.expect("attr").is_some() {
+        assert!(Instant::now() < deadline, "the modal did not open");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let frame = wait_for(&client, "iframe[data-testid=hs-modal-frame]").await;
     let (width, height) = (frame.attr("width").await.expect("attr"), frame.attr("height").await.expect("attr"));
     assert_eq!((width.as_deref(), height.as_deref()), (Some("1000"), Some("760")));

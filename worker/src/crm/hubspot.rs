@@ -193,9 +193,17 @@ impl CrmIntegration for HubSpot {
         Ok(state.config.hubspot.is_some())
     }
 
+    /// Uninstalls the app from the portal (its card and webhooks go with it), then gives the
+    /// refresh token back; a portal that uninstalled us in HubSpot already refuses both.
     async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
+        let portal = installation.account_id.as_str();
+        with_tokens(state, portal, |client, tokens| async move { client.uninstall(&tokens).await }).await?;
         let tokens: HubSpotTokens = super::open_tokens(state, installation)?;
-        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
+        match client(state)?.revoke(&tokens.refresh_token).await {
+            // The uninstall ended the grant already.
+            Ok(()) | Err(CrmError::InvalidGrant | CrmError::Refused { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 
     async fn opportunity(

@@ -250,6 +250,16 @@ impl HubSpotClient {
         self.http.send::<serde::de::IgnoredAny>(Method::POST, &url, Auth::None, Body::Form(form)).await.map(|_| ())
     }
 
+    /// Uninstalls the app from the token's portal (HubSpot removes its card and webhook
+    /// subscriptions there and tells the portal's Super Admins by email).
+    pub async fn uninstall(&self, tokens: &HubSpotTokens) -> Result<(), CrmError> {
+        let url = format!("{}/appinstalls/v3/external-install", self.api_url);
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::DELETE, &url, Auth::Bearer(&tokens.access_token), Body::None)
+            .await
+            .map(|_| ())
+    }
+
     /// A user of the portal.
     pub async fn user(&self, tokens: &HubSpotTokens, id: &str) -> Result<User, CrmError> {
         self.get(tokens, &format!("/settings/v3/users/{}", encode_segment(id))).await
