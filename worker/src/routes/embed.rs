@@ -5,7 +5,7 @@
 use super::{Form, Path};
 use crate::{
     AppState,
-    crm::{Crm, embed_ticket::OpenedEmbed, hubspot, pipedrive, salesforce},
+    crm::{ContextError, Crm, embed_ticket::OpenedEmbed, hubspot, pipedrive, salesforce},
     error::{ApiError, HtmlError},
 };
 use axum::{
@@ -71,15 +71,19 @@ impl EmbedPage<'_> {
 /// origins, telling the widget which host adapter speaks to its frame. For Pipedrive the
 /// page load carries the proof (`?token=`): verified here, it becomes an embed ticket.
 ///
-/// A request that names no CRM of ours, or a malformed query, gets our JSON error; a
-/// Pipedrive load whose proof does not open the widget gets a page saying why, which the
-/// rep sees in the panel.
+/// A request that names no CRM of ours (or one this worker is not configured for), or a
+/// malformed query, gets our JSON error; a Pipedrive load whose proof does not open the
+/// widget gets a page saying why, which the rep sees in the panel.
 pub async fn embed_page(
     State(state): State<AppState>,
     Path(crm): Path<String>,
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let crm = Crm::parse(&crm)?;
+    // A CRM this worker has no settings for frames nowhere.
+    if !crm.integration().is_configured(&state) {
+        return Err(ContextError::UnknownCrm(crm.as_str().to_owned()).into());
+    }
     if crm == Crm::Pipedrive {
         let axum::extract::Query(query) = axum::extract::Query::<pipedrive::PanelQuery>::try_from_uri(&uri)
             .map_err(|rejection| ApiError::InvalidQuery(rejection.body_text()))?;
