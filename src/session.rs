@@ -15,6 +15,10 @@ use crate::{
 use leptos::{prelude::*, task::spawn_local};
 use widget_api::{Opportunity, OpportunityState};
 
+/// The user-timing mark set each time a design is put on screen (the first is the one the
+/// boot benchmark reads).
+pub const DESIGN_SHOWN_MARK: &str = "aurora-design-shown";
+
 /// Whether the worker will change `state` without the rep doing anything: the project is
 /// being created, the design is awaited, or a failed simulation may be re-run in Aurora.
 pub fn is_pending(state: &OpportunityState) -> bool {
@@ -169,8 +173,13 @@ impl Session {
         // Unmounted outside the borrow: dropping components must not find the session busy.
         drop(old);
         let Some((root, Some(actions))) = self.behind.try_with_value(|b| (b.root.clone(), b.actions)) else { return };
+        let design_shown =
+            matches!(&screen, Screen::Opportunity(p) if matches!(p.state, OpportunityState::DesignReady { .. }));
         let mounted = mount_screen(root, screen, actions);
         self.behind.update_value(|b| b.mounted = Some(mounted));
+        if design_shown {
+            browser::mark(DESIGN_SHOWN_MARK);
+        }
     }
 
     /// Changes the panel, if the opportunity is showing, and shows the change: only a real

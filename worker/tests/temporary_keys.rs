@@ -31,6 +31,32 @@ async fn two_hundred_concurrent_callers_cause_one_mint() {
     assert_eq!(sandbox.state().temporary_keys.len(), 1, "exactly one create_token reached Aurora");
 }
 
+/// Figure 6 of `cargo xtask bench`: 500 concurrent callers of one tenant, and the keys
+/// Aurora minted for them (goal 1). Prints one `BENCH {json}` line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by `cargo xtask bench`"]
+#[allow(clippy::print_stdout)] // its output is what the bench reads
+async fn bench_key_mints_for_concurrent_callers() {
+    const CALLERS: usize = 500;
+    let (url, sandbox) = common::start_sandbox(&[]).await;
+    let (state, _, _) = common::state(&url, 1_790_000_000).await;
+    let state = Arc::new(state);
+    let now = chrono_now();
+    let started = std::time::Instant::now();
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let state = state.clone();
+            tokio::spawn(async move { state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.expect("joined").expect("a key");
+    }
+    let mints = sandbox.state().temporary_keys.len();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!("BENCH {}", serde_json::json!({ "figure": "mints", "callers": CALLERS, "mints": mints, "ms": ms }));
+}
+
 fn chrono_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
 }

@@ -63,6 +63,8 @@ pub struct LocalSystem {
 
 /// The native worker's command line, kept to start it again on the same database.
 struct NativeWorker {
+    /// Where the binaries are (`target/debug`, or `target/release` for benchmarks).
+    bin: std::path::PathBuf,
     database: std::path::PathBuf,
     port: u16,
     env: Vec<(&'static str, String)>,
@@ -70,10 +72,9 @@ struct NativeWorker {
 
 impl NativeWorker {
     fn spawn(&self, worker_url: &str) -> Result<Running> {
-        let bin = tools::root().join("target/debug");
         let mut worker = Running::spawn(
             "worker",
-            Command::new(bin.join("aurora-crm-worker"))
+            Command::new(self.bin.join("aurora-crm-worker"))
                 .arg("--database")
                 .arg(&self.database)
                 .arg("serve")
@@ -96,6 +97,17 @@ impl LocalSystem {
     /// Fails, naming the part, when any part has exited.
     pub fn check_alive(&mut self) -> Result<()> {
         self.children.iter_mut().try_for_each(Running::check_alive)
+    }
+
+    /// The native worker's process id (none on the edge host).
+    pub fn worker_pid(&self) -> Option<u32> {
+        self.native_worker.as_ref()?;
+        self.children.iter().find(|c| c.name == "worker").map(Running::id)
+    }
+
+    /// The native worker's database file (none on the edge host).
+    pub fn database(&self) -> Option<&Path> {
+        self.native_worker.as_ref().map(|n| n.database.as_path())
     }
 
     /// Kills the native worker with SIGKILL (mid-request, mid-job: nothing is flushed) and
@@ -254,12 +266,16 @@ fn dev_urls() -> Urls {
 /// worker's data under `data_dir`, and waits until both answer. Nothing is installed: an
 /// admin installs the app from the CRM's marketplace.
 pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Result<LocalSystem> {
+    start_from(&tools::root().join("target/debug"), host, ports, secrets, data_dir)
+}
+
+/// [`start`] with the binaries in `bin` (`target/release` for benchmarks).
+pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Result<LocalSystem> {
     let urls = ports.urls();
     let (worker_url, aurora_url, crm_url) = (urls.worker.clone(), urls.aurora.clone(), urls.crm.clone());
     let salesforce_url = urls.salesforce.clone();
     let pipedrive_url = urls.pipedrive.clone();
     let hubspot_url = urls.hubspot.clone();
-    let bin = tools::root().join("target/debug");
 
     let mut sandbox = Running::spawn(
         "sandbox",
@@ -303,8 +319,12 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
     let database = data_dir.join("worker.sqlite3");
     let (worker, sweep_url, native_worker) = match host {
         Host::Native => {
-            let native =
-                NativeWorker { database: database.clone(), port: ports.worker, env: worker_env(secrets, &urls) };
+            let native = NativeWorker {
+                bin: bin.to_owned(),
+                database: database.clone(),
+                port: ports.worker,
+                env: worker_env(secrets, &urls),
+            };
             (native.spawn(&worker_url)?, None, Some(native))
         }
         Host::Edge => {

@@ -6,8 +6,10 @@
 //! - `test`:  every suite, ending with one `N passed, N failed` line.
 //! - `fuzz`:  the fuzz targets (nightly, cargo-fuzz), each for a while.
 //! - `chaos`: the chaos run: faults everywhere and the worker killed, nothing lost.
+//! - `bench`: the performance figures against their goals, into `BENCHMARKS.md`.
 #![allow(clippy::print_stdout)] // a CLI: printing is its job
 
+mod bench;
 mod build;
 mod chaos;
 mod dev;
@@ -82,17 +84,29 @@ enum Command {
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(fuzz::TARGETS))]
         target: Vec<String>,
     },
+    /// Measure what reps and Aurora feel (widget size, boot to data, poll throughput,
+    /// webhook acknowledgements, pacing, key mints, the Workers bundle and cold start,
+    /// memory), each against its goal, with release builds, wrk and headless Chromium;
+    /// prints the table and writes BENCHMARKS.md.
+    Bench {
+        /// A short run (a few seconds per figure; writes target/BENCHMARKS.quick.md).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Setup => setup::run().and_then(|_| setup::fuzz_tools()).map(|_| ExitCode::SUCCESS),
+        Command::Setup => {
+            setup::run().and_then(|_| setup::fuzz_tools()).and_then(|_| setup::bench_tools()).map(|_| ExitCode::SUCCESS)
+        }
         Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),
         Command::Dev { edge } => dev::run(edge).map(|()| ExitCode::SUCCESS),
         Command::Test { only } => test::run(&only),
         Command::Fuzz { seconds, target } => fuzz::run(seconds, &target),
         Command::Chaos { opportunities, kills } => chaos::run(opportunities, kills),
+        Command::Bench { quick } => bench::run(quick),
     };
     match result {
         Ok(code) => code,

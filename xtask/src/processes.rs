@@ -30,6 +30,11 @@ impl Running {
         Ok(Running { name: name.to_owned(), child })
     }
 
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the child and its group at once (SIGKILL: no shutdown, as a crash or an
     /// out-of-memory kill would), and reaps it.
     pub fn kill_hard(&mut self) {

@@ -144,21 +144,38 @@ fn chromium_ok() -> bool {
     ["/usr/bin/chromium", "/usr/bin/chromedriver"].iter().all(|p| std::path::Path::new(p).exists())
 }
 
+/// `apt-get` with `args`, through sudo unless we are root.
+fn apt(args: &[&str]) -> Command {
+    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let mut command = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+    if !is_root {
+        command.arg("apt-get");
+    }
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    command
+}
+
+/// wrk, from Debian's packages: installed by `cargo xtask setup` and `bench`, which alone
+/// needs it.
+pub fn bench_tools() -> Result<usize> {
+    if std::path::Path::new("/usr/bin/wrk").exists() {
+        println!("setup: wrk present");
+        return Ok(0);
+    }
+    println!("setup: installing wrk with apt-get");
+    tools::run(&mut apt(&["install", "-y", "-qq", "--no-install-recommends", "wrk"])).or_else(|_| {
+        tools::run(&mut apt(&["update", "-qq"]))
+            .and_then(|()| tools::run(&mut apt(&["install", "-y", "-qq", "--no-install-recommends", "wrk"])))
+    })?;
+    Ok(1)
+}
+
 /// Debian's Chromium and its matching driver, for the widget's browser tests and e2e.
 fn chromium() -> Result<usize> {
     if chromium_ok() {
         println!("setup: chromium + chromedriver present");
         return Ok(0);
     }
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
-    let apt = |args: &[&str]| {
-        let mut command = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
-        if !is_root {
-            command.arg("apt-get");
-        }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
     println!("setup: installing chromium + chromium-driver with apt-get");
     tools::run(&mut apt(&["update", "-qq"]))?;
     tools::run(&mut apt(&["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"]))?;
