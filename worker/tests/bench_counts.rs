@@ -11,7 +11,7 @@ use aurora_crm_worker::{hosts::native::sqlite::SqliteDatabase, storage::Database
 async fn bench_count_recorded_aurora_events() {
     let path = std::env::var("BENCH_DATABASE").expect("BENCH_DATABASE");
     let db = SqliteDatabase::open(std::path::Path::new(&path)).expect("open");
-    let rows = db.query("SELECT COUNT(*) AS n FROM webhook_events", &[]).await.expect("count");
+    let rows = db.query("SELECT COUNT(*) AS n FROM aurora_events", &[]).await.expect("count");
     let recorded = rows.first().and_then(|r| r.get("n")).and_then(serde_json::Value::as_i64).unwrap_or(0);
     println!("BENCH {}", serde_json::json!({ "figure": "recorded", "aurora_events": recorded }));
 }

@@ -32,6 +32,11 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with_tokens_of(1800).await
+}
+
+/// A world whose local HubSpot issues access tokens living `token_seconds`.
+async fn world_with_tokens_of(token_seconds: i64) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -41,7 +46,7 @@ async fn world() -> World {
         client_id: CLIENT_ID.into(),
         client_secret: Some(CLIENT_SECRET.into()),
         app_id: APP_ID.parse().expect("app id"),
-        token_seconds: 1800,
+        token_seconds,
         card_js: "unused.js".into(),
         requests_per_10s: 100,
     };
@@ -297,4 +302,16 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     assert!(found.is_none());
     let page = rep.get(format!("{}/deal/5001", world.hubspot)).send().await.expect("deal").text().await.expect("page");
     assert!(page.contains("data-testid=hs-no-card"), "the card is gone from the portal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_tokens_about_to_expire_are_refreshed_and_sealed_again() {
+    // 60-second tokens: inside the 2-minute margin from the start, so every call refreshes.
+    let world = world_with_tokens_of(60).await;
+    install(&browser(), &world, "sam@summit.example").await;
+    let before = installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find").expect("installed");
+    let site = Crm::HubSpot.integration().opportunity(&world.state, SUMMIT, "5001").await.expect("the deal");
+    assert_eq!(site.name, "Rivera - Rooftop Solar");
+    let after = installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find").expect("installed");
+    assert_ne!(before.crm_tokens_sealed, after.crm_tokens_sealed, "the refreshed tokens are stored");
 }

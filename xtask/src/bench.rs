@@ -1,8 +1,9 @@
 //! `cargo xtask bench [--quick]`: the figures reps and Aurora feel, each with its goal,
 //! timings as ratios to a reference measured in the same run (these machines are noisy).
-//! Builds release binaries, starts the local system on 127.0.0.1 (sandbox and the native
-//! worker on SQLite), an axum hello-world beside it, wrk (Debian's) and headless Chromium,
-//! prints the table and writes it to `BENCHMARKS.md`.
+//! Builds the native binaries with the `native` profile (optimized for speed), starts the
+//! local system on 127.0.0.1 (sandbox and the native worker on SQLite), an axum
+//! hello-world beside it, wrk (Debian's) and headless Chromium, prints the table and
+//! writes it to `BENCHMARKS.md`.
 //!
 //! The figures that need the running system's state (a design ready for a rep, events
 //! recorded, keys minted, projects paced) come from ignored `bench_` tests, which print one
@@ -153,7 +154,53 @@ fn wrk(url: &str, connections: u32, seconds: u32, extra: &[&str], env: &[(&str, 
     if !output.status.success() {
         bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
     }
+    print!("{text}");
     Ok(parse_wrk(&text))
+}
+
+/// `perf record` on a process for a while, when the machine allows it.
+struct Profiler {
+    child: std::process::Child,
+    data: std::path::PathBuf,
+}
+
+impl Profiler {
+    fn start(pid: u32, seconds: u32, name: &str) -> Option<Profiler> {
+        let data = tools::root().join(format!("target/bench/{name}.perf.data"));
+        let child = Command::new("perf")
+            .args(["record", "-F", "499", "-g", "-p", &pid.to_string(), "-o"])
+            .arg(&data)
+            .args(["--", "sleep", &seconds.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        Some(Profiler { child, data })
+    }
+
+    /// The top symbols by self time, or nothing when perf could not record.
+    fn top(mut self) -> Option<String> {
+        self.child.wait().ok().filter(|s| s.success())?;
+        let output = Command::new("perf")
+            .args([
+                "report",
+                "--stdio",
+                "--no-children",
+                "--sort",
+                "dso,symbol",
+                "--percent-limit",
+                "2",
+                "-g",
+                "none",
+                "-i",
+            ])
+            .arg(&self.data)
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).take(15).collect();
+        (!lines.is_empty()).then(|| lines.iter().map(|l| format!("{}\n", l.trim_end())).collect())
+    }
 }
 
 /// `VmRSS` and `VmHWM` of a process, in KiB.
@@ -238,10 +285,12 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         "cargo xtask build",
     );
 
-    // The system, in release, and the reference beside it.
+    // The system, as a server runs it, and the reference beside it.
+    // The `native` profile: what a server runs (the release profile is for small wasm).
     tools::run(cargo().args([
         "build",
-        "--release",
+        "--profile",
+        "native",
         "-p",
         "aurora-crm-worker",
         "-p",
@@ -250,7 +299,7 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         "bench-reference",
     ]))?;
     local_system::build_binaries()?;
-    let release = tools::root().join("target/release");
+    let binaries = tools::root().join("target/native");
     let ports = local_system::Ports {
         worker: free_port()?,
         aurora: free_port()?,
@@ -261,12 +310,12 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     };
     let data = tools::root().join(format!("target/bench/{}", ports.worker));
     let secrets = local_system::Secrets::random()?;
-    let system = local_system::start_from(&release, Host::Native, ports, &secrets, &data)?;
+    let system = local_system::start_from(&binaries, Host::Native, ports, &secrets, &data)?;
     let hello_port = free_port()?;
     let hello_url = format!("http://127.0.0.1:{hello_port}/");
     let mut hello = Running::spawn(
         "hello-world",
-        Command::new(release.join("hello-world")).arg(format!("127.0.0.1:{hello_port}")).stdout(Stdio::null()),
+        Command::new(binaries.join("hello-world")).arg(format!("127.0.0.1:{hello_port}")).stdout(Stdio::null()),
     )?;
     wait_for_http("the hello-world reference", &hello_url, Duration::from_secs(10), &mut hello)?;
     let system_env = local_system::conformance_env(&system, &secrets, Host::Native);
@@ -285,9 +334,17 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     let seconds = wrk_seconds(quick);
     let state_url = format!("{}/v1/opportunities/{opportunity}", system.worker_url);
     let bearer = format!("Authorization: Bearer {token}");
+    let pid = system.worker_pid().context("the native worker's pid")?;
     let reference = wrk(&hello_url, 64, seconds, &[], &[])?;
     let ok = wrk(&state_url, 64, seconds, &["-H", &bearer], &[])?;
+    // The 304 run is also profiled: where the worker spends its time, for the analysis.
+    let profiler = Profiler::start(pid, seconds, "poll-304");
     let unchanged = wrk(&state_url, 64, seconds, &["-H", &bearer, "-H", &format!("If-None-Match: {etag}")], &[])?;
+    if let Some(profile) = profiler.and_then(Profiler::top) {
+        report.notes.push(format!(
+            "Where the worker spends the 304 poll (`perf`, self time, top symbols):\n\n```\n{profile}```"
+        ));
+    }
     let ratio = |run: &WrkRun| run.requests_per_second / reference.requests_per_second.max(1.0);
     report.add(
         "Widget's poll, 304 (If-None-Match), ratio to axum hello-world",
@@ -320,7 +377,6 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     ];
     let script = tools::root().join("bench/wrk/webhook-burst.lua");
     let script = script.to_string_lossy().into_owned();
-    let pid = system.worker_pid().context("the native worker's pid")?;
     let database = system.database().context("the worker's database")?.to_string_lossy().into_owned();
     let mut bursts = Vec::new();
     for _ in 0..2 {

@@ -56,32 +56,28 @@ fn client(state: &AppState) -> Result<HubSpotClient, AccessError> {
     Ok(HubSpotClient::new(state.http.clone(), config))
 }
 
-/// Runs `call` with a valid access token of `portal`'s installation: refreshed first when
-/// about to expire, and once more if HubSpot refuses it anyway.
+impl super::ExpiringTokens for HubSpotTokens {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+/// Runs `call` with a valid access token of `portal`'s installation (see
+/// [`super::with_fresh_tokens`]).
 async fn with_tokens<T, F, Fut>(state: &AppState, portal: &str, call: F) -> Result<T, AccessError>
 where
     F: Fn(HubSpotClient, HubSpotTokens) -> Fut,
     Fut: Future<Output = Result<T, CrmError>>,
 {
     let client = client(state)?;
-    let installation =
-        installations::find(state.db(), Crm::HubSpot, portal).await?.ok_or(AccessError::NotAuthorized)?;
-    let mut tokens: HubSpotTokens = super::open_tokens(state, &installation)?;
-    if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() {
-        tokens = refreshed(state, portal, &tokens).await?;
-    }
-    match call(client.clone(), tokens.clone()).await {
-        Err(CrmError::Unauthorized) => Ok(call(client, refreshed(state, portal, &tokens).await?).await?),
-        other => Ok(other?),
-    }
-}
-
-/// A new access token for `portal`, sealed and stored.
-async fn refreshed(state: &AppState, portal: &str, tokens: &HubSpotTokens) -> Result<HubSpotTokens, AccessError> {
-    let fresh = client(state)?.refresh(&tokens.refresh_token, state.now()).await?;
-    let sealed = super::seal_tokens(state, Crm::HubSpot, portal, &fresh)?;
-    installations::store_tokens(state.db(), Crm::HubSpot, portal, &sealed, state.now()).await?;
-    Ok(fresh)
+    let renew = |tokens: HubSpotTokens| {
+        let client = client.clone();
+        async move { Ok(client.refresh(&tokens.refresh_token, state.now()).await?) }
+    };
+    super::with_fresh_tokens(state, Crm::HubSpot, portal, REFRESH_MARGIN_SECONDS, renew, |tokens| {
+        call(client.clone(), tokens)
+    })
+    .await
 }
 
 /// A HubSpot object id: digits only (it goes in a path).

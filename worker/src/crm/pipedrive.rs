@@ -110,33 +110,28 @@ fn client(state: &AppState) -> Result<PipedriveClient, AccessError> {
     Ok(PipedriveClient::new(state.http.clone(), config))
 }
 
-/// Runs `call` with a valid access token of `company`'s installation: refreshed first when
-/// about to expire, and once more if Pipedrive refuses it anyway.
+impl super::ExpiringTokens for PipedriveTokens {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+/// Runs `call` with a valid access token of `company`'s installation (see
+/// [`super::with_fresh_tokens`]; Pipedrive may rotate the refresh token).
 async fn with_tokens<T, F, Fut>(state: &AppState, company: &str, call: F) -> Result<T, AccessError>
 where
     F: Fn(PipedriveClient, PipedriveTokens) -> Fut,
     Fut: Future<Output = Result<T, CrmError>>,
 {
     let client = client(state)?;
-    let installation =
-        installations::find(state.db(), Crm::Pipedrive, company).await?.ok_or(AccessError::NotAuthorized)?;
-    let mut tokens: PipedriveTokens = super::open_tokens(state, &installation)?;
-    let refresh = |tokens: PipedriveTokens| refreshed(state, company, tokens);
-    if tokens.expires_at - REFRESH_MARGIN_SECONDS <= state.now() {
-        tokens = refresh(tokens).await?;
-    }
-    match call(client.clone(), tokens.clone()).await {
-        Err(CrmError::Unauthorized) => Ok(call(client, refresh(tokens).await?).await?),
-        other => Ok(other?),
-    }
-}
-
-/// A new token pair for `company`, sealed and stored.
-async fn refreshed(state: &AppState, company: &str, tokens: PipedriveTokens) -> Result<PipedriveTokens, AccessError> {
-    let fresh = client(state)?.refresh(&tokens.refresh_token, state.now()).await?;
-    let sealed = super::seal_tokens(state, Crm::Pipedrive, company, &fresh)?;
-    installations::store_tokens(state.db(), Crm::Pipedrive, company, &sealed, state.now()).await?;
-    Ok(fresh)
+    let renew = |tokens: PipedriveTokens| {
+        let client = client.clone();
+        async move { Ok(client.refresh(&tokens.refresh_token, state.now()).await?) }
+    };
+    super::with_fresh_tokens(state, Crm::Pipedrive, company, REFRESH_MARGIN_SECONDS, renew, |tokens| {
+        call(client.clone(), tokens)
+    })
+    .await
 }
 
 fn deal_id(id: &str) -> Result<u64, AccessError> {
