@@ -232,7 +232,15 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
     let request = project_request(state, key).await?;
     let (db, now) = (state.db(), state.now());
     let record = projects::find(db, key).await?;
-    let (claim, reconcile) = match (next_step(record.as_ref(), caller, now), record) {
+    let step = next_step(record.as_ref(), caller, now);
+    if matches!(step, Step::Claim | Step::TakeOver) {
+        // Should this attempt die, the recheck finishes it once the claim has gone stale.
+        // Scheduled before the claim is written: a process killed between the two must not
+        // leave a claim that nothing will ever recheck (a losing racer's schedule is a
+        // harmless extra look).
+        project_rechecks::schedule(db, key, now, now + CLAIM_TIMEOUT_SECONDS + 5).await?;
+    }
+    let (claim, reconcile) = match (step, record) {
         (Step::Claim, _) => match projects::claim(db, key, &tenant.to_string(), now).await? {
             Some(claim) => (claim, false),
             // Lost the race for a new claim: someone else is creating it.
@@ -246,8 +254,6 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
         (Step::Wait, _) => return Ok(OpportunityState::Creating),
         (Step::Show | Step::TakeOver, record) => return state_of(state, key, record.as_ref()).await,
     };
-    // Should this attempt die, the recheck finishes it once the claim has gone stale.
-    project_rechecks::schedule(db, key, now, now + CLAIM_TIMEOUT_SECONDS + 5).await?;
     let ended = keeping_claim(state, key, claim, attempt(state, key, tenant, &request, reconcile)).await;
     record_outcome(state, key, tenant, claim, ended).await?;
     current_state(state, key).await

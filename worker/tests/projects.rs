@@ -320,3 +320,71 @@ async fn when_aurora_will_not_list_projects_an_unknown_outcome_waits_for_a_reps_
     assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
     assert_eq!(common::project_count(&sandbox), 1);
 }
+
+/// Storage that dies, as the process would under SIGKILL, right after a statement matching
+/// `fatal` ran: that statement is written, nothing after it is.
+struct DiesAfter {
+    inner: aurora_crm_worker::hosts::native::sqlite::SqliteDatabase,
+    fatal: &'static str,
+    dead: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl aurora_crm_worker::storage::Database for DiesAfter {
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[aurora_crm_worker::storage::SqlValue],
+    ) -> Result<u64, aurora_crm_worker::storage::StorageError> {
+        use std::sync::atomic::Ordering;
+        if self.dead.load(Ordering::SeqCst) {
+            return Err(aurora_crm_worker::storage::StorageError::Backend("the process is gone".into()));
+        }
+        let done = self.inner.execute(sql, params).await;
+        if sql.contains(self.fatal) {
+            self.dead.store(true, Ordering::SeqCst);
+        }
+        done
+    }
+
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[aurora_crm_worker::storage::SqlValue],
+    ) -> Result<Vec<aurora_crm_worker::storage::Row>, aurora_crm_worker::storage::StorageError> {
+        if self.dead.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(aurora_crm_worker::storage::StorageError::Backend("the process is gone".into()));
+        }
+        self.inner.query(sql, params).await
+    }
+}
+
+/// Found by the chaos run: a click whose process died right after writing its claim left
+/// a claim nothing would ever recheck (the recheck was scheduled after the claim), and the
+/// opportunity showed "creating" forever. The recheck now comes first.
+#[tokio::test]
+async fn a_process_killed_right_after_claiming_leaves_work_the_sweep_finishes() {
+    use aurora_crm_worker::{jobs, projects::CLAIM_TIMEOUT_SECONDS};
+    let (aurora, sandbox) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, db, clock) = common::state(&aurora, now).await;
+    let app = router(state.clone());
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-killed", address(), CRM_CLIENT_SECRET, now)).await;
+    // The click, on a process that dies the moment its claim is written.
+    let mut dying = state.clone();
+    dying.db = std::sync::Arc::new(DiesAfter {
+        inner: db.clone(),
+        fatal: "INSERT INTO projects",
+        dead: std::sync::atomic::AtomicBool::new(false),
+    });
+    let (status, _, _) = call(&router(dying), create_project_request(&token, "opp-killed")).await;
+    assert!(status.is_server_error(), "the click's process died: {status}");
+    // (The stand-in process keeps running past its storage's death, so Aurora may have
+    // created the project before the answer could be recorded: the recheck finds it.)
+    // The restarted worker (the same database) finishes it once the claim is stale.
+    clock.advance(CLAIM_TIMEOUT_SECONDS as u64 + 10);
+    assert_eq!(jobs::sweep(&state).await, 1, "the recheck is there to run");
+    let (_, _, body) = call(&app, state_request(&token, "opp-killed", None)).await;
+    assert_eq!(body["state"], "awaiting_design", "{body}");
+    assert_eq!(common::project_count(&sandbox), 1);
+}
