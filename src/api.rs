@@ -64,11 +64,33 @@ pub async fn create_session(crm: &str, context: &str) -> Result<SessionResponse,
     let _ = js_sys::Reflect::set(&body, &"crm".into(), &crm.into());
     let _ = js_sys::Reflect::set(&body, &"context".into(), &context.into());
     let text = js_sys::JSON::stringify(&body).map_err(|_| network("the request could not be encoded"))?;
+    // The boot script asked already, while the wasm loaded: its answer, when it asked for this.
+    if let Some(response) = started_session(crm, context).await {
+        return read_json(checked(response).await?).await;
+    }
     let request = Request::post("/v1/sessions")
         .header("Content-Type", "application/json")
         .body(String::from(text))
         .map_err(network)?;
     read_json(send(request).await?).await
+}
+
+/// The session request `www/embed.js` started before the wasm was fetched
+/// (`window.__auroraSession = {crm, context, answer}`), taken once and only when it asked
+/// for this `crm` and `context`; `None` when there is none or it did not reach the worker.
+async fn started_session(crm: &str, context: &str) -> Option<gloo_net::http::Response> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let key = JsValue::from_str("__auroraSession");
+    let started = js_sys::Reflect::get(&window, &key).ok().filter(|v| v.is_object())?;
+    let _ = js_sys::Reflect::delete_property(window.as_ref(), &key);
+    let field = |name: &str| js_sys::Reflect::get(&started, &name.into()).ok();
+    if field("crm")?.as_string()? != crm || field("context")?.as_string()? != context {
+        return None;
+    }
+    let answer = field("answer")?.dyn_into::<js_sys::Promise>().ok()?;
+    let response = JsFuture::from(answer).await.ok()?.dyn_into::<web_sys::Response>().ok()?;
+    Some(response.into())
 }
 
 /// What polling the state gave.
@@ -133,7 +155,11 @@ impl WorkerClient {
 
 /// Sends `request`; any answer but a 2xx or 304 becomes an [`ApiError`].
 async fn send(request: Request) -> Result<gloo_net::http::Response, ApiError> {
-    let response = request.send().await.map_err(network)?;
+    checked(request.send().await.map_err(network)?).await
+}
+
+/// `response` when a 2xx or 304; else its error, as an [`ApiError`].
+async fn checked(response: gloo_net::http::Response) -> Result<gloo_net::http::Response, ApiError> {
     if response.ok() || response.status() == 304 {
         return Ok(response);
     }

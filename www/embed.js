@@ -4,5 +4,25 @@
 // one script, one request.
 import init, { mount_widget } from "./aurora_crm_widget.js";
 
+// The session is asked for at once, while the wasm downloads and compiles: the widget takes
+// this answer over (src/api.rs, `started_session`) instead of asking again. The context is
+// read as the widget reads it: the page's (a verified page load's embed ticket), else the
+// fragment's ticket (HubSpot's modal), else the `context` the CRM signed into the URL.
+const host = document.getElementById("aurora-widget");
+const context =
+  host.dataset.context ||
+  new URLSearchParams(location.hash.slice(1)).get("t") ||
+  new URLSearchParams(location.search).get("context") ||
+  "";
+window.__auroraSession = {
+  crm: host.dataset.crm,
+  context,
+  answer: fetch("/v1/sessions", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ crm: host.dataset.crm, context }),
+  }),
+};
+
 await init({ module_or_path: "/widget/aurora_crm_widget_bg.wasm" });
-mount_widget(document.getElementById("aurora-widget"));
+mount_widget(host);

@@ -29,6 +29,16 @@ async fn the_opportunity_page_shows_the_widget_with_the_address_and_the_button()
     let button = wait_for(&client, "button[data-testid=create-project]").await;
     assert_eq!(button.text().await.expect("button text"), "Create Aurora Project");
     assert!(button.is_enabled().await.expect("enabled?"), "the button is usable");
+    // One session request: the boot script's, started while the wasm loaded, which the
+    // widget took over instead of asking again.
+    let sessions: serde_json::Value = client
+        .execute(
+            "return performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/v1/sessions')).length;",
+            vec![],
+        )
+        .await
+        .expect("timings");
+    assert_eq!(sessions, 1, "session requests");
 
     client.enter_parent_frame().await.expect("back to the CRM page");
     screenshot(&client, "embed/opportunity-with-widget").await;
