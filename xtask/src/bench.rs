@@ -104,6 +104,7 @@ struct WrkRun {
     requests_per_second: f64,
     requests: u64,
     non_2xx: u64,
+    mean_ms: f64,
     p50_ms: f64,
     p99_ms: f64,
 }
@@ -131,6 +132,11 @@ fn parse_wrk(output: &str) -> WrkRun {
             run.non_2xx = rest.trim().parse().unwrap_or(0);
         } else if line.contains(" requests in ") {
             run.requests = line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        } else if let Some(mean) =
+            line.strip_prefix("Latency ").and_then(|s| s.split_whitespace().next()).and_then(milliseconds)
+        {
+            // The thread stats' line (`Latency Distribution` reads as no number).
+            run.mean_ms = mean;
         } else if let Some(p) = line.strip_prefix("50%") {
             run.p50_ms = milliseconds(p).unwrap_or(0.0);
         } else if let Some(p) = line.strip_prefix("99%") {
@@ -374,8 +380,11 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         "as above, without If-None-Match",
     );
 
-    // 4 and 8. Aurora's webhook burst: distinct deliveries at 64 connections, twice.
-    let burst_seconds = if quick { 2 } else { 5 };
+    // 4 and 8. Aurora's webhook burst: 10,000 distinct deliveries at 64 connections, twice.
+    // wrk waits out its -d whatever the threads do: the figures are the latencies, and the
+    // rate by Little's law (connections / mean latency).
+    let per_thread = if quick { 2_500 } else { 5_000 };
+    let burst_seconds = if quick { 5 } else { 10 };
     let script = tools::root().join("bench/wrk/webhook-burst.lua");
     let script = script.to_string_lossy().into_owned();
     let database = system.database().context("the worker's database")?.to_string_lossy().into_owned();
@@ -387,6 +396,7 @@ pub fn run(quick: bool) -> Result<ExitCode> {
             ("BENCH_WEBHOOK_HEADER", "X-Aurora-Webhook-Token".to_owned()),
             ("BENCH_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
             ("BENCH_RUN", format!("{}{run}", std::process::id())),
+            ("BENCH_DELIVERIES", per_thread.to_string()),
         ];
         let run = wrk(&system.worker_url, 64, burst_seconds, &["-s", &script], &burst_env)?;
         let memory = memory_kib(pid);
@@ -398,17 +408,16 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     let acknowledged: u64 = bursts.iter().map(|(run, _)| run.requests - run.non_2xx).sum();
     let (first, _) = &bursts[0];
     report.add(
-        &format!(
-            "Aurora webhook acks, a burst of {} distinct deliveries in {burst_seconds} s at 64 connections: p50 / p99",
-            first.requests
-        ),
+        &format!("Aurora webhook acks, a burst of {} distinct deliveries at 64 connections: p50 / p99", first.requests),
         format!(
-            "{:.1} ms / {:.1} ms ({:.0} acks/s); {recorded} recorded of {acknowledged} acknowledged",
-            first.p50_ms, first.p99_ms, first.requests_per_second
+            "{:.1} ms / {:.1} ms (about {:.0} acks/s); {recorded} recorded of {acknowledged} acknowledged",
+            first.p50_ms,
+            first.p99_ms,
+            64.0 * 1000.0 / first.mean_ms.max(0.001)
         ),
         "p99 <= 20 ms, nothing lost",
         Some(first.p99_ms <= 20.0 && recorded >= acknowledged),
-        "wrk -t2 -c64 -d5s -s bench/wrk/webhook-burst.lua (twice)",
+        "BENCH_DELIVERIES=5000 wrk -t2 -c64 -d10s -s bench/wrk/webhook-burst.lua (twice)",
     );
     let ((_, (rss1, peak1)), (_, (rss2, peak2))) = (&bursts[0], &bursts[1]);
     report.add(
@@ -460,9 +469,13 @@ pub fn run(quick: bool) -> Result<ExitCode> {
         Some(requests == 1),
         "cargo xtask bench (bench_boot_to_data in tests/e2e)",
     );
+    let (wasm_ms, session_ms) = (median(&times("wasm_arrived_ms")), median(&times("session_answered_ms")));
     report.add(
         "Boot to data: navigation to the design on screen, ratio to a static page of the same figures (median)",
-        format!("{:.2}x ({embed_ms:.0} ms vs {static_ms:.0} ms)", embed_ms / static_ms.max(1.0)),
+        format!(
+            "{:.2}x ({embed_ms:.0} ms vs {static_ms:.0} ms; the wasm arrived at {wasm_ms:.0} ms, the session's answer at {session_ms:.0} ms)",
+            embed_ms / static_ms.max(1.0)
+        ),
         "<= 1.5x",
         Some(embed_ms / static_ms.max(1.0) <= 1.5),
         "as above: headless Chromium, a fresh browser each load",
@@ -592,6 +605,7 @@ mod tests {
         assert_eq!(run.non_2xx, 12);
         assert!((run.requests_per_second - 123_456.78).abs() < 0.01);
         assert!((run.p50_ms - 0.412).abs() < 1e-9 && (run.p99_ms - 2.5).abs() < 1e-9);
+        assert!((run.mean_ms - 0.52011).abs() < 1e-9);
     }
 
     #[test]
