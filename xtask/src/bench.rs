@@ -184,34 +184,30 @@ impl Profiler {
         Some(Profiler { child, data })
     }
 
-    /// The top symbols by self time, or nothing when perf could not record.
+    /// Self time by binary, then the worker's own top symbols; nothing when perf could not
+    /// record.
     fn top(mut self) -> Option<String> {
         // perf's own exit status varies with how the sampled process fared: the data decides.
         self.child.wait().ok()?;
-        let output = Command::new("perf")
-            .args([
-                "report",
-                "--stdio",
-                "--no-children",
-                "--sort",
-                "dso,symbol",
-                "--percent-limit",
-                "2",
-                "-g",
-                "none",
-                "-i",
-            ])
-            .arg(&self.data)
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&output.stdout);
-        let lines: Vec<String> = text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .take(15)
-            .map(|l| l.split_whitespace().filter(|w| *w != "-").collect::<Vec<_>>().join(" "))
-            .collect();
-        (!lines.is_empty()).then(|| lines.iter().map(|l| format!("{l}\n")).collect())
+        let report = |args: &[&str], lines: usize| -> Option<String> {
+            let output = Command::new("perf")
+                .args(["report", "--stdio", "--no-children", "-g", "none", "-i"])
+                .arg(&self.data)
+                .args(args)
+                .output()
+                .ok()?;
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            let kept: Vec<String> = text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .take(lines)
+                .map(|l| l.split_whitespace().filter(|w| *w != "-").collect::<Vec<_>>().join(" "))
+                .collect();
+            (!kept.is_empty()).then(|| kept.iter().map(|l| format!("{l}\n")).collect())
+        };
+        let by_binary = report(&["--sort", "dso"], 5)?;
+        let worker = report(&["--sort", "symbol", "--dsos", "aurora-crm-worker"], 12).unwrap_or_default();
+        Some(format!("{by_binary}\nthe worker's own top symbols:\n{worker}"))
     }
 }
 
