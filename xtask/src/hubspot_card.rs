@@ -22,14 +22,15 @@ fn install_stamp() -> PathBuf {
     card_dir().join("node_modules").join(".xtask-installed-lock.json")
 }
 
-fn installed() -> bool {
+/// Whether the packages of the committed lockfile are installed (cheap).
+pub fn is_installed() -> bool {
     let wanted = fs::read(card_dir().join("package-lock.json")).ok();
     wanted.is_some() && wanted == fs::read(install_stamp()).ok()
 }
 
 /// `npm ci` from the lockfile, once per lockfile; returns how many installs it ran.
 pub fn install() -> Result<usize> {
-    if installed() {
+    if is_installed() {
         println!("setup: the HubSpot card's npm packages present");
         return Ok(0);
     }
@@ -40,11 +41,6 @@ pub fn install() -> Result<usize> {
         .env("PATH", tools::path_with_tools()))?;
     fs::copy(card_dir().join("package-lock.json"), install_stamp()).context("writing the card's install stamp")?;
     Ok(1)
-}
-
-/// Whether the packages are installed (cheap).
-pub fn is_installed() -> bool {
-    installed()
 }
 
 /// `tsc --noEmit`: the card against HubSpot's component and API types, strict.

@@ -135,8 +135,7 @@ impl CrmIntegration for HubSpot {
         now: i64,
     ) -> Result<InstalledAccount, InstallRefusal> {
         let client = client(state)?;
-        let grant = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
-        let tokens = grant.tokens;
+        let tokens = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
         let refuse = |error: CrmError| {
             let (client, refresh) = (client.clone(), tokens.refresh_token.clone());
             async move {

@@ -53,21 +53,6 @@ struct TokenResponse {
     #[serde(default)]
     refresh_token: Option<String>,
     expires_in: i64,
-    #[serde(default)]
-    hub_id: Option<u64>,
-    #[serde(default)]
-    user_id: Option<u64>,
-}
-
-/// What an install's token exchange tells: the tokens, and whose they are.
-#[derive(Debug)]
-pub struct Grant {
-    /// The tokens.
-    pub tokens: HubSpotTokens,
-    /// The portal (hub) installed into, when the token answer names it.
-    pub hub_id: Option<u64>,
-    /// The installing user, when named.
-    pub user_id: Option<u64>,
 }
 
 /// A token's metadata (`/oauth/v3/token/introspect`).
@@ -204,8 +189,9 @@ impl HubSpotClient {
         form
     }
 
-    /// Exchanges an authorization code, once.
-    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<Grant, CrmError> {
+    /// Exchanges an authorization code, once. Whose the tokens are is asked of
+    /// [`Self::introspect`], which also names the portal's domain.
+    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<HubSpotTokens, CrmError> {
         let form = self
             .form()
             .append_pair("grant_type", "authorization_code")
@@ -215,9 +201,8 @@ impl HubSpotClient {
             .finish();
         let url = format!("{}/oauth/v3/token", self.api_url);
         let answer: TokenResponse = self.http.send_once(Method::POST, &url, Auth::None, Body::Form(form)).await?;
-        let (hub_id, user_id) = (answer.hub_id, answer.user_id);
         let refresh_token = answer.refresh_token.clone().ok_or_else(|| CrmError::Decode("no refresh_token".into()))?;
-        Ok(Grant { tokens: tokens_of(answer, refresh_token, now), hub_id, user_id })
+        Ok(tokens_of(answer, refresh_token, now))
     }
 
     /// A new access token, once (HubSpot keeps the refresh token unless it sends another).

@@ -126,7 +126,7 @@ fn spawn_writer(connection: Arc<Mutex<Connection>>) -> Result<mpsc::Sender<Write
 fn commit_group(connection: &Connection, group: Vec<Write>) {
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         for write in group {
-            let _ = write.done.send(Err(backend_ref(&error)));
+            let _ = write.done.send(Err(backend(&error)));
         }
         return;
     }
@@ -150,16 +150,12 @@ fn commit_group(connection: &Connection, group: Vec<Write>) {
     for (done, outcome) in outcomes {
         let _ = done.send(match &committed {
             Ok(()) => outcome,
-            Err(error) => Err(backend_ref(error)),
+            Err(error) => Err(backend(error)),
         });
     }
 }
 
-fn backend(error: rusqlite::Error) -> StorageError {
-    StorageError::Backend(error.to_string())
-}
-
-fn backend_ref(error: &rusqlite::Error) -> StorageError {
+fn backend(error: impl std::fmt::Display) -> StorageError {
     StorageError::Backend(error.to_string())
 }
 
