@@ -46,7 +46,7 @@ impl Crm {
 }
 
 /// Which opportunity: the unit a project, a design and its figures belong to.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
 pub struct OpportunityKey {
     /// The CRM.
     pub crm: Crm,

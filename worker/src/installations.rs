@@ -218,7 +218,7 @@ pub async fn forget(state: &AppState, crm: Crm, account_id: &str) -> Result<bool
     let Some(installation) = installations::find(state.db(), crm, account_id).await? else { return Ok(false) };
     installations::remove(state.db(), crm, account_id).await?;
     if let Some(tenant) = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok()) {
-        state.keys.drop_tenant(tenant);
+        state.caches.keys.drop_tenant(tenant);
     }
     tracing::info!(crm = crm.as_str(), account = %account_id, "uninstalled");
     Ok(true)

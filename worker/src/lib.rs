@@ -16,6 +16,7 @@ pub mod ids;
 pub mod installations;
 pub mod jobs;
 pub mod projects;
+pub mod rendered_states;
 mod routes;
 pub mod storage;
 pub mod subscriptions;
@@ -38,6 +39,17 @@ pub trait Background: Send + Sync {
     fn spawn(&self, task: BackgroundTask);
 }
 
+/// What must outlive a request to be worth keeping: per process natively, per isolate on
+/// Workers. Both are kept correct by what they are keyed on, never by invalidation, so
+/// any number of processes or isolates may each keep their own.
+#[derive(Default)]
+pub struct Caches {
+    /// Temporary Aurora keys per tenant.
+    pub keys: temporary_keys::TemporaryKeyCache,
+    /// The widget's rendered states, by the rows they were rendered from.
+    pub rendered_states: rendered_states::RenderedStates,
+}
+
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc`.
 #[derive(Clone)]
 pub struct AppState {
@@ -46,11 +58,11 @@ pub struct AppState {
     /// The host's database (SQLite natively, D1 on Cloudflare).
     pub db: Arc<dyn storage::Database>,
     /// Aurora, through the host's HTTP transport.
-    pub aurora: aurora_api::AuroraClient,
+    pub aurora: Arc<aurora_api::AuroraClient>,
     /// The host's outbound HTTP (reqwest natively, fetch on Workers), for the CRM.
     pub http: Arc<dyn aurora_api::HttpTransport>,
-    /// Temporary keys per tenant.
-    pub keys: Arc<temporary_keys::TemporaryKeyCache>,
+    /// What outlives a request: temporary keys, rendered states.
+    pub caches: Arc<Caches>,
     /// Where background work runs.
     pub background: Arc<dyn Background>,
     /// Seconds since the Unix epoch. A function, not `SystemTime::now()`, because
@@ -59,22 +71,22 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state both hosts build: the host supplies storage, outbound HTTP, the key
-    /// cache (which must outlive a request: per process natively, per isolate on Workers)
-    /// and a clock.
+    /// The state both hosts build: the host supplies storage, outbound HTTP, the caches
+    /// (which must outlive a request: per process natively, per isolate on Workers) and a
+    /// clock.
     pub fn new(
         config: Config,
         db: Arc<dyn storage::Database>,
         transport: Arc<dyn aurora_api::HttpTransport>,
-        keys: Arc<temporary_keys::TemporaryKeyCache>,
+        caches: Arc<Caches>,
         background: Arc<dyn Background>,
         clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     ) -> Self {
         // Every call to Aurora waits its turn on its key's schedule (see `aurora_pacing`).
         let paced =
             Arc::new(aurora_pacing::PacedTransport::new(transport.clone(), db.clone(), config.aurora.rate_limit));
-        let aurora = config.aurora.client(paced);
-        AppState { config: Arc::new(config), db, aurora, http: transport, keys, background, clock }
+        let aurora = Arc::new(config.aurora.client(paced));
+        AppState { config: Arc::new(config), db, aurora, http: transport, caches, background, clock }
     }
 
     /// The current time in seconds since the Unix epoch, from the host's clock. An `i64`,

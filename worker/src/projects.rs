@@ -15,7 +15,9 @@ use crate::{
     crm::{ContextError, CrmEventKind},
     ids::OpportunityKey,
     storage::{
-        StorageError, crm_events, designs, installations, late_projects, opportunities, project_rechecks,
+        StorageError, designs, installations, late_projects, opportunities,
+        opportunity_views::{self, OpportunityView},
+        project_rechecks,
         projects::{self, Claim, Failure, ProjectRecord, ProjectStatus},
     },
     temporary_keys::StoredSessionTokens,
@@ -139,30 +141,36 @@ async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<TenantI
     }
 }
 
-async fn state_of(
-    state: &AppState,
-    key: &OpportunityKey,
-    record: Option<&ProjectRecord>,
-) -> Result<OpportunityState, ProjectError> {
-    let Some(record) = record else {
-        // A new opportunity whose CRM event is still being run gets its project without a
-        // click (automatic projects): the widget waits and watches for it.
-        let created = CrmEventKind::OpportunityCreated { opportunity_id: key.opportunity_id.clone() };
-        let event = serde_json::to_string(&created).map_err(|e| StorageError::Decode(e.to_string()))?;
-        let pending = crm_events::pending(state.db(), key, &event).await?;
-        return Ok(if pending { OpportunityState::Creating } else { OpportunityState::NoProject });
+/// What the opportunity's state is made of, read at once (see `storage::opportunity_views`).
+pub async fn view(state: &AppState, key: &OpportunityKey) -> Result<OpportunityView, ProjectError> {
+    // A new opportunity whose CRM event is still being run gets its project without a
+    // click (automatic projects): the widget waits and watches for it.
+    let created = CrmEventKind::OpportunityCreated { opportunity_id: key.opportunity_id.clone() };
+    let event = serde_json::to_string(&created).map_err(|e| StorageError::Decode(e.to_string()))?;
+    Ok(opportunity_views::find(state.db(), key, &event).await?.ok_or(ContextError::NotInstalled)?)
+}
+
+/// The state `view` shows: what the widget renders.
+pub fn state_of(state: &AppState, view: &OpportunityView) -> Result<OpportunityState, ProjectError> {
+    match view.aurora_tenant_id.as_deref().map(TenantId::parse) {
+        None | Some(Err(_)) => return Ok(OpportunityState::NotLinked),
+        Some(Ok(_)) if !view.app_enabled => return Ok(OpportunityState::AppDisabled),
+        Some(Ok(_)) => {}
+    }
+    let Some(status) = view.project_status else {
+        return Ok(if view.creation_pending { OpportunityState::Creating } else { OpportunityState::NoProject });
     };
-    Ok(match record.status {
+    Ok(match status {
         ProjectStatus::Creating => OpportunityState::Creating,
         ProjectStatus::Failed => OpportunityState::CreateFailed {
-            code: record.error_code.clone().unwrap_or_default(),
-            message: record.error_message.clone().unwrap_or_default(),
-            retryable: record.retryable,
+            code: view.error_code.clone().unwrap_or_default(),
+            message: view.error_message.clone().unwrap_or_default(),
+            retryable: view.retryable,
         },
         ProjectStatus::Created => {
-            let project_id = record.aurora_project_id.clone().unwrap_or_default();
+            let project_id = view.aurora_project_id.clone().unwrap_or_default();
             let aurora_url = project_app_url(&state.config.aurora.base_url, &project_id);
-            match designs::find(state.db(), key).await? {
+            match view.design() {
                 None => OpportunityState::AwaitingDesign { project_id, aurora_url },
                 Some(design) if design.simulation_status == designs::SimulationStatus::Succeeded => {
                     let summary =
@@ -183,18 +191,9 @@ async fn state_of(
     })
 }
 
-async fn current_state(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ProjectError> {
-    state_of(state, key, projects::find(state.db(), key).await?.as_ref()).await
-}
-
 /// Where the opportunity stands now.
 pub async fn opportunity_state(state: &AppState, key: &OpportunityKey) -> Result<OpportunityState, ProjectError> {
-    match linked_tenant(state, key).await {
-        Ok(_) => current_state(state, key).await,
-        Err(ProjectError::NotLinked) => Ok(OpportunityState::NotLinked),
-        Err(ProjectError::AppDisabled) => Ok(OpportunityState::AppDisabled),
-        Err(error) => Err(error),
-    }
+    state_of(state, &view(state, key).await?)
 }
 
 /// Aurora's project request for the opportunity, validated: a bad address or coordinate is
@@ -244,19 +243,19 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
         (Step::Claim, _) => match projects::claim(db, key, &tenant.to_string(), now).await? {
             Some(claim) => (claim, false),
             // Lost the race for a new claim: someone else is creating it.
-            None => return current_state(state, key).await,
+            None => return opportunity_state(state, key).await,
         },
         (Step::TakeOver, Some(seen)) => match projects::take_over(db, key, &seen, now).await? {
             // A person checked Aurora after a lookup Aurora refused: create, no lookup.
             Some(claim) => (claim, seen.error_code.as_deref() != Some(RECONCILE_FORBIDDEN)),
-            None => return current_state(state, key).await,
+            None => return opportunity_state(state, key).await,
         },
         (Step::Wait, _) => return Ok(OpportunityState::Creating),
-        (Step::Show | Step::TakeOver, record) => return state_of(state, key, record.as_ref()).await,
+        (Step::Show | Step::TakeOver, _) => return opportunity_state(state, key).await,
     };
     let ended = keeping_claim(state, key, claim, attempt(state, key, tenant, &request, reconcile)).await;
     record_outcome(state, key, tenant, claim, ended).await?;
-    current_state(state, key).await
+    opportunity_state(state, key).await
 }
 
 /// The code of a failure whose earlier attempt could not be checked in Aurora.
@@ -301,6 +300,7 @@ async fn attempt(
         }
     }
     let created = state
+        .caches
         .keys
         .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now(), |bearer| {
             let (aurora, request) = (state.aurora.clone(), request.clone());
@@ -425,6 +425,7 @@ async fn find_in_aurora(
 ) -> Result<Option<String>, AuroraError> {
     let external = key.external_provider_id();
     let found = state
+        .caches
         .keys
         .with_key(&state.aurora, &StoredSessionTokens(state), tenant, state.now(), |bearer| {
             let (aurora, external) = (state.aurora.clone(), external.clone());

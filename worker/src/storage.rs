@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod late_projects;
 pub mod one_time;
 pub mod opportunities;
+pub mod opportunity_views;
 pub mod project_rechecks;
 pub mod projects;
 pub mod rate_limits;
@@ -97,6 +98,15 @@ pub trait Database: Send + Sync + 'static {
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError>;
     /// Runs a query; returns its rows.
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError>;
+    /// A number that moves whenever a write may have changed the database, when the host
+    /// can tell without asking it: what was read at generation `g` still holds while the
+    /// generation is `g` (a write answered before a read began has moved it; a host may
+    /// take a moment to notice writes from outside, as the native host's watcher does for
+    /// other processes on its file). `None` when
+    /// the host cannot tell (D1: any isolate anywhere may write), and every read asks.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Runs a query and reads each row into `T`.

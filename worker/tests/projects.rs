@@ -138,6 +138,75 @@ async fn state_polls_use_etags() {
     assert_ne!(headers["etag"].to_str().expect("etag"), etag);
 }
 
+/// The poll keeps each rendered state (see `rendered_states`): whatever changes the rows a
+/// state is made of shows at the next poll, and two processes over one database (or two
+/// isolates) give the same state the same ETag.
+#[tokio::test]
+async fn a_kept_rendering_never_outlives_its_rows_and_etags_agree_across_processes() {
+    use aurora_crm_worker::{AppState, storage};
+    let (aurora, _) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;
+    let now = unix_now();
+    let (state, db, _) = common::state(&aurora, now).await;
+    let other_process = AppState::new(
+        common::config(&aurora),
+        state.db.clone(),
+        std::sync::Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()),
+        std::sync::Arc::default(),
+        state.background.clone(),
+        state.clock.clone(),
+    );
+    let (app, other) = (router(state), router(other_process));
+    let (token, _) = open_session(&app, &demo_context("acct-a", "opp-7", address(), CRM_CLIENT_SECRET, now)).await;
+    call(&app, create_project_request(&token, "opp-7")).await;
+    let poll = |app: &axum::Router, etag: Option<String>| {
+        let (app, token) = (app.clone(), token.clone());
+        async move {
+            let (status, headers, body) = call(&app, state_request(&token, "opp-7", etag.as_deref())).await;
+            (status, headers["etag"].to_str().expect("etag").to_owned(), body)
+        }
+    };
+    let (status, etag, body) = poll(&app, None).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("awaiting_design")), "{body}");
+    let (_, same, other_body) = poll(&other, None).await;
+    assert_eq!((&same, &other_body), (&etag, &body), "another process renders the same state with the same ETag");
+
+    let key = storage::projects::OpportunityKey {
+        crm: aurora_crm_worker::crm::Crm::Demo,
+        account_id: "acct-a".into(),
+        opportunity_id: "opp-7".into(),
+    };
+    let project = body["project_id"].as_str().expect("project").to_owned();
+    let store = |design: &'static str, size: f64, order: i64| {
+        let (db, key, project) = (db.clone(), key.clone(), project.clone());
+        async move {
+            let summary = json!({"design_id": design, "project_id": project, "system_size_stc": size}).to_string();
+            let design = storage::designs::NewDesign {
+                design_id: design,
+                simulation_status: storage::designs::SimulationStatus::Succeeded,
+                designed_at_ms: 1_000,
+                simulation_order: order,
+                summary_json: &summary,
+            };
+            assert!(storage::designs::store(&db, &key, &design, 0).await.expect("store"));
+        }
+    };
+    store("8c1c1a52-0000-4000-8000-000000000001", 6000.0, 1).await;
+    let (status, first_design, body) = poll(&app, Some(etag.clone())).await;
+    assert_eq!((status, body["design"]["system_size_stc"].as_f64()), (StatusCode::OK, Some(6000.0)), "{body}");
+    // The same design, simulated again with other figures: same ids, same date, new rows.
+    store("8c1c1a52-0000-4000-8000-000000000001", 7200.0, 2).await;
+    let (status, second_design, body) = poll(&app, Some(first_design.clone())).await;
+    assert_eq!((status, body["design"]["system_size_stc"].as_f64()), (StatusCode::OK, Some(7200.0)), "{body}");
+    assert_ne!(first_design, second_design);
+    let (status, _, _) = poll(&other, Some(second_design.clone())).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED, "the other process agrees on the new version");
+
+    // The installation's row is part of the state too: an unlinked tenant shows at once.
+    storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-a", None, 2).await.expect("unlink");
+    let (status, _, body) = poll(&app, Some(second_design)).await;
+    assert_eq!((status, body["state"].as_str()), (StatusCode::OK, Some("not_linked")), "{body}");
+}
+
 #[tokio::test]
 async fn accounts_and_opportunities_are_isolated() {
     let (aurora, _) = common::start_sandbox(&["--design-delay-ms", "60000"]).await;

@@ -20,7 +20,7 @@ async fn two_hundred_concurrent_callers_cause_one_mint() {
     let callers: Vec<_> = (0..200)
         .map(|_| {
             let state = state.clone();
-            tokio::spawn(async move { state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await })
+            tokio::spawn(async move { state.caches.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await })
         })
         .collect();
     let mut tokens = Vec::new();
@@ -46,7 +46,7 @@ async fn bench_key_mints_for_concurrent_callers() {
     let callers: Vec<_> = (0..CALLERS)
         .map(|_| {
             let state = state.clone();
-            tokio::spawn(async move { state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await })
+            tokio::spawn(async move { state.caches.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await })
         })
         .collect();
     for caller in callers {
@@ -67,11 +67,11 @@ async fn keys_are_reused_until_a_few_minutes_before_they_expire() {
     let (url, sandbox) = common::start_sandbox(&["--time-scale", "100"]).await;
     let (state, _, _) = common::state(&url, 0).await;
     let now = chrono_now();
-    let first = state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await.expect("key");
-    let again = state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now + 60).await.expect("key");
+    let first = state.caches.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await.expect("key");
+    let again = state.caches.keys.key(&state.aurora, &NoSessionTokens, tenant(), now + 60).await.expect("key");
     assert_eq!(first, again, "reused while fresh");
     assert_eq!(sandbox.state().temporary_keys.len(), 1);
-    let later = state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now + 180).await.expect("key");
+    let later = state.caches.keys.key(&state.aurora, &NoSessionTokens, tenant(), now + 180).await.expect("key");
     assert_ne!(first, later, "refreshed before expiry");
     assert_eq!(sandbox.state().temporary_keys.len(), 2);
 }
@@ -81,11 +81,12 @@ async fn a_revoked_key_is_replaced_once_on_401() {
     let (url, sandbox) = common::start_sandbox(&[]).await;
     let (state, _, _) = common::state(&url, 0).await;
     let now = chrono_now();
-    state.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await.expect("key");
+    state.caches.keys.key(&state.aurora, &NoSessionTokens, tenant(), now).await.expect("key");
     // Aurora forgets every key (as a revocation would).
     sandbox.state().temporary_keys.clear();
     let attempts = std::sync::atomic::AtomicUsize::new(0);
     let projects = state
+        .caches
         .keys
         .with_key(&state.aurora, &NoSessionTokens, tenant(), now, |key| {
             attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

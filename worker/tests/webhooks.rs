@@ -375,7 +375,7 @@ async fn a_spent_session_token_never_breaks_the_next_key() {
 
     // Even a spent token held by other means is only skipped: the key is minted without it.
     storage::session_tokens::hold(&db, common::TENANT, &session, now as i64).await.expect("hold");
-    state.keys.drop_tenant(common::TENANT.parse().expect("tenant"));
+    state.caches.keys.drop_tenant(common::TENANT.parse().expect("tenant"));
     let (token, _) = open_session(
         &app,
         &demo_context("acct-a", "opp-m2", json!({"property_address": "3 Main St"}), CRM_CLIENT_SECRET, now),
@@ -414,5 +414,5 @@ async fn deliveries_for_tenants_nobody_linked_spend_nothing_of_the_application_k
     }
     let other: aurora_api::TenantId = common::OTHER_TENANT.parse().expect("tenant");
     assert_eq!(sandbox.state().temporary_keys.values().filter(|k| k.tenant == other).count(), 0, "no key minted");
-    assert_eq!(state.keys.len(), 0, "no cache slot for it either");
+    assert_eq!(state.caches.keys.len(), 0, "no cache slot for it either");
 }

@@ -274,7 +274,12 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {memory}")
 }
 
-pub fn run(quick: bool) -> Result<ExitCode> {
+/// The groups of figures `--only` can pick, in the order they run.
+pub const GROUPS: &[&str] = &["widget", "poll", "webhooks", "boot", "pacing", "keys", "edge"];
+
+pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
+    let wants = |group: &str| only.is_empty() || only.iter().any(|o| o == group);
+    let needs_system = ["poll", "webhooks", "boot"].iter().any(|g| wants(g));
     crate::processes::stop_children_on_signal();
     if !crate::setup::is_complete() {
         crate::setup::run()?;
@@ -284,15 +289,135 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     let mut report = Report::default();
 
     // 1. What the rep's browser downloads.
-    let widget = build::widget()?;
-    report.add(
-        "Widget transfer: wasm + JS + CSS, brotli, every CRM's host adapter in",
-        format!("{} B", widget.brotli),
-        "<= 60,000 B",
-        Some(widget.brotli <= 60_000),
-        "cargo xtask build",
-    );
+    if wants("widget") {
+        let widget = build::widget()?;
+        report.add(
+            "Widget transfer: wasm + JS + CSS, brotli, every CRM's host adapter in",
+            format!("{} B", widget.brotli),
+            "<= 60,000 B",
+            Some(widget.brotli <= 60_000),
+            "cargo xtask build",
+        );
+    }
+    if needs_system {
+        measure_the_running_system(quick, &wants, &mut report)?;
+    }
 
+    // 5. Pacing on the shared key, at Aurora's real rate.
+    if wants("pacing") {
+        let projects = if quick { 30 } else { 300 };
+        let paced = bench_lines(&bench_test(
+            "bench_projects_created_at_auroras_real_rate",
+            &[("BENCH_PROJECTS", projects.to_string())],
+        )?);
+        if let Some(paced) = paced.first() {
+            let (seconds, floor) =
+                (paced["seconds"].as_f64().unwrap_or(0.0), paced["floor_seconds"].as_f64().unwrap_or(1.0));
+            let limited = paced["rate_limited"].as_u64().unwrap_or(0);
+            report.add(
+                &format!("Pacing: {projects} projects at Aurora's 90 requests/minute"),
+                format!(
+                    "{limited} Aurora 429s; {seconds:.1} s vs a floor of {floor:.1} s ({:+.1} %)",
+                    (seconds / floor - 1.0) * 100.0
+                ),
+                "0 429s, within 5 % of the floor",
+                Some(limited == 0 && seconds <= floor * 1.05),
+                "cargo test -p aurora-crm-worker --test pacing -- --ignored --nocapture bench_",
+            );
+        }
+    }
+
+    // 6. Temporary keys minted for concurrent callers of one tenant.
+    if wants("keys") {
+        let mints = bench_lines(&bench_test("bench_key_mints_for_concurrent_callers", &[])?);
+        if let Some(mints) = mints.first() {
+            let minted = mints["mints"].as_u64().unwrap_or(0);
+            report.add(
+                "Temporary-key mints for 500 concurrent callers of one tenant",
+                minted.to_string(),
+                "1",
+                Some(minted == 1),
+                "cargo test -p aurora-crm-worker --test temporary_keys -- --ignored bench_",
+            );
+        }
+    }
+
+    // 7. The Workers bundle, and its cold start under workerd.
+    if wants("edge") {
+        let wasm = build::edge_bundle()?;
+        report.add(
+            "Workers bundle: wasm, gzip, every CRM in",
+            format!("{} B", wasm.gzip),
+            "< 700,000 B (budget 1,000,000 asserted)",
+            Some(wasm.gzip < 700_000),
+            "cargo xtask build --edge",
+        );
+        let edge_ports = local_system::Ports {
+            worker: free_port()?,
+            aurora: free_port()?,
+            crm: free_port()?,
+            salesforce: free_port()?,
+            pipedrive: free_port()?,
+            hubspot: free_port()?,
+        };
+        let edge_data = tools::root().join(format!("target/bench/edge-{}", edge_ports.worker));
+        let spawned = Instant::now();
+        let secrets = local_system::Secrets::random()?;
+        let edge = local_system::start_edge_worker(edge_ports.worker, &secrets, &edge_ports.urls(), &edge_data);
+        let cold = spawned.elapsed();
+        match edge {
+            Ok(worker) => {
+                drop(worker);
+                report.add(
+                    "Workers cold start: `wrangler dev` (workerd, local D1 migrated) to its first answered request",
+                    format!("{:.1} s", cold.as_secs_f64()),
+                    "reported",
+                    None,
+                    "cargo xtask dev --edge",
+                );
+            }
+            Err(error) => report.notes.push(format!("the edge worker did not start: {error:#}")),
+        }
+    }
+
+    let took = started.elapsed().as_secs_f64();
+    let table = report.table();
+    println!("\n{table}");
+    println!("bench took {took:.0} s");
+    let missed = report.figures.iter().filter(|f| f.met == Some(false)).count();
+    let mut how = String::new();
+    for (i, f) in report.figures.iter().enumerate() {
+        let _ = writeln!(how, "{}. {}: `{}`", i + 1, f.name, f.how);
+    }
+    let notes: String = report.notes.iter().map(|n| format!("- {n}\n")).collect();
+    let document = format!(
+        "{}\n\n## Latest run\n\n{} on {}, `cargo xtask bench{}`, {took:.0} s. {missed} of {} goals missed.\n\n{table}\n{notes}\n## Reproducing each line\n\n`cargo xtask bench` runs them all (`--quick` for a short run). Alone:\n\n{how}",
+        BENCHMARKS_HEADER.trim_end(),
+        chrono_like_now(),
+        machine(),
+        if quick { " --quick" } else { "" },
+        report.figures.iter().filter(|f| f.met.is_some()).count(),
+    );
+    let path = tools::root().join(match (quick, only.is_empty()) {
+        (_, false) => "target/BENCHMARKS.partial.md",
+        (true, true) => "target/BENCHMARKS.quick.md",
+        (false, true) => "BENCHMARKS.md",
+    });
+    let existing = fs::read_to_string(&path).unwrap_or_default();
+    // What follows the generated part (analysis written by people) is kept.
+    let kept = existing.split_once(ANALYSIS_MARKER).map(|(_, rest)| rest.to_owned());
+    let document = match kept {
+        Some(rest) => format!("{document}\n{ANALYSIS_MARKER}{rest}"),
+        None => format!("{document}\n{ANALYSIS_MARKER}\n"),
+    };
+    fs::write(&path, document).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The figures measured against the running local system: the poll (against the
+/// hello-world beside it), the webhook bursts and memory, boot to data in Chromium.
+fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report: &mut Report) -> Result<()> {
     // The system, as a server runs it, and the reference beside it.
     // The `native` profile: what a server runs (the release profile is for small wasm).
     tools::run(cargo().args([
@@ -327,6 +452,7 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     )?;
     wait_for_http("the hello-world reference", &hello_url, Duration::from_secs(10), &mut hello)?;
     let system_env = local_system::conformance_env(&system, &secrets, Host::Native);
+    let pid = system.worker_pid().context("the native worker's pid")?;
 
     // A rep's opportunity with its design ready.
     let prepared = bench_test("bench_prepare_a_ready_design", &system_env)?;
@@ -339,238 +465,156 @@ pub fn run(quick: bool) -> Result<ExitCode> {
     let (token, opportunity, etag) = (text("token"), text("opportunity"), text("etag"));
 
     // 3. The widget's poll, against the hello-world.
-    let seconds = wrk_seconds(quick);
-    let state_url = format!("{}/v1/opportunities/{opportunity}", system.worker_url);
-    let bearer = format!("Authorization: Bearer {token}");
-    let pid = system.worker_pid().context("the native worker's pid")?;
-    let reference = wrk(&hello_url, 64, seconds, &[], &[])?;
-    let ok = wrk(&state_url, 64, seconds, &["-H", &bearer], &[])?;
-    let if_none_match = format!("If-None-Match: {etag}");
-    let unchanged = wrk(&state_url, 64, seconds, &["-H", &bearer, "-H", &if_none_match], &[])?;
-    // Once more under `perf`, not counted: where the worker spends the 304, for the analysis.
-    let profiler = Profiler::start(pid, seconds, "poll-304");
-    wrk(&state_url, 64, seconds, &["-H", &bearer, "-H", &if_none_match], &[])?;
-    if let Some(profile) = profiler.and_then(Profiler::top) {
-        report.notes.push(format!(
-            "Where the worker spends the 304 poll (`perf`, self time, top symbols):\n\n```\n{profile}```"
-        ));
+    if wants("poll") {
+        let seconds = wrk_seconds(quick);
+        let state_url = format!("{}/v1/opportunities/{opportunity}", system.worker_url);
+        let bearer = format!("Authorization: Bearer {token}");
+        let reference = wrk(&hello_url, 64, seconds, &[], &[])?;
+        let ok = wrk(&state_url, 64, seconds, &["-H", &bearer], &[])?;
+        let if_none_match = format!("If-None-Match: {etag}");
+        let unchanged = wrk(&state_url, 64, seconds, &["-H", &bearer, "-H", &if_none_match], &[])?;
+        // Once more under `perf`, not counted: where the worker spends the 304, for the analysis.
+        let profiler = Profiler::start(pid, seconds, "poll-304");
+        wrk(&state_url, 64, seconds, &["-H", &bearer, "-H", &if_none_match], &[])?;
+        if let Some(profile) = profiler.and_then(Profiler::top) {
+            report.notes.push(format!(
+                "Where the worker spends the 304 poll (`perf`, self time, top symbols):\n\n```\n{profile}```"
+            ));
+        }
+        let ratio = |run: &WrkRun| run.requests_per_second / reference.requests_per_second.max(1.0);
+        report.add(
+            "Widget's poll, 304 (If-None-Match), ratio to axum hello-world",
+            format!(
+                "{:.2} ({:.0} req/s vs {:.0})",
+                ratio(&unchanged),
+                unchanged.requests_per_second,
+                reference.requests_per_second
+            ),
+            ">= 0.5",
+            Some(ratio(&unchanged) >= 0.5),
+            "wrk -t2 -c64 -d10s against GET /v1/opportunities/{id} and bench/reference",
+        );
+        report.add(
+            "Widget's poll, 200 with the design, ratio to axum hello-world",
+            format!("{:.2} ({:.0} req/s)", ratio(&ok), ok.requests_per_second),
+            ">= 0.3",
+            Some(ratio(&ok) >= 0.3),
+            "as above, without If-None-Match",
+        );
     }
-    let ratio = |run: &WrkRun| run.requests_per_second / reference.requests_per_second.max(1.0);
-    report.add(
-        "Widget's poll, 304 (If-None-Match), ratio to axum hello-world",
-        format!(
-            "{:.2} ({:.0} req/s vs {:.0})",
-            ratio(&unchanged),
-            unchanged.requests_per_second,
-            reference.requests_per_second
-        ),
-        ">= 0.5",
-        Some(ratio(&unchanged) >= 0.5),
-        "wrk -t2 -c64 -d10s against GET /v1/opportunities/{id} and bench/reference",
-    );
-    report.add(
-        "Widget's poll, 200 with the design, ratio to axum hello-world",
-        format!("{:.2} ({:.0} req/s)", ratio(&ok), ok.requests_per_second),
-        ">= 0.3",
-        Some(ratio(&ok) >= 0.3),
-        "as above, without If-None-Match",
-    );
 
     // 4 and 8. Aurora's webhook burst: 10,000 distinct deliveries at 64 connections, twice.
     // wrk waits out its -d whatever the threads do: the figures are the latencies, and the
     // rate by Little's law (connections / mean latency).
-    let per_thread = if quick { 2_500 } else { 5_000 };
-    let burst_seconds = if quick { 5 } else { 10 };
-    let script = tools::root().join("bench/wrk/webhook-burst.lua");
-    let script = script.to_string_lossy().into_owned();
-    let database = system.database().context("the worker's database")?.to_string_lossy().into_owned();
-    let mut bursts = Vec::new();
-    for run in 0..2 {
-        let burst_env = [
-            // A tenant nobody linked: recorded, nothing fetched, so the receiver alone is measured.
-            ("BENCH_TENANT", "7e57a000-0000-4000-8000-0000000000b0".to_owned()),
-            ("BENCH_WEBHOOK_HEADER", "X-Aurora-Webhook-Token".to_owned()),
-            ("BENCH_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
-            ("BENCH_RUN", format!("{}{run}", std::process::id())),
-            ("BENCH_DELIVERIES", per_thread.to_string()),
-        ];
-        let run = wrk(&system.worker_url, 64, burst_seconds, &["-s", &script], &burst_env)?;
-        let memory = memory_kib(pid);
-        bursts.push((run, memory));
+    if wants("webhooks") {
+        let per_thread = if quick { 2_500 } else { 5_000 };
+        let burst_seconds = if quick { 5 } else { 10 };
+        let script = tools::root().join("bench/wrk/webhook-burst.lua");
+        let script = script.to_string_lossy().into_owned();
+        let database = system.database().context("the worker's database")?.to_string_lossy().into_owned();
+        let mut bursts = Vec::new();
+        for run in 0..2 {
+            let burst_env = [
+                // A tenant nobody linked: recorded, nothing fetched, so the receiver alone is measured.
+                ("BENCH_TENANT", "7e57a000-0000-4000-8000-0000000000b0".to_owned()),
+                ("BENCH_WEBHOOK_HEADER", "X-Aurora-Webhook-Token".to_owned()),
+                ("BENCH_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
+                ("BENCH_RUN", format!("{}{run}", std::process::id())),
+                ("BENCH_DELIVERIES", per_thread.to_string()),
+            ];
+            let run = wrk(&system.worker_url, 64, burst_seconds, &["-s", &script], &burst_env)?;
+            let memory = memory_kib(pid);
+            bursts.push((run, memory));
+        }
+        let counted = bench_lines(&bench_test("bench_count_recorded_aurora_events", &[("BENCH_DATABASE", database)])?);
+        let recorded = counted.first().and_then(|c| c["aurora_events"].as_u64()).unwrap_or(0);
+        // The recorded events count the prepared design's too: at least every acknowledgement.
+        let acknowledged: u64 = bursts.iter().map(|(run, _)| run.requests - run.non_2xx).sum();
+        let (first, _) = &bursts[0];
+        report.add(
+            &format!(
+                "Aurora webhook acks, a burst of {} distinct deliveries at 64 connections: p50 / p99",
+                first.requests
+            ),
+            format!(
+                "{:.1} ms / {:.1} ms (about {:.0} acks/s); {recorded} recorded of {acknowledged} acknowledged",
+                first.p50_ms,
+                first.p99_ms,
+                64.0 * 1000.0 / first.mean_ms.max(0.001)
+            ),
+            "p99 <= 20 ms, nothing lost",
+            Some(first.p99_ms <= 20.0 && recorded >= acknowledged),
+            "BENCH_DELIVERIES=5000 wrk -t2 -c64 -d10s -s bench/wrk/webhook-burst.lua (twice)",
+        );
+        let ((_, (rss1, peak1)), (_, (rss2, peak2))) = (&bursts[0], &bursts[1]);
+        report.add(
+            "Native worker's memory around the bursts: peak RSS; RSS after the first and second",
+            format!(
+                "{:.1} MiB peak; {:.1} -> {:.1} MiB",
+                *peak2.max(peak1) as f64 / 1024.0,
+                *rss1 as f64 / 1024.0,
+                *rss2 as f64 / 1024.0
+            ),
+            "reported; no growth across two runs",
+            Some(*rss2 as f64 <= *rss1 as f64 * 1.10),
+            "/proc/<pid>/status (VmHWM, VmRSS) after each burst",
+        );
     }
-    let counted = bench_lines(&bench_test("bench_count_recorded_aurora_events", &[("BENCH_DATABASE", database)])?);
-    let recorded = counted.first().and_then(|c| c["aurora_events"].as_u64()).unwrap_or(0);
-    // The recorded events count the prepared design's too: at least every acknowledgement.
-    let acknowledged: u64 = bursts.iter().map(|(run, _)| run.requests - run.non_2xx).sum();
-    let (first, _) = &bursts[0];
-    report.add(
-        &format!("Aurora webhook acks, a burst of {} distinct deliveries at 64 connections: p50 / p99", first.requests),
-        format!(
-            "{:.1} ms / {:.1} ms (about {:.0} acks/s); {recorded} recorded of {acknowledged} acknowledged",
-            first.p50_ms,
-            first.p99_ms,
-            64.0 * 1000.0 / first.mean_ms.max(0.001)
-        ),
-        "p99 <= 20 ms, nothing lost",
-        Some(first.p99_ms <= 20.0 && recorded >= acknowledged),
-        "BENCH_DELIVERIES=5000 wrk -t2 -c64 -d10s -s bench/wrk/webhook-burst.lua (twice)",
-    );
-    let ((_, (rss1, peak1)), (_, (rss2, peak2))) = (&bursts[0], &bursts[1]);
-    report.add(
-        "Native worker's memory around the bursts: peak RSS; RSS after the first and second",
-        format!(
-            "{:.1} MiB peak; {:.1} -> {:.1} MiB",
-            *peak2.max(peak1) as f64 / 1024.0,
-            *rss1 as f64 / 1024.0,
-            *rss2 as f64 / 1024.0
-        ),
-        "reported; no growth across two runs",
-        Some(*rss2 as f64 <= *rss1 as f64 * 1.10),
-        "/proc/<pid>/status (VmHWM, VmRSS) after each burst",
-    );
 
     // 2. Boot to data in Chromium, against a static page with the same figures.
-    write_static_design(&ready["state"])?;
-    let driver_port = free_port()?;
-    let mut driver = Running::spawn(
-        "chromedriver",
-        Command::new("/usr/bin/chromedriver").arg(format!("--port={driver_port}")).stdout(Stdio::null()),
-    )?;
-    wait_for_http(
-        "chromedriver",
-        &format!("http://127.0.0.1:{driver_port}/status"),
-        Duration::from_secs(20),
-        &mut driver,
-    )?;
-    let boot = bench_lines(&bench_test(
-        "bench_boot_to_data",
-        &[
-            ("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}")),
-            ("BENCH_EMBED_URL", text("embed_url")),
-            ("BENCH_STATIC_URL", format!("{}/bench/design.html", system.worker_url)),
-            ("BENCH_RUNS", if quick { "3" } else { "6" }.to_owned()),
-        ],
-    )?);
-    drop(driver);
-    let boot = boot.first().context("the boot benchmark printed nothing")?;
-    let times = |key: &str| {
-        boot[key].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>()).unwrap_or_default()
-    };
-    let (embed_ms, static_ms) = (median(&times("embed_ms")), median(&times("static_ms")));
-    let requests = boot["api_requests"].as_array().and_then(|a| a.iter().filter_map(Value::as_u64).max()).unwrap_or(0);
-    report.add(
-        "Boot to data: API requests before the design is on screen",
-        requests.to_string(),
-        "1",
-        Some(requests == 1),
-        "cargo xtask bench (bench_boot_to_data in tests/e2e)",
-    );
-    let (wasm_ms, session_ms) = (median(&times("wasm_arrived_ms")), median(&times("session_answered_ms")));
-    report.add(
+    if wants("boot") {
+        write_static_design(&ready["state"])?;
+        let driver_port = free_port()?;
+        let mut driver = Running::spawn(
+            "chromedriver",
+            Command::new("/usr/bin/chromedriver").arg(format!("--port={driver_port}")).stdout(Stdio::null()),
+        )?;
+        wait_for_http(
+            "chromedriver",
+            &format!("http://127.0.0.1:{driver_port}/status"),
+            Duration::from_secs(20),
+            &mut driver,
+        )?;
+        let boot = bench_lines(&bench_test(
+            "bench_boot_to_data",
+            &[
+                ("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}")),
+                ("BENCH_EMBED_URL", text("embed_url")),
+                ("BENCH_STATIC_URL", format!("{}/bench/design.html", system.worker_url)),
+                ("BENCH_RUNS", if quick { "3" } else { "6" }.to_owned()),
+            ],
+        )?);
+        drop(driver);
+        let boot = boot.first().context("the boot benchmark printed nothing")?;
+        let times = |key: &str| {
+            boot[key].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>()).unwrap_or_default()
+        };
+        let (embed_ms, static_ms) = (median(&times("embed_ms")), median(&times("static_ms")));
+        let requests =
+            boot["api_requests"].as_array().and_then(|a| a.iter().filter_map(Value::as_u64).max()).unwrap_or(0);
+        report.add(
+            "Boot to data: API requests before the design is on screen",
+            requests.to_string(),
+            "1",
+            Some(requests == 1),
+            "cargo xtask bench (bench_boot_to_data in tests/e2e)",
+        );
+        let (wasm_ms, session_ms) = (median(&times("wasm_arrived_ms")), median(&times("session_answered_ms")));
+        let (script_ms, ready_ms) = (median(&times("script_ran_ms")), median(&times("wasm_ready_ms")));
+        report.add(
         "Boot to data: navigation to the design on screen, ratio to a static page of the same figures (median)",
         format!(
-            "{:.2}x ({embed_ms:.0} ms vs {static_ms:.0} ms; the wasm arrived at {wasm_ms:.0} ms, the session's answer at {session_ms:.0} ms)",
+            "{:.2}x ({embed_ms:.0} ms vs {static_ms:.0} ms; the boot script ran at {script_ms:.0} ms, the wasm arrived at {wasm_ms:.0} ms and was ready at {ready_ms:.0} ms, the session's answer at {session_ms:.0} ms)",
             embed_ms / static_ms.max(1.0)
         ),
         "<= 1.5x",
         Some(embed_ms / static_ms.max(1.0) <= 1.5),
         "as above: headless Chromium, a fresh browser each load",
     );
+    }
     drop(hello);
     drop(system);
-
-    // 5. Pacing on the shared key, at Aurora's real rate.
-    let projects = if quick { 30 } else { 300 };
-    let paced = bench_lines(&bench_test(
-        "bench_projects_created_at_auroras_real_rate",
-        &[("BENCH_PROJECTS", projects.to_string())],
-    )?);
-    if let Some(paced) = paced.first() {
-        let (seconds, floor) =
-            (paced["seconds"].as_f64().unwrap_or(0.0), paced["floor_seconds"].as_f64().unwrap_or(1.0));
-        let limited = paced["rate_limited"].as_u64().unwrap_or(0);
-        report.add(
-            &format!("Pacing: {projects} projects at Aurora's 90 requests/minute"),
-            format!(
-                "{limited} Aurora 429s; {seconds:.1} s vs a floor of {floor:.1} s ({:+.1} %)",
-                (seconds / floor - 1.0) * 100.0
-            ),
-            "0 429s, within 5 % of the floor",
-            Some(limited == 0 && seconds <= floor * 1.05),
-            "cargo test -p aurora-crm-worker --test pacing -- --ignored --nocapture bench_",
-        );
-    }
-
-    // 6. Temporary keys minted for concurrent callers of one tenant.
-    let mints = bench_lines(&bench_test("bench_key_mints_for_concurrent_callers", &[])?);
-    if let Some(mints) = mints.first() {
-        let minted = mints["mints"].as_u64().unwrap_or(0);
-        report.add(
-            "Temporary-key mints for 500 concurrent callers of one tenant",
-            minted.to_string(),
-            "1",
-            Some(minted == 1),
-            "cargo test -p aurora-crm-worker --test temporary_keys -- --ignored bench_",
-        );
-    }
-
-    // 7. The Workers bundle, and its cold start under workerd.
-    let wasm = build::edge_bundle()?;
-    report.add(
-        "Workers bundle: wasm, gzip, every CRM in",
-        format!("{} B", wasm.gzip),
-        "< 700,000 B (budget 1,000,000 asserted)",
-        Some(wasm.gzip < 700_000),
-        "cargo xtask build --edge",
-    );
-    let edge_ports = local_system::Ports { worker: free_port()?, ..ports };
-    let edge_data = tools::root().join(format!("target/bench/edge-{}", edge_ports.worker));
-    let spawned = Instant::now();
-    let edge = local_system::start_edge_worker(edge_ports.worker, &secrets, &edge_ports.urls(), &edge_data);
-    let cold = spawned.elapsed();
-    match edge {
-        Ok(worker) => {
-            drop(worker);
-            report.add(
-                "Workers cold start: `wrangler dev` (workerd, local D1 migrated) to its first answered request",
-                format!("{:.1} s", cold.as_secs_f64()),
-                "reported",
-                None,
-                "cargo xtask dev --edge",
-            );
-        }
-        Err(error) => report.notes.push(format!("the edge worker did not start: {error:#}")),
-    }
-
-    let took = started.elapsed().as_secs_f64();
-    let table = report.table();
-    println!("\n{table}");
-    println!("bench took {took:.0} s");
-    let missed = report.figures.iter().filter(|f| f.met == Some(false)).count();
-    let mut how = String::new();
-    for (i, f) in report.figures.iter().enumerate() {
-        let _ = writeln!(how, "{}. {}: `{}`", i + 1, f.name, f.how);
-    }
-    let notes: String = report.notes.iter().map(|n| format!("- {n}\n")).collect();
-    let document = format!(
-        "{}\n\n## Latest run\n\n{} on {}, `cargo xtask bench{}`, {took:.0} s. {missed} of {} goals missed.\n\n{table}\n{notes}\n## Reproducing each line\n\n`cargo xtask bench` runs them all (`--quick` for a short run). Alone:\n\n{how}",
-        BENCHMARKS_HEADER.trim_end(),
-        chrono_like_now(),
-        machine(),
-        if quick { " --quick" } else { "" },
-        report.figures.iter().filter(|f| f.met.is_some()).count(),
-    );
-    let path = tools::root().join(if quick { "target/BENCHMARKS.quick.md" } else { "BENCHMARKS.md" });
-    let existing = fs::read_to_string(&path).unwrap_or_default();
-    // What follows the generated part (analysis written by people) is kept.
-    let kept = existing.split_once(ANALYSIS_MARKER).map(|(_, rest)| rest.to_owned());
-    let document = match kept {
-        Some(rest) => format!("{document}\n{ANALYSIS_MARKER}{rest}"),
-        None => format!("{document}\n{ANALYSIS_MARKER}\n"),
-    };
-    fs::write(&path, document).with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {}", path.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// The top of `BENCHMARKS.md`.

@@ -92,6 +92,10 @@ enum Command {
         /// A short run (a few seconds per figure; writes target/BENCHMARKS.quick.md).
         #[arg(long)]
         quick: bool,
+        /// Measure only these groups of figures (repeatable): widget, poll, webhooks, boot,
+        /// pacing, keys, edge; the table goes to target/BENCHMARKS.partial.md.
+        #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(bench::GROUPS))]
+        only: Vec<String>,
     },
 }
 
@@ -106,7 +110,7 @@ fn main() -> ExitCode {
         Command::Test { only } => test::run(&only),
         Command::Fuzz { seconds, target } => fuzz::run(seconds, &target),
         Command::Chaos { opportunities, kills } => chaos::run(opportunities, kills),
-        Command::Bench { quick } => bench::run(quick),
+        Command::Bench { quick, only } => bench::run(quick, &only),
     };
     match result {
         Ok(code) => code,

@@ -5,8 +5,7 @@
 mod d1;
 mod fetch_transport;
 
-use crate::temporary_keys::TemporaryKeyCache;
-use crate::{AppState, Config, router};
+use crate::{AppState, Caches, Config, router};
 use std::sync::{Arc, OnceLock};
 use tower_service::Service;
 use worker::{Context, Env, HttpRequest, ScheduleContext, ScheduledEvent, event};
@@ -60,14 +59,14 @@ fn state(env: &Env, background: WaitUntil) -> worker::Result<AppState> {
     // host applies itself), never from a request.
     let db = d1::D1(env.d1("DB")?);
     let clock = Arc::new(|| worker::Date::now().as_millis() / 1000);
-    // Requests of one isolate share the temporary keys it minted.
-    static KEYS: OnceLock<Arc<TemporaryKeyCache>> = OnceLock::new();
-    let keys = KEYS.get_or_init(Arc::default).clone();
+    // Requests of one isolate share the temporary keys it minted and the states it rendered.
+    static CACHES: OnceLock<Arc<Caches>> = OnceLock::new();
+    let caches = CACHES.get_or_init(Arc::default).clone();
     Ok(AppState::new(
         config,
         Arc::new(db),
         Arc::new(fetch_transport::FetchTransport),
-        keys,
+        caches,
         Arc::new(background),
         clock,
     ))

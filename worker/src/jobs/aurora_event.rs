@@ -198,8 +198,8 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
 /// token the delivery brought, when it is still held; Aurora refuses with 403 while the app
 /// is disabled), and the installation gets the state Aurora has now.
 async fn app_status_changed(state: &AppState, tenant: TenantId, reported: bool) -> Result<Outcome, StorageError> {
-    state.keys.drop_tenant(tenant);
-    let minted = state.keys.key(&state.aurora, &StoredSessionTokens(state), tenant, state.now()).await;
+    state.caches.keys.drop_tenant(tenant);
+    let minted = state.caches.keys.key(&state.aurora, &StoredSessionTokens(state), tenant, state.now()).await;
     let enabled = match minted {
         Ok(_) => true,
         Err(AuroraError::Forbidden(_)) => false,
@@ -234,6 +234,7 @@ async fn simulation_completed(
 ) -> Result<Outcome, StorageError> {
     let sessions = StoredSessionTokens(state);
     let fetched = state
+        .caches
         .keys
         .with_key(&state.aurora, &sessions, tenant, state.now(), |bearer| {
             let aurora = state.aurora.clone();

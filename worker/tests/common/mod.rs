@@ -200,9 +200,10 @@ pub fn project_count(sandbox: &Sandbox) -> usize {
 /// (so only the calls under test meet the faults).
 pub async fn state_with_policy(aurora_url: &str, now: u64, policy: aurora_api::RetryPolicy) -> (AppState, TestClock) {
     let (mut state, _, clock) = state(aurora_url, now).await;
-    state.aurora = state.aurora.clone().with_retry_policy(policy);
+    state.aurora = std::sync::Arc::new(state.aurora.as_ref().clone().with_retry_policy(policy));
     let tenant = aurora_api::TenantId::parse(TENANT).expect("uuid");
     state
+        .caches
         .keys
         .key(&state.aurora, &aurora_crm_worker::temporary_keys::NoSessionTokens, tenant, now as i64)
         .await

@@ -10,6 +10,11 @@
 //!   readers in while a write commits), on the calling thread when one is free; a read sees
 //!   every write that had answered before it started.
 //!
+//! - **The generation** (see [`Database::generation`]) moves with every commit of the
+//!   writer, before its writes are answered, and within [`WATCH_INTERVAL`] of a commit by
+//!   another process on the same file (the CLI's `add-installation`), which a watcher
+//!   thread notices with `PRAGMA data_version`.
+//!
 //! An in-memory database (tests) has one connection, which serves both.
 
 use crate::storage::{Database, Row, SqlValue, StorageError};
@@ -17,7 +22,12 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, types::Value as Sql};
 use std::{
     path::Path,
-    sync::{Arc, Mutex, mpsc},
+    sync::{
+        Arc, Mutex, Weak,
+        atomic::{AtomicU64, Ordering},
+        mpsc,
+    },
+    time::Duration,
 };
 use tokio::sync::oneshot;
 
@@ -27,6 +37,9 @@ const READERS: usize = 3;
 
 /// Most statements one commit takes.
 const MAX_GROUP: usize = 256;
+
+/// How often the watcher looks for commits made by other processes.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 
 /// A statement for the writer, and where its outcome goes.
 struct Write {
@@ -42,6 +55,8 @@ pub struct SqliteDatabase {
     /// File databases: read-only connections, each used by one read at a time. In-memory
     /// ones: the writer's own connection (a second would be another database).
     readers: Arc<Vec<Arc<Mutex<Connection>>>>,
+    /// Moves whenever the database may have changed (see the module's comment).
+    generation: Arc<AtomicU64>,
 }
 
 impl SqliteDatabase {
@@ -66,13 +81,24 @@ impl SqliteDatabase {
                 Ok(Arc::new(Mutex::new(reader)))
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
-        Ok(SqliteDatabase { writer: spawn_writer(Arc::new(Mutex::new(writer)))?, readers: Arc::new(readers) })
+        let generation = Arc::new(AtomicU64::new(0));
+        spawn_watcher(path, Arc::downgrade(&generation))?;
+        Ok(SqliteDatabase {
+            writer: spawn_writer(Arc::new(Mutex::new(writer)), generation.clone())?,
+            readers: Arc::new(readers),
+            generation,
+        })
     }
 
     /// A private in-memory database, for tests.
     pub fn in_memory() -> Result<Self, StorageError> {
         let connection = Arc::new(Mutex::new(Connection::open_in_memory().map_err(backend)?));
-        Ok(SqliteDatabase { writer: spawn_writer(connection.clone())?, readers: Arc::new(vec![connection]) })
+        let generation = Arc::new(AtomicU64::new(0));
+        Ok(SqliteDatabase {
+            writer: spawn_writer(connection.clone(), generation.clone())?,
+            readers: Arc::new(vec![connection]),
+            generation,
+        })
     }
 
     /// Runs `work` on a read connection: at once, on this thread, when one is free (our
@@ -100,7 +126,10 @@ impl SqliteDatabase {
 }
 
 /// Starts the writer thread over `connection`; it ends when every sender is gone.
-fn spawn_writer(connection: Arc<Mutex<Connection>>) -> Result<mpsc::Sender<Write>, StorageError> {
+fn spawn_writer(
+    connection: Arc<Mutex<Connection>>,
+    generation: Arc<AtomicU64>,
+) -> Result<mpsc::Sender<Write>, StorageError> {
     let (sender, receiver) = mpsc::channel::<Write>();
     std::thread::Builder::new()
         .name("sqlite-writer".into())
@@ -114,7 +143,7 @@ fn spawn_writer(connection: Arc<Mutex<Connection>>) -> Result<mpsc::Sender<Write
                     }
                 }
                 let connection = connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                commit_group(&connection, group);
+                commit_group(&connection, group, &generation);
             }
         })
         .map_err(|e| StorageError::Backend(format!("cannot start the SQLite writer: {e}")))?;
@@ -123,7 +152,7 @@ fn spawn_writer(connection: Arc<Mutex<Connection>>) -> Result<mpsc::Sender<Write
 
 /// Runs `group` in one transaction, each statement in its own savepoint, and answers each
 /// once the transaction committed (or with the commit's error).
-fn commit_group(connection: &Connection, group: Vec<Write>) {
+fn commit_group(connection: &Connection, group: Vec<Write>, generation: &AtomicU64) {
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         for write in group {
             let _ = write.done.send(Err(backend(&error)));
@@ -147,12 +176,40 @@ fn commit_group(connection: &Connection, group: Vec<Write>) {
     if committed.is_err() {
         let _ = connection.execute_batch("ROLLBACK");
     }
+    // Before anyone hears of the writes: a read after an answered write must not take a
+    // view kept from before it.
+    generation.fetch_add(1, Ordering::Release);
     for (done, outcome) in outcomes {
         let _ = done.send(match &committed {
             Ok(()) => outcome,
             Err(error) => Err(backend(error)),
         });
     }
+}
+
+/// Starts the watcher of commits by other processes: `PRAGMA data_version` changes when
+/// another connection committed (our own writer's commits move it too: a harmless extra
+/// step). It ends once the database is dropped.
+fn spawn_watcher(path: &Path, generation: Weak<AtomicU64>) -> Result<(), StorageError> {
+    let watcher = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| StorageError::Backend(format!("{}: {e}", path.display())))?;
+    let data_version = move || watcher.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0)).ok();
+    let mut seen = data_version();
+    std::thread::Builder::new()
+        .name("sqlite-watcher".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(WATCH_INTERVAL);
+                let Some(generation) = generation.upgrade() else { return };
+                let now = data_version();
+                if now != seen {
+                    seen = now;
+                    generation.fetch_add(1, Ordering::Release);
+                }
+            }
+        })
+        .map_err(|e| StorageError::Backend(format!("cannot start the SQLite watcher: {e}")))?;
+    Ok(())
 }
 
 fn backend(error: impl std::fmt::Display) -> StorageError {
@@ -179,6 +236,10 @@ impl Database for SqliteDatabase {
             .send(Write { sql: sql.to_owned(), params: to_sql(params), done })
             .map_err(|_| StorageError::Backend("the SQLite writer has stopped".into()))?;
         outcome.await.map_err(|_| StorageError::Backend("the SQLite writer has stopped".into()))?
+    }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.generation.load(Ordering::Acquire))
     }
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError> {
@@ -244,6 +305,35 @@ mod tests {
         assert!(installations::remove(&db, crate::ids::Crm::Demo, "acct-1").await.expect("remove"));
         assert!(installations::find(&db, crate::ids::Crm::Demo, "acct-1").await.expect("find").is_none());
         assert!(installations::find(&db, crate::ids::Crm::Demo, "acct-2").await.expect("find").is_none());
+    }
+
+    /// The generation moves with each of our writes before it is answered, with another
+    /// process's commit within a few watch intervals, and not at all while nothing is written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_generation_moves_with_every_write_ours_at_once_another_processs_soon() {
+        let dir = std::env::temp_dir().join(format!("sqlite-generation-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("generation.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let db = SqliteDatabase::open(&path).expect("open");
+        let before = db.generation().expect("a file database has a generation");
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)", &[]).await.expect("create");
+        let ours = db.generation().expect("generation");
+        assert!(ours > before, "moved before our write was answered");
+        // Our own commit reaches the watcher too; let it settle.
+        tokio::time::sleep(WATCH_INTERVAL * 3).await;
+        let settled = db.generation().expect("generation");
+        tokio::time::sleep(WATCH_INTERVAL * 3).await;
+        assert_eq!(db.generation(), Some(settled), "nothing written, nothing moves");
+        let other_process = Connection::open(&path).expect("another connection");
+        other_process.execute("INSERT INTO t (id) VALUES (1)", []).expect("insert");
+        let deadline = std::time::Instant::now() + WATCH_INTERVAL * 8;
+        while db.generation() == Some(settled) {
+            assert!(std::time::Instant::now() < deadline, "another process's commit went unnoticed");
+            tokio::time::sleep(WATCH_INTERVAL / 5).await;
+        }
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Many writers at once share commits, each statement keeps its own outcome (a failing
