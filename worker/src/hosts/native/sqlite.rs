@@ -45,7 +45,15 @@ pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 struct Write {
     sql: String,
     params: Vec<Sql>,
-    done: oneshot::Sender<Result<u64, StorageError>>,
+    /// Whether its rows are wanted (`INSERT ... RETURNING` through `query`).
+    returning: bool,
+    done: oneshot::Sender<Result<Written, StorageError>>,
+}
+
+/// What a write gave: how many rows it changed, or the rows it returned.
+enum Written {
+    Changed(u64),
+    Rows(Vec<Row>),
 }
 
 /// A SQLite database file (or `:memory:`). Cheap to clone.
@@ -161,13 +169,19 @@ fn commit_group(connection: &Connection, group: Vec<Write>, generation: &AtomicU
     }
     let mut outcomes = Vec::with_capacity(group.len());
     for write in group {
-        let outcome = connection.execute_batch("SAVEPOINT statement").map_err(backend).and_then(|()| match connection
-            .execute(&write.sql, rusqlite::params_from_iter(write.params.iter()))
-        {
-            Ok(changed) => connection.execute_batch("RELEASE statement").map(|()| changed as u64).map_err(backend),
+        let run = || -> Result<Written, StorageError> {
+            let params = rusqlite::params_from_iter(write.params.iter());
+            if write.returning {
+                Ok(Written::Rows(rows_of(&mut *connection.prepare_cached(&write.sql).map_err(backend)?, params)?))
+            } else {
+                Ok(Written::Changed(connection.execute(&write.sql, params).map_err(backend)? as u64))
+            }
+        };
+        let outcome = connection.execute_batch("SAVEPOINT statement").map_err(backend).and_then(|()| match run() {
+            Ok(written) => connection.execute_batch("RELEASE statement").map(|()| written).map_err(backend),
             Err(error) => {
                 let _ = connection.execute_batch("ROLLBACK TO statement; RELEASE statement");
-                Err(backend(error))
+                Err(error)
             }
         });
         outcomes.push((write.done, outcome));
@@ -231,11 +245,10 @@ fn to_sql(params: &[SqlValue]) -> Vec<Sql> {
 #[async_trait]
 impl Database for SqliteDatabase {
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError> {
-        let (done, outcome) = oneshot::channel();
-        self.writer
-            .send(Write { sql: sql.to_owned(), params: to_sql(params), done })
-            .map_err(|_| StorageError::Backend("the SQLite writer has stopped".into()))?;
-        outcome.await.map_err(|_| StorageError::Backend("the SQLite writer has stopped".into()))?
+        match self.write(sql.to_owned(), to_sql(params), false).await? {
+            Written::Changed(changed) => Ok(changed),
+            Written::Rows(rows) => Ok(rows.len() as u64),
+        }
     }
 
     fn generation(&self) -> Option<u64> {
@@ -244,29 +257,57 @@ impl Database for SqliteDatabase {
 
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError> {
         let (sql, params) = (sql.to_owned(), to_sql(params));
-        self.read(move |c| {
-            let mut statement = c.prepare_cached(&sql).map_err(backend)?;
-            let names: Vec<String> = statement.column_names().into_iter().map(str::to_owned).collect();
-            let mut rows = statement.query(rusqlite::params_from_iter(params)).map_err(backend)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(backend)? {
-                let mut map = Row::new();
-                for (index, name) in names.iter().enumerate() {
-                    let value = match row.get::<_, Sql>(index).map_err(backend)? {
-                        Sql::Null => serde_json::Value::Null,
-                        Sql::Integer(i) => i.into(),
-                        Sql::Real(r) => r.into(),
-                        Sql::Text(t) => t.into(),
-                        Sql::Blob(_) => return Err(StorageError::Decode(format!("{name} is a blob"))),
-                    };
-                    map.insert(name.clone(), value);
+        let (read_sql, read_params) = (sql.clone(), params.clone());
+        let read = self
+            .read(move |c| {
+                let mut statement = c.prepare_cached(&read_sql).map_err(backend)?;
+                // A statement that writes (`INSERT ... RETURNING`) belongs to the writer.
+                if !statement.readonly() {
+                    return Ok(None);
                 }
-                out.push(map);
-            }
-            Ok(out)
-        })
-        .await
+                rows_of(&mut *statement, rusqlite::params_from_iter(read_params)).map(Some)
+            })
+            .await?;
+        match read {
+            Some(rows) => Ok(rows),
+            None => match self.write(sql, params, true).await? {
+                Written::Rows(rows) => Ok(rows),
+                Written::Changed(_) => Ok(Vec::new()),
+            },
+        }
     }
+}
+
+impl SqliteDatabase {
+    /// Hands a statement to the writer and waits for its commit.
+    async fn write(&self, sql: String, params: Vec<Sql>, returning: bool) -> Result<Written, StorageError> {
+        let stopped = || StorageError::Backend("the SQLite writer has stopped".into());
+        let (done, outcome) = oneshot::channel();
+        self.writer.send(Write { sql, params, returning, done }).map_err(|_| stopped())?;
+        outcome.await.map_err(|_| stopped())?
+    }
+}
+
+/// Runs `statement` and reads its rows as the storage seam hands them on (JSON values).
+fn rows_of(statement: &mut rusqlite::Statement<'_>, params: impl rusqlite::Params) -> Result<Vec<Row>, StorageError> {
+    let names: Vec<String> = statement.column_names().into_iter().map(str::to_owned).collect();
+    let mut rows = statement.query(params).map_err(backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(backend)? {
+        let mut map = Row::new();
+        for (index, name) in names.iter().enumerate() {
+            let value = match row.get::<_, Sql>(index).map_err(backend)? {
+                Sql::Null => serde_json::Value::Null,
+                Sql::Integer(i) => i.into(),
+                Sql::Real(r) => r.into(),
+                Sql::Text(t) => t.into(),
+                Sql::Blob(_) => return Err(StorageError::Decode(format!("{name} is a blob"))),
+            };
+            map.insert(name.clone(), value);
+        }
+        out.push(map);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -332,6 +373,31 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "another process's commit went unnoticed");
             tokio::time::sleep(WATCH_INTERVAL / 5).await;
         }
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A statement that writes and returns rows (`INSERT ... RETURNING`, how Aurora's
+    /// pacing reserves a slot) runs on the writer, not on a read-only reader: on a file
+    /// database, pacing must hand out slots one after the other.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_that_return_rows_go_to_the_writer_and_pacing_works_on_a_file() {
+        use crate::aurora_pacing::{RateLimit, reserve};
+        let dir = std::env::temp_dir().join(format!("sqlite-returning-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("returning.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let db = SqliteDatabase::open(&path).expect("open");
+        migrate(&db, 1).await.expect("migrate");
+        let now_ms = 1_000_000;
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            waits.push(reserve(&db, "key", RateLimit::AURORA, now_ms).await.expect("a slot").as_millis());
+        }
+        // A burst of three at once, then one every 60 s / 87.
+        assert_eq!(waits, vec![0, 0, 0, 690, 1380]);
+        let rows = db.query("SELECT tat_ms FROM aurora_pacing WHERE key_hash = 'key'", &[]).await.expect("read");
+        assert_eq!(rows[0]["tat_ms"], now_ms + 5 * 690, "on disk, read back from a reader");
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
