@@ -8,6 +8,8 @@ import init, { mount_widget } from "./aurora_crm_widget.js";
 // this answer over (src/api.rs, `started_session`) instead of asking again. The context is
 // read as the widget reads it: the page's (a verified page load's embed ticket), else the
 // fragment's ticket (HubSpot's modal), else the `context` the CRM signed into the URL.
+// Marks of the boot's steps, for `cargo xtask bench`'s breakdown of boot to data.
+performance.mark("aurora-boot-start");
 const host = document.getElementById("aurora-widget");
 const context =
   host.dataset.context ||
@@ -25,4 +27,5 @@ window.__auroraSession = {
 };
 
 await init({ module_or_path: "/widget/aurora_crm_widget_bg.wasm" });
+performance.mark("aurora-wasm-ready");
 mount_widget(host);

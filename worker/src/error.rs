@@ -239,7 +239,17 @@ impl IntoResponse for HtmlError {
         let start = self.crm.filter(|_| sign_in).map(|crm| format!("/install/{}/start", crm.as_str()));
         let link = start.as_deref().map(|href| (href, "Sign in through your CRM"));
         let title = if status.is_server_error() { "Something went wrong" } else { "Cannot continue" };
-        (status, axum::response::Html(crate::admin_pages::message(title, &message, link))).into_response()
+        let mut page = crate::admin_pages::message(title, &message, link);
+        if self.crm == Some(crate::crm::Crm::Pipedrive) {
+            // Pipedrive hides a panel that has not said `initialize` within 10 s: the rep would
+            // see its generic failure instead of this page. (No wasm for a page without the widget.)
+            page = page.replacen(
+                "</head>",
+                "<script src=\"/widget/pipedrive-init.js\" data-preload=\"no\"></script></head>",
+                1,
+            );
+        }
+        (status, axum::response::Html(page)).into_response()
     }
 }
 

@@ -114,7 +114,12 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(opened["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305, USA");
     // Hints that contradict the token, or a token from another secret, open nothing.
     let lying = url.replace("companyId=1001", "companyId=1002");
-    assert_eq!(reqwest::get(&lying).await.expect("panel").status(), StatusCode::UNAUTHORIZED);
+    let refused = reqwest::get(&lying).await.expect("panel");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    // The page saying why still says `initialize` (else Pipedrive hides it after 10 s), and
+    // loads no wasm.
+    let why = refused.text().await.expect("page");
+    assert!(why.contains("<script src=\"/widget/pipedrive-init.js\" data-preload=\"no\">"), "{why}");
     let token = url.split("token=").nth(1).and_then(|t| t.split('&').next()).expect("token");
     let mut changed = token.to_owned().into_bytes();
     changed[20] = if changed[20] == b'A' { b'B' } else { b'A' };

@@ -129,12 +129,20 @@ async fn only_a_missing_or_wrong_auth_header_is_refused_and_every_other_delivery
         .await
         .expect("find")
         .expect("installed");
+    // Each delivery is worked on in the background after its 200: wait for all of them.
+    let rows_now =
+        || async { db.query("SELECT status, done_at, last_error FROM aurora_events", &[]).await.expect("rows") };
+    let settled = |rows: &[storage::Row]| {
+        rows.iter().filter(|r| r["done_at"].is_i64() || r["last_error"].is_string()).count() == rows.len()
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
-    while jobs::dead_work(&state, &installation).await.expect("dead").first().map(|(_, d)| d.count) != Some(3) {
-        assert!(Instant::now() < deadline, "the unusable deliveries were never given up on");
+    while jobs::dead_work(&state, &installation).await.expect("dead").first().map(|(_, d)| d.count) != Some(3)
+        || !settled(&rows_now().await)
+    {
+        assert!(Instant::now() < deadline, "the unusable deliveries were never given up on: {:?}", rows_now().await);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let rows = db.query("SELECT status, done_at, last_error FROM aurora_events", &[]).await.expect("rows");
+    let rows = rows_now().await;
     let done: Vec<&str> = rows.iter().filter(|r| r["done_at"].is_i64()).filter_map(|r| r["status"].as_str()).collect();
     assert_eq!(done.len(), 2, "{rows:?}");
     assert!(done.contains(&"in-progress") && done.contains(&"maybe"), "{rows:?}");

@@ -8,7 +8,6 @@
 use crate::{
     build,
     local_system::{self, Host},
-    processes::free_port,
     tools::{self, cargo},
 };
 use anyhow::{Context, Result};
@@ -21,14 +20,7 @@ use std::{
 pub fn run_once(opportunities: usize, kills: usize) -> Result<bool> {
     build::widget()?;
     local_system::build_binaries()?;
-    let ports = local_system::Ports {
-        worker: free_port()?,
-        aurora: free_port()?,
-        crm: free_port()?,
-        salesforce: free_port()?,
-        pipedrive: free_port()?,
-        hubspot: free_port()?,
-    };
+    let ports = local_system::Ports::free()?;
     let data = tools::root().join(format!("target/chaos/{}", ports.worker));
     let secrets = local_system::Secrets::random()?;
     let mut system = local_system::start(Host::Native, ports, &secrets, &data)?;

@@ -23,6 +23,21 @@ pub struct Ports {
     pub hubspot: u16,
 }
 
+impl Ports {
+    /// Free ports on 127.0.0.1 for every part.
+    pub fn free() -> Result<Ports> {
+        use crate::processes::free_port;
+        Ok(Ports {
+            worker: free_port()?,
+            aurora: free_port()?,
+            crm: free_port()?,
+            salesforce: free_port()?,
+            pipedrive: free_port()?,
+            hubspot: free_port()?,
+        })
+    }
+}
+
 /// Which host runs the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Host {

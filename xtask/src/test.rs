@@ -291,7 +291,7 @@ fn end_to_end(host: Host) -> Result<Counts> {
     crate::hubspot_card::bundle()?;
     let gallery = build::gallery()?;
     local_system::build_binaries()?;
-    let ports = free_ports()?;
+    let ports = local_system::Ports::free()?;
     let data = tools::root().join(format!("target/e2e/{}-{}", host.name(), ports.worker));
     let system = local_system::start(host, ports, &local_system::Secrets::random()?, &data)?;
     let driver_port = processes::free_port()?;
@@ -350,23 +350,12 @@ fn end_to_end(host: Host) -> Result<Counts> {
     )
 }
 
-fn free_ports() -> Result<local_system::Ports> {
-    Ok(local_system::Ports {
-        worker: processes::free_port()?,
-        aurora: processes::free_port()?,
-        crm: processes::free_port()?,
-        salesforce: processes::free_port()?,
-        pipedrive: processes::free_port()?,
-        hubspot: processes::free_port()?,
-    })
-}
-
 /// Runs the conformance suite (`tests/conformance`) against a fresh local system whose
 /// worker runs on `host`.
 fn conformance(host: Host) -> Result<Counts> {
     build::widget()?;
     local_system::build_binaries()?;
-    let ports = free_ports()?;
+    let ports = local_system::Ports::free()?;
     let data = tools::root().join(format!("target/conformance/{}-{}", host.name(), ports.worker));
     let secrets = local_system::Secrets::random()?;
     let system = local_system::start(host, ports, &secrets, &data)?;

@@ -265,7 +265,7 @@ impl Database for SqliteDatabase {
                 if !statement.readonly() {
                     return Ok(None);
                 }
-                rows_of(&mut *statement, rusqlite::params_from_iter(read_params)).map(Some)
+                rows_of(&mut statement, rusqlite::params_from_iter(read_params)).map(Some)
             })
             .await?;
         match read {
@@ -315,6 +315,15 @@ mod tests {
     use super::*;
     use crate::storage::{installations, migrate};
 
+    /// A fresh database file of its own for a test: its folder, and the file's path.
+    fn fresh_file(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("sqlite-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join(format!("{name}.sqlite3"));
+        let _ = std::fs::remove_file(&path);
+        (dir, path)
+    }
+
     #[tokio::test]
     async fn migrations_apply_once_and_installations_round_trip() {
         let db = SqliteDatabase::in_memory().expect("db");
@@ -352,10 +361,7 @@ mod tests {
     /// process's commit within a few watch intervals, and not at all while nothing is written.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_generation_moves_with_every_write_ours_at_once_another_processs_soon() {
-        let dir = std::env::temp_dir().join(format!("sqlite-generation-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("generation.sqlite3");
-        let _ = std::fs::remove_file(&path);
+        let (dir, path) = fresh_file("generation");
         let db = SqliteDatabase::open(&path).expect("open");
         let before = db.generation().expect("a file database has a generation");
         db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)", &[]).await.expect("create");
@@ -383,10 +389,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_that_return_rows_go_to_the_writer_and_pacing_works_on_a_file() {
         use crate::aurora_pacing::{RateLimit, reserve};
-        let dir = std::env::temp_dir().join(format!("sqlite-returning-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("returning.sqlite3");
-        let _ = std::fs::remove_file(&path);
+        let (dir, path) = fresh_file("returning");
         let db = SqliteDatabase::open(&path).expect("open");
         migrate(&db, 1).await.expect("migrate");
         let now_ms = 1_000_000;
@@ -407,10 +410,7 @@ mod tests {
     /// connection (another process, after a crash) sees them all.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writes_commit_together_each_with_its_own_outcome() {
-        let dir = std::env::temp_dir().join(format!("sqlite-group-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("group.sqlite3");
-        let _ = std::fs::remove_file(&path);
+        let (dir, path) = fresh_file("group");
         let db = SqliteDatabase::open(&path).expect("open");
         db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)", &[]).await.expect("create");
         let writes: Vec<_> = (0..200i64)
