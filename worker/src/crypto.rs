@@ -135,17 +135,103 @@ impl Sealer {
 /// `jsonwebtoken` would read the system clock, which wasm32 lacks: each caller checks its
 /// own expiry against the host's clock.
 pub mod jwt {
-    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+    use hmac::{Hmac, Mac};
+    use jsonwebtoken::{
+        Algorithm, DecodingKey, EncodingKey, Header, Validation,
+        crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier},
+        errors::{ErrorKind, Result as JwtResult},
+        signature::{Error as SignatureError, Signer, Verifier},
+    };
     use serde::{Serialize, de::DeserializeOwned};
+    use sha2::{Sha256, Sha384, Sha512};
+
+    /// jsonwebtoken's cryptography, HMAC only. Its `rust_crypto` backend chooses the
+    /// algorithm at run time, so link-time optimization kept its RSA and ECDSA code (P-384,
+    /// DER, big integers: about 180 KB of the Workers wasm) although every token here is
+    /// HMAC. HS384 and HS512 are there for tests that check they are refused.
+    static HMAC_ONLY: CryptoProvider = CryptoProvider {
+        signer_factory: hmac_signer,
+        verifier_factory: hmac_verifier,
+        // JWKs are for public keys; nothing here reads one.
+        jwk_utils: JwkUtils::new_unimplemented(),
+    };
+
+    /// Installs [`HMAC_ONLY`] for this process (or isolate), once; every use of
+    /// jsonwebtoken goes through this module, which calls it first.
+    fn use_hmac_only() {
+        // An `Err` means a provider is installed already: ours, or a test's own.
+        let _ = HMAC_ONLY.install_default();
+    }
+
+    /// One HMAC, keyed, for one algorithm: both halves of a JWT's signature.
+    struct Keyed<M: Mac + Clone>(M, Algorithm);
+
+    impl<M: Mac + Clone> Signer<Vec<u8>> for Keyed<M> {
+        fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, SignatureError> {
+            let mut mac = self.0.clone();
+            mac.update(message);
+            Ok(mac.finalize().into_bytes().to_vec())
+        }
+    }
+
+    impl<M: Mac + Clone> Verifier<Vec<u8>> for Keyed<M> {
+        fn verify(&self, message: &[u8], signature: &Vec<u8>) -> Result<(), SignatureError> {
+            let mut mac = self.0.clone();
+            mac.update(message);
+            // Constant-time comparison.
+            mac.verify_slice(signature).map_err(SignatureError::from_source)
+        }
+    }
+
+    impl<M: Mac + Clone + Send + Sync + 'static> JwtSigner for Keyed<M> {
+        fn algorithm(&self) -> Algorithm {
+            self.1
+        }
+    }
+
+    impl<M: Mac + Clone + Send + Sync + 'static> JwtVerifier for Keyed<M> {
+        fn algorithm(&self) -> Algorithm {
+            self.1
+        }
+    }
+
+    fn keyed<M: Mac + hmac::digest::KeyInit + Clone + Send + Sync + 'static>(
+        secret: &[u8],
+        algorithm: Algorithm,
+    ) -> JwtResult<Keyed<M>> {
+        Ok(Keyed(<M as Mac>::new_from_slice(secret).map_err(|_| ErrorKind::InvalidKeyFormat)?, algorithm))
+    }
+
+    fn hmac_signer(algorithm: &Algorithm, key: &EncodingKey) -> JwtResult<Box<dyn JwtSigner>> {
+        let secret = key.try_get_hmac_secret()?;
+        Ok(match algorithm {
+            Algorithm::HS256 => Box::new(keyed::<Hmac<Sha256>>(secret, *algorithm)?),
+            Algorithm::HS384 => Box::new(keyed::<Hmac<Sha384>>(secret, *algorithm)?),
+            Algorithm::HS512 => Box::new(keyed::<Hmac<Sha512>>(secret, *algorithm)?),
+            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
+        })
+    }
+
+    fn hmac_verifier(algorithm: &Algorithm, key: &DecodingKey) -> JwtResult<Box<dyn JwtVerifier>> {
+        let secret = key.try_get_hmac_secret()?;
+        Ok(match algorithm {
+            Algorithm::HS256 => Box::new(keyed::<Hmac<Sha256>>(secret, *algorithm)?),
+            Algorithm::HS384 => Box::new(keyed::<Hmac<Sha384>>(secret, *algorithm)?),
+            Algorithm::HS512 => Box::new(keyed::<Hmac<Sha512>>(secret, *algorithm)?),
+            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
+        })
+    }
 
     /// Signs `claims` with `key`.
     pub fn sign<T: Serialize>(claims: &T, key: &[u8]) -> String {
+        use_hmac_only();
         // HMAC over our own serializable claims cannot fail.
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key)).unwrap_or_default()
     }
 
     /// The claims of `token` when it is HS256 and signed with `key`.
     pub fn verify<T: DeserializeOwned>(token: &str, key: &[u8]) -> Option<T> {
+        use_hmac_only();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
@@ -175,6 +261,25 @@ mod tests {
     use super::*;
 
     const MASTER: &[u8] = b"test-master-secret-0123456789abcdef";
+
+    /// The HMAC-only provider against the HS256 example of RFC 7515 (JWS), Appendix A.1:
+    /// its key, its token, its claims; and a changed signature or another key refused.
+    #[test]
+    fn hs256_verifies_the_example_of_rfc_7515() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let key = URL_SAFE_NO_PAD
+            .decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow")
+            .expect("the RFC's key");
+        let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9\
+                     .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
+                     .dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let claims: serde_json::Value = jwt::verify(token, &key).expect("the RFC's token verifies");
+        assert_eq!((claims["iss"].as_str(), claims["exp"].as_i64()), (Some("joe"), Some(1_300_819_380)));
+        assert_eq!(claims["http://example.com/is_root"], true);
+        let changed = token.replace("dBjftJeZ4CVP", "dBjftJeZ4CVQ");
+        assert!(jwt::verify::<serde_json::Value>(&changed, &key).is_none());
+        assert!(jwt::verify::<serde_json::Value>(token, b"another key, another key, another").is_none());
+    }
 
     #[test]
     fn sealed_values_open_only_where_they_belong() {
