@@ -40,7 +40,7 @@ pub trait Background: Send + Sync {
 }
 
 /// What must outlive a request to be worth keeping: per process natively, per isolate on
-/// Workers. Both are kept correct by what they are keyed on, never by invalidation, so
+/// Workers. Each is kept correct by what it is keyed on, never by invalidation, so
 /// any number of processes or isolates may each keep their own.
 #[derive(Default)]
 pub struct Caches {
@@ -48,6 +48,8 @@ pub struct Caches {
     pub keys: temporary_keys::TemporaryKeyCache,
     /// The widget's rendered states, by the rows they were rendered from.
     pub rendered_states: rendered_states::RenderedStates,
+    /// Widget tokens that verified, by their text.
+    pub widget_tokens: widget_token::VerifiedTokens,
 }
 
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc`.

@@ -12,7 +12,7 @@ mod sessions;
 use crate::{
     AppState,
     error::ApiError,
-    widget_token::{self, WidgetClaims, WidgetTokenError},
+    widget_token::{WidgetClaims, WidgetTokenError},
 };
 use axum::{
     Router,
@@ -155,8 +155,8 @@ impl FromRequestParts<AppState> for WidgetSession {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(WidgetTokenError::Invalid)?;
-        let claims =
-            widget_token::verify(token.trim(), state.config.signing_secret.expose_secret().as_bytes(), state.now())?;
+        let secret = state.config.signing_secret.expose_secret().as_bytes();
+        let claims = state.caches.widget_tokens.verify(token.trim(), secret, state.now())?;
         Ok(WidgetSession(claims))
     }
 }

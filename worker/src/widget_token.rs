@@ -55,10 +55,42 @@ pub fn mint(crm: Crm, account_id: &str, user_id: &str, opportunity_id: &str, sec
 /// Verifies a token: HS256 only, our secret, not expired at `now` (no leeway: we issued it).
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<WidgetClaims, WidgetTokenError> {
     let claims: WidgetClaims = jwt::verify(token, secret).ok_or(WidgetTokenError::Invalid)?;
-    if claims.exp <= now {
-        return Err(WidgetTokenError::Expired);
+    unexpired(claims, now)
+}
+
+fn unexpired(claims: WidgetClaims, now: i64) -> Result<WidgetClaims, WidgetTokenError> {
+    if claims.exp <= now { Err(WidgetTokenError::Expired) } else { Ok(claims) }
+}
+
+/// Tokens this process (or isolate) has verified, by their exact text. A widget shows the
+/// same token every few seconds for ten minutes, and checking its signature again (base64,
+/// two JSON documents, an HMAC) was an eighth of the poll's time. Only a token that
+/// verified is kept, with its claims and the secret it verified under; its expiry is
+/// checked at every use. A full cache is emptied: bounded memory, no bookkeeping.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, WidgetClaims)>>,
+}
+
+impl VerifiedTokens {
+    const CAPACITY: usize = 4096;
+
+    /// [`verify`], remembering what verified.
+    pub fn verify(&self, token: &str, secret: &[u8], now: i64) -> Result<WidgetClaims, WidgetTokenError> {
+        let entries = || self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let kept = entries().get(token).filter(|(under, _)| under == secret).map(|(_, claims)| claims.clone());
+        if let Some(claims) = kept {
+            return unexpired(claims, now);
+        }
+        let claims: WidgetClaims = jwt::verify(token, secret).ok_or(WidgetTokenError::Invalid)?;
+        let mut entries = entries();
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(token.to_owned(), (secret.to_vec(), claims.clone()));
+        drop(entries);
+        unexpired(claims, now)
     }
-    Ok(claims)
 }
 
 #[cfg(test)]
@@ -77,5 +109,23 @@ mod tests {
         let mut tampered = token.clone();
         tampered.push('x');
         assert_eq!(verify(&tampered, SECRET, 1001), Err(WidgetTokenError::Invalid));
+    }
+
+    /// What the cache remembers changes nothing a token can do: the same answers as
+    /// [`verify`], before and after a token was seen.
+    #[test]
+    fn remembered_tokens_still_expire_and_never_open_under_another_secret() {
+        let tokens = VerifiedTokens::default();
+        let token = mint(Crm::Demo, "acct-a", "rep-1", "opp-1", SECRET, 1000);
+        for _ in 0..2 {
+            assert_eq!(tokens.verify(&token, SECRET, 1001).map(|c| c.opportunity_id), Ok("opp-1".to_owned()));
+        }
+        assert_eq!(tokens.verify(&token, SECRET, 1000 + LIFETIME_SECONDS), Err(WidgetTokenError::Expired));
+        let other = b"another-secret-another-secret-xx";
+        assert_eq!(tokens.verify(&token, other, 1001), Err(WidgetTokenError::Invalid));
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert_eq!(tokens.verify(&tampered, SECRET, 1001), Err(WidgetTokenError::Invalid));
+        assert_eq!(tokens.verify("", SECRET, 1001), Err(WidgetTokenError::Invalid));
     }
 }
