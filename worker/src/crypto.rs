@@ -202,24 +202,26 @@ pub mod jwt {
         Ok(Keyed(<M as Mac>::new_from_slice(secret).map_err(|_| ErrorKind::InvalidKeyFormat)?, algorithm))
     }
 
-    fn hmac_signer(algorithm: &Algorithm, key: &EncodingKey) -> JwtResult<Box<dyn JwtSigner>> {
-        let secret = key.try_get_hmac_secret()?;
+    /// The keyed HMAC for `algorithm`, which must be one of the three HMACs.
+    fn hmac_for(algorithm: Algorithm, secret: &[u8]) -> JwtResult<Box<dyn HmacJwt>> {
         Ok(match algorithm {
-            Algorithm::HS256 => Box::new(keyed::<Hmac<Sha256>>(secret, *algorithm)?),
-            Algorithm::HS384 => Box::new(keyed::<Hmac<Sha384>>(secret, *algorithm)?),
-            Algorithm::HS512 => Box::new(keyed::<Hmac<Sha512>>(secret, *algorithm)?),
+            Algorithm::HS256 => Box::new(keyed::<Hmac<Sha256>>(secret, algorithm)?),
+            Algorithm::HS384 => Box::new(keyed::<Hmac<Sha384>>(secret, algorithm)?),
+            Algorithm::HS512 => Box::new(keyed::<Hmac<Sha512>>(secret, algorithm)?),
             _ => return Err(ErrorKind::InvalidAlgorithm.into()),
         })
     }
 
+    /// Both halves, as one object (jsonwebtoken asks for each as its own trait object).
+    trait HmacJwt: JwtSigner + JwtVerifier {}
+    impl<T: JwtSigner + JwtVerifier> HmacJwt for T {}
+
+    fn hmac_signer(algorithm: &Algorithm, key: &EncodingKey) -> JwtResult<Box<dyn JwtSigner>> {
+        Ok(hmac_for(*algorithm, key.try_get_hmac_secret()?)?)
+    }
+
     fn hmac_verifier(algorithm: &Algorithm, key: &DecodingKey) -> JwtResult<Box<dyn JwtVerifier>> {
-        let secret = key.try_get_hmac_secret()?;
-        Ok(match algorithm {
-            Algorithm::HS256 => Box::new(keyed::<Hmac<Sha256>>(secret, *algorithm)?),
-            Algorithm::HS384 => Box::new(keyed::<Hmac<Sha384>>(secret, *algorithm)?),
-            Algorithm::HS512 => Box::new(keyed::<Hmac<Sha512>>(secret, *algorithm)?),
-            _ => return Err(ErrorKind::InvalidAlgorithm.into()),
-        })
+        Ok(hmac_for(*algorithm, key.try_get_hmac_secret()?)?)
     }
 
     /// Signs `claims` with `key`.
