@@ -4,7 +4,7 @@
 //! `resize` messages, and the AppExchange listing.
 
 use super::{
-    Salesforce, now,
+    Salesforce,
     org::{CUSTOM_FIELDS, PASSWORD, SfUser, random_token},
 };
 use axum::{
@@ -266,7 +266,7 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
     };
     let org = data.org(&user.org_id).cloned();
     // The user's own session, as every signed request carries (our app must keep it server-side).
-    let oauth_token = data.new_session(&user.id, None, now(), sf.settings.session_seconds);
+    let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds);
     drop(data);
     let instance_id = format!("_:Aurora_Solar_Canvas:{}", opportunity.id);
     let payload = json!({

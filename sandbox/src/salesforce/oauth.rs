@@ -223,7 +223,7 @@ pub async fn token(State(sf): State<Salesforce>, Form(request): Form<TokenReques
         },
         _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant type not supported"),
     };
-    let access_token = data.new_session(&user_id, Some(refresh_token.clone()), now, ttl);
+    let access_token = data.new_session(&user_id, Some(refresh_token.clone()), ttl);
     let org_id = data.user(&user_id).map(|u| u.org_id.clone()).unwrap_or_default();
     drop(data);
     let mut answer = json!({

@@ -18,6 +18,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::time::Instant;
 
 /// Salesforce's REST error body: `[{"message", "errorCode"}]`.
 pub fn rest_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -33,7 +34,7 @@ pub fn authorized(sf: &Salesforce, headers: &HeaderMap) -> Result<Session, Respo
         .unwrap_or_default();
     let mut data = sf.data();
     let session = match data.sessions.get(token) {
-        Some(session) if session.expires > now() => session.clone(),
+        Some(session) if session.expires > Instant::now() => session.clone(),
         _ => return Err(rest_error(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")),
     };
     let calls = data.api_calls.entry(session.org_id.clone()).or_default();
