@@ -8,6 +8,7 @@
 
 pub mod decode;
 mod design;
+mod fields;
 
 pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};
 use serde::{Deserialize, Serialize};
@@ -39,9 +40,11 @@ pub struct SessionResponse {
 /// Where an opportunity stands with Aurora: `GET /v1/opportunities/{id}`, and the answer to
 /// `POST /v1/opportunities/{id}/project`.
 ///
-/// On the wire it is one flat object tagged by `state`.
+/// On the wire it is one flat object tagged by `state`. It is read through its flat set of
+/// fields (`fields::StateFields`) rather than serde's internally tagged enums, which
+/// buffer the whole object (`deserialize_any`) before they know the variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "fields::StateFields")]
 pub enum OpportunityState {
     /// The CRM account has not linked an Aurora tenant yet: an admin must.
     NotLinked,
@@ -99,8 +102,11 @@ pub struct Opportunity {
 }
 
 /// Where a project is: a street address or coordinates, as Aurora accepts either.
+///
+/// Written untagged (the variant's fields alone); read through its flat set of fields
+/// (`fields::LocationFields`): an address when there is one, else coordinates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "fields::LocationFields")]
 pub enum Location {
     /// A single-line street address, as Aurora's `property_address`.
     Address {
@@ -193,7 +199,12 @@ mod tests {
             serde_json::from_str(r#"{"latitude":37.7796,"longitude":-122.3953}"#).expect("coordinates parse");
         assert_eq!(coords, Location::Coordinates { latitude: 37.7796, longitude: -122.3953 });
 
-        serde_json::from_str::<Location>(r#"{"latitude":37.7796}"#).expect_err("no longitude");
+        let half = serde_json::from_str::<Location>(r#"{"latitude":37.7796}"#).expect_err("no longitude");
+        assert!(half.to_string().contains("`latitude` and `longitude`"), "{half}");
+        // As the untagged enum read it: an address beside coordinates is the address.
+        let both: Location = serde_json::from_str(r#"{"property_address":"a","latitude":1.0,"longitude":2.0}"#)
+            .expect("address and coordinates parse");
+        assert_eq!(both, Location::Address { property_address: "a".into() });
         let again: Location = serde_json::from_value(serde_json::to_value(&coords).expect("json")).expect("parses");
         assert_eq!(again, coords);
     }

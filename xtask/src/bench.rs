@@ -275,6 +275,10 @@ fn machine() -> String {
 }
 
 /// The groups of figures `--only` can pick, in the order they run.
+/// serde-wasm-bindgen replaces the widget's hand-written reader when it costs at most this
+/// many bytes more, brotli (issue 17).
+const SERDE_WASM_BINDGEN_THRESHOLD: i64 = 3_000;
+
 pub const GROUPS: &[&str] = &["widget", "poll", "webhooks", "boot", "pacing", "keys", "edge"];
 
 pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
@@ -289,15 +293,35 @@ pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
     let mut report = Report::default();
 
     // 1. What the rep's browser downloads.
-    // (Boot to data loads the widget as built now.)
+    // The design card's packages first: the variant builds over the same target, and what
+    // follows (boot to data) loads the shipped widget, built last.
+    // A measurement, not the product: if it stops building, the note says so and the rest runs.
+    let serde_variant = if wants("widget") {
+        build::widget_with(&["serde-wasm-bindgen"], &tools::root().join("target/widget-serde-wasm-bindgen"))
+            .map_err(|error| report.notes.push(format!("the serde-wasm-bindgen variant did not build: {error:#}")))
+            .ok()
+    } else {
+        None
+    };
     let widget = if wants("widget") || wants("boot") { Some(build::widget()?) } else { None };
-    if let Some(widget) = widget.filter(|_| wants("widget")) {
+    if let Some(widget) = widget.as_ref().filter(|_| wants("widget")) {
         report.add(
             "Widget transfer: wasm + JS + CSS, brotli, every CRM's host adapter in",
             format!("{} B", widget.brotli),
             "<= 60,000 B",
             Some(widget.brotli <= 60_000),
             "cargo xtask build",
+        );
+    }
+    if let (Some(variant), Some(widget)) = (serde_variant, &widget) {
+        let extra = variant.brotli as i64 - widget.brotli as i64;
+        let verdict = if extra <= SERDE_WASM_BINDGEN_THRESHOLD { "adopt it" } else { "the widget keeps its reader" };
+        report.add(
+            "Design card packages: serde-wasm-bindgen (trimmed) in place of the widget's JSON reader, brotli",
+            format!("{extra:+} B ({} B vs {} B): {verdict}", variant.brotli, widget.brotli),
+            "adopted at <= +3,000 B",
+            None,
+            "cargo build -p aurora-crm-widget --release --target wasm32-unknown-unknown --features serde-wasm-bindgen (then as cargo xtask build)",
         );
     }
     if needs_system {

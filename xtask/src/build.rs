@@ -43,17 +43,33 @@ pub const WIDGET_BUDGET_BROTLI: usize = 80_000;
 
 /// Builds the widget into `dist/widget/` and prints its sizes; returns their total.
 pub fn widget() -> Result<Sizes> {
-    tools::run(cargo().args([
-        "build",
-        "--package",
-        "aurora-crm-widget",
-        "--lib",
-        "--release",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
-    let out = tools::dist_dir().join("widget");
-    fs::create_dir_all(&out).context("creating dist/widget")?;
+    let total = widget_with(&[], &tools::dist_dir().join("widget"))?;
+    println!(
+        "  budget: {} of {WIDGET_BUDGET_BROTLI} bytes brotli ({:.0}%)",
+        total.brotli,
+        percent(total.brotli, WIDGET_BUDGET_BROTLI)
+    );
+    Ok(total)
+}
+
+/// Builds the widget with the crate's `features` into `out` (the shipped one: none, into
+/// `dist/widget/`) and prints its sizes; returns their total.
+pub fn widget_with(features: &[&str], out: &Path) -> Result<Sizes> {
+    tools::run(
+        cargo()
+            .args([
+                "build",
+                "--package",
+                "aurora-crm-widget",
+                "--lib",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args(features.iter().flat_map(|feature| ["--features", feature])),
+    )?;
+    fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let out = out.to_path_buf();
     let wasm = tools::root().join("target/wasm32-unknown-unknown/release").join(format!("{WIDGET_LIB}.wasm"));
     tools::run(
         Command::new(tools::cargo_bin("wasm-bindgen"))
@@ -93,13 +109,7 @@ pub fn widget() -> Result<Sizes> {
     fs::remove_file(&glue).context("removing the bundled glue")?;
     // Every host's part counts, Pipedrive's init script included.
     let files = [bg, out.join(BOOT_SCRIPT), out.join(STYLESHEET), out.join(PIPEDRIVE_INIT)];
-    let total = print_sizes("widget", &files)?;
-    println!(
-        "  budget: {} of {WIDGET_BUDGET_BROTLI} bytes brotli ({:.0}%)",
-        total.brotli,
-        percent(total.brotli, WIDGET_BUDGET_BROTLI)
-    );
-    Ok(total)
+    print_sizes("widget", &files)
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
