@@ -21,6 +21,7 @@ use axum::{
     routing::{get, post},
 };
 use secrecy::ExposeSecret;
+use std::sync::Arc;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
@@ -29,6 +30,11 @@ use tower_http::{
 /// Largest request body we read. Our bodies are small JSON; anything bigger is a mistake
 /// or an attack.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The Router's state: the [`AppState`] behind one `Arc`, so a request (whose service,
+/// handler and extractors each clone the state) moves one reference count, not one per
+/// service in it. Measured on the widget's poll (BENCHMARKS.md).
+pub(crate) type SharedState = Arc<AppState>;
 
 /// The worker's one Router: the same on Cloudflare Workers and on the native host.
 ///
@@ -55,13 +61,13 @@ pub fn router(state: AppState) -> Router {
         // Credentials are marked sensitive before any layer of the Router sees them; a host
         // that logs requests marks them again outside its log (see `hosts::native`).
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers(&state)))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 /// The pages an admin sees (install and settings), with the headers such pages need: they
 /// hold a CSRF token and account data, so they are never framed (clickjacking "Uninstall"),
 /// cached, or allowed to run or load anything but their own inline style.
-fn admin_pages() -> Router<AppState> {
+fn admin_pages() -> Router<SharedState> {
     use tower_http::set_header::SetResponseHeaderLayer;
     let header = |name: header::HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, header::HeaderValue::from_static(value))
@@ -145,10 +151,10 @@ async fn method_not_allowed() -> ApiError {
 /// The verified widget token of a request (`Authorization: Bearer ...`).
 pub(crate) struct WidgetSession(pub WidgetClaims);
 
-impl FromRequestParts<AppState> for WidgetSession {
+impl FromRequestParts<SharedState> for WidgetSession {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

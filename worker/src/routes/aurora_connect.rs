@@ -3,7 +3,8 @@
 //! (see [`crate::tenant_links`]).
 
 use super::Query;
-use crate::{AppState, admin_pages, error::HtmlError, tenant_links};
+use super::SharedState;
+use crate::{admin_pages, error::HtmlError, tenant_links};
 use axum::{
     extract::State,
     http::header,
@@ -23,7 +24,7 @@ pub struct Connect {
 
 /// The page, as Aurora embeds it: framed by Aurora's web app only, never cached, and never
 /// sending its URL (which carries the session token) anywhere as a referrer.
-pub async fn connect(State(state): State<AppState>, Query(query): Query<Connect>) -> Response {
+pub async fn connect(State(state): State<SharedState>, Query(query): Query<Connect>) -> Response {
     let tenant = query.aurora_tenant_id.or(query.tenant_id);
     let session = query.aurora_session_token.or(query.session_token);
     // Errors read as on every page a person sees (the same status, message and logging).

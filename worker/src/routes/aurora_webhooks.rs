@@ -5,6 +5,7 @@
 //! record (see `jobs::aurora_event`).
 
 use super::Path;
+use super::SharedState;
 use crate::{
     AppState,
     error::ApiError,
@@ -31,7 +32,7 @@ fn check_auth(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// Records the delivery and its session token, answers at once, runs it in the background.
-async fn accept(state: AppState, received: Received) -> Result<Json<Value>, ApiError> {
+async fn accept(state: &AppState, received: Received) -> Result<Json<Value>, ApiError> {
     let now = state.now();
     let Received { event, session_token } = received;
     let new = aurora_events::record(state.db(), &event, now).await?;
@@ -41,37 +42,37 @@ async fn accept(state: AppState, received: Received) -> Result<Json<Value>, ApiE
         session_tokens::hold(state.db(), &event.aurora_tenant_id, &token, now).await?;
     }
     if new {
-        jobs::spawn(&state, Kind::AuroraEvent, vec![event.dedupe_key]);
+        jobs::spawn(state, Kind::AuroraEvent, vec![event.dedupe_key]);
     }
     Ok(Json(json!({ "received": true, "duplicate": !new })))
 }
 
 /// `GET /webhooks/aurora/performance-simulation?design_id&job_id&status&tenant_id&session_token`
 pub async fn performance_simulation(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     check_auth(&state, &headers)?;
-    accept(state, aurora_event::simulation_delivery(query.as_deref().unwrap_or_default())).await
+    accept(&state, aurora_event::simulation_delivery(query.as_deref().unwrap_or_default())).await
 }
 
 /// `GET /webhooks/aurora/app-status?app_id&status&tenant_id&session_token`
 pub async fn app_status(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     check_auth(&state, &headers)?;
     let received = aurora_event::app_status_delivery(query.as_deref().unwrap_or_default(), state.now());
-    accept(state, received).await
+    accept(&state, received).await
 }
 
 /// `GET /webhooks/aurora/checks/{marker}`, with the webhook auth header: whether a test
 /// delivery marked `marker` arrived (`aurora-crm-worker check-webhooks` asks, from anywhere
 /// the operator runs it, which is how it checks a Cloudflare deployment too).
 pub async fn check(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     headers: HeaderMap,
     Path(marker): Path<String>,
 ) -> Result<Json<Value>, ApiError> {

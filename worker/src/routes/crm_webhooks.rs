@@ -2,9 +2,9 @@
 //! (timestamp, then signature), recorded (a repeated delivery id does nothing),
 //! acknowledged at once, run in the background from the record (see `jobs`).
 
+use super::SharedState;
 use super::{Json, Path};
 use crate::{
-    AppState,
     crm::{Crm, CrmWebhookError},
     error::ApiError,
     jobs::{self, crm_event::Recorded},
@@ -17,7 +17,7 @@ use axum::{
 use serde_json::{Value, json};
 
 pub async fn receive(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     Path(crm): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,

@@ -2,9 +2,9 @@
 //! the URL; Pipedrive's panel token is verified on the load) and `POST /embed/salesforce`
 //! (Salesforce Canvas, which POSTs a signed request).
 
+use super::SharedState;
 use super::{Form, Path};
 use crate::{
-    AppState,
     crm::{ContextError, Crm, embed_ticket::OpenedEmbed, hubspot, pipedrive, salesforce},
     error::{ApiError, HtmlError},
 };
@@ -75,7 +75,7 @@ impl EmbedPage<'_> {
 /// malformed query, gets our JSON error; a Pipedrive load whose proof does not open the
 /// widget gets a page saying why, which the rep sees in the panel.
 pub async fn embed_page(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     Path(crm): Path<String>,
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
@@ -110,7 +110,7 @@ fn opened_page(crm: Crm, opened: &OpenedEmbed) -> Response {
 /// `POST /embed/hubspot/card`: the deal card's `hubspot.fetch`, verified as HubSpot signed
 /// it; answers the card's status, figures and the widget's modal.
 pub async fn hubspot_card(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -130,7 +130,7 @@ pub struct CanvasPost {
 /// answered with an embed ticket for the widget's session. Never logged: the signed
 /// request carries the user's Salesforce session.
 pub async fn canvas(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     Path(crm): Path<String>,
     Form(post): Form<CanvasPost>,
 ) -> Result<Response, ApiError> {

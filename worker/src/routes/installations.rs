@@ -1,5 +1,6 @@
 //! `/install/{crm}/*` and `/settings/{crm}/{account}`: the admin's pages.
 
+use super::SharedState;
 use super::{Form, Path, Query};
 use crate::{
     AppState, admin_pages,
@@ -40,7 +41,7 @@ fn install_path(crm: Crm) -> String {
 
 /// `GET /install/{crm}/start`: off to the CRM's consent screen.
 pub async fn start(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path(crm): Path<String>,
 ) -> Result<(CookieJar, Redirect), HtmlError> {
@@ -58,7 +59,7 @@ pub struct Callback {
 
 /// `GET /install/{crm}/callback`: the CRM sends the admin back with a code (or an error).
 pub async fn callback(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path(crm): Path<String>,
     Query(query): Query<Callback>,
@@ -106,7 +107,7 @@ pub struct SettingsQuery {
 
 /// `GET /settings/{crm}/{account}`: the installation's settings and health.
 pub async fn settings_page(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Query(query): Query<SettingsQuery>,
@@ -134,7 +135,7 @@ pub struct TenantForm {
 /// `POST /settings/{crm}/{account}/tenant`: links the Aurora tenant whose user asked Aurora
 /// for `code` (see [`crate::tenant_links`]).
 pub async fn link_tenant(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<TenantForm>,
@@ -157,7 +158,7 @@ pub async fn link_tenant(
 /// `POST /settings/{crm}/{account}/check-webhooks`: Aurora sends a test delivery; the page
 /// says whether it arrived.
 pub async fn check_webhooks(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
@@ -189,7 +190,7 @@ pub struct AutoCreateForm {
 
 /// `POST /settings/{crm}/{account}/auto-create`.
 pub async fn auto_create(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<AutoCreateForm>,
@@ -213,7 +214,7 @@ pub async fn auto_create(
 /// our client credentials). The installation and its pending work go, as with the admin's
 /// Uninstall; nothing is asked of the CRM, which has let go already.
 pub async fn uninstalled_by_crm(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     Path(crm): Path<String>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
@@ -236,7 +237,7 @@ pub struct SiteSourceForm {
 /// `POST /settings/{crm}/{account}/site-source`: where opportunities' sites are read from,
 /// one of the places the CRM offers.
 pub async fn site_source(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<SiteSourceForm>,
@@ -260,7 +261,7 @@ pub struct CsrfForm {
 
 /// `POST /settings/{crm}/{account}/uninstall`.
 pub async fn uninstall(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,

@@ -1,7 +1,8 @@
 //! `/v1/opportunities/{id}`: the widget's view of its one opportunity, and its create button.
 
+use super::SharedState;
 use super::{Json, Path, WidgetSession};
-use crate::{AppState, error::ApiError, projects, rendered_states};
+use crate::{error::ApiError, projects, rendered_states};
 use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -17,7 +18,7 @@ fn check_opportunity(session: &WidgetSession, id: &str) -> Result<(), ApiError> 
 /// `GET /v1/opportunities/{id}`: the opportunity's state, with an ETag; 304 when the
 /// widget's `If-None-Match` still matches. Rendered once per version (see `rendered_states`).
 pub async fn state(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     session: WidgetSession,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -38,7 +39,7 @@ pub async fn state(
 /// `POST /v1/opportunities/{id}/project`: creates the Aurora project, once. 200 with the
 /// state once it exists, 202 while it is being created.
 pub async fn create_project(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     session: WidgetSession,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<OpportunityState>), ApiError> {

@@ -4,8 +4,8 @@
 //! everything the widget needs for its first paint.
 
 use super::Json;
+use super::SharedState;
 use crate::{
-    AppState,
     crm::{ContextError, Crm},
     error::ApiError,
     ids::OpportunityKey,
@@ -18,7 +18,7 @@ use secrecy::ExposeSecret;
 use widget_api::{SessionRequest, SessionResponse};
 
 pub async fn create_session(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     Json(request): Json<SessionRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let now = state.now();
