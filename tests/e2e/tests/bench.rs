@@ -3,7 +3,8 @@
 //! page with the same figures served by the same worker (the reference), and how many API
 //! requests the widget made before it showed the design. Both pages set the user-timing
 //! mark `aurora-design-shown` when the design is in the page (the widget when it mounts the
-//! design; the static page at the end of its body). Prints one `BENCH {json}` line.
+//! design; the static page at the end of its body). Prints one `BENCH {json}` line, with a
+//! CPU profile of one more load of the embed page (where the renderer's main thread went).
 //! Not a test of behaviour: run by `cargo xtask bench` only.
 
 use e2e::{chromium, env};
@@ -61,6 +62,91 @@ async fn load(url: &str) -> Load {
     }
 }
 
+/// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.0, "params": self.1 }).to_string()))
+    }
+}
+
+/// One more load of `url` (not counted) under V8's sampling profiler, from the navigation
+/// to the design on screen: the main thread's time by kind (waiting, the browser's own
+/// work, wasm, JavaScript, garbage collection) and the functions with the most self time.
+async fn main_thread_profile(url: &str) -> Value {
+    let client = chromium().await;
+    // The page's origin first: the profiler runs in the page's renderer, which a navigation
+    // to another site would replace.
+    let origin = url::Url::parse(url).expect("url").join("/health").expect("url");
+    client.goto(origin.as_str()).await.expect("navigate");
+    for (command, params) in
+        [("Profiler.enable", json!({})), ("Profiler.setSamplingInterval", json!({ "interval": 200 }))]
+    {
+        client.issue_cmd(Cdp(command, params)).await.expect(command);
+    }
+    client.issue_cmd(Cdp("Profiler.start", json!({}))).await.expect("Profiler.start");
+    client.goto(url).await.expect("navigate");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client
+        .execute("return performance.getEntriesByName('aurora-design-shown').length;", vec![])
+        .await
+        .expect("read the mark")
+        .as_u64()
+        == Some(0)
+    {
+        assert!(Instant::now() < deadline, "{url} never showed the design");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let stopped = client.issue_cmd(Cdp("Profiler.stop", json!({}))).await.expect("Profiler.stop");
+    client.close().await.expect("close");
+    summarize(&stopped["profile"])
+}
+
+/// Self time per node of a CDP `Profiler.Profile`, grouped.
+fn summarize(profile: &Value) -> Value {
+    use std::collections::HashMap;
+    let nodes: HashMap<u64, &Value> =
+        profile["nodes"].as_array().into_iter().flatten().filter_map(|n| Some((n["id"].as_u64()?, n))).collect();
+    let samples = profile["samples"].as_array().cloned().unwrap_or_default();
+    let deltas = profile["timeDeltas"].as_array().cloned().unwrap_or_default();
+    let (mut kinds, mut functions) = (HashMap::<&str, f64>::new(), HashMap::<String, f64>::new());
+    // A sample's time is the gap to the next one (timeDeltas[i] precedes samples[i]).
+    for (i, sample) in samples.iter().enumerate() {
+        let ms = deltas.get(i + 1).and_then(Value::as_f64).unwrap_or(0.0) / 1000.0;
+        let Some(frame) = sample.as_u64().and_then(|id| nodes.get(&id)).map(|n| &n["callFrame"]) else { continue };
+        let (name, script) = (frame["functionName"].as_str().unwrap_or(""), frame["url"].as_str().unwrap_or(""));
+        let kind = match name {
+            "(idle)" => "idle (waiting for the network)",
+            "(program)" => "the browser's own work (parsing, style, layout, paint, compiling)",
+            "(garbage collector)" => "garbage collection",
+            _ if script.ends_with(".wasm") || name.starts_with("wasm-function") || name.starts_with('$') => "wasm",
+            _ => "JavaScript",
+        };
+        *kinds.entry(kind).or_default() += ms;
+        if !name.starts_with('(') {
+            let file = script.rsplit('/').next().unwrap_or(script);
+            *functions
+                .entry(format!("{} ({file})", if name.is_empty() { "(anonymous)" } else { name }))
+                .or_default() += ms;
+        }
+    }
+    let mut kinds: Vec<(&str, f64)> = kinds.into_iter().collect();
+    kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut functions: Vec<(String, f64)> = functions.into_iter().collect();
+    functions.sort_by(|a, b| b.1.total_cmp(&a.1));
+    functions.truncate(8);
+    json!({
+        "kinds": kinds.iter().map(|(k, ms)| json!({ "kind": k, "ms": ms })).collect::<Vec<_>>(),
+        "functions": functions.iter().map(|(f, ms)| json!({ "function": f, "ms": ms })).collect::<Vec<_>>(),
+    })
+}
+
 #[tokio::test]
 #[ignore = "run by `cargo xtask bench` against the system it starts"]
 #[allow(clippy::print_stdout)] // its output is what the bench reads
@@ -76,7 +162,8 @@ async fn bench_boot_to_data() {
         static_ms.push(load(&reference).await.shown);
     }
     let each = |step: fn(&Load) -> f64| embeds.iter().map(step).collect::<Vec<_>>();
-    let figure = json!({ "figure": "boot", "embed_ms": each(|l| l.shown), "static_ms": static_ms,
+    let profile = main_thread_profile(&embed).await;
+    let figure = json!({ "figure": "boot", "profile": profile, "embed_ms": each(|l| l.shown), "static_ms": static_ms,
                          "api_requests": embeds.iter().map(|l| l.api_requests).collect::<Vec<_>>(),
                          "wasm_arrived_ms": each(|l| l.wasm_arrived), "session_answered_ms": each(|l| l.session_answered),
                          "script_ran_ms": each(|l| l.script_ran), "wasm_ready_ms": each(|l| l.wasm_ready) });
