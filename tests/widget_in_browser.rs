@@ -387,6 +387,20 @@ async fn a_failed_create_offers_try_again_only_when_it_may_work() {
 }
 
 #[wasm_bindgen_test]
+async fn the_header_a_problem_and_the_state_read_top_to_bottom() {
+    let clicks = Clicks::default();
+    let Screen::Opportunity(mut shown) = panel(OpportunityState::NoProject) else { unreachable!("a panel") };
+    shown.problem = Some(Problem { message: "The CRM did not answer.".into(), retry: None });
+    let m = mount(Screen::Opportunity(shown), clicks.actions()).await;
+    let order: Vec<String> = m
+        .all("[data-testid=opportunity-name], [data-testid=error], [data-testid=create-project]")
+        .iter()
+        .filter_map(|e| e.get_attribute("data-testid"))
+        .collect();
+    assert_eq!(order, ["opportunity-name", "error", "create-project"]);
+}
+
+#[wasm_bindgen_test]
 async fn a_session_that_could_not_open_says_why() {
     let clicks = Clicks::default();
     let problem = Problem { message: "the CRM context is not validly signed".into(), retry: None };

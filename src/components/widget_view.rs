@@ -65,14 +65,22 @@ struct PanelParts {
 }
 
 impl PanelParts {
-    /// Mounts the header, the problem if any, and the state's component.
+    /// Mounts the header and the problem if any, then the state's component after them.
+    /// Two mounts rather than one view of all three: the header's and the problem's code is
+    /// then compiled once, not once into each state's screen (it was, inlined eight times).
     fn mount<V: IntoView + 'static>(self, state: impl FnOnce() -> V + 'static) -> Box<dyn Any> {
+        let root = self.root.clone();
+        let head = self.mount_head();
+        Box::new((head, mount_to(root, state)))
+    }
+
+    #[inline(never)]
+    fn mount_head(self) -> Box<dyn Any> {
         let PanelParts { root, opportunity, problem, on_retry } = self;
         Box::new(mount_to(root, move || {
             view! {
                 <OpportunityHeader opportunity />
                 {problem.map(|problem| view! { <ProblemNotice problem on_retry /> })}
-                {state()}
             }
         }))
     }
