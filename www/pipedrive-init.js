@@ -1,9 +1,9 @@
 // Pipedrive drops a custom panel whose SDK has not initialized within 10 seconds. This
 // classic script is the first thing on the page (the widget's, and the page saying why the
-// panel cannot open): it posts `initialize`, then starts the wasm's download (the page has no preload of its own: the browser's preload scanner
-// would request it before any script ran). The protocol is the app extensions SDK's: the
-// command with the panel's runtime id (`?id=`) and a port for the answer
-// (src/host_pipedrive.rs speaks the rest).
+// panel cannot open): it posts `initialize`, then starts the wasm's download (the page has
+// no preload of its own: the browser's preload scanner would request it before any script
+// ran). The protocol is the app extensions SDK's: the command with the panel's runtime id
+// (`?id=`) and a port for the answer (src/host_pipedrive.rs speaks the rest).
 (function () {
   var id = new URLSearchParams(location.search).get("id");
   if (!id || window.parent === window) return;

@@ -10,23 +10,27 @@ use crate::{DesignView, Location, OpportunityState};
 use serde::Deserialize;
 use std::fmt;
 
-/// A field the variant needs is absent: serde's own wording, so messages read the same.
+/// Why a flat set of fields makes no value: serde's own wording for a missing field, so
+/// messages read the same as before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MissingField(&'static str);
+pub enum Unreadable {
+    /// A field the state's variant needs is absent.
+    Missing(&'static str),
+    /// A location with neither an address nor both coordinates.
+    NoLocation,
+}
 
-impl fmt::Display for MissingField {
+impl fmt::Display for Unreadable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            LOCATION => f.write_str("a location needs `property_address`, or `latitude` and `longitude`"),
-            field => write!(f, "missing field `{field}`"),
+        match self {
+            Unreadable::Missing(field) => write!(f, "missing field `{field}`"),
+            Unreadable::NoLocation => f.write_str("a location needs `property_address`, or `latitude` and `longitude`"),
         }
     }
 }
 
-const LOCATION: &str = "location";
-
-fn needs<T>(value: Option<T>, field: &'static str) -> Result<T, MissingField> {
-    value.ok_or(MissingField(field))
+fn needs<T>(value: Option<T>, field: &'static str) -> Result<T, Unreadable> {
+    value.ok_or(Unreadable::Missing(field))
 }
 
 /// `state`, the tag.
@@ -57,9 +61,9 @@ pub struct StateFields {
 }
 
 impl TryFrom<StateFields> for OpportunityState {
-    type Error = MissingField;
+    type Error = Unreadable;
 
-    fn try_from(f: StateFields) -> Result<Self, MissingField> {
+    fn try_from(f: StateFields) -> Result<Self, Unreadable> {
         Ok(match f.state {
             StateName::NotLinked => OpportunityState::NotLinked,
             StateName::AppDisabled => OpportunityState::AppDisabled,
@@ -97,13 +101,13 @@ pub struct LocationFields {
 }
 
 impl TryFrom<LocationFields> for Location {
-    type Error = MissingField;
+    type Error = Unreadable;
 
-    fn try_from(f: LocationFields) -> Result<Self, MissingField> {
+    fn try_from(f: LocationFields) -> Result<Self, Unreadable> {
         match (f.property_address, f.latitude, f.longitude) {
             (Some(property_address), _, _) => Ok(Location::Address { property_address }),
             (None, Some(latitude), Some(longitude)) => Ok(Location::Coordinates { latitude, longitude }),
-            _ => Err(MissingField(LOCATION)),
+            _ => Err(Unreadable::NoLocation),
         }
     }
 }

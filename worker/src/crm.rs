@@ -46,6 +46,13 @@ pub trait CrmIntegration: Send + Sync {
     /// The widget's host adapter inside this CRM's page (how it talks to its frame).
     fn host_adapter(&self) -> &'static str;
 
+    /// A classic script every page in this CRM's frame must run first (the widget's and the
+    /// one saying why it cannot open), where the CRM needs one; it starts the wasm's
+    /// download itself, unless its tag says `data-preload="no"`.
+    fn frame_init_script(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Origins allowed to frame the widget (`frame-ancestors`) and to receive its messages.
     fn frame_origins(&self, state: &AppState) -> Vec<String>;
 

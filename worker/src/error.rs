@@ -240,14 +240,10 @@ impl IntoResponse for HtmlError {
         let link = start.as_deref().map(|href| (href, "Sign in through your CRM"));
         let title = if status.is_server_error() { "Something went wrong" } else { "Cannot continue" };
         let mut page = crate::admin_pages::message(title, &message, link);
-        if self.crm == Some(crate::crm::Crm::Pipedrive) {
-            // Pipedrive hides a panel that has not said `initialize` within 10 s: the rep would
-            // see its generic failure instead of this page. (No wasm for a page without the widget.)
-            page = page.replacen(
-                "</head>",
-                "<script src=\"/widget/pipedrive-init.js\" data-preload=\"no\"></script></head>",
-                1,
-            );
+        // In a CRM's frame this page stands where the widget would: it runs the CRM's init
+        // script too (else Pipedrive would hide it), without the wasm it has no use for.
+        if let Some(src) = self.crm.and_then(|crm| crm.integration().frame_init_script()) {
+            page = page.replacen("</head>", &format!("<script src=\"{src}\" data-preload=\"no\"></script></head>"), 1);
         }
         (status, axum::response::Html(page)).into_response()
     }

@@ -133,10 +133,14 @@ pub fn key_of(claims: &WidgetClaims) -> OpportunityKey {
 async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<TenantId, ProjectError> {
     let installation =
         installations::find(state.db(), key.crm, &key.account_id).await?.ok_or(ContextError::NotInstalled)?;
-    let tenant = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok());
-    match tenant {
+    usable_tenant(installation.aurora_tenant_id.as_deref(), installation.app_enabled)
+}
+
+/// An installation's linked tenant, if projects can be created in it.
+fn usable_tenant(aurora_tenant_id: Option<&str>, app_enabled: bool) -> Result<TenantId, ProjectError> {
+    match aurora_tenant_id.and_then(|t| TenantId::parse(t).ok()) {
         None => Err(ProjectError::NotLinked),
-        Some(_) if !installation.app_enabled => Err(ProjectError::AppDisabled),
+        Some(_) if !app_enabled => Err(ProjectError::AppDisabled),
         Some(tenant) => Ok(tenant),
     }
 }
@@ -152,10 +156,11 @@ pub async fn view(state: &AppState, key: &OpportunityKey) -> Result<OpportunityV
 
 /// The state `view` shows: what the widget renders.
 pub fn state_of(state: &AppState, view: &OpportunityView) -> Result<OpportunityState, ProjectError> {
-    match view.aurora_tenant_id.as_deref().map(TenantId::parse) {
-        None | Some(Err(_)) => return Ok(OpportunityState::NotLinked),
-        Some(Ok(_)) if !view.app_enabled => return Ok(OpportunityState::AppDisabled),
-        Some(Ok(_)) => {}
+    match usable_tenant(view.aurora_tenant_id.as_deref(), view.app_enabled) {
+        Err(ProjectError::NotLinked) => return Ok(OpportunityState::NotLinked),
+        Err(ProjectError::AppDisabled) => return Ok(OpportunityState::AppDisabled),
+        Err(other) => return Err(other),
+        Ok(_) => {}
     }
     let Some(status) = view.project_status else {
         return Ok(if view.creation_pending { OpportunityState::Creating } else { OpportunityState::NoProject });

@@ -54,8 +54,12 @@ pub fn mint(crm: Crm, account_id: &str, user_id: &str, opportunity_id: &str, sec
 
 /// Verifies a token: HS256 only, our secret, not expired at `now` (no leeway: we issued it).
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<WidgetClaims, WidgetTokenError> {
-    let claims: WidgetClaims = jwt::verify(token, secret).ok_or(WidgetTokenError::Invalid)?;
-    unexpired(claims, now)
+    unexpired(signed(token, secret)?, now)
+}
+
+/// The claims of a token signed with `secret`, expired or not.
+fn signed(token: &str, secret: &[u8]) -> Result<WidgetClaims, WidgetTokenError> {
+    jwt::verify(token, secret).ok_or(WidgetTokenError::Invalid)
 }
 
 fn unexpired(claims: WidgetClaims, now: i64) -> Result<WidgetClaims, WidgetTokenError> {
@@ -82,7 +86,7 @@ impl VerifiedTokens {
         if let Some(claims) = kept {
             return unexpired(claims, now);
         }
-        let claims: WidgetClaims = jwt::verify(token, secret).ok_or(WidgetTokenError::Invalid)?;
+        let claims = signed(token, secret)?;
         let mut entries = entries();
         if entries.len() >= Self::CAPACITY {
             entries.clear();

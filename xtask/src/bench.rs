@@ -301,7 +301,6 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {memory}")
 }
 
-/// The groups of figures `--only` can pick, in the order they run.
 /// Rounds of the poll's measurement (hello-world, 200, 304), the median reported.
 const POLL_ROUNDS: usize = 3;
 
@@ -309,6 +308,7 @@ const POLL_ROUNDS: usize = 3;
 /// many bytes more, brotli (issue 17).
 const SERDE_WASM_BINDGEN_THRESHOLD: i64 = 3_000;
 
+/// The groups of figures `--only` can pick, in the order they run.
 pub const GROUPS: &[&str] = &["widget", "poll", "webhooks", "boot", "pacing", "keys", "edge"];
 
 pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {

@@ -153,6 +153,12 @@ impl CrmIntegration for Pipedrive {
         HOST_ADAPTER
     }
 
+    /// Pipedrive hides a panel whose SDK has not said `initialize` within 10 s: the script
+    /// says it before anything else loads (see `www/pipedrive-init.js`).
+    fn frame_init_script(&self) -> Option<&'static str> {
+        Some("/widget/pipedrive-init.js")
+    }
+
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
         state.config.pipedrive.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
     }

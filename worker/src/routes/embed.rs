@@ -20,13 +20,11 @@ use serde::Deserialize;
 /// query is ever echoed into HTML.
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
 
-/// The wasm, fetched as the page starts: a preload, for every CRM's page but Pipedrive's.
+/// The wasm, fetched as the page starts: a preload, for every CRM's page without a frame
+/// init script. A CRM's init script (Pipedrive's) preloads the wasm itself once it has run:
+/// a preload in the HTML would be found by the browser's preload scanner, and requested,
+/// before any script ran.
 const WASM_PRELOAD: &str = "<link rel=\"preload\" href=\"/widget/aurora_crm_widget_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  ";
-
-/// Pipedrive's page starts with a classic script that posts the SDK's `initialize` and only
-/// then preloads the wasm (see `www/pipedrive-init.js`): a preload in the HTML would be
-/// found by the browser's preload scanner, and requested, before any script ran.
-const PIPEDRIVE_BOOT: &str = "<script src=\"/widget/pipedrive-init.js\"></script>\n  ";
 
 /// What the page tells the widget, each safe in a double-quoted attribute (checked by
 /// whoever builds it: our constants, configured origins, a JWT, a filtered host id).
@@ -46,14 +44,18 @@ impl EmbedPage<'_> {
              img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
              frame-ancestors {frame_ancestors}"
         );
+        let integration = self.crm.integration();
+        let boot = match integration.frame_init_script() {
+            Some(src) => format!("<script src=\"{src}\"></script>\n  "),
+            None => WASM_PRELOAD.to_owned(),
+        };
         let page = EMBED_PAGE
             .replace("{{CRM}}", self.crm.as_str())
-            .replace("{{HOST_ADAPTER}}", self.crm.integration().host_adapter())
+            .replace("{{HOST_ADAPTER}}", integration.host_adapter())
             .replace("{{HOST_ORIGINS}}", &self.host_origins.join(" "))
             .replace("{{CONTEXT}}", self.context)
             .replace("{{HOST_ID}}", self.host_id)
-            // Pipedrive's 10-second rule: `initialize` before the wasm is requested.
-            .replace("{{HOST_BOOT}}", if self.crm == Crm::Pipedrive { PIPEDRIVE_BOOT } else { WASM_PRELOAD });
+            .replace("{{HOST_BOOT}}", &boot);
         (
             [
                 (header::CONTENT_SECURITY_POLICY, csp),

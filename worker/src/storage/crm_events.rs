@@ -54,19 +54,6 @@ pub async fn record(db: &dyn Database, event: &CrmEvent, now: i64) -> Result<boo
     Ok(changed == 1)
 }
 
-/// Whether a delivery of `key`'s account recorded as `event` (exactly as recorded) is
-/// still pending.
-pub async fn pending(db: &dyn Database, key: &crate::ids::OpportunityKey, event: &str) -> Result<bool, StorageError> {
-    let rows = db
-        .query(
-            "SELECT 1 AS pending FROM crm_events WHERE crm = ?1 AND account_id = ?2 AND event = ?3 \
-             AND done_at IS NULL AND dead_at IS NULL LIMIT 1",
-            &[key.crm.into(), key.account_id.as_str().into(), event.into()],
-        )
-        .await?;
-    Ok(!rows.is_empty())
-}
-
 /// The delivery recorded under `crm`/`delivery_id`.
 pub async fn find(db: &dyn Database, crm: &str, delivery_id: &str) -> Result<Option<CrmEvent>, StorageError> {
     let rows = query_as(

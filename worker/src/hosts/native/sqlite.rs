@@ -109,6 +109,14 @@ impl SqliteDatabase {
         })
     }
 
+    /// Hands a statement to the writer and waits for its commit.
+    async fn write(&self, sql: String, params: Vec<Sql>, returning: bool) -> Result<Written, StorageError> {
+        let stopped = || StorageError::Backend("the SQLite writer has stopped".into());
+        let (done, outcome) = oneshot::channel();
+        self.writer.send(Write { sql, params, returning, done }).map_err(|_| stopped())?;
+        outcome.await.map_err(|_| stopped())?
+    }
+
     /// Runs `work` on a read connection: at once, on this thread, when one is free (our
     /// reads are indexed lookups of a few rows, microseconds, and hopping to another thread
     /// and back cost more than the read: the poll's profile was mostly context switches);
@@ -275,16 +283,6 @@ impl Database for SqliteDatabase {
                 Written::Changed(_) => Ok(Vec::new()),
             },
         }
-    }
-}
-
-impl SqliteDatabase {
-    /// Hands a statement to the writer and waits for its commit.
-    async fn write(&self, sql: String, params: Vec<Sql>, returning: bool) -> Result<Written, StorageError> {
-        let stopped = || StorageError::Backend("the SQLite writer has stopped".into());
-        let (done, outcome) = oneshot::channel();
-        self.writer.send(Write { sql, params, returning, done }).map_err(|_| stopped())?;
-        outcome.await.map_err(|_| stopped())?
     }
 }
 
