@@ -1,41 +1,11 @@
 //! The CRM's webhook: headers and raw body as `POST /webhooks/crm/demo` checks them
 //! (timestamp window, HMAC over the raw body) and then reads the body. Half the inputs
 //! are signed correctly, so the body reader is reached too.
+//! The body is `fuzz/bodies/crm_webhook.rs`, which the stable test suite replays over the seeds.
 #![no_main]
 
-use aurora_crm_worker::crm::demo::webhook::{Delivery, headers, verify};
-use hmac::{Hmac, Mac};
-use libfuzzer_sys::fuzz_target;
+mod body {
+    include!("../bodies/crm_webhook.rs");
+}
 
-const SECRET: &[u8] = b"fuzz-demo-crm-client-secret-0123456789abcdef";
-const NOW: i64 = 1_790_000_000;
-
-fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    // The first line: the timestamp header as sent; the rest: the body.
-    let split = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
-    let (timestamp, body) = (&rest[..split], rest.get(split + 1..).unwrap_or_default());
-    let mut map = http::HeaderMap::new();
-    let timestamp = if mode & 1 == 0 { timestamp.to_vec() } else { NOW.to_string().into_bytes() };
-    if let Ok(value) = http::HeaderValue::from_bytes(&timestamp) {
-        map.insert(headers::TIMESTAMP, value.clone());
-        let signature = if mode & 2 == 0 {
-            let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET).expect("any key length");
-            mac.update(&timestamp);
-            mac.update(b".");
-            mac.update(body);
-            format!("v1={}", hex::encode(mac.finalize().into_bytes()))
-        } else {
-            format!("v1={}", hex::encode(body.get(..32).unwrap_or_default()))
-        };
-        if let Ok(value) = http::HeaderValue::from_str(&signature) {
-            map.insert(headers::SIGNATURE, value);
-        }
-    }
-    if let Ok(value) = http::HeaderValue::from_bytes(body.get(..20).unwrap_or(body)) {
-        map.insert(headers::DELIVERY, value);
-    }
-    if let Ok(verified) = verify(SECRET, &map, body, NOW) {
-        let _ = Delivery::read(&verified, body);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

@@ -2,20 +2,11 @@
 //! runs over the browser's parsed values), over any JSON: read or refused with the field it
 //! names, never a panic; and what it reads, written again by serde as the worker writes
 //! it, reads back the same.
+//! The body is `fuzz/bodies/widget_decode.rs`, which the stable test suite replays over the seeds.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use widget_api::{ErrorBody, OpportunityState, SessionResponse, decode::decode};
+mod body {
+    include!("../bodies/widget_decode.rs");
+}
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else { return };
-    if let Ok(state) = decode::<OpportunityState, _>(value.clone()) {
-        let again = serde_json::to_value(&state).expect("serializes");
-        // Numbers that are not finite do not survive JSON; every other state reads back.
-        if let Ok(read) = decode::<OpportunityState, _>(again) {
-            assert_eq!(read, state);
-        }
-    }
-    let _ = decode::<SessionResponse, _>(value.clone());
-    let _ = decode::<ErrorBody, _>(value);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| body::run(data));

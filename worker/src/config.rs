@@ -24,6 +24,9 @@ pub mod keys {
     /// Aurora's rate limit per key, requests a minute (default 90, as Aurora documents);
     /// the worker paces its calls under it. 0 turns pacing off.
     pub const AURORA_REQUESTS_PER_MINUTE: &str = "AURORA_REQUESTS_PER_MINUTE";
+    /// How often, in seconds, CRMs without new-opportunity webhooks (Salesforce) are asked
+    /// for new opportunities (default 30; the local system's tests lower it).
+    pub const CRM_POLL_INTERVAL_SECONDS: &str = "CRM_POLL_INTERVAL_SECONDS";
     /// Where browsers and CRMs reach this worker (`https://aurora-crm.example.com`): the
     /// OAuth redirect URI and the CRM webhooks' target are built from it.
     pub const WORKER_PUBLIC_URL: &str = "WORKER_PUBLIC_URL";
@@ -82,6 +85,9 @@ pub const SALESFORCE_DEFAULT_FRAME_ORIGINS: &[&str] = &[
     "https://*.salesforce.com",
 ];
 
+/// How often polled CRMs are asked for new opportunities when nothing else is set.
+pub const DEFAULT_CRM_POLL_INTERVAL_SECONDS: i64 = 30;
+
 /// The webhook auth header when none is configured.
 pub const DEFAULT_WEBHOOK_HEADER: &str = "X-Aurora-Webhook-Token";
 
@@ -98,6 +104,8 @@ pub struct Config {
     /// Where browsers and CRMs reach this worker, when set (needed by CRMs that install
     /// through OAuth or send webhooks).
     pub public_url: Option<String>,
+    /// How often a polled CRM's installations are asked for new opportunities, seconds.
+    pub crm_poll_interval_seconds: i64,
     /// The demo CRM, when configured.
     pub demo_crm: Option<DemoCrmConfig>,
     /// Salesforce, when configured.
@@ -319,6 +327,13 @@ impl Config {
                 window_ms: 60_000,
             },
         };
+        let crm_poll_interval_seconds = match lookup(keys::CRM_POLL_INTERVAL_SECONDS).as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_CRM_POLL_INTERVAL_SECONDS,
+            Some(raw) => raw.parse().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| ConfigError::Invalid {
+                name: keys::CRM_POLL_INTERVAL_SECONDS,
+                reason: format!("`{raw}`: a whole number of seconds from 1 to 86400 (default 30)"),
+            })?,
+        };
         let public_url = match lookup(keys::WORKER_PUBLIC_URL).filter(|v| !v.trim().is_empty()) {
             Some(url) => Some(parse_base_url(keys::WORKER_PUBLIC_URL, &url)?),
             None => None,
@@ -443,6 +458,7 @@ impl Config {
         Ok(Config {
             signing_secret: secret.into(),
             public_url,
+            crm_poll_interval_seconds,
             demo_crm,
             salesforce,
             pipedrive,

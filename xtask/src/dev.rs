@@ -40,19 +40,19 @@ pub fn run(edge: bool) -> Result<()> {
     println!("  3. In Salesforce (local), install:     {lightning}/appexchange");
     println!(
         "       Get It Now, log in as alex@sunrise-solar.example / demo, Allow; link tenant {}",
-        local_system::FOURTH_TENANT
+        local_system::SALESFORCE_TENANT
     );
     println!("       then as riley@sunrise-solar.example open {lightning}/lightning/o/Opportunity/list");
     println!("  4. In Pipedrive (local), install:      {}/marketplace", system.pipedrive_url);
     println!(
         "       log in as hana@helio.example / demo, Install now, Allow; link tenant {}",
-        local_system::FIFTH_TENANT
+        local_system::PIPEDRIVE_TENANT
     );
     println!("       then as rui@helio.example open {}/deal/1", system.pipedrive_url);
     println!("  5. In HubSpot (local), install:        {}/marketplace", system.hubspot_url);
     println!(
         "       log in as sam@summit.example / demo (a Super Admin), Install app, Connect app; link tenant {}",
-        local_system::SIXTH_TENANT
+        local_system::HUBSPOT_TENANT
     );
     println!(
         "       then as sky@summit.example open {}/deal/5001 and click Open Aurora Solar on the card",

@@ -89,7 +89,7 @@ impl NativeWorker {
     fn spawn(&self, worker_url: &str) -> Result<Running> {
         let mut worker = Running::spawn(
             "worker",
-            Command::new(self.bin.join("aurora-crm-worker"))
+            to_log(&mut Command::new(self.bin.join("aurora-crm-worker")))?
                 .arg("--database")
                 .arg(&self.database)
                 .arg("serve")
@@ -166,12 +166,12 @@ pub const DEV_TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
 pub const SECOND_TENANT: &str = "7e57a000-0000-4000-8000-000000000002";
 /// A third, for the third demo CRM account (the chaos run uses all three).
 pub const THIRD_TENANT: &str = "7e57a000-0000-4000-8000-000000000003";
-/// A fourth, for the local Salesforce's org (the e2e journey through Salesforce).
-pub const FOURTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000004";
-/// A fifth, for the local Pipedrive's company (the e2e journey through Pipedrive).
-pub const FIFTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000005";
-/// A sixth, for the local HubSpot's portal (the e2e journey through HubSpot).
-pub const SIXTH_TENANT: &str = "7e57a000-0000-4000-8000-000000000006";
+/// For the local Salesforce's org (the e2e journey through Salesforce).
+pub const SALESFORCE_TENANT: &str = "7e57a000-0000-4000-8000-000000000004";
+/// For the local Pipedrive's company (the e2e journey through Pipedrive).
+pub const PIPEDRIVE_TENANT: &str = "7e57a000-0000-4000-8000-000000000005";
+/// For the local HubSpot's portal (the e2e journey through HubSpot).
+pub const HUBSPOT_TENANT: &str = "7e57a000-0000-4000-8000-000000000006";
 /// The OAuth client id the demo CRM issued our app (its default).
 pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
 /// The consumer key the local Salesforce issued our External Client App (its default).
@@ -284,6 +284,32 @@ pub fn start(host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Re
     start_from(&tools::root().join("target/debug"), host, ports, secrets, data_dir)
 }
 
+/// From now on, what the systems this thread starts print (the sandbox, the worker,
+/// wrangler) goes to `log` instead of the terminal: for systems that run side by side
+/// (`cargo xtask test`), each suite with its own log.
+pub fn log_this_thread_to(log: std::path::PathBuf) {
+    LOG.with(|cell| *cell.borrow_mut() = Some(log));
+}
+
+thread_local! {
+    /// Where this thread's systems print, when not to the terminal (see [`log_this_thread_to`]).
+    static LOG: std::cell::RefCell<Option<std::path::PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `command`'s output into this thread's system log, when it has one.
+fn to_log(command: &mut Command) -> Result<&mut Command> {
+    let log = LOG.with(|cell| cell.borrow().clone());
+    if let Some(path) = log {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        command.stdout(file.try_clone()?).stderr(file);
+    }
+    Ok(command)
+}
+
 /// [`start`] with the binaries in `bin` (`target/release` for benchmarks).
 pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Result<LocalSystem> {
     let urls = ports.urls();
@@ -294,7 +320,7 @@ pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_
 
     let mut sandbox = Running::spawn(
         "sandbox",
-        Command::new(bin.join("sandbox"))
+        to_log(&mut Command::new(bin.join("sandbox")))?
             .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
             .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
             .args(["--salesforce-listen", &format!("127.0.0.1:{}", ports.salesforce)])
@@ -309,11 +335,11 @@ pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_
                 "--tenant",
                 THIRD_TENANT,
                 "--tenant",
-                FOURTH_TENANT,
+                SALESFORCE_TENANT,
                 "--tenant",
-                FIFTH_TENANT,
+                PIPEDRIVE_TENANT,
                 "--tenant",
-                SIXTH_TENANT,
+                HUBSPOT_TENANT,
             ])
             // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
             .args(["--app-url", &format!("{worker_url}/connect/aurora")])
@@ -350,7 +376,7 @@ pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_
     // Aurora's webhooks (from the sandbox) point at this worker, as in production; the
     // native binary's command does it for either host (it only talks to Aurora).
     tools::run(
-        Command::new(bin.join("aurora-crm-worker"))
+        to_log(&mut Command::new(bin.join("aurora-crm-worker")))?
             .arg("--database")
             .arg(&database)
             .args(["setup-webhooks", "--public-url", &worker_url])
@@ -388,8 +414,8 @@ pub fn start_edge_worker(port: u16, secrets: &Secrets, urls: &Urls, data_dir: &P
     let vars: String = worker_env(secrets, urls).iter().map(|(name, value)| format!("{name}={value}\n")).collect();
     fs::write(config_dir.join(".dev.vars"), vars).context("writing the local .dev.vars")?;
     let state = data_dir.join("wrangler-state");
-    let wrangler = |command: &mut Command| {
-        command
+    let wrangler = |command: &mut Command| -> Result<()> {
+        to_log(command)?
             .arg("--config")
             .arg(config_dir.join("wrangler.toml"))
             .current_dir(&config_dir)
@@ -399,16 +425,17 @@ pub fn start_edge_worker(port: u16, secrets: &Secrets, urls: &Urls, data_dir: &P
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("CI", "true")
             .stdin(std::process::Stdio::null());
+        Ok(())
     };
     let mut migrate = Command::new(tools::npm_bin("wrangler"));
     migrate.args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(&state);
-    wrangler(&mut migrate);
+    wrangler(&mut migrate)?;
     tools::run(&mut migrate)?;
     let mut dev = Command::new(tools::npm_bin("wrangler"));
     dev.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port.to_string(), "--test-scheduled"])
         .args(["--show-interactive-dev-session=false", "--log-level", "warn", "--persist-to"])
         .arg(&state);
-    wrangler(&mut dev);
+    wrangler(&mut dev)?;
     let mut worker = Running::spawn("wrangler dev", &mut dev)?;
     wait_for_http(
         "the edge worker (wrangler dev)",
@@ -468,6 +495,8 @@ pub fn worker_env(secrets: &Secrets, urls: &Urls) -> Vec<(&'static str, String)>
         ("AURORA_APPLICATION_ID", SANDBOX_APPLICATION_ID.to_owned()),
         ("AURORA_APPLICATION_KEY", SANDBOX_APPLICATION_KEY.to_owned()),
         ("AURORA_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
+        // New Salesforce Opportunities are found at the next sweep, not up to 30 s later.
+        ("CRM_POLL_INTERVAL_SECONDS", "3".to_owned()),
     ]
 }
 

@@ -21,6 +21,7 @@ mod module_graph;
 mod processes;
 mod setup;
 mod test;
+mod test_binaries;
 mod tools;
 
 use clap::{Parser, Subcommand};
@@ -36,8 +37,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Install the wasm target, wasm-bindgen-cli, worker-build, Chromium + driver and the
-    /// npm tools (Node 22, wasm-opt, wrangler) into .tools/, and nightly with cargo-fuzz for
-    /// the fuzz targets. Skips what is present.
+    /// npm tools (Node 22, wasm-opt, wrangler, esbuild, the HubSpot card's packages) into
+    /// .tools/. Skips what is present. (`cargo xtask fuzz` installs nightly and cargo-fuzz.)
     Setup,
     /// Build the widget into dist/ and report its sizes; `--edge` also builds the
     /// Cloudflare Workers bundle.
@@ -46,20 +47,22 @@ enum Command {
         #[arg(long)]
         edge: bool,
     },
-    /// Set up and build when needed, then run the sandbox (Aurora + demo CRM) and the
-    /// worker on 127.0.0.1 until Ctrl-C.
+    /// Set up and build when needed, then run the sandbox (Aurora and every CRM's stand-in)
+    /// and the worker on 127.0.0.1 until Ctrl-C.
     Dev {
         /// Run the worker on workerd (`wrangler dev --local`, local D1, the Cron Trigger
         /// fired every 10 s) instead of the native binary.
         #[arg(long)]
         edge: bool,
     },
-    /// Set up when needed, then run every suite: native tests, widget tests in headless
-    /// Chromium, the end-to-end browser test and the edge smoke test.
+    /// Set up when needed, then run every suite: native tests (the fuzz corpora replayed
+    /// among them), formatting and lints, the HubSpot card's type check, the widget in
+    /// headless Chromium, both size budgets, and, side by side, the suites that start a
+    /// system: the e2e journeys, conformance on both hosts, a small chaos run.
     Test {
-        /// Run only these suites (repeatable): native, clippy, wasm32, widget, budget, e2e,
-        /// conformance (native host), edge (Workers budget and conformance on workerd).
-        /// CI always runs them all.
+        /// Run only these suites (repeatable): native, clippy, hubspot, wasm32, widget,
+        /// budget, e2e (native host), conformance (native host), edge (Workers budget,
+        /// conformance and the demo journey on workerd), chaos. CI always runs them all.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::SUITES))]
         only: Vec<String>,
     },

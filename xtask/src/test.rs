@@ -5,12 +5,15 @@ use crate::{
     build,
     local_system::{self, Host},
     processes::{self, Running},
+    test_binaries::TestBinaries,
     tools::{self, cargo},
 };
 use anyhow::{Context, Result};
 use std::{
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Write},
+    path::PathBuf,
     process::{Command, ExitCode, Stdio},
+    sync::{Arc, Condvar, Mutex},
     time::{Duration, Instant},
 };
 
@@ -56,15 +59,16 @@ struct Counts {
 }
 
 /// The suites, by the names `--only` takes.
-pub const SUITES: [&str; 11] =
-    ["native", "clippy", "hubspot", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "fuzz", "chaos"];
+pub const SUITES: [&str; 10] =
+    ["native", "clippy", "hubspot", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "chaos"];
 
 /// The chaos run's small version in `cargo xtask test` (the full one is `cargo xtask chaos`).
 const CHAOS_OPPORTUNITIES: usize = 30;
 
-/// How long `cargo xtask test` runs each fuzz target: a smoke run (the long runs are
-/// `cargo xtask fuzz`).
-const FUZZ_SECONDS: u64 = 5;
+/// How many suites that start a system run at once (`XTASK_SYSTEMS` overrides): each is
+/// mostly waiting (on the designer, the sweep, the browser), so more than the machine's
+/// cores fit; too many and a busy machine makes their deadlines tight.
+const SYSTEMS_AT_ONCE: usize = 4;
 
 pub fn run(only: &[String]) -> Result<ExitCode> {
     let selected = |suite: &str| only.is_empty() || only.iter().any(|o| o == suite);
@@ -75,17 +79,76 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     }
     let mut tally = Tally::default();
 
+    // First what compiles the most: every test binary of the workspace, and the native tests.
     if selected("native") {
         banner("native tests (cargo test --workspace)");
         tally.add("native", run_counted(cargo().args(["test", "--workspace", "--color", "always"])));
     }
 
+    // Then the builds the systems need, once, and the suites that start a system, in the
+    // background, side by side: each has its own ports, data and browser.
+    let mut systems = Systems::new();
+    let mut widget = None;
+    let needs_system = ["e2e", "conformance", "edge", "chaos"].iter().any(|s| selected(s));
+    let binaries = if needs_system {
+        banner("builds for the suites that start a system (widget, HubSpot card, binaries, test executables)");
+        widget = Some(build::widget()?);
+        crate::hubspot_card::bundle()?;
+        local_system::build_binaries()?;
+        let gallery = if selected("e2e") { Some(build::gallery()?) } else { None };
+        let binaries = Arc::new(TestBinaries::build()?);
+        if selected("e2e") {
+            let gallery = gallery.unwrap_or_default();
+            let (b, g) = (binaries.clone(), gallery.clone());
+            systems.start("end to end, demo CRM (native)", move |log| {
+                end_to_end(&b, Host::Native, &["journey", "embed", "screens"], &g, log)
+            });
+            let (b, g) = (binaries.clone(), gallery);
+            systems.start("end to end, Salesforce, Pipedrive, HubSpot (native)", move |log| {
+                end_to_end(&b, Host::Native, &["salesforce", "pipedrive", "hubspot"], &g, log)
+            });
+        }
+        if selected("conformance") {
+            let b = binaries.clone();
+            systems.start("conformance (native host: binary + SQLite)", move |log| conformance(&b, Host::Native, log));
+        }
+        if selected("chaos") {
+            let b = binaries.clone();
+            systems.start(
+                "chaos run, small (30 opportunities, faults everywhere, the worker killed once)",
+                move |log| {
+                    let held = crate::chaos::run_once(&b, CHAOS_OPPORTUNITIES, 1, log)?;
+                    Ok(Counts { passed: usize::from(held), failed: usize::from(!held), success: held })
+                },
+            );
+        }
+        Some(binaries)
+    } else {
+        None
+    };
+
+    // Meanwhile, in the foreground: what only compiles and checks.
     if selected("clippy") {
         banner("formatting (cargo fmt --all --check, rustfmt.toml)");
         tally.add(
             "rustfmt",
             run_counted(cargo().args(["fmt", "--all", "--check"]))
                 .map(|c| Counts { passed: usize::from(c.success), ..c }),
+        );
+        // The fuzz targets are a workspace of their own: its lock file must be the one a
+        // build would write, or a clean clone's `cargo xtask fuzz` leaves it changed.
+        banner("fuzz/Cargo.lock is current (cargo metadata --locked)");
+        let current = cargo()
+            .args(["metadata", "--locked", "--format-version", "1", "--manifest-path", "fuzz/Cargo.toml"])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !current {
+            eprintln!("fuzz/Cargo.lock is stale: run `cargo metadata --manifest-path fuzz/Cargo.toml` and commit it");
+        }
+        tally.add(
+            "fuzz lock file",
+            Ok(Counts { passed: usize::from(current), failed: usize::from(!current), success: current }),
         );
         banner("lints (cargo clippy -D warnings)");
         tally.add(
@@ -158,43 +221,28 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
 
     if selected("budget") {
         banner("widget size budget (brotli, wasm + JS + CSS)");
-        tally.add("widget size budget", widget_budget());
-    }
-
-    if selected("e2e") {
-        banner("end to end in Chromium (demo CRM -> iframe -> worker -> widget)");
-        tally.add("end to end", end_to_end(Host::Native));
-    }
-
-    if selected("conformance") {
-        banner("conformance suite against the native host (binary + SQLite)");
-        tally.add("conformance native", conformance(Host::Native));
+        tally.add("widget size budget", widget_budget(widget.take()));
     }
 
     if selected("edge") {
         banner("Workers bundle size budget (gzip)");
         tally.add("edge size budget", edge_budget());
-        banner("conformance suite against the edge host (workerd + local D1, via wrangler dev --local)");
-        tally.add("conformance edge", conformance(Host::Edge));
-        banner("end to end in Chromium against the edge host");
-        tally.add("end to end (edge)", end_to_end(Host::Edge));
+        if let Some(binaries) = &binaries {
+            // Conformance proves the two hosts equal; the browser journey on workerd is the
+            // demo CRM's (the other CRMs' journeys differ from it only behind the seam).
+            let b = binaries.clone();
+            systems.start("conformance (edge host: workerd + local D1, via wrangler dev --local)", move |log| {
+                conformance(&b, Host::Edge, log)
+            });
+            let b = binaries.clone();
+            systems.start("end to end, demo CRM (edge host)", move |log| {
+                end_to_end(&b, Host::Edge, &["journey", "embed"], std::path::Path::new(""), log)
+            });
+        }
     }
 
-    if selected("chaos") {
-        banner("chaos run, small (30 opportunities, faults everywhere, the worker killed once)");
-        tally.add(
-            "chaos",
-            crate::chaos::run_once(CHAOS_OPPORTUNITIES, 1).map(|held| Counts {
-                passed: usize::from(held),
-                failed: usize::from(!held),
-                success: held,
-            }),
-        );
-    }
-
-    if selected("fuzz") {
-        banner("fuzz targets, a few seconds each (cargo-fuzz on nightly)");
-        tally.add("fuzz", fuzz_smoke());
+    for (suite, outcome) in systems.finish() {
+        tally.add(&suite, outcome);
     }
 
     println!();
@@ -206,22 +254,68 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     Ok(if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-/// Each fuzz target for [`FUZZ_SECONDS`]: one passed test per target that ends without a
-/// crash and ran inputs.
-fn fuzz_smoke() -> Result<Counts> {
-    crate::setup::fuzz_tools()?;
-    let mut counts = Counts { success: true, ..Counts::default() };
-    for target in crate::fuzz::TARGETS {
-        let run = crate::fuzz::run_target(target, FUZZ_SECONDS, crate::fuzz::Build::Quick)?;
-        println!("fuzz {target}: {} executions, {}", run.executions, if run.clean { "no crash" } else { "CRASHED" });
-        if run.clean && run.executions > 0 {
-            counts.passed += 1;
-        } else {
-            counts.failed += 1;
-            counts.success = false;
-        }
+/// The suites that start a system, each on a thread of its own writing to its own log;
+/// at most [`SYSTEMS_AT_ONCE`] at a time.
+struct Systems {
+    running: Vec<(String, PathBuf, std::thread::JoinHandle<Result<Counts>>)>,
+    slots: Arc<(Mutex<usize>, Condvar)>,
+    logs: PathBuf,
+}
+
+impl Systems {
+    fn new() -> Self {
+        let at_once = std::env::var("XTASK_SYSTEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(SYSTEMS_AT_ONCE);
+        let logs = tools::root().join("target/xtask-test");
+        Systems { running: Vec::new(), slots: Arc::new((Mutex::new(at_once.max(1)), Condvar::new())), logs }
     }
-    Ok(counts)
+
+    /// Starts `suite` in the background once a slot is free; what it prints goes to its log.
+    fn start(&mut self, name: &str, suite: impl FnOnce(&mut dyn Write) -> Result<Counts> + Send + 'static) {
+        let file_name: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let log = self.logs.join(format!("{file_name}.log"));
+        println!("\n=== started in the background: {name} (log: {})", log.display());
+        let (slots, title, path) = (self.slots.clone(), name.to_owned(), log.clone());
+        let handle = std::thread::spawn(move || {
+            let (free, freed) = &*slots;
+            {
+                let mut free = free.lock().unwrap_or_else(|e| e.into_inner());
+                while *free == 0 {
+                    free = freed.wait(free).unwrap_or_else(|e| e.into_inner());
+                }
+                *free -= 1;
+            }
+            let begun = Instant::now();
+            let outcome = (|| {
+                std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+                let mut file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+                local_system::log_this_thread_to(path.with_extension("system.log"));
+                suite(&mut file)
+            })();
+            *free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            freed.notify_one();
+            let verdict = match &outcome {
+                Ok(counts) => format!("{} passed, {} failed", counts.passed, counts.failed),
+                Err(error) => format!("failed to run: {error:#}"),
+            };
+            println!("=== finished in the background: {title} in {:.0} s: {verdict}", begun.elapsed().as_secs_f64());
+            outcome
+        });
+        self.running.push((name.to_owned(), log, handle));
+    }
+
+    /// Waits for every suite, prints each one's log, and answers their outcomes.
+    fn finish(self) -> Vec<(String, Result<Counts>)> {
+        self.running
+            .into_iter()
+            .map(|(name, log, handle)| {
+                let outcome = handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the suite's thread panicked")));
+                banner(&name);
+                print!("{}", std::fs::read_to_string(&log).unwrap_or_default());
+                (name, outcome)
+            })
+            .collect()
+    }
 }
 
 fn banner(title: &str) {
@@ -230,18 +324,42 @@ fn banner(title: &str) {
 
 /// Runs a test command, echoing its output and summing its `test result:` lines.
 fn run_counted(command: &mut Command) -> Result<Counts> {
-    println!("$ {}", tools::describe(command));
-    let mut child = command.stdout(Stdio::piped()).spawn().with_context(|| tools::describe(command))?;
-    let mut counts = Counts::default();
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            println!("{line}");
-            if let Some((passed, failed)) = parse_test_result(&line) {
-                counts.passed += passed;
-                counts.failed += failed;
+    run_counted_to(command, &mut std::io::stdout())
+}
+
+/// [`run_counted`], writing what the command prints to `out`.
+fn run_counted_to(command: &mut Command, out: &mut dyn Write) -> Result<Counts> {
+    writeln!(out, "$ {}", tools::describe(command))?;
+    let mut child =
+        command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().with_context(|| tools::describe(command))?;
+    // stderr joins stdout in order of arrival, through one channel.
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    let readers: Vec<_> = [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
             }
+        })
+    })
+    .collect();
+    drop(lines);
+    let mut counts = Counts::default();
+    for line in received {
+        writeln!(out, "{line}")?;
+        if let Some((passed, failed)) = parse_test_result(&line) {
+            counts.passed += passed;
+            counts.failed += failed;
         }
+    }
+    for reader in readers {
+        let _ = reader.join();
     }
     counts.success = child.wait()?.success();
     Ok(counts)
@@ -275,9 +393,12 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
-/// Builds the widget as it ships and checks its weight against the budget.
-fn widget_budget() -> Result<Counts> {
-    let total = build::widget()?;
+/// Checks the widget as it ships (built already, or now) against its budget.
+fn widget_budget(built: Option<build::Sizes>) -> Result<Counts> {
+    let total = match built {
+        Some(total) => total,
+        None => build::widget()?,
+    };
     let within = total.brotli <= build::WIDGET_BUDGET_BROTLI;
     if !within {
         eprintln!("the widget is {} bytes brotli, over its budget of {}", total.brotli, build::WIDGET_BUDGET_BROTLI);
@@ -285,19 +406,25 @@ fn widget_budget() -> Result<Counts> {
     Ok(Counts { passed: usize::from(within), failed: usize::from(!within), success: within })
 }
 
-/// Builds the widget, starts the local system and chromedriver, runs the e2e crate.
-fn end_to_end(host: Host) -> Result<Counts> {
-    build::widget()?;
-    crate::hubspot_card::bundle()?;
-    let gallery = build::gallery()?;
-    local_system::build_binaries()?;
+/// Starts a local system on `host` and chromedriver, and runs the e2e crate's `targets`
+/// (test files) against it, one test at a time (a journey turns faults on in the sandbox).
+fn end_to_end(
+    binaries: &TestBinaries,
+    host: Host,
+    targets: &[&str],
+    gallery: &std::path::Path,
+    out: &mut dyn Write,
+) -> Result<Counts> {
     let ports = local_system::Ports::free()?;
     let data = tools::root().join(format!("target/e2e/{}-{}", host.name(), ports.worker));
     let system = local_system::start(host, ports, &local_system::Secrets::random()?, &data)?;
     let driver_port = processes::free_port()?;
     let mut driver = Running::spawn(
         "chromedriver",
-        Command::new("/usr/bin/chromedriver").arg(format!("--port={driver_port}")).stdout(Stdio::null()),
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
     )?;
     processes::wait_for_http(
         "chromedriver",
@@ -305,82 +432,61 @@ fn end_to_end(host: Host) -> Result<Counts> {
         Duration::from_secs(20),
         &mut driver,
     )?;
-    // The screen gallery does not involve the worker: once, on the native run. The journey
-    // plays Aurora's variance on the native run, and Aurora as the seed shows it on the edge.
-    let (screenshots, skip_screens, variance) = match host {
-        Host::Native => (tools::root().join("target/e2e-screenshots"), None, "on"),
-        Host::Edge => (tools::root().join("target/e2e-screenshots/edge"), Some("every_screen"), "off"),
+    // The journey plays Aurora's variance on the native run, and Aurora as the seed shows
+    // it on the edge.
+    let (screenshots, variance) = match host {
+        Host::Native => (tools::root().join("target/e2e-screenshots"), "on"),
+        Host::Edge => (tools::root().join("target/e2e-screenshots/edge"), "off"),
     };
-    run_counted(
-        cargo()
-            // The same feature set as the native step, so nothing is rebuilt; `#[ignore]` is
-            // reserved for tests that need a running system, and only the browser's run
-            // here: the conformance suite and the chaos run have systems of their own, and
-            // benchmarks (`bench_`) take minutes of real time.
-            .args([
-                "test",
-                "--workspace",
-                "--no-fail-fast",
-                "--color",
-                "always",
-                "--",
-                "--ignored",
-                "--test-threads",
-                "1",
-            ])
-            .args(["--skip", "conformance::", "--skip", "chaos_run", "--skip", "bench_"])
-            .args(skip_screens.map(|name| ["--skip", name]).into_iter().flatten())
+    let mut total = Counts { success: true, ..Counts::default() };
+    for target in targets {
+        let mut command = binaries.command("e2e", target)?;
+        command
+            .args(["--ignored", "--test-threads", "1", "--color", "always"])
             // `E2E_ONLY=<name>`: only the browser tests whose names hold it (while working on one).
             .args(std::env::var("E2E_ONLY").ok().filter(|f| !f.is_empty()))
             .env("E2E_SWEEP_URL", system.sweep_url.clone().unwrap_or_default())
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
             .env("E2E_CRM_URL", &system.crm_url)
             .env("E2E_SALESFORCE_URL", &system.salesforce_url)
-            .env("E2E_SALESFORCE_TENANT", local_system::FOURTH_TENANT)
+            .env("E2E_SALESFORCE_TENANT", local_system::SALESFORCE_TENANT)
             .env("E2E_PIPEDRIVE_URL", &system.pipedrive_url)
-            .env("E2E_PIPEDRIVE_TENANT", local_system::FIFTH_TENANT)
+            .env("E2E_PIPEDRIVE_TENANT", local_system::PIPEDRIVE_TENANT)
             .env("E2E_HUBSPOT_URL", &system.hubspot_url)
-            .env("E2E_HUBSPOT_TENANT", local_system::SIXTH_TENANT)
+            .env("E2E_HUBSPOT_TENANT", local_system::HUBSPOT_TENANT)
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
             .env("E2E_TENANT", local_system::DEV_TENANT)
             .env("E2E_AURORA_VARIANCE", variance)
-            .env("E2E_GALLERY_DIR", &gallery)
-            .env("E2E_SCREENSHOT_DIR", &screenshots),
-    )
+            .env("E2E_GALLERY_DIR", gallery)
+            .env("E2E_SCREENSHOT_DIR", &screenshots);
+        let counts = run_counted_to(&mut command, out)?;
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        total.success &= counts.success;
+    }
+    Ok(total)
 }
 
 /// Runs the conformance suite (`tests/conformance`) against a fresh local system whose
 /// worker runs on `host`.
-fn conformance(host: Host) -> Result<Counts> {
-    build::widget()?;
-    local_system::build_binaries()?;
+fn conformance(binaries: &TestBinaries, host: Host, out: &mut dyn Write) -> Result<Counts> {
     let ports = local_system::Ports::free()?;
     let data = tools::root().join(format!("target/conformance/{}-{}", host.name(), ports.worker));
     let secrets = local_system::Secrets::random()?;
     let system = local_system::start(host, ports, &secrets, &data)?;
     if host == Host::Edge {
         // Said, not skipped: what this host cannot be put through.
-        println!(
+        writeln!(
+            out,
             "edge host limit: workerd gives a test no way to kill the worker mid-request; the crash-recovery test runs on the native binary only (worker/tests/crash_recovery.rs)"
-        );
+        )?;
     }
-    run_counted(
-        cargo()
-            .args([
-                "test",
-                "--workspace",
-                "--no-fail-fast",
-                "--color",
-                "always",
-                "--",
-                "--ignored",
-                "--test-threads",
-                "1",
-            ])
-            .arg("conformance::")
-            .envs(local_system::conformance_env(&system, &secrets, host)),
-    )
+    let mut command = binaries.command("conformance", "conformance")?;
+    command
+        .args(["--ignored", "--test-threads", "1", "--color", "always"])
+        .envs(local_system::conformance_env(&system, &secrets, host));
+    run_counted_to(&mut command, out)
 }
 
 /// The Workers wasm against its gzip budget.

@@ -56,20 +56,25 @@ pub async fn record_delivery(
 }
 
 /// Polls the installations of CRMs that have no new-opportunity webhooks (automatic
-/// projects on), each at most once a [`POLL_INTERVAL_SECONDS`], and records what is new
+/// projects on), each at most once a poll interval (`CRM_POLL_INTERVAL_SECONDS`, 30 s unless
+/// set: a new opportunity has its project within about a minute, as the sweep runs every
+/// 10 s natively and every minute on Workers), and records what is new
 /// as a webhook's delivery would be. A failing installation is noted on its health
 /// section and never stops the others.
 pub async fn poll(state: &AppState) -> usize {
     let mut found = 0;
     for crm in Crm::ALL.into_iter().filter(|crm| crm.integration().polls_new_opportunities()) {
         let now = state.now();
-        let due = match crate::storage::crm_polls::due(state.db(), crm, now - POLL_INTERVAL_SECONDS, 50).await {
-            Ok(due) => due,
-            Err(error) => {
-                tracing::error!(crm = crm.as_str(), %error, "could not read the installations to poll");
-                continue;
-            }
-        };
+        let due =
+            match crate::storage::crm_polls::due(state.db(), crm, now - state.config.crm_poll_interval_seconds, 50)
+                .await
+            {
+                Ok(due) => due,
+                Err(error) => {
+                    tracing::error!(crm = crm.as_str(), %error, "could not read the installations to poll");
+                    continue;
+                }
+            };
         for (account, cursor) in due {
             match poll_one(state, crm, &account, &cursor, now).await {
                 Ok(fresh) => found += fresh,
@@ -83,10 +88,6 @@ pub async fn poll(state: &AppState) -> usize {
     }
     found
 }
-
-/// How often an installation is polled: a new opportunity has its project within about
-/// a minute (the sweep runs every 10 s natively, every minute on Workers).
-pub const POLL_INTERVAL_SECONDS: i64 = 30;
 
 async fn poll_one(state: &AppState, crm: Crm, account: &str, cursor: &str, now: i64) -> Result<usize, String> {
     let (deliveries, next) =
