@@ -11,10 +11,7 @@
 //! No `alert`/`confirm`, cookies or storage: a canvas frame has none of them.
 
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ResizeObserver};
-
-/// This adapter's name, as the embed page gives it (`data-host-adapter`).
-pub const ADAPTER: &str = "canvas";
+use web_sys::HtmlElement;
 
 /// The Canvas SDK version whose protocol this speaks.
 pub const CLIENT_VERSION: &str = "41.0";
@@ -52,26 +49,13 @@ pub fn resize_message(seq: u32, instance_id: &str, target_origin: &str, height_p
 /// Sends a `resize` with `root`'s height to the canvas parent now and whenever it
 /// changes (the SDK's autogrow, driven by a ResizeObserver instead of a 300 ms timer).
 pub fn autogrow(root: &HtmlElement, target_origin: String, instance_id: String) {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(Some(parent)) = window.parent() else { return };
-    if target_origin.is_empty() || parent == window {
+    if target_origin.is_empty() {
         return;
     }
-    let observed = root.clone();
-    let (mut last_height, mut seq) = (0, 0);
-    let on_resize = Closure::<dyn FnMut()>::new(move || {
-        let height = (observed.get_bounding_client_rect().height().ceil() as u32).clamp(1, MAX_HEIGHT_PX);
-        if height == last_height {
-            return;
-        }
-        last_height = height;
+    let mut seq = 0;
+    crate::host::on_height_change(root, (1, MAX_HEIGHT_PX), move |parent, height| {
         seq = seq % 101 + 1;
         let message = resize_message(seq, &instance_id, &target_origin, height);
         let _ = parent.post_message(&message.into(), &target_origin);
     });
-    if let Ok(observer) = ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
-        observer.observe(root);
-    }
-    // The observer lives as long as the page.
-    on_resize.forget();
 }

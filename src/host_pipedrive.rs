@@ -9,10 +9,7 @@
 //! `*` as the SDK's do: they carry sizes, and only the real host holds the port's answers.
 
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, MessageChannel, ResizeObserver};
-
-/// This adapter's name, as the embed page gives it (`data-host-adapter`).
-pub const ADAPTER: &str = "pipedrive";
+use web_sys::{HtmlElement, MessageChannel};
 
 /// A panel's height range (Pipedrive's documented limits).
 pub const MIN_HEIGHT_PX: u32 = 100;
@@ -43,26 +40,12 @@ pub fn resize_args(height: u32) -> js_sys::Object {
 
 /// Sends `resize` with `root`'s height now and whenever it changes.
 pub fn autoresize(root: &HtmlElement, runtime_id: String) {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(Some(parent)) = window.parent() else { return };
-    if runtime_id.is_empty() || parent == window {
+    if runtime_id.is_empty() {
         return;
     }
-    let observed = root.clone();
-    let mut last_height = 0;
-    let on_resize = Closure::<dyn FnMut()>::new(move || {
-        let height = (observed.get_bounding_client_rect().height().ceil() as u32).clamp(MIN_HEIGHT_PX, MAX_HEIGHT_PX);
-        if height == last_height {
-            return;
-        }
-        last_height = height;
+    crate::host::on_height_change(root, (MIN_HEIGHT_PX, MAX_HEIGHT_PX), move |parent, height| {
         let Ok(channel) = MessageChannel::new() else { return };
         let message = command(&runtime_id, "resize", &resize_args(height));
         let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
     });
-    if let Ok(observer) = ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
-        observer.observe(root);
-    }
-    // The observer lives as long as the page.
-    on_resize.forget();
 }

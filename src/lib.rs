@@ -8,7 +8,8 @@
 //! - [`components`]: one component per state and per part of the design summary;
 //! - [`api`]: the worker's HTTP API, typed, read by [`decode`]; [`format`]: numbers and
 //!   units for people;
-//! - [`browser`], [`host_frame`]: timers, visibility, and the iframe's height.
+//! - [`browser`]: timers and visibility; [`host`] and its adapters ([`host_frame`],
+//!   [`host_canvas`], [`host_pipedrive`]): the iframe's height, told to the CRM's page.
 
 pub mod api;
 pub mod browser;
@@ -17,6 +18,7 @@ pub mod decode;
 pub mod format;
 #[cfg(feature = "gallery")]
 pub mod gallery;
+pub mod host;
 pub mod host_canvas;
 pub mod host_frame;
 pub mod host_pipedrive;
@@ -24,6 +26,7 @@ pub mod screen;
 pub mod session;
 
 use wasm_bindgen::prelude::*;
+use widget_api::HostAdapter;
 
 /// Mounts the widget into `host`.
 ///
@@ -45,18 +48,14 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
     // The host adapter speaks the CRM's protocol with the page around our iframe; the
     // worker names it on the embed page. An unknown one talks to nobody.
     let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
-    match host.get_attribute("data-host-adapter").as_deref() {
-        Some(host_frame::ADAPTER) => {
+    let host_id = || host.get_attribute("data-host-id").unwrap_or_default();
+    match HostAdapter::parse(&host.get_attribute("data-host-adapter").unwrap_or_default()) {
+        HostAdapter::FrameHeight => {
             host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
         }
-        Some(host_canvas::ADAPTER) => {
-            let instance_id = host.get_attribute("data-host-id").unwrap_or_default();
-            host_canvas::autogrow(&host, host_origins.trim().to_owned(), instance_id);
-        }
-        Some(host_pipedrive::ADAPTER) => {
-            host_pipedrive::autoresize(&host, host.get_attribute("data-host-id").unwrap_or_default());
-        }
-        _ => {}
+        HostAdapter::Canvas => host_canvas::autogrow(&host, host_origins.trim().to_owned(), host_id()),
+        HostAdapter::Pipedrive => host_pipedrive::autoresize(&host, host_id()),
+        HostAdapter::None => {}
     }
     // The session lives as long as the page: nothing ever ends it.
     session::Session::start(host, crm, context);

@@ -9,8 +9,10 @@
 pub mod decode;
 mod design;
 mod fields;
+mod host;
 
 pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};
+pub use host::HostAdapter;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/sessions`: the widget hands over the CRM's signed context untouched; only the

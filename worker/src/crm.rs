@@ -5,6 +5,7 @@
 //! of CRMs) and its arm in [`Crm::integration`].
 
 pub mod demo;
+pub mod embed;
 pub mod embed_ticket;
 pub mod http;
 pub mod hubspot;
@@ -12,12 +13,18 @@ pub mod pipedrive;
 pub mod salesforce;
 
 use crate::{
-    AppState, crypto::CryptoError, ids::UnknownCrm, storage::StorageError, storage::installations::Installation,
+    AppState,
+    crypto::CryptoError,
+    environment::{ConfigError, Env},
+    ids::UnknownCrm,
+    storage::StorageError,
+    storage::installations::Installation,
 };
 use ::http::HeaderMap;
 use async_trait::async_trait;
+use embed::{EmbedError, Opened, PageLoad};
 use serde::{Deserialize, Serialize};
-use widget_api::Opportunity;
+use widget_api::{HostAdapter, Opportunity};
 
 pub use crate::ids::Crm;
 
@@ -40,11 +47,25 @@ pub trait CrmIntegration: Send + Sync {
     /// Which CRM this is.
     fn crm(&self) -> Crm;
 
+    /// Reads this CRM's settings from the environment (`crm/<name>/settings.rs`); `None`
+    /// when the CRM is not configured on this worker.
+    fn read_settings(&self, env: &Env<'_>) -> Result<Option<Box<dyn Settings>>, ConfigError>;
+
     /// Whether this worker is configured for the CRM (its settings are present).
-    fn is_configured(&self, state: &AppState) -> bool;
+    fn is_configured(&self, state: &AppState) -> bool {
+        state.config.crms.is_configured(self.crm())
+    }
 
     /// The widget's host adapter inside this CRM's page (how it talks to its frame).
-    fn host_adapter(&self) -> &'static str;
+    fn host_adapter(&self) -> HostAdapter;
+
+    /// Verifies a page load at this CRM's embed door (`/embed/{crm}`, or a door of its own
+    /// below it) and says what it opens; the Router composes the answer with where the
+    /// opportunity stands. CRMs whose frame carries no proof of its own answer the plain
+    /// page on a GET ([`embed::plain_page`]).
+    async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
+        embed::plain_page(self.frame_origins(state), &load)
+    }
 
     /// A classic script every page in this CRM's frame must run first (the widget's and the
     /// one saying why it cannot open), where the CRM needs one; it starts the wasm's
@@ -148,6 +169,46 @@ pub trait CrmIntegration: Send + Sync {
     ) -> Result<(Vec<CrmDelivery>, String), AccessError> {
         Ok((Vec::new(), cursor.to_owned()))
     }
+}
+
+/// One CRM's settings, as its module reads them; each module downcasts its own.
+pub trait Settings: std::any::Any + Send + Sync + std::fmt::Debug {}
+
+impl<T: std::any::Any + Send + Sync + std::fmt::Debug> Settings for T {}
+
+/// The settings of every CRM configured on this worker.
+#[derive(Debug, Default)]
+pub struct CrmSettings(Vec<(Crm, Box<dyn Settings>)>);
+
+impl CrmSettings {
+    /// Each CRM's settings, read by its integration.
+    pub fn read(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let mut configured = Vec::new();
+        for crm in Crm::ALL {
+            if let Some(settings) = crm.integration().read_settings(env)? {
+                configured.push((crm, settings));
+            }
+        }
+        Ok(CrmSettings(configured))
+    }
+
+    /// Whether `crm` is configured.
+    pub fn is_configured(&self, crm: Crm) -> bool {
+        self.0.iter().any(|(configured, _)| *configured == crm)
+    }
+
+    /// `crm`'s settings, as the type its module reads them into.
+    pub fn get<T: Settings>(&self, crm: Crm) -> Option<&T> {
+        self.0.iter().find(|(configured, _)| *configured == crm).and_then(|(_, settings)| {
+            let settings: &dyn std::any::Any = settings.as_ref();
+            settings.downcast_ref::<T>()
+        })
+    }
+}
+
+/// A CRM module's settings, boxed for [`CrmSettings`].
+pub fn boxed<T: Settings>(settings: Option<T>) -> Option<Box<dyn Settings>> {
+    settings.map(|settings| Box::new(settings) as Box<dyn Settings>)
 }
 
 /// A place an opportunity's site can be read from, as the admin chooses it.

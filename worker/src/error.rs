@@ -3,7 +3,7 @@
 
 use crate::{
     admin_session::AdminSessionError,
-    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError, embed_ticket::EmbedError},
+    crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError, embed::EmbedError},
     ids::UnknownCrm,
     installations::InstallError,
     projects::ProjectError,
@@ -66,7 +66,7 @@ pub enum ApiError {
     Connect(#[from] ConnectError),
     /// A page load (Salesforce's Canvas POST, Pipedrive's panel) that opened no widget.
     #[error(transparent)]
-    Embed(#[from] crate::crm::embed_ticket::EmbedError),
+    Embed(#[from] EmbedError),
     /// No route for this path.
     #[error("no such endpoint")]
     NotFound,
@@ -157,6 +157,11 @@ fn embed_status(error: &EmbedError) -> (StatusCode, &'static str) {
         EmbedError::Access(error) if error.is_transient() => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
         EmbedError::Access(AccessError::Crm(_)) => (StatusCode::BAD_GATEWAY, "crm_refused"),
         EmbedError::Access(_) | EmbedError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        EmbedError::NoSuchDoor => ApiError::NotFound.status_and_code(),
+        EmbedError::MethodNotAllowed => ApiError::MethodNotAllowed.status_and_code(),
+        EmbedError::InvalidQuery(reason) => ApiError::InvalidQuery(reason.clone()).status_and_code(),
+        EmbedError::InvalidForm(reason) => ApiError::InvalidForm(reason.clone()).status_and_code(),
+        EmbedError::InvalidBody(reason) => ApiError::InvalidBody(reason.clone()).status_and_code(),
     }
 }
 

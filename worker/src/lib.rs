@@ -10,6 +10,7 @@ pub mod aurora_pacing;
 pub mod config;
 pub mod crm;
 pub mod crypto;
+pub mod environment;
 pub mod error;
 pub mod hosts;
 pub mod ids;

@@ -43,8 +43,8 @@ pub(crate) type SharedState = Arc<AppState>;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
-        .route("/embed/{crm}", get(embed::embed_page).post(embed::canvas))
-        .route(crate::crm::hubspot::card::PATH, post(embed::hubspot_card))
+        .route("/embed/{crm}", get(embed::page).post(embed::page))
+        .route("/embed/{crm}/{door}", get(embed::door).post(embed::door))
         .route("/v1/sessions", post(sessions::create_session))
         .route("/v1/opportunities/{id}", get(opportunities::state))
         .route("/v1/opportunities/{id}/project", post(opportunities::create_project))

@@ -146,7 +146,7 @@ async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
     let embed = reqwest::get(page_url).await.expect("embed page");
     let csp = embed.headers()["content-security-policy"].to_str().expect("csp").to_owned();
     assert!(csp.contains(&format!("frame-ancestors {}", world.hubspot)), "{csp}");
-    assert!(embed.text().await.expect("page").contains("data-host-adapter=\"hubspot\""));
+    assert!(embed.text().await.expect("page").contains("data-host-adapter=\"none\""));
     let opened: Value = reqwest::Client::new()
         .post(format!("{}/v1/sessions", world.worker))
         .json(&json!({ "crm": "hubspot", "context": ticket }))

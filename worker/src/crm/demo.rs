@@ -5,18 +5,24 @@
 
 pub mod access;
 pub mod client;
+pub mod settings;
 pub mod webhook;
 
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmIntegration, CrmOpportunity, CrmWebhookError, DesignFigures,
-    InstallRefusal, InstalledAccount, VerifiedContext,
+    InstallRefusal, InstalledAccount, Settings, VerifiedContext,
 };
-use crate::{AppState, storage::installations::Installation};
+use crate::{
+    AppState,
+    environment::{ConfigError, Env},
+    storage::installations::Installation,
+};
 use async_trait::async_trait;
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use widget_api::{Location, Opportunity};
+use settings::DemoCrmSettings;
+use widget_api::{HostAdapter, Location, Opportunity};
 
 /// What we ask the demo CRM for.
 pub const SCOPES: &str = "opportunities.read opportunities.write webhooks";
@@ -24,19 +30,24 @@ pub const SCOPES: &str = "opportunities.read opportunities.write webhooks";
 /// The demo CRM behind the seam.
 pub struct DemoCrm;
 
+/// This worker's the demo CRM settings, when it has them.
+pub fn settings(state: &AppState) -> Option<&DemoCrmSettings> {
+    state.config.crms.get(Crm::Demo)
+}
+
 #[async_trait]
 impl CrmIntegration for DemoCrm {
     fn crm(&self) -> Crm {
         Crm::Demo
     }
 
-    fn is_configured(&self, state: &AppState) -> bool {
-        state.config.demo_crm.is_some()
+    fn read_settings(&self, env: &Env<'_>) -> Result<Option<Box<dyn Settings>>, ConfigError> {
+        Ok(super::boxed(DemoCrmSettings::from_env(env)?))
     }
 
-    fn host_adapter(&self) -> &'static str {
+    fn host_adapter(&self) -> HostAdapter {
         // The demo CRM sizes its iframe from the widget's `aurora-widget:height` messages.
-        "frame-height"
+        HostAdapter::FrameHeight
     }
 
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
@@ -44,8 +55,7 @@ impl CrmIntegration for DemoCrm {
     }
 
     fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
-        let config =
-            state.config.demo_crm.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Demo.as_str().into()))?;
+        let config = settings(state).ok_or_else(|| ContextError::UnknownCrm(Crm::Demo.as_str().into()))?;
         verify_demo_context(context, config.client_secret.expose_secret().as_bytes(), now)
     }
 
@@ -88,7 +98,7 @@ impl CrmIntegration for DemoCrm {
     }
 
     async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
-        let target = state.config.demo_crm.as_ref().ok_or(AccessError::NotConfigured)?.webhook_url();
+        let target = settings(state).ok_or(AccessError::NotConfigured)?.webhook_url();
         access::with_access_token(state, account_id, |client, token| {
             let target = target.clone();
             async move { client.subscribe(&token, webhook::OPPORTUNITY_CREATED, &target).await }
@@ -104,7 +114,7 @@ impl CrmIntegration for DemoCrm {
     }
 
     async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
-        let target = state.config.demo_crm.as_ref().ok_or(AccessError::NotConfigured)?.webhook_url();
+        let target = settings(state).ok_or(AccessError::NotConfigured)?.webhook_url();
         let subscriptions =
             access::with_access_token(
                 state,
@@ -163,7 +173,7 @@ impl CrmIntegration for DemoCrm {
         body: &[u8],
         now: i64,
     ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
-        let config = state.config.demo_crm.as_ref().ok_or(CrmWebhookError::NotConfigured)?;
+        let config = settings(state).ok_or(CrmWebhookError::NotConfigured)?;
         let verified = webhook::verify(config.client_secret.expose_secret().as_bytes(), headers, body, now)?;
         Ok(vec![webhook::Delivery::read(&verified, body)?])
     }

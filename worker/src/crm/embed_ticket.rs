@@ -1,7 +1,8 @@
 //! Embed tickets: for CRMs whose page load itself carries the proof (Salesforce POSTs a
-//! signed request, Pipedrive puts a JWT in the panel's URL), the worker verifies it when
-//! the page loads, reads the opportunity with the account's own token, and hands the
-//! widget this short-lived ticket, signed by the worker under a key of its own, as the
+//! signed request, Pipedrive puts a JWT in the panel's URL, HubSpot signs the card's call),
+//! the integration verifies it when the page loads ([`super::embed`]) and reads the
+//! opportunity with the account's own token, and the Router hands the widget this
+//! short-lived ticket, signed by the worker under a key of its own, as the
 //! context it opens its session with. The CRM's proof never reaches the widget's requests,
 //! and the ticket names its CRM: one CRM's ticket opens nothing in another.
 
@@ -26,37 +27,6 @@ struct Claims {
     opportunity_name: String,
     location: Location,
     exp: i64,
-}
-
-/// What the embed page needs of a page load whose proof verified.
-#[derive(Debug)]
-pub struct OpenedEmbed {
-    /// The widget's session context.
-    pub ticket: String,
-    /// Whom the widget's host adapter talks to (Salesforce: the canvas parent's origin).
-    pub host_origins: Vec<String>,
-    /// Who may frame the page (`frame-ancestors`).
-    pub frame_origins: Vec<String>,
-    /// The host's id of this frame, echoed in the adapter's messages (Salesforce's canvas
-    /// instance, Pipedrive's runtime id). Only `[A-Za-z0-9_:.-]`: it goes in an attribute.
-    pub host_id: String,
-}
-
-/// Why a page load opened no widget.
-#[derive(Debug, thiserror::Error)]
-pub enum EmbedError {
-    /// The proof, the account, the user or the placement.
-    #[error(transparent)]
-    Context(#[from] ContextError),
-    /// This proof opened a session already (a Salesforce signed request is spent once).
-    #[error("this page was opened with a signed request that was used already: reload the page")]
-    Replayed,
-    /// Reading the opportunity failed.
-    #[error(transparent)]
-    Access(#[from] super::AccessError),
-    /// Storage failed.
-    #[error(transparent)]
-    Storage(#[from] crate::storage::StorageError),
 }
 
 /// A ticket for `context`, verified for `crm` at `now`.

@@ -7,15 +7,19 @@
 
 pub mod card;
 pub mod client;
+pub mod settings;
 pub mod signature;
 pub mod webhook;
 
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext, embed_ticket,
+    DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
+    embed::{self, EmbedError, Opened, PageLoad},
+    embed_ticket,
 };
 use crate::{
     AppState,
+    environment::{ConfigError, Env},
     storage::installations::{self, Installation},
 };
 use async_trait::async_trait;
@@ -23,12 +27,9 @@ use client::{HubSpotClient, HubSpotTokens, PropertyKind};
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
+use settings::HubSpotSettings;
 use std::future::Future;
-use widget_api::Location;
-
-/// The widget's host adapter in HubSpot's modal: none is needed (the modal's size is
-/// fixed when the card opens it, and HubSpot documents no messages to it).
-pub const HOST_ADAPTER: &str = "hubspot";
+use widget_api::{HostAdapter, Location};
 
 /// The deal properties the worker writes (created in the portal when missing), with their
 /// labels and kinds; the names are [`DesignFigures`]'s.
@@ -52,7 +53,7 @@ const REFRESH_MARGIN_SECONDS: i64 = 120;
 pub struct HubSpot;
 
 fn client(state: &AppState) -> Result<HubSpotClient, AccessError> {
-    let config = state.config.hubspot.as_ref().ok_or(AccessError::NotConfigured)?;
+    let config = settings(state).ok_or(AccessError::NotConfigured)?;
     Ok(HubSpotClient::new(state.http.clone(), config))
 }
 
@@ -100,25 +101,42 @@ fn property_values(figures: &DesignFigures) -> Value {
     Value::Object(properties)
 }
 
+/// This worker's HubSpot settings, when it has them.
+pub fn settings(state: &AppState) -> Option<&HubSpotSettings> {
+    state.config.crms.get(Crm::HubSpot)
+}
+
 #[async_trait]
 impl CrmIntegration for HubSpot {
     fn crm(&self) -> Crm {
         Crm::HubSpot
     }
 
-    fn is_configured(&self, state: &AppState) -> bool {
-        state.config.hubspot.is_some()
+    fn read_settings(&self, env: &Env<'_>) -> Result<Option<Box<dyn Settings>>, ConfigError> {
+        Ok(super::boxed(HubSpotSettings::from_env(env)?))
     }
 
-    fn host_adapter(&self) -> &'static str {
-        HOST_ADAPTER
+    fn host_adapter(&self) -> HostAdapter {
+        // None is needed: the modal's size is fixed when the card opens it, and HubSpot
+        // documents no messages to it.
+        HostAdapter::None
+    }
+
+    /// `/embed/hubspot` is the modal's plain page (its ticket in the fragment);
+    /// `/embed/hubspot/card` the card's signed call ([`card::open`]).
+    async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
+        match load.door {
+            Some(card::DOOR) if load.method == http::Method::POST => card::open(state, &load).await,
+            Some(card::DOOR) => Err(EmbedError::MethodNotAllowed),
+            _ => embed::plain_page(self.frame_origins(state), &load),
+        }
     }
 
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
-        state.config.hubspot.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
+        settings(state).map(|c| c.frame_origins.clone()).unwrap_or_default()
     }
 
-    /// The context is an embed ticket from the card's call ([`card::answer`]).
+    /// The context is an embed ticket from the card's call ([`card::open`]).
     fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
         embed_ticket::verify(state, Crm::HubSpot, context, now)
     }
@@ -185,7 +203,7 @@ impl CrmIntegration for HubSpot {
     }
 
     async fn webhooks_subscribed(&self, state: &AppState, _account_id: &str) -> Result<bool, AccessError> {
-        Ok(state.config.hubspot.is_some())
+        Ok(self.is_configured(state))
     }
 
     /// Uninstalls the app from the portal (its card and webhooks go with it), then gives the
@@ -265,7 +283,7 @@ impl CrmIntegration for HubSpot {
         body: &[u8],
         now: i64,
     ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
-        let config = state.config.hubspot.as_ref().ok_or(CrmWebhookError::NotConfigured)?;
+        let config = settings(state).ok_or(CrmWebhookError::NotConfigured)?;
         let secret = config.client_secret.expose_secret().as_bytes();
         webhook::verify(secret, &config.webhook_url(), headers, body, now.saturating_mul(1000))
     }

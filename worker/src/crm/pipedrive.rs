@@ -8,15 +8,18 @@
 
 pub mod client;
 pub mod panel_token;
+pub mod settings;
 pub mod webhook;
 
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext,
-    embed_ticket::{self, EmbedError, OpenedEmbed},
+    DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
+    embed::{self, EmbedError, FramedPage, Opened, PageLoad},
+    embed_ticket,
 };
 use crate::{
     AppState,
+    environment::{ConfigError, Env},
     storage::installations::{self, Installation},
 };
 use async_trait::async_trait;
@@ -25,11 +28,9 @@ use http::HeaderMap;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::Value;
+use settings::PipedriveSettings;
 use std::future::Future;
-use widget_api::{Location, Opportunity};
-
-/// The widget's host adapter in a Pipedrive panel: the app extensions SDK's protocol.
-pub const HOST_ADAPTER: &str = "pipedrive";
+use widget_api::{HostAdapter, Location, Opportunity};
 
 /// The deal fields the worker writes, by name (their keys differ per company and are
 /// found by name, the fields created when missing), with their Pipedrive types.
@@ -56,7 +57,7 @@ pub struct Pipedrive;
 
 /// What Pipedrive puts in the panel's URL. All but `token` are unsigned hints.
 #[derive(Debug, Deserialize)]
-pub struct PanelQuery {
+struct PanelQuery {
     #[serde(default)]
     token: String,
     #[serde(rename = "userId", default)]
@@ -72,9 +73,8 @@ pub struct PanelQuery {
 }
 
 /// Verifies a panel load and opens the widget for its deal.
-pub async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<OpenedEmbed, EmbedError> {
-    let config =
-        state.config.pipedrive.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Pipedrive.as_str().into()))?;
+async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<FramedPage, EmbedError> {
+    let config = settings(state).ok_or_else(|| ContextError::UnknownCrm(Crm::Pipedrive.as_str().into()))?;
     let claims = panel_token::verify(&query.token, config.jwt_secret.expose_secret().as_bytes(), now)?;
     // The hints must say what the token says.
     let hint = |value: &Option<String>, expected: u64| {
@@ -96,8 +96,8 @@ pub async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Resul
         user_id: claims.user_id.to_string(),
         opportunity: Opportunity { id: found.id, name: found.name, location: found.site? },
     };
-    Ok(OpenedEmbed {
-        ticket: embed_ticket::mint(state, Crm::Pipedrive, context, now),
+    Ok(FramedPage {
+        context: Some(context),
         // The SDK posts to `*` and is answered over the port it transfers (as Pipedrive's own does).
         host_origins: Vec::new(),
         frame_origins: config.frame_origins.clone(),
@@ -106,7 +106,7 @@ pub async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Resul
 }
 
 fn client(state: &AppState) -> Result<PipedriveClient, AccessError> {
-    let config = state.config.pipedrive.as_ref().ok_or(AccessError::NotConfigured)?;
+    let config = settings(state).ok_or(AccessError::NotConfigured)?;
     Ok(PipedriveClient::new(state.http.clone(), config))
 }
 
@@ -139,18 +139,33 @@ fn deal_id(id: &str) -> Result<u64, AccessError> {
         .ok_or_else(|| CrmError::Refused { status: 404, message: "not a Pipedrive deal id".into() }.into())
 }
 
+/// This worker's Pipedrive settings, when it has them.
+pub fn settings(state: &AppState) -> Option<&PipedriveSettings> {
+    state.config.crms.get(Crm::Pipedrive)
+}
+
 #[async_trait]
 impl CrmIntegration for Pipedrive {
     fn crm(&self) -> Crm {
         Crm::Pipedrive
     }
 
-    fn is_configured(&self, state: &AppState) -> bool {
-        state.config.pipedrive.is_some()
+    fn read_settings(&self, env: &Env<'_>) -> Result<Option<Box<dyn Settings>>, ConfigError> {
+        Ok(super::boxed(PipedriveSettings::from_env(env)?))
     }
 
-    fn host_adapter(&self) -> &'static str {
-        HOST_ADAPTER
+    fn host_adapter(&self) -> HostAdapter {
+        // The app extensions SDK's protocol.
+        HostAdapter::Pipedrive
+    }
+
+    /// The panel's load carries the proof (`?token=`): verified here, it opens the widget.
+    async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
+        if !load.is_page_get() {
+            return embed::plain_page(Vec::new(), &load);
+        }
+        let query: PanelQuery = load.query_as()?;
+        Ok(Opened::Page(open_panel(state, &query, load.now).await?))
     }
 
     /// Pipedrive hides a panel whose SDK has not said `initialize` within 10 s: the script
@@ -160,7 +175,7 @@ impl CrmIntegration for Pipedrive {
     }
 
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
-        state.config.pipedrive.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
+        settings(state).map(|c| c.frame_origins.clone()).unwrap_or_default()
     }
 
     /// The context is an embed ticket from [`open_panel`].
@@ -308,7 +323,7 @@ impl CrmIntegration for Pipedrive {
         body: &[u8],
         _now: i64,
     ) -> Result<Vec<CrmDelivery>, CrmWebhookError> {
-        if state.config.pipedrive.is_none() {
+        if !self.is_configured(state) {
             return Err(CrmWebhookError::NotConfigured);
         }
         let master = state.config.signing_secret.expose_secret().as_bytes();
@@ -316,7 +331,7 @@ impl CrmIntegration for Pipedrive {
     }
 
     fn verify_uninstall(&self, state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<String, CrmWebhookError> {
-        let config = state.config.pipedrive.as_ref().ok_or(CrmWebhookError::NotConfigured)?;
+        let config = settings(state).ok_or(CrmWebhookError::NotConfigured)?;
         webhook::verify_uninstall(&config.client_id, config.client_secret.expose_secret(), headers, body)
     }
 
@@ -327,7 +342,7 @@ impl CrmIntegration for Pipedrive {
 
 /// Where a company's webhooks go, and their Basic password.
 fn webhook_credentials(state: &AppState, company: &str) -> Result<(String, String), AccessError> {
-    let config = state.config.pipedrive.as_ref().ok_or(AccessError::NotConfigured)?;
+    let config = settings(state).ok_or(AccessError::NotConfigured)?;
     let company_id = panel_token::id(&Value::String(company.to_owned())).ok_or(AccessError::NotAuthorized)?;
     let master = state.config.signing_secret.expose_secret().as_bytes();
     Ok((config.webhook_url(), webhook::password(master, company_id)))

@@ -8,15 +8,18 @@
 //! new Opportunities are polled on the sweep (README: "Automatic projects in Salesforce").
 
 pub mod client;
+pub mod settings;
 pub mod signed_request;
 
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
-    CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, SiteSource, VerifiedContext,
-    embed_ticket::{self, EmbedError, OpenedEmbed},
+    CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
+    embed::{self, EmbedError, FramedPage, Opened, PageLoad},
+    embed_ticket,
 };
 use crate::{
     AppState,
+    environment::{ConfigError, Env},
     storage::{
         crm_polls,
         installations::{self, Installation},
@@ -26,15 +29,13 @@ use async_trait::async_trait;
 use client::{SalesforceClient, SalesforceTokens};
 use http::HeaderMap;
 use secrecy::ExposeSecret;
+use settings::SalesforceSettings;
 use std::future::Future;
-use widget_api::{Location, Opportunity};
+use widget_api::{HostAdapter, Location, Opportunity};
 
 /// What the app asks of an org: the REST API, and a refresh token for background work
 /// (write-back, polling) when nobody is on the page.
 pub const SCOPES: &str = "api refresh_token";
-
-/// The widget's host adapter in a canvas frame: the Canvas SDK's postMessage protocol.
-pub const HOST_ADAPTER: &str = "canvas";
 
 /// The custom Opportunity fields the worker writes, without the package's namespace
 /// prefix; `force-app/main/default/objects/Opportunity/fields/` defines each (a test checks).
@@ -78,12 +79,17 @@ pub const DESIGN_READY: &str = "Design ready";
 /// Salesforce behind the seam.
 pub struct Salesforce;
 
+/// The Canvas POST's form.
+#[derive(serde::Deserialize)]
+struct CanvasPost {
+    signed_request: String,
+}
+
 /// Verifies a Canvas POST's `signed_request` and opens the widget for it: spent once,
 /// the org installed, the placement an Opportunity, the Opportunity read with the org's
 /// token.
-pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result<OpenedEmbed, EmbedError> {
-    let config =
-        state.config.salesforce.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::Salesforce.as_str().into()))?;
+async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result<FramedPage, EmbedError> {
+    let config = settings(state).ok_or_else(|| ContextError::UnknownCrm(Crm::Salesforce.as_str().into()))?;
     let request = signed_request::verify(signed_request, config.consumer_secret.expose_secret().as_bytes())
         .map_err(|_| ContextError::BadSignature)?;
     let signature = signed_request.split_once('.').map_or(signed_request, |(signature, _)| signature);
@@ -110,8 +116,8 @@ pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Re
         .ok_or(ContextError::Incomplete("the signed request names no target origin"))?;
     let mut frame_origins = config.frame_origins.clone();
     frame_origins.extend(request.host_origins().into_iter().filter(|o| !config.frame_origins.contains(o)));
-    Ok(OpenedEmbed {
-        ticket: embed_ticket::mint(state, Crm::Salesforce, context, now),
+    Ok(FramedPage {
+        context: Some(context),
         host_origins: vec![target_origin],
         frame_origins,
         host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
@@ -120,7 +126,7 @@ pub async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Re
 
 /// The org's client.
 fn client(state: &AppState) -> Result<SalesforceClient, AccessError> {
-    let config = state.config.salesforce.as_ref().ok_or(AccessError::NotConfigured)?;
+    let config = settings(state).ok_or(AccessError::NotConfigured)?;
     Ok(SalesforceClient::new(state.http.clone(), config))
 }
 
@@ -167,22 +173,38 @@ fn soql_datetime_of(created: &str) -> Option<String> {
     Some(soql_datetime(parsed.timestamp()))
 }
 
+/// This worker's Salesforce settings, when it has them.
+pub fn settings(state: &AppState) -> Option<&SalesforceSettings> {
+    state.config.crms.get(Crm::Salesforce)
+}
+
 #[async_trait]
 impl CrmIntegration for Salesforce {
     fn crm(&self) -> Crm {
         Crm::Salesforce
     }
 
-    fn is_configured(&self, state: &AppState) -> bool {
-        state.config.salesforce.is_some()
+    fn read_settings(&self, env: &Env<'_>) -> Result<Option<Box<dyn Settings>>, ConfigError> {
+        Ok(super::boxed(SalesforceSettings::from_env(env)?))
     }
 
-    fn host_adapter(&self) -> &'static str {
-        HOST_ADAPTER
+    fn host_adapter(&self) -> HostAdapter {
+        // The Canvas SDK's postMessage protocol.
+        HostAdapter::Canvas
+    }
+
+    /// Canvas POSTs a signed request (form `signed_request`) to the canvas URL: verified
+    /// and spent here. Never logged: it carries the user's Salesforce session.
+    async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
+        if load.door.is_some() || load.method != http::Method::POST {
+            return embed::plain_page(self.frame_origins(state), &load);
+        }
+        let post: CanvasPost = load.form()?;
+        Ok(Opened::Page(open_canvas(state, post.signed_request.trim(), load.now).await?))
     }
 
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
-        state.config.salesforce.as_ref().map(|c| c.frame_origins.clone()).unwrap_or_default()
+        settings(state).map(|c| c.frame_origins.clone()).unwrap_or_default()
     }
 
     /// The context is an embed ticket from [`open_canvas`].
@@ -293,7 +315,7 @@ impl CrmIntegration for Salesforce {
         opportunity_id: &str,
         figures: &DesignFigures,
     ) -> Result<(), AccessError> {
-        let prefix = &state.config.salesforce.as_ref().ok_or(AccessError::NotConfigured)?.field_prefix;
+        let prefix = &settings(state).ok_or(AccessError::NotConfigured)?.field_prefix;
         let body = serde_json::json!({
             format!("{prefix}{}", fields::SYSTEM_SIZE_KW): figures.aurora_system_size_kw,
             format!("{prefix}{}", fields::ANNUAL_PRODUCTION_KWH): figures.aurora_annual_production_kwh,

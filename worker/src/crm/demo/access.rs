@@ -15,7 +15,7 @@ const REFRESH_MARGIN_SECONDS: i64 = 60;
 
 /// The demo CRM client of this worker.
 pub fn client(state: &AppState) -> Result<DemoCrmClient, AccessError> {
-    let config = state.config.demo_crm.as_ref().ok_or(AccessError::NotConfigured)?;
+    let config = super::settings(state).ok_or(AccessError::NotConfigured)?;
     Ok(DemoCrmClient::new(state.http.clone(), config))
 }
 

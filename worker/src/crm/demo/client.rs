@@ -5,7 +5,7 @@
 
 use super::webhook::CrmOpportunity;
 use crate::{
-    config::DemoCrmConfig,
+    crm::demo::settings::DemoCrmSettings,
     crm::{
         CrmError,
         http::{Auth, Body, CrmHttp, encode_segment},
@@ -105,7 +105,7 @@ pub struct DemoCrmClient {
 
 impl DemoCrmClient {
     /// A client for `config` over the host's transport.
-    pub fn new(http: Arc<dyn HttpTransport>, config: &DemoCrmConfig) -> Self {
+    pub fn new(http: Arc<dyn HttpTransport>, config: &DemoCrmSettings) -> Self {
         DemoCrmClient {
             http: CrmHttp::new(http, classify),
             base_url: config.base_url.clone(),

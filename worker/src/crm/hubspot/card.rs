@@ -5,28 +5,30 @@
 //! is refused (a card could add its own `portalId` before HubSpot's), the app id must be
 //! ours, and the deal is bound to the portal by reading it with that portal's token.
 //!
-//! The answer is what the card shows (status, key figures) and the modal it opens: the
-//! widget's page with a 2-minute embed ticket in the URL's fragment, never its query
-//! (fragments reach neither servers nor logs nor `Referer`).
+//! Verified, the call opens a card ([`Opened::Card`]): the Router answers it with where
+//! the deal stands and the modal that shows the widget, with a 2-minute embed ticket in
+//! the page's fragment, never its query (fragments reach neither servers nor logs nor
+//! `Referer`).
 
-use super::{HubSpot, signature};
+use super::{HubSpot, settings, signature};
 use crate::{
     AppState,
     crm::{
-        ContextError, Crm, CrmIntegration, DesignFigures, VerifiedContext,
-        embed_ticket::{self, EmbedError},
+        ContextError, CrmIntegration, VerifiedContext,
+        embed::{EmbedError, Modal, Opened, PageLoad},
     },
-    error::ApiError,
-    projects,
-    storage::{designs, one_time},
+    storage::one_time,
 };
-use http::HeaderMap;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use widget_api::{Opportunity, OpportunityState};
+use widget_api::Opportunity;
 
-/// The path HubSpot calls (`permittedUrls.fetch` names the worker's origin).
+/// The door below `/embed/hubspot` the card calls (`permittedUrls.fetch` names the
+/// worker's origin).
+pub const DOOR: &str = "card";
+
+/// The path HubSpot calls.
 pub const PATH: &str = "/embed/hubspot/card";
 
 /// The modal's size, fixed when it opens (HubSpot has no resize protocol).
@@ -39,44 +41,9 @@ const IDENTITY_KEYS: [&str; 4] = ["portalId", "userId", "userEmail", "appId"];
 
 /// What the card sends: the deal on screen (`context.crm.objectId`).
 #[derive(Debug, Deserialize)]
-pub struct CardRequest {
+struct CardRequest {
     #[serde(rename = "dealId")]
     deal_id: Value,
-}
-
-/// What the card shows, and the modal it opens.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct CardAnswer {
-    /// The deal, as HubSpot has it.
-    pub deal: CardDeal,
-    /// Where it stands with Aurora: the widget's state name (`design_ready`, `no_project`, ...).
-    pub status: String,
-    /// The key figures of a ready design.
-    pub figures: Option<DesignFigures>,
-    /// The widget in a modal: open it with `actions.openIframeModal(widget)`.
-    pub widget: ModalPayload,
-}
-
-/// The deal.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct CardDeal {
-    /// HubSpot's id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-}
-
-/// `openIframeModal`'s payload, as `@hubspot/ui-extensions` types it.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct ModalPayload {
-    /// The widget's page, the ticket in its fragment.
-    pub uri: String,
-    /// Pixels.
-    pub width: u32,
-    /// Pixels.
-    pub height: u32,
-    /// The modal's title.
-    pub title: String,
 }
 
 /// Who HubSpot says is asking.
@@ -112,28 +79,23 @@ pub fn caller(query: &str, app_id: &str) -> Result<CardCaller, ContextError> {
     }
 }
 
-/// Verifies a card call and answers it.
-pub async fn answer(
-    state: &AppState,
-    path_and_query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    now: i64,
-) -> Result<CardAnswer, ApiError> {
-    let config = state.config.hubspot.as_ref().ok_or_else(|| ContextError::UnknownCrm(Crm::HubSpot.as_str().into()))?;
+/// Verifies a card call: HubSpot's signature, spent once, the identity it appended, and
+/// the deal read with the portal's own token.
+pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, EmbedError> {
+    let settings = settings(state).ok_or(EmbedError::NoSuchDoor)?;
     // The URL HubSpot called: our public origin (behind whatever proxy) and what reached us.
-    let url = format!("{}{path_and_query}", config.public_url);
-    signature::verify(config.client_secret.expose_secret().as_bytes(), "POST", &url, body, headers, now * 1000)
+    let url = format!("{}{}", settings.public_url, load.path_and_query);
+    let secret = settings.client_secret.expose_secret().as_bytes();
+    signature::verify(secret, "POST", &url, load.body, load.headers, load.now * 1000)
         .map_err(|_| ContextError::BadSignature)?;
-    let query = path_and_query.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let caller = caller(query, &config.app_id)?;
+    let caller = caller(load.query(), &settings.app_id)?;
     // A signed call opens one modal: a replay within HubSpot's 5-minute window opens none.
-    let signed = headers.get(signature::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !one_time::spend_signed_request(state.db(), &format!("hubspot:{signed}"), now).await? {
-        return Err(EmbedError::Replayed.into());
+    let signed = load.headers.get(signature::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !one_time::spend_signed_request(state.db(), &format!("hubspot:{signed}"), load.now).await? {
+        return Err(EmbedError::Replayed);
     }
     let request: CardRequest =
-        serde_json::from_slice(body).map_err(|_| ContextError::Incomplete("the card names no deal"))?;
+        serde_json::from_slice(load.body).map_err(|_| ContextError::Incomplete("the card names no deal"))?;
     let deal_id = match &request.deal_id {
         Value::String(id) => id.clone(),
         Value::Number(id) => id.to_string(),
@@ -143,41 +105,19 @@ pub async fn answer(
         return Err(ContextError::Incomplete("the card names no deal").into());
     }
     // Read with the portal's own token (none: not installed): another portal's deal is not found.
-    let deal = HubSpot.opportunity(state, &caller.portal_id, &deal_id).await.map_err(EmbedError::from)?;
+    let deal = HubSpot.opportunity(state, &caller.portal_id, &deal_id).await?;
     let context = VerifiedContext {
         account_id: caller.portal_id,
         user_id: caller.user_id,
-        opportunity: Opportunity { id: deal.id.clone(), name: deal.name.clone(), location: deal.site? },
+        opportunity: Opportunity { id: deal.id, name: deal.name, location: deal.site? },
     };
-    let key = crate::ids::OpportunityKey {
-        crm: Crm::HubSpot,
-        account_id: context.account_id.clone(),
-        opportunity_id: deal.id.clone(),
+    let modal = Modal {
+        page_url: format!("{}/embed/hubspot", settings.public_url),
+        width: MODAL_WIDTH,
+        height: MODAL_HEIGHT,
+        title: "Aurora Solar".into(),
     };
-    let current = projects::opportunity_state(state, &key).await?;
-    let figures = match &current {
-        OpportunityState::DesignReady { aurora_url, .. } => designs::find(state.db(), &key)
-            .await?
-            .and_then(|design| serde_json::from_str::<aurora_api::DesignSummary>(&design.summary_json).ok())
-            .map(|summary| DesignFigures::of(&summary, aurora_url)),
-        _ => None,
-    };
-    let status = serde_json::to_value(&current)
-        .ok()
-        .and_then(|v| v.get("state").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_default();
-    let ticket = embed_ticket::mint(state, Crm::HubSpot, context, now);
-    Ok(CardAnswer {
-        deal: CardDeal { id: deal.id, name: deal.name },
-        status,
-        figures,
-        widget: ModalPayload {
-            uri: format!("{}/embed/hubspot#t={ticket}", config.public_url),
-            width: MODAL_WIDTH,
-            height: MODAL_HEIGHT,
-            title: "Aurora Solar".into(),
-        },
-    })
+    Ok(Opened::Card { context, modal })
 }
 
 #[cfg(test)]

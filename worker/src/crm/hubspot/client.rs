@@ -4,7 +4,7 @@
 //! admin flag, deal properties (created when missing), and writing the figures.
 
 use crate::{
-    config::HubSpotConfig,
+    crm::hubspot::settings::HubSpotSettings,
     crm::{
         CrmError,
         http::{Auth, Body, CrmHttp, encode_segment},
@@ -158,7 +158,7 @@ pub struct HubSpotClient {
 
 impl HubSpotClient {
     /// The client for `config` over `transport`.
-    pub fn new(transport: Arc<dyn HttpTransport>, config: &HubSpotConfig) -> Self {
+    pub fn new(transport: Arc<dyn HttpTransport>, config: &HubSpotSettings) -> Self {
         HubSpotClient {
             http: CrmHttp::new(transport, classify),
             oauth_url: config.oauth_url.clone(),

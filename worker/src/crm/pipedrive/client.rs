@@ -4,7 +4,7 @@
 //! by name: their keys differ per company), writing the figures, webhooks.
 
 use crate::{
-    config::PipedriveConfig,
+    crm::pipedrive::settings::PipedriveSettings,
     crm::{
         CrmError,
         http::{Auth, Body, CrmHttp},
@@ -152,7 +152,7 @@ pub struct PipedriveClient {
 
 impl PipedriveClient {
     /// The client for `config` over `transport`.
-    pub fn new(transport: Arc<dyn HttpTransport>, config: &PipedriveConfig) -> Self {
+    pub fn new(transport: Arc<dyn HttpTransport>, config: &PipedriveSettings) -> Self {
         PipedriveClient {
             http: CrmHttp::new(transport, classify),
             oauth_url: config.oauth_url.clone(),

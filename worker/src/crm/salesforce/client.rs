@@ -9,7 +9,7 @@
 //! org's daily API limit, which passes.
 
 use crate::{
-    config::SalesforceConfig,
+    crm::salesforce::settings::SalesforceSettings,
     crm::{
         CrmError,
         http::{Auth, Body, CrmHttp, encode_segment},
@@ -161,7 +161,7 @@ fn opportunity_query(id: &str, prefix: &str) -> String {
 
 impl SalesforceClient {
     /// The client for `config` over `transport`.
-    pub fn new(transport: Arc<dyn HttpTransport>, config: &SalesforceConfig) -> Self {
+    pub fn new(transport: Arc<dyn HttpTransport>, config: &SalesforceSettings) -> Self {
         SalesforceClient {
             http: CrmHttp::new(transport, classify),
             login_url: config.login_url.clone(),

@@ -1,0 +1,160 @@
+//! The page-load door: what a CRM's frame sends when it opens the widget (`/embed/{crm}`,
+//! and a CRM's own doors below it, such as HubSpot's card call at `/embed/hubspot/card`),
+//! as the Router hands it to the CRM's integration, and what the integration answers once
+//! it has verified whatever proof the load carries (Salesforce's Canvas POST, Pipedrive's
+//! panel JWT, HubSpot's signed card call; the demo CRM signs a context the widget brings
+//! itself). The Router turns the answer into the page or the card's JSON, composing it
+//! with where the opportunity stands (`projects`): no CRM module does that itself.
+
+use super::{AccessError, ContextError, VerifiedContext};
+use crate::storage::StorageError;
+use http::{HeaderMap, Method};
+use serde::de::DeserializeOwned;
+
+/// A request at a CRM's embed door, as it reached the worker.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLoad<'a> {
+    /// `None` for `/embed/{crm}`, `Some("card")` for `/embed/{crm}/card`.
+    pub door: Option<&'a str>,
+    /// GET, HEAD or POST.
+    pub method: &'a Method,
+    /// The path and query as received: what a CRM that signs the URL signed.
+    pub path_and_query: &'a str,
+    /// The request's headers.
+    pub headers: &'a HeaderMap,
+    /// The raw body (at most the Router's body limit).
+    pub body: &'a [u8],
+    /// The host's clock, unix seconds.
+    pub now: i64,
+}
+
+impl PageLoad<'_> {
+    /// The query string, without its `?`.
+    pub fn query(&self) -> &str {
+        self.path_and_query.split_once('?').map(|(_, query)| query).unwrap_or_default()
+    }
+
+    /// The query read as `T`.
+    pub fn query_as<T: DeserializeOwned>(&self) -> Result<T, EmbedError> {
+        serde_urlencoded::from_str(self.query()).map_err(|e| EmbedError::InvalidQuery(e.to_string()))
+    }
+
+    /// The body read as a form (`application/x-www-form-urlencoded`).
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, EmbedError> {
+        serde_urlencoded::from_bytes(self.body).map_err(|e| EmbedError::InvalidForm(e.to_string()))
+    }
+
+    /// Whether the browser is loading a page (a GET, or its HEAD).
+    pub fn is_page_get(&self) -> bool {
+        self.door.is_none() && (self.method == Method::GET || self.method == Method::HEAD)
+    }
+}
+
+/// What a page load opens.
+#[derive(Debug)]
+pub enum Opened {
+    /// The widget's page in the CRM's frame.
+    Page(FramedPage),
+    /// A card on the CRM's record page (HubSpot's): its call is answered with where the
+    /// opportunity stands and the modal that opens the widget for it.
+    Card {
+        /// Who is asking, about which opportunity: verified.
+        context: VerifiedContext,
+        /// The modal the card opens.
+        modal: Modal,
+    },
+}
+
+/// The widget's page, and how it sits in the CRM's frame.
+#[derive(Debug)]
+pub struct FramedPage {
+    /// Verified on this load: the widget gets an embed ticket for it. `None`: the widget
+    /// brings a context of its own (the demo CRM's signed URL, HubSpot's fragment ticket).
+    pub context: Option<VerifiedContext>,
+    /// Whom the widget's host adapter talks to (Salesforce: the canvas parent's origin).
+    pub host_origins: Vec<String>,
+    /// Who may frame the page (`frame-ancestors`).
+    pub frame_origins: Vec<String>,
+    /// The host's id of this frame, echoed in the adapter's messages (Salesforce's canvas
+    /// instance, Pipedrive's runtime id): see [`super::embed_ticket::host_id`].
+    pub host_id: String,
+}
+
+/// A modal of the CRM's that shows the widget's page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Modal {
+    /// The widget's page; the Router appends the embed ticket as its fragment (`#t=`).
+    pub page_url: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// The modal's title.
+    pub title: String,
+}
+
+/// The page every CRM's frame gets when its load carries no proof of its own: for a GET
+/// of `/embed/{crm}`, framed by the CRM's configured origins. Other doors are not found;
+/// other methods are refused.
+pub fn plain_page(frame_origins: Vec<String>, load: &PageLoad<'_>) -> Result<Opened, EmbedError> {
+    if load.door.is_some() {
+        return Err(EmbedError::NoSuchDoor);
+    }
+    if !load.is_page_get() {
+        return Err(EmbedError::MethodNotAllowed);
+    }
+    Ok(Opened::Page(FramedPage {
+        context: None,
+        host_origins: frame_origins.clone(),
+        frame_origins,
+        host_id: String::new(),
+    }))
+}
+
+/// Why a page load opened no widget.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    /// The proof, the account, the user or the placement.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// This proof opened a widget already (a signed request is spent once).
+    #[error("this page was opened with a signed request that was used already: reload the page")]
+    Replayed,
+    /// Reading the opportunity failed.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The CRM has no such door below `/embed/{crm}`.
+    #[error("no such endpoint")]
+    NoSuchDoor,
+    /// The door does not take this method.
+    #[error("this endpoint does not take that method")]
+    MethodNotAllowed,
+    /// The query is not what the CRM sends.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// The form is not what the CRM posts.
+    #[error("invalid form: {0}")]
+    InvalidForm(String),
+    /// The body is not what the CRM's card sends.
+    #[error("invalid request body: {0}")]
+    InvalidBody(String),
+}
+
+impl EmbedError {
+    /// Whether the request itself was malformed (answered with our JSON error, as any
+    /// endpoint's), rather than a load whose proof or opportunity opened no widget
+    /// (answered with a page the rep reads in the frame).
+    pub fn is_malformed_request(&self) -> bool {
+        matches!(
+            self,
+            EmbedError::NoSuchDoor
+                | EmbedError::MethodNotAllowed
+                | EmbedError::InvalidQuery(_)
+                | EmbedError::InvalidForm(_)
+                | EmbedError::InvalidBody(_)
+        )
+    }
+}
