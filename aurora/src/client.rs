@@ -34,6 +34,10 @@ pub trait HttpTransport: Send + Sync + 'static {
     async fn send(&self, request: Request<Vec<u8>>, timeout: Duration) -> Result<Response<Vec<u8>>, TransportError>;
     /// Waits `duration` on the host's timer (retry backoff).
     async fn sleep(&self, duration: Duration);
+    /// The host's real time, milliseconds since the Unix epoch: what [`Self::sleep`] sleeps
+    /// against. Callers that schedule real calls (pacing) read it here, not from a clock a
+    /// test may have frozen.
+    fn now_ms(&self) -> i64;
 }
 
 /// Projects asked for per page when looking one up (Aurora's largest page [doc]).
@@ -561,6 +565,10 @@ mod tests {
         }
 
         async fn sleep(&self, _: Duration) {}
+
+        fn now_ms(&self) -> i64 {
+            0
+        }
     }
 
     fn project(n: usize, external: &str) -> serde_json::Value {

@@ -67,4 +67,10 @@ impl HttpTransport for ReqwestTransport {
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
     }
+
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
 }

@@ -108,6 +108,9 @@ impl HttpTransport for Counting {
     async fn sleep(&self, duration: Duration) {
         self.inner.sleep(duration).await;
     }
+    fn now_ms(&self) -> i64 {
+        self.inner.now_ms()
+    }
 }
 
 fn fast_policy() -> RetryPolicy {
@@ -663,7 +666,7 @@ async fn redirects_are_answered_as_they_are_and_never_followed() {
     assert_eq!(followed.load(Ordering::SeqCst), 0, "the redirect was not followed");
 }
 
-/// Security review S2: the sandbox answers only requests addressed to loopback by name, so
+/// The sandbox answers only requests addressed to loopback by name, so
 /// a page that rebinds its domain to 127.0.0.1 cannot drive its control endpoints.
 #[tokio::test]
 async fn only_requests_addressed_to_loopback_are_answered() {

@@ -1,4 +1,5 @@
-//! Pacing of every call to Aurora, per key (security review M3). Aurora allows 90 requests
+//! Pacing of every call to Aurora, per key, so that no customer can spend everyone's
+//! budget on the shared application key. Aurora allows 90 requests
 //! a minute per key [doc], the application key is shared by every customer, and a 429
 //! costs a `Retry-After` wait of up to a minute. So the worker waits its turn instead: each
 //! call reserves a slot on its key's schedule before it is sent.
@@ -39,21 +40,6 @@ impl RateLimit {
     }
 }
 
-/// Wall-clock milliseconds: the host's real time even under a test's frozen clock, since
-/// pacing sleeps for real.
-pub fn now_ms() -> i64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    }
-}
-
 /// Reserves the next slot of `key_hash`'s schedule at `now_ms`; answers how long to wait
 /// before sending.
 pub async fn reserve(
@@ -63,15 +49,7 @@ pub async fn reserve(
     now_ms: i64,
 ) -> Result<Duration, StorageError> {
     let Some(interval) = limit.interval_ms() else { return Ok(Duration::ZERO) };
-    let rows = db
-        .query(
-            "INSERT INTO aurora_pacing (key_hash, tat_ms) VALUES (?1, ?2 + ?3) \
-             ON CONFLICT (key_hash) DO UPDATE SET tat_ms = MAX(aurora_pacing.tat_ms, ?2) + ?3 \
-             RETURNING tat_ms",
-            &[key_hash.into(), now_ms.into(), interval.into()],
-        )
-        .await?;
-    let tat = rows.first().and_then(|row| row.get("tat_ms")).and_then(serde_json::Value::as_i64).unwrap_or(now_ms);
+    let tat = crate::storage::aurora_pacing::advance(db, key_hash, now_ms, interval).await?.unwrap_or(now_ms);
     // This call's slot: the schedule's previous arrival time, less the burst tolerance.
     let slot = tat - interval - i64::from(BURST) * interval;
     Ok(Duration::from_millis(u64::try_from(slot - now_ms).unwrap_or(0)))
@@ -104,7 +82,7 @@ impl HttpTransport for PacedTransport {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        match reserve(self.db.as_ref(), &key_of(&request), self.limit, now_ms()).await {
+        match reserve(self.db.as_ref(), &key_of(&request), self.limit, self.inner.now_ms()).await {
             Ok(wait) if !wait.is_zero() => self.inner.sleep(wait).await,
             Ok(_) => {}
             // Storage trouble must not stop calls to Aurora: unpaced, Aurora's 429s and
@@ -116,6 +94,10 @@ impl HttpTransport for PacedTransport {
 
     async fn sleep(&self, duration: Duration) {
         self.inner.sleep(duration).await;
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.inner.now_ms()
     }
 }
 

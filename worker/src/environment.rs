@@ -96,8 +96,8 @@ impl<'a> Env<'a> {
     }
 }
 
-/// The fewest characters a CRM's secret may have: vendors issue 36 (HubSpot's UUIDs) to
-/// 64 (Salesforce's consumer secrets); 16 refuses truncated copies and typed guesses.
+/// The fewest characters a CRM's secret may have: the vendors' secrets have from 36
+/// (HubSpot's UUIDs) to 64 (Salesforce's consumer secrets); 16 refuses truncated copies and typed guesses.
 pub const CRM_SECRET_MIN_CHARS: usize = 16;
 
 /// A secret that can be one: long enough, not an example's placeholder, not a pattern,

@@ -5,6 +5,7 @@
 //! and rejects them, so integers we store (unix seconds, flags) stay well inside i53.
 
 pub mod aurora_events;
+pub mod aurora_pacing;
 pub mod crm_events;
 pub mod crm_polls;
 pub mod designs;

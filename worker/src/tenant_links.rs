@@ -1,5 +1,5 @@
-//! Linking an Aurora tenant to a CRM installation, with proof from both sides (security
-//! review H1). A tenant id is no secret: it shows on Aurora's Apps page and is known to
+//! Linking an Aurora tenant to a CRM installation, with proof from both sides, so that
+//! one company's admin cannot take another's tenant by its id. A tenant id is no secret: it shows on Aurora's Apps page and is known to
 //! integrators and ex-employees. So the link is made only when
 //!
 //! 1. a user of the tenant opens our app from Aurora, which hands us a session token: the

@@ -477,7 +477,7 @@ async fn the_admin_sends_a_test_webhook_from_aurora_and_reads_that_it_arrived() 
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 }
 
-/// Security review H1: an admin of one CRM account cannot link another company's tenant by
+/// An admin of one CRM account cannot link another company's tenant by
 /// its id: the link needs a code that only a user of the tenant gets from Aurora. A tenant
 /// moves only with that proof, and the account that had it is told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -524,7 +524,7 @@ async fn linking_a_tenant_needs_proof_from_aurora_and_moving_it_tells_the_first_
     assert!(health.contains("was linked to another CRM account (demo acct-northwind)"), "{health}");
 }
 
-/// Security review L2: an admin session ends when the installation it was for is
+/// An admin session ends when the installation it was for is
 /// reinstalled or uninstalled, whoever did it and from wherever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
@@ -578,7 +578,7 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
     assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "reinstalled");
 }
 
-/// Security review L4: the install's OAuth uses PKCE, its `state` works once (a replayed
+/// The install's OAuth uses PKCE, its `state` works once (a replayed
 /// callback never reaches the CRM), and the code exchange is never repeated.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_install_uses_pkce_its_state_works_once_and_its_code_is_exchanged_once() {

@@ -1,4 +1,4 @@
-//! Security review M3: every call to Aurora is paced per key, so the worker waits its turn
+//! Every call to Aurora is paced per key, so the worker waits its turn
 //! instead of collecting 429s. Against the sandbox with Aurora's limit compressed (10
 //! requests per 3 seconds instead of 90 per minute), over real HTTP and SQLite.
 
@@ -56,7 +56,7 @@ async fn paced_calls_meet_no_429_where_unpaced_ones_do() {
     assert!(unpaced > 0, "the same burst unpaced meets Aurora's limit (the test can fail)");
 }
 
-/// The benchmark of issue 14 (a figure, not a test: it takes minutes of real time):
+/// A benchmark (a figure, not a test: it takes minutes of real time):
 /// `BENCH_PROJECTS` (300) projects created at once against the sandbox at Aurora's real 90
 /// requests a minute. Prints the 429s met and the time taken against the floor of
 /// (requests / 90) minutes. Run: `cargo test -p aurora-crm-worker --release --test pacing

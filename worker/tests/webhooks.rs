@@ -325,7 +325,7 @@ async fn app_enabled_here(db: &dyn storage::Database) -> bool {
     installation.app_enabled
 }
 
-/// Security review L5: a late or repeated app-status delivery never leaves the state
+/// A late or repeated app-status delivery never leaves the state
 /// other than Aurora has it, and toggles without a session token are not duplicates.
 #[tokio::test]
 async fn app_status_deliveries_late_or_without_tokens_leave_the_state_aurora_has() {
@@ -358,7 +358,7 @@ async fn app_status_deliveries_late_or_without_tokens_leave_the_state_aurora_has
     assert!(!app_enabled_here(&db).await, "a stale `enabled` does not enable what Aurora disabled");
 }
 
-/// Security review M2: a repeated delivery does not bring back a spent session token, and a
+/// A repeated delivery does not bring back a spent session token, and a
 /// held token Aurora refuses costs only itself.
 #[tokio::test]
 async fn a_spent_session_token_never_breaks_the_next_key() {
@@ -393,7 +393,7 @@ async fn a_spent_session_token_never_breaks_the_next_key() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-/// Security review M3: Aurora delivers every tenant's events to us; one that no installation
+/// Aurora delivers every tenant's events to us; one that no installation
 /// links is recorded, and nothing is fetched with the shared application key.
 #[tokio::test]
 async fn deliveries_for_tenants_nobody_linked_spend_nothing_of_the_application_key() {

@@ -305,7 +305,7 @@ fn machine() -> String {
 const POLL_ROUNDS: usize = 3;
 
 /// serde-wasm-bindgen replaces the widget's hand-written reader when it costs at most this
-/// many bytes more, brotli (issue 17).
+/// many bytes more, brotli.
 const SERDE_WASM_BINDGEN_THRESHOLD: i64 = 3_000;
 
 /// The groups of figures `--only` can pick, in the order they run.

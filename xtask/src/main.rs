@@ -22,6 +22,8 @@ mod processes;
 mod setup;
 mod test;
 mod test_binaries;
+#[cfg(test)]
+mod tidy;
 mod tools;
 
 use clap::{Parser, Subcommand};

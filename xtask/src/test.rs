@@ -290,7 +290,12 @@ impl Systems {
                 std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
                 let mut file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
                 local_system::log_this_thread_to(path.with_extension("system.log"));
-                suite(&mut file)
+                let counts = suite(&mut file)?;
+                // A suite that ran nothing proved nothing: a filter or a target went wrong.
+                if counts.passed + counts.failed == 0 {
+                    anyhow::bail!("it ran no test");
+                }
+                Ok(counts)
             })();
             *free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
             freed.notify_one();

@@ -18,7 +18,8 @@ struct Executable {
     package_dir: PathBuf,
 }
 
-/// Test executables by package and target name (`e2e`/`journey`, `conformance`/`chaos`).
+/// Integration test executables by package and target name (`e2e`/`journey`,
+/// `conformance`/`chaos`).
 pub struct TestBinaries {
     by_target: HashMap<(String, String), Executable>,
 }
@@ -37,7 +38,11 @@ impl TestBinaries {
         if let Some(stdout) = child.stdout.take() {
             for line in BufReader::new(stdout).lines() {
                 let Ok(message) = serde_json::from_str::<serde_json::Value>(&line?) else { continue };
-                if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true {
+                // Integration tests only (`tests/*.rs`): a package's library has a test
+                // target of the same name as its test file may have.
+                let integration =
+                    message["target"]["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "test"));
+                if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true || !integration {
                     continue;
                 }
                 let (Some(path), Some(manifest), Some(name), Some(package)) = (

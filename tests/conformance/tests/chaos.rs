@@ -1,4 +1,4 @@
-//! The chaos run (issue 14): opportunities over three CRM accounts, some clicked, some
+//! The chaos run: opportunities over three CRM accounts, some clicked, some
 //! created automatically, while Aurora fails (429, 5xx, slow answers, dropped connections),
 //! webhooks arrive three times and shuffled, CRM write-backs fail, and the worker is
 //! killed with SIGKILL and restarted on the same database (`cargo xtask chaos` does the

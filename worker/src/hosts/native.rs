@@ -228,20 +228,14 @@ async fn add_installation(
     let tenant = tenant.map(|t| t.to_string());
     if let Some(tenant) = &tenant {
         // One tenant, one installation: the operator moves a tenant explicitly.
-        let rows = storage::Database::query(
-            &db,
-                "SELECT crm, account_id FROM installations WHERE aurora_tenant_id = ?1 AND NOT (crm = ?2 AND account_id = ?3)",
-            &[tenant.as_str().into(), crm.as_str().into(), account.trim().into()],
-        )
-        .await
-            .map_err(|e| e.to_string())?;
-        if let Some(other) = rows.first() {
-            let name = |key: &str| other.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let holder =
+            storage::installations::tenant_holder(&db, tenant, crm, account.trim()).await.map_err(|e| e.to_string())?;
+        if let Some(other) = holder {
             return Err(format!(
                 "Aurora tenant {tenant} is linked to {}/{} already: a tenant is linked to one CRM account; \
                  uninstall that one first (or let the tenant's user link it again with a code from Aurora)",
-                name("crm"),
-                name("account_id")
+                other.crm.as_str(),
+                other.account_id
             ));
         }
     }

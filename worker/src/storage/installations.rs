@@ -139,6 +139,23 @@ pub struct PreviousLink {
     pub account_id: String,
 }
 
+/// The installation other than `crm`/`account_id` that `tenant` is linked to, if any
+/// (one tenant, one installation).
+pub async fn tenant_holder(
+    db: &dyn Database,
+    tenant: &str,
+    crm: Crm,
+    account_id: &str,
+) -> Result<Option<PreviousLink>, StorageError> {
+    let holders: Vec<PreviousLink> = query_as(
+        db,
+        "SELECT crm, account_id FROM installations WHERE aurora_tenant_id = ?1 AND NOT (crm = ?2 AND account_id = ?3)",
+        &[tenant.into(), crm.into(), account_id.into()],
+    )
+    .await?;
+    Ok(holders.into_iter().next())
+}
+
 /// Links the Aurora tenant, proven with Aurora by the caller, to this installation only:
 /// an installation that had it loses it and is told why on its health section. `Ok(None)`
 /// when this installation does not exist; otherwise where the tenant was before, if
@@ -153,13 +170,7 @@ pub async fn link_tenant(
     if find(db, crm, account_id).await?.is_none() {
         return Ok(None);
     }
-    let previous: Vec<PreviousLink> = query_as(
-        db,
-        "SELECT crm, account_id FROM installations WHERE aurora_tenant_id = ?1 AND NOT (crm = ?2 AND account_id = ?3)",
-        &[tenant.into(), crm.into(), account_id.into()],
-    )
-    .await?;
-    let previous = previous.into_iter().next();
+    let previous = tenant_holder(db, tenant, crm, account_id).await?;
     if let Some(other) = &previous {
         let notice = format!(
             "Aurora tenant {tenant} was linked to another CRM account ({} {}) by a user of that tenant, with proof \

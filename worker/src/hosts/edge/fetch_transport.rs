@@ -69,4 +69,8 @@ impl HttpTransport for FetchTransport {
     async fn sleep(&self, duration: Duration) {
         SendFuture::new(Delay::from(duration)).await;
     }
+
+    fn now_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
 }

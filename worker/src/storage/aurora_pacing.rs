@@ -1,0 +1,23 @@
+//! `aurora_pacing`: each Aurora key's schedule (a GCRA's theoretical arrival time), shared
+//! by every process and isolate that calls Aurora with the key (see `crate::aurora_pacing`).
+
+use super::{Database, StorageError};
+
+/// Moves `key_hash`'s schedule on by `interval_ms` from `now_ms` (or from where it stands,
+/// when later) in one statement, and answers where it stands now.
+pub async fn advance(
+    db: &dyn Database,
+    key_hash: &str,
+    now_ms: i64,
+    interval_ms: i64,
+) -> Result<Option<i64>, StorageError> {
+    let rows = db
+        .query(
+            "INSERT INTO aurora_pacing (key_hash, tat_ms) VALUES (?1, ?2 + ?3) \
+             ON CONFLICT (key_hash) DO UPDATE SET tat_ms = MAX(aurora_pacing.tat_ms, ?2) + ?3 \
+             RETURNING tat_ms",
+            &[key_hash.into(), now_ms.into(), interval_ms.into()],
+        )
+        .await?;
+    Ok(rows.first().and_then(|row| row.get("tat_ms")).and_then(serde_json::Value::as_i64))
+}
