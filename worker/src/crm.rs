@@ -11,6 +11,7 @@ pub mod http;
 pub mod hubspot;
 pub mod pipedrive;
 pub mod salesforce;
+pub mod tokens;
 
 use crate::{
     AppState,
@@ -218,72 +219,6 @@ pub struct SiteSource {
     pub key: &'static str,
     /// For the admin (`The Account's billing address`).
     pub label: &'static str,
-}
-
-/// Seals a CRM's OAuth `tokens` for the installation of `account_id` (bound to it: moved
-/// to another row, they do not open).
-pub fn seal_tokens<T: Serialize>(
-    state: &AppState,
-    crm: Crm,
-    account_id: &str,
-    tokens: &T,
-) -> Result<String, AccessError> {
-    let json = serde_json::to_vec(tokens).map_err(|e| StorageError::Decode(e.to_string()))?;
-    Ok(sealer(state).seal(&json, &Installation::seal_context(crm, account_id))?)
-}
-
-/// The OAuth tokens sealed in `installation`.
-pub fn open_tokens<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    installation: &Installation,
-) -> Result<T, AccessError> {
-    let sealed = installation.crm_tokens_sealed.as_deref().ok_or(AccessError::NotAuthorized)?;
-    let json = sealer(state).open(sealed, &Installation::seal_context(installation.crm, &installation.account_id))?;
-    serde_json::from_slice(&json).map_err(|e| AccessError::Storage(StorageError::Decode(e.to_string())))
-}
-
-/// OAuth tokens kept sealed with an installation, that say when they expire.
-pub trait ExpiringTokens: Serialize + serde::de::DeserializeOwned + Clone {
-    /// When the access token expires, unix seconds.
-    fn expires_at(&self) -> i64;
-}
-
-/// Runs `call` with the tokens of `account`'s installation: renewed first when they expire
-/// within `margin` seconds, and renewed once more when the CRM refuses them anyway (a 401).
-/// `renew` asks the CRM for new tokens; they are sealed and stored here.
-pub async fn with_fresh_tokens<K, T, Fut, RenewFut>(
-    state: &AppState,
-    crm: Crm,
-    account: &str,
-    margin: i64,
-    renew: impl Fn(K) -> RenewFut,
-    call: impl Fn(K) -> Fut,
-) -> Result<T, AccessError>
-where
-    K: ExpiringTokens,
-    Fut: std::future::Future<Output = Result<T, CrmError>>,
-    RenewFut: std::future::Future<Output = Result<K, AccessError>>,
-{
-    use crate::storage::installations;
-    let installation = installations::find(state.db(), crm, account).await?.ok_or(AccessError::NotAuthorized)?;
-    let stored: K = open_tokens(state, &installation)?;
-    let renew = &renew;
-    let renewed = move |tokens: K| async move {
-        let fresh = renew(tokens).await?;
-        let sealed = seal_tokens(state, crm, account, &fresh)?;
-        installations::store_tokens(state.db(), crm, account, &sealed, state.now()).await?;
-        Ok::<K, AccessError>(fresh)
-    };
-    let tokens = if stored.expires_at() - margin <= state.now() { renewed(stored).await? } else { stored };
-    match call(tokens.clone()).await {
-        Err(CrmError::Unauthorized) => Ok(call(renewed(tokens).await?).await?),
-        other => Ok(other?),
-    }
-}
-
-fn sealer(state: &AppState) -> crate::crypto::Sealer {
-    use secrecy::ExposeSecret;
-    crate::crypto::Sealer::new(state.config.signing_secret.expose_secret().as_bytes())
 }
 
 /// An opportunity context whose signature, algorithm and expiry were checked.

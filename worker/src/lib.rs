@@ -51,6 +51,8 @@ pub struct Caches {
     pub rendered_states: rendered_states::RenderedStates,
     /// Widget tokens that verified, by their text.
     pub widget_tokens: widget_token::VerifiedTokens,
+    /// One renewal of a CRM installation's tokens at a time.
+    pub token_renewals: crm::tokens::RenewalLocks,
 }
 
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc`.

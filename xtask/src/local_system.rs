@@ -431,8 +431,15 @@ pub fn start_edge_worker(port: u16, secrets: &Secrets, urls: &Urls, data_dir: &P
     migrate.args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(&state);
     wrangler(&mut migrate)?;
     tools::run(&mut migrate)?;
+    // Two wranglers starting at once can pick the same internal port (workerd's sockets
+    // are chosen as each starts): systems that run side by side start theirs one at a time,
+    // each with its own inspector port.
+    static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+    let inspector = crate::processes::free_port()?;
     let mut dev = Command::new(tools::npm_bin("wrangler"));
     dev.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port.to_string(), "--test-scheduled"])
+        .args(["--inspector-port", &inspector.to_string()])
         .args(["--show-interactive-dev-session=false", "--log-level", "warn", "--persist-to"])
         .arg(&state);
     wrangler(&mut dev)?;

@@ -74,6 +74,7 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     let selected = |suite: &str| only.is_empty() || only.iter().any(|o| o == suite);
     processes::stop_children_on_signal();
     let started = Instant::now();
+    since_start();
     if !crate::setup::is_complete() {
         crate::setup::run()?;
     }
@@ -126,6 +127,24 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     } else {
         None
     };
+
+    // The Workers bundle next, so that its systems start early too.
+    if selected("edge") {
+        banner("Workers bundle size budget (gzip)");
+        tally.add("edge size budget", edge_budget());
+        if let Some(binaries) = &binaries {
+            // Conformance proves the two hosts equal; the browser journey on workerd is the
+            // demo CRM's (the other CRMs' journeys differ from it only behind the seam).
+            let b = binaries.clone();
+            systems.start("conformance (edge host: workerd + local D1, via wrangler dev --local)", move |log| {
+                conformance(&b, Host::Edge, log)
+            });
+            let b = binaries.clone();
+            systems.start("end to end, demo CRM (edge host)", move |log| {
+                end_to_end(&b, Host::Edge, &["journey", "embed"], std::path::Path::new(""), log)
+            });
+        }
+    }
 
     // Meanwhile, in the foreground: what only compiles and checks.
     if selected("clippy") {
@@ -224,23 +243,6 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         tally.add("widget size budget", widget_budget(widget.take()));
     }
 
-    if selected("edge") {
-        banner("Workers bundle size budget (gzip)");
-        tally.add("edge size budget", edge_budget());
-        if let Some(binaries) = &binaries {
-            // Conformance proves the two hosts equal; the browser journey on workerd is the
-            // demo CRM's (the other CRMs' journeys differ from it only behind the seam).
-            let b = binaries.clone();
-            systems.start("conformance (edge host: workerd + local D1, via wrangler dev --local)", move |log| {
-                conformance(&b, Host::Edge, log)
-            });
-            let b = binaries.clone();
-            systems.start("end to end, demo CRM (edge host)", move |log| {
-                end_to_end(&b, Host::Edge, &["journey", "embed"], std::path::Path::new(""), log)
-            });
-        }
-    }
-
     for (suite, outcome) in systems.finish() {
         tally.add(&suite, outcome);
     }
@@ -274,7 +276,7 @@ impl Systems {
         let file_name: String =
             name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
         let log = self.logs.join(format!("{file_name}.log"));
-        println!("\n=== started in the background: {name} (log: {})", log.display());
+        println!("\n=== [{}] started in the background: {name} (log: {})", since_start(), log.display());
         let (slots, title, path) = (self.slots.clone(), name.to_owned(), log.clone());
         let handle = std::thread::spawn(move || {
             let (free, freed) = &*slots;
@@ -303,7 +305,11 @@ impl Systems {
                 Ok(counts) => format!("{} passed, {} failed", counts.passed, counts.failed),
                 Err(error) => format!("failed to run: {error:#}"),
             };
-            println!("=== finished in the background: {title} in {:.0} s: {verdict}", begun.elapsed().as_secs_f64());
+            println!(
+                "=== [{}] finished in the background: {title} in {:.0} s: {verdict}",
+                since_start(),
+                begun.elapsed().as_secs_f64()
+            );
             outcome
         });
         self.running.push((name.to_owned(), log, handle));
@@ -324,7 +330,14 @@ impl Systems {
 }
 
 fn banner(title: &str) {
-    println!("\n=== {title}");
+    println!("\n=== [{}] {title}", since_start());
+}
+
+/// Minutes and seconds since `cargo xtask test` started, for the banners.
+fn since_start() -> String {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let seconds = START.get_or_init(Instant::now).elapsed().as_secs();
+    format!("{:02}:{:02}", seconds / 60, seconds % 60)
 }
 
 /// Runs a test command, echoing its output and summing its `test result:` lines.

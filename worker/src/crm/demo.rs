@@ -3,14 +3,13 @@
 //! extensions' iframe URLs), installs us through OAuth ([`client`]), and signs its
 //! webhooks ([`webhook`]).
 
-pub mod access;
 pub mod client;
 pub mod settings;
 pub mod webhook;
 
 use super::{
-    AccessError, ContextError, Crm, CrmDelivery, CrmIntegration, CrmOpportunity, CrmWebhookError, DesignFigures,
-    InstallRefusal, InstalledAccount, Settings, VerifiedContext,
+    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
+    DesignFigures, InstallRefusal, InstalledAccount, Settings, VerifiedContext,
 };
 use crate::{
     AppState,
@@ -18,6 +17,7 @@ use crate::{
     storage::installations::Installation,
 };
 use async_trait::async_trait;
+use client::DemoCrmClient;
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -29,6 +29,33 @@ pub const SCOPES: &str = "opportunities.read opportunities.write webhooks";
 
 /// The demo CRM behind the seam.
 pub struct DemoCrm;
+
+/// Refresh this long before the access token's expiry.
+const REFRESH_MARGIN_SECONDS: i64 = 60;
+
+/// The demo CRM client of this worker.
+fn client(state: &AppState) -> Result<DemoCrmClient, AccessError> {
+    let config = settings(state).ok_or(AccessError::NotConfigured)?;
+    Ok(DemoCrmClient::new(state.http.clone(), config))
+}
+
+/// Runs `call` with a valid access token of `account_id`'s installation (see
+/// [`super::tokens::with_fresh_tokens`]).
+async fn with_access_token<T, F, Fut>(state: &AppState, account_id: &str, call: F) -> Result<T, AccessError>
+where
+    F: Fn(DemoCrmClient, String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, CrmError>>,
+{
+    let client = client(state)?;
+    let renew = |tokens: super::tokens::OAuthTokens| {
+        let client = client.clone();
+        async move { client.refresh(&tokens.refresh_token, state.now()).await }
+    };
+    super::tokens::with_fresh_tokens(state, Crm::Demo, account_id, REFRESH_MARGIN_SECONDS, renew, |tokens| {
+        call(client.clone(), tokens.access_token)
+    })
+    .await
+}
 
 /// This worker's the demo CRM settings, when it has them.
 pub fn settings(state: &AppState) -> Option<&DemoCrmSettings> {
@@ -60,7 +87,7 @@ impl CrmIntegration for DemoCrm {
     }
 
     fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {
-        Ok(access::client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
+        Ok(client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
     }
 
     async fn complete_install(
@@ -70,7 +97,7 @@ impl CrmIntegration for DemoCrm {
         code_verifier: &str,
         now: i64,
     ) -> Result<InstalledAccount, InstallRefusal> {
-        let client = access::client(state)?;
+        let client = client(state)?;
         let (tokens, account_id) = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
         let me = match client.me(&tokens.access_token).await {
             Ok(me) if me.account.id == account_id => me,
@@ -89,7 +116,7 @@ impl CrmIntegration for DemoCrm {
             return Err(InstallRefusal::NotAdmin(me.account.name));
         }
         Ok(InstalledAccount {
-            tokens_sealed: access::seal(state, &account_id, &tokens)?,
+            tokens_sealed: super::tokens::seal(state, Crm::Demo, &account_id, &tokens)?,
             account_id,
             account_name: me.account.name,
             user_id: me.user.id,
@@ -99,7 +126,7 @@ impl CrmIntegration for DemoCrm {
 
     async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
         let target = settings(state).ok_or(AccessError::NotConfigured)?.webhook_url();
-        access::with_access_token(state, account_id, |client, token| {
+        with_access_token(state, account_id, |client, token| {
             let target = target.clone();
             async move { client.subscribe(&token, webhook::OPPORTUNITY_CREATED, &target).await }
         })
@@ -108,26 +135,21 @@ impl CrmIntegration for DemoCrm {
     }
 
     async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
-        let me = access::with_access_token(state, account_id, |client, token| async move { client.me(&token).await })
-            .await?;
+        let me = with_access_token(state, account_id, |client, token| async move { client.me(&token).await }).await?;
         Ok(me.account.id == account_id && me.user.id == user_id && me.user.is_admin())
     }
 
     async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
         let target = settings(state).ok_or(AccessError::NotConfigured)?.webhook_url();
         let subscriptions =
-            access::with_access_token(
-                state,
-                account_id,
-                |client, token| async move { client.list_webhooks(&token).await },
-            )
-            .await?;
+            with_access_token(state, account_id, |client, token| async move { client.list_webhooks(&token).await })
+                .await?;
         Ok(subscriptions.iter().any(|s| s.event == webhook::OPPORTUNITY_CREATED && s.target_url == target))
     }
 
     async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
-        let tokens = access::open(state, installation)?;
-        Ok(access::client(state)?.revoke(&tokens.refresh_token).await?)
+        let tokens = super::tokens::open(state, installation)?;
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn opportunity(
@@ -137,7 +159,7 @@ impl CrmIntegration for DemoCrm {
         opportunity_id: &str,
     ) -> Result<CrmOpportunity, AccessError> {
         let id = opportunity_id.to_owned();
-        let found = access::with_access_token(state, account_id, |client, token| {
+        let found = with_access_token(state, account_id, |client, token| {
             let id = id.clone();
             async move { client.opportunity(&token, &id).await }
         })
@@ -159,7 +181,7 @@ impl CrmIntegration for DemoCrm {
         // The demo CRM's custom fields carry the figures' own names.
         let fields = serde_json::to_value(figures).map_err(|e| crate::crm::CrmError::Decode(e.to_string()))?;
         let id = opportunity_id.to_owned();
-        access::with_access_token(state, account_id, |client, token| {
+        with_access_token(state, account_id, |client, token| {
             let (fields, id) = (fields.clone(), id.clone());
             async move { client.update_opportunity_fields(&token, &id, &fields).await }
         })

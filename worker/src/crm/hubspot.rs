@@ -11,6 +11,7 @@ pub mod settings;
 pub mod signature;
 pub mod webhook;
 
+use super::tokens::OAuthTokens;
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
@@ -23,7 +24,7 @@ use crate::{
     storage::installations::{self, Installation},
 };
 use async_trait::async_trait;
-use client::{HubSpotClient, HubSpotTokens, PropertyKind};
+use client::{HubSpotClient, PropertyKind};
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
@@ -57,25 +58,19 @@ fn client(state: &AppState) -> Result<HubSpotClient, AccessError> {
     Ok(HubSpotClient::new(state.http.clone(), config))
 }
 
-impl super::ExpiringTokens for HubSpotTokens {
-    fn expires_at(&self) -> i64 {
-        self.expires_at
-    }
-}
-
 /// Runs `call` with a valid access token of `portal`'s installation (see
-/// [`super::with_fresh_tokens`]).
+/// [`super::tokens::with_fresh_tokens`]).
 async fn with_tokens<T, F, Fut>(state: &AppState, portal: &str, call: F) -> Result<T, AccessError>
 where
-    F: Fn(HubSpotClient, HubSpotTokens) -> Fut,
+    F: Fn(HubSpotClient, OAuthTokens) -> Fut,
     Fut: Future<Output = Result<T, CrmError>>,
 {
     let client = client(state)?;
-    let renew = |tokens: HubSpotTokens| {
+    let renew = |tokens: OAuthTokens| {
         let client = client.clone();
-        async move { Ok(client.refresh(&tokens.refresh_token, state.now()).await?) }
+        async move { client.refresh(&tokens.refresh_token, state.now()).await }
     };
-    super::with_fresh_tokens(state, Crm::HubSpot, portal, REFRESH_MARGIN_SECONDS, renew, |tokens| {
+    super::tokens::with_fresh_tokens(state, Crm::HubSpot, portal, REFRESH_MARGIN_SECONDS, renew, |tokens| {
         call(client.clone(), tokens)
     })
     .await
@@ -178,7 +173,7 @@ impl CrmIntegration for HubSpot {
             return Err(InstallRefusal::NotAdmin(account_name));
         }
         Ok(InstalledAccount {
-            tokens_sealed: super::seal_tokens(state, Crm::HubSpot, &portal, &tokens)?,
+            tokens_sealed: super::tokens::seal(state, Crm::HubSpot, &portal, &tokens)?,
             account_id: portal,
             account_name,
             user_id: info.user_id.to_string(),
@@ -211,7 +206,7 @@ impl CrmIntegration for HubSpot {
     async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
         let portal = installation.account_id.as_str();
         with_tokens(state, portal, |client, tokens| async move { client.uninstall(&tokens).await }).await?;
-        let tokens: HubSpotTokens = super::open_tokens(state, installation)?;
+        let tokens: OAuthTokens = super::tokens::open(state, installation)?;
         match client(state)?.revoke(&tokens.refresh_token).await {
             // The uninstall ended the grant already.
             Ok(()) | Err(CrmError::InvalidGrant | CrmError::Refused { .. }) => Ok(()),

@@ -11,6 +11,7 @@ pub mod panel_token;
 pub mod settings;
 pub mod webhook;
 
+use super::tokens::OAuthTokens;
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
@@ -23,7 +24,7 @@ use crate::{
     storage::installations::{self, Installation},
 };
 use async_trait::async_trait;
-use client::{PipedriveClient, PipedriveTokens};
+use client::PipedriveClient;
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -110,25 +111,19 @@ fn client(state: &AppState) -> Result<PipedriveClient, AccessError> {
     Ok(PipedriveClient::new(state.http.clone(), config))
 }
 
-impl super::ExpiringTokens for PipedriveTokens {
-    fn expires_at(&self) -> i64 {
-        self.expires_at
-    }
-}
-
 /// Runs `call` with a valid access token of `company`'s installation (see
-/// [`super::with_fresh_tokens`]; Pipedrive may rotate the refresh token).
+/// [`super::tokens::with_fresh_tokens`]; Pipedrive may rotate the refresh token).
 async fn with_tokens<T, F, Fut>(state: &AppState, company: &str, call: F) -> Result<T, AccessError>
 where
-    F: Fn(PipedriveClient, PipedriveTokens) -> Fut,
+    F: Fn(PipedriveClient, OAuthTokens) -> Fut,
     Fut: Future<Output = Result<T, CrmError>>,
 {
     let client = client(state)?;
-    let renew = |tokens: PipedriveTokens| {
+    let renew = |tokens: OAuthTokens| {
         let client = client.clone();
-        async move { Ok(client.refresh(&tokens.refresh_token, state.now()).await?) }
+        async move { client.refresh(&tokens.refresh_token, state.now()).await }
     };
-    super::with_fresh_tokens(state, Crm::Pipedrive, company, REFRESH_MARGIN_SECONDS, renew, |tokens| {
+    super::tokens::with_fresh_tokens(state, Crm::Pipedrive, company, REFRESH_MARGIN_SECONDS, renew, |tokens| {
         call(client.clone(), tokens)
     })
     .await
@@ -209,7 +204,7 @@ impl CrmIntegration for Pipedrive {
         }
         let company = me.company_id.to_string();
         Ok(InstalledAccount {
-            tokens_sealed: super::seal_tokens(state, Crm::Pipedrive, &company, &tokens)?,
+            tokens_sealed: super::tokens::seal(state, Crm::Pipedrive, &company, &tokens)?,
             account_id: company,
             account_name: me.company_name,
             user_id: me.id.to_string(),
@@ -246,7 +241,7 @@ impl CrmIntegration for Pipedrive {
     }
 
     async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
-        let tokens: PipedriveTokens = super::open_tokens(state, installation)?;
+        let tokens: OAuthTokens = super::tokens::open(state, installation)?;
         Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 

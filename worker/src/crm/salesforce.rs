@@ -11,6 +11,7 @@ pub mod client;
 pub mod settings;
 pub mod signed_request;
 
+use super::tokens::OAuthTokens;
 use super::{
     AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
     CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
@@ -26,7 +27,7 @@ use crate::{
     },
 };
 use async_trait::async_trait;
-use client::{SalesforceClient, SalesforceTokens};
+use client::SalesforceClient;
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 use settings::SalesforceSettings;
@@ -130,34 +131,24 @@ fn client(state: &AppState) -> Result<SalesforceClient, AccessError> {
     Ok(SalesforceClient::new(state.http.clone(), config))
 }
 
-fn seal(state: &AppState, org: &str, tokens: &SalesforceTokens) -> Result<String, AccessError> {
-    super::seal_tokens(state, Crm::Salesforce, org, tokens)
+fn seal(state: &AppState, org: &str, tokens: &OAuthTokens) -> Result<String, AccessError> {
+    super::tokens::seal(state, Crm::Salesforce, org, tokens)
 }
 
-fn open(state: &AppState, installation: &Installation) -> Result<SalesforceTokens, AccessError> {
-    super::open_tokens(state, installation)
-}
-
-/// Runs `call` with the org's tokens; when Salesforce refuses the access token (its
-/// session expired), refreshes it, stores it sealed, and calls once more.
+/// Runs `call` with the org's tokens (see [`super::tokens::with_fresh_tokens`]): Salesforce
+/// states no lifetime for them, so they are renewed when it refuses them (its session
+/// expired), and the call is made once more.
 async fn with_tokens<T, F, Fut>(state: &AppState, org: &str, call: F) -> Result<T, AccessError>
 where
-    F: Fn(SalesforceClient, SalesforceTokens) -> Fut,
+    F: Fn(SalesforceClient, OAuthTokens) -> Fut,
     Fut: Future<Output = Result<T, CrmError>>,
 {
     let client = client(state)?;
-    let installation =
-        installations::find(state.db(), Crm::Salesforce, org).await?.ok_or(AccessError::NotAuthorized)?;
-    let tokens = open(state, &installation)?;
-    match call(client.clone(), tokens.clone()).await {
-        Err(CrmError::Unauthorized) => {
-            let fresh = client.refresh(&tokens).await?;
-            installations::store_tokens(state.db(), Crm::Salesforce, org, &seal(state, org, &fresh)?, state.now())
-                .await?;
-            Ok(call(client, fresh).await?)
-        }
-        other => Ok(other?),
-    }
+    let renew = |tokens: OAuthTokens| {
+        let client = client.clone();
+        async move { client.refresh(&tokens).await }
+    };
+    super::tokens::with_fresh_tokens(state, Crm::Salesforce, org, 0, renew, |tokens| call(client.clone(), tokens)).await
 }
 
 /// A SOQL datetime literal (UTC) for `seconds` since the epoch.
@@ -276,7 +267,7 @@ impl CrmIntegration for Salesforce {
     }
 
     async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
-        let tokens = open(state, installation)?;
+        let tokens = super::tokens::open(state, installation)?;
         Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 

@@ -4,6 +4,7 @@
 //! on 429, jittered backoff on 5xx and transport failures, never on other 4xx.
 
 use super::webhook::CrmOpportunity;
+use crate::crm::tokens::OAuthTokens;
 use crate::{
     crm::demo::settings::DemoCrmSettings,
     crm::{
@@ -14,25 +15,8 @@ use crate::{
 use aurora_api::HttpTransport;
 use http::Method;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
-
-/// The CRM's OAuth tokens for one installation. `Debug` shows neither token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CrmTokens {
-    /// Short-lived bearer token for the API.
-    pub access_token: String,
-    /// Gets new access tokens.
-    pub refresh_token: String,
-    /// When the access token expires (unix seconds).
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for CrmTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CrmTokens").field("expires_at", &self.expires_at).finish_non_exhaustive()
-    }
-}
 
 /// The token endpoint's answer.
 #[derive(Deserialize)]
@@ -136,7 +120,7 @@ impl DemoCrmClient {
         code: &str,
         code_verifier: &str,
         now: i64,
-    ) -> Result<(CrmTokens, String), CrmError> {
+    ) -> Result<(OAuthTokens, String), CrmError> {
         let form = self.token_form(&[
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -152,7 +136,7 @@ impl DemoCrmClient {
     /// New access token from the refresh token. Not repeated within the call: on a CRM that
     /// rotates refresh tokens a repeat would spend the grant (the caller's next request
     /// refreshes again).
-    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<CrmTokens, CrmError> {
+    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<OAuthTokens, CrmError> {
         let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]);
         let answer: TokenResponse =
             self.http.send_once(Method::POST, &self.url("/oauth/token"), Auth::None, Body::Form(form)).await?;
@@ -235,11 +219,12 @@ impl DemoCrmClient {
     }
 }
 
-fn tokens_of(answer: TokenResponse, now: i64) -> CrmTokens {
-    CrmTokens {
+fn tokens_of(answer: TokenResponse, now: i64) -> OAuthTokens {
+    OAuthTokens {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
-        expires_at: now + answer.expires_in.max(0),
+        expires_at: Some(now + answer.expires_in.max(0)),
+        api_base: String::new(),
     }
 }
 
@@ -279,12 +264,5 @@ mod tests {
         let refused = classify(422, br#"{"error":"unknown_field","message":"no custom field x"}"#);
         assert_eq!(refused, CrmError::Refused { status: 422, message: "no custom field x".into() });
         assert!(!refused.is_transient());
-    }
-
-    #[test]
-    fn tokens_stay_out_of_debug_output() {
-        let tokens = CrmTokens { access_token: "at_secret".into(), refresh_token: "rt_secret".into(), expires_at: 5 };
-        let printed = format!("{tokens:?}");
-        assert!(!printed.contains("at_secret") && !printed.contains("rt_secret"), "{printed}");
     }
 }

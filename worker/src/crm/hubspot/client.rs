@@ -3,6 +3,7 @@
 //! portal's CRM API: deals with their associated contact or company, the user's super
 //! admin flag, deal properties (created when missing), and writing the figures.
 
+use crate::crm::tokens::OAuthTokens;
 use crate::{
     crm::hubspot::settings::HubSpotSettings,
     crm::{
@@ -13,7 +14,7 @@ use crate::{
 use aurora_api::HttpTransport;
 use http::Method;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -29,23 +30,6 @@ pub const REQUIRED_SCOPES: [&str; 6] = [
 
 /// Asked for, not required: creating our deal properties (an admin may create them instead).
 pub const OPTIONAL_SCOPES: [&str; 1] = ["crm.schemas.deals.write"];
-
-/// A portal's OAuth tokens. `Debug` shows neither token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HubSpotTokens {
-    /// Bearer for the API; lives 30 minutes.
-    pub access_token: String,
-    /// Gets a new access token.
-    pub refresh_token: String,
-    /// Unix seconds.
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for HubSpotTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubSpotTokens").field("expires_at", &self.expires_at).finish_non_exhaustive()
-    }
-}
 
 #[derive(Deserialize)]
 struct TokenResponse {
@@ -191,7 +175,7 @@ impl HubSpotClient {
 
     /// Exchanges an authorization code, once. Whose the tokens are is asked of
     /// [`Self::introspect`], which also names the portal's domain.
-    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<HubSpotTokens, CrmError> {
+    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<OAuthTokens, CrmError> {
         let form = self
             .form()
             .append_pair("grant_type", "authorization_code")
@@ -206,7 +190,7 @@ impl HubSpotClient {
     }
 
     /// A new access token, once (HubSpot keeps the refresh token unless it sends another).
-    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<HubSpotTokens, CrmError> {
+    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<OAuthTokens, CrmError> {
         let form = self
             .form()
             .append_pair("grant_type", "refresh_token")
@@ -237,7 +221,7 @@ impl HubSpotClient {
 
     /// Uninstalls the app from the token's portal (HubSpot removes its card and webhook
     /// subscriptions there and tells the portal's Super Admins by email).
-    pub async fn uninstall(&self, tokens: &HubSpotTokens) -> Result<(), CrmError> {
+    pub async fn uninstall(&self, tokens: &OAuthTokens) -> Result<(), CrmError> {
         let url = format!("{}/appinstalls/v3/external-install", self.api_url);
         self.http
             .send::<serde::de::IgnoredAny>(Method::DELETE, &url, Auth::Bearer(&tokens.access_token), Body::None)
@@ -246,12 +230,12 @@ impl HubSpotClient {
     }
 
     /// A user of the portal.
-    pub async fn user(&self, tokens: &HubSpotTokens, id: &str) -> Result<User, CrmError> {
+    pub async fn user(&self, tokens: &OAuthTokens, id: &str) -> Result<User, CrmError> {
         self.get(tokens, &format!("/settings/v3/users/{}", encode_segment(id))).await
     }
 
     /// A deal with its name and its associated contacts and companies.
-    pub async fn deal(&self, tokens: &HubSpotTokens, id: &str) -> Result<CrmObject, CrmError> {
+    pub async fn deal(&self, tokens: &OAuthTokens, id: &str) -> Result<CrmObject, CrmError> {
         self.get(
             tokens,
             &format!(
@@ -263,7 +247,7 @@ impl HubSpotClient {
     }
 
     /// A contact's or company's (`kind`: `contacts`, `companies`) address properties.
-    pub async fn address_of(&self, tokens: &HubSpotTokens, kind: &str, id: &str) -> Result<CrmObject, CrmError> {
+    pub async fn address_of(&self, tokens: &OAuthTokens, kind: &str, id: &str) -> Result<CrmObject, CrmError> {
         self.get(
             tokens,
             &format!("/crm/v3/objects/{kind}/{}?properties=address,city,state,zip,country", encode_segment(id)),
@@ -275,7 +259,7 @@ impl HubSpotClient {
     /// exists already (409) is as good.
     pub async fn create_deal_property(
         &self,
-        tokens: &HubSpotTokens,
+        tokens: &OAuthTokens,
         name: &str,
         label: &str,
         kind: PropertyKind,
@@ -300,7 +284,7 @@ impl HubSpotClient {
     }
 
     /// Writes `properties` (values as strings, as HubSpot's examples send them) onto a deal.
-    pub async fn update_deal(&self, tokens: &HubSpotTokens, id: &str, properties: Value) -> Result<(), CrmError> {
+    pub async fn update_deal(&self, tokens: &OAuthTokens, id: &str, properties: Value) -> Result<(), CrmError> {
         let url = format!("{}/crm/v3/objects/deals/{}", self.api_url, encode_segment(id));
         self.http
             .send::<serde::de::IgnoredAny>(
@@ -313,7 +297,7 @@ impl HubSpotClient {
             .map(|_| ())
     }
 
-    async fn get<T: DeserializeOwned>(&self, tokens: &HubSpotTokens, path: &str) -> Result<T, CrmError> {
+    async fn get<T: DeserializeOwned>(&self, tokens: &OAuthTokens, path: &str) -> Result<T, CrmError> {
         let url = format!("{}{path}", self.api_url);
         self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await
     }
@@ -328,8 +312,13 @@ pub enum PropertyKind {
     Text,
 }
 
-fn tokens_of(answer: TokenResponse, refresh_token: String, now: i64) -> HubSpotTokens {
-    HubSpotTokens { access_token: answer.access_token, refresh_token, expires_at: now + answer.expires_in.max(0) }
+fn tokens_of(answer: TokenResponse, refresh_token: String, now: i64) -> OAuthTokens {
+    OAuthTokens {
+        access_token: answer.access_token,
+        refresh_token,
+        expires_at: Some(now + answer.expires_in.max(0)),
+        api_base: String::new(),
+    }
 }
 
 /// A non-2xx answer from HubSpot: OAuth's `{status: "BAD_AUTH_CODE", message}` or
@@ -423,12 +412,5 @@ mod tests {
         assert!(!user.super_admin);
         let user: User = serde_json::from_value(json!({ "id": "1", "superAdmin": true })).expect("user");
         assert!(user.super_admin);
-    }
-
-    #[test]
-    fn tokens_stay_out_of_debug_output() {
-        let tokens = HubSpotTokens { access_token: "CKDZp".into(), refresh_token: "na1-rt".into(), expires_at: 1 };
-        let printed = format!("{tokens:?}");
-        assert!(!printed.contains("CKDZp") && !printed.contains("na1-rt"), "{printed}");
     }
 }

@@ -3,6 +3,7 @@
 //! names: who installed us, deals with their organization or person, deal fields (found
 //! by name: their keys differ per company), writing the figures, webhooks.
 
+use crate::crm::tokens::OAuthTokens;
 use crate::{
     crm::pipedrive::settings::PipedriveSettings,
     crm::{
@@ -13,31 +14,9 @@ use crate::{
 use aurora_api::HttpTransport;
 use http::Method;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 use std::sync::Arc;
-
-/// A company's OAuth tokens. `Debug` shows neither token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PipedriveTokens {
-    /// Bearer for the API; lives about an hour.
-    pub access_token: String,
-    /// Gets a new pair (Pipedrive may rotate it; unused for 60 days, it expires).
-    pub refresh_token: String,
-    /// Unix seconds.
-    pub expires_at: i64,
-    /// The company's API base (`https://<company>.pipedrive.com`).
-    pub api_domain: String,
-}
-
-impl std::fmt::Debug for PipedriveTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PipedriveTokens")
-            .field("expires_at", &self.expires_at)
-            .field("api_domain", &self.api_domain)
-            .finish_non_exhaustive()
-    }
-}
 
 #[derive(Deserialize)]
 struct TokenResponse {
@@ -180,7 +159,7 @@ impl PipedriveClient {
     }
 
     /// Exchanges an authorization code, once.
-    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<PipedriveTokens, CrmError> {
+    pub async fn exchange_code(&self, code: &str, code_verifier: &str, now: i64) -> Result<OAuthTokens, CrmError> {
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")
             .append_pair("code", code)
@@ -194,7 +173,7 @@ impl PipedriveClient {
     }
 
     /// A new token pair, once (the old refresh token may stop working).
-    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<PipedriveTokens, CrmError> {
+    pub async fn refresh(&self, refresh_token: &str, now: i64) -> Result<OAuthTokens, CrmError> {
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "refresh_token")
             .append_pair("refresh_token", refresh_token)
@@ -219,40 +198,40 @@ impl PipedriveClient {
     }
 
     /// Who the token belongs to.
-    pub async fn me(&self, tokens: &PipedriveTokens) -> Result<Me, CrmError> {
+    pub async fn me(&self, tokens: &OAuthTokens) -> Result<Me, CrmError> {
         self.get(tokens, "/api/v1/users/me").await
     }
 
     /// A deal.
-    pub async fn deal(&self, tokens: &PipedriveTokens, id: u64) -> Result<Deal, CrmError> {
+    pub async fn deal(&self, tokens: &OAuthTokens, id: u64) -> Result<Deal, CrmError> {
         self.get(tokens, &format!("/api/v2/deals/{id}")).await
     }
 
     /// An organization's `address` (an object, or null).
-    pub async fn organization_address(&self, tokens: &PipedriveTokens, id: u64) -> Result<Value, CrmError> {
+    pub async fn organization_address(&self, tokens: &OAuthTokens, id: u64) -> Result<Value, CrmError> {
         let organization: Value = self.get(tokens, &format!("/api/v2/organizations/{id}")).await?;
         Ok(organization.get("address").cloned().unwrap_or(Value::Null))
     }
 
     /// A person's `postal_address` (present only when contact sync is on).
-    pub async fn person_address(&self, tokens: &PipedriveTokens, id: u64) -> Result<Value, CrmError> {
+    pub async fn person_address(&self, tokens: &OAuthTokens, id: u64) -> Result<Value, CrmError> {
         let person: Value = self.get(tokens, &format!("/api/v2/persons/{id}")).await?;
         Ok(person.get("postal_address").cloned().unwrap_or(Value::Null))
     }
 
     /// The company's deal fields.
-    pub async fn deal_fields(&self, tokens: &PipedriveTokens) -> Result<Vec<DealField>, CrmError> {
+    pub async fn deal_fields(&self, tokens: &OAuthTokens) -> Result<Vec<DealField>, CrmError> {
         self.get(tokens, "/api/v1/dealFields?limit=500").await
     }
 
     /// Creates a deal field (the `admin` scope).
     pub async fn create_deal_field(
         &self,
-        tokens: &PipedriveTokens,
+        tokens: &OAuthTokens,
         name: &str,
         field_type: &str,
     ) -> Result<DealField, CrmError> {
-        let url = format!("{}/api/v1/dealFields", tokens.api_domain);
+        let url = format!("{}/api/v1/dealFields", tokens.api_base);
         let body = serde_json::json!({ "name": name, "field_type": field_type });
         let created: Envelope<DealField> =
             self.http.send(Method::POST, &url, Auth::Bearer(&tokens.access_token), Body::Json(body)).await?;
@@ -260,8 +239,8 @@ impl PipedriveClient {
     }
 
     /// Writes `custom_fields` (by key) onto a deal.
-    pub async fn update_deal(&self, tokens: &PipedriveTokens, id: u64, custom_fields: Value) -> Result<(), CrmError> {
-        let url = format!("{}/api/v2/deals/{id}", tokens.api_domain);
+    pub async fn update_deal(&self, tokens: &OAuthTokens, id: u64, custom_fields: Value) -> Result<(), CrmError> {
+        let url = format!("{}/api/v2/deals/{id}", tokens.api_base);
         let body = serde_json::json!({ "custom_fields": custom_fields });
         self.http
             .send::<serde::de::IgnoredAny>(Method::PATCH, &url, Auth::Bearer(&tokens.access_token), Body::Json(body))
@@ -270,19 +249,13 @@ impl PipedriveClient {
     }
 
     /// The company's webhooks.
-    pub async fn webhooks(&self, tokens: &PipedriveTokens) -> Result<Vec<Webhook>, CrmError> {
+    pub async fn webhooks(&self, tokens: &OAuthTokens) -> Result<Vec<Webhook>, CrmError> {
         self.get(tokens, "/api/v1/webhooks").await
     }
 
     /// Subscribes `url` to new deals (webhooks v2), with HTTP Basic credentials.
-    pub async fn subscribe(
-        &self,
-        tokens: &PipedriveTokens,
-        url: &str,
-        user: &str,
-        password: &str,
-    ) -> Result<(), CrmError> {
-        let endpoint = format!("{}/api/v1/webhooks", tokens.api_domain);
+    pub async fn subscribe(&self, tokens: &OAuthTokens, url: &str, user: &str, password: &str) -> Result<(), CrmError> {
+        let endpoint = format!("{}/api/v1/webhooks", tokens.api_base);
         let body = serde_json::json!({
             "subscription_url": url, "event_action": "added", "event_object": "deal", "version": "2.0",
             "http_auth_user": user, "http_auth_password": password,
@@ -298,20 +271,20 @@ impl PipedriveClient {
             .map(|_| ())
     }
 
-    async fn get<T: DeserializeOwned>(&self, tokens: &PipedriveTokens, path: &str) -> Result<T, CrmError> {
-        let url = format!("{}{path}", tokens.api_domain);
+    async fn get<T: DeserializeOwned>(&self, tokens: &OAuthTokens, path: &str) -> Result<T, CrmError> {
+        let url = format!("{}{path}", tokens.api_base);
         let answer: Envelope<T> =
             self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await?;
         Ok(answer.data)
     }
 }
 
-fn tokens_of(answer: TokenResponse, now: i64) -> PipedriveTokens {
-    PipedriveTokens {
+fn tokens_of(answer: TokenResponse, now: i64) -> OAuthTokens {
+    OAuthTokens {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
-        expires_at: now + answer.expires_in.max(0),
-        api_domain: answer.api_domain.trim_end_matches('/').to_owned(),
+        expires_at: Some(now + answer.expires_in.max(0)),
+        api_base: answer.api_domain.trim_end_matches('/').to_owned(),
     }
 }
 
@@ -378,17 +351,5 @@ mod tests {
         assert!(me.is_admin);
         let me: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": false })).expect("me");
         assert!(!me.is_admin);
-    }
-
-    #[test]
-    fn tokens_stay_out_of_debug_output() {
-        let tokens = PipedriveTokens {
-            access_token: "v1u:at".into(),
-            refresh_token: "rt".into(),
-            expires_at: 1,
-            api_domain: "https://x".into(),
-        };
-        let printed = format!("{tokens:?}");
-        assert!(!printed.contains("v1u:at") && !printed.contains("\"rt\""), "{printed}");
     }
 }

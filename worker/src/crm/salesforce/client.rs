@@ -8,6 +8,7 @@
 //! expired and the refresh token gets a new one; `REQUEST_LIMIT_EXCEEDED` (403) is the
 //! org's daily API limit, which passes.
 
+use crate::crm::tokens::OAuthTokens;
 use crate::{
     crm::salesforce::settings::SalesforceSettings,
     crm::{
@@ -18,29 +19,11 @@ use crate::{
 use aurora_api::HttpTransport;
 use http::Method;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, de::DeserializeOwned};
 use std::sync::Arc;
 
 /// The REST API version the worker speaks.
 pub const API_VERSION: &str = "v62.0";
-
-/// An org's OAuth tokens. Salesforce access tokens carry no lifetime (the org's session
-/// settings decide it): a 401 is the sign to refresh. `Debug` shows neither token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SalesforceTokens {
-    /// Bearer for the REST API.
-    pub access_token: String,
-    /// Gets a new access token (the `refresh_token` scope).
-    pub refresh_token: String,
-    /// The org's instance (`https://<my domain>.my.salesforce.com`), where the API is.
-    pub instance_url: String,
-}
-
-impl std::fmt::Debug for SalesforceTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SalesforceTokens").field("instance_url", &self.instance_url).finish_non_exhaustive()
-    }
-}
 
 /// The token endpoint's answer. `id` is the identity URL, `.../id/<org id>/<user id>`.
 #[derive(Deserialize)]
@@ -187,11 +170,7 @@ impl SalesforceClient {
 
     /// Exchanges an authorization code, once. Answers the tokens and the org and user
     /// the identity URL names.
-    pub async fn exchange_code(
-        &self,
-        code: &str,
-        code_verifier: &str,
-    ) -> Result<(SalesforceTokens, IdentityUrl), CrmError> {
+    pub async fn exchange_code(&self, code: &str, code_verifier: &str) -> Result<(OAuthTokens, IdentityUrl), CrmError> {
         let form = self.token_form(&[
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -208,23 +187,29 @@ impl SalesforceClient {
             .refresh_token
             .ok_or_else(|| CrmError::Decode("no refresh token: give the app the refresh_token scope".into()))?;
         Ok((
-            SalesforceTokens { access_token: answer.access_token, refresh_token, instance_url: answer.instance_url },
+            OAuthTokens {
+                access_token: answer.access_token,
+                refresh_token,
+                expires_at: None,
+                api_base: answer.instance_url,
+            },
             identity,
         ))
     }
 
     /// A new access token from the refresh token (kept: Salesforce does not rotate it
     /// unless the app asks).
-    pub async fn refresh(&self, tokens: &SalesforceTokens) -> Result<SalesforceTokens, CrmError> {
+    pub async fn refresh(&self, tokens: &OAuthTokens) -> Result<OAuthTokens, CrmError> {
         let form = self.token_form(&[("grant_type", "refresh_token"), ("refresh_token", &tokens.refresh_token)]);
         let answer: TokenResponse = self
             .http
             .send_once(Method::POST, &self.login("/services/oauth2/token"), Auth::None, Body::Form(form))
             .await?;
-        Ok(SalesforceTokens {
+        Ok(OAuthTokens {
             access_token: answer.access_token,
             refresh_token: answer.refresh_token.unwrap_or_else(|| tokens.refresh_token.clone()),
-            instance_url: answer.instance_url,
+            expires_at: None,
+            api_base: answer.instance_url,
         })
     }
 
@@ -243,13 +228,13 @@ impl SalesforceClient {
     }
 
     /// Who the token belongs to.
-    pub async fn user_info(&self, tokens: &SalesforceTokens) -> Result<UserInfo, CrmError> {
-        let url = format!("{}/services/oauth2/userinfo", tokens.instance_url);
+    pub async fn user_info(&self, tokens: &OAuthTokens) -> Result<UserInfo, CrmError> {
+        let url = format!("{}/services/oauth2/userinfo", tokens.api_base);
         self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await
     }
 
     /// Whether the token's user may administer the org ("Modify All Data").
-    pub async fn is_admin(&self, tokens: &SalesforceTokens) -> Result<bool, CrmError> {
+    pub async fn is_admin(&self, tokens: &OAuthTokens) -> Result<bool, CrmError> {
         #[derive(Deserialize)]
         struct Access {
             #[serde(rename = "PermissionsModifyAllData", default)]
@@ -261,7 +246,7 @@ impl SalesforceClient {
     }
 
     /// The org's name.
-    pub async fn organization_name(&self, tokens: &SalesforceTokens) -> Result<String, CrmError> {
+    pub async fn organization_name(&self, tokens: &OAuthTokens) -> Result<String, CrmError> {
         #[derive(Deserialize)]
         struct Organization {
             #[serde(rename = "Name", default)]
@@ -274,7 +259,7 @@ impl SalesforceClient {
     /// The Opportunity `id` (a checked record id) with its Account's address `prefix`.
     pub async fn opportunity(
         &self,
-        tokens: &SalesforceTokens,
+        tokens: &OAuthTokens,
         id: &str,
         prefix: &str,
     ) -> Result<Option<OpportunityRecord>, CrmError> {
@@ -284,11 +269,7 @@ impl SalesforceClient {
     /// Opportunities created at or after `since` (SOQL datetime, UTC), oldest first, at most
     /// 200 (one second may hold several: a second poll finds them again, and each is one
     /// delivery).
-    pub async fn new_opportunities(
-        &self,
-        tokens: &SalesforceTokens,
-        since: &str,
-    ) -> Result<Vec<NewOpportunity>, CrmError> {
+    pub async fn new_opportunities(&self, tokens: &OAuthTokens, since: &str) -> Result<Vec<NewOpportunity>, CrmError> {
         let soql = format!(
             "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate >= {since} ORDER BY CreatedDate ASC LIMIT 200"
         );
@@ -299,12 +280,12 @@ impl SalesforceClient {
     /// harmless).
     pub async fn update_opportunity(
         &self,
-        tokens: &SalesforceTokens,
+        tokens: &OAuthTokens,
         id: &str,
         fields: &serde_json::Value,
     ) -> Result<(), CrmError> {
         let url =
-            format!("{}/services/data/{API_VERSION}/sobjects/Opportunity/{}", tokens.instance_url, encode_segment(id));
+            format!("{}/services/data/{API_VERSION}/sobjects/Opportunity/{}", tokens.api_base, encode_segment(id));
         self.http
             .send::<serde::de::IgnoredAny>(
                 Method::PATCH,
@@ -316,9 +297,9 @@ impl SalesforceClient {
             .map(|_| ())
     }
 
-    async fn query<T: DeserializeOwned>(&self, tokens: &SalesforceTokens, soql: &str) -> Result<Vec<T>, CrmError> {
+    async fn query<T: DeserializeOwned>(&self, tokens: &OAuthTokens, soql: &str) -> Result<Vec<T>, CrmError> {
         let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-        let url = format!("{}/services/data/{API_VERSION}/query?q={q}", tokens.instance_url);
+        let url = format!("{}/services/data/{API_VERSION}/query?q={q}", tokens.api_base);
         let result: QueryResult<T> =
             self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await?;
         Ok(result.records)
@@ -436,16 +417,5 @@ mod tests {
         assert_eq!(address.latitude, Some(37.42));
         assert_eq!(AccountAddress::read(account, "Billing").one_line(), None);
         assert_eq!(AccountAddress { city: Some("Stanford".into()), ..AccountAddress::default() }.one_line(), None);
-    }
-
-    #[test]
-    fn tokens_stay_out_of_debug_output() {
-        let tokens = SalesforceTokens {
-            access_token: "00D!at".into(),
-            refresh_token: "5Aep_rt".into(),
-            instance_url: "https://x".into(),
-        };
-        let printed = format!("{tokens:?}");
-        assert!(!printed.contains("00D!at") && !printed.contains("5Aep_rt"), "{printed}");
     }
 }
