@@ -25,6 +25,7 @@ use ::http::HeaderMap;
 use async_trait::async_trait;
 use embed::{EmbedError, Opened, PageLoad};
 use serde::{Deserialize, Serialize};
+use tokens::OAuthTokens;
 use widget_api::{HostAdapter, Opportunity};
 
 pub use crate::ids::Crm;
@@ -86,17 +87,24 @@ pub trait CrmIntegration: Send + Sync {
     /// `code_challenge` is the install's PKCE S256 challenge (RFC 7636).
     fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError>;
 
-    /// Completes the install's OAuth: exchanges `code` server-side with the PKCE
-    /// `code_verifier`, once (an exchange is not repeated: a second would find the code
-    /// spent), asks the CRM who consented (admins only), and seals the tokens for storage.
-    /// Tokens that do not end in an install are given back to the CRM.
-    async fn complete_install(
+    /// The install's code exchange: `code` exchanged server-side with the PKCE
+    /// `code_verifier`, once (a second exchange would find the code spent). The rest of the
+    /// install is the same for every CRM ([`crate::installations::complete`]).
+    async fn exchange_code(
         &self,
         state: &AppState,
         code: &str,
         code_verifier: &str,
         now: i64,
-    ) -> Result<InstalledAccount, InstallRefusal>;
+    ) -> Result<Exchanged, AccessError>;
+
+    /// Who consented to the install with `tokens`, as the CRM says, and whether they may
+    /// install (an admin, in the CRM's own terms).
+    async fn consent(&self, state: &AppState, tokens: &OAuthTokens) -> Result<Consent, AccessError>;
+
+    /// Gives `tokens` back to the CRM: those of an install that was refused, or of an
+    /// installation being uninstalled.
+    async fn give_back(&self, state: &AppState, tokens: &OAuthTokens) -> Result<(), AccessError>;
 
     /// Whether `user_id` is still an admin of the account, asked of the CRM with the
     /// installation's tokens (those of the admin who signed in last, whose session is the
@@ -110,7 +118,9 @@ pub trait CrmIntegration: Send + Sync {
     async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError>;
 
     /// Gives the installation's authorization back to the CRM (uninstall).
-    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError>;
+    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
+        self.give_back(state, &tokens::open(state, installation)?).await
+    }
 
     /// Reads an opportunity, with its site, from the CRM's API.
     async fn opportunity(
@@ -270,6 +280,41 @@ pub enum CrmEventKind {
         /// The CRM's event name.
         name: String,
     },
+}
+
+/// What an install's code exchange gave: the tokens, and whom the CRM's token answer says
+/// they are for, when it says (checked against who the CRM then says consented).
+#[derive(Debug)]
+pub struct Exchanged {
+    /// The tokens.
+    pub tokens: OAuthTokens,
+    /// The account the token answer names, if it names one.
+    pub account_id: Option<String>,
+    /// The user the token answer names, if it names one.
+    pub user_id: Option<String>,
+}
+
+impl Exchanged {
+    /// Whether `consent` is for whom the exchange named (nothing named: anyone).
+    pub fn names(&self, consent: &Consent) -> bool {
+        self.account_id.as_ref().is_none_or(|account| *account == consent.account_id)
+            && self.user_id.as_ref().is_none_or(|user| *user == consent.user_id)
+    }
+}
+
+/// Who consented to an install, as the CRM says with its tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// The account (company, org, portal) id.
+    pub account_id: String,
+    /// Its name, for the settings page.
+    pub account_name: String,
+    /// The user who consented.
+    pub user_id: String,
+    /// Their name, for the settings page.
+    pub user_name: String,
+    /// Whether they may install the app (an admin, as the CRM defines one).
+    pub may_install: bool,
 }
 
 /// Who installed the app, and the CRM's tokens sealed for storage.

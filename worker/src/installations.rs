@@ -12,7 +12,7 @@
 use crate::{
     AppState,
     admin_session::{ADMIN_SESSION_SECONDS, AdminSession},
-    crm::{AccessError, Crm, InstallRefusal},
+    crm::{AccessError, Crm, InstallRefusal, InstalledAccount},
     crypto::{self, Purpose, jwt},
     jobs::{self, Kind},
     storage::{StorageError, installations, jobs::DeadWork},
@@ -131,7 +131,7 @@ pub async fn complete(
         return Err(InstallError::StateMismatch);
     }
     let (verifier, _) = crypto::pkce(master, &claims.nonce);
-    let installed = crm.integration().complete_install(state, code, &verifier, now).await?;
+    let installed = complete_install(state, crm, code, &verifier, now).await?;
     let account = installed.account_id.as_str();
     // A new epoch ends every earlier admin session of this installation.
     let epoch = crypto::random_token(12).map_err(AccessError::from)?;
@@ -147,6 +147,42 @@ pub async fn complete(
         account_name: installed.account_name,
         user_id: installed.user_id,
         user_name: installed.user_name,
+    })
+}
+
+/// The install's OAuth, the same for every CRM, each supplying only what differs: the code
+/// exchanged once, the CRM asked who consented (the account and user the exchange named,
+/// when it named them; admins only), the tokens sealed for the installation. Tokens that
+/// end in no install are given back to the CRM.
+async fn complete_install(
+    state: &AppState,
+    crm: Crm,
+    code: &str,
+    code_verifier: &str,
+    now: i64,
+) -> Result<InstalledAccount, InstallRefusal> {
+    let integration = crm.integration();
+    let exchanged = integration.exchange_code(state, code, code_verifier, now).await?;
+    let refuse = |refusal: InstallRefusal| async {
+        if let Err(error) = integration.give_back(state, &exchanged.tokens).await {
+            tracing::warn!(crm = crm.as_str(), %error, "could not give a refused install's tokens back");
+        }
+        Err(refusal)
+    };
+    let consent = match integration.consent(state, &exchanged.tokens).await {
+        Ok(consent) if exchanged.names(&consent) => consent,
+        Ok(_) => return refuse(AccessError::NotAuthorized.into()).await,
+        Err(error) => return refuse(error.into()).await,
+    };
+    if !consent.may_install {
+        return refuse(InstallRefusal::NotAdmin(consent.account_name)).await;
+    }
+    Ok(InstalledAccount {
+        tokens_sealed: crate::crm::tokens::seal(state, crm, &consent.account_id, &exchanged.tokens)?,
+        account_id: consent.account_id,
+        account_name: consent.account_name,
+        user_id: consent.user_id,
+        user_name: consent.user_name,
     })
 }
 

@@ -7,14 +7,14 @@ pub mod client;
 pub mod settings;
 pub mod webhook;
 
+use super::tokens::OAuthTokens;
 use super::{
-    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, InstallRefusal, InstalledAccount, Settings, VerifiedContext,
+    AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
+    DesignFigures, Exchanged, Settings, VerifiedContext,
 };
 use crate::{
     AppState,
     environment::{ConfigError, Env},
-    storage::installations::Installation,
 };
 use async_trait::async_trait;
 use client::DemoCrmClient;
@@ -57,7 +57,7 @@ where
     .await
 }
 
-/// This worker's the demo CRM settings, when it has them.
+/// The demo CRM's settings on this worker, when it has them.
 pub fn settings(state: &AppState) -> Option<&DemoCrmSettings> {
     state.config.crms.get(Crm::Demo)
 }
@@ -90,38 +90,30 @@ impl CrmIntegration for DemoCrm {
         Ok(client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
     }
 
-    async fn complete_install(
+    async fn exchange_code(
         &self,
         state: &AppState,
         code: &str,
         code_verifier: &str,
         now: i64,
-    ) -> Result<InstalledAccount, InstallRefusal> {
-        let client = client(state)?;
-        let (tokens, account_id) = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
-        let me = match client.me(&tokens.access_token).await {
-            Ok(me) if me.account.id == account_id => me,
-            // Tokens we will not keep go back to the CRM.
-            failed => {
-                let _ = client.revoke(&tokens.refresh_token).await;
-                return Err(match failed {
-                    Err(error) => AccessError::from(error).into(),
-                    Ok(_) => AccessError::NotAuthorized.into(),
-                });
-            }
-        };
-        if !me.user.is_admin() {
-            // Give the CRM its tokens back: nothing is installed on a refused install.
-            let _ = client.revoke(&tokens.refresh_token).await;
-            return Err(InstallRefusal::NotAdmin(me.account.name));
-        }
-        Ok(InstalledAccount {
-            tokens_sealed: super::tokens::seal(state, Crm::Demo, &account_id, &tokens)?,
-            account_id,
+    ) -> Result<Exchanged, AccessError> {
+        let (tokens, account_id) = client(state)?.exchange_code(code, code_verifier, now).await?;
+        Ok(Exchanged { tokens, account_id: Some(account_id), user_id: None })
+    }
+
+    async fn consent(&self, state: &AppState, tokens: &OAuthTokens) -> Result<Consent, AccessError> {
+        let me = client(state)?.me(&tokens.access_token).await?;
+        Ok(Consent {
+            may_install: me.user.is_admin(),
+            account_id: me.account.id,
             account_name: me.account.name,
             user_id: me.user.id,
             user_name: me.user.name,
         })
+    }
+
+    async fn give_back(&self, state: &AppState, tokens: &OAuthTokens) -> Result<(), AccessError> {
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
@@ -145,11 +137,6 @@ impl CrmIntegration for DemoCrm {
             with_access_token(state, account_id, |client, token| async move { client.list_webhooks(&token).await })
                 .await?;
         Ok(subscriptions.iter().any(|s| s.event == webhook::OPPORTUNITY_CREATED && s.target_url == target))
-    }
-
-    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
-        let tokens = super::tokens::open(state, installation)?;
-        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn opportunity(

@@ -13,8 +13,8 @@ pub mod webhook;
 
 use super::tokens::OAuthTokens;
 use super::{
-    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
+    AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
+    DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
     embed::{self, EmbedError, Opened, PageLoad},
     embed_ticket,
 };
@@ -140,45 +140,37 @@ impl CrmIntegration for HubSpot {
         Ok(client(state)?.authorize_url(signed_state, code_challenge))
     }
 
-    async fn complete_install(
+    async fn exchange_code(
         &self,
         state: &AppState,
         code: &str,
         code_verifier: &str,
         now: i64,
-    ) -> Result<InstalledAccount, InstallRefusal> {
+    ) -> Result<Exchanged, AccessError> {
+        let tokens = client(state)?.exchange_code(code, code_verifier, now).await?;
+        Ok(Exchanged { tokens, account_id: None, user_id: None })
+    }
+
+    /// The token's introspection names the portal and the user; only Super Admins install.
+    async fn consent(&self, state: &AppState, tokens: &OAuthTokens) -> Result<Consent, AccessError> {
         let client = client(state)?;
-        let tokens = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
-        let refuse = |error: CrmError| {
-            let (client, refresh) = (client.clone(), tokens.refresh_token.clone());
-            async move {
-                let _ = client.revoke(&refresh).await;
-                InstallRefusal::from(AccessError::from(error))
-            }
-        };
-        let info = match client.introspect(&tokens.access_token).await {
-            Ok(info) if info.active => info,
-            Ok(_) => return Err(refuse(CrmError::Unauthorized).await),
-            Err(error) => return Err(refuse(error).await),
-        };
-        let user = match client.user(&tokens, &info.user_id.to_string()).await {
-            Ok(user) => user,
-            Err(error) => return Err(refuse(error).await),
-        };
-        let portal = info.hub_id.to_string();
-        let account_name =
-            if info.hub_domain.is_empty() { format!("HubSpot portal {portal}") } else { info.hub_domain };
-        if !user.super_admin {
-            let _ = client.revoke(&tokens.refresh_token).await;
-            return Err(InstallRefusal::NotAdmin(account_name));
+        let info = client.introspect(&tokens.access_token).await?;
+        if !info.active {
+            return Err(CrmError::Unauthorized.into());
         }
-        Ok(InstalledAccount {
-            tokens_sealed: super::tokens::seal(state, Crm::HubSpot, &portal, &tokens)?,
+        let user = client.user(tokens, &info.user_id.to_string()).await?;
+        let portal = info.hub_id.to_string();
+        Ok(Consent {
+            may_install: user.super_admin,
+            account_name: if info.hub_domain.is_empty() { format!("HubSpot portal {portal}") } else { info.hub_domain },
             account_id: portal,
-            account_name,
             user_id: info.user_id.to_string(),
             user_name: if user.email.is_empty() { info.user } else { user.email },
         })
+    }
+
+    async fn give_back(&self, state: &AppState, tokens: &OAuthTokens) -> Result<(), AccessError> {
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {

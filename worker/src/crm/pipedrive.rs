@@ -13,15 +13,15 @@ pub mod webhook;
 
 use super::tokens::OAuthTokens;
 use super::{
-    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
+    AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
+    DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
     embed::{self, EmbedError, FramedPage, Opened, PageLoad},
     embed_ticket,
 };
 use crate::{
     AppState,
     environment::{ConfigError, Env},
-    storage::installations::{self, Installation},
+    storage::installations,
 };
 use async_trait::async_trait;
 use client::PipedriveClient;
@@ -182,34 +182,30 @@ impl CrmIntegration for Pipedrive {
         Ok(client(state)?.authorize_url(signed_state, code_challenge))
     }
 
-    async fn complete_install(
+    async fn exchange_code(
         &self,
         state: &AppState,
         code: &str,
         code_verifier: &str,
         now: i64,
-    ) -> Result<InstalledAccount, InstallRefusal> {
-        let client = client(state)?;
-        let tokens = client.exchange_code(code, code_verifier, now).await.map_err(AccessError::from)?;
-        let me = match client.me(&tokens).await {
-            Ok(me) => me,
-            Err(error) => {
-                let _ = client.revoke(&tokens.refresh_token).await;
-                return Err(AccessError::from(error).into());
-            }
-        };
-        if !me.is_admin {
-            let _ = client.revoke(&tokens.refresh_token).await;
-            return Err(InstallRefusal::NotAdmin(me.company_name));
-        }
-        let company = me.company_id.to_string();
-        Ok(InstalledAccount {
-            tokens_sealed: super::tokens::seal(state, Crm::Pipedrive, &company, &tokens)?,
-            account_id: company,
+    ) -> Result<Exchanged, AccessError> {
+        let tokens = client(state)?.exchange_code(code, code_verifier, now).await?;
+        Ok(Exchanged { tokens, account_id: None, user_id: None })
+    }
+
+    async fn consent(&self, state: &AppState, tokens: &OAuthTokens) -> Result<Consent, AccessError> {
+        let me = client(state)?.me(tokens).await?;
+        Ok(Consent {
+            may_install: me.is_admin,
+            account_id: me.company_id.to_string(),
             account_name: me.company_name,
             user_id: me.id.to_string(),
             user_name: me.name,
         })
+    }
+
+    async fn give_back(&self, state: &AppState, tokens: &OAuthTokens) -> Result<(), AccessError> {
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
@@ -238,11 +234,6 @@ impl CrmIntegration for Pipedrive {
                 && matches!(h.event_action.as_str(), "added" | "create" | "*")
                 && matches!(h.event_object.as_str(), "deal" | "*")
         }))
-    }
-
-    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
-        let tokens: OAuthTokens = super::tokens::open(state, installation)?;
-        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn opportunity(

@@ -13,18 +13,15 @@ pub mod signed_request;
 
 use super::tokens::OAuthTokens;
 use super::{
-    AccessError, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
-    CrmWebhookError, DesignFigures, InstallRefusal, InstalledAccount, Settings, SiteSource, VerifiedContext,
+    AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
+    CrmWebhookError, DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
     embed::{self, EmbedError, FramedPage, Opened, PageLoad},
     embed_ticket,
 };
 use crate::{
     AppState,
     environment::{ConfigError, Env},
-    storage::{
-        crm_polls,
-        installations::{self, Installation},
-    },
+    storage::{crm_polls, installations},
 };
 use async_trait::async_trait;
 use client::SalesforceClient;
@@ -131,10 +128,6 @@ fn client(state: &AppState) -> Result<SalesforceClient, AccessError> {
     Ok(SalesforceClient::new(state.http.clone(), config))
 }
 
-fn seal(state: &AppState, org: &str, tokens: &OAuthTokens) -> Result<String, AccessError> {
-    super::tokens::seal(state, Crm::Salesforce, org, tokens)
-}
-
 /// Runs `call` with the org's tokens (see [`super::tokens::with_fresh_tokens`]): Salesforce
 /// states no lifetime for them, so they are renewed when it refuses them (its session
 /// expired), and the call is made once more.
@@ -207,44 +200,32 @@ impl CrmIntegration for Salesforce {
         Ok(client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
     }
 
-    async fn complete_install(
+    async fn exchange_code(
         &self,
         state: &AppState,
         code: &str,
         code_verifier: &str,
         _now: i64,
-    ) -> Result<InstalledAccount, InstallRefusal> {
+    ) -> Result<Exchanged, AccessError> {
+        let (tokens, identity) = client(state)?.exchange_code(code, code_verifier).await?;
+        Ok(Exchanged { tokens, account_id: Some(identity.organization_id), user_id: Some(identity.user_id) })
+    }
+
+    /// An admin is a user with Modify All Data.
+    async fn consent(&self, state: &AppState, tokens: &OAuthTokens) -> Result<Consent, AccessError> {
         let client = client(state)?;
-        let (tokens, identity) = client.exchange_code(code, code_verifier).await.map_err(AccessError::from)?;
-        let checked = async {
-            let me = client.user_info(&tokens).await?;
-            let admin = client.is_admin(&tokens).await?;
-            let org_name = client.organization_name(&tokens).await?;
-            Ok::<_, CrmError>((me, admin, org_name))
-        }
-        .await;
-        let refuse = |error: InstallRefusal| async {
-            // Tokens that do not end in an install go back to Salesforce.
-            let _ = client.revoke(&tokens.refresh_token).await;
-            Err(error)
-        };
-        let (me, admin, org_name) = match checked {
-            Ok(found) if found.0.organization_id == identity.organization_id && found.0.user_id == identity.user_id => {
-                found
-            }
-            Ok(_) => return refuse(AccessError::NotAuthorized.into()).await,
-            Err(error) => return refuse(AccessError::from(error).into()).await,
-        };
-        if !admin {
-            return refuse(InstallRefusal::NotAdmin(org_name)).await;
-        }
-        Ok(InstalledAccount {
-            tokens_sealed: seal(state, &identity.organization_id, &tokens)?,
-            account_id: identity.organization_id,
-            account_name: org_name,
+        let me = client.user_info(tokens).await?;
+        Ok(Consent {
+            may_install: client.is_admin(tokens).await?,
+            account_name: client.organization_name(tokens).await?,
+            account_id: me.organization_id,
             user_id: me.user_id,
             user_name: me.name,
         })
+    }
+
+    async fn give_back(&self, state: &AppState, tokens: &OAuthTokens) -> Result<(), AccessError> {
+        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
@@ -264,11 +245,6 @@ impl CrmIntegration for Salesforce {
 
     async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
         Ok(crm_polls::is_started(state.db(), Crm::Salesforce, account_id).await?)
-    }
-
-    async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {
-        let tokens = super::tokens::open(state, installation)?;
-        Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
     async fn opportunity(
