@@ -339,8 +339,15 @@ async fn app_status_deliveries_late_or_without_tokens_leave_the_state_aurora_has
             assert!(answer.status().is_success());
         }
     };
+    use storage::Database;
+    // Every delivery recorded so far has been run (at once, in the background), then a
+    // sweep for good measure.
     let settle = || async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        common::eventually("the app-status deliveries ran", async || {
+            let rows = db.query("SELECT 1 FROM aurora_events WHERE done_at IS NULL AND dead_at IS NULL", &[]);
+            rows.await.expect("pending events").is_empty()
+        })
+        .await;
         jobs::sweep(&state).await;
     };
     // A "disabled" that arrives after the app was enabled again changes nothing.

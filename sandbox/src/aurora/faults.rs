@@ -84,10 +84,22 @@ pub async fn apply(faults: &Faults, retry_after: &'static str, request: Request,
     if Faults::draw(faults.server_error) {
         return aurora_error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable (injected)");
     }
-    if Faults::draw(faults.slow) {
-        tokio::time::sleep(Duration::from_millis(faults.slow_ms)).await;
-    }
-    let response = next.run(request).await;
+    let response = if Faults::draw(faults.slow) {
+        // A slow Aurora still acts when the caller has given up waiting: the request runs
+        // to its end on a task of its own, as a real server's would, whether or not anyone
+        // is left to read the answer (a timed-out create leaves a project behind).
+        let delay = Duration::from_millis(faults.slow_ms);
+        let handled = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            next.run(request).await
+        });
+        match handled.await {
+            Ok(response) => response,
+            Err(_) => aurora_error(StatusCode::INTERNAL_SERVER_ERROR, "the request's task failed"),
+        }
+    } else {
+        next.run(request).await
+    };
     if Faults::draw(faults.dropped) {
         // The handler ran; now the body fails mid-stream, so hyper aborts the connection
         // and the client sees a dropped connection with no answer.

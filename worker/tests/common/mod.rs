@@ -184,6 +184,60 @@ pub async fn session_token(aurora: &str, tenant: &str) -> String {
     issued["session_token"].as_str().expect("token").to_owned()
 }
 
+/// Waits until `ready` holds (polling, 20 s at most): tests wait for what they need to
+/// have happened, never for a fixed time.
+pub async fn eventually(what: &str, mut ready: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !ready().await {
+        assert!(std::time::Instant::now() < deadline, "{what} did not happen within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// Aurora's transport, recording how long each wait it was asked for was (retry backoff,
+/// `Retry-After`, pacing): what a test asserts instead of the wall clock.
+#[derive(Default)]
+pub struct RecordingSleeps {
+    inner: aurora_api::reqwest_transport::ReqwestTransport,
+    /// Every wait, in order.
+    pub sleeps: std::sync::Mutex<Vec<std::time::Duration>>,
+}
+
+#[async_trait::async_trait]
+impl aurora_api::HttpTransport for RecordingSleeps {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        timeout: std::time::Duration,
+    ) -> Result<http::Response<Vec<u8>>, aurora_api::TransportError> {
+        self.inner.send(request, timeout).await
+    }
+
+    async fn sleep(&self, duration: std::time::Duration) {
+        self.sleeps.lock().expect("sleeps").push(duration);
+        self.inner.sleep(duration).await;
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.inner.now_ms()
+    }
+}
+
+/// [`state`], with Aurora's transport recording its waits.
+pub async fn state_recording_sleeps(aurora_url: &str, now: u64) -> (AppState, Arc<RecordingSleeps>) {
+    let (state, db, clock) = state(aurora_url, now).await;
+    let transport = Arc::new(RecordingSleeps::default());
+    let recorded = AppState::new(
+        config(aurora_url),
+        Arc::new(db),
+        transport.clone(),
+        state.caches.clone(),
+        state.background.clone(),
+        Arc::new(move || clock.now()),
+    );
+    (recorded, transport)
+}
+
 /// Switches the sandbox's faults (`{}` clears them).
 pub async fn set_faults(aurora: &str, faults: serde_json::Value) {
     let response =
