@@ -6,6 +6,8 @@
 //! [`crate::components::mount_screen`] for why that, rather than signals and effects).
 //! Tests mount screens of their own, with no session.
 
+pub mod transitions;
+
 use crate::{
     api::{self, ApiError, Polled, WorkerClient},
     browser,
@@ -133,25 +135,16 @@ impl Session {
 
     fn open(self) {
         if self.behind.with_value(|b| b.context.is_empty()) {
-            self.show(Screen::Unavailable(Problem {
-                message:
-                    "This page was opened without the CRM's signed context. Open it from an opportunity in your CRM."
-                        .into(),
-                retry: None,
-            }));
+            self.show(transitions::no_context());
             return;
         }
         self.show(Screen::Loading);
         spawn_local(async move {
-            match self.new_session().await {
-                Ok((opportunity, state)) => {
-                    self.show(Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None }));
-                    self.follow();
-                }
-                Err(error) => {
-                    let retry = error.is_transient().then_some(Retry::OpenSession);
-                    self.show(Screen::Unavailable(Problem { message: error.to_string(), retry }));
-                }
+            let screen = transitions::opened(self.new_session().await);
+            let opened = matches!(screen, Screen::Opportunity(_));
+            self.show(screen);
+            if opened {
+                self.follow();
             }
         });
     }
@@ -204,10 +197,7 @@ impl Session {
         if already {
             return;
         }
-        self.update_panel(|panel| {
-            panel.creating = true;
-            panel.problem = None;
-        });
+        self.update_panel(transitions::create_asked);
         spawn_local(async move {
             let mut result = client.create_project().await;
             if result.as_ref().is_err_and(ApiError::needs_new_session) {
@@ -220,24 +210,7 @@ impl Session {
                     Err(error) => Err(error),
                 };
             }
-            self.update_panel(|panel| {
-                panel.creating = false;
-                match result {
-                    Ok(state) => panel.state = state,
-                    Err(error) => match error.code() {
-                        Some("not_linked") => panel.state = OpportunityState::NotLinked,
-                        Some("app_disabled") => panel.state = OpportunityState::AppDisabled,
-                        // As the worker records it: the next "Try again" is the same request.
-                        code => {
-                            panel.state = OpportunityState::CreateFailed {
-                                code: code.unwrap_or("network").to_owned(),
-                                message: error.to_string(),
-                                retryable: error.is_transient(),
-                            }
-                        }
-                    },
-                }
-            });
+            self.update_panel(|panel| transitions::created(panel, result));
             self.follow();
         });
     }
@@ -270,27 +243,26 @@ impl Session {
                 Ok(Polled::Changed { state, etag: new_etag }) => {
                     etag = new_etag;
                     backoff.reset();
-                    self.update_panel(|panel| panel.state = state);
+                    self.update_panel(|panel| transitions::polled(panel, state));
                 }
                 Ok(Polled::Unchanged) => {}
                 Err(error) if error.needs_new_session() => match self.new_session().await {
                     Ok((_, state)) => {
                         etag = None;
-                        self.update_panel(|panel| panel.state = state);
+                        self.update_panel(|panel| transitions::polled(panel, state));
                     }
                     Err(_) => {
-                        self.show_problem(Problem {
-                            message: "This panel has been open a long time and its session ended. Reload the CRM page to see the latest design.".into(),
-                            retry: None,
-                        });
+                        if let Some(problem) = transitions::follow_failed(&error, true) {
+                            self.show_problem(problem);
+                        }
                         return;
                     }
                 },
-                // A blip (network, Aurora, a deploy): keep polling, ever slower.
-                Err(error) if error.is_transient() => {}
                 Err(error) => {
-                    self.show_problem(Problem { message: error.to_string(), retry: Some(Retry::FollowDesign) });
-                    return;
+                    if let Some(problem) = transitions::follow_failed(&error, false) {
+                        self.show_problem(problem);
+                        return;
+                    }
                 }
             }
         }

@@ -423,21 +423,8 @@ fn every_state_the_worker_sends_decodes_to_the_same_value() {
     let mut without_production = seed_design();
     without_production.production = None;
     without_production.arrays[0].roof_face = Some(2);
-    let states = [
-        OpportunityState::NotLinked,
-        OpportunityState::AppDisabled,
-        OpportunityState::NoProject,
-        OpportunityState::Creating,
-        OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: AURORA_URL.into() },
-        ready(seed_design()),
-        ready(without_production),
-        OpportunityState::SimulationFailed {
-            project_id: "p".into(),
-            aurora_url: AURORA_URL.into(),
-            design_id: "d".into(),
-        },
-        OpportunityState::CreateFailed { code: "c".into(), message: "m".into(), retryable: true },
-    ];
+    let mut states = widget_api::testing::every_state(AURORA_URL, seed_design());
+    states.push(ready(without_production));
     for state in states {
         let decoded: OpportunityState = decode(as_the_browser_gets_it(&state)).expect("decodes");
         assert_eq!(decoded, state);

@@ -320,22 +320,7 @@ mod tests {
 
     #[test]
     fn every_state_the_worker_sends_reads_back_as_sent() {
-        let url = "https://v2.aurorasolar.com/projects/p".to_owned();
-        let states = [
-            OpportunityState::NotLinked,
-            OpportunityState::AppDisabled,
-            OpportunityState::NoProject,
-            OpportunityState::Creating,
-            OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: url.clone() },
-            OpportunityState::DesignReady {
-                project_id: "p".into(),
-                aurora_url: url.clone(),
-                design: Box::new(design()),
-            },
-            OpportunityState::SimulationFailed { project_id: "p".into(), aurora_url: url, design_id: "d".into() },
-            OpportunityState::CreateFailed { code: "c".into(), message: "m".into(), retryable: true },
-        ];
-        for state in states {
+        for state in crate::testing::every_state("https://v2.aurorasolar.com/projects/p", design()) {
             let json = serde_json::to_value(&state).expect("json");
             assert_eq!(decode::<OpportunityState, _>(json).as_ref(), Ok(&state));
         }

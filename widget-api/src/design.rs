@@ -14,7 +14,7 @@ use aurora_api::{
 use serde::{Deserialize, Serialize};
 
 /// A finished design, for the rep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DesignView {
     /// When the design was made: RFC 3339 in UTC, e.g. `2024-06-21T21:12:44.591Z` (the
     /// worker gives the time it received the design when Aurora's summary has no date).

@@ -10,6 +10,8 @@ pub mod decode;
 mod design;
 mod fields;
 mod host;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};
 pub use host::HostAdapter;
@@ -148,24 +150,11 @@ mod tests {
 
     fn every_state() -> Vec<OpportunityState> {
         let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).expect("seed parses");
-        let (project_id, aurora_url) = ("p-1".to_owned(), "https://v2.aurorasolar.com/projects/p-1".to_owned());
-        vec![
-            OpportunityState::NotLinked,
-            OpportunityState::AppDisabled,
-            OpportunityState::NoProject,
-            OpportunityState::Creating,
-            OpportunityState::AwaitingDesign { project_id: project_id.clone(), aurora_url: aurora_url.clone() },
-            OpportunityState::DesignReady {
-                project_id: project_id.clone(),
-                aurora_url: aurora_url.clone(),
-                design: Box::new(DesignView::from_summary(
-                    &seed.design,
-                    &aurora_api::Timestamp::parse("2024-07-01T00:00:00Z").expect("date"),
-                )),
-            },
-            OpportunityState::SimulationFailed { project_id, aurora_url, design_id: "d-1".into() },
-            OpportunityState::CreateFailed { code: "aurora_rejected".into(), message: "no".into(), retryable: false },
-        ]
+        let received = aurora_api::Timestamp::parse("2024-07-01T00:00:00Z").expect("date");
+        crate::testing::every_state(
+            "https://v2.aurorasolar.com/projects/p-1",
+            DesignView::from_summary(&seed.design, &received),
+        )
     }
 
     #[test]

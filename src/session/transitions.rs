@@ -1,0 +1,160 @@
+//! What the session's events do to the screen, as pure functions: the session
+//! (`session.rs`) does the I/O and shows what these answer, and the tests below run every
+//! transition natively, with no browser.
+
+use crate::{
+    api::ApiError,
+    screen::{Panel, Problem, Retry, Screen},
+};
+use widget_api::{Opportunity, OpportunityState};
+
+/// The page was opened without a context to open a session with.
+pub fn no_context() -> Screen {
+    Screen::Unavailable(Problem {
+        message: "This page was opened without the CRM's signed context. Open it from an opportunity in your CRM."
+            .into(),
+        retry: None,
+    })
+}
+
+/// The session opened (the opportunity and where it stands), or did not (why, and "Try
+/// again" when a later attempt may work).
+pub fn opened(result: Result<(Opportunity, OpportunityState), ApiError>) -> Screen {
+    match result {
+        Ok((opportunity, state)) => Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None }),
+        Err(error) => {
+            let retry = error.is_transient().then_some(Retry::OpenSession);
+            Screen::Unavailable(Problem { message: error.to_string(), retry })
+        }
+    }
+}
+
+/// The rep asked for the project: the answer is awaited, the last problem gone.
+pub fn create_asked(panel: &mut Panel) {
+    panel.creating = true;
+    panel.problem = None;
+}
+
+/// The worker answered the rep's request for the project. A refusal that is a state of
+/// the opportunity (not linked, app disabled) is shown as that state; any other failure as
+/// the worker would record it, so that "Try again" is the same request.
+pub fn created(panel: &mut Panel, result: Result<OpportunityState, ApiError>) {
+    panel.creating = false;
+    panel.state = match result {
+        Ok(state) => state,
+        Err(error) => match error.code() {
+            Some("not_linked") => OpportunityState::NotLinked,
+            Some("app_disabled") => OpportunityState::AppDisabled,
+            code => OpportunityState::CreateFailed {
+                code: code.unwrap_or("network").to_owned(),
+                message: error.to_string(),
+                retryable: error.is_transient(),
+            },
+        },
+    };
+}
+
+/// A poll brought a new state.
+pub fn polled(panel: &mut Panel, state: OpportunityState) {
+    panel.state = state;
+}
+
+/// What following the design does after a failed poll: keep polling through a blip, or
+/// stop with a problem for the rep (`None`: keep polling).
+pub fn follow_failed(error: &ApiError, new_session_failed: bool) -> Option<Problem> {
+    if new_session_failed {
+        return Some(Problem {
+            message: "This panel has been open a long time and its session ended. Reload the CRM page to see the latest design.".into(),
+            retry: None,
+        });
+    }
+    if error.is_transient() {
+        // A blip (network, Aurora, a deploy): keep polling, ever slower.
+        return None;
+    }
+    Some(Problem { message: error.to_string(), retry: Some(Retry::FollowDesign) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use widget_api::Location;
+
+    fn panel(state: OpportunityState) -> Panel {
+        let opportunity = Opportunity {
+            id: "o-1".into(),
+            name: "Rivera residence".into(),
+            location: Location::Coordinates { latitude: 37.4, longitude: -122.1 },
+        };
+        Panel { opportunity, state, creating: false, problem: None }
+    }
+
+    fn worker(status: u16, code: &str) -> ApiError {
+        ApiError::Worker { status, code: code.into(), message: format!("refused: {code}") }
+    }
+
+    #[test]
+    fn opening_shows_the_opportunity_or_why_not_with_try_again_only_when_it_may_help() {
+        let ok = opened(Ok((panel(OpportunityState::NoProject).opportunity, OpportunityState::NoProject)));
+        assert_eq!(ok, Screen::Opportunity(panel(OpportunityState::NoProject)));
+        for (error, retry) in [
+            (ApiError::Network("offline".into()), Some(Retry::OpenSession)),
+            (worker(503, "crm_unavailable"), Some(Retry::OpenSession)),
+            (worker(429, "too_many_attempts"), Some(Retry::OpenSession)),
+            (worker(401, "invalid_context"), None),
+            (worker(403, "not_installed"), None),
+        ] {
+            let message = error.to_string();
+            assert_eq!(opened(Err(error)), Screen::Unavailable(Problem { message, retry }));
+        }
+        assert!(matches!(no_context(), Screen::Unavailable(Problem { retry: None, .. })));
+    }
+
+    #[test]
+    fn each_answer_to_create_leaves_the_panel_where_the_rep_can_act() {
+        let awaiting = OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() };
+        let network = ApiError::Network("offline".into());
+        let cases: [(Result<OpportunityState, ApiError>, OpportunityState); 5] = [
+            (Ok(awaiting.clone()), awaiting),
+            (Err(worker(409, "not_linked")), OpportunityState::NotLinked),
+            (Err(worker(409, "app_disabled")), OpportunityState::AppDisabled),
+            (
+                Err(worker(422, "invalid_location")),
+                OpportunityState::CreateFailed {
+                    code: "invalid_location".into(),
+                    message: "refused: invalid_location".into(),
+                    retryable: false,
+                },
+            ),
+            (
+                Err(network.clone()),
+                OpportunityState::CreateFailed {
+                    code: "network".into(),
+                    message: network.to_string(),
+                    retryable: true,
+                },
+            ),
+        ];
+        for (answer, expected) in cases {
+            let mut shown = panel(OpportunityState::NoProject);
+            shown.problem = Some(Problem { message: "earlier".into(), retry: None });
+            create_asked(&mut shown);
+            assert!(shown.creating && shown.problem.is_none());
+            created(&mut shown, answer);
+            assert_eq!(shown, panel(expected));
+        }
+    }
+
+    #[test]
+    fn following_keeps_on_through_blips_and_stops_with_a_way_forward() {
+        assert_eq!(follow_failed(&ApiError::Network("offline".into()), false), None);
+        assert_eq!(follow_failed(&worker(502, "aurora_unavailable"), false), None);
+        let refused = follow_failed(&worker(404, "not_found"), false).expect("stops");
+        assert_eq!(refused.retry, Some(Retry::FollowDesign));
+        let ended = follow_failed(&worker(401, "token_expired"), true).expect("stops");
+        assert_eq!(ended.retry, None);
+        let mut shown = panel(OpportunityState::Creating);
+        polled(&mut shown, OpportunityState::NoProject);
+        assert_eq!(shown, panel(OpportunityState::NoProject));
+    }
+}
