@@ -1,9 +1,11 @@
 //! Background work, every kind of it, in one lifecycle: Aurora's events, the CRM's events,
-//! figures written back to the CRM, and project claims to look at again.
+//! figures written back to the CRM, project claims to look at again, and the polls of CRMs
+//! without new-opportunity webhooks (recurring: done for now, due again later).
 //!
 //! ```text
 //! recorded (pending, due) ──lease──▶ leased ──▶ done
-//!        ▲                   │  (lease id, expiry)     ──▶ pending again, due later (retry schedule)
+//!        ▲                   │  (lease id, expiry)     ──▶ pending again, due later (retry schedule,
+//!        │                   │                             or a recurring job's next run)
 //!        └── lease expired ──┘                         ──▶ dead (kept, shown on the admin's health section)
 //! ```
 //!
@@ -25,13 +27,14 @@
 
 pub mod aurora_event;
 pub mod crm_event;
+pub mod crm_poll;
 pub mod project_recheck;
 pub mod write_back;
 
 use crate::{
     AppState,
     storage::{
-        aurora_events, crm_events,
+        aurora_events, crm_events, crm_polls,
         jobs::{self as store, JobKey, Leased, Queue},
         project_rechecks, write_backs,
     },
@@ -63,11 +66,14 @@ pub enum Kind {
     WriteBack,
     /// A project claim to look at again.
     ProjectRecheck,
+    /// An installation's poll for new opportunities (CRMs without webhooks for them).
+    CrmPoll,
 }
 
 impl Kind {
     /// Every kind, in the order a sweep runs them.
-    pub const ALL: [Kind; 4] = [Kind::AuroraEvent, Kind::CrmEvent, Kind::WriteBack, Kind::ProjectRecheck];
+    pub const ALL: [Kind; 5] =
+        [Kind::CrmPoll, Kind::AuroraEvent, Kind::CrmEvent, Kind::WriteBack, Kind::ProjectRecheck];
 
     /// Its table.
     pub fn queue(self) -> &'static Queue {
@@ -76,6 +82,7 @@ impl Kind {
             Kind::CrmEvent => &crm_events::QUEUE,
             Kind::WriteBack => &write_backs::QUEUE,
             Kind::ProjectRecheck => &project_rechecks::QUEUE,
+            Kind::CrmPoll => &crm_polls::QUEUE,
         }
     }
 
@@ -86,6 +93,7 @@ impl Kind {
             Kind::CrmEvent => "CRM events",
             Kind::WriteBack => "Figures written to the CRM",
             Kind::ProjectRecheck => "Project creation checks",
+            Kind::CrmPoll => "Reading new opportunities",
         }
     }
 }
@@ -99,6 +107,8 @@ pub enum Outcome {
     Retry(String),
     /// Can never succeed (refused for good, unreadable): dead at once, with the reason.
     GiveUp(String),
+    /// Recurring work, done for now: due again at this time (unix seconds).
+    Again(i64),
 }
 
 /// A piece of work under this runner's lease.
@@ -162,6 +172,7 @@ async fn run(state: &AppState, job: Job) {
         Kind::CrmEvent => crm_event::run(state, &job.key).await,
         Kind::WriteBack => write_back::run(state, &job.key).await,
         Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
+        Kind::CrmPoll => crm_poll::run(state, &job.key).await,
     };
     record(state, &job, outcome).await;
 }
@@ -180,6 +191,7 @@ async fn record(state: &AppState, job: &Job, outcome: Outcome) {
             None => die(state, job, &format!("gave up after {} attempts: {reason}", job.leased.attempts)).await,
         },
         Outcome::GiveUp(reason) => die(state, job, reason).await,
+        Outcome::Again(at) => store::again_at(db, queue, &job.key, &job.lease_id, *at, now).await,
     };
     match recorded {
         Ok(true) => {}
@@ -210,25 +222,30 @@ pub fn spawn(state: &AppState, kind: Kind, key: JobKey) {
     state.background.spawn(Box::pin(async move { run_now(&background, kind, key).await }));
 }
 
-/// One sweep: the polls of CRMs without new-opportunity webhooks (what they find becomes
-/// work), then every kind's due work, each piece under its own lease. Returns how many
-/// pieces it ran.
+/// One sweep: every kind's due work, each piece under its own lease, the polls first
+/// (what they find becomes work). Returns how many pieces it ran.
 pub async fn sweep(state: &AppState) -> usize {
-    crm_event::poll(state).await;
     let mut ran = 0;
     for kind in Kind::ALL {
-        let due = match store::due(state.db(), kind.queue(), state.now(), BATCH).await {
-            Ok(due) => due,
-            Err(error) => {
-                tracing::error!(kind = kind.label(), %error, "could not read due work; the other kinds go on");
-                continue;
-            }
-        };
-        for key in due {
-            if let Some(job) = take(state, kind, key).await {
-                run(state, job).await;
-                ran += 1;
-            }
+        ran += run_due(state, kind).await;
+    }
+    ran
+}
+
+/// Runs `kind`'s due work, each piece under its own lease; how many pieces ran.
+pub async fn run_due(state: &AppState, kind: Kind) -> usize {
+    let due = match store::due(state.db(), kind.queue(), state.now(), BATCH).await {
+        Ok(due) => due,
+        Err(error) => {
+            tracing::error!(kind = kind.label(), %error, "could not read due work; the other kinds go on");
+            return 0;
+        }
+    };
+    let mut ran = 0;
+    for key in due {
+        if let Some(job) = take(state, kind, key).await {
+            run(state, job).await;
+            ran += 1;
         }
     }
     ran

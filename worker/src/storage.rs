@@ -140,6 +140,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_install_nonces.sql", include_str!("../migrations/0008_install_nonces.sql")),
     ("0009_aurora_pacing.sql", include_str!("../migrations/0009_aurora_pacing.sql")),
     ("0010_salesforce.sql", include_str!("../migrations/0010_salesforce.sql")),
+    ("0011_crm_polls_as_jobs.sql", include_str!("../migrations/0011_crm_polls_as_jobs.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

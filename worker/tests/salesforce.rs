@@ -250,7 +250,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
         .expect("switch on");
     assert_eq!(saved.status(), StatusCode::OK);
     let after = world.salesforce.create_opportunity(SUNRISE, "Nguyen - Rooftop Solar", None).expect("created");
-    assert_eq!(jobs::crm_event::poll(&world.state).await, 1);
+    assert_eq!(jobs::run_due(&world.state, jobs::Kind::CrmPoll).await, 1, "the org's poll ran");
     let recorded = |id: String| {
         let db = world.state.db();
         async move {
@@ -260,5 +260,5 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert!(recorded(after).await, "the new Opportunity was recorded");
     assert!(!recorded(before).await, "an Opportunity from before automatic projects was picked up");
     // Polled again at once: not due yet.
-    assert_eq!(jobs::crm_event::poll(&world.state).await, 0);
+    assert_eq!(jobs::run_due(&world.state, jobs::Kind::CrmPoll).await, 0);
 }

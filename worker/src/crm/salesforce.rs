@@ -239,7 +239,8 @@ impl CrmIntegration for Salesforce {
     /// Salesforce has no signed webhook for new records: the org is polled, from now on
     /// (called at install and when automatic projects are switched on).
     async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
-        crm_polls::start(state.db(), Crm::Salesforce, account_id, &soql_datetime(state.now())).await?;
+        let now = state.now();
+        crm_polls::start(state.db(), Crm::Salesforce, account_id, &soql_datetime(now), now).await?;
         Ok(())
     }
 

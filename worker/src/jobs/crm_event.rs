@@ -55,54 +55,6 @@ pub async fn record_delivery(
     Ok(Recorded::Fresh)
 }
 
-/// Polls the installations of CRMs that have no new-opportunity webhooks (automatic
-/// projects on), each at most once a poll interval (`CRM_POLL_INTERVAL_SECONDS`, 30 s unless
-/// set: a new opportunity has its project within about a minute, as the sweep runs every
-/// 10 s natively and every minute on Workers), and records what is new
-/// as a webhook's delivery would be. A failing installation is noted on its health
-/// section and never stops the others.
-pub async fn poll(state: &AppState) -> usize {
-    let mut found = 0;
-    for crm in Crm::ALL.into_iter().filter(|crm| crm.integration().polls_new_opportunities()) {
-        let now = state.now();
-        let due =
-            match crate::storage::crm_polls::due(state.db(), crm, now - state.config.crm_poll_interval_seconds, 50)
-                .await
-            {
-                Ok(due) => due,
-                Err(error) => {
-                    tracing::error!(crm = crm.as_str(), %error, "could not read the installations to poll");
-                    continue;
-                }
-            };
-        for (account, cursor) in due {
-            match poll_one(state, crm, &account, &cursor, now).await {
-                Ok(fresh) => found += fresh,
-                Err(reason) => {
-                    tracing::warn!(crm = crm.as_str(), account, %reason, "polling new opportunities failed");
-                    let message = format!("Reading new opportunities failed: {reason}");
-                    let _ = installations::record_error(state.db(), crm, &account, &message, now).await;
-                }
-            }
-        }
-    }
-    found
-}
-
-async fn poll_one(state: &AppState, crm: Crm, account: &str, cursor: &str, now: i64) -> Result<usize, String> {
-    let (deliveries, next) =
-        crm.integration().poll_new_opportunities(state, account, cursor).await.map_err(|e| e.to_string())?;
-    let mut fresh = 0;
-    for delivery in deliveries {
-        if record_delivery(state, crm, delivery, now).await.map_err(|e| e.to_string())? == Recorded::Fresh {
-            fresh += 1;
-        }
-    }
-    // Only once every delivery is recorded does the cursor move: a crash re-reads them.
-    crate::storage::crm_polls::advance(state.db(), crm, account, &next, now).await.map_err(|e| e.to_string())?;
-    Ok(fresh)
-}
-
 /// Runs the delivery recorded under `key` (`crm`, `delivery_id`).
 pub async fn run(state: &AppState, key: &[String]) -> Outcome {
     let [crm, delivery_id] = key else { return Outcome::GiveUp(format!("not a CRM event key: {key:?}")) };

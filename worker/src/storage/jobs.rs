@@ -168,6 +168,25 @@ pub async fn done(
     settle(db, queue, key, lease_id, &set, vec![now.into()]).await
 }
 
+/// Recurring work done for now: pending again, due at `at`, its attempts counted afresh
+/// from `now` (a run of failures is what kills it, not its total).
+pub async fn again_at(
+    db: &dyn Database,
+    queue: &Queue,
+    key: &[String],
+    lease_id: &str,
+    at: i64,
+    now: i64,
+) -> Result<bool, StorageError> {
+    let set = format!(
+        "last_error = NULL, attempts = 0, next_attempt_at = {}, {} = {}",
+        queue.after_key(1),
+        queue.enqueued_at,
+        queue.after_key(2)
+    );
+    settle(db, queue, key, lease_id, &set, vec![at.into(), now.into()]).await
+}
+
 /// Returns the leased work to pending, due at `at`, with why it failed.
 pub async fn retry_at(
     db: &dyn Database,
@@ -301,6 +320,24 @@ mod tests {
             DeadWork { count: 1, last_error: Some("opportunity deleted".into()), last_dead_at: Some(160) }
         );
         assert_eq!(dead_work(&db, &QUEUE, crate::ids::Crm::Demo, "other", None).await.expect("none").count, 0);
+    }
+
+    #[tokio::test]
+    async fn recurring_work_done_for_now_is_due_again_later_with_its_attempts_counted_afresh() {
+        let db = db_with_work(100).await;
+        for (lease_id, now) in [("l1", 100), ("l2", 110)] {
+            lease(&db, &QUEUE, &key("x", "1"), lease_id, now, now + 120).await.expect("lease");
+            assert!(retry_at(&db, &QUEUE, &key("x", "1"), lease_id, "CRM down", now + 10).await.expect("retry"));
+        }
+        let third = lease(&db, &QUEUE, &key("x", "1"), "l3", 120, 240).await.expect("lease");
+        assert_eq!(third, Some(Leased { attempts: 3, enqueued_at: 100 }));
+        // It worked: due again at 150, a fresh run of attempts from 120.
+        assert!(again_at(&db, &QUEUE, &key("x", "1"), "l3", 150, 120).await.expect("again"));
+        assert_eq!(due(&db, &QUEUE, 149, 10).await.expect("due"), vec![key("y", "2")]);
+        let next = lease(&db, &QUEUE, &key("x", "1"), "l4", 150, 270).await.expect("lease");
+        assert_eq!(next, Some(Leased { attempts: 1, enqueued_at: 120 }));
+        // A late "again" of a lost lease changes nothing.
+        assert!(!again_at(&db, &QUEUE, &key("x", "1"), "l3", 999, 999).await.expect("late"));
     }
 
     #[tokio::test]
