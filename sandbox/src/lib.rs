@@ -1,8 +1,10 @@
 //! Local stand-ins of the outside world, so the product runs and is tested on one machine
 //! with no internet: [`aurora`] (Aurora's partner API, a simulated designer, faults, the
-//! tenant's "Apps" page) and [`demo_crm`] (a CRM with a marketplace, OAuth install, an
-//! API, signed webhooks, and opportunity pages that embed our widget). [`listing`] is
-//! our app's marketplace listing, which both show.
+//! tenant's "Apps" page), [`demo_crm`] (a CRM with a marketplace, OAuth install, an API,
+//! signed webhooks, and opportunity pages that embed our widget), and the local
+//! [`salesforce`], [`pipedrive`] and [`hubspot`], each as its vendor documents it.
+//! [`kit`] is what the CRM stand-ins do the same way (sign-in, sessions, escaping);
+//! [`listing`] is our app's marketplace listing, which the Aurora and demo CRM pages show.
 
 // Handler helpers return `Result<_, Response>` so handlers can use `?`; the large error
 // variant is an HTTP answer on its way out, not a hot path.
@@ -11,6 +13,7 @@
 pub mod aurora;
 pub mod demo_crm;
 pub mod hubspot;
+pub mod kit;
 pub mod listing;
 pub mod pipedrive;
 pub mod salesforce;

@@ -101,6 +101,7 @@ pub fn router(pipedrive: Pipedrive) -> Router {
     Router::new()
         .route("/", get(web::home))
         .route("/auth/login", get(web::login_page).post(web::login))
+        .route("/auth/logout", post(web::logout))
         .route("/deal/{id}", get(web::deal_page))
         .route("/deals/new", post(web::new_deal))
         .route("/marketplace", get(web::marketplace))

@@ -158,6 +158,13 @@ async fn application_key_mints_temporary_keys_and_each_key_has_its_own_endpoints
 
     // The temporary key works on its tenant's endpoints...
     let project = client.create_project(&key.bearer_token, tenant(), &address_project("k-1")).await.expect("project");
+    // ...and the project has a page in Aurora's web app, where "Open in Aurora" leads.
+    let page = reqwest::get(format!("{url}/projects/{}/overview/dashboard", project.id)).await.expect("project page");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains("data-testid=aurora-project-name"));
+    let missing = reqwest::get(format!("{url}/projects/nope/overview/dashboard")).await.expect("page");
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.expect("html").contains("Project not found"));
     // ...the application key does not (403), nor does the temporary key on partner endpoints (403).
     let as_app = BearerToken::new(APP_KEY);
     assert!(matches!(client.get_project(&as_app, tenant(), project.id).await, Err(AuroraError::Forbidden(_))));
@@ -464,6 +471,31 @@ async fn slow_answers_time_out_and_reads_recover(mode: Mode) {
         set_faults(&url2, serde_json::json!({})).await;
     });
     client.list_webhooks().await.expect("a timed-out read is retried");
+}
+
+/// A slow Aurora acts even when its caller gave up waiting: the create that timed out
+/// leaves its project behind, to be found by its external id (as a real server would).
+#[tokio::test]
+async fn a_create_the_client_gave_up_on_still_lands() {
+    let (url, sandbox) = start_sandbox(Mode::Exact, &[]).await;
+    let (client, _) = client_with(&url, APP_KEY);
+    let key = client.create_token(tenant(), None).await.expect("create_token");
+    let client = client.with_retry_policy(RetryPolicy { request_timeout: Duration::from_millis(200), ..fast_policy() });
+    set_faults(&url, serde_json::json!({"slow": 1.0, "slow_ms": 600})).await;
+    let created = client.create_project(&key.bearer_token, tenant(), &address_project("late-1")).await;
+    assert!(created.is_err(), "the caller gave up");
+    set_faults(&url, serde_json::json!({})).await;
+    wait_for("the project to land", || {
+        let state = sandbox.state();
+        let found = state
+            .tenants
+            .get(&tenant())?
+            .projects
+            .values()
+            .any(|p| p.project.external_provider_id.as_deref() == Some("late-1"));
+        found.then_some(())
+    })
+    .await;
 }
 
 /// A tracing writer into memory, to read what was logged.

@@ -26,7 +26,7 @@ pub fn run(edge: bool) -> Result<()> {
     let mut system = local_system::start(host, local_system::DEV_PORTS, &secrets, &data)?;
     println!();
     println!("  1. As the CRM admin, install the app:  {}", system.marketplace());
-    println!("       sign in as ada@sunrise.example / {CRM_PASSWORD}, click Install, then Allow;");
+    println!("       sign in as ada@sunrise.example / {CRM_PASSWORD}, click Install, then Allow and install;");
     println!(
         "       then link the Aurora tenant: open {}/apps, click Open for tenant {}, and enter the code it shows on the settings page",
         system.aurora_url,
@@ -39,23 +39,26 @@ pub fn run(edge: bool) -> Result<()> {
     let lightning = system.salesforce_url.replace("127.0.0.1", "localhost");
     println!("  3. In Salesforce (local), install:     {lightning}/appexchange");
     println!(
-        "       Get It Now, log in as alex@sunrise-solar.example / demo, Allow; link tenant {}",
-        local_system::SALESFORCE_TENANT
+        "       Get It Now, log in as alex@sunrise-solar.example / demo, Allow; link tenant {} as in 1 ({}/apps, Open)",
+        local_system::SALESFORCE_TENANT,
+        system.aurora_url
     );
-    println!("       then as riley@sunrise-solar.example open {lightning}/lightning/o/Opportunity/list");
+    println!(
+        "       then Sign out and log in as riley@sunrise-solar.example / demo at {lightning}/lightning/o/Opportunity/list"
+    );
     println!("  4. In Pipedrive (local), install:      {}/marketplace", system.pipedrive_url);
     println!(
-        "       log in as hana@helio.example / demo, Install now, Allow; link tenant {}",
+        "       log in as hana@helio.example / demo, Install now, Allow and install; link tenant {} as in 1",
         local_system::PIPEDRIVE_TENANT
     );
-    println!("       then as rui@helio.example open {}/deal/1", system.pipedrive_url);
+    println!("       then Sign out and log in as rui@helio.example / demo, and open {}/deal/1", system.pipedrive_url);
     println!("  5. In HubSpot (local), install:        {}/marketplace", system.hubspot_url);
     println!(
-        "       log in as sam@summit.example / demo (a Super Admin), Install app, Connect app; link tenant {}",
+        "       log in as sam@summit.example / demo (a Super Admin), Install app, Connect app; link tenant {} as in 1",
         local_system::HUBSPOT_TENANT
     );
     println!(
-        "       then as sky@summit.example open {}/deal/5001 and click Open Aurora Solar on the card",
+        "       then Sign out and log in as sky@summit.example / demo, open {}/deal/5001, and click Create Aurora Project on the card",
         system.hubspot_url
     );
     println!();

@@ -28,6 +28,7 @@ pub fn router() -> Router<Sandbox> {
         .route("/sandbox/projects", get(projects))
         .route("/sandbox/designs/{design_id}", get(design))
         .route("/sandbox/tenants/{tenant_id}/projects/{project_id}/designs", post(redesign))
+        .route("/projects/{project_id}/overview/dashboard", get(project_page))
         .route("/apps", get(apps::page))
         .route("/apps/logo.svg", get(apps::logo))
         .route("/apps/{tenant_id}/status", post(apps::set_status))
@@ -110,6 +111,58 @@ fn set_app_status(sandbox: &Sandbox, tenant: TenantId, enabled: bool) -> &'stati
     let status = if enabled { "enabled" } else { "disabled" };
     webhooks::fire(sandbox, WebhookEvent::AppStatusChanged, tenant, &[(placeholders::STATUS, status)]);
     status
+}
+
+/// A project's page in Aurora's web app (`https://v2.aurorasolar.com/projects/{id}/overview/
+/// dashboard`, where the widget's "Open in Aurora" and the CRM's project field lead): its
+/// name, its site, and what the designer made of it, or a page saying there is no such
+/// project. The sandbox stands for one signed-in user of every tenant.
+async fn project_page(State(sandbox): State<Sandbox>, Path(project_id): Path<String>) -> Response {
+    use crate::kit::text;
+    let state = sandbox.state();
+    let found = state.tenants.iter().find_map(|(tenant, t)| {
+        t.projects.iter().find(|(id, _)| id.to_string() == project_id).map(|(_, p)| (tenant, p))
+    });
+    let shell = |title: &str, body: String| {
+        axum::response::Html(format!(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>{t} · Aurora (sandbox)</title>\
+             <style>body{{font:15px/1.5 system-ui,sans-serif;margin:24px;max-width:760px;color:#1b1f24}}\
+             dt{{color:#555}}</style></head><body><p>Aurora (sandbox) · Projects</p>{body}</body></html>",
+            t = text(title)
+        ))
+    };
+    let Some((tenant, record)) = found else {
+        let body = "<h1>Project not found</h1><p>No tenant of this sandbox has this project. Projects live as long as the sandbox runs: a restart forgets them.</p>".to_owned();
+        return (StatusCode::NOT_FOUND, shell("Project not found", body)).into_response();
+    };
+    let name = record.project.name.clone().unwrap_or_else(|| "Untitled project".into());
+    let site =
+        record.project.location.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default()).unwrap_or_default();
+    let designs: String = record
+        .designs
+        .iter()
+        .filter_map(|id| state.designs.get(id).map(|d| (id, d)))
+        .map(|(id, design)| {
+            let size = design.summary.system_size_stc.map(|w| format!("{:.2} kW", w.kilowatts())).unwrap_or_default();
+            let result = if design.succeeded { "simulated" } else { "simulation failed" };
+            format!("<li><code>{}</code>: {} ({})</li>", text(&id.to_string()), text(&size), result)
+        })
+        .collect();
+    let designs = if designs.is_empty() {
+        "<p>The designer has not finished yet.</p>".to_owned()
+    } else {
+        format!("<ul>{designs}</ul>")
+    };
+    let body = format!(
+        "<h1 data-testid=aurora-project-name>{name}</h1><dl><dt>Tenant</dt><dd><code>{tenant}</code></dd>\
+         <dt>Site</dt><dd><code>{site}</code></dd><dt>CRM opportunity</dt><dd><code>{external}</code></dd></dl>\
+         <h2>Designs</h2>{designs}",
+        name = text(&name),
+        tenant = text(&tenant.to_string()),
+        site = text(&site),
+        external = text(record.project.external_provider_id.as_deref().unwrap_or("")),
+    );
+    shell(&name, body).into_response()
 }
 
 /// Aurora's "Apps" page, where a tenant admin finds partner apps and enables them.

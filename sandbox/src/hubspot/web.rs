@@ -21,13 +21,7 @@ const SESSION_COOKIE: &str = "hs_session";
 /// Largest request and answer `hubspot.fetch` carries.
 const FETCH_LIMIT: usize = 1024 * 1024;
 
-fn text(value: &str) -> String {
-    html_escape::encode_text(value).into_owned()
-}
-
-fn attr(value: &str) -> String {
-    html_escape::encode_double_quoted_attribute(value).into_owned()
-}
+use crate::kit::{self, SignIn, attr, text};
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -40,6 +34,13 @@ fn page(title: &str, body: &str) -> Html<String> {
          #hs-modal iframe{{border:0;display:block}}</style></head><body><header>HubSpot (local)</header><main>{body}</main></body></html>",
         t = text(title)
     ))
+}
+
+/// A page of a signed-in user: who, and the way out, first.
+fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
+    let Html(page) = page(title, body);
+    let bar = kit::signed_in_bar(who, "/logout", "hs");
+    Html(page.replacen("</header>", &format!("{bar}</header>"), 1))
 }
 
 /// The signed-in user of a browser.
@@ -61,24 +62,28 @@ pub struct LoginQuery {
     back: String,
 }
 
+/// The sign-in form; `error` and what was `typed` after a failed attempt.
+fn sign_in(hs: &HubSpot, back: &str, typed: &str, error: Option<&str>) -> Html<String> {
+    let users =
+        hs.data().users.iter().map(|u| (u.email.clone(), if u.super_admin { "Super Admin" } else { "" })).collect();
+    let form = SignIn {
+        heading: "Log in to HubSpot",
+        action: "/login",
+        back_field: "loginRedirectUrl",
+        back,
+        user_field: ("email", "Email"),
+        typed,
+        error,
+        users,
+        password: PASSWORD,
+        test_ids: "hs",
+        button: "Log in",
+    };
+    page("Log in", &form.html())
+}
+
 pub async fn login_page(State(hs): State<HubSpot>, Query(query): Query<LoginQuery>) -> Html<String> {
-    let users: String = hs
-        .data()
-        .users
-        .iter()
-        .map(|u| {
-            format!("<li><code>{}</code>{}</li>", text(&u.email), if u.super_admin { " (Super Admin)" } else { "" })
-        })
-        .collect();
-    page(
-        "Log in",
-        &format!(
-            "<section><h1>Log in to HubSpot</h1><form method=post action=/login><input type=hidden name=loginRedirectUrl value=\"{}\">\
-             <label>Email <input name=email data-testid=hs-email></label> <label>Password <input name=password type=password data-testid=hs-password></label> \
-             <button data-testid=hs-login>Log in</button></form><p>Password <code>{PASSWORD}</code> for:</p><ul>{users}</ul></section>",
-            attr(&query.back)
-        ),
-    )
+    sign_in(&hs, &query.back, "", None)
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,20 +97,22 @@ pub struct LoginForm {
 pub async fn login(State(hs): State<HubSpot>, Form(form): Form<LoginForm>) -> Response {
     let user = hs.data().users.iter().find(|u| u.email == form.email.trim()).cloned();
     let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            page("Log in", "<section>Wrong email or password. <a href=/login>Try again</a></section>"),
-        )
-            .into_response();
+        // The same form again, the return address (an install's consent) and the email kept.
+        let page = sign_in(&hs, &form.back, &form.email, Some("Wrong email or password."));
+        return (StatusCode::UNAUTHORIZED, page).into_response();
     };
     let sid = random_token(40);
     hs.data().web_sessions.insert(sid.clone(), user.id);
-    // Local paths only (a tab or newline is dropped by browsers: `/\t/evil` is `//evil`).
-    let back = Some(form.back.as_str())
-        .filter(|s| s.starts_with('/') && !s.starts_with("//") && !s.contains(['\\', '\t', '\n', '\r']))
-        .unwrap_or("/");
-    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(back))
-        .into_response()
+    let back = kit::local_path(&form.back).unwrap_or("/");
+    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &sid))], Redirect::to(back)).into_response()
+}
+
+/// `POST /logout`: the browser's session ends; back to the sign-in form.
+pub async fn logout(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
+    if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
+        hs.data().web_sessions.remove(&sid);
+    }
+    ([(header::SET_COOKIE, kit::cleared_cookie(SESSION_COOKIE))], Redirect::to("/login")).into_response()
 }
 
 /// `GET /`: the portal's deals, and "Create deal".
@@ -133,7 +140,7 @@ pub async fn home(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
         })
         .collect();
     let portal = data.portal(user.portal_id).map(|p| p.name.clone()).unwrap_or_default();
-    page(
+    page_for(&user.email,
         "Deals",
         &format!(
             "<section><h1>Deals</h1><p>{} ({})</p><ul>{deals}</ul><form method=post action=/deals/new>\
@@ -226,7 +233,8 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
         "<section data-testid=hs-no-card>Aurora Solar for CRMs is not installed.</section>".to_owned()
     };
     let name = deal.properties.get("dealname").cloned().unwrap_or_default();
-    page(
+    page_for(
+        &user.email,
         &name,
         &format!("<section style=\"flex:1\"><p>Deal</p><h1 data-testid=hs-deal-name>{}</h1><dl>{properties}</dl></section><section style=\"flex:2\">{card}</section>", text(&name)),
     )
@@ -322,7 +330,7 @@ pub async fn marketplace(State(hs): State<HubSpot>, headers: HeaderMap) -> Respo
     } else {
         format!("<a href=\"{}/install/hubspot/start\" data-testid=hs-install>Install app</a>", attr(&hs.worker_url))
     };
-    page(
+    page_for(&user.email,
         "App Marketplace",
         &format!("<section data-testid=hs-listing><h1>Aurora Solar for CRMs</h1><p>Aurora Solar projects and designs on your deals.</p>{action}</section>"),
     )

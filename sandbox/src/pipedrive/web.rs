@@ -18,13 +18,7 @@ use serde_json::json;
 
 const SESSION_COOKIE: &str = "pd_session";
 
-fn text(value: &str) -> String {
-    html_escape::encode_text(value).into_owned()
-}
-
-fn attr(value: &str) -> String {
-    html_escape::encode_double_quoted_attribute(value).into_owned()
-}
+use crate::kit::{self, SignIn, attr, text};
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -34,6 +28,13 @@ fn page(title: &str, body: &str) -> Html<String> {
          iframe{{display:block;border:0;width:100%}}</style></head><body><header>Pipedrive (local)</header><main>{body}</main></body></html>",
         t = text(title)
     ))
+}
+
+/// A page of a signed-in user: who, and the way out, first.
+fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
+    let Html(page) = page(title, body);
+    let bar = kit::signed_in_bar(who, "/auth/logout", "pd");
+    Html(page.replacen("</header>", &format!("{bar}</header>"), 1))
 }
 
 /// The signed-in user of a browser.
@@ -55,22 +56,27 @@ pub struct LoginQuery {
     return_url: String,
 }
 
+/// The sign-in form; `error` and what was `typed` after a failed attempt.
+fn sign_in(pd: &Pipedrive, back: &str, typed: &str, error: Option<&str>) -> Html<String> {
+    let users = pd.data().users.iter().map(|u| (u.email.clone(), if u.is_admin { "admin" } else { "" })).collect();
+    let form = SignIn {
+        heading: "Log in",
+        action: "/auth/login",
+        back_field: "return_url",
+        back,
+        user_field: ("email", "Email"),
+        typed,
+        error,
+        users,
+        password: PASSWORD,
+        test_ids: "pd",
+        button: "Log in",
+    };
+    page("Log in", &form.html())
+}
+
 pub async fn login_page(State(pd): State<Pipedrive>, Query(query): Query<LoginQuery>) -> Html<String> {
-    let users: String = pd
-        .data()
-        .users
-        .iter()
-        .map(|u| format!("<li><code>{}</code>{}</li>", text(&u.email), if u.is_admin { " (admin)" } else { "" }))
-        .collect();
-    page(
-        "Log in",
-        &format!(
-            "<section><h1>Log in</h1><form method=post action=/auth/login><input type=hidden name=return_url value=\"{}\">\
-             <label>Email <input name=email data-testid=pd-email></label> <label>Password <input name=password type=password data-testid=pd-password></label> \
-             <button data-testid=pd-login>Log in</button></form><p>Password <code>{PASSWORD}</code> for:</p><ul>{users}</ul></section>",
-            attr(&query.return_url)
-        ),
-    )
+    sign_in(&pd, &query.return_url, "", None)
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,17 +90,22 @@ pub struct LoginForm {
 pub async fn login(State(pd): State<Pipedrive>, Form(form): Form<LoginForm>) -> Response {
     let user = pd.data().users.iter().find(|u| u.email == form.email.trim()).cloned();
     let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            page("Log in", "<section>Wrong email or password. <a href=/auth/login>Try again</a></section>"),
-        )
-            .into_response();
+        // The same form again, the return address (an install's consent) and the email kept.
+        let page = sign_in(&pd, &form.return_url, &form.email, Some("Wrong email or password."));
+        return (StatusCode::UNAUTHORIZED, page).into_response();
     };
     let sid = random_token(40);
     pd.data().web_sessions.insert(sid.clone(), user.id);
-    let back = Some(form.return_url.as_str()).filter(|s| s.starts_with('/') && !s.starts_with("//")).unwrap_or("/");
-    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(back))
-        .into_response()
+    let back = kit::local_path(&form.return_url).unwrap_or("/");
+    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &sid))], Redirect::to(back)).into_response()
+}
+
+/// `POST /auth/logout`: the browser's session ends; back to the sign-in form.
+pub async fn logout(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
+        pd.data().web_sessions.remove(&sid);
+    }
+    ([(header::SET_COOKIE, kit::cleared_cookie(SESSION_COOKIE))], Redirect::to("/auth/login")).into_response()
 }
 
 /// `GET /`: the deals of the signed-in user's company, and "Add deal".
@@ -113,7 +124,7 @@ pub async fn home(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
         .filter(|o| o.company_id == user.company_id)
         .map(|o| format!("<option value={}>{}</option>", o.id, text(&o.name)))
         .collect();
-    page(
+    page_for(&user.email,
         "Deals",
         &format!(
             "<section><h1>Deals</h1><p>{} ({})</p><ul>{deals}</ul><form method=post action=/deals/new>\
@@ -214,7 +225,8 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         drop(data);
         "<section data-testid=pd-no-panel>Aurora Solar for CRMs is not installed.</section>".to_owned()
     };
-    page(
+    page_for(
+        &user.email,
         &deal.title,
         &format!(
             "<aside>{panel}</aside><section style=\"flex:1\"><p>Deal</p><h1 data-testid=pd-deal-title>{}</h1><dl>{fields}</dl></section>",
@@ -288,7 +300,7 @@ pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Res
     } else {
         format!("<a href=\"{}/install/pipedrive/start\" data-testid=pd-install>Install now</a>", attr(&pd.worker_url))
     };
-    page(
+    page_for(&user.email,
         "Marketplace",
         &format!("<section data-testid=pd-listing><h1>Aurora Solar for CRMs</h1><p>Aurora Solar projects and designs on your deals.</p>{action}</section>"),
     )

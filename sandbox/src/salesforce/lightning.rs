@@ -24,13 +24,7 @@ const SESSION_COOKIE: &str = "sf_sid";
 const CANVAS_DEFAULT_HEIGHT: u32 = 900;
 const CANVAS_MAX_HEIGHT: u32 = 2000;
 
-fn text(value: &str) -> String {
-    html_escape::encode_text(value).into_owned()
-}
-
-fn attr(value: &str) -> String {
-    html_escape::encode_double_quoted_attribute(value).into_owned()
-}
+use crate::kit::{self, SignIn, attr, text};
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -40,6 +34,13 @@ fn page(title: &str, body: &str) -> Html<String> {
          dt{{color:#555}}</style></head><body><header>Salesforce (local)</header><main>{body}</main></body></html>",
         t = text(title)
     ))
+}
+
+/// A page of a signed-in user: who, and the way out, first.
+fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
+    let Html(page) = page(title, body);
+    let bar = kit::signed_in_bar(who, "/secur/logout.jsp", "sf");
+    Html(page.replacen("</header>", &format!("{bar}</header>"), 1))
 }
 
 /// The signed-in user of a browser on the Lightning origin.
@@ -65,32 +66,33 @@ pub struct LoginQuery {
     start_url: String,
 }
 
-/// `GET /login`.
-pub async fn login_page(State(sf): State<Salesforce>, Query(query): Query<LoginQuery>) -> Html<String> {
-    let users: String = sf
+/// The sign-in form; `error` and what was `typed` after a failed attempt.
+fn sign_in(sf: &Salesforce, start: &str, typed: &str, error: Option<&str>) -> Html<String> {
+    let users = sf
         .data()
         .users
         .iter()
-        .map(|u| {
-            format!(
-                "<li><code>{}</code>{}</li>",
-                text(&u.username),
-                if u.modify_all_data { " (System Administrator)" } else { "" }
-            )
-        })
+        .map(|u| (u.username.clone(), if u.modify_all_data { "System Administrator" } else { "" }))
         .collect();
-    page(
-        "Login",
-        &format!(
-            "<section><h1>Log in to Salesforce</h1><form method=post action=/login>\
-             <input type=hidden name=startURL value=\"{start}\">\
-             <label>Username <input name=username data-testid=sf-username></label> \
-             <label>Password <input name=password type=password data-testid=sf-password></label> \
-             <button data-testid=sf-login>Log In</button></form>\
-             <p>Users (password <code>{PASSWORD}</code>):</p><ul>{users}</ul></section>",
-            start = attr(&query.start_url)
-        ),
-    )
+    let form = SignIn {
+        heading: "Log in to Salesforce",
+        action: "/login",
+        back_field: "startURL",
+        back: start,
+        user_field: ("username", "Username"),
+        typed,
+        error,
+        users,
+        password: PASSWORD,
+        test_ids: "sf",
+        button: "Log In",
+    };
+    page("Login", &form.html())
+}
+
+/// `GET /login`.
+pub async fn login_page(State(sf): State<Salesforce>, Query(query): Query<LoginQuery>) -> Html<String> {
+    sign_in(&sf, &query.start_url, "", None)
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,23 +107,24 @@ pub struct LoginForm {
 pub async fn login(State(sf): State<Salesforce>, Form(form): Form<LoginForm>) -> Response {
     let user = sf.data().users.iter().find(|u| u.username == form.username.trim()).cloned();
     let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            page(
-                "Login",
-                "<section><p>Please check your username and password.</p><a href=/login>Try again</a></section>",
-            ),
-        )
-            .into_response();
+        // Salesforce's words; the start URL (an install's consent) and the username kept.
+        let error = "Please check your username and password. If you still can't log in, contact your Salesforce administrator.";
+        let page = sign_in(&sf, &form.start_url, &form.username, Some(error));
+        return (StatusCode::UNAUTHORIZED, page).into_response();
     };
     let sid = random_token(40);
     sf.data().web_sessions.insert(sid.clone(), user.id);
     // Only a path on this origin: never an open redirect.
-    let start = Some(form.start_url.as_str())
-        .filter(|s| s.starts_with('/') && !s.starts_with("//"))
-        .unwrap_or("/lightning/o/Opportunity/list");
-    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(start))
-        .into_response()
+    let start = kit::local_path(&form.start_url).unwrap_or("/lightning/o/Opportunity/list");
+    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &sid))], Redirect::to(start)).into_response()
+}
+
+/// `/secur/logout.jsp`, Salesforce's sign-out: the browser's session ends.
+pub async fn logout(State(sf): State<Salesforce>, headers: HeaderMap) -> Response {
+    if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
+        sf.data().web_sessions.remove(&sid);
+    }
+    ([(header::SET_COOKIE, kit::cleared_cookie(SESSION_COOKIE))], Redirect::to("/login")).into_response()
 }
 
 /// `GET /lightning/o/Opportunity/list`.
@@ -141,7 +144,7 @@ pub async fn opportunity_list(State(sf): State<Salesforce>, headers: HeaderMap) 
             )
         })
         .collect();
-    page(
+    page_for(&user.username,
         "Opportunities",
         &format!(
             "<section><h1>Opportunities</h1><p>{org}: {user}</p><ul>{rows}</ul>\
@@ -224,7 +227,8 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
             .collect::<Vec<_>>()
             .join(", ")
     });
-    page(
+    page_for(
+        &user.username,
         &opportunity.name,
         &format!(
             "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Account</dt><dd>{account}</dd>\

@@ -1,0 +1,139 @@
+//! What every CRM stand-in does the same way, so each keeps only its vendor's own API,
+//! pages and signing: HTML escaping, the sign-in form (who may sign in, the return address
+//! kept across a wrong password, what was typed kept), the signed-in bar with its sign-out,
+//! session cookies, and the rule for where a browser may be sent back to.
+
+/// `value` as HTML text.
+pub fn text(value: &str) -> String {
+    html_escape::encode_text(value).into_owned()
+}
+
+/// `value` inside a double-quoted attribute.
+pub fn attr(value: &str) -> String {
+    html_escape::encode_double_quoted_attribute(value).into_owned()
+}
+
+/// Where a browser may be sent back to after signing in: a path on this origin only.
+/// Browsers drop tabs and newlines from URLs (`/\t/evil.example` is `//evil.example`), so
+/// control characters, whitespace, `//` and backslashes disqualify a path.
+pub fn local_path(back: &str) -> Option<&str> {
+    let local = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && !back.chars().any(|c| c.is_control() || c.is_whitespace());
+    local.then_some(back)
+}
+
+/// The `Set-Cookie` of a new browser session.
+pub fn session_cookie(name: &str, id: &str) -> String {
+    format!("{name}={id}; Path=/; HttpOnly; SameSite=Lax")
+}
+
+/// The `Set-Cookie` that ends a browser session.
+pub fn cleared_cookie(name: &str) -> String {
+    format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+}
+
+/// A stand-in's sign-in form, in its vendor's words.
+pub struct SignIn<'a> {
+    /// The heading (`Log in to HubSpot`).
+    pub heading: &'a str,
+    /// Where the form posts (`/login`).
+    pub action: &'a str,
+    /// The vendor's name for the return address (`loginRedirectUrl`, `startURL`).
+    pub back_field: &'a str,
+    /// The return address, kept across a failed attempt.
+    pub back: &'a str,
+    /// The vendor's name and label for the user (`email`/`Email`, `username`/`Username`).
+    pub user_field: (&'a str, &'a str),
+    /// What the user typed, kept across a failed attempt.
+    pub typed: &'a str,
+    /// Why the last attempt failed.
+    pub error: Option<&'a str>,
+    /// Who may sign in, with a note on each (`Super Admin`), for whoever runs the stand-in.
+    pub users: Vec<(String, &'a str)>,
+    /// Everyone's password.
+    pub password: &'a str,
+    /// The prefix of the form's test ids (`hs`: `hs-email`, `hs-password`, `hs-login`).
+    pub test_ids: &'a str,
+    /// The button's label.
+    pub button: &'a str,
+}
+
+impl SignIn<'_> {
+    /// The form, as a page section.
+    pub fn html(&self) -> String {
+        let error = self.error.map(|e| format!("<p role=alert data-testid={}-error>{}</p>", self.test_ids, text(e)));
+        let users: String = self
+            .users
+            .iter()
+            .map(|(user, note)| {
+                let note = if note.is_empty() { String::new() } else { format!(" ({})", text(note)) };
+                format!("<li><code>{}</code>{note}</li>", text(user))
+            })
+            .collect();
+        let (field, label) = self.user_field;
+        format!(
+            "<section><h1>{heading}</h1>{error}<form method=post action=\"{action}\">\
+             <input type=hidden name={back_field} value=\"{back}\">\
+             <label>{label} <input name={field} value=\"{typed}\" autocomplete=username data-testid={ids}-{field}></label> \
+             <label>Password <input name=password type=password autocomplete=current-password data-testid={ids}-password></label> \
+             <button data-testid={ids}-login>{button}</button></form>\
+             <p>Password <code>{password}</code> for:</p><ul>{users}</ul></section>",
+            heading = text(self.heading),
+            error = error.unwrap_or_default(),
+            action = attr(self.action),
+            back_field = self.back_field,
+            back = attr(self.back),
+            typed = attr(self.typed),
+            ids = self.test_ids,
+            button = text(self.button),
+            password = text(self.password),
+        )
+    }
+}
+
+/// Who is signed in, and the way out: every page a signed-in user sees starts with it, so
+/// that switching from the admin to the rep is one click.
+pub fn signed_in_bar(who: &str, sign_out: &str, test_ids: &str) -> String {
+    format!(
+        "<p class=signed-in>Signed in as <strong data-testid={test_ids}-user>{}</strong> \
+         <form method=post action=\"{}\" style=display:inline><button data-testid={test_ids}-sign-out>Sign out</button></form></p>",
+        text(who),
+        attr(sign_out)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_return_addresses() {
+        assert_eq!(local_path("/deal/1?x=2"), Some("/deal/1?x=2"));
+        for outside in ["//evil.example", "https://evil.example", "/\t/evil.example", "/\\evil", "", "deal/1"] {
+            assert_eq!(local_path(outside), None, "{outside:?}");
+        }
+    }
+
+    #[test]
+    fn a_failed_sign_in_keeps_the_return_address_and_what_was_typed_escaped() {
+        let form = SignIn {
+            heading: "Log in",
+            action: "/login",
+            back_field: "next",
+            back: "/oauth/authorize?client_id=a&state=\"x\"",
+            user_field: ("email", "Email"),
+            typed: "ana@<x>.example",
+            error: Some("Wrong email or password."),
+            users: vec![("ana@x.example".into(), "admin")],
+            password: "demo",
+            test_ids: "t",
+            button: "Log in",
+        }
+        .html();
+        assert!(form.contains("value=\"/oauth/authorize?client_id=a&amp;state=&quot;x&quot;\""), "{form}");
+        assert!(form.contains("value=\"ana@&lt;x&gt;.example\""), "{form}");
+        assert!(form.contains("role=alert") && form.contains("(admin)"), "{form}");
+    }
+}
