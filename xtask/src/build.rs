@@ -118,17 +118,22 @@ fn percent(part: usize, whole: usize) -> f64 {
 
 /// Prints raw, gzip and brotli sizes of `files` and their total; returns the total.
 pub fn print_sizes(title: &str, files: &[PathBuf]) -> Result<Sizes> {
-    println!("{title} sizes (bytes):      raw     gzip   brotli");
+    write_sizes(title, files, &mut std::io::stdout())
+}
+
+/// [`print_sizes`], into `out`.
+fn write_sizes(title: &str, files: &[PathBuf], out: &mut dyn Write) -> Result<Sizes> {
+    writeln!(out, "{title} sizes (bytes):      raw     gzip   brotli")?;
     let mut total = Sizes { raw: 0, gzip: 0, brotli: 0 };
     for file in files {
         let s = sizes(file)?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        println!("  {name:<28} {:>8} {:>8} {:>8}", s.raw, s.gzip, s.brotli);
+        writeln!(out, "  {name:<28} {:>8} {:>8} {:>8}", s.raw, s.gzip, s.brotli)?;
         total.raw += s.raw;
         total.gzip += s.gzip;
         total.brotli += s.brotli;
     }
-    println!("  {:<28} {:>8} {:>8} {:>8}", "total", total.raw, total.gzip, total.brotli);
+    writeln!(out, "  {:<28} {:>8} {:>8} {:>8}", "total", total.raw, total.gzip, total.brotli)?;
     Ok(total)
 }
 
@@ -153,27 +158,48 @@ pub const EDGE_BUDGET_GZIP: usize = 1_000_000;
 /// it at our local wasm-bindgen, wasm-opt and esbuild (it would download them otherwise).
 /// Answers the wasm's sizes.
 pub fn edge_bundle() -> Result<Sizes> {
-    tools::run(
-        Command::new(tools::cargo_bin("worker-build"))
-            .arg("--release")
-            .current_dir(tools::root().join("worker"))
-            .env("PATH", tools::path_with_tools())
-            .env("WASM_BINDGEN_BIN", tools::cargo_bin("wasm-bindgen"))
-            .env("WASM_OPT_BIN", tools::npm_bin("wasm-opt"))
-            .env("ESBUILD_BIN", tools::npm_bin("esbuild")),
-    )?;
+    edge_bundle_to(&mut std::io::stdout(), true)
+}
+
+/// [`edge_bundle`], with everything it prints (worker-build's output too) in `log`: for a
+/// build that runs beside others.
+pub fn edge_bundle_logged(log: &mut Vec<u8>) -> Result<Sizes> {
+    edge_bundle_to(log, false)
+}
+
+fn edge_bundle_to(out: &mut dyn Write, on_terminal: bool) -> Result<Sizes> {
+    let mut build = Command::new(tools::cargo_bin("worker-build"));
+    build
+        .arg("--release")
+        .current_dir(tools::root().join("worker"))
+        .env("PATH", tools::path_with_tools())
+        // A target folder of its own: its cargo lock never waits on the workspace's builds.
+        .env("CARGO_TARGET_DIR", tools::root().join("target/edge-build"))
+        .env("WASM_BINDGEN_BIN", tools::cargo_bin("wasm-bindgen"))
+        .env("WASM_OPT_BIN", tools::npm_bin("wasm-opt"))
+        .env("ESBUILD_BIN", tools::npm_bin("esbuild"));
+    if on_terminal {
+        tools::run(&mut build)?;
+    } else {
+        writeln!(out, "$ {}", tools::describe(&build))?;
+        let output = build.output().context("starting worker-build")?;
+        out.write_all(&output.stdout)?;
+        out.write_all(&output.stderr)?;
+        anyhow::ensure!(output.status.success(), "worker-build failed ({})", output.status);
+    }
     let build = tools::root().join("worker/build");
     let wasm = find_wasm(&build.join("index"))
         .or_else(|| find_wasm(&build))
         .context("worker-build produced no .wasm under worker/build")?;
     strip_function_names(&wasm)?;
-    print_sizes("workers bundle", &[wasm.clone(), build.join("index.js")])?;
+    write_sizes("workers bundle", &[wasm.clone(), build.join("index.js")], out)?;
     let wasm = sizes(&wasm)?;
-    println!(
+    writeln!(
+        out,
         "  budget: {} of {EDGE_BUDGET_GZIP} bytes gzip for the wasm ({:.0}%)",
         wasm.gzip,
         percent(wasm.gzip, EDGE_BUDGET_GZIP)
-    );
+    )?;
     Ok(wasm)
 }
 
