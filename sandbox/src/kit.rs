@@ -34,6 +34,13 @@ pub fn cleared_cookie(name: &str) -> String {
     format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
 }
 
+/// The answer to a sign-out: the session cookie cleared, the browser sent to `login`. The
+/// stand-in forgets the session `sid` named first.
+pub fn signed_out(cookie: &str, login: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::SET_COOKIE, cleared_cookie(cookie))], axum::response::Redirect::to(login)).into_response()
+}
+
 /// A stand-in's sign-in form, in its vendor's words.
 pub struct SignIn<'a> {
     /// The heading (`Log in to HubSpot`).

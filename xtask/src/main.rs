@@ -40,8 +40,13 @@ struct Cli {
 enum Command {
     /// Install the wasm target, wasm-bindgen-cli, worker-build, Chromium + driver and the
     /// npm tools (Node 22, wasm-opt, wrangler, esbuild, the HubSpot card's packages) into
-    /// .tools/. Skips what is present. (`cargo xtask fuzz` installs nightly and cargo-fuzz.)
-    Setup,
+    /// .tools/, then nightly with cargo-fuzz and wrk for `fuzz` and `bench`. Skips what is
+    /// present.
+    Setup {
+        /// Only what `cargo xtask test` needs (no nightly, cargo-fuzz or wrk).
+        #[arg(long)]
+        for_tests: bool,
+    },
     /// Build the widget into dist/ and report its sizes; `--edge` also builds the
     /// Cloudflare Workers bundle.
     Build {
@@ -107,7 +112,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Setup => {
+        Command::Setup { for_tests: true } => setup::run().map(|_| ExitCode::SUCCESS),
+        Command::Setup { for_tests: false } => {
             setup::run().and_then(|_| setup::fuzz_tools()).and_then(|_| setup::bench_tools()).map(|_| ExitCode::SUCCESS)
         }
         Command::Build { edge } => build::run(edge).map(|_| ExitCode::SUCCESS),

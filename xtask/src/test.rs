@@ -75,9 +75,9 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     processes::stop_children_on_signal();
     let started = Instant::now();
     since_start();
-    if !crate::setup::is_complete() {
-        crate::setup::run()?;
-    }
+    // What is missing installs beside the native tests, which need none of it (on a fresh
+    // machine: minutes of compiling wasm-bindgen-cli and worker-build, apt and npm).
+    let setup = Setup::start_when_needed()?;
     let mut tally = Tally::default();
 
     // First what compiles the most: every test binary of the workspace, and the native tests.
@@ -85,6 +85,7 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         banner("native tests (cargo test --workspace)");
         tally.add("native", run_counted(cargo().args(["test", "--workspace", "--color", "always"])));
     }
+    setup.finish()?;
 
     // Then the builds the systems need, once, and the suites that start a system, in the
     // background, side by side: each has its own ports, data and browser.
@@ -266,6 +267,38 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     }
     println!("{} passed, {} failed", tally.passed, tally.failed);
     Ok(if tally.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `cargo xtask setup --for-tests` in the background, its output in a log.
+struct Setup(Option<(std::process::Child, PathBuf)>);
+
+impl Setup {
+    fn start_when_needed() -> Result<Setup> {
+        if crate::setup::is_complete() {
+            return Ok(Setup(None));
+        }
+        let log = tools::root().join("target/xtask-test/setup.log");
+        std::fs::create_dir_all(log.parent().unwrap_or(&log))?;
+        let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        println!("setup: installing what is missing beside the native tests (log: {})", log.display());
+        let child = Command::new(std::env::current_exe().context("the running xtask")?)
+            .args(["setup", "--for-tests"])
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .spawn()
+            .context("starting cargo xtask setup")?;
+        Ok(Setup(Some((child, log))))
+    }
+
+    /// Waits for the installs; their log is shown either way, and a failure ends the run.
+    fn finish(self) -> Result<()> {
+        let Some((mut child, log)) = self.0 else { return Ok(()) };
+        let status = child.wait()?;
+        banner("setup (ran beside the native tests)");
+        print!("{}", std::fs::read_to_string(&log).unwrap_or_default());
+        anyhow::ensure!(status.success(), "setup failed ({status}): see above");
+        Ok(())
+    }
 }
 
 /// A suite started in the background: its name, its log, its thread.

@@ -112,7 +112,7 @@ pub async fn logout(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
     if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
         hs.data().web_sessions.remove(&sid);
     }
-    ([(header::SET_COOKIE, kit::cleared_cookie(SESSION_COOKIE))], Redirect::to("/login")).into_response()
+    kit::signed_out(SESSION_COOKIE, "/login")
 }
 
 /// `GET /`: the portal's deals, and "Create deal".

@@ -105,7 +105,7 @@ pub async fn logout(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response
     if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
         pd.data().web_sessions.remove(&sid);
     }
-    ([(header::SET_COOKIE, kit::cleared_cookie(SESSION_COOKIE))], Redirect::to("/auth/login")).into_response()
+    kit::signed_out(SESSION_COOKIE, "/auth/login")
 }
 
 /// `GET /`: the deals of the signed-in user's company, and "Add deal".

@@ -124,7 +124,7 @@ pub async fn logout(State(sf): State<Salesforce>, headers: HeaderMap) -> Respons
     if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
         sf.data().web_sessions.remove(&sid);
     }
-    ([(header::SET_COOKIE, kit::cleared_cookie(SESSION_COOKIE))], Redirect::to("/login")).into_response()
+    kit::signed_out(SESSION_COOKIE, "/login")
 }
 
 /// `GET /lightning/o/Opportunity/list`.
