@@ -72,11 +72,11 @@ impl Default for PollBackoff {
 /// The session: the screen, where it is mounted, and what runs behind it.
 #[derive(Clone, Copy)]
 pub struct Session {
-    behind: StoredValue<Behind, LocalStorage>,
+    behind: StoredValue<SessionState, LocalStorage>,
 }
 
 /// What the session keeps.
-struct Behind {
+struct SessionState {
     /// What the widget shows now.
     screen: Screen,
     /// Where the widget is mounted, and the mounted screen (dropping it unmounts it).
@@ -95,7 +95,7 @@ struct Behind {
 impl Session {
     /// Shows the widget in `root` and opens a session for the CRM's signed `context`.
     pub fn start(root: web_sys::HtmlElement, crm: String, context: String) -> Self {
-        let behind = Behind {
+        let behind = SessionState {
             screen: Screen::Loading,
             root,
             mounted: None,

@@ -111,11 +111,14 @@ pub trait CrmIntegration: Send + Sync {
     /// only one alive: see [`crate::admin_session`]).
     async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError>;
 
-    /// Subscribes the CRM's new-opportunity webhook to this worker (idempotent).
-    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError>;
+    /// Starts hearing of the account's new opportunities (idempotent): subscribes the CRM's
+    /// new-opportunity webhook to this worker, or starts its poll where the CRM has no such
+    /// webhook (Salesforce), or nothing where the app's project declares it (HubSpot).
+    async fn start_listening(&self, state: &AppState, account_id: &str) -> Result<(), AccessError>;
 
-    /// Whether the CRM will tell us about new opportunities (read live from the CRM).
-    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError>;
+    /// Whether the worker will hear of the account's new opportunities (read live from the
+    /// CRM where it keeps the subscription).
+    async fn is_listening(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError>;
 
     /// Gives the installation's authorization back to the CRM (uninstall).
     async fn revoke(&self, state: &AppState, installation: &Installation) -> Result<(), AccessError> {

@@ -99,7 +99,7 @@ pub fn start(state: &AppState, crm: Crm) -> Result<(String, String), InstallErro
 /// starting point). A failure is the admin's to see on the health section, not an error
 /// of the install or the save that asked.
 pub async fn listen_for_new_opportunities(state: &AppState, crm: Crm, account: &str) -> Result<(), StorageError> {
-    if let Err(error) = crm.integration().subscribe_webhooks(state, account).await {
+    if let Err(error) = crm.integration().start_listening(state, account).await {
         tracing::warn!(account, %error, "could not subscribe the CRM webhook");
         let message = format!("Subscribing the CRM webhook failed: {error}");
         installations::record_error(state.db(), crm, account, &message, state.now()).await?;
@@ -195,12 +195,12 @@ pub async fn check_webhooks(state: &AppState, crm: Crm, account_id: &str) -> Res
     let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
     let tenant = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok());
     let marker = format!("check-{}", crypto::random_token(9).map_err(AccessError::from)?);
-    crate::subscriptions::trigger_check(&state.aurora, tenant, &marker).await.map_err(|error| match error {
-        crate::subscriptions::CheckError::NotSubscribed => InstallError::WebhookCheck(error.to_string()),
-        crate::subscriptions::CheckError::Aurora(error) if error.is_transient() => {
+    crate::aurora_subscriptions::trigger_check(&state.aurora, tenant, &marker).await.map_err(|error| match error {
+        crate::aurora_subscriptions::CheckError::NotSubscribed => InstallError::WebhookCheck(error.to_string()),
+        crate::aurora_subscriptions::CheckError::Aurora(error) if error.is_transient() => {
             InstallError::AuroraUnavailable(error.to_string())
         }
-        crate::subscriptions::CheckError::Aurora(error) => InstallError::WebhookCheck(error.to_string()),
+        crate::aurora_subscriptions::CheckError::Aurora(error) => InstallError::WebhookCheck(error.to_string()),
     })?;
     let key = crate::jobs::aurora_event::check_key(&marker);
     let step = std::time::Duration::from_millis(250);
@@ -230,7 +230,7 @@ pub struct Health {
 /// The installation and its live health.
 pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Health, InstallError> {
     let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
-    let webhooks_subscribed = crm.integration().webhooks_subscribed(state, account_id).await.map_err(|e| e.to_string());
+    let webhooks_subscribed = crm.integration().is_listening(state, account_id).await.map_err(|e| e.to_string());
     let dead_work = jobs::dead_work(state, &installation).await?;
     let late_projects = crate::storage::late_projects::of_installation(state.db(), crm, account_id, 10).await?;
     Ok(Health { installation, webhooks_subscribed, dead_work, late_projects })

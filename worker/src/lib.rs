@@ -7,6 +7,7 @@
 mod admin_pages;
 pub mod admin_session;
 pub mod aurora_pacing;
+pub mod aurora_subscriptions;
 pub mod config;
 pub mod crm;
 pub mod crypto;
@@ -20,7 +21,6 @@ pub mod projects;
 pub mod rendered_states;
 mod routes;
 pub mod storage;
-pub mod subscriptions;
 pub mod temporary_keys;
 pub mod tenant_links;
 pub mod widget_token;

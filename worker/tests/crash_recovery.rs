@@ -5,7 +5,7 @@
 
 mod common;
 
-use aurora_crm_worker::subscriptions;
+use aurora_crm_worker::aurora_subscriptions as subscriptions;
 use common::{APP_ID, APP_KEY, CRM_CLIENT_SECRET, SIGNING, TENANT, WEBHOOK_TOKEN, demo_context, unix_now};
 use serde_json::{Value, json};
 use std::{

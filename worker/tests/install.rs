@@ -47,7 +47,9 @@ async fn world_with_token_lifetime(seconds: u64) -> World {
     state.config = std::sync::Arc::new(common::config_with_crm(&aurora, &crm_url, &worker));
     // The real clock: the CRM signs webhooks with it.
     state.clock = std::sync::Arc::new(unix_now);
-    aurora_crm_worker::subscriptions::setup(&state.aurora, &state.config, &worker).await.expect("aurora webhooks");
+    aurora_crm_worker::aurora_subscriptions::setup(&state.aurora, &state.config, &worker)
+        .await
+        .expect("aurora webhooks");
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(worker_listener, app).await });
     World { worker, crm_url, aurora, crm, state }

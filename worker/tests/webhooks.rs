@@ -4,8 +4,9 @@
 mod common;
 
 use aurora_crm_worker::{
-    AppState, jobs, router, storage,
-    subscriptions::{self, Outcome},
+    AppState,
+    aurora_subscriptions::{self as subscriptions, Outcome},
+    jobs, router, storage,
 };
 use axum::http::StatusCode;
 use common::{

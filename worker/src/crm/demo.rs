@@ -116,7 +116,7 @@ impl CrmIntegration for DemoCrm {
         Ok(client(state)?.revoke(&tokens.refresh_token).await?)
     }
 
-    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
+    async fn start_listening(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
         let target = settings(state).ok_or(AccessError::NotConfigured)?.webhook_url();
         with_access_token(state, account_id, |client, token| {
             let target = target.clone();
@@ -131,7 +131,7 @@ impl CrmIntegration for DemoCrm {
         Ok(me.account.id == account_id && me.user.id == user_id && me.user.is_admin())
     }
 
-    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
+    async fn is_listening(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
         let target = settings(state).ok_or(AccessError::NotConfigured)?.webhook_url();
         let subscriptions =
             with_access_token(state, account_id, |client, token| async move { client.list_webhooks(&token).await })

@@ -185,11 +185,11 @@ impl CrmIntegration for HubSpot {
 
     /// The app's webhook subscriptions are declared once in the project
     /// (`webhooks-hsmeta.json`) and hold for every portal that installs it.
-    async fn subscribe_webhooks(&self, _state: &AppState, _account_id: &str) -> Result<(), AccessError> {
+    async fn start_listening(&self, _state: &AppState, _account_id: &str) -> Result<(), AccessError> {
         Ok(())
     }
 
-    async fn webhooks_subscribed(&self, state: &AppState, _account_id: &str) -> Result<bool, AccessError> {
+    async fn is_listening(&self, state: &AppState, _account_id: &str) -> Result<bool, AccessError> {
         Ok(self.is_configured(state))
     }
 

@@ -213,8 +213,8 @@ impl CrmIntegration for Pipedrive {
         Ok(me.company_id.to_string() == account_id && me.id.to_string() == user_id && me.is_admin)
     }
 
-    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
-        if self.webhooks_subscribed(state, account_id).await? {
+    async fn start_listening(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
+        if self.is_listening(state, account_id).await? {
             return Ok(());
         }
         let (url, password) = webhook_credentials(state, account_id)?;
@@ -225,7 +225,7 @@ impl CrmIntegration for Pipedrive {
         .await
     }
 
-    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
+    async fn is_listening(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
         let (url, _) = webhook_credentials(state, account_id)?;
         let hooks =
             with_tokens(state, account_id, |client, tokens| async move { client.webhooks(&tokens).await }).await?;

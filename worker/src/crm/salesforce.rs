@@ -238,13 +238,13 @@ impl CrmIntegration for Salesforce {
 
     /// Salesforce has no signed webhook for new records: the org is polled, from now on
     /// (called at install and when automatic projects are switched on).
-    async fn subscribe_webhooks(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
+    async fn start_listening(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
         let now = state.now();
         crm_polls::start(state.db(), Crm::Salesforce, account_id, &soql_datetime(now), now).await?;
         Ok(())
     }
 
-    async fn webhooks_subscribed(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
+    async fn is_listening(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
         Ok(crm_polls::is_started(state.db(), Crm::Salesforce, account_id).await?)
     }
 

@@ -158,10 +158,10 @@ async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
 
 async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> {
     let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
-    let outcomes = crate::subscriptions::setup(&aurora, &config, public_url).await.map_err(|e| e.to_string())?;
+    let outcomes = crate::aurora_subscriptions::setup(&aurora, &config, public_url).await.map_err(|e| e.to_string())?;
     for (event, outcome) in outcomes {
         match outcome {
-            crate::subscriptions::Outcome::Refused(why) => tracing::warn!(
+            crate::aurora_subscriptions::Outcome::Refused(why) => tracing::warn!(
                 "webhook {event}: Aurora refused it ({why}); designs still arrive, but a tenant disabling the app \
                  is noticed only when its keys stop minting"
             ),
@@ -174,7 +174,7 @@ async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> 
 async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> Result<(), String> {
     let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
     let marker = format!("check-{}", crate::crypto::random_token(9).map_err(|e| e.to_string())?);
-    crate::subscriptions::trigger_check(&aurora, None, &marker).await.map_err(|e| e.to_string())?;
+    crate::aurora_subscriptions::trigger_check(&aurora, None, &marker).await.map_err(|e| e.to_string())?;
     tracing::info!("Aurora accepted the test trigger; waiting for the delivery at {public_url}");
     let url = format!("{}/webhooks/aurora/checks/{marker}", public_url.trim().trim_end_matches('/'));
     let http = reqwest::Client::new();

@@ -83,7 +83,7 @@ pub fn simulation_delivery(query: &str) -> Received {
 /// The dedupe key of a test delivery whose job id is `marker` (see
 /// `subscriptions::trigger_check`): the receiver records it as any other.
 pub fn check_key(marker: &str) -> String {
-    format!("{}:{marker}:{}", events::SIMULATION_COMPLETED, crate::subscriptions::CHECK_STATUS)
+    format!("{}:{marker}:{}", events::SIMULATION_COMPLETED, crate::aurora_subscriptions::CHECK_STATUS)
 }
 
 /// An app-status delivery received at `now`, whatever its query holds. Toggles repeat
