@@ -139,9 +139,10 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
             (StatusCode::UNPROCESSABLE_ENTITY, "opportunity_id_too_long")
         }
         ProjectError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_location"),
-        ProjectError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "aurora_rejected"),
-        ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
-        ProjectError::Unverifiable(_) => (StatusCode::CONFLICT, "reconcile_forbidden"),
+        // The codes of an attempt's failures are stored with the project: chosen there.
+        ProjectError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, error.attempt_code().unwrap_or_default()),
+        ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, error.attempt_code().unwrap_or_default()),
+        ProjectError::Unverifiable(_) => (StatusCode::CONFLICT, error.attempt_code().unwrap_or_default()),
         ProjectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }

@@ -84,6 +84,18 @@ impl ProjectError {
     pub fn is_transient(&self) -> bool {
         matches!(self, ProjectError::Unavailable(_) | ProjectError::Storage(_))
     }
+
+    /// The code of an attempt's failure, as it is stored with the project
+    /// (`CreateFailed { code }`) and answered (`error.rs` takes it from here): the one
+    /// place these codes are chosen.
+    pub fn attempt_code(&self) -> Option<&'static str> {
+        match self {
+            ProjectError::Rejected(_) => Some("aurora_rejected"),
+            ProjectError::Unavailable(_) => Some("aurora_unavailable"),
+            ProjectError::Unverifiable(_) => Some(RECONCILE_FORBIDDEN),
+            _ => None,
+        }
+    }
 }
 
 /// What to do about an opportunity's project record: decided without I/O.
@@ -361,10 +373,8 @@ async fn record_outcome(
             }
             return Ok(());
         }
-        AttemptEnd::Rejected(message) => ("aurora_rejected", message.clone(), false, ProjectError::Rejected(message)),
-        AttemptEnd::Unavailable(message) => {
-            ("aurora_unavailable", message.clone(), true, ProjectError::Unavailable(message))
-        }
+        AttemptEnd::Rejected(message) => (message.clone(), false, ProjectError::Rejected(message)),
+        AttemptEnd::Unavailable(message) => (message.clone(), true, ProjectError::Unavailable(message)),
         AttemptEnd::ReconcileForbidden => {
             let message = "An earlier attempt may have created this project, and Aurora does not let this app list \
                            projects to check (403). Look for it in Aurora; if it is not there, click Try again to \
@@ -375,10 +385,11 @@ async fn record_outcome(
                 key.opportunity_id
             );
             installations::record_error(db, key.crm, &key.account_id, &admin, now).await?;
-            (RECONCILE_FORBIDDEN, message.clone(), true, ProjectError::Unverifiable(message))
+            (message.clone(), true, ProjectError::Unverifiable(message))
         }
     };
-    let (code, message, retryable, error) = failure;
+    let (message, retryable, error) = failure;
+    let code = error.attempt_code().unwrap_or("create_failed");
     let failure = Failure { code, message: &message, retryable };
     if projects::mark_failed(db, key, claim, &failure, now).await? {
         project_rechecks::settle(db, key, now).await?;
