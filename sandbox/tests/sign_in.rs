@@ -126,3 +126,62 @@ async fn each_stand_in_keeps_the_way_back_across_a_wrong_password_shows_who_is_s
         assert!(after.status().is_redirection(), "{home}: the old session no longer opens it");
     }
 }
+
+/// The demo CRM keeps what was typed too: the email after a wrong password, and every
+/// field of a new opportunity the form refused.
+#[tokio::test]
+async fn the_demo_crm_keeps_what_was_typed_after_an_error() {
+    use sandbox::demo_crm;
+    let crm = demo_crm::Crm::new(
+        demo_crm::Settings {
+            worker_url: "http://127.0.0.1:9".into(),
+            client_id: "aurora-solar-for-crms".into(),
+            client_secret: "0123456789abcdef0123456789abcdef".into(),
+            access_token_ttl_seconds: 3600,
+            faults: Default::default(),
+        }
+        .validated()
+        .expect("settings"),
+    );
+    let origin = serve(demo_crm::router(crm)).await;
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let wrong = browser
+        .post(format!("{origin}/login"))
+        .form(&[("next", "/marketplace"), ("email", "ana@sunrise.example"), ("password", "not-it")])
+        .send()
+        .await
+        .expect("wrong password");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let page = wrong.text().await.expect("page");
+    assert!(page.contains("value=\"ana@sunrise.example\"") && page.contains("value=\"/marketplace\""), "{page}");
+
+    let signed = browser
+        .post(format!("{origin}/login"))
+        .form(&[("next", "/opportunities/new"), ("email", "ana@sunrise.example"), ("password", "demo")])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = signed.headers()[header::SET_COOKIE].to_str().expect("cookie").split(';').next().expect("pair");
+    let cookie = cookie.to_owned();
+    let form = browser.get(format!("{origin}/opportunities/new")).header(header::COOKIE, &cookie).send().await;
+    let form = form.expect("form").text().await.expect("page");
+    let csrf = form.split("name=csrf value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("csrf");
+    let refused = browser
+        .post(format!("{origin}/opportunities"))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", csrf),
+            ("name", "Okafor - Rooftop"),
+            ("customer", "Ada Okafor"),
+            ("latitude", "123"),
+            ("longitude", "-122.1"),
+        ])
+        .send()
+        .await
+        .expect("refused");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("page");
+    for kept in ["Okafor - Rooftop", "Ada Okafor", "123", "-122.1"] {
+        assert!(page.contains(&format!("value=\"{kept}\"")), "{kept}: {page}");
+    }
+}

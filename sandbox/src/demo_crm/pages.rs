@@ -63,7 +63,7 @@ fn site_text(site: &Site) -> String {
 }
 
 /// The sign-in form, listing the fixture logins (this CRM only runs locally).
-pub fn login(next: &str, error: Option<&str>, users: &[User], password: &str) -> String {
+pub fn login(next: &str, typed: &str, error: Option<&str>, users: &[User], password: &str) -> String {
     let logins: String =
         users.iter().map(|u| format!("<li><code>{}</code> ({})</li>", text(&u.email), role_name(u.role))).collect();
     let error = error.map(|e| format!("<p class=error role=alert>{}</p>", text(e))).unwrap_or_default();
@@ -73,11 +73,12 @@ pub fn login(next: &str, error: Option<&str>, users: &[User], password: &str) ->
         &format!(
             "<main class=single><section class=card><h1>Sign in</h1>{error}\
              <form method=post action=\"/login\"><input type=hidden name=next value=\"{next}\">\
-             <label for=email>Email</label><input id=email name=email type=email autocomplete=username required>\
+             <label for=email>Email</label><input id=email name=email type=email value=\"{typed}\" autocomplete=username required>\
              <label for=password>Password</label><input id=password name=password type=password required>\
              <p><button class=button type=submit>Sign in</button></p></form>\
              <p class=muted>Fixture logins, password <code>{password}</code>:</p><ul>{logins}</ul></section></main>",
             next = attr(next),
+            typed = attr(typed),
             password = text(password),
         ),
     )
@@ -107,7 +108,17 @@ pub fn opportunity_list(viewer: &Viewer<'_>, opportunities: &[&Opportunity]) -> 
 }
 
 /// The form for a new opportunity.
-pub fn new_opportunity(viewer: &Viewer<'_>, error: Option<&str>) -> String {
+/// What the New opportunity form held, kept across an error.
+#[derive(Debug, Default)]
+pub struct Typed<'a> {
+    pub name: &'a str,
+    pub customer: &'a str,
+    pub address: &'a str,
+    pub latitude: &'a str,
+    pub longitude: &'a str,
+}
+
+pub fn new_opportunity(viewer: &Viewer<'_>, typed: &Typed<'_>, error: Option<&str>) -> String {
     let error = error.map(|e| format!("<p class=error role=alert>{}</p>", text(e))).unwrap_or_default();
     layout(
         "New opportunity",
@@ -115,14 +126,19 @@ pub fn new_opportunity(viewer: &Viewer<'_>, error: Option<&str>) -> String {
         &format!(
             "<main class=single><section class=card><h1>New opportunity</h1>{error}\
              <form method=post action=\"/opportunities\"><input type=hidden name=csrf value=\"{csrf}\">\
-             <label for=name>Name</label><input id=name name=name required maxlength=200>\
-             <label for=customer>Customer</label><input id=customer name=customer required maxlength=200>\
-             <label for=address>Address</label><input id=address name=address maxlength=300>\
+             <label for=name>Name</label><input id=name name=name value=\"{name}\" required maxlength=200>\
+             <label for=customer>Customer</label><input id=customer name=customer value=\"{customer}\" required maxlength=200>\
+             <label for=address>Address</label><input id=address name=address value=\"{address}\" maxlength=300>\
              <p class=muted>…or coordinates, for a site without an address:</p>\
-             <label for=latitude>Latitude</label><input id=latitude name=latitude inputmode=decimal>\
-             <label for=longitude>Longitude</label><input id=longitude name=longitude inputmode=decimal>\
+             <label for=latitude>Latitude</label><input id=latitude name=latitude value=\"{latitude}\" inputmode=decimal>\
+             <label for=longitude>Longitude</label><input id=longitude name=longitude value=\"{longitude}\" inputmode=decimal>\
              <p><button class=button type=submit>Create opportunity</button></p></form></section></main>",
             csrf = attr(viewer.csrf),
+            name = attr(typed.name),
+            customer = attr(typed.customer),
+            address = attr(typed.address),
+            latitude = attr(typed.latitude),
+            longitude = attr(typed.longitude),
         ),
     )
 }

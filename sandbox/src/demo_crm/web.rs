@@ -90,7 +90,7 @@ pub struct LoginQuery {
 }
 
 pub async fn login_page(State(crm): State<Crm>, Query(query): Query<LoginQuery>) -> Html<String> {
-    Html(pages::login(local_path(&query.next), None, &crm.state().users, PASSWORD))
+    Html(pages::login(local_path(&query.next), "", None, &crm.state().users, PASSWORD))
 }
 
 #[derive(Deserialize)]
@@ -105,7 +105,9 @@ pub async fn login(State(crm): State<Crm>, Form(form): Form<LoginForm>) -> Respo
     let next = local_path(&form.next).to_owned();
     let user = crm.state().users.iter().find(|u| u.email.eq_ignore_ascii_case(form.email.trim())).cloned();
     let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        let page = pages::login(&next, Some("Unknown email or wrong password."), &crm.state().users, PASSWORD);
+        // The email is kept, as the return address is.
+        let page =
+            pages::login(&next, &form.email, Some("Unknown email or wrong password."), &crm.state().users, PASSWORD);
         return (StatusCode::UNAUTHORIZED, Html(page)).into_response();
     };
     let id = new_token("s_");
@@ -164,7 +166,7 @@ pub async fn opportunity_page(State(crm): State<Crm>, signed_in: SignedIn, Path(
 }
 
 pub async fn new_opportunity_page(signed_in: SignedIn) -> Html<String> {
-    Html(pages::new_opportunity(&signed_in.viewer(), None))
+    Html(pages::new_opportunity(&signed_in.viewer(), &pages::Typed::default(), None))
 }
 
 #[derive(Deserialize)]
@@ -182,6 +184,17 @@ pub struct NewOpportunityForm {
 }
 
 impl NewOpportunityForm {
+    /// What was typed, to show again with an error.
+    fn typed(&self) -> pages::Typed<'_> {
+        pages::Typed {
+            name: &self.name,
+            customer: &self.customer,
+            address: &self.address,
+            latitude: &self.latitude,
+            longitude: &self.longitude,
+        }
+    }
+
     /// The site the form describes, or what to fix.
     fn site(&self) -> Result<Site, &'static str> {
         if !self.address.trim().is_empty() {
@@ -215,14 +228,14 @@ pub async fn create_opportunity(
         Ok(_) => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(pages::new_opportunity(&signed_in.viewer(), Some("Give a name and a customer."))),
+                Html(pages::new_opportunity(&signed_in.viewer(), &form.typed(), Some("Give a name and a customer."))),
             )
                 .into_response();
         }
         Err(message) => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(pages::new_opportunity(&signed_in.viewer(), Some(message))),
+                Html(pages::new_opportunity(&signed_in.viewer(), &form.typed(), Some(message))),
             )
                 .into_response();
         }
