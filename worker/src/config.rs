@@ -3,7 +3,7 @@
 
 use crate::crm::CrmSettings;
 pub use crate::environment::ConfigError;
-use crate::environment::{Env, checked_secret, parse_base_url};
+use crate::environment::{Env, SIGNING_SECRET, WEBHOOK_TOKEN, checked_secret, parse_base_url};
 use secrecy::SecretString;
 
 /// Names of the settings, as environment variables (native) and Worker vars/secrets.
@@ -108,8 +108,12 @@ impl Config {
         };
         // Only a development setup talks to an Aurora on loopback (the sandbox): only there
         // may secrets be the obviously fake ones our examples and tests use.
-        let secret =
-            checked_secret(keys::WORKER_SIGNING_SECRET, &required(keys::WORKER_SIGNING_SECRET)?, 32, allow_loopback)?;
+        let secret = checked_secret(
+            keys::WORKER_SIGNING_SECRET,
+            &required(keys::WORKER_SIGNING_SECRET)?,
+            SIGNING_SECRET,
+            allow_loopback,
+        )?;
         let base_url = aurora_api::hosts::checked_base_url(&required(keys::AURORA_BASE_URL)?, allow_loopback)
             .map_err(|e| ConfigError::Invalid { name: keys::AURORA_BASE_URL, reason: e.to_string() })?;
         let application_id = aurora_api::ApplicationId::parse(&required(keys::AURORA_APPLICATION_ID)?)
@@ -125,8 +129,12 @@ impl Config {
                 reason: "use letters, digits and dashes".into(),
             });
         }
-        let webhook_token =
-            checked_secret(keys::AURORA_WEBHOOK_TOKEN, &required(keys::AURORA_WEBHOOK_TOKEN)?, 24, allow_loopback)?;
+        let webhook_token = checked_secret(
+            keys::AURORA_WEBHOOK_TOKEN,
+            &required(keys::AURORA_WEBHOOK_TOKEN)?,
+            WEBHOOK_TOKEN,
+            allow_loopback,
+        )?;
         let rate_limit = match lookup(keys::AURORA_REQUESTS_PER_MINUTE).as_deref().map(str::trim) {
             None | Some("") => crate::aurora_pacing::RateLimit::AURORA,
             Some(raw) => crate::aurora_pacing::RateLimit {

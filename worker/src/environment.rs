@@ -56,18 +56,16 @@ impl<'a> Env<'a> {
     }
 
     /// A secret a CRM issued us (a client or consumer secret), held to the one rule for
-    /// CRM secrets: [`checked_secret`] with at least [`CRM_SECRET_MIN_CHARS`] characters.
+    /// CRM secrets: [`checked_secret`] to the shape [`CRM_SECRET`].
     /// `where_from` tells the admin where to copy it.
     pub fn crm_secret(&self, name: &'static str, where_from: &str) -> Result<secrecy::SecretString, ConfigError> {
         let value = self.required(name)?;
-        checked_secret(name, &value, CRM_SECRET_MIN_CHARS, self.development).map(Into::into).map_err(
-            |error| match error {
-                ConfigError::Invalid { name, reason } => {
-                    ConfigError::Invalid { name, reason: format!("{reason}; {where_from}") }
-                }
-                other => other,
-            },
-        )
+        checked_secret(name, &value, CRM_SECRET, self.development).map(Into::into).map_err(|error| match error {
+            ConfigError::Invalid { name, reason } => {
+                ConfigError::Invalid { name, reason: format!("{reason}; {where_from}") }
+            }
+            other => other,
+        })
     }
 
     /// An optional CRM secret (set: held to the same rule).
@@ -96,29 +94,44 @@ impl<'a> Env<'a> {
     }
 }
 
-/// The fewest characters a CRM's secret may have: the vendors' secrets have from 36
-/// (HubSpot's UUIDs) to 64 (Salesforce's consumer secrets); 16 refuses truncated copies and typed guesses.
-pub const CRM_SECRET_MIN_CHARS: usize = 16;
+/// What a secret must have to be taken for random data: so many characters, so many of
+/// them distinct.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// The fewest characters.
+    pub min_chars: usize,
+    /// The fewest distinct characters: fewer is a pattern (`abab...`, `aaaa...`).
+    pub min_distinct: usize,
+}
+
+/// The worker's own signing secret: `openssl rand -hex 32` has 64 characters, 16 distinct.
+pub const SIGNING_SECRET: Shape = Shape { min_chars: 32, min_distinct: 12 };
+
+/// The value Aurora's webhooks carry in their auth header (we choose it).
+pub const WEBHOOK_TOKEN: Shape = Shape { min_chars: 24, min_distinct: 12 };
+
+/// A secret a CRM issued us. The vendors document no shape for them (Salesforce's
+/// consumer secrets have been 19 decimal digits in older Connected Apps and longer strings
+/// since; HubSpot's client secrets are UUIDs; Pipedrive's are hex; a Pipedrive panel's JWT
+/// secret is whatever the developer typed), so the rule only refuses what cannot be one:
+/// under 16 characters (a truncated copy), or a run of a few characters repeated. A
+/// 19-digit secret has fewer than 8 distinct digits one time in ten: 4 is the floor.
+pub const CRM_SECRET: Shape = Shape { min_chars: 16, min_distinct: 4 };
 
 /// A secret that can be one: long enough, not an example's placeholder, not a pattern,
 /// and, outside development (`development`), not one of the obviously fake values our
 /// examples and tests use (`dev-...`, `sandbox-...`). Whoever knows a signing secret can
 /// forge what it signs.
-pub fn checked_secret(
-    name: &'static str,
-    value: &str,
-    min_chars: usize,
-    development: bool,
-) -> Result<String, ConfigError> {
+pub fn checked_secret(name: &'static str, value: &str, shape: Shape, development: bool) -> Result<String, ConfigError> {
+    let Shape { min_chars, min_distinct } = shape;
     let value = value.trim();
     let invalid = |reason: &str| Err(ConfigError::Invalid { name, reason: reason.into() });
     let distinct = value.chars().collect::<std::collections::BTreeSet<char>>().len();
-    // Half the length in distinct characters, up to 12: random data has far more.
     if value.chars().count() < min_chars {
         invalid(&format!("use at least {min_chars} characters of random data (e.g. `openssl rand -hex 32`)"))
     } else if value.contains("replace-with") {
         invalid("this is the example's placeholder: generate a value (e.g. `openssl rand -hex 32`)")
-    } else if distinct < (min_chars / 2).min(12) {
+    } else if distinct < min_distinct {
         invalid("this looks like a pattern, not random data: generate a value (e.g. `openssl rand -hex 32`)")
     } else if !development && ["dev-", "dev_", "sandbox-", "test-"].iter().any(|p| value.starts_with(p)) {
         invalid("a development value: generate a real one for a deployment that talks to Aurora itself")
@@ -181,6 +194,8 @@ mod tests {
         let lookup = |name: &str| {
             match name {
                 "GOOD" => Some("9f8e7d6c-5b4a-4321-8fed-cba987654321"),
+                // An older Connected App's consumer secret: 19 digits, only 6 distinct here.
+                "DIGITS" => Some("1122334455661122334"),
                 "SHORT" => Some("abc123"),
                 "PATTERN" => Some("abababababababababab"),
                 "DEV" => Some("dev-0123456789abcdefghij"),
@@ -191,6 +206,7 @@ mod tests {
         };
         let deployment = Env::new(&lookup, None, false);
         assert!(deployment.crm_secret("GOOD", "from the app's page").is_ok());
+        assert!(deployment.crm_secret("DIGITS", "from the app's page").is_ok());
         for (name, why) in [
             ("SHORT", "at least 16"),
             ("PATTERN", "pattern"),
