@@ -100,6 +100,17 @@ impl SignIn<'_> {
     }
 }
 
+/// `page` (a stand-in's whole page) with [`signed_in_bar`] in its `<header>`.
+pub fn with_signed_in_bar(
+    page: axum::response::Html<String>,
+    who: &str,
+    sign_out: &str,
+    test_ids: &str,
+) -> axum::response::Html<String> {
+    let axum::response::Html(page) = page;
+    axum::response::Html(page.replacen("</header>", &format!("{}</header>", signed_in_bar(who, sign_out, test_ids)), 1))
+}
+
 /// Who is signed in, and the way out: every page a signed-in user sees starts with it, so
 /// that switching from the admin to the rep is one click.
 pub fn signed_in_bar(who: &str, sign_out: &str, test_ids: &str) -> String {

@@ -498,6 +498,25 @@ async fn a_create_the_client_gave_up_on_still_lands() {
     .await;
 }
 
+/// The other reading, behind its switch: Aurora abandons a slow request its caller gave up
+/// on, and the create leaves nothing behind.
+#[tokio::test]
+async fn under_the_other_reading_a_create_the_client_gave_up_on_never_lands() {
+    let (url, sandbox) = start_sandbox(Mode::Exact, &[]).await;
+    let (client, _) = client_with(&url, APP_KEY);
+    let key = client.create_token(tenant(), None).await.expect("create_token");
+    let client = client.with_retry_policy(RetryPolicy { request_timeout: Duration::from_millis(200), ..fast_policy() });
+    set_faults(&url, serde_json::json!({"slow": 1.0, "slow_ms": 400, "slow_abandoned": true})).await;
+    assert!(client.create_project(&key.bearer_token, tenant(), &address_project("gone-1")).await.is_err());
+    tokio::time::sleep(Duration::from_millis(800)).await; // past when it would have landed
+    let landed = sandbox
+        .state()
+        .tenants
+        .get(&tenant())
+        .is_some_and(|t| t.projects.values().any(|p| p.project.external_provider_id.as_deref() == Some("gone-1")));
+    assert!(!landed, "an abandoned request acts on nothing");
+}
+
 /// A tracing writer into memory, to read what was logged.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

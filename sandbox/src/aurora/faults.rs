@@ -31,6 +31,11 @@ pub struct Faults {
     /// How long a slow request waits, milliseconds.
     #[arg(long = "fault-slow-ms", default_value_t = 3000)]
     pub slow_ms: u64,
+    /// The other reading of a slow request whose caller gave up: Aurora abandons it and
+    /// never acts. Aurora documents neither; by default a slow request runs to its end, as
+    /// a server's handler does whether or not anyone is left to read the answer.
+    #[arg(long = "fault-slow-abandoned")]
+    pub slow_abandoned: bool,
     /// Share of API requests whose connection drops AFTER the request was handled (the
     /// caller cannot know whether it took effect).
     #[arg(long = "fault-drop", default_value_t = 0.0)]
@@ -84,7 +89,12 @@ pub async fn apply(faults: &Faults, retry_after: &'static str, request: Request,
     if Faults::draw(faults.server_error) {
         return aurora_error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable (injected)");
     }
-    let response = if Faults::draw(faults.slow) {
+    let slow = Faults::draw(faults.slow);
+    let response = if slow && faults.slow_abandoned {
+        // Runs in the request's own future: a caller that leaves drops it, unhandled.
+        tokio::time::sleep(Duration::from_millis(faults.slow_ms)).await;
+        next.run(request).await
+    } else if slow {
         // A slow Aurora still acts when the caller has given up waiting: the request runs
         // to its end on a task of its own, as a real server's would, whether or not anyone
         // is left to read the answer (a timed-out create leaves a project behind).

@@ -7,6 +7,7 @@ use super::{
     state::{Account, Crm, Opportunity, Site, User, WebSession, new_token, unix_now},
     webhooks,
 };
+use crate::kit;
 use axum::{
     Form,
     extract::{FromRequestParts, Path, Query, State},
@@ -72,15 +73,9 @@ fn urlencoding(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// Only local paths: `next` must never send the browser elsewhere. Browsers drop tabs and
-/// newlines from URLs (`/\t/evil.example` becomes `//evil.example`), so control characters
-/// disqualify a path, as do `//` and backslashes.
+/// Only local paths: `next` must never send the browser elsewhere (see [`kit::local_path`]).
 fn local_path(next: &str) -> &str {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
-    if local { next } else { "/" }
+    kit::local_path(next).unwrap_or("/")
 }
 
 #[derive(Deserialize)]
@@ -113,8 +108,7 @@ pub async fn login(State(crm): State<Crm>, Form(form): Form<LoginForm>) -> Respo
     let id = new_token("s_");
     crm.state().sessions.insert(id.clone(), WebSession { user_id: user.id.clone(), csrf: new_token("c_") });
     tracing::info!("demo CRM: {} signed in", user.email);
-    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax"))], Redirect::to(&next))
-        .into_response()
+    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &id))], Redirect::to(&next)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -128,7 +122,7 @@ pub async fn logout(State(crm): State<Crm>, signed_in: SignedIn, Form(form): For
         return refused;
     }
     crm.state().sessions.retain(|_, s| s.csrf != signed_in.session.csrf);
-    ([(header::SET_COOKIE, format!("{SESSION_COOKIE}=; Path=/; Max-Age=0"))], Redirect::to("/login")).into_response()
+    kit::signed_out(SESSION_COOKIE, "/login")
 }
 
 pub async fn opportunity_list(State(crm): State<Crm>, signed_in: SignedIn) -> Html<String> {

@@ -32,9 +32,7 @@ fn page(title: &str, body: &str) -> Html<String> {
 
 /// A page of a signed-in user: who, and the way out, first.
 fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
-    let Html(page) = page(title, body);
-    let bar = kit::signed_in_bar(who, "/auth/logout", "pd");
-    Html(page.replacen("</header>", &format!("{bar}</header>"), 1))
+    kit::with_signed_in_bar(page(title, body), who, "/auth/logout", "pd")
 }
 
 /// The signed-in user of a browser.
