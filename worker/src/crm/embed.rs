@@ -48,6 +48,12 @@ impl PageLoad<'_> {
     pub fn is_page_get(&self) -> bool {
         self.door.is_none() && (self.method == Method::GET || self.method == Method::HEAD)
     }
+
+    /// Why a load that is not a page's GET opens nothing at a door that only has a page:
+    /// a door below it does not exist, another method is not taken.
+    pub fn refusal(&self) -> EmbedError {
+        if self.door.is_some() { EmbedError::NoSuchDoor } else { EmbedError::MethodNotAllowed }
+    }
 }
 
 /// What a page load opens.
@@ -97,11 +103,8 @@ pub struct Modal {
 /// of `/embed/{crm}`, framed by the CRM's configured origins. Other doors are not found;
 /// other methods are refused.
 pub fn plain_page(frame_origins: Vec<String>, load: &PageLoad<'_>) -> Result<Opened, EmbedError> {
-    if load.door.is_some() {
-        return Err(EmbedError::NoSuchDoor);
-    }
     if !load.is_page_get() {
-        return Err(EmbedError::MethodNotAllowed);
+        return Err(load.refusal());
     }
     Ok(Opened::Page(FramedPage {
         context: None,

@@ -15,7 +15,7 @@ use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
-    embed::{self, EmbedError, FramedPage, Opened, PageLoad},
+    embed::{EmbedError, FramedPage, Opened, PageLoad},
     embed_ticket,
 };
 use crate::{
@@ -157,7 +157,7 @@ impl CrmIntegration for Pipedrive {
     /// The panel's load carries the proof (`?token=`): verified here, it opens the widget.
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
         if !load.is_page_get() {
-            return embed::plain_page(Vec::new(), &load);
+            return Err(load.refusal());
         }
         let query: PanelQuery = load.query_as()?;
         Ok(Opened::Page(open_panel(state, &query, load.now).await?))
