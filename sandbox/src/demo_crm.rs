@@ -82,9 +82,9 @@ impl Settings {
 
 /// The demo CRM's routes.
 pub fn router(crm: Crm) -> Router {
-    let api = Router::new()
-        .route("/oauth/token", post(oauth::token))
-        .route("/oauth/revoke", post(oauth::revoke))
+    let oauth = crate::kit::oauth::Endpoints::new(&crm, "/oauth/token", "/oauth/revoke");
+    let api = oauth
+        .app
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/webhooks", get(api::list_webhooks).post(api::create_webhook))
         .route("/api/v1/webhooks/{id}", delete(api::delete_webhook))
@@ -100,7 +100,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/opportunities/{id}", get(web::opportunity_page))
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/aurora-solar/logo.svg", get(web::logo))
-        .route("/oauth/authorize", get(oauth::consent_page).post(oauth::decide))
+        .merge(oauth.browser)
         .route("/sandbox/faults", get(get_faults).put(put_faults))
         .route("/sandbox/deliveries", get(deliveries))
         .route("/sandbox/opportunities/{id}", get(api::peek_opportunity))

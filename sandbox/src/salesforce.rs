@@ -19,6 +19,7 @@ mod oauth;
 pub mod org;
 mod rest;
 
+use crate::kit;
 use axum::{
     Json, Router,
     routing::{get, patch, post},
@@ -123,9 +124,7 @@ pub fn router(salesforce: Salesforce) -> Router {
         .route("/lightning/r/Opportunity/{id}/view", get(lightning::record_page))
         .route("/canvas/frame", get(lightning::canvas_frame))
         .route("/appexchange", get(lightning::appexchange))
-        .route("/services/oauth2/authorize", get(oauth::authorize).post(oauth::decide))
-        .route("/services/oauth2/token", post(oauth::token))
-        .route("/services/oauth2/revoke", post(oauth::revoke))
+        .merge(kit::oauth::Endpoints::new(&salesforce, "/services/oauth2/token", "/services/oauth2/revoke").router())
         .route("/services/oauth2/userinfo", get(oauth::userinfo))
         .route("/services/data/{version}/query", get(rest::query))
         .route("/services/data/{version}/sobjects/Opportunity/{id}", patch(rest::patch_opportunity))

@@ -91,14 +91,7 @@ async fn install(browser: &reqwest::Client, world: &World, email: &str) -> (reqw
     if status != StatusCode::OK {
         return (world.worker.parse().expect("url"), status, page);
     }
-    let form: Vec<(String, String)> =
-        ["client_id", "redirect_uri", "scope", "optional_scope", "state", "code_challenge"]
-            .into_iter()
-            .map(|name| {
-                (name.to_owned(), common::html_unescape(&value_of(&page, &format!("name=\"{name}\" value=\""))))
-            })
-            .chain([("decision".to_owned(), "allow".to_owned())])
-            .collect();
+    let form = common::allowed_consent(&page);
     let settings =
         browser.post(format!("{}/oauth/authorize", world.hubspot)).form(&form).send().await.expect("connect");
     let (url, status) = (settings.url().clone(), settings.status());

@@ -89,21 +89,12 @@ async fn consent_page(browser: &reqwest::Client, world: &World) -> (StatusCode, 
     (response.status(), response.text().await.expect("page"))
 }
 
-/// The consent page's form, allowed: its hidden fields (PKCE's among them) and the decision.
-fn allow_form(consent: &str) -> Vec<(String, String)> {
-    ["client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "csrf"]
-        .iter()
-        .map(|name| (name.to_string(), hidden(consent, name)))
-        .chain([("decision".to_string(), "allow".to_string())])
-        .collect()
-}
-
 /// The admin allows the install; answers where the browser landed and the page.
 async fn install(browser: &reqwest::Client, world: &World, admin: &str) -> (reqwest::Url, String) {
     sign_in(browser, world, admin).await;
     let (status, page) = consent_page(browser, world).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let form = allow_form(&page);
+    let form = common::allowed_consent(&page);
     let response = browser.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     assert_eq!(response.status(), StatusCode::OK);
     let url = response.url().clone();
@@ -164,7 +155,12 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
     let sealed = installation.crm_tokens_sealed.clone().expect("tokens stored");
     let crm_tokens: Vec<String> = {
         let crm = world.crm.state();
-        crm.refresh_tokens.keys().chain(crm.access_tokens.keys()).cloned().collect()
+        crm.grants
+            .refresh_tokens()
+            .map(|(token, _)| token)
+            .chain(crm.access_tokens.keys().map(String::as_str))
+            .map(str::to_owned)
+            .collect()
     };
     assert!(!crm_tokens.is_empty());
     for token in &crm_tokens {
@@ -383,7 +379,7 @@ async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_
             .is_none()
     );
     assert!(!world.crm.state().installations.contains_key("acct-coastal"), "the CRM uninstalled us too");
-    assert!(world.crm.state().refresh_tokens.values().all(|(account, _)| account != "acct-coastal"));
+    assert!(world.crm.state().grants.refresh_tokens().all(|(_, grant)| grant.subject.account_id != "acct-coastal"));
     let after = admin.get(format!("{}/settings/demo/acct-coastal", world.worker)).send().await.expect("settings");
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "the admin session ended with the uninstall");
 }
@@ -605,7 +601,7 @@ async fn an_install_uses_pkce_its_state_works_once_and_its_code_is_exchanged_onc
     let install_cookie =
         jar.cookies(&format!("{}/install/demo/callback", world.worker).parse().expect("url")).expect("install cookie");
     let consent = manual.get(&authorize).send().await.expect("consent").text().await.expect("page");
-    let form = allow_form(&consent);
+    let form = common::allowed_consent(&consent);
     let allowed = manual.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     let callback = allowed.headers()["location"].to_str().expect("callback").to_owned();
     let first = manual.get(&callback).send().await.expect("callback");
@@ -621,7 +617,7 @@ async fn an_install_uses_pkce_its_state_works_once_and_its_code_is_exchanged_onc
     let admin = browser();
     sign_in(&admin, &world, "nia@northwind.example").await;
     let (_, consent) = consent_page(&admin, &world).await;
-    let form = allow_form(&consent);
+    let form = common::allowed_consent(&consent);
     world.crm.state().faults.dropped = 1.0;
     let failed = admin.post(format!("{}/oauth/authorize", world.crm_url)).form(&form).send().await.expect("allow");
     world.crm.state().faults.dropped = 0.0;

@@ -75,11 +75,7 @@ async fn install(admin: &reqwest::Client, world: &World) -> (reqwest::Url, Strin
     log_in(admin, world, "hana@helio.example").await;
     let consent = admin.get(format!("{}/install/pipedrive/start", world.worker)).send().await.expect("start");
     let page = consent.text().await.expect("consent");
-    let form: Vec<(&str, String)> = ["client_id", "redirect_uri", "state"]
-        .into_iter()
-        .map(|name| (name, value_of(&page, &format!("name={name} value=\""))))
-        .chain([("decision", "allow".to_owned())])
-        .collect();
+    let form = common::allowed_consent(&page);
     let settings = admin.post(format!("{}/oauth/authorize", world.pipedrive)).form(&form).send().await.expect("allow");
     let url = settings.url().clone();
     (url, settings.text().await.expect("settings"))

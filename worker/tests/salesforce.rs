@@ -84,12 +84,7 @@ async fn install(admin: &reqwest::Client, world: &World, username: &str) -> (req
     let consent_url = consent.url().clone();
     let page = consent.text().await.expect("consent");
     assert!(page.contains("Allow Access?"), "{page}");
-    let mut form: Vec<(String, String)> =
-        ["response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"]
-            .iter()
-            .map(|name| (name.to_string(), value_of(&page, &format!("name={name} value=\""))))
-            .collect();
-    form.push(("decision".into(), "allow".into()));
+    let form = common::allowed_consent(&page);
     let settings = admin
         .post(consent_url.join("/services/oauth2/authorize").expect("url"))
         .form(&form)

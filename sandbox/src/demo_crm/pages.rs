@@ -231,23 +231,18 @@ pub fn marketplace(viewer: &Viewer<'_>, installed: Option<(&Installation, &str)>
 }
 
 /// The OAuth consent screen.
-pub fn consent(viewer: &Viewer<'_>, hidden: &[(&str, &str)]) -> String {
+pub fn consent(viewer: &Viewer<'_>, fields: &str) -> String {
     let listing = listing::listing();
     let scopes: String = listing.scopes.iter().map(|s| format!("<li>{}</li>", text(&s.text))).collect();
-    let fields: String = hidden
-        .iter()
-        .map(|(name, value)| format!("<input type=hidden name=\"{}\" value=\"{}\">", attr(name), attr(value)))
-        .collect();
     let body = format!(
         "<main class=single><section class=card>{logo}<h1>Install {name} for {account}?</h1>\
          <p>{name} will be able to:</p><ul>{scopes}</ul>\
-         <form method=post action=\"/oauth/authorize\">{fields}<input type=hidden name=csrf value=\"{csrf}\">\
+         <form method=post action=\"/oauth/authorize\">{fields}\
          <button class=button name=decision value=allow data-testid=crm-consent-allow>Allow and install</button> \
          <button class=\"button secondary\" name=decision value=deny>Cancel</button></form></section></main>",
         logo = listing::logo_img("/marketplace/aurora-solar/logo.svg"),
         name = text(&listing.name),
         account = text(&viewer.account.name),
-        csrf = attr(viewer.csrf),
     );
     layout("Install an app", Some(viewer), &body)
 }

@@ -2,7 +2,7 @@
 //! webhook subscriptions, deliveries and faults. In memory: the CRM starts afresh each run.
 
 use super::Settings;
-use crate::aurora::Faults;
+use crate::{aurora::Faults, kit::oauth::Grants};
 use serde::Serialize;
 use std::{
     collections::{BTreeMap, HashMap},
@@ -81,16 +81,11 @@ pub struct WebSession {
     pub csrf: String,
 }
 
-/// An authorization code, waiting to be exchanged.
-#[derive(Debug, Clone)]
-pub struct CodeGrant {
+/// Who installed our app, in which account: whom its grants are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installer {
     pub account_id: String,
     pub user_id: String,
-    pub redirect_uri: String,
-    /// The PKCE S256 challenge the code was issued with, if any.
-    pub code_challenge: Option<String>,
-    pub scope: String,
-    pub expires: Instant,
 }
 
 /// An access token the CRM issued to our app.
@@ -138,11 +133,10 @@ pub struct State {
     pub opportunities: Vec<Opportunity>,
     /// Session cookie value -> session.
     pub sessions: HashMap<String, WebSession>,
-    pub codes: HashMap<String, CodeGrant>,
-    pub access_tokens: HashMap<String, AccessGrant>,
-    /// Refresh token -> (account, user). Refresh tokens do not expire; revoking the
+    /// Our app's codes and refresh tokens. Refresh tokens do not expire; revoking the
     /// installation ends them.
-    pub refresh_tokens: HashMap<String, (String, String)>,
+    pub grants: Grants<Installer>,
+    pub access_tokens: HashMap<String, AccessGrant>,
     /// Account -> our app's installation.
     pub installations: HashMap<String, Installation>,
     pub subscriptions: Vec<Subscription>,
@@ -170,8 +164,7 @@ impl State {
     pub fn uninstall(&mut self, account_id: &str) {
         self.installations.remove(account_id);
         self.access_tokens.retain(|_, grant| grant.account_id != account_id);
-        self.refresh_tokens.retain(|_, (account, _)| account != account_id);
-        self.codes.retain(|_, grant| grant.account_id != account_id);
+        self.grants.forget(|installer| installer.account_id == account_id);
         self.subscriptions.retain(|s| s.account_id != account_id);
     }
 }

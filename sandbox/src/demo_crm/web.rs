@@ -51,18 +51,21 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
     crate::cookie(headers, SESSION_COOKIE)
 }
 
+/// The signed-in user of a browser, if any.
+pub fn signed_in(crm: &Crm, headers: &HeaderMap) -> Option<SignedIn> {
+    let id = session_cookie(headers)?;
+    let state = crm.state();
+    let session = state.sessions.get(&id)?.clone();
+    let user = state.user(&session.user_id)?.clone();
+    let account = state.account(&user.account_id)?.clone();
+    Some(SignedIn { session, user, account })
+}
+
 impl FromRequestParts<Crm> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, crm: &Crm) -> Result<Self, Response> {
-        let found = session_cookie(&parts.headers).and_then(|id| {
-            let state = crm.state();
-            let session = state.sessions.get(&id)?.clone();
-            let user = state.user(&session.user_id)?.clone();
-            let account = state.account(&user.account_id)?.clone();
-            Some(SignedIn { session, user, account })
-        });
-        found.ok_or_else(|| {
+        signed_in(crm, &parts.headers).ok_or_else(|| {
             let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             Redirect::to(&format!("/login?next={}", urlencoding(next))).into_response()
         })

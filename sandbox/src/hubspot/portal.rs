@@ -3,7 +3,7 @@
 //! properties each portal has, our app's grants and webhook deliveries. In memory: it
 //! starts afresh each run.
 
-use rand::Rng;
+use crate::kit::oauth::Grants;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -46,16 +46,14 @@ pub struct Deal {
     pub contact_id: Option<u64>,
 }
 
-/// An authorization code: single use, 10 minutes, with its PKCE challenge.
-#[derive(Debug, Clone)]
-pub struct Code {
+/// Who installed our app, where: whom its grants are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Installer {
     pub user_id: u64,
-    pub redirect_uri: String,
-    pub challenge: Option<String>,
-    pub expires: i64,
+    pub portal_id: u64,
 }
 
-/// An access or refresh token's grant.
+/// An access token's grant.
 #[derive(Debug, Clone)]
 pub struct Grant {
     pub user_id: u64,
@@ -79,20 +77,13 @@ pub struct Data {
     pub contacts: Vec<Record>,
     pub deals: Vec<Deal>,
     pub web_sessions: HashMap<String, u64>,
-    pub codes: HashMap<String, Code>,
+    /// Our app's codes and refresh tokens.
+    pub grants: Grants<Installer>,
     pub access_tokens: HashMap<String, Grant>,
-    pub refresh_tokens: HashMap<String, Grant>,
     pub deliveries: Vec<Delivery>,
     /// When each portal's app made its recent API calls (the 10-second rolling limit).
     pub calls: HashMap<u64, VecDeque<std::time::Instant>>,
     pub next_event_id: u64,
-}
-
-/// A random token of `len` URL-safe characters.
-pub fn random_token(len: usize) -> String {
-    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::rng();
-    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
 }
 
 fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -170,7 +161,7 @@ impl Data {
     /// The portal's app loses its grants (uninstalled, or a refresh token revoked).
     pub fn uninstall(&mut self, portal: u64) {
         self.access_tokens.retain(|_, g| g.portal_id != portal);
-        self.refresh_tokens.retain(|_, g| g.portal_id != portal);
+        self.grants.forget(|installer| installer.portal_id == portal);
         if let Some(p) = self.portal_mut(portal) {
             p.installed = false;
         }

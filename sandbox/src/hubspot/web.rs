@@ -4,9 +4,10 @@
 
 use super::{
     HubSpot,
-    portal::{Deal, HsUser, PASSWORD, random_token},
+    portal::{Deal, HsUser, PASSWORD},
     signing,
 };
+use crate::kit::oauth::random_token;
 use axum::{
     Form, Json,
     extract::{Path, Query, State},

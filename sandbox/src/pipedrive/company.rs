@@ -3,6 +3,7 @@
 //! hashes, different per company), our app's OAuth grants, webhook subscriptions and
 //! deliveries. In memory: it starts afresh each run.
 
+use crate::kit::oauth::Grants;
 use rand::Rng;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -63,12 +64,11 @@ pub struct DealField {
     pub field_type: String,
 }
 
-/// An authorization code, single use, 5 minutes.
-#[derive(Debug, Clone)]
-pub struct Code {
+/// Who installed our app, in which company: whom its grants are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Installer {
     pub user_id: u64,
-    pub redirect_uri: String,
-    pub expires: i64,
+    pub company_id: u64,
 }
 
 /// An access token.
@@ -111,22 +111,14 @@ pub struct Data {
     pub deals: Vec<Deal>,
     pub deal_fields: Vec<DealField>,
     pub web_sessions: HashMap<String, u64>,
-    pub codes: HashMap<String, Code>,
+    /// Our app's codes and refresh tokens.
+    pub grants: Grants<Installer>,
     pub access_tokens: HashMap<String, Grant>,
-    /// Refresh token -> user id.
-    pub refresh_tokens: HashMap<String, u64>,
     pub webhooks: Vec<Webhook>,
     pub deliveries: Vec<Delivery>,
     /// Panels framed on deal pages: runtime id -> (user, deal).
     pub panels: HashMap<String, (u64, u64)>,
     pub next_id: u64,
-}
-
-/// A random token of `len` URL-safe characters.
-pub fn random_token(len: usize) -> String {
-    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
 }
 
 /// An address as Pipedrive v2 answers it.
@@ -140,6 +132,16 @@ pub fn address(street_number: &str, route: &str, locality: &str, state: &str, po
 }
 
 impl Data {
+    /// The company no longer has our app: its tokens and webhooks go.
+    pub fn uninstall(&mut self, company: u64) {
+        self.access_tokens.retain(|_, g| g.company_id != company);
+        self.grants.forget(|installer| installer.company_id == company);
+        self.webhooks.retain(|w| w.company_id != company);
+        if let Some(c) = self.companies.iter_mut().find(|c| c.id == company) {
+            c.installed = false;
+        }
+    }
+
     /// Helio Homes (1001) and Coastline Power (1002), each with an admin and a rep.
     pub fn fixtures() -> Data {
         let mut data = Data { next_id: 100, ..Data::default() };

@@ -4,9 +4,10 @@
 
 use super::{
     Pipedrive,
-    company::{Deal, PASSWORD, PdUser, random_token},
+    company::{Deal, PASSWORD, PdUser},
     now,
 };
+use crate::kit::oauth::random_token;
 use axum::{
     Form, Json,
     extract::{Path, Query, State},
@@ -309,16 +310,7 @@ pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Res
 /// its callback URL (HTTP Basic client credentials; the answer is not read).
 pub async fn uninstall(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
     let Some(user) = signed_in(&pd, &headers) else { return to_login("/marketplace") };
-    {
-        let mut data = pd.data();
-        let company = user.company_id;
-        data.access_tokens.retain(|_, g| g.company_id != company);
-        data.refresh_tokens.retain(|token, _| !token.contains(&format!(":{company}:")));
-        data.webhooks.retain(|w| w.company_id != company);
-        if let Some(c) = data.companies.iter_mut().find(|c| c.id == company) {
-            c.installed = false;
-        }
-    }
+    pd.data().uninstall(user.company_id);
     let body = json!({
         "client_id": pd.settings.client_id, "company_id": user.company_id, "user_id": user.id,
         "timestamp": chrono::Utc::now().to_rfc3339(),

@@ -5,8 +5,9 @@
 
 use super::{
     Salesforce,
-    org::{CUSTOM_FIELDS, PASSWORD, SfUser, random_token},
+    org::{CUSTOM_FIELDS, PASSWORD, SfUser},
 };
+use crate::kit::oauth::random_token;
 use axum::{
     Form,
     extract::{Path, Query, State},

@@ -2,7 +2,7 @@
 //! addresses) and Opportunities, our app's OAuth grants and tokens, and each org's API
 //! usage. In memory: it starts afresh each run.
 
-use rand::Rng;
+use crate::kit::oauth::{Grants, random_token};
 use std::{
     collections::{BTreeMap, HashMap},
     time::{Duration, Instant},
@@ -82,15 +82,6 @@ pub fn address_prefixes(person_accounts: bool) -> &'static [&'static str] {
     if person_accounts { &["Billing", "Shipping", "PersonMailing"] } else { &["Billing", "Shipping"] }
 }
 
-/// An authorization code, single use.
-#[derive(Debug, Clone)]
-pub struct Code {
-    pub user_id: String,
-    pub redirect_uri: String,
-    pub code_challenge: String,
-    pub expires: i64,
-}
-
 /// An access token: whose, and until when.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -112,11 +103,10 @@ pub struct Data {
     pub opportunities: Vec<SfOpportunity>,
     /// Browser sign-ins (cookie value -> user id).
     pub web_sessions: HashMap<String, String>,
-    pub codes: HashMap<String, Code>,
+    /// Our app's codes and refresh tokens (by user id).
+    pub grants: Grants<String>,
     /// Access tokens, our app's and the users' own (a canvas signed request carries one).
     pub sessions: HashMap<String, Session>,
-    /// Refresh token -> user id.
-    pub refresh_tokens: HashMap<String, String>,
     /// Orgs where an admin approved our app (the canvas shows on their record pages).
     pub installed_orgs: Vec<String>,
     /// API calls per org today.
@@ -130,13 +120,6 @@ pub struct Data {
 /// An 18-character record id with the key prefix `prefix` (`006` Opportunity, ...).
 pub fn record_id(prefix: &str, org_number: u8, n: u32) -> String {
     format!("{prefix}8a0000{org_number}{n:05}AAA")
-}
-
-/// A random token of `len` URL-safe characters.
-pub fn random_token(len: usize) -> String {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
 }
 
 impl Data {
