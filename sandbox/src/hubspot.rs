@@ -122,8 +122,7 @@ pub fn now() -> i64 {
 pub fn router(hubspot: HubSpot) -> Router {
     Router::new()
         .route("/", get(web::home))
-        .route("/login", get(web::login_page).post(web::login))
-        .route("/logout", post(web::logout))
+        .merge(crate::kit::desk::routes(&hubspot))
         .route("/deal/{id}", get(web::deal_page))
         .route("/deals/new", post(web::new_deal))
         .route("/marketplace", get(web::marketplace))

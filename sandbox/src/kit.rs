@@ -3,6 +3,7 @@
 //! kept across a wrong password, what was typed kept), the signed-in bar with its sign-out,
 //! session cookies, and the rule for where a browser may be sent back to.
 
+pub mod desk;
 pub mod oauth;
 
 /// `value` as HTML text.

@@ -100,8 +100,7 @@ pub fn now() -> i64 {
 pub fn router(pipedrive: Pipedrive) -> Router {
     Router::new()
         .route("/", get(web::home))
-        .route("/auth/login", get(web::login_page).post(web::login))
-        .route("/auth/logout", post(web::logout))
+        .merge(crate::kit::desk::routes(&pipedrive))
         .route("/deal/{id}", get(web::deal_page))
         .route("/deals/new", post(web::new_deal))
         .route("/marketplace", get(web::marketplace))

@@ -117,8 +117,7 @@ pub fn now() -> i64 {
 pub fn router(salesforce: Salesforce) -> Router {
     Router::new()
         .route("/", get(lightning::home))
-        .route("/login", get(lightning::login_page).post(lightning::login))
-        .route("/secur/logout.jsp", get(lightning::logout).post(lightning::logout))
+        .merge(crate::kit::desk::routes(&salesforce))
         .route("/lightning/o/Opportunity/list", get(lightning::opportunity_list))
         .route("/lightning/o/Opportunity/new", post(lightning::new_opportunity))
         .route("/lightning/r/Opportunity/{id}/view", get(lightning::record_page))

@@ -9,10 +9,10 @@
 use super::{
     HubSpot, now,
     portal::{Grant, Installer},
-    web::signed_in,
 };
 use crate::kit::{
     self,
+    desk::SignInDesk,
     oauth::{
         AuthorizationServer, AuthorizeRequest, ClientAuth, Consenter, Grants, Pkce, Refresh, Revoked, Rules,
         TokenRefusal, random_token,
@@ -76,7 +76,7 @@ impl AuthorizationServer for HubSpot {
     }
 
     fn consenter(&self, headers: &HeaderMap) -> Option<Consenter<Installer>> {
-        let user = signed_in(self, headers)?;
+        let user = SignInDesk::signed_in(self, headers)?;
         let refusal = (!user.super_admin)
             .then(|| "You must be a Super Admin to install this app. Ask a Super Admin of your account.".to_owned());
         Some(Consenter { subject: Installer { user_id: user.id, portal_id: user.portal_id }, refusal, csrf: None })

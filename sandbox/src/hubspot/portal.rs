@@ -3,7 +3,7 @@
 //! properties each portal has, our app's grants and webhook deliveries. In memory: it
 //! starts afresh each run.
 
-use crate::kit::oauth::Grants;
+use crate::kit::{desk::Sessions, oauth::Grants};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -76,7 +76,7 @@ pub struct Data {
     pub companies: Vec<Record>,
     pub contacts: Vec<Record>,
     pub deals: Vec<Deal>,
-    pub web_sessions: HashMap<String, u64>,
+    pub web_sessions: Sessions<u64>,
     /// Our app's codes and refresh tokens.
     pub grants: Grants<Installer>,
     pub access_tokens: HashMap<String, Grant>,

@@ -7,22 +7,23 @@ use super::{
     portal::{Deal, HsUser, PASSWORD},
     signing,
 };
-use crate::kit::oauth::random_token;
 use axum::{
     Form, Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-const SESSION_COOKIE: &str = "hs_session";
-
 /// Largest request and answer `hubspot.fetch` carries.
 const FETCH_LIMIT: usize = 1024 * 1024;
 
-use crate::kit::{self, SignIn, attr, text};
+use crate::kit::{
+    self, attr,
+    desk::{Desk, Sessions, SignInDesk},
+    text,
+};
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -42,81 +43,51 @@ fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
     kit::with_signed_in_bar(page(title, body), who, "/logout", "hs")
 }
 
-/// The signed-in user of a browser.
-pub fn signed_in(hs: &HubSpot, headers: &HeaderMap) -> Option<HsUser> {
-    let sid = crate::cookie(headers, SESSION_COOKIE)?;
-    let data = hs.data();
-    let user = *data.web_sessions.get(&sid)?;
-    data.user(user).cloned()
-}
+/// Who signs in, and how: the kit's desk in HubSpot's words.
+impl SignInDesk for HubSpot {
+    type UserId = u64;
+    type User = HsUser;
 
-fn to_login(back: &str) -> Response {
-    let back: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
-    Redirect::to(&format!("/login?loginRedirectUrl={back}")).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginQuery {
-    #[serde(default, rename = "loginRedirectUrl")]
-    back: String,
-}
-
-/// The sign-in form; `error` and what was `typed` after a failed attempt.
-fn sign_in(hs: &HubSpot, back: &str, typed: &str, error: Option<&str>) -> Html<String> {
-    let users =
-        hs.data().users.iter().map(|u| (u.email.clone(), if u.super_admin { "Super Admin" } else { "" })).collect();
-    let form = SignIn {
-        heading: "Log in to HubSpot",
-        action: "/login",
-        back_field: "loginRedirectUrl",
-        back,
-        user_field: ("email", "Email"),
-        typed,
-        error,
-        users,
-        password: PASSWORD,
-        test_ids: "hs",
-        button: "Log in",
-    };
-    page("Log in", &form.html())
-}
-
-pub async fn login_page(State(hs): State<HubSpot>, Query(query): Query<LoginQuery>) -> Html<String> {
-    sign_in(&hs, &query.back, "", None)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    email: String,
-    password: String,
-    #[serde(default, rename = "loginRedirectUrl")]
-    back: String,
-}
-
-pub async fn login(State(hs): State<HubSpot>, Form(form): Form<LoginForm>) -> Response {
-    let user = hs.data().users.iter().find(|u| u.email == form.email.trim()).cloned();
-    let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        // The same form again, the return address (an install's consent) and the email kept.
-        let page = sign_in(&hs, &form.back, &form.email, Some("Wrong email or password."));
-        return (StatusCode::UNAUTHORIZED, page).into_response();
-    };
-    let sid = random_token(40);
-    hs.data().web_sessions.insert(sid.clone(), user.id);
-    let back = kit::local_path(&form.back).unwrap_or("/");
-    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &sid))], Redirect::to(back)).into_response()
-}
-
-/// `POST /logout`: the browser's session ends; back to the sign-in form.
-pub async fn logout(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
-    if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
-        hs.data().web_sessions.remove(&sid);
+    fn desk(&self) -> Desk {
+        Desk {
+            cookie: "hs_session",
+            path: "/login",
+            sign_out: ("/logout", false),
+            back_field: "loginRedirectUrl",
+            user_field: ("email", "Email"),
+            title: ("Log in", "Log in to HubSpot"),
+            button: "Log in",
+            test_ids: "hs",
+            password: PASSWORD,
+            wrong: "Wrong email or password.",
+            landing: "/",
+        }
     }
-    kit::signed_out(SESSION_COOKIE, "/login")
+
+    fn with_sessions<R>(&self, f: impl FnOnce(&mut Sessions<u64>) -> R) -> R {
+        f(&mut self.data().web_sessions)
+    }
+
+    fn user(&self, id: &u64) -> Option<HsUser> {
+        self.data().user(*id).cloned()
+    }
+
+    fn named(&self, name: &str) -> Option<u64> {
+        self.data().users.iter().find(|u| u.email == name).map(|u| u.id)
+    }
+
+    fn people(&self) -> Vec<(String, &'static str)> {
+        self.data().users.iter().map(|u| (u.email.clone(), if u.super_admin { "Super Admin" } else { "" })).collect()
+    }
+
+    fn page(&self, title: &str, body: &str) -> Html<String> {
+        page(title, body)
+    }
 }
 
 /// `GET /`: the portal's deals, and "Create deal".
 pub async fn home(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&hs, &headers) else { return to_login("/") };
+    let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/") };
     let data = hs.data();
     let deals: String = data
         .deals
@@ -160,7 +131,7 @@ pub struct NewDeal {
 
 /// `POST /deals/new`: the deal, associated with the company, and its webhooks.
 pub async fn new_deal(State(hs): State<HubSpot>, headers: HeaderMap, Form(form): Form<NewDeal>) -> Response {
-    let Some(user) = signed_in(&hs, &headers) else { return to_login("/") };
+    let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/") };
     let id = {
         let mut data = hs.data();
         if !data.companies.iter().any(|c| c.id == form.company_id && c.portal_id == user.portal_id) {
@@ -189,7 +160,7 @@ fn script_json(value: &Value) -> String {
 
 /// `GET /deal/{id}`: the deal record, with our card in its tab when the portal has the app.
 pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
-    let Some(user) = signed_in(&hs, &headers) else { return to_login(&format!("/deal/{id}")) };
+    let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in(&format!("/deal/{id}")) };
     let data = hs.data();
     let Some(deal) = data.deals.iter().find(|d| d.id == id && d.portal_id == user.portal_id).cloned() else {
         return (
@@ -267,7 +238,7 @@ pub struct CardFetch {
 /// and 15 seconds at most; `appId`, `portalId`, `userId` and `userEmail` appended to the
 /// query; signed v3 over the URL it calls. Answers `{status, body}` for the card.
 pub async fn card_fetch(State(hs): State<HubSpot>, headers: HeaderMap, Json(call): Json<CardFetch>) -> Response {
-    let Some(user) = signed_in(&hs, &headers) else { return StatusCode::UNAUTHORIZED.into_response() };
+    let Some(user) = hs.signed_in(&headers) else { return StatusCode::UNAUTHORIZED.into_response() };
     if !hs.data().portal(user.portal_id).is_some_and(|p| p.installed) {
         return (StatusCode::FORBIDDEN, "the app is not installed in this account").into_response();
     }
@@ -321,7 +292,7 @@ pub async fn card_fetch(State(hs): State<HubSpot>, headers: HeaderMap, Json(call
 
 /// `GET /marketplace`: our listing; "Install app" starts the app's OAuth install.
 pub async fn marketplace(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&hs, &headers) else { return to_login("/marketplace") };
+    let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/marketplace") };
     let installed = hs.data().portal(user.portal_id).is_some_and(|p| p.installed);
     let action = if installed {
         "<form method=post action=/marketplace/uninstall><button data-testid=hs-uninstall>Uninstall</button></form>"
@@ -338,7 +309,7 @@ pub async fn marketplace(State(hs): State<HubSpot>, headers: HeaderMap) -> Respo
 
 /// `POST /marketplace/uninstall`: the app's grants end; its calls are refused from then on.
 pub async fn uninstall(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&hs, &headers) else { return to_login("/marketplace") };
+    let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/marketplace") };
     hs.data().uninstall(user.portal_id);
     Redirect::to("/marketplace").into_response()
 }

@@ -3,7 +3,7 @@
 //! hashes, different per company), our app's OAuth grants, webhook subscriptions and
 //! deliveries. In memory: it starts afresh each run.
 
-use crate::kit::oauth::Grants;
+use crate::kit::{desk::Sessions, oauth::Grants};
 use rand::Rng;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -110,7 +110,7 @@ pub struct Data {
     pub persons: Vec<Person>,
     pub deals: Vec<Deal>,
     pub deal_fields: Vec<DealField>,
-    pub web_sessions: HashMap<String, u64>,
+    pub web_sessions: Sessions<u64>,
     /// Our app's codes and refresh tokens.
     pub grants: Grants<Installer>,
     pub access_tokens: HashMap<String, Grant>,

@@ -9,10 +9,10 @@ use super::{
     Pipedrive,
     company::{Grant, Installer},
     now,
-    web::signed_in,
 };
 use crate::kit::{
     self,
+    desk::SignInDesk,
     oauth::{
         AuthorizationServer, AuthorizeRequest, ClientAuth, Consenter, Grants, Pkce, Refresh, Revoked, Rules,
         TokenRefusal, random_token, rfc_error,
@@ -51,7 +51,7 @@ impl AuthorizationServer for Pipedrive {
     }
 
     fn consenter(&self, headers: &HeaderMap) -> Option<Consenter<Installer>> {
-        let user = signed_in(self, headers)?;
+        let user = SignInDesk::signed_in(self, headers)?;
         Some(Consenter {
             subject: Installer { user_id: user.id, company_id: user.company_id },
             refusal: None,

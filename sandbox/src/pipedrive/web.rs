@@ -7,19 +7,20 @@ use super::{
     company::{Deal, PASSWORD, PdUser},
     now,
 };
-use crate::kit::oauth::random_token;
 use axum::{
     Form, Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use serde_json::json;
 
-const SESSION_COOKIE: &str = "pd_session";
-
-use crate::kit::{self, SignIn, attr, text};
+use crate::kit::{
+    self, attr,
+    desk::{Desk, Sessions, SignInDesk},
+    text,
+};
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -36,80 +37,51 @@ fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
     kit::with_signed_in_bar(page(title, body), who, "/auth/logout", "pd")
 }
 
-/// The signed-in user of a browser.
-pub fn signed_in(pd: &Pipedrive, headers: &HeaderMap) -> Option<PdUser> {
-    let sid = crate::cookie(headers, SESSION_COOKIE)?;
-    let data = pd.data();
-    let user = *data.web_sessions.get(&sid)?;
-    data.user(user).cloned()
-}
+/// Who signs in, and how: the kit's desk in Pipedrive's words.
+impl SignInDesk for Pipedrive {
+    type UserId = u64;
+    type User = PdUser;
 
-fn to_login(back: &str) -> Response {
-    let back: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
-    Redirect::to(&format!("/auth/login?return_url={back}")).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginQuery {
-    #[serde(default)]
-    return_url: String,
-}
-
-/// The sign-in form; `error` and what was `typed` after a failed attempt.
-fn sign_in(pd: &Pipedrive, back: &str, typed: &str, error: Option<&str>) -> Html<String> {
-    let users = pd.data().users.iter().map(|u| (u.email.clone(), if u.is_admin { "admin" } else { "" })).collect();
-    let form = SignIn {
-        heading: "Log in",
-        action: "/auth/login",
-        back_field: "return_url",
-        back,
-        user_field: ("email", "Email"),
-        typed,
-        error,
-        users,
-        password: PASSWORD,
-        test_ids: "pd",
-        button: "Log in",
-    };
-    page("Log in", &form.html())
-}
-
-pub async fn login_page(State(pd): State<Pipedrive>, Query(query): Query<LoginQuery>) -> Html<String> {
-    sign_in(&pd, &query.return_url, "", None)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    email: String,
-    password: String,
-    #[serde(default)]
-    return_url: String,
-}
-
-pub async fn login(State(pd): State<Pipedrive>, Form(form): Form<LoginForm>) -> Response {
-    let user = pd.data().users.iter().find(|u| u.email == form.email.trim()).cloned();
-    let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        // The same form again, the return address (an install's consent) and the email kept.
-        let page = sign_in(&pd, &form.return_url, &form.email, Some("Wrong email or password."));
-        return (StatusCode::UNAUTHORIZED, page).into_response();
-    };
-    let sid = random_token(40);
-    pd.data().web_sessions.insert(sid.clone(), user.id);
-    let back = kit::local_path(&form.return_url).unwrap_or("/");
-    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &sid))], Redirect::to(back)).into_response()
-}
-
-/// `POST /auth/logout`: the browser's session ends; back to the sign-in form.
-pub async fn logout(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
-    if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
-        pd.data().web_sessions.remove(&sid);
+    fn desk(&self) -> Desk {
+        Desk {
+            cookie: "pd_session",
+            path: "/auth/login",
+            sign_out: ("/auth/logout", false),
+            back_field: "return_url",
+            user_field: ("email", "Email"),
+            title: ("Log in", "Log in"),
+            button: "Log in",
+            test_ids: "pd",
+            password: PASSWORD,
+            wrong: "Wrong email or password.",
+            landing: "/",
+        }
     }
-    kit::signed_out(SESSION_COOKIE, "/auth/login")
+
+    fn with_sessions<R>(&self, f: impl FnOnce(&mut Sessions<u64>) -> R) -> R {
+        f(&mut self.data().web_sessions)
+    }
+
+    fn user(&self, id: &u64) -> Option<PdUser> {
+        self.data().user(*id).cloned()
+    }
+
+    fn named(&self, name: &str) -> Option<u64> {
+        self.data().users.iter().find(|u| u.email == name).map(|u| u.id)
+    }
+
+    fn people(&self) -> Vec<(String, &'static str)> {
+        self.data().users.iter().map(|u| (u.email.clone(), if u.is_admin { "admin" } else { "" })).collect()
+    }
+
+    fn page(&self, title: &str, body: &str) -> Html<String> {
+        page(title, body)
+    }
 }
 
 /// `GET /`: the deals of the signed-in user's company, and "Add deal".
 pub async fn home(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&pd, &headers) else { return to_login("/") };
+    let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/") };
     let data = pd.data();
     let deals: String = data
         .deals
@@ -144,7 +116,7 @@ pub struct NewDeal {
 
 /// `POST /deals/new`: the deal, and its webhooks.
 pub async fn new_deal(State(pd): State<Pipedrive>, headers: HeaderMap, Form(form): Form<NewDeal>) -> Response {
-    let Some(user) = signed_in(&pd, &headers) else { return to_login("/") };
+    let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/") };
     let id = {
         let mut data = pd.data();
         if !data.organizations.iter().any(|o| o.id == form.org_id && o.company_id == user.company_id) {
@@ -179,7 +151,7 @@ fn panel_jwt(pd: &Pipedrive, user: &PdUser) -> String {
 
 /// `GET /deal/{id}`: the deal, with our panel in its sidebar when the company has the app.
 pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
-    let Some(user) = signed_in(&pd, &headers) else { return to_login(&format!("/deal/{id}")) };
+    let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in(&format!("/deal/{id}")) };
     let mut data = pd.data();
     let Some(deal) = data.deals.iter().find(|d| d.id == id && d.company_id == user.company_id).cloned() else {
         return (
@@ -291,7 +263,7 @@ pub async fn panel_token(State(pd): State<Pipedrive>, Query(query): Query<PanelT
 
 /// `GET /marketplace`: our listing; "Install now" starts the app's OAuth install.
 pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&pd, &headers) else { return to_login("/marketplace") };
+    let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/marketplace") };
     let installed = pd.data().company(user.company_id).is_some_and(|c| c.installed);
     let action = if installed {
         "<form method=post action=/marketplace/uninstall><button data-testid=pd-uninstall>Uninstall</button></form>"
@@ -309,7 +281,7 @@ pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Res
 /// `POST /marketplace/uninstall`: the app goes, and Pipedrive tells it with a `DELETE` to
 /// its callback URL (HTTP Basic client credentials; the answer is not read).
 pub async fn uninstall(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&pd, &headers) else { return to_login("/marketplace") };
+    let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/marketplace") };
     pd.data().uninstall(user.company_id);
     let body = json!({
         "client_id": pd.settings.client_id, "company_id": user.company_id, "user_id": user.id,

@@ -7,11 +7,10 @@ use super::{
     Salesforce,
     org::{CUSTOM_FIELDS, PASSWORD, SfUser},
 };
-use crate::kit::oauth::random_token;
 use axum::{
     Form,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -20,12 +19,16 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::Sha256;
 
-const SESSION_COOKIE: &str = "sf_sid";
 /// `force:canvasApp`'s default height and its `maxHeight`.
 const CANVAS_DEFAULT_HEIGHT: u32 = 900;
 const CANVAS_MAX_HEIGHT: u32 = 2000;
 
-use crate::kit::{self, SignIn, attr, text};
+use crate::kit::{
+    self, attr,
+    desk::{Desk, Sessions, SignInDesk},
+    oauth::random_token,
+    text,
+};
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -42,93 +45,59 @@ fn page_for(who: &str, title: &str, body: &str) -> Html<String> {
     kit::with_signed_in_bar(page(title, body), who, "/secur/logout.jsp", "sf")
 }
 
-/// The signed-in user of a browser on the Lightning origin.
-pub fn signed_in(sf: &Salesforce, headers: &HeaderMap) -> Option<SfUser> {
-    let sid = crate::cookie(headers, SESSION_COOKIE)?;
-    let data = sf.data();
-    let user_id = data.web_sessions.get(&sid)?;
-    data.user(user_id).cloned()
-}
+/// Who signs in, and how: the kit's desk in Salesforce's words.
+impl SignInDesk for Salesforce {
+    type UserId = String;
+    type User = SfUser;
 
-fn to_login(start: &str) -> Response {
-    let start: String = form_urlencoded::byte_serialize(start.as_bytes()).collect();
-    Redirect::to(&format!("/login?startURL={start}")).into_response()
+    fn desk(&self) -> Desk {
+        Desk {
+            cookie: "sf_sid",
+            path: "/login",
+            sign_out: ("/secur/logout.jsp", true),
+            back_field: "startURL",
+            user_field: ("username", "Username"),
+            title: ("Login", "Log in to Salesforce"),
+            button: "Log In",
+            test_ids: "sf",
+            password: PASSWORD,
+            wrong: "Please check your username and password. If you still can't log in, contact your Salesforce administrator.",
+            landing: "/lightning/o/Opportunity/list",
+        }
+    }
+
+    fn with_sessions<R>(&self, f: impl FnOnce(&mut Sessions<String>) -> R) -> R {
+        f(&mut self.data().web_sessions)
+    }
+
+    fn user(&self, id: &String) -> Option<SfUser> {
+        self.data().user(id).cloned()
+    }
+
+    fn named(&self, name: &str) -> Option<String> {
+        self.data().users.iter().find(|u| u.username == name).map(|u| u.id.clone())
+    }
+
+    fn people(&self) -> Vec<(String, &'static str)> {
+        self.data()
+            .users
+            .iter()
+            .map(|u| (u.username.clone(), if u.modify_all_data { "System Administrator" } else { "" }))
+            .collect()
+    }
+
+    fn page(&self, title: &str, body: &str) -> Html<String> {
+        page(title, body)
+    }
 }
 
 pub async fn home() -> Redirect {
     Redirect::to("/lightning/o/Opportunity/list")
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LoginQuery {
-    #[serde(rename = "startURL", default)]
-    start_url: String,
-}
-
-/// The sign-in form; `error` and what was `typed` after a failed attempt.
-fn sign_in(sf: &Salesforce, start: &str, typed: &str, error: Option<&str>) -> Html<String> {
-    let users = sf
-        .data()
-        .users
-        .iter()
-        .map(|u| (u.username.clone(), if u.modify_all_data { "System Administrator" } else { "" }))
-        .collect();
-    let form = SignIn {
-        heading: "Log in to Salesforce",
-        action: "/login",
-        back_field: "startURL",
-        back: start,
-        user_field: ("username", "Username"),
-        typed,
-        error,
-        users,
-        password: PASSWORD,
-        test_ids: "sf",
-        button: "Log In",
-    };
-    page("Login", &form.html())
-}
-
-/// `GET /login`.
-pub async fn login_page(State(sf): State<Salesforce>, Query(query): Query<LoginQuery>) -> Html<String> {
-    sign_in(&sf, &query.start_url, "", None)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    username: String,
-    password: String,
-    #[serde(rename = "startURL", default)]
-    start_url: String,
-}
-
-/// `POST /login`.
-pub async fn login(State(sf): State<Salesforce>, Form(form): Form<LoginForm>) -> Response {
-    let user = sf.data().users.iter().find(|u| u.username == form.username.trim()).cloned();
-    let Some(user) = user.filter(|_| form.password == PASSWORD) else {
-        // Salesforce's words; the start URL (an install's consent) and the username kept.
-        let error = "Please check your username and password. If you still can't log in, contact your Salesforce administrator.";
-        let page = sign_in(&sf, &form.start_url, &form.username, Some(error));
-        return (StatusCode::UNAUTHORIZED, page).into_response();
-    };
-    let sid = random_token(40);
-    sf.data().web_sessions.insert(sid.clone(), user.id);
-    // Only a path on this origin: never an open redirect.
-    let start = kit::local_path(&form.start_url).unwrap_or("/lightning/o/Opportunity/list");
-    ([(header::SET_COOKIE, kit::session_cookie(SESSION_COOKIE, &sid))], Redirect::to(start)).into_response()
-}
-
-/// `/secur/logout.jsp`, Salesforce's sign-out: the browser's session ends.
-pub async fn logout(State(sf): State<Salesforce>, headers: HeaderMap) -> Response {
-    if let Some(sid) = crate::cookie(&headers, SESSION_COOKIE) {
-        sf.data().web_sessions.remove(&sid);
-    }
-    kit::signed_out(SESSION_COOKIE, "/login")
-}
-
 /// `GET /lightning/o/Opportunity/list`.
 pub async fn opportunity_list(State(sf): State<Salesforce>, headers: HeaderMap) -> Response {
-    let Some(user) = signed_in(&sf, &headers) else { return to_login("/lightning/o/Opportunity/list") };
+    let Some(user) = sf.signed_in(&headers) else { return sf.to_sign_in("/lightning/o/Opportunity/list") };
     let data = sf.data();
     let org = data.org(&user.org_id).map(|o| o.name.clone()).unwrap_or_default();
     let rows: String = data
@@ -163,7 +132,7 @@ pub struct NewForm {
 
 /// `POST /lightning/o/Opportunity/new`.
 pub async fn new_opportunity(State(sf): State<Salesforce>, headers: HeaderMap, Form(form): Form<NewForm>) -> Response {
-    let Some(user) = signed_in(&sf, &headers) else { return to_login("/lightning/o/Opportunity/list") };
+    let Some(user) = sf.signed_in(&headers) else { return sf.to_sign_in("/lightning/o/Opportunity/list") };
     match sf.create_opportunity(&user.org_id, &form.name, None) {
         Ok(id) => Redirect::to(&format!("/lightning/r/Opportunity/{id}/view")).into_response(),
         Err(message) => (StatusCode::BAD_REQUEST, page("Error", &text(&message))).into_response(),
@@ -174,7 +143,7 @@ pub async fn new_opportunity(State(sf): State<Salesforce>, headers: HeaderMap, F
 /// our app (the Aura wrapper passes the `recordId`).
 pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let here = format!("/lightning/r/Opportunity/{id}/view");
-    let Some(user) = signed_in(&sf, &headers) else { return to_login(&here) };
+    let Some(user) = sf.signed_in(&headers) else { return sf.to_sign_in(&here) };
     let mut data = sf.data();
     let Some(opportunity) = data.opportunity(&user.org_id, &id).cloned() else {
         return (

@@ -6,9 +6,10 @@
 //! the refresh token, without repeating it), `POST /services/oauth2/revoke` (no client
 //! credentials), and `GET /services/oauth2/userinfo`. The flow itself is the kit's.
 
-use super::{Salesforce, lightning::signed_in, now, rest};
+use super::{Salesforce, now, rest};
 use crate::kit::{
     self,
+    desk::SignInDesk,
     oauth::{
         AuthorizationServer, AuthorizeRequest, ClientAuth, Consenter, Grant, Grants, Pkce, Refresh, Revoked, Rules,
         TokenRefusal, random_token, rfc_error,
@@ -50,7 +51,7 @@ impl AuthorizationServer for Salesforce {
     }
 
     fn consenter(&self, headers: &HeaderMap) -> Option<Consenter<String>> {
-        signed_in(self, headers).map(|user| Consenter { subject: user.id, refusal: None, csrf: None })
+        SignInDesk::signed_in(self, headers).map(|user| Consenter { subject: user.id, refusal: None, csrf: None })
     }
 
     fn error_page(&self, status: StatusCode, message: &str) -> Response {

@@ -2,7 +2,10 @@
 //! addresses) and Opportunities, our app's OAuth grants and tokens, and each org's API
 //! usage. In memory: it starts afresh each run.
 
-use crate::kit::oauth::{Grants, random_token};
+use crate::kit::{
+    desk::Sessions,
+    oauth::{Grants, random_token},
+};
 use std::{
     collections::{BTreeMap, HashMap},
     time::{Duration, Instant},
@@ -102,7 +105,7 @@ pub struct Data {
     pub accounts: Vec<SfAccount>,
     pub opportunities: Vec<SfOpportunity>,
     /// Browser sign-ins (cookie value -> user id).
-    pub web_sessions: HashMap<String, String>,
+    pub web_sessions: Sessions<String>,
     /// Our app's codes and refresh tokens (by user id).
     pub grants: Grants<String>,
     /// Access tokens, our app's and the users' own (a canvas signed request carries one).
