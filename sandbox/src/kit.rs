@@ -1,10 +1,30 @@
 //! What every CRM stand-in does the same way, so each keeps only its vendor's own API,
 //! pages and signing: HTML escaping, the sign-in form (who may sign in, the return address
 //! kept across a wrong password, what was typed kept), the signed-in bar with its sign-out,
-//! session cookies, and the rule for where a browser may be sent back to.
+//! session cookies, the rule for where a browser may be sent back to, webhook delivery
+//! with retries ([`deliver`]), the sign-in desk ([`desk`]) and the OAuth authorization
+//! server ([`oauth`]).
 
 pub mod desk;
 pub mod oauth;
+
+/// Sends a webhook until it is answered with a 2xx: at once, then again after each wait of
+/// `retries`, then gives up. `attempt(n)` makes and sends try `n` (from 1) and answers its
+/// status (`None` when nothing answered): vendors build each try anew (a fresh timestamp
+/// and signature, the attempt's number) and record it as they do.
+pub async fn deliver<F, Fut>(retries: &[std::time::Duration], mut attempt: F)
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Option<u16>>,
+{
+    let waits = std::iter::once(std::time::Duration::ZERO).chain(retries.iter().copied());
+    for (n, wait) in (1..).zip(waits) {
+        tokio::time::sleep(wait).await;
+        if attempt(n).await.is_some_and(|status| (200..300).contains(&status)) {
+            return;
+        }
+    }
+}
 
 /// `value` as HTML text.
 pub fn text(value: &str) -> String {

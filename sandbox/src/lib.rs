@@ -3,7 +3,8 @@
 //! tenant's "Apps" page), [`demo_crm`] (a CRM with a marketplace, OAuth install, an API,
 //! signed webhooks, and opportunity pages that embed our widget), and the local
 //! [`salesforce`], [`pipedrive`] and [`hubspot`], each as its vendor documents it.
-//! [`kit`] is what the CRM stand-ins do the same way (sign-in, sessions, escaping);
+//! [`kit`] is what the CRM stand-ins do the same way (OAuth, sign-in, sessions, webhook
+//! retries, escaping);
 //! [`listing`] is our app's marketplace listing, which the Aurora and demo CRM pages show.
 
 // Handler helpers return `Result<_, Response>` so handlers can use `?`; the large error

@@ -7,7 +7,7 @@ use super::{
     signing::webhook_signature,
     state::{Crm, DeliveryRecord, Opportunity, new_token, unix_now},
 };
-use crate::aurora::Faults;
+use crate::{aurora::Faults, kit};
 use serde_json::json;
 use std::time::Duration;
 
@@ -48,41 +48,35 @@ pub fn opportunity_created(crm: &Crm, opportunity: &Opportunity) {
 }
 
 async fn deliver_with_retries(crm: Crm, target: String, delivery_id: String, account_id: String, body: String) {
-    for attempt in 0..=RETRY_SCHEDULE.len() {
-        if attempt > 0 {
-            tokio::time::sleep(RETRY_SCHEDULE[attempt - 1]).await;
+    kit::deliver(&RETRY_SCHEDULE, |attempt| {
+        let (crm, target, delivery_id, account_id, body) =
+            (crm.clone(), target.clone(), delivery_id.clone(), account_id.clone(), body.clone());
+        async move {
+            let timestamp = unix_now();
+            let signature = webhook_signature(&crm.settings.client_secret, timestamp, body.as_bytes());
+            let outcome = crm
+                .http
+                .post(&target)
+                .timeout(Duration::from_secs(10))
+                .header("content-type", "application/json")
+                .header("x-democrm-delivery", &delivery_id)
+                .header("x-democrm-timestamp", timestamp.to_string())
+                .header("x-democrm-signature", signature)
+                .body(body)
+                .send()
+                .await;
+            let (status, error) = match &outcome {
+                Ok(response) => (Some(response.status().as_u16()), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            tracing::info!(
+                "demo CRM webhook {delivery_id} attempt {attempt} -> {status:?} {}",
+                error.as_deref().unwrap_or("")
+            );
+            let event = "opportunity.created".into();
+            crm.state().deliveries.push(DeliveryRecord { delivery_id, event, account_id, attempt, status, error });
+            status
         }
-        let timestamp = unix_now();
-        let outcome = crm
-            .http
-            .post(&target)
-            .timeout(Duration::from_secs(10))
-            .header("content-type", "application/json")
-            .header("x-democrm-delivery", &delivery_id)
-            .header("x-democrm-timestamp", timestamp.to_string())
-            .header("x-democrm-signature", webhook_signature(&crm.settings.client_secret, timestamp, body.as_bytes()))
-            .body(body.clone())
-            .send()
-            .await;
-        let (status, error) = match &outcome {
-            Ok(response) => (Some(response.status().as_u16()), None),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        tracing::info!(
-            "demo CRM webhook {delivery_id} attempt {} -> {status:?} {}",
-            attempt + 1,
-            error.as_deref().unwrap_or("")
-        );
-        crm.state().deliveries.push(DeliveryRecord {
-            delivery_id: delivery_id.clone(),
-            event: "opportunity.created".into(),
-            account_id: account_id.clone(),
-            attempt: attempt as u32 + 1,
-            status,
-            error,
-        });
-        if status.is_some_and(|s| (200..300).contains(&s)) {
-            return;
-        }
-    }
+    })
+    .await;
 }

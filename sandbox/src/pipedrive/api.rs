@@ -7,6 +7,7 @@ use super::{
     company::{DealField, Grant, Webhook, field_key},
     now,
 };
+use crate::kit;
 use axum::{
     Json,
     extract::{Path, State},
@@ -15,6 +16,11 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The waits before each retry of a webhook: Pipedrive retries a failed delivery after 3,
+/// 30 and 150 seconds (<https://pipedrive.readme.io/docs/guide-for-webhooks-v2>).
+const RETRIES: [Duration; 3] = [Duration::from_secs(3), Duration::from_secs(30), Duration::from_secs(150)];
 
 fn failure(status: StatusCode, error: &str) -> Response {
     (status, Json(json!({ "success": false, "error": error, "errorCode": status.as_u16() }))).into_response()
@@ -278,35 +284,36 @@ impl Pipedrive {
                     });
                     data.deliveries.len() - 1
                 };
-                for (attempt, wait) in [0u64, 3, 30, 150].into_iter().enumerate() {
-                    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-                    let body = json!({
-                        "meta": {
-                            "action": "create", "entity": "deal", "company_id": company_id.to_string(),
-                            "correlation_id": uuid::Uuid::new_v4().to_string(), "entity_id": deal_id.to_string(),
-                            "id": event_id, "is_bulk_edit": false, "timestamp": chrono::Utc::now().to_rfc3339(),
-                            "type": "general", "user_id": user_id.to_string(), "version": "2.0",
-                            "webhook_id": hook.id.to_string(), "webhook_owner_id": user_id.to_string(),
-                            "change_source": "app", "attempt": attempt + 1, "host": "sandbox.pipedrive.local",
-                        },
-                        "data": { "id": deal_id, "title": "", "status": "open" },
-                        "previous": null,
-                    });
-                    let sent = pd
-                        .http
-                        .post(&hook.subscription_url)
-                        .basic_auth(&hook.http_auth_user, Some(&hook.http_auth_password))
-                        .json(&body)
-                        .send()
-                        .await;
-                    let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
-                    if let Some(delivery) = pd.data().deliveries.get_mut(index) {
-                        delivery.attempts.push(status);
+                kit::deliver(&RETRIES, |attempt| {
+                    let (pd, hook, event_id) = (pd.clone(), hook.clone(), event_id.clone());
+                    async move {
+                        let body = json!({
+                            "meta": {
+                                "action": "create", "entity": "deal", "company_id": company_id.to_string(),
+                                "correlation_id": uuid::Uuid::new_v4().to_string(), "entity_id": deal_id.to_string(),
+                                "id": event_id, "is_bulk_edit": false, "timestamp": chrono::Utc::now().to_rfc3339(),
+                                "type": "general", "user_id": user_id.to_string(), "version": "2.0",
+                                "webhook_id": hook.id.to_string(), "webhook_owner_id": user_id.to_string(),
+                                "change_source": "app", "attempt": attempt, "host": "sandbox.pipedrive.local",
+                            },
+                            "data": { "id": deal_id, "title": "", "status": "open" },
+                            "previous": null,
+                        });
+                        let sent = pd
+                            .http
+                            .post(&hook.subscription_url)
+                            .basic_auth(&hook.http_auth_user, Some(&hook.http_auth_password))
+                            .json(&body)
+                            .send()
+                            .await;
+                        let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+                        if let Some(delivery) = pd.data().deliveries.get_mut(index) {
+                            delivery.attempts.push(status);
+                        }
+                        Some(status)
                     }
-                    if (200..300).contains(&status) {
-                        break;
-                    }
-                }
+                })
+                .await;
             });
         }
     }
