@@ -54,48 +54,58 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// One stand-in the sandbox serves: what it is (for the log), where it listens, its routes.
+struct StandIn {
+    what: String,
+    listen: SocketAddr,
+    router: axum::Router,
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
-    for addr in [cli.aurora_listen, cli.crm_listen, cli.salesforce_listen, cli.pipedrive_listen, cli.hubspot_listen] {
-        if !addr.ip().is_loopback() {
-            return Err(format!("{addr}: the sandbox only listens on loopback (127.0.0.1)"));
-        }
-    }
     let worker_url = cli.crm.worker_url.clone();
-    let salesforce = salesforce::Salesforce::new(cli.salesforce, cli.salesforce_listen.port(), &worker_url)?;
-    let pipedrive = pipedrive::Pipedrive::new(cli.pipedrive, cli.pipedrive_listen.port(), &worker_url)?;
-    let hubspot = hubspot::HubSpot::new(cli.hubspot, cli.hubspot_listen.port(), &worker_url)?;
-    let crm = demo_crm::router(demo_crm::Crm::new(cli.crm.validated()?));
-    let aurora = aurora::router(aurora::Sandbox::new(cli.aurora.validated()?));
-    let aurora_listener = bind(cli.aurora_listen).await?;
-    let crm_listener = bind(cli.crm_listen).await?;
-    tracing::info!("Aurora sandbox on http://{}", cli.aurora_listen);
-    tracing::info!("demo CRM on http://{}", cli.crm_listen);
-    let aurora = axum::serve(aurora_listener, aurora).with_graceful_shutdown(shutdown_signal());
-    let crm = axum::serve(crm_listener, crm).with_graceful_shutdown(shutdown_signal());
-    let salesforce = async {
-        let Some(salesforce) = salesforce else { return Ok(()) };
-        let listener = bind(cli.salesforce_listen).await.map_err(std::io::Error::other)?;
-        tracing::info!(
-            "local Salesforce on http://localhost:{} (My Domain http://{})",
-            cli.salesforce_listen.port(),
-            cli.salesforce_listen
-        );
-        axum::serve(listener, salesforce::router(salesforce)).with_graceful_shutdown(shutdown_signal()).await
-    };
-    let pipedrive = async {
-        let Some(pipedrive) = pipedrive else { return Ok(()) };
-        let listener = bind(cli.pipedrive_listen).await.map_err(std::io::Error::other)?;
-        tracing::info!("local Pipedrive on http://{}", cli.pipedrive_listen);
-        axum::serve(listener, pipedrive::router(pipedrive)).with_graceful_shutdown(shutdown_signal()).await
-    };
-    let hubspot = async {
-        let Some(hubspot) = hubspot else { return Ok(()) };
-        let listener = bind(cli.hubspot_listen).await.map_err(std::io::Error::other)?;
-        tracing::info!("local HubSpot on http://{}", cli.hubspot_listen);
-        axum::serve(listener, hubspot::router(hubspot)).with_graceful_shutdown(shutdown_signal()).await
-    };
-    tokio::try_join!(aurora.into_future(), crm.into_future(), salesforce, pipedrive, hubspot)
-        .map_err(|e| e.to_string())?;
+    let salesforce_port = cli.salesforce_listen.port();
+    // Every stand-in, in one list: Aurora and the demo CRM always; a vendor's CRM when a
+    // client secret for our app is set.
+    let stand_ins: Vec<StandIn> = [
+        Some(StandIn {
+            what: "Aurora sandbox".into(),
+            listen: cli.aurora_listen,
+            router: aurora::router(aurora::Sandbox::new(cli.aurora.validated()?)),
+        }),
+        Some(StandIn {
+            what: "demo CRM".into(),
+            listen: cli.crm_listen,
+            router: demo_crm::router(demo_crm::Crm::new(cli.crm.validated()?)),
+        }),
+        salesforce::Salesforce::new(cli.salesforce, salesforce_port, &worker_url)?.map(|sf| StandIn {
+            what: format!("local Salesforce (Lightning on http://localhost:{salesforce_port}, My Domain on)"),
+            listen: cli.salesforce_listen,
+            router: salesforce::router(sf),
+        }),
+        pipedrive::Pipedrive::new(cli.pipedrive, cli.pipedrive_listen.port(), &worker_url)?.map(|pd| StandIn {
+            what: "local Pipedrive".into(),
+            listen: cli.pipedrive_listen,
+            router: pipedrive::router(pd),
+        }),
+        hubspot::HubSpot::new(cli.hubspot, cli.hubspot_listen.port(), &worker_url)?.map(|hs| StandIn {
+            what: "local HubSpot".into(),
+            listen: cli.hubspot_listen,
+            router: hubspot::router(hs),
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut servers = Vec::new();
+    for stand_in in stand_ins {
+        if !stand_in.listen.ip().is_loopback() {
+            return Err(format!("{}: the sandbox only listens on loopback (127.0.0.1)", stand_in.listen));
+        }
+        let listener = bind(stand_in.listen).await?;
+        tracing::info!("{} on http://{}", stand_in.what, stand_in.listen);
+        servers.push(axum::serve(listener, stand_in.router).with_graceful_shutdown(shutdown_signal()).into_future());
+    }
+    futures_util::future::try_join_all(servers).await.map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -82,11 +82,11 @@ fn bench_lines(output: &str) -> Vec<Value> {
 
 /// Runs the ignored test `name` (exactly) across the workspace's test binaries, with `env`;
 /// answers its output. The workspace's feature set, as `cargo xtask test` builds it.
-fn bench_test(name: &str, env: &[(&str, String)]) -> Result<String> {
+fn bench_test<K: AsRef<std::ffi::OsStr>>(name: &str, env: &[(K, String)]) -> Result<String> {
     let mut command = cargo();
     command
         .args(["test", "--workspace", "--", "--ignored", "--nocapture", "--exact", name])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(env.iter().map(|(k, v)| (k, v.as_str())))
         .stderr(Stdio::inherit());
     println!("$ {}", tools::describe(&command));
     let output = command.output().with_context(|| format!("running {name}"))?;
@@ -153,7 +153,7 @@ fn wrk(url: &str, connections: u32, seconds: u32, extra: &[&str], env: &[(&str, 
         .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"])
         .args(extra)
         .arg(url)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        .envs(env.iter().map(|(k, v)| (k, v.as_str())));
     println!("$ {}", tools::describe(&command));
     let output = command.output().context("running wrk (cargo xtask setup installs it)")?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -384,7 +384,7 @@ pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
 
     // 6. Temporary keys minted for concurrent callers of one tenant.
     if wants("keys") {
-        let mints = bench_lines(&bench_test("bench_key_mints_for_concurrent_callers", &[])?);
+        let mints = bench_lines(&bench_test::<&str>("bench_key_mints_for_concurrent_callers", &[])?);
         if let Some(mints) = mints.first() {
             let minted = mints["mints"].as_u64().unwrap_or(0);
             report.add(
@@ -675,7 +675,7 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
             "bench_pipedrive_initialize",
             &[
                 ("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}")),
-                ("BENCH_PIPEDRIVE_URL", system.pipedrive_url.clone()),
+                ("BENCH_PIPEDRIVE_URL", system.url_of("pipedrive").to_owned()),
                 ("BENCH_RUNS", if quick { "3" } else { "6" }.to_owned()),
             ],
         )?);

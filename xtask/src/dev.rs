@@ -4,12 +4,10 @@
 use crate::{
     local_system::{self, Host},
     processes,
+    stand_ins::STAND_INS,
 };
 use anyhow::Result;
 use std::time::{Duration, Instant};
-
-/// The demo CRM's fixture password (sandbox/src/demo_crm/fixtures.rs).
-const CRM_PASSWORD: &str = "demo";
 
 /// How often the edge host's Cron Trigger is fired locally (workerd does not fire crons
 /// by itself under `wrangler dev`); the native binary sweeps on its own timer.
@@ -25,42 +23,12 @@ pub fn run(edge: bool) -> Result<()> {
     // Fixed ports, so bookmarks keep working between runs.
     let mut system = local_system::start(host, local_system::DEV_PORTS, &secrets, &data)?;
     println!();
-    println!("  1. As the CRM admin, install the app:  {}", system.marketplace());
-    println!("       sign in as ada@sunrise.example / {CRM_PASSWORD}, click Install, then Allow and install;");
-    println!(
-        "       then link the Aurora tenant: open {}/apps, click Open for tenant {}, and enter the code it shows on the settings page",
-        system.aurora_url,
-        local_system::DEV_TENANT
-    );
-    println!("       (Northwind's admin links the other tenant, {})", local_system::SECOND_TENANT);
-    println!("  2. As a rep, open an opportunity:      {}/", system.crm_url);
-    println!("       sign in as ana@sunrise.example / {CRM_PASSWORD}, open one, click Create Aurora Project");
-    println!("       (another company's rep: ben@northwind.example; its admin: nia@northwind.example)");
-    let lightning = system.salesforce_url.replace("127.0.0.1", "localhost");
-    println!("  3. In Salesforce (local), install:     {lightning}/appexchange");
-    println!(
-        "       Get It Now, log in as alex@sunrise-solar.example / demo, Allow; link tenant {} as in 1 ({}/apps, Open)",
-        local_system::SALESFORCE_TENANT,
-        system.aurora_url
-    );
-    println!(
-        "       then Sign out and log in as riley@sunrise-solar.example / demo at {lightning}/lightning/o/Opportunity/list"
-    );
-    println!("  4. In Pipedrive (local), install:      {}/marketplace", system.pipedrive_url);
-    println!(
-        "       log in as hana@helio.example / demo, Install now, Allow and install; link tenant {} as in 1",
-        local_system::PIPEDRIVE_TENANT
-    );
-    println!("       then Sign out and log in as rui@helio.example / demo, and open {}/deal/1", system.pipedrive_url);
-    println!("  5. In HubSpot (local), install:        {}/marketplace", system.hubspot_url);
-    println!(
-        "       log in as sam@summit.example / demo (a Super Admin), Install app, Connect app; link tenant {} as in 1",
-        local_system::HUBSPOT_TENANT
-    );
-    println!(
-        "       then Sign out and log in as sky@summit.example / demo, open {}/deal/5001, and click Create Aurora Project on the card",
-        system.hubspot_url
-    );
+    for (n, stand_in) in STAND_INS.iter().enumerate() {
+        for (i, line) in (stand_in.dev_steps)(system.url_of(stand_in.key), &system.aurora_url).iter().enumerate() {
+            let number = if i == 0 { format!("{}.", n + 1) } else { String::new() };
+            println!("  {number:<3}{line}");
+        }
+    }
     println!();
     match host {
         Host::Native => println!(

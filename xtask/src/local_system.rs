@@ -2,6 +2,7 @@
 //! worker on either host (the native binary, or the Workers bundle under `wrangler dev
 //! --local`, i.e. workerd with a local D1), on 127.0.0.1, as children that stop when we do.
 
+use crate::stand_ins::STAND_INS;
 use crate::{
     processes::{Running, wait_for_http},
     tools::{self, cargo, run},
@@ -14,27 +15,19 @@ use std::{fs, path::Path, process::Command, time::Duration};
 pub struct Ports {
     pub worker: u16,
     pub aurora: u16,
-    pub crm: u16,
-    /// The local Salesforce (Lightning on 127.0.0.1, My Domain on localhost).
-    pub salesforce: u16,
-    /// The local Pipedrive.
-    pub pipedrive: u16,
-    /// The local HubSpot.
-    pub hubspot: u16,
+    /// Each CRM stand-in's, in the order of [`STAND_INS`].
+    pub stand_ins: [u16; STAND_INS.len()],
 }
 
 impl Ports {
     /// Free ports on 127.0.0.1 for every part.
     pub fn free() -> Result<Ports> {
         use crate::processes::free_port;
-        Ok(Ports {
-            worker: free_port()?,
-            aurora: free_port()?,
-            crm: free_port()?,
-            salesforce: free_port()?,
-            pipedrive: free_port()?,
-            hubspot: free_port()?,
-        })
+        let mut stand_ins = [0; STAND_INS.len()];
+        for port in &mut stand_ins {
+            *port = free_port()?;
+        }
+        Ok(Ports { worker: free_port()?, aurora: free_port()?, stand_ins })
     }
 }
 
@@ -60,13 +53,8 @@ impl Host {
 pub struct LocalSystem {
     pub worker_url: String,
     pub aurora_url: String,
-    pub crm_url: String,
-    /// The local Salesforce's Lightning origin (`http://127.0.0.1:<port>`).
-    pub salesforce_url: String,
-    /// The local Pipedrive's origin.
-    pub pipedrive_url: String,
-    /// The local HubSpot's origin.
-    pub hubspot_url: String,
+    /// Where each CRM stand-in is.
+    pub urls: Urls,
     /// Runs the sweeper once: the Cron Trigger's local endpoint on the edge host; none
     /// natively (the binary sweeps every 10 s by itself).
     pub sweep_url: Option<String>,
@@ -104,9 +92,9 @@ impl NativeWorker {
 }
 
 impl LocalSystem {
-    /// The demo CRM's marketplace, where an admin installs the app.
-    pub fn marketplace(&self) -> String {
-        format!("{}/marketplace", self.crm_url)
+    /// The origin of the stand-in `key` names (`crm`, `salesforce`, ...).
+    pub fn url_of(&self, key: &str) -> &str {
+        self.urls.of(key)
     }
 
     /// Fails, naming the part, when any part has exited.
@@ -146,18 +134,11 @@ pub fn build_binaries() -> Result<()> {
 pub struct Secrets {
     /// The worker's own signing secret (widget tokens).
     pub worker_signing: String,
-    /// The OAuth client secret the demo CRM issued our app (it also signs iframe contexts
-    /// and webhooks).
-    pub crm_client_secret: String,
     /// What Aurora's webhook deliveries carry in their auth header.
     pub webhook_token: String,
-    /// The consumer secret the local Salesforce issued our External Client App (it also
-    /// signs Canvas requests).
-    pub salesforce_consumer_secret: String,
-    /// The client secret the local Pipedrive issued our app (it also signs panel tokens).
-    pub pipedrive_client_secret: String,
-    /// The client secret the local HubSpot issued our app (it also signs its requests).
-    pub hubspot_client_secret: String,
+    /// The client secret each CRM stand-in issued our app (it also signs what the CRM
+    /// sends: contexts, Canvas requests, panel tokens, webhooks), in [`STAND_INS`] order.
+    pub client_secrets: Vec<String>,
 }
 
 /// The Aurora sandbox's dev tenant: the one an admin links in the app's settings.
@@ -172,16 +153,6 @@ pub const SALESFORCE_TENANT: &str = "7e57a000-0000-4000-8000-000000000004";
 pub const PIPEDRIVE_TENANT: &str = "7e57a000-0000-4000-8000-000000000005";
 /// For the local HubSpot's portal (the e2e journey through HubSpot).
 pub const HUBSPOT_TENANT: &str = "7e57a000-0000-4000-8000-000000000006";
-/// The OAuth client id the demo CRM issued our app (its default).
-pub const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
-/// The consumer key the local Salesforce issued our External Client App (its default).
-pub const SALESFORCE_CONSUMER_KEY: &str = "aurora-solar-canvas-local-consumer-key";
-/// The client id the local Pipedrive issued our app (its default).
-pub const PIPEDRIVE_CLIENT_ID: &str = "aurora-solar-pipedrive-local-client";
-/// The client id the local HubSpot issued our app (its default).
-pub const HUBSPOT_CLIENT_ID: &str = "aurora-solar-hubspot-local-client";
-/// Our app's id in the local HubSpot (its default).
-pub const HUBSPOT_APP_ID: &str = "4242001";
 /// The sandbox's partner application (its defaults; obviously not real values).
 pub const SANDBOX_APPLICATION_ID: &str = "5a2d8e1c-0000-4000-8000-00000000a991";
 /// The sandbox's application key (its default; obviously fake).
@@ -192,11 +163,8 @@ impl Secrets {
     pub fn random() -> Result<Self> {
         Ok(Secrets {
             worker_signing: random_secret()?,
-            crm_client_secret: random_secret()?,
             webhook_token: random_secret()?,
-            salesforce_consumer_secret: random_secret()?,
-            pipedrive_client_secret: random_secret()?,
-            hubspot_client_secret: random_secret()?,
+            client_secrets: STAND_INS.iter().map(|_| random_secret()).collect::<Result<_>>()?,
         })
     }
 
@@ -208,74 +176,56 @@ impl Secrets {
         let read = |name: &str| {
             existing.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).map(|v| v.trim().to_owned())
         };
-        if let (
-            Some(worker_signing),
-            Some(crm_client_secret),
-            Some(webhook_token),
-            Some(salesforce_consumer_secret),
-            Some(pipedrive_client_secret),
-            Some(hubspot_client_secret),
-        ) = (
-            read("WORKER_SIGNING_SECRET"),
-            read("DEMO_CRM_CLIENT_SECRET"),
-            read("AURORA_WEBHOOK_TOKEN"),
-            read("SALESFORCE_CONSUMER_SECRET"),
-            read("PIPEDRIVE_CLIENT_SECRET"),
-            read("HUBSPOT_CLIENT_SECRET"),
-        ) {
-            return Ok(Secrets {
-                worker_signing,
-                crm_client_secret,
-                webhook_token,
-                salesforce_consumer_secret,
-                pipedrive_client_secret,
-                hubspot_client_secret,
-            });
+        let client_secrets: Option<Vec<String>> = STAND_INS.iter().map(|s| read(s.client_secret)).collect();
+        if let (Some(worker_signing), Some(webhook_token), Some(client_secrets)) =
+            (read("WORKER_SIGNING_SECRET"), read("AURORA_WEBHOOK_TOKEN"), client_secrets)
+        {
+            return Ok(Secrets { worker_signing, webhook_token, client_secrets });
         }
         let secrets = Secrets::random()?;
         let settings: String =
-            worker_env(&secrets, &dev_urls()).iter().map(|(name, value)| format!("{name}={value}\n")).collect();
+            worker_env(&secrets, &DEV_PORTS.urls()).iter().map(|(name, value)| format!("{name}={value}\n")).collect();
         fs::write(&path, format!("# Generated by `cargo xtask dev` for this machine only. Never commit.\n{settings}"))
             .with_context(|| format!("writing {}", path.display()))?;
         Ok(secrets)
     }
 }
 
+/// Where `key`'s stand-in is in [`STAND_INS`].
+fn index_of(key: &str) -> usize {
+    STAND_INS.iter().position(|s| s.key == key).unwrap_or_else(|| unreachable!("no stand-in {key}"))
+}
+
 /// Where each part is reached.
+#[derive(Debug, Clone)]
 pub struct Urls {
     pub worker: String,
     pub aurora: String,
-    pub crm: String,
-    /// The local Salesforce's Lightning origin (its login host).
-    pub salesforce: String,
-    /// The local Pipedrive (OAuth host, API and pages).
-    pub pipedrive: String,
-    /// The local HubSpot (consent pages, API and portal pages).
-    pub hubspot: String,
+    /// Each CRM stand-in's origin, in [`STAND_INS`] order.
+    pub stand_ins: Vec<String>,
+}
+
+impl Urls {
+    /// The origin of the stand-in `key` names.
+    pub fn of(&self, key: &str) -> &str {
+        &self.stand_ins[index_of(key)]
+    }
 }
 
 impl Ports {
     /// The parts' URLs on loopback.
     pub fn urls(&self) -> Urls {
         let url = |port: u16| format!("http://127.0.0.1:{port}");
-        Urls {
-            worker: url(self.worker),
-            aurora: url(self.aurora),
-            crm: url(self.crm),
-            salesforce: url(self.salesforce),
-            pipedrive: url(self.pipedrive),
-            hubspot: url(self.hubspot),
-        }
+        Urls { worker: url(self.worker), aurora: url(self.aurora), stand_ins: self.stand_ins.map(url).to_vec() }
     }
 }
 
 /// The fixed ports of `cargo xtask dev` (and of `.dev.vars`, which `wrangler dev` reads).
-pub const DEV_PORTS: Ports =
-    Ports { worker: 8787, aurora: 8790, crm: 8791, salesforce: 8792, pipedrive: 8793, hubspot: 8794 };
-
-fn dev_urls() -> Urls {
-    DEV_PORTS.urls()
-}
+pub const DEV_PORTS: Ports = Ports {
+    worker: 8787,
+    aurora: 8790,
+    stand_ins: [STAND_INS[0].dev_port, STAND_INS[1].dev_port, STAND_INS[2].dev_port, STAND_INS[3].dev_port],
+};
 
 /// Starts the sandbox (Aurora and the demo CRM) and the worker on `host`, keeping the
 /// worker's data under `data_dir`, and waits until both answer. Nothing is installed: an
@@ -313,47 +263,30 @@ fn to_log(command: &mut Command) -> Result<&mut Command> {
 /// [`start`] with the binaries in `bin` (`target/release` for benchmarks).
 pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_dir: &Path) -> Result<LocalSystem> {
     let urls = ports.urls();
-    let (worker_url, aurora_url, crm_url) = (urls.worker.clone(), urls.aurora.clone(), urls.crm.clone());
-    let salesforce_url = urls.salesforce.clone();
-    let pipedrive_url = urls.pipedrive.clone();
-    let hubspot_url = urls.hubspot.clone();
-
-    let mut sandbox = Running::spawn(
-        "sandbox",
-        to_log(&mut Command::new(bin.join("sandbox")))?
-            .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
-            .args(["--crm-listen", &format!("127.0.0.1:{}", ports.crm)])
-            .args(["--salesforce-listen", &format!("127.0.0.1:{}", ports.salesforce)])
-            .args(["--pipedrive-listen", &format!("127.0.0.1:{}", ports.pipedrive)])
-            .args(["--hubspot-listen", &format!("127.0.0.1:{}", ports.hubspot)])
-            .args(["--worker-url", &worker_url])
-            .args([
-                "--tenant",
-                DEV_TENANT,
-                "--tenant",
-                SECOND_TENANT,
-                "--tenant",
-                THIRD_TENANT,
-                "--tenant",
-                SALESFORCE_TENANT,
-                "--tenant",
-                PIPEDRIVE_TENANT,
-                "--tenant",
-                HUBSPOT_TENANT,
-            ])
-            // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
-            .args(["--app-url", &format!("{worker_url}/connect/aurora")])
-            .env("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID)
-            .env("DEMO_CRM_CLIENT_SECRET", &secrets.crm_client_secret)
-            .env("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY)
-            .env("SALESFORCE_CONSUMER_SECRET", &secrets.salesforce_consumer_secret)
-            .env("PIPEDRIVE_CLIENT_ID", PIPEDRIVE_CLIENT_ID)
-            .env("PIPEDRIVE_CLIENT_SECRET", &secrets.pipedrive_client_secret)
-            .env("HUBSPOT_CLIENT_ID", HUBSPOT_CLIENT_ID)
-            .env("HUBSPOT_CLIENT_SECRET", &secrets.hubspot_client_secret)
-            .env("HUBSPOT_APP_ID", HUBSPOT_APP_ID)
-            .env("HUBSPOT_CARD_JS", crate::hubspot_card::bundle_path()),
-    )?;
+    let (worker_url, aurora_url) = (urls.worker.clone(), urls.aurora.clone());
+    let tenants = [DEV_TENANT, SECOND_TENANT, THIRD_TENANT].into_iter().chain(STAND_INS.iter().map(|s| s.tenant));
+    let mut tenant_args: Vec<&str> = Vec::new();
+    for tenant in tenants {
+        if !tenant_args.contains(&tenant) {
+            tenant_args.extend(["--tenant", tenant]);
+        }
+    }
+    let mut command = Command::new(bin.join("sandbox"));
+    to_log(&mut command)?
+        .args(["--aurora-listen", &format!("127.0.0.1:{}", ports.aurora)])
+        .args(["--worker-url", &worker_url])
+        .args(&tenant_args)
+        // Aurora's Apps page opens the app here, where a tenant's user gets a link code.
+        .args(["--app-url", &format!("{worker_url}/connect/aurora")]);
+    for ((stand_in, port), secret) in STAND_INS.iter().zip(ports.stand_ins).zip(&secrets.client_secrets) {
+        command
+            .arg(format!("--{}-listen", stand_in.key))
+            .arg(format!("127.0.0.1:{port}"))
+            .env(stand_in.client_id.0, stand_in.client_id.1)
+            .env(stand_in.client_secret, secret)
+            .envs((stand_in.sandbox_env)());
+    }
+    let mut sandbox = Running::spawn("sandbox", &mut command)?;
     wait_for_http("the Aurora sandbox", &format!("{aurora_url}/health"), Duration::from_secs(20), &mut sandbox)?;
 
     fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
@@ -383,17 +316,7 @@ pub fn start_from(bin: &Path, host: Host, ports: Ports, secrets: &Secrets, data_
             .envs(worker_env(secrets, &urls)),
     )?;
 
-    Ok(LocalSystem {
-        worker_url,
-        aurora_url,
-        crm_url,
-        salesforce_url,
-        pipedrive_url,
-        hubspot_url,
-        sweep_url,
-        children: vec![sandbox, worker],
-        native_worker,
-    })
+    Ok(LocalSystem { worker_url, aurora_url, urls, sweep_url, children: vec![sandbox, worker], native_worker })
 }
 
 /// The Workers bundle (built by `cargo xtask build --edge`) under `wrangler dev --local`:
@@ -455,48 +378,33 @@ pub fn start_edge_worker(port: u16, secrets: &Secrets, urls: &Urls, data_dir: &P
 
 /// What the conformance tests (and the chaos run) read of a running system: its URLs, its
 /// secrets, its tenants (`CONFORMANCE_*`).
-pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> Vec<(&'static str, String)> {
-    vec![
+pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = [
         ("CONFORMANCE_HOST", host.name().to_owned()),
         ("CONFORMANCE_WORKER_URL", system.worker_url.clone()),
         ("CONFORMANCE_AURORA_URL", system.aurora_url.clone()),
-        ("CONFORMANCE_CRM_URL", system.crm_url.clone()),
-        ("CONFORMANCE_CRM_CLIENT_SECRET", secrets.crm_client_secret.clone()),
-        ("CONFORMANCE_SALESFORCE_URL", system.salesforce_url.clone()),
-        ("CONFORMANCE_SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
-        ("CONFORMANCE_PIPEDRIVE_CLIENT_SECRET", secrets.pipedrive_client_secret.clone()),
-        ("CONFORMANCE_HUBSPOT_URL", system.hubspot_url.clone()),
-        ("CONFORMANCE_HUBSPOT_CLIENT_SECRET", secrets.hubspot_client_secret.clone()),
         ("CONFORMANCE_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
         ("CONFORMANCE_TENANT", DEV_TENANT.to_owned()),
         ("CONFORMANCE_SECOND_TENANT", SECOND_TENANT.to_owned()),
         ("CONFORMANCE_THIRD_TENANT", THIRD_TENANT.to_owned()),
         ("CONFORMANCE_SWEEP_URL", system.sweep_url.clone().unwrap_or_default()),
     ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    for (stand_in, (url, secret)) in STAND_INS.iter().zip(system.urls.stand_ins.iter().zip(&secrets.client_secrets)) {
+        let key = stand_in.key.to_uppercase().replace('-', "_");
+        env.push((format!("CONFORMANCE_{key}_URL"), url.clone()));
+        env.push((format!("CONFORMANCE_{key}_CLIENT_SECRET"), secret.clone()));
+    }
+    env
 }
 
 /// The worker's settings for a local run against the sandbox (both hosts use these).
 pub fn worker_env(secrets: &Secrets, urls: &Urls) -> Vec<(&'static str, String)> {
-    vec![
+    let mut env = vec![
         ("WORKER_SIGNING_SECRET", secrets.worker_signing.clone()),
         ("WORKER_PUBLIC_URL", urls.worker.clone()),
-        ("ALLOWED_CRM_ORIGINS", urls.crm.clone()),
-        ("DEMO_CRM_BASE_URL", urls.crm.clone()),
-        ("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID.to_owned()),
-        ("DEMO_CRM_CLIENT_SECRET", secrets.crm_client_secret.clone()),
-        ("SALESFORCE_LOGIN_URL", urls.salesforce.clone()),
-        ("SALESFORCE_CONSUMER_KEY", SALESFORCE_CONSUMER_KEY.to_owned()),
-        ("SALESFORCE_CONSUMER_SECRET", secrets.salesforce_consumer_secret.clone()),
-        ("PIPEDRIVE_CLIENT_ID", PIPEDRIVE_CLIENT_ID.to_owned()),
-        ("PIPEDRIVE_CLIENT_SECRET", secrets.pipedrive_client_secret.clone()),
-        ("PIPEDRIVE_OAUTH_URL", urls.pipedrive.clone()),
-        ("PIPEDRIVE_FRAME_ORIGINS", urls.pipedrive.clone()),
-        ("HUBSPOT_CLIENT_ID", HUBSPOT_CLIENT_ID.to_owned()),
-        ("HUBSPOT_CLIENT_SECRET", secrets.hubspot_client_secret.clone()),
-        ("HUBSPOT_APP_ID", HUBSPOT_APP_ID.to_owned()),
-        ("HUBSPOT_OAUTH_URL", urls.hubspot.clone()),
-        ("HUBSPOT_API_URL", urls.hubspot.clone()),
-        ("HUBSPOT_FRAME_ORIGINS", urls.hubspot.clone()),
         ("AURORA_BASE_URL", urls.aurora.clone()),
         ("AURORA_ALLOW_LOOPBACK", "true".to_owned()),
         ("AURORA_APPLICATION_ID", SANDBOX_APPLICATION_ID.to_owned()),
@@ -504,7 +412,13 @@ pub fn worker_env(secrets: &Secrets, urls: &Urls) -> Vec<(&'static str, String)>
         ("AURORA_WEBHOOK_TOKEN", secrets.webhook_token.clone()),
         // New Salesforce Opportunities are found at the next sweep, not up to 30 s later.
         ("CRM_POLL_INTERVAL_SECONDS", "3".to_owned()),
-    ]
+    ];
+    for ((stand_in, url), secret) in STAND_INS.iter().zip(&urls.stand_ins).zip(&secrets.client_secrets) {
+        env.push((stand_in.client_id.0, stand_in.client_id.1.to_owned()));
+        env.push((stand_in.client_secret, secret.clone()));
+        env.extend((stand_in.worker_env)(url));
+    }
+    env
 }
 
 /// 32 random bytes as hex, for secrets that exist only on this machine.

@@ -20,6 +20,7 @@ mod local_system;
 mod module_graph;
 mod processes;
 mod setup;
+mod stand_ins;
 mod test;
 mod test_binaries;
 #[cfg(test)]

@@ -5,6 +5,7 @@ use crate::{
     build,
     local_system::{self, Host},
     processes::{self, Running},
+    stand_ins::STAND_INS,
     test_binaries::TestBinaries,
     tools::{self, cargo},
 };
@@ -514,19 +515,17 @@ fn end_to_end(
             .args(std::env::var("E2E_ONLY").ok().filter(|f| !f.is_empty()))
             .env("E2E_SWEEP_URL", system.sweep_url.clone().unwrap_or_default())
             .env("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}"))
-            .env("E2E_CRM_URL", &system.crm_url)
-            .env("E2E_SALESFORCE_URL", &system.salesforce_url)
-            .env("E2E_SALESFORCE_TENANT", local_system::SALESFORCE_TENANT)
-            .env("E2E_PIPEDRIVE_URL", &system.pipedrive_url)
-            .env("E2E_PIPEDRIVE_TENANT", local_system::PIPEDRIVE_TENANT)
-            .env("E2E_HUBSPOT_URL", &system.hubspot_url)
-            .env("E2E_HUBSPOT_TENANT", local_system::HUBSPOT_TENANT)
             .env("E2E_WORKER_URL", &system.worker_url)
             .env("E2E_AURORA_URL", &system.aurora_url)
             .env("E2E_TENANT", local_system::DEV_TENANT)
             .env("E2E_AURORA_VARIANCE", variance)
             .env("E2E_GALLERY_DIR", gallery)
             .env("E2E_SCREENSHOT_DIR", &screenshots);
+        for stand_in in &STAND_INS {
+            let key = stand_in.key.to_uppercase().replace('-', "_");
+            command.env(format!("E2E_{key}_URL"), system.url_of(stand_in.key));
+            command.env(format!("E2E_{key}_TENANT"), stand_in.tenant);
+        }
         let counts = run_counted_to(&mut command, out)?;
         total.passed += counts.passed;
         total.failed += counts.failed;

@@ -512,7 +512,7 @@ mod conformance {
     #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_canvas_door_takes_only_signed_requests_and_each_once() {
         let system = system().await;
-        let secret = std::env::var("CONFORMANCE_SALESFORCE_CONSUMER_SECRET").unwrap();
+        let secret = std::env::var("CONFORMANCE_SALESFORCE_CLIENT_SECRET").unwrap();
         // Signed with another secret: refused, as a page the frame can show.
         let forged = signed_request("not-the-consumer-secret-at-all", "00D8a0000900001AAA", "0068a0000900001AAA");
         let (status, page, headers) = post_canvas(system, &forged).await;
