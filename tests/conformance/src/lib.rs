@@ -1,7 +1,12 @@
-//! What the conformance tests share: the system under test (from `CONFORMANCE_*`
-//! variables that `cargo xtask test` sets for each host), a cookie-keeping browser that
+//! What the conformance tests share: the system under test, a cookie-keeping browser that
 //! signs in to the demo CRM and installs the app through its OAuth flow, and signing as
 //! the demo CRM signs (contexts and webhooks).
+//!
+//! The system under test is one of three targets; the suite is the same body over each:
+//! - **in-process** (`cargo test`, no `CONFORMANCE_HOST`): the native host's Router on a
+//!   temporary SQLite file and the sandbox's Aurora and demo CRM, served by this process;
+//! - **native** and **edge** (`cargo xtask test`, which sets `CONFORMANCE_*`): the worker
+//!   binary, or the Workers bundle on workerd, each with the sandbox, as separate processes.
 
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
@@ -16,7 +21,7 @@ pub fn env(name: &str) -> String {
 /// The system under test.
 #[derive(Debug, Clone)]
 pub struct System {
-    /// `native` or `edge`.
+    /// `in-process`, `native` or `edge`.
     pub host: String,
     /// The worker's base URL.
     pub worker: String,
@@ -26,6 +31,11 @@ pub struct System {
     pub crm: String,
     /// The demo CRM's client secret (signs contexts and webhooks).
     pub crm_client_secret: String,
+    /// The client secrets the local Salesforce, Pipedrive and HubSpot issued our app (they
+    /// sign Canvas requests, panel tokens and requests).
+    pub salesforce_client_secret: String,
+    pub pipedrive_client_secret: String,
+    pub hubspot_client_secret: String,
     /// The value of Aurora's webhook auth header.
     pub webhook_token: String,
     /// The Aurora tenant Sunrise's account is linked to.
@@ -37,6 +47,12 @@ pub struct System {
 }
 
 impl System {
+    /// The system `cargo xtask test` started (`CONFORMANCE_HOST` is set), or else one
+    /// started in this process.
+    pub fn get() -> Self {
+        if std::env::var_os("CONFORMANCE_HOST").is_some() { System::from_env() } else { in_process::start() }
+    }
+
     /// From the environment.
     pub fn from_env() -> Self {
         System {
@@ -45,6 +61,9 @@ impl System {
             aurora: env("CONFORMANCE_AURORA_URL"),
             crm: env("CONFORMANCE_CRM_URL"),
             crm_client_secret: env("CONFORMANCE_CRM_CLIENT_SECRET"),
+            salesforce_client_secret: env("CONFORMANCE_SALESFORCE_CLIENT_SECRET"),
+            pipedrive_client_secret: env("CONFORMANCE_PIPEDRIVE_CLIENT_SECRET"),
+            hubspot_client_secret: env("CONFORMANCE_HUBSPOT_CLIENT_SECRET"),
             webhook_token: env("CONFORMANCE_WEBHOOK_TOKEN"),
             tenant: env("CONFORMANCE_TENANT"),
             second_tenant: env("CONFORMANCE_SECOND_TENANT"),
@@ -198,4 +217,154 @@ pub fn crm_webhook_headers(secret: &str, delivery_id: &str, timestamp: i64, body
         ("x-democrm-signature", format!("v1={}", hex::encode(mac.finalize().into_bytes()))),
         ("content-type", "application/json".to_owned()),
     ]
+}
+
+/// The in-process target: the worker's native Router (a temporary SQLite file, the sweep on
+/// its timer) and the sandbox's Aurora and demo CRM, each on a loopback port, served by a
+/// runtime of their own that lives as long as the test process (each `#[tokio::test]` has
+/// its own runtime, which ends with its test).
+mod in_process {
+    use super::System;
+    use clap::Parser;
+    use sandbox::{aurora, demo_crm};
+    use std::sync::mpsc;
+
+    const TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
+    const SECOND_TENANT: &str = "7e57a000-0000-4000-8000-000000000002";
+    const THIRD_TENANT: &str = "7e57a000-0000-4000-8000-000000000003";
+    const APPLICATION_ID: &str = "5a2d8e1c-0000-4000-8000-00000000a991";
+    const APPLICATION_KEY: &str = "sandbox-application-key-not-a-secret";
+    const CRM_CLIENT_ID: &str = "aurora-solar-for-crms";
+
+    /// The sandbox's command line, parsed as the binary parses it.
+    #[derive(Parser)]
+    struct SandboxArgs {
+        #[command(flatten)]
+        aurora: aurora::Settings,
+        #[command(flatten)]
+        crm: demo_crm::Settings,
+    }
+
+    /// A fresh random secret (the `rand` of the sandbox's tokens).
+    fn secret(label: &str) -> String {
+        format!("{label}-{}", sandbox::kit::oauth::random_token(40))
+    }
+
+    pub fn start() -> System {
+        let (sender, receiver) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("conformance in-process system".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+                runtime.block_on(async move {
+                    let system = serve().await;
+                    let _ = sender.send(system);
+                    std::future::pending::<()>().await;
+                });
+            })
+            .expect("a thread for the system");
+        match receiver.recv() {
+            Ok(Ok(system)) => system,
+            Ok(Err(message)) => panic!("the in-process system did not start: {message}"),
+            Err(_) => panic!("the in-process system's thread ended before it started"),
+        }
+    }
+
+    async fn listener() -> Result<(tokio::net::TcpListener, String), String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        Ok((listener, url))
+    }
+
+    async fn serve() -> Result<System, String> {
+        let (aurora_listener, aurora_url) = listener().await?;
+        let (crm_listener, crm_url) = listener().await?;
+        let (worker_listener, worker_url) = listener().await?;
+        let crm_client_secret = secret("crm");
+        let (salesforce, pipedrive, hubspot) = (secret("salesforce"), secret("pipedrive"), secret("hubspot"));
+        let webhook_token = secret("webhook");
+        let signing = secret("signing");
+
+        let args = SandboxArgs::try_parse_from([
+            "sandbox",
+            "--tenant",
+            TENANT,
+            "--tenant",
+            SECOND_TENANT,
+            "--tenant",
+            THIRD_TENANT,
+            "--worker-url",
+            &worker_url,
+            "--client-secret",
+            &crm_client_secret,
+            "--app-url",
+            &format!("{worker_url}/connect/aurora"),
+        ])
+        .map_err(|e| e.to_string())?;
+        let aurora = aurora::router(aurora::Sandbox::new(args.aurora.validated()?));
+        let crm = demo_crm::router(demo_crm::Crm::new(args.crm.validated()?));
+        tokio::spawn(async move { axum::serve(aurora_listener, aurora).await });
+        tokio::spawn(async move { axum::serve(crm_listener, crm).await });
+
+        // The worker as `cargo xtask test` configures it (xtask/src/local_system.rs), the
+        // other CRMs' origins unreachable: their doors are tested by what they sign.
+        let nowhere = "http://127.0.0.1:9";
+        let settings: Vec<(&str, String)> = vec![
+            ("WORKER_SIGNING_SECRET", signing),
+            ("WORKER_PUBLIC_URL", worker_url.clone()),
+            ("AURORA_BASE_URL", aurora_url.clone()),
+            ("AURORA_ALLOW_LOOPBACK", "true".into()),
+            ("AURORA_APPLICATION_ID", APPLICATION_ID.into()),
+            ("AURORA_APPLICATION_KEY", APPLICATION_KEY.into()),
+            ("AURORA_WEBHOOK_TOKEN", webhook_token.clone()),
+            ("CRM_POLL_INTERVAL_SECONDS", "3".into()),
+            ("ALLOWED_CRM_ORIGINS", crm_url.clone()),
+            ("DEMO_CRM_BASE_URL", crm_url.clone()),
+            ("DEMO_CRM_CLIENT_ID", CRM_CLIENT_ID.into()),
+            ("DEMO_CRM_CLIENT_SECRET", crm_client_secret.clone()),
+            ("SALESFORCE_LOGIN_URL", nowhere.into()),
+            ("SALESFORCE_CONSUMER_KEY", "aurora-solar-canvas-local-consumer-key".into()),
+            ("SALESFORCE_CONSUMER_SECRET", salesforce.clone()),
+            ("PIPEDRIVE_CLIENT_ID", "aurora-solar-pipedrive-local-client".into()),
+            ("PIPEDRIVE_CLIENT_SECRET", pipedrive.clone()),
+            ("PIPEDRIVE_OAUTH_URL", nowhere.into()),
+            ("PIPEDRIVE_FRAME_ORIGINS", nowhere.into()),
+            ("HUBSPOT_CLIENT_ID", "aurora-solar-hubspot-local-client".into()),
+            ("HUBSPOT_CLIENT_SECRET", hubspot.clone()),
+            ("HUBSPOT_APP_ID", "4242001".into()),
+            ("HUBSPOT_OAUTH_URL", nowhere.into()),
+            ("HUBSPOT_API_URL", nowhere.into()),
+            ("HUBSPOT_FRAME_ORIGINS", nowhere.into()),
+        ];
+        let lookup = |name: &str| settings.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        let config = aurora_crm_worker::Config::from_lookup(lookup).map_err(|e| e.to_string())?;
+        // Under `target/`, the last run's files cleared first (the system lives until the
+        // process ends, so it cannot clear its own).
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/conformance/in-process");
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+        let database = folder.join("worker.sqlite3");
+        // Aurora's webhooks point at this worker, as `setup-webhooks` makes them.
+        let transport = std::sync::Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default());
+        aurora_crm_worker::aurora_subscriptions::setup(&config.aurora.client(transport), &config, &worker_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let worker = aurora_crm_worker::hosts::native::app(config, &database, None).await?;
+        tokio::spawn(async move { axum::serve(worker_listener, worker).await });
+
+        Ok(System {
+            host: "in-process".into(),
+            worker: worker_url,
+            aurora: aurora_url,
+            crm: crm_url,
+            crm_client_secret,
+            salesforce_client_secret: salesforce,
+            pipedrive_client_secret: pipedrive,
+            hubspot_client_secret: hubspot,
+            webhook_token,
+            tenant: TENANT.into(),
+            second_tenant: SECOND_TENANT.into(),
+            sweep_url: None,
+        })
+    }
 }

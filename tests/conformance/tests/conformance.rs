@@ -1,6 +1,7 @@
-//! One black-box suite for both worker hosts: `cargo xtask test` runs it against the
-//! native binary (SQLite) and against the Workers bundle on workerd (local D1), each
-//! with the Aurora sandbox and the demo CRM, through real HTTP only.
+//! One black-box suite for every way the worker runs, through real HTTP only: `cargo test`
+//! runs it in-process (the native Router and the sandbox served by the test process);
+//! `cargo xtask test` runs it against the native binary (SQLite) and against the Workers
+//! bundle on workerd (local D1), each with the sandbox as its own process.
 //!
 //! What a host cannot do is said, not skipped: killing the worker mid-request is
 //! possible only natively (`worker/tests/crash_recovery.rs`); `cargo xtask test` prints
@@ -16,12 +17,19 @@ mod conformance {
     use std::time::Duration;
     use tokio::sync::OnceCell;
 
-    /// The system, with Sunrise Solar and Northwind Energy installed and linked (once).
-    async fn system() -> &'static System {
+    /// The system, with Sunrise Solar and Northwind Energy installed and linked (once), and
+    /// this test's turn: the tests share it (and switch its faults), so they take turns.
+    async fn system() -> (&'static System, tokio::sync::MutexGuard<'static, ()>) {
+        static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let turn = TURN.lock().await;
+        (installed().await, turn)
+    }
+
+    async fn installed() -> &'static System {
         static SYSTEM: OnceCell<System> = OnceCell::const_new();
         SYSTEM
             .get_or_init(|| async {
-                let system = System::from_env();
+                let system = System::get();
                 install_and_link(&system, "ada@sunrise.example", &system.tenant).await;
                 install_and_link(&system, "nia@northwind.example", &system.second_tenant).await;
                 system
@@ -150,10 +158,18 @@ mod conformance {
         (response.status(), response.json().await.unwrap_or_default())
     }
 
+    /// A demo CRM context signed with the right secret but HS512, which the demo CRM never
+    /// uses: the worker takes only the algorithm the CRM signs with.
+    fn hs512_context(secret: &str) -> String {
+        let claims = json!({ "account_id": "acct-sunrise", "user_id": "u", "opportunity_id": "o",
+                             "property_address": "1 Main St", "exp": unix_now() + 300 });
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512);
+        jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    }
+
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn sessions_check_the_crms_signature_the_expiry_and_the_installation() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let (status, body) = open_session(system, "acct-sunrise", "opp-c-session").await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["state"]["state"], "no_project");
@@ -186,16 +202,22 @@ mod conformance {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "incomplete_context",
             ),
+            (
+                "another algorithm",
+                hs512_context(&system.crm_client_secret),
+                StatusCode::UNAUTHORIZED,
+                "invalid_context",
+            ),
         ] {
             let (got, body) = post_session(system, &token).await;
             assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{name}: {body}");
+            assert!(body.get("token").is_none(), "{name}: no token");
         }
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn accounts_are_isolated_from_each_other() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let sunrise = widget_token(system, "acct-sunrise", "opp-c-shared").await;
         let (status, _) = create(system, &sunrise, "opp-c-shared").await;
         assert!(status.is_success());
@@ -210,12 +232,15 @@ mod conformance {
         assert_eq!(body["error"]["code"], "wrong_opportunity");
         let garbage = get_state(system, "not-a-token", "opp-c-shared", None).await;
         assert_eq!(garbage.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(garbage.json::<Value>().await.unwrap()["error"]["code"], "invalid_token");
+        // Nor does a token altered to pass for another account's.
+        let forged = northwind.replace('.', ".x");
+        assert_eq!(create(system, &forged, "opp-c-shared").await.0, StatusCode::UNAUTHORIZED);
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn a_project_is_created_once_however_often_and_concurrently_it_is_asked() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let token = widget_token(system, "acct-sunrise", "opp-c-once").await;
         let clicks = (0..6).map(|_| create(system, &token, "opp-c-once"));
         for (status, body) in futures_util::future::join_all(clicks).await {
@@ -237,9 +262,8 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_state_carries_an_etag_and_an_unchanged_state_costs_a_304() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let token = widget_token(system, "acct-sunrise", "opp-c-etag").await;
         let first = get_state(system, &token, "opp-c-etag", None).await;
         assert_eq!(first.status(), StatusCode::OK);
@@ -254,9 +278,8 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn aurora_webhooks_need_the_header_and_a_repeat_is_a_duplicate() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let token = widget_token(system, "acct-sunrise", "opp-c-hook").await;
         create(system, &token, "opp-c-hook").await;
         state_becomes(system, &token, "opp-c-hook", "design_ready").await;
@@ -284,9 +307,8 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_simulation_aurora_reports_last_wins_and_a_design_simulated_again_is_shown_again() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let (token, project) = designed_project(system, "opp-c-order").await;
         // Two newer designs; their webhooks are ours to deliver.
         let newer = [newer_design(system, &project).await, newer_design(system, &project).await];
@@ -335,9 +357,8 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn a_webhook_acknowledged_while_aurora_is_down_is_processed_later_by_the_sweeper() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let (token, project) = designed_project(system, "opp-c-sweep").await;
         let newer = newer_design(system, &project).await;
         aurora_faults(system, json!({ "server_error": 1.0 })).await;
@@ -372,9 +393,9 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn errors_are_json_with_a_code_and_bodies_are_limited() {
-        let system = system().await;
+        let (system, _turn) = system().await;
+        let token = widget_token(system, "acct-sunrise", "opp-c-errors").await;
         let http = reqwest::Client::new();
         let url = format!("{}/v1/sessions", system.worker);
         let cases = [
@@ -411,10 +432,32 @@ mod conformance {
                 StatusCode::NOT_FOUND,
                 "not_found",
             ),
+            (
+                "missing field",
+                http.post(&url).json(&json!({"crm": "demo"})),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+            ),
+            ("wrong method", http.put(&url), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            (
+                "a path that is not UTF-8",
+                http.get(format!("{}/v1/opportunities/%FF", system.worker)).bearer_auth(&token),
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+            ),
+            (
+                "a form without its fields",
+                http.post(format!("{}/settings/demo/acct-sunrise/tenant", system.worker))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("tenant_id=x"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_form",
+            ),
         ];
         for (name, request, status, code) in cases {
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), status, "{name}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json", "{name}");
             let body: Value = response.json().await.unwrap_or_default();
             assert_eq!(body["error"]["code"], code, "{name}: {body}");
             assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {body}");
@@ -422,9 +465,8 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn cors_is_for_crm_origins_only_and_embed_pages_name_their_frame_ancestors() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let http = reqwest::Client::new();
         let preflight = |origin: &str| {
             http.request(reqwest::Method::OPTIONS, format!("{}/v1/sessions", system.worker))
@@ -447,9 +489,8 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn crm_webhooks_are_verified_and_a_replay_does_nothing() {
-        let system = system().await;
+        let (system, _turn) = system().await;
         let now = unix_now() as i64;
         let id = format!("dlv_conformance_{now}");
         let body = json!({
@@ -509,10 +550,9 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_canvas_door_takes_only_signed_requests_and_each_once() {
-        let system = system().await;
-        let secret = std::env::var("CONFORMANCE_SALESFORCE_CLIENT_SECRET").unwrap();
+        let (system, _turn) = system().await;
+        let secret = &system.salesforce_client_secret;
         // Signed with another secret: refused, as a page the frame can show.
         let forged = signed_request("not-the-consumer-secret-at-all", "00D8a0000900001AAA", "0068a0000900001AAA");
         let (status, page, headers) = post_canvas(system, &forged).await;
@@ -520,7 +560,7 @@ mod conformance {
         assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
         assert!(page.contains("not validly signed"), "{page}");
         // Signed well, by an org that never installed: refused; the same request again is a replay.
-        let genuine = signed_request(&secret, "00D8a0000900001AAA", "0068a0000900001AAA");
+        let genuine = signed_request(secret, "00D8a0000900001AAA", "0068a0000900001AAA");
         let (status, page, _) = post_canvas(system, &genuine).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
         assert!(page.contains("has not installed"), "{page}");
@@ -557,10 +597,9 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_pipedrive_doors_open_only_with_pipedrives_credentials() {
-        let system = system().await;
-        let secret = std::env::var("CONFORMANCE_PIPEDRIVE_CLIENT_SECRET").unwrap();
+        let (system, _turn) = system().await;
+        let secret = &system.pipedrive_client_secret;
         let panel = |token: &str, company: &str| {
             format!(
                 "{}/embed/pipedrive?userId=91&companyId={company}&token={token}&id=rt&resource=deal&selectedIds=5",
@@ -570,7 +609,7 @@ mod conformance {
         // A token from another secret, or hints that contradict the token: refused.
         let forged = reqwest::get(panel(&panel_token("not-the-client-secret-at-all", 91, 9009), "9009")).await.unwrap();
         assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
-        let genuine = panel_token(&secret, 91, 9009);
+        let genuine = panel_token(secret, 91, 9009);
         let lying = reqwest::get(panel(&genuine, "9010")).await.unwrap();
         assert_eq!(lying.status(), StatusCode::UNAUTHORIZED);
         // A good token of a company that never installed: said so, as a page.
@@ -614,10 +653,9 @@ mod conformance {
     }
 
     #[tokio::test]
-    #[ignore = "needs a running worker: `cargo xtask test` runs this against both hosts"]
     async fn the_hubspot_doors_open_only_with_hubspots_signature() {
-        let system = system().await;
-        let secret = std::env::var("CONFORMANCE_HUBSPOT_CLIENT_SECRET").unwrap();
+        let (system, _turn) = system().await;
+        let secret = &system.hubspot_client_secret;
         let http = reqwest::Client::new();
         let send = |url: String, body: &'static [u8], headers: [(&'static str, String); 2]| {
             let mut request = http.post(url).header("Content-Type", "application/json").body(body);
@@ -629,7 +667,7 @@ mod conformance {
         let card = format!("{}/embed/hubspot/card?appId=4242001&portalId=9009&userId=91", system.worker);
         let body: &[u8] = br#"{"dealId":5001}"#;
         // The URL the worker rebuilds (its public URL + what reached it) is the one signed.
-        let signed = hubspot_signed(&secret, "POST", &card, body);
+        let signed = hubspot_signed(secret, "POST", &card, body);
         let first = send(card.clone(), body, signed.clone()).await.unwrap();
         assert_eq!(first.status(), StatusCode::FORBIDDEN);
         assert_eq!(first.json::<Value>().await.unwrap()["error"]["code"], "not_installed");
@@ -638,14 +676,14 @@ mod conformance {
         let forged = send(card.clone(), body, hubspot_signed("not-the-client-secret-at-all", "POST", &card, body));
         assert_eq!(forged.await.unwrap().status(), StatusCode::UNAUTHORIZED);
         let twice = format!("{card}&portalId=9010");
-        let repeated = send(twice.clone(), body, hubspot_signed(&secret, "POST", &twice, body)).await.unwrap();
+        let repeated = send(twice.clone(), body, hubspot_signed(secret, "POST", &twice, body)).await.unwrap();
         assert_eq!(repeated.status(), StatusCode::UNAUTHORIZED);
 
         // Webhooks: signed over the target URL, for a portal that never installed: taken
         // and ignored; unsigned or signed with another secret: refused.
         let target = format!("{}/webhooks/crm/hubspot", system.worker);
         let events: &[u8] = br#"[{"eventId":77,"portalId":9009,"subscriptionType":"object.creation","objectTypeId":"0-3","objectId":5}]"#;
-        let taken = send(target.clone(), events, hubspot_signed(&secret, "POST", &target, events)).await.unwrap();
+        let taken = send(target.clone(), events, hubspot_signed(secret, "POST", &target, events)).await.unwrap();
         assert_eq!(taken.status(), StatusCode::OK);
         assert_eq!(taken.json::<Value>().await.unwrap()["ignored"], "not installed");
         let refused =

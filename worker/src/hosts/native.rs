@@ -271,13 +271,11 @@ fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     guard
 }
 
-async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
-    if !static_dir.join("widget").is_dir() {
-        return Err(format!(
-            "{}/widget does not exist: run `cargo xtask build` first, or pass --static-dir",
-            static_dir.display()
-        ));
-    }
+/// The native host's whole service on `database`: the Router with its request log and
+/// sensitive headers marked, the files of `static_dir` (if any) as its fallback, and the
+/// sweep running every [`SWEEP_INTERVAL`] on this runtime, the first at once. What `serve`
+/// binds to its port; the conformance suite serves it in-process the same way.
+pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> Result<axum::Router, String> {
     let db = open_database(database).await?;
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
     let state = AppState::new(
@@ -308,14 +306,16 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
             }
         }
     });
-    // The Workers host serves these files as static assets before the Router; here the
-    // Router falls back to them.
-    let static_files = ServeDir::new(&static_dir).not_found_service(not_found.into_service());
     // One line per request: method, path (never the query: webhook URLs carry session
     // tokens), status, latency; headers are not logged.
     let sensitive = crate::sensitive_headers(&state);
-    let app = router(state)
-        .fallback_service(static_files)
+    let mut app = router(state);
+    // The Workers host serves these files as static assets before the Router; here the
+    // Router falls back to them.
+    if let Some(static_dir) = static_dir {
+        app = app.fallback_service(ServeDir::new(static_dir).not_found_service(not_found.into_service()));
+    }
+    Ok(app
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
@@ -326,7 +326,17 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
         // Outermost: credentials are marked sensitive before the request log sees them, and
         // so are the cookies we set.
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
-        .layer(SetSensitiveResponseHeadersLayer::new([axum::http::header::SET_COOKIE]));
+        .layer(SetSensitiveResponseHeadersLayer::new([axum::http::header::SET_COOKIE])))
+}
+
+async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
+    if !static_dir.join("widget").is_dir() {
+        return Err(format!(
+            "{}/widget does not exist: run `cargo xtask build` first, or pass --static-dir",
+            static_dir.display()
+        ));
+    }
+    let app = app(config, database, Some(&static_dir)).await?;
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
