@@ -8,6 +8,29 @@
 pub mod desk;
 pub mod oauth;
 
+/// A stand-in's clock: the wall clock, plus however far a test has moved it, so that a test
+/// waits for a token to expire by moving the clock rather than by sleeping.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl Clock {
+    /// Milliseconds since the Unix epoch, on this clock.
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Seconds since the Unix epoch, on this clock.
+    pub fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// Moves the clock `by` ahead.
+    pub fn advance(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Sends a webhook until it is answered with a 2xx: at once, then again after each wait of
 /// `retries`, then gives up. `attempt(n)` makes and sends try `n` (from 1) and answers its
 /// status (`None` when nothing answered): vendors build each try anew (a fresh timestamp

@@ -69,6 +69,8 @@ pub struct Salesforce {
     /// Our worker (canvas URL and OAuth callback).
     pub worker_url: String,
     data: Arc<Mutex<org::Data>>,
+    /// The org's clock: sessions time out on it, records are created at its time.
+    pub clock: kit::Clock,
 }
 
 impl Salesforce {
@@ -88,7 +90,8 @@ impl Salesforce {
             lightning_origin: format!("http://localhost:{port}"),
             my_domain_origin: format!("http://127.0.0.1:{port}"),
             worker_url: worker_url.trim_end_matches('/').to_owned(),
-            data: Arc::new(Mutex::new(org::Data::fixtures(now()))),
+            data: Arc::new(Mutex::new(org::Data::fixtures(chrono::Utc::now().timestamp()))),
+            clock: kit::Clock::default(),
         }))
     }
 
@@ -109,10 +112,6 @@ impl Salesforce {
 }
 
 /// Unix seconds.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 /// The local Salesforce's routes.
 pub fn router(salesforce: Salesforce) -> Router {
     Router::new()

@@ -45,8 +45,10 @@ async fn world_with_token_lifetime(seconds: u64) -> World {
     tokio::spawn(async move { axum::serve(crm_listener, app).await });
     let (mut state, _, _) = common::state(&aurora, unix_now()).await;
     state.config = std::sync::Arc::new(common::config_with_crm(&aurora, &crm_url, &worker));
-    // The real clock: the CRM signs webhooks with it.
-    state.clock = std::sync::Arc::new(unix_now);
+    // The CRM's clock (the wall clock unless a test moves it): the CRM signs webhooks and
+    // expires tokens on it, as both would on real time.
+    let crm_clock = crm.clock.clone();
+    state.clock = std::sync::Arc::new(move || crm_clock.now().unsigned_abs());
     aurora_crm_worker::aurora_subscriptions::setup(&state.aurora, &state.config, &worker)
         .await
         .expect("aurora webhooks");
@@ -395,7 +397,8 @@ async fn expired_crm_access_tokens_are_refreshed_and_sealed_again() {
         .expect("find")
         .expect("row")
         .crm_tokens_sealed;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The install's access token expires, at the CRM and for the worker alike.
+    world.crm.clock.advance(Duration::from_secs(2));
     let page_again = settings_page(&admin, &world, "acct-northwind").await;
     assert!(
         page.contains("Present:") && page_again.contains("Present:"),

@@ -62,7 +62,10 @@ async fn world(session_seconds: i64) -> World {
             ("SALESFORCE_CONSUMER_SECRET", CONSUMER_SECRET),
         ],
     ));
-    state.clock = std::sync::Arc::new(unix_now);
+    // The org's clock (the wall clock unless a test moves it): both sides of a session's
+    // timeout and of a record's CreatedDate read it, as both would read real time.
+    let org_clock = sf.clock.clone();
+    state.clock = std::sync::Arc::new(move || org_clock.now().unsigned_abs());
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(worker_listener, app).await });
     World { worker, lightning: format!("http://localhost:{port}"), salesforce: sf, state }
@@ -213,7 +216,8 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
             .crm_tokens_sealed
     };
     let at_install = sealed().await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The install's session times out.
+    world.salesforce.clock.advance(Duration::from_millis(1500));
     let figures = DesignFigures {
         aurora_system_size_kw: Some(7.2),
         aurora_annual_production_kwh: Some(10_120),
@@ -235,7 +239,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     // An Opportunity created while automatic projects are off gets no project later: switching
     // them on starts the poll from then. One created after is found by the poll, once.
     let before = world.salesforce.create_opportunity(SUNRISE, "Schmidt - Rooftop Solar", None).expect("created");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    world.salesforce.clock.advance(Duration::from_millis(1100));
     let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
     let saved = admin
         .post(format!("{}/settings/salesforce/{SUNRISE}/auto-create", world.worker))

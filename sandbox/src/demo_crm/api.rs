@@ -13,7 +13,6 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::time::Instant;
 
 /// Events apps may subscribe to.
 pub const EVENTS: &[&str] = &["opportunity.created"];
@@ -41,7 +40,7 @@ impl FromRequestParts<Crm> for AppToken {
             .map(str::trim);
         let grant = token.and_then(|t| crm.state().access_tokens.get(t).cloned());
         match grant {
-            Some(grant) if grant.expires > Instant::now() => {
+            Some(grant) if grant.expires_ms > crm.clock.now_ms() => {
                 Ok(AppToken { account_id: grant.account_id, user_id: grant.user_id })
             }
             found => {

@@ -21,7 +21,6 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use serde_json::{Value, json};
-use std::time::Instant;
 
 impl AuthorizationServer for Crm {
     type Subject = Installer;
@@ -83,10 +82,9 @@ impl AuthorizationServer for Crm {
         }
         let access = super::state::new_token("at_");
         let lifetime = self.access_token_lifetime();
-        let expires = Instant::now() + lifetime;
-        state
-            .access_tokens
-            .insert(access.clone(), AccessGrant { account_id: account_id.clone(), user_id: user_id.clone(), expires });
+        let expires_ms = self.clock.now_ms() + i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
+        let grant = AccessGrant { account_id: account_id.clone(), user_id: user_id.clone(), expires_ms };
+        state.access_tokens.insert(access.clone(), grant);
         json!({
             "access_token": access,
             "token_type": "Bearer",

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex, MutexGuard},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// A company using the CRM: the unit apps are installed for.
@@ -93,7 +93,8 @@ pub struct Installer {
 pub struct AccessGrant {
     pub account_id: String,
     pub user_id: String,
-    pub expires: Instant,
+    /// Unix milliseconds, on the CRM's clock.
+    pub expires_ms: i64,
 }
 
 /// Our app, installed in an account.
@@ -177,12 +178,19 @@ pub struct Crm {
     /// For webhook deliveries.
     pub http: reqwest::Client,
     state: Arc<Mutex<State>>,
+    /// The CRM's clock: access tokens expire on it.
+    pub clock: crate::kit::Clock,
 }
 
 impl Crm {
     /// A CRM holding `state` (see `fixtures` for the one `Crm::new` starts with).
     pub(super) fn holding(settings: Settings, state: State) -> Self {
-        Crm { settings: Arc::new(settings), http: reqwest::Client::new(), state: Arc::new(Mutex::new(state)) }
+        Crm {
+            settings: Arc::new(settings),
+            http: reqwest::Client::new(),
+            state: Arc::new(Mutex::new(state)),
+            clock: crate::kit::Clock::default(),
+        }
     }
 
     /// The state, locked. Never held across an `.await`.

@@ -238,7 +238,7 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
     };
     let org = data.org(&user.org_id).cloned();
     // The user's own session, as every signed request carries (our app must keep it server-side).
-    let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds);
+    let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds, sf.clock.now_ms());
     drop(data);
     let instance_id = format!("_:Aurora_Solar_Canvas:{}", opportunity.id);
     let payload = json!({

@@ -6,7 +6,7 @@
 //! the refresh token, without repeating it), `POST /services/oauth2/revoke` (no client
 //! credentials), and `GET /services/oauth2/userinfo`. The flow itself is the kit's.
 
-use super::{Salesforce, now, rest};
+use super::{Salesforce, rest};
 use crate::kit::{
     self,
     desk::SignInDesk,
@@ -83,7 +83,12 @@ impl AuthorizationServer for Salesforce {
     fn issue(&self, grant: &Grant<String>, refresh_token: &str, first: bool) -> Value {
         let user_id = &grant.subject;
         let mut data = self.data();
-        let access_token = data.new_session(user_id, Some(refresh_token.to_owned()), self.settings.session_seconds);
+        let access_token = data.new_session(
+            user_id,
+            Some(refresh_token.to_owned()),
+            self.settings.session_seconds,
+            self.clock.now_ms(),
+        );
         let org_id = data.user(user_id).map(|u| u.org_id.clone()).unwrap_or_default();
         drop(data);
         let mut answer = json!({
@@ -93,7 +98,7 @@ impl AuthorizationServer for Salesforce {
             "instance_url": self.my_domain_origin,
             "id": format!("{}/id/{org_id}/{user_id}", self.my_domain_origin),
             "token_type": "Bearer",
-            "issued_at": (now() * 1000).to_string(),
+            "issued_at": self.clock.now_ms().to_string(),
         });
         // A refresh answers the access token only.
         if first {

@@ -6,10 +6,7 @@ use crate::kit::{
     desk::Sessions,
     oauth::{Grants, random_token},
 };
-use std::{
-    collections::{BTreeMap, HashMap},
-    time::{Duration, Instant},
-};
+use std::collections::{BTreeMap, HashMap};
 
 /// The password of every fixture user.
 pub const PASSWORD: &str = "demo";
@@ -92,7 +89,7 @@ pub struct Session {
     pub org_id: String,
     /// When it times out: Salesforce counts a session's timeout on the clock, not in whole
     /// seconds (a token issued at 10.9 s with a 1 s timeout still works at 11.5 s).
-    pub expires: Instant,
+    pub expires_ms: i64,
     /// The refresh token it came from (revoking that ends it), if any.
     pub refresh_token: Option<String>,
 }
@@ -209,18 +206,19 @@ impl Data {
     }
 
     /// A new access token for `user_id` (from `refresh_token`, if any), good `ttl` seconds.
-    pub fn new_session(&mut self, user_id: &str, refresh_token: Option<String>, ttl_seconds: i64) -> String {
+    pub fn new_session(
+        &mut self,
+        user_id: &str,
+        refresh_token: Option<String>,
+        ttl_seconds: i64,
+        now_ms: i64,
+    ) -> String {
         let org_id = self.user(user_id).map(|u| u.org_id.clone()).unwrap_or_default();
         // Salesforce access tokens start with the org id and `!`.
         let token = format!("{}!AR{}", &org_id[..15.min(org_id.len())], random_token(60));
         self.sessions.insert(
             token.clone(),
-            Session {
-                user_id: user_id.into(),
-                org_id,
-                expires: Instant::now() + Duration::from_secs(ttl_seconds.unsigned_abs()),
-                refresh_token,
-            },
+            Session { user_id: user_id.into(), org_id, expires_ms: now_ms + ttl_seconds * 1000, refresh_token },
         );
         token
     }

@@ -7,7 +7,7 @@
 //! Opportunity (`204`, no body).
 
 use super::{
-    Salesforce, now,
+    Salesforce,
     org::{ADDRESS_PARTS, CUSTOM_FIELDS, Session, SfOpportunity, address_prefixes},
 };
 use axum::{
@@ -18,7 +18,6 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::time::Instant;
 
 /// Salesforce's REST error body: `[{"message", "errorCode"}]`.
 pub fn rest_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -34,7 +33,7 @@ pub fn authorized(sf: &Salesforce, headers: &HeaderMap) -> Result<Session, Respo
         .unwrap_or_default();
     let mut data = sf.data();
     let session = match data.sessions.get(token) {
-        Some(session) if session.expires > Instant::now() => session.clone(),
+        Some(session) if session.expires_ms > sf.clock.now_ms() => session.clone(),
         _ => return Err(rest_error(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")),
     };
     let calls = data.api_calls.entry(session.org_id.clone()).or_default();
@@ -416,7 +415,7 @@ impl Salesforce {
             org_id: org_id.to_owned(),
             account_id,
             name: name.trim().chars().take(120).collect(),
-            created: now(),
+            created: self.clock.now(),
             custom: Default::default(),
         });
         Ok(id)
