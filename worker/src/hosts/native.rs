@@ -1,6 +1,25 @@
-//! The native host: the Router on tokio, static files from the build's dist folder.
+//! The native host: the Router on tokio over SQLite, the sweep on a timer, static files
+//! from the build's dist folder. Its command line (serve, and the operator's commands) is
+//! [`cli`].
 
+mod cli;
 pub mod sqlite;
+
+pub use cli::main;
+
+use crate::{AppState, Config, not_found, router, storage};
+use axum::handler::HandlerWithoutStateExt;
+use sqlite::SqliteDatabase;
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+use tower_http::{
+    sensitive_headers::{SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer},
+    services::ServeDir,
+    trace::{DefaultOnResponse, TraceLayer},
+};
 
 /// Background work on tokio.
 pub struct TokioBackground;
@@ -14,138 +33,8 @@ impl crate::Background for TokioBackground {
 /// How often the sweep runs due background work (see `jobs`).
 pub const SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
-use crate::{AppState, Config, not_found, router, storage};
-use axum::handler::HandlerWithoutStateExt;
-use clap::{Parser, Subcommand};
-use sqlite::SqliteDatabase;
-use std::{
-    net::SocketAddr,
-    path::{Path, PathBuf},
-    process::ExitCode,
-    sync::Arc,
-};
-use tower_http::{
-    sensitive_headers::{SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer},
-    services::ServeDir,
-    trace::{DefaultOnResponse, TraceLayer},
-};
-
-/// The Aurora CRM worker, native host.
-///
-/// Settings and secrets come from the environment (WORKER_SIGNING_SECRET,
-/// ALLOWED_CRM_ORIGINS); see README.md.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-pub struct Cli {
-    /// The SQLite database file (created and migrated when missing).
-    #[arg(long, global = true, env = "WORKER_DATABASE", default_value = "worker.sqlite3")]
-    database: PathBuf,
-    /// A setting as NAME=VALUE (e.g. AURORA_BASE_URL=https://api-sandbox.aurorasolar.com),
-    /// overriding the environment; repeatable. Prefer the environment for secrets: flags
-    /// show in `ps`.
-    #[arg(long = "set", global = true, value_name = "NAME=VALUE", value_parser = parse_setting)]
-    settings: Vec<(String, String)>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Serve the worker's HTTP endpoints and the widget's static files.
-    Serve {
-        /// Address to listen on. Loopback by default: put a TLS proxy in front for more.
-        #[arg(long, env = "WORKER_LISTEN", default_value = "127.0.0.1:8787")]
-        listen: SocketAddr,
-        /// Folder with the built widget (`cargo xtask build` writes `dist/`).
-        #[arg(long, env = "WORKER_STATIC_DIR", default_value = "dist")]
-        static_dir: PathBuf,
-    },
-    /// Add (or relink) a CRM account's installation without the CRM's OAuth: no webhooks
-    /// or write-back, just the link to an Aurora tenant. For operators and tests; admins
-    /// install from the CRM's marketplace.
-    AddInstallation {
-        /// The CRM (`demo`).
-        #[arg(long)]
-        crm: String,
-        /// The CRM account (company) id.
-        #[arg(long)]
-        account: String,
-        /// The Aurora tenant id (UUID) to link, if known.
-        #[arg(long)]
-        aurora_tenant: Option<aurora_api::TenantId>,
-    },
-    /// Subscribe Aurora's partner webhooks (performance_simulation_job_completed and
-    /// app_status_changed) to this worker; running it again changes nothing.
-    SetupWebhooks {
-        /// The worker's public origin, e.g. https://aurora-crm.example.workers.dev
-        #[arg(long)]
-        public_url: String,
-    },
-    /// Ask Aurora to send this app's simulation webhook a test delivery (Aurora's test
-    /// trigger), and report whether the worker at the public URL received it. Works for a
-    /// worker on either host; exits non-zero when it did not arrive.
-    CheckWebhooks {
-        /// The worker's public origin, as given to setup-webhooks.
-        #[arg(long)]
-        public_url: String,
-        /// How long to wait for the delivery.
-        #[arg(long, default_value_t = 30)]
-        wait_seconds: u64,
-    },
-}
-
-fn parse_setting(raw: &str) -> Result<(String, String), String> {
-    let (name, value) = raw.split_once('=').ok_or_else(|| format!("`{raw}`: write NAME=VALUE"))?;
-    Ok((name.trim().to_owned(), value.to_owned()))
-}
-
-impl Cli {
-    /// The typed config: `--set` flags first, then the environment.
-    fn config(&self) -> Result<Config, String> {
-        Config::from_lookup(|name| {
-            self.settings
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-                .or_else(|| std::env::var(name).ok())
-        })
-        .map_err(|e| e.to_string())
-    }
-}
-
-/// Entry point of the native binary.
-pub async fn main() -> ExitCode {
-    let _log = init_tracing();
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Serve { listen, static_dir } => match cli.config() {
-            Ok(config) => serve(config, &cli.database, *listen, static_dir.clone()).await,
-            Err(message) => Err(message),
-        },
-        Command::AddInstallation { crm, account, aurora_tenant } => {
-            add_installation(&cli.database, crm, account, *aurora_tenant).await
-        }
-        Command::SetupWebhooks { public_url } => match cli.config() {
-            Ok(config) => setup_webhooks(config, public_url).await,
-            Err(message) => Err(message),
-        },
-        Command::CheckWebhooks { public_url, wait_seconds } => match cli.config() {
-            Ok(config) => check_webhooks(config, public_url, *wait_seconds).await,
-            Err(message) => Err(message),
-        },
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// Opens and migrates the database.
-async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
+pub(super) async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
     let db = SqliteDatabase::open(path).map_err(|e| format!("cannot open the database: {e}"))?;
     let applied = storage::migrate(&db, unix_now() as i64)
         .await
@@ -154,121 +43,6 @@ async fn open_database(path: &Path) -> Result<SqliteDatabase, String> {
         tracing::info!("applied {applied} migration(s) to {}", path.display());
     }
     Ok(db)
-}
-
-async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> {
-    let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
-    let outcomes = crate::aurora_subscriptions::setup(&aurora, &config, public_url).await.map_err(|e| e.to_string())?;
-    for (event, outcome) in outcomes {
-        match outcome {
-            crate::aurora_subscriptions::Outcome::Refused(why) => tracing::warn!(
-                "webhook {event}: Aurora refused it ({why}); designs still arrive, but a tenant disabling the app \
-                 is noticed only when its keys stop minting"
-            ),
-            outcome => tracing::info!("webhook {event}: {outcome:?}"),
-        }
-    }
-    Ok(())
-}
-
-async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> Result<(), String> {
-    let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
-    let marker = format!("check-{}", crate::crypto::random_token(9).map_err(|e| e.to_string())?);
-    crate::aurora_subscriptions::trigger_check(&aurora, None, &marker).await.map_err(|e| e.to_string())?;
-    tracing::info!("Aurora accepted the test trigger; waiting for the delivery at {public_url}");
-    let url = format!("{}/webhooks/aurora/checks/{marker}", public_url.trim().trim_end_matches('/'));
-    let http = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_seconds);
-    let mut last = String::from("no answer yet");
-    while std::time::Instant::now() < deadline {
-        let answer = http
-            .get(&url)
-            .header(config.aurora.webhook_header.as_str(), config.aurora.webhook_token.expose())
-            .send()
-            .await;
-        match answer {
-            Ok(response) if response.status().is_success() => {
-                let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
-                if body["received"] == true {
-                    tracing::info!("Aurora's test webhook reached the worker at {public_url}");
-                    return Ok(());
-                }
-                last = "the worker has not received it yet".into();
-            }
-            Ok(response) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
-                return Err(format!(
-                    "the worker at {public_url} refused the check: its AURORA_WEBHOOK_TOKEN differs from this one"
-                ));
-            }
-            Ok(response) => last = format!("the worker answered {}", response.status()),
-            Err(error) => last = format!("the worker could not be reached ({error})"),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    }
-    Err(format!(
-        "Aurora's test webhook did not reach {public_url} within {wait_seconds} s ({last}): check that setup-webhooks \
-         ran with this public URL and that Aurora can reach it over HTTPS"
-    ))
-}
-
-async fn add_installation(
-    database: &Path,
-    crm: &str,
-    account: &str,
-    tenant: Option<aurora_api::TenantId>,
-) -> Result<(), String> {
-    let Ok(crm) = crate::ids::Crm::parse(crm) else {
-        let known: Vec<&str> = crate::ids::Crm::ALL.iter().map(|c| c.as_str()).collect();
-        return Err(format!("--crm {crm}: known CRMs are {}", known.join(", ")));
-    };
-    if account.trim().is_empty() {
-        return Err("--account must not be empty".into());
-    }
-    let db = open_database(database).await?;
-    let tenant = tenant.map(|t| t.to_string());
-    if let Some(tenant) = &tenant {
-        // One tenant, one installation: the operator moves a tenant explicitly.
-        let holder =
-            storage::installations::tenant_holder(&db, tenant, crm, account.trim()).await.map_err(|e| e.to_string())?;
-        if let Some(other) = holder {
-            return Err(format!(
-                "Aurora tenant {tenant} is linked to {}/{} already: a tenant is linked to one CRM account; \
-                 uninstall that one first (or let the tenant's user link it again with a code from Aurora)",
-                other.crm.as_str(),
-                other.account_id
-            ));
-        }
-    }
-    storage::installations::upsert(&db, crm, account.trim(), tenant.as_deref(), unix_now() as i64)
-        .await
-        .map_err(|e| e.to_string())?;
-    tracing::info!(
-        "installation {}/{account} saved (tenant {})",
-        crm.as_str(),
-        tenant.as_deref().unwrap_or("not linked")
-    );
-    Ok(())
-}
-
-/// The log: a line per event on stdout, written by a thread of its own in batches, so a
-/// request's line costs a channel send rather than a `write` (at thousands of requests a
-/// second the writes were a tenth of the poll's time). Never lossy: a full queue makes
-/// loggers wait. Colored only on a terminal. Lines are flushed when the guard drops.
-fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::new(std::io::stdout()));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_writer(writer)
-        .init();
-    guard
 }
 
 /// The native host's whole service on `database`: the Router with its request log and
@@ -329,7 +103,12 @@ pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> 
         .layer(SetSensitiveResponseHeadersLayer::new([axum::http::header::SET_COOKIE])))
 }
 
-async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: PathBuf) -> Result<(), String> {
+pub(super) async fn serve(
+    config: Config,
+    database: &Path,
+    listen: SocketAddr,
+    static_dir: PathBuf,
+) -> Result<(), String> {
     if !static_dir.join("widget").is_dir() {
         return Err(format!(
             "{}/widget does not exist: run `cargo xtask build` first, or pass --static-dir",
@@ -344,7 +123,7 @@ async fn serve(config: Config, database: &Path, listen: SocketAddr, static_dir: 
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
@@ -362,25 +141,4 @@ async fn shutdown_signal() {
     };
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
     tracing::info!("shutting down");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Cli;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_well_formed() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn set_flags_override_and_bad_ones_say_what_to_write() {
-        use clap::Parser;
-        let cli = Cli::try_parse_from(["w", "--set", "AURORA_BASE_URL=https://api.aurorasolar.com", "serve"])
-            .expect("parses");
-        assert_eq!(cli.settings, vec![("AURORA_BASE_URL".to_owned(), "https://api.aurorasolar.com".to_owned())]);
-        let err = Cli::try_parse_from(["w", "--set", "NOEQUALS", "serve"]).expect_err("refused");
-        assert!(err.to_string().contains("write NAME=VALUE"), "{err}");
-    }
 }
