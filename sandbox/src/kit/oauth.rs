@@ -502,6 +502,20 @@ async fn revoke<V: AuthorizationServer>(
     }
 }
 
+/// What a browser posts when the user allows on a consent page (`page`, its HTML): every
+/// hidden field of the form posting to an `authorize` path, then `decision=allow`. For
+/// tests that install through a stand-in over plain HTTP; `None` when there is no such form.
+pub fn allowed_consent(page: &str) -> Option<Vec<(String, String)>> {
+    let start = page.find("authorize>").or_else(|| page.find("authorize\">"))?;
+    let form = &page[start..start + page[start..].find("</form>")?];
+    let fields = form.split("<input type=hidden name=").skip(1).filter_map(|field| {
+        let (name, rest) = field.split_once(" value=\"")?;
+        let value = html_escape::decode_html_entities(&rest[..rest.find('"')?]).into_owned();
+        Some((name.trim_matches('"').to_owned(), value))
+    });
+    Some(fields.chain([("decision".to_owned(), "allow".to_owned())]).collect())
+}
+
 /// The HTTP Basic credentials of a client, for tests.
 #[cfg(test)]
 fn basic(id: &str, secret: &str) -> HeaderMap {
@@ -556,6 +570,18 @@ mod tests {
         let headers = basic("app", "s3cret-s3cret-s3cret");
         assert!(client_authenticated(&rules(ClientAuth::HttpBasic), &headers, &TokenRequest::default()));
         assert!(!client_authenticated(&rules(ClientAuth::HttpBasic), &basic("app", "wrong"), &TokenRequest::default()));
+    }
+
+    /// Only the consent form's fields, unescaped (the sign-out form beside it has its own).
+    #[test]
+    fn an_allowed_consent_posts_the_consent_forms_hidden_fields() {
+        let page = "<form method=post action=/logout><input type=hidden name=csrf value=\"bar\"></form>\
+                    <form method=post action=/oauth/authorize><input type=hidden name=\"state\" value=\"a&amp;b\">\
+                    <input type=hidden name=csrf value=\"c&quot;\"><button name=decision value=allow>OK</button></form>";
+        let posted = allowed_consent(page).expect("a form");
+        let expected = [("state", "a&b"), ("csrf", "c\""), ("decision", "allow")];
+        assert_eq!(posted, expected.map(|(n, v)| (n.to_owned(), v.to_owned())));
+        assert_eq!(allowed_consent("<p>no form</p>"), None);
     }
 
     #[test]

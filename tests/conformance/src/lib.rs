@@ -94,24 +94,6 @@ pub fn hidden(page: &str, name: &str) -> String {
     raw.replace("&#x2F;", "/").replace("&#x3D;", "=").replace("&amp;", "&").replace("&quot;", "\"")
 }
 
-/// What a browser posts from a consent page's form (the one posting to an `authorize`
-/// path): every hidden field, then `decision=allow`, the button the user pressed.
-pub fn allowed_consent(page: &str) -> Vec<(String, String)> {
-    let start = page.find("authorize\">").or_else(|| page.find("authorize>")).expect("a consent form");
-    let form = &page[start..start + page[start..].find("</form>").expect("the form ends")];
-    form.split("<input type=hidden name=")
-        .skip(1)
-        .filter_map(|field| {
-            let (name, rest) = field.split_once(" value=\"")?;
-            let value = &rest[..rest.find('"')?];
-            let value =
-                value.replace("&#x2F;", "/").replace("&#x3D;", "=").replace("&quot;", "\"").replace("&amp;", "&");
-            Some((name.trim_matches('"').to_owned(), value))
-        })
-        .chain([("decision".to_owned(), "allow".to_owned())])
-        .collect()
-}
-
 /// Signs `browser` in to the demo CRM as `email` (password `demo`).
 pub async fn sign_in(browser: &reqwest::Client, crm: &str, email: &str) {
     let response = browser
@@ -130,7 +112,7 @@ pub async fn install(browser: &reqwest::Client, worker: &str, crm: &str, admin: 
     let consent = browser.get(format!("{worker}/install/demo/start")).send().await.expect("start");
     assert_eq!(consent.status(), StatusCode::OK, "the consent page");
     let page = consent.text().await.expect("consent page");
-    let form = allowed_consent(&page);
+    let form = sandbox::kit::oauth::allowed_consent(&page).expect("a consent form");
     let response = browser.post(format!("{crm}/oauth/authorize")).form(&form).send().await.expect("allow");
     assert_eq!(response.status(), StatusCode::OK, "the settings page");
     let url = response.url().clone();

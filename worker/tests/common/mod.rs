@@ -299,24 +299,9 @@ pub fn value_of(page: &str, marker: &str) -> String {
     html_unescape(&page[start..start + page[start..].find('"').expect("closing quote")])
 }
 
-/// What a browser posts from a consent page's form (the one posting to an `authorize`
-/// path): every hidden field (`name="…" value="…"`), then `decision=allow`, the button the
-/// user pressed.
+/// What a browser posts from a consent page's form when the user allows.
 pub fn allowed_consent(page: &str) -> Vec<(String, String)> {
-    let start = page
-        .find("authorize>")
-        .or_else(|| page.find("authorize\">"))
-        .unwrap_or_else(|| panic!("no consent form in {page}"));
-    let form = &page[start..start + page[start..].find("</form>").expect("the form ends")];
-    form.split("<input type=hidden name=")
-        .skip(1)
-        .filter_map(|field| {
-            let (name, rest) = field.split_once(" value=\"")?;
-            let value = &rest[..rest.find('"')?];
-            Some((name.trim_matches('"').to_owned(), html_unescape(value)))
-        })
-        .chain([("decision".to_owned(), "allow".to_owned())])
-        .collect()
+    sandbox::kit::oauth::allowed_consent(page).unwrap_or_else(|| panic!("no consent form in {page}"))
 }
 
 /// What HTML escaping of an attribute value turned into entities, back.
