@@ -308,3 +308,35 @@ async fn access_tokens_about_to_expire_are_refreshed_and_sealed_again() {
     let after = installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find").expect("installed");
     assert_ne!(before.crm_tokens_sealed, after.crm_tokens_sealed, "the refreshed tokens are stored");
 }
+
+/// HubSpot's own install URL (the app's Auth tab, a listing's Install button) carries no
+/// `state`: its callback starts our install again, HubSpot remembers the consent, and the
+/// second callback, with our state, installs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_install_from_hubspots_own_install_url_completes() {
+    let world = world().await;
+    let admin = browser();
+    log_in(&admin, &world, "sam@summit.example").await;
+    let marketplace = admin
+        .get(format!("{}/marketplace", world.hubspot))
+        .send()
+        .await
+        .expect("marketplace")
+        .text()
+        .await
+        .expect("page");
+    let install_url = format!("/oauth/authorize?{}", value_of(&marketplace, "<a href=\"/oauth/authorize?"));
+    assert!(!install_url.contains("state="), "{install_url}");
+    let consent = admin.get(format!("{}{install_url}", world.hubspot)).send().await.expect("install URL");
+    let page = consent.text().await.expect("consent");
+    let connected = admin
+        .post(format!("{}/oauth/authorize", world.hubspot))
+        .form(&common::allowed_consent(&page))
+        .send()
+        .await
+        .expect("connect");
+    let landed = connected.url().clone();
+    let page = connected.text().await.expect("settings");
+    assert_eq!(landed.path(), format!("/settings/hubspot/{SUMMIT}"), "{page}");
+    assert!(page.contains("summit-solar.hubspot.local"), "{page}");
+}

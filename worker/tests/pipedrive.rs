@@ -70,10 +70,23 @@ async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {
     assert_eq!(response.status(), StatusCode::OK, "{email} logs in");
 }
 
-/// The admin installs: the worker's start, Pipedrive's consent, Allow. Answers the settings page.
+/// The admin installs from Pipedrive's Marketplace: "Install now" opens Pipedrive's own
+/// consent, which calls back with a code and no `state`; the worker starts the install
+/// again, Pipedrive remembers the consent, and the callback carries our state. Answers the
+/// settings page.
 async fn install(admin: &reqwest::Client, world: &World) -> (reqwest::Url, String) {
     log_in(admin, world, "hana@helio.example").await;
-    let consent = admin.get(format!("{}/install/pipedrive/start", world.worker)).send().await.expect("start");
+    let marketplace = admin
+        .get(format!("{}/marketplace", world.pipedrive))
+        .send()
+        .await
+        .expect("marketplace")
+        .text()
+        .await
+        .expect("page");
+    let install_now = format!("/oauth/authorize?{}", value_of(&marketplace, "<a href=\"/oauth/authorize?"));
+    assert!(!install_now.contains("state="), "{install_now}");
+    let consent = admin.get(format!("{}{install_now}", world.pipedrive)).send().await.expect("install now");
     let page = consent.text().await.expect("consent");
     let form = common::allowed_consent(&page);
     let settings = admin.post(format!("{}/oauth/authorize", world.pipedrive)).form(&form).send().await.expect("allow");

@@ -16,7 +16,7 @@ use aurora_crm_worker::{
 use common::{browser, unix_now, value_of};
 use reqwest::StatusCode;
 use sandbox::salesforce::{self, Salesforce};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 const CONSUMER_KEY: &str = "aurora-solar-canvas-test-consumer-key";
@@ -26,6 +26,22 @@ const SUNRISE: &str = "00D8a0000100001AAA";
 /// person (mailing address).
 const RIVERA: &str = "0068a0000100001AAA";
 const OKAFOR: &str = "0068a0000100002AAA";
+/// The admin's own Opportunity, which no rep may see (Opportunities are Private org-wide).
+const PRIVATE: &str = "0068a0000100009AAA";
+
+/// `signed` with its payload changed by `change` and signed again with the consumer
+/// secret, as Salesforce signs whatever parameters the page's component passes.
+fn resigned(signed: &str, change: impl FnOnce(&mut Value)) -> String {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use hmac::{Hmac, Mac};
+    let (_, encoded) = signed.split_once('.').expect("signature.payload");
+    let mut payload: Value = serde_json::from_slice(&STANDARD.decode(encoded).expect("base64")).expect("JSON");
+    change(&mut payload);
+    let encoded = STANDARD.encode(payload.to_string());
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(CONSUMER_SECRET.as_bytes()).expect("any key");
+    mac.update(encoded.as_bytes());
+    format!("{}.{encoded}", STANDARD.encode(mac.finalize().into_bytes()))
+}
 
 struct World {
     worker: String,
@@ -102,6 +118,15 @@ async fn install(admin: &reqwest::Client, world: &World, username: &str) -> (req
 /// request, POSTed to the worker as the canvas does. Answers the signed request and the
 /// worker's page.
 async fn open_canvas(rep: &reqwest::Client, world: &World, username: &str, id: &str) -> (String, StatusCode, String) {
+    let intermediary = intermediary(rep, world, username, id).await;
+    let signed = value_of(&intermediary, "name=signed_request value=\"");
+    let (status, embed) = post_canvas(&world.worker, &signed).await;
+    (signed, status, embed)
+}
+
+/// `username` signs in and opens the Opportunity `id`: the My Domain intermediary page the
+/// record page frames.
+async fn intermediary(rep: &reqwest::Client, world: &World, username: &str, id: &str) -> String {
     let record = format!("{}/lightning/r/Opportunity/{id}/view", world.lightning);
     let page = rep
         .post(format!("{}/login", world.lightning))
@@ -118,10 +143,7 @@ async fn open_canvas(rep: &reqwest::Client, world: &World, username: &str, id: &
         .expect("record page");
     assert!(page.contains("canvas/frame?ticket="), "no canvas on {record}: {page}");
     let frame = value_of(&page, "id=canvas-host data-testid=sf-canvas-host title=\"Aurora Solar\" src=\"");
-    let intermediary = rep.get(&frame).send().await.expect("intermediary").text().await.expect("page");
-    let signed = value_of(&intermediary, "name=signed_request value=\"");
-    let (status, embed) = post_canvas(&world.worker, &signed).await;
-    (signed, status, embed)
+    rep.get(&frame).send().await.expect("intermediary").text().await.expect("page")
 }
 
 async fn post_canvas(worker: &str, signed: &str) -> (StatusCode, String) {
@@ -158,6 +180,28 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     // The same signed request again: a replay.
     let (status, page) = post_canvas(&world.worker, &signed).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+
+    // The record id is the Aura component's, set in the rep's browser, and Salesforce signs
+    // whatever it passes: a rep who names the admin's private Opportunity gets a record that
+    // does not exist, neither its name nor its address.
+    let (signed, _, _) = open_canvas(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
+    let tampered =
+        resigned(&signed, |payload| payload["context"]["environment"]["parameters"]["recordId"] = json!(PRIVATE));
+    let (status, page) = post_canvas(&world.worker, &tampered).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
+    assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
+
+    // A rep the admin has not pre-authorized: Salesforce GETs the canvas URL with
+    // `_sfdc_canvas_auth` and no signed request; the rep reads what their admin does.
+    let newcomer = browser();
+    let intermediary = intermediary(&newcomer, &world, "casey@sunrise-solar.example", RIVERA).await;
+    assert!(!intermediary.contains("signed_request"), "{intermediary}");
+    let src = value_of(&intermediary, "id=canvas-frame title=\"Aurora Solar\" src=\"");
+    assert!(src.ends_with("/embed/salesforce?_sfdc_canvas_auth=user_approval_required"), "{src}");
+    let answer = newcomer.get(&src).send().await.expect("the canvas GET");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    let page = answer.text().await.expect("page");
+    assert!(page.contains("Admin approved users are pre-authorized") && page.contains("Aurora Solar User"), "{page}");
 
     // Okafor's Account is a person: no billing address until the admin picks the mailing one.
     let (_, status, page) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
@@ -238,7 +282,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
 
     // An Opportunity created while automatic projects are off gets no project later: switching
     // them on starts the poll from then. One created after is found by the poll, once.
-    let before = world.salesforce.create_opportunity(SUNRISE, "Schmidt - Rooftop Solar", None).expect("created");
+    let before = world.salesforce.create_opportunity(SUNRISE, "Schmidt - Rooftop Solar", None, None).expect("created");
     world.salesforce.clock.advance(Duration::from_millis(1100));
     let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
     let saved = admin
@@ -248,7 +292,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
         .await
         .expect("switch on");
     assert_eq!(saved.status(), StatusCode::OK);
-    let after = world.salesforce.create_opportunity(SUNRISE, "Nguyen - Rooftop Solar", None).expect("created");
+    let after = world.salesforce.create_opportunity(SUNRISE, "Nguyen - Rooftop Solar", None, None).expect("created");
     assert_eq!(jobs::run_due(&world.state, jobs::Kind::CrmPoll).await, 1, "the org's poll ran");
     let recorded = |id: String| {
         let db = world.state.db();

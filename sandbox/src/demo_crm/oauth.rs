@@ -41,6 +41,7 @@ impl AuthorizationServer for Crm {
             code_seconds: 120,
             prefixes: ("code_", "rt_"),
             denied: "access_denied",
+            remembers_consent: false,
         }
     }
 

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 /// The project's app definition: the scopes a portal grants are the ones it declares.
 const APP_HSMETA: &str = include_str!("../../../hubspot/src/app/app-hsmeta.json");
 
-fn declared_scopes(kind: &str) -> Vec<String> {
+pub(super) fn declared_scopes(kind: &str) -> Vec<String> {
     let meta: Value = serde_json::from_str(APP_HSMETA).unwrap_or_default();
     meta["config"]["auth"][kind]
         .as_array()
@@ -68,6 +68,7 @@ impl AuthorizationServer for HubSpot {
             code_seconds: 600,
             prefixes: ("", "na1-"),
             denied: "access_denied",
+            remembers_consent: true,
         }
     }
 

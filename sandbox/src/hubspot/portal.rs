@@ -42,7 +42,10 @@ pub struct Deal {
     pub id: u64,
     pub portal_id: u64,
     pub properties: BTreeMap<String, String>,
+    /// Its primary company.
     pub company_id: Option<u64>,
+    /// Companies associated besides the primary one.
+    pub other_company_ids: Vec<u64>,
     pub contact_id: Option<u64>,
 }
 
@@ -140,8 +143,17 @@ impl Data {
                     ("dealstage", "appointmentscheduled"),
                 ]),
                 company_id: Some(300 + n),
+                other_company_ids: Vec::new(),
                 contact_id: Some(400 + n),
             });
+        }
+        // Rivera's deal has a second company with an address of its own, created earlier (so
+        // listed first): the primary one is the customer's.
+        let mut coop = properties(&[("name", "Stanford Energy Co-op")]);
+        coop.extend(address("450 Serra Mall", "Stanford", "CA", "94305").into_iter().map(|(k, v)| (k.to_owned(), v)));
+        data.companies.push(Record { id: 300, portal_id: 7001, properties: coop });
+        if let Some(rivera) = data.deals.iter_mut().find(|d| d.id == 5001) {
+            rivera.other_company_ids.push(300);
         }
         data
     }
@@ -194,12 +206,19 @@ pub fn deal_json(deal: &Deal, asked: &[&str], associations: &[&str]) -> Value {
         [("companies", deal.company_id, "deal_to_company"), ("contacts", deal.contact_id, "deal_to_contact")]
     {
         if let (true, Some(id)) = (associations.contains(&kind), id) {
-            // HubSpot lists a primary association twice: once labelled, once unlabelled.
-            let results = if kind == "companies" {
-                serde_json::json!([{ "id": id.to_string(), "type": format!("{label}_unlabeled") },
-                                   { "id": id.to_string(), "type": label }])
+            // As v3 lists them: every company once as `deal_to_company_unlabeled`, in the
+            // order they were created; the primary one a second time, as `deal_to_company`
+            // (https://community.hubspot.com/t5/APIs-Integrations/Object-data-fetch-sorting-out-associations/td-p/658333).
+            // Contacts have no primary.
+            let results: Vec<Value> = if kind == "companies" {
+                let mut all: Vec<u64> = deal.other_company_ids.iter().copied().chain([id]).collect();
+                all.sort_unstable();
+                all.iter()
+                    .map(|c| serde_json::json!({ "id": c.to_string(), "type": format!("{label}_unlabeled") }))
+                    .chain([serde_json::json!({ "id": id.to_string(), "type": label })])
+                    .collect()
             } else {
-                serde_json::json!([{ "id": id.to_string(), "type": label }])
+                vec![serde_json::json!({ "id": id.to_string(), "type": label })]
             };
             linked.insert(kind.to_owned(), serde_json::json!({ "results": results }));
         }

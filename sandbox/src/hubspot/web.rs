@@ -145,6 +145,7 @@ pub async fn new_deal(State(hs): State<HubSpot>, headers: HeaderMap, Form(form):
             properties: [("dealname".to_owned(), name), ("dealstage".to_owned(), "appointmentscheduled".to_owned())]
                 .into(),
             company_id: Some(form.company_id),
+            other_company_ids: Vec::new(),
             contact_id: None,
         });
         id
@@ -298,7 +299,16 @@ pub async fn marketplace(State(hs): State<HubSpot>, headers: HeaderMap) -> Respo
         "<form method=post action=/marketplace/uninstall><button data-testid=hs-uninstall>Uninstall</button></form>"
             .to_owned()
     } else {
-        format!("<a href=\"{}/install/hubspot/start\" data-testid=hs-install>Install app</a>", attr(&hs.worker_url))
+        // HubSpot's own install URL, as the app's Auth tab shows it and a listing's Install
+        // button uses: the client, the redirect URL and the scopes, no `state`
+        // (https://developers.hubspot.com/docs/api-reference/auth-oauth-v3/guide).
+        let install = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &hs.settings.client_id)
+            .append_pair("redirect_uri", &hs.redirect_url())
+            .append_pair("scope", &super::oauth::declared_scopes("requiredScopes").join(" "))
+            .append_pair("optional_scope", &super::oauth::declared_scopes("optionalScopes").join(" "))
+            .finish();
+        format!("<a href=\"/oauth/authorize?{}\" data-testid=hs-install>Install app</a>", attr(&install))
     };
     page_for(&user.email,
         "App Marketplace",

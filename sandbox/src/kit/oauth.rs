@@ -90,6 +90,9 @@ pub struct Rules {
     pub prefixes: (&'static str, &'static str),
     /// The vendor's `error` when the user says no (`access_denied`, `user_denied`).
     pub denied: &'static str,
+    /// Whether a user who allowed these scopes before is sent straight back with a code,
+    /// without the consent page (as most servers do when the app is already authorized).
+    pub remembers_consent: bool,
 }
 
 /// Who a grant is for, and what for.
@@ -113,11 +116,13 @@ struct Code<S> {
 pub struct Grants<S> {
     codes: HashMap<String, Code<S>>,
     refresh_tokens: HashMap<String, Grant<S>>,
+    /// Who allowed which scopes.
+    consents: Vec<Grant<S>>,
 }
 
 impl<S> Default for Grants<S> {
     fn default() -> Self {
-        Grants { codes: HashMap::new(), refresh_tokens: HashMap::new() }
+        Grants { codes: HashMap::new(), refresh_tokens: HashMap::new(), consents: Vec::new() }
     }
 }
 
@@ -131,6 +136,7 @@ impl<S> Grants<S> {
     pub fn forget(&mut self, which: impl Fn(&S) -> bool) {
         self.codes.retain(|_, code| !which(&code.grant.subject));
         self.refresh_tokens.retain(|_, grant| !which(&grant.subject));
+        self.consents.retain(|grant| !which(&grant.subject));
     }
 }
 
@@ -187,7 +193,7 @@ pub enum Revoked<S> {
 /// What a stand-in supplies to run the authorization server.
 pub trait AuthorizationServer: Clone + Send + Sync + 'static {
     /// Whom a grant is for (a user, with their org, company, portal or account).
-    type Subject: Clone + Send + 'static;
+    type Subject: Clone + PartialEq + Send + 'static;
 
     fn rules(&self) -> Rules;
 
@@ -286,12 +292,12 @@ impl AuthorizeRequest {
         .collect()
     }
 
-    /// Back to the client with `pairs` and the request's `state`.
+    /// Back to the client with `pairs`, and the request's `state` if it had one (RFC 6749
+    /// §4.1.2: "REQUIRED if the state parameter was present in the client authorization
+    /// request").
     fn redirect_back(&self, pairs: &[(&str, &str)]) -> Response {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .append_pair("state", &self.state)
-            .finish();
+        let state = Some(("state", self.state.as_str())).filter(|(_, state)| !state.is_empty());
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).extend_pairs(state).finish();
         Redirect::to(&format!("{}?{query}", self.redirect_uri)).into_response()
     }
 }
@@ -347,6 +353,13 @@ async fn authorize<V: AuthorizationServer>(
     if let Some(refusal) = &who.refusal {
         return server.error_page(StatusCode::FORBIDDEN, refusal);
     }
+    let remembered = rules.remembers_consent
+        && server.with_grants(|grants| {
+            grants.consents.iter().any(|g| g.subject == who.subject && same_scopes(&g.scope, &request.scope))
+        });
+    if remembered {
+        return allow(&server, &rules, &who, &request);
+    }
     let mut fields: String = request
         .pairs()
         .into_iter()
@@ -392,13 +405,42 @@ async fn decide<V: AuthorizationServer>(
     if decision.decision != "allow" {
         return request.redirect_back(&[("error", rules.denied)]);
     }
+    allow(&server, &rules, &who, &request)
+}
+
+/// Whether two `scope` values name the same scopes, in whatever order and separators.
+fn same_scopes(a: &str, b: &str) -> bool {
+    let words = |s: &str| {
+        let mut words: Vec<String> = s.split([' ', ',', '+']).filter(|w| !w.is_empty()).map(str::to_owned).collect();
+        words.sort();
+        words
+    };
+    words(a) == words(b)
+}
+
+/// The user allowed: a code, back to the client.
+fn allow<V: AuthorizationServer>(
+    server: &V,
+    rules: &Rules,
+    who: &Consenter<V::Subject>,
+    request: &AuthorizeRequest,
+) -> Response {
     let code = format!("{}{}", rules.prefixes.0, random_token(40));
     let challenge = Some(request.code_challenge.clone()).filter(|c| rules.pkce != Pkce::Ignored && !c.is_empty());
     let grant = Grant { subject: who.subject.clone(), scope: request.scope.clone() };
-    let waiting =
-        Code { grant, redirect_uri: request.redirect_uri.clone(), challenge, expires: now() + rules.code_seconds };
-    server.with_grants(|grants| grants.codes.insert(code.clone(), waiting));
-    server.allowed(&who);
+    let waiting = Code {
+        grant: grant.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        challenge,
+        expires: now() + rules.code_seconds,
+    };
+    server.with_grants(|grants| {
+        grants.codes.insert(code.clone(), waiting);
+        if !grants.consents.iter().any(|g| g.subject == grant.subject && same_scopes(&g.scope, &grant.scope)) {
+            grants.consents.push(grant);
+        }
+    });
+    server.allowed(who);
     request.redirect_back(&[("code", &code)])
 }
 
@@ -554,6 +596,7 @@ mod tests {
             code_seconds: 60,
             prefixes: ("c", "r"),
             denied: "access_denied",
+            remembers_consent: false,
         }
     }
 

@@ -43,6 +43,18 @@ fn authorized(pd: &Pipedrive, headers: &HeaderMap) -> Result<Grant, Response> {
     }
 }
 
+/// A user's `access[]`, as `users/me` answers it since `is_admin` was removed on 2023-08-09
+/// (https://developers.pipedrive.com/changelog/post/removal-of-the-codeis_admincode-response-field-from-users-api):
+/// a right per Pipedrive app, admin or not, with its permission set.
+fn access_of(user: &super::company::PdUser) -> Value {
+    let set = |app: &str| format!("{:08x}-0000-4000-8000-{:012x}", user.id, app.len());
+    json!([
+        { "app": "sales", "admin": user.is_admin, "permission_set_id": set("sales") },
+        { "app": "global", "admin": user.is_admin, "permission_set_id": set("global") },
+        { "app": "account_settings", "admin": user.is_admin, "permission_set_id": set("account_settings") },
+    ])
+}
+
 pub async fn me(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
     let grant = match authorized(&pd, &headers) {
         Ok(grant) => grant,
@@ -54,7 +66,7 @@ pub async fn me(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
     };
     ok(json!({
         "id": user.id, "name": user.name, "email": user.email, "company_id": company.id,
-        "company_name": company.name, "company_domain": company.domain, "is_admin": user.is_admin,
+        "company_name": company.name, "company_domain": company.domain, "access": access_of(user),
         "active_flag": true, "lang": 1, "locale": "en_US",
     }))
 }
@@ -215,6 +227,18 @@ pub async fn create_webhook(State(pd): State<Pipedrive>, headers: HeaderMap, Jso
         Ok(grant) => grant,
         Err(refused) => return refused,
     };
+    // Each version has its own actions: v1 `added`, `updated`, `merged`, `deleted`; v2
+    // `create`, `change`, `delete` (https://pipedrive.readme.io/docs/guide-for-webhooks-v2).
+    let version = new.version.clone().unwrap_or_else(|| "1.0".into());
+    let actions: &[&str] = if version == "2.0" {
+        &["create", "change", "delete", "*"]
+    } else {
+        &["added", "updated", "merged", "deleted", "*"]
+    };
+    if !actions.contains(&new.event_action.as_str()) {
+        let error = format!("Invalid event_action '{}' for webhooks version {version}", new.event_action);
+        return failure(StatusCode::BAD_REQUEST, &error);
+    }
     let mut data = pd.data();
     if data.webhooks.iter().filter(|w| w.company_id == grant.company_id).count() >= 40 {
         return failure(StatusCode::BAD_REQUEST, "Webhooks limit reached");
@@ -226,7 +250,7 @@ pub async fn create_webhook(State(pd): State<Pipedrive>, headers: HeaderMap, Jso
         subscription_url: new.subscription_url,
         event_action: new.event_action,
         event_object: new.event_object,
-        version: new.version.unwrap_or_else(|| "1.0".into()),
+        version,
         http_auth_user: new.http_auth_user,
         http_auth_password: new.http_auth_password,
     };
@@ -265,8 +289,8 @@ impl Pipedrive {
             .iter()
             .filter(|w| w.company_id == company_id)
             .filter(|w| {
-                matches!(w.event_object.as_str(), "deal" | "*")
-                    && matches!(w.event_action.as_str(), "added" | "create" | "*")
+                let created = if w.version == "2.0" { "create" } else { "added" };
+                matches!(w.event_object.as_str(), "deal" | "*") && [created, "*"].contains(&w.event_action.as_str())
             })
             .cloned()
             .collect();

@@ -269,7 +269,14 @@ pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Res
         "<form method=post action=/marketplace/uninstall><button data-testid=pd-uninstall>Uninstall</button></form>"
             .to_owned()
     } else {
-        format!("<a href=\"{}/install/pipedrive/start\" data-testid=pd-install>Install now</a>", attr(&pd.worker_url))
+        // "Install now" opens Pipedrive's own consent, which calls back with a code and no
+        // `state` ("The usage of the state parameter is unavailable when installing from the
+        // Marketplace": https://pipedrive.readme.io/docs/marketplace-oauth-authorization).
+        let install = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &pd.settings.client_id)
+            .append_pair("redirect_uri", &pd.callback_url())
+            .finish();
+        format!("<a href=\"/oauth/authorize?{}\" data-testid=pd-install>Install now</a>", attr(&install))
     };
     page_for(&user.email,
         "Marketplace",

@@ -103,7 +103,7 @@ pub async fn opportunity_list(State(sf): State<Salesforce>, headers: HeaderMap) 
     let rows: String = data
         .opportunities
         .iter()
-        .filter(|o| o.org_id == user.org_id)
+        .filter(|o| data.may_read(&user, o))
         .map(|o| {
             format!(
                 "<li><a href=\"/lightning/r/Opportunity/{id}/view\" data-testid=sf-opportunity>{name}</a></li>",
@@ -133,7 +133,7 @@ pub struct NewForm {
 /// `POST /lightning/o/Opportunity/new`.
 pub async fn new_opportunity(State(sf): State<Salesforce>, headers: HeaderMap, Form(form): Form<NewForm>) -> Response {
     let Some(user) = sf.signed_in(&headers) else { return sf.to_sign_in("/lightning/o/Opportunity/list") };
-    match sf.create_opportunity(&user.org_id, &form.name, None) {
+    match sf.create_opportunity(&user.org_id, &form.name, None, Some(&user.id)) {
         Ok(id) => Redirect::to(&format!("/lightning/r/Opportunity/{id}/view")).into_response(),
         Err(message) => (StatusCode::BAD_REQUEST, page("Error", &text(&message))).into_response(),
     }
@@ -145,7 +145,7 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
     let here = format!("/lightning/r/Opportunity/{id}/view");
     let Some(user) = sf.signed_in(&headers) else { return sf.to_sign_in(&here) };
     let mut data = sf.data();
-    let Some(opportunity) = data.opportunity(&user.org_id, &id).cloned() else {
+    let Some(opportunity) = data.opportunity(&user.org_id, &id).filter(|o| data.may_read(&user, o)).cloned() else {
         return (
             StatusCode::NOT_FOUND,
             page("Not found", "<section>Record not found, or not shared with you.</section>"),
@@ -236,6 +236,18 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
     else {
         return (StatusCode::NOT_FOUND, page("Canvas", "Not found.")).into_response();
     };
+    if !user.canvas_pre_authorized {
+        // Not pre-authorized: no signed request, a GET to the canvas URL instead
+        // (https://developer.salesforce.com/docs/atlas.en-us.194.0.platform_connect.meta/platform_connect/canvas_app_signed_req_authentication.htm).
+        let url = format!("{}?_sfdc_canvas_auth=user_approval_required", sf.canvas_url());
+        return Html(format!(
+            "<!doctype html><html><head><meta charset=utf-8><style>body{{margin:0}}iframe{{display:block}}</style></head><body>\
+             <iframe name=canvas-frame id=canvas-frame title=\"Aurora Solar\" src=\"{src}\" \
+             style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe></body></html>",
+            src = attr(&url),
+        ))
+        .into_response();
+    }
     let org = data.org(&user.org_id).cloned();
     // The user's own session, as every signed request carries (our app must keep it server-side).
     let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds, sf.clock.now_ms());

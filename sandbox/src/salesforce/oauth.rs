@@ -43,6 +43,7 @@ impl AuthorizationServer for Salesforce {
             code_seconds: 15 * 60,
             prefixes: ("aPrx", "5Aep"),
             denied: "access_denied",
+            remembers_consent: false,
         }
     }
 

@@ -33,6 +33,10 @@ pub struct SfUser {
     pub last_name: String,
     /// "Modify All Data": a System Administrator.
     pub modify_all_data: bool,
+    /// Pre-authorized for our app by the admin (the app's policy is "Admin approved users
+    /// are pre-authorized" and the user has the Aurora Solar User permission set): the
+    /// canvas POSTs them a signed request; others get a GET with `_sfdc_canvas_auth`.
+    pub canvas_pre_authorized: bool,
 }
 
 impl SfUser {
@@ -57,6 +61,11 @@ pub struct SfOpportunity {
     pub org_id: String,
     pub account_id: Option<String>,
     pub name: String,
+    /// Who owns it: with the org-wide default *Private* for Opportunities, its owner and
+    /// whoever may view all data see it, nobody else.
+    pub owner_id: String,
+    /// Users it is shared with besides its owner (manual shares, `OpportunityShare`).
+    pub shared_with: Vec<String>,
     /// Unix seconds.
     pub created: i64,
     /// Custom fields apps write (the package's fields: see [`CUSTOM_FIELDS`]).
@@ -136,8 +145,10 @@ impl Data {
                 my_domain: domain.into(),
                 person_accounts: n == 1,
             });
-            for (k, (first, last, admin)) in [("Alex", "Admin", true), ("Riley", "Rep", false)].into_iter().enumerate()
-            {
+            // Casey is a rep the admin has not given the permission set yet.
+            let people =
+                [("Alex", "Admin", true, true), ("Riley", "Rep", false, true), ("Casey", "Newhire", false, false)];
+            for (k, (first, last, admin, pre_authorized)) in people.into_iter().enumerate() {
                 data.users.push(SfUser {
                     id: record_id("005", n, k as u32 + 1),
                     org_id: org_id.clone(),
@@ -145,6 +156,7 @@ impl Data {
                     first_name: first.into(),
                     last_name: last.into(),
                     modify_all_data: admin,
+                    canvas_pre_authorized: pre_authorized,
                 });
             }
         }
@@ -183,10 +195,24 @@ impl Data {
                 org_id,
                 account_id: Some(account_id),
                 name: format!("{} - Rooftop Solar", name.trim_end_matches(" Household")),
+                // The reps own the households' Opportunities; Riley shared Rivera's with Casey.
+                owner_id: record_id("005", n, 2),
+                shared_with: if i == 0 { vec![record_id("005", n, 3)] } else { Vec::new() },
                 created: now - 86_400,
                 custom: BTreeMap::new(),
             });
         }
+        // One the admin keeps to themself: no rep may see it.
+        data.opportunities.push(SfOpportunity {
+            id: record_id("006", 1, 9),
+            org_id: "00D8a0000100001AAA".into(),
+            account_id: Some(record_id("001", 1, 1)),
+            name: "Rivera - Battery (private)".into(),
+            owner_id: record_id("005", 1, 1),
+            shared_with: Vec::new(),
+            created: now - 3_600,
+            custom: BTreeMap::new(),
+        });
         data
     }
 
@@ -196,6 +222,14 @@ impl Data {
 
     pub fn user(&self, id: &str) -> Option<&SfUser> {
         self.users.iter().find(|u| u.id == id)
+    }
+
+    /// Whether `user` may read `opportunity`: Opportunities are *Private* org-wide, so their
+    /// owner, whom it is shared with, and users with "Modify All Data" (which includes "View
+    /// All Data") may.
+    pub fn may_read(&self, user: &SfUser, opportunity: &SfOpportunity) -> bool {
+        opportunity.org_id == user.org_id
+            && (user.modify_all_data || opportunity.owner_id == user.id || opportunity.shared_with.contains(&user.id))
     }
 
     pub fn opportunity(&self, org_id: &str, id: &str) -> Option<&SfOpportunity> {

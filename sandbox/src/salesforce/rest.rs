@@ -80,7 +80,8 @@ pub struct QueryParams {
 struct Soql {
     fields: Vec<String>,
     object: String,
-    filter: Option<(String, String, String)>,
+    /// Conditions joined by `AND`.
+    filter: Vec<(String, String, String)>,
     order: Option<(String, bool)>,
     limit: Option<usize>,
 }
@@ -110,24 +111,29 @@ fn parse_soql(q: &str) -> Result<Soql, String> {
     if fields.iter().any(|f| f.is_empty() || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
         return Err(format!("unexpected token in field list: {}", fields.join(", ")));
     }
-    let filter = match filter {
-        None => None,
-        Some(condition) => {
-            let parts: Vec<&str> = condition.splitn(3, ' ').collect();
-            let [field, op, literal] = parts[..] else { return Err(format!("unexpected token: {condition}")) };
-            if !["=", "!=", ">", ">=", "<", "<="].contains(&op) {
-                return Err(format!("unexpected token: {op}"));
-            }
-            let literal = match literal.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
-                Some(quoted) if !quoted.contains('\'') => quoted.to_owned(),
-                Some(_) => return Err(format!("unexpected token: {literal}")),
-                None => chrono::DateTime::parse_from_rfc3339(literal)
-                    .map(|_| literal.to_owned())
-                    .map_err(|_| format!("line 1: unexpected token: '{literal}'"))?,
-            };
-            Some((field.to_owned(), op.to_owned(), literal))
+    let mut conditions = Vec::new();
+    let mut rest_of_filter = filter;
+    while let Some(filter) = rest_of_filter {
+        let (condition, more) = split_keyword(filter, "AND");
+        rest_of_filter = more;
+        conditions.push(condition);
+    }
+    let filter = conditions.into_iter().map(|condition| {
+        let parts: Vec<&str> = condition.splitn(3, ' ').collect();
+        let [field, op, literal] = parts[..] else { return Err(format!("unexpected token: {condition}")) };
+        if !["=", "!=", ">", ">=", "<", "<="].contains(&op) {
+            return Err(format!("unexpected token: {op}"));
         }
-    };
+        let literal = match literal.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
+            Some(quoted) if !quoted.contains('\'') => quoted.to_owned(),
+            Some(_) => return Err(format!("unexpected token: {literal}")),
+            None => chrono::DateTime::parse_from_rfc3339(literal)
+                .map(|_| literal.to_owned())
+                .map_err(|_| format!("line 1: unexpected token: '{literal}'"))?,
+        };
+        Ok((field.to_owned(), op.to_owned(), literal))
+    });
+    let filter = filter.collect::<Result<Vec<_>, String>>()?;
     let order = match order {
         None => None,
         Some(order) => {
@@ -179,16 +185,19 @@ pub async fn query(
             select(&soql, "Organization", &["Id", "Name"], vec![row], &version)
         }
         "Opportunity" => {
+            // A query sees what its session's user may read (sharing applies to the API).
+            let reader = data.user(&session.user_id).cloned();
             let rows = data
                 .opportunities
                 .iter()
-                .filter(|o| o.org_id == session.org_id)
+                .filter(|o| reader.as_ref().is_some_and(|user| data.may_read(user, o)))
                 .map(|o| opportunity_row(&data, o))
                 .collect();
             let person_accounts = data.org(&session.org_id).is_some_and(|o| o.person_accounts);
             let columns = opportunity_columns(person_accounts);
             select(&soql, "Opportunity", &columns.iter().map(String::as_str).collect::<Vec<_>>(), rows, &version)
         }
+        "UserRecordAccess" => user_record_access(&data, &session, &soql, &version),
         other => Err(format!("sObject type '{other}' is not supported.")),
     };
     match records {
@@ -196,8 +205,42 @@ pub async fn query(
         Err(message) if message.starts_with("sObject type") => {
             rest_error(StatusCode::BAD_REQUEST, "INVALID_TYPE", &message)
         }
+        Err(message) if message.starts_with("MALFORMED_QUERY: ") => {
+            rest_error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", message.trim_start_matches("MALFORMED_QUERY: "))
+        }
         Err(message) => rest_error(StatusCode::BAD_REQUEST, "INVALID_FIELD", &message),
     }
+}
+
+/// `UserRecordAccess`: one user's access to one record, which the query must name by
+/// `UserId = [single ID] AND RecordId = [single ID]`
+/// (https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-userrecordaccess.html).
+fn user_record_access(
+    data: &super::org::Data,
+    session: &super::org::Session,
+    soql: &Soql,
+    version: &str,
+) -> Result<Vec<Value>, String> {
+    let named = |field: &str| {
+        soql.filter.iter().find(|(f, op, _)| f == field && op == "=").map(|(_, _, literal)| literal.clone())
+    };
+    let (Some(user_id), Some(record_id)) = (named("UserId"), named("RecordId")) else {
+        return Err("MALFORMED_QUERY: UserRecordAccess must be filtered by a single UserId and RecordId".into());
+    };
+    let may_read = match (data.user(&user_id), data.opportunity(&session.org_id, &record_id)) {
+        (Some(user), Some(opportunity)) => data.may_read(user, opportunity),
+        _ => false,
+    };
+    let row = Map::from_iter([
+        ("Id".to_owned(), json!(format!("{record_id}{user_id}"))),
+        ("UserId".to_owned(), json!(user_id)),
+        ("RecordId".to_owned(), json!(record_id)),
+        ("HasReadAccess".to_owned(), json!(may_read)),
+        ("HasEditAccess".to_owned(), json!(may_read)),
+        ("MaxAccessLevel".to_owned(), json!(if may_read { "Edit" } else { "None" })),
+    ]);
+    let columns = ["Id", "UserId", "RecordId", "HasReadAccess", "HasEditAccess", "MaxAccessLevel"];
+    select(soql, "UserRecordAccess", &columns, vec![row], version)
 }
 
 /// The Opportunity columns SOQL may name in an org (with Person Accounts or not).
@@ -250,7 +293,7 @@ fn select(
             ));
         }
     }
-    if let Some((field, op, literal)) = &soql.filter {
+    for (field, op, literal) in &soql.filter {
         rows.retain(|row| compare(row.get(field).unwrap_or(&Value::Null), op, literal));
     }
     if let Some((field, ascending)) = &soql.order {
@@ -392,16 +435,32 @@ pub struct NewOpportunity {
 /// `POST /sandbox/opportunities` (tests; a rep would use the "New" form): creates an
 /// Opportunity now, answering its id.
 pub async fn create_opportunity(State(sf): State<Salesforce>, Json(new): Json<NewOpportunity>) -> Response {
-    match sf.create_opportunity(&new.org_id, &new.name, new.account_id) {
+    match sf.create_opportunity(&new.org_id, &new.name, new.account_id, None) {
         Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id, "success": true, "errors": [] }))).into_response(),
         Err(message) => rest_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", &message),
     }
 }
 
 impl Salesforce {
-    /// A new Opportunity in `org_id` (on `account_id`, else the org's first Account).
-    pub fn create_opportunity(&self, org_id: &str, name: &str, account_id: Option<String>) -> Result<String, String> {
+    /// A new Opportunity in `org_id` (on `account_id`, else the org's first Account), owned
+    /// by `owner` (else the org's first rep).
+    pub fn create_opportunity(
+        &self,
+        org_id: &str,
+        name: &str,
+        account_id: Option<String>,
+        owner: Option<&str>,
+    ) -> Result<String, String> {
         let mut data = self.data();
+        let owner = match owner {
+            Some(owner) => owner.to_owned(),
+            None => data
+                .users
+                .iter()
+                .find(|u| u.org_id == org_id && !u.modify_all_data)
+                .map(|u| u.id.clone())
+                .ok_or("no rep in this org")?,
+        };
         let org_number = data.orgs.iter().position(|o| o.id == org_id).ok_or("no such org")? as u8 + 1;
         let account_id = match account_id {
             Some(id) if data.accounts.iter().any(|a| a.id == id && a.org_id == org_id) => Some(id),
@@ -415,6 +474,8 @@ impl Salesforce {
             org_id: org_id.to_owned(),
             account_id,
             name: name.trim().chars().take(120).collect(),
+            owner_id: owner,
+            shared_with: Vec::new(),
             created: self.clock.now(),
             custom: Default::default(),
         });
@@ -431,12 +492,21 @@ mod tests {
         let soql = parse_soql("SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate >= 2026-11-30T21:00:00Z ORDER BY CreatedDate ASC LIMIT 200")
             .expect("parses");
         assert_eq!(soql.fields, ["Id", "CreatedDate"]);
-        assert_eq!(soql.filter, Some(("CreatedDate".into(), ">=".into(), "2026-11-30T21:00:00Z".into())));
+        let condition = |f: &str, op: &str, literal: &str| (f.to_owned(), op.to_owned(), literal.to_owned());
+        assert_eq!(soql.filter, [condition("CreatedDate", ">=", "2026-11-30T21:00:00Z")]);
         assert_eq!(soql.order, Some(("CreatedDate".into(), true)));
         assert_eq!(soql.limit, Some(200));
         let by_id = parse_soql("select Id, Account.BillingCity from Opportunity where Id = '0068a0000100001AAA'")
             .expect("parses");
-        assert_eq!(by_id.filter, Some(("Id".into(), "=".into(), "0068a0000100001AAA".into())));
+        assert_eq!(by_id.filter, [condition("Id", "=", "0068a0000100001AAA")]);
+        let access = parse_soql(
+            "SELECT RecordId, HasReadAccess FROM UserRecordAccess WHERE UserId = '0058a0000100002AAA' AND RecordId = '0068a0000100009AAA'",
+        )
+        .expect("parses");
+        assert_eq!(
+            access.filter,
+            [condition("UserId", "=", "0058a0000100002AAA"), condition("RecordId", "=", "0068a0000100009AAA")]
+        );
         assert!(parse_soql("SELECT Id FROM Opportunity WHERE Id = '006' OR Id != ''").is_err());
         assert!(parse_soql("DELETE FROM Opportunity").is_err());
         assert!(parse_soql("SELECT Id FROM Opportunity WHERE CreatedDate > yesterday").is_err());

@@ -123,6 +123,10 @@ pub enum EmbedError {
     /// This proof opened a widget already (a signed request is spent once).
     #[error("this page was opened with a signed request that was used already: reload the page")]
     Replayed,
+    /// The CRM opened the page without its proof because it has not authorized this user
+    /// for the app; what their admin does about it, in the CRM's words.
+    #[error("{0}")]
+    UserNotAuthorized(String),
     /// Reading the opportunity failed.
     #[error(transparent)]
     Access(#[from] AccessError),

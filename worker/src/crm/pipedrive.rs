@@ -196,7 +196,7 @@ impl CrmIntegration for Pipedrive {
     async fn consent(&self, state: &AppState, tokens: &OAuthTokens) -> Result<Consent, AccessError> {
         let me = client(state)?.me(tokens).await?;
         Ok(Consent {
-            may_install: me.is_admin,
+            may_install: me.is_admin(),
             account_id: me.company_id.to_string(),
             account_name: me.company_name,
             user_id: me.id.to_string(),
@@ -210,7 +210,7 @@ impl CrmIntegration for Pipedrive {
 
     async fn still_admin(&self, state: &AppState, account_id: &str, user_id: &str) -> Result<bool, AccessError> {
         let me = with_tokens(state, account_id, |client, tokens| async move { client.me(&tokens).await }).await?;
-        Ok(me.company_id.to_string() == account_id && me.id.to_string() == user_id && me.is_admin)
+        Ok(me.company_id.to_string() == account_id && me.id.to_string() == user_id && me.is_admin())
     }
 
     async fn start_listening(&self, state: &AppState, account_id: &str) -> Result<(), AccessError> {
@@ -229,6 +229,7 @@ impl CrmIntegration for Pipedrive {
         let (url, _) = webhook_credentials(state, account_id)?;
         let hooks =
             with_tokens(state, account_id, |client, tokens| async move { client.webhooks(&tokens).await }).await?;
+        // `create` (v2); `added`, v1's word, on hooks made before v2 or by hand.
         Ok(hooks.iter().any(|h| {
             h.subscription_url == url
                 && matches!(h.event_action.as_str(), "added" | "create" | "*")

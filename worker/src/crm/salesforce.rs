@@ -77,6 +77,23 @@ pub const DESIGN_READY: &str = "Design ready";
 /// Salesforce behind the seam.
 pub struct Salesforce;
 
+/// A canvas load by GET: Salesforce sends no signed request, only `_sfdc_canvas_auth`, to
+/// a user who has not approved the app when its policy lets users self-authorize ("If the
+/// user hasn't approved the app … Salesforce performs a GET to the canvas app URL",
+/// https://developer.salesforce.com/docs/atlas.en-us.194.0.platform_connect.meta/platform_connect/canvas_app_signed_req_authentication.htm).
+#[derive(serde::Deserialize)]
+struct CanvasGet {
+    #[serde(rename = "_sfdc_canvas_auth")]
+    user_approval: Option<String>,
+}
+
+/// What a rep reads when Salesforce has not pre-authorized them, with the admin's steps
+/// (https://developer.salesforce.com/docs/platform/canvas-framework/guide/quick-start-config-who-can-access-canvas-app-eca.md).
+const NOT_PRE_AUTHORIZED: &str = "Salesforce has not pre-authorized you for Aurora Solar, so it sent no signed \
+request. Ask your Salesforce admin to open Setup > External Client App Manager > Aurora Solar for CRMs > Edit \
+Policies, set Permitted Users to \"Admin approved users are pre-authorized\", and assign you the Aurora Solar User \
+permission set; then reload this page.";
+
 /// The Canvas POST's form.
 #[derive(serde::Deserialize)]
 struct CanvasPost {
@@ -99,6 +116,17 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
     installations::find(state.db(), Crm::Salesforce, &org).await?.ok_or(ContextError::NotInstalled)?;
     let opportunity_id =
         request.opportunity_id().ok_or(ContextError::Incomplete("the app is not on an Opportunity record page"))?;
+    // The record id comes from the page's Aura component, which runs in the user's browser:
+    // Salesforce signs whatever it passes. The org's token reads any record, so the user's
+    // own access is asked first; a record they may not see is one that does not exist.
+    let may_read = with_tokens(state, &org, |client, tokens| {
+        let (user, record) = (user.clone(), opportunity_id.clone());
+        async move { client.user_may_read(&tokens, &user, &record).await }
+    })
+    .await?;
+    if !may_read {
+        return Err(AccessError::Crm(CrmError::Refused { status: 404, message: "no such Opportunity".into() }).into());
+    }
     let found = Salesforce.opportunity(state, &org, &opportunity_id).await?;
     let location = found.site?;
     let context = VerifiedContext {
@@ -180,6 +208,9 @@ impl CrmIntegration for Salesforce {
     /// Canvas POSTs a signed request (form `signed_request`) to the canvas URL: verified
     /// and spent here. Never logged: it carries the user's Salesforce session.
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
+        if load.is_page_get() && load.query_as::<CanvasGet>().is_ok_and(|get| get.user_approval.is_some()) {
+            return Err(EmbedError::UserNotAuthorized(NOT_PRE_AUTHORIZED.into()));
+        }
         if load.door.is_some() || load.method != http::Method::POST {
             return embed::plain_page(self.frame_origins(state), &load);
         }

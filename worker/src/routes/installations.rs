@@ -65,6 +65,16 @@ pub async fn callback(
     Query(query): Query<Callback>,
 ) -> Result<(CookieJar, Redirect), HtmlError> {
     let crm = Crm::parse(&crm)?;
+    // A code without our `state`: an install the CRM started itself (HubSpot's install URL,
+    // Pipedrive's Marketplace "Install now", which send no `state`:
+    // https://developers.hubspot.com/docs/api-reference/auth-oauth-v3/guide,
+    // https://pipedrive.readme.io/docs/marketplace-oauth-authorization). Its code proves
+    // nothing about who is in this browser, so it is not exchanged: the install starts
+    // again from here, where the CRM's consent (given a moment ago) comes back with our
+    // state. One we started that comes back without it is refused.
+    if query.code.is_some() && query.state.is_none() && jar.get(INSTALL_COOKIE).is_none() {
+        return Ok((jar, Redirect::to(&format!("{}/start", install_path(crm)))));
+    }
     let (Some(code), Some(state_param)) = (query.code.as_deref(), query.state.as_deref()) else {
         let reason = query
             .error

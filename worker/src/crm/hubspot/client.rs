@@ -79,12 +79,14 @@ impl CrmObject {
         self.properties.get(name).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty())
     }
 
-    /// The first associated object of `kind` (`contacts`, `companies`).
+    /// The associated object of `kind` (`contacts`, `companies`) to read a site from: the
+    /// primary one where HubSpot marks one, else the first.
     pub fn first_associated(&self, kind: &str) -> Option<String> {
         let results = self.associations.get(kind)?.get("results")?.as_array()?;
-        // The primary association first, when HubSpot says which it is.
-        let primary =
-            results.iter().find(|r| r.get("type").and_then(Value::as_str).is_some_and(|t| t.contains("primary")));
+        // v3 lists every company as `deal_to_company_unlabeled` and the primary one again as
+        // `deal_to_company` (https://community.hubspot.com/t5/APIs-Integrations/Object-data-fetch-sorting-out-associations/td-p/658333);
+        // contacts have no primary.
+        let primary = results.iter().find(|r| r.get("type").and_then(Value::as_str) == Some("deal_to_company"));
         let id = primary.or(results.first())?.get("id")?;
         id.as_str().map(str::to_owned).or_else(|| id.as_u64().map(|n| n.to_string()))
     }
@@ -392,18 +394,23 @@ mod tests {
         assert_eq!(no_street.address_line(), None);
     }
 
+    /// A deal with two companies, as v3 answers it (the community thread's capture).
     #[test]
-    fn associations_prefer_the_primary_one() {
+    fn associations_prefer_the_primary_company() {
         let deal: CrmObject = serde_json::from_value(json!({
             "id": "1", "properties": { "dealname": "Rivera" },
-            "associations": { "companies": { "results": [
-                { "id": "11", "type": "deal_to_company_unlabeled" }, { "id": "12", "type": "deal_to_company" },
-                { "id": "13", "type": "deal_to_company_primary" }
-            ] } }
+            "associations": {
+                "companies": { "results": [
+                    { "id": "11", "type": "deal_to_company_unlabeled" }, { "id": "12", "type": "deal_to_company_unlabeled" },
+                    { "id": "12", "type": "deal_to_company" }
+                ] },
+                "contacts": { "results": [{ "id": "21", "type": "deal_to_contact" }, { "id": "22", "type": "deal_to_contact" }] }
+            }
         }))
         .expect("deal");
-        assert_eq!(deal.first_associated("companies").as_deref(), Some("13"));
-        assert_eq!(deal.first_associated("contacts"), None);
+        assert_eq!(deal.first_associated("companies").as_deref(), Some("12"));
+        assert_eq!(deal.first_associated("contacts").as_deref(), Some("21"), "no primary contact: the first");
+        assert_eq!(deal.first_associated("line_items"), None);
     }
 
     #[test]

@@ -45,9 +45,38 @@ pub struct Me {
     /// For people.
     #[serde(default)]
     pub company_name: String,
-    /// An admin of the company (a boolean, or 0/1 in older answers).
+    /// What the user may do in each of Pipedrive's apps (`sales`, `global`, ...), as
+    /// `users/me` answers since 2022
+    /// (<https://developers.pipedrive.com/changelog/post/improvements-to-permissionsets-api-and-users-api>).
+    #[serde(default)]
+    pub access: Vec<Access>,
+    /// The admin flag Pipedrive removed on 2023-08-09
+    /// (<https://developers.pipedrive.com/changelog/post/removal-of-the-codeis_admincode-response-field-from-users-api>):
+    /// read only from an answer without `access`.
     #[serde(default, deserialize_with = "flag")]
-    pub is_admin: bool,
+    is_admin: bool,
+}
+
+/// A user's rights in one of Pipedrive's apps.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Access {
+    /// `sales`, `global`, `projects`, `campaigns`, `account_settings`.
+    #[serde(default)]
+    pub app: String,
+    /// An admin of that app.
+    #[serde(default)]
+    pub admin: bool,
+}
+
+impl Me {
+    /// Whether the user administers the company's deals: an admin of Pipedrive's `global`
+    /// app (the whole company) or of its `sales` app (deals, their fields and webhooks).
+    pub fn is_admin(&self) -> bool {
+        if self.access.is_empty() {
+            return self.is_admin;
+        }
+        self.access.iter().any(|a| a.admin && matches!(a.app.as_str(), "global" | "sales"))
+    }
 }
 
 fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
@@ -253,11 +282,13 @@ impl PipedriveClient {
         self.get(tokens, "/api/v1/webhooks").await
     }
 
-    /// Subscribes `url` to new deals (webhooks v2), with HTTP Basic credentials.
+    /// Subscribes `url` to new deals (webhooks v2, whose actions are `create`, `change`,
+    /// `delete` and `*`: <https://pipedrive.readme.io/docs/guide-for-webhooks-v2>), with HTTP
+    /// Basic credentials.
     pub async fn subscribe(&self, tokens: &OAuthTokens, url: &str, user: &str, password: &str) -> Result<(), CrmError> {
         let endpoint = format!("{}/api/v1/webhooks", tokens.api_base);
         let body = serde_json::json!({
-            "subscription_url": url, "event_action": "added", "event_object": "deal", "version": "2.0",
+            "subscription_url": url, "event_action": "create", "event_object": "deal", "version": "2.0",
             "http_auth_user": user, "http_auth_password": password,
         });
         self.http
@@ -345,11 +376,29 @@ mod tests {
         assert_eq!(address_line(&Value::Null), None);
     }
 
+    /// `users/me` as Pipedrive answers today: `access[]`, no `is_admin` (the changelog's
+    /// example, https://developers.pipedrive.com/changelog/post/improvements-to-permissionsets-api-and-users-api).
     #[test]
-    fn admin_flags_read_as_booleans_or_ones() {
-        let me: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": 1 })).expect("me");
-        assert!(me.is_admin);
-        let me: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": false })).expect("me");
-        assert!(!me.is_admin);
+    fn admins_are_read_from_access_and_the_removed_flag_only_without_it() {
+        let admin: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "access": [
+            { "app": "sales", "admin": false, "permission_set_id": "f07d229d-088a-4144-a40f-1fe64295d180" },
+            { "app": "global", "admin": true, "permission_set_id": "233b7976-39bd-43a9-b305-ef3a2b0998e5" },
+        ] }))
+        .expect("me");
+        assert!(admin.is_admin());
+        let rep: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "access": [
+            { "app": "sales", "admin": false }, { "app": "global", "admin": false }, { "app": "projects", "admin": true },
+        ] }))
+        .expect("me");
+        assert!(!rep.is_admin(), "an admin of projects only does not administer deals");
+        let contradicted: Me = serde_json::from_value(
+            json!({ "id": 1, "company_id": 2, "is_admin": true, "access": [{ "app": "sales" }] }),
+        )
+        .expect("me");
+        assert!(!contradicted.is_admin(), "access wins over the removed flag");
+        let older: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": 1 })).expect("me");
+        assert!(older.is_admin());
+        let older: Me = serde_json::from_value(json!({ "id": 1, "company_id": 2, "is_admin": false })).expect("me");
+        assert!(!older.is_admin());
     }
 }

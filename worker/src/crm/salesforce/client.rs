@@ -245,6 +245,26 @@ impl SalesforceClient {
         Ok(found.first().is_some_and(|access| access.modify_all_data))
     }
 
+    /// Whether `user` may read `record`, as the org's sharing decides it for them
+    /// (`UserRecordAccess`: "WHERE UserId = [single ID] AND RecordId = [single ID]",
+    /// https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-userrecordaccess.html).
+    /// Both ids are checked record ids before they reach the query.
+    pub async fn user_may_read(&self, tokens: &OAuthTokens, user: &str, record: &str) -> Result<bool, CrmError> {
+        #[derive(Deserialize)]
+        struct Access {
+            #[serde(rename = "HasReadAccess", default)]
+            has_read_access: bool,
+        }
+        if !super::signed_request::is_record_id(user, "005") || !super::signed_request::is_record_id(record, "") {
+            return Ok(false);
+        }
+        let soql = format!(
+            "SELECT RecordId, HasReadAccess FROM UserRecordAccess WHERE UserId = '{user}' AND RecordId = '{record}'"
+        );
+        let found: Vec<Access> = self.query(tokens, &soql).await?;
+        Ok(found.first().is_some_and(|access| access.has_read_access))
+    }
+
     /// The org's name.
     pub async fn organization_name(&self, tokens: &OAuthTokens) -> Result<String, CrmError> {
         #[derive(Deserialize)]

@@ -47,6 +47,15 @@ pub struct SalesforceSettings {
     pub field_prefix: String,
 }
 
+/// The prefix the package's namespace gives its custom fields in a subscriber org
+/// (`aurora__`), or none; the namespace is `sfdx-project.json`'s.
+pub fn field_prefix(namespace: &str) -> Result<String, String> {
+    if !namespace.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(format!("{namespace}: a namespace prefix is letters, digits and `_`"));
+    }
+    Ok(if namespace.is_empty() { String::new() } else { format!("{namespace}__") })
+}
+
 impl SalesforceSettings {
     /// The settings, when [`keys::SALESFORCE_LOGIN_URL`] is set.
     pub fn from_env(env: &Env<'_>) -> Result<Option<Self>, ConfigError> {
@@ -54,12 +63,8 @@ impl SalesforceSettings {
             return Ok(None);
         }
         let namespace = env.value(keys::SALESFORCE_NAMESPACE).unwrap_or_default();
-        if !namespace.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(ConfigError::Invalid {
-                name: keys::SALESFORCE_NAMESPACE,
-                reason: format!("{namespace}: a namespace prefix is letters, digits and `_`"),
-            });
-        }
+        let field_prefix = field_prefix(&namespace)
+            .map_err(|reason| ConfigError::Invalid { name: keys::SALESFORCE_NAMESPACE, reason })?;
         Ok(Some(SalesforceSettings {
             login_url: env.base_url(keys::SALESFORCE_LOGIN_URL, "")?,
             public_url: env.public_url()?,
@@ -69,7 +74,7 @@ impl SalesforceSettings {
                 "copy the External Client App's consumer secret (Setup > External Client App Manager)",
             )?,
             frame_origins: env.frame_origins(keys::SALESFORCE_FRAME_ORIGINS, DEFAULT_FRAME_ORIGINS)?,
-            field_prefix: if namespace.is_empty() { namespace } else { format!("{namespace}__") },
+            field_prefix,
         }))
     }
 
