@@ -108,6 +108,7 @@ pub fn router(pipedrive: Pipedrive) -> Router {
         .merge(crate::kit::oauth::Endpoints::new(&pipedrive, "/oauth/token", "/oauth/revoke").router())
         .route("/api/v1/users/me", get(api::me))
         .route("/api/v2/deals/{id}", get(api::deal).patch(api::patch_deal))
+        .route("/api/v1/deals/{id}/permittedUsers", get(api::permitted_users))
         .route("/api/v2/organizations/{id}", get(api::organization))
         .route("/api/v2/persons/{id}", get(api::person))
         .route("/api/v1/dealFields", get(api::deal_fields).post(api::create_deal_field))

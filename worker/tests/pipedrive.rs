@@ -134,6 +134,14 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     changed[20] = if changed[20] == b'A' { b'B' } else { b'A' };
     let forged = url.replace(token, &String::from_utf8(changed).expect("ascii"));
     assert_eq!(reqwest::get(&forged).await.expect("panel").status(), StatusCode::UNAUTHORIZED);
+    // The deal is in the URL, which the token does not sign: naming the admin's private deal
+    // (visible to its owner only) opens a deal that does not exist, neither name nor address.
+    let private = url.replace("selectedIds=1", "selectedIds=9");
+    assert_ne!(private, url);
+    let refused = reqwest::get(&private).await.expect("panel");
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let page = refused.text().await.expect("page");
+    assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
 
     // Okafor's organization has no address; the contact person has a postal one.
     let url = panel_url(&rep, &world, 2).await;

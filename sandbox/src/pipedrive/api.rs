@@ -86,6 +86,20 @@ pub async fn deal(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Pat
     }
 }
 
+/// `GET /api/v1/deals/{id}/permittedUsers`: the ids of the users who may see the deal
+/// (https://developers.pipedrive.com/docs/api/v1/Deals, "List permitted users").
+pub async fn permitted_users(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let data = pd.data();
+    match data.deals.iter().find(|d| d.id.to_string() == id && d.company_id == grant.company_id) {
+        Some(deal) => ok(json!(data.permitted_users(deal))),
+        None => failure(StatusCode::NOT_FOUND, "Deal not found"),
+    }
+}
+
 pub async fn organization(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let grant = match authorized(&pd, &headers) {
         Ok(grant) => grant,

@@ -52,6 +52,11 @@ pub struct Deal {
     pub title: String,
     pub org_id: Option<u64>,
     pub person_id: Option<u64>,
+    /// Its owner.
+    pub owner_id: u64,
+    /// Who sees it (`visible_to`): `1` its owner and followers, `3` the entire company, the
+    /// two values every plan has (https://developers.pipedrive.com/docs/api/v1/Deals).
+    pub visible_to: u8,
     /// Custom field values by key.
     pub custom_fields: BTreeMap<String, Value>,
 }
@@ -209,16 +214,42 @@ impl Data {
                 name: format!("{} contact", name),
                 postal_address: postal,
             });
+            let rep = data.users.iter().find(|u| u.company_id == company && !u.is_admin).map_or(0, |u| u.id);
             data.deals.push(Deal {
                 id: n,
                 company_id: company,
                 title: format!("{} - Rooftop Solar", name.trim_end_matches(" household")),
                 org_id: Some(100 + n),
                 person_id: Some(200 + n),
+                owner_id: rep,
+                visible_to: 3,
                 custom_fields: BTreeMap::new(),
             });
         }
+        // One deal Helio's admin keeps to themself: its rep may not see it.
+        let admin = data.users.iter().find(|u| u.company_id == 1001 && u.is_admin).map_or(0, |u| u.id);
+        data.deals.push(Deal {
+            id: 9,
+            company_id: 1001,
+            title: "Rivera - Battery (private)".into(),
+            org_id: Some(101),
+            person_id: Some(201),
+            owner_id: admin,
+            visible_to: 1,
+            custom_fields: BTreeMap::new(),
+        });
         data
+    }
+
+    /// The users who may see `deal`: everyone in its company when it is visible to the
+    /// entire company, else its owner; the company's admins always.
+    pub fn permitted_users(&self, deal: &Deal) -> Vec<u64> {
+        self.users
+            .iter()
+            .filter(|u| u.company_id == deal.company_id)
+            .filter(|u| deal.visible_to == 3 || u.id == deal.owner_id || u.is_admin)
+            .map(|u| u.id)
+            .collect()
     }
 
     pub fn user(&self, id: u64) -> Option<&PdUser> {

@@ -86,7 +86,7 @@ pub async fn home(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
     let deals: String = data
         .deals
         .iter()
-        .filter(|d| d.company_id == user.company_id)
+        .filter(|d| d.company_id == user.company_id && data.permitted_users(d).contains(&user.id))
         .map(|d| format!("<li><a href=/deal/{} data-testid=pd-deal>{}</a></li>", d.id, text(&d.title)))
         .collect();
     let orgs: String = data
@@ -129,6 +129,8 @@ pub async fn new_deal(State(pd): State<Pipedrive>, headers: HeaderMap, Form(form
             title: form.title.trim().chars().take(120).collect(),
             org_id: Some(form.org_id),
             person_id: None,
+            owner_id: user.id,
+            visible_to: 3,
             custom_fields: Default::default(),
         });
         id
@@ -153,7 +155,9 @@ fn panel_jwt(pd: &Pipedrive, user: &PdUser) -> String {
 pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
     let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in(&format!("/deal/{id}")) };
     let mut data = pd.data();
-    let Some(deal) = data.deals.iter().find(|d| d.id == id && d.company_id == user.company_id).cloned() else {
+    let visible =
+        |d: &&Deal| d.id == id && d.company_id == user.company_id && data.permitted_users(d).contains(&user.id);
+    let Some(deal) = data.deals.iter().find(visible).cloned() else {
         return (
             StatusCode::NOT_FOUND,
             page("Not found", "<section><h1>Not found</h1>This deal does not exist or you have no access.</section>"),

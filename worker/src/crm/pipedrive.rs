@@ -91,6 +91,15 @@ async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<Fr
         .ok_or(ContextError::Incomplete("the panel names no single deal"))?;
     let company = claims.company_id.to_string();
     installations::find(state.db(), Crm::Pipedrive, &company).await?.ok_or(ContextError::NotInstalled)?;
+    // The deal comes from the URL (`selectedIds`), which the token does not sign, and the
+    // company's token reads every deal: the user must be one Pipedrive lets see it. A deal
+    // they may not see is one that does not exist.
+    let permitted =
+        with_tokens(state, &company, |client, tokens| async move { client.permitted_users(&tokens, deal).await })
+            .await?;
+    if !permitted.contains(&claims.user_id) {
+        return Err(AccessError::Crm(CrmError::Refused { status: 404, message: "no such deal".into() }).into());
+    }
     let found = Pipedrive.opportunity(state, &company, &deal.to_string()).await?;
     let context = VerifiedContext {
         account_id: company,

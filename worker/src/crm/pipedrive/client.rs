@@ -248,6 +248,19 @@ impl PipedriveClient {
         Ok(person.get("postal_address").cloned().unwrap_or(Value::Null))
     }
 
+    /// The ids of the users who may see deal `id`, as its visibility decides
+    /// (https://developers.pipedrive.com/docs/api/v1/Deals, "List permitted users":
+    /// `GET /v1/deals/{id}/permittedUsers`, `data` an array of user ids).
+    pub async fn permitted_users(&self, tokens: &OAuthTokens, id: u64) -> Result<Vec<u64>, CrmError> {
+        let ids: Option<Vec<Value>> = self.get(tokens, &format!("/api/v1/deals/{id}/permittedUsers")).await?;
+        // Ids as integers (Pipedrive's OpenAPI types them as numbers, so 7.0 counts too).
+        let id = |value: &Value| {
+            super::panel_token::id(value)
+                .or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1e15).map(|f| f as u64))
+        };
+        Ok(ids.unwrap_or_default().iter().filter_map(id).collect())
+    }
+
     /// The company's deal fields.
     pub async fn deal_fields(&self, tokens: &OAuthTokens) -> Result<Vec<DealField>, CrmError> {
         self.get(tokens, "/api/v1/dealFields?limit=500").await
