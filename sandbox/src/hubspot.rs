@@ -62,6 +62,26 @@ pub struct Settings {
     /// Requests a portal's app may make in 10 seconds (HubSpot: 100 for a public app).
     #[arg(id = "hubspot_requests_per_10s", long = "hubspot-requests-per-10s", default_value_t = 100)]
     pub requests_per_10s: usize,
+    /// What `hubspot.fetch` appends to the card's calls. HubSpot documents `appId` only
+    /// ("The `appId` query parameter is automatically included in all data fetch requests",
+    /// HubSpot/ui-extensions-examples, legacy-card-converter README); the app needs the portal
+    /// and user too. `appended` (our reading) adds `portalId`, `userId` and `userEmail`.
+    #[arg(
+        id = "hubspot_fetch_identity",
+        long = "hubspot-fetch-identity",
+        value_enum,
+        default_value_t = FetchIdentity::Appended
+    )]
+    pub fetch_identity: FetchIdentity,
+}
+
+/// The readings of what `hubspot.fetch` appends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FetchIdentity {
+    /// `appId`, `portalId`, `userId` and `userEmail`.
+    Appended,
+    /// `appId` only: what HubSpot documents.
+    AppIdOnly,
 }
 
 /// The local HubSpot. Cheap to clone.

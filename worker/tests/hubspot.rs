@@ -37,6 +37,12 @@ async fn world() -> World {
 
 /// A world whose local HubSpot issues access tokens living `token_seconds`.
 async fn world_with_tokens_of(token_seconds: i64) -> World {
+    world_with(token_seconds, hubspot::FetchIdentity::Appended).await
+}
+
+/// A world whose local HubSpot issues access tokens living `token_seconds` and appends
+/// `identity` to the card's calls.
+async fn world_with(token_seconds: i64, identity: hubspot::FetchIdentity) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -49,6 +55,7 @@ async fn world_with_tokens_of(token_seconds: i64) -> World {
         token_seconds,
         card_js: "unused.js".into(),
         requests_per_10s: 100,
+        fetch_identity: identity,
     };
     let hs = HubSpot::new(settings, port, &worker).expect("settings").expect("configured");
     let hubspot = hs.origin.clone();
@@ -339,4 +346,24 @@ async fn an_install_from_hubspots_own_install_url_completes() {
     let page = connected.text().await.expect("settings");
     assert_eq!(landed.path(), format!("/settings/hubspot/{SUMMIT}"), "{page}");
     assert!(page.contains("summit-solar.hubspot.local"), "{page}");
+}
+
+/// HubSpot documents only `appId` as appended to `hubspot.fetch`. Under that reading the
+/// card's call is refused, saying why (a real portal's first click tells us), and opens
+/// nothing of any portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_portal_and_user_from_hubspot_the_card_opens_nothing_and_says_why() {
+    let world = world_with(1800, hubspot::FetchIdentity::AppIdOnly).await;
+    let admin = browser();
+    let (_, status, page) = install(&admin, &world, "sam@summit.example").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let rep = browser();
+    log_in(&rep, &world, "sky@summit.example").await;
+    let card_url = format!("{}/embed/hubspot/card", world.worker);
+    let (status, answer) = card(&rep, &world, &card_url, json!({ "dealId": 5001 })).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "incomplete_context");
+    let message = answer["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("without the portal and user"), "{answer}");
+    assert!(answer.get("deal").is_none() && !answer.to_string().contains("Rivera"), "{answer}");
 }

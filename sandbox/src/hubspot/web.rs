@@ -258,12 +258,15 @@ pub async fn card_fetch(State(hs): State<HubSpot>, headers: HeaderMap, Json(call
     if body.len() > FETCH_LIMIT {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request over 1 MB").into_response();
     }
-    let identity = form_urlencoded::Serializer::new(String::new())
-        .append_pair("appId", &hs.settings.app_id.to_string())
-        .append_pair("portalId", &user.portal_id.to_string())
-        .append_pair("userId", &user.id.to_string())
-        .append_pair("userEmail", &user.email)
-        .finish();
+    let mut appended = vec![("appId", hs.settings.app_id.to_string())];
+    if hs.settings.fetch_identity == super::FetchIdentity::Appended {
+        appended.extend([
+            ("portalId", user.portal_id.to_string()),
+            ("userId", user.id.to_string()),
+            ("userEmail", user.email.clone()),
+        ]);
+    }
+    let identity = form_urlencoded::Serializer::new(String::new()).extend_pairs(appended).finish();
     let separator = if call.url.contains('?') { '&' } else { '?' };
     let url = format!("{}{separator}{identity}", call.url);
     let (signature, timestamp) = signing::sign(&hs.client_secret, &method, &url, &body, signing::now_ms());

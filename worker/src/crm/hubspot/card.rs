@@ -55,6 +55,10 @@ pub struct CardCaller {
     pub user_id: String,
 }
 
+/// What the card says when HubSpot appends no portal and user to its call.
+pub const NO_IDENTITY: &str =
+    "HubSpot sent the card's call without the portal and user it comes from, so the app cannot tell whose call it is";
+
 /// The identity HubSpot appended to `query`, each key once, for our `app_id`.
 pub fn caller(query: &str, app_id: &str) -> Result<CardCaller, ContextError> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
@@ -73,8 +77,12 @@ pub fn caller(query: &str, app_id: &str) -> Result<CardCaller, ContextError> {
     if digits("appId").as_deref() != Some(app_id) {
         return Err(ContextError::BadSignature);
     }
-    match (digits("portalId"), digits("userId")) {
-        (Some(portal_id), Some(user_id)) => Ok(CardCaller { portal_id, user_id }),
+    match (digits("portalId"), digits("userId"), identity.contains_key("portalId") || identity.contains_key("userId")) {
+        (Some(portal_id), Some(user_id), _) => Ok(CardCaller { portal_id, user_id }),
+        // HubSpot documents only `appId` as appended. Without the portal and user from
+        // HubSpot there is no safe identity (the card's own would let portal A read B): refused,
+        // saying why, so a real portal tells us at once.
+        (_, _, false) => Err(ContextError::Incomplete(NO_IDENTITY)),
         _ => Err(ContextError::BadSignature),
     }
 }
@@ -135,6 +143,8 @@ mod tests {
         assert_eq!(caller("appId=43&portalId=7001&userId=501", "42"), Err(ContextError::BadSignature));
         assert_eq!(caller("portalId=7001&userId=501", "42"), Err(ContextError::BadSignature));
         assert_eq!(caller("appId=42&portalId=7001", "42"), Err(ContextError::BadSignature));
+        // HubSpot appended only what it documents: said so, not taken for a forgery.
+        assert_eq!(caller("appId=42", "42"), Err(ContextError::Incomplete(NO_IDENTITY)));
         assert_eq!(caller("appId=42&portalId=70x1&userId=501", "42"), Err(ContextError::BadSignature));
         // Other parameters are the card's own and change nothing.
         assert!(caller("v=2&appId=42&portalId=7001&userId=501", "42").is_ok());
