@@ -134,7 +134,8 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
          <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
-         <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd></dl>\
+         <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd>\
+         <dt>What this deployment has seen of the CRM</dt><dd data-testid=admin-observations>{observations}</dd></dl>\
          <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
@@ -144,6 +145,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         last_webhook = time(installation.last_crm_webhook_at),
         dead_work = dead_work(health),
         late_projects = late_projects(health),
+        observations = observations(health),
     );
     layout("Settings", &body)
 }
@@ -194,6 +196,25 @@ fn dead_work(health: &Health) -> String {
                 dead.count,
                 text(dead.last_error.as_deref().unwrap_or("no reason recorded")),
                 time(dead.last_dead_at),
+            )
+        })
+        .collect();
+    format!("<ul>{rows}</ul>")
+}
+
+/// What real traffic has shown of the CRM (across this deployment), when last.
+fn observations(health: &Health) -> String {
+    if health.observations.is_empty() {
+        return "nothing yet".to_owned();
+    }
+    let rows: String = health
+        .observations
+        .iter()
+        .map(|seen| {
+            format!(
+                "<li data-testid=admin-observation>{} (last {})</li>",
+                text(&seen.observation),
+                time(Some(seen.last_seen))
             )
         })
         .collect();

@@ -220,6 +220,17 @@ impl CrmSettings {
     }
 }
 
+/// Notes that real traffic showed `observation` of `crm` (keys and shapes, never values),
+/// for the admin's health section: where a vendor leaves a behaviour undocumented, or
+/// changed it, a first real install says within minutes which reading was right. Best
+/// effort: a failure to note it never fails the request.
+pub async fn observe(state: &AppState, crm: Crm, observation: &str) {
+    let noted = crate::storage::vendor_observations::record(state.db(), crm.as_str(), observation, state.now()).await;
+    if let Err(error) = noted {
+        tracing::warn!(crm = crm.as_str(), %error, "could not note what the CRM showed");
+    }
+}
+
 /// A CRM module's settings, boxed for [`CrmSettings`].
 pub fn boxed<T: Settings>(settings: Option<T>) -> Option<Box<dyn Settings>> {
     settings.map(|settings| Box::new(settings) as Box<dyn Settings>)

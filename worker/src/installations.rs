@@ -225,6 +225,8 @@ pub struct Health {
     pub dead_work: Vec<(Kind, DeadWork)>,
     /// Opportunities for which Aurora may hold a second project (a late attempt's).
     pub late_projects: Vec<crate::storage::late_projects::LateProject>,
+    /// What this deployment's traffic has shown of the CRM's behaviour.
+    pub observations: Vec<crate::storage::vendor_observations::Observation>,
 }
 
 /// The installation and its live health.
@@ -233,7 +235,8 @@ pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Heal
     let webhooks_subscribed = crm.integration().is_listening(state, account_id).await.map_err(|e| e.to_string());
     let dead_work = jobs::dead_work(state, &installation).await?;
     let late_projects = crate::storage::late_projects::of_installation(state.db(), crm, account_id, 10).await?;
-    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects })
+    let observations = crate::storage::vendor_observations::of_crm(state.db(), crm.as_str()).await?;
+    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects, observations })
 }
 
 /// Uninstalls: the CRM revokes our tokens (and so drops our webhooks), and the

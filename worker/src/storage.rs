@@ -19,6 +19,7 @@ pub mod project_rechecks;
 pub mod projects;
 pub mod rate_limits;
 pub mod session_tokens;
+pub mod vendor_observations;
 pub mod write_backs;
 
 use async_trait::async_trait;
@@ -141,6 +142,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_aurora_pacing.sql", include_str!("../migrations/0009_aurora_pacing.sql")),
     ("0010_salesforce.sql", include_str!("../migrations/0010_salesforce.sql")),
     ("0011_crm_polls_as_jobs.sql", include_str!("../migrations/0011_crm_polls_as_jobs.sql")),
+    ("0012_vendor_observations.sql", include_str!("../migrations/0012_vendor_observations.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

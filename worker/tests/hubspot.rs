@@ -366,4 +366,9 @@ async fn without_the_portal_and_user_from_hubspot_the_card_opens_nothing_and_say
     let message = answer["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("without the portal and user"), "{answer}");
     assert!(answer.get("deal").is_none() && !answer.to_string().contains("Rivera"), "{answer}");
+    // The admin reads which reading HubSpot's traffic showed.
+    let health =
+        admin.get(format!("{}/settings/hubspot/{SUMMIT}", world.worker)).send().await.expect("settings").text().await;
+    let health = health.expect("page");
+    assert!(health.contains("card calls: HubSpot appended appId only"), "{health}");
 }

@@ -109,6 +109,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(landed.path(), format!("/settings/pipedrive/{HELIO}"), "{page}");
     assert!(page.contains("Helio Homes"), "{page}");
     assert!(page.contains("Present:"), "the new-deal webhook is subscribed: {page}");
+    assert!(page.contains("install: a callback without state"), "the health section says what Pipedrive did: {page}");
 
     // The panel: its token verified on load, the organization's address as the site.
     let rep = browser();

@@ -202,6 +202,13 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
     let page = answer.text().await.expect("page");
     assert!(page.contains("Admin approved users are pre-authorized") && page.contains("Aurora Solar User"), "{page}");
+    // The admin's health section says what this traffic showed of Salesforce.
+    let health = page_of(&admin, &world).await;
+    for seen in
+        ["canvas: a signed request by POST", "canvas: a GET with _sfdc_canvas_auth", "the same signed request twice"]
+    {
+        assert!(health.contains(seen), "{seen}: {health}");
+    }
 
     // Okafor's Account is a person: no billing address until the admin picks the mailing one.
     let (_, status, page) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;

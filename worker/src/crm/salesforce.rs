@@ -109,8 +109,10 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
         .map_err(|_| ContextError::BadSignature)?;
     let signature = signed_request.split_once('.').map_or(signed_request, |(signature, _)| signature);
     if !crate::storage::one_time::spend_signed_request(state.db(), signature, now).await? {
+        super::observe(state, Crm::Salesforce, "canvas: the same signed request twice within 10 minutes").await;
         return Err(EmbedError::Replayed);
     }
+    super::observe(state, Crm::Salesforce, "canvas: a signed request by POST").await;
     let org = request.context.organization.organization_id.clone();
     let user = request.context.user.user_id.clone();
     installations::find(state.db(), Crm::Salesforce, &org).await?.ok_or(ContextError::NotInstalled)?;
@@ -209,6 +211,8 @@ impl CrmIntegration for Salesforce {
     /// and spent here. Never logged: it carries the user's Salesforce session.
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
         if load.is_page_get() && load.query_as::<CanvasGet>().is_ok_and(|get| get.user_approval.is_some()) {
+            super::observe(state, Crm::Salesforce, "canvas: a GET with _sfdc_canvas_auth (a rep not pre-authorized)")
+                .await;
             return Err(EmbedError::UserNotAuthorized(NOT_PRE_AUTHORIZED.into()));
         }
         if load.door.is_some() || load.method != http::Method::POST {

@@ -73,6 +73,7 @@ pub async fn callback(
     // again from here, where the CRM's consent (given a moment ago) comes back with our
     // state. One we started that comes back without it is refused.
     if query.code.is_some() && query.state.is_none() && jar.get(INSTALL_COOKIE).is_none() {
+        crate::crm::observe(&state, crm, "install: a callback without state (an install the CRM started)").await;
         return Ok((jar, Redirect::to(&format!("{}/start", install_path(crm)))));
     }
     let (Some(code), Some(state_param)) = (query.code.as_deref(), query.state.as_deref()) else {

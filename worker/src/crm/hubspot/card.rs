@@ -14,7 +14,7 @@ use super::{HubSpot, settings, signature};
 use crate::{
     AppState,
     crm::{
-        ContextError, CrmIntegration, VerifiedContext,
+        ContextError, Crm, CrmIntegration, VerifiedContext,
         embed::{EmbedError, Modal, Opened, PageLoad},
     },
     storage::one_time,
@@ -54,6 +54,11 @@ pub struct CardCaller {
     /// The user.
     pub user_id: String,
 }
+
+/// What a signed card call showed (see [`crate::crm::observe`]).
+const OBSERVED_IDENTITY: &str = "card calls: HubSpot appended portalId and userId";
+/// ... or did not.
+const OBSERVED_APP_ID_ONLY: &str = "card calls: HubSpot appended appId only (the card cannot open deals)";
 
 /// What the card says when HubSpot appends no portal and user to its call.
 pub const NO_IDENTITY: &str =
@@ -96,6 +101,12 @@ pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, Embed
     let secret = settings.client_secret.expose_secret().as_bytes();
     signature::verify(secret, "POST", &url, load.body, load.headers, load.now * 1000)
         .map_err(|_| ContextError::BadSignature)?;
+    // HubSpot documents `appId` only: what a genuine call carried, for the admin's health.
+    let appended = ["portalId", "userId"]
+        .iter()
+        .all(|key| form_urlencoded::parse(load.query().as_bytes()).any(|(k, _)| k == *key));
+    let seen = if appended { OBSERVED_IDENTITY } else { OBSERVED_APP_ID_ONLY };
+    crate::crm::observe(state, Crm::HubSpot, seen).await;
     let caller = caller(load.query(), &settings.app_id)?;
     // A signed call opens one modal: a replay within HubSpot's 5-minute window opens none.
     let signed = load.headers.get(signature::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
