@@ -161,21 +161,30 @@ fn site_sources(
     if sources.is_empty() {
         return String::new();
     }
-    let chosen = installation.site_source.as_deref().unwrap_or(sources[0].key);
-    let options: String = sources
+    let order = crate::crm::site_order(sources, installation.site_source.as_deref());
+    let places: String = order
         .iter()
-        .map(|source| {
-            let checked = if source.key == chosen { " checked" } else { "" };
+        .enumerate()
+        .map(|(position, chosen)| {
+            let options: String = sources
+                .iter()
+                .map(|source| {
+                    let selected = if source.key == chosen.key { " selected" } else { "" };
+                    format!("<option value=\"{}\"{selected}>{}</option>", attr(source.key), text(source.label))
+                })
+                .collect();
+            let label = if position == 0 { "First".to_owned() } else { format!("Then ({})", position + 1) };
             format!(
-                "<label><input type=radio name=source value=\"{key}\"{checked} data-testid=\"admin-site-source-{key}\"> {label}</label>",
-                key = attr(source.key),
-                label = text(source.label),
+                "<label for=site-order-{position}>{label}</label>\
+                 <select id=site-order-{position} name=order data-testid=admin-site-order-{position}>{options}</select>"
             )
         })
         .collect();
     format!(
-        "<section><h2>Site of an opportunity</h2><p>Where the project's address is read from.</p>\
-         <form method=post action=\"{base}/site-source\">{csrf}{options}\
+        "<section><h2>Site of an opportunity</h2><p>Where the project's address is read from: each record takes the \
+         first of these places that has one (a record without any says so to the rep). Changing the order changes \
+         no project already made.</p>\
+         <form method=post action=\"{base}/site-source\">{csrf}{places}\
          <button type=submit data-testid=admin-save-site-source>Save</button></form></section>"
     )
 }

@@ -236,6 +236,24 @@ pub fn boxed<T: Settings>(settings: Option<T>) -> Option<Box<dyn Settings>> {
     settings.map(|settings| Box::new(settings) as Box<dyn Settings>)
 }
 
+/// The sources in the order the admin put them (`stored`: their keys, comma separated;
+/// one key from before sources were ordered reads as that one first), then those not
+/// named, in the CRM's order: every record takes the first source that has an address, so
+/// records of both kinds in one CRM (a business Account and a Person Account) all open.
+pub fn site_order(sources: &'static [SiteSource], stored: Option<&str>) -> Vec<&'static SiteSource> {
+    let named = stored.unwrap_or_default().split(',').filter_map(|key| sources.iter().find(|s| s.key == key.trim()));
+    let mut order: Vec<&'static SiteSource> = Vec::new();
+    for source in named.chain(sources.iter()) {
+        if !order.iter().any(|s| s.key == source.key) {
+            order.push(source);
+        }
+    }
+    order
+}
+
+/// What a record without any address says, for the rep.
+pub const NO_SITE: &str = "the record has no address in any of the places the app's settings list";
+
 /// A place an opportunity's site can be read from, as the admin chooses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SiteSource {
@@ -500,6 +518,21 @@ pub enum CrmWebhookError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sites_are_tried_in_the_admins_order_then_the_rest() {
+        use super::{SiteSource, site_order};
+        const SOURCES: &[SiteSource] = &[
+            SiteSource { key: "a", label: "A" },
+            SiteSource { key: "b", label: "B" },
+            SiteSource { key: "c", label: "C" },
+        ];
+        let keys = |stored| site_order(SOURCES, stored).iter().map(|s| s.key).collect::<Vec<_>>();
+        assert_eq!(keys(None), ["a", "b", "c"]);
+        assert_eq!(keys(Some("c")), ["c", "a", "b"], "one key from before: first, then the rest");
+        assert_eq!(keys(Some("b,c,a")), ["b", "c", "a"]);
+        assert_eq!(keys(Some("x, c ,c")), ["c", "a", "b"], "unknown and repeated keys count once or not at all");
+    }
+
     use super::*;
 
     #[test]

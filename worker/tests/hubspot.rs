@@ -177,20 +177,18 @@ async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
         .expect("unsigned");
     assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
 
-    // Okafor's company has no address: the admin reads sites from the deal's contact.
-    let (status, missing) = card(&rep, &world, &card_url, json!({ "dealId": "5002" })).await;
-    assert_eq!((status, missing["error"]["code"].as_str()), (422, Some("incomplete_context")), "{missing}");
-    let settings = admin.get(landed.as_str()).send().await.expect("settings").text().await.expect("page");
-    let csrf = value_of(&settings, "name=csrf value=\"");
-    let chosen = admin
-        .post(format!("{}/settings/hubspot/{SUMMIT}/site-source", world.worker))
-        .form(&[("csrf", csrf.as_str()), ("source", "contact_address")])
-        .send()
-        .await
-        .expect("choose");
-    assert_eq!(chosen.status(), StatusCode::OK);
+    // Okafor's company has no address; its contact has one, the next place in the settings'
+    // order: the deal opens as it is.
     let (status, answer) = card(&rep, &world, &card_url, json!({ "dealId": "5002" })).await;
     assert_eq!(status, 200, "{answer}");
+    // The admin puts the contact first: a place the CRM does not offer is refused.
+    let settings = admin.get(landed.as_str()).send().await.expect("settings").text().await.expect("page");
+    let csrf = value_of(&settings, "name=csrf value=\"");
+    let site = format!("{}/settings/hubspot/{SUMMIT}/site-source", world.worker);
+    let chosen = admin.post(&site).form(&[("csrf", csrf.as_str()), ("order", "contact_address")]).send().await;
+    assert_eq!(chosen.expect("choose").status(), StatusCode::OK);
+    let refused = admin.post(&site).form(&[("csrf", csrf.as_str()), ("order", "deal.description")]).send().await;
+    assert_eq!(refused.expect("choose").status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

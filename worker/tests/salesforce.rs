@@ -210,26 +210,34 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
         assert!(health.contains(seen), "{seen}: {health}");
     }
 
-    // Okafor's Account is a person: no billing address until the admin picks the mailing one.
-    let (_, status, page) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert!(page.contains("no billing address"), "{page}");
-    let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
-    let chosen = admin
-        .post(format!("{}/settings/salesforce/{SUNRISE}/site-source", world.worker))
-        .form(&[("csrf", csrf.as_str()), ("source", "person_mailing")])
-        .send()
-        .await
-        .expect("choose");
-    assert_eq!(chosen.status(), StatusCode::OK);
-    let page = chosen.text().await.expect("page");
-    assert!(page.contains("value=\"person_mailing\" checked"), "{page}");
+    // Okafor's Account is a Person Account: no billing or shipping address, a mailing one.
+    // Each record takes the first place that has an address, so it opens as it is.
     let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
     assert_eq!(status, StatusCode::OK, "{embed}");
     let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
         "1600 Amphitheatre Pkwy, Mountain View, CA 94043, United States"
+    );
+    // The admin puts the mailing address first: business Accounts still open, from billing.
+    let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
+    let order = [("csrf", csrf.as_str()), ("order", "person_mailing"), ("order", "account_billing")];
+    let chosen = admin
+        .post(format!("{}/settings/salesforce/{SUNRISE}/site-source", world.worker))
+        .form(&order)
+        .send()
+        .await
+        .expect("choose");
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let page = chosen.text().await.expect("page");
+    let first = value_of(&page, "data-testid=admin-site-order-0>");
+    assert!(page.contains("<option value=\"person_mailing\" selected>"), "{first} {page}");
+    let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
+    assert_eq!(status, StatusCode::OK, "{embed}");
+    let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
+    assert_eq!(
+        opened["opportunity"]["location"]["property_address"],
+        "901 Mears Ct, Stanford, CA 94305, United States"
     );
     // A source the CRM does not offer is refused.
     let refused = admin

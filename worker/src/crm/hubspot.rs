@@ -215,23 +215,29 @@ impl CrmIntegration for HubSpot {
         let id = object_id(opportunity_id)?.to_owned();
         let installation =
             installations::find(state.db(), Crm::HubSpot, account_id).await?.ok_or(AccessError::NotAuthorized)?;
-        let source = installation.site_source.unwrap_or_else(|| SITE_SOURCES[0].key.to_owned());
-        let kind = if source == "contact_address" { "contacts" } else { "companies" };
+        let kinds: Vec<&'static str> = super::site_order(SITE_SOURCES, installation.site_source.as_deref())
+            .iter()
+            .map(|source| if source.key == "contact_address" { "contacts" } else { "companies" })
+            .collect();
+        // Each source in the admin's order, until one has an address.
         let (deal, address) = with_tokens(state, account_id, |client, tokens| {
-            let id = id.clone();
+            let (id, kinds) = (id.clone(), kinds.clone());
             async move {
                 let deal = client.deal(&tokens, &id).await?;
-                let address = match deal.first_associated(kind) {
-                    Some(other) => client.address_of(&tokens, kind, &other).await?.address_line(),
-                    None => None,
-                };
-                Ok((deal, address))
+                for kind in kinds {
+                    if let Some(other) = deal.first_associated(kind)
+                        && let Some(address) = client.address_of(&tokens, kind, &other).await?.address_line()
+                    {
+                        return Ok((deal, Some(address)));
+                    }
+                }
+                Ok((deal, None))
             }
         })
         .await?;
         let site = address
             .map(|property_address| Location::Address { property_address })
-            .ok_or(ContextError::Incomplete("the deal has no address where the app's settings say to read it"));
+            .ok_or(ContextError::Incomplete(super::NO_SITE));
         let name = deal.property("dealname").unwrap_or_default().to_owned();
         Ok(CrmOpportunity { id: deal.id, name, site })
     }

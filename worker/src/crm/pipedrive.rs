@@ -255,28 +255,37 @@ impl CrmIntegration for Pipedrive {
         let id = deal_id(opportunity_id)?;
         let installation =
             installations::find(state.db(), Crm::Pipedrive, account_id).await?.ok_or(AccessError::NotAuthorized)?;
-        let source = installation.site_source.unwrap_or_else(|| SITE_SOURCES[0].key.to_owned());
+        let order: Vec<&'static str> = super::site_order(SITE_SOURCES, installation.site_source.as_deref())
+            .iter()
+            .map(|source| source.key)
+            .collect();
+        // Each source in the admin's order, until one has an address.
         let (deal, address) = with_tokens(state, account_id, |client, tokens| {
-            let source = source.clone();
+            let order = order.clone();
             async move {
                 let deal = client.deal(&tokens, id).await?;
-                let address = match (source.as_str(), deal.org_id, deal.person_id) {
-                    ("person_address", _, Some(person)) => client.person_address(&tokens, person).await?,
-                    ("deal_address", _, _) => {
-                        let fields = client.deal_fields(&tokens).await?;
-                        let key = fields.iter().find(|f| f.field_type == "address").map(|f| f.key.clone());
-                        key.and_then(|k| deal.custom_fields.get(&k).cloned()).unwrap_or(Value::Null)
+                for source in order {
+                    let address = match (source, deal.org_id, deal.person_id) {
+                        ("person_address", _, Some(person)) => client.person_address(&tokens, person).await?,
+                        ("deal_address", _, _) => {
+                            let fields = client.deal_fields(&tokens).await?;
+                            let key = fields.iter().find(|f| f.field_type == "address").map(|f| f.key.clone());
+                            key.and_then(|k| deal.custom_fields.get(&k).cloned()).unwrap_or(Value::Null)
+                        }
+                        ("organization_address", Some(org), _) => client.organization_address(&tokens, org).await?,
+                        _ => Value::Null,
+                    };
+                    if let Some(line) = client::address_line(&address) {
+                        return Ok((deal, Some(line)));
                     }
-                    ("organization_address", Some(org), _) => client.organization_address(&tokens, org).await?,
-                    _ => Value::Null,
-                };
-                Ok((deal, address))
+                }
+                Ok((deal, None))
             }
         })
         .await?;
-        let site = client::address_line(&address)
+        let site = address
             .map(|property_address| Location::Address { property_address })
-            .ok_or(ContextError::Incomplete("the deal has no address where the app's settings say to read it"));
+            .ok_or(ContextError::Incomplete(super::NO_SITE));
         Ok(CrmOpportunity { id: deal.id.to_string(), name: deal.title, site })
     }
 

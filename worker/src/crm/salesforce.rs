@@ -61,13 +61,12 @@ pub const SITE_SOURCES: &[SiteSource] = &[
     SiteSource { key: "person_mailing", label: "The Person Account's mailing address" },
 ];
 
-/// The Account's compound address prefix for a site source, and what is said when the
-/// Account has no such address.
-fn address_of(source: Option<&str>) -> (&'static str, &'static str) {
+/// The Account's compound address prefix for a site source.
+fn address_of(source: Option<&str>) -> &'static str {
     match source {
-        Some("account_shipping") => ("Shipping", "the Opportunity's Account has no shipping address"),
-        Some("person_mailing") => ("PersonMailing", "the Opportunity's Account has no mailing address"),
-        _ => ("Billing", "the Opportunity's Account has no billing address"),
+        Some("account_shipping") => "Shipping",
+        Some("person_mailing") => "PersonMailing",
+        _ => "Billing",
     }
 }
 
@@ -294,21 +293,37 @@ impl CrmIntegration for Salesforce {
         }
         let installation =
             installations::find(state.db(), Crm::Salesforce, account_id).await?.ok_or(AccessError::NotAuthorized)?;
-        let (prefix, missing) = address_of(installation.site_source.as_deref());
-        let id = opportunity_id.to_owned();
-        let found = with_tokens(state, account_id, |client, tokens| {
-            let id = id.clone();
-            async move { client.opportunity(&tokens, &id, prefix).await }
-        })
-        .await?
-        .ok_or_else(|| CrmError::Refused { status: 404, message: "no such Opportunity".into() })?;
-        let account = found.account.map(|account| client::AccountAddress::read(&account, prefix)).unwrap_or_default();
-        let site = match (account.one_line(), account.latitude, account.longitude) {
-            (Some(address), _, _) => Ok(Location::Address { property_address: address }),
-            (None, Some(latitude), Some(longitude)) => Ok(Location::Coordinates { latitude, longitude }),
-            _ => Err(ContextError::Incomplete(missing)),
-        };
-        Ok(CrmOpportunity { id: found.id, name: found.name, site })
+        // Each source in the admin's order, until one has an address (or coordinates).
+        let mut first = None;
+        for source in super::site_order(SITE_SOURCES, installation.site_source.as_deref()) {
+            let prefix = address_of(Some(source.key));
+            let id = opportunity_id.to_owned();
+            let read = with_tokens(state, account_id, |client, tokens| {
+                let id = id.clone();
+                async move { client.opportunity(&tokens, &id, prefix).await }
+            })
+            .await;
+            let found = match read {
+                // An org without Person Accounts has no `PersonMailing` fields.
+                Err(AccessError::Crm(CrmError::Refused { status: 400, .. })) if prefix == "PersonMailing" => continue,
+                read => {
+                    read?.ok_or_else(|| CrmError::Refused { status: 404, message: "no such Opportunity".into() })?
+                }
+            };
+            let account = found.account.as_ref().map(|a| client::AccountAddress::read(a, prefix)).unwrap_or_default();
+            let site = match (account.one_line(), account.latitude, account.longitude) {
+                (Some(address), _, _) => Some(Location::Address { property_address: address }),
+                (None, Some(latitude), Some(longitude)) => Some(Location::Coordinates { latitude, longitude }),
+                _ => None,
+            };
+            if let Some(site) = site {
+                return Ok(CrmOpportunity { id: found.id, name: found.name, site: Ok(site) });
+            }
+            first.get_or_insert((found.id, found.name));
+        }
+        let (id, name) =
+            first.ok_or_else(|| CrmError::Refused { status: 404, message: "no such Opportunity".into() })?;
+        Ok(CrmOpportunity { id, name, site: Err(ContextError::Incomplete(super::NO_SITE)) })
     }
 
     async fn write_figures(

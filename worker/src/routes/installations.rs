@@ -239,27 +239,34 @@ pub async fn uninstalled_by_crm(
     Ok(axum::Json(serde_json::json!({ "uninstalled": removed })))
 }
 
-#[derive(Deserialize)]
-pub struct SiteSourceForm {
-    csrf: String,
-    source: String,
-}
-
 /// `POST /settings/{crm}/{account}/site-source`: where opportunities' sites are read from,
-/// one of the places the CRM offers.
+/// the places the CRM offers in the order to try them (`order`, repeated, first to last; or
+/// one `source` to try first).
 pub async fn site_source(
     State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
-    Form(form): Form<SiteSourceForm>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Redirect, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    admin_session::check_change(&state, &session, &form.csrf).await?;
-    if !session.crm.integration().site_sources().iter().any(|source| source.key == form.source) {
-        let named: String = form.source.chars().take(40).collect();
-        return Err(ApiError::InvalidForm(format!("`{named}` is not an address this CRM offers")).into());
+    let csrf = form.iter().find(|(name, _)| name == "csrf").map(|(_, value)| value.as_str()).unwrap_or_default();
+    admin_session::check_change(&state, &session, csrf).await?;
+    let offered = session.crm.integration().site_sources();
+    let mut order: Vec<&str> = Vec::new();
+    for (_, key) in form.iter().filter(|(name, _)| name == "order" || name == "source") {
+        if !offered.iter().any(|source| source.key == key) {
+            let named: String = key.chars().take(40).collect();
+            return Err(ApiError::InvalidForm(format!("`{named}` is not an address this CRM offers")).into());
+        }
+        if !order.contains(&key.as_str()) {
+            order.push(key);
+        }
     }
-    if !storage::installations::set_site_source(state.db(), session.crm, &account, &form.source, state.now()).await? {
+    if order.is_empty() {
+        return Err(ApiError::InvalidForm("name at least one place to read addresses from".into()).into());
+    }
+    let stored = order.join(",");
+    if !storage::installations::set_site_source(state.db(), session.crm, &account, &stored, state.now()).await? {
         return Err(InstallError::NotInstalled.into());
     }
     Ok(Redirect::to(&format!("{}?notice=site_source", settings_path(session.crm, &account))))
