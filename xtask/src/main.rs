@@ -26,6 +26,7 @@ mod test_binaries;
 #[cfg(test)]
 mod tidy;
 mod tools;
+mod vendor_checks;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -68,7 +69,7 @@ enum Command {
     /// headless Chromium, both size budgets, and, side by side, the suites that start a
     /// system: the e2e journeys, conformance on both hosts, a small chaos run.
     Test {
-        /// Run only these suites (repeatable): native, clippy, hubspot, wasm32, widget,
+        /// Run only these suites (repeatable): native, clippy, hubspot, vendor (the vendors' own tooling), wasm32, widget,
         /// budget, e2e (native host), conformance (native host), edge (Workers budget,
         /// conformance and the demo journey on workerd), chaos. CI always runs them all.
         #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(test::SUITES))]

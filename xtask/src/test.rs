@@ -60,8 +60,8 @@ struct Counts {
 }
 
 /// The suites, by the names `--only` takes.
-pub const SUITES: [&str; 10] =
-    ["native", "clippy", "hubspot", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "chaos"];
+pub const SUITES: [&str; 11] =
+    ["native", "clippy", "hubspot", "vendor", "wasm32", "widget", "budget", "e2e", "conformance", "edge", "chaos"];
 
 /// The chaos run's small version in `cargo xtask test` (the full one is `cargo xtask chaos`).
 const CHAOS_OPPORTUNITIES: usize = 30;
@@ -207,6 +207,16 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         }
         let ok = checked.is_ok();
         tally.add("hubspot card", Ok(Counts { passed: usize::from(ok), failed: usize::from(!ok), success: ok }));
+    }
+
+    if selected("vendor") {
+        banner("the vendors' own tooling: HubSpot's project parser, Salesforce's source-deploy-retrieve (offline)");
+        let checked = crate::vendor_checks::run();
+        if let Err(error) = &checked {
+            eprintln!("{error:#}");
+        }
+        let ok = checked.is_ok();
+        tally.add("vendor tooling", Ok(Counts { passed: usize::from(ok), failed: usize::from(!ok), success: ok }));
     }
 
     if selected("wasm32") {
