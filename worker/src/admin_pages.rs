@@ -135,6 +135,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
          <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
          <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd>\
+         <dt>Who sees which record</dt><dd data-testid=admin-record-visibility>{visibility}</dd>\
          <dt>What this deployment has seen of the CRM</dt><dd data-testid=admin-observations>{observations}</dd></dl>\
          <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
@@ -146,6 +147,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         dead_work = dead_work(health),
         late_projects = late_projects(health),
         observations = observations(health),
+        visibility = text(session.crm.integration().record_visibility()),
     );
     layout("Settings", &body)
 }

@@ -162,6 +162,10 @@ pub trait CrmIntegration: Send + Sync {
         Err(CrmWebhookError::NotConfigured)
     }
 
+    /// How this CRM decides which records a user may open in the widget, for the admin's
+    /// health section.
+    fn record_visibility(&self) -> &'static str;
+
     /// Where an opportunity's site may be read from, the default first; empty when the CRM
     /// leaves no choice. The admin picks one on the settings page.
     fn site_sources(&self) -> &'static [SiteSource] {

@@ -369,4 +369,5 @@ async fn without_the_portal_and_user_from_hubspot_the_card_opens_nothing_and_say
         admin.get(format!("{}/settings/hubspot/{SUMMIT}", world.worker)).send().await.expect("settings").text().await;
     let health = health.expect("page");
     assert!(health.contains("card calls: HubSpot appended appId only"), "{health}");
+    assert!(health.contains("HubSpot offers no way to ask whether a user may see a deal"), "{health}");
 }

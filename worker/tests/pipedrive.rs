@@ -110,6 +110,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert!(page.contains("Helio Homes"), "{page}");
     assert!(page.contains("Present:"), "the new-deal webhook is subscribed: {page}");
     assert!(page.contains("install: a callback without state"), "the health section says what Pipedrive did: {page}");
+    assert!(page.contains("asks Pipedrive whether that user may see it"), "who sees which deal: {page}");
 
     // The panel: its token verified on load, the organization's address as the site.
     let rep = browser();

@@ -142,6 +142,15 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let panel_url =
         wait_for(&client, "iframe[data-testid=pd-panel-frame]").await.attr("src").await.expect("attr").expect("src");
     assert_eq!(reqwest::get(&panel_url).await.expect("panel").status(), reqwest::StatusCode::OK);
+    // The deal is in the panel's URL, which its token does not sign: the rep who names the
+    // admin's private deal (visible to its owner only) reads that no such deal exists.
+    let start = panel_url.find("selectedIds=").expect("selectedIds") + "selectedIds=".len();
+    let end = panel_url[start..].find('&').map_or(panel_url.len(), |i| start + i);
+    let private = format!("{}9{}", &panel_url[..start], &panel_url[end..]);
+    client.goto(&private).await.expect("the panel, for another deal");
+    let page = text_of(&client, "body").await;
+    assert!(page.contains("no such deal") && !page.contains("Battery (private)"), "{page}");
+    screenshot(&client, "pipedrive/05-a-deal-the-rep-may-not-see").await;
     client.delete_all_cookies().await.expect("log out");
 
     // The admin uninstalls in Pipedrive: its DELETE to our callback removes the installation.

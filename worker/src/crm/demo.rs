@@ -72,6 +72,10 @@ impl CrmIntegration for DemoCrm {
         Ok(super::boxed(DemoCrmSettings::from_env(env)?))
     }
 
+    fn record_visibility(&self) -> &'static str {
+        "The CRM signs each opportunity's context for the user who opened it: they see what the CRM shows them."
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // The demo CRM sizes its iframe from the widget's `aurora-widget:height` messages.
         HostAdapter::FrameHeight

@@ -111,6 +111,10 @@ impl CrmIntegration for HubSpot {
         Ok(super::boxed(HubSpotSettings::from_env(env)?))
     }
 
+    fn record_visibility(&self) -> &'static str {
+        "HubSpot offers no way to ask whether a user may see a deal: whoever can open the card on a deal can open that deal in the widget. Keep deals private in HubSpot itself."
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // None is needed: the modal's size is fixed when the card opens it, and HubSpot
         // documents no messages to it.

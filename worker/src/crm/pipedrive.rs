@@ -158,6 +158,10 @@ impl CrmIntegration for Pipedrive {
         Ok(super::boxed(PipedriveSettings::from_env(env)?))
     }
 
+    fn record_visibility(&self) -> &'static str {
+        "Pipedrive's visibility: before a deal opens, the worker asks Pipedrive whether that user may see it (List permitted users)."
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // The app extensions SDK's protocol.
         HostAdapter::Pipedrive

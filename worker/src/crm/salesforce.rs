@@ -201,6 +201,10 @@ impl CrmIntegration for Salesforce {
         Ok(super::boxed(SalesforceSettings::from_env(env)?))
     }
 
+    fn record_visibility(&self) -> &'static str {
+        "Salesforce's sharing: before a record opens, the worker asks Salesforce whether that user may read it (UserRecordAccess)."
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // The Canvas SDK's postMessage protocol.
         HostAdapter::Canvas

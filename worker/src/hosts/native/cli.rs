@@ -62,6 +62,10 @@ enum Command {
         #[arg(long)]
         public_url: String,
     },
+    /// List what this deployment's traffic has shown of each CRM's behaviour (keys and
+    /// shapes only, with when first and last seen): the operator's view, across every
+    /// installation, of the assumptions `docs/crm/` lists.
+    Observations,
     /// Ask Aurora to send this app's simulation webhook a test delivery (Aurora's test
     /// trigger), and report whether the worker at the public URL received it. Works for a
     /// worker on either host; exits non-zero when it did not arrive.
@@ -107,6 +111,7 @@ pub async fn main() -> ExitCode {
         Command::AddInstallation { crm, account, aurora_tenant } => {
             add_installation(&cli.database, crm, account, *aurora_tenant).await
         }
+        Command::Observations => observations(&cli.database).await,
         Command::SetupWebhooks { public_url } => match cli.config() {
             Ok(config) => setup_webhooks(config, public_url).await,
             Err(message) => Err(message),
@@ -178,6 +183,26 @@ async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> 
         "Aurora's test webhook did not reach {public_url} within {wait_seconds} s ({last}): check that setup-webhooks \
          ran with this public URL and that Aurora can reach it over HTTPS"
     ))
+}
+
+async fn observations(database: &Path) -> Result<(), String> {
+    use std::{fmt::Write as _, io::Write as _};
+    let db = open_database(database).await?;
+    let when = |at: i64| chrono::DateTime::from_timestamp(at, 0).unwrap_or_default().format("%Y-%m-%d %H:%M UTC");
+    // The report is the command's output (stdout), not a log line.
+    let mut report = String::new();
+    for crm in crate::ids::Crm::ALL {
+        let seen = storage::vendor_observations::of_crm(&db, crm.as_str()).await.map_err(|e| e.to_string())?;
+        let _ = writeln!(report, "{}:", crm.as_str());
+        if seen.is_empty() {
+            report.push_str("  nothing yet\n");
+        }
+        for observation in seen {
+            let (first, last) = (when(observation.first_seen), when(observation.last_seen));
+            let _ = writeln!(report, "  {} (first {first}, last {last})", observation.observation);
+        }
+    }
+    std::io::stdout().write_all(report.as_bytes()).map_err(|e| e.to_string())
 }
 
 async fn add_installation(
