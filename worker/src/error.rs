@@ -152,6 +152,7 @@ fn embed_status(error: &EmbedError) -> (StatusCode, &'static str) {
         EmbedError::Context(error) => ApiError::Context(error.clone()).status_and_code(),
         EmbedError::Replayed => (StatusCode::FORBIDDEN, "signed_request_replayed"),
         EmbedError::UserNotAuthorized(_) => (StatusCode::FORBIDDEN, "user_not_authorized"),
+        EmbedError::NoSuchRecord => (StatusCode::NOT_FOUND, "not_found"),
         EmbedError::Access(AccessError::Crm(CrmError::Refused { status: 404, .. })) => {
             (StatusCode::NOT_FOUND, "not_found")
         }

@@ -144,6 +144,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     let page = refused.text().await.expect("page");
     assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
+    assert!(page.contains("does not exist, or your CRM does not let you see it"), "{page}");
 
     // Okafor's organization has no address; the contact person has a postal one: the next
     // place in the settings' order, so the deal opens as it is.

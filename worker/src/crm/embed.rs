@@ -123,6 +123,10 @@ pub enum EmbedError {
     /// This proof opened a widget already (a signed request is spent once).
     #[error("this page was opened with a signed request that was used already: reload the page")]
     Replayed,
+    /// No such record for this user: it does not exist, or the CRM does not let them see it
+    /// (the two are told apart to nobody).
+    #[error("this record does not exist, or your CRM does not let you see it")]
+    NoSuchRecord,
     /// The CRM opened the page without its proof because it has not authorized this user
     /// for the app; what their admin does about it, in the CRM's words.
     #[error("{0}")]

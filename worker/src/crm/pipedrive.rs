@@ -98,7 +98,7 @@ async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<Fr
         with_tokens(state, &company, |client, tokens| async move { client.permitted_users(&tokens, deal).await })
             .await?;
     if !permitted.contains(&claims.user_id) {
-        return Err(AccessError::Crm(CrmError::Refused { status: 404, message: "no such deal".into() }).into());
+        return Err(EmbedError::NoSuchRecord);
     }
     let found = Pipedrive.opportunity(state, &company, &deal.to_string()).await?;
     let context = VerifiedContext {

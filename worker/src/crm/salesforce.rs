@@ -126,7 +126,7 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
     })
     .await?;
     if !may_read {
-        return Err(AccessError::Crm(CrmError::Refused { status: 404, message: "no such Opportunity".into() }).into());
+        return Err(EmbedError::NoSuchRecord);
     }
     let found = Salesforce.opportunity(state, &org, &opportunity_id).await?;
     let location = found.site?;
