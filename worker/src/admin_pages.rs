@@ -135,7 +135,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
          <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
          <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd>\
-         <dt>Who sees which record</dt><dd data-testid=admin-record-visibility>{visibility}</dd>\
+         <dt>Who sees which record</dt><dd data-testid=admin-record-visibility>{visibility}{per_user}</dd>\
          <dt>What this deployment has seen of the CRM</dt><dd data-testid=admin-observations>{observations}</dd></dl>\
          <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
@@ -148,8 +148,27 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         late_projects = late_projects(health),
         observations = observations(health),
         visibility = text(session.crm.integration().record_visibility()),
+        per_user = if session.crm.integration().installs_per_user() {
+            " The CRM shows the app only to users who installed it: each rep installs it for themself from the \
+             CRM's marketplace (their install changes nothing here)."
+        } else {
+            ""
+        },
     );
     layout("Settings", &body)
+}
+
+/// What a user who installed the app for themself reads (where the CRM shows it only to
+/// users who installed it): nothing to set, the way back to their records.
+pub fn installed_for_user(account: &str, user: &str) -> String {
+    message(
+        "Installed for you",
+        &format!(
+            "Aurora Solar for CRMs is installed for {user} in {account}. Open a deal in your CRM: the Aurora Solar \
+             panel shows there. Its settings are your admin's."
+        ),
+        None,
+    )
 }
 
 /// Where opportunities' sites are read from, when the CRM offers a choice.

@@ -166,6 +166,12 @@ pub trait CrmIntegration: Send + Sync {
     /// health section.
     fn record_visibility(&self) -> &'static str;
 
+    /// Whether each user installs the app for themself (the CRM shows the app only to users
+    /// who installed it), once an admin has installed it for the account.
+    fn installs_per_user(&self) -> bool {
+        false
+    }
+
     /// Where an opportunity's site may be read from, the default first; empty when the CRM
     /// leaves no choice. The admin picks one on the settings page.
     fn site_sources(&self) -> &'static [SiteSource] {

@@ -115,7 +115,7 @@ pub async fn complete(
     code: &str,
     state_param: &str,
     cookie_nonce: Option<&str>,
-) -> Result<AdminSession, InstallError> {
+) -> Result<Completed, InstallError> {
     let master = state.config.signing_secret.expose_secret().as_bytes();
     let claims: InstallState =
         jwt::verify_for(master, Purpose::InstallState, state_param, state.now(), |s: &InstallState| s.exp)
@@ -131,14 +131,17 @@ pub async fn complete(
         return Err(InstallError::StateMismatch);
     }
     let (verifier, _) = crypto::pkce(master, &claims.nonce);
-    let installed = complete_install(state, crm, code, &verifier, now).await?;
+    let installed = match complete_install(state, crm, code, &verifier, now).await? {
+        Install::Account(installed) => installed,
+        Install::ForUser { account_name, user_name } => return Ok(Completed::ForUser { account_name, user_name }),
+    };
     let account = installed.account_id.as_str();
     // A new epoch ends every earlier admin session of this installation.
     let epoch = crypto::random_token(12).map_err(AccessError::from)?;
     installations::install(state.db(), crm, account, &installed.user_id, &installed.tokens_sealed, &epoch, now).await?;
     tracing::info!(crm = crm.as_str(), account, user = %installed.user_id, "installed");
     listen_for_new_opportunities(state, crm, account).await?;
-    Ok(AdminSession {
+    Ok(Completed::Admin(AdminSession {
         crm,
         epoch,
         csrf: crypto::random_token(16).map_err(AccessError::from)?,
@@ -147,7 +150,24 @@ pub async fn complete(
         account_name: installed.account_name,
         user_id: installed.user_id,
         user_name: installed.user_name,
-    })
+    }))
+}
+
+/// How an install ended.
+#[derive(Debug)]
+pub enum Completed {
+    /// An admin installed (or reinstalled) for the account: their settings session.
+    Admin(AdminSession),
+    /// A user installed for themself, where the CRM shows the app only to users who did
+    /// (see [`crate::crm::CrmIntegration::installs_per_user`]); the account's link, tokens
+    /// and settings stay the admin's.
+    ForUser { account_name: String, user_name: String },
+}
+
+/// What the CRM's consent amounts to.
+enum Install {
+    Account(InstalledAccount),
+    ForUser { account_name: String, user_name: String },
 }
 
 /// The install's OAuth, the same for every CRM, each supplying only what differs: the code
@@ -160,7 +180,7 @@ async fn complete_install(
     code: &str,
     code_verifier: &str,
     now: i64,
-) -> Result<InstalledAccount, InstallRefusal> {
+) -> Result<Install, InstallRefusal> {
     let integration = crm.integration();
     let exchanged = integration.exchange_code(state, code, code_verifier, now).await?;
     let refuse = |refusal: InstallRefusal| async {
@@ -175,15 +195,22 @@ async fn complete_install(
         Err(error) => return refuse(error.into()).await,
     };
     if !consent.may_install {
+        // A user of an installed account installing for themself: nothing of the account
+        // changes, and their tokens are not kept. They are not given back either: revoking
+        // them would uninstall the app for that user in the CRM.
+        let account_installed = installations::find(state.db(), crm, &consent.account_id).await;
+        if integration.installs_per_user() && matches!(account_installed, Ok(Some(_))) {
+            return Ok(Install::ForUser { account_name: consent.account_name, user_name: consent.user_name });
+        }
         return refuse(InstallRefusal::NotAdmin(consent.account_name)).await;
     }
-    Ok(InstalledAccount {
+    Ok(Install::Account(InstalledAccount {
         tokens_sealed: crate::crm::tokens::seal(state, crm, &consent.account_id, &exchanged.tokens)?,
         account_id: consent.account_id,
         account_name: consent.account_name,
         user_id: consent.user_id,
         user_name: consent.user_name,
-    })
+    }))
 }
 
 /// How long the settings page waits for Aurora's test delivery.

@@ -75,7 +75,12 @@ async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {
 /// again, Pipedrive remembers the consent, and the callback carries our state. Answers the
 /// settings page.
 async fn install(admin: &reqwest::Client, world: &World) -> (reqwest::Url, String) {
-    log_in(admin, world, "hana@helio.example").await;
+    install_as(admin, world, "hana@helio.example").await
+}
+
+/// `email` installs from the Marketplace, as [`install`] does; answers where they landed.
+async fn install_as(admin: &reqwest::Client, world: &World, email: &str) -> (reqwest::Url, String) {
+    log_in(admin, world, email).await;
     let marketplace = admin
         .get(format!("{}/marketplace", world.pipedrive))
         .send()
@@ -112,9 +117,17 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert!(page.contains("install: a callback without state"), "the health section says what Pipedrive did: {page}");
     assert!(page.contains("asks Pipedrive whether that user may see it"), "who sees which deal: {page}");
 
-    // The panel: its token verified on load, the organization's address as the site.
+    // Pipedrive shows the panel only to users who installed the app: the rep installs for
+    // themself, which changes nothing of the company's installation.
     let rep = browser();
     log_in(&rep, &world, "rui@helio.example").await;
+    let deal_page = rep.get(format!("{}/deal/1", world.pipedrive)).send().await.expect("deal").text().await;
+    assert!(deal_page.expect("page").contains("data-testid=pd-no-panel"), "no panel before the rep installs");
+    let (landed, page) = install_as(&rep, &world, "rui@helio.example").await;
+    assert_eq!(landed.path(), "/install/pipedrive/callback", "{page}");
+    assert!(page.contains("installed for Rui Rep in Helio Homes"), "{page}");
+
+    // The panel: its token verified on load, the organization's address as the site.
     let url = panel_url(&rep, &world, 1).await;
     let embed = reqwest::get(&url).await.expect("panel");
     assert_eq!(embed.status(), StatusCode::OK);
@@ -220,5 +233,16 @@ async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_un
     assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_some());
     let gone = admin.post(format!("{}/marketplace/uninstall", world.pipedrive)).send().await.expect("uninstall");
     assert_eq!(gone.status(), StatusCode::OK);
+    assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_none());
+}
+
+/// A rep cannot be the first to install: the company's link, tokens and settings are an
+/// admin's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rep_installs_only_after_an_admin_has() {
+    let world = world().await;
+    let rep = browser();
+    let (_, page) = install_as(&rep, &world, "rui@helio.example").await;
+    assert!(page.contains("only an admin of Helio Homes can install"), "{page}");
     assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_none());
 }

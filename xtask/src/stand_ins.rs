@@ -94,7 +94,9 @@ pub const PIPEDRIVE: StandIn = StandIn {
             format!(
                 "     log in as hana@helio.example / {PASSWORD}, Install now, Allow and install; link tenant {PIPEDRIVE_TENANT} as above"
             ),
-            format!("     then Sign out and log in as rui@helio.example / {PASSWORD}, and open {url}/deal/1"),
+            format!(
+                "     then Sign out, log in as rui@helio.example / {PASSWORD}, Install now and Allow and install (each rep installs for themself), and open {url}/deal/1"
+            ),
         ]
     },
 };

@@ -18,6 +18,9 @@ pub struct Company {
     pub domain: String,
     /// Our app is installed (an admin allowed it).
     pub installed: bool,
+    /// The users who installed it: "Custom UI extensions are visible only to users who have
+    /// installed the app" (https://pipedrive.readme.io/docs/custom-ui-extensions).
+    pub installed_for: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +147,7 @@ impl Data {
         self.webhooks.retain(|w| w.company_id != company);
         if let Some(c) = self.companies.iter_mut().find(|c| c.id == company) {
             c.installed = false;
+            c.installed_for.clear();
         }
     }
 
@@ -166,7 +170,13 @@ impl Data {
                 ("Cara Rep", "cara@coastline.example"),
             ),
         ] {
-            data.companies.push(Company { id: company, name: name.into(), domain: domain.into(), installed: false });
+            data.companies.push(Company {
+                id: company,
+                name: name.into(),
+                domain: domain.into(),
+                installed: false,
+                installed_for: Vec::new(),
+            });
             let base = (company - 1000) * 10;
             data.users.push(PdUser {
                 id: base + 1,

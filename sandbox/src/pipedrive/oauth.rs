@@ -77,12 +77,15 @@ impl AuthorizationServer for Pipedrive {
         .into_response()
     }
 
-    /// An admin's consent installs the app in the company.
+    /// A consent installs the app for its user; an admin's, in the company too.
     fn allowed(&self, who: &Consenter<Installer>) {
         let mut data = self.data();
         let admin = data.user(who.subject.user_id).is_some_and(|u| u.is_admin);
-        if let Some(company) = data.companies.iter_mut().find(|c| c.id == who.subject.company_id && admin) {
-            company.installed = true;
+        if let Some(company) = data.companies.iter_mut().find(|c| c.id == who.subject.company_id) {
+            company.installed |= admin;
+            if !company.installed_for.contains(&who.subject.user_id) {
+                company.installed_for.push(who.subject.user_id);
+            }
         }
     }
 

@@ -164,7 +164,8 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         )
             .into_response();
     };
-    let installed = data.company(user.company_id).is_some_and(|c| c.installed);
+    // The panel shows only to users who installed the app.
+    let installed = data.company(user.company_id).is_some_and(|c| c.installed && c.installed_for.contains(&user.id));
     let fields: String = deal
         .custom_fields
         .iter()
@@ -268,7 +269,7 @@ pub async fn panel_token(State(pd): State<Pipedrive>, Query(query): Query<PanelT
 /// `GET /marketplace`: our listing; "Install now" starts the app's OAuth install.
 pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
     let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/marketplace") };
-    let installed = pd.data().company(user.company_id).is_some_and(|c| c.installed);
+    let installed = pd.data().company(user.company_id).is_some_and(|c| c.installed_for.contains(&user.id));
     let action = if installed {
         "<form method=post action=/marketplace/uninstall><button data-testid=pd-uninstall>Uninstall</button></form>"
             .to_owned()
@@ -293,6 +294,13 @@ pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Res
 /// its callback URL (HTTP Basic client credentials; the answer is not read).
 pub async fn uninstall(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
     let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/marketplace") };
+    if !user.is_admin {
+        // A user uninstalls for themself only.
+        if let Some(company) = pd.data().companies.iter_mut().find(|c| c.id == user.company_id) {
+            company.installed_for.retain(|u| *u != user.id);
+        }
+        return Redirect::to("/marketplace").into_response();
+    }
     pd.data().uninstall(user.company_id);
     let body = json!({
         "client_id": pd.settings.client_id, "company_id": user.company_id, "user_id": user.id,

@@ -64,9 +64,17 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     screenshot(&client, "pipedrive/02-settings").await;
     client.delete_all_cookies().await.expect("log out");
 
+    // Pipedrive shows the panel only to users who installed the app: the rep installs it
+    // for themself from the marketplace, and is told so (the settings stay the admin's).
+    client.goto(&format!("{pipedrive}/marketplace")).await.expect("marketplace");
+    log_in(&client, "rui@helio.example").await;
+    click_to_navigate(&client, "[data-testid=pd-install]").await;
+    click_to_navigate(&client, "[data-testid=pd-allow]").await;
+    assert!(text_of(&client, "body").await.contains("installed for Rui Rep in Helio Homes"));
+    screenshot(&client, "pipedrive/02b-installed-for-the-rep").await;
+
     // The rep opens a deal: the panel verified its token and shows the organization's address.
     client.goto(&format!("{pipedrive}/deal/1")).await.expect("deal");
-    log_in(&client, "rui@helio.example").await;
     enter_panel(&client).await;
     assert_eq!(text_of(&client, "[data-testid=opportunity-location]").await, "901 Mears Ct, Stanford, CA 94305, USA");
     // `initialize` went out before the wasm was requested (Pipedrive's 10-second rule).

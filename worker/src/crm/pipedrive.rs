@@ -158,6 +158,12 @@ impl CrmIntegration for Pipedrive {
         Ok(super::boxed(PipedriveSettings::from_env(env)?))
     }
 
+    /// "Custom UI extensions are visible only to users who have installed the app"
+    /// (https://pipedrive.readme.io/docs/custom-ui-extensions): reps install too.
+    fn installs_per_user(&self) -> bool {
+        true
+    }
+
     fn record_visibility(&self) -> &'static str {
         "Pipedrive's visibility: before a deal opens, the worker asks Pipedrive whether that user may see it (List permitted users)."
     }

@@ -63,7 +63,7 @@ pub async fn callback(
     jar: CookieJar,
     Path(crm): Path<String>,
     Query(query): Query<Callback>,
-) -> Result<(CookieJar, Redirect), HtmlError> {
+) -> Result<Response, HtmlError> {
     let crm = Crm::parse(&crm)?;
     // A code without our `state`: an install the CRM started itself (HubSpot's install URL,
     // Pipedrive's Marketplace "Install now", which send no `state`:
@@ -74,7 +74,7 @@ pub async fn callback(
     // state. One we started that comes back without it is refused.
     if query.code.is_some() && query.state.is_none() && jar.get(INSTALL_COOKIE).is_none() {
         crate::crm::observe(&state, crm, "install: a callback without state (an install the CRM started)").await;
-        return Ok((jar, Redirect::to(&format!("{}/start", install_path(crm)))));
+        return Ok((jar, Redirect::to(&format!("{}/start", install_path(crm)))).into_response());
     }
     let (Some(code), Some(state_param)) = (query.code.as_deref(), query.state.as_deref()) else {
         let reason = query
@@ -85,9 +85,17 @@ pub async fn callback(
         return Err(InstallError::Declined(reason.to_owned()).into());
     };
     let nonce = jar.get(INSTALL_COOKIE).map(|c| c.value().to_owned());
-    let session = installations::complete(&state, crm, code, state_param, nonce.as_deref())
+    let completed = installations::complete(&state, crm, code, state_param, nonce.as_deref())
         .await
         .map_err(HtmlError::of_crm(crm))?;
+    let session = match completed {
+        installations::Completed::Admin(session) => session,
+        installations::Completed::ForUser { account_name, user_name } => {
+            let jar = jar.add(removal(INSTALL_COOKIE, install_path(crm)));
+            let page = crate::admin_pages::installed_for_user(&account_name, &user_name);
+            return Ok((jar, axum::response::Html(page)).into_response());
+        }
+    };
     let target = format!("{}?notice=installed", settings_path(crm, &session.account_id));
     let jar = jar.add(removal(INSTALL_COOKIE, install_path(crm))).add(cookie(
         &state,
@@ -95,7 +103,7 @@ pub async fn callback(
         admin_session::cookie_value(&state, &session),
         "/settings".into(),
     ));
-    Ok((jar, Redirect::to(&target)))
+    Ok((jar, Redirect::to(&target)).into_response())
 }
 
 fn settings_path(crm: Crm, account: &str) -> String {
