@@ -322,24 +322,7 @@ async fn an_install_from_hubspots_own_install_url_completes() {
     let world = world().await;
     let admin = browser();
     log_in(&admin, &world, "sam@summit.example").await;
-    let marketplace = admin
-        .get(format!("{}/marketplace", world.hubspot))
-        .send()
-        .await
-        .expect("marketplace")
-        .text()
-        .await
-        .expect("page");
-    let install_url = format!("/oauth/authorize?{}", value_of(&marketplace, "<a href=\"/oauth/authorize?"));
-    assert!(!install_url.contains("state="), "{install_url}");
-    let consent = admin.get(format!("{}{install_url}", world.hubspot)).send().await.expect("install URL");
-    let page = consent.text().await.expect("consent");
-    let connected = admin
-        .post(format!("{}/oauth/authorize", world.hubspot))
-        .form(&common::allowed_consent(&page))
-        .send()
-        .await
-        .expect("connect");
+    let connected = common::install_from_marketplace(&admin, &world.hubspot).await;
     let landed = connected.url().clone();
     let page = connected.text().await.expect("settings");
     assert_eq!(landed.path(), format!("/settings/hubspot/{SUMMIT}"), "{page}");

@@ -81,20 +81,7 @@ async fn install(admin: &reqwest::Client, world: &World) -> (reqwest::Url, Strin
 /// `email` installs from the Marketplace, as [`install`] does; answers where they landed.
 async fn install_as(admin: &reqwest::Client, world: &World, email: &str) -> (reqwest::Url, String) {
     log_in(admin, world, email).await;
-    let marketplace = admin
-        .get(format!("{}/marketplace", world.pipedrive))
-        .send()
-        .await
-        .expect("marketplace")
-        .text()
-        .await
-        .expect("page");
-    let install_now = format!("/oauth/authorize?{}", value_of(&marketplace, "<a href=\"/oauth/authorize?"));
-    assert!(!install_now.contains("state="), "{install_now}");
-    let consent = admin.get(format!("{}{install_now}", world.pipedrive)).send().await.expect("install now");
-    let page = consent.text().await.expect("consent");
-    let form = common::allowed_consent(&page);
-    let settings = admin.post(format!("{}/oauth/authorize", world.pipedrive)).form(&form).send().await.expect("allow");
+    let settings = common::install_from_marketplace(admin, &world.pipedrive).await;
     let url = settings.url().clone();
     (url, settings.text().await.expect("settings"))
 }

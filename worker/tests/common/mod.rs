@@ -299,6 +299,20 @@ pub fn value_of(page: &str, marker: &str) -> String {
     html_unescape(&page[start..start + page[start..].find('"').expect("closing quote")])
 }
 
+/// `browser`'s signed-in user installs from the marketplace of the CRM at `origin`: its
+/// install link, which is the CRM's own consent with no `state`, then Allow. Answers the
+/// response the browser lands on (after the worker starts its own install and the CRM,
+/// remembering the consent, calls back with our state).
+pub async fn install_from_marketplace(browser: &reqwest::Client, origin: &str) -> reqwest::Response {
+    let marketplace = browser.get(format!("{origin}/marketplace")).send().await.expect("marketplace");
+    let marketplace = marketplace.text().await.expect("page");
+    let link = format!("/oauth/authorize?{}", value_of(&marketplace, "<a href=\"/oauth/authorize?"));
+    assert!(!link.contains("state="), "the CRM's own install carries no state: {link}");
+    let consent = browser.get(format!("{origin}{link}")).send().await.expect("install link");
+    let page = consent.text().await.expect("consent");
+    browser.post(format!("{origin}/oauth/authorize")).form(&allowed_consent(&page)).send().await.expect("allow")
+}
+
 /// What a browser posts from a consent page's form when the user allows.
 pub fn allowed_consent(page: &str) -> Vec<(String, String)> {
     sandbox::kit::oauth::allowed_consent(page).unwrap_or_else(|| panic!("no consent form in {page}"))
