@@ -87,6 +87,17 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     screenshot(&client, "salesforce/02-settings").await;
     client.delete_all_cookies().await.expect("sign out");
 
+    // A rep the admin has not pre-authorized: Salesforce opens the canvas with a GET and no
+    // signed request, and the frame says what their admin does about it.
+    client.goto(&format!("{}/lightning/r/Opportunity/{SUNRISE_OPPORTUNITY}/view", lightning())).await.expect("record");
+    log_in(&client, "casey@sunrise-solar.example").await;
+    enter_widget(&client).await;
+    let page = text_of(&client, "body").await;
+    assert!(page.contains("Admin approved users are pre-authorized") && page.contains("Aurora Solar User"), "{page}");
+    leave_widget(&client).await;
+    screenshot(&client, "salesforce/02b-a-rep-not-pre-authorized").await;
+    client.delete_all_cookies().await.expect("sign out");
+
     // The rep opens the Opportunity: the canvas shows the widget, with the Account's address.
     client.goto(&format!("{}/lightning/r/Opportunity/{SUNRISE_OPPORTUNITY}/view", lightning())).await.expect("record");
     log_in(&client, "riley@sunrise-solar.example").await;
