@@ -17,6 +17,7 @@
 mod lightning;
 mod oauth;
 pub mod org;
+pub mod package;
 mod rest;
 
 use crate::kit;
@@ -54,6 +55,10 @@ pub struct Settings {
     /// API calls each org may make in a day; beyond, `REQUEST_LIMIT_EXCEEDED`.
     #[arg(id = "salesforce_api_limit", long = "salesforce-api-limit", default_value_t = 15_000)]
     pub api_limit: u64,
+    /// Our Salesforce DX project (`salesforce/`): AppExchange refuses to install a package
+    /// that would not deploy or package (see [`package`]). Unset: not checked.
+    #[arg(id = "salesforce_package_dir", long = "salesforce-package-dir", env = "SALESFORCE_PACKAGE_DIR")]
+    pub package_dir: Option<std::path::PathBuf>,
 }
 
 /// The local Salesforce: its settings, where it is, where our worker is, and its data.

@@ -63,6 +63,7 @@ async fn world(session_seconds: i64) -> World {
         consumer_secret: Some(CONSUMER_SECRET.into()),
         session_seconds,
         api_limit: 15_000,
+        package_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../salesforce")),
     };
     let sf = Salesforce::new(settings, port, &worker).expect("settings").expect("configured");
     let app = salesforce::router(sf.clone());

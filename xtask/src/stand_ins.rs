@@ -64,7 +64,8 @@ pub const SALESFORCE: StandIn = StandIn {
     client_secret: "SALESFORCE_CONSUMER_SECRET",
     tenant: SALESFORCE_TENANT,
     worker_env: |url| vec![("SALESFORCE_LOGIN_URL", url.to_owned())],
-    sandbox_env: Vec::new,
+    // AppExchange checks our package as Salesforce would deploy it.
+    sandbox_env: || vec![("SALESFORCE_PACKAGE_DIR", crate::tools::root().join("salesforce").display().to_string())],
     dev_steps: |url, aurora| {
         // Lightning pages are on `localhost`; My Domain (login, API) on 127.0.0.1.
         let lightning = url.replace("127.0.0.1", "localhost");

@@ -343,6 +343,17 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
 /// `GET /appexchange`: our listing; "Get It Now" starts the app's install (the OAuth
 /// consent an org's admin gives after installing the package).
 pub async fn appexchange(State(sf): State<Salesforce>) -> Html<String> {
+    let problems = sf.settings.package_dir.as_deref().map(super::package::problems).unwrap_or_default();
+    if !problems.is_empty() {
+        let items: String = problems.iter().map(|p| format!("<li>{}</li>", text(p))).collect();
+        return page(
+            "AppExchange",
+            &format!(
+                "<section data-testid=sf-package-refused><h1>Aurora Solar for CRMs</h1>\
+                 <p>This package cannot be installed:</p><ul>{items}</ul></section>"
+            ),
+        );
+    }
     page(
         "AppExchange",
         &format!(
