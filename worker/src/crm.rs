@@ -233,11 +233,35 @@ impl CrmSettings {
 /// Notes that real traffic showed `observation` of `crm` (keys and shapes, never values),
 /// for the admin's health section: where a vendor leaves a behaviour undocumented, or
 /// changed it, a first real install says within minutes which reading was right. Best
-/// effort: a failure to note it never fails the request.
-pub async fn observe(state: &AppState, crm: Crm, observation: &str) {
+/// effort: a failure to note it never fails the request. Each observation is written at
+/// most once a minute per process (isolate): page loads, some unauthenticated, would
+/// otherwise each cost a write.
+pub async fn observe(state: &AppState, crm: Crm, observation: &'static str) {
+    if !state.caches.observations.due(crm, observation, state.now()) {
+        return;
+    }
     let noted = crate::storage::vendor_observations::record(state.db(), crm.as_str(), observation, state.now()).await;
     if let Err(error) = noted {
         tracing::warn!(crm = crm.as_str(), %error, "could not note what the CRM showed");
+    }
+}
+
+/// When this process last noted each observation (see [`observe`]).
+#[derive(Default)]
+pub struct Observed(std::sync::Mutex<std::collections::HashMap<(Crm, &'static str), i64>>);
+
+impl Observed {
+    /// How often an observation is written again, seconds.
+    const EVERY: i64 = 60;
+
+    /// Whether `observation` is due to be written at `now` (and marks it written).
+    fn due(&self, crm: Crm, observation: &'static str, now: i64) -> bool {
+        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let written = last.get(&(crm, observation)).is_some_and(|at| now - at < Self::EVERY);
+        if !written {
+            last.insert((crm, observation), now);
+        }
+        !written
     }
 }
 
@@ -528,6 +552,16 @@ pub enum CrmWebhookError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_observation_is_written_at_most_once_a_minute() {
+        let observed = super::Observed::default();
+        let crm = super::Crm::HubSpot;
+        assert!(observed.due(crm, "a", 1_000));
+        assert!(!observed.due(crm, "a", 1_059), "again within the minute");
+        assert!(observed.due(crm, "b", 1_059), "another observation");
+        assert!(observed.due(crm, "a", 1_060), "a minute on");
+    }
+
     #[test]
     fn sites_are_tried_in_the_admins_order_then_the_rest() {
         use super::{SiteSource, site_order};

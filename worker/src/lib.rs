@@ -53,6 +53,8 @@ pub struct Caches {
     pub widget_tokens: widget_token::VerifiedTokens,
     /// One renewal of a CRM installation's tokens at a time.
     pub token_renewals: crm::tokens::RenewalLocks,
+    /// When each CRM observation was last written.
+    pub observations: crm::Observed,
 }
 
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc`.
