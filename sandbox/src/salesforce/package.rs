@@ -14,6 +14,8 @@ const DISTRIBUTION_STATES: [&str; 2] = ["Local", "Packaged"];
 /// (https://developer.salesforce.com/docs/atlas.en-us.260.0.api_meta.meta/api_meta/meta_extlclntappcanvassettings.htm).
 const CANVAS_LOCATIONS: [&str; 7] =
     ["Aura", "ChatterFeed", "MobileNav", "None", "PageLayout", "Publisher", "Visualforce"];
+/// `CanvasAccessMethod` (same page).
+const ACCESS_METHODS: [&str; 2] = ["Get", "Post"];
 
 /// The texts of every `<tag>` in `xml`.
 fn values<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
@@ -60,11 +62,22 @@ pub fn problems(dir: &Path) -> Vec<String> {
                 }
             }
         }
+        let cmp = |f: &std::path::PathBuf| std::fs::read_to_string(f).unwrap_or_default();
+        let wrapped = files(&root, ".cmp").iter().any(|f| cmp(f).contains("<force:canvasApp"));
         for file in files(&root, ".ecaCanvas-meta.xml") {
             let xml = std::fs::read_to_string(&file).unwrap_or_default();
-            for location in values(&xml, "canvasLocationOptions") {
-                if !CANVAS_LOCATIONS.contains(&location) {
+            let locations = values(&xml, "canvasLocationOptions");
+            for location in &locations {
+                if !CANVAS_LOCATIONS.contains(location) {
                     problems.push(format!("bad value for restricted picklist field: canvasLocationOptions {location}"));
+                }
+            }
+            if wrapped && !locations.contains(&"Aura") {
+                problems.push("a Lightning component places the canvas, but canvasLocationOptions lacks Aura".into());
+            }
+            for method in values(&xml, "accessMethod") {
+                if !ACCESS_METHODS.contains(&method) {
+                    problems.push(format!("bad value for restricted picklist field: accessMethod {method}"));
                 }
             }
         }
@@ -78,7 +91,17 @@ pub fn problems(dir: &Path) -> Vec<String> {
                 .find("namespacePrefix=\"")
                 .map(|at| &markup[at + 17..])
                 .and_then(|rest| rest.find('"').map(|end| &rest[..end]));
+            // "If your organization doesn't have a namespace prefix, then the namespacePrefix
+            // attribute shouldn't be used" (apex:canvasApp reference).
             match prefix {
+                Some(_) if namespace.is_empty() => {
+                    problems.push("force:canvasApp has a namespacePrefix, but the project has no namespace".into());
+                }
+                None if !namespace.is_empty() && markup.contains("<force:canvasApp") => {
+                    problems.push(format!(
+                        "force:canvasApp has no namespacePrefix; the project's namespace is {namespace}"
+                    ));
+                }
                 Some(prefix) if prefix != namespace => {
                     problems.push(format!(
                         "force:canvasApp namespacePrefix \"{prefix}\" is not the namespace \"{namespace}\""
@@ -118,9 +141,11 @@ mod tests {
             "<canvasLocationOptions>AuraPage</canvasLocationOptions>",
         );
         write("extlClntAppGlobalOauthSettings/A.ecaGlblOauth-meta.xml", "<callbackUrl>x</callbackUrl>");
-        write("aura/W/W.cmp", r#"<force:canvasApp developerName="A" namespacePrefix="aurora" />"#);
+        write("aura/W/W.cmp", r#"<force:canvasApp developerName="A" namespacePrefix="" />"#);
         let found = problems(&broken);
-        assert_eq!(found.len(), 4, "{found:?}");
+        // Two bad values, Aura missing for the wrapper, the packaged global settings, and a
+        // namespacePrefix without a namespace.
+        assert_eq!(found.len(), 5, "{found:?}");
         let _ = std::fs::remove_dir_all(&broken);
     }
 }
