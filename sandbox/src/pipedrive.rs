@@ -45,6 +45,11 @@ pub struct Settings {
     /// How long access tokens live.
     #[arg(id = "pipedrive_token_seconds", long = "pipedrive-token-seconds", default_value_t = 3599)]
     pub token_seconds: i64,
+    /// Ask a user who allowed the app before to allow it again. Pipedrive does not document
+    /// whether its authorize page remembers a consent; by default the stand-in does (the
+    /// worker's restart of a Marketplace install then costs no second click).
+    #[arg(id = "pipedrive_consent_again", long = "pipedrive-consent-again")]
+    pub consent_again: bool,
 }
 
 /// The local Pipedrive. Cheap to clone.

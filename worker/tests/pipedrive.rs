@@ -30,6 +30,11 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(false).await
+}
+
+/// A world whose local Pipedrive asks for consent again (`consent_again`), or remembers it.
+async fn world_with(consent_again: bool) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -39,6 +44,7 @@ async fn world() -> World {
         client_id: CLIENT_ID.into(),
         client_secret: Some(CLIENT_SECRET.into()),
         token_seconds: 3599,
+        consent_again,
     };
     let pd = Pipedrive::new(settings, port, &worker).expect("settings").expect("configured");
     let pipedrive = pd.origin.clone();
@@ -232,4 +238,20 @@ async fn a_rep_installs_only_after_an_admin_has() {
     let (_, page) = install_as(&rep, &world, "rui@helio.example").await;
     assert!(page.contains("only an admin of Helio Homes can install"), "{page}");
     assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_none());
+}
+
+/// Pipedrive does not document whether its consent is remembered. Under the other reading,
+/// the worker's restart of a Marketplace install shows the consent once more, and one more
+/// Allow installs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketplace_install_completes_when_pipedrive_asks_for_consent_again() {
+    let world = world_with(true).await;
+    let admin = browser();
+    log_in(&admin, &world, "hana@helio.example").await;
+    let again = common::install_from_marketplace(&admin, &world.pipedrive).await;
+    let page = again.text().await.expect("consent again");
+    assert!(page.contains("Allow and install"), "{page}");
+    let form = common::allowed_consent(&page);
+    let settings = admin.post(format!("{}/oauth/authorize", world.pipedrive)).form(&form).send().await.expect("allow");
+    assert_eq!(settings.url().path(), format!("/settings/pipedrive/{HELIO}"));
 }

@@ -43,7 +43,7 @@ impl AuthorizationServer for Pipedrive {
             code_seconds: 300,
             prefixes: ("", ""),
             denied: "user_denied",
-            remembers_consent: true,
+            remembers_consent: !self.settings.consent_again,
         }
     }
 
