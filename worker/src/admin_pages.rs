@@ -1,7 +1,15 @@
 //! The HTML an admin sees: the installation's settings and health, and plain messages.
 //! Server-rendered (no widget, no JavaScript); every value is escaped.
 
-use crate::{admin_session::AdminSession, installations::Health, tenant_links::LinkCode};
+use crate::{
+    admin_session::AdminSession,
+    installations::Health,
+    storage::installations::TenantLink,
+    tenant_links::{
+        LinkCode,
+        session_rules::{Answer, SessionRules},
+    },
+};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
@@ -53,10 +61,18 @@ pub fn link_code(code: &LinkCode) -> String {
              <p style=\"font-size:2em;letter-spacing:.15em;font-weight:600\" data-testid=link-code>{code}</p>\
              <p>In your CRM, open the settings of <strong>Aurora Solar for CRMs</strong> (you need to be an admin of \
              the CRM account) and enter this code under <em>Aurora tenant</em>. It works once, for {minutes} minutes.</p>\
-             <p>Linking moves the tenant to that CRM account: if another CRM account had it, that account's reps stop \
-             creating projects in this tenant.</p></section>",
+             <p>A tenant is linked to one CRM account at a time: if another CRM account has it, its admin releases it \
+             first (Release tenant, in that account's settings).</p>{operator}</section>",
             tenant = text(&code.tenant.to_string()),
             code = text(&code.code),
+            operator = code
+                .awaits_operator
+                .map(|why| format!(
+                    "<p data-testid=link-awaits-operator><strong>The link will wait for this service's operator to \
+                     approve it</strong>: {}. Ask them to confirm it with your Aurora admin.</p>",
+                    text(why)
+                ))
+                .unwrap_or_default(),
         ),
     )
 }
@@ -66,6 +82,10 @@ pub fn notice(key: Option<&str>) -> Option<&'static str> {
     match key? {
         "installed" => Some("The app is installed. Link your Aurora tenant to start creating projects."),
         "tenant" => Some("Aurora tenant linked, with proof from Aurora."),
+        "tenant_awaiting_operator" => Some(
+            "Aurora tenant linked, awaiting the operator's approval: reps create projects once the operator approves it.",
+        ),
+        "tenant_released" => Some("Aurora tenant released: it can now be linked to another CRM account."),
         "auto_create_on" => Some("Projects will be created automatically for new opportunities."),
         "auto_create_off" => Some("Projects will only be created when a rep clicks Create Aurora Project."),
         "site_source" => Some("Opportunities' sites are read from the address you chose."),
@@ -93,20 +113,32 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
             "<span class=bad data-testid=admin-tenant-status>Linked to {}, but the app is disabled in that tenant: enable it in Aurora (Settings &gt; Apps).</span>",
             text(t)
         ),
-        (Some(t), _) => match installation.tenant_verified_at {
-            Some(at) => format!(
-                "<span class=ok data-testid=admin-tenant-status>Linked to {}</span> \
-                 <span data-testid=admin-tenant-verified>(proven with Aurora, {})</span>",
-                text(t),
-                time(Some(at))
-            ),
-            None => format!(
-                "<span class=ok data-testid=admin-tenant-status>Linked to {}</span> \
-                 <span class=bad data-testid=admin-tenant-verified>(not verified: linked before links needed proof \
-                 from Aurora. Link it again with a code from Aurora.)</span>",
+        (Some(t), _) => {
+            let how = match installation.tenant_link {
+                Some(TenantLink::Proven) => format!(
+                    "<span data-testid=admin-tenant-verified>(proven with Aurora, {})</span>",
+                    time(installation.tenant_verified_at)
+                ),
+                Some(TenantLink::Operator) => {
+                    "<span data-testid=admin-tenant-verified>(linked by the operator)</span>".to_owned()
+                }
+                Some(TenantLink::AwaitingOperator) => {
+                    "<span class=bad data-testid=admin-tenant-verified>(awaiting the \
+                    operator's approval: Aurora was not seen refusing forged session tokens, so a link code alone \
+                    proves nothing. Reps create projects once the operator approves it.)</span>"
+                        .to_owned()
+                }
+                None => "<span class=bad data-testid=admin-tenant-verified>(not proven: linked before links needed \
+                    proof from Aurora, so reps cannot create projects. Link it again with a code from Aurora.)</span>"
+                    .to_owned(),
+            };
+            format!(
+                "<span class=ok data-testid=admin-tenant-status>Linked to {}</span> {how}\
+                 <form method=post action=\"{base}/tenant/release\" class=inline>{csrf}\
+                 <button type=submit data-testid=admin-release-tenant>Release tenant</button></form>",
                 text(t)
-            ),
-        },
+            )
+        }
     };
     let subscriptions = match &health.webhooks_subscribed {
         Ok(true) => "<span class=ok>Present: new opportunities reach the app</span>".to_owned(),
@@ -136,7 +168,8 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
          <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd>\
          <dt>Who sees which record</dt><dd data-testid=admin-record-visibility>{visibility}{per_user}</dd>\
-         <dt>What this deployment has seen of the CRM</dt><dd data-testid=admin-observations>{observations}</dd></dl>\
+         <dt>What this deployment has seen of the CRM</dt><dd data-testid=admin-observations>{observations}</dd>\
+         <dt>Aurora's session-token check</dt><dd data-testid=admin-session-rules>{session_rules}</dd></dl>\
          <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
@@ -147,6 +180,7 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
         dead_work = dead_work(health),
         late_projects = late_projects(health),
         observations = observations(health),
+        session_rules = session_rules(&health.session_rules),
         visibility = text(session.crm.integration().record_visibility()),
         per_user = if session.crm.integration().installs_per_user() {
             " The CRM shows the app only to users who installed it: each rep installs it for themself from the \
@@ -230,6 +264,34 @@ fn dead_work(health: &Health) -> String {
         })
         .collect();
     format!("<ul>{rows}</ul>")
+}
+
+/// What Aurora answered when the worker tried session tokens it should refuse, and so how
+/// tenant links are made (see [`crate::tenant_links::session_rules`]).
+pub fn session_rules(rules: &SessionRules) -> String {
+    let answer = |seen: Option<crate::tenant_links::session_rules::Seen>, what: &str| match seen {
+        None => format!("{what}: not tried yet"),
+        Some(seen) => format!(
+            "{what}: {} ({})",
+            match seen.answer {
+                Answer::Refused => "refused",
+                Answer::Accepted => "ACCEPTED",
+            },
+            time(Some(seen.at))
+        ),
+    };
+    let mode = match rules.mode() {
+        crate::tenant_links::session_rules::LinkMode::Proof => "Link codes prove the tenant.".to_owned(),
+        crate::tenant_links::session_rules::LinkMode::OperatorApproval(why) => {
+            format!("New links wait for the operator's approval: {why}.")
+        }
+    };
+    format!(
+        "{}. {}. {}",
+        text(&answer(rules.forged, "A made-up session token")),
+        text(&answer(rules.other_tenant, "Another tenant's session token (tried when one is held)")),
+        text(&mode)
+    )
 }
 
 /// What real traffic has shown of the CRM (across this deployment), when last.

@@ -174,7 +174,9 @@ fn connect_status(error: &ConnectError) -> (StatusCode, &'static str) {
         ConnectError::SessionRefused => (StatusCode::UNAUTHORIZED, "session_refused"),
         ConnectError::AppDisabled => (StatusCode::FORBIDDEN, "app_disabled"),
         ConnectError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
-        ConnectError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
+        ConnectError::AuroraUnavailable(_) | ConnectError::RulesUnknown(_) => {
+            (StatusCode::BAD_GATEWAY, "aurora_unavailable")
+        }
         ConnectError::Crypto(_) | ConnectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
@@ -189,6 +191,7 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::Link(LinkError::InvalidCode) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_link_code"),
         InstallError::Link(LinkError::TooManyAttempts(_)) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         InstallError::Link(LinkError::NotInstalled) => (StatusCode::NOT_FOUND, "not_installed"),
+        InstallError::Link(LinkError::HeldElsewhere(_)) => (StatusCode::CONFLICT, "tenant_linked_elsewhere"),
         InstallError::Link(LinkError::Storage(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         InstallError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
         InstallError::WebhookCheck(_) => (StatusCode::BAD_GATEWAY, "webhook_check_failed"),

@@ -39,6 +39,16 @@ impl Crm {
         }
     }
 
+    /// Its name as its users know it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Crm::Demo => "demo CRM",
+            Crm::Salesforce => "Salesforce",
+            Crm::Pipedrive => "Pipedrive",
+            Crm::HubSpot => "HubSpot",
+        }
+    }
+
     /// The CRM named `name`.
     pub fn parse(name: &str) -> Result<Crm, UnknownCrm> {
         Crm::ALL.into_iter().find(|crm| crm.as_str() == name).ok_or_else(|| UnknownCrm(name.chars().take(40).collect()))

@@ -254,6 +254,8 @@ pub struct Health {
     pub late_projects: Vec<crate::storage::late_projects::LateProject>,
     /// What this deployment's traffic has shown of the CRM's behaviour.
     pub observations: Vec<crate::storage::vendor_observations::Observation>,
+    /// What Aurora answered to session tokens it should refuse (deployment-wide).
+    pub session_rules: crate::tenant_links::session_rules::SessionRules,
 }
 
 /// The installation and its live health.
@@ -263,7 +265,8 @@ pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Heal
     let dead_work = jobs::dead_work(state, &installation).await?;
     let late_projects = crate::storage::late_projects::of_installation(state.db(), crm, account_id, 10).await?;
     let observations = crate::storage::vendor_observations::of_crm(state.db(), crm.as_str()).await?;
-    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects, observations })
+    let session_rules = crate::tenant_links::session_rules::SessionRules::load(state).await?;
+    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects, observations, session_rules })
 }
 
 /// Uninstalls: the CRM revokes our tokens (and so drops our webhooks), and the

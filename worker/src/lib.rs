@@ -106,4 +106,10 @@ impl AppState {
     pub fn db(&self) -> &dyn storage::Database {
         self.db.as_ref()
     }
+
+    /// What seals values at rest (CRM tokens, held session tokens), each bound to its row.
+    pub fn sealer(&self) -> crypto::Sealer {
+        use secrecy::ExposeSecret;
+        crypto::Sealer::new(self.config.signing_secret.expose_secret().as_bytes())
+    }
 }

@@ -15,7 +15,9 @@ use crate::{
     crm::{ContextError, CrmEventKind},
     ids::OpportunityKey,
     storage::{
-        StorageError, designs, installations, late_projects, opportunities,
+        StorageError, designs,
+        installations::{self, TenantLink},
+        late_projects, opportunities,
         opportunity_views::{self, OpportunityView},
         project_rechecks,
         projects::{self, Claim, Failure, ProjectRecord, ProjectStatus},
@@ -145,13 +147,19 @@ pub fn key_of(claims: &WidgetClaims) -> OpportunityKey {
 async fn linked_tenant(state: &AppState, key: &OpportunityKey) -> Result<TenantId, ProjectError> {
     let installation =
         installations::find(state.db(), key.crm, &key.account_id).await?.ok_or(ContextError::NotInstalled)?;
-    usable_tenant(installation.aurora_tenant_id.as_deref(), installation.app_enabled)
+    usable_tenant(installation.aurora_tenant_id.as_deref(), installation.tenant_link, installation.app_enabled)
 }
 
-/// An installation's linked tenant, if projects can be created in it.
-fn usable_tenant(aurora_tenant_id: Option<&str>, app_enabled: bool) -> Result<TenantId, ProjectError> {
+/// An installation's linked tenant, if projects can be created in it: a link awaiting the
+/// operator, or from before links needed proof, is no link yet.
+fn usable_tenant(
+    aurora_tenant_id: Option<&str>,
+    link: Option<TenantLink>,
+    app_enabled: bool,
+) -> Result<TenantId, ProjectError> {
     match aurora_tenant_id.and_then(|t| TenantId::parse(t).ok()) {
         None => Err(ProjectError::NotLinked),
+        Some(_) if !TenantLink::is_usable(link) => Err(ProjectError::NotLinked),
         Some(_) if !app_enabled => Err(ProjectError::AppDisabled),
         Some(tenant) => Ok(tenant),
     }
@@ -168,7 +176,7 @@ pub async fn view(state: &AppState, key: &OpportunityKey) -> Result<OpportunityV
 
 /// The state `view` shows: what the widget renders.
 pub fn state_of(state: &AppState, view: &OpportunityView) -> Result<OpportunityState, ProjectError> {
-    match usable_tenant(view.aurora_tenant_id.as_deref(), view.app_enabled) {
+    match usable_tenant(view.aurora_tenant_id.as_deref(), view.tenant_link, view.app_enabled) {
         Err(ProjectError::NotLinked) => return Ok(OpportunityState::NotLinked),
         Err(ProjectError::AppDisabled) => return Ok(OpportunityState::AppDisabled),
         Err(other) => return Err(other),
@@ -454,6 +462,17 @@ async fn find_in_aurora(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_proven_or_approved_link_creates_projects() {
+        let tenant = Some("7e57a000-0000-4000-8000-000000000001");
+        assert!(usable_tenant(tenant, Some(TenantLink::Proven), true).is_ok());
+        assert!(usable_tenant(tenant, Some(TenantLink::Operator), true).is_ok());
+        for unproven in [None, Some(TenantLink::AwaitingOperator)] {
+            assert!(matches!(usable_tenant(tenant, unproven, true), Err(ProjectError::NotLinked)), "{unproven:?}");
+        }
+        assert!(matches!(usable_tenant(tenant, Some(TenantLink::Proven), false), Err(ProjectError::AppDisabled)));
+    }
 
     fn record(status: ProjectStatus, claimed_at: i64) -> ProjectRecord {
         ProjectRecord {

@@ -27,6 +27,28 @@ use tower_http::{
     sensitive_headers::SetSensitiveRequestHeadersLayer,
 };
 
+/// Who is calling, as far as the host can tell, for per-client limits: what the host
+/// recorded in the request's extensions (the native host: the connecting socket), else
+/// Cloudflare's `CF-Connecting-IP`, which Cloudflare sets on every request to a Worker,
+/// overwriting any the client sent
+/// (https://developers.cloudflare.com/fundamentals/reference/http-headers/#cf-connecting-ip).
+/// Natively behind a proxy every client is the proxy: per-tenant and overall limits still
+/// hold.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(recorded) = parts.extensions.get::<ClientAddress>() {
+            return Ok(recorded.clone());
+        }
+        let edge = parts.headers.get("cf-connecting-ip").and_then(|v| v.to_str().ok());
+        Ok(ClientAddress(edge.map_or_else(|| "unknown".into(), |v| v.chars().take(64).collect())))
+    }
+}
+
 /// Largest request body we read. Our bodies are small JSON; anything bigger is a mistake
 /// or an attack.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -77,6 +99,7 @@ fn admin_pages() -> Router<SharedState> {
         .route("/install/{crm}/callback", get(installations::callback).delete(installations::uninstalled_by_crm))
         .route("/settings/{crm}/{account}", get(installations::settings_page))
         .route("/settings/{crm}/{account}/tenant", post(installations::link_tenant))
+        .route("/settings/{crm}/{account}/tenant/release", post(installations::release_tenant))
         .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
         .route("/settings/{crm}/{account}/site-source", post(installations::site_source))
         .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))

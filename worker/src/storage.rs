@@ -4,6 +4,7 @@
 //! Values are text, 64-bit-safe integers and reals only. D1 turns u64s into JS BigInts
 //! and rejects them, so integers we store (unix seconds, flags) stay well inside i53.
 
+pub mod aurora_checks;
 pub mod aurora_events;
 pub mod aurora_pacing;
 pub mod crm_events;
@@ -143,6 +144,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_salesforce.sql", include_str!("../migrations/0010_salesforce.sql")),
     ("0011_crm_polls_as_jobs.sql", include_str!("../migrations/0011_crm_polls_as_jobs.sql")),
     ("0012_vendor_observations.sql", include_str!("../migrations/0012_vendor_observations.sql")),
+    ("0013_tenant_link_trust.sql", include_str!("../migrations/0013_tenant_link_trust.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler
@@ -192,7 +194,7 @@ mod tests {
             assert!(
                 split_statements(sql)
                     .iter()
-                    .all(|s| ["CREATE", "ALTER", "DROP", "UPDATE"].iter().any(|verb| s.starts_with(verb))),
+                    .all(|s| ["CREATE", "ALTER", "DROP", "UPDATE", "DELETE"].iter().any(|verb| s.starts_with(verb))),
                 "{name}"
             );
         }

@@ -38,7 +38,28 @@ impl SessionTokenSource for NoSessionTokens {
 
 /// Aurora documents a session token as good for an hour; we use one only while comfortably
 /// younger.
-const SESSION_TOKEN_MAX_AGE_SECONDS: i64 = 50 * 60;
+pub const SESSION_TOKEN_MAX_AGE_SECONDS: i64 = 50 * 60;
+
+fn session_token_aad(tenant: &str) -> String {
+    format!("session-token/{tenant}")
+}
+
+/// `token`, of `tenant`, sealed for storage: a session token is also what proves a user of
+/// the tenant to `/connect/aurora` (`tenant_links`), so a database reader must not find
+/// usable ones.
+pub fn seal_session_token(
+    state: &crate::AppState,
+    tenant: &str,
+    token: &str,
+) -> Result<String, crate::crypto::CryptoError> {
+    state.sealer().seal(token.as_bytes(), &session_token_aad(tenant))
+}
+
+/// A held session token of `tenant`, opened; `None` when it does not open (sealed under an
+/// earlier secret, or copied from another tenant's row), which is as good as none.
+pub fn open_session_token(state: &crate::AppState, tenant: &str, sealed: &str) -> Option<String> {
+    state.sealer().open(sealed, &session_token_aad(tenant)).ok().and_then(|plain| String::from_utf8(plain).ok())
+}
 
 /// Session tokens held in storage (Aurora's webhooks bring them), taken (and so used up)
 /// when a key is minted.
@@ -48,8 +69,9 @@ pub struct StoredSessionTokens<'a>(pub &'a crate::AppState);
 impl SessionTokenSource for StoredSessionTokens<'_> {
     async fn take(&self, tenant: TenantId) -> Option<SessionToken> {
         let (db, now) = (self.0.db(), self.0.now());
-        match crate::storage::session_tokens::take(db, &tenant.to_string(), now, SESSION_TOKEN_MAX_AGE_SECONDS).await {
-            Ok(token) => token.map(SessionToken::new),
+        let tenant = tenant.to_string();
+        match crate::storage::session_tokens::take(db, &tenant, now, SESSION_TOKEN_MAX_AGE_SECONDS).await {
+            Ok(sealed) => sealed.and_then(|sealed| open_session_token(self.0, &tenant, &sealed)).map(SessionToken::new),
             Err(error) => {
                 tracing::warn!(%error, "could not read held session tokens; minting without one");
                 None

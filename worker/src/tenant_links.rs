@@ -7,18 +7,29 @@
 //!    the tenant can make Aurora issue, and shows a one-time link code (10 minutes);
 //! 2. an admin of the CRM account, signed in to the app's settings, enters the code.
 //!
-//! A tenant is linked to one installation at a time: linking it elsewhere takes the same
-//! proof again and unlinks the first, whose admin sees it on the health section.
-//! Attempts are limited per installation, and exchanges overall, so neither guessing
-//! codes nor opening the connect page in a loop can spend the application key's budget,
-//! which every customer shares.
+//! The exchange proves something only if Aurora refuses session tokens it did not issue
+//! for that tenant, which Aurora does not document: [`session_rules`] tries it before any
+//! code is issued, and while Aurora is not seen refusing, a redeemed code makes a link that
+//! waits for the operator's approval (`aurora-crm-worker approve-link`).
+//!
+//! A tenant is linked to one installation at a time, and never moves silently: while one
+//! installation holds it, a code for it links nothing else, and the holder's admin is told
+//! of the attempt. It moves once its admin releases it (settings, "Release tenant") or the
+//! operator does (`release-tenant`, logged). Attempts are limited per installation, and
+//! exchanges per client, per tenant and overall, so neither guessing codes nor opening the
+//! connect page in a loop can block linking or spend the application key's budget, which
+//! every customer shares.
+
+pub mod session_rules;
 
 use crate::{
     AppState,
     crypto::{self, CryptoError},
     ids::Crm,
     storage::{
-        StorageError, installations, one_time,
+        StorageError,
+        installations::{self, Linked, TenantLink},
+        one_time,
         rate_limits::{self, Limit},
     },
 };
@@ -31,9 +42,14 @@ pub const CODE_LIFETIME_SECONDS: i64 = 10 * 60;
 pub const CODE_SYMBOLS: usize = 8;
 /// Codes an installation may try.
 pub const LINK_ATTEMPTS: Limit = Limit { hits: 10, window_seconds: 10 * 60 };
-/// Session-token exchanges from the connect page, overall: a small share of Aurora's 90
-/// requests a minute per key.
-pub const CONNECTS: Limit = Limit { hits: 20, window_seconds: 60 };
+/// Session-token exchanges from the connect page per client address: a person opens the
+/// app from Aurora a few times at most.
+pub const CONNECTS_PER_CLIENT: Limit = Limit { hits: 6, window_seconds: 60 };
+/// ... and per tenant.
+pub const CONNECTS_PER_TENANT: Limit = Limit { hits: 10, window_seconds: 10 * 60 };
+/// ... and overall: a backstop well above normal use, and still a small share of Aurora's
+/// 90 requests a minute per key.
+pub const CONNECTS_OVERALL: Limit = Limit { hits: 30, window_seconds: 60 };
 
 /// Why Aurora's side of a link did not produce a code. Each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +68,9 @@ pub enum ConnectError {
     /// Too many exchanges right now.
     #[error("too many link requests right now: try again in {0} seconds")]
     Busy(i64),
+    /// Aurora's check of forged session tokens could not be made.
+    #[error("Aurora could not be asked whether it checks session tokens ({0}); try again in a minute")]
+    RulesUnknown(String),
     /// Aurora did not answer.
     #[error("Aurora is not answering right now ({0}); try again in a minute")]
     AuroraUnavailable(String),
@@ -77,6 +96,12 @@ pub enum LinkError {
     /// The installation does not exist (any more).
     #[error("the app is not installed for this CRM account: install it from the CRM's marketplace")]
     NotInstalled,
+    /// Another installation holds the tenant.
+    #[error(
+        "this Aurora tenant is linked to another {0} account: its admin releases it in the app's settings \
+         (Release tenant) before it can be linked here; they have been told of this attempt"
+    )]
+    HeldElsewhere(&'static str),
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -91,22 +116,49 @@ pub struct LinkCode {
     pub tenant: TenantId,
     /// When it stops working (unix seconds).
     pub expires_at: i64,
+    /// Why the link it makes waits for the operator, if it does.
+    pub awaits_operator: Option<&'static str>,
+}
+
+/// What [`link`] made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The tenant linked.
+    pub tenant: TenantId,
+    /// How: proven, or awaiting the operator.
+    pub made: TenantLink,
 }
 
 /// Aurora's side: `tenant` and `session_token` as Aurora passed them when it opened our
-/// app. The token is exchanged once, which proves the user acts in the tenant; the key it
-/// mints is not kept (the worker mints its own when it needs one).
+/// app, to `client` (its address). The token is exchanged once, which proves the user acts
+/// in the tenant if Aurora is seen refusing forged ones (see [`session_rules`]); the key
+/// it mints is not kept (the worker mints its own when it needs one).
 pub async fn connect(
     state: &AppState,
+    client: &str,
     tenant: Option<&str>,
     session_token: Option<&str>,
 ) -> Result<LinkCode, ConnectError> {
     let tenant = tenant.and_then(|t| TenantId::parse(t).ok()).ok_or(ConnectError::Incomplete)?;
     let session = session_token.map(str::trim).filter(|t| !t.is_empty()).ok_or(ConnectError::Incomplete)?;
     let now = state.now();
-    if let Some(wait) = rate_limits::hit(state.db(), "connect", CONNECTS, now).await? {
-        return Err(ConnectError::Busy(wait));
+    // The client's own budget first: a caller with junk tokens uses up its own, never the
+    // tenant's or everyone's.
+    for (key, limit) in [
+        (format!("connect:client:{client}"), CONNECTS_PER_CLIENT),
+        (format!("connect:tenant:{tenant}"), CONNECTS_PER_TENANT),
+        ("connect".to_owned(), CONNECTS_OVERALL),
+    ] {
+        if let Some(wait) = rate_limits::hit(state.db(), &key, limit, now).await? {
+            return Err(ConnectError::Busy(wait));
+        }
     }
+    let rules = session_rules::before_issuing_code(state, tenant).await.map_err(|error| match error {
+        session_rules::CheckError::Aurora(AuroraError::Forbidden(_)) => ConnectError::AppDisabled,
+        session_rules::CheckError::Aurora(error) => ConnectError::RulesUnknown(error.to_string()),
+        session_rules::CheckError::Crypto(error) => ConnectError::Crypto(error),
+        session_rules::CheckError::Storage(error) => ConnectError::Storage(error),
+    })?;
     match state.aurora.create_token(tenant, Some(&SessionToken::new(session))).await {
         Ok(_) => {}
         Err(AuroraError::Unauthorized(_)) => return Err(ConnectError::SessionRefused),
@@ -118,7 +170,11 @@ pub async fn connect(
     one_time::store_link_code(state.db(), &symbols, &tenant.to_string(), now, expires_at).await?;
     tracing::info!(%tenant, "a user of the tenant asked for a link code");
     let code = format!("{}-{}", &symbols[..CODE_SYMBOLS / 2], &symbols[CODE_SYMBOLS / 2..]);
-    Ok(LinkCode { code, tenant, expires_at })
+    let awaits_operator = match rules.mode() {
+        session_rules::LinkMode::Proof => None,
+        session_rules::LinkMode::OperatorApproval(why) => Some(why),
+    };
+    Ok(LinkCode { code, tenant, expires_at, awaits_operator })
 }
 
 /// The code as typed: case, spaces and dashes do not matter, and the letters Crockford's
@@ -135,8 +191,8 @@ fn normalized(code: &str) -> String {
 }
 
 /// The CRM side: an admin of the installation (checked by the caller) enters `code`.
-/// Answers the tenant now linked.
-pub async fn link(state: &AppState, crm: Crm, account_id: &str, code: &str) -> Result<TenantId, LinkError> {
+/// Answers the tenant now linked, and how.
+pub async fn link(state: &AppState, crm: Crm, account_id: &str, code: &str) -> Result<Link, LinkError> {
     let now = state.now();
     let key = format!("link:{}:{account_id}", crm.as_str());
     if let Some(wait) = rate_limits::hit(state.db(), &key, LINK_ATTEMPTS, now).await? {
@@ -147,14 +203,36 @@ pub async fn link(state: &AppState, crm: Crm, account_id: &str, code: &str) -> R
         Some(tenant) => TenantId::parse(&tenant).map_err(|_| LinkError::InvalidCode)?,
         None => return Err(LinkError::InvalidCode),
     };
-    let previous = installations::link_tenant(state.db(), crm, account_id, &tenant.to_string(), now)
-        .await?
-        .ok_or(LinkError::NotInstalled)?;
-    if let Some(previous) = previous {
-        tracing::warn!(%tenant, account = account_id, from = %previous.account_id, "Aurora tenant moved to another installation, with proof");
+    // Decided now, not when the code was shown: a check made since counts.
+    let made = match session_rules::SessionRules::load(state).await?.mode() {
+        session_rules::LinkMode::Proof => TenantLink::Proven,
+        session_rules::LinkMode::OperatorApproval(_) => TenantLink::AwaitingOperator,
+    };
+    match installations::link_tenant(state.db(), crm, account_id, &tenant.to_string(), made, now).await? {
+        Linked::Done => {}
+        Linked::NotInstalled => return Err(LinkError::NotInstalled),
+        Linked::HeldBy(holder) => {
+            tracing::warn!(%tenant, account = account_id, holder = %holder.account_id, "a link of a tenant held elsewhere was refused");
+            return Err(LinkError::HeldElsewhere(holder.crm.display_name()));
+        }
     }
-    tracing::info!(account = %account_id, %tenant, "Aurora tenant linked, proven with Aurora");
-    Ok(tenant)
+    match made {
+        TenantLink::AwaitingOperator => {
+            tracing::warn!(account = %account_id, %tenant, "Aurora tenant linked, awaiting the operator's approval")
+        }
+        _ => tracing::info!(account = %account_id, %tenant, "Aurora tenant linked, proven with Aurora"),
+    }
+    Ok(Link { tenant, made })
+}
+
+/// The admin of `crm`/`account_id` (checked by the caller) releases its tenant, which can
+/// then be linked elsewhere. Answers the tenant released.
+pub async fn release(state: &AppState, crm: Crm, account_id: &str) -> Result<Option<String>, LinkError> {
+    let released = installations::release_tenant(state.db(), crm, account_id, state.now()).await?;
+    if let Some(tenant) = &released {
+        tracing::warn!(account = %account_id, %tenant, "Aurora tenant released by the installation's admin");
+    }
+    Ok(released)
 }
 
 #[cfg(test)]

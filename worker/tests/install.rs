@@ -25,7 +25,13 @@ async fn world() -> World {
 
 /// [`world`], with the CRM's access tokens living `seconds`.
 async fn world_with_token_lifetime(seconds: u64) -> World {
-    let (aurora, _) = common::start_sandbox(&[]).await;
+    world_with(&[], seconds).await
+}
+
+/// [`world`], with the Aurora sandbox started with `aurora_flags` and the CRM's access
+/// tokens living `seconds`.
+async fn world_with(aurora_flags: &[&str], seconds: u64) -> World {
+    let (aurora, _) = common::start_sandbox(aurora_flags).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
     let crm_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -43,7 +49,12 @@ async fn world_with_token_lifetime(seconds: u64) -> World {
     );
     let app = demo_crm::router(crm.clone());
     tokio::spawn(async move { axum::serve(crm_listener, app).await });
-    let (mut state, _, _) = common::state(&aurora, unix_now()).await;
+    let (mut state, db, _) = common::state(&aurora, unix_now()).await;
+    // The tenants are for the accounts these tests install: the fixtures' accounts let
+    // them go (a tenant never moves while linked).
+    for fixture in ["acct-a", "acct-b"] {
+        installations::release_tenant(&db, aurora_crm_worker::crm::Crm::Demo, fixture, 1).await.expect("release");
+    }
     state.config = std::sync::Arc::new(common::config_with_crm(&aurora, &crm_url, &worker));
     // The CRM's clock (the wall clock unless a test moves it): the CRM signs webhooks and
     // expires tokens on it, as both would on real time.
@@ -482,7 +493,7 @@ async fn the_admin_sends_a_test_webhook_from_aurora_and_reads_that_it_arrived() 
 /// its id: the link needs a code that only a user of the tenant gets from Aurora. A tenant
 /// moves only with that proof, and the account that had it is told.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn linking_a_tenant_needs_proof_from_aurora_and_moving_it_tells_the_first_account() {
+async fn a_tenant_is_linked_with_proof_and_moves_only_when_its_holder_releases_it() {
     let world = world().await;
     let (ada, nia) = (browser(), browser());
     let (_, sunrise_page) = install(&ada, &world, "ada@sunrise.example").await;
@@ -490,6 +501,9 @@ async fn linking_a_tenant_needs_proof_from_aurora_and_moving_it_tells_the_first_
     let (sunrise_csrf, northwind_csrf) = (hidden(&sunrise_page, "csrf"), hidden(&northwind_page, "csrf"));
     let code = link_code(&world, TENANT).await;
     assert!(link(&ada, &world, "acct-sunrise", &sunrise_csrf, &code).await.1.contains("proven with Aurora"));
+    // Before it issued that code, the worker asked Aurora about a made-up session token.
+    let health = settings_page(&ada, &world, "acct-sunrise").await;
+    assert!(health.contains("A made-up session token: refused"), "{health}");
 
     // Nia knows the tenant id. Without a session token of the tenant there is no code: a
     // made-up token, another tenant's token, or none at all is refused by the connect page.
@@ -503,26 +517,145 @@ async fn linking_a_tenant_needs_proof_from_aurora_and_moving_it_tells_the_first_
         assert_eq!(got, status, "{query}: {page}");
         assert!(!page.contains("data-testid=link-code"), "{query}");
     }
-    // A user of the tenant hands a code to another account: the tenant moves, and Sunrise's
-    // admin reads why on the health section.
+    // A user of the tenant hands a code to another account: the tenant stays where it is,
+    // and Sunrise's admin is told of the attempt.
+    let code = link_code(&world, TENANT).await;
+    let (status, refused) = link(&nia, &world, "acct-northwind", &northwind_csrf, &code).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(refused.contains("linked to another demo CRM account: its admin releases it"), "{refused}");
+    let db = world.state.db.clone();
+    let holder = |account: &'static str| {
+        let db = db.clone();
+        async move {
+            let found = installations::find(db.as_ref(), aurora_crm_worker::crm::Crm::Demo, account).await;
+            found.expect("find").expect("installed").aurora_tenant_id
+        }
+    };
+    assert_eq!(holder("acct-sunrise").await.as_deref(), Some(TENANT));
+    assert_eq!(holder("acct-northwind").await, None);
+    let health = settings_page(&ada, &world, "acct-sunrise").await;
+    assert!(health.contains(&format!("Linked to {TENANT}")), "{health}");
+    assert!(health.contains("tried to link it to another CRM account (demo acct-northwind)"), "{health}");
+
+    // Sunrise's admin releases it: then a code from the tenant links Northwind.
+    let released = ada
+        .post(format!("{}/settings/demo/acct-sunrise/tenant/release", world.worker))
+        .form(&[("csrf", sunrise_csrf.as_str())])
+        .send()
+        .await
+        .expect("release");
+    let released = released.text().await.expect("page");
+    assert!(released.contains("Aurora tenant released") && released.contains("Not linked"), "{released}");
     let code = link_code(&world, TENANT).await;
     let (status, moved) = link(&nia, &world, "acct-northwind", &northwind_csrf, &code).await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert!(moved.contains(&format!("Linked to {TENANT}")));
-    let health = settings_page(&ada, &world, "acct-sunrise").await;
-    assert!(health.contains("Not linked"), "{health}");
-    // Guessing codes to take it back is cut off after a few attempts.
+    assert_eq!(holder("acct-northwind").await.as_deref(), Some(TENANT));
+
+    // Guessing codes is cut off after a few attempts.
     let mut statuses = Vec::new();
     for attempt in 0..12 {
         statuses.push(link(&ada, &world, "acct-sunrise", &sunrise_csrf, &format!("ZZZZ-{attempt:04}")).await.0);
     }
-    // Ten attempts per ten minutes, Sunrise's own link among them.
+    // Ten attempts per ten minutes, Sunrise's own link and the refused one among them.
     let refused = [StatusCode::UNPROCESSABLE_ENTITY; 9];
     assert_eq!(statuses[..9], refused[..], "{statuses:?}");
     assert!(statuses[9..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
-    let northwind = installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-northwind").await;
-    assert_eq!(northwind.expect("find").expect("installed").aurora_tenant_id.as_deref(), Some(TENANT));
-    assert!(health.contains("was linked to another CRM account (demo acct-northwind)"), "{health}");
+}
+
+/// Where Aurora does not refuse forged session tokens (or another tenant's), a code proves
+/// nothing: the worker finds out before issuing one, and the link waits for the operator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_aurora_accepts_tokens_it_should_refuse_links_wait_for_the_operator() {
+    for check in ["ignores-unknown", "any-tenant"] {
+        let world = world_with(&["--session-token-check", check], 3600).await;
+        if check == "any-tenant" {
+            // A delivery of the other tenant leaves a session token the worker tries.
+            let held = common::session_token(&world.aurora, common::OTHER_TENANT).await;
+            let delivery = reqwest::Client::new()
+                .get(format!(
+                    "{}/webhooks/aurora/app-status?status=enabled&tenant_id={}&session_token={held}",
+                    world.worker,
+                    common::OTHER_TENANT
+                ))
+                .header("x-aurora-webhook-token", common::WEBHOOK_TOKEN)
+                .send()
+                .await
+                .expect("deliver");
+            assert_eq!(delivery.status(), StatusCode::OK, "{check}");
+        }
+        let admin = browser();
+        let (_, page) = install(&admin, &world, "ada@sunrise.example").await;
+        let csrf = hidden(&page, "csrf");
+        let session = common::session_token(&world.aurora, TENANT).await;
+        let (status, shown) =
+            connect(&world, &format!("aurora_tenant_id={TENANT}&aurora_session_token={session}")).await;
+        assert_eq!(status, StatusCode::OK, "{check}: {shown}");
+        assert!(shown.contains("data-testid=link-awaits-operator"), "{check}: {shown}");
+        let start = shown.find("data-testid=link-code>").expect("a code") + "data-testid=link-code>".len();
+        let code = &shown[start..start + shown[start..].find('<').expect("end")];
+        let (status, linked) = link(&admin, &world, "acct-sunrise", &csrf, code).await;
+        assert_eq!(status, StatusCode::OK, "{check}: {linked}");
+        assert!(
+            linked.contains("awaiting the operator&#x27;s approval")
+                || linked.contains("awaiting the operator's approval"),
+            "{check}: {linked}"
+        );
+        assert!(linked.contains("ACCEPTED"), "{check}: the health section says what Aurora did: {linked}");
+        let state = |db| async move {
+            let found = installations::find(db, aurora_crm_worker::crm::Crm::Demo, "acct-sunrise").await;
+            found.expect("find").expect("installed").tenant_link
+        };
+        assert_eq!(state(world.state.db()).await, Some(installations::TenantLink::AwaitingOperator), "{check}");
+        // The rep cannot create a project yet: the opportunity reads as not linked.
+        let key = aurora_crm_worker::ids::OpportunityKey {
+            crm: aurora_crm_worker::crm::Crm::Demo,
+            account_id: "acct-sunrise".into(),
+            opportunity_id: "opp-1".into(),
+        };
+        let view = aurora_crm_worker::projects::view(&world.state, &key).await.expect("view");
+        let shown = aurora_crm_worker::projects::state_of(&world.state, &view).expect("state");
+        assert_eq!(shown, widget_api::OpportunityState::NotLinked, "{check}");
+        // The operator approves it (after asking the tenant's Aurora admin).
+        installations::approve_link(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-sunrise", 2)
+            .await
+            .expect("approve");
+        let view = aurora_crm_worker::projects::view(&world.state, &key).await.expect("view");
+        let shown = aurora_crm_worker::projects::state_of(&world.state, &view).expect("state");
+        assert_eq!(shown, widget_api::OpportunityState::NoProject, "{check}");
+    }
+}
+
+/// The connect page's budget is per client first: one caller with junk tokens uses up its
+/// own, and a user of another tenant elsewhere still gets a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_caller_cannot_use_up_linking_for_everyone() {
+    let world = world().await;
+    let from = |client: &'static str, query: String| {
+        let url = format!("{}/connect/aurora?{query}", world.worker);
+        async move {
+            let response =
+                reqwest::Client::new().get(url).header("cf-connecting-ip", client).send().await.expect("connect");
+            response.status()
+        }
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let junk = format!("aurora_tenant_id={TENANT}&aurora_session_token=junk");
+        statuses.push(from("203.0.113.7", junk).await);
+    }
+    assert!(statuses[..6].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(statuses[6..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    let session = common::session_token(&world.aurora, common::OTHER_TENANT).await;
+    let real = format!("aurora_tenant_id={}&aurora_session_token={session}", common::OTHER_TENANT);
+    assert_eq!(from("198.51.100.2", real).await, StatusCode::OK, "another client, another tenant");
+    // A tenant's own budget holds however many addresses ask for it.
+    let mut statuses = Vec::new();
+    for client in ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"] {
+        statuses.push(from(client, format!("aurora_tenant_id={TENANT}&aurora_session_token=junk")).await);
+    }
+    // 6 of the tenant's 10 were spent above, by the first client.
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 1, "{statuses:?}");
 }
 
 /// An admin session ends when the installation it was for is

@@ -390,7 +390,8 @@ async fn a_spent_session_token_never_breaks_the_next_key() {
     assert_eq!(held[0]["n"], 0, "the repeat did not store the spent token again");
 
     // Even a spent token held by other means is only skipped: the key is minted without it.
-    storage::session_tokens::hold(&db, common::TENANT, &session, now as i64).await.expect("hold");
+    let sealed = aurora_crm_worker::temporary_keys::seal_session_token(&state, common::TENANT, &session).expect("seal");
+    storage::session_tokens::hold(&db, common::TENANT, &sealed, now as i64).await.expect("hold");
     state.caches.keys.drop_tenant(common::TENANT.parse().expect("tenant"));
     let (token, _) = open_session(
         &app,

@@ -1,6 +1,8 @@
 //! Partner application endpoints: create_token and partner webhook subscriptions.
 
-use super::{Sandbox, aurora_error, auth::require_application, state::TemporaryKeyRecord, webhooks};
+use super::{
+    Sandbox, aurora_error, auth::require_application, settings::SessionTokenCheck, state::TemporaryKeyRecord, webhooks,
+};
 use aurora_api::{
     ApplicationId, BearerToken, CreateTokenResponse, PartnerWebhook, PartnerWebhookRequest, TemporaryKey, TenantId,
     Timestamp, WebhookId,
@@ -60,6 +62,13 @@ pub async fn create_token(
             Some(record) if !record.used && record.expires > Instant::now() && record.tenant == tenant => {
                 record.used = true
             }
+            Some(record)
+                if !record.used
+                    && record.expires > Instant::now()
+                    && sandbox.settings.session_token_check == SessionTokenCheck::AnyTenant =>
+            {
+                record.used = true
+            }
             Some(record) if record.used => {
                 return Err(aurora_error(StatusCode::UNAUTHORIZED, "Session token already used"));
             }
@@ -69,6 +78,7 @@ pub async fn create_token(
                     "Session token expired or not valid for this tenant",
                 ));
             }
+            None if sandbox.settings.session_token_check == SessionTokenCheck::IgnoresUnknown => {}
             None => return Err(aurora_error(StatusCode::UNAUTHORIZED, "Invalid session token")),
         },
         None if sandbox.settings.strict_session_tokens => {

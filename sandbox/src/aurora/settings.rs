@@ -5,6 +5,17 @@ use super::{faults::Faults, variance::Variance};
 use aurora_api::{ApplicationId, ApplicationKey, TenantId};
 use std::time::Duration;
 
+/// How create_token treats a session token it is given (see [`Settings::session_token_check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SessionTokenCheck {
+    /// Unknown, spent, expired and other tenants' tokens are refused (401).
+    Strict,
+    /// A token it never issued is ignored, as if none were given.
+    IgnoresUnknown,
+    /// A token of another tenant is accepted (and spent).
+    AnyTenant,
+}
+
 /// How the sandbox behaves; every option is a CLI flag (see `sandbox --help`).
 #[derive(Debug, Clone, clap::Args)]
 #[group(id = "aurora_settings")]
@@ -36,6 +47,13 @@ pub struct Settings {
     /// the default accepts both).
     #[arg(long)]
     pub strict_session_tokens: bool,
+    /// Whether create_token checks a session token it is given. Aurora's docs say a
+    /// session token is good for one exchange [doc], not that an unknown one, or one of
+    /// another tenant, is refused: `strict` refuses both (the worker's link proof needs
+    /// it), `ignores-unknown` treats a token it never issued as absent, `any-tenant`
+    /// accepts a token of another tenant. The worker checks which at run time.
+    #[arg(long, value_enum, default_value_t = SessionTokenCheck::Strict)]
+    pub session_token_check: SessionTokenCheck,
     /// Refuse List Projects to temporary keys (403): whether Aurora lets a partner app list
     /// a tenant's projects is undocumented.
     #[arg(long)]

@@ -66,8 +66,7 @@ pub fn open(state: &AppState, installation: &Installation) -> Result<OAuthTokens
 }
 
 fn sealer(state: &AppState) -> crate::crypto::Sealer {
-    use secrecy::ExposeSecret;
-    crate::crypto::Sealer::new(state.config.signing_secret.expose_secret().as_bytes())
+    state.sealer()
 }
 
 /// One lock per installation whose tokens are being renewed, so that concurrent callers

@@ -45,21 +45,27 @@ pub(super) async fn open_database(path: &Path) -> Result<SqliteDatabase, String>
     Ok(db)
 }
 
-/// The native host's whole service on `database`: the Router with its request log and
-/// sensitive headers marked, the files of `static_dir` (if any) as its fallback, and the
-/// sweep running every [`SWEEP_INTERVAL`] on this runtime, the first at once. What `serve`
-/// binds to its port; the conformance suite serves it in-process the same way.
-pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> Result<axum::Router, String> {
+/// The state over `database` with reqwest and the wall clock: what `app` serves, and what
+/// the operator's commands act on.
+pub(super) async fn state(config: Config, database: &Path) -> Result<AppState, String> {
     let db = open_database(database).await?;
     let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
-    let state = AppState::new(
+    Ok(AppState::new(
         config,
         Arc::new(db),
         Arc::new(transport),
         Arc::default(),
         Arc::new(TokioBackground),
         Arc::new(unix_now),
-    );
+    ))
+}
+
+/// The native host's whole service on `database`: the Router with its request log and
+/// sensitive headers marked, the files of `static_dir` (if any) as its fallback, and the
+/// sweep running every [`SWEEP_INTERVAL`] on this runtime, the first at once. What `serve`
+/// binds to its port; the conformance suite serves it in-process the same way.
+pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> Result<axum::Router, String> {
+    let state = state(config, database).await?;
     // This process owns the database file: every lease in it belongs to a run that has
     // ended (a crash, a kill), so its work is due now rather than when the lease expires.
     match crate::jobs::release_leases(&state).await {
@@ -90,6 +96,7 @@ pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> 
         app = app.fallback_service(ServeDir::new(static_dir).not_found_service(not_found.into_service()));
     }
     Ok(app
+        .layer(axum::middleware::from_fn(record_client))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
@@ -101,6 +108,15 @@ pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> 
         // so are the cookies we set.
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
         .layer(SetSensitiveResponseHeadersLayer::new([axum::http::header::SET_COOKIE])))
+}
+
+/// Records the connecting socket's address as the request's client (`serve` makes it known).
+async fn record_client(mut request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let socket = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    if let Some(address) = socket {
+        request.extensions_mut().insert(crate::routes::ClientAddress(address));
+    }
+    next.run(request).await
 }
 
 pub(super) async fn serve(
@@ -120,6 +136,8 @@ pub(super) async fn serve(
         tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("worker listening on http://{addr}");
+    // Each request knows its client's address (per-client limits: `routes::ClientAddress`).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 

@@ -2,8 +2,8 @@
 //! Aurora's Apps page. It shows the one-time code that links the tenant to a CRM account
 //! (see [`crate::tenant_links`]).
 
-use super::Query;
 use super::SharedState;
+use super::{ClientAddress, Query};
 use crate::{admin_pages, error::HtmlError, tenant_links};
 use axum::{
     extract::State,
@@ -24,11 +24,15 @@ pub struct Connect {
 
 /// The page, as Aurora embeds it: framed by Aurora's web app only, never cached, and never
 /// sending its URL (which carries the session token) anywhere as a referrer.
-pub async fn connect(State(state): State<SharedState>, Query(query): Query<Connect>) -> Response {
+pub async fn connect(
+    State(state): State<SharedState>,
+    ClientAddress(client): ClientAddress,
+    Query(query): Query<Connect>,
+) -> Response {
     let tenant = query.aurora_tenant_id.or(query.tenant_id);
     let session = query.aurora_session_token.or(query.session_token);
     // Errors read as on every page a person sees (the same status, message and logging).
-    let mut response = match tenant_links::connect(&state, tenant.as_deref(), session.as_deref()).await {
+    let mut response = match tenant_links::connect(&state, &client, tenant.as_deref(), session.as_deref()).await {
         Ok(code) => Html(admin_pages::link_code(&code)).into_response(),
         Err(error) => HtmlError::from(error).into_response(),
     };

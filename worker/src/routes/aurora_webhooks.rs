@@ -39,7 +39,11 @@ async fn accept(state: &AppState, received: Received) -> Result<Json<Value>, Api
     // A session token is only of use for a tenant we can name, and only from a first
     // delivery: a repeat brings back the same token, which a mint may have spent already.
     if let (true, Some(token), Ok(_)) = (new, session_token, TenantId::parse(&event.aurora_tenant_id)) {
-        session_tokens::hold(state.db(), &event.aurora_tenant_id, &token, now).await?;
+        // Holding one is optional (keys are minted without): one that cannot be sealed is dropped.
+        match crate::temporary_keys::seal_session_token(state, &event.aurora_tenant_id, &token) {
+            Ok(sealed) => session_tokens::hold(state.db(), &event.aurora_tenant_id, &sealed, now).await?,
+            Err(error) => tracing::warn!(%error, "a session token could not be sealed; not held"),
+        }
     }
     if new {
         jobs::spawn(state, Kind::AuroraEvent, vec![event.dedupe_key]);

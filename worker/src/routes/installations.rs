@@ -8,7 +8,7 @@ use crate::{
     crm::Crm,
     error::{ApiError, HtmlError},
     installations::{self, InstallError},
-    storage,
+    storage::{self, installations::TenantLink},
     tenant_links::{self, LinkError},
 };
 use axum::{
@@ -162,9 +162,15 @@ pub async fn link_tenant(
     let session = session_of(&state, &jar, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
     match tenant_links::link(&state, session.crm, &account, &form.code).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}?notice=tenant", settings_path(session.crm, &account))).into_response()),
+        Ok(link) => {
+            let notice = match link.made {
+                TenantLink::AwaitingOperator => "tenant_awaiting_operator",
+                _ => "tenant",
+            };
+            Ok(Redirect::to(&format!("{}?notice={notice}", settings_path(session.crm, &account))).into_response())
+        }
         // The admin stays on the page, with what to fix.
-        Err(error @ (LinkError::InvalidCode | LinkError::TooManyAttempts(_))) => {
+        Err(error @ (LinkError::InvalidCode | LinkError::TooManyAttempts(_) | LinkError::HeldElsewhere(_))) => {
             let error = InstallError::from(error);
             let page = render(&state, &session, None, Some(&error.to_string())).await?;
             let (status, _) = ApiError::from(error).status_and_code();
@@ -172,6 +178,20 @@ pub async fn link_tenant(
         }
         Err(error) => Err(InstallError::from(error).into()),
     }
+}
+
+/// `POST /settings/{crm}/{account}/tenant/release`: the admin releases the account's
+/// Aurora tenant, so that it can be linked to another CRM account.
+pub async fn release_tenant(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    Path((crm, account)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, HtmlError> {
+    let session = session_of(&state, &jar, &crm, &account).await?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
+    tenant_links::release(&state, session.crm, &account).await.map_err(InstallError::from)?;
+    Ok(Redirect::to(&format!("{}?notice=tenant_released", settings_path(session.crm, &account))).into_response())
 }
 
 /// `POST /settings/{crm}/{account}/check-webhooks`: Aurora sends a test delivery; the page

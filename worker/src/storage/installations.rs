@@ -33,11 +33,50 @@ pub struct Installation {
     /// When the tenant link was proven with Aurora (unix seconds); `None` for a link made
     /// without proof (before proof was needed, or by the operator's CLI).
     pub tenant_verified_at: Option<i64>,
+    /// How the tenant link was made; `None` with a tenant: before links needed proof.
+    pub tenant_link: Option<TenantLink>,
     /// Changes on every install: admin sessions name it (see [`crate::admin_session`]).
     pub session_epoch: String,
     /// Where the admin chose to read an opportunity's site from (a key of the CRM's
     /// [`crate::crm::CrmIntegration::site_sources`]); `None`: the CRM's first.
     pub site_source: Option<String>,
+}
+
+/// How an installation's tenant link was made, which decides whether it creates projects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantLink {
+    /// A user of the tenant proved it with a session token Aurora exchanged, while Aurora
+    /// was seen refusing forged ones.
+    Proven,
+    /// The operator linked it (CLI), or approved a link.
+    Operator,
+    /// A code was redeemed while Aurora was not seen refusing forged session tokens: the
+    /// exchange proved nothing, so the operator approves it first.
+    AwaitingOperator,
+}
+
+impl TenantLink {
+    /// Its text in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantLink::Proven => "proven",
+            TenantLink::Operator => "operator",
+            TenantLink::AwaitingOperator => "awaiting_operator",
+        }
+    }
+
+    /// Whether projects are created and designs shown through a link made this way (a
+    /// link from before proof existed, `None`, is not).
+    pub fn is_usable(link: Option<TenantLink>) -> bool {
+        matches!(link, Some(TenantLink::Proven | TenantLink::Operator))
+    }
+}
+
+/// The SQL condition, on `installations` as `alias`, of a usable link (see
+/// [`TenantLink::is_usable`]).
+pub fn usable_link_sql(alias: &str) -> String {
+    format!("{alias}.tenant_link IN ('proven', 'operator')")
 }
 
 impl std::fmt::Debug for Installation {
@@ -60,10 +99,10 @@ impl Installation {
 }
 
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
-                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, session_epoch, site_source";
+                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, session_epoch, site_source";
 
 /// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
-/// `add-installation`, and tests).
+/// `add-installation`, and tests): a link the operator made.
 pub async fn upsert(
     db: &dyn Database,
     crm: Crm,
@@ -72,9 +111,10 @@ pub async fn upsert(
     now: i64,
 ) -> Result<(), StorageError> {
     db.execute(
-        "INSERT INTO installations (crm, account_id, aurora_tenant_id, app_enabled, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, 1, ?4, ?4) \
-         ON CONFLICT (crm, account_id) DO UPDATE SET aurora_tenant_id = excluded.aurora_tenant_id, updated_at = excluded.updated_at",
+        "INSERT INTO installations (crm, account_id, aurora_tenant_id, tenant_link, app_enabled, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, CASE WHEN ?3 IS NULL THEN NULL ELSE 'operator' END, 1, ?4, ?4) \
+         ON CONFLICT (crm, account_id) DO UPDATE SET aurora_tenant_id = excluded.aurora_tenant_id, \
+         tenant_link = excluded.tenant_link, tenant_verified_at = NULL, updated_at = excluded.updated_at",
         &[crm.into(), account_id.into(), SqlValue::from(aurora_tenant_id), now.into()],
     )
     .await?;
@@ -156,46 +196,98 @@ pub async fn tenant_holder(
     Ok(holders.into_iter().next())
 }
 
-/// Links the Aurora tenant, proven with Aurora by the caller, to this installation only:
-/// an installation that had it loses it and is told why on its health section. `Ok(None)`
-/// when this installation does not exist; otherwise where the tenant was before, if
-/// elsewhere.
+/// What became of [`link_tenant`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Linked {
+    /// The tenant is linked to this installation now.
+    Done,
+    /// This installation does not exist.
+    NotInstalled,
+    /// Another installation holds the tenant: it stays there until that one releases it
+    /// (or the operator moves it). That installation's admin is told of the attempt.
+    HeldBy(PreviousLink),
+}
+
+/// Links the Aurora tenant to this installation, made as `link` says, unless another
+/// installation holds it: a tenant never moves silently. Relinking the
+/// tenant this installation holds renews the link.
 pub async fn link_tenant(
     db: &dyn Database,
     crm: Crm,
     account_id: &str,
     tenant: &str,
+    link: TenantLink,
     now: i64,
-) -> Result<Option<Option<PreviousLink>>, StorageError> {
-    if find(db, crm, account_id).await?.is_none() {
-        return Ok(None);
-    }
-    let previous = tenant_holder(db, tenant, crm, account_id).await?;
-    if let Some(other) = &previous {
-        let notice = format!(
-            "Aurora tenant {tenant} was linked to another CRM account ({} {}) by a user of that tenant, with proof \
-             from Aurora. If this was not expected, ask your Aurora admin, then link again with a code from Aurora.",
-            crm.as_str(),
-            account_id
-        );
-        update(
-            db,
-            other.crm,
-            &other.account_id,
-            "aurora_tenant_id = NULL, tenant_verified_at = NULL, last_error = ?3, last_error_at = ?4, updated_at = ?4",
-            vec![notice.into(), now.into()],
+) -> Result<Linked, StorageError> {
+    let verified_at = (link == TenantLink::Proven).then_some(now);
+    let changed = db
+        .execute(
+            "UPDATE installations SET aurora_tenant_id = ?3, tenant_link = ?4, tenant_verified_at = ?5, \
+             app_enabled = 1, updated_at = ?6 \
+             WHERE crm = ?1 AND account_id = ?2 AND NOT EXISTS (SELECT 1 FROM installations o \
+             WHERE o.aurora_tenant_id = ?3 AND NOT (o.crm = ?1 AND o.account_id = ?2))",
+            &[
+                crm.into(),
+                account_id.into(),
+                tenant.into(),
+                link.as_str().into(),
+                SqlValue::from(verified_at),
+                now.into(),
+            ],
         )
         .await?;
+    if changed > 0 {
+        return Ok(Linked::Done);
     }
-    let linked = update(
+    if find(db, crm, account_id).await?.is_none() {
+        return Ok(Linked::NotInstalled);
+    }
+    let Some(holder) = tenant_holder(db, tenant, crm, account_id).await? else {
+        // Released between the two statements: the caller may try again.
+        return Ok(Linked::NotInstalled);
+    };
+    let notice = format!(
+        "A user of Aurora tenant {tenant} tried to link it to another CRM account ({} {}). It stays linked to this \
+         account. If the tenant should move, release it here (Release tenant); if not, tell your Aurora admin.",
+        crm.as_str(),
+        account_id
+    );
+    update(db, holder.crm, &holder.account_id, "last_error = ?3, last_error_at = ?4", vec![notice.into(), now.into()])
+        .await?;
+    Ok(Linked::HeldBy(holder))
+}
+
+/// Releases this installation's tenant (its admin's "Release tenant", or the operator's
+/// `release-tenant`): it can then be linked elsewhere. Answers the tenant released.
+pub async fn release_tenant(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    now: i64,
+) -> Result<Option<String>, StorageError> {
+    let Some(tenant) = find(db, crm, account_id).await?.and_then(|i| i.aurora_tenant_id) else { return Ok(None) };
+    update(
         db,
         crm,
         account_id,
-        "aurora_tenant_id = ?3, tenant_verified_at = ?4, app_enabled = 1, updated_at = ?4",
-        vec![tenant.into(), now.into()],
+        "aurora_tenant_id = NULL, tenant_link = NULL, tenant_verified_at = NULL, updated_at = ?3",
+        vec![now.into()],
     )
     .await?;
-    Ok(linked.then_some(previous))
+    Ok(Some(tenant))
+}
+
+/// The operator approves the link of this installation (awaiting approval, or from before
+/// proof existed). Answers the tenant, if it has one.
+pub async fn approve_link(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    now: i64,
+) -> Result<Option<String>, StorageError> {
+    let Some(tenant) = find(db, crm, account_id).await?.and_then(|i| i.aurora_tenant_id) else { return Ok(None) };
+    update(db, crm, account_id, "tenant_link = 'operator', updated_at = ?3", vec![now.into()]).await?;
+    Ok(Some(tenant))
 }
 
 /// Turns automatic project creation on or off.
@@ -247,10 +339,17 @@ pub async fn record_error(
     update(db, crm, account_id, "last_error = ?3, last_error_at = ?4", vec![error.into(), now.into()]).await
 }
 
-/// Whether any installation links `tenant`.
+/// Whether an installation links `tenant` with a usable link (see [`TenantLink::is_usable`]).
 pub async fn is_linked(db: &dyn Database, tenant: &str) -> Result<bool, StorageError> {
-    let rows =
-        db.query("SELECT 1 AS linked FROM installations WHERE aurora_tenant_id = ?1 LIMIT 1", &[tenant.into()]).await?;
+    let rows = db
+        .query(
+            &format!(
+                "SELECT 1 AS linked FROM installations i WHERE i.aurora_tenant_id = ?1 AND {} LIMIT 1",
+                usable_link_sql("i")
+            ),
+            &[tenant.into()],
+        )
+        .await?;
     Ok(!rows.is_empty())
 }
 

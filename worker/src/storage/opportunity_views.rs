@@ -17,6 +17,8 @@ use serde::Deserialize;
 pub struct OpportunityView {
     /// The installation's Aurora tenant, once an admin linked one.
     pub aurora_tenant_id: Option<String>,
+    /// How the link was made (only some create projects and show designs).
+    pub tenant_link: Option<super::installations::TenantLink>,
     /// Whether the tenant has our app enabled (Aurora's `app_status_changed`).
     #[serde(deserialize_with = "super::bool_from_integer")]
     pub app_enabled: bool,
@@ -64,7 +66,7 @@ pub async fn find(
     let params: [SqlValue; 4] = [crm, account, opportunity, created_event.into()];
     let rows = query_as(
         db,
-        "SELECT i.aurora_tenant_id, i.app_enabled, \
+        "SELECT i.aurora_tenant_id, i.tenant_link, i.app_enabled, \
          p.status AS project_status, p.aurora_project_id, p.error_code, p.error_message, \
          COALESCE(p.retryable, 0) AS retryable, \
          CASE WHEN p.status IS NULL THEN EXISTS (SELECT 1 FROM crm_events e WHERE e.crm = ?1 \

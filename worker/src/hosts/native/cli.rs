@@ -1,5 +1,6 @@
 //! The native binary's command line: `serve`, and what an operator runs beside it
-//! (`add-installation`, `setup-webhooks`, `check-webhooks`), with the log they share.
+//! (`add-installation`, `setup-webhooks`, `check-webhooks`, `check-aurora-links`,
+//! `approve-link`, `release-tenant`), with the log they share.
 
 use super::{open_database, serve, unix_now};
 use crate::{Config, storage};
@@ -62,6 +63,36 @@ enum Command {
         #[arg(long)]
         public_url: String,
     },
+    /// Ask Aurora whether it refuses session tokens it should refuse (a made-up one on
+    /// `--tenant`; another tenant's when this database holds one), record the answers where
+    /// the worker reads them, and report how tenant links are made: proven by a code, or
+    /// awaiting the operator's approval. Exits non-zero when Aurora accepted one.
+    CheckAuroraLinks {
+        /// A tenant with the app enabled (e.g. your own test tenant).
+        #[arg(long)]
+        tenant: aurora_api::TenantId,
+    },
+    /// Approve the tenant link of an installation: one that awaits the operator (Aurora is
+    /// not seen refusing forged session tokens), or one from before links needed proof.
+    /// Confirm with the tenant's Aurora admin first; the approval is logged.
+    ApproveLink {
+        /// The CRM (`demo`, `salesforce`, `hubspot`, `pipedrive`).
+        #[arg(long)]
+        crm: String,
+        /// The CRM account (company, org, portal) id.
+        #[arg(long)]
+        account: String,
+    },
+    /// Release an installation's Aurora tenant (when its admin cannot), so that it can be
+    /// linked to another CRM account; logged.
+    ReleaseTenant {
+        /// The CRM.
+        #[arg(long)]
+        crm: String,
+        /// The CRM account id.
+        #[arg(long)]
+        account: String,
+    },
     /// List what this deployment's traffic has shown of each CRM's behaviour (keys and
     /// shapes only, with when first and last seen): the operator's view, across every
     /// installation, of the assumptions `docs/crm/` lists.
@@ -112,6 +143,12 @@ pub async fn main() -> ExitCode {
             add_installation(&cli.database, crm, account, *aurora_tenant).await
         }
         Command::Observations => observations(&cli.database).await,
+        Command::CheckAuroraLinks { tenant } => match cli.config() {
+            Ok(config) => check_aurora_links(config, &cli.database, *tenant).await,
+            Err(message) => Err(message),
+        },
+        Command::ApproveLink { crm, account } => operator_link_change(&cli.database, crm, account, true).await,
+        Command::ReleaseTenant { crm, account } => operator_link_change(&cli.database, crm, account, false).await,
         Command::SetupWebhooks { public_url } => match cli.config() {
             Ok(config) => setup_webhooks(config, public_url).await,
             Err(message) => Err(message),
@@ -151,7 +188,11 @@ async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> 
     crate::aurora_subscriptions::trigger_check(&aurora, None, &marker).await.map_err(|e| e.to_string())?;
     tracing::info!("Aurora accepted the test trigger; waiting for the delivery at {public_url}");
     let url = format!("{}/webhooks/aurora/checks/{marker}", public_url.trim().trim_end_matches('/'));
-    let http = reqwest::Client::new();
+    // Never to another host: the header is the one token that authenticates Aurora's
+    // deliveries for every tenant, and reqwest forwards custom headers on a redirect to
+    // another host. A redirect is reported instead.
+    let http =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_seconds);
     let mut last = String::from("no answer yet");
     while std::time::Instant::now() < deadline {
@@ -169,6 +210,15 @@ async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> 
                 }
                 last = "the worker has not received it yet".into();
             }
+            Ok(response) if response.status().is_redirection() => {
+                let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
+                return Err(format!(
+                    "{public_url} redirects ({}) to {}: give --public-url the worker's own origin, as Aurora is \
+                     subscribed to it (the check's token is not sent to a redirect)",
+                    response.status(),
+                    location.unwrap_or("nowhere")
+                ));
+            }
             Ok(response) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
                 return Err(format!(
                     "the worker at {public_url} refused the check: its AURORA_WEBHOOK_TOKEN differs from this one"
@@ -183,6 +233,50 @@ async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> 
         "Aurora's test webhook did not reach {public_url} within {wait_seconds} s ({last}): check that setup-webhooks \
          ran with this public URL and that Aurora can reach it over HTTPS"
     ))
+}
+
+async fn check_aurora_links(config: Config, database: &Path, tenant: aurora_api::TenantId) -> Result<(), String> {
+    use crate::tenant_links::session_rules::{self, Answer, SessionRules};
+    use std::io::Write as _;
+    let state = super::state(config, database).await?;
+    session_rules::check_forged(&state, tenant).await.map_err(|e| e.to_string())?;
+    if session_rules::check_other_tenant(&state, tenant).await.map_err(|e| e.to_string())?.is_none() {
+        tracing::info!("no session token of another tenant is held here: that check waits for one");
+    }
+    let rules = SessionRules::load(&state).await.map_err(|e| e.to_string())?;
+    let report = format!("{}\n", html_escape::decode_html_entities(&crate::admin_pages::session_rules(&rules)));
+    std::io::stdout().write_all(report.as_bytes()).map_err(|e| e.to_string())?;
+    let accepted = [rules.forged, rules.other_tenant].into_iter().flatten().any(|seen| seen.answer == Answer::Accepted);
+    if accepted {
+        Err("Aurora accepted a session token it should refuse: tenant links need your approval".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The operator approves (`approve`) or releases an installation's tenant link.
+async fn operator_link_change(database: &Path, crm: &str, account: &str, approve: bool) -> Result<(), String> {
+    let crm = known_crm(crm)?;
+    let db = open_database(database).await?;
+    let now = unix_now() as i64;
+    let changed = if approve {
+        storage::installations::approve_link(&db, crm, account, now).await
+    } else {
+        storage::installations::release_tenant(&db, crm, account, now).await
+    };
+    let Some(tenant) = changed.map_err(|e| e.to_string())? else {
+        return Err(format!("{}/{account} has no Aurora tenant linked (or is not installed)", crm.as_str()));
+    };
+    let action = if approve { "approved by the operator" } else { "released by the operator" };
+    tracing::warn!(crm = crm.as_str(), account, %tenant, "tenant link {action}");
+    Ok(())
+}
+
+fn known_crm(crm: &str) -> Result<crate::ids::Crm, String> {
+    crate::ids::Crm::parse(crm).map_err(|_| {
+        let known: Vec<&str> = crate::ids::Crm::ALL.iter().map(|c| c.as_str()).collect();
+        format!("--crm {crm}: known CRMs are {}", known.join(", "))
+    })
 }
 
 async fn observations(database: &Path) -> Result<(), String> {
@@ -211,10 +305,7 @@ async fn add_installation(
     account: &str,
     tenant: Option<aurora_api::TenantId>,
 ) -> Result<(), String> {
-    let Ok(crm) = crate::ids::Crm::parse(crm) else {
-        let known: Vec<&str> = crate::ids::Crm::ALL.iter().map(|c| c.as_str()).collect();
-        return Err(format!("--crm {crm}: known CRMs are {}", known.join(", ")));
-    };
+    let crm = known_crm(crm)?;
     if account.trim().is_empty() {
         return Err("--account must not be empty".into());
     }
