@@ -91,6 +91,8 @@ impl RetryPolicy {
         match error {
             AuroraError::RateLimited { retry_after } => retry_after.is_none_or(|d| d <= self.max_retry_after),
             AuroraError::Transport(TransportError::Connect(_)) => true,
+            // Waiting here would hold the caller as long as the pacing refused to.
+            AuroraError::Transport(TransportError::Throttled(_)) => false,
             // A 409 means "operation in progress", possibly "partially processed" [doc]: a
             // create may have happened, so it is an unknown outcome, never a blind retry.
             AuroraError::Conflict(_) | AuroraError::Server { .. } | AuroraError::Transport(_) => {
@@ -632,6 +634,7 @@ mod tests {
             (AuroraError::Transport(TransportError::Timeout), true, false),
             (AuroraError::Transport(TransportError::Interrupted("reset".into())), true, false),
             (AuroraError::Transport(TransportError::Connect("refused".into())), true, true),
+            (AuroraError::Transport(TransportError::Throttled(20)), false, false),
             (AuroraError::BadRequest(Messages::default()), false, false),
             (AuroraError::Unauthorized(Messages::default()), false, false),
             (AuroraError::Forbidden(Messages::default()), false, false),

@@ -171,4 +171,8 @@ pub enum TransportError {
     /// The connection broke after sending; the request may have been processed.
     #[error("connection interrupted: {0}")]
     Interrupted(String),
+    /// Not sent: the key's calls are booked further ahead than a caller may wait (a pacing
+    /// transport's refusal). Seconds until a call would fit.
+    #[error("not sent: Aurora's request budget for this key is booked for the next {0} s; try again then")]
+    Throttled(u64),
 }

@@ -34,6 +34,12 @@ pub enum BaseUrlError {
     NotAurora(String),
 }
 
+/// Whether `base_url` (as [`checked_base_url`] returns it) is one of Aurora's own hosts,
+/// not a loopback sandbox.
+pub fn is_aurora(base_url: &str) -> bool {
+    base_url == PRODUCTION || base_url == SANDBOX
+}
+
 /// Checks an Aurora base URL and returns it without a trailing slash.
 pub fn checked_base_url(url: &str, allow_loopback: bool) -> Result<String, BaseUrlError> {
     let trimmed = url.trim().trim_end_matches('/');

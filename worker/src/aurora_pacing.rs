@@ -10,6 +10,12 @@
 //! key. With a limit of `L` per window `W`, a burst of [`BURST`] + 1 calls goes at once and
 //! the rest one per `W / (L - BURST - 1)`, which keeps any window of `W` at or under `L`
 //! (the `- 1` is slack for calls that reach Aurora in another order than they were paced).
+//!
+//! The schedule has a ceiling: a call whose slot would be more than [`CEILING_MS`] away
+//! reserves nothing and fails at once with a retryable error (`TransportError::Throttled`),
+//! so no burst (an admin's button pressed a thousand times, a caller that gives up) can
+//! book the shared key for minutes ahead, and nothing waits longer than a person would or
+//! a job's lease allows.
 
 use crate::storage::{Database, StorageError};
 use async_trait::async_trait;
@@ -19,6 +25,9 @@ use std::{sync::Arc, time::Duration};
 
 /// Calls that may go at once before pacing starts.
 pub const BURST: u32 = 2;
+
+/// The longest a call waits for its slot; beyond, it is refused at once.
+pub const CEILING_MS: i64 = 20_000;
 
 /// Aurora's rate limit, per key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,19 +49,29 @@ impl RateLimit {
     }
 }
 
-/// Reserves the next slot of `key_hash`'s schedule at `now_ms`; answers how long to wait
-/// before sending.
-pub async fn reserve(
-    db: &dyn Database,
-    key_hash: &str,
-    limit: RateLimit,
-    now_ms: i64,
-) -> Result<Duration, StorageError> {
-    let Some(interval) = limit.interval_ms() else { return Ok(Duration::ZERO) };
-    let tat = crate::storage::aurora_pacing::advance(db, key_hash, now_ms, interval).await?.unwrap_or(now_ms);
-    // This call's slot: the schedule's previous arrival time, less the burst tolerance.
-    let slot = tat - interval - i64::from(BURST) * interval;
-    Ok(Duration::from_millis(u64::try_from(slot - now_ms).unwrap_or(0)))
+/// The answer to a reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// Reserved: send after this wait.
+    After(Duration),
+    /// Not reserved: the schedule is booked past the ceiling for about this long.
+    Full(Duration),
+}
+
+/// Reserves the next slot of `key_hash`'s schedule at `now_ms`, if it is within
+/// [`CEILING_MS`].
+pub async fn reserve(db: &dyn Database, key_hash: &str, limit: RateLimit, now_ms: i64) -> Result<Slot, StorageError> {
+    let Some(interval) = limit.interval_ms() else { return Ok(Slot::After(Duration::ZERO)) };
+    // A slot lies `(BURST + 1) * interval` before the schedule's arrival time.
+    let lead = interval + i64::from(BURST) * interval;
+    let store = crate::storage::aurora_pacing::advance;
+    match store(db, key_hash, now_ms, interval, now_ms + CEILING_MS + lead).await? {
+        Some(tat) => Ok(Slot::After(Duration::from_millis(u64::try_from(tat - lead - now_ms).unwrap_or(0)))),
+        None => {
+            let booked = crate::storage::aurora_pacing::standing(db, key_hash).await?.unwrap_or(now_ms);
+            Ok(Slot::Full(Duration::from_millis(u64::try_from(booked - lead - now_ms - CEILING_MS).unwrap_or(0))))
+        }
+    }
 }
 
 /// The key a request is paced under: a hash of its `Authorization` header (never the key).
@@ -83,8 +102,9 @@ impl HttpTransport for PacedTransport {
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         match reserve(self.db.as_ref(), &key_of(&request), self.limit, self.inner.now_ms()).await {
-            Ok(wait) if !wait.is_zero() => self.inner.sleep(wait).await,
-            Ok(_) => {}
+            Ok(Slot::After(wait)) if !wait.is_zero() => self.inner.sleep(wait).await,
+            Ok(Slot::After(_)) => {}
+            Ok(Slot::Full(booked)) => return Err(TransportError::Throttled(booked.as_secs().max(1))),
             // Storage trouble must not stop calls to Aurora: unpaced, Aurora's 429s and
             // their Retry-After still hold the line.
             Err(error) => tracing::warn!(%error, "could not pace a call to Aurora; sending it unpaced"),

@@ -106,16 +106,18 @@ impl Config {
                 });
             }
         };
+        let base_url = aurora_api::hosts::checked_base_url(&required(keys::AURORA_BASE_URL)?, allow_loopback)
+            .map_err(|e| ConfigError::Invalid { name: keys::AURORA_BASE_URL, reason: e.to_string() })?;
         // Only a development setup talks to an Aurora on loopback (the sandbox): only there
-        // may secrets be the obviously fake ones our examples and tests use.
+        // may secrets be the obviously fake ones our examples and tests use. The URL
+        // decides, not the flag: with the flag left on and a real Aurora, they are refused.
+        let allow_loopback = allow_loopback && !aurora_api::hosts::is_aurora(&base_url);
         let secret = checked_secret(
             keys::WORKER_SIGNING_SECRET,
             &required(keys::WORKER_SIGNING_SECRET)?,
             SIGNING_SECRET,
             allow_loopback,
         )?;
-        let base_url = aurora_api::hosts::checked_base_url(&required(keys::AURORA_BASE_URL)?, allow_loopback)
-            .map_err(|e| ConfigError::Invalid { name: keys::AURORA_BASE_URL, reason: e.to_string() })?;
         let application_id = aurora_api::ApplicationId::parse(&required(keys::AURORA_APPLICATION_ID)?)
             .map_err(|_| ConfigError::Invalid { name: keys::AURORA_APPLICATION_ID, reason: "not a UUID".into() })?;
         let application_key = aurora_api::ApplicationKey::new(required(keys::AURORA_APPLICATION_KEY)?.trim());
@@ -289,6 +291,16 @@ mod tests {
         };
         assert!(dev(development).is_ok());
         assert!(dev(placeholder).is_err());
+        // The flag left on with a real Aurora is no development setup.
+        for aurora in ["https://api.aurorasolar.com", "https://api-sandbox.aurorasolar.com"] {
+            let err = Config::from_lookup(lookup(&settings(&[
+                (keys::WORKER_SIGNING_SECRET, development),
+                (keys::AURORA_BASE_URL, aurora),
+                (keys::AURORA_ALLOW_LOOPBACK, "true"),
+            ])))
+            .expect_err(aurora);
+            assert!(err.to_string().contains("development value"), "{aurora}: {err}");
+        }
     }
 
     #[test]

@@ -195,6 +195,9 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::Link(LinkError::Storage(_)) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         InstallError::AuroraUnavailable(_) => (StatusCode::BAD_GATEWAY, "aurora_unavailable"),
         InstallError::WebhookCheck(_) => (StatusCode::BAD_GATEWAY, "webhook_check_failed"),
+        InstallError::TooManyChecks(_) | InstallError::TooManyInstalls(_) => {
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+        }
         InstallError::Crm(AccessError::Crm(CrmError::InvalidGrant)) => (StatusCode::BAD_REQUEST, "invalid_grant"),
         InstallError::Crm(AccessError::NotConfigured) => (StatusCode::NOT_FOUND, "not_configured"),
         InstallError::Crm(AccessError::Storage(_)) | InstallError::Storage(_) => {

@@ -9,6 +9,7 @@
 //! subscribed, and the admin gets a session for the settings page. The CRM's tokens never
 //! leave the worker.
 
+use crate::storage::rate_limits::{self, Limit};
 use crate::{
     AppState,
     admin_session::{ADMIN_SESSION_SECONDS, AdminSession},
@@ -54,6 +55,12 @@ pub enum InstallError {
     /// Aurora would not send a test delivery.
     #[error("Aurora could not send a test webhook: {0}")]
     WebhookCheck(String),
+    /// Too many install steps from one client.
+    #[error("too many installs started from here: try again in {0} seconds")]
+    TooManyInstalls(i64),
+    /// Too many test webhooks asked for (this installation's, or everyone's).
+    #[error("too many test webhooks asked for: try again in {0} seconds")]
+    TooManyChecks(i64),
     /// The CRM refused or failed.
     #[error(transparent)]
     Crm(#[from] AccessError),
@@ -95,6 +102,20 @@ pub fn start(state: &AppState, crm: Crm) -> Result<(String, String), InstallErro
     Ok((url, nonce))
 }
 
+/// Installs one client address may start or complete: a person installs a few times at
+/// most, and each completion costs a call to the CRM's token endpoint with our client
+/// credentials.
+pub const INSTALL_STEPS_PER_CLIENT: Limit = Limit { hits: 60, window_seconds: 10 * 60 };
+
+/// Counts an install step (start or callback) of `client`; the wait when over its limit.
+pub async fn limit_install_steps(state: &AppState, client: &str) -> Result<(), InstallError> {
+    let key = format!("install:client:{client}");
+    match rate_limits::hit(state.db(), &key, INSTALL_STEPS_PER_CLIENT, state.now()).await? {
+        Some(wait) => Err(InstallError::TooManyInstalls(wait)),
+        None => Ok(()),
+    }
+}
+
 /// Asks the CRM to tell us about new opportunities from now on (its webhook, or the poll's
 /// starting point). A failure is the admin's to see on the health section, not an error
 /// of the install or the save that asked.
@@ -127,7 +148,7 @@ pub async fn complete(
     configured(state, crm)?;
     let now = state.now();
     // A state works once: a replayed callback never reaches the CRM's token endpoint.
-    if !crate::storage::one_time::spend_install_nonce(state.db(), &claims.nonce, now).await? {
+    if !crate::storage::one_time::spend_install_nonce(state.db(), &claims.nonce, now, STATE_LIFETIME_SECONDS).await? {
         return Err(InstallError::StateMismatch);
     }
     let (verifier, _) = crypto::pkce(master, &claims.nonce);
@@ -216,10 +237,25 @@ async fn complete_install(
 /// How long the settings page waits for Aurora's test delivery.
 pub const CHECK_WAIT_SECONDS: u64 = 10;
 
+/// Test webhooks an installation may ask for: each costs two application-key calls, which
+/// every customer shares.
+pub const CHECKS_PER_INSTALLATION: Limit = Limit { hits: 3, window_seconds: 10 * 60 };
+/// ... and every installation together.
+pub const CHECKS_OVERALL: Limit = Limit { hits: 10, window_seconds: 60 };
+
 /// Asks Aurora for a test delivery of our simulation webhook (for the installation's
 /// tenant) and waits for the receiver to record it. `Ok(false)`: it did not arrive in time.
 pub async fn check_webhooks(state: &AppState, crm: Crm, account_id: &str) -> Result<bool, InstallError> {
     let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
+    let now = state.now();
+    for (key, limit) in [
+        (format!("check-webhooks:{}:{account_id}", crm.as_str()), CHECKS_PER_INSTALLATION),
+        ("check-webhooks".to_owned(), CHECKS_OVERALL),
+    ] {
+        if let Some(wait) = rate_limits::hit(state.db(), &key, limit, now).await? {
+            return Err(InstallError::TooManyChecks(wait));
+        }
+    }
     let tenant = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok());
     let marker = format!("check-{}", crypto::random_token(9).map_err(AccessError::from)?);
     crate::aurora_subscriptions::trigger_check(&state.aurora, tenant, &marker).await.map_err(|error| match error {

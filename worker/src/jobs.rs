@@ -44,6 +44,8 @@ use crate::{
 /// takes with Aurora or the CRM slow (their clients give up well within it); shorter
 /// would only repeat work that is still under way.
 pub const LEASE_SECONDS: i64 = 120;
+/// A running job extends its lease this often (well inside the lease).
+pub const LEASE_RENEWAL_SECONDS: i64 = LEASE_SECONDS / 4;
 /// After this many attempts work is dead: about a day and a half with the schedule below.
 pub const MAX_ATTEMPTS: i64 = 40;
 /// Work older than this is dead after its next failure, however few its attempts.
@@ -165,15 +167,31 @@ async fn take(state: &AppState, kind: Kind, key: JobKey) -> Option<Job> {
     }
 }
 
-/// Runs one leased job to its outcome and records it.
+/// Runs one leased job to its outcome and records it. The lease is extended while the
+/// job runs, so a job whose calls wait their turn (Aurora's pacing, a slow CRM) is never
+/// taken and run again by a sweep while its first run still waits.
 async fn run(state: &AppState, job: Job) {
-    let outcome = match job.kind {
-        Kind::AuroraEvent => aurora_event::run(state, &job.key).await,
-        Kind::CrmEvent => crm_event::run(state, &job.key).await,
-        Kind::WriteBack => write_back::run(state, &job.key).await,
-        Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
-        Kind::CrmPoll => crm_poll::run(state, &job.key).await,
+    let work = async {
+        match job.kind {
+            Kind::AuroraEvent => aurora_event::run(state, &job.key).await,
+            Kind::CrmEvent => crm_event::run(state, &job.key).await,
+            Kind::WriteBack => write_back::run(state, &job.key).await,
+            Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
+            Kind::CrmPoll => crm_poll::run(state, &job.key).await,
+        }
     };
+    let renew = |now| {
+        let job = &job;
+        async move {
+            let extended =
+                store::extend_lease(state.db(), job.kind.queue(), &job.key, &job.lease_id, now + LEASE_SECONDS).await;
+            extended.unwrap_or_else(|error| {
+                tracing::warn!(%error, "could not extend a lease; trying again");
+                true
+            })
+        }
+    };
+    let outcome = state.while_renewing(LEASE_RENEWAL_SECONDS, work, renew).await;
     record(state, &job, outcome).await;
 }
 

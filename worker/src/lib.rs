@@ -107,6 +107,42 @@ impl AppState {
         self.db.as_ref()
     }
 
+    /// Runs `work` while calling `renew` every `every_seconds` (checked each second on the
+    /// host's timer), so that no one takes over work that is alive however long an outside
+    /// party keeps it waiting. Once `renew` answers false (taken over) it is called no more;
+    /// `work` still runs to its end (abandoning a request in flight would only make its
+    /// outcome unknown).
+    pub async fn while_renewing<T, R>(
+        &self,
+        every_seconds: i64,
+        work: impl Future<Output = T>,
+        mut renew: impl FnMut(i64) -> R,
+    ) -> T
+    where
+        R: Future<Output = bool>,
+    {
+        let heartbeat = async {
+            let mut renewed_at = self.now();
+            loop {
+                self.http.sleep(std::time::Duration::from_secs(1)).await;
+                let now = self.now();
+                if now - renewed_at < every_seconds {
+                    continue;
+                }
+                if !renew(now).await {
+                    return std::future::pending::<()>().await;
+                }
+                renewed_at = now;
+            }
+        };
+        let (work, heartbeat) = (std::pin::pin!(work), std::pin::pin!(heartbeat));
+        match futures_util::future::select(work, heartbeat).await {
+            futures_util::future::Either::Left((done, _)) => done,
+            // The heartbeat never ends: it loops, or waits forever once taken over.
+            futures_util::future::Either::Right(((), work)) => work.await,
+        }
+    }
+
     /// What seals values at rest (CRM tokens, held session tokens), each bound to its row.
     pub fn sealer(&self) -> crypto::Sealer {
         use secrecy::ExposeSecret;

@@ -29,7 +29,6 @@ use aurora_api::{
     AuroraError, ProjectLocation, ProjectRequest, TenantId, ValidationError, hosts::project_app_url,
     validation::MAX_STRING_CHARS,
 };
-use std::time::Duration;
 use widget_api::{DesignView, Location, OpportunityState};
 
 /// A `creating` claim not renewed for this long belongs to an attempt that died.
@@ -37,9 +36,6 @@ pub const CLAIM_TIMEOUT_SECONDS: i64 = 120;
 
 /// A live attempt renews its claim this often (well inside the timeout).
 pub const CLAIM_RENEWAL_SECONDS: i64 = CLAIM_TIMEOUT_SECONDS / 4;
-
-/// How often a waiting attempt looks at the clock to see whether its claim needs renewing.
-const CLAIM_HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// After an attempt ENDED with an unknown outcome and Aurora did not show the project
 /// yet, how long until the recheck looks again (and creates, if still nothing). The
@@ -415,30 +411,21 @@ async fn keeping_claim<T>(
     claim: Claim,
     work: impl std::future::Future<Output = T>,
 ) -> T {
-    let heartbeat = async {
-        let mut renewed_at = state.now();
-        loop {
-            state.http.sleep(CLAIM_HEARTBEAT).await;
-            let now = state.now();
-            if now - renewed_at < CLAIM_RENEWAL_SECONDS {
-                continue;
+    let renew = |now| async move {
+        match projects::renew(state.db(), key, claim, now).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::warn!(external = %key.external_provider_id(), "the project claim was taken over while its attempt was still running");
+                false
             }
-            match projects::renew(state.db(), key, claim, now).await {
-                Ok(true) => renewed_at = now,
-                Ok(false) => {
-                    tracing::warn!(external = %key.external_provider_id(), "the project claim was taken over while its attempt was still running");
-                    return std::future::pending::<()>().await;
-                }
-                Err(error) => tracing::warn!(%error, "could not renew a project claim; trying again"),
+            Err(error) => {
+                // Tried again on the next beat.
+                tracing::warn!(%error, "could not renew a project claim; trying again");
+                true
             }
         }
     };
-    let (work, heartbeat) = (std::pin::pin!(work), std::pin::pin!(heartbeat));
-    match futures_util::future::select(work, heartbeat).await {
-        futures_util::future::Either::Left((done, _)) => done,
-        // The heartbeat never ends: it loops, or waits forever once the claim is lost.
-        futures_util::future::Either::Right(((), work)) => work.await,
-    }
+    state.while_renewing(CLAIM_RENEWAL_SECONDS, work, renew).await
 }
 
 /// The project Aurora has for our `external_provider_id`, if any.

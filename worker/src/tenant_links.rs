@@ -44,7 +44,7 @@ pub const CODE_SYMBOLS: usize = 8;
 pub const LINK_ATTEMPTS: Limit = Limit { hits: 10, window_seconds: 10 * 60 };
 /// Session-token exchanges from the connect page per client address: a person opens the
 /// app from Aurora a few times at most.
-pub const CONNECTS_PER_CLIENT: Limit = Limit { hits: 6, window_seconds: 60 };
+pub const CONNECTS_PER_CLIENT: Limit = Limit { hits: 10, window_seconds: 60 };
 /// ... and per tenant.
 pub const CONNECTS_PER_TENANT: Limit = Limit { hits: 10, window_seconds: 10 * 60 };
 /// ... and overall: a backstop well above normal use, and still a small share of Aurora's

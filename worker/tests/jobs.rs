@@ -106,3 +106,35 @@ async fn work_that_keeps_failing_dies_after_its_last_attempt_and_is_never_taken_
     assert_eq!(jobs::sweep(&state).await, 0, "dead work is kept, never run again");
     let _ = storage::MIGRATIONS; // the schema these rows follow
 }
+
+/// A job whose call to Aurora waits (Aurora slow, or its turn on the pacing schedule) keeps
+/// its lease while it waits: a sweep in the meantime does not run it a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_still_waiting_on_aurora_keeps_its_lease() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let now = unix_now() as i64;
+    let (state, db, clock) = common::state(&aurora, now as u64).await;
+    db.execute(
+        &format!(
+            "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, status, received_at, next_attempt_at) \
+             VALUES ('status-slow', 'app_status_changed', '{}', 'disabled', {now}, {now})",
+            common::TENANT
+        ),
+        &[],
+    )
+    .await
+    .expect("insert");
+    common::set_faults(&aurora, serde_json::json!({"slow": 1.0, "slow_ms": 3000})).await;
+    let first = tokio::spawn({
+        let state = state.clone();
+        async move { jobs::run_due(&state, Kind::AuroraEvent).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Long past the lease the job took, by the worker's clock, while Aurora still answers.
+    clock.advance(jobs::LEASE_SECONDS as u64 + 60);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(jobs::run_due(&state, Kind::AuroraEvent).await, 0, "the waiting job's lease was extended");
+    assert_eq!(first.await.expect("first run"), 1);
+    let done = rows(&db, "SELECT done_at FROM aurora_events WHERE dedupe_key = 'status-slow'").await;
+    assert!(!done[0]["done_at"].is_null(), "{done:?}");
+}

@@ -34,9 +34,21 @@ async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&
             demo_context("acct-a", opportunity, json!({"latitude": 37.4, "longitude": -122.1}), CRM_CLIENT_SECRET, now);
         tokens.push(open_session(&app, &context).await.0);
     }
+    // A create the pacing turned away at once (the key is booked past its ceiling) says
+    // so, retryable: the rep clicks Try again a moment later.
     let creates = opportunities.iter().zip(&tokens).map(|(opportunity, token)| {
         let app = app.clone();
-        async move { call(&app, create_project_request(token, opportunity)).await }
+        async move {
+            loop {
+                let (status, headers, body) = call(&app, create_project_request(token, opportunity)).await;
+                let text = body.to_string();
+                let turned_away = text.contains("booked for the next") && body["retryable"] == true;
+                if !turned_away {
+                    return (status, headers, body);
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
     });
     for (status, _, body) in futures_util::future::join_all(creates).await {
         assert_eq!(status, StatusCode::OK, "{body}");

@@ -1,7 +1,7 @@
 //! `/install/{crm}/*` and `/settings/{crm}/{account}`: the admin's pages.
 
 use super::SharedState;
-use super::{Form, Path, Query};
+use super::{ClientAddress, Form, Path, Query};
 use crate::{
     AppState, admin_pages,
     admin_session::{self, AdminSession},
@@ -42,10 +42,12 @@ fn install_path(crm: Crm) -> String {
 /// `GET /install/{crm}/start`: off to the CRM's consent screen.
 pub async fn start(
     State(state): State<SharedState>,
+    ClientAddress(client): ClientAddress,
     jar: CookieJar,
     Path(crm): Path<String>,
 ) -> Result<(CookieJar, Redirect), HtmlError> {
     let crm = Crm::parse(&crm)?;
+    installations::limit_install_steps(&state, &client).await?;
     let (authorize_url, nonce) = installations::start(&state, crm)?;
     Ok((jar.add(cookie(&state, INSTALL_COOKIE, nonce, install_path(crm))), Redirect::to(&authorize_url)))
 }
@@ -60,11 +62,13 @@ pub struct Callback {
 /// `GET /install/{crm}/callback`: the CRM sends the admin back with a code (or an error).
 pub async fn callback(
     State(state): State<SharedState>,
+    ClientAddress(client): ClientAddress,
     jar: CookieJar,
     Path(crm): Path<String>,
     Query(query): Query<Callback>,
 ) -> Result<Response, HtmlError> {
     let crm = Crm::parse(&crm)?;
+    installations::limit_install_steps(&state, &client).await?;
     // A code without our `state`: an install the CRM started itself (HubSpot's install URL,
     // Pipedrive's Marketplace "Install now", which send no `state`:
     // https://developers.hubspot.com/docs/api-reference/auth-oauth-v3/guide,
@@ -204,6 +208,7 @@ pub async fn check_webhooks(
 ) -> Result<Response, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
+    let mut status = axum::http::StatusCode::OK;
     let failure = match installations::check_webhooks(&state, session.crm, &account).await {
         Ok(true) => {
             let target = format!("{}?notice=webhook_check_ok", settings_path(session.crm, &account));
@@ -215,10 +220,14 @@ pub async fn check_webhooks(
             installations::CHECK_WAIT_SECONDS
         ),
         Err(error @ (InstallError::WebhookCheck(_) | InstallError::AuroraUnavailable(_))) => error.to_string(),
+        Err(error @ InstallError::TooManyChecks(_)) => {
+            status = ApiError::from(InstallError::TooManyChecks(0)).status_and_code().0;
+            error.to_string()
+        }
         Err(error) => return Err(error.into()),
     };
     let page = render(&state, &session, None, Some(&failure)).await?;
-    Ok((axum::http::StatusCode::OK, Html(page)).into_response())
+    Ok((status, Html(page)).into_response())
 }
 
 #[derive(Deserialize)]

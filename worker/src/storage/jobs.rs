@@ -156,6 +156,27 @@ async fn settle(
     Ok(db.execute(&sql, &params).await? == 1)
 }
 
+/// Extends the lease `lease_id` holds to `expires_at`, while its runner is still at work.
+/// False when the lease is no longer ours.
+pub async fn extend_lease(
+    db: &dyn Database,
+    queue: &Queue,
+    key: &[String],
+    lease_id: &str,
+    expires_at: i64,
+) -> Result<bool, StorageError> {
+    let sql = format!(
+        "UPDATE {table} SET lease_expires_at = {expiry} WHERE {key} AND lease_id = {lease} AND done_at IS NULL \
+         AND dead_at IS NULL",
+        table = queue.table,
+        key = queue.key_clause(),
+        lease = queue.after_key(0),
+        expiry = queue.after_key(1),
+    );
+    let params = queue.params(key, [SqlValue::from(lease_id), expires_at.into()])?;
+    Ok(db.execute(&sql, &params).await? == 1)
+}
+
 /// Records the leased work done. False when the lease was no longer ours.
 pub async fn done(
     db: &dyn Database,

@@ -18,6 +18,8 @@ pub async fn store_link_code(
     now: i64,
     expires_at: i64,
 ) -> Result<(), StorageError> {
+    // Expired codes open nothing: dropped as new ones are made.
+    db.execute("DELETE FROM tenant_link_codes WHERE expires_at < ?1", &[now.into()]).await?;
     db.execute(
         "INSERT INTO tenant_link_codes (code_hash, aurora_tenant_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         &[hash(code).into(), tenant.into(), now.into(), expires_at.into()],
@@ -46,8 +48,15 @@ pub async fn redeem_link_code(db: &dyn Database, code: &str, now: i64) -> Result
 }
 
 /// Records that the install carrying `nonce` completed; false when it had already (a
-/// replayed callback).
-pub async fn spend_install_nonce(db: &dyn Database, nonce: &str, now: i64) -> Result<bool, StorageError> {
+/// replayed callback). Nonces spent more than `state_lifetime` seconds ago are dropped:
+/// their install states have expired, so they could not be replayed anyway.
+pub async fn spend_install_nonce(
+    db: &dyn Database,
+    nonce: &str,
+    now: i64,
+    state_lifetime: i64,
+) -> Result<bool, StorageError> {
+    db.execute("DELETE FROM install_nonces WHERE used_at < ?1", &[now.saturating_sub(state_lifetime).into()]).await?;
     let recorded = db
         .execute(
             "INSERT INTO install_nonces (nonce_hash, used_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",

@@ -3,6 +3,9 @@
 
 use super::{Database, StorageError};
 
+/// Windows older than this are forgotten (longer than any limit's window).
+pub const FORGET_AFTER_SECONDS: i64 = 24 * 3600;
+
 /// A limit: at most `hits` per `window_seconds`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -16,6 +19,8 @@ pub struct Limit {
 /// (the hit is then not counted), `None` when it is within the limit.
 pub async fn hit(db: &dyn Database, key: &str, limit: Limit, now: i64) -> Result<Option<i64>, StorageError> {
     let window_start = now - now.rem_euclid(limit.window_seconds.max(1));
+    // Keys are per client and per tenant: windows a day old are dropped as new ones start.
+    db.execute("DELETE FROM rate_limits WHERE window_start < ?1", &[(now - FORGET_AFTER_SECONDS).into()]).await?;
     // One statement: a new window starts at 1; within the window, count up to the limit.
     let counted = db
         .execute(

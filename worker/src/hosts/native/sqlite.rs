@@ -386,19 +386,26 @@ mod tests {
     /// database, pacing must hand out slots one after the other.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_that_return_rows_go_to_the_writer_and_pacing_works_on_a_file() {
-        use crate::aurora_pacing::{RateLimit, reserve};
+        use crate::aurora_pacing::{CEILING_MS, RateLimit, Slot, reserve};
         let (dir, path) = fresh_file("returning");
         let db = SqliteDatabase::open(&path).expect("open");
         migrate(&db, 1).await.expect("migrate");
         let now_ms = 1_000_000;
         let mut waits = Vec::new();
-        for _ in 0..5 {
-            waits.push(reserve(&db, "key", RateLimit::AURORA, now_ms).await.expect("a slot").as_millis());
+        let mut refused = Vec::new();
+        for _ in 0..40 {
+            match reserve(&db, "key", RateLimit::AURORA, now_ms).await.expect("an answer") {
+                Slot::After(wait) => waits.push(wait.as_millis()),
+                Slot::Full(booked) => refused.push(booked),
+            }
         }
         // A burst of three at once, then one every 60 s / 87.
-        assert_eq!(waits, vec![0, 0, 0, 690, 1380]);
+        assert_eq!(waits[..5], [0, 0, 0, 690, 1380]);
+        // ... up to the ceiling; past it, nothing is reserved and the call fails at once.
+        assert!(*waits.last().expect("slots") <= CEILING_MS as u128, "{waits:?}");
+        assert_eq!((waits.len(), refused.len()), (31, 9), "{waits:?}");
         let rows = db.query("SELECT tat_ms FROM aurora_pacing WHERE key_hash = 'key'", &[]).await.expect("read");
-        assert_eq!(rows[0]["tat_ms"], now_ms + 5 * 690, "on disk, read back from a reader");
+        assert_eq!(rows[0]["tat_ms"], now_ms + 31 * 690, "on disk, read back from a reader; refusals book nothing");
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
