@@ -374,6 +374,11 @@ async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_
         (StatusCode::OK, Some(true)),
         "a replay is acknowledged and does nothing"
     );
+    // Delivery ids are the CRM's per account: the same id for another account is another
+    // delivery, never taken for a repeat.
+    let (headers, body) = signed_delivery("dlv_1", "acct-a", now, CRM_CLIENT_SECRET);
+    let (status, other) = post(headers, body).await;
+    assert_eq!((status, other["duplicate"].as_bool()), (StatusCode::OK, Some(false)), "{other}");
 
     // Uninstall: the CRM revokes our tokens, and the installation is gone here.
     let csrf = hidden(&page, "csrf");

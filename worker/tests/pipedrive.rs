@@ -207,7 +207,9 @@ async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_un
             && delivery["attempts"].as_array().is_some_and(|a| a.contains(&json!(200)))
         {
             let event = delivery["event_id"].as_str().expect("event id");
-            recorded = crm_events::find(world.state.db(), "pipedrive", event).await.expect("find").is_some();
+            // Recorded per company: another company's delivery id is another delivery.
+            let scoped = format!("{HELIO}/{event}");
+            recorded = crm_events::find(world.state.db(), "pipedrive", &scoped).await.expect("find").is_some();
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

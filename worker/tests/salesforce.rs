@@ -13,7 +13,7 @@ use aurora_crm_worker::{
     jobs, router,
     storage::{crm_events, installations},
 };
-use common::{browser, unix_now, value_of};
+use common::{browser, html_unescape, unix_now, value_of};
 use reqwest::StatusCode;
 use sandbox::salesforce::{self, Salesforce};
 use serde_json::{Value, json};
@@ -178,9 +178,15 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
         opened["opportunity"]["location"]["property_address"],
         "901 Mears Ct, Stanford, CA 94305, United States"
     );
-    // The same signed request again: a replay.
+    // The same signed request again: a replay; so is the same re-encoded (the URL-safe
+    // base64 alphabet, no padding), which Salesforce's format lets through to the MAC.
     let (status, page) = post_canvas(&world.worker, &signed).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    let (mac, payload) = signed.split_once('.').expect("two parts");
+    let reencoded = format!("{}.{payload}", mac.replace('+', "-").replace('/', "_").trim_end_matches('='));
+    assert_ne!(reencoded, signed);
+    let (status, page) = post_canvas(&world.worker, &reencoded).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a re-encoded replay: {page}");
 
     // The record id is the Aura component's, set in the rep's browser, and Salesforce signs
     // whatever it passes: a rep who names the admin's private Opportunity gets a record that
@@ -196,9 +202,9 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     // A rep the admin has not pre-authorized: Salesforce GETs the canvas URL with
     // `_sfdc_canvas_auth` and no signed request; the rep reads what their admin does.
     let newcomer = browser();
-    let intermediary = intermediary(&newcomer, &world, "casey@sunrise-solar.example", RIVERA).await;
-    assert!(!intermediary.contains("signed_request"), "{intermediary}");
-    let src = value_of(&intermediary, "id=canvas-frame title=\"Aurora Solar\" src=\"");
+    let casey_page = intermediary(&newcomer, &world, "casey@sunrise-solar.example", RIVERA).await;
+    assert!(!casey_page.contains("signed_request"), "{casey_page}");
+    let src = value_of(&casey_page, "id=canvas-frame title=\"Aurora Solar\" src=\"");
     assert!(src.ends_with("/embed/salesforce?_sfdc_canvas_auth=user_approval_required"), "{src}");
     let answer = newcomer.get(&src).send().await.expect("the canvas GET");
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
@@ -249,6 +255,15 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
         .await
         .expect("choose");
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A signed request never expires, but the session it carries does: one kept for later
+    // (or leaked) opens nothing once Salesforce no longer accepts that session.
+    let kept = intermediary(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
+    let kept = html_unescape(&value_of(&kept, "name=signed_request value=\""));
+    world.salesforce.clock.advance(std::time::Duration::from_secs(7200 + 60));
+    let (status, page) = post_canvas(&world.worker, &kept).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+    assert!(page.contains("expired"), "{page}");
 }
 
 async fn page_of(admin: &reqwest::Client, world: &World) -> String {

@@ -104,10 +104,13 @@ struct CanvasPost {
 /// token.
 async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result<FramedPage, EmbedError> {
     let config = settings(state).ok_or_else(|| ContextError::UnknownCrm(Crm::Salesforce.as_str().into()))?;
-    let request = signed_request::verify(signed_request, config.consumer_secret.expose_secret().as_bytes())
+    let verified = signed_request::verify_with_mac(signed_request, config.consumer_secret.expose_secret().as_bytes())
         .map_err(|_| ContextError::BadSignature)?;
-    let signature = signed_request.split_once('.').map_or(signed_request, |(signature, _)| signature);
-    if !crate::storage::one_time::spend_signed_request(state.db(), signature, now).await? {
+    let request = verified.request;
+    // Spent by its MAC, not its text: a copy re-encoded (the other base64 alphabet, no
+    // padding) is the same request.
+    let spent = format!("salesforce-mac:{}", hex::encode(verified.mac));
+    if !crate::storage::one_time::spend_signed_request(state.db(), &spent, now).await? {
         super::observe(state, Crm::Salesforce, "canvas: the same signed request twice within 10 minutes").await;
         return Err(EmbedError::Replayed);
     }
@@ -117,14 +120,41 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
     installations::find(state.db(), Crm::Salesforce, &org).await?.ok_or(ContextError::NotInstalled)?;
     let opportunity_id =
         request.opportunity_id().ok_or(ContextError::Incomplete("the app is not on an Opportunity record page"))?;
+    // A signed request never expires, but the user's session it carries does (and ends
+    // when the user is deactivated): Salesforce must still accept it, as this user of this
+    // org, or the request is stale (a copy kept from earlier, or a leaked one).
+    let session = request.client.oauth_token.clone();
+    if session.is_none() {
+        super::observe(state, Crm::Salesforce, "canvas: a signed request without client.oauthToken").await;
+    }
     // The record id comes from the page's Aura component, which runs in the user's browser:
     // Salesforce signs whatever it passes. The org's token reads any record, so the user's
     // own access is asked first; a record they may not see is one that does not exist.
-    let may_read = with_tokens(state, &org, |client, tokens| {
-        let (user, record) = (user.clone(), opportunity_id.clone());
-        async move { client.user_may_read(&tokens, &user, &record).await }
+    let access = with_tokens(state, &org, |client, tokens| {
+        let (user, record, org, session) = (user.clone(), opportunity_id.clone(), org.clone(), session.clone());
+        async move {
+            if let Some(session) = session {
+                let theirs = OAuthTokens {
+                    access_token: session,
+                    refresh_token: String::new(),
+                    expires_at: None,
+                    api_base: tokens.api_base.clone(),
+                };
+                match client.user_info(&theirs).await {
+                    Ok(info) if same_id(&info.user_id, &user) && same_id(&info.organization_id, &org) => {}
+                    Ok(_) | Err(CrmError::Unauthorized | CrmError::Refused { .. }) => return Ok(None),
+                    Err(other) => return Err(other),
+                }
+            }
+            client.user_may_read(&tokens, &user, &record).await.map(Some)
+        }
     })
     .await?;
+    let Some(may_read) = access else {
+        super::observe(state, Crm::Salesforce, "canvas: a signed request whose session Salesforce no longer accepts")
+            .await;
+        return Err(ContextError::Expired.into());
+    };
     if !may_read {
         return Err(EmbedError::NoSuchRecord);
     }
@@ -149,6 +179,12 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
         frame_origins,
         host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
     })
+}
+
+/// Whether two Salesforce ids name the same record: the 18-character form adds a
+/// case-insensitive suffix to the 15-character one.
+fn same_id(a: &str, b: &str) -> bool {
+    a == b || a.get(..15).is_some_and(|short| b.get(..15) == Some(short))
 }
 
 /// The org's client.

@@ -69,8 +69,11 @@ pub fn simulation_delivery(query: &str) -> Received {
         (None, None) => format!("query:{}", short_hash(query)),
     };
     let status = status.unwrap_or_default();
+    // Per tenant: Aurora's job ids are opaque, and nothing says they are unique across
+    // tenants. Our own test markers are random, and looked up without one.
+    let tenant_scope = if job.starts_with(CHECK_MARKER_PREFIX) { "" } else { tenant.as_deref().unwrap_or_default() };
     let event = AuroraEvent {
-        dedupe_key: format!("{}:{job}:{status}", events::SIMULATION_COMPLETED),
+        dedupe_key: format!("{}:{tenant_scope}:{job}:{status}", events::SIMULATION_COMPLETED),
         event: events::SIMULATION_COMPLETED.into(),
         aurora_tenant_id: tenant.unwrap_or_default(),
         design_id,
@@ -83,8 +86,11 @@ pub fn simulation_delivery(query: &str) -> Received {
 /// The dedupe key of a test delivery whose job id is `marker` (see
 /// `subscriptions::trigger_check`): the receiver records it as any other.
 pub fn check_key(marker: &str) -> String {
-    format!("{}:{marker}:{}", events::SIMULATION_COMPLETED, crate::aurora_subscriptions::CHECK_STATUS)
+    format!("{}::{marker}:{}", events::SIMULATION_COMPLETED, crate::aurora_subscriptions::CHECK_STATUS)
 }
+
+/// How the job id of a test delivery starts (`check-` and random symbols).
+pub const CHECK_MARKER_PREFIX: &str = "check-";
 
 /// An app-status delivery received at `now`, whatever its query holds. Toggles repeat
 /// legitimately (disabled, enabled, disabled again); a repeated delivery carries the same
@@ -384,7 +390,9 @@ mod tests {
         assert_ne!(key(&base), key(&base.replace("succeeded", "in-progress")), "a job's progress, then its end");
         assert_ne!(key(&base.replace("J", "")), key(&base.replace("J", "").replace(DESIGN, "other")), "no job id");
         let malformed = key("%%%&status=?");
-        assert!(malformed.starts_with("performance_simulation_job_completed:query:"), "{malformed}");
+        assert!(malformed.starts_with("performance_simulation_job_completed::query:"), "{malformed}");
+        let other_tenant = base.replace(TENANT, "7e57a000-0000-4000-8000-000000000002");
+        assert_ne!(key(&base), key(&other_tenant), "one job id in two tenants: two jobs");
         let token = simulation_delivery(&format!("{base}&session_token=tok")).session_token;
         assert_eq!(token.as_deref(), Some("tok"));
         let long = simulation_delivery(&format!("design_id={}", "x".repeat(5000)));

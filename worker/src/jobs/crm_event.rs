@@ -39,7 +39,11 @@ pub async fn record_delivery(
     }
     let event = crm_events::CrmEvent {
         crm,
-        delivery_id: delivery.delivery_id,
+        // Scoped by the account: a CRM's delivery ids are unique at best per account
+        // (HubSpot's eventId is not even that; a Pipedrive company's admins can read its
+        // webhook password and post any id), so one account's delivery never passes for
+        // another's repeat.
+        delivery_id: format!("{}/{}", delivery.account_id, delivery.delivery_id),
         account_id: delivery.account_id,
         // A tagged enum of strings: serializing it cannot fail.
         event: serde_json::to_string(&delivery.event).unwrap_or_default(),

@@ -109,8 +109,9 @@ pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, Embed
     crate::crm::observe(state, Crm::HubSpot, seen).await;
     let caller = caller(load.query(), &settings.app_id)?;
     // A signed call opens one modal: a replay within HubSpot's 5-minute window opens none.
-    let signed = load.headers.get(signature::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !one_time::spend_signed_request(state.db(), &format!("hubspot:{signed}"), load.now).await? {
+    // Spent by its decoded MAC: the same signature re-encoded is the same call.
+    let mac = signature::decoded_signature(load.headers).map(hex::encode).unwrap_or_default();
+    if !one_time::spend_signed_request(state.db(), &format!("hubspot-mac:{mac}"), load.now).await? {
         return Err(EmbedError::Replayed);
     }
     let request: CardRequest =

@@ -60,16 +60,21 @@ fn delivery(event: &Value) -> Result<CrmDelivery, CrmWebhookError> {
         "deal.creation" => true,
         _ => false,
     };
-    let kind = match (deal_created, id(event.get("objectId"))) {
+    let object = id(event.get("objectId"));
+    // HubSpot: `eventId` is "not guaranteed to be unique"
+    // (https://developers.hubspot.com/docs/api-reference/webhooks-webhooks-v3/guide): the
+    // event is told apart by everything that names it.
+    let delivery_id = format!(
+        "hubspot-event:{event_id}:{}:{}:{}",
+        id(event.get("subscriptionId")).unwrap_or_default(),
+        object.as_deref().unwrap_or_default(),
+        id(event.get("occurredAt")).unwrap_or_default()
+    );
+    let kind = match (deal_created, object) {
         (true, Some(deal)) => CrmEventKind::OpportunityCreated { opportunity_id: deal },
         _ => CrmEventKind::Other { name: subscription.chars().take(60).collect() },
     };
-    Ok(CrmDelivery {
-        delivery_id: format!("hubspot-event:{event_id}"),
-        account_id: portal,
-        event: kind,
-        payload_json: event.to_string(),
-    })
+    Ok(CrmDelivery { delivery_id, account_id: portal, event: kind, payload_json: event.to_string() })
 }
 
 #[cfg(test)]
@@ -108,10 +113,18 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                ("hubspot-event:101", "7001", &CrmEventKind::OpportunityCreated { opportunity_id: "5001".into() }),
-                ("hubspot-event:102", "7002", &CrmEventKind::Other { name: "object.propertyChange".into() }),
-                ("hubspot-event:103", "7001", &CrmEventKind::Other { name: "object.creation".into() }),
-                ("hubspot-event:104", "7001", &CrmEventKind::OpportunityCreated { opportunity_id: "5003".into() }),
+                (
+                    "hubspot-event:101:9:5001:1700000000000",
+                    "7001",
+                    &CrmEventKind::OpportunityCreated { opportunity_id: "5001".into() }
+                ),
+                ("hubspot-event:102::5002:", "7002", &CrmEventKind::Other { name: "object.propertyChange".into() }),
+                ("hubspot-event:103::9:", "7001", &CrmEventKind::Other { name: "object.creation".into() }),
+                (
+                    "hubspot-event:104::5003:",
+                    "7001",
+                    &CrmEventKind::OpportunityCreated { opportunity_id: "5003".into() }
+                ),
             ]
         );
     }
@@ -141,6 +154,6 @@ mod tests {
         let body = br#"[{"portalId":7001},{"eventId":1,"portalId":"x"},{"eventId":2,"portalId":7001,"subscriptionType":"deal.creation","objectId":3}]"#;
         let read = verify(SECRET, TARGET, &signed(body, now), body, now).expect("read");
         assert_eq!(read.len(), 1);
-        assert_eq!(read[0].delivery_id, "hubspot-event:2");
+        assert!(read[0].delivery_id.starts_with("hubspot-event:2:"), "{}", read[0].delivery_id);
     }
 }

@@ -216,8 +216,22 @@ pub fn origin_of(url: &str) -> Option<String> {
     clean.then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 
+/// A verified signed request and its MAC: what a replay of it carries, however its text is
+/// encoded (either base64 alphabet, padded or not), so what its spending is keyed on.
+pub struct Verified {
+    /// The request.
+    pub request: CanvasRequest,
+    /// Its HMAC-SHA256, decoded.
+    pub mac: [u8; 32],
+}
+
 /// Verifies `signed_request` (already form-decoded) with the consumer secret and reads it.
 pub fn verify(signed_request: &str, consumer_secret: &[u8]) -> Result<CanvasRequest, SignedRequestError> {
+    verify_with_mac(signed_request, consumer_secret).map(|verified| verified.request)
+}
+
+/// [`verify`], with the request's decoded MAC.
+pub fn verify_with_mac(signed_request: &str, consumer_secret: &[u8]) -> Result<Verified, SignedRequestError> {
     // Split on the first period; the signature part must not be empty.
     let (signature, payload) = signed_request.split_once('.').ok_or(SignedRequestError::Malformed)?;
     let signature = decode_signature(signature.trim()).ok_or(SignedRequestError::Malformed)?;
@@ -230,7 +244,7 @@ pub fn verify(signed_request: &str, consumer_secret: &[u8]) -> Result<CanvasRequ
     if request.algorithm != ALGORITHM {
         return Err(SignedRequestError::BadPayload);
     }
-    Ok(request)
+    Ok(Verified { request, mac: signature })
 }
 
 /// 32 bytes from base64 in either alphabet, padded or not.
