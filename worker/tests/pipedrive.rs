@@ -35,6 +35,11 @@ async fn world() -> World {
 
 /// A world whose local Pipedrive asks for consent again (`consent_again`), or remembers it.
 async fn world_with(consent_again: bool) -> World {
+    world_with_tokens_of(consent_again, 3599).await
+}
+
+/// [`world_with`], Pipedrive's access tokens living `token_seconds`.
+async fn world_with_tokens_of(consent_again: bool, token_seconds: i64) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -43,7 +48,7 @@ async fn world_with(consent_again: bool) -> World {
     let settings = pipedrive::Settings {
         client_id: CLIENT_ID.into(),
         client_secret: Some(CLIENT_SECRET.into()),
-        token_seconds: 3599,
+        token_seconds,
         consent_again,
     };
     let pd = Pipedrive::new(settings, port, &worker).expect("settings").expect("configured");
@@ -256,4 +261,23 @@ async fn a_marketplace_install_completes_when_pipedrive_asks_for_consent_again()
     let form = common::allowed_consent(&page);
     let settings = admin.post(format!("{}/oauth/authorize", world.pipedrive)).form(&form).send().await.expect("allow");
     assert_eq!(settings.url().path(), format!("/settings/pipedrive/{HELIO}"));
+}
+
+/// Pipedrive rotates refresh tokens: two processes (Workers isolates, each with its own
+/// locks) renewing the same expiring tokens at once both go on working, and so does the
+/// installation after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_renewing_at_once_keep_the_installation_working() {
+    // Tokens living 30 s are always within the renewal margin: every call renews.
+    let world = world_with_tokens_of(false, 30).await;
+    let admin = browser();
+    install(&admin, &world).await;
+    let other_isolate = AppState { caches: std::sync::Arc::default(), ..world.state.clone() };
+    let listening = |state: AppState| async move {
+        aurora_crm_worker::crm::Crm::Pipedrive.integration().is_listening(&state, HELIO).await
+    };
+    for round in 0..3 {
+        let (first, second) = tokio::join!(listening(world.state.clone()), listening(other_isolate.clone()));
+        assert!(first.is_ok() && second.is_ok(), "round {round}: {first:?} {second:?}");
+    }
 }

@@ -329,11 +329,41 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     let recorded = |id: String| {
         let db = world.state.db();
         async move {
-            crm_events::find(db, "salesforce", &format!("opportunity-created:{id}")).await.expect("find").is_some()
+            let delivery = format!("{SUNRISE}/opportunity-created:{id}");
+            crm_events::find(db, "salesforce", &delivery).await.expect("find").is_some()
         }
     };
     assert!(recorded(after).await, "the new Opportunity was recorded");
     assert!(!recorded(before).await, "an Opportunity from before automatic projects was picked up");
     // Polled again at once: not due yet.
     assert_eq!(jobs::run_due(&world.state, jobs::Kind::CrmPoll).await, 0);
+
+    // A bulk import: more Opportunities in one second than a poll reads. Each poll moves
+    // on, page by page, until every one was read; none is missed, none pins the cursor.
+    let cursor = world.salesforce.clock.now();
+    let imported: std::collections::BTreeSet<String> = (0..450)
+        .map(|i| world.salesforce.create_opportunity(SUNRISE, &format!("Import {i}"), None, None).expect("created"))
+        .collect();
+    assert_eq!(world.salesforce.clock.now(), cursor, "one second on the org's clock");
+    let integration = aurora_crm_worker::crm::Crm::Salesforce.integration();
+    let mut cursor =
+        chrono::DateTime::from_timestamp(cursor - 1, 0).expect("time").format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut polls = 0;
+    loop {
+        let (deliveries, next) =
+            integration.poll_new_opportunities(&world.state, SUNRISE, &cursor).await.expect("a poll");
+        polls += 1;
+        let before = seen.len();
+        seen.extend(deliveries.into_iter().filter_map(|d| match d.event {
+            aurora_crm_worker::crm::CrmEventKind::OpportunityCreated { opportunity_id } => Some(opportunity_id),
+            _ => None,
+        }));
+        if seen.len() == before && next == cursor {
+            break;
+        }
+        assert!(polls < 10, "the cursor is pinned at {cursor}");
+        cursor = next;
+    }
+    assert!(imported.is_subset(&seen), "{} of {} imported read", imported.intersection(&seen).count(), imported.len());
 }

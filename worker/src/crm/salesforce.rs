@@ -414,20 +414,37 @@ impl CrmIntegration for Salesforce {
         account_id: &str,
         cursor: &str,
     ) -> Result<(Vec<CrmDelivery>, String), AccessError> {
-        let since = cursor.to_owned();
-        let found = with_tokens(state, account_id, |client, tokens| {
-            let since = since.clone();
-            async move { client.new_opportunities(&tokens, &since).await }
+        // The cursor is the second last read and the last id read within it: a second
+        // holding more than a page (a bulk import) is read page by page by id, never
+        // pinned. A cursor from before ids were kept reads its whole second again.
+        let (at, after_id) = cursor.split_once('/').unwrap_or((cursor, ""));
+        let (at, after_id) = (at.to_owned(), after_id.to_owned());
+        let (found, next) = with_tokens(state, account_id, |client, tokens| {
+            let (at, after_id) = (at.clone(), after_id.clone());
+            async move {
+                let same_second = client.opportunities_created_at(&tokens, &at, &after_id).await?;
+                if same_second.len() >= client::POLL_PAGE {
+                    let last = same_second.last().map(|o| o.id.clone()).unwrap_or_default();
+                    return Ok((same_second, format!("{at}/{last}")));
+                }
+                let later = client.opportunities_created_after(&tokens, &at).await?;
+                // Later seconds start from their first id: the newest second may hold more
+                // than this page showed of it, and reading it again costs only duplicates.
+                let newest = later.iter().filter_map(|o| soql_datetime_of(&o.created_date)).max();
+                let next = match (newest, same_second.last()) {
+                    (Some(newest), _) => newest,
+                    (None, Some(last)) => format!("{at}/{}", last.id),
+                    (None, None) if after_id.is_empty() => at.clone(),
+                    (None, None) => format!("{at}/{after_id}"),
+                };
+                Ok((same_second.into_iter().chain(later).collect::<Vec<_>>(), next))
+            }
         })
         .await?;
-        let mut next = cursor.to_owned();
         let mut deliveries = Vec::new();
         for opportunity in found {
             if !signed_request::is_record_id(&opportunity.id, "006") {
                 continue;
-            }
-            if let Some(created) = soql_datetime_of(&opportunity.created_date) {
-                next = next.max(created);
             }
             deliveries.push(CrmDelivery {
                 // The same Opportunity seen by two polls is one delivery.

@@ -103,19 +103,29 @@ where
     Fut: Future<Output = Result<T, CrmError>>,
     RenewFut: Future<Output = Result<OAuthTokens, CrmError>>,
 {
-    let current = stored(state, crm, account).await?;
+    let current = stored(state, crm, account).await?.0;
     let renew = &renew;
     // Renews `used`, unless someone renewed it while we waited our turn: then theirs.
     let renewed = move |used: OAuthTokens| async move {
         let lock = state.caches.token_renewals.of(crm, account);
         let _turn = lock.lock().await;
-        let now_stored = stored(state, crm, account).await?;
+        let (now_stored, sealed_before) = stored(state, crm, account).await?;
         if now_stored != used {
             return Ok::<OAuthTokens, AccessError>(now_stored);
         }
-        let fresh = renew(used).await?;
+        let fresh = match renew(used.clone()).await {
+            Ok(fresh) => fresh,
+            // Another process (a Workers isolate) renewed with the same refresh token first,
+            // and the CRM, rotating it, refused ours: theirs is stored, or about to be.
+            Err(error) => return renewed_elsewhere(state, crm, account, &used).await?.ok_or(error.into()),
+        };
         let sealed = seal(state, crm, account, &fresh)?;
-        installations::store_tokens(state.db(), crm, account, &sealed, state.now()).await?;
+        // Stored only over what we renewed: a pair another process stored meanwhile wins
+        // (its refresh token is the one the CRM keeps).
+        let db = state.db();
+        if !installations::replace_tokens(db, crm, account, &sealed_before, &sealed, state.now()).await? {
+            return Ok(stored(state, crm, account).await?.0);
+        }
         Ok(fresh)
     };
     let tokens = if current.expiring(margin, state.now()) { renewed(current).await? } else { current };
@@ -125,10 +135,29 @@ where
     }
 }
 
-/// The tokens `account`'s installation holds now.
-async fn stored(state: &AppState, crm: Crm, account: &str) -> Result<OAuthTokens, AccessError> {
+/// The tokens another process stored in place of `used`, waiting a moment for its write
+/// (it renewed just before us); `None` when none came.
+async fn renewed_elsewhere(
+    state: &AppState,
+    crm: Crm,
+    account: &str,
+    used: &OAuthTokens,
+) -> Result<Option<OAuthTokens>, AccessError> {
+    for _ in 0..10 {
+        let (latest, _) = stored(state, crm, account).await?;
+        if latest != *used {
+            return Ok(Some(latest));
+        }
+        state.http.sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Ok(None)
+}
+
+/// The tokens `account`'s installation holds now, and their sealed text.
+async fn stored(state: &AppState, crm: Crm, account: &str) -> Result<(OAuthTokens, String), AccessError> {
     let installation = installations::find(state.db(), crm, account).await?.ok_or(AccessError::NotAuthorized)?;
-    open(state, &installation)
+    let tokens = open(state, &installation)?;
+    Ok((tokens, installation.crm_tokens_sealed.unwrap_or_default()))
 }
 
 #[cfg(test)]

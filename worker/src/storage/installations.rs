@@ -323,6 +323,26 @@ pub async fn store_tokens(
     update(db, crm, account_id, "crm_tokens_sealed = ?3, updated_at = ?4", vec![tokens_sealed.into(), now.into()]).await
 }
 
+/// Stores renewed tokens in place of `before` (sealed as read): false when the row holds
+/// others by now (another process renewed first), which are then kept.
+pub async fn replace_tokens(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    before: &str,
+    tokens_sealed: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
+    let changed = db
+        .execute(
+            "UPDATE installations SET crm_tokens_sealed = ?4, updated_at = ?5 \
+             WHERE crm = ?1 AND account_id = ?2 AND crm_tokens_sealed = ?3",
+            &[crm.into(), account_id.into(), before.into(), tokens_sealed.into(), now.into()],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
 /// Notes that the CRM sent a webhook.
 pub async fn record_crm_webhook(db: &dyn Database, crm: Crm, account_id: &str, now: i64) -> Result<bool, StorageError> {
     update(db, crm, account_id, "last_crm_webhook_at = ?3", vec![now.into()]).await

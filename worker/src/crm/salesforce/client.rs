@@ -142,6 +142,25 @@ fn opportunity_query(id: &str, prefix: &str) -> String {
     format!("SELECT Id, Name, {fields} FROM Opportunity WHERE Id = '{id}'")
 }
 
+/// Opportunities one poll's query reads at most.
+pub const POLL_PAGE: usize = 200;
+
+/// `value` checked to be a SOQL datetime literal (`2026-11-30T21:00:00Z`): the builder
+/// interpolates it, so it refuses anything else rather than trust its caller.
+fn soql_datetime_literal(value: &str) -> Result<&str, CrmError> {
+    let shaped = value.len() == 20
+        && value.ends_with('Z')
+        && value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'T' | b'Z'));
+    shaped.then_some(value).ok_or_else(|| CrmError::Decode(format!("not a SOQL datetime: {value:?}")))
+}
+
+/// `value` checked to be a record id or empty (see [`soql_datetime_literal`]).
+fn record_id_literal(value: &str) -> Result<&str, CrmError> {
+    let shaped = value.is_empty()
+        || ((value.len() == 15 || value.len() == 18) && value.bytes().all(|b| b.is_ascii_alphanumeric()));
+    shaped.then_some(value).ok_or_else(|| CrmError::Decode(format!("not a record id: {value:?}")))
+}
+
 impl SalesforceClient {
     /// The client for `config` over `transport`.
     pub fn new(transport: Arc<dyn HttpTransport>, config: &SalesforceSettings) -> Self {
@@ -286,12 +305,34 @@ impl SalesforceClient {
         Ok(self.query(tokens, &opportunity_query(id, prefix)).await?.into_iter().next())
     }
 
-    /// Opportunities created at or after `since` (SOQL datetime, UTC), oldest first, at most
-    /// 200 (one second may hold several: a second poll finds them again, and each is one
-    /// delivery).
-    pub async fn new_opportunities(&self, tokens: &OAuthTokens, since: &str) -> Result<Vec<NewOpportunity>, CrmError> {
+    /// Opportunities created within the second `at` (SOQL datetime, UTC) with an id after
+    /// `after_id` (a record id, or empty for all), by id, at most [`POLL_PAGE`]: a second
+    /// that holds more (a bulk import) is read page by page.
+    pub async fn opportunities_created_at(
+        &self,
+        tokens: &OAuthTokens,
+        at: &str,
+        after_id: &str,
+    ) -> Result<Vec<NewOpportunity>, CrmError> {
+        let (at, after_id) = (soql_datetime_literal(at)?, record_id_literal(after_id)?);
         let soql = format!(
-            "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate >= {since} ORDER BY CreatedDate ASC LIMIT 200"
+            "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate = {at} AND Id > '{after_id}' \
+             ORDER BY Id ASC LIMIT {POLL_PAGE}"
+        );
+        self.query(tokens, &soql).await
+    }
+
+    /// Opportunities created after the second `after` (SOQL datetime, UTC), oldest first, at
+    /// most [`POLL_PAGE`].
+    pub async fn opportunities_created_after(
+        &self,
+        tokens: &OAuthTokens,
+        after: &str,
+    ) -> Result<Vec<NewOpportunity>, CrmError> {
+        let after = soql_datetime_literal(after)?;
+        let soql = format!(
+            "SELECT Id, CreatedDate FROM Opportunity WHERE CreatedDate > {after} ORDER BY CreatedDate ASC \
+             LIMIT {POLL_PAGE}"
         );
         self.query(tokens, &soql).await
     }
