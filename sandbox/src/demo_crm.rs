@@ -114,7 +114,18 @@ async fn inject_faults(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let faults = crm.state().faults.clone();
+    let faults = {
+        let mut state = crm.state();
+        if request.uri().path() == "/oauth/token" {
+            state.token_requests += 1;
+        }
+        let mut faults = state.faults.clone();
+        if state.drop_next_answers > 0 {
+            state.drop_next_answers -= 1;
+            faults.dropped = 1.0;
+        }
+        faults
+    };
     crate::aurora::faults::apply(&faults, "1", request, next).await
 }
 

@@ -266,7 +266,7 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
             // Lost the race for a new claim: someone else is creating it.
             None => return opportunity_state(state, key).await,
         },
-        (Step::TakeOver, Some(seen)) => match projects::take_over(db, key, &seen, now).await? {
+        (Step::TakeOver, Some(seen)) => match projects::take_over(db, key, &seen, &tenant.to_string(), now).await? {
             // A person checked Aurora after a lookup Aurora refused: create, no lookup.
             Some(claim) => (claim, seen.error_code.as_deref() != Some(RECONCILE_FORBIDDEN)),
             None => return opportunity_state(state, key).await,

@@ -143,6 +143,10 @@ pub struct State {
     pub subscriptions: Vec<Subscription>,
     pub deliveries: Vec<DeliveryRecord>,
     pub faults: Faults,
+    /// Answers to drop next, whatever the faults' shares (a test loses exactly these).
+    pub drop_next_answers: u32,
+    /// Requests to `/oauth/token`, counted as they arrive.
+    pub token_requests: u32,
     /// Ids of opportunities created in the UI.
     pub next_opportunity: u32,
 }

@@ -108,19 +108,30 @@ pub async fn claim(
 /// Takes over the record last seen as `seen` (a failed attempt, or a stale claim): the
 /// next fencing token, compare-and-set on the token seen, so of several callers exactly
 /// one wins and the attempt that held the old token can no longer record anything.
+/// The record follows the installation's tenant as it is now (`tenant`): an attempt after
+/// a relink creates there, and its design must be found there.
 pub async fn take_over(
     db: &dyn Database,
     key: &OpportunityKey,
     seen: &ProjectRecord,
+    tenant: &str,
     now: i64,
 ) -> Result<Option<Claim>, StorageError> {
     let [crm, account, opportunity] = key.params();
     let changed = db
         .execute(
             "UPDATE projects SET status = 'creating', claimed_at = ?6, claim_token = claim_token + 1, \
-             error_code = NULL, error_message = NULL, retryable = 0, updated_at = ?6 \
+             error_code = NULL, error_message = NULL, retryable = 0, aurora_tenant_id = ?7, updated_at = ?6 \
              WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3 AND status = ?4 AND claim_token = ?5",
-            &[crm, account, opportunity, seen.status.as_str().into(), seen.claim_token.into(), now.into()],
+            &[
+                crm,
+                account,
+                opportunity,
+                seen.status.as_str().into(),
+                seen.claim_token.into(),
+                now.into(),
+                tenant.into(),
+            ],
         )
         .await?;
     Ok((changed == 1).then_some(Claim { token: seen.claim_token + 1 }))
@@ -199,7 +210,11 @@ pub async fn mark_failed(
     Ok(changed == 1)
 }
 
-/// The opportunity of a project we created, by Aurora's project id or our external id.
+/// The opportunity of a project we created in `tenant`: by Aurora's project id once we
+/// recorded it; by our external id only while the record is still being created (Aurora
+/// may know the project before we do). Only records of the installation that links the
+/// tenant now, with a usable link, match: a tenant that moved to another account (whose
+/// users could name a project after one of ours) maps nothing into the first.
 pub async fn opportunity_of(
     db: &dyn Database,
     tenant: &str,
@@ -208,8 +223,14 @@ pub async fn opportunity_of(
 ) -> Result<Option<OpportunityKey>, StorageError> {
     let rows: Vec<OpportunityKey> = query_as(
         db,
-        "SELECT crm, account_id, opportunity_id FROM projects WHERE aurora_tenant_id = ?1 \
-         AND (external_provider_id = ?2 OR aurora_project_id = ?3) LIMIT 1",
+        &format!(
+            "SELECT p.crm, p.account_id, p.opportunity_id FROM projects p \
+             JOIN installations i ON i.crm = p.crm AND i.account_id = p.account_id AND i.aurora_tenant_id = p.aurora_tenant_id \
+             WHERE p.aurora_tenant_id = ?1 AND {} \
+             AND (p.aurora_project_id = ?3 OR (p.aurora_project_id IS NULL AND p.status = 'creating' AND p.external_provider_id = ?2)) \
+             LIMIT 1",
+            super::installations::usable_link_sql("i")
+        ),
         &[tenant.into(), SqlValue::from(external_provider_id), aurora_project_id.into()],
     )
     .await?;
@@ -233,9 +254,9 @@ mod tests {
         let seen = find(&db, &key).await.expect("find").expect("record");
         assert_eq!((seen.status, seen.claimed_at, seen.claim_token), (ProjectStatus::Creating, 150, 1));
 
-        let second = take_over(&db, &key, &seen, 400).await.expect("take over").expect("won");
+        let second = take_over(&db, &key, &seen, "tenant", 400).await.expect("take over").expect("won");
         assert_eq!(second.token, 2);
-        assert_eq!(take_over(&db, &key, &seen, 401).await.expect("take over"), None, "one winner");
+        assert_eq!(take_over(&db, &key, &seen, "tenant", 401).await.expect("take over"), None, "one winner");
         // The first attempt wakes up: it can neither renew nor record.
         assert!(!renew(&db, &key, first, 402).await.expect("renew"));
         assert!(!mark_created(&db, &key, first, "project-late", 403).await.expect("late"));
@@ -244,5 +265,44 @@ mod tests {
         assert!(mark_created(&db, &key, second, "project-1", 404).await.expect("current"));
         let record = find(&db, &key).await.expect("find").expect("record");
         assert_eq!((record.status, record.aurora_project_id.as_deref()), (ProjectStatus::Created, Some("project-1")));
+    }
+
+    #[tokio::test]
+    async fn records_follow_a_relink_and_designs_map_only_into_the_account_linked_now() {
+        use crate::storage::installations::{self, TenantLink};
+        let db = SqliteDatabase::in_memory().expect("db");
+        crate::storage::migrate(&db, 0).await.expect("migrate");
+        let crm = crate::ids::Crm::Demo;
+        let key = OpportunityKey { crm, account_id: "acct".into(), opportunity_id: "opp".into() };
+        let external = key.external_provider_id();
+        installations::upsert(&db, crm, "acct", None, 1).await.expect("installed");
+        installations::link_tenant(&db, crm, "acct", "t1", TenantLink::Proven, 1).await.expect("linked");
+
+        // An attempt in T1 fails; the account relinks to T2; the retry creates in T2 and
+        // the record says so.
+        let first = claim(&db, &key, "t1", 10).await.expect("claim").expect("claimed");
+        let failure = Failure { code: "aurora_unavailable", message: "down", retryable: true };
+        assert!(mark_failed(&db, &key, first, &failure, 11).await.expect("failed"));
+        installations::release_tenant(&db, crm, "acct", 12).await.expect("released");
+        installations::link_tenant(&db, crm, "acct", "t2", TenantLink::Proven, 12).await.expect("relinked");
+        let seen = find(&db, &key).await.expect("find").expect("record");
+        let retry = take_over(&db, &key, &seen, "t2", 13).await.expect("take over").expect("won");
+        assert_eq!(find(&db, &key).await.expect("find").expect("record").aurora_tenant_id, "t2");
+        // While creating, Aurora's project is known by our external id; then by its own id.
+        let of = |tenant: &'static str, project: &'static str, external: Option<String>| {
+            let db = db.clone();
+            async move { opportunity_of(&db, tenant, project, external.as_deref()).await.expect("lookup") }
+        };
+        assert_eq!(of("t2", "p-2", Some(external.clone())).await, Some(key.clone()));
+        assert_eq!(of("t1", "p-2", Some(external.clone())).await, None, "the tenant it left");
+        assert!(mark_created(&db, &key, retry, "p-2", 14).await.expect("created"));
+        assert_eq!(of("t2", "p-2", None).await, Some(key.clone()));
+        assert_eq!(of("t2", "p-other", Some(external.clone())).await, None, "another project named after ours");
+
+        // T2 moves to another account: nothing of T2's maps into this one any more.
+        installations::release_tenant(&db, crm, "acct", 15).await.expect("released");
+        installations::upsert(&db, crm, "other", None, 15).await.expect("installed");
+        installations::link_tenant(&db, crm, "other", "t2", TenantLink::Proven, 15).await.expect("linked");
+        assert_eq!(of("t2", "p-2", Some(external)).await, None);
     }
 }
