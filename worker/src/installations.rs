@@ -128,6 +128,22 @@ pub async fn listen_for_new_opportunities(state: &AppState, crm: Crm, account: &
     Ok(())
 }
 
+/// The nonce of a callback's `state` (signed by us under `master`, unexpired at `now`) when
+/// it is the browser's install cookie's: the pure half of [`complete`], which the fuzz
+/// target `oauth_callback` drives with any query and cookie.
+pub fn install_state_nonce(
+    master: &[u8],
+    state_param: &str,
+    cookie_nonce: Option<&str>,
+    now: i64,
+) -> Result<String, InstallError> {
+    let claims: InstallState =
+        jwt::verify_for(master, Purpose::InstallState, state_param, now, |s: &InstallState| s.exp)
+            .ok_or(InstallError::StateMismatch)?;
+    let bound = cookie_nonce.is_some_and(|nonce| bool::from(nonce.as_bytes().ct_eq(claims.nonce.as_bytes())));
+    if bound { Ok(claims.nonce) } else { Err(InstallError::StateMismatch) }
+}
+
 /// The callback: `state` checked against the browser's cookie, the code exchanged, the
 /// installation stored, the webhooks subscribed. Answers the admin's session.
 pub async fn complete(
@@ -138,20 +154,14 @@ pub async fn complete(
     cookie_nonce: Option<&str>,
 ) -> Result<Completed, InstallError> {
     let master = state.config.signing_secret.expose_secret().as_bytes();
-    let claims: InstallState =
-        jwt::verify_for(master, Purpose::InstallState, state_param, state.now(), |s: &InstallState| s.exp)
-            .ok_or(InstallError::StateMismatch)?;
-    let bound = cookie_nonce.is_some_and(|nonce| bool::from(nonce.as_bytes().ct_eq(claims.nonce.as_bytes())));
-    if !bound {
-        return Err(InstallError::StateMismatch);
-    }
+    let nonce = install_state_nonce(master, state_param, cookie_nonce, state.now())?;
     configured(state, crm)?;
     let now = state.now();
     // A state works once: a replayed callback never reaches the CRM's token endpoint.
-    if !crate::storage::one_time::spend_install_nonce(state.db(), &claims.nonce, now, STATE_LIFETIME_SECONDS).await? {
+    if !crate::storage::one_time::spend_install_nonce(state.db(), &nonce, now, STATE_LIFETIME_SECONDS).await? {
         return Err(InstallError::StateMismatch);
     }
-    let (verifier, _) = crypto::pkce(master, &claims.nonce);
+    let (verifier, _) = crypto::pkce(master, &nonce);
     let installed = match complete_install(state, crm, code, &verifier, now).await? {
         Install::Account(installed) => installed,
         Install::ForUser { account_name, user_name } => return Ok(Completed::ForUser { account_name, user_name }),

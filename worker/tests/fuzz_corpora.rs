@@ -21,6 +21,18 @@ mod aurora_json {
 mod widget_decode {
     include!("../../fuzz/bodies/widget_decode.rs");
 }
+mod salesforce_signed_request {
+    include!("../../fuzz/bodies/salesforce_signed_request.rs");
+}
+mod hubspot_request {
+    include!("../../fuzz/bodies/hubspot_request.rs");
+}
+mod pipedrive_request {
+    include!("../../fuzz/bodies/pipedrive_request.rs");
+}
+mod oauth_callback {
+    include!("../../fuzz/bodies/oauth_callback.rs");
+}
 
 /// Mutations per seed: enough to pass the parsers' early exits, quick in a debug build.
 const MUTATIONS_PER_SEED: usize = 1_000;
@@ -137,6 +149,26 @@ fn the_widgets_json_reader_survives_its_corpus() {
 }
 
 /// The replay must be able to fail: a body that panics on one of the seeds is caught.
+#[test]
+fn the_salesforce_signed_request_reader_survives_its_corpus() {
+    replay("salesforce_signed_request", salesforce_signed_request::run);
+}
+
+#[test]
+fn hubspots_signature_card_query_and_webhook_readers_survive_their_corpus() {
+    replay("hubspot_request", hubspot_request::run);
+}
+
+#[test]
+fn pipedrives_panel_token_and_webhook_readers_survive_their_corpus() {
+    replay("pipedrive_request", pipedrive_request::run);
+}
+
+#[test]
+fn the_install_callbacks_state_check_survives_its_corpus() {
+    replay("oauth_callback", oauth_callback::run);
+}
+
 #[test]
 fn a_panicking_body_fails_the_replay() {
     fn panics_on_json(data: &[u8]) {

@@ -12,7 +12,17 @@ use std::{
 };
 
 /// The targets, in `fuzz/fuzz_targets/`.
-pub const TARGETS: [&str; 5] = ["crm_context", "crm_webhook", "aurora_webhook_query", "aurora_json", "widget_decode"];
+pub const TARGETS: [&str; 9] = [
+    "crm_context",
+    "crm_webhook",
+    "aurora_webhook_query",
+    "aurora_json",
+    "widget_decode",
+    "salesforce_signed_request",
+    "hubspot_request",
+    "pipedrive_request",
+    "oauth_callback",
+];
 
 /// One target's run.
 #[derive(Debug, Clone, PartialEq, Eq)]
