@@ -26,6 +26,10 @@ pub enum Purpose {
     EmbedTicket,
     /// The HTTP Basic passwords of CRM webhook subscriptions (Pipedrive's, per company).
     CrmWebhookAuth,
+    /// Signing the widget's session tokens.
+    WidgetToken,
+    /// Digests of tenant link codes at rest.
+    LinkCode,
 }
 
 impl Purpose {
@@ -37,6 +41,8 @@ impl Purpose {
             Purpose::Pkce => b"aurora-crm-worker/pkce/v1",
             Purpose::EmbedTicket => b"aurora-crm-worker/embed-ticket/v1",
             Purpose::CrmWebhookAuth => b"aurora-crm-worker/crm-webhook-auth/v1",
+            Purpose::WidgetToken => b"aurora-crm-worker/widget-token/v1",
+            Purpose::LinkCode => b"aurora-crm-worker/link-code/v1",
         }
     }
 }

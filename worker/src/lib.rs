@@ -143,6 +143,13 @@ impl AppState {
         }
     }
 
+    /// The key widget tokens are signed with: derived from the master secret for this one
+    /// purpose, as every other key is.
+    pub fn widget_token_key(&self) -> [u8; 32] {
+        use secrecy::ExposeSecret;
+        crypto::derive_key(self.config.signing_secret.expose_secret().as_bytes(), crypto::Purpose::WidgetToken)
+    }
+
     /// What seals values at rest (CRM tokens, held session tokens), each bound to its row.
     pub fn sealer(&self) -> crypto::Sealer {
         use secrecy::ExposeSecret;

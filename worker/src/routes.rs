@@ -20,7 +20,6 @@ use axum::{
     http::{header, request::Parts},
     routing::{get, post},
 };
-use secrecy::ExposeSecret;
 use std::sync::Arc;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
@@ -184,8 +183,7 @@ impl FromRequestParts<SharedState> for WidgetSession {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(WidgetTokenError::Invalid)?;
-        let secret = state.config.signing_secret.expose_secret().as_bytes();
-        let claims = state.caches.widget_tokens.verify(token.trim(), secret, state.now())?;
+        let claims = state.caches.widget_tokens.verify(token.trim(), &state.widget_token_key(), state.now())?;
         Ok(WidgetSession(claims))
     }
 }

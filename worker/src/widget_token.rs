@@ -1,6 +1,7 @@
 //! Widget tokens: what the widget shows the worker after `POST /v1/sessions`, as an
 //! `Authorization: Bearer` header (never a cookie: third-party iframes lose cookies). An
-//! HS256 JWT signed with the worker's own secret, short-lived, naming exactly one CRM
+//! HS256 JWT signed with a key derived from the worker's secret for this purpose alone
+//! (`AppState::widget_token_key`), short-lived, naming exactly one CRM
 //! account, user and opportunity, so a token of account A can never reach account B.
 
 use crate::{crm::Crm, crypto::jwt};
@@ -73,7 +74,17 @@ fn unexpired(claims: WidgetClaims, now: i64) -> Result<WidgetClaims, WidgetToken
 /// checked at every use. A full cache is emptied: bounded memory, no bookkeeping.
 #[derive(Default)]
 pub struct VerifiedTokens {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, WidgetClaims)>>,
+    /// Token text -> a fingerprint of the key it verified under (never the key), its claims.
+    entries: std::sync::Mutex<std::collections::HashMap<String, ([u8; 16], WidgetClaims)>>,
+}
+
+/// What tells keys apart without keeping them.
+fn fingerprint(key: &[u8]) -> [u8; 16] {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
 }
 
 impl VerifiedTokens {
@@ -82,7 +93,8 @@ impl VerifiedTokens {
     /// [`verify`], remembering what verified.
     pub fn verify(&self, token: &str, secret: &[u8], now: i64) -> Result<WidgetClaims, WidgetTokenError> {
         let entries = || self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let kept = entries().get(token).filter(|(under, _)| under == secret).map(|(_, claims)| claims.clone());
+        let under = fingerprint(secret);
+        let kept = entries().get(token).filter(|(seen, _)| *seen == under).map(|(_, claims)| claims.clone());
         if let Some(claims) = kept {
             return unexpired(claims, now);
         }
@@ -91,7 +103,7 @@ impl VerifiedTokens {
         if entries.len() >= Self::CAPACITY {
             entries.clear();
         }
-        entries.insert(token.to_owned(), (secret.to_vec(), claims.clone()));
+        entries.insert(token.to_owned(), (under, claims.clone()));
         drop(entries);
         unexpired(claims, now)
     }

@@ -58,8 +58,12 @@ async fn a_good_context_opens_a_session_with_a_short_lived_token_for_that_accoun
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305");
     assert!(body["expires_in"].as_u64().expect("expires_in") <= 15 * 60);
-    let claims = widget_token::verify(body["token"].as_str().expect("token"), SIGNING.as_bytes(), NOW as i64)
-        .expect("our token");
+    // Signed under the widget-token key derived from the master secret, never the master itself.
+    let token = body["token"].as_str().expect("token");
+    assert!(widget_token::verify(token, SIGNING.as_bytes(), NOW as i64).is_err(), "not under the master secret");
+    let key =
+        aurora_crm_worker::crypto::derive_key(SIGNING.as_bytes(), aurora_crm_worker::crypto::Purpose::WidgetToken);
+    let claims = widget_token::verify(token, &key, NOW as i64).expect("our token");
     assert_eq!((claims.account_id.as_str(), claims.opportunity_id.as_str()), ("acct-a", "opp-1"));
     let rows = db_rows(&db, "SELECT name FROM opportunities WHERE account_id = 'acct-a'").await;
     assert_eq!(rows, vec![json!({"name": "Rivera residence"})], "the opportunity was recorded");

@@ -41,9 +41,16 @@ pub fn run(edge: bool) -> Result<()> {
 /// The most the widget may weigh, brotli, wasm + JS + CSS (a CRM iframe should load like a small image: at most 80 KB).
 pub const WIDGET_BUDGET_BROTLI: usize = 80_000;
 
+/// What Workers must not publish from `dist/` (its static-asset folder): the benchmark's
+/// reference page, which `cargo xtask bench` writes there so the native host serves it too.
+/// Workers reads `.assetsignore` in gitignore syntax
+/// (https://developers.cloudflare.com/workers/static-assets/binding/#ignoring-assets).
+const ASSETS_IGNORED: &str = "# Written by `cargo xtask build`: never published by Workers.\nbench/\n.assetsignore\n";
+
 /// Builds the widget into `dist/widget/` and prints its sizes; returns their total.
 pub fn widget() -> Result<Sizes> {
     let total = widget_with(&[], &tools::dist_dir().join("widget"))?;
+    fs::write(tools::dist_dir().join(".assetsignore"), ASSETS_IGNORED).context("writing dist/.assetsignore")?;
     println!(
         "  budget: {} of {WIDGET_BUDGET_BROTLI} bytes brotli ({:.0}%)",
         total.brotli,

@@ -14,7 +14,6 @@ use crate::{
     widget_token,
 };
 use axum::extract::State;
-use secrecy::ExposeSecret;
 use widget_api::{SessionRequest, SessionResponse};
 
 pub async fn create_session(
@@ -30,8 +29,8 @@ pub async fn create_session(
     let context = integration.verify_context(&state, &request.context, now)?;
     installations::find(state.db(), crm, &context.account_id).await?.ok_or(ContextError::NotInstalled)?;
     opportunities::record_seen(state.db(), crm, &context.account_id, &context.opportunity, now).await?;
-    let secret = state.config.signing_secret.expose_secret().as_bytes();
-    let token = widget_token::mint(crm, &context.account_id, &context.user_id, &context.opportunity.id, secret, now);
+    let key = state.widget_token_key();
+    let token = widget_token::mint(crm, &context.account_id, &context.user_id, &context.opportunity.id, &key, now);
     tracing::info!(account = %context.account_id, opportunity = %context.opportunity.id, "session opened");
     let key = OpportunityKey { crm, account_id: context.account_id, opportunity_id: context.opportunity.id.clone() };
     let opportunity_state = projects::opportunity_state(&state, &key).await?;

@@ -1,7 +1,8 @@
-//! One-time values, kept as SHA-256 hashes (the values themselves are never stored): the
-//! codes that link an Aurora tenant to a CRM installation (`tenant_link_codes`), and the
-//! nonces of installs whose callback was taken (`install_nonces`), and the Canvas signed
-//! requests already exchanged for a session (`spent_signed_requests`).
+//! One-time values, kept as hashes (the values themselves are never stored): the codes that
+//! link an Aurora tenant to a CRM installation (`tenant_link_codes`, as their caller's
+//! keyed digest: a code has 40 bits, which an unkeyed hash would give back to a database
+//! reader in minutes), the nonces of installs whose callback was taken (`install_nonces`),
+//! and the signed requests already exchanged for a session (`spent_signed_requests`).
 
 use super::{Database, StorageError};
 use sha2::{Digest, Sha256};
@@ -10,10 +11,10 @@ fn hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 
-/// Stores `code` for `tenant`, good until `expires_at`.
+/// Stores a code, by its keyed `digest`, for `tenant`, good until `expires_at`.
 pub async fn store_link_code(
     db: &dyn Database,
-    code: &str,
+    digest: &str,
     tenant: &str,
     now: i64,
     expires_at: i64,
@@ -22,28 +23,27 @@ pub async fn store_link_code(
     db.execute("DELETE FROM tenant_link_codes WHERE expires_at < ?1", &[now.into()]).await?;
     db.execute(
         "INSERT INTO tenant_link_codes (code_hash, aurora_tenant_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        &[hash(code).into(), tenant.into(), now.into(), expires_at.into()],
+        &[digest.into(), tenant.into(), now.into(), expires_at.into()],
     )
     .await?;
     Ok(())
 }
 
-/// Uses up `code`: its tenant, if the code exists, is unused and has not expired. A code
-/// is redeemed once, however many requests race for it.
-pub async fn redeem_link_code(db: &dyn Database, code: &str, now: i64) -> Result<Option<String>, StorageError> {
-    let code_hash = hash(code);
+/// Uses up the code whose keyed digest is `digest`: its tenant, if the code exists, is
+/// unused and has not expired. A code is redeemed once, however many requests race for it.
+pub async fn redeem_link_code(db: &dyn Database, digest: &str, now: i64) -> Result<Option<String>, StorageError> {
+    let code_hash = digest;
     let used = db
         .execute(
             "UPDATE tenant_link_codes SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
-            &[code_hash.as_str().into(), now.into()],
+            &[code_hash.into(), now.into()],
         )
         .await?;
     if used == 0 {
         return Ok(None);
     }
-    let rows = db
-        .query("SELECT aurora_tenant_id FROM tenant_link_codes WHERE code_hash = ?1", &[code_hash.as_str().into()])
-        .await?;
+    let rows =
+        db.query("SELECT aurora_tenant_id FROM tenant_link_codes WHERE code_hash = ?1", &[code_hash.into()]).await?;
     Ok(rows.first().and_then(|row| row.get("aurora_tenant_id")).and_then(|t| t.as_str()).map(str::to_owned))
 }
 
