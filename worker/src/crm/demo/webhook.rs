@@ -143,6 +143,14 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_at_the_ends_of_the_range_are_stale_not_a_panic() {
+        let body = br#"{"id":"dlv_1"}"#;
+        for timestamp in [i64::MIN, i64::MAX, 0] {
+            assert_eq!(verify(SECRET, &signed(timestamp, body, SECRET), body, NOW), Err(CrmWebhookError::Stale));
+        }
+    }
+
+    #[test]
     fn signatures_and_timestamps_are_checked() {
         let body = br#"{"id":"dlv_1"}"#;
         assert_eq!(verify(SECRET, &signed(NOW - 10, body, SECRET), body, NOW).expect("valid").delivery_id, "dlv_1");

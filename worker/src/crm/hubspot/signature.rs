@@ -144,6 +144,19 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_at_the_ends_of_the_range_are_refused_not_a_panic() {
+        let now = 1_790_000_000_000;
+        for timestamp in ["9223372036854775807", "0", "-9223372036854775808", "99999999999999999999"] {
+            let signature = sign(b"secret", "POST", "https://example.com/x", b"", timestamp);
+            let result = verify(b"secret", "POST", "https://example.com/x", b"", &headers(&signature, timestamp), now);
+            assert!(
+                matches!(result, Err(SignatureError::Stale | SignatureError::Missing(_))),
+                "{timestamp}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
     fn hubspots_v3_vectors_sign_and_verify() {
         let vectors = vectors();
         let secret = field(&vectors, "client_secret").as_bytes();

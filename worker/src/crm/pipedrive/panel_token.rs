@@ -82,6 +82,15 @@ mod tests {
     }
 
     #[test]
+    fn an_expiry_at_the_ends_of_the_range_is_read_not_a_panic() {
+        let at = |exp: i64| {
+            verify(&sign(json!({ "userId": 1, "companyId": 2, "exp": exp }), Algorithm::HS256, SECRET), SECRET, NOW)
+        };
+        assert_eq!(at(i64::MAX), Ok(PanelClaims { user_id: 1, company_id: 2 }), "exp + skew saturates");
+        assert_eq!(at(i64::MIN), Err(ContextError::Expired));
+    }
+
+    #[test]
     fn anything_else_is_refused() {
         let good = sign(json!({ "userId": 1, "companyId": 2, "exp": NOW + 300 }), Algorithm::HS256, SECRET);
         let dot = good.find('.').expect("dot");
