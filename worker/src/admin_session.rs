@@ -28,6 +28,12 @@ pub enum AdminSessionError {
     /// The CRM could not say whether the user is still an admin.
     #[error("your CRM did not confirm that you are still an admin ({0}); try again in a minute")]
     RoleUnknown(String),
+    /// The CRM no longer accepts the installation's authorization (the app was removed or
+    /// revoked in the CRM): nobody's role can be asked any more.
+    #[error(
+        "your CRM no longer accepts this app's authorization (it was removed or revoked there): uninstall it here, or install it again from the CRM's marketplace"
+    )]
+    AuthorizationGone,
     /// The installation could not be read.
     #[error(transparent)]
     Storage(crate::storage::StorageError),
@@ -97,6 +103,13 @@ pub async fn check(
 /// tokens (made by the operator's CLI) has no CRM to ask.
 pub async fn check_change(state: &AppState, session: &AdminSession, csrf: &str) -> Result<(), AdminSessionError> {
     check_csrf(session, csrf)?;
+    check_role(state, session).await
+}
+
+/// The admin's role as the CRM has it now: taken away since the session began, refused.
+/// Reading the settings asks too, so a demoted admin does not keep reading them for the
+/// rest of the session.
+pub async fn check_role(state: &AppState, session: &AdminSession) -> Result<(), AdminSessionError> {
     let installation = crate::storage::installations::find(state.db(), session.crm, &session.account_id)
         .await
         .map_err(AdminSessionError::Storage)?
@@ -107,6 +120,10 @@ pub async fn check_change(state: &AppState, session: &AdminSession, csrf: &str) 
     match session.crm.integration().still_admin(state, &session.account_id, &session.user_id).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(AdminSessionError::NoLongerAdmin),
+        Err(
+            crate::crm::AccessError::NotAuthorized
+            | crate::crm::AccessError::Crm(crate::crm::CrmError::InvalidGrant | crate::crm::CrmError::Unauthorized),
+        ) => Err(AdminSessionError::AuthorizationGone),
         Err(error) => Err(AdminSessionError::RoleUnknown(error.to_string())),
     }
 }

@@ -119,6 +119,9 @@ impl ApiError {
             ApiError::AdminSession(AdminSessionError::Csrf) => (StatusCode::FORBIDDEN, "csrf"),
             ApiError::AdminSession(AdminSessionError::NoLongerAdmin) => (StatusCode::FORBIDDEN, "not_admin"),
             ApiError::AdminSession(AdminSessionError::RoleUnknown(_)) => (StatusCode::BAD_GATEWAY, "crm_unavailable"),
+            ApiError::AdminSession(AdminSessionError::AuthorizationGone) => {
+                (StatusCode::CONFLICT, "crm_authorization_gone")
+            }
             ApiError::AdminSession(AdminSessionError::Storage(_)) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }

@@ -718,6 +718,8 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
     };
     set_role(demo_crm::Role::Rep);
     assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::FORBIDDEN, "no longer an admin");
+    let read = first.get(format!("{}/settings/demo/acct-sunrise", world.worker)).send().await.expect("settings");
+    assert_eq!(read.status(), StatusCode::FORBIDDEN, "nor does a former admin read the settings");
     set_role(demo_crm::Role::Admin);
     assert_eq!(save(first.clone(), csrf.clone()).await, StatusCode::OK, "an admin again");
     let (_, page) = install(&second, &world, "ada@sunrise.example").await;
@@ -741,8 +743,22 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
     assert_eq!(uninstall.status(), StatusCode::OK);
     // ...opens nothing after an uninstall, nor after the reinstall that follows.
     assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "uninstalled");
-    install(&first, &world, "ada@sunrise.example").await;
+    let (_, page) = install(&first, &world, "ada@sunrise.example").await;
     assert_eq!(copied().await, StatusCode::UNAUTHORIZED, "reinstalled");
+
+    // The app is removed in the CRM itself (its tokens die there): nobody's role can be
+    // asked any more, yet the admin still reads the settings and uninstalls here.
+    world.crm.state().uninstall("acct-sunrise");
+    let read = first.get(settings.clone()).send().await.expect("settings");
+    assert_eq!(read.status(), StatusCode::OK);
+    assert!(read.text().await.expect("page").contains("no longer accepts this app"));
+    let uninstall = first
+        .post(format!("{settings}/uninstall"))
+        .form(&[("csrf", hidden(&page, "csrf").as_str())])
+        .send()
+        .await
+        .expect("uninstall");
+    assert_eq!(uninstall.status(), StatusCode::OK, "{}", uninstall.text().await.unwrap_or_default());
 }
 
 /// The install's OAuth uses PKCE, its `state` works once (a replayed

@@ -4,7 +4,7 @@ use super::SharedState;
 use super::{ClientAddress, Form, Path, Query};
 use crate::{
     AppState, admin_pages,
-    admin_session::{self, AdminSession},
+    admin_session::{self, AdminSession, AdminSessionError},
     crm::Crm,
     error::{ApiError, HtmlError},
     installations::{self, InstallError},
@@ -136,7 +136,17 @@ pub async fn settings_page(
     Query(query): Query<SettingsQuery>,
 ) -> Result<Html<String>, HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    Ok(Html(render(&state, &session, admin_pages::notice(query.notice.as_deref()), None).await?))
+    // A role taken away is refused; a CRM that cannot answer (or no longer knows the app)
+    // leaves the page readable, saying so, so its admin can still uninstall.
+    let unconfirmed = match admin_session::check_role(&state, &session).await {
+        Ok(()) => None,
+        Err(error @ (AdminSessionError::RoleUnknown(_) | AdminSessionError::AuthorizationGone)) => {
+            Some(error.to_string())
+        }
+        Err(error) => return Err(HtmlError::of_crm(session.crm)(error)),
+    };
+    let notice = admin_pages::notice(query.notice.as_deref());
+    Ok(Html(render(&state, &session, notice, unconfirmed.as_deref()).await?))
 }
 
 async fn render(
@@ -322,7 +332,12 @@ pub async fn uninstall(
     Form(form): Form<CsrfForm>,
 ) -> Result<(CookieJar, Html<String>), HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
-    admin_session::check_change(&state, &session, &form.csrf).await?;
+    // Uninstalling stays possible once the CRM no longer accepts the app: the admin's
+    // session (15 minutes, begun as an admin) is all that is left to ask.
+    match admin_session::check_change(&state, &session, &form.csrf).await {
+        Ok(()) | Err(AdminSessionError::AuthorizationGone) => {}
+        Err(error) => return Err(HtmlError::of_crm(session.crm)(error)),
+    }
     installations::uninstall(&state, session.crm, &account).await?;
     let message = format!(
         "Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.",
