@@ -86,7 +86,8 @@ impl Pipedrive {
         }))
     }
 
-    fn data(&self) -> MutexGuard<'_, company::Data> {
+    /// The companies' data, for the routes and for tests that set up what Pipedrive holds.
+    pub fn data(&self) -> MutexGuard<'_, company::Data> {
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 

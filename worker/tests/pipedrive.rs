@@ -26,6 +26,7 @@ const HELIO: &str = "1001";
 struct World {
     worker: String,
     pipedrive: String,
+    pd: Pipedrive,
     state: AppState,
 }
 
@@ -53,7 +54,8 @@ async fn world_with_tokens_of(consent_again: bool, token_seconds: i64) -> World 
     };
     let pd = Pipedrive::new(settings, port, &worker).expect("settings").expect("configured");
     let pipedrive = pd.origin.clone();
-    tokio::spawn(async move { axum::serve(pd_listener, pipedrive::router(pd)).await });
+    let served = pd.clone();
+    tokio::spawn(async move { axum::serve(pd_listener, pipedrive::router(served)).await });
     let (mut state, _, _) = common::state(&aurora, unix_now()).await;
     state.config = std::sync::Arc::new(common::config_with(
         &aurora,
@@ -68,7 +70,13 @@ async fn world_with_tokens_of(consent_again: bool, token_seconds: i64) -> World 
     state.clock = std::sync::Arc::new(unix_now);
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(worker_listener, app).await });
-    World { worker, pipedrive, state }
+    World { worker, pipedrive, pd, state }
+}
+
+/// The settings page of Helio Homes, as `browser` sees it.
+async fn settings_of(browser: &reqwest::Client, world: &World) -> String {
+    let url = format!("{}/settings/pipedrive/{HELIO}", world.worker);
+    browser.get(url).send().await.expect("settings").text().await.expect("page")
 }
 
 async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {
@@ -112,6 +120,12 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(landed.path(), format!("/settings/pipedrive/{HELIO}"), "{page}");
     assert!(page.contains("Helio Homes"), "{page}");
     assert!(page.contains("Present:"), "the new-deal webhook is subscribed: {page}");
+    // A hook whose password is no longer the worker's (its secret changed since) delivers
+    // nothing the worker accepts: the health section says so rather than "Present".
+    let ours = std::mem::replace(&mut world.pd.data().webhooks[0].http_auth_password, "an-old-password".into());
+    let stale = settings_of(&admin, &world).await;
+    assert!(stale.contains("Missing:"), "{stale}");
+    world.pd.data().webhooks[0].http_auth_password = ours;
     assert!(page.contains("install: a callback without state"), "the health section says what Pipedrive did: {page}");
     assert!(page.contains("asks Pipedrive whether that user may see it"), "who sees which deal: {page}");
 

@@ -95,9 +95,9 @@ pub struct Webhook {
     pub event_action: String,
     pub event_object: String,
     pub version: String,
-    #[serde(skip)]
+    /// Listed back, as Pipedrive's `GET /v1/webhooks` does (its `http_auth_user` and
+    /// `http_auth_password`: https://developers.pipedrive.com/docs/api/v1/Webhooks#getWebhooks).
     pub http_auth_user: String,
-    #[serde(skip)]
     pub http_auth_password: String,
 }
 

@@ -245,12 +245,15 @@ impl CrmIntegration for Pipedrive {
     }
 
     async fn is_listening(&self, state: &AppState, account_id: &str) -> Result<bool, AccessError> {
-        let (url, _) = webhook_credentials(state, account_id)?;
+        let (url, password) = webhook_credentials(state, account_id)?;
         let hooks =
             with_tokens(state, account_id, |client, tokens| async move { client.webhooks(&tokens).await }).await?;
-        // `create` (v2); `added`, v1's word, on hooks made before v2 or by hand.
+        // `create` (v2); `added`, v1's word, on hooks made before v2 or by hand. A hook
+        // whose password is no longer ours (the worker's secret changed) delivers nothing
+        // we accept: it is as good as missing.
         Ok(hooks.iter().any(|h| {
             h.subscription_url == url
+                && h.http_auth_password.as_deref().is_none_or(|given| given == password)
                 && matches!(h.event_action.as_str(), "added" | "create" | "*")
                 && matches!(h.event_object.as_str(), "deal" | "*")
         }))

@@ -129,6 +129,10 @@ pub struct Webhook {
     /// `deal`, `*`, ...
     #[serde(default)]
     pub event_object: String,
+    /// The Basic password it delivers with, when Pipedrive lists it (its reference lists
+    /// `http_auth_password`: https://developers.pipedrive.com/docs/api/v1/Webhooks#getWebhooks).
+    #[serde(default)]
+    pub http_auth_password: Option<String>,
 }
 
 /// An address as Pipedrive's v2 answers carry it: the formatted `value` and its parts.
