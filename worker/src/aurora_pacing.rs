@@ -52,21 +52,34 @@ impl RateLimit {
 /// The answer to a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
-    /// Reserved: send after this wait.
-    After(Duration),
+    /// Reserved: send after this wait. Its place on the schedule (`tat_ms`, the arrival time
+    /// it moved the schedule to) gives it back when the call is abandoned while it waits.
+    After(Duration, Reserved),
     /// Not reserved: the schedule is booked past the ceiling for about this long.
     Full(Duration),
+}
+
+/// Where a reservation moved its key's schedule to, and by how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reserved {
+    /// The schedule's arrival time after this reservation (0: nothing reserved).
+    pub tat_ms: i64,
+    /// The step it took.
+    pub interval_ms: i64,
 }
 
 /// Reserves the next slot of `key_hash`'s schedule at `now_ms`, if it is within
 /// [`CEILING_MS`].
 pub async fn reserve(db: &dyn Database, key_hash: &str, limit: RateLimit, now_ms: i64) -> Result<Slot, StorageError> {
-    let Some(interval) = limit.interval_ms() else { return Ok(Slot::After(Duration::ZERO)) };
+    let Some(interval) = limit.interval_ms() else { return Ok(Slot::After(Duration::ZERO, Reserved::default())) };
     // A slot lies `(BURST + 1) * interval` before the schedule's arrival time.
     let lead = interval + i64::from(BURST) * interval;
     let store = crate::storage::aurora_pacing::advance;
     match store(db, key_hash, now_ms, interval, now_ms + CEILING_MS + lead).await? {
-        Some(tat) => Ok(Slot::After(Duration::from_millis(u64::try_from(tat - lead - now_ms).unwrap_or(0)))),
+        Some(tat) => Ok(Slot::After(
+            Duration::from_millis(u64::try_from(tat - lead - now_ms).unwrap_or(0)),
+            Reserved { tat_ms: tat, interval_ms: interval },
+        )),
         None => {
             let booked = crate::storage::aurora_pacing::standing(db, key_hash).await?.unwrap_or(now_ms);
             Ok(Slot::Full(Duration::from_millis(u64::try_from(booked - lead - now_ms - CEILING_MS).unwrap_or(0))))
@@ -85,12 +98,46 @@ pub struct PacedTransport {
     inner: Arc<dyn HttpTransport>,
     db: Arc<dyn Database>,
     limit: RateLimit,
+    background: Arc<dyn crate::Background>,
 }
 
 impl PacedTransport {
-    /// Paces `inner`'s requests under `limit`, with the schedule in `db`.
-    pub fn new(inner: Arc<dyn HttpTransport>, db: Arc<dyn Database>, limit: RateLimit) -> Self {
-        PacedTransport { inner, db, limit }
+    /// Paces `inner`'s requests under `limit`, with the schedule in `db`; `background`
+    /// gives back the slots of calls abandoned while they wait.
+    pub fn new(
+        inner: Arc<dyn HttpTransport>,
+        db: Arc<dyn Database>,
+        limit: RateLimit,
+        background: Arc<dyn crate::Background>,
+    ) -> Self {
+        PacedTransport { inner, db, limit, background }
+    }
+}
+
+/// A slot reserved by a call still waiting for it: dropped while armed (the caller gave up:
+/// a browser closed, an isolate cut off), it gives the slot back, if no later call has
+/// reserved after it, so abandoned calls leave no debt on the shared schedule.
+struct Waiting {
+    db: Arc<dyn Database>,
+    background: Arc<dyn crate::Background>,
+    key_hash: String,
+    reserved: Reserved,
+    armed: bool,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (db, key_hash, reserved) = (self.db.clone(), std::mem::take(&mut self.key_hash), self.reserved);
+        self.background.spawn(Box::pin(async move {
+            let given =
+                crate::storage::aurora_pacing::give_back(db.as_ref(), &key_hash, reserved.tat_ms, reserved.interval_ms);
+            if let Err(error) = given.await {
+                tracing::warn!(%error, "could not give back an abandoned slot on Aurora's schedule");
+            }
+        }));
     }
 }
 
@@ -101,9 +148,20 @@ impl HttpTransport for PacedTransport {
         request: http::Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        match reserve(self.db.as_ref(), &key_of(&request), self.limit, self.inner.now_ms()).await {
-            Ok(Slot::After(wait)) if !wait.is_zero() => self.inner.sleep(wait).await,
-            Ok(Slot::After(_)) => {}
+        let key_hash = key_of(&request);
+        match reserve(self.db.as_ref(), &key_hash, self.limit, self.inner.now_ms()).await {
+            Ok(Slot::After(wait, reserved)) if !wait.is_zero() => {
+                let mut waiting = Waiting {
+                    db: self.db.clone(),
+                    background: self.background.clone(),
+                    key_hash,
+                    reserved,
+                    armed: true,
+                };
+                self.inner.sleep(wait).await;
+                waiting.armed = false;
+            }
+            Ok(Slot::After(..)) => {}
             Ok(Slot::Full(booked)) => return Err(TransportError::Throttled(booked.as_secs().max(1))),
             // Storage trouble must not stop calls to Aurora: unpaced, Aurora's 429s and
             // their Retry-After still hold the line.

@@ -90,8 +90,12 @@ impl AppState {
         clock: Arc<dyn Fn() -> u64 + Send + Sync>,
     ) -> Self {
         // Every call to Aurora waits its turn on its key's schedule (see `aurora_pacing`).
-        let paced =
-            Arc::new(aurora_pacing::PacedTransport::new(transport.clone(), db.clone(), config.aurora.rate_limit));
+        let paced = Arc::new(aurora_pacing::PacedTransport::new(
+            transport.clone(),
+            db.clone(),
+            config.aurora.rate_limit,
+            background.clone(),
+        ));
         let aurora = Arc::new(config.aurora.client(paced));
         AppState { config: Arc::new(config), db, aurora, http: transport, caches, background, clock }
     }

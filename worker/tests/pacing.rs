@@ -94,3 +94,40 @@ async fn bench_projects_created_at_auroras_real_rate() {
     println!("BENCH {figure}");
     assert_eq!(rate_limited, 0);
 }
+
+/// A call abandoned while it waits for its turn (the rep closed the page, the isolate was
+/// cut off) gives its slot back: the next call does not wait for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_wait_gives_its_slot_back() {
+    use aurora_api::HttpTransport;
+    use aurora_crm_worker::{aurora_pacing::PacedTransport, storage::Database};
+    let db = aurora_crm_worker::hosts::native::sqlite::SqliteDatabase::in_memory().expect("db");
+    aurora_crm_worker::storage::migrate(&db, 0).await.expect("migrate");
+    let db: std::sync::Arc<dyn Database> = std::sync::Arc::new(db);
+    let paced = PacedTransport::new(
+        std::sync::Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()),
+        db.clone(),
+        RateLimit { requests: 10, window_ms: 3_000 },
+        std::sync::Arc::new(aurora_crm_worker::hosts::native::TokioBackground),
+    );
+    let request = || {
+        // Nothing listens on port 9: each call that is sent fails at once, unanswered.
+        http::Request::get("http://127.0.0.1:9/").header("authorization", "Bearer k").body(Vec::new()).expect("request")
+    };
+    let standing = || {
+        let db = db.clone();
+        async move { db.query("SELECT tat_ms FROM aurora_pacing", &[]).await.expect("read")[0]["tat_ms"].as_i64() }
+    };
+    // The burst goes at once; the next call waits its turn...
+    for _ in 0..3 {
+        let _ = paced.send(request(), std::time::Duration::from_secs(1)).await;
+    }
+    let before = standing().await;
+    let abandoned = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        paced.send(request(), std::time::Duration::from_secs(1)),
+    );
+    assert!(abandoned.await.is_err(), "the fourth call was still waiting");
+    // ...and, abandoned, leaves the schedule where it stood.
+    common::eventually("the slot given back", async || standing().await == before).await;
+}

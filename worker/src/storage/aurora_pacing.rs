@@ -31,3 +31,15 @@ pub async fn standing(db: &dyn Database, key_hash: &str) -> Result<Option<i64>, 
     let rows = db.query("SELECT tat_ms FROM aurora_pacing WHERE key_hash = ?1", &[key_hash.into()]).await?;
     Ok(rows.first().and_then(|row| row.get("tat_ms")).and_then(serde_json::Value::as_i64))
 }
+
+/// Gives back the slot that moved `key_hash`'s schedule to `tat_ms`, if nothing was
+/// reserved after it (a slot in the middle is left: later calls already wait for theirs).
+pub async fn give_back(db: &dyn Database, key_hash: &str, tat_ms: i64, interval_ms: i64) -> Result<bool, StorageError> {
+    let changed = db
+        .execute(
+            "UPDATE aurora_pacing SET tat_ms = tat_ms - ?3 WHERE key_hash = ?1 AND tat_ms = ?2",
+            &[key_hash.into(), tat_ms.into(), interval_ms.into()],
+        )
+        .await?;
+    Ok(changed == 1)
+}

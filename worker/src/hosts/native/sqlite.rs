@@ -395,7 +395,7 @@ mod tests {
         let mut refused = Vec::new();
         for _ in 0..40 {
             match reserve(&db, "key", RateLimit::AURORA, now_ms).await.expect("an answer") {
-                Slot::After(wait) => waits.push(wait.as_millis()),
+                Slot::After(wait, _) => waits.push(wait.as_millis()),
                 Slot::Full(booked) => refused.push(booked),
             }
         }
