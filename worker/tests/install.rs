@@ -483,25 +483,21 @@ async fn the_admin_sends_a_test_webhook_from_aurora_and_reads_that_it_arrived() 
     at_start_of_limit_windows(&world);
     let admin = browser();
     let (_, page) = install(&admin, &world, "ada@sunrise.example").await;
-    let answer = admin
-        .post(format!("{}/settings/demo/acct-sunrise/check-webhooks", world.worker))
-        .form(&[("csrf", hidden(&page, "csrf"))])
-        .send()
-        .await
-        .expect("check");
+    let press = || {
+        admin
+            .post(format!("{}/settings/demo/acct-sunrise/check-webhooks", world.worker))
+            .form(&[("csrf", hidden(&page, "csrf"))])
+            .send()
+    };
+    let answer = press().await.expect("check");
     assert_eq!(answer.status(), StatusCode::OK);
-    let page = answer.text().await.expect("page");
-    assert!(page.contains("Aurora's test webhook reached the app"), "{page}");
+    let landed = answer.text().await.expect("page");
+    assert!(landed.contains("Aurora's test webhook reached the app"), "{landed}");
     // Each test costs calls on the application key every customer shares: three per ten
     // minutes per installation.
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let answer = admin
-            .post(format!("{}/settings/demo/acct-sunrise/check-webhooks", world.worker))
-            .form(&[("csrf", hidden(&page, "csrf"))])
-            .send()
-            .await
-            .expect("check");
+        let answer = press().await.expect("check");
         statuses.push(answer.status());
         if answer.status() == StatusCode::TOO_MANY_REQUESTS {
             assert!(answer.text().await.expect("page").contains("too many test webhooks"));

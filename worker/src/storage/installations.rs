@@ -265,16 +265,8 @@ pub async fn release_tenant(
     account_id: &str,
     now: i64,
 ) -> Result<Option<String>, StorageError> {
-    let Some(tenant) = find(db, crm, account_id).await?.and_then(|i| i.aurora_tenant_id) else { return Ok(None) };
-    update(
-        db,
-        crm,
-        account_id,
-        "aurora_tenant_id = NULL, tenant_link = NULL, tenant_verified_at = NULL, updated_at = ?3",
-        vec![now.into()],
-    )
-    .await?;
-    Ok(Some(tenant))
+    change_link(db, crm, account_id, "aurora_tenant_id = NULL, tenant_link = NULL, tenant_verified_at = NULL", now)
+        .await
 }
 
 /// The operator approves the link of this installation (awaiting approval, or from before
@@ -285,8 +277,19 @@ pub async fn approve_link(
     account_id: &str,
     now: i64,
 ) -> Result<Option<String>, StorageError> {
+    change_link(db, crm, account_id, "tenant_link = 'operator'", now).await
+}
+
+/// Sets `set` on an installation that has a tenant; answers the tenant it had.
+async fn change_link(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    set: &str,
+    now: i64,
+) -> Result<Option<String>, StorageError> {
     let Some(tenant) = find(db, crm, account_id).await?.and_then(|i| i.aurora_tenant_id) else { return Ok(None) };
-    update(db, crm, account_id, "tenant_link = 'operator', updated_at = ?3", vec![now.into()]).await?;
+    update(db, crm, account_id, &format!("{set}, updated_at = ?3"), vec![now.into()]).await?;
     Ok(Some(tenant))
 }
 
