@@ -142,18 +142,36 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
                 };
                 match client.user_info(&theirs).await {
                     Ok(info) if same_id(&info.user_id, &user) && same_id(&info.organization_id, &org) => {}
-                    Ok(_) | Err(CrmError::Unauthorized | CrmError::Refused { .. }) => return Ok(None),
+                    Ok(_) | Err(CrmError::Unauthorized) => return Ok(Access::SessionEnded),
+                    // Refused otherwise (a scope the org's app lacks, say): this session's
+                    // liveness cannot be asked; the request is taken as before, and said.
+                    Err(CrmError::Refused { .. }) => {
+                        let may = client.user_may_read(&tokens, &user, &record).await?;
+                        return Ok(Access::Unchecked(may));
+                    }
                     Err(other) => return Err(other),
                 }
             }
-            client.user_may_read(&tokens, &user, &record).await.map(Some)
+            client.user_may_read(&tokens, &user, &record).await.map(Access::Live)
         }
     })
     .await?;
-    let Some(may_read) = access else {
-        super::observe(state, Crm::Salesforce, "canvas: a signed request whose session Salesforce no longer accepts")
+    let may_read = match access {
+        Access::Live(may) => may,
+        Access::Unchecked(may) => {
+            super::observe(state, Crm::Salesforce, "canvas: userinfo refused the session a signed request carries")
+                .await;
+            may
+        }
+        Access::SessionEnded => {
+            super::observe(
+                state,
+                Crm::Salesforce,
+                "canvas: a signed request whose session Salesforce no longer accepts",
+            )
             .await;
-        return Err(ContextError::Expired.into());
+            return Err(ContextError::Expired.into());
+        }
     };
     if !may_read {
         return Err(EmbedError::NoSuchRecord);
@@ -179,6 +197,18 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
         frame_origins,
         host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
     })
+}
+
+/// What Salesforce says of a canvas request's user and record.
+enum Access {
+    /// The session it carries is alive (or it carries none, observed apart); whether the
+    /// user may read the record.
+    Live(bool),
+    /// Its liveness could not be asked (userinfo refused other than as expired); whether
+    /// the user may read the record.
+    Unchecked(bool),
+    /// Salesforce no longer accepts the session, or it is another user's or org's.
+    SessionEnded,
 }
 
 /// Whether two Salesforce ids name the same record: the 18-character form adds a

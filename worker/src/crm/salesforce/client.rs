@@ -419,7 +419,8 @@ fn classify(status: u16, body: &[u8]) -> CrmError {
     let code = rest.as_ref().map(|e| e.error_code.as_str()).unwrap_or(oauth.error.as_str());
     match (status, code) {
         (400, "invalid_grant") => CrmError::InvalidGrant,
-        (401, _) => CrmError::Unauthorized,
+        // The identity service (userinfo) says an invalid or expired token this way.
+        (401, _) | (403, "Bad_OAuth_Token") => CrmError::Unauthorized,
         // The org's rolling 24-hour API limit: it passes.
         (403, "REQUEST_LIMIT_EXCEEDED") | (408 | 429 | 500..=599, _) => {
             CrmError::Unavailable(format!("status {status} {code}"))
