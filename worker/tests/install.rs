@@ -561,6 +561,10 @@ async fn a_tenant_is_linked_with_proof_and_moves_only_when_its_holder_releases_i
     let health = settings_page(&ada, &world, "acct-sunrise").await;
     assert!(health.contains(&format!("Linked to {TENANT}")), "{health}");
     assert!(health.contains("tried to link it to another CRM account (demo acct-northwind)"), "{health}");
+    // The settings link in the CRM installs again: the notice is still there to read.
+    let (_, reinstalled) = install(&ada, &world, "ada@sunrise.example").await;
+    assert!(reinstalled.contains("tried to link it to another CRM account"), "{reinstalled}");
+    let sunrise_csrf = hidden(&reinstalled, "csrf");
 
     // Sunrise's admin releases it: then a code from the tenant links Northwind.
     let released = ada

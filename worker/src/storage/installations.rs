@@ -121,9 +121,13 @@ pub async fn upsert(
     Ok(())
 }
 
+/// How the notice of an attempt to link this installation's tenant elsewhere begins: a
+/// reinstall (which clears errors it fixes) keeps it, since reinstalling fixes nothing of it.
+pub const TENANT_ATTEMPT_NOTICE: &str = "A user of Aurora tenant ";
+
 /// Records an install through the CRM's OAuth: who installed it, the sealed tokens, and
 /// a new session epoch (every earlier admin session ends). A reinstall keeps the tenant
-/// link and settings.
+/// link and settings, and clears the last error unless it is a tenant-link attempt's.
 pub async fn install(
     db: &dyn Database,
     crm: Crm,
@@ -138,8 +142,18 @@ pub async fn install(
          created_at, updated_at) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?6) \
          ON CONFLICT (crm, account_id) DO UPDATE SET installed_by = excluded.installed_by, \
          crm_tokens_sealed = excluded.crm_tokens_sealed, session_epoch = excluded.session_epoch, \
-         last_error = NULL, last_error_at = NULL, updated_at = excluded.updated_at",
-        &[crm.into(), account_id.into(), installed_by.into(), tokens_sealed.into(), session_epoch.into(), now.into()],
+         last_error = CASE WHEN substr(last_error, 1, length(?7)) = ?7 THEN last_error END, \
+         last_error_at = CASE WHEN substr(last_error, 1, length(?7)) = ?7 THEN last_error_at END, \
+         updated_at = excluded.updated_at",
+        &[
+            crm.into(),
+            account_id.into(),
+            installed_by.into(),
+            tokens_sealed.into(),
+            session_epoch.into(),
+            now.into(),
+            TENANT_ATTEMPT_NOTICE.into(),
+        ],
     )
     .await?;
     Ok(())
@@ -247,7 +261,7 @@ pub async fn link_tenant(
         return Ok(Linked::NotInstalled);
     };
     let notice = format!(
-        "A user of Aurora tenant {tenant} tried to link it to another CRM account ({} {}). It stays linked to this \
+        "{TENANT_ATTEMPT_NOTICE}{tenant} tried to link it to another CRM account ({} {}). It stays linked to this \
          account. If the tenant should move, release it here (Release tenant); if not, tell your Aurora admin.",
         crm.as_str(),
         account_id
