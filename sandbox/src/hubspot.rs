@@ -95,6 +95,8 @@ pub struct HubSpot {
     pub worker_url: String,
     data: Arc<Mutex<portal::Data>>,
     http: reqwest::Client,
+    /// Faults in its API, switched at run time (`/sandbox/faults`).
+    pub faults: crate::kit::faults::FaultSwitch,
 }
 
 impl HubSpot {
@@ -115,6 +117,7 @@ impl HubSpot {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| e.to_string())?,
+            faults: Default::default(),
         }))
     }
 
@@ -140,7 +143,11 @@ pub fn now() -> i64 {
 
 /// The local HubSpot's routes.
 pub fn router(hubspot: HubSpot) -> Router {
+    // What the app calls: faults, when switched on, hit these.
+    let api = hubspot.faults.around(Router::new().route("/crm/v3/properties/deals", post(api::create_property)));
     Router::new()
+        .merge(api)
+        .merge(hubspot.faults.routes())
         .route("/", get(web::home))
         .merge(crate::kit::desk::routes(&hubspot))
         .route("/deal/{id}", get(web::deal_page))
@@ -154,7 +161,6 @@ pub fn router(hubspot: HubSpot) -> Router {
         .route("/settings/v3/users/{id}", get(api::user))
         .route("/crm/v3/objects/deals/{id}", get(api::deal).patch(api::patch_deal))
         .route("/crm/v3/objects/{kind}/{id}", get(api::object))
-        .route("/crm/v3/properties/deals", post(api::create_property))
         .route("/sandbox/card-fetch", post(web::card_fetch))
         .route("/sandbox/deals/{id}", get(api::peek_deal))
         .route("/sandbox/deliveries", get(api::deliveries))

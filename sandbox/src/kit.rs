@@ -3,9 +3,10 @@
 //! kept across a wrong password, what was typed kept), the signed-in bar with its sign-out,
 //! session cookies, the rule for where a browser may be sent back to, webhook delivery
 //! with retries ([`deliver`]), the sign-in desk ([`desk`]) and the OAuth authorization
-//! server ([`oauth`]).
+//! server ([`oauth`]), and faults switched on in their APIs ([`faults`]).
 
 pub mod desk;
+pub mod faults;
 pub mod oauth;
 
 /// A stand-in's clock: the wall clock, plus however far a test has moved it, so that a test

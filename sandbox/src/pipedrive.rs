@@ -63,6 +63,8 @@ pub struct Pipedrive {
     pub worker_url: String,
     data: Arc<Mutex<company::Data>>,
     http: reqwest::Client,
+    /// Faults in its API, switched at run time (`/sandbox/faults`).
+    pub faults: crate::kit::faults::FaultSwitch,
 }
 
 impl Pipedrive {
@@ -83,6 +85,7 @@ impl Pipedrive {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| e.to_string())?,
+            faults: Default::default(),
         }))
     }
 
@@ -104,21 +107,27 @@ pub fn now() -> i64 {
 
 /// The local Pipedrive's routes.
 pub fn router(pipedrive: Pipedrive) -> Router {
+    // What the app calls: faults, when switched on, hit these.
+    let api = pipedrive.faults.around(
+        Router::new()
+            .merge(crate::kit::oauth::Endpoints::new(&pipedrive, "/oauth/token", "/oauth/revoke").router())
+            .route("/api/v1/users/me", get(api::me))
+            .route("/api/v2/deals/{id}", get(api::deal).patch(api::patch_deal))
+            .route("/api/v1/deals/{id}/permittedUsers", get(api::permitted_users))
+            .route("/api/v2/organizations/{id}", get(api::organization))
+            .route("/api/v2/persons/{id}", get(api::person))
+            .route("/api/v1/dealFields", get(api::deal_fields).post(api::create_deal_field))
+            .route("/api/v1/webhooks", get(api::webhooks).post(api::create_webhook)),
+    );
     Router::new()
+        .merge(api)
+        .merge(pipedrive.faults.routes())
         .route("/", get(web::home))
         .merge(crate::kit::desk::routes(&pipedrive))
         .route("/deal/{id}", get(web::deal_page))
         .route("/deals/new", post(web::new_deal))
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/uninstall", post(web::uninstall))
-        .merge(crate::kit::oauth::Endpoints::new(&pipedrive, "/oauth/token", "/oauth/revoke").router())
-        .route("/api/v1/users/me", get(api::me))
-        .route("/api/v2/deals/{id}", get(api::deal).patch(api::patch_deal))
-        .route("/api/v1/deals/{id}/permittedUsers", get(api::permitted_users))
-        .route("/api/v2/organizations/{id}", get(api::organization))
-        .route("/api/v2/persons/{id}", get(api::person))
-        .route("/api/v1/dealFields", get(api::deal_fields).post(api::create_deal_field))
-        .route("/api/v1/webhooks", get(api::webhooks).post(api::create_webhook))
         .route("/sandbox/panel-token", get(web::panel_token))
         .route("/sandbox/deals/{id}", get(api::peek_deal))
         .route("/sandbox/deliveries", get(api::deliveries))

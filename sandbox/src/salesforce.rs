@@ -76,6 +76,8 @@ pub struct Salesforce {
     data: Arc<Mutex<org::Data>>,
     /// The org's clock: sessions time out on it, records are created at its time.
     pub clock: kit::Clock,
+    /// Faults in its API, switched at run time (`/sandbox/faults`).
+    pub faults: kit::faults::FaultSwitch,
 }
 
 impl Salesforce {
@@ -97,6 +99,7 @@ impl Salesforce {
             worker_url: worker_url.trim_end_matches('/').to_owned(),
             data: Arc::new(Mutex::new(org::Data::fixtures(chrono::Utc::now().timestamp()))),
             clock: kit::Clock::default(),
+            faults: Default::default(),
         }))
     }
 
@@ -119,7 +122,19 @@ impl Salesforce {
 /// Unix seconds.
 /// The local Salesforce's routes.
 pub fn router(salesforce: Salesforce) -> Router {
+    // What the app calls: faults, when switched on, hit these.
+    let api = salesforce.faults.around(
+        Router::new()
+            .merge(
+                kit::oauth::Endpoints::new(&salesforce, "/services/oauth2/token", "/services/oauth2/revoke").router(),
+            )
+            .route("/services/oauth2/userinfo", get(oauth::userinfo))
+            .route("/services/data/{version}/query", get(rest::query))
+            .route("/services/data/{version}/sobjects/Opportunity/{id}", patch(rest::patch_opportunity)),
+    );
     Router::new()
+        .merge(api)
+        .merge(salesforce.faults.routes())
         .route("/", get(lightning::home))
         .merge(crate::kit::desk::routes(&salesforce))
         .route("/lightning/o/Opportunity/list", get(lightning::opportunity_list))
@@ -127,10 +142,6 @@ pub fn router(salesforce: Salesforce) -> Router {
         .route("/lightning/r/Opportunity/{id}/view", get(lightning::record_page))
         .route("/canvas/frame", get(lightning::canvas_frame))
         .route("/appexchange", get(lightning::appexchange))
-        .merge(kit::oauth::Endpoints::new(&salesforce, "/services/oauth2/token", "/services/oauth2/revoke").router())
-        .route("/services/oauth2/userinfo", get(oauth::userinfo))
-        .route("/services/data/{version}/query", get(rest::query))
-        .route("/services/data/{version}/sobjects/Opportunity/{id}", patch(rest::patch_opportunity))
         .route("/sandbox/opportunities/{id}", get(rest::peek_opportunity))
         .route("/sandbox/opportunities", post(rest::create_opportunity))
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))

@@ -396,6 +396,7 @@ pub fn conformance_env(system: &LocalSystem, secrets: &Secrets, host: Host) -> V
         let key = stand_in.key.to_uppercase().replace('-', "_");
         env.push((format!("CONFORMANCE_{key}_URL"), url.clone()));
         env.push((format!("CONFORMANCE_{key}_CLIENT_SECRET"), secret.clone()));
+        env.push((format!("CONFORMANCE_{key}_TENANT"), stand_in.tenant.to_owned()));
     }
     env
 }

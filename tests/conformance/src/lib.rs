@@ -155,16 +155,29 @@ pub async fn admin_linked(system: &System, admin: &str, tenant: &str) -> (reqwes
     let browser = browser();
     let (landed, page) = install(&browser, &system.worker, &system.crm, admin).await;
     let settings = format!("{}{}", system.worker, landed.path());
+    let page = link_tenant(system, &browser, &settings, &page, tenant).await;
+    (browser, settings, page)
+}
+
+/// On the settings page at `settings` (`page`, as `browser` has it): links `tenant` with a
+/// code from Aurora; answers the page after.
+pub async fn link_tenant(
+    system: &System,
+    browser: &reqwest::Client,
+    settings: &str,
+    page: &str,
+    tenant: &str,
+) -> String {
     let code = link_code(system, tenant).await;
     let response = browser
-        .post(format!("{}{}/tenant", system.worker, landed.path()))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("code", code.as_str())])
+        .post(format!("{settings}/tenant"))
+        .form(&[("csrf", hidden(page, "csrf").as_str()), ("code", code.as_str())])
         .send()
         .await
         .expect("link");
     let page = response.text().await.expect("settings page");
     assert!(page.contains(&format!("Linked to {tenant}")), "{page}");
-    (browser, settings, page)
+    page
 }
 
 /// A demo CRM context, signed with `secret`, expiring at `exp`.

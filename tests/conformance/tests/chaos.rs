@@ -1,12 +1,17 @@
-//! The chaos run: opportunities over three CRM accounts, some clicked, some
-//! created automatically, while Aurora fails (429, 5xx, slow answers, dropped connections),
-//! webhooks arrive three times and shuffled, CRM write-backs fail, and the worker is
-//! killed with SIGKILL and restarted on the same database (`cargo xtask chaos` does the
-//! killing while this runs). It ends with one line and fails on any loss or duplicate:
+//! The chaos run: opportunities over six CRM accounts at once (three of the demo CRM, some
+//! clicked, some created automatically; a Salesforce org polled, a HubSpot portal and a
+//! Pipedrive company by webhook), while Aurora fails (429, 5xx, slow answers, dropped
+//! connections), webhooks arrive three times and shuffled, every CRM's API fails a fifth of
+//! its calls (reads and write-backs), and the worker is killed with SIGKILL and restarted on
+//! the same database (`cargo xtask chaos` does the killing while this runs). It ends with
+//! one line and fails on any loss or duplicate:
 //! `200 opportunities: 200 projects, 200 designs, 200 write-backs, 0 duplicates, 0 lost, 0 dead`.
 
 // A run whose report is its output: it prints its progress and its one line.
 #![allow(clippy::print_stdout)]
+
+#[path = "chaos/vendors.rs"]
+mod vendors;
 
 use conformance::{System, admin_linked, context, env, hidden, unix_now};
 use reqwest::StatusCode;
@@ -33,6 +38,8 @@ struct Made {
     id: String,
     location: Value,
     clicked: bool,
+    /// Made in a vendor's stand-in (an index into the vendor accounts), else the demo CRM.
+    vendor: Option<usize>,
 }
 
 async fn put_faults(url: &str, faults: Value) {
@@ -132,6 +139,10 @@ async fn chaos_run() {
         }
         admins.push((admin, settings));
     }
+    let mut vendor_accounts = Vec::new();
+    for vendor in vendors::Vendor::ALL {
+        vendor_accounts.push(vendors::VendorAccount::install(&system, vendor).await);
+    }
     let mut reps = HashMap::new();
     for account in &accounts {
         let rep = reqwest::Client::builder()
@@ -158,12 +169,24 @@ async fn chaos_run() {
     )
     .await;
     put_faults(&system.crm, json!({"server_error": 0.2, "duplicate_webhooks": 1.0, "duplicate_copies": 3})).await;
+    for vendor in vendors::Vendor::ALL {
+        vendors::put_faults(vendor, &json!({"server_error": 0.2})).await;
+    }
     let started = Instant::now();
 
     let mut made = Vec::new();
     let mut clicks = Vec::new();
+    let every = accounts.len() + vendor_accounts.len();
     for i in 0..count {
-        let account = &accounts[i % accounts.len()];
+        if let Some(vendor) = (i % every).checked_sub(accounts.len()) {
+            let at = &vendor_accounts[vendor];
+            let id = at.create_opportunity(&format!("Chaos {i}")).await;
+            assert!(!id.is_empty(), "{} made an opportunity", at.vendor.crm());
+            println!("chaos: created {}/{count} ({})", i + 1, at.external(&id));
+            made.push(Made { account: at.account, id, location: Value::Null, clicked: false, vendor: Some(vendor) });
+            continue;
+        }
+        let account = &accounts[i % every];
         let rep = &reps[account.id];
         let form_page = rep
             .get(format!("{}/opportunities/new", system.crm))
@@ -192,8 +215,8 @@ async fn chaos_run() {
         // Reps of the account without automatic projects click; on the others, a rep
         // sometimes clicks too, racing the automatic creation.
         let clicked = !account.automatic || i % 5 == 0;
-        let opportunity =
-            Made { account: account.id, id, location: json!({"latitude": latitude, "longitude": longitude}), clicked };
+        let location = json!({"latitude": latitude, "longitude": longitude});
+        let opportunity = Made { account: account.id, id, location, clicked, vendor: None };
         if clicked {
             let (system, opportunity) = (system.clone(), opportunity.clone());
             clicks.push(tokio::spawn(async move { click(&system, &opportunity).await }));
@@ -210,6 +233,9 @@ async fn chaos_run() {
     );
     put_faults(&system.aurora, json!({})).await;
     put_faults(&system.crm, json!({})).await;
+    for vendor in vendors::Vendor::ALL {
+        vendors::put_faults(vendor, &json!({})).await;
+    }
 
     // Settle: every opportunity with its project, its design shown, its figures in the CRM.
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -227,12 +253,24 @@ async fn chaos_run() {
                 *per_opportunity.entry(external.to_owned()).or_default() += 1;
             }
         }
-        let external = |m: &Made| format!("demo:{}:{}", m.account, m.id);
+        let external = |m: &Made| match m.vendor {
+            Some(vendor) => vendor_accounts[vendor].external(&m.id),
+            None => format!("demo:{}:{}", m.account, m.id),
+        };
         projects = made.iter().filter(|m| per_opportunity.contains_key(&external(m))).count();
         duplicates = made.iter().filter(|m| per_opportunity.get(&external(m)).is_some_and(|n| *n > 1)).count();
         designs = 0;
         written = 0;
         for m in &made {
+            if let Some(vendor) = m.vendor {
+                // What the worker writes on a vendor's record comes from the design it
+                // fetched: written is shown.
+                if vendor_accounts[vendor].written(&m.id).await {
+                    designs += 1;
+                    written += 1;
+                }
+                continue;
+            }
             if shown(&system, m).await.as_deref() == Some("design_ready") {
                 designs += 1;
             }
@@ -252,6 +290,7 @@ async fn chaos_run() {
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
     let mut dead = 0;
+    admins.extend(vendor_accounts.iter().map(|v| (v.admin.clone(), v.settings.clone())));
     for (admin, settings) in &admins {
         let page = admin.get(settings.as_str()).send().await.expect("settings").text().await.expect("page");
         let start = page.find("data-testid=admin-dead-work>").map(|i| i + "data-testid=admin-dead-work>".len());
@@ -262,6 +301,26 @@ async fn chaos_run() {
         }
     }
     let lost = count - projects.min(designs).min(written);
+    if lost > 0 {
+        // Which accounts lost what: one line each, for whoever reads the run.
+        let all: Value =
+            reqwest::get(format!("{}/sandbox/projects", system.aurora)).await.expect("p").json().await.expect("j");
+        let externals: Vec<String> = all["projects"]
+            .as_array()
+            .map(|p| p.iter().filter_map(|p| p["external_provider_id"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        for m in &made {
+            let (external, written) = match m.vendor {
+                Some(vendor) => (vendor_accounts[vendor].external(&m.id), vendor_accounts[vendor].written(&m.id).await),
+                None => {
+                    (format!("demo:{}:{}", m.account, m.id), shown(&system, m).await.as_deref() == Some("design_ready"))
+                }
+            };
+            if !externals.contains(&external) || !written {
+                println!("chaos: lost {external}: project {}, written {written}", externals.contains(&external));
+            }
+        }
+    }
     let clicked = made.iter().filter(|m| m.clicked).count();
     println!("chaos: {clicked} of the opportunities were clicked by a rep, the others created automatically");
     println!(
