@@ -302,6 +302,11 @@ impl SalesforceClient {
         id: &str,
         prefix: &str,
     ) -> Result<Option<OpportunityRecord>, CrmError> {
+        // Interpolated below: checked here too, whatever the caller did.
+        let id = record_id_literal(id)?;
+        if !matches!(prefix, "Billing" | "Shipping" | "PersonMailing") {
+            return Err(CrmError::Decode(format!("not an address of an Account: {prefix:?}")));
+        }
         Ok(self.query(tokens, &opportunity_query(id, prefix)).await?.into_iter().next())
     }
 
