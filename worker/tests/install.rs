@@ -542,6 +542,17 @@ async fn a_tenant_is_linked_with_proof_and_moves_only_when_its_holder_releases_i
         assert_eq!(got, status, "{query}: {page}");
         assert!(!page.contains("data-testid=link-code"), "{query}");
     }
+    // The connect page, whatever it answers, is framed by Aurora's web app only, never
+    // cached, and sends its URL (a session token in it) nowhere as a referrer.
+    let page = reqwest::get(format!("{}/connect/aurora?aurora_tenant_id={TENANT}", world.worker)).await.expect("page");
+    let header = |name: &str| page.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(
+        header("content-security-policy").contains("frame-ancestors 'self' "),
+        "{}",
+        header("content-security-policy")
+    );
+    assert!(header("content-security-policy").starts_with("default-src 'none'"));
+    assert_eq!((header("cache-control"), header("referrer-policy")), ("no-store".into(), "no-referrer".into()));
     // A user of the tenant hands a code to another account: the tenant stays where it is,
     // and Sunrise's admin is told of the attempt.
     let code = link_code(&world, TENANT).await;

@@ -182,17 +182,20 @@ async fn setup_webhooks(config: Config, public_url: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// The client that sends a credential: it follows no redirect, since reqwest forwards custom
+/// headers to wherever one points (the webhook token authenticates Aurora's deliveries for
+/// every tenant). A redirect is reported instead.
+fn credential_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())
+}
+
 async fn check_webhooks(config: Config, public_url: &str, wait_seconds: u64) -> Result<(), String> {
     let aurora = config.aurora.client(Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()));
     let marker = format!("check-{}", crate::crypto::random_token(9).map_err(|e| e.to_string())?);
     crate::aurora_subscriptions::trigger_check(&aurora, None, &marker).await.map_err(|e| e.to_string())?;
     tracing::info!("Aurora accepted the test trigger; waiting for the delivery at {public_url}");
     let url = format!("{}/webhooks/aurora/checks/{marker}", public_url.trim().trim_end_matches('/'));
-    // Never to another host: the header is the one token that authenticates Aurora's
-    // deliveries for every tenant, and reqwest forwards custom headers on a redirect to
-    // another host. A redirect is reported instead.
-    let http =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
+    let http = credential_client()?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_seconds);
     let mut last = String::from("no answer yet");
     while std::time::Instant::now() < deadline {
@@ -360,6 +363,47 @@ fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
 mod tests {
     use super::Cli;
     use clap::CommandFactory;
+
+    /// A server that redirects to another, which records whatever reaches it: the
+    /// credential sent to the first never reaches the second.
+    #[tokio::test]
+    async fn a_credential_is_never_sent_on_to_a_redirect() {
+        use axum::{Router, http::HeaderMap, routing::get};
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let recorded = seen.clone();
+        let elsewhere = Router::new().route(
+            "/",
+            get(move |headers: HeaderMap| async move {
+                let token = headers.get("x-aurora-webhook-token").map(|v| v.to_str().unwrap_or_default().to_owned());
+                recorded.lock().expect("lock").push(token.unwrap_or_default());
+                "here"
+            }),
+        );
+        let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let other_url = format!("http://{}/", other.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(other, elsewhere).await });
+        let to = other_url.clone();
+        let redirector = Router::new().route("/", get(move || async move { axum::response::Redirect::temporary(&to) }));
+        let first = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let first_url = format!("http://{}/", first.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(first, redirector).await });
+        let answer = super::credential_client()
+            .expect("client")
+            .get(&first_url)
+            .header("x-aurora-webhook-token", "the-one-token")
+            .send()
+            .await
+            .expect("an answer");
+        assert!(answer.status().is_redirection());
+        assert!(seen.lock().expect("lock").is_empty(), "the redirect was followed");
+        // The Aurora transport follows none either.
+        use aurora_api::HttpTransport;
+        let request = http::Request::get(&first_url).body(Vec::new()).expect("request");
+        let transport = aurora_api::reqwest_transport::ReqwestTransport::default();
+        let answer = transport.send(request, std::time::Duration::from_secs(5)).await.expect("an answer");
+        assert!(answer.status().is_redirection());
+        assert!(seen.lock().expect("lock").is_empty(), "the transport followed the redirect");
+    }
 
     #[test]
     fn the_command_line_is_well_formed() {
