@@ -180,6 +180,18 @@ pub async fn link_tenant(
     page
 }
 
+/// On the settings page at `settings` (`page`, as `browser` has it): turns automatic
+/// projects on.
+pub async fn automatic_projects_on(browser: &reqwest::Client, settings: &str, page: &str) {
+    let saved = browser
+        .post(format!("{settings}/auto-create"))
+        .form(&[("csrf", hidden(page, "csrf").as_str()), ("enabled", "on")])
+        .send()
+        .await
+        .expect("auto-create");
+    assert!(saved.status().is_success(), "automatic projects on at {settings}");
+}
+
 /// A demo CRM context, signed with `secret`, expiring at `exp`.
 pub fn context(secret: &str, account: &str, opportunity: &str, location: serde_json::Value, exp: u64) -> String {
     let mut claims = serde_json::json!({

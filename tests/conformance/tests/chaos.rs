@@ -129,13 +129,7 @@ async fn chaos_run() {
     for account in &accounts {
         let (admin, settings, page) = admin_linked(&system, account.admin, &account.tenant).await;
         if account.automatic {
-            let saved = admin
-                .post(format!("{settings}/auto-create"))
-                .form(&[("csrf", hidden(&page, "csrf").as_str()), ("enabled", "on")])
-                .send()
-                .await
-                .expect("auto-create");
-            assert!(saved.status().is_success());
+            conformance::automatic_projects_on(&admin, &settings, &page).await;
         }
         admins.push((admin, settings));
     }

@@ -4,7 +4,7 @@
 //! automatic projects on. Each makes its opportunities where its users do, switches faults
 //! on in its own API, and reads back what the worker wrote on each.
 
-use conformance::{System, env, hidden, link_tenant};
+use conformance::{System, env, link_tenant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -85,13 +85,7 @@ impl VendorAccount {
         let settings = format!("{}/settings/{}/{account}", system.worker, vendor.crm());
         assert!(page.contains("data-testid=admin-tenant-status"), "{} installed: {page}", vendor.crm());
         let page = link_tenant(system, &admin, &settings, &page, &vendor.tenant()).await;
-        let saved = admin
-            .post(format!("{settings}/auto-create"))
-            .form(&[("csrf", hidden(&page, "csrf").as_str()), ("enabled", "on")])
-            .send()
-            .await
-            .expect("auto-create");
-        assert!(saved.status().is_success(), "{} automatic projects", vendor.crm());
+        conformance::automatic_projects_on(&admin, &settings, &page).await;
         VendorAccount { vendor, account, admin, settings }
     }
 
