@@ -292,7 +292,7 @@ pub async fn dead_work(
             kind.queue(),
             installation.crm,
             &installation.account_id,
-            installation.aurora_tenant_id.as_deref(),
+            installation.aurora_tenant_id.as_deref().map(|t| (t, installation.tenant_linked_at.unwrap_or(0))),
         )
         .await?;
         if dead.count > 0 {

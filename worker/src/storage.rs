@@ -145,6 +145,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_crm_polls_as_jobs.sql", include_str!("../migrations/0011_crm_polls_as_jobs.sql")),
     ("0012_vendor_observations.sql", include_str!("../migrations/0012_vendor_observations.sql")),
     ("0013_tenant_link_trust.sql", include_str!("../migrations/0013_tenant_link_trust.sql")),
+    ("0014_tenant_linked_at.sql", include_str!("../migrations/0014_tenant_linked_at.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

@@ -42,6 +42,7 @@ const MUTATIONS_PER_SEED: usize = 1_000;
 fn replay(target: &str, run: fn(&[u8])) {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut committed = 0;
     for folder in ["seeds", "corpus"] {
         let Ok(entries) = fs::read_dir(fuzz.join(folder).join(target)) else { continue };
         let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect();
@@ -50,8 +51,13 @@ fn replay(target: &str, run: fn(&[u8])) {
             let bytes = fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
             inputs.push((file.display().to_string(), bytes));
         }
+        if folder == "seeds" {
+            committed = inputs.len();
+        }
     }
-    let seeds = inputs.len();
+    // The mutations are of the committed seeds: a local corpus (grown by `cargo xtask
+    // fuzz` to thousands of inputs) is replayed as it is.
+    let seeds = committed;
     assert!(seeds > 0, "{target} has no seeds in fuzz/seeds/{target}/");
     let mut random = Xorshift(0x9e37_79b9_7f4a_7c15 ^ target.len() as u64);
     let mutations: Vec<(String, Vec<u8>)> = (0..seeds * MUTATIONS_PER_SEED)

@@ -138,3 +138,34 @@ async fn a_job_still_waiting_on_aurora_keeps_its_lease() {
     let done = rows(&db, "SELECT done_at FROM aurora_events WHERE dedupe_key = 'status-slow'").await;
     assert!(!done[0]["done_at"].is_null(), "{done:?}");
 }
+
+/// The Aurora events that died under a tenant's previous owner are not shown to the
+/// installation that links the tenant now: only those since it linked.
+#[tokio::test]
+async fn a_tenants_dead_events_are_shown_only_since_the_installation_linked_it() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let now = unix_now() as i64;
+    let (state, db, _) = common::state(&aurora, now as u64).await;
+    // acct-a had the tenant; it moves to acct-b, which links it now.
+    installations::release_tenant(&db, Crm::Demo, "acct-a", now).await.expect("released");
+    installations::release_tenant(&db, Crm::Demo, "acct-b", now).await.expect("released");
+    let linked =
+        installations::link_tenant(&db, Crm::Demo, "acct-b", common::TENANT, installations::TenantLink::Proven, now);
+    assert_eq!(linked.await.expect("linked"), installations::Linked::Done);
+    for (key, received) in [("before-the-move", now - 3600), ("after-the-move", now + 1)] {
+        db.execute(
+            &format!(
+                "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, status, received_at, next_attempt_at, \
+                 dead_at, last_error) VALUES ('{key}', 'mystery_event', '{}', 'x', {received}, {received}, {received}, '{key}')",
+                common::TENANT
+            ),
+            &[],
+        )
+        .await
+        .expect("insert");
+    }
+    let installation = installations::find(&db, Crm::Demo, "acct-b").await.expect("find").expect("installed");
+    let dead = jobs::dead_work(&state, &installation).await.expect("dead work");
+    let (_, aurora) = dead.iter().find(|(kind, _)| *kind == Kind::AuroraEvent).expect("dead Aurora events");
+    assert_eq!((aurora.count, aurora.last_error.as_deref()), (1, Some("after-the-move")));
+}

@@ -35,6 +35,8 @@ pub struct Installation {
     pub tenant_verified_at: Option<i64>,
     /// How the tenant link was made; `None` with a tenant: before links needed proof.
     pub tenant_link: Option<TenantLink>,
+    /// When the current tenant was linked (unix seconds; 0 for links older than the column).
+    pub tenant_linked_at: Option<i64>,
     /// Changes on every install: admin sessions name it (see [`crate::admin_session`]).
     pub session_epoch: String,
     /// Where the admin chose to read an opportunity's site from (a key of the CRM's
@@ -99,7 +101,7 @@ impl Installation {
 }
 
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
-                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, session_epoch, site_source";
+                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, tenant_linked_at, session_epoch, site_source";
 
 /// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
 /// `add-installation`, and tests): a link the operator made.
@@ -111,10 +113,11 @@ pub async fn upsert(
     now: i64,
 ) -> Result<(), StorageError> {
     db.execute(
-        "INSERT INTO installations (crm, account_id, aurora_tenant_id, tenant_link, app_enabled, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, CASE WHEN ?3 IS NULL THEN NULL ELSE 'operator' END, 1, ?4, ?4) \
+        "INSERT INTO installations (crm, account_id, aurora_tenant_id, tenant_link, tenant_linked_at, app_enabled, \
+         created_at, updated_at) VALUES (?1, ?2, ?3, CASE WHEN ?3 IS NULL THEN NULL ELSE 'operator' END, ?4, 1, ?4, ?4) \
          ON CONFLICT (crm, account_id) DO UPDATE SET aurora_tenant_id = excluded.aurora_tenant_id, \
-         tenant_link = excluded.tenant_link, tenant_verified_at = NULL, updated_at = excluded.updated_at",
+         tenant_link = excluded.tenant_link, tenant_verified_at = NULL, tenant_linked_at = excluded.updated_at, \
+         updated_at = excluded.updated_at",
         &[crm.into(), account_id.into(), SqlValue::from(aurora_tenant_id), now.into()],
     )
     .await?;
@@ -237,6 +240,7 @@ pub async fn link_tenant(
     let changed = db
         .execute(
             "UPDATE installations SET aurora_tenant_id = ?3, tenant_link = ?4, tenant_verified_at = ?5, \
+             tenant_linked_at = CASE WHEN aurora_tenant_id = ?3 THEN tenant_linked_at ELSE ?6 END, \
              app_enabled = 1, updated_at = ?6 \
              WHERE crm = ?1 AND account_id = ?2 AND NOT EXISTS (SELECT 1 FROM installations o \
              WHERE o.aurora_tenant_id = ?3 AND NOT (o.crm = ?1 AND o.account_id = ?2))",
@@ -279,8 +283,8 @@ pub async fn release_tenant(
     account_id: &str,
     now: i64,
 ) -> Result<Option<String>, StorageError> {
-    change_link(db, crm, account_id, "aurora_tenant_id = NULL, tenant_link = NULL, tenant_verified_at = NULL", now)
-        .await
+    let set = "aurora_tenant_id = NULL, tenant_link = NULL, tenant_verified_at = NULL, tenant_linked_at = NULL";
+    change_link(db, crm, account_id, set, now).await
 }
 
 /// The operator approves the link of this installation (awaiting approval, or from before

@@ -245,18 +245,20 @@ pub async fn release_leases(db: &dyn Database, queue: &Queue) -> Result<u64, Sto
 }
 
 /// Dead work of the installation `crm`/`account_id` (or, for Aurora's events, of its
-/// linked `tenant`), with the newest reason.
+/// linked `tenant`, since it was linked: a previous owner's work is not its to see), with
+/// the newest reason.
 pub async fn dead_work(
     db: &dyn Database,
     queue: &Queue,
     crm: crate::ids::Crm,
     account_id: &str,
-    tenant: Option<&str>,
+    tenant: Option<(&str, i64)>,
 ) -> Result<DeadWork, StorageError> {
+    let since = format!("aurora_tenant_id = ?1 AND {} >= ?2", queue.enqueued_at);
     let (owned, params): (&str, Vec<SqlValue>) = match queue.owner {
         Owner::Installation => ("crm = ?1 AND account_id = ?2", vec![crm.into(), account_id.into()]),
         Owner::Tenant => match tenant {
-            Some(tenant) => ("aurora_tenant_id = ?1", vec![tenant.into()]),
+            Some((tenant, linked_at)) => (since.as_str(), vec![tenant.into(), linked_at.into()]),
             None => return Ok(DeadWork { count: 0, last_error: None, last_dead_at: None }),
         },
     };
