@@ -57,42 +57,6 @@ fn network(error: impl ToString) -> ApiError {
     ApiError::Network(error.to_string())
 }
 
-/// Exchanges the CRM's signed context for a session (`POST /v1/sessions`).
-pub async fn create_session(crm: &str, context: &str) -> Result<SessionResponse, ApiError> {
-    // widget_api::SessionRequest, written out: two strings need no serializer.
-    let body = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&body, &"crm".into(), &crm.into());
-    let _ = js_sys::Reflect::set(&body, &"context".into(), &context.into());
-    let text = js_sys::JSON::stringify(&body).map_err(|_| network("the request could not be encoded"))?;
-    // The boot script asked already, while the wasm loaded: its answer, when it asked for this.
-    if let Some(response) = started_session(crm, context).await {
-        return read_json(checked(response).await?).await;
-    }
-    let request = Request::post("/v1/sessions")
-        .header("Content-Type", "application/json")
-        .body(String::from(text))
-        .map_err(network)?;
-    read_json(send(request).await?).await
-}
-
-/// The session request `www/embed.js` started before the wasm was fetched
-/// (`window.__auroraSession = {crm, context, answer}`), taken once and only when it asked
-/// for this `crm` and `context`; `None` when there is none or it did not reach the worker.
-async fn started_session(crm: &str, context: &str) -> Option<gloo_net::http::Response> {
-    use wasm_bindgen::JsCast;
-    let window = web_sys::window()?;
-    let key = JsValue::from_str("__auroraSession");
-    let started = js_sys::Reflect::get(&window, &key).ok().filter(|v| v.is_object())?;
-    let _ = js_sys::Reflect::delete_property(window.as_ref(), &key);
-    let field = |name: &str| js_sys::Reflect::get(&started, &name.into()).ok();
-    if field("crm")?.as_string()? != crm || field("context")?.as_string()? != context {
-        return None;
-    }
-    let answer = field("answer")?.dyn_into::<js_sys::Promise>().ok()?;
-    let response = JsFuture::from(answer).await.ok()?.dyn_into::<web_sys::Response>().ok()?;
-    Some(response.into())
-}
-
 /// What polling the state gave.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Polled {
@@ -117,7 +81,7 @@ pub struct WorkerClient {
 }
 
 impl WorkerClient {
-    /// A client for the session the worker just opened.
+    /// A client for the session the worker opened.
     pub fn new(session: &SessionResponse) -> Self {
         let id = String::from(js_sys::encode_uri_component(&session.opportunity.id));
         WorkerClient {

@@ -3,7 +3,7 @@
 //! suite opens `gallery.html?screen=<name>` at 360 and 720 px, light and dark.
 
 use crate::{
-    components::mount_screen,
+    mount::mount_screen,
     screen::{Actions, Panel, Problem, Retry, Screen},
 };
 use wasm_bindgen::prelude::*;

@@ -1,21 +1,25 @@
-//! A rep's session with the widget: open it with the CRM's signed context, create the
-//! project when asked, and follow the design until it is there.
+//! A rep's session with the widget: taken over from the page the worker rendered, it
+//! creates the project when asked and follows the opportunity's state while the page is
+//! open, so that what changes elsewhere (a project created automatically, a design
+//! arriving, a click in another tab) shows without a reload.
 //!
-//! Everything the widget shows is one [`Screen`] (`screen.rs`); the components ask for
-//! work through [`Actions`]. Each change of screen mounts the screen's components afresh (see
-//! [`crate::components::mount_screen`] for why that, rather than signals and effects).
-//! Tests mount screens of their own, with no session.
+//! Everything the widget shows is one [`Screen`] (`widget_view::screen`); the components
+//! ask for work through [`Actions`]. Each change of screen mounts the screen's components
+//! afresh (see [`crate::mount`] for why that, rather than signals and effects). Tests
+//! mount screens of their own, with no session.
 
 pub mod transitions;
 
 use crate::{
-    api::{self, ApiError, Polled, WorkerClient},
+    api::{ApiError, Polled, WorkerClient},
     browser,
-    components::{MountedScreen, mount_screen},
+    mount::{MountedScreen, mount_screen},
     screen::{Actions, Panel, Problem, Retry, Screen},
 };
-use leptos::{prelude::*, task::spawn_local};
-use widget_api::{Opportunity, OpportunityState};
+use leptos::prelude::*;
+// The browser's own task queue: no executor to start before the first mount.
+use wasm_bindgen_futures::spawn_local;
+use widget_api::{OpportunityState, SessionResponse};
 
 /// The user-timing mark set each time a design is put on screen (the first is the one the
 /// boot benchmark reads).
@@ -44,6 +48,9 @@ impl PollBackoff {
     pub const FIRST_MS: u32 = 2_000;
     /// The longest wait.
     pub const CEILING_MS: u32 = 30_000;
+    /// The shortest wait while nothing is pending: what changes then changes elsewhere (an
+    /// automatic project, a click in another tab), and is seen within seconds.
+    pub const SETTLED_MS: u32 = 5_000;
 
     /// Starts quick.
     pub fn new() -> Self {
@@ -82,10 +89,11 @@ struct SessionState {
     /// Where the widget is mounted, and the mounted screen (dropping it unmounts it).
     root: web_sys::HtmlElement,
     mounted: Option<MountedScreen>,
+    /// The root still holds the screen the worker rendered, adopted as it is: its buttons
+    /// act through [`Session::adopt`]'s listener until the first change of screen.
+    adopted: bool,
     /// This session's actions, made once.
     actions: Option<Actions>,
-    crm: String,
-    context: String,
     /// The worker client of the current widget token: in memory only.
     client: Option<WorkerClient>,
     /// A loop following the state is running.
@@ -93,25 +101,62 @@ struct SessionState {
 }
 
 impl Session {
-    /// Shows the widget in `root` and opens a session for the CRM's signed `context`.
-    pub fn start(root: web_sys::HtmlElement, crm: String, context: String) -> Self {
+    /// Takes over `root`, which holds the screen the worker rendered from `session`, and
+    /// follows the opportunity from there. The rendered screen stays as it is (the same
+    /// components made it, so mounting them again would change nothing the rep sees, but
+    /// would lose their focus and selection): its buttons are given their actions, and the
+    /// next change of screen replaces it. A page without a session that reads says so.
+    pub fn start(root: web_sys::HtmlElement, session: Option<SessionResponse>) -> Self {
+        let client = session.as_ref().map(WorkerClient::new);
         let behind = SessionState {
             screen: Screen::Loading,
-            root,
+            root: root.clone(),
             mounted: None,
+            adopted: false,
             actions: None,
-            crm,
-            context,
-            client: None,
+            client,
             following: false,
         };
-        let session = Session { behind: StoredValue::new_local(behind) };
-        let actions = session.make_actions();
-        session.behind.update_value(|b| b.actions = Some(actions));
-        // Mounting the loading screen (in `open`) also starts Leptos's task executor,
-        // before anything is spawned.
-        session.open();
-        session
+        let this = Session { behind: StoredValue::new_local(behind) };
+        let actions = this.make_actions();
+        this.behind.update_value(|b| b.actions = Some(actions));
+        match transitions::opened(session.map(|s| (s.opportunity, s.state))) {
+            screen @ Screen::Opportunity(_) => {
+                this.behind.update_value(|b| {
+                    b.screen = screen;
+                    b.adopted = true;
+                });
+                this.adopt(&root, actions);
+            }
+            unavailable => {
+                root.set_inner_html("");
+                this.show(unavailable);
+            }
+        }
+        this.follow();
+        this
+    }
+
+    /// Gives the rendered screen's buttons their actions: one listener on the root, which
+    /// acts only while the root holds that screen (mounted screens have their own).
+    fn adopt(self, root: &web_sys::HtmlElement, actions: Actions) {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+            if !self.behind.try_with_value(|b| b.adopted).unwrap_or(false) {
+                return;
+            }
+            let Some(target) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+            let inside = |css: &str| target.closest(css).ok().flatten().is_some();
+            if inside("[data-testid=create-project]") {
+                actions.create_project.run(());
+            } else if inside("[data-testid=retry]") {
+                // A rendered screen's only "Try again" is that of a failed create.
+                actions.retry.run(Retry::CreateProject);
+            }
+        });
+        let _ = root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        // The root lives as long as the page, and so does its listener.
+        on_click.forget();
     }
 
     /// What the widget shows now.
@@ -123,7 +168,7 @@ impl Session {
         Actions {
             create_project: Callback::new(move |()| self.create_project()),
             retry: Callback::new(move |retry| match retry {
-                Retry::OpenSession => self.open(),
+                Retry::OpenSession => browser::reload(),
                 Retry::CreateProject => self.create_project(),
                 Retry::FollowDesign => {
                     self.update_panel(|panel| panel.problem = None);
@@ -133,39 +178,19 @@ impl Session {
         }
     }
 
-    fn open(self) {
-        if self.behind.with_value(|b| b.context.is_empty()) {
-            self.show(transitions::no_context());
-            return;
-        }
-        self.show(Screen::Loading);
-        spawn_local(async move {
-            let screen = transitions::opened(self.new_session().await);
-            let opened = matches!(screen, Screen::Opportunity(_));
-            self.show(screen);
-            if opened {
-                self.follow();
-            }
-        });
-    }
-
-    /// `POST /v1/sessions`; keeps the new token's client.
-    async fn new_session(self) -> Result<(Opportunity, OpportunityState), ApiError> {
-        let (crm, context) = self.behind.with_value(|b| (b.crm.clone(), b.context.clone()));
-        let session = api::create_session(&crm, &context).await?;
-        self.behind.update_value(|b| b.client = Some(WorkerClient::new(&session)));
-        Ok((session.opportunity, session.state))
-    }
-
     /// Shows `screen`: the old one is unmounted, the new one mounted.
     fn show(self, screen: Screen) {
         let old = self.behind.try_update_value(|b| {
             b.screen = screen.clone();
-            b.mounted.take()
+            (b.mounted.take(), std::mem::take(&mut b.adopted))
         });
         // Unmounted outside the borrow: dropping components must not find the session busy.
+        let Some((old, adopted)) = old else { return };
         drop(old);
         let Some((root, Some(actions))) = self.behind.try_with_value(|b| (b.root.clone(), b.actions)) else { return };
+        if adopted {
+            root.set_inner_html("");
+        }
         let design_shown =
             matches!(&screen, Screen::Opportunity(p) if matches!(p.state, OpportunityState::DesignReady { .. }));
         let mounted = mount_screen(root, screen, actions);
@@ -191,6 +216,11 @@ impl Session {
         self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(panel) if is_pending(&panel.state)))
     }
 
+    /// Whether the opportunity is showing and may be followed: no problem stopped it.
+    fn watching(self) -> bool {
+        self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(panel) if panel.problem.is_none()))
+    }
+
     fn create_project(self) {
         let already = self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(p) if p.creating));
         let Some(client) = self.client() else { return };
@@ -199,40 +229,42 @@ impl Session {
         }
         self.update_panel(transitions::create_asked);
         spawn_local(async move {
-            let mut result = client.create_project().await;
+            let result = client.create_project().await;
             if result.as_ref().is_err_and(ApiError::needs_new_session) {
-                // The token ran out while the panel was open: a new one, then once more.
-                result = match self.new_session().await {
-                    Ok(_) => match self.client() {
-                        Some(client) => client.create_project().await,
-                        None => result,
-                    },
-                    Err(error) => Err(error),
-                };
+                self.update_panel(|panel| panel.creating = false);
+                self.show_problem(transitions::session_ended());
+                return;
             }
             self.update_panel(|panel| transitions::created(panel, result));
             self.follow();
         });
     }
 
-    /// Polls the state while it is pending and the page is visible, backing off, until it
-    /// settles. One loop at a time.
+    /// Polls the state while the opportunity shows and the page is visible, one loop at a
+    /// time: quick while the worker is changing it (a project being created, a design
+    /// awaited), backing off to a ceiling otherwise, and quick again after any change or
+    /// when the rep comes back to the page. Each poll is a 304 while nothing changed.
     fn follow(self) {
-        if !self.pending() || self.behind.with_value(|b| b.following) {
+        if !self.watching() || self.behind.with_value(|b| b.following) {
             return;
         }
         self.behind.update_value(|b| b.following = true);
         spawn_local(async move {
-            self.follow_until_settled().await;
+            self.follow_while_watching().await;
             self.behind.update_value(|b| b.following = false);
         });
     }
 
-    async fn follow_until_settled(self) {
+    async fn follow_while_watching(self) {
         let mut backoff = PollBackoff::new();
         let mut etag: Option<String> = None;
-        while self.pending() {
-            browser::sleep(backoff.next_wait()).await;
+        while self.watching() {
+            browser::sleep(if self.pending() {
+                backoff.next_wait()
+            } else {
+                backoff.next_wait().max(PollBackoff::SETTLED_MS)
+            })
+            .await;
             if !browser::page_is_visible() {
                 // Nobody is looking: no polls until someone is, then one at once.
                 browser::page_visible().await;
@@ -246,20 +278,8 @@ impl Session {
                     self.update_panel(|panel| transitions::polled(panel, state));
                 }
                 Ok(Polled::Unchanged) => {}
-                Err(error) if error.needs_new_session() => match self.new_session().await {
-                    Ok((_, state)) => {
-                        etag = None;
-                        self.update_panel(|panel| transitions::polled(panel, state));
-                    }
-                    Err(_) => {
-                        if let Some(problem) = transitions::follow_failed(&error, true) {
-                            self.show_problem(problem);
-                        }
-                        return;
-                    }
-                },
                 Err(error) => {
-                    if let Some(problem) = transitions::follow_failed(&error, false) {
+                    if let Some(problem) = transitions::follow_failed(&error) {
                         self.show_problem(problem);
                         return;
                     }

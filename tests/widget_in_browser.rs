@@ -3,8 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use aurora_crm_widget::{
-    components::{MountedScreen, mount_screen},
     decode::{DecodeError, decode},
+    mount::{MountedScreen, mount_screen},
     screen::{Actions, Panel, Problem, Retry, Screen},
 };
 use leptos::{prelude::*, task::tick};

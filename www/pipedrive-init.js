@@ -1,8 +1,7 @@
 // Pipedrive drops a custom panel whose SDK has not initialized within 10 seconds. This
 // classic script is the first thing on the page (the widget's, and the page saying why the
-// panel cannot open): it posts `initialize`, then starts the wasm's download (the page has
-// no preload of its own: the browser's preload scanner would request it before any script
-// ran). The protocol is the app extensions SDK's: the command with the panel's runtime id
+// panel cannot open): it posts `initialize` before anything else loads (the widget's wasm
+// starts after the first paint). The protocol is the app extensions SDK's: the command with the panel's runtime id
 // (`?id=`) and a port for the answer (src/host_pipedrive.rs speaks the rest).
 (function () {
   var id = new URLSearchParams(location.search).get("id");
@@ -11,15 +10,4 @@
   var message = { payload: { command: "initialize", args: { size: { height: 320 } }, type: "command" }, id: id };
   window.parent.postMessage(message, "*", [channel.port2]);
   window.__auroraPanelInitializedAt = performance.now();
-})();
-(function () {
-  // A page that says why the panel cannot open (the worker's error page) loads no wasm.
-  if (document.currentScript && document.currentScript.dataset.preload === "no") return;
-  var preload = document.createElement("link");
-  preload.rel = "preload";
-  preload.href = "/widget/aurora_crm_widget_bg.wasm";
-  preload.as = "fetch";
-  preload.type = "application/wasm";
-  preload.crossOrigin = "anonymous";
-  document.head.appendChild(preload);
 })();

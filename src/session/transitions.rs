@@ -8,24 +8,15 @@ use crate::{
 };
 use widget_api::{Opportunity, OpportunityState};
 
-/// The page was opened without a context to open a session with.
-pub fn no_context() -> Screen {
-    Screen::Unavailable(Problem {
-        message: "This page was opened without the CRM's signed context. Open it from an opportunity in your CRM."
-            .into(),
-        retry: None,
-    })
-}
-
-/// The session opened (the opportunity and where it stands), or did not (why, and "Try
-/// again" when a later attempt may work).
-pub fn opened(result: Result<(Opportunity, OpportunityState), ApiError>) -> Screen {
-    match result {
-        Ok((opportunity, state)) => Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None }),
-        Err(error) => {
-            let retry = error.is_transient().then_some(Retry::OpenSession);
-            Screen::Unavailable(Problem { message: error.to_string(), retry })
-        }
+/// What the widget shows from the session the page was rendered from: the opportunity's
+/// panel, or (a page that holds none that reads) why not, with "Try again" to reload.
+pub fn opened(session: Option<(Opportunity, OpportunityState)>) -> Screen {
+    match session {
+        Some((opportunity, state)) => Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None }),
+        None => Screen::Unavailable(Problem {
+            message: "This page did not finish loading. Try again, or reload the CRM page.".into(),
+            retry: Some(Retry::OpenSession),
+        }),
     }
 }
 
@@ -59,14 +50,22 @@ pub fn polled(panel: &mut Panel, state: OpportunityState) {
     panel.state = state;
 }
 
+/// The widget token ran out: the page was open longer than a session lasts. Only the CRM
+/// vouches for the rep again, by loading the page anew.
+pub fn session_ended() -> Problem {
+    Problem {
+        message:
+            "This panel has been open a long time and its session ended. Reload the CRM page to see the latest design."
+                .into(),
+        retry: None,
+    }
+}
+
 /// What following the design does after a failed poll: keep polling through a blip, or
 /// stop with a problem for the rep (`None`: keep polling).
-pub fn follow_failed(error: &ApiError, new_session_failed: bool) -> Option<Problem> {
-    if new_session_failed {
-        return Some(Problem {
-            message: "This panel has been open a long time and its session ended. Reload the CRM page to see the latest design.".into(),
-            retry: None,
-        });
+pub fn follow_failed(error: &ApiError) -> Option<Problem> {
+    if error.needs_new_session() {
+        return Some(session_ended());
     }
     if error.is_transient() {
         // A blip (network, Aurora, a deploy): keep polling, ever slower.
@@ -94,20 +93,10 @@ mod tests {
     }
 
     #[test]
-    fn opening_shows_the_opportunity_or_why_not_with_try_again_only_when_it_may_help() {
-        let ok = opened(Ok((panel(OpportunityState::NoProject).opportunity, OpportunityState::NoProject)));
+    fn the_page_session_shows_the_opportunity_or_a_way_to_reload() {
+        let ok = opened(Some((panel(OpportunityState::NoProject).opportunity, OpportunityState::NoProject)));
         assert_eq!(ok, Screen::Opportunity(panel(OpportunityState::NoProject)));
-        for (error, retry) in [
-            (ApiError::Network("offline".into()), Some(Retry::OpenSession)),
-            (worker(503, "crm_unavailable"), Some(Retry::OpenSession)),
-            (worker(429, "too_many_attempts"), Some(Retry::OpenSession)),
-            (worker(401, "invalid_context"), None),
-            (worker(403, "not_installed"), None),
-        ] {
-            let message = error.to_string();
-            assert_eq!(opened(Err(error)), Screen::Unavailable(Problem { message, retry }));
-        }
-        assert!(matches!(no_context(), Screen::Unavailable(Problem { retry: None, .. })));
+        assert!(matches!(opened(None), Screen::Unavailable(Problem { retry: Some(Retry::OpenSession), .. })));
     }
 
     #[test]
@@ -147,12 +136,12 @@ mod tests {
 
     #[test]
     fn following_keeps_on_through_blips_and_stops_with_a_way_forward() {
-        assert_eq!(follow_failed(&ApiError::Network("offline".into()), false), None);
-        assert_eq!(follow_failed(&worker(502, "aurora_unavailable"), false), None);
-        let refused = follow_failed(&worker(404, "not_found"), false).expect("stops");
+        assert_eq!(follow_failed(&ApiError::Network("offline".into())), None);
+        assert_eq!(follow_failed(&worker(502, "aurora_unavailable")), None);
+        let refused = follow_failed(&worker(404, "not_found")).expect("stops");
         assert_eq!(refused.retry, Some(Retry::FollowDesign));
-        let ended = follow_failed(&worker(401, "token_expired"), true).expect("stops");
-        assert_eq!(ended.retry, None);
+        let ended = follow_failed(&worker(401, "token_expired")).expect("stops");
+        assert_eq!(ended, session_ended());
         let mut shown = panel(OpportunityState::Creating);
         polled(&mut shown, OpportunityState::NoProject);
         assert_eq!(shown, panel(OpportunityState::NoProject));

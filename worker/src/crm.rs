@@ -63,15 +63,17 @@ pub trait CrmIntegration: Send + Sync {
 
     /// Verifies a page load at this CRM's embed door (`/embed/{crm}`, or a door of its own
     /// below it) and says what it opens; the Router composes the answer with where the
-    /// opportunity stands. CRMs whose frame carries no proof of its own answer the plain
-    /// page on a GET ([`embed::plain_page`]).
+    /// opportunity stands. By default the page is a GET whose `context` query parameter is
+    /// the context this CRM signed ([`Self::verify_context`], [`embed::url_signed_page`]).
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
-        embed::plain_page(self.frame_origins(state), &load)
+        embed::url_signed_page(self.frame_origins(state), &load, "context", |context| {
+            self.verify_context(state, context, load.now)
+        })
     }
 
     /// A classic script every page in this CRM's frame must run first (the widget's and the
-    /// one saying why it cannot open), where the CRM needs one; it starts the wasm's
-    /// download itself, unless its tag says `data-preload="no"`.
+    /// one saying why it cannot open), where the CRM needs one: it runs before anything
+    /// else on the page.
     fn frame_init_script(&self) -> Option<&'static str> {
         None
     }
@@ -436,6 +438,9 @@ pub enum ContextError {
     /// The CRM named in the request is not one we integrate with (or not configured here).
     #[error("unknown CRM `{0}`")]
     UnknownCrm(String),
+    /// The page was opened without the CRM's signed context (not from a record's frame).
+    #[error("this page was opened without the CRM's signed context: open it from a record in your CRM")]
+    Missing,
     /// Bad signature, wrong algorithm, malformed token.
     #[error("the CRM context is not validly signed")]
     BadSignature,

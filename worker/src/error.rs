@@ -91,6 +91,7 @@ impl ApiError {
             ApiError::Context(ContextError::UnknownCrm(_)) => (StatusCode::BAD_REQUEST, "unknown_crm"),
             ApiError::Context(ContextError::Expired) => (StatusCode::UNAUTHORIZED, "context_expired"),
             ApiError::Context(ContextError::BadSignature) => (StatusCode::UNAUTHORIZED, "invalid_context"),
+            ApiError::Context(ContextError::Missing) => (StatusCode::UNAUTHORIZED, "missing_context"),
             ApiError::Context(ContextError::NotInstalled) => (StatusCode::FORBIDDEN, "not_installed"),
             ApiError::WidgetToken(WidgetTokenError::Expired) => (StatusCode::UNAUTHORIZED, "token_expired"),
             ApiError::WidgetToken(WidgetTokenError::Invalid) => (StatusCode::UNAUTHORIZED, "invalid_token"),
@@ -260,7 +261,7 @@ impl IntoResponse for HtmlError {
         // In a CRM's frame this page stands where the widget would: it runs the CRM's init
         // script too (else Pipedrive would hide it), without the wasm it has no use for.
         if let Some(src) = self.crm.and_then(|crm| crm.integration().frame_init_script()) {
-            page = page.replacen("</head>", &format!("<script src=\"{src}\" data-preload=\"no\"></script></head>"), 1);
+            page = page.replacen("</head>", &format!("<script src=\"{src}\"></script></head>"), 1);
         }
         (status, axum::response::Html(page)).into_response()
     }

@@ -140,22 +140,20 @@ async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
     assert_eq!(answer["deal"], json!({ "id": "5001", "name": "Rivera - Rooftop Solar" }));
     assert_eq!(answer["status"], "not_linked");
     let uri = answer["widget"]["uri"].as_str().expect("uri");
-    let (page_url, ticket) = uri.split_once("#t=").expect("the ticket rides in the fragment");
+    let (page_url, _ticket) = uri.split_once("?t=").expect("the ticket rides in the query");
     assert_eq!(page_url, format!("{}/embed/hubspot", world.worker));
     assert_eq!((answer["widget"]["width"].as_u64(), answer["widget"]["height"].as_u64()), (Some(1000), Some(760)));
-    let embed = reqwest::get(page_url).await.expect("embed page");
+    // The modal's page spends the ticket and arrives rendered, its session inlined.
+    let embed = reqwest::get(uri).await.expect("embed page");
     let csp = embed.headers()["content-security-policy"].to_str().expect("csp").to_owned();
     assert!(csp.contains(&format!("frame-ancestors {}", world.hubspot)), "{csp}");
-    assert!(embed.text().await.expect("page").contains("data-host-adapter=\"none\""));
-    let opened: Value = reqwest::Client::new()
-        .post(format!("{}/v1/sessions", world.worker))
-        .json(&json!({ "crm": "hubspot", "context": ticket }))
-        .send()
-        .await
-        .expect("session")
-        .json()
-        .await
-        .expect("json");
+    let page = embed.text().await.expect("page");
+    assert!(page.contains("data-host-adapter=\"none\""), "{page}");
+    assert!(page.contains("data-testid=\"state-needs-admin\""), "{page}");
+    let opened = common::session_from_embed(&page);
+    // Spent: the same URL again (a reload, a copy) opens nothing.
+    let again = reqwest::get(uri).await.expect("embed page");
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
     assert_eq!(opened["opportunity"]["id"], "5001");
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],

@@ -145,17 +145,16 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(embed.status(), StatusCode::OK);
     let embed = embed.text().await.expect("page");
     assert!(embed.contains("data-host-adapter=\"pipedrive\"") && embed.contains("/widget/pipedrive-init.js"));
-    let opened = common::session_from_embed(&world.worker, "pipedrive", &embed).await;
+    let opened = common::session_from_embed(&embed);
     assert_eq!(opened["opportunity"]["id"], "1");
     assert_eq!(opened["opportunity"]["location"]["property_address"], "901 Mears Ct, Stanford, CA 94305, USA");
     // Hints that contradict the token, or a token from another secret, open nothing.
     let lying = url.replace("companyId=1001", "companyId=1002");
     let refused = reqwest::get(&lying).await.expect("panel");
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    // The page saying why still says `initialize` (else Pipedrive hides it after 10 s), and
-    // loads no wasm.
+    // The page saying why still says `initialize` (else Pipedrive hides it after 10 s).
     let why = refused.text().await.expect("page");
-    assert!(why.contains("<script src=\"/widget/pipedrive-init.js\" data-preload=\"no\">"), "{why}");
+    assert!(why.contains("<script src=\"/widget/pipedrive-init.js\"></script>"), "{why}");
     let token = url.split("token=").nth(1).and_then(|t| t.split('&').next()).expect("token");
     let mut changed = token.to_owned().into_bytes();
     changed[20] = if changed[20] == b'A' { b'B' } else { b'A' };
@@ -175,7 +174,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     // place in the settings' order, so the deal opens as it is.
     let url = panel_url(&rep, &world, 2).await;
     let embed = reqwest::get(&url).await.expect("panel").text().await.expect("page");
-    let opened = common::session_from_embed(&world.worker, "pipedrive", &embed).await;
+    let opened = common::session_from_embed(&embed);
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
         "1600 Amphitheatre Pkwy, Mountain View, CA 94043, USA"

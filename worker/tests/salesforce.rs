@@ -172,7 +172,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert_eq!(status, StatusCode::OK, "{embed}");
     assert!(embed.contains("data-host-adapter=\"canvas\""));
     assert!(!embed.contains("!AR"), "a Salesforce session token reached the page");
-    let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
+    let opened = common::session_from_embed(&embed);
     assert_eq!(opened["opportunity"]["id"], RIVERA);
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
@@ -222,7 +222,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     // Each record takes the first place that has an address, so it opens as it is.
     let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
     assert_eq!(status, StatusCode::OK, "{embed}");
-    let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
+    let opened = common::session_from_embed(&embed);
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
         "1600 Amphitheatre Pkwy, Mountain View, CA 94043, United States"
@@ -242,7 +242,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert!(page.contains("<option value=\"person_mailing\" selected>"), "{first} {page}");
     let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
     assert_eq!(status, StatusCode::OK, "{embed}");
-    let opened = common::session_from_embed(&world.worker, "salesforce", &embed).await;
+    let opened = common::session_from_embed(&embed);
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],
         "901 Mears Ct, Stanford, CA 94305, United States"

@@ -271,7 +271,7 @@ fn write_static_design(state: &Value) -> Result<()> {
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Design</title>\
          <link rel=stylesheet href=/widget/widget.css></head><body><main><h1>Design ready</h1>\
          <p>System size {kw:.2} kW</p><p>Annual production {:.0} kWh</p><ol>{months}</ol></main>\
-         <script>performance.mark('aurora-design-shown')</script></body></html>",
+         </body></html>",
         production["annual_kwh"].as_f64().unwrap_or(0.0)
     );
     let dir = tools::dist_dir().join("bench");

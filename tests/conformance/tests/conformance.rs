@@ -482,7 +482,8 @@ mod conformance {
         );
         let evil = preflight("https://evil.example").await.unwrap();
         assert!(evil.headers().get("access-control-allow-origin").is_none(), "no CORS for other origins");
-        let embed = http.get(format!("{}/embed/demo?context=x", system.worker)).send().await.unwrap();
+        let signed = context(&system.crm_client_secret, "acct-sunrise", "opp-c-frame", address(), unix_now() + 300);
+        let embed = http.get(format!("{}/embed/demo?context={signed}", system.worker)).send().await.unwrap();
         assert_eq!(embed.status(), StatusCode::OK);
         let policy = embed.headers()["content-security-policy"].to_str().unwrap().to_owned();
         assert!(policy.contains(&format!("frame-ancestors {}", system.crm)), "{policy}");

@@ -2,9 +2,9 @@
 //! and a CRM's own doors below it, such as HubSpot's card call at `/embed/hubspot/card`),
 //! as the Router hands it to the CRM's integration, and what the integration answers once
 //! it has verified whatever proof the load carries (Salesforce's Canvas POST, Pipedrive's
-//! panel JWT, HubSpot's signed card call; the demo CRM signs a context the widget brings
-//! itself). The Router turns the answer into the page or the card's JSON, composing it
-//! with where the opportunity stands (`projects`): no CRM module does that itself.
+//! panel JWT, HubSpot's signed card call and its modal's ticket, the demo CRM's signed
+//! URL). The Router turns the answer into the page or the card's JSON, composing it with
+//! where the opportunity stands (`projects`): no CRM module does that itself.
 
 use super::{AccessError, ContextError, VerifiedContext};
 use crate::storage::StorageError;
@@ -74,9 +74,8 @@ pub enum Opened {
 /// The widget's page, and how it sits in the CRM's frame.
 #[derive(Debug)]
 pub struct FramedPage {
-    /// Verified on this load: the widget gets an embed ticket for it. `None`: the widget
-    /// brings a context of its own (the demo CRM's signed URL, HubSpot's fragment ticket).
-    pub context: Option<VerifiedContext>,
+    /// Verified on this load: the page opens the widget's session for it.
+    pub context: VerifiedContext,
     /// Whom the widget's host adapter talks to (Salesforce: the canvas parent's origin).
     pub host_origins: Vec<String>,
     /// Who may frame the page (`frame-ancestors`).
@@ -89,7 +88,7 @@ pub struct FramedPage {
 /// A modal of the CRM's that shows the widget's page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Modal {
-    /// The widget's page; the Router appends the embed ticket as its fragment (`#t=`).
+    /// The widget's page; the Router appends the embed ticket as its query (`?t=`).
     pub page_url: String,
     /// Pixels.
     pub width: u32,
@@ -99,15 +98,26 @@ pub struct Modal {
     pub title: String,
 }
 
-/// The page every CRM's frame gets when its load carries no proof of its own: for a GET
-/// of `/embed/{crm}`, framed by the CRM's configured origins. Other doors are not found;
+/// The page of a CRM whose frame signs the page's URL (the demo CRM's `context`, the
+/// ticket of HubSpot's modal): a GET of `/embed/{crm}` whose query's `param` is a context
+/// `verify` accepts, framed by the CRM's configured origins. Other doors are not found;
 /// other methods are refused.
-pub fn plain_page(frame_origins: Vec<String>, load: &PageLoad<'_>) -> Result<Opened, EmbedError> {
+pub fn url_signed_page(
+    frame_origins: Vec<String>,
+    load: &PageLoad<'_>,
+    param: &str,
+    verify: impl FnOnce(&str) -> Result<VerifiedContext, ContextError>,
+) -> Result<Opened, EmbedError> {
     if !load.is_page_get() {
         return Err(load.refusal());
     }
+    let signed = form_urlencoded::parse(load.query().as_bytes())
+        .find(|(name, _)| name == param)
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| !value.is_empty())
+        .ok_or(ContextError::Missing)?;
     Ok(Opened::Page(FramedPage {
-        context: None,
+        context: verify(&signed)?,
         host_origins: frame_origins.clone(),
         frame_origins,
         host_id: String::new(),

@@ -121,13 +121,25 @@ impl CrmIntegration for HubSpot {
         HostAdapter::None
     }
 
-    /// `/embed/hubspot` is the modal's plain page (its ticket in the fragment);
-    /// `/embed/hubspot/card` the card's signed call ([`card::open`]).
+    /// `/embed/hubspot/card` is the card's signed call ([`card::open`]); `/embed/hubspot`
+    /// the modal's page, whose query carries the ticket the card's answer minted (`?t=`),
+    /// spent on this load: a copied or reloaded modal URL opens nothing.
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
         match load.door {
             Some(card::DOOR) if load.method == http::Method::POST => card::open(state, &load).await,
             Some(card::DOOR) => Err(EmbedError::MethodNotAllowed),
-            _ => embed::plain_page(self.frame_origins(state), &load),
+            _ => {
+                let mut ticket = String::new();
+                let opened = embed::url_signed_page(self.frame_origins(state), &load, "t", |t| {
+                    ticket = t.to_owned();
+                    embed_ticket::verify(state, Crm::HubSpot, t, load.now)
+                })?;
+                let spent = format!("hubspot-ticket:{ticket}");
+                if !crate::storage::one_time::spend_signed_request(state.db(), &spent, load.now).await? {
+                    return Err(EmbedError::Replayed);
+                }
+                Ok(opened)
+            }
         }
     }
 

@@ -107,7 +107,7 @@ async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<Fr
         opportunity: Opportunity { id: found.id, name: found.name, location: found.site? },
     };
     Ok(FramedPage {
-        context: Some(context),
+        context,
         // The SDK posts to `*` and is answered over the port it transfers (as Pipedrive's own does).
         host_origins: Vec::new(),
         frame_origins: config.frame_origins.clone(),

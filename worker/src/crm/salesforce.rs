@@ -15,7 +15,7 @@ use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmEventKind, CrmIntegration, CrmOpportunity,
     CrmWebhookError, DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
-    embed::{self, EmbedError, FramedPage, Opened, PageLoad},
+    embed::{EmbedError, FramedPage, Opened, PageLoad},
     embed_ticket,
 };
 use crate::{
@@ -192,7 +192,7 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
     let mut frame_origins = config.frame_origins.clone();
     frame_origins.extend(request.host_origins().into_iter().filter(|o| !config.frame_origins.contains(o)));
     Ok(FramedPage {
-        context: Some(context),
+        context,
         host_origins: vec![target_origin],
         frame_origins,
         host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
@@ -285,7 +285,7 @@ impl CrmIntegration for Salesforce {
             return Err(EmbedError::UserNotAuthorized(NOT_PRE_AUTHORIZED.into()));
         }
         if load.door.is_some() || load.method != http::Method::POST {
-            return embed::plain_page(self.frame_origins(state), &load);
+            return Err(if load.is_page_get() { ContextError::Missing.into() } else { load.refusal() });
         }
         let post: CanvasPost = load.form()?;
         Ok(Opened::Page(open_canvas(state, post.signed_request.trim(), load.now).await?))

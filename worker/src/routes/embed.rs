@@ -6,7 +6,7 @@
 //!
 //! [`CrmIntegration::open_embed`]: crate::crm::CrmIntegration::open_embed
 
-use super::{Path, SharedState};
+use super::{Path, SharedState, sessions};
 use crate::{
     AppState,
     crm::{
@@ -27,17 +27,14 @@ use axum::{
 };
 use serde::Serialize;
 use widget_api::OpportunityState;
+use widget_view::{
+    format::Locale,
+    screen::{Panel, Screen},
+};
 
-/// The widget's host page. Static but for attribute values the worker chooses: a signed
-/// context in the URL stays there and the widget reads it from there, so nothing from the
-/// query is ever echoed into HTML.
+/// The widget's host page: the CRM's frame's settings, the screen the opportunity is on,
+/// rendered, and the session it was rendered from (the widget takes over both).
 const EMBED_PAGE: &str = include_str!("../../../www/embed.html");
-
-/// The wasm, fetched as the page starts: a preload, for every CRM's page without a frame
-/// init script. A CRM's init script (Pipedrive's) preloads the wasm itself once it has run:
-/// a preload in the HTML would be found by the browser's preload scanner, and requested,
-/// before any script ran.
-const WASM_PRELOAD: &str = "<link rel=\"preload\" href=\"/widget/aurora_crm_widget_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  ";
 
 /// `GET|POST /embed/{crm}`: the widget's page, as the CRM's integration opens it.
 pub async fn page(
@@ -93,7 +90,7 @@ async fn open(
         now: state.now(),
     };
     match integration.open_embed(state, load).await {
-        Ok(Opened::Page(page)) => Ok(embed_page(state, crm, page)),
+        Ok(Opened::Page(page)) => Ok(embed_page(state, crm, page, headers).await),
         Ok(Opened::Card { context, modal }) => Ok(super::Json(card(state, crm, context, modal).await?).into_response()),
         Err(error) if door.is_some() || error.is_malformed_request() => Err(error.into()),
         // The rep sees why in the frame.
@@ -101,8 +98,23 @@ async fn open(
     }
 }
 
-/// The widget's page for `crm`, with an embed ticket for a context verified on the load.
-fn embed_page(state: &AppState, crm: Crm, page: FramedPage) -> Response {
+/// The widget's page for `crm`, opened for the context verified on the load: its session
+/// opened here (so the widget asks for nothing before its first paint), and the screen the
+/// opportunity is on rendered by the widget's own components, in the rep's locale. The
+/// wasm loads after the page has painted and takes the screen over (`www/embed.js`).
+async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &HeaderMap) -> Response {
+    let session = match sessions::open(state, crm, page.context).await {
+        Ok(session) => session,
+        Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
+    };
+    let locale = rep_locale(headers);
+    let screen = Screen::Opportunity(Panel {
+        opportunity: session.opportunity.clone(),
+        state: session.state.clone(),
+        creating: false,
+        problem: None,
+    });
+    let rendered = widget_view::render_html(screen, Locale::from_tag(&locale));
     let frame_ancestors = page.frame_origins.join(" ");
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
@@ -110,30 +122,74 @@ fn embed_page(state: &AppState, crm: Crm, page: FramedPage) -> Response {
          frame-ancestors {frame_ancestors}"
     );
     let integration = crm.integration();
-    let boot = match integration.frame_init_script() {
-        Some(src) => format!("<script src=\"{src}\"></script>\n  "),
-        None => WASM_PRELOAD.to_owned(),
-    };
-    // Each value is safe in a double-quoted attribute: our constants, configured origins,
-    // a JWT, a filtered host id.
-    let ticket = page.context.map(|context| embed_ticket::mint(state, crm, context, state.now())).unwrap_or_default();
-    let html = EMBED_PAGE
-        .replace("{{CRM}}", crm.as_str())
-        .replace("{{HOST_ADAPTER}}", integration.host_adapter().as_str())
-        .replace("{{HOST_ORIGINS}}", &page.host_origins.join(" "))
-        .replace("{{CONTEXT}}", &ticket)
-        .replace("{{HOST_ID}}", &page.host_id)
-        .replace("{{HOST_BOOT}}", &boot);
+    let boot = integration.frame_init_script().map(|src| format!("<script src=\"{src}\"></script>\n  "));
+    // Attribute values are safe in double quotes (our constants, configured origins, a
+    // filtered host id and locale); the screen is the renderer's escaped HTML; the session
+    // is JSON that cannot close its script element.
+    let session_json = serde_json::to_string(&session).unwrap_or_default().replace('<', "\\u003c");
+    let html = fill(
+        EMBED_PAGE,
+        &[
+            ("CRM", crm.as_str()),
+            ("HOST_ADAPTER", integration.host_adapter().as_str()),
+            ("HOST_ORIGINS", &page.host_origins.join(" ")),
+            ("HOST_ID", &page.host_id),
+            ("HOST_BOOT", boot.as_deref().unwrap_or_default()),
+            ("LOCALE", &locale),
+            ("SCREEN", &rendered),
+            ("SESSION", &session_json),
+        ],
+    );
     (
         [
             (header::CONTENT_SECURITY_POLICY, csp),
             (header::REFERRER_POLICY, "no-referrer".to_owned()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::VARY, "Accept-Language".to_owned()),
         ],
         Html(html),
     )
         .into_response()
+}
+
+/// `template` with each `{{NAME}}` replaced by its value, in one pass: a value is never
+/// read again for placeholders (an opportunity named `{{SESSION}}` stays its name).
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + values.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after
+            .find("}}")
+            .and_then(|end| values.iter().find(|(name, _)| *name == &after[..end]).map(|v| (end, v.1)))
+        {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The rep's locale, as their browser asks for pages (`Accept-Language`'s first tag): the
+/// locale `Intl` would use in the same browser. Kept to what a BCP 47 tag is made of.
+fn rep_locale(headers: &HeaderMap) -> String {
+    let first = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .map(|tag| tag.split(';').next().unwrap_or_default().trim())
+        .unwrap_or_default();
+    let tag: String = first.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(35).collect();
+    if tag.is_empty() { "en-US".to_owned() } else { tag }
 }
 
 /// What a card on the CRM's record page shows, and the modal it opens.
@@ -161,7 +217,7 @@ pub struct CardDeal {
 /// A modal's payload, as `@hubspot/ui-extensions`' `openIframeModal` types it.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ModalPayload {
-    /// The widget's page, the ticket in its fragment.
+    /// The widget's page, the ticket in its query.
     pub uri: String,
     /// Pixels.
     pub width: u32,
@@ -172,8 +228,8 @@ pub struct ModalPayload {
 }
 
 /// A card's answer: where the verified opportunity stands, its figures when its design is
-/// ready, and the modal with an embed ticket in the page's fragment (`#t=`, which the
-/// widget reads and drops from the address).
+/// ready, and the modal with an embed ticket in the page's query (`?t=`, spent when the
+/// modal's page loads).
 async fn card(state: &AppState, crm: Crm, context: VerifiedContext, modal: Modal) -> Result<CardAnswer, ApiError> {
     let key =
         OpportunityKey { crm, account_id: context.account_id.clone(), opportunity_id: context.opportunity.id.clone() };
@@ -197,7 +253,7 @@ async fn card(state: &AppState, crm: Crm, context: VerifiedContext, modal: Modal
         status,
         figures,
         widget: ModalPayload {
-            uri: format!("{}#t={ticket}", modal.page_url),
+            uri: format!("{}?t={ticket}", modal.page_url),
             width: modal.width,
             height: modal.height,
             title: modal.title,

@@ -1,4 +1,4 @@
-//! The widget's components, one per file. [`mount_screen`] mounts the ones for a screen.
+//! The widget's components, one per file. [`crate::draw`] says which make a screen.
 
 mod array_list;
 mod awaiting_design;
@@ -16,7 +16,6 @@ mod opportunity_header;
 mod problem_notice;
 mod production_chart;
 mod simulation_failed;
-mod widget_view;
 
 pub use array_list::ArrayList;
 pub use awaiting_design::AwaitingDesign;
@@ -34,7 +33,6 @@ pub use opportunity_header::OpportunityHeader;
 pub use problem_notice::ProblemNotice;
 pub use production_chart::ProductionChart;
 pub use simulation_failed::SimulationFailed;
-pub use widget_view::{MountedScreen, mount_screen};
 
 use leptos::prelude::*;
 

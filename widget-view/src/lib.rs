@@ -1,0 +1,18 @@
+//! The widget's screens, defined once as Leptos components and drawn on both sides of the
+//! wire: the worker renders the screen an opportunity is on into the embed page's HTML (the
+//! rep reads it before any wasm has loaded), and the widget mounts the same components in
+//! the browser when the screen changes.
+//!
+//! - [`screen`]: what the widget shows ([`screen::Screen`]) and what its buttons ask for;
+//! - [`components`]: one component per state and per part of the design summary;
+//! - [`draw`]: which components make a screen, for either side ([`draw::Painter`]);
+//! - [`format`]: numbers, units and days in the rep's locale, the same on both sides.
+
+pub mod components;
+pub mod draw;
+pub mod format;
+pub mod screen;
+
+#[cfg(feature = "ssr")]
+pub use draw::render_html;
+pub use draw::{Painter, draw};

@@ -1,0 +1,53 @@
+//! The worker's side of the screens: every state renders to HTML a rep can read, with what
+//! the CRM or Aurora wrote escaped, in the rep's locale.
+
+use widget_api::{DesignView, Location, Opportunity, OpportunityState, testing::every_state};
+use widget_view::{
+    format::Locale,
+    render_html,
+    screen::{Panel, Screen},
+};
+
+const SEED: &str = include_str!("../../aurora/tests/fixtures/design-summary.seed.json");
+
+fn states() -> Vec<OpportunityState> {
+    let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).expect("the seed parses");
+    let design = DesignView::from_summary(&seed.design, seed.design.created_at.as_ref().expect("the seed is dated"));
+    every_state("https://v2.aurorasolar.com/projects/p-1", design)
+}
+
+fn panel(name: &str, state: OpportunityState) -> Screen {
+    let opportunity = Opportunity {
+        id: "opp-1".into(),
+        name: name.into(),
+        location: Location::Address { property_address: "901 Mears Ct, Stanford, CA 94305".into() },
+    };
+    Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None })
+}
+
+#[test]
+fn every_state_renders_its_screen_under_the_opportunity() {
+    for state in states() {
+        let name = format!("{state:?}");
+        let html = render_html(panel("Rivera residence", state), Locale::EN_US);
+        assert!(html.contains("Rivera residence"), "{name}: {html}");
+        assert!(html.contains("901 Mears Ct"), "{name}: {html}");
+        assert!(!html.contains("<script"), "{name}: {html}");
+    }
+}
+
+#[test]
+fn what_the_crm_wrote_is_text_not_markup() {
+    let html = render_html(panel("<script>alert(1)</script> & \"x\"", OpportunityState::NoProject), Locale::EN_US);
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+}
+
+#[test]
+fn a_design_reads_in_the_reps_locale() {
+    let design = states().into_iter().find(|s| matches!(s, OpportunityState::DesignReady { .. })).expect("a design");
+    let us = render_html(panel("R", design.clone()), Locale::from_tag("en-US"));
+    let de = render_html(panel("R", design), Locale::from_tag("de-DE"));
+    assert!(us.contains("2,550 kWh") && us.contains("Jun 21, 2024") && us.contains("6.5 kW"), "{us}");
+    assert!(de.contains("2.550 kWh") && de.contains("21.06.2024") && de.contains("6,5 kW"), "{de}");
+}
