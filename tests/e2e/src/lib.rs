@@ -65,6 +65,48 @@ pub async fn design_ready(client: &Client, seconds: u64) {
     }
 }
 
+/// Inside the widget's frame: every element of the widget's screen as the rep sees it (its
+/// tag, class, test id, own text, and box relative to the widget, in whole pixels), once
+/// the page has loaded with its stylesheet and its layout has settled (the CRM sizes its
+/// frame to the widget a moment after it changes: until then a scrollbar narrows it). Two
+/// screens that read the same here look the same: the hydration markers a server render
+/// leaves (comments) are not elements.
+pub async fn screen_snapshot(client: &Client) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut last = serde_json::Value::Null;
+    loop {
+        let seen = client
+            .execute(
+                "if (document.readyState !== 'complete' || document.body.dataset.left) return null;\
+                 const root = document.getElementById('aurora-widget'); if (!root) return null;\
+                 const at = root.getBoundingClientRect();\
+                 return [...root.querySelectorAll('*')].map((e) => { const r = e.getBoundingClientRect();\
+                   const own = [...e.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();\
+                   const cls = typeof e.className === 'string' ? e.className : e.getAttribute('class');\
+                   return [e.tagName, cls, e.dataset ? e.dataset.testid || null : null, own,\
+                     Math.round(r.x - at.x), Math.round(r.y - at.y), Math.round(r.width), Math.round(r.height)]; });",
+                vec![],
+            )
+            .await
+            .expect("read the screen");
+        if !seen.is_null() && seen == last {
+            return seen;
+        }
+        assert!(std::time::Instant::now() < deadline, "the widget's page did not load and settle");
+        last = seen;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Inside the widget's frame: reloads the widget's page (only the frame), and answers once
+/// the new page is there.
+pub async fn reload_widget(client: &Client) {
+    client
+        .execute("document.body.dataset.left = '1'; location.reload();", vec![])
+        .await
+        .expect("reload the widget's page");
+}
+
 /// Waits for an element: the widget renders after its wasm loads and one request.
 pub async fn wait_for(client: &Client, css: &str) -> Element {
     client

@@ -7,8 +7,8 @@
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora, screenshot,
-    sign_in, sign_out, sweep, text_of, wait_for, wait_for_within,
+    chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora, reload_widget,
+    screen_snapshot, screenshot, sign_in, sign_out, sweep, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -182,8 +182,15 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     assert!(text_of(&client, "[data-testid=state-awaiting-design]").await.contains("Awaiting design"));
     client.enter_parent_frame().await.expect("CRM page");
     screenshot(&client, "journey/06-awaiting-design").await;
-    frame.enter_frame().await.expect("enter the widget again");
+    frame.clone().enter_frame().await.expect("enter the widget again");
     let design = design_shown_matches_the_sandbox(&client, 30).await;
+    // The design as the widget mounted it when its poll brought it, and the worker's render
+    // of the same state on a reload: the same to the element and the pixel.
+    let mounted = screen_snapshot(&client).await;
+    assert!(mounted.as_array().map_or(0, Vec::len) > 50, "the design's elements: {mounted}");
+    reload_widget(&client).await;
+    let rendered = screen_snapshot(&client).await;
+    assert_eq!(rendered, mounted, "the worker's render of the design differs from the widget's");
     client.enter_parent_frame().await.expect("CRM page");
     let height: f64 = client
         .execute(

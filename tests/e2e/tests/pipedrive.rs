@@ -9,7 +9,8 @@
 //! Screenshots: `target/e2e-screenshots/pipedrive/`.
 
 use e2e::{
-    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for,
+    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, reload_widget, screen_snapshot,
+    screenshot, sweep, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -90,6 +91,11 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     assert!(initialized < wasm, "initialize at {initialized} ms, the wasm requested at {wasm} ms");
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
+    // The design as the widget mounted it, and as the worker renders it into a reloaded
+    // panel: the same to the element and the pixel.
+    let mounted = screen_snapshot(&client).await;
+    reload_widget(&client).await;
+    assert_eq!(screen_snapshot(&client).await, mounted, "the worker's render of the design differs from the widget's");
     client.enter_parent_frame().await.expect("the deal page");
     screenshot(&client, "pipedrive/03-design-in-the-panel").await;
 
