@@ -338,8 +338,8 @@ pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
         report.add(
             "Widget transfer: wasm + JS + CSS, brotli, every CRM's host adapter in",
             format!("{} B", widget.brotli),
-            "<= 60,000 B",
-            Some(widget.brotli <= 60_000),
+            "<= 45,000 B",
+            Some(widget.brotli <= 45_000),
             "cargo xtask build",
         );
     }
@@ -403,8 +403,8 @@ pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
         report.add(
             "Workers bundle: wasm, gzip, every CRM in",
             format!("{} B", wasm.gzip),
-            "< 700,000 B (budget 1,000,000 asserted)",
-            Some(wasm.gzip < 700_000),
+            "<= 800,000 B with rendering in (budget 1,000,000 asserted)",
+            Some(wasm.gzip <= 800_000),
             "cargo xtask build --edge",
         );
         let edge_ports = local_system::Ports::free()?;
@@ -545,15 +545,15 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
                 median(&references),
                 ratios(&unchanged_ratios)
             ),
-            ">= 0.5",
-            Some(unchanged >= 0.5),
+            ">= 0.85",
+            Some(unchanged >= 0.85),
             "wrk -t2 -c64 -d6s against bench/reference, GET /v1/opportunities/{id}, and with If-None-Match; three rounds",
         );
         report.add(
             "Widget's poll, 200 with the design, ratio to axum hello-world (median round)",
             format!("{ok:.2} ({:.0} req/s; rounds {})", median(&oks), ratios(&ok_ratios)),
-            ">= 0.3",
-            Some(ok >= 0.3),
+            ">= 0.7",
+            Some(ok >= 0.7),
             "as above, without If-None-Match",
         );
     }
@@ -597,8 +597,8 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
                 first.p99_ms,
                 64.0 * 1000.0 / first.mean_ms.max(0.001)
             ),
-            "p99 <= 20 ms, nothing lost",
-            Some(first.p99_ms <= 20.0 && recorded >= acknowledged),
+            "p99 <= 10 ms, nothing lost",
+            Some(first.p99_ms <= 10.0 && recorded >= acknowledged),
             "BENCH_DELIVERIES=5000 wrk -t2 -c64 -d10s -s bench/wrk/webhook-burst.lua (twice)",
         );
         let ((_, (rss1, peak1)), (_, (rss2, peak2))) = (&bursts[0], &bursts[1]);
@@ -636,7 +636,7 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
                 ("E2E_WEBDRIVER_URL", format!("http://127.0.0.1:{driver_port}")),
                 ("BENCH_EMBED_URL", text("embed_url")),
                 ("BENCH_STATIC_URL", format!("{}/bench/design.html", system.worker_url)),
-                ("BENCH_RUNS", if quick { "3" } else { "6" }.to_owned()),
+                ("BENCH_RUNS", if quick { "3" } else { "7" }.to_owned()),
             ],
         )?);
         let boot = boot.first().context("the boot benchmark printed nothing")?;
@@ -649,20 +649,28 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
         report.add(
             "Boot to data: API requests before the design is on screen",
             requests.to_string(),
-            "1",
-            Some(requests == 1),
+            "0",
+            Some(requests == 0),
             "cargo xtask bench (bench_boot_to_data in tests/e2e)",
         );
-        let (wasm_ms, session_ms) = (median(&times("wasm_arrived_ms")), median(&times("session_answered_ms")));
+        let before: Vec<&str> = boot["before"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        report.add(
+            "Boot to data: bytes before the design is on screen (the page and what arrived by then)",
+            format!("{:.0} B: the page + {}", median(&times("bytes_before")), before.join(", ")),
+            "the page + CSS only",
+            Some(before.iter().all(|name| name.ends_with(".css"))),
+            "as above (Resource Timing's transferSize, uncompressed on the native host)",
+        );
+        let wasm_ms = median(&times("wasm_arrived_ms"));
         let (script_ms, ready_ms) = (median(&times("script_ran_ms")), median(&times("wasm_ready_ms")));
         report.add(
         "Boot to data: navigation to the design on screen, ratio to a static page of the same figures (median)",
         format!(
-            "{:.2}x ({embed_ms:.0} ms vs {static_ms:.0} ms; the boot script ran at {script_ms:.0} ms, the wasm arrived at {wasm_ms:.0} ms and was ready at {ready_ms:.0} ms, the session's answer at {session_ms:.0} ms)",
+            "{:.2}x ({embed_ms:.0} ms vs {static_ms:.0} ms; after that first paint the wasm was requested at {script_ms:.0} ms, arrived at {wasm_ms:.0} ms and was live at {ready_ms:.0} ms)",
             embed_ms / static_ms.max(1.0)
         ),
-        "<= 1.5x",
-        Some(embed_ms / static_ms.max(1.0) <= 1.5),
+        "<= 1.1x",
+        Some(embed_ms / static_ms.max(1.0) <= 1.1),
         "as above: headless Chromium, a fresh browser each load",
     );
         if let Some(profile) = boot_profile(&boot["profile"]) {

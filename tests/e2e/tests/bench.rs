@@ -20,8 +20,11 @@ struct Load {
     api_requests: usize,
     /// The wasm's last byte arrived.
     wasm_arrived: f64,
-    /// The session's answer arrived.
-    session_answered: f64,
+    /// Bytes transferred before the design was on screen: the page, and every resource
+    /// whose last byte arrived by then.
+    bytes_before: f64,
+    /// Those resources, by file name.
+    before: Vec<String>,
     /// The boot script began to run (`aurora-boot-start`).
     script_ran: f64,
     /// The wasm was compiled and instantiated (`aurora-wasm-ready`).
@@ -36,11 +39,16 @@ async fn load(url: &str) -> Load {
         let seen: Value = client
             .execute(
                 "const m = performance.getEntriesByName('first-contentful-paint')[0]; if (!m) return null;\
+                 const mark = (name) => { const e = performance.getEntriesByName(name)[0]; return e ? e.startTime : 0; };\
+                 if (document.querySelector('script[src$=\"embed.js\"]') && !mark('aurora-wasm-ready')) return null;\
                  const all = performance.getEntriesByType('resource');\
                  const api = all.filter((e) => e.name.includes('/v1/') && e.startTime < m.startTime);\
+                 const before = all.filter((e) => e.responseEnd <= m.startTime);\
+                 const nav = performance.getEntriesByType('navigation')[0];\
+                 const bytes = (nav ? nav.transferSize : 0) + before.reduce((sum, e) => sum + e.transferSize, 0);\
                  const end = (suffix) => { const e = all.find((r) => r.name.endsWith(suffix)); return e ? e.responseEnd : 0; };\
-                 const mark = (name) => { const e = performance.getEntriesByName(name)[0]; return e ? e.startTime : 0; };\
-                 return [m.startTime, api.length, end('.wasm'), end('/v1/sessions'), mark('aurora-boot-start'), mark('aurora-wasm-ready')];",
+                 return [m.startTime, api.length, end('.wasm'), bytes, mark('aurora-boot-start'), mark('aurora-wasm-ready'),\
+                         before.map((e) => e.name.split('/').pop())];",
                 vec![],
             )
             .await
@@ -51,7 +59,11 @@ async fn load(url: &str) -> Load {
                 shown: at(0),
                 api_requests: values[1].as_u64().expect("count") as usize,
                 wasm_arrived: at(2),
-                session_answered: at(3),
+                bytes_before: at(3),
+                before: values[6]
+                    .as_array()
+                    .map(|names| names.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default(),
                 script_ran: at(4),
                 wasm_ready: at(5),
             };
@@ -152,7 +164,7 @@ fn summarize(profile: &Value) -> Value {
 #[ignore = "run by `cargo xtask bench` against the system it starts"]
 #[allow(clippy::print_stdout)] // its output is what the bench reads
 async fn bench_boot_to_data() {
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(6);
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(7);
     let (embed, reference) = (env("BENCH_EMBED_URL"), env("BENCH_STATIC_URL"));
     // One load of each first, not counted: the worker's and the disk's caches warm alike.
     load(&embed).await;
@@ -166,7 +178,8 @@ async fn bench_boot_to_data() {
     let profile = main_thread_profile(&embed).await;
     let figure = json!({ "figure": "boot", "profile": profile, "embed_ms": each(|l| l.shown), "static_ms": static_ms,
                          "api_requests": embeds.iter().map(|l| l.api_requests).collect::<Vec<_>>(),
-                         "wasm_arrived_ms": each(|l| l.wasm_arrived), "session_answered_ms": each(|l| l.session_answered),
+                         "wasm_arrived_ms": each(|l| l.wasm_arrived), "bytes_before": each(|l| l.bytes_before),
+                         "before": embeds.first().map(|l| l.before.clone()).unwrap_or_default(),
                          "script_ran_ms": each(|l| l.script_ran), "wasm_ready_ms": each(|l| l.wasm_ready) });
     println!("BENCH {figure}");
 }
