@@ -14,8 +14,10 @@ use std::{
 const WIDGET_LIB: &str = "aurora_crm_widget";
 /// The widget's stylesheet, shipped as is.
 const STYLESHEET: &str = "widget.css";
-/// The boot script: bundled with wasm-bindgen's glue into one minified file.
+/// The boot script: waits for the first paint, then imports the widget's module.
 const BOOT_SCRIPT: &str = "embed.js";
+/// The widget's module: the glue and the mount, loaded by the boot script after the first paint.
+const WIDGET_MODULE: &str = "widget.js";
 /// Pipedrive's page only: `initialize` before the wasm is requested (a classic script).
 const PIPEDRIVE_INIT: &str = "pipedrive-init.js";
 
@@ -102,20 +104,27 @@ pub fn widget_with(features: &[&str], out: &Path) -> Result<Sizes> {
     fs::copy(tools::root().join("www").join(STYLESHEET), out.join(STYLESHEET)).context("copying www/widget.css")?;
     fs::copy(tools::root().join("www").join(PIPEDRIVE_INIT), out.join(PIPEDRIVE_INIT))
         .context("copying www/pipedrive-init.js")?;
-    // The boot script imports the glue relatively; esbuild inlines it and minifies both.
-    let entry = out.join("embed.entry.js");
-    fs::copy(tools::root().join("www").join(BOOT_SCRIPT), &entry).context("copying www/embed.js")?;
+    // The boot script waits for the first paint and imports the widget's module, which
+    // imports the glue relatively: esbuild inlines the glue into it and minifies both; the
+    // boot script is only minified (it stays as small as it is).
+    let entry = out.join("widget.entry.js");
+    fs::copy(tools::root().join("www").join(WIDGET_MODULE), &entry).context("copying www/widget.js")?;
     let glue = out.join(format!("{WIDGET_LIB}.js"));
-    tools::run(
-        Command::new(tools::npm_bin("esbuild"))
-            .arg(&entry)
-            .args(["--bundle", "--minify", "--format=esm", "--target=es2022", "--log-level=warning"])
-            .arg(format!("--outfile={}", out.join(BOOT_SCRIPT).display())),
-    )?;
+    let esbuild = |input: &Path, bundle: bool, output: &str| {
+        tools::run(
+            Command::new(tools::npm_bin("esbuild"))
+                .arg(input)
+                .args(bundle.then_some("--bundle"))
+                .args(["--minify", "--format=esm", "--target=es2022", "--log-level=warning"])
+                .arg(format!("--outfile={}", out.join(output).display())),
+        )
+    };
+    esbuild(&entry, true, WIDGET_MODULE)?;
+    esbuild(&tools::root().join("www").join(BOOT_SCRIPT), false, BOOT_SCRIPT)?;
     fs::remove_file(&entry).context("removing the bundle's entry")?;
     fs::remove_file(&glue).context("removing the bundled glue")?;
     // Every host's part counts, Pipedrive's init script included.
-    let files = [bg, out.join(BOOT_SCRIPT), out.join(STYLESHEET), out.join(PIPEDRIVE_INIT)];
+    let files = [bg, out.join(BOOT_SCRIPT), out.join(WIDGET_MODULE), out.join(STYLESHEET), out.join(PIPEDRIVE_INIT)];
     print_sizes("widget", &files)
 }
 

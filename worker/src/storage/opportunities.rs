@@ -13,6 +13,13 @@ pub async fn record_seen(
     now: i64,
 ) -> Result<(), StorageError> {
     let location = serde_json::to_string(&opportunity.location).map_err(|e| StorageError::Decode(e.to_string()))?;
+    // Every page load comes here: a row that already says the same is left alone, so that
+    // opening the widget costs a read, not a durable write (and leaves the storage's
+    // generation, which every open widget's poll is answered from, where it was).
+    let seen = OpportunityRecord { name: opportunity.name.clone(), location_json: location.clone() };
+    if find(db, crm, account_id, &opportunity.id).await?.as_ref() == Some(&seen) {
+        return Ok(());
+    }
     db.execute(
         "INSERT INTO opportunities (crm, account_id, opportunity_id, name, location_json, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
