@@ -194,6 +194,9 @@ fn edge_bundle_to(out: &mut dyn Write, on_terminal: bool) -> Result<Sizes> {
         .env("WASM_BINDGEN_BIN", tools::cargo_bin("wasm-bindgen"))
         .env("WASM_OPT_BIN", tools::npm_bin("wasm-opt"))
         .env("ESBUILD_BIN", tools::npm_bin("esbuild"));
+    // Where builds lint (`cargo xtask test`), the Workers build is the worker's lint check
+    // for wasm32: its edge host compiles only there.
+    tools::with_lints(&mut build);
     if on_terminal {
         tools::run(&mut build)?;
     } else {

@@ -66,7 +66,14 @@ pub fn fuzz_tools() -> Result<usize> {
     }
     if !fuzz_tools_ok() {
         println!("setup: installing cargo-fuzz {CARGO_FUZZ_VERSION} (a few minutes, once)");
-        tools::run(cargo().args(["install", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION, "--locked", "--force"]))?;
+        tools::run(tools::without_lints(&mut cargo()).args([
+            "install",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ_VERSION,
+            "--locked",
+            "--force",
+        ]))?;
         installed += 1;
     }
     Ok(installed)
@@ -124,7 +131,14 @@ fn wasm_bindgen_cli() -> Result<usize> {
     println!("setup: installing wasm-bindgen-cli {wanted} (a few minutes, once)");
     // `--force`: the check above found it missing or another version, whatever cargo's
     // own record of installs says (a binary deleted by hand stays "installed" there).
-    tools::run(cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted, "--locked", "--force"]))?;
+    tools::run(tools::without_lints(&mut cargo()).args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &wanted,
+        "--locked",
+        "--force",
+    ]))?;
     Ok(1)
 }
 
@@ -138,7 +152,14 @@ fn worker_build() -> Result<usize> {
         return Ok(0);
     }
     println!("setup: installing worker-build {WORKER_BUILD_VERSION} (a few minutes, once)");
-    tools::run(cargo().args(["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked", "--force"]))?;
+    tools::run(tools::without_lints(&mut cargo()).args([
+        "install",
+        "worker-build",
+        "--version",
+        WORKER_BUILD_VERSION,
+        "--locked",
+        "--force",
+    ]))?;
     Ok(1)
 }
 

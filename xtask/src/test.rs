@@ -80,6 +80,13 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     // machine: minutes of compiling wasm-bindgen-cli and worker-build, apt and npm).
     let setup = Setup::start_when_needed()?;
     let mut tally = Tally::default();
+    // The lints ride on the builds: each build below compiles the workspace's crates
+    // through clippy, warnings denied, so a lint fails the build that has it, and no
+    // separate `cargo clippy` compiles the workspace again (minutes on two cores).
+    let linted = selected("clippy");
+    if linted {
+        tools::lint_builds();
+    }
 
     // First what compiles the most: every test binary of the workspace, and the native tests.
     if selected("native") {
@@ -180,6 +187,10 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
             "fuzz lock file",
             Ok(Counts { passed: usize::from(current), failed: usize::from(!current), success: current }),
         );
+    }
+    // Natively the lints ran in the native tests' build (every target of every crate);
+    // alone, they are clippy's own run.
+    if selected("clippy") && !selected("native") {
         banner("lints (cargo clippy -D warnings)");
         tally.add(
             "clippy",
@@ -219,9 +230,9 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         tally.add("vendor tooling", Ok(Counts { passed: usize::from(ok), failed: usize::from(!ok), success: ok }));
     }
 
-    if selected("wasm32") {
-        // Clippy includes a full check: the worker (and the Aurora crate it uses) must build
-        // for the Workers target from the start, lint-clean.
+    // The worker (and the crates it uses) must build for the Workers target, lint-clean: the
+    // Workers build checks it where it runs (linted); alone, clippy's own check.
+    if selected("wasm32") && !(linted && selected("edge")) {
         banner("worker compiles for wasm32 (cargo clippy --target wasm32-unknown-unknown)");
         tally.add(
             "worker wasm32 check",

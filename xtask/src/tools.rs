@@ -81,9 +81,49 @@ pub fn describe(command: &Command) -> String {
         .join(" ")
 }
 
-/// The `cargo` that runs us, so `cargo xtask` uses the same toolchain throughout.
+/// The `cargo` that runs us, so `cargo xtask` uses the same toolchain throughout; its
+/// builds lint the workspace's crates once [`lint_builds`] was called.
 pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root());
+    with_lints(&mut command);
     command
+}
+
+/// Whether builds lint as they compile (see [`lint_builds`]).
+static LINTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, every build this process starts compiles the workspace's own crates
+/// through clippy with warnings denied, as `cargo clippy` does (its driver as
+/// `RUSTC_WORKSPACE_WRAPPER`, its arguments in `CLIPPY_ARGS`): the build that tests or
+/// ships a crate is its lint check too, and no separate `cargo clippy` compiles the
+/// workspace a second time. Dependencies compile as they would anyway.
+pub fn lint_builds() {
+    LINTING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Sets `command` (a cargo, or a tool that runs cargo) to lint, when builds do.
+pub fn with_lints(command: &mut Command) -> &mut Command {
+    if LINTING.load(std::sync::atomic::Ordering::Relaxed) {
+        command
+            .env("RUSTC_WORKSPACE_WRAPPER", clippy_driver())
+            .env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__");
+    }
+    command
+}
+
+/// `command` without the lints: tools installed from the registry build as published.
+pub fn without_lints(command: &mut Command) -> &mut Command {
+    command.env_remove("RUSTC_WORKSPACE_WRAPPER").env_remove("CLIPPY_ARGS")
+}
+
+/// The clippy driver of the toolchain that runs us.
+fn clippy_driver() -> std::ffi::OsString {
+    Command::new("rustup")
+        .args(["which", "clippy-driver"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned().into())
+        .unwrap_or_else(|| "clippy-driver".into())
 }
