@@ -6,11 +6,15 @@
 //! - [`screen`]: what the widget shows ([`screen::Screen`]) and what its buttons ask for;
 //! - [`components`]: one component per state and per part of the design summary;
 //! - [`draw`]: which components make a screen, for either side ([`draw::Painter`]);
-//! - [`format`]: numbers, units and days in the rep's locale, the same on both sides.
+//! - [`format`]: numbers, units and days in the rep's locale, the same on both sides;
+//! - `gallery` (feature `gallery`): every screen from fixtures, for screenshots and for
+//!   holding the two sides' renders of each screen together.
 
 pub mod components;
 pub mod draw;
 pub mod format;
+#[cfg(feature = "gallery")]
+pub mod gallery;
 pub mod screen;
 
 #[cfg(feature = "ssr")]

@@ -285,6 +285,13 @@ pub fn gallery() -> Result<PathBuf> {
             .arg(&out),
     )?;
     fs::copy(tools::root().join("www").join(STYLESHEET), out.join(STYLESHEET)).context("copying www/widget.css")?;
+    // The worker's renders of the same screens, beside them (widget-view's test writes
+    // them): `--workspace` so that it builds with the features the native tests built.
+    tools::run(
+        cargo()
+            .args(["test", "--workspace", "--test", "gallery_renders"])
+            .env("GALLERY_SERVER_DIR", out.join("server")),
+    )?;
     for file in ["gallery.html", "gallery.js"] {
         fs::copy(tools::root().join("www/gallery").join(file), out.join(file))
             .with_context(|| format!("copying www/gallery/{file}"))?;

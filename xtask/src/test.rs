@@ -102,9 +102,34 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
     // Then the builds the systems need, once, and the suites that start a system, in the
     // background, side by side: each has its own ports, data and browser.
     let systems = Systems::new();
+
+    // The Workers bundle builds from here on, beside everything else (in a target folder of
+    // its own, so neither waits for the other's cargo lock; its single-threaded LTO runs
+    // while the other core builds or tests): it is the longest single step, and the edge
+    // host's systems start as soon as it and the test binaries are built.
+    let (binaries_for_edge, edge_binaries) = std::sync::mpsc::channel::<Arc<TestBinaries>>();
+    let edge = selected("edge").then(|| {
+        let systems = systems.clone();
+        std::thread::spawn(move || {
+            let mut log = Vec::new();
+            let built = edge_budget(&mut log);
+            if let Ok(binaries) = edge_binaries.recv() {
+                // Conformance proves the two hosts equal; the browser journey on workerd is
+                // the demo CRM's (the other CRMs' journeys differ from it only behind the seam).
+                let b = binaries.clone();
+                systems.start("conformance (edge host: workerd + local D1, via wrangler dev --local)", move |log| {
+                    conformance(&b, Host::Edge, log)
+                });
+                systems.start("end to end, demo CRM (edge host)", move |log| {
+                    end_to_end(&binaries, Host::Edge, &["journey", "embed"], std::path::Path::new(""), log)
+                });
+            }
+            (built, log)
+        })
+    });
     let mut widget = None;
     let needs_system = ["e2e", "conformance", "edge", "chaos"].iter().any(|s| selected(s));
-    let binaries = if needs_system {
+    if needs_system {
         banner("builds for the suites that start a system (widget, HubSpot card, binaries, test executables)");
         widget = Some(build::widget()?);
         crate::hubspot_card::bundle()?;
@@ -136,33 +161,9 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
                 },
             );
         }
-        Some(binaries)
-    } else {
-        None
-    };
-
-    // The Workers bundle builds beside the foreground's checks (in a target folder of its
-    // own, so neither waits for the other's cargo lock, and its single-threaded LTO runs
-    // while clippy uses the other core); its systems start as soon as it is built.
-    let edge = selected("edge").then(|| {
-        let (systems, binaries) = (systems.clone(), binaries.clone());
-        std::thread::spawn(move || {
-            let mut log = Vec::new();
-            let built = edge_budget(&mut log);
-            if let Some(binaries) = binaries {
-                // Conformance proves the two hosts equal; the browser journey on workerd is
-                // the demo CRM's (the other CRMs' journeys differ from it only behind the seam).
-                let b = binaries.clone();
-                systems.start("conformance (edge host: workerd + local D1, via wrangler dev --local)", move |log| {
-                    conformance(&b, Host::Edge, log)
-                });
-                systems.start("end to end, demo CRM (edge host)", move |log| {
-                    end_to_end(&binaries, Host::Edge, &["journey", "embed"], std::path::Path::new(""), log)
-                });
-            }
-            (built, log)
-        })
-    });
+        let _ = binaries_for_edge.send(binaries);
+    }
+    drop(binaries_for_edge);
 
     // Meanwhile, in the foreground: what only compiles and checks.
     if selected("clippy") {

@@ -1,8 +1,10 @@
 //! Screenshots of every widget screen at 360 and 720 px, light and dark, from the gallery
 //! build (`src/gallery.rs`), into `target/e2e-screenshots/screens/`. Each is also checked:
-//! mounted, the colour scheme in effect, and no sideways scrolling at that width.
+//! mounted, the colour scheme in effect, no sideways scrolling at that width, and the same
+//! to the element and the pixel as the worker's render of it (`server/`, written by
+//! widget-view's `gallery_renders` test).
 
-use e2e::{chromium_sized, env, save_screenshot, wait_for};
+use e2e::{chromium_sized, env, save_screenshot, screen_snapshot, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromedriver and the gallery build: run `cargo xtask test`"]
@@ -46,6 +48,19 @@ async fn every_screen_at_two_widths_in_light_and_dark() {
             let widget = wait_for(&client, "#aurora-widget").await;
             let png = widget.screenshot().await.expect("screenshot");
             save_screenshot(&format!("screens/{screen}-{width}px-{scheme}"), &png);
+            // The worker's render of the same screen (what a rep sees first) and the
+            // widget's mount of it (what it sees after a change) agree to the element
+            // and the pixel. Colours do not enter the comparison: light is enough.
+            if !dark {
+                let mounted = screen_snapshot(&client).await;
+                client.goto(&format!("http://{address}/server/{screen}-{width}.html")).await.expect("open the render");
+                let rendered = screen_snapshot(&client).await;
+                assert!(mounted.as_array().is_some_and(|elements| !elements.is_empty()), "{screen}: nothing mounted");
+                assert_eq!(
+                    rendered, mounted,
+                    "{screen} at {width}px: the worker's render differs from the widget's mount"
+                );
+            }
         }
         client.close().await.expect("close browser");
     }

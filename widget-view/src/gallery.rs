@@ -1,0 +1,82 @@
+//! Every screen of the widget from fixtures (feature `gallery`, never in the shipped
+//! widget or the worker): the widget's gallery build mounts them in the browser for
+//! screenshots, and the worker's renderer writes the same ones as HTML, so the e2e suite
+//! can hold the two renders of each screen side by side.
+
+use crate::screen::{Panel, Problem, Retry, Screen};
+use widget_api::{DesignView, Location, Opportunity, OpportunityState};
+
+const SEED: &str = include_str!("../../aurora/tests/fixtures/design-summary.seed.json");
+const AURORA_URL: &str = "https://v2.aurorasolar.com/projects/3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
+/// The screens, by name.
+pub const SCREENS: &[&str] = &[
+    "loading",
+    "no-project",
+    "creating",
+    "awaiting-design",
+    "design-ready",
+    "design-without-production",
+    "simulation-failed",
+    "not-linked",
+    "app-disabled",
+    "create-failed",
+    "unavailable",
+];
+
+fn seed_design() -> Option<DesignView> {
+    let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).ok()?;
+    Some(DesignView::from_summary(&seed.design, seed.design.created_at.as_ref()?))
+}
+
+fn panel(state: OpportunityState) -> Screen {
+    let opportunity = Opportunity {
+        id: "opp-1".into(),
+        name: "Rivera residence".into(),
+        location: Location::Address { property_address: "901 Mears Ct, Stanford, CA 94305".into() },
+    };
+    Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None })
+}
+
+/// The fixture screen called `name`.
+pub fn screen(name: &str) -> Option<Screen> {
+    let ready = |design: DesignView| OpportunityState::DesignReady {
+        project_id: "p-1".into(),
+        aurora_url: AURORA_URL.into(),
+        design: Box::new(design),
+    };
+    Some(match name {
+        "loading" => Screen::Loading,
+        "no-project" => panel(OpportunityState::NoProject),
+        "creating" => panel(OpportunityState::Creating),
+        "awaiting-design" => {
+            panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() })
+        }
+        "design-ready" => panel(ready(seed_design()?)),
+        "design-without-production" => {
+            let mut design = seed_design()?;
+            design.production = None;
+            design.batteries.clear();
+            design.storage_inverters.clear();
+            design.storage_mode = None;
+            panel(ready(design))
+        }
+        "simulation-failed" => panel(OpportunityState::SimulationFailed {
+            project_id: "p-1".into(),
+            aurora_url: AURORA_URL.into(),
+            design_id: "d-1".into(),
+        }),
+        "not-linked" => panel(OpportunityState::NotLinked),
+        "app-disabled" => panel(OpportunityState::AppDisabled),
+        "create-failed" => panel(OpportunityState::CreateFailed {
+            code: "aurora_unavailable".into(),
+            message: "Aurora Solar did not answer in time. Nothing was created twice: try again.".into(),
+            retryable: true,
+        }),
+        "unavailable" => Screen::Unavailable(Problem {
+            message: "Could not reach the Aurora Solar service (offline). Check your connection and try again.".into(),
+            retry: Some(Retry::OpenSession),
+        }),
+        _ => return None,
+    })
+}
