@@ -199,4 +199,5 @@ async fn check_webhooks_reports_a_test_delivery_that_arrived_and_one_that_could_
     assert!(!ok && said.contains("did not reach"), "{said}");
     serving.kill().expect("stop");
     serving.wait().expect("reaped");
+    let _ = std::fs::remove_dir_all(&dir);
 }
