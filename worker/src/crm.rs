@@ -66,9 +66,8 @@ pub trait CrmIntegration: Send + Sync {
     /// opportunity stands. By default the page is a GET whose `context` query parameter is
     /// the context this CRM signed ([`Self::verify_context`], [`embed::url_signed_page`]).
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
-        embed::url_signed_page(self.frame_origins(state), &load, "context", |context| {
-            self.verify_context(state, context, load.now)
-        })
+        let context = self.verify_context(state, &embed::signed_in_url(&load, "context")?, load.now)?;
+        Ok(embed::url_signed_page(self.frame_origins(state), context))
     }
 
     /// A classic script every page in this CRM's frame must run first (the widget's and the
@@ -81,9 +80,14 @@ pub trait CrmIntegration: Send + Sync {
     /// Origins allowed to frame the widget (`frame-ancestors`) and to receive its messages.
     fn frame_origins(&self, state: &AppState) -> Vec<String>;
 
-    /// Verifies the signed context the CRM's page hands the widget: signature, algorithm,
-    /// freshness, and the opportunity's site.
-    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError>;
+    /// Verifies a context this CRM signs for the widget's page to carry (the demo CRM's
+    /// `?context=`; also what `POST /v1/sessions` takes): signature, algorithm, freshness,
+    /// and the opportunity's site. A CRM that proves itself on the page load instead
+    /// (Salesforce's Canvas POST, Pipedrive's panel, HubSpot's card and its modal's
+    /// one-time ticket) signs no such context: nothing is accepted in its name.
+    fn verify_context(&self, _state: &AppState, _context: &str, _now: i64) -> Result<VerifiedContext, ContextError> {
+        Err(ContextError::BadSignature)
+    }
 
     /// Where an admin's browser goes to consent to the install, carrying `signed_state`.
     /// `code_challenge` is the install's PKCE S256 challenge (RFC 7636).

@@ -140,7 +140,7 @@ async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
     assert_eq!(answer["deal"], json!({ "id": "5001", "name": "Rivera - Rooftop Solar" }));
     assert_eq!(answer["status"], "not_linked");
     let uri = answer["widget"]["uri"].as_str().expect("uri");
-    let (page_url, _ticket) = uri.split_once("?t=").expect("the ticket rides in the query");
+    let (page_url, ticket) = uri.split_once("?t=").expect("the ticket rides in the query");
     assert_eq!(page_url, format!("{}/embed/hubspot", world.worker));
     assert_eq!((answer["widget"]["width"].as_u64(), answer["widget"]["height"].as_u64()), (Some(1000), Some(760)));
     // The modal's page spends the ticket and arrives rendered, its session inlined.
@@ -154,6 +154,14 @@ async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
     // Spent: the same URL again (a reload, a copy) opens nothing.
     let again = reqwest::get(uri).await.expect("embed page");
     assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    // Nor does the session API take it: HubSpot signs no context a widget brings.
+    let posted = reqwest::Client::new()
+        .post(format!("{}/v1/sessions", world.worker))
+        .json(&json!({ "crm": "hubspot", "context": ticket }))
+        .send()
+        .await
+        .expect("session");
+    assert_eq!(posted.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(opened["opportunity"]["id"], "5001");
     assert_eq!(
         opened["opportunity"]["location"]["property_address"],

@@ -98,30 +98,24 @@ pub struct Modal {
     pub title: String,
 }
 
-/// The page of a CRM whose frame signs the page's URL (the demo CRM's `context`, the
-/// ticket of HubSpot's modal): a GET of `/embed/{crm}` whose query's `param` is a context
-/// `verify` accepts, framed by the CRM's configured origins. Other doors are not found;
-/// other methods are refused.
-pub fn url_signed_page(
-    frame_origins: Vec<String>,
-    load: &PageLoad<'_>,
-    param: &str,
-    verify: impl FnOnce(&str) -> Result<VerifiedContext, ContextError>,
-) -> Result<Opened, EmbedError> {
+/// The signed value a page's URL carries in its query's `param` (the demo CRM's
+/// `context`, the ticket of HubSpot's modal), on a GET of `/embed/{crm}`: other doors are
+/// not found, other methods refused, a URL without it opens nothing.
+pub fn signed_in_url(load: &PageLoad<'_>, param: &str) -> Result<String, EmbedError> {
     if !load.is_page_get() {
         return Err(load.refusal());
     }
-    let signed = form_urlencoded::parse(load.query().as_bytes())
+    Ok(form_urlencoded::parse(load.query().as_bytes())
         .find(|(name, _)| name == param)
         .map(|(_, value)| value.into_owned())
         .filter(|value| !value.is_empty())
-        .ok_or(ContextError::Missing)?;
-    Ok(Opened::Page(FramedPage {
-        context: verify(&signed)?,
-        host_origins: frame_origins.clone(),
-        frame_origins,
-        host_id: String::new(),
-    }))
+        .ok_or(ContextError::Missing)?)
+}
+
+/// The page of a context verified from the page's URL ([`signed_in_url`]), framed by the
+/// CRM's configured origins.
+pub fn url_signed_page(frame_origins: Vec<String>, context: VerifiedContext) -> Opened {
+    Opened::Page(FramedPage { context, host_origins: frame_origins.clone(), frame_origins, host_id: String::new() })
 }
 
 /// Why a page load opened no widget.

@@ -1,12 +1,11 @@
-//! Embed tickets: for CRMs whose page load itself carries the proof (Salesforce POSTs a
-//! signed request, Pipedrive puts a JWT in the panel's URL, HubSpot signs the card's call),
-//! the integration verifies it when the page loads ([`super::embed`]) and reads the
-//! opportunity with the account's own token, and the Router hands the widget this
-//! short-lived ticket, signed by the worker under a key of its own, as the
-//! context it opens its session with. The CRM's proof never reaches the widget's requests,
-//! and the ticket names its CRM: one CRM's ticket opens nothing in another.
+//! Embed tickets: a card on a CRM's record page (HubSpot's) proves itself on its own call,
+//! then opens the widget's page in a modal of the CRM's, a load that carries no proof of
+//! its own. The Router puts this short-lived ticket, signed by the worker under a key of
+//! its own, in the modal's URL; the modal's page load redeems it ([`redeem`]), once. The
+//! CRM's proof never reaches the page, and the ticket names its CRM: one CRM's ticket opens
+//! nothing in another.
 
-use super::{ContextError, Crm, VerifiedContext};
+use super::{ContextError, Crm, VerifiedContext, embed::EmbedError};
 use crate::{
     AppState,
     crypto::{Purpose, jwt},
@@ -15,7 +14,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use widget_api::{Location, Opportunity};
 
-/// How long a ticket opens sessions: the embed page uses it at once.
+/// How long a ticket opens the page: the modal loads it at once.
 pub const LIFETIME_SECONDS: i64 = 2 * 60;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,8 +42,19 @@ pub fn mint(state: &AppState, crm: Crm, context: VerifiedContext, now: i64) -> S
     jwt::sign_for(master(state), Purpose::EmbedTicket, &claims)
 }
 
+/// The context of a ticket minted for `crm`, unless expired or redeemed before: a
+/// reloaded or copied modal URL opens nothing.
+pub async fn redeem(state: &AppState, crm: Crm, ticket: &str, now: i64) -> Result<VerifiedContext, EmbedError> {
+    let context = verify(state, crm, ticket, now)?;
+    let spent = format!("embed-ticket:{ticket}");
+    if !crate::storage::one_time::spend_signed_request(state.db(), &spent, now).await? {
+        return Err(EmbedError::Replayed);
+    }
+    Ok(context)
+}
+
 /// The context of a ticket minted for `crm`, unless expired.
-pub fn verify(state: &AppState, crm: Crm, ticket: &str, now: i64) -> Result<VerifiedContext, ContextError> {
+fn verify(state: &AppState, crm: Crm, ticket: &str, now: i64) -> Result<VerifiedContext, ContextError> {
     let claims: Claims = jwt::verify(ticket, &crate::crypto::derive_key(master(state), Purpose::EmbedTicket))
         .filter(|claims: &Claims| claims.crm == crm)
         .ok_or(ContextError::BadSignature)?;

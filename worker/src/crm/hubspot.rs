@@ -14,7 +14,7 @@ pub mod webhook;
 use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
+    DesignFigures, Exchanged, Settings, SiteSource,
     embed::{self, EmbedError, Opened, PageLoad},
     embed_ticket,
 };
@@ -129,27 +129,15 @@ impl CrmIntegration for HubSpot {
             Some(card::DOOR) if load.method == http::Method::POST => card::open(state, &load).await,
             Some(card::DOOR) => Err(EmbedError::MethodNotAllowed),
             _ => {
-                let mut ticket = String::new();
-                let opened = embed::url_signed_page(self.frame_origins(state), &load, "t", |t| {
-                    ticket = t.to_owned();
-                    embed_ticket::verify(state, Crm::HubSpot, t, load.now)
-                })?;
-                let spent = format!("hubspot-ticket:{ticket}");
-                if !crate::storage::one_time::spend_signed_request(state.db(), &spent, load.now).await? {
-                    return Err(EmbedError::Replayed);
-                }
-                Ok(opened)
+                let ticket = embed::signed_in_url(&load, "t")?;
+                let context = embed_ticket::redeem(state, Crm::HubSpot, &ticket, load.now).await?;
+                Ok(embed::url_signed_page(self.frame_origins(state), context))
             }
         }
     }
 
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
         settings(state).map(|c| c.frame_origins.clone()).unwrap_or_default()
-    }
-
-    /// The context is an embed ticket from the card's call ([`card::open`]).
-    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
-        embed_ticket::verify(state, Crm::HubSpot, context, now)
     }
 
     fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {

@@ -295,11 +295,6 @@ impl CrmIntegration for Salesforce {
         settings(state).map(|c| c.frame_origins.clone()).unwrap_or_default()
     }
 
-    /// The context is an embed ticket from [`open_canvas`].
-    fn verify_context(&self, state: &AppState, context: &str, now: i64) -> Result<VerifiedContext, ContextError> {
-        embed_ticket::verify(state, Crm::Salesforce, context, now)
-    }
-
     fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {
         Ok(client(state)?.authorize_url(signed_state, SCOPES, code_challenge))
     }
