@@ -1,5 +1,5 @@
-//! The little the widget needs from the browser beyond the DOM: timers, page visibility,
-//! and a user-timing mark.
+//! The little the widget needs from the browser beyond the DOM: timers, page visibility
+//! and reloading the page.
 
 use js_sys::Promise;
 use wasm_bindgen_futures::JsFuture;
@@ -37,14 +37,6 @@ pub async fn page_visible() {
             );
         });
         let _ = JsFuture::from(promise).await;
-    }
-}
-
-/// A user-timing mark (`performance.mark`): when the design was first on screen, as the
-/// browser's performance tools, and `cargo xtask bench`, read it.
-pub fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(name);
     }
 }
 

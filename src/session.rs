@@ -21,10 +21,6 @@ use leptos::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use widget_api::{OpportunityState, SessionResponse};
 
-/// The user-timing mark set each time a design is put on screen (the first is the one the
-/// boot benchmark reads).
-pub const DESIGN_SHOWN_MARK: &str = "aurora-design-shown";
-
 /// Whether the worker will change `state` without the rep doing anything: the project is
 /// being created, the design is awaited, or a failed simulation may be re-run in Aurora.
 pub fn is_pending(state: &OpportunityState) -> bool {
@@ -87,11 +83,10 @@ struct SessionState {
     /// What the widget shows now.
     screen: Screen,
     /// Where the widget is mounted, and the mounted screen (dropping it unmounts it).
+    /// `None` while the root still holds the screen the worker rendered, adopted as it
+    /// is: its buttons act through [`Session::adopt`]'s listener until the first change.
     root: web_sys::HtmlElement,
     mounted: Option<MountedScreen>,
-    /// The root still holds the screen the worker rendered, adopted as it is: its buttons
-    /// act through [`Session::adopt`]'s listener until the first change of screen.
-    adopted: bool,
     /// This session's actions, made once.
     actions: Option<Actions>,
     /// The worker client of the current widget token: in memory only.
@@ -112,7 +107,6 @@ impl Session {
             screen: Screen::Loading,
             root: root.clone(),
             mounted: None,
-            adopted: false,
             actions: None,
             client,
             following: false,
@@ -122,16 +116,10 @@ impl Session {
         this.behind.update_value(|b| b.actions = Some(actions));
         match transitions::opened(session.map(|s| (s.opportunity, s.state))) {
             screen @ Screen::Opportunity(_) => {
-                this.behind.update_value(|b| {
-                    b.screen = screen;
-                    b.adopted = true;
-                });
+                this.behind.update_value(|b| b.screen = screen);
                 this.adopt(&root, actions);
             }
-            unavailable => {
-                root.set_inner_html("");
-                this.show(unavailable);
-            }
+            unavailable => this.show(unavailable),
         }
         this.follow();
         this
@@ -142,7 +130,7 @@ impl Session {
     fn adopt(self, root: &web_sys::HtmlElement, actions: Actions) {
         use wasm_bindgen::{JsCast, closure::Closure};
         let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-            if !self.behind.try_with_value(|b| b.adopted).unwrap_or(false) {
+            if self.behind.try_with_value(|b| b.mounted.is_some()).unwrap_or(true) {
                 return;
             }
             let Some(target) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
@@ -182,22 +170,17 @@ impl Session {
     fn show(self, screen: Screen) {
         let old = self.behind.try_update_value(|b| {
             b.screen = screen.clone();
-            (b.mounted.take(), std::mem::take(&mut b.adopted))
+            b.mounted.take()
         });
-        // Unmounted outside the borrow: dropping components must not find the session busy.
-        let Some((old, adopted)) = old else { return };
-        drop(old);
         let Some((root, Some(actions))) = self.behind.try_with_value(|b| (b.root.clone(), b.actions)) else { return };
-        if adopted {
-            root.set_inner_html("");
+        // Unmounted outside the borrow: dropping components must not find the session
+        // busy. Nothing mounted: the root holds the worker's render, cleared by hand.
+        match old.flatten() {
+            Some(old) => drop(old),
+            None => root.set_inner_html(""),
         }
-        let design_shown =
-            matches!(&screen, Screen::Opportunity(p) if matches!(p.state, OpportunityState::DesignReady { .. }));
         let mounted = mount_screen(root, screen, actions);
         self.behind.update_value(|b| b.mounted = Some(mounted));
-        if design_shown {
-            browser::mark(DESIGN_SHOWN_MARK);
-        }
     }
 
     /// Changes the panel, if the opportunity is showing, and shows the change: only a real
@@ -231,8 +214,10 @@ impl Session {
         spawn_local(async move {
             let result = client.create_project().await;
             if result.as_ref().is_err_and(ApiError::needs_new_session) {
-                self.update_panel(|panel| panel.creating = false);
-                self.show_problem(transitions::session_ended());
+                self.update_panel(|panel| {
+                    panel.creating = false;
+                    panel.problem = Some(transitions::session_ended());
+                });
                 return;
             }
             self.update_panel(|panel| transitions::created(panel, result));

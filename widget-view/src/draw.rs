@@ -75,9 +75,9 @@ fn paint_head(
     });
 }
 
-#[cfg(feature = "ssr")]
 /// The HTML of `screen`'s parts, as the browser's mount of the same screen makes them, in
 /// `locale` (the worker's side: its buttons do nothing until the widget mounts its own).
+#[cfg(feature = "ssr")]
 pub fn render_html(screen: Screen, locale: crate::format::Locale) -> String {
     struct Html(String);
     impl Painter for Html {

@@ -117,13 +117,16 @@ pub fn without_lints(command: &mut Command) -> &mut Command {
     command.env_remove("RUSTC_WORKSPACE_WRAPPER").env_remove("CLIPPY_ARGS")
 }
 
-/// The clippy driver of the toolchain that runs us.
-fn clippy_driver() -> std::ffi::OsString {
-    Command::new("rustup")
-        .args(["which", "clippy-driver"])
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned().into())
-        .unwrap_or_else(|| "clippy-driver".into())
+/// The clippy driver of the toolchain that runs us, asked of rustup once.
+fn clippy_driver() -> &'static std::ffi::OsStr {
+    static DRIVER: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    DRIVER.get_or_init(|| {
+        Command::new("rustup")
+            .args(["which", "clippy-driver"])
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned().into())
+            .unwrap_or_else(|| "clippy-driver".into())
+    })
 }

@@ -98,8 +98,8 @@ pub async fn screen_snapshot(client: &Client) -> serde_json::Value {
     }
 }
 
-/// Inside the widget's frame: reloads the widget's page (only the frame), and answers once
-/// the new page is there.
+/// Inside the widget's frame: reloads the widget's page (only the frame). The old page is
+/// marked as left, so [`screen_snapshot`] reads only the new one.
 pub async fn reload_widget(client: &Client) {
     client
         .execute("document.body.dataset.left = '1'; location.reload();", vec![])
