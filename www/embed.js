@@ -17,15 +17,18 @@ const remember = (event) => {
 };
 host.addEventListener("click", remember);
 
+// Whichever comes first: the first contentful paint (not the first paint, which may be
+// blank), or a moment after the page loaded (a browser without paint timing).
 const painted = new Promise((resolve) => {
   if (performance.getEntriesByName("first-contentful-paint").length > 0) return resolve();
   try {
-    new PerformanceObserver((_, observer) => {
+    new PerformanceObserver((entries, observer) => {
+      if (entries.getEntriesByName("first-contentful-paint").length === 0) return;
       observer.disconnect();
       resolve();
     }).observe({ type: "paint", buffered: true });
   } catch {
-    // A browser without paint timing: a moment after the page loaded instead.
+    // No paint timing here: the load below decides.
   }
   addEventListener("load", () => setTimeout(resolve, 50));
 });

@@ -125,7 +125,7 @@ fn decimal(value: f64, digits: u8, keep_zeros: bool, grouped: bool) -> String {
     let digits = u32::from(digits.min(6));
     let scale = 10_u64.pow(digits);
     let scaled = (value.abs() * scale as f64).round();
-    // Beyond what a u64 holds no design figure goes; written whole rather than wrong.
+    // No design figure goes beyond what a u64 holds: such a value reads as not given.
     if scaled >= 1.8e19 {
         return NOT_GIVEN.to_owned();
     }
