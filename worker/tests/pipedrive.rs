@@ -169,6 +169,22 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     let page = refused.text().await.expect("page");
     assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
     assert!(page.contains("does not exist, or your CRM does not let you see it"), "{page}");
+    // The widget renews its session with a panel token the SDK gives it afresh, at the same
+    // URL, asking for JSON: the session, verified as a page load is; the private deal is
+    // as absent there, as our JSON error.
+    let renew = |url: String| async move {
+        reqwest::Client::new().get(url).header("Accept", "application/json").send().await.expect("renew")
+    };
+    let renewed = renew(url.clone()).await;
+    assert_eq!(renewed.status(), StatusCode::OK);
+    let renewed: serde_json::Value = renewed.json().await.expect("a session");
+    assert_eq!(renewed["opportunity"]["id"], "1");
+    assert!(renewed["token"].as_str().is_some_and(|t| !t.is_empty()), "{renewed}");
+    let refused = renew(private.clone()).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let refused: serde_json::Value = refused.json().await.expect("our error body");
+    assert_eq!(refused["error"]["code"], "not_found", "{refused}");
+    assert!(!refused.to_string().contains("Mears"), "{refused}");
 
     // Okafor's organization has no address; the contact person has a postal one: the next
     // place in the settings' order, so the deal opens as it is.

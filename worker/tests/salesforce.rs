@@ -178,15 +178,45 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
         opened["opportunity"]["location"]["property_address"],
         "901 Mears Ct, Stanford, CA 94305, United States"
     );
-    // The same signed request again: a replay; so is the same re-encoded (the URL-safe
-    // base64 alphabet, no padding), which Salesforce's format lets through to the MAC.
+    // The same signed request again, while the session it carries lives: Salesforce may
+    // resend it (a reload, or `refreshSignedRequest`, which "can ask Salesforce to resend
+    // the signed request that was used when your app was loaded"), so it opens the widget
+    // again, re-encoded too (the URL-safe alphabet, no padding). Asked for JSON, as the
+    // widget renewing its session asks, it answers the session instead of the page.
     let (status, page) = post_canvas(&world.worker, &signed).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    assert_eq!(status, StatusCode::OK, "a resent signed request: {page}");
     let (mac, payload) = signed.split_once('.').expect("two parts");
     let reencoded = format!("{}.{payload}", mac.replace('+', "-").replace('/', "_").trim_end_matches('='));
     assert_ne!(reencoded, signed);
-    let (status, page) = post_canvas(&world.worker, &reencoded).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "a re-encoded replay: {page}");
+    let renewed = reqwest::Client::new()
+        .post(format!("{}/embed/salesforce", world.worker))
+        .header("Accept", "application/json")
+        .form(&[("signed_request", reencoded.as_str())])
+        .send()
+        .await
+        .expect("renew");
+    assert_eq!(renewed.status(), StatusCode::OK);
+    let renewed: Value = renewed.json().await.expect("a session");
+    assert_eq!(renewed["opportunity"]["id"], RIVERA);
+    assert!(renewed["token"].as_str().is_some_and(|t| !t.is_empty()), "{renewed}");
+    assert!(!renewed.to_string().contains("!AR"), "a Salesforce session token in the session: {renewed}");
+    // One seen before whose session Salesforce cannot vouch for (it carries none) is a
+    // replay, as a page and as JSON.
+    let (fresh, _, _) = open_canvas(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
+    let sessionless = resigned(&fresh, |payload| payload["client"]["oauthToken"] = Value::Null);
+    assert_eq!(post_canvas(&world.worker, &sessionless).await.0, StatusCode::OK);
+    let (status, page) = post_canvas(&world.worker, &sessionless).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a replay: {page}");
+    let replayed = reqwest::Client::new()
+        .post(format!("{}/embed/salesforce", world.worker))
+        .header("Accept", "application/json")
+        .form(&[("signed_request", sessionless.as_str())])
+        .send()
+        .await
+        .expect("replay");
+    assert_eq!(replayed.status(), StatusCode::FORBIDDEN);
+    let refused: Value = replayed.json().await.expect("our error body");
+    assert_eq!(refused["error"]["code"], "signed_request_replayed");
 
     // The record id is the Aura component's, set in the rep's browser, and Salesforce signs
     // whatever it passes: a rep who names the admin's private Opportunity gets a record that
@@ -213,7 +243,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     // The admin's health section says what this traffic showed of Salesforce.
     let health = page_of(&admin, &world).await;
     for seen in
-        ["canvas: a signed request by POST", "canvas: a GET with _sfdc_canvas_auth", "the same signed request twice"]
+        ["canvas: a signed request by POST", "canvas: a GET with _sfdc_canvas_auth", "the same signed request again"]
     {
         assert!(health.contains(seen), "{seen}: {health}");
     }

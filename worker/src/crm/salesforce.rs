@@ -107,14 +107,26 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
     let verified = signed_request::verify_with_mac(signed_request, config.consumer_secret.expose_secret().as_bytes())
         .map_err(|_| ContextError::BadSignature)?;
     let request = verified.request;
-    // Spent by its MAC, not its text: a copy re-encoded (the other base64 alphabet, no
-    // padding) is the same request.
+    // Remembered by its MAC, not its text: a copy re-encoded (the other base64 alphabet, no
+    // padding) is the same request. Salesforce may present the same request again: "Your
+    // app can ask Salesforce to resend the signed request that was used when your app was
+    // loaded or to send a new signed request" (`refreshSignedRequest`, `repost`:
+    // https://developer.salesforce.com/docs/platform/canvas-framework/guide/canvas-app-refresh-signed-request.md),
+    // and `issuedAt` is no clock. So a request seen before opens the widget again only when
+    // Salesforce confirms below that the session it carries still lives, for this user
+    // and org: whoever holds such a request holds that session anyway.
     let spent = format!("salesforce-mac:{}", hex::encode(verified.mac));
-    if !crate::storage::one_time::spend_signed_request(state.db(), &spent, now).await? {
-        super::observe(state, Crm::Salesforce, "canvas: the same signed request twice within 10 minutes").await;
-        return Err(EmbedError::Replayed);
-    }
-    super::observe(state, Crm::Salesforce, "canvas: a signed request by POST").await;
+    let seen_before = !crate::storage::one_time::spend_signed_request(state.db(), &spent, now).await?;
+    super::observe(
+        state,
+        Crm::Salesforce,
+        if seen_before {
+            "canvas: the same signed request again within 10 minutes (a reload, or a refresh that resent it)"
+        } else {
+            "canvas: a signed request by POST"
+        },
+    )
+    .await;
     let org = request.context.organization.organization_id.clone();
     let user = request.context.user.user_id.clone();
     installations::find(state.db(), Crm::Salesforce, &org).await?.ok_or(ContextError::NotInstalled)?;
@@ -124,6 +136,7 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
     // when the user is deactivated): Salesforce must still accept it, as this user of this
     // org, or the request is stale (a copy kept from earlier, or a leaked one).
     let session = request.client.oauth_token.clone();
+    let carries_session = session.is_some();
     if session.is_none() {
         super::observe(state, Crm::Salesforce, "canvas: a signed request without client.oauthToken").await;
     }
@@ -156,6 +169,11 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
         }
     })
     .await?;
+    // Seen before, and Salesforce did not confirm that its session lives: a replay.
+    let confirmed_live = carries_session && matches!(access, Access::Live(_));
+    if seen_before && !confirmed_live && !matches!(access, Access::SessionEnded) {
+        return Err(EmbedError::Replayed);
+    }
     let may_read = match access {
         Access::Live(may) => may,
         Access::Unchecked(may) => {

@@ -89,13 +89,30 @@ async fn open(
         body: &body,
         now: state.now(),
     };
+    // The widget renewing its session presents the CRM's fresh proof at the same door and
+    // asks for the session itself, not the page (see `asks_for_session`).
+    let session_only = door.is_none() && asks_for_session(headers);
     match integration.open_embed(state, load).await {
+        Ok(Opened::Page(page)) if session_only => {
+            Ok(super::Json(sessions::open(state, crm, page.context).await?).into_response())
+        }
         Ok(Opened::Page(page)) => Ok(embed_page(state, crm, page, headers).await),
         Ok(Opened::Card { context, modal }) => Ok(super::Json(card(state, crm, context, modal).await?).into_response()),
-        Err(error) if door.is_some() || error.is_malformed_request() => Err(error.into()),
+        Err(error) if door.is_some() || session_only || error.is_malformed_request() => Err(error.into()),
         // The rep sees why in the frame.
         Err(error) => Ok(HtmlError::of_crm(crm)(error).into_response()),
     }
+}
+
+/// Whether a load at a page door asks for the widget's session as JSON (`Accept:
+/// application/json`) rather than for the page: the widget renewing its session before its
+/// token ends, with the proof its CRM gave it afresh (Salesforce's refreshed signed
+/// request, Pipedrive's new panel token, the demo CRM's new context URL). The proof is
+/// verified exactly as on a page load: one door, one check, two shapes of answer.
+fn asks_for_session(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|value| value.to_str().ok()).is_some_and(|accept| {
+        accept.split(',').any(|kind| kind.split(';').next().unwrap_or_default().trim() == "application/json")
+    })
 }
 
 /// The widget's page for `crm`, opened for the context verified on the load: its session
@@ -146,7 +163,7 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
             (header::REFERRER_POLICY, "no-referrer".to_owned()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             (header::CACHE_CONTROL, "no-store".to_owned()),
-            (header::VARY, "Accept-Language".to_owned()),
+            (header::VARY, "Accept, Accept-Language".to_owned()),
         ],
         Html(html),
     )
