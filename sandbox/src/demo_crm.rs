@@ -98,6 +98,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/opportunities", post(web::create_opportunity))
         .route("/opportunities/new", get(web::new_opportunity_page))
         .route("/opportunities/{id}", get(web::opportunity_page))
+        .route("/opportunities/{id}/widget-url", get(web::widget_url))
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/aurora-solar/logo.svg", get(web::logo))
         .merge(oauth.browser)

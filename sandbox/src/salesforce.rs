@@ -59,6 +59,27 @@ pub struct Settings {
     /// that would not deploy or package (see [`package`]). Unset: not checked.
     #[arg(id = "salesforce_package_dir", long = "salesforce-package-dir", env = "SALESFORCE_PACKAGE_DIR")]
     pub package_dir: Option<std::path::PathBuf>,
+    /// What the canvas parent answers the SDK's `refreshSignedRequest`: Salesforce may
+    /// "resend the signed request that was used when your app was loaded or … send a new
+    /// signed request"
+    /// (https://developer.salesforce.com/docs/platform/canvas-framework/guide/canvas-app-refresh-signed-request.md),
+    /// and does not say when it does which.
+    #[arg(
+        id = "salesforce_canvas_refresh",
+        long = "salesforce-canvas-refresh",
+        value_enum,
+        default_value_t = CanvasRefresh::Resend
+    )]
+    pub canvas_refresh: CanvasRefresh,
+}
+
+/// The readings of what `refreshSignedRequest` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CanvasRefresh {
+    /// The very signed request the canvas was loaded with, byte for byte.
+    Resend,
+    /// A new signed request, with a new session of the user's.
+    New,
 }
 
 /// The local Salesforce: its settings, where it is, where our worker is, and its data.
@@ -141,6 +162,7 @@ pub fn router(salesforce: Salesforce) -> Router {
         .route("/lightning/o/Opportunity/new", post(lightning::new_opportunity))
         .route("/lightning/r/Opportunity/{id}/view", get(lightning::record_page))
         .route("/canvas/frame", get(lightning::canvas_frame))
+        .route("/canvas/refresh", get(lightning::canvas_refresh))
         .route("/appexchange", get(lightning::appexchange))
         .route("/sandbox/opportunities/{id}", get(rest::peek_opportunity))
         .route("/sandbox/opportunities", post(rest::create_opportunity))

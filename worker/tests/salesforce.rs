@@ -53,6 +53,11 @@ struct World {
 
 /// Aurora sandbox, local Salesforce (access tokens living `session_seconds`) and worker.
 async fn world(session_seconds: i64) -> World {
+    world_refreshing(session_seconds, salesforce::CanvasRefresh::Resend).await
+}
+
+/// [`world`], its canvas parent answering `refreshSignedRequest` as `canvas_refresh` says.
+async fn world_refreshing(session_seconds: i64, canvas_refresh: salesforce::CanvasRefresh) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -64,6 +69,7 @@ async fn world(session_seconds: i64) -> World {
         session_seconds,
         api_limit: 15_000,
         package_dir: Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../salesforce")),
+        canvas_refresh,
     };
     let sf = Salesforce::new(settings, port, &worker).expect("settings").expect("configured");
     let app = salesforce::router(sf.clone());
@@ -155,6 +161,47 @@ async fn post_canvas(worker: &str, signed: &str) -> (StatusCode, String) {
         .await
         .expect("canvas POST");
     (response.status(), response.text().await.expect("page"))
+}
+
+/// A canvas open longer than its widget session renews it with the signed request the
+/// SDK's `refreshSignedRequest` brings, whichever of the two documented answers Salesforce
+/// gives (the same request again, or a new one): the worker answers a new session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canvas_renews_its_session_with_the_signed_request_salesforce_refreshes() {
+    for reading in [salesforce::CanvasRefresh::Resend, salesforce::CanvasRefresh::New] {
+        let world = world_refreshing(7200, reading).await;
+        install(&browser(), &world, "alex@sunrise-solar.example").await;
+        let rep = browser();
+        let page = intermediary(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
+        let loaded_with = value_of(&page, "name=signed_request value=\"");
+        assert_eq!(post_canvas(&world.worker, &loaded_with).await.0, StatusCode::OK);
+        // The parent's answer to `refresh`, as its script fetches it.
+        let canvas = value_of(&page, "const canvas = \"");
+        let my_domain = value_of(&page, "<form id=canvas-post method=post action=\"");
+        let my_domain = my_domain.trim_end_matches("/embed/salesforce");
+        assert_eq!(my_domain, world.worker, "the canvas URL is the worker's");
+        let refreshed: Value = rep
+            .get(format!("{}/canvas/refresh?canvas={canvas}", world.lightning.replace("localhost", "127.0.0.1")))
+            .send()
+            .await
+            .expect("refresh")
+            .json()
+            .await
+            .expect("JSON");
+        let refreshed = refreshed["signed_request"].as_str().expect("a signed request").to_owned();
+        assert_eq!(refreshed == loaded_with, reading == salesforce::CanvasRefresh::Resend, "{reading:?}");
+        let renewed = reqwest::Client::new()
+            .post(format!("{}/embed/salesforce", world.worker))
+            .header("Accept", "application/json")
+            .form(&[("signed_request", refreshed.as_str())])
+            .send()
+            .await
+            .expect("renew");
+        assert_eq!(renewed.status(), StatusCode::OK, "{reading:?}");
+        let renewed: Value = renewed.json().await.expect("a session");
+        assert_eq!(renewed["opportunity"]["id"], RIVERA, "{reading:?}");
+        assert_eq!(renewed["state"]["state"], "not_linked", "{reading:?}: no tenant linked yet: {renewed}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,18 +143,26 @@ pub fn new_opportunity(viewer: &Viewer<'_>, typed: &Typed<'_>, error: Option<&st
     )
 }
 
-/// Sizes the widget's iframe to the height the widget reports, as a CRM's host SDK does:
-/// only messages from the widget's own origin and frame count.
-const FRAME_SIZER: &str = "<script>addEventListener('message',function(e){\
+/// The page's side of the widget's protocol, as a CRM's host SDK would play it: sizes the
+/// iframe to the height the widget reports, and answers a widget renewing its session
+/// (`aurora-widget:renew`) with its URL signed afresh (`aurora-widget:renewed`, `url`), or
+/// why not (`error`: signed out, say). Only messages from the widget's own origin and
+/// frame count, and answers go to that origin only.
+const FRAME_HOST: &str = "<script>addEventListener('message',function(e){\
 var f=document.querySelector('[data-testid=aurora-widget-frame]');\
 if(!f||e.source!==f.contentWindow||e.origin!==f.dataset.origin)return;\
-var d=e.data;if(d&&d.type==='aurora-widget:height'&&d.height>0&&d.height<20000)f.style.height=Math.ceil(d.height)+'px';});\
+var d=e.data;if(d&&d.type==='aurora-widget:height'&&d.height>0&&d.height<20000)f.style.height=Math.ceil(d.height)+'px';\
+if(d&&d.type==='aurora-widget:renew'){var o=f.dataset.origin,w=f.contentWindow;\
+fetch(f.dataset.renewUrl,{credentials:'same-origin',redirect:'error'}).then(function(r){return r.json();})\
+.then(function(j){f.dataset.renewals=String((+f.dataset.renewals||0)+1);\
+w.postMessage({type:'aurora-widget:renewed',url:j.url,error:j.error},o);})\
+.catch(function(){w.postMessage({type:'aurora-widget:renewed',error:'signed out'},o);});}});\
 </script>";
 
 /// What the side panel holds: our widget when the account installed the app.
 pub enum Panel<'a> {
     /// The iframe's URL (with the signed context) and the widget's origin.
-    Widget { embed_url: &'a str, worker_origin: &'a str },
+    Widget { embed_url: &'a str, worker_origin: &'a str, renew_url: &'a str },
     /// Not installed: where to get it.
     NotInstalled,
 }
@@ -176,9 +184,10 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
         })
         .collect();
     let panel = match panel {
-        Panel::Widget { embed_url, worker_origin } => format!(
-            "<iframe title=\"Aurora Solar\" data-testid=aurora-widget-frame data-origin=\"{}\" src=\"{}\"></iframe>",
+        Panel::Widget { embed_url, worker_origin, renew_url } => format!(
+            "<iframe title=\"Aurora Solar\" data-testid=aurora-widget-frame data-origin=\"{}\" data-renew-url=\"{}\" src=\"{}\"></iframe>",
             attr(worker_origin),
+            attr(renew_url),
             attr(embed_url)
         ),
         Panel::NotInstalled => "<p data-testid=crm-app-not-installed>Aurora Solar is not installed for this account. \
@@ -190,7 +199,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
          <dl><dt>Customer</dt><dd>{customer}</dd><dt>Owner</dt><dd>{owner}</dd>\
          <dt>Site</dt><dd data-testid=crm-opportunity-site>{site}</dd>{fields}</dl>\
          <p><a href=\"/\">All opportunities</a></p></section>\
-         <aside class=card><h2>Aurora Solar</h2>{panel}</aside></main>{FRAME_SIZER}",
+         <aside class=card><h2>Aurora Solar</h2>{panel}</aside></main>{FRAME_HOST}",
         name = text(&opportunity.name),
         customer = text(&opportunity.customer),
         owner = text(owner),

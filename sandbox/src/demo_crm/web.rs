@@ -155,10 +155,33 @@ pub async fn opportunity_page(State(crm): State<Crm>, signed_in: SignedIn, Path(
     match signing::sign_context(&opportunity, &signed_in.user, &crm.settings.client_secret, unix_now()) {
         Ok(context) => {
             let embed_url = format!("{}/embed/demo?context={context}", crm.settings.worker_url);
-            let panel = Panel::Widget { embed_url: &embed_url, worker_origin: &crm.settings.worker_url };
+            let panel = Panel::Widget {
+                embed_url: &embed_url,
+                worker_origin: &crm.settings.worker_url,
+                renew_url: &format!("/opportunities/{}/widget-url", opportunity.id),
+            };
             Html(pages::opportunity(&viewer, &opportunity, &owner, panel)).into_response()
         }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, Html(pages::message(Some(&viewer), "Error", &e))).into_response(),
+    }
+}
+
+/// `GET /opportunities/{id}/widget-url`: the widget's URL with a new signed context, for
+/// the opportunity page's script to hand a widget that renews its session (the demo CRM's
+/// side of that protocol, `{type: "aurora-widget:renew"}`). Signed-in users of the
+/// opportunity's account only, as the page itself.
+pub async fn widget_url(State(crm): State<Crm>, signed_in: SignedIn, Path(id): Path<String>) -> Response {
+    let opportunity = crm.state().opportunity_of(&signed_in.account.id, &id).cloned();
+    let Some(opportunity) = opportunity else {
+        return (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such opportunity" })))
+            .into_response();
+    };
+    match signing::sign_context(&opportunity, &signed_in.user, &crm.settings.client_secret, unix_now()) {
+        Ok(context) => axum::Json(
+            serde_json::json!({ "url": format!("{}/embed/demo?context={context}", crm.settings.worker_url) }),
+        )
+        .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({ "error": e }))).into_response(),
     }
 }
 

@@ -4,11 +4,11 @@
 //! `resize` messages, and the AppExchange listing.
 
 use super::{
-    Salesforce,
-    org::{CUSTOM_FIELDS, PASSWORD, SfUser},
+    CanvasRefresh, Salesforce,
+    org::{CUSTOM_FIELDS, PASSWORD, SfOpportunity, SfUser},
 };
 use axum::{
-    Form,
+    Form, Json,
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{Html, IntoResponse, Redirect, Response},
@@ -173,7 +173,9 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
              <script>\
              const host = document.getElementById('canvas-host');\
              window.addEventListener('message', (e) => {{\
-               if (e.origin !== {my_domain_js} || !e.data || e.data.type !== 'sfdc:canvas-height') return;\
+               if (e.origin !== {my_domain_js} || !e.data) return;\
+               if (e.data.type === 'sfdc:canvas-refreshed') {{ host.dataset.canvasRefreshes = String(e.data.refreshes); return; }}\
+               if (e.data.type !== 'sfdc:canvas-height') return;\
                host.style.height = e.data.height + 'px';\
                host.dataset.canvasHeight = String(e.data.height);\
                host.dataset.canvasResizes = String(e.data.resizes);\
@@ -248,11 +250,73 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
         ))
         .into_response();
     }
-    let org = data.org(&user.org_id).cloned();
+    let org_name = data.org(&user.org_id).map(|o| o.name.clone()).unwrap_or_default();
     // The user's own session, as every signed request carries (our app must keep it server-side).
     let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds, sf.clock.now_ms());
+    let Some(signed_request) = sign_canvas_request(&sf, &user, &org_name, &opportunity, &oauth_token) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let canvas = random_token(24);
+    data.canvases.insert(canvas.clone(), (user.id.clone(), opportunity.id.clone(), signed_request.clone()));
     drop(data);
-    let instance_id = format!("_:Aurora_Solar_Canvas:{}", opportunity.id);
+    let instance_id = canvas_instance_id(&opportunity);
+    let script = format!(
+        "const app = {app}; const instanceId = {instance}; const canvas = {canvas}; const frame = document.getElementById('canvas-frame'); let resizes = 0; let refreshes = 0;\
+         window.addEventListener('message', (e) => {{\
+           if (e.origin !== app || typeof e.data !== 'string') return;\
+           let m; try {{ m = JSON.parse(e.data); }} catch (_) {{ return; }}\
+           if (!m || (m.targetModule && m.targetModule !== 'Canvas')) return;\
+           const body = m.body || {{}};\
+           const client = (body.config || {{}}).client || {{}};\
+           if (body.type === 'refresh') {{\
+             fetch('/canvas/refresh?canvas=' + canvas).then((r) => r.json()).then((j) => {{\
+               refreshes += 1; parent.postMessage({{ type: 'sfdc:canvas-refreshed', refreshes }}, {lightning});\
+               const ok = typeof j.signed_request === 'string';\
+               e.source.postMessage(JSON.stringify({{ type: 'callback', seq: m.seq, status: ok ? 200 : 500, statusText: ok ? 'OK' : 'Error', parentVersion: '62.0', payload: ok ? {{ response: j.signed_request }} : j, targetModule: 'Canvas' }}), app);\
+             }});\
+             return;\
+           }}\
+           if (body.type !== 'resize') return;\
+           if (client.instanceId !== instanceId) return;\
+           const asked = parseInt((body.size || {{}}).height, 10);\
+           if (!(asked > 0)) return;\
+           const height = Math.min(asked, {CANVAS_MAX_HEIGHT});\
+           frame.style.height = height + 'px'; resizes += 1;\
+           parent.postMessage({{ type: 'sfdc:canvas-height', height, resizes, message: e.data }}, {lightning});\
+         }});\
+         document.getElementById('canvas-post').submit();",
+        app = json!(origin(&sf.worker_url)),
+        instance = json!(instance_id),
+        canvas = json!(canvas),
+        lightning = json!(sf.lightning_origin),
+    );
+    Html(format!(
+        "<!doctype html><html><head><meta charset=utf-8><style>body{{margin:0}}iframe{{display:block}}</style></head><body>\
+         <form id=canvas-post method=post action=\"{action}\" target=canvas-frame>\
+         <input type=hidden name=signed_request value=\"{signed}\"></form>\
+         <iframe name=canvas-frame id=canvas-frame title=\"Aurora Solar\" style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe>\
+         <script>{script}</script></body></html>",
+        action = attr(&sf.canvas_url()),
+        signed = attr(&signed_request),
+    ))
+    .into_response()
+}
+
+/// The canvas component's instance id on an Opportunity's record page.
+fn canvas_instance_id(opportunity: &SfOpportunity) -> String {
+    format!("_:Aurora_Solar_Canvas:{}", opportunity.id)
+}
+
+/// A signed request for `user`'s canvas on `opportunity`, carrying `oauth_token` (the
+/// CanvasRequest as Salesforce sends it; `issuedAt` an opaque number, as in its captures).
+fn sign_canvas_request(
+    sf: &Salesforce,
+    user: &SfUser,
+    org_name: &str,
+    opportunity: &SfOpportunity,
+    oauth_token: &str,
+) -> Option<String> {
+    let instance_id = canvas_instance_id(opportunity);
     let payload = json!({
         "algorithm": "HMACSHA256",
         "issuedAt": rand::random::<u32>() % 2_000_000_000,
@@ -296,48 +360,48 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
                 "version": { "season": "WINTER", "api": "62.0" },
             },
             "organization": {
-                "organizationId": user.org_id, "name": org.map(|o| o.name).unwrap_or_default(),
+                "organizationId": user.org_id, "name": org_name,
                 "multicurrencyEnabled": false, "namespacePrefix": null, "currencyIsoCode": "USD",
             },
         },
     });
     let encoded = STANDARD.encode(payload.to_string());
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(sf.consumer_secret.as_bytes()) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(sf.consumer_secret.as_bytes()).ok()?;
     mac.update(encoded.as_bytes());
-    let signed_request = format!("{}.{encoded}", STANDARD.encode(mac.finalize().into_bytes()));
-    let script = format!(
-        "const app = {app}; const instanceId = {instance}; const frame = document.getElementById('canvas-frame'); let resizes = 0;\
-         window.addEventListener('message', (e) => {{\
-           if (e.origin !== app || typeof e.data !== 'string') return;\
-           let m; try {{ m = JSON.parse(e.data); }} catch (_) {{ return; }}\
-           if (!m || (m.targetModule && m.targetModule !== 'Canvas')) return;\
-           const body = m.body || {{}};\
-           if (body.type !== 'resize') return;\
-           const client = (body.config || {{}}).client || {{}};\
-           if (client.instanceId !== instanceId) return;\
-           const asked = parseInt((body.size || {{}}).height, 10);\
-           if (!(asked > 0)) return;\
-           const height = Math.min(asked, {CANVAS_MAX_HEIGHT});\
-           frame.style.height = height + 'px'; resizes += 1;\
-           parent.postMessage({{ type: 'sfdc:canvas-height', height, resizes, message: e.data }}, {lightning});\
-         }});\
-         document.getElementById('canvas-post').submit();",
-        app = json!(origin(&sf.worker_url)),
-        instance = json!(instance_id),
-        lightning = json!(sf.lightning_origin),
-    );
-    Html(format!(
-        "<!doctype html><html><head><meta charset=utf-8><style>body{{margin:0}}iframe{{display:block}}</style></head><body>\
-         <form id=canvas-post method=post action=\"{action}\" target=canvas-frame>\
-         <input type=hidden name=signed_request value=\"{signed}\"></form>\
-         <iframe name=canvas-frame id=canvas-frame title=\"Aurora Solar\" style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe>\
-         <script>{script}</script></body></html>",
-        action = attr(&sf.canvas_url()),
-        signed = attr(&signed_request),
-    ))
-    .into_response()
+    Some(format!("{}.{encoded}", STANDARD.encode(mac.finalize().into_bytes())))
+}
+
+/// `GET /canvas/refresh?canvas=`: the parent's answer to the SDK's `refreshSignedRequest`
+/// for a canvas it loaded, as `--salesforce-canvas-refresh` reads the docs: the request it
+/// was loaded with, or a new one with a new session of the user's.
+pub async fn canvas_refresh(State(sf): State<Salesforce>, Query(query): Query<CanvasQuery>) -> Response {
+    let mut data = sf.data();
+    let Some((user_id, opportunity_id, loaded_with)) = data.canvases.get(&query.canvas).cloned() else {
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": "no such canvas" }))).into_response();
+    };
+    let signed_request = match sf.settings.canvas_refresh {
+        CanvasRefresh::Resend => Some(loaded_with),
+        CanvasRefresh::New => {
+            let found =
+                (data.user(&user_id).cloned(), data.opportunities.iter().find(|o| o.id == opportunity_id).cloned());
+            let (Some(user), Some(opportunity)) = found else {
+                return (StatusCode::NOT_FOUND, Json(json!({ "error": "no such canvas" }))).into_response();
+            };
+            let org_name = data.org(&user.org_id).map(|o| o.name.clone()).unwrap_or_default();
+            let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds, sf.clock.now_ms());
+            sign_canvas_request(&sf, &user, &org_name, &opportunity, &oauth_token)
+        }
+    };
+    match signed_request {
+        Some(signed_request) => Json(json!({ "signed_request": signed_request })).into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CanvasQuery {
+    #[serde(default)]
+    canvas: String,
 }
 
 /// `GET /appexchange`: our listing; "Get It Now" starts the app's install (the OAuth
