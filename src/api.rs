@@ -117,6 +117,25 @@ impl WorkerClient {
     }
 }
 
+/// A new session from a CRM's fresh proof, presented at the page's own door (see
+/// [`crate::renew`]) with `Accept: application/json`.
+pub async fn open_session(proof: &crate::renew::Proof) -> Result<SessionResponse, ApiError> {
+    let builder = match proof {
+        crate::renew::Proof::Url(url) => Request::get(url),
+        crate::renew::Proof::Form(_) => {
+            let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
+            Request::post(&path).header("Content-Type", "application/x-www-form-urlencoded")
+        }
+    }
+    .header("Accept", "application/json")
+    .cache(RequestCache::NoStore);
+    let request = match proof {
+        crate::renew::Proof::Form(form) => builder.body(form.as_str()),
+        crate::renew::Proof::Url(_) => builder.build(),
+    };
+    read_json(send(request.map_err(network)?).await?).await
+}
+
 /// Sends `request`; any answer but a 2xx or 304 becomes an [`ApiError`].
 async fn send(request: Request) -> Result<gloo_net::http::Response, ApiError> {
     checked(request.send().await.map_err(network)?).await

@@ -1,14 +1,20 @@
-//! Tells the CRM page around our iframe how tall the widget is, so it can size the frame
-//! with no inner scrollbar.
+//! The demo CRM's protocol with the page around our iframe: the widget tells it how tall
+//! it is, so it can size the frame with no inner scrollbar, and asks it for the widget's
+//! URL signed afresh to renew the widget's session (`{type: "aurora-widget:renew"}`,
+//! answered `{type: "aurora-widget:renewed", url}` or `{..., error}`).
 //!
 //! The message goes to each CRM origin the worker allows to frame us, by name: never `*`,
 //! so no other page that happens to frame the widget learns anything from it. The browser
 //! delivers it only to the origin the parent actually has.
 
+use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
 
 /// The message's `type`: `{ "type": "aurora-widget:height", "height": 412 }`.
 pub const HEIGHT_MESSAGE: &str = "aurora-widget:height";
+
+/// How long the page has to answer a renewal.
+const RENEW_TIMEOUT_MS: i32 = 10_000;
 
 /// Reports `root`'s height to the parent now and whenever it changes.
 pub fn report_height(root: &HtmlElement, host_origins: Vec<String>) {
@@ -23,4 +29,33 @@ pub fn report_height(root: &HtmlElement, host_origins: Vec<String>) {
             let _ = parent.post_message(&message, origin);
         }
     });
+}
+
+/// The widget's page URL signed afresh by the page around the frame, or `None` when it
+/// answers none (the rep signed out, say) or nothing within 10 s. Only an answer from one
+/// of `host_origins`, naming a URL of this very page, counts.
+pub async fn renewed_url(host_origins: &[String]) -> Option<String> {
+    let window = web_sys::window()?;
+    let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
+    let location = window.location();
+    let this_page = format!("{}{}?", location.origin().ok()?, location.pathname().ok()?);
+    let origins = host_origins.to_vec();
+    let answer = crate::browser::next_message(
+        &window,
+        RENEW_TIMEOUT_MS,
+        Box::new(move |event| {
+            let data = event.data();
+            let field = |key: &str| js_sys::Reflect::get(&data, &key.into()).ok().and_then(|v| v.as_string());
+            if !origins.contains(&event.origin()) || field("type").as_deref() != Some("aurora-widget:renewed") {
+                return None;
+            }
+            Some(field("url").filter(|url| url.starts_with(&this_page)).map_or(JsValue::NULL, JsValue::from))
+        }),
+    );
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"type".into(), &"aurora-widget:renew".into());
+    for origin in host_origins {
+        let _ = parent.post_message(&message, origin);
+    }
+    answer.await?.as_string()
 }

@@ -5,11 +5,17 @@
 //! host answers on (`{data}` or `{error}`). `initialize` comes first: the boot script
 //! (`www/pipedrive-init.js`) posts it before the wasm is even requested, since Pipedrive
 //! drops a panel whose SDK has not initialized within 10 seconds; this module then sends
-//! `resize` (height only, 100..750 px) whenever the widget's height changes. Messages go to
-//! `*` as the SDK's do: they carry sizes, and only the real host holds the port's answers.
+//! `resize` (height only, 100..750 px) whenever the widget's height changes, and asks
+//! `get_signed_token` for the panel token that renews the widget's session (a JWT "valid
+//! for 5 minutes", the same one again while it is: pipedrive/app-extensions-sdk README,
+//! "Get signed token"). Messages go to `*` as the SDK's do: they carry sizes and ask for a
+//! token, and only the real host holds the port the answer comes back on.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, MessageChannel};
+
+/// How long Pipedrive has to answer a command whose answer we wait for.
+const ANSWER_TIMEOUT_MS: i32 = 10_000;
 
 /// A panel's height range (Pipedrive's documented limits).
 pub const MIN_HEIGHT_PX: u32 = 100;
@@ -48,4 +54,26 @@ pub fn autoresize(root: &HtmlElement, runtime_id: String) {
         let message = command(&runtime_id, "resize", &resize_args(height));
         let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
     });
+}
+
+/// A panel token from Pipedrive (`get_signed_token`, answered `{data: {token}}` on the
+/// port), or `None` when it answers an error or nothing within 10 s.
+pub async fn signed_token(runtime_id: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
+    let channel = MessageChannel::new().ok()?;
+    let port = channel.port1();
+    let answer = crate::browser::next_message(
+        &port,
+        ANSWER_TIMEOUT_MS,
+        Box::new(|event| {
+            let data = js_sys::Reflect::get(&event.data(), &"data".into()).ok()?;
+            Some(js_sys::Reflect::get(&data, &"token".into()).unwrap_or(JsValue::NULL))
+        }),
+    );
+    let message = command(runtime_id, "get_signed_token", &js_sys::Object::new());
+    parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
+    // The answer is dispatched as a task, after the listener (added on the first poll below).
+    port.start();
+    answer.await?.as_string().filter(|token| !token.is_empty())
 }

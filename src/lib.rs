@@ -21,6 +21,7 @@ pub mod host_canvas;
 pub mod host_frame;
 pub mod host_pipedrive;
 pub mod mount;
+pub mod renew;
 pub mod session;
 
 pub use widget_view::{components, format, screen};
@@ -40,19 +41,21 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
     format::use_locale(format::Locale::from_tag(&host.get_attribute("data-locale").unwrap_or_default()));
     // The host adapter speaks the CRM's protocol with the page around our iframe; the
     // worker names it on the embed page. An unknown one talks to nobody.
-    let host_origins = host.get_attribute("data-host-origins").unwrap_or_default();
-    let host_id = || host.get_attribute("data-host-id").unwrap_or_default();
-    match HostAdapter::parse(&host.get_attribute("data-host-adapter").unwrap_or_default()) {
-        HostAdapter::FrameHeight => {
-            host_frame::report_height(&host, host_origins.split_whitespace().map(str::to_owned).collect());
+    let adapter = HostAdapter::parse(&host.get_attribute("data-host-adapter").unwrap_or_default());
+    let origins: Vec<String> =
+        host.get_attribute("data-host-origins").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let id = host.get_attribute("data-host-id").unwrap_or_default();
+    match adapter {
+        HostAdapter::FrameHeight => host_frame::report_height(&host, origins.clone()),
+        HostAdapter::Canvas => {
+            host_canvas::autogrow(&host, origins.first().cloned().unwrap_or_default(), id.clone());
         }
-        HostAdapter::Canvas => host_canvas::autogrow(&host, host_origins.trim().to_owned(), host_id()),
-        HostAdapter::Pipedrive => host_pipedrive::autoresize(&host, host_id()),
+        HostAdapter::Pipedrive => host_pipedrive::autoresize(&host, id.clone()),
         HostAdapter::None => {}
     }
     let session = page_session();
     // The session lives as long as the page: nothing ever ends it.
-    session::Session::start(host, session);
+    session::Session::start(host, session, renew::Host { adapter, origins, id });
 }
 
 /// The session the page was rendered from, when it holds one that reads.

@@ -14,12 +14,18 @@ use crate::{
     api::{ApiError, Polled, WorkerClient},
     browser,
     mount::{MountedScreen, mount_screen},
+    renew::Host,
     screen::{Actions, Panel, Problem, Retry, Screen},
 };
 use leptos::prelude::*;
 // The browser's own task queue: no executor to start before the first mount.
 use wasm_bindgen_futures::spawn_local;
 use widget_api::{OpportunityState, SessionResponse};
+
+/// When the token of `session`, just received, ends by the browser's clock (ms).
+fn expiry(session: &SessionResponse) -> f64 {
+    browser::now_ms() + session.expires_in as f64 * 1000.0
+}
 
 /// Whether the worker will change `state` without the rep doing anything: the project is
 /// being created, the design is awaited, or a failed simulation may be re-run in Aurora.
@@ -72,6 +78,10 @@ impl Default for PollBackoff {
     }
 }
 
+/// How long before its token ends a session is renewed: a poll comes at least every 30 s
+/// while the page is visible, so the renewal comes before the end.
+const RENEW_BEFORE_MS: f64 = 120_000.0;
+
 /// The session: the screen, where it is mounted, and what runs behind it.
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -91,6 +101,10 @@ struct SessionState {
     actions: Option<Actions>,
     /// The worker client of the current widget token: in memory only.
     client: Option<WorkerClient>,
+    /// When that token ends, by the browser's clock (ms).
+    expires_at_ms: f64,
+    /// The page around the frame, which renews the session.
+    host: Host,
     /// A loop following the state is running.
     following: bool,
 }
@@ -101,7 +115,7 @@ impl Session {
     /// components made it, so mounting them again would change nothing the rep sees, but
     /// would lose their focus and selection): its buttons are given their actions, and the
     /// next change of screen replaces it. A page without a session that reads says so.
-    pub fn start(root: web_sys::HtmlElement, session: Option<SessionResponse>) -> Self {
+    pub fn start(root: web_sys::HtmlElement, session: Option<SessionResponse>, host: Host) -> Self {
         let client = session.as_ref().map(WorkerClient::new);
         let behind = SessionState {
             screen: Screen::Loading,
@@ -109,6 +123,8 @@ impl Session {
             mounted: None,
             actions: None,
             client,
+            expires_at_ms: session.as_ref().map_or(0.0, expiry),
+            host,
             following: false,
         };
         let this = Session { behind: StoredValue::new_local(behind) };
@@ -156,7 +172,7 @@ impl Session {
         Actions {
             create_project: Callback::new(move |()| self.create_project()),
             retry: Callback::new(move |retry| match retry {
-                Retry::OpenSession => browser::reload(),
+                Retry::OpenSession => self.recover(),
                 Retry::CreateProject => self.create_project(),
                 Retry::FollowDesign => {
                     self.update_panel(|panel| panel.problem = None);
@@ -206,22 +222,89 @@ impl Session {
 
     fn create_project(self) {
         let already = self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(p) if p.creating));
-        let Some(client) = self.client() else { return };
-        if already {
+        if already || self.behind.with_value(|b| b.client.is_none()) {
             return;
         }
         self.update_panel(transitions::create_asked);
         spawn_local(async move {
-            let result = client.create_project().await;
+            let mut result = match self.usable_client(false).await {
+                Ok(client) => client.create_project().await,
+                Err(problem) => return self.create_stopped(problem),
+            };
+            // The worker refused the token after all: renewed once, asked again.
             if result.as_ref().is_err_and(ApiError::needs_new_session) {
-                self.update_panel(|panel| {
-                    panel.creating = false;
-                    panel.problem = Some(transitions::session_ended());
-                });
-                return;
+                result = match self.usable_client(true).await {
+                    Ok(client) => client.create_project().await,
+                    Err(problem) => return self.create_stopped(problem),
+                };
             }
             self.update_panel(|panel| transitions::created(panel, result));
             self.follow();
+        });
+    }
+
+    /// A create that could not be asked: no session to ask it with.
+    fn create_stopped(self, problem: Problem) {
+        self.update_panel(|panel| {
+            panel.creating = false;
+            panel.problem = Some(problem);
+        });
+    }
+
+    /// The worker client, its session renewed through the CRM first when its token is
+    /// about to end, or when the worker refused it (`refused`). A token that still works
+    /// is used while a renewal fails (the next call tries again); where the CRM cannot
+    /// renew (HubSpot's modal), the token is used until the worker refuses it. The problem
+    /// is what the rep reads when there is no token left to use.
+    async fn usable_client(self, refused: bool) -> Result<WorkerClient, Problem> {
+        let (client, expires_at, host) =
+            self.behind.with_value(|b| (b.client.clone(), b.expires_at_ms, b.host.clone()));
+        let still_valid = |client: Option<WorkerClient>| client.filter(|_| !refused && browser::now_ms() < expires_at);
+        if !refused
+            && browser::now_ms() + RENEW_BEFORE_MS < expires_at
+            && let Some(client) = client.clone()
+        {
+            return Ok(client);
+        }
+        if !host.can_renew() {
+            return still_valid(client).ok_or_else(transitions::session_ended);
+        }
+        match host.renew().await {
+            Ok(session) => Ok(self.take_session(session)),
+            Err(error) => still_valid(client).ok_or_else(|| host.problem(&error)),
+        }
+    }
+
+    /// Takes a renewed session: its token from now on, and the state it brought.
+    fn take_session(self, session: SessionResponse) -> WorkerClient {
+        let client = WorkerClient::new(&session);
+        self.behind.update_value(|b| {
+            b.client = Some(client.clone());
+            b.expires_at_ms = expiry(&session);
+        });
+        if matches!(self.screen(), Screen::Opportunity(_)) {
+            self.update_panel(|panel| transitions::polled(panel, session.state));
+        } else {
+            self.show(transitions::opened(Some((session.opportunity, session.state))));
+        }
+        client
+    }
+
+    /// "Try again" when the session could not be renewed, or the page held none: the
+    /// CRM vouches for the rep again (Salesforce by POSTing the canvas anew).
+    fn recover(self) {
+        if self.behind.with_value(|b| b.host.recover_by_reloading()) {
+            return;
+        }
+        spawn_local(async move {
+            match self.usable_client(true).await {
+                Ok(_) => {
+                    self.update_panel(|panel| panel.problem = None);
+                    self.follow();
+                }
+                Err(problem) if matches!(self.screen(), Screen::Opportunity(_)) => self.show_problem(problem),
+                Err(problem) => self.show(Screen::Unavailable(problem)),
+            }
         });
     }
 
@@ -255,8 +338,17 @@ impl Session {
                 browser::page_visible().await;
                 backoff.reset();
             }
-            let Some(client) = self.client() else { return };
-            match client.poll_state(etag.as_deref()).await {
+            let mut polled = match self.usable_client(false).await {
+                Ok(client) => client.poll_state(etag.as_deref()).await,
+                Err(problem) => return self.show_problem(problem),
+            };
+            if polled.as_ref().is_err_and(ApiError::needs_new_session) {
+                polled = match self.usable_client(true).await {
+                    Ok(client) => client.poll_state(etag.as_deref()).await,
+                    Err(problem) => return self.show_problem(problem),
+                };
+            }
+            match polled {
                 Ok(Polled::Changed { state, etag: new_etag }) => {
                     etag = new_etag;
                     backoff.reset();
@@ -271,11 +363,6 @@ impl Session {
                 }
             }
         }
-    }
-
-    /// The worker client of the current token.
-    fn client(self) -> Option<WorkerClient> {
-        self.behind.with_value(|b| b.client.clone())
     }
 
     fn show_problem(self, problem: Problem) {

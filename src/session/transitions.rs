@@ -50,13 +50,13 @@ pub fn polled(panel: &mut Panel, state: OpportunityState) {
     panel.state = state;
 }
 
-/// The widget token ran out: the page was open longer than a session lasts. Only the CRM
-/// vouches for the rep again, by loading the page anew.
+/// The widget token ran out where the CRM cannot vouch for the rep again from the frame
+/// (HubSpot's modal: see `crate::renew`): the rep opens the widget again from the CRM.
 pub fn session_ended() -> Problem {
     Problem {
-        message:
-            "This panel has been open a long time and its session ended. Reload the CRM page to see the latest design."
-                .into(),
+        message: "This window has been open a long time and its session ended. Close it, then open Aurora Solar \
+                  again from the record's card to see the latest design."
+            .into(),
         retry: None,
     }
 }

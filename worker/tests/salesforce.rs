@@ -149,7 +149,8 @@ async fn intermediary(rep: &reqwest::Client, world: &World, username: &str, id: 
         .await
         .expect("record page");
     assert!(page.contains("canvas/frame?ticket="), "no canvas on {record}: {page}");
-    let frame = value_of(&page, "id=canvas-host data-testid=sf-canvas-host title=\"Aurora Solar\" src=\"");
+    let frame =
+        html_unescape(&value_of(&page, "id=canvas-host data-testid=sf-canvas-host title=\"Aurora Solar\" src=\""));
     rep.get(&frame).send().await.expect("intermediary").text().await.expect("page")
 }
 

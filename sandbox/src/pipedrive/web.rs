@@ -238,6 +238,7 @@ window.addEventListener('message', (e) => {
       setHeight(p.args.height); resizes += 1; frame.dataset.resizes = String(resizes); return reply(null);
     }
     if (p.command === 'get_signed_token') {
+      frame.dataset.signedTokens = String((+frame.dataset.signedTokens || 0) + 1);
       fetch('/sandbox/panel-token?runtime=' + encodeURIComponent(runtime)).then((r) => r.json()).then((j) => reply({ token: j.token }));
       return;
     }

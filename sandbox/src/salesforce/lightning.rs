@@ -169,7 +169,7 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
         data.canvas_frames.insert(ticket.clone(), (user.id.clone(), opportunity.id.clone()));
         format!(
             "<section><h2>Aurora Solar</h2><iframe id=canvas-host data-testid=sf-canvas-host title=\"Aurora Solar\" \
-             src=\"{my_domain}/canvas/frame?ticket={ticket}\" style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe></section>\
+             src=\"{my_domain}/canvas/frame?ticket={ticket}&amp;recordId={record}\" style=\"width:100%;height:{CANVAS_DEFAULT_HEIGHT}px;border:0\"></iframe></section>\
              <script>\
              const host = document.getElementById('canvas-host');\
              window.addEventListener('message', (e) => {{\
@@ -182,6 +182,7 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
                host.dataset.lastMessage = e.data.message;\
              }});</script>",
             my_domain = attr(&sf.my_domain_origin),
+            record = attr(&opportunity.id),
             my_domain_js = json!(sf.my_domain_origin),
         )
     } else {
@@ -215,6 +216,10 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
 pub struct FrameQuery {
     #[serde(default)]
     ticket: String,
+    /// What the page's Aura component passes as the canvas' `recordId` parameter: set in
+    /// the user's browser, and signed as passed.
+    #[serde(rename = "recordId", default)]
+    record_id: Option<String>,
 }
 
 /// The origin part of `url`.
@@ -229,8 +234,9 @@ fn origin(url: &str) -> String {
 /// for this canvas instance, height clamped to `maxHeight`.
 pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<FrameQuery>) -> Response {
     let mut data = sf.data();
-    // A frame ticket works once, as a page load.
-    let Some((user_id, opportunity_id)) = data.canvas_frames.remove(&query.ticket) else {
+    // A frame ticket is the record page's: it opens that user's canvas on that record
+    // (with whatever `recordId` the page's component passes) for as long as the sandbox runs.
+    let Some((user_id, opportunity_id)) = data.canvas_frames.get(&query.ticket).cloned() else {
         return (StatusCode::FORBIDDEN, page("Canvas", "Reload the record page.")).into_response();
     };
     let (Some(user), Some(opportunity)) =
@@ -253,11 +259,13 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
     let org_name = data.org(&user.org_id).map(|o| o.name.clone()).unwrap_or_default();
     // The user's own session, as every signed request carries (our app must keep it server-side).
     let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds, sf.clock.now_ms());
-    let Some(signed_request) = sign_canvas_request(&sf, &user, &org_name, &opportunity, &oauth_token) else {
+    let record_id = query.record_id.unwrap_or_else(|| opportunity.id.clone());
+    let Some(signed_request) = sign_canvas_request(&sf, &user, &org_name, &opportunity, &record_id, &oauth_token)
+    else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let canvas = random_token(24);
-    data.canvases.insert(canvas.clone(), (user.id.clone(), opportunity.id.clone(), signed_request.clone()));
+    data.canvases.insert(canvas.clone(), (user.id.clone(), opportunity.id.clone(), record_id, signed_request.clone()));
     drop(data);
     let instance_id = canvas_instance_id(&opportunity);
     let script = format!(
@@ -268,6 +276,13 @@ pub async fn canvas_frame(State(sf): State<Salesforce>, Query(query): Query<Fram
            if (!m || (m.targetModule && m.targetModule !== 'Canvas')) return;\
            const body = m.body || {{}};\
            const client = (body.config || {{}}).client || {{}};\
+           if (body.type === 'repost') {{\
+             fetch('/canvas/refresh?canvas=' + canvas).then((r) => r.json()).then((j) => {{\
+               if (typeof j.signed_request !== 'string') return;\
+               const form = document.getElementById('canvas-post'); form.elements.signed_request.value = j.signed_request; form.submit();\
+             }});\
+             return;\
+           }}\
            if (body.type === 'refresh') {{\
              fetch('/canvas/refresh?canvas=' + canvas).then((r) => r.json()).then((j) => {{\
                refreshes += 1; parent.postMessage({{ type: 'sfdc:canvas-refreshed', refreshes }}, {lightning});\
@@ -314,6 +329,7 @@ fn sign_canvas_request(
     user: &SfUser,
     org_name: &str,
     opportunity: &SfOpportunity,
+    record_id: &str,
     oauth_token: &str,
 ) -> Option<String> {
     let instance_id = canvas_instance_id(opportunity);
@@ -355,7 +371,7 @@ fn sign_canvas_request(
                 "sublocation": null,
                 "uiTheme": "Theme4d",
                 "dimensions": { "width": "100%", "height": format!("{CANVAS_DEFAULT_HEIGHT}px"), "maxWidth": "1000px", "maxHeight": format!("{CANVAS_MAX_HEIGHT}px"), "clientWidth": "1200px", "clientHeight": "900px" },
-                "parameters": { "recordId": opportunity.id },
+                "parameters": { "recordId": record_id },
                 "record": {},
                 "version": { "season": "WINTER", "api": "62.0" },
             },
@@ -372,11 +388,12 @@ fn sign_canvas_request(
 }
 
 /// `GET /canvas/refresh?canvas=`: the parent's answer to the SDK's `refreshSignedRequest`
-/// for a canvas it loaded, as `--salesforce-canvas-refresh` reads the docs: the request it
-/// was loaded with, or a new one with a new session of the user's.
+/// (and what it POSTs on `repost`) for a canvas it loaded, as `--salesforce-canvas-refresh`
+/// reads the docs: the request it was loaded with, or a new one with a new session of the
+/// user's.
 pub async fn canvas_refresh(State(sf): State<Salesforce>, Query(query): Query<CanvasQuery>) -> Response {
     let mut data = sf.data();
-    let Some((user_id, opportunity_id, loaded_with)) = data.canvases.get(&query.canvas).cloned() else {
+    let Some((user_id, opportunity_id, record_id, loaded_with)) = data.canvases.get(&query.canvas).cloned() else {
         return (StatusCode::NOT_FOUND, Json(json!({ "error": "no such canvas" }))).into_response();
     };
     let signed_request = match sf.settings.canvas_refresh {
@@ -389,7 +406,7 @@ pub async fn canvas_refresh(State(sf): State<Salesforce>, Query(query): Query<Ca
             };
             let org_name = data.org(&user.org_id).map(|o| o.name.clone()).unwrap_or_default();
             let oauth_token = data.new_session(&user.id, None, sf.settings.session_seconds, sf.clock.now_ms());
-            sign_canvas_request(&sf, &user, &org_name, &opportunity, &oauth_token)
+            sign_canvas_request(&sf, &user, &org_name, &opportunity, &record_id, &oauth_token)
         }
     };
     match signed_request {

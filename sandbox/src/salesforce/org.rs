@@ -123,8 +123,8 @@ pub struct Data {
     /// Canvas frames handed to the intermediary page: ticket -> (user, opportunity).
     pub canvas_frames: HashMap<String, (String, String)>,
     /// Canvases loaded, for the parent's answer to `refreshSignedRequest`: key ->
-    /// (user, opportunity, the signed request it was loaded with).
-    pub canvases: HashMap<String, (String, String, String)>,
+    /// (user, opportunity, the `recordId` passed, the signed request it was loaded with).
+    pub canvases: HashMap<String, (String, String, String, String)>,
     /// Next record number.
     pub next_record: u32,
 }

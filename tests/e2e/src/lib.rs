@@ -107,6 +107,34 @@ pub async fn reload_widget(client: &Client) {
         .expect("reload the widget's page");
 }
 
+/// Inside the widget's frame: once the widget is live (its wasm took the page over), moves
+/// the frame's clock `hours` ahead, as if the tab had stayed open that long: the widget's
+/// session token is then about to end by its clock, and its next call renews the session
+/// through the CRM first. (The worker's token stays valid: what this shows is that the
+/// widget renews through the CRM's own mechanism; the worker refusing an ended token is
+/// the worker's tests'.)
+pub async fn age_the_widget(client: &Client, hours: u32) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let live = client
+            .execute("return performance.getEntriesByName('aurora-wasm-ready').length > 0", vec![])
+            .await
+            .expect("the widget's marks");
+        if live.as_bool() == Some(true) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the widget's wasm did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .execute(
+            "const real = Date.now.bind(Date); const ahead = arguments[0] * 3600000; Date.now = () => real() + ahead;",
+            vec![serde_json::json!(hours)],
+        )
+        .await
+        .expect("age the widget's clock");
+}
+
 /// Waits for an element: the widget renders after its wasm loads and one request.
 pub async fn wait_for(client: &Client, css: &str) -> Element {
     client

@@ -7,8 +7,8 @@
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora, reload_widget,
-    screen_snapshot, screenshot, sign_in, sign_out, sweep, text_of, wait_for, wait_for_within,
+    age_the_widget, chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora,
+    reload_widget, screen_snapshot, screenshot, sign_in, sign_out, sweep, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -172,15 +172,20 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     client.goto(&format!("{crm}/")).await.expect("CRM");
     sign_out(&client).await;
 
-    // The rep clicks Create Aurora Project and watches the design arrive.
+    // The rep clicks Create Aurora Project, in a tab left open for hours (longer than the
+    // widget's session), and watches the design arrive: the widget renewed its session
+    // with the context the CRM's page signed afresh.
     sign_in(&client, "ana@sunrise.example").await;
     client.goto(&format!("{crm}/opportunities/opp-1003")).await.expect("opportunity");
     let frame = wait_for(&client, "iframe[data-testid=aurora-widget-frame]").await;
     frame.clone().enter_frame().await.expect("enter the widget");
     assert_eq!(text_of(&client, "[data-testid=opportunity-location]").await, "37.77960° N, 122.39530° W");
+    age_the_widget(&client, 3).await;
     click(&client, "button[data-testid=create-project]").await;
     assert!(text_of(&client, "[data-testid=state-awaiting-design]").await.contains("Awaiting design"));
     client.enter_parent_frame().await.expect("CRM page");
+    let renewals = frame.attr("data-renewals").await.expect("renewals");
+    assert_eq!(renewals.as_deref(), Some("1"), "the CRM's page was asked for a fresh context once");
     screenshot(&client, "journey/06-awaiting-design").await;
     frame.clone().enter_frame().await.expect("enter the widget again");
     let design = design_shown_matches_the_sandbox(&client, 30).await;

@@ -9,8 +9,8 @@
 //! Screenshots: `target/e2e-screenshots/pipedrive/`.
 
 use e2e::{
-    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, reload_widget, screen_snapshot,
-    screenshot, sweep, text_of, wait_for,
+    age_the_widget, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, reload_widget,
+    screen_snapshot, screenshot, sweep, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -89,6 +89,9 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
         .expect("timings");
     let (initialized, wasm) = (order[0].as_f64().expect("initialize posted"), order[1].as_f64().expect("wasm fetched"));
     assert!(initialized < wasm, "initialize at {initialized} ms, the wasm requested at {wasm} ms");
+    // The panel stays open for hours before the click: the widget renews its session with
+    // a panel token from the SDK's `get_signed_token`.
+    age_the_widget(&client, 3).await;
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
     // The design as the widget mounted it, and as the worker renders it into a reloaded
@@ -110,6 +113,8 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     assert_eq!(last["payload"]["command"], "resize");
     assert_eq!(last["payload"]["type"], "command");
     assert!(wait_for(&client, "[data-testid=pd-panel]").await.attr("data-hidden").await.expect("attr").is_none());
+    let tokens = frame.attr("data-signed-tokens").await.expect("attr");
+    assert_eq!(tokens.as_deref(), Some("1"), "the panel asked Pipedrive for a signed token once");
 
     // The figures land in the deal's custom fields (created by name).
     let deadline = Instant::now() + Duration::from_secs(60);

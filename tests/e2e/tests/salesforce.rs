@@ -8,8 +8,8 @@
 //! Screenshots: `target/e2e-screenshots/salesforce/`.
 
 use e2e::{
-    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for,
-    wait_for_within,
+    age_the_widget, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep,
+    text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -23,6 +23,8 @@ fn lightning() -> String {
 /// The first org's first Opportunity, and the second org's (record ids of the sandbox's fixtures).
 const SUNRISE_OPPORTUNITY: &str = "0068a0000100001AAA";
 const BRIGHT_ROOFS_OPPORTUNITY: &str = "0068a0000200003AAA";
+/// The first org's admin's private Opportunity: its reps may not see it.
+const SUNRISE_PRIVATE: &str = "0068a0000100009AAA";
 
 /// Signs in to Salesforce on `origin` as `username` (from wherever the browser is sent to log in).
 async fn log_in(client: &Client, username: &str) {
@@ -99,6 +101,9 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     client.delete_all_cookies().await.expect("sign out");
 
     // The rep opens the Opportunity: the canvas shows the widget, with the Account's address.
+    // The tab stays open for hours before the click: the widget renews its session with the
+    // signed request the Canvas SDK's `refreshSignedRequest` brings (the same one again,
+    // as the local Salesforce answers by default: accepted while its session lives).
     client.goto(&format!("{}/lightning/r/Opportunity/{SUNRISE_OPPORTUNITY}/view", lightning())).await.expect("record");
     log_in(&client, "riley@sunrise-solar.example").await;
     enter_widget(&client).await;
@@ -106,10 +111,14 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
         text_of(&client, "[data-testid=opportunity-location]").await,
         "901 Mears Ct, Stanford, CA 94305, United States"
     );
+    age_the_widget(&client, 3).await;
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
     leave_widget(&client).await;
     screenshot(&client, "salesforce/03-design-on-the-opportunity").await;
+    let host = wait_for(&client, "iframe[data-testid=sf-canvas-host]").await;
+    let refreshes = host.attr("data-canvas-refreshes").await.expect("attr");
+    assert_eq!(refreshes.as_deref(), Some("1"), "the canvas asked Salesforce for its signed request once");
 
     // Lightning sized the frame from the widget's Canvas `resize` messages, which carry
     // the instance and target origin only.
@@ -140,6 +149,21 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     }
     client.refresh().await.expect("reload");
     assert_ne!(text_of(&client, "[data-testid=sf-field-Aurora_System_Size_kW__c]").await, "");
+
+    // The canvas' record id is what the page's Aura component passes, in the rep's browser,
+    // and Salesforce signs it as passed: a rep who makes it the admin's private Opportunity
+    // reads that no such record exists, neither its name nor its address.
+    let host = wait_for(&client, "iframe[data-testid=sf-canvas-host]").await;
+    let src = host.attr("src").await.expect("attr").expect("the canvas' URL");
+    let private = src.replace(&format!("recordId={SUNRISE_OPPORTUNITY}"), &format!("recordId={SUNRISE_PRIVATE}"));
+    assert_ne!(private, src);
+    client.goto(&private).await.expect("the canvas, for another record");
+    wait_for(&client, "iframe#canvas-frame").await.enter_frame().await.expect("enter the canvas");
+    let page = text_of(&client, "body").await;
+    assert!(page.contains("does not exist, or your CRM does not let you see it"), "{page}");
+    assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
+    client.enter_parent_frame().await.expect("the intermediary");
+    screenshot(&client, "salesforce/03b-a-record-the-rep-may-not-see").await;
 
     // A rep of the other org cannot open it, and has no app.
     client.delete_all_cookies().await.expect("sign out");

@@ -1,0 +1,117 @@
+//! Renewing the widget's session before its token ends (10 minutes), so that a tab left
+//! open for hours still creates on click: the CRM vouches for the rep again in its own
+//! way, and the worker verifies that proof at the page's own door, as on a page load
+//! (asked for JSON, the door answers the session instead of the page).
+//!
+//! - Salesforce: the Canvas SDK's `refreshSignedRequest` ([`crate::host_canvas`]), POSTed
+//!   as the canvas POSTs it;
+//! - Pipedrive: a panel token from `get_signed_token` ([`crate::host_pipedrive`]), in the
+//!   panel's URL in place of the one it loaded with;
+//! - the demo CRM: the page's URL signed afresh by the CRM's page ([`crate::host_frame`]);
+//! - HubSpot: nothing. Its iframe modal has no documented way to ask the card for a new
+//!   ticket; the rep opens the modal again from the card
+//!   (`session::transitions::session_ended`).
+
+use crate::{
+    api::{self, ApiError},
+    host_canvas, host_frame, host_pipedrive,
+    screen::{Problem, Retry},
+};
+use widget_api::{HostAdapter, SessionResponse};
+
+/// The page around the frame, as the embed page names it.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// How to talk to it.
+    pub adapter: HostAdapter,
+    /// The CRM origins we talk to.
+    pub origins: Vec<String>,
+    /// The host's id of this frame (Salesforce's canvas instance, Pipedrive's runtime id).
+    pub id: String,
+}
+
+/// A CRM's proof that vouches for the rep again, as the page's door takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// The page's URL with a new signed value in its query: a GET.
+    Url(String),
+    /// The page's form (Salesforce's `signed_request`): a POST to the page's path.
+    Form(String),
+}
+
+/// Why no new session came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenewError {
+    /// The CRM has no way for this frame to be vouched for again.
+    Impossible,
+    /// The CRM's page gave no proof (it did not answer, or refused).
+    NoProof,
+    /// The worker refused the proof, or could not be reached.
+    Refused(ApiError),
+}
+
+impl Host {
+    /// Whether this host can vouch for the rep again at all.
+    pub fn can_renew(&self) -> bool {
+        self.adapter != HostAdapter::None
+    }
+
+    /// A new session for the opportunity, from the CRM's fresh proof.
+    pub async fn renew(&self) -> Result<SessionResponse, RenewError> {
+        let proof = self.fresh_proof().await?;
+        api::open_session(&proof).await.map_err(RenewError::Refused)
+    }
+
+    async fn fresh_proof(&self) -> Result<Proof, RenewError> {
+        let origin = || self.origins.first().cloned().unwrap_or_default();
+        let proof = match self.adapter {
+            HostAdapter::Canvas => host_canvas::refreshed_signed_request(&origin(), &self.id)
+                .await
+                .map(|signed| Proof::Form(format!("signed_request={}", js_sys::encode_uri_component(&signed)))),
+            HostAdapter::Pipedrive => {
+                let token = host_pipedrive::signed_token(&self.id).await;
+                token.and_then(|token| this_page_with("token", &token)).map(Proof::Url)
+            }
+            HostAdapter::FrameHeight => host_frame::renewed_url(&self.origins).await.map(Proof::Url),
+            HostAdapter::None => return Err(RenewError::Impossible),
+        };
+        proof.ok_or(RenewError::NoProof)
+    }
+
+    /// What the rep can do when no new session came: try again (Salesforce: POST the canvas
+    /// anew, which reloads it), or, where the CRM cannot vouch again, what to do instead.
+    pub fn problem(&self, error: &RenewError) -> Problem {
+        if *error == RenewError::Impossible {
+            return crate::session::transitions::session_ended();
+        }
+        let detail = match error {
+            RenewError::Refused(refused) => format!(" ({refused})"),
+            _ => String::new(),
+        };
+        Problem {
+            message: format!(
+                "This panel has been open a long time, and its session could not be renewed{detail}. \
+                 Try again, or reload the page."
+            ),
+            retry: Some(Retry::OpenSession),
+        }
+    }
+
+    /// "Try again" after a failed renewal. Salesforce reloads the canvas with a fresh signed
+    /// request (`repost`); elsewhere the renewal is tried again by the caller.
+    pub fn recover_by_reloading(&self) -> bool {
+        if self.adapter == HostAdapter::Canvas {
+            host_canvas::repost(&self.origins.first().cloned().unwrap_or_default(), &self.id);
+            return true;
+        }
+        false
+    }
+}
+
+/// This page's URL with `name` set to `value` in its query.
+fn this_page_with(name: &str, value: &str) -> Option<String> {
+    let href = web_sys::window()?.location().href().ok()?;
+    let url = web_sys::Url::new(&href).ok()?;
+    url.search_params().set(name, value);
+    Some(url.href())
+}
