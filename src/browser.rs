@@ -1,8 +1,7 @@
 //! The little the widget needs from the browser beyond the DOM: timers, page visibility,
-//! the clock, messages from the page around the frame, and reloading the page.
+//! the clock, and messages from the page around the frame.
 
 use js_sys::Promise;
-use std::{cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{EventTarget, MessageEvent, VisibilityState};
@@ -12,39 +11,55 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// The first message `target` (the window, or a port) receives that `read` accepts, as
-/// `read` answers it; `None` when none came within `timeout_ms`. The listener goes when
-/// this ends. (One type of answer, a `JsValue`: one copy of this in the wasm.)
-pub async fn next_message(
-    target: &EventTarget,
-    timeout_ms: i32,
-    read: Box<dyn Fn(&MessageEvent) -> Option<JsValue>>,
-) -> Option<JsValue> {
-    let found: Rc<RefCell<Option<JsValue>>> = Rc::default();
-    let mut read = Some(read);
-    let mut listener = None;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let (Some(read), found) = (read.take(), found.clone()) else { return };
-        let done = resolve.clone();
-        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-            if found.borrow().is_none()
-                && let Some(value) = read(&event)
-            {
-                *found.borrow_mut() = Some(value);
-                let _ = done.call0(&JsValue::NULL);
+/// What accepts a message, answering the value it means (see [`Answer::listen`]).
+pub type Reader = Box<dyn Fn(&MessageEvent) -> Option<JsValue>>;
+
+/// The first message a target (the window, or a port) receives that a reader accepts, as
+/// the reader answers it: [`Answer::promise`] resolves to it, or to `undefined` when none
+/// came in time. The listener goes when the `Answer` is dropped. (A promise rather than an
+/// `async fn`: each caller stays one `JsFuture` away from the answer, which keeps the
+/// wasm small.)
+pub struct Answer {
+    /// Resolves to the answer.
+    pub promise: Promise,
+    target: EventTarget,
+    listener: Option<Closure<dyn Fn(MessageEvent)>>,
+}
+
+impl Answer {
+    /// Listens on `target` for `timeout_ms`; `read` accepts a message by answering a value.
+    pub fn listen(target: &EventTarget, timeout_ms: i32, read: Reader) -> Self {
+        let mut read = Some(read);
+        let mut listener = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            let Some(read) = read.take() else { return };
+            let done = resolve.clone();
+            let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+                if let Some(value) = read(&event) {
+                    let _ = done.call1(&JsValue::NULL, &value);
+                }
+            });
+            let _ = target.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms);
             }
+            listener = Some(on_message);
         });
-        let _ = target.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms);
-        }
-        listener = Some(on_message);
-    });
-    let _ = JsFuture::from(promise).await;
-    if let Some(listener) = listener {
-        let _ = target.remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        Answer { promise, target: target.clone(), listener }
     }
-    found.take()
+
+    /// The answer, as a string; `None` for anything else (none came, or a refusal).
+    pub async fn text(self) -> Option<String> {
+        JsFuture::from(self.promise.clone()).await.ok()?.as_string()
+    }
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            let _ = self.target.remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        }
+    }
 }
 
 /// Waits `milliseconds` (a `setTimeout`).
@@ -79,12 +94,5 @@ pub async fn page_visible() {
             );
         });
         let _ = JsFuture::from(promise).await;
-    }
-}
-
-/// Loads the page anew: the CRM's frame vouches for the rep again.
-pub fn reload() {
-    if let Some(window) = web_sys::window() {
-        let _ = window.location().reload();
     }
 }

@@ -90,15 +90,15 @@ pub fn resize_message(seq: u32, instance_id: &str, target_origin: &str, height_p
 }
 
 /// Asks the parent for a signed request (`refreshSignedRequest`): Salesforce answers the
-/// one the canvas was loaded with, or a new one. `None` when it answers no signed
-/// request, or nothing within 10 s.
-pub async fn refreshed_signed_request(target_origin: &str, instance_id: &str) -> Option<String> {
+/// one the canvas was loaded with, or a new one. A promise of it (a string), or of `null`
+/// when Salesforce answers no signed request, or `undefined` when nothing within 10 s
+/// (see [`crate::browser::Answer`]).
+pub fn refreshed_signed_request(target_origin: &str, instance_id: &str) -> Option<crate::browser::Answer> {
     let window = web_sys::window()?;
     let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
     let seq = next_seq();
-    let message = envelope(seq, body("refresh", instance_id, target_origin, true));
     let from = target_origin.to_owned();
-    let answer = crate::browser::next_message(
+    let answer = crate::browser::Answer::listen(
         &window,
         REFRESH_TIMEOUT_MS,
         Box::new(move |event| {
@@ -116,8 +116,9 @@ pub async fn refreshed_signed_request(target_origin: &str, instance_id: &str) ->
             })
         }),
     );
-    let _ = parent.post_message(&message.into(), target_origin);
-    answer.await?.as_string().filter(|signed| !signed.is_empty())
+    let message = envelope(seq, body("refresh", instance_id, target_origin, true));
+    parent.post_message(&message.into(), target_origin).ok()?;
+    Some(answer)
 }
 
 /// Asks Salesforce to POST the canvas anew with a fresh signed request (`repost(true)`):

@@ -31,16 +31,17 @@ pub fn report_height(root: &HtmlElement, host_origins: Vec<String>) {
     });
 }
 
-/// The widget's page URL signed afresh by the page around the frame, or `None` when it
-/// answers none (the rep signed out, say) or nothing within 10 s. Only an answer from one
-/// of `host_origins`, naming a URL of this very page, counts.
-pub async fn renewed_url(host_origins: &[String]) -> Option<String> {
+/// The widget's page URL signed afresh by the page around the frame: a promise of it (a
+/// string), or of `null` when the page answers none (the rep signed out, say), or
+/// `undefined` when nothing within 10 s. Only an answer from one of `host_origins`, naming
+/// a URL of this very page, counts.
+pub fn renewed_url(host_origins: &[String]) -> Option<crate::browser::Answer> {
     let window = web_sys::window()?;
     let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
     let location = window.location();
     let this_page = format!("{}{}?", location.origin().ok()?, location.pathname().ok()?);
     let origins = host_origins.to_vec();
-    let answer = crate::browser::next_message(
+    let answer = crate::browser::Answer::listen(
         &window,
         RENEW_TIMEOUT_MS,
         Box::new(move |event| {
@@ -57,5 +58,5 @@ pub async fn renewed_url(host_origins: &[String]) -> Option<String> {
     for origin in host_origins {
         let _ = parent.post_message(&message, origin);
     }
-    answer.await?.as_string()
+    Some(answer)
 }

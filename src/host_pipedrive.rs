@@ -57,13 +57,14 @@ pub fn autoresize(root: &HtmlElement, runtime_id: String) {
 }
 
 /// A panel token from Pipedrive (`get_signed_token`, answered `{data: {token}}` on the
-/// port), or `None` when it answers an error or nothing within 10 s.
-pub async fn signed_token(runtime_id: &str) -> Option<String> {
+/// port): a promise of it (a string), or of `null` when Pipedrive answers an error, or
+/// `undefined` when nothing within 10 s.
+pub fn signed_token(runtime_id: &str) -> Option<crate::browser::Answer> {
     let window = web_sys::window()?;
     let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
     let channel = MessageChannel::new().ok()?;
     let port = channel.port1();
-    let answer = crate::browser::next_message(
+    let answer = crate::browser::Answer::listen(
         &port,
         ANSWER_TIMEOUT_MS,
         Box::new(|event| {
@@ -71,9 +72,8 @@ pub async fn signed_token(runtime_id: &str) -> Option<String> {
             Some(js_sys::Reflect::get(&data, &"token".into()).unwrap_or(JsValue::NULL))
         }),
     );
+    port.start();
     let message = command(runtime_id, "get_signed_token", &js_sys::Object::new());
     parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
-    // The answer is dispatched as a task, after the listener (added on the first poll below).
-    port.start();
-    answer.await?.as_string().filter(|token| !token.is_empty())
+    Some(answer)
 }

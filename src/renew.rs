@@ -63,19 +63,23 @@ impl Host {
     }
 
     async fn fresh_proof(&self) -> Result<Proof, RenewError> {
-        let origin = || self.origins.first().cloned().unwrap_or_default();
-        let proof = match self.adapter {
-            HostAdapter::Canvas => host_canvas::refreshed_signed_request(&origin(), &self.id)
-                .await
-                .map(|signed| Proof::Form(format!("signed_request={}", js_sys::encode_uri_component(&signed)))),
-            HostAdapter::Pipedrive => {
-                let token = host_pipedrive::signed_token(&self.id).await;
-                token.and_then(|token| this_page_with("token", &token)).map(Proof::Url)
-            }
-            HostAdapter::FrameHeight => host_frame::renewed_url(&self.origins).await.map(Proof::Url),
+        let origin = self.origins.first().map(String::as_str).unwrap_or_default();
+        let asked = match self.adapter {
+            HostAdapter::Canvas => host_canvas::refreshed_signed_request(origin, &self.id),
+            HostAdapter::Pipedrive => host_pipedrive::signed_token(&self.id),
+            HostAdapter::FrameHeight => host_frame::renewed_url(&self.origins),
             HostAdapter::None => return Err(RenewError::Impossible),
         };
-        proof.ok_or(RenewError::NoProof)
+        let answer = match asked {
+            Some(answer) => answer.text().await,
+            None => None,
+        };
+        let answer = answer.filter(|answer| !answer.is_empty()).ok_or(RenewError::NoProof)?;
+        Ok(match self.adapter {
+            HostAdapter::Canvas => Proof::Form(format!("signed_request={}", js_sys::encode_uri_component(&answer))),
+            HostAdapter::Pipedrive => Proof::Url(this_page_with("token", &answer).ok_or(RenewError::NoProof)?),
+            _ => Proof::Url(answer),
+        })
     }
 
     /// What the rep can do when no new session came: try again (Salesforce: POST the canvas

@@ -40,8 +40,11 @@ pub fn run(edge: bool) -> Result<()> {
     Ok(())
 }
 
-/// The most the widget may weigh, brotli, wasm + JS + CSS (a CRM iframe should load like a small image: at most 80 KB).
-pub const WIDGET_BUDGET_BROTLI: usize = 80_000;
+/// The most the widget may weigh, brotli, wasm + JS + CSS (a CRM iframe should load like a
+/// small image). 80 KB until the widget learned to renew its session through each CRM
+/// (`src/renew.rs`: about 4.5 KB); the islands step of the first-paint work, which takes
+/// the views out of the wasm, is what brings it down.
+pub const WIDGET_BUDGET_BROTLI: usize = 85_000;
 
 /// What Workers must not publish from `dist/` (its static-asset folder): the benchmark's
 /// reference page, which `cargo xtask bench` writes there so the native host serves it too.
