@@ -78,6 +78,10 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     client.goto(&format!("{pipedrive}/deal/1")).await.expect("deal");
     enter_panel(&client).await;
     assert_eq!(text_of(&client, "[data-testid=opportunity-location]").await, "901 Mears Ct, Stanford, CA 94305, USA");
+    // The panel stays open for hours before the click: the widget renews its session with
+    // a panel token from the SDK's `get_signed_token`. (Waiting for the widget to be live
+    // also makes sure its wasm was requested: the page reads before it is.)
+    age_the_widget(&client, 3).await;
     // `initialize` went out before the wasm was requested (Pipedrive's 10-second rule).
     let order: Value = client
         .execute(
@@ -89,9 +93,6 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
         .expect("timings");
     let (initialized, wasm) = (order[0].as_f64().expect("initialize posted"), order[1].as_f64().expect("wasm fetched"));
     assert!(initialized < wasm, "initialize at {initialized} ms, the wasm requested at {wasm} ms");
-    // The panel stays open for hours before the click: the widget renews its session with
-    // a panel token from the SDK's `get_signed_token`.
-    age_the_widget(&client, 3).await;
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
     // The design as the widget mounted it, and as the worker renders it into a reloaded

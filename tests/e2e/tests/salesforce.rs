@@ -164,6 +164,8 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
     client.enter_parent_frame().await.expect("the intermediary");
     screenshot(&client, "salesforce/03b-a-record-the-rep-may-not-see").await;
+    // Back on Lightning, whose cookies the next sign-out clears.
+    client.goto(&format!("{}/lightning/r/Opportunity/{SUNRISE_OPPORTUNITY}/view", lightning())).await.expect("record");
 
     // A rep of the other org cannot open it, and has no app.
     client.delete_all_cookies().await.expect("sign out");
