@@ -117,12 +117,21 @@ impl WorkerClient {
     }
 }
 
+/// A CRM's proof that vouches for the rep again, as the page's door takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// The page's URL with a new signed value in its query: a GET.
+    Url(String),
+    /// The page's form (Salesforce's `signed_request`): a POST to the page's path.
+    Form(String),
+}
+
 /// A new session from a CRM's fresh proof, presented at the page's own door (see
 /// [`crate::renew`]) with `Accept: application/json`.
-pub async fn open_session(proof: &crate::renew::Proof) -> Result<SessionResponse, ApiError> {
+pub async fn open_session(proof: &Proof) -> Result<SessionResponse, ApiError> {
     let builder = match proof {
-        crate::renew::Proof::Url(url) => Request::get(url),
-        crate::renew::Proof::Form(_) => {
+        Proof::Url(url) => Request::get(url),
+        Proof::Form(_) => {
             let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
             Request::post(&path).header("Content-Type", "application/x-www-form-urlencoded")
         }
@@ -130,8 +139,8 @@ pub async fn open_session(proof: &crate::renew::Proof) -> Result<SessionResponse
     .header("Accept", "application/json")
     .cache(RequestCache::NoStore);
     let request = match proof {
-        crate::renew::Proof::Form(form) => builder.body(form.as_str()),
-        crate::renew::Proof::Url(_) => builder.build(),
+        Proof::Form(form) => builder.body(form.as_str()),
+        Proof::Url(_) => builder.build(),
     };
     read_json(send(request.map_err(network)?).await?).await
 }

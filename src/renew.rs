@@ -13,7 +13,7 @@
 //!   (`session::transitions::session_ended`).
 
 use crate::{
-    api::{self, ApiError},
+    api::{self, ApiError, Proof},
     host_canvas, host_frame, host_pipedrive,
     screen::{Problem, Retry},
 };
@@ -28,15 +28,6 @@ pub struct Host {
     pub origins: Vec<String>,
     /// The host's id of this frame (Salesforce's canvas instance, Pipedrive's runtime id).
     pub id: String,
-}
-
-/// A CRM's proof that vouches for the rep again, as the page's door takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Proof {
-    /// The page's URL with a new signed value in its query: a GET.
-    Url(String),
-    /// The page's form (Salesforce's `signed_request`): a POST to the page's path.
-    Form(String),
 }
 
 /// Why no new session came.
