@@ -12,6 +12,7 @@
 //! the identity parameters HubSpot appends, and open its iframe modal.
 
 mod api;
+mod journal;
 mod oauth;
 pub mod portal;
 pub mod signing;
@@ -157,6 +158,11 @@ pub fn router(hubspot: HubSpot) -> Router {
         .route("/card/deal-card.js", get(web::card_bundle))
         .merge(crate::kit::oauth::Endpoints::new(&hubspot, "/oauth/v3/token", "/oauth/v3/token/revoke").router())
         .route("/oauth/v3/token/introspect", post(oauth::introspect))
+        .route("/oauth/v1/token", post(journal::app_token))
+        .route("/webhooks-journal/subscriptions/2026-03", get(journal::subscriptions).post(journal::subscribe))
+        .route("/webhooks-journal/journal/2026-03/{*at}", get(journal::entry))
+        .route("/sandbox/journal-files/{offset}", get(journal::file))
+        .route("/sandbox/journal", get(journal::peek))
         .route("/appinstalls/v3/external-install", axum::routing::delete(api::uninstall))
         .route("/settings/v3/users/{id}", get(api::user))
         .route("/crm/v3/objects/deals/{id}", get(api::deal).patch(api::patch_deal))

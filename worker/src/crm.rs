@@ -199,6 +199,36 @@ pub trait CrmIntegration: Send + Sync {
     ) -> Result<(Vec<CrmDelivery>, String), AccessError> {
         Ok((Vec::new(), cursor.to_owned()))
     }
+
+    /// Whether the CRM keeps an app-wide journal the worker reads (HubSpot's, for the
+    /// portals that uninstalled us: it calls no one about those).
+    fn reads_app_journal(&self) -> bool {
+        false
+    }
+
+    /// What the app journal holds after `offset` (`None`: reading it for the first time,
+    /// which starts from now). Only called when [`Self::reads_app_journal`].
+    async fn read_app_journal(&self, _state: &AppState, _offset: Option<&str>) -> Result<JournalRead, AccessError> {
+        Ok(JournalRead::default())
+    }
+}
+
+/// What one reading of a CRM's app journal found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalRead {
+    /// Accounts that uninstalled the app in the CRM, in the journal's order.
+    pub uninstalled: Vec<Uninstalled>,
+    /// Where the reading reached (to read on from), when it moved.
+    pub offset: Option<String>,
+}
+
+/// An account that uninstalled the app in the CRM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uninstalled {
+    /// The account.
+    pub account_id: String,
+    /// When (unix seconds): an installation changed since (installed again) stays.
+    pub at: i64,
 }
 
 /// One CRM's settings, as its module reads them; each module downcasts its own.

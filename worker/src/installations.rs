@@ -323,18 +323,6 @@ pub async fn uninstall(state: &AppState, crm: Crm, account_id: &str) -> Result<(
     if let Err(error) = crm.integration().revoke(state, &installation).await {
         tracing::warn!(account = %account_id, %error, "the CRM did not confirm the revocation; uninstalling anyway");
     }
-    forget(state, crm, account_id).await?;
+    crate::jobs::forget_installation(state, crm, account_id).await?;
     Ok(())
-}
-
-/// Removes an installation and its pending work, and its tenant's cached Aurora key; false
-/// when there was none (a CRM repeating its uninstall call).
-pub async fn forget(state: &AppState, crm: Crm, account_id: &str) -> Result<bool, StorageError> {
-    let Some(installation) = installations::find(state.db(), crm, account_id).await? else { return Ok(false) };
-    installations::remove(state.db(), crm, account_id).await?;
-    if let Some(tenant) = installation.aurora_tenant_id.as_deref().and_then(|t| TenantId::parse(t).ok()) {
-        state.caches.keys.drop_tenant(tenant);
-    }
-    tracing::info!(crm = crm.as_str(), account = %account_id, "uninstalled");
-    Ok(true)
 }

@@ -1,6 +1,7 @@
 //! Background work, every kind of it, in one lifecycle: Aurora's events, the CRM's events,
-//! figures written back to the CRM, project claims to look at again, and the polls of CRMs
-//! without new-opportunity webhooks (recurring: done for now, due again later).
+//! figures written back to the CRM, project claims to look at again, the polls of CRMs
+//! without new-opportunity webhooks and the reading of a CRM's app journal (both
+//! recurring: done for now, due again later).
 //!
 //! ```text
 //! recorded (pending, due) ──lease──▶ leased ──▶ done
@@ -27,6 +28,7 @@
 
 pub mod aurora_event;
 pub mod crm_event;
+pub mod crm_journal;
 pub mod crm_poll;
 pub mod project_recheck;
 pub mod write_back;
@@ -34,7 +36,7 @@ pub mod write_back;
 use crate::{
     AppState,
     storage::{
-        aurora_events, crm_events, crm_polls,
+        aurora_events, crm_events, crm_journals, crm_polls,
         jobs::{self as store, JobKey, Leased, Queue},
         project_rechecks, write_backs,
     },
@@ -70,12 +72,14 @@ pub enum Kind {
     ProjectRecheck,
     /// An installation's poll for new opportunities (CRMs without webhooks for them).
     CrmPoll,
+    /// A CRM's app-wide journal (HubSpot's: the portals that uninstalled us).
+    CrmJournal,
 }
 
 impl Kind {
     /// Every kind, in the order a sweep runs them.
-    pub const ALL: [Kind; 5] =
-        [Kind::CrmPoll, Kind::AuroraEvent, Kind::CrmEvent, Kind::WriteBack, Kind::ProjectRecheck];
+    pub const ALL: [Kind; 6] =
+        [Kind::CrmJournal, Kind::CrmPoll, Kind::AuroraEvent, Kind::CrmEvent, Kind::WriteBack, Kind::ProjectRecheck];
 
     /// Its table.
     pub fn queue(self) -> &'static Queue {
@@ -85,6 +89,7 @@ impl Kind {
             Kind::WriteBack => &write_backs::QUEUE,
             Kind::ProjectRecheck => &project_rechecks::QUEUE,
             Kind::CrmPoll => &crm_polls::QUEUE,
+            Kind::CrmJournal => &crm_journals::QUEUE,
         }
     }
 
@@ -96,6 +101,7 @@ impl Kind {
             Kind::WriteBack => "Figures written to the CRM",
             Kind::ProjectRecheck => "Project creation checks",
             Kind::CrmPoll => "Reading new opportunities",
+            Kind::CrmJournal => "Reading the CRM's app events (uninstalls)",
         }
     }
 }
@@ -178,6 +184,7 @@ async fn run(state: &AppState, job: Job) {
             Kind::WriteBack => write_back::run(state, &job.key).await,
             Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
             Kind::CrmPoll => crm_poll::run(state, &job.key).await,
+            Kind::CrmJournal => crm_journal::run(state, &job.key).await,
         }
     };
     let renew = |now| {
@@ -225,6 +232,25 @@ async fn record(state: &AppState, job: &Job, outcome: Outcome) {
 async fn die(state: &AppState, job: &Job, reason: &str) -> Result<bool, crate::storage::StorageError> {
     tracing::error!(kind = job.kind.label(), job = ?job.key, attempts = job.leased.attempts, reason, "background work died; it is shown on the installation's health section");
     store::dead(state.db(), job.kind.queue(), &job.key, &job.lease_id, reason, state.now()).await
+}
+
+/// Removes an installation and its pending work (the one deletion of work the lifecycle
+/// allows: work that can never be done), and its tenant's cached Aurora key; false
+/// when there was none (a CRM repeating its uninstall call).
+pub async fn forget_installation(
+    state: &AppState,
+    crm: crate::ids::Crm,
+    account_id: &str,
+) -> Result<bool, crate::storage::StorageError> {
+    let Some(installation) = crate::storage::installations::find(state.db(), crm, account_id).await? else {
+        return Ok(false);
+    };
+    crate::storage::installations::remove(state.db(), crm, account_id).await?;
+    if let Some(tenant) = installation.aurora_tenant_id.as_deref().and_then(|t| aurora_api::TenantId::parse(t).ok()) {
+        state.caches.keys.drop_tenant(tenant);
+    }
+    tracing::info!(crm = crm.as_str(), account = %account_id, "uninstalled");
+    Ok(true)
 }
 
 /// Runs `key` now, when it may be taken (right after a route or a job recorded it).

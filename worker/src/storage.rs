@@ -8,6 +8,7 @@ pub mod aurora_checks;
 pub mod aurora_events;
 pub mod aurora_pacing;
 pub mod crm_events;
+pub mod crm_journals;
 pub mod crm_polls;
 pub mod designs;
 pub mod installations;
@@ -146,6 +147,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_vendor_observations.sql", include_str!("../migrations/0012_vendor_observations.sql")),
     ("0013_tenant_link_trust.sql", include_str!("../migrations/0013_tenant_link_trust.sql")),
     ("0014_tenant_linked_at.sql", include_str!("../migrations/0014_tenant_linked_at.sql")),
+    ("0015_crm_journals.sql", include_str!("../migrations/0015_crm_journals.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

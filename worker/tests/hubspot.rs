@@ -10,7 +10,7 @@ mod common;
 use aurora_crm_worker::{
     AppState,
     crm::{Crm, DesignFigures},
-    router,
+    jobs, router,
     storage::installations,
 };
 use common::{browser, unix_now, value_of};
@@ -387,4 +387,45 @@ async fn without_the_portal_and_user_from_hubspot_the_card_opens_nothing_and_say
     let health = health.expect("page");
     assert!(health.contains("card calls: HubSpot appended appId only"), "{health}");
     assert!(health.contains("HubSpot offers no way to ask whether a user may see a deal"), "{health}");
+}
+
+/// A portal that uninstalls the app in HubSpot (its Connected apps, a listing's Uninstall):
+/// HubSpot calls no one, but the app's Webhooks Journal records it, and the worker, which
+/// reads the journal from the first install on, forgets the installation as an uninstall
+/// from its settings page would. One installed again since stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_that_uninstalls_in_hubspot_is_forgotten_from_the_journal() {
+    let world = world().await;
+    let admin = browser();
+    install(&admin, &world, "sam@summit.example").await;
+    let installed = || async { installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find") };
+    assert!(installed().await.is_some());
+    // The first reading subscribes the app to its uninstalls and starts from the latest entry.
+    jobs::sweep(&world.state).await;
+    let subscriptions: Value =
+        reqwest::get(format!("{}/sandbox/journal", world.hubspot)).await.expect("journal").json().await.expect("json");
+    assert_eq!(subscriptions["subscriptions"][0]["subscriptionType"], "APP_LIFECYCLE_EVENT", "{subscriptions}");
+    // (Times are in seconds, and an installation changed in the second of an uninstall is
+    // kept: a second between each step.)
+    let next_second = || tokio::time::sleep(Duration::from_millis(1100));
+    let due_now = || async {
+        world.state.db().execute("UPDATE crm_journals SET next_attempt_at = 0", &[]).await.expect("due now");
+    };
+    next_second().await;
+    let uninstalled = admin.post(format!("{}/marketplace/uninstall", world.hubspot)).send().await.expect("uninstall");
+    assert!(uninstalled.status().is_success() || uninstalled.status().is_redirection());
+    assert!(installed().await.is_some(), "nobody told the worker yet");
+    // The next reading (a poll interval later) finds it: the installation, its tokens and
+    // its pending work are gone.
+    due_now().await;
+    jobs::run_due(&world.state, jobs::Kind::CrmJournal).await;
+    assert!(installed().await.is_none(), "the portal's installation is forgotten");
+    // Installed again, the old uninstall (read again after a crash, say) leaves it be.
+    next_second().await;
+    install(&admin, &world, "sam@summit.example").await;
+    assert!(installed().await.is_some());
+    world.state.db().execute("UPDATE crm_journals SET journal_offset = ''", &[]).await.expect("rewind");
+    due_now().await;
+    jobs::run_due(&world.state, jobs::Kind::CrmJournal).await;
+    assert!(installed().await.is_some(), "an uninstall older than the install is not its news");
 }

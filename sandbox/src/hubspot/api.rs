@@ -83,7 +83,9 @@ pub async fn uninstall(State(hs): State<HubSpot>, headers: HeaderMap) -> Respons
         Ok(grant) => grant,
         Err(refused) => return refused,
     };
-    hs.data().uninstall(grant.portal_id);
+    let mut data = hs.data();
+    data.uninstall(grant.portal_id);
+    data.journal.record_uninstall(grant.portal_id, hs.settings.app_id);
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -87,6 +87,8 @@ pub struct Data {
     /// When each portal's app made its recent API calls (the 10-second rolling limit).
     pub calls: HashMap<u64, VecDeque<std::time::Instant>>,
     pub next_event_id: u64,
+    /// The app's Webhooks Journal.
+    pub journal: super::journal::Journal,
 }
 
 fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -321,8 +321,12 @@ pub async fn marketplace(State(hs): State<HubSpot>, headers: HeaderMap) -> Respo
 }
 
 /// `POST /marketplace/uninstall`: the app's grants end; its calls are refused from then on.
+/// HubSpot calls no one about it: the app's journal records it (when the app subscribed).
 pub async fn uninstall(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
     let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/marketplace") };
-    hs.data().uninstall(user.portal_id);
+    let mut data = hs.data();
+    data.uninstall(user.portal_id);
+    data.journal.record_uninstall(user.portal_id, hs.settings.app_id);
+    drop(data);
     Redirect::to("/marketplace").into_response()
 }

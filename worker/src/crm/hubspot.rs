@@ -14,7 +14,7 @@ pub mod webhook;
 use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
-    DesignFigures, Exchanged, Settings, SiteSource,
+    DesignFigures, Exchanged, JournalRead, Settings, SiteSource, Uninstalled,
     embed::{self, EmbedError, Opened, PageLoad},
     embed_ticket,
 };
@@ -52,6 +52,9 @@ const REFRESH_MARGIN_SECONDS: i64 = 120;
 
 /// HubSpot behind the seam.
 pub struct HubSpot;
+
+/// How many journal entries one reading takes at most (the rest wait for the next).
+const JOURNAL_ENTRIES_PER_READING: usize = 20;
 
 fn client(state: &AppState) -> Result<HubSpotClient, AccessError> {
     let config = settings(state).ok_or(AccessError::NotConfigured)?;
@@ -189,8 +192,57 @@ impl CrmIntegration for HubSpot {
 
     /// The app's webhook subscriptions are declared once in the project
     /// (`webhooks-hsmeta.json`) and hold for every portal that installs it.
-    async fn start_listening(&self, _state: &AppState, _account_id: &str) -> Result<(), AccessError> {
-        Ok(())
+    /// New deals come by the project's webhooks, subscribed with the app; what HubSpot calls
+    /// no one about, a portal uninstalling us, comes in the app's journal, read from the
+    /// first install on (see [`Self::read_app_journal`]).
+    async fn start_listening(&self, state: &AppState, _account_id: &str) -> Result<(), AccessError> {
+        Ok(crate::storage::crm_journals::start(state.db(), Crm::HubSpot, state.now()).await?)
+    }
+
+    fn reads_app_journal(&self) -> bool {
+        true
+    }
+
+    /// The Webhooks Journal, with the app's client credentials token: the first reading
+    /// subscribes the app to its `APP_UNINSTALL` events and starts from the latest entry
+    /// (from the earliest when the journal is still empty); later ones read the entries after
+    /// the offset reached, at most [`JOURNAL_ENTRIES_PER_READING`] at a time, each entry's file
+    /// for its uninstalls.
+    async fn read_app_journal(&self, state: &AppState, offset: Option<&str>) -> Result<JournalRead, AccessError> {
+        let client = client(state)?;
+        let token = client.app_token().await?;
+        let Some(mut reached) = offset.map(str::to_owned) else {
+            client.subscribe_to_uninstalls(&token).await?;
+            let latest = client.journal_entry(&token, None).await?;
+            return Ok(JournalRead {
+                uninstalled: Vec::new(),
+                offset: Some(latest.map(|entry| entry.current_offset).unwrap_or_default()),
+            });
+        };
+        let mut read = JournalRead::default();
+        for _ in 0..JOURNAL_ENTRIES_PER_READING {
+            let entry = match client.journal_entry(&token, Some(&reached)).await {
+                Ok(Some(entry)) => entry,
+                Ok(None) => break,
+                // The offset is past the journal's 3 days ("Fails with a `404` if the
+                // offset has expired or doesn't exist"): on from the earliest entry kept.
+                Err(CrmError::Refused { status: 404, .. }) if !reached.is_empty() => {
+                    reached.clear();
+                    read.offset = Some(String::new());
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let file = client.journal_file(&entry).await?;
+            let uninstalls = file.uninstalls(state.now());
+            read.uninstalled.extend(uninstalls.into_iter().map(|(account_id, at)| Uninstalled { account_id, at }));
+            if !reached.is_empty() && entry.current_offset == reached {
+                break;
+            }
+            reached = entry.current_offset;
+            read.offset = Some(reached.clone());
+        }
+        Ok(read)
     }
 
     async fn is_listening(&self, state: &AppState, _account_id: &str) -> Result<bool, AccessError> {

@@ -282,7 +282,7 @@ pub async fn uninstalled_by_crm(
         Err(crate::crm::CrmWebhookError::NotConfigured) => return Err(ApiError::MethodNotAllowed),
         other => other?,
     };
-    let removed = installations::forget(&state, crm, &account).await?;
+    let removed = crate::jobs::forget_installation(&state, crm, &account).await?;
     Ok(axum::Json(serde_json::json!({ "uninstalled": removed })))
 }
 

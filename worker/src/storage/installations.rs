@@ -103,6 +103,19 @@ impl Installation {
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
                        last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, tenant_linked_at, session_epoch, site_source";
 
+/// Whether `account_id`'s installation changed at or after `at` (unix seconds): installed
+/// again, its tokens renewed, a setting saved (within the same second: taken as changed
+/// after, so that nothing installed again is forgotten). False when there is none.
+pub async fn changed_since(db: &dyn Database, crm: Crm, account_id: &str, at: i64) -> Result<bool, StorageError> {
+    let rows = db
+        .query(
+            "SELECT 1 AS changed FROM installations WHERE crm = ?1 AND account_id = ?2 AND updated_at >= ?3",
+            &[crm.as_str().into(), account_id.into(), at.into()],
+        )
+        .await?;
+    Ok(!rows.is_empty())
+}
+
 /// Adds an installation without CRM tokens, or relinks its tenant (the CLI's
 /// `add-installation`, and tests): a link the operator made.
 pub async fn upsert(

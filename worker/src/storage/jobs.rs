@@ -28,6 +28,8 @@ pub enum Owner {
     Installation,
     /// Rows carry `aurora_tenant_id` (Aurora's events come per tenant).
     Tenant,
+    /// Rows carry `crm` only: app-wide work of a CRM (its journal), every installation's concern.
+    Crm,
 }
 
 /// The values of a queue's key columns, in order.
@@ -257,6 +259,7 @@ pub async fn dead_work(
     let since = format!("aurora_tenant_id = ?1 AND {} >= ?2", queue.enqueued_at);
     let (owned, params): (&str, Vec<SqlValue>) = match queue.owner {
         Owner::Installation => ("crm = ?1 AND account_id = ?2", vec![crm.into(), account_id.into()]),
+        Owner::Crm => ("crm = ?1", vec![crm.into()]),
         Owner::Tenant => match tenant {
             Some((tenant, linked_at)) => (since.as_str(), vec![tenant.into(), linked_at.into()]),
             None => return Ok(DeadWork { count: 0, last_error: None, last_dead_at: None }),

@@ -299,9 +299,132 @@ impl HubSpotClient {
             .map(|_| ())
     }
 
+    /// The app's own token for the Webhooks Journal: OAuth's client credentials grant
+    /// ("The webhooks journal API uses a client credentials token to authorize actions on
+    /// behalf of your app … https://api.hubapi.com/oauth/v1/token",
+    /// https://developers.hubspot.com/docs/api-reference/latest/webhooks-journal/guide),
+    /// asked for the journal's scopes only.
+    pub async fn app_token(&self) -> Result<String, CrmError> {
+        let form = self
+            .form()
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("scope", &JOURNAL_SCOPES.join(" "))
+            .finish();
+        let url = format!("{}/oauth/v1/token", self.api_url);
+        let answer: TokenResponse = self.http.send_once(Method::POST, &url, Auth::None, Body::Form(form)).await?;
+        Ok(answer.access_token)
+    }
+
+    /// Whether the app subscribes to its lifecycle events (`APP_LIFECYCLE_EVENT`) in the
+    /// journal, and subscribes it to `APP_UNINSTALL` when it does not.
+    pub async fn subscribe_to_uninstalls(&self, app_token: &str) -> Result<(), CrmError> {
+        let url = format!("{}/webhooks-journal/subscriptions/{JOURNAL_VERSION}", self.api_url);
+        let current: Subscriptions = self.http.send(Method::GET, &url, Auth::Bearer(app_token), Body::None).await?;
+        if current.results.iter().any(|s| s.subscription_type == LIFECYCLE && s.deleted_at.is_none()) {
+            return Ok(());
+        }
+        let body = serde_json::json!({ "subscriptionType": LIFECYCLE, "actions": [UNINSTALL] });
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::POST, &url, Auth::Bearer(app_token), Body::Json(body))
+            .await
+            .map(|_| ())
+    }
+
+    /// The journal's entry after `offset` (`Some("")`: the earliest; `None`: the latest), or
+    /// none yet (204). Each entry names a file of events ([`Self::journal_file`]).
+    pub async fn journal_entry(&self, app_token: &str, offset: Option<&str>) -> Result<Option<JournalEntry>, CrmError> {
+        let at = match offset {
+            None => "latest".to_owned(),
+            Some("") => "earliest".to_owned(),
+            Some(offset) => format!("offset/{}/next", encode_segment(offset)),
+        };
+        let url = format!("{}/webhooks-journal/journal/{JOURNAL_VERSION}/{at}", self.api_url);
+        self.http.send(Method::GET, &url, Auth::Bearer(app_token), Body::None).await
+    }
+
+    /// The events of a journal entry: the file its `url` names (no token: the URL is signed).
+    pub async fn journal_file(&self, entry: &JournalEntry) -> Result<JournalFile, CrmError> {
+        self.http.send(Method::GET, &entry.url, Auth::None, Body::None).await
+    }
+
     async fn get<T: DeserializeOwned>(&self, tokens: &OAuthTokens, path: &str) -> Result<T, CrmError> {
         let url = format!("{}{path}", self.api_url);
         self.http.send(Method::GET, &url, Auth::Bearer(&tokens.access_token), Body::None).await
+    }
+}
+
+/// The Webhooks Journal's version in its paths (the dated API, GA since 2026-03-30).
+const JOURNAL_VERSION: &str = "2026-03";
+/// What the app token may do: read the journal, read and make its subscriptions.
+const JOURNAL_SCOPES: [&str; 3] = [
+    "developer.webhooks_journal.read",
+    "developer.webhooks_journal.subscriptions.read",
+    "developer.webhooks_journal.subscriptions.write",
+];
+/// The subscription type of the app's own lifecycle, and its uninstall action.
+const LIFECYCLE: &str = "APP_LIFECYCLE_EVENT";
+const UNINSTALL: &str = "APP_UNINSTALL";
+
+#[derive(Debug, Deserialize)]
+struct Subscriptions {
+    #[serde(default)]
+    results: Vec<Subscription>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Subscription {
+    #[serde(default)]
+    subscription_type: String,
+    #[serde(default)]
+    deleted_at: Option<String>,
+}
+
+/// A journal entry: where its events are, and its offset (to read on from).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    /// The events' file (signed, short-lived).
+    pub url: String,
+    /// This entry's offset.
+    pub current_offset: String,
+}
+
+/// A journal entry's file: `{offset, journalEvents: [...], publishedAt}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalFile {
+    /// Its events, of every subscription of the app; read leniently ([`Self::uninstalls`]).
+    #[serde(default)]
+    pub journal_events: Vec<Value>,
+}
+
+impl JournalFile {
+    /// The portals that uninstalled the app, with when (unix seconds): events whose
+    /// `action` (or `type`, `eventType`) is `APP_UNINSTALL`, their `portalId` a number or a
+    /// string of digits, `occurredAt` RFC 3339 or epoch milliseconds (missing: `now`).
+    pub fn uninstalls(&self, now: i64) -> Vec<(String, i64)> {
+        self.journal_events
+            .iter()
+            .filter(|event| {
+                ["action", "type", "eventType"].iter().any(|field| {
+                    event.get(*field).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(UNINSTALL))
+                })
+            })
+            .filter_map(|event| {
+                let portal = match event.get("portalId")? {
+                    Value::Number(n) => n.as_u64()?.to_string(),
+                    Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.clone(),
+                    _ => return None,
+                };
+                let at = match event.get("occurredAt") {
+                    Some(Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text).map(|t| t.timestamp()).ok(),
+                    Some(Value::Number(ms)) => ms.as_i64().map(|ms| ms / 1000),
+                    _ => None,
+                };
+                Some((portal, at.unwrap_or(now)))
+            })
+            .collect()
     }
 }
 
