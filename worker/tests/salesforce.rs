@@ -154,6 +154,17 @@ async fn intermediary(rep: &reqwest::Client, world: &World, username: &str, id: 
     rep.get(&frame).send().await.expect("intermediary").text().await.expect("page")
 }
 
+/// The widget renewing its session: the canvas' signed request POSTed asking for JSON.
+async fn renew_canvas(worker: &str, signed: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{worker}/embed/salesforce"))
+        .header("Accept", "application/json")
+        .form(&[("signed_request", signed)])
+        .send()
+        .await
+        .expect("renew")
+}
+
 async fn post_canvas(worker: &str, signed: &str) -> (StatusCode, String) {
     let response = reqwest::Client::new()
         .post(format!("{worker}/embed/salesforce"))
@@ -191,13 +202,7 @@ async fn a_canvas_renews_its_session_with_the_signed_request_salesforce_refreshe
             .expect("JSON");
         let refreshed = refreshed["signed_request"].as_str().expect("a signed request").to_owned();
         assert_eq!(refreshed == loaded_with, reading == salesforce::CanvasRefresh::Resend, "{reading:?}");
-        let renewed = reqwest::Client::new()
-            .post(format!("{}/embed/salesforce", world.worker))
-            .header("Accept", "application/json")
-            .form(&[("signed_request", refreshed.as_str())])
-            .send()
-            .await
-            .expect("renew");
+        let renewed = renew_canvas(&world.worker, &refreshed).await;
         assert_eq!(renewed.status(), StatusCode::OK, "{reading:?}");
         let renewed: Value = renewed.json().await.expect("a session");
         assert_eq!(renewed["opportunity"]["id"], RIVERA, "{reading:?}");
@@ -236,13 +241,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     let (mac, payload) = signed.split_once('.').expect("two parts");
     let reencoded = format!("{}.{payload}", mac.replace('+', "-").replace('/', "_").trim_end_matches('='));
     assert_ne!(reencoded, signed);
-    let renewed = reqwest::Client::new()
-        .post(format!("{}/embed/salesforce", world.worker))
-        .header("Accept", "application/json")
-        .form(&[("signed_request", reencoded.as_str())])
-        .send()
-        .await
-        .expect("renew");
+    let renewed = renew_canvas(&world.worker, &reencoded).await;
     assert_eq!(renewed.status(), StatusCode::OK);
     let renewed: Value = renewed.json().await.expect("a session");
     assert_eq!(renewed["opportunity"]["id"], RIVERA);
@@ -255,13 +254,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert_eq!(post_canvas(&world.worker, &sessionless).await.0, StatusCode::OK);
     let (status, page) = post_canvas(&world.worker, &sessionless).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a replay: {page}");
-    let replayed = reqwest::Client::new()
-        .post(format!("{}/embed/salesforce", world.worker))
-        .header("Accept", "application/json")
-        .form(&[("signed_request", sessionless.as_str())])
-        .send()
-        .await
-        .expect("replay");
+    let replayed = renew_canvas(&world.worker, &sessionless).await;
     assert_eq!(replayed.status(), StatusCode::FORBIDDEN);
     let refused: Value = replayed.json().await.expect("our error body");
     assert_eq!(refused["error"]["code"], "signed_request_replayed");
