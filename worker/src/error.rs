@@ -146,6 +146,7 @@ fn project_status(error: &ProjectError) -> (StatusCode, &'static str) {
         // The codes of an attempt's failures are stored with the project: chosen there.
         ProjectError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, error.attempt_code().unwrap_or_default()),
         ProjectError::Unavailable(_) => (StatusCode::BAD_GATEWAY, error.attempt_code().unwrap_or_default()),
+        ProjectError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, error.attempt_code().unwrap_or_default()),
         ProjectError::Unverifiable(_) => (StatusCode::CONFLICT, error.attempt_code().unwrap_or_default()),
         ProjectError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }

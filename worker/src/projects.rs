@@ -69,6 +69,10 @@ pub enum ProjectError {
     /// Aurora could not be reached or failed; trying again may work.
     #[error("Aurora is not answering right now ({0}); try again in a minute")]
     Unavailable(String),
+    /// The create was never sent: the tenant's key has no turn on Aurora's schedule soon
+    /// enough (the pacing's ceiling). Aurora holds no project from it.
+    #[error("Aurora is busy with this tenant's other requests ({0})")]
+    Busy(String),
     /// An earlier attempt's outcome could not be checked: Aurora refused to list projects.
     #[error("{0}")]
     Unverifiable(String),
@@ -80,7 +84,7 @@ pub enum ProjectError {
 impl ProjectError {
     /// Whether a later attempt may succeed without anyone acting.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ProjectError::Unavailable(_) | ProjectError::Storage(_))
+        matches!(self, ProjectError::Unavailable(_) | ProjectError::Busy(_) | ProjectError::Storage(_))
     }
 
     /// The code of an attempt's failure, as it is stored with the project
@@ -90,6 +94,7 @@ impl ProjectError {
         match self {
             ProjectError::Rejected(_) => Some("aurora_rejected"),
             ProjectError::Unavailable(_) => Some("aurora_unavailable"),
+            ProjectError::Busy(_) => Some(NOT_SENT),
             ProjectError::Unverifiable(_) => Some(RECONCILE_FORBIDDEN),
             _ => None,
         }
@@ -267,8 +272,9 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
             None => return opportunity_state(state, key).await,
         },
         (Step::TakeOver, Some(seen)) => match projects::take_over(db, key, &seen, &tenant.to_string(), now).await? {
-            // A person checked Aurora after a lookup Aurora refused: create, no lookup.
-            Some(claim) => (claim, seen.error_code.as_deref() != Some(RECONCILE_FORBIDDEN)),
+            // No lookup when a person checked Aurora after a lookup Aurora refused, or when
+            // the failed attempt's create was never sent: Aurora holds nothing from it.
+            Some(claim) => (claim, !matches!(seen.error_code.as_deref(), Some(RECONCILE_FORBIDDEN | NOT_SENT))),
             None => return opportunity_state(state, key).await,
         },
         (Step::Wait, _) => return Ok(OpportunityState::Creating),
@@ -281,6 +287,8 @@ async fn drive(state: &AppState, key: &OpportunityKey, caller: Caller) -> Result
 
 /// The code of a failure whose earlier attempt could not be checked in Aurora.
 pub const RECONCILE_FORBIDDEN: &str = "reconcile_forbidden";
+/// The code of a failure whose create was never sent (Aurora busy): nothing to look up.
+pub const NOT_SENT: &str = "aurora_busy";
 
 /// How one attempt ended.
 enum AttemptEnd {
@@ -292,6 +300,8 @@ enum AttemptEnd {
     Rejected(String),
     /// Aurora could not be reached, or failed.
     Unavailable(String),
+    /// The create was never sent: no turn on Aurora's schedule soon enough.
+    NotSent(String),
     /// An earlier attempt may have created the project, and Aurora will not let us list
     /// projects to find out (403). Only a person can tell; a rep's "Try again" then creates.
     ReconcileForbidden,
@@ -344,6 +354,9 @@ async fn attempt(
         Err(error @ (AuroraError::Unprocessable(_) | AuroraError::BadRequest(_))) => {
             AttemptEnd::Rejected(format!("Aurora refused the project: {}", error.messages().join("; ")))
         }
+        Err(error @ AuroraError::Transport(aurora_api::TransportError::Throttled(_))) => {
+            AttemptEnd::NotSent(error.to_string())
+        }
         Err(error) => AttemptEnd::Unavailable(error.to_string()),
     }
 }
@@ -379,6 +392,7 @@ async fn record_outcome(
         }
         AttemptEnd::Rejected(message) => (message.clone(), false, ProjectError::Rejected(message)),
         AttemptEnd::Unavailable(message) => (message.clone(), true, ProjectError::Unavailable(message)),
+        AttemptEnd::NotSent(message) => (message.clone(), true, ProjectError::Busy(message)),
         AttemptEnd::ReconcileForbidden => {
             let message = "An earlier attempt may have created this project, and Aurora does not let this app list \
                            projects to check (403). Look for it in Aurora; if it is not there, click Try again to \

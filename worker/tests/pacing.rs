@@ -9,10 +9,18 @@ use axum::http::StatusCode;
 use common::{CRM_CLIENT_SECRET, call, create_project_request, demo_context, open_session, unix_now};
 use serde_json::json;
 
+/// What a burst of creates met at the sandbox.
+struct Met {
+    /// Requests answered 429 for Aurora's rate limit.
+    rate_limited: u64,
+    /// Project listings (lookups before a retried create).
+    listings: u64,
+}
+
 /// `projects` creates at once by one tenant's reps, against a sandbox started with
-/// `sandbox_flags`: more calls than the limit allows at once. Answers how many 429s the
-/// sandbox gave, after checking every project was made once.
-async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&str]) -> u64 {
+/// `sandbox_flags`: more calls than the limit allows at once. Answers what the sandbox
+/// met, after checking every project was made once.
+async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&str]) -> Met {
     let (aurora, sandbox) = common::start_sandbox(sandbox_flags).await;
     let now = unix_now();
     let (mut state, _, _): (AppState, _, _) = common::state(&aurora, now).await;
@@ -35,14 +43,14 @@ async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&
         tokens.push(open_session(&app, &context).await.0);
     }
     // A create the pacing turned away at once (the key is booked past its ceiling) says
-    // so, retryable: the rep clicks Try again a moment later.
+    // so (503 `aurora_busy`): the rep clicks Try again a moment later.
     let creates = opportunities.iter().zip(&tokens).map(|(opportunity, token)| {
         let app = app.clone();
         async move {
             loop {
                 let (status, headers, body) = call(&app, create_project_request(token, opportunity)).await;
                 let text = body.to_string();
-                let turned_away = text.contains("booked for the next") && body["retryable"] == true;
+                let turned_away = text.contains("booked for the next");
                 if !turned_away {
                     return (status, headers, body);
                 }
@@ -54,7 +62,8 @@ async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(common::project_count(&sandbox), opportunities.len(), "one project each");
-    sandbox.state().rate_limited_answers
+    let state = sandbox.state();
+    Met { rate_limited: state.rate_limited_answers, listings: state.project_listings }
 }
 
 /// `--time-scale 20`: the sandbox's minute lasts 3 s, and allows 10 requests.
@@ -63,9 +72,23 @@ const COMPRESSED: [&str; 4] = ["--time-scale", "20", "--rate-limit-per-minute", 
 #[tokio::test]
 async fn paced_calls_meet_no_429_where_unpaced_ones_do() {
     let limit = RateLimit { requests: 10, window_ms: 3_000 };
-    assert_eq!(burst_of_creates(limit, 12, &COMPRESSED).await, 0, "paced: every call waited its turn");
+    assert_eq!(burst_of_creates(limit, 12, &COMPRESSED).await.rate_limited, 0, "paced: every call waited its turn");
     let unpaced = burst_of_creates(RateLimit { requests: 0, window_ms: 3_000 }, 12, &COMPRESSED).await;
-    assert!(unpaced > 0, "the same burst unpaced meets Aurora's limit (the test can fail)");
+    assert!(unpaced.rate_limited > 0, "the same burst unpaced meets Aurora's limit (the test can fail)");
+}
+
+/// More creates at once than fit within the pacing's ceiling (20 s of turns): the rest are
+/// turned away unsent, and their reps' "Try again" creates without looking the project up
+/// first (nothing was sent, so Aurora holds nothing), so lookups never eat the turns the
+/// creates are waiting for.
+#[tokio::test]
+async fn creates_turned_away_unsent_are_retried_without_lookups() {
+    // 10 requests per 3 s: a turn every 429 ms, so about 50 within the 20-s ceiling; 60
+    // creates overflow it.
+    let limit = RateLimit { requests: 10, window_ms: 3_000 };
+    let met = burst_of_creates(limit, 60, &COMPRESSED).await;
+    assert_eq!(met.rate_limited, 0, "every call waited its turn");
+    assert_eq!(met.listings, 0, "a retry of a create that was never sent looks nothing up");
 }
 
 /// A benchmark (a figure, not a test: it takes minutes of real time):
@@ -79,7 +102,7 @@ async fn paced_calls_meet_no_429_where_unpaced_ones_do() {
 async fn bench_projects_created_at_auroras_real_rate() {
     let projects: usize = std::env::var("BENCH_PROJECTS").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
     let started = std::time::Instant::now();
-    let rate_limited = burst_of_creates(RateLimit::AURORA, projects, &[]).await;
+    let rate_limited = burst_of_creates(RateLimit::AURORA, projects, &[]).await.rate_limited;
     let taken = started.elapsed().as_secs_f64();
     // One create per project and one key minted, on the tenant's key.
     let requests = projects + 1;

@@ -80,6 +80,8 @@ pub struct State {
     pub creates: u64,
     /// Requests answered 429 for the rate limit (injected faults not counted).
     pub rate_limited_answers: u64,
+    /// Project listings answered (how often a create was looked up before being retried).
+    pub project_listings: u64,
 }
 
 /// The sandbox: settings and shared state. Cheap to clone.

@@ -104,7 +104,8 @@ pub async fn list_projects(
     if sandbox.settings.forbid_project_listing {
         return Err(aurora_error(StatusCode::FORBIDDEN, "This key may not list projects"));
     }
-    let state = sandbox.state();
+    let mut state = sandbox.state();
+    state.project_listings += 1;
     // Under variance the filter is not honoured: whether Aurora does is undocumented.
     let filter = if state.variance.enabled { None } else { query.external_provider_id.clone() };
     let projects = state
