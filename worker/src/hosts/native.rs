@@ -18,7 +18,7 @@ use std::{
 use tower_http::{
     sensitive_headers::{SetSensitiveRequestHeadersLayer, SetSensitiveResponseHeadersLayer},
     services::ServeDir,
-    trace::{DefaultOnResponse, TraceLayer},
+    trace::TraceLayer,
 };
 
 /// Background work on tokio.
@@ -102,12 +102,24 @@ pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> 
                 .make_span_with(|request: &axum::http::Request<_>| {
                     tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
                 })
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .on_response(log_response),
         )
         // Outermost: credentials are marked sensitive before the request log sees them, and
         // so are the cookies we set.
         .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
         .layer(SetSensitiveResponseHeadersLayer::new([axum::http::header::SET_COOKIE])))
+}
+
+/// The request's line in the log, once answered: at INFO, except a widget's poll that
+/// found nothing new (a 304), which is most of the traffic (every open widget, every 5 to
+/// 30 s) and no news: at DEBUG (`RUST_LOG=aurora_crm_worker=debug` shows it).
+fn log_response<B>(response: &axum::http::Response<B>, latency: std::time::Duration, _span: &tracing::Span) {
+    let (status, latency_ms) = (response.status().as_u16(), latency.as_millis());
+    if response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        tracing::debug!(status, latency_ms, "answered");
+    } else {
+        tracing::info!(status, latency_ms, "answered");
+    }
 }
 
 /// Records the connecting socket's address as the request's client (`serve` makes it known).
