@@ -42,11 +42,6 @@ pub enum RenewError {
 }
 
 impl Host {
-    /// Whether this host can vouch for the rep again at all.
-    pub fn can_renew(&self) -> bool {
-        self.adapter != HostAdapter::None
-    }
-
     /// A new session for the opportunity, from the CRM's fresh proof.
     pub async fn renew(&self) -> Result<SessionResponse, RenewError> {
         let proof = self.fresh_proof().await?;

@@ -266,9 +266,7 @@ impl Session {
         {
             return Ok(client);
         }
-        if !host.can_renew() {
-            return still_valid(client).ok_or_else(transitions::session_ended);
-        }
+        // Where the CRM cannot renew (HubSpot's modal), this answers at once.
         match host.renew().await {
             Ok(session) => Ok(self.take_session(session)),
             Err(error) => still_valid(client).ok_or_else(|| host.problem(&error)),
