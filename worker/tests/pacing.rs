@@ -49,8 +49,7 @@ async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&
         async move {
             loop {
                 let (status, headers, body) = call(&app, create_project_request(token, opportunity)).await;
-                let text = body.to_string();
-                let turned_away = text.contains("booked for the next");
+                let turned_away = status == StatusCode::SERVICE_UNAVAILABLE && body["error"]["code"] == "aurora_busy";
                 if !turned_away {
                     return (status, headers, body);
                 }

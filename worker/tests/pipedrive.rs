@@ -177,6 +177,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     };
     let renewed = renew(url.clone()).await;
     assert_eq!(renewed.status(), StatusCode::OK);
+    assert_eq!(renewed.headers()["cache-control"], "no-store", "a bearer token is never cached");
     let renewed: serde_json::Value = renewed.json().await.expect("a session");
     assert_eq!(renewed["opportunity"]["id"], "1");
     assert!(renewed["token"].as_str().is_some_and(|t| !t.is_empty()), "{renewed}");

@@ -190,11 +190,10 @@ impl CrmIntegration for HubSpot {
         Ok(user.id == user_id && user.super_admin)
     }
 
-    /// The app's webhook subscriptions are declared once in the project
-    /// (`webhooks-hsmeta.json`) and hold for every portal that installs it.
-    /// New deals come by the project's webhooks, subscribed with the app; what HubSpot calls
-    /// no one about, a portal uninstalling us, comes in the app's journal, read from the
-    /// first install on (see [`Self::read_app_journal`]).
+    /// New deals come by the app's webhook subscriptions, declared once in the project
+    /// (`webhooks-hsmeta.json`) for every portal that installs it. What HubSpot calls no one
+    /// about, a portal uninstalling us, comes in the app's journal, read from the first
+    /// install on (see [`Self::read_app_journal`]).
     async fn start_listening(&self, state: &AppState, _account_id: &str) -> Result<(), AccessError> {
         Ok(crate::storage::crm_journals::start(state.db(), Crm::HubSpot, state.now()).await?)
     }

@@ -93,9 +93,7 @@ async fn open(
     // asks for the session itself, not the page (see `asks_for_session`).
     let session_only = door.is_none() && asks_for_session(headers);
     match integration.open_embed(state, load).await {
-        Ok(Opened::Page(page)) if session_only => {
-            Ok(super::Json(sessions::open(state, crm, page.context).await?).into_response())
-        }
+        Ok(Opened::Page(page)) if session_only => Ok(sessions::answer(sessions::open(state, crm, page.context).await?)),
         Ok(Opened::Page(page)) => Ok(embed_page(state, crm, page, headers).await),
         Ok(Opened::Card { context, modal }) => Ok(super::Json(card(state, crm, context, modal).await?).into_response()),
         Err(error) if door.is_some() || session_only || error.is_malformed_request() => Err(error.into()),

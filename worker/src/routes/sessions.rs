@@ -13,20 +13,29 @@ use crate::{
     storage::{installations, opportunities},
     widget_token,
 };
-use axum::extract::State;
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
 use widget_api::{SessionRequest, SessionResponse};
 
 pub async fn create_session(
     State(state): State<SharedState>,
     Json(request): Json<SessionRequest>,
-) -> Result<Json<SessionResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let crm = Crm::parse(&request.crm)?;
     let integration = crm.integration();
     if !integration.is_configured(&state) {
         return Err(ContextError::UnknownCrm(crm.as_str().into()).into());
     }
     let context = integration.verify_context(&state, &request.context, state.now())?;
-    Ok(Json(open(&state, crm, context).await?))
+    Ok(answer(open(&state, crm, context).await?))
+}
+
+/// A session as JSON, never stored by a cache on the way: it holds a bearer token.
+pub fn answer(session: SessionResponse) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Json(session)).into_response()
 }
 
 /// Opens the widget's session for a context its CRM verified: the account must have
