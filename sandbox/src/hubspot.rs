@@ -74,6 +74,28 @@ pub struct Settings {
         default_value_t = FetchIdentity::Appended
     )]
     pub fetch_identity: FetchIdentity,
+    /// How the journal writes an `APP_UNINSTALL` event. HubSpot's docs show no lifecycle
+    /// event's fields: `object-style` (our reading) has the fields of the journal's object
+    /// events as HubSpot's journal CLI reads them (`type`, `action`, `portalId`, RFC 3339
+    /// `occurredAt`: `sejal27/sej-webhooks-journal` `src/types/api.ts`); `webhook-style`
+    /// those of its v3 webhook payloads (`subscriptionType`, `eventType`, `portalId` as a
+    /// string, `occurredAt` in epoch milliseconds).
+    #[arg(
+        id = "hubspot_journal_events",
+        long = "hubspot-journal-events",
+        value_enum,
+        default_value_t = JournalEvents::ObjectStyle
+    )]
+    pub journal_events: JournalEvents,
+}
+
+/// The readings of a journal's `APP_UNINSTALL` event (see [`Settings::journal_events`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JournalEvents {
+    /// `{type, action, portalId, appId, occurredAt: RFC 3339}`.
+    ObjectStyle,
+    /// `{subscriptionType, eventType, portalId: "digits", appId, occurredAt: epoch ms}`.
+    WebhookStyle,
 }
 
 /// The readings of what `hubspot.fetch` appends.

@@ -43,6 +43,11 @@ async fn world_with_tokens_of(token_seconds: i64) -> World {
 /// A world whose local HubSpot issues access tokens living `token_seconds` and appends
 /// `identity` to the card's calls.
 async fn world_with(token_seconds: i64, identity: hubspot::FetchIdentity) -> World {
+    world_writing(token_seconds, identity, hubspot::JournalEvents::ObjectStyle).await
+}
+
+/// [`world_with`], its journal writing `APP_UNINSTALL` events as `events` reads the docs.
+async fn world_writing(token_seconds: i64, identity: hubspot::FetchIdentity, events: hubspot::JournalEvents) -> World {
     let (aurora, _) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
@@ -56,6 +61,7 @@ async fn world_with(token_seconds: i64, identity: hubspot::FetchIdentity) -> Wor
         card_js: "unused.js".into(),
         requests_per_10s: 100,
         fetch_identity: identity,
+        journal_events: events,
     };
     let hs = HubSpot::new(settings, port, &worker).expect("settings").expect("configured");
     let hubspot = hs.origin.clone();
@@ -395,7 +401,14 @@ async fn without_the_portal_and_user_from_hubspot_the_card_opens_nothing_and_say
 /// from its settings page would. One installed again since stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_portal_that_uninstalls_in_hubspot_is_forgotten_from_the_journal() {
-    let world = world().await;
+    // Under each reading of an `APP_UNINSTALL` event's fields (HubSpot's docs show none).
+    for events in [hubspot::JournalEvents::ObjectStyle, hubspot::JournalEvents::WebhookStyle] {
+        forgotten_from_the_journal(events).await;
+    }
+}
+
+async fn forgotten_from_the_journal(events: hubspot::JournalEvents) {
+    let world = world_writing(1800, hubspot::FetchIdentity::Appended, events).await;
     let admin = browser();
     install(&admin, &world, "sam@summit.example").await;
     let installed = || async { installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find") };

@@ -85,7 +85,7 @@ pub async fn uninstall(State(hs): State<HubSpot>, headers: HeaderMap) -> Respons
     };
     let mut data = hs.data();
     data.uninstall(grant.portal_id);
-    data.journal.record_uninstall(grant.portal_id, hs.settings.app_id);
+    data.journal.record_uninstall(grant.portal_id, hs.settings.app_id, hs.settings.journal_events);
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -7,11 +7,9 @@
 //! events in a file at its `url` (`{offset, journalEvents, publishedAt}`).
 //! https://developers.hubspot.com/docs/api-reference/latest/webhooks-journal/guide and
 //! .../journal-entries/guide. What the docs do not show, an `APP_UNINSTALL` event's fields,
-//! is our reading: `{type: "APP_LIFECYCLE_EVENT", action: "APP_UNINSTALL", portalId, appId,
-//! occurredAt}` (the fields of the journal's object events, as HubSpot's own journal CLI
-//! reads them: `sejal27/sej-webhooks-journal` `src/types/api.ts`).
+//! is a switch: `--hubspot-journal-events` (see [`super::JournalEvents`]).
 
-use super::HubSpot;
+use super::{HubSpot, JournalEvents};
 use crate::kit::oauth::random_token;
 use axum::{
     Form, Json,
@@ -49,18 +47,22 @@ impl Journal {
         })
     }
 
-    /// Writes a portal's uninstall of the app, when the app subscribed to it.
-    pub fn record_uninstall(&mut self, portal: u64, app_id: u64) {
+    /// Writes a portal's uninstall of the app, when the app subscribed to it, in `style`.
+    pub fn record_uninstall(&mut self, portal: u64, app_id: u64, style: JournalEvents) {
         if !self.wants_uninstalls() {
             return;
         }
-        let event = json!({
-            "type": "APP_LIFECYCLE_EVENT",
-            "action": "APP_UNINSTALL",
-            "portalId": portal,
-            "appId": app_id,
-            "occurredAt": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        });
+        let now = chrono::Utc::now();
+        let event = match style {
+            JournalEvents::ObjectStyle => json!({
+                "type": "APP_LIFECYCLE_EVENT", "action": "APP_UNINSTALL", "portalId": portal, "appId": app_id,
+                "occurredAt": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            }),
+            JournalEvents::WebhookStyle => json!({
+                "subscriptionType": "APP_LIFECYCLE_EVENT", "eventType": "APP_UNINSTALL",
+                "portalId": portal.to_string(), "appId": app_id, "occurredAt": now.timestamp_millis(),
+            }),
+        };
         self.entries.push((uuid::Uuid::new_v4().to_string(), vec![event]));
     }
 }

@@ -326,7 +326,7 @@ pub async fn uninstall(State(hs): State<HubSpot>, headers: HeaderMap) -> Respons
     let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/marketplace") };
     let mut data = hs.data();
     data.uninstall(user.portal_id);
-    data.journal.record_uninstall(user.portal_id, hs.settings.app_id);
+    data.journal.record_uninstall(user.portal_id, hs.settings.app_id, hs.settings.journal_events);
     drop(data);
     Redirect::to("/marketplace").into_response()
 }
