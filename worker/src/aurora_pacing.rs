@@ -11,7 +11,8 @@
 //! the rest one per `W / (L - BURST - 1)`, which keeps any window of `W` at or under `L`
 //! (the `- 1` is slack for calls that reach Aurora in another order than they were paced).
 //!
-//! The schedule has a ceiling: a call whose slot would be more than [`CEILING_MS`] away
+//! The schedule has a ceiling: a call whose slot would be more than [`RateLimit::ceiling_ms`]
+//! (20 s for Aurora) away
 //! reserves nothing and fails at once with a retryable error (`TransportError::Throttled`),
 //! so no burst (an admin's button pressed a thousand times, a caller that gives up) can
 //! book the shared key for minutes ahead, and nothing waits longer than a person would or
@@ -26,9 +27,6 @@ use std::{sync::Arc, time::Duration};
 /// Calls that may go at once before pacing starts.
 pub const BURST: u32 = 2;
 
-/// The longest a call waits for its slot; beyond, it is refused at once.
-pub const CEILING_MS: i64 = 20_000;
-
 /// Aurora's rate limit, per key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -36,11 +34,18 @@ pub struct RateLimit {
     pub requests: u32,
     /// The window, milliseconds.
     pub window_ms: u32,
+    /// The longest a call waits for its slot, milliseconds; beyond, it is refused at once.
+    pub ceiling_ms: u32,
 }
 
 impl RateLimit {
     /// Aurora's documented limit: 90 requests a minute per key.
-    pub const AURORA: RateLimit = RateLimit { requests: 90, window_ms: 60_000 };
+    pub const AURORA: RateLimit = RateLimit { requests: 90, window_ms: 60_000, ceiling_ms: 20_000 };
+
+    /// `requests` a minute, Aurora's ceiling.
+    pub const fn per_minute(requests: u32) -> RateLimit {
+        RateLimit { requests, ..RateLimit::AURORA }
+    }
 
     /// Milliseconds between paced calls; `None` when pacing is off.
     fn interval_ms(self) -> Option<i64> {
@@ -68,21 +73,22 @@ pub struct Reserved {
     pub interval_ms: i64,
 }
 
-/// Reserves the next slot of `key_hash`'s schedule at `now_ms`, if it is within
-/// [`CEILING_MS`].
+/// Reserves the next slot of `key_hash`'s schedule at `now_ms`, if it is within the
+/// limit's ceiling.
 pub async fn reserve(db: &dyn Database, key_hash: &str, limit: RateLimit, now_ms: i64) -> Result<Slot, StorageError> {
     let Some(interval) = limit.interval_ms() else { return Ok(Slot::After(Duration::ZERO, Reserved::default())) };
     // A slot lies `(BURST + 1) * interval` before the schedule's arrival time.
     let lead = interval + i64::from(BURST) * interval;
+    let ceiling = i64::from(limit.ceiling_ms);
     let store = crate::storage::aurora_pacing::advance;
-    match store(db, key_hash, now_ms, interval, now_ms + CEILING_MS + lead).await? {
+    match store(db, key_hash, now_ms, interval, now_ms + ceiling + lead).await? {
         Some(tat) => Ok(Slot::After(
             Duration::from_millis(u64::try_from(tat - lead - now_ms).unwrap_or(0)),
             Reserved { tat_ms: tat, interval_ms: interval },
         )),
         None => {
             let booked = crate::storage::aurora_pacing::standing(db, key_hash).await?.unwrap_or(now_ms);
-            Ok(Slot::Full(Duration::from_millis(u64::try_from(booked - lead - now_ms - CEILING_MS).unwrap_or(0))))
+            Ok(Slot::Full(Duration::from_millis(u64::try_from(booked - lead - now_ms - ceiling).unwrap_or(0))))
         }
     }
 }
@@ -187,7 +193,7 @@ mod tests {
     fn auroras_limit_leaves_slack_and_zero_turns_pacing_off() {
         // 90 a minute: 3 at once, then one every 690 ms (87 more in a minute): 90.
         assert_eq!(RateLimit::AURORA.interval_ms(), Some(690));
-        assert_eq!(RateLimit { requests: 0, window_ms: 60_000 }.interval_ms(), None);
-        assert_eq!(RateLimit { requests: 3, window_ms: 60_000 }.interval_ms(), None);
+        assert_eq!(RateLimit::per_minute(0).interval_ms(), None);
+        assert_eq!(RateLimit::per_minute(3).interval_ms(), None);
     }
 }

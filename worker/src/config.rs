@@ -139,15 +139,14 @@ impl Config {
         )?;
         let rate_limit = match lookup(keys::AURORA_REQUESTS_PER_MINUTE).as_deref().map(str::trim) {
             None | Some("") => crate::aurora_pacing::RateLimit::AURORA,
-            Some(raw) => crate::aurora_pacing::RateLimit {
-                requests: raw.parse().map_err(|_| ConfigError::Invalid {
+            Some(raw) => {
+                crate::aurora_pacing::RateLimit::per_minute(raw.parse().map_err(|_| ConfigError::Invalid {
                     name: keys::AURORA_REQUESTS_PER_MINUTE,
                     reason: format!(
                         "`{raw}`: a whole number of requests a minute (Aurora's is 90; 0 turns pacing off)"
                     ),
-                })?,
-                window_ms: 60_000,
-            },
+                })?)
+            }
         };
         let crm_poll_interval_seconds = match lookup(keys::CRM_POLL_INTERVAL_SECONDS).as_deref().map(str::trim) {
             None | Some("") => DEFAULT_CRM_POLL_INTERVAL_SECONDS,

@@ -15,6 +15,8 @@ struct Met {
     rate_limited: u64,
     /// Project listings (lookups before a retried create).
     listings: u64,
+    /// Creates the worker turned away unsent (503 `aurora_busy`), each tried again.
+    turned_away: usize,
 }
 
 /// `projects` creates at once by one tenant's reps, against a sandbox started with
@@ -44,13 +46,16 @@ async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&
     }
     // A create the pacing turned away at once (the key is booked past its ceiling) says
     // so (503 `aurora_busy`): the rep clicks Try again a moment later.
+    let turned_away = std::sync::atomic::AtomicUsize::new(0);
     let creates = opportunities.iter().zip(&tokens).map(|(opportunity, token)| {
-        let app = app.clone();
+        let (app, turned_away) = (app.clone(), &turned_away);
         async move {
             loop {
                 let (status, headers, body) = call(&app, create_project_request(token, opportunity)).await;
-                let turned_away = status == StatusCode::SERVICE_UNAVAILABLE && body["error"]["code"] == "aurora_busy";
-                if !turned_away {
+                let busy = status == StatusCode::SERVICE_UNAVAILABLE && body["error"]["code"] == "aurora_busy";
+                if busy {
+                    turned_away.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                } else {
                     return (status, headers, body);
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -62,7 +67,11 @@ async fn burst_of_creates(pacing: RateLimit, projects: usize, sandbox_flags: &[&
     }
     assert_eq!(common::project_count(&sandbox), opportunities.len(), "one project each");
     let state = sandbox.state();
-    Met { rate_limited: state.rate_limited_answers, listings: state.project_listings }
+    Met {
+        rate_limited: state.rate_limited_answers,
+        listings: state.project_listings,
+        turned_away: turned_away.into_inner(),
+    }
 }
 
 /// `--time-scale 20`: the sandbox's minute lasts 3 s, and allows 10 requests.
@@ -70,22 +79,23 @@ const COMPRESSED: [&str; 4] = ["--time-scale", "20", "--rate-limit-per-minute", 
 
 #[tokio::test]
 async fn paced_calls_meet_no_429_where_unpaced_ones_do() {
-    let limit = RateLimit { requests: 10, window_ms: 3_000 };
+    let limit = RateLimit { requests: 10, window_ms: 3_000, ceiling_ms: 20_000 };
     assert_eq!(burst_of_creates(limit, 12, &COMPRESSED).await.rate_limited, 0, "paced: every call waited its turn");
-    let unpaced = burst_of_creates(RateLimit { requests: 0, window_ms: 3_000 }, 12, &COMPRESSED).await;
+    let unpaced = burst_of_creates(RateLimit { requests: 0, ..limit }, 12, &COMPRESSED).await;
     assert!(unpaced.rate_limited > 0, "the same burst unpaced meets Aurora's limit (the test can fail)");
 }
 
-/// More creates at once than fit within the pacing's ceiling (20 s of turns): the rest are
+/// More creates at once than fit within the pacing's ceiling (2 s of turns here): the rest are
 /// turned away unsent, and their reps' "Try again" creates without looking the project up
 /// first (nothing was sent, so Aurora holds nothing), so lookups never eat the turns the
 /// creates are waiting for.
 #[tokio::test]
 async fn creates_turned_away_unsent_are_retried_without_lookups() {
-    // 10 requests per 3 s: a turn every 429 ms, so about 50 within the 20-s ceiling; 60
-    // creates overflow it.
-    let limit = RateLimit { requests: 10, window_ms: 3_000 };
-    let met = burst_of_creates(limit, 60, &COMPRESSED).await;
+    // 10 requests per 3 s: a turn every 429 ms, so about 5 within a 2-s ceiling (Aurora's is
+    // 20 s); 15 creates overflow it.
+    let limit = RateLimit { requests: 10, window_ms: 3_000, ceiling_ms: 2_000 };
+    let met = burst_of_creates(limit, 15, &COMPRESSED).await;
+    assert!(met.turned_away > 0, "the burst overflowed the ceiling (the test can fail)");
     assert_eq!(met.rate_limited, 0, "every call waited its turn");
     assert_eq!(met.listings, 0, "a retry of a create that was never sent looks nothing up");
 }
@@ -129,7 +139,7 @@ async fn an_abandoned_wait_gives_its_slot_back() {
     let paced = PacedTransport::new(
         std::sync::Arc::new(aurora_api::reqwest_transport::ReqwestTransport::default()),
         db.clone(),
-        RateLimit { requests: 10, window_ms: 3_000 },
+        RateLimit { requests: 10, window_ms: 3_000, ceiling_ms: 20_000 },
         std::sync::Arc::new(aurora_crm_worker::hosts::native::TokioBackground),
     );
     let request = || {

@@ -71,6 +71,10 @@ const CHAOS_OPPORTUNITIES: usize = 30;
 /// cores fit; too many and a busy machine makes their deadlines tight.
 const SYSTEMS_AT_ONCE: usize = 4;
 
+/// How many native test executables run at once: most of each one's time is waiting on
+/// timers and sockets, and tests within one already share the two cores.
+const NATIVE_AT_ONCE: usize = 3;
+
 pub fn run(only: &[String]) -> Result<ExitCode> {
     let selected = |suite: &str| only.is_empty() || only.iter().any(|o| o == suite);
     processes::stop_children_on_signal();
@@ -88,20 +92,27 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         tools::lint_builds();
     }
 
-    // First what compiles the most: every test binary of the workspace, and the native tests.
-    if selected("native") {
-        banner("native tests (cargo test --workspace)");
-        // The conformance suite's in-process run is what `cargo test` alone gives; here the
-        // same body runs against the native binary and workerd below, so it is skipped.
-        let mut native = cargo();
-        native.args(["test", "--workspace", "--color", "always", "--", "--skip", "conformance::"]);
-        tally.add("native", run_counted(&mut native));
+    // First what compiles the most: every test executable of the workspace, linted, built
+    // once for the native tests and the suites that start a system. The native tests then
+    // run in the background beside the builds below: most of their time is waiting
+    // (Aurora's pacing, a stand-in's timers), not compiling.
+    let systems = Systems::new();
+    let needs_system = ["e2e", "conformance", "edge", "chaos"].iter().any(|s| selected(s));
+    let mut binaries = None;
+    if selected("native") || needs_system {
+        banner("test executables, linted (cargo test --workspace --no-run)");
+        binaries = Some(Arc::new(TestBinaries::build()?));
+    }
+    if let Some(b) = binaries.clone().filter(|_| selected("native")) {
+        // Doctests are compiled by rustdoc, not among the executables above.
+        banner("doctests (cargo test --workspace --doc)");
+        tally.add("doctests", run_counted(cargo().args(["test", "--workspace", "--doc", "--color", "always"])));
+        systems.start("native tests (every test executable of the workspace)", move |log| native_tests(&b, log));
     }
     setup.finish()?;
 
     // Then the builds the systems need, once, and the suites that start a system, in the
     // background, side by side: each has its own ports, data and browser.
-    let systems = Systems::new();
 
     // The Workers bundle builds from here on, beside everything else (in a target folder of
     // its own, so neither waits for the other's cargo lock; its single-threaded LTO runs
@@ -128,14 +139,12 @@ pub fn run(only: &[String]) -> Result<ExitCode> {
         })
     });
     let mut widget = None;
-    let needs_system = ["e2e", "conformance", "edge", "chaos"].iter().any(|s| selected(s));
-    if needs_system {
+    if let Some(binaries) = binaries.filter(|_| needs_system) {
         banner("builds for the suites that start a system (widget, HubSpot card, binaries, test executables)");
         widget = Some(build::widget()?);
         crate::hubspot_card::bundle()?;
         local_system::build_binaries()?;
         let gallery = if selected("e2e") { Some(build::gallery()?) } else { None };
-        let binaries = Arc::new(TestBinaries::build()?);
         if selected("e2e") {
             let gallery = gallery.unwrap_or_default();
             let (b, g) = (binaries.clone(), gallery.clone());
@@ -457,6 +466,47 @@ fn run_counted_to(command: &mut Command, out: &mut dyn Write) -> Result<Counts> 
     }
     counts.success = child.wait()?.success();
     Ok(counts)
+}
+
+/// The native tests: every test executable, [`NATIVE_AT_ONCE`] at a time, as `cargo test
+/// --workspace` runs them one after another (the conformance suite's in-process run aside:
+/// the same body runs against the native binary and workerd). Each one's output is kept
+/// together in the log.
+fn native_tests(binaries: &TestBinaries, out: &mut dyn Write) -> Result<Counts> {
+    let queue = Mutex::new(binaries.every().map(|(name, command)| (name.to_owned(), command)).collect::<Vec<_>>());
+    queue.lock().unwrap_or_else(|e| e.into_inner()).reverse();
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..NATIVE_AT_ONCE {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                    let Some((name, mut command)) = next else { break };
+                    command.args(["--color", "always", "--skip", "conformance::"]);
+                    let mut log = Vec::new();
+                    let counts = run_counted_to(&mut command, &mut log);
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((name, log, counts));
+                }
+            });
+        }
+    });
+    let mut total = Counts { success: true, ..Counts::default() };
+    for (name, log, counts) in done.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        writeln!(out, "\n--- {name}")?;
+        out.write_all(&log)?;
+        match counts {
+            Ok(counts) => {
+                total.passed += counts.passed;
+                total.failed += counts.failed;
+                total.success &= counts.success;
+            }
+            Err(error) => {
+                writeln!(out, "could not run it: {error:#}")?;
+                total.success = false;
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// `test result: ok. 3 passed; 0 failed; ...` -> (3, 0). Colour codes are ignored.

@@ -18,10 +18,11 @@ struct Executable {
     package_dir: PathBuf,
 }
 
-/// Integration test executables by package and target name (`e2e`/`journey`,
-/// `conformance`/`chaos`).
+/// The workspace's test executables: integration tests by package and target name
+/// (`e2e`/`journey`, `conformance`/`chaos`), and every one (unit tests too) in build order.
 pub struct TestBinaries {
     by_target: HashMap<(String, String), Executable>,
+    every: Vec<(String, Executable)>,
 }
 
 impl TestBinaries {
@@ -34,17 +35,17 @@ impl TestBinaries {
             .stdout(Stdio::piped());
         println!("$ {}", tools::describe(&command));
         let mut child = command.spawn().context("starting cargo test --no-run")?;
-        let mut by_target = HashMap::new();
+        let (mut by_target, mut every) = (HashMap::new(), Vec::new());
         if let Some(stdout) = child.stdout.take() {
             for line in BufReader::new(stdout).lines() {
                 let Ok(message) = serde_json::from_str::<serde_json::Value>(&line?) else { continue };
-                // Integration tests only (`tests/*.rs`): a package's library has a test
-                // target of the same name as its test file may have.
-                let integration =
-                    message["target"]["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "test"));
-                if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true || !integration {
+                if message["reason"] != "compiler-artifact" || message["profile"]["test"] != true {
                     continue;
                 }
+                // Integration tests (`tests/*.rs`) are found by name: a package's library has
+                // a test target of the same name as its test file may have.
+                let integration =
+                    message["target"]["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "test"));
                 let (Some(path), Some(manifest), Some(name), Some(package)) = (
                     message["executable"].as_str(),
                     message["manifest_path"].as_str(),
@@ -55,13 +56,24 @@ impl TestBinaries {
                 };
                 let package_dir = PathBuf::from(manifest).parent().map(PathBuf::from).unwrap_or_default();
                 let package = package_name(package, &package_dir);
-                by_target.insert((package, name.to_owned()), Executable { path: PathBuf::from(path), package_dir });
+                let executable = Executable { path: PathBuf::from(path), package_dir };
+                let kind = if integration { "tests" } else { "unit tests" };
+                every.push((format!("{package} {kind} {name}"), executable.clone()));
+                if integration {
+                    by_target.insert((package, name.to_owned()), executable);
+                }
             }
         }
         if !child.wait()?.success() {
             bail!("building the test executables failed (see above)");
         }
-        Ok(TestBinaries { by_target })
+        Ok(TestBinaries { by_target, every })
+    }
+
+    /// Every test executable (what `cargo test --workspace` runs, doctests aside), each with
+    /// a name (`package kind target`) and a command that runs it as cargo would.
+    pub fn every(&self) -> impl Iterator<Item = (&str, Command)> {
+        self.every.iter().map(|(name, executable)| (name.as_str(), executable.command()))
     }
 
     /// A command that runs `package`'s test target `target` as `cargo test` would (in its
@@ -71,9 +83,15 @@ impl TestBinaries {
             .by_target
             .get(&(package.to_owned(), target.to_owned()))
             .with_context(|| format!("no test target `{target}` in package `{package}`"))?;
-        let mut command = Command::new(&executable.path);
-        command.current_dir(&executable.package_dir);
-        Ok(command)
+        Ok(executable.command())
+    }
+}
+
+impl Executable {
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.path);
+        command.current_dir(&self.package_dir);
+        command
     }
 }
 

@@ -386,7 +386,7 @@ mod tests {
     /// database, pacing must hand out slots one after the other.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn writes_that_return_rows_go_to_the_writer_and_pacing_works_on_a_file() {
-        use crate::aurora_pacing::{CEILING_MS, RateLimit, Slot, reserve};
+        use crate::aurora_pacing::{RateLimit, Slot, reserve};
         let (dir, path) = fresh_file("returning");
         let db = SqliteDatabase::open(&path).expect("open");
         migrate(&db, 1).await.expect("migrate");
@@ -402,7 +402,7 @@ mod tests {
         // A burst of three at once, then one every 60 s / 87.
         assert_eq!(waits[..5], [0, 0, 0, 690, 1380]);
         // ... up to the ceiling; past it, nothing is reserved and the call fails at once.
-        assert!(*waits.last().expect("slots") <= CEILING_MS as u128, "{waits:?}");
+        assert!(*waits.last().expect("slots") <= u128::from(RateLimit::AURORA.ceiling_ms), "{waits:?}");
         assert_eq!((waits.len(), refused.len()), (31, 9), "{waits:?}");
         let rows = db.query("SELECT tat_ms FROM aurora_pacing WHERE key_hash = 'key'", &[]).await.expect("read");
         assert_eq!(rows[0]["tat_ms"], now_ms + 31 * 690, "on disk, read back from a reader; refusals book nothing");
