@@ -260,10 +260,33 @@ pub async fn run_now(state: &AppState, kind: Kind, key: JobKey) {
     }
 }
 
-/// Runs `key` after the response, on the host's background (what a webhook's 200 must not wait for).
+/// How many pieces of work [`spawn`] runs at once per process (or isolate).
+const IMMEDIATE_AT_ONCE: usize = 4;
+
+/// The turns of [`spawn`]'s work: at most [`IMMEDIATE_AT_ONCE`] pieces at once.
+pub struct ImmediateRuns(tokio::sync::Semaphore);
+
+impl Default for ImmediateRuns {
+    fn default() -> Self {
+        ImmediateRuns(tokio::sync::Semaphore::new(IMMEDIATE_AT_ONCE))
+    }
+}
+
+/// Runs `key` after the response, on the host's background (what a webhook's 200 must not
+/// wait for), once one of the [`IMMEDIATE_AT_ONCE`] turns is free. A burst of deliveries is
+/// acknowledged at the receiver's pace and worked through at the work's: run each at once
+/// and the burst's own processing (a lease, the work, its outcome: three more durable
+/// writes each) crowds out the acknowledgements. `cargo xtask bench`, a 10,000-delivery
+/// burst, p50 / p99: 5.7 / 15.0 ms with every piece run at once, 3.6 / 8.5 ms four at a
+/// time, 2.4 / 6.7 ms with none run. Nothing is held while waiting: the work is recorded,
+/// due, and any sweep may take it first.
 pub fn spawn(state: &AppState, kind: Kind, key: JobKey) {
     let background = state.clone();
-    state.background.spawn(Box::pin(async move { run_now(&background, kind, key).await }));
+    state.background.spawn(Box::pin(async move {
+        // Never closed; were it, running without a turn is still correct.
+        let _turn = background.caches.immediate_runs.0.acquire().await;
+        run_now(&background, kind, key).await
+    }));
 }
 
 /// One sweep: every kind's due work, each piece under its own lease, the polls first

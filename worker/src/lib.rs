@@ -55,6 +55,9 @@ pub struct Caches {
     pub token_renewals: crm::tokens::RenewalLocks,
     /// When each CRM observation was last written.
     pub observations: crm::Observed,
+    /// How much recorded work runs at once right after its request (not a cache: a limit
+    /// that must be shared by every request of the process or isolate, as the caches are).
+    pub immediate_runs: jobs::ImmediateRuns,
 }
 
 /// What every handler can reach. Cheap to clone: everything is behind an `Arc`.

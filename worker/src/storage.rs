@@ -100,6 +100,11 @@ pub enum StorageError {
 pub trait Database: Send + Sync + 'static {
     /// Runs a statement; returns how many rows it changed.
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError>;
+    /// Runs `statements` in order as one unit: all of them take effect or none does (an
+    /// error in one undoes the others). Returns how many rows each changed. One commit for
+    /// what belongs together (a webhook's record and what it brought), so a caller waits
+    /// for one durable write, not one per statement.
+    async fn execute_together(&self, statements: &[(&str, &[SqlValue])]) -> Result<Vec<u64>, StorageError>;
     /// Runs a query; returns its rows.
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError>;
     /// A number that moves whenever a write may have changed the database, when the host

@@ -375,6 +375,21 @@ impl aurora_crm_worker::storage::Database for DiesAfter {
         done
     }
 
+    async fn execute_together(
+        &self,
+        statements: &[(&str, &[aurora_crm_worker::storage::SqlValue])],
+    ) -> Result<Vec<u64>, aurora_crm_worker::storage::StorageError> {
+        use std::sync::atomic::Ordering;
+        if self.dead.load(Ordering::SeqCst) {
+            return Err(aurora_crm_worker::storage::StorageError::Backend("the process is gone".into()));
+        }
+        let done = self.inner.execute_together(statements).await;
+        if statements.iter().any(|(sql, _)| sql.contains(self.fatal)) {
+            self.dead.store(true, Ordering::SeqCst);
+        }
+        done
+    }
+
     async fn query(
         &self,
         sql: &str,

@@ -13,7 +13,7 @@ use crate::{
         self, Kind,
         aurora_event::{self, Received},
     },
-    storage::{aurora_events, session_tokens},
+    storage::aurora_events,
 };
 use aurora_api::TenantId;
 use axum::{
@@ -35,16 +35,15 @@ fn check_auth(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 async fn accept(state: &AppState, received: Received) -> Result<Json<Value>, ApiError> {
     let now = state.now();
     let Received { event, session_token } = received;
-    let new = aurora_events::record(state.db(), &event, now).await?;
-    // A session token is only of use for a tenant we can name, and only from a first
-    // delivery: a repeat brings back the same token, which a mint may have spent already.
-    if let (true, Some(token), Ok(_)) = (new, session_token, TenantId::parse(&event.aurora_tenant_id)) {
-        // Holding one is optional (keys are minted without): one that cannot be sealed is dropped.
-        match crate::temporary_keys::seal_session_token(state, &event.aurora_tenant_id, &token) {
-            Ok(sealed) => session_tokens::hold(state.db(), &event.aurora_tenant_id, &sealed, now).await?,
-            Err(error) => tracing::warn!(%error, "a session token could not be sealed; not held"),
-        }
-    }
+    // A session token is only of use for a tenant we can name. Holding one is optional
+    // (keys are minted without): one that cannot be sealed is dropped. It is held with the
+    // record, in one commit, and only from a first delivery (see `aurora_events::record`).
+    let sealed = session_token.filter(|_| TenantId::parse(&event.aurora_tenant_id).is_ok()).and_then(|token| {
+        crate::temporary_keys::seal_session_token(state, &event.aurora_tenant_id, &token)
+            .inspect_err(|error| tracing::warn!(%error, "a session token could not be sealed; not held"))
+            .ok()
+    });
+    let new = aurora_events::record(state.db(), &event, sealed.as_deref(), now).await?;
     if new {
         jobs::spawn(state, Kind::AuroraEvent, vec![event.dedupe_key]);
     }

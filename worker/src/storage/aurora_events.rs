@@ -29,23 +29,36 @@ pub struct AuroraEvent {
     pub status: String,
 }
 
-/// Records an event, due at once; false when it was already recorded (a duplicate delivery).
-pub async fn record(db: &dyn Database, event: &AuroraEvent, now: i64) -> Result<bool, StorageError> {
-    let changed = db
-        .execute(
-            "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, design_id, job_id, status, received_at, \
-             next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT DO NOTHING",
-            &[
-                event.dedupe_key.as_str().into(),
-                event.event.as_str().into(),
-                event.aurora_tenant_id.as_str().into(),
-                SqlValue::from(event.design_id.as_deref()),
-                SqlValue::from(event.job_id.as_deref()),
-                event.status.as_str().into(),
-                now.into(),
-            ],
-        )
-        .await?;
+/// Records an event, due at once, and holds the session token it came with (sealed), if
+/// any, for its tenant; one commit for both. False when the event was already recorded (a
+/// duplicate delivery): then nothing changes, as a repeat brings back a token a mint may
+/// have spent already.
+pub async fn record(
+    db: &dyn Database,
+    event: &AuroraEvent,
+    sealed_session_token: Option<&str>,
+    now: i64,
+) -> Result<bool, StorageError> {
+    const RECORD: &str = "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, design_id, job_id, \
+         status, received_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT DO NOTHING";
+    let recorded = [
+        event.dedupe_key.as_str().into(),
+        event.event.as_str().into(),
+        event.aurora_tenant_id.as_str().into(),
+        SqlValue::from(event.design_id.as_deref()),
+        SqlValue::from(event.job_id.as_deref()),
+        event.status.as_str().into(),
+        now.into(),
+    ];
+    let changed = match sealed_session_token {
+        None => db.execute(RECORD, &recorded).await?,
+        Some(sealed) => {
+            let held = [event.aurora_tenant_id.as_str().into(), sealed.into(), now.into()];
+            let together: [(&str, &[SqlValue]); 2] =
+                [(RECORD, &recorded), (super::session_tokens::HOLD_AFTER_A_CHANGE, &held)];
+            db.execute_together(&together).await?.first().copied().unwrap_or(0)
+        }
+    };
     Ok(changed == 1)
 }
 

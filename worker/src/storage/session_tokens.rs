@@ -7,15 +7,22 @@
 use super::{Database, StorageError, query_as};
 use serde::Deserialize;
 
+/// Holds the newest session token of a tenant: `?1` the tenant, `?2` the token sealed,
+/// `?3` now (replacing an older one).
+const HOLD: &str = "INSERT INTO session_tokens (aurora_tenant_id, session_token, received_at) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (aurora_tenant_id) DO UPDATE SET session_token = excluded.session_token, \
+     received_at = excluded.received_at";
+
+/// [`HOLD`], only when the statement run just before it (in the same
+/// [`Database::execute_together`]) changed a row: a token held only with what it came with.
+pub(super) const HOLD_AFTER_A_CHANGE: &str = "INSERT INTO session_tokens (aurora_tenant_id, session_token, \
+     received_at) SELECT ?1, ?2, ?3 WHERE changes() = 1 \
+     ON CONFLICT (aurora_tenant_id) DO UPDATE SET session_token = excluded.session_token, \
+     received_at = excluded.received_at";
+
 /// Holds the newest session token of a tenant, `sealed` (replacing an older one).
 pub async fn hold(db: &dyn Database, tenant: &str, sealed: &str, now: i64) -> Result<(), StorageError> {
-    db.execute(
-        "INSERT INTO session_tokens (aurora_tenant_id, session_token, received_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (aurora_tenant_id) DO UPDATE SET session_token = excluded.session_token, \
-         received_at = excluded.received_at",
-        &[tenant.into(), sealed.into(), now.into()],
-    )
-    .await?;
+    db.execute(HOLD, &[tenant.into(), sealed.into(), now.into()]).await?;
     Ok(())
 }
 

@@ -38,6 +38,25 @@ impl Database for D1 {
         .await
     }
 
+    /// D1's batch: "Batched statements are SQL transactions. If a statement in the sequence
+    /// fails, then an error is returned for that specific statement, and it aborts or rolls
+    /// back the entire sequence" (https://developers.cloudflare.com/d1/worker-api/d1-database/#batch).
+    async fn execute_together(&self, statements: &[(&str, &[SqlValue])]) -> Result<Vec<u64>, StorageError> {
+        let bound = statements
+            .iter()
+            .map(|(sql, params)| self.0.prepare(*sql).bind(&to_js(params)).map_err(backend))
+            .collect::<Result<Vec<_>, _>>()?;
+        let database = &self.0;
+        SendFuture::new(async move {
+            let results = database.batch(bound).await.map_err(backend)?;
+            results
+                .iter()
+                .map(|result| Ok(result.meta().map_err(backend)?.and_then(|m| m.changes).unwrap_or(0) as u64))
+                .collect()
+        })
+        .await
+    }
+
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, StorageError> {
         let statement = self.0.prepare(sql);
         let values = to_js(params);

@@ -41,13 +41,18 @@ const MAX_GROUP: usize = 256;
 /// How often the watcher looks for commits made by other processes.
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 
-/// A statement for the writer, and where its outcome goes.
-struct Write {
+/// One statement for the writer.
+struct Statement {
     sql: String,
     params: Vec<Sql>,
     /// Whether its rows are wanted (`INSERT ... RETURNING` through `query`).
     returning: bool,
-    done: oneshot::Sender<Result<Written, StorageError>>,
+}
+
+/// Statements for the writer that commit or fail together, and where their outcome goes.
+struct Write {
+    statements: Vec<Statement>,
+    done: oneshot::Sender<Result<Vec<Written>, StorageError>>,
 }
 
 /// What a write gave: how many rows it changed, or the rows it returned.
@@ -109,12 +114,18 @@ impl SqliteDatabase {
         })
     }
 
-    /// Hands a statement to the writer and waits for its commit.
-    async fn write(&self, sql: String, params: Vec<Sql>, returning: bool) -> Result<Written, StorageError> {
+    /// Hands statements to the writer and waits for their commit.
+    async fn write(&self, statements: Vec<Statement>) -> Result<Vec<Written>, StorageError> {
         let stopped = || StorageError::Backend("the SQLite writer has stopped".into());
         let (done, outcome) = oneshot::channel();
-        self.writer.send(Write { sql, params, returning, done }).map_err(|_| stopped())?;
+        self.writer.send(Write { statements, done }).map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())?
+    }
+
+    /// Hands one statement to the writer and waits for its commit.
+    async fn write_one(&self, sql: String, params: Vec<Sql>, returning: bool) -> Result<Written, StorageError> {
+        let written = self.write(vec![Statement { sql, params, returning }]).await?;
+        written.into_iter().next().ok_or_else(|| StorageError::Backend("the writer answered nothing".into()))
     }
 
     /// Runs `work` on a read connection: at once, on this thread, when one is free (our
@@ -166,37 +177,42 @@ fn spawn_writer(
     Ok(sender)
 }
 
-/// Runs `group` in one transaction, each statement in its own savepoint, and answers each
-/// once the transaction committed (or with the commit's error).
+/// Runs `group` in one transaction, each write in its own savepoint, and answers each
+/// once the transaction committed (or with the commit's error). Every statement, the
+/// savepoints' too, is prepared once and kept: this one thread is every write's way in.
 fn commit_group(connection: &Connection, group: Vec<Write>, generation: &AtomicU64) {
-    if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+    let plain = |sql: &str| -> Result<(), StorageError> {
+        connection.prepare_cached(sql).and_then(|mut statement| statement.execute([])).map(drop).map_err(backend)
+    };
+    if let Err(error) = plain("BEGIN IMMEDIATE") {
         for write in group {
-            let _ = write.done.send(Err(backend(&error)));
+            let _ = write.done.send(Err(error.clone()));
         }
         return;
     }
     let mut outcomes = Vec::with_capacity(group.len());
     for write in group {
-        let run = || -> Result<Written, StorageError> {
-            let params = rusqlite::params_from_iter(write.params.iter());
-            if write.returning {
-                Ok(Written::Rows(rows_of(&mut *connection.prepare_cached(&write.sql).map_err(backend)?, params)?))
+        let run = |statement: &Statement| -> Result<Written, StorageError> {
+            let params = rusqlite::params_from_iter(statement.params.iter());
+            let mut prepared = connection.prepare_cached(&statement.sql).map_err(backend)?;
+            if statement.returning {
+                Ok(Written::Rows(rows_of(&mut prepared, params)?))
             } else {
-                Ok(Written::Changed(connection.execute(&write.sql, params).map_err(backend)? as u64))
+                Ok(Written::Changed(prepared.execute(params).map_err(backend)? as u64))
             }
         };
-        let outcome = connection.execute_batch("SAVEPOINT statement").map_err(backend).and_then(|()| match run() {
-            Ok(written) => connection.execute_batch("RELEASE statement").map(|()| written).map_err(backend),
+        let outcome = plain("SAVEPOINT write").and_then(|()| match write.statements.iter().map(run).collect() {
+            Ok(written) => plain("RELEASE write").map(|()| written),
             Err(error) => {
-                let _ = connection.execute_batch("ROLLBACK TO statement; RELEASE statement");
+                let _ = plain("ROLLBACK TO write").and_then(|()| plain("RELEASE write"));
                 Err(error)
             }
         });
         outcomes.push((write.done, outcome));
     }
-    let committed = connection.execute_batch("COMMIT");
+    let committed = plain("COMMIT");
     if committed.is_err() {
-        let _ = connection.execute_batch("ROLLBACK");
+        let _ = plain("ROLLBACK");
     }
     // Before anyone hears of the writes: a read after an answered write must not take a
     // view kept from before it.
@@ -204,7 +220,7 @@ fn commit_group(connection: &Connection, group: Vec<Write>, generation: &AtomicU
     for (done, outcome) in outcomes {
         let _ = done.send(match &committed {
             Ok(()) => outcome,
-            Err(error) => Err(backend(error)),
+            Err(error) => Err(error.clone()),
         });
     }
 }
@@ -253,10 +269,15 @@ fn to_sql(params: &[SqlValue]) -> Vec<Sql> {
 #[async_trait]
 impl Database for SqliteDatabase {
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, StorageError> {
-        match self.write(sql.to_owned(), to_sql(params), false).await? {
-            Written::Changed(changed) => Ok(changed),
-            Written::Rows(rows) => Ok(rows.len() as u64),
-        }
+        Ok(changed(self.write_one(sql.to_owned(), to_sql(params), false).await?))
+    }
+
+    async fn execute_together(&self, statements: &[(&str, &[SqlValue])]) -> Result<Vec<u64>, StorageError> {
+        let statements = statements
+            .iter()
+            .map(|(sql, params)| Statement { sql: (*sql).to_owned(), params: to_sql(params), returning: false })
+            .collect();
+        Ok(self.write(statements).await?.into_iter().map(changed).collect())
     }
 
     fn generation(&self) -> Option<u64> {
@@ -278,11 +299,18 @@ impl Database for SqliteDatabase {
             .await?;
         match read {
             Some(rows) => Ok(rows),
-            None => match self.write(sql, params, true).await? {
+            None => match self.write_one(sql, params, true).await? {
                 Written::Rows(rows) => Ok(rows),
                 Written::Changed(_) => Ok(Vec::new()),
             },
         }
+    }
+}
+
+fn changed(written: Written) -> u64 {
+    match written {
+        Written::Changed(changed) => changed,
+        Written::Rows(rows) => rows.len() as u64,
     }
 }
 
@@ -442,5 +470,35 @@ mod tests {
         let n: i64 = fresh.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).expect("count");
         assert_eq!(n, 180);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Statements executed together take effect together or not at all, beside other
+    /// writes of the same group, and a statement sees what the one before it changed.
+    #[tokio::test]
+    async fn statements_executed_together_commit_or_fail_as_one() {
+        let db = SqliteDatabase::in_memory().expect("db");
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)", &[]).await.expect("create");
+        let insert = "INSERT INTO t (id, v) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+        let after_a_change = "INSERT INTO t (id, v) SELECT ?1, ?2 WHERE changes() = 1";
+        let (one, two, three): ([SqlValue; 2], [SqlValue; 2], [SqlValue; 2]) =
+            ([1.into(), "a".into()], [2.into(), "b".into()], [3.into(), SqlValue::Null]);
+        let together = |first: &[SqlValue; 2], second: &[SqlValue; 2]| {
+            let db = db.clone();
+            let statements = [(insert.to_owned(), first.to_vec()), (after_a_change.to_owned(), second.to_vec())];
+            async move {
+                let borrowed: Vec<(&str, &[SqlValue])> = statements.iter().map(|(s, p)| (s.as_str(), &p[..])).collect();
+                db.execute_together(&borrowed).await
+            }
+        };
+        assert_eq!(together(&one, &two).await.expect("both"), vec![1, 1]);
+        // The first changes nothing now: the second, conditional on it, does not run.
+        let four: [SqlValue; 2] = [4.into(), "d".into()];
+        assert_eq!(together(&one, &four).await.expect("neither"), vec![0, 0]);
+        // The second fails (NULL into NOT NULL): the first is undone with it.
+        let five: [SqlValue; 2] = [5.into(), "e".into()];
+        assert!(together(&five, &three).await.is_err());
+        let ids = db.query("SELECT id FROM t ORDER BY id", &[]).await.expect("rows");
+        let ids: Vec<i64> = ids.iter().filter_map(|r| r["id"].as_i64()).collect();
+        assert_eq!(ids, [1, 2]);
     }
 }
