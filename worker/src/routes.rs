@@ -36,12 +36,18 @@ use tower_http::{
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
 
+/// The connecting socket's address, as a host that knows it records it in a request's
+/// extensions: an address, not text, so that requests which never ask who called (the
+/// widget's poll) pay nothing to format it.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectedFrom(pub std::net::IpAddr);
+
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        if let Some(recorded) = parts.extensions.get::<ClientAddress>() {
-            return Ok(recorded.clone());
+        if let Some(ConnectedFrom(address)) = parts.extensions.get::<ConnectedFrom>() {
+            return Ok(ClientAddress(address.to_string()));
         }
         let edge = parts.headers.get("cf-connecting-ip").and_then(|v| v.to_str().ok());
         Ok(ClientAddress(edge.map_or_else(|| "unknown".into(), |v| v.chars().take(64).collect())))

@@ -96,7 +96,7 @@ pub async fn app(config: Config, database: &Path, static_dir: Option<&Path>) -> 
         app = app.fallback_service(ServeDir::new(static_dir).not_found_service(not_found.into_service()));
     }
     Ok(app
-        .layer(axum::middleware::from_fn(record_client))
+        .layer(tower::util::MapRequestLayer::new(record_client))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<_>| {
@@ -123,12 +123,12 @@ fn log_response<B>(response: &axum::http::Response<B>, latency: std::time::Durat
 }
 
 /// Records the connecting socket's address as the request's client (`serve` makes it known).
-async fn record_client(mut request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let socket = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+fn record_client(mut request: axum::extract::Request) -> axum::extract::Request {
+    let socket = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     if let Some(address) = socket {
-        request.extensions_mut().insert(crate::routes::ClientAddress(address));
+        request.extensions_mut().insert(crate::routes::ConnectedFrom(address));
     }
-    next.run(request).await
+    request
 }
 
 pub(super) async fn serve(
