@@ -8,8 +8,9 @@
 //! `resize` (height only, 100..750 px) whenever the widget's height changes, and asks
 //! `get_signed_token` for the panel token that renews the widget's session (a JWT "valid
 //! for 5 minutes", the same one again while it is: pipedrive/app-extensions-sdk README,
-//! "Get signed token"). Messages go to `*` as the SDK's do: they carry sizes and ask for a
-//! token, and only the real host holds the port the answer comes back on.
+//! "Get signed token"). (The boot script also listens to `user_settings_change`, so the
+//! theme follows the user's as it changes.) Messages go to `*` as the SDK's do: they carry sizes and ask for a token, and
+//! only the real host holds the port the answer comes back on.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, MessageChannel};

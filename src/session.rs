@@ -184,19 +184,36 @@ impl Session {
 
     /// Shows `screen`: the old one is unmounted, the new one mounted.
     fn show(self, screen: Screen) {
+        let announcement = screen.announcement();
         let old = self.behind.try_update_value(|b| {
+            let said_before = b.screen.announcement();
             b.screen = screen.clone();
-            b.mounted.take()
+            (b.mounted.take(), said_before)
         });
+        let (old, said_before) = old.unzip();
         let Some((root, Some(actions))) = self.behind.try_with_value(|b| (b.root.clone(), b.actions)) else { return };
+        // The rep was in the widget (the button they pressed is about to go): their focus
+        // moves to the new screen's first thing to read or press, not to the page's body.
+        let document = web_sys::window().and_then(|w| w.document());
+        let active = document.as_ref().and_then(web_sys::Document::active_element);
+        let had_focus = active.is_some_and(|element| root.contains(Some(&element)));
         // Unmounted outside the borrow: dropping components must not find the session
         // busy. Nothing mounted: the root holds the worker's render, cleared by hand.
         match old.flatten() {
             Some(old) => drop(old),
             None => root.set_inner_html(""),
         }
-        let mounted = mount_screen(root, screen, actions);
+        let mounted = mount_screen(root.clone(), screen, actions);
         self.behind.update_value(|b| b.mounted = Some(mounted));
+        if had_focus && let Ok(Some(target)) = root.query_selector("[data-focus]") {
+            let _ = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target).map(|target| target.focus());
+        }
+        // The page's one status region says where things stand now, when that changed.
+        if announcement != said_before.flatten()
+            && let Some(region) = document.and_then(|d| d.get_element_by_id("aurora-status"))
+        {
+            region.set_text_content(announcement);
+        }
     }
 
     /// Changes the panel, if the opportunity is showing, and shows the change: only a real

@@ -129,6 +129,7 @@ pub fn router(pipedrive: Pipedrive) -> Router {
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/uninstall", post(web::uninstall))
         .route("/sandbox/panel-token", get(web::panel_token))
+        .route("/sandbox/theme", post(web::switch_theme))
         .route("/sandbox/deals/{id}", get(api::peek_deal))
         .route("/sandbox/deliveries", get(api::deliveries))
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))

@@ -49,6 +49,24 @@ pub enum Retry {
     FollowDesign,
 }
 
+impl Screen {
+    /// What a screen reader is told when the widget comes to this screen, through the
+    /// page's one status region (WCAG 4.1.3; a live region inserted with its text is not
+    /// reliably read, so the region stays and its text changes). Failures are not here:
+    /// their notices are alerts of their own.
+    pub fn announcement(&self) -> Option<&'static str> {
+        let Screen::Opportunity(panel) = self else { return None };
+        match &panel.state {
+            _ if panel.creating => Some("Creating the project in Aurora Solar…"),
+            OpportunityState::Creating => Some("Creating the project in Aurora Solar…"),
+            OpportunityState::AwaitingDesign { .. } => Some("Project created in Aurora Solar. Awaiting design."),
+            OpportunityState::DesignReady { .. } => Some("Design ready."),
+            OpportunityState::SimulationFailed { .. } => Some("Production simulation failed."),
+            _ => None,
+        }
+    }
+}
+
 /// What the components can ask for.
 #[derive(Clone, Copy)]
 pub struct Actions {

@@ -12,14 +12,19 @@ use crate::{
 };
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
+/// The pages open in a tab of their own (never framed), so they follow the computer's
+/// light or dark scheme; each colour keeps text at 4.5:1 or more in both (WCAG 1.4.3).
+const STYLE: &str = ":root{color-scheme:light dark}body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
+a{color:#0b57b5}\
 main{max-width:720px;margin:32px auto;padding:0 16px}section{background:#fff;border-radius:8px;padding:16px 20px;\
 margin-bottom:16px;box-shadow:0 1px 2px #0002}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:0}\
 label{display:block;margin:8px 0 4px}input[type=text]{font:inherit;padding:6px 8px;width:100%;box-sizing:border-box}\
 button{font:inherit;background:#0b63ce;color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer;margin-top:8px}\
 button.danger{background:#b3261e}.ok{color:#1e7b34}.bad{color:#b3261e}.notice{background:#e8f3ec;padding:8px 12px;border-radius:6px}\
 .error{background:#fdecea;padding:8px 12px;border-radius:6px}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}\
-dd{margin:0}@media (prefers-color-scheme:dark){body{background:#15181c;color:#e6e8eb}section{background:#1f2328}}";
+dd{margin:0}@media (prefers-color-scheme:dark){body{background:#15181c;color:#e6e8eb}section{background:#1f2328}\
+a{color:#7cb6ff}.ok{color:#5fd08a}.bad{color:#ff8a80}.notice{background:#16321f}.error{background:#3b1a17}\
+button.danger{background:#c7372e}}";
 
 fn layout(title: &str, body: &str) -> String {
     format!(

@@ -30,6 +30,8 @@ pub struct PdUser {
     pub name: String,
     pub email: String,
     pub is_admin: bool,
+    /// The user's Pipedrive theme: dark or not (light, every user's default).
+    pub dark_theme: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +186,7 @@ impl Data {
                 name: admin.0.into(),
                 email: admin.1.into(),
                 is_admin: true,
+                dark_theme: false,
             });
             data.users.push(PdUser {
                 id: base + 2,
@@ -191,6 +194,7 @@ impl Data {
                 name: rep.0.into(),
                 email: rep.1.into(),
                 is_admin: false,
+                dark_theme: false,
             });
             // Every company has an address-type custom field on deals.
             data.deal_fields.push(DealField {

@@ -27,7 +27,8 @@ fn page(title: &str, body: &str) -> Html<String> {
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>{t} - Pipedrive (local)</title>\
          <style>body{{font:14px system-ui;margin:0;background:#f5f5f5}}header{{background:#26292c;color:#fff;padding:8px 16px}}\
          main{{display:flex;gap:16px;padding:16px}}aside{{width:385px;flex:none}}section{{background:#fff;border-radius:6px;padding:12px;margin-bottom:12px}}\
-         iframe{{display:block;border:0;width:100%}}</style></head><body><header>Pipedrive (local)</header><main>{body}</main></body></html>",
+         iframe{{display:block;border:0;width:100%}}body[data-theme=dark]{{background:#1b1c1d;color:#e3e4e6}}\
+         body[data-theme=dark] section{{background:#2b2d2f}}</style></head><body><header>Pipedrive (local)</header><main>{body}</main></body></html>",
         t = text(title)
     ))
 }
@@ -188,14 +189,18 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
             .append_pair("resource", "deal")
             .append_pair("view", "details")
             .append_pair("selectedIds", &deal.id.to_string())
-            .append_pair("theme", "light")
+            // The user's theme, as Pipedrive passes it (the SDK reads `?theme=dark|light`).
+            .append_pair("theme", if user.dark_theme { "dark" } else { "light" })
             .finish();
         format!(
             "<section id=panel data-testid=pd-panel><h3>Aurora Solar</h3>\
              <iframe id=panel-frame data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"{src}\"></iframe></section>\
+             <form method=post action=/sandbox/theme><button data-testid=pd-theme>Switch the theme (the user's setting)</button></form>\
              <script>{script}</script>",
             src = attr(&format!("{}/embed/pipedrive?{query}", pd.worker_url)),
-            script = HOST_SCRIPT.replace("__RUNTIME__", &json!(runtime).to_string()),
+            script = HOST_SCRIPT
+                .replace("__RUNTIME__", &json!(runtime).to_string())
+                .replace("__THEME__", &json!(if user.dark_theme { "dark" } else { "light" }).to_string()),
         )
     } else {
         drop(data);
@@ -215,10 +220,19 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
 /// The SDK's host side, for one panel: commands and listeners from the panel's window with
 /// its runtime id, answered over the port they transfer; nothing but `initialize` before
 /// `initialize`; `resize` clamped to 100..750 px; the panel hidden when `initialize` has not
-/// arrived within 10 seconds.
+/// arrived within 10 seconds. The user's theme switched on the page (its form, submitted
+/// here without a reload) goes to every `user_settings_change` listener as `{data: {theme}}`.
 const HOST_SCRIPT: &str = "\
 const frame = document.getElementById('panel-frame'); const panel = document.getElementById('panel');
 const runtime = __RUNTIME__; let initialized = false; let resizes = 0; const listeners = {};
+document.body.dataset.theme = __THEME__;
+document.querySelector('form[action=\"/sandbox/theme\"]').addEventListener('submit', (e) => {
+  e.preventDefault();
+  fetch('/sandbox/theme', { method: 'POST' }).then((r) => r.json()).then((j) => {
+    document.body.dataset.theme = j.theme;
+    for (const port of listeners['user_settings_change'] || []) port.postMessage({ data: { theme: j.theme } });
+  });
+});
 function setHeight(h) { const c = Math.max(100, Math.min(750, Math.round(h))); frame.style.height = c + 'px'; frame.dataset.height = String(c); }
 window.addEventListener('message', (e) => {
   if (e.source !== frame.contentWindow) return;
@@ -248,6 +262,18 @@ window.addEventListener('message', (e) => {
 });
 setTimeout(() => { if (!initialized) { frame.style.display = 'none'; panel.dataset.hidden = 'initialize-timeout'; } }, 10000);
 ";
+
+/// `POST /sandbox/theme`: the signed-in user switches their Pipedrive theme (light <->
+/// dark); answers the new one. The deal page tells the panel's listeners.
+pub async fn switch_theme(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    let Some(user) = pd.signed_in(&headers) else { return StatusCode::UNAUTHORIZED.into_response() };
+    let mut data = pd.data();
+    let Some(user) = data.users.iter_mut().find(|u| u.id == user.id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    user.dark_theme = !user.dark_theme;
+    Json(json!({ "theme": if user.dark_theme { "dark" } else { "light" } })).into_response()
+}
 
 #[derive(Debug, Deserialize)]
 pub struct PanelTokenQuery {

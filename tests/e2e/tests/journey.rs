@@ -183,12 +183,18 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     age_the_widget(&client, 3).await;
     click(&client, "button[data-testid=create-project]").await;
     assert!(text_of(&client, "[data-testid=state-awaiting-design]").await.contains("Awaiting design"));
+    // A screen reader hears it through the page's status region, and the rep's focus,
+    // whose button went, is on the new state's status line (not lost to the page's body).
+    let (announced, focused) = announced_and_focused(&client).await;
+    assert_eq!(announced, "Project created in Aurora Solar. Awaiting design.");
+    assert_eq!(focused, "Awaiting design");
     client.enter_parent_frame().await.expect("CRM page");
     let renewals = frame.attr("data-renewals").await.expect("renewals");
     assert_eq!(renewals.as_deref(), Some("1"), "the CRM's page was asked for a fresh context once");
     screenshot(&client, "journey/06-awaiting-design").await;
     frame.clone().enter_frame().await.expect("enter the widget again");
     let design = design_shown_matches_the_sandbox(&client, 30).await;
+    assert_eq!(announced_and_focused(&client).await.0, "Design ready.", "the poll's news is announced");
     // The design as the widget mounted it when its poll brought it, and the worker's render
     // of the same state on a reload: the same to the element and the pixel.
     let mounted = screen_snapshot(&client).await;
@@ -265,4 +271,18 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
         .collect();
     assert_eq!(projects.len(), 1, "{opportunity}: {projects:?}");
     client.close().await.expect("close browser");
+}
+
+/// Inside the widget's frame: what its status region says now, and the text of the
+/// element that has the focus.
+async fn announced_and_focused(client: &Client) -> (String, String) {
+    let found = client
+        .execute(
+            "return [document.getElementById('aurora-status').textContent, document.activeElement.textContent.trim()]",
+            vec![],
+        )
+        .await
+        .expect("status and focus");
+    let text = |i: usize| found[i].as_str().unwrap_or_default().to_owned();
+    (text(0), text(1))
 }

@@ -117,6 +117,27 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let tokens = frame.attr("data-signed-tokens").await.expect("attr");
     assert_eq!(tokens.as_deref(), Some("1"), "the panel asked Pipedrive for a signed token once");
 
+    // The rep switches Pipedrive to its dark theme (the computer stays light): the panel
+    // follows at once, told by the SDK's `user_settings_change`, and a reload opens it dark
+    // from the panel URL's `?theme=`, before any wasm. Then back to light.
+    let background = "return getComputedStyle(document.body).backgroundColor";
+    click(&client, "[data-testid=pd-theme]").await;
+    wait_for(&client, "body[data-theme=dark]").await;
+    enter_panel(&client).await;
+    wait_for(&client, "html[data-theme=dark]").await;
+    assert_eq!(client.execute(background, vec![]).await.expect("colour"), "rgb(21, 24, 29)", "the widget is dark");
+    client.enter_parent_frame().await.expect("the deal page");
+    screenshot(&client, "pipedrive/03c-the-reps-dark-theme").await;
+    client.refresh().await.expect("reload the deal");
+    enter_panel(&client).await;
+    wait_for(&client, "html[data-theme=dark]").await;
+    client.enter_parent_frame().await.expect("the deal page");
+    click(&client, "[data-testid=pd-theme]").await;
+    wait_for(&client, "body[data-theme=light]").await;
+    enter_panel(&client).await;
+    wait_for(&client, "html[data-theme=light]").await;
+    client.enter_parent_frame().await.expect("the deal page");
+
     // The figures land in the deal's custom fields (created by name).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

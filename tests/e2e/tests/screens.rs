@@ -1,6 +1,7 @@
 //! Screenshots of every widget screen at 360 and 720 px, light and dark, from the gallery
 //! build (`src/gallery.rs`), into `target/e2e-screenshots/screens/`. Each is also checked:
-//! mounted, the colour scheme in effect, no sideways scrolling at that width, and the same
+//! mounted, the theme in effect (the CRM's, whatever the computer's: each dark screen is
+//! taken with the computer set light, each light one with it set dark), no sideways scrolling at that width, and the same
 //! to the element and the pixel as the worker's render of it (`server/`, written by
 //! widget-view's `gallery_renders` test).
 
@@ -28,21 +29,24 @@ async fn every_screen_at_two_widths_in_light_and_dark() {
 
     for (width, dark) in [(360, false), (720, false), (360, true), (720, true)] {
         let scheme = if dark { "dark" } else { "light" };
-        let client = chromium_sized(1000, 2400, dark).await;
+        // The computer's scheme the opposite of the CRM's: the widget must follow the CRM.
+        let client = chromium_sized(1000, 2400, !dark).await;
         for screen in &screens {
-            let url = format!("http://{address}/gallery.html?screen={screen}&width={width}");
+            let url = format!("http://{address}/gallery.html?screen={screen}&width={width}&theme={scheme}");
             client.goto(&url).await.expect("open gallery");
             wait_for(&client, "body[data-mounted=true]").await;
             let checks = client
                 .execute(
                     "const host = document.getElementById('aurora-widget'); \
-                     return [matchMedia('(prefers-color-scheme: dark)').matches, \
+                     return [getComputedStyle(document.body).backgroundColor, \
                      host.scrollWidth <= host.clientWidth, host.getBoundingClientRect().width]",
                     vec![],
                 )
                 .await
                 .expect("checks");
-            assert_eq!(checks[0], dark, "{screen} {width}px: prefers-color-scheme is not {scheme}");
+            // widget.css' --bg: the CRM's theme, not the computer's.
+            let background = if dark { "rgb(21, 24, 29)" } else { "rgb(255, 255, 255)" };
+            assert_eq!(checks[0], background, "{screen} {width}px: the widget is not {scheme}");
             assert_eq!(checks[1], true, "{screen} at {width}px scrolls sideways");
             assert_eq!(checks[2], f64::from(width), "{screen}: the panel is not {width}px wide");
             let widget = wait_for(&client, "#aurora-widget").await;

@@ -9,7 +9,7 @@ pub fn AwaitingDesign(
 ) -> impl IntoView {
     view! {
         <div class="state state-awaiting" data-testid="state-awaiting-design">
-            <p class="status-line"><span class="pulse" aria-hidden="true"></span>"Awaiting design"</p>
+            <p class="status-line" tabindex="-1" data-focus=""><span class="pulse" aria-hidden="true"></span>"Awaiting design"</p>
             <p>
                 "The project is in Aurora Solar. Once a designer finishes the design and Aurora has simulated its production, "
                 "the summary appears here by itself. You can close this page meanwhile."

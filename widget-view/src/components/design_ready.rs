@@ -35,7 +35,7 @@ pub fn DesignReady(
     });
     view! {
         <article class="state state-design-ready" data-testid="state-design-ready">
-            <p class="status-line ready">"Design ready"</p>
+            <p class="status-line ready" tabindex="-1" data-focus="">"Design ready"</p>
             <DesignFigures size_stc=system_size_stc size_ac=system_size_ac size_ptc=system_size_ptc production />
             {outdated}
             {chart}

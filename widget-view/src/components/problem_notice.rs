@@ -14,7 +14,7 @@ pub fn ProblemNotice(
         <div class="notice error" role="alert" data-testid="error">
             <p data-testid="error-message">{message}</p>
             {retry.map(|retry| view! {
-                <button type="button" class="secondary" data-testid="retry" on:click=move |_| on_retry.run(retry)>
+                <button type="button" class="secondary" data-testid="retry" data-focus="" on:click=move |_| on_retry.run(retry)>
                     "Try again"
                 </button>
             })}

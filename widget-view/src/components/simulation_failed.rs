@@ -9,7 +9,7 @@ pub fn SimulationFailed(
 ) -> impl IntoView {
     view! {
         <div class="state state-simulation-failed" data-testid="state-simulation-failed">
-            <p class="status-line warning">"Production simulation failed"</p>
+            <p class="status-line warning" tabindex="-1" data-focus="">"Production simulation failed"</p>
             <p>
                 "The design is done, but Aurora Solar could not simulate how much energy it will produce, so there are no "
                 "figures to show yet. Open the project in Aurora and run the simulation again (or ask your designer to); "

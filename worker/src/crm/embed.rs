@@ -83,6 +83,38 @@ pub struct FramedPage {
     /// The host's id of this frame, echoed in the adapter's messages (Salesforce's canvas
     /// instance, Pipedrive's runtime id): see [`super::embed_ticket::host_id`].
     pub host_id: String,
+    /// The CRM user's light or dark theme, where the CRM says it.
+    pub theme: Theme,
+}
+
+/// The CRM user's theme, which the widget takes (never the operating system's: a dark
+/// widget in a light CRM is the most foreign thing a rep could see). Only Pipedrive says
+/// it (`?theme=dark|light` in the panel's URL, as its SDK reads it:
+/// https://github.com/pipedrive/app-extensions-sdk/blob/e9cc6fb/src/utils.ts,
+/// `detectUserSettings`); Salesforce's canvas context and HubSpot's card context carry no
+/// theme, so their widget is light.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// What every CRM shows by default.
+    #[default]
+    Light,
+    /// A Pipedrive user's dark theme.
+    Dark,
+}
+
+impl Theme {
+    /// The SDK's reading: `dark` is dark, anything else light.
+    pub fn from_param(value: Option<&str>) -> Theme {
+        if value == Some("dark") { Theme::Dark } else { Theme::Light }
+    }
+
+    /// The page's `data-theme`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
 }
 
 /// A modal of the CRM's that shows the widget's page.
@@ -115,7 +147,13 @@ pub fn signed_in_url(load: &PageLoad<'_>, param: &str) -> Result<String, EmbedEr
 /// The page of a context verified from the page's URL ([`signed_in_url`]), framed by the
 /// CRM's configured origins.
 pub fn url_signed_page(frame_origins: Vec<String>, context: VerifiedContext) -> Opened {
-    Opened::Page(FramedPage { context, host_origins: frame_origins.clone(), frame_origins, host_id: String::new() })
+    Opened::Page(FramedPage {
+        context,
+        host_origins: frame_origins.clone(),
+        frame_origins,
+        host_id: String::new(),
+        theme: Theme::Light,
+    })
 }
 
 /// Why a page load opened no widget.

@@ -71,6 +71,9 @@ struct PanelQuery {
     resource: Option<String>,
     #[serde(default)]
     id: String,
+    /// The user's Pipedrive theme, `dark` or `light`.
+    #[serde(default)]
+    theme: Option<String>,
 }
 
 /// Verifies a panel load and opens the widget for its deal.
@@ -112,6 +115,7 @@ async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<Fr
         host_origins: Vec::new(),
         frame_origins: config.frame_origins.clone(),
         host_id: embed_ticket::host_id(&query.id),
+        theme: super::embed::Theme::from_param(query.theme.as_deref()),
     })
 }
 

@@ -214,6 +214,7 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
         host_origins: vec![target_origin],
         frame_origins,
         host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
+        theme: super::embed::Theme::Light,
     })
 }
 

@@ -146,6 +146,7 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
         EMBED_PAGE,
         &[
             ("CRM", crm.as_str()),
+            ("THEME", page.theme.as_str()),
             ("HOST_ADAPTER", integration.host_adapter().as_str()),
             ("HOST_ORIGINS", &page.host_origins.join(" ")),
             ("HOST_ID", &page.host_id),
