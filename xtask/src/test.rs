@@ -596,6 +596,7 @@ fn end_to_end(
             .env("E2E_TENANT", local_system::DEV_TENANT)
             .env("E2E_AURORA_VARIANCE", variance)
             .env("E2E_GALLERY_DIR", gallery)
+            .env("E2E_AXE_JS", tools::tools_dir().join("node_modules/axe-core/axe.min.js"))
             .env("E2E_SCREENSHOT_DIR", &screenshots);
         for stand_in in &STAND_INS {
             let key = stand_in.key.to_uppercase().replace('-', "_");

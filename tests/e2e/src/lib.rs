@@ -276,3 +276,69 @@ pub async fn installed_and_linked(client: &Client, admin: &str) {
     client.goto(&format!("{}/", env("E2E_CRM_URL"))).await.expect("back to the CRM");
     sign_out(client).await;
 }
+
+/// The accessibility check: axe-core (npm `axe-core`, `E2E_AXE_JS`) run over the page (or
+/// frame) the client is in, against WCAG 2.0, 2.1 and 2.2 A and AA. Answers the count of
+/// violations by impact (`critical`, `serious`, `moderate`, `minor`) and a line per
+/// serious or critical one (its rule, and the elements it found), for the test to assert
+/// none of those and to report the counts.
+pub async fn axe(client: &Client) -> (std::collections::BTreeMap<String, usize>, Vec<String>) {
+    let source = std::fs::read_to_string(env("E2E_AXE_JS")).expect("axe-core (run `cargo xtask setup`)");
+    // Evaluated as the script itself (WebDriver's scripts are not subject to the page's
+    // Content-Security-Policy, which allows no injected <script>).
+    client.execute(&format!("{source}\n;return true;"), vec![]).await.expect("load axe-core");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { runOnly: { type: 'tag', values: \
+               ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })\
+               .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, \
+                 nodes: v.nodes.map((n) => n.target.join(' ')) }))))\
+               .catch((e) => done({ error: String(e) }));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    assert!(found.get("error").is_none(), "axe-core failed: {found}");
+    let mut counts = std::collections::BTreeMap::new();
+    let mut grave = Vec::new();
+    for violation in found.as_array().into_iter().flatten() {
+        let impact = violation["impact"].as_str().unwrap_or("minor").to_owned();
+        let nodes = violation["nodes"].as_array().map_or(0, Vec::len);
+        *counts.entry(impact.clone()).or_insert(0) += nodes;
+        if impact == "serious" || impact == "critical" {
+            grave.push(format!("{impact} {}: {}", violation["id"], violation["nodes"]));
+        }
+    }
+    (counts, grave)
+}
+
+/// [`axe`] over the page the client is in, as `what`: adds its counts to the report
+/// (`accessibility.txt` beside the screenshots) and fails on any serious or critical
+/// violation.
+pub async fn assert_accessible(client: &Client, what: &str) {
+    let (counts, grave) = axe(client).await;
+    let report = std::path::Path::new(&env("E2E_SCREENSHOT_DIR")).join("accessibility.txt");
+    let _ = std::fs::create_dir_all(report.parent().unwrap_or(std::path::Path::new(".")));
+    let line = format!("{what}: {} serious or critical; all by impact {counts:?}\n", grave.len());
+    let appended = std::fs::OpenOptions::new().create(true).append(true).open(&report);
+    let _ = appended.and_then(|mut file| std::io::Write::write_all(&mut file, line.as_bytes()));
+    assert!(grave.is_empty(), "{what}: serious or critical accessibility violations:\n{}", grave.join("\n"));
+}
+
+/// The page the client is on (an admin page, opened in a tab of its own), seen in a second
+/// browser with the computer set dark and the same cookies: screenshot `shot` and the
+/// accessibility check in that scheme.
+pub async fn admin_page_in_dark(client: &Client, shot: &str) {
+    let url = client.current_url().await.expect("the page");
+    let cookies = client.get_all_cookies().await.expect("cookies");
+    let dark = chromium_sized(1280, 900, true).await;
+    dark.goto(url.origin().ascii_serialization().as_str()).await.expect("the worker");
+    for cookie in cookies {
+        dark.add_cookie(cookie).await.expect("the admin's cookie");
+    }
+    dark.goto(url.as_str()).await.expect("the page, dark");
+    screenshot(&dark, shot).await;
+    assert_accessible(&dark, &format!("{shot} (dark)")).await;
+    dark.close().await.expect("close the dark browser");
+}

@@ -10,7 +10,8 @@
 //! Screenshots: `target/e2e-screenshots/hubspot/`.
 
 use e2e::{
-    click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep, text_of, wait_for,
+    admin_page_in_dark, assert_accessible, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora,
+    screenshot, sweep, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -62,6 +63,8 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
     screenshot(&client, "hubspot/02-settings").await;
+    assert_accessible(&client, "hubspot/02-settings").await;
+    admin_page_in_dark(&client, "hubspot/02c-settings-dark").await;
     client.delete_all_cookies().await.expect("log out");
 
     // The rep opens a deal: the card asks the worker through HubSpot's signed proxy.
@@ -89,6 +92,7 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     assert_eq!(hash, "");
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
+    assert_accessible(&client, "HubSpot's frame, design ready").await;
     client.enter_parent_frame().await.expect("the deal page");
     screenshot(&client, "hubspot/04-design-in-the-modal").await;
 

@@ -7,8 +7,9 @@
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    age_the_widget, chromium, click, click_to_navigate, env, fill, install_from_marketplace, link_code_from_aurora,
-    reload_widget, screen_snapshot, screenshot, sign_in, sign_out, sweep, text_of, wait_for, wait_for_within,
+    admin_page_in_dark, age_the_widget, assert_accessible, chromium, click, click_to_navigate, env, fill,
+    install_from_marketplace, link_code_from_aurora, reload_widget, screen_snapshot, screenshot, sign_in, sign_out,
+    sweep, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -162,6 +163,8 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
     assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("created automatically"));
     screenshot(&client, "journey/04-settings-linked").await;
+    assert_accessible(&client, "journey/04-settings-linked").await;
+    admin_page_in_dark(&client, "journey/04b-settings-linked-dark").await;
 
     // Aurora's Apps page shows the same listing, enabled for the tenant.
     client.goto(&format!("{}/apps", env("E2E_AURORA_URL"))).await.expect("Aurora apps");
@@ -195,6 +198,7 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     frame.clone().enter_frame().await.expect("enter the widget again");
     let design = design_shown_matches_the_sandbox(&client, 30).await;
     assert_eq!(announced_and_focused(&client).await.0, "Design ready.", "the poll's news is announced");
+    assert_accessible(&client, "the demo CRM's frame, design ready").await;
     // The design as the widget mounted it when its poll brought it, and the worker's render
     // of the same state on a reload: the same to the element and the pixel.
     let mounted = screen_snapshot(&client).await;

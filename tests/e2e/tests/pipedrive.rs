@@ -9,8 +9,8 @@
 //! Screenshots: `target/e2e-screenshots/pipedrive/`.
 
 use e2e::{
-    age_the_widget, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, reload_widget,
-    screen_snapshot, screenshot, sweep, text_of, wait_for,
+    admin_page_in_dark, age_the_widget, assert_accessible, click, click_to_navigate, design_ready, env, fill,
+    link_code_from_aurora, reload_widget, screen_snapshot, screenshot, sweep, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -63,6 +63,8 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
     screenshot(&client, "pipedrive/02-settings").await;
+    assert_accessible(&client, "pipedrive/02-settings").await;
+    admin_page_in_dark(&client, "pipedrive/02c-settings-dark").await;
     client.delete_all_cookies().await.expect("log out");
 
     // Pipedrive shows the panel only to users who installed the app: the rep installs it
@@ -95,6 +97,7 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     assert!(initialized < wasm, "initialize at {initialized} ms, the wasm requested at {wasm} ms");
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
+    assert_accessible(&client, "Pipedrive's frame, design ready").await;
     // The design as the widget mounted it, and as the worker renders it into a reloaded
     // panel: the same to the element and the pixel.
     let mounted = screen_snapshot(&client).await;
@@ -126,6 +129,7 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     enter_panel(&client).await;
     wait_for(&client, "html[data-theme=dark]").await;
     assert_eq!(client.execute(background, vec![]).await.expect("colour"), "rgb(21, 24, 29)", "the widget is dark");
+    assert_accessible(&client, "Pipedrive's frame, the rep's dark theme").await;
     client.enter_parent_frame().await.expect("the deal page");
     screenshot(&client, "pipedrive/03c-the-reps-dark-theme").await;
     client.refresh().await.expect("reload the deal");

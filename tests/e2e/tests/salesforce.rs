@@ -8,8 +8,8 @@
 //! Screenshots: `target/e2e-screenshots/salesforce/`.
 
 use e2e::{
-    age_the_widget, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora, screenshot, sweep,
-    text_of, wait_for, wait_for_within,
+    admin_page_in_dark, age_the_widget, assert_accessible, click, click_to_navigate, design_ready, env, fill,
+    link_code_from_aurora, screenshot, sweep, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -87,6 +87,8 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
     screenshot(&client, "salesforce/02-settings").await;
+    assert_accessible(&client, "salesforce/02-settings").await;
+    admin_page_in_dark(&client, "salesforce/02c-settings-dark").await;
     client.delete_all_cookies().await.expect("sign out");
 
     // A rep the admin has not pre-authorized: Salesforce opens the canvas with a GET and no
@@ -114,6 +116,7 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     age_the_widget(&client, 3).await;
     click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
+    assert_accessible(&client, "Salesforce's frame, design ready").await;
     leave_widget(&client).await;
     screenshot(&client, "salesforce/03-design-on-the-opportunity").await;
     let host = wait_for(&client, "iframe[data-testid=sf-canvas-host]").await;

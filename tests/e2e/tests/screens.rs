@@ -1,11 +1,11 @@
 //! Screenshots of every widget screen at 360 and 720 px, light and dark, from the gallery
 //! build (`src/gallery.rs`), into `target/e2e-screenshots/screens/`. Each is also checked:
-//! mounted, the theme in effect (the CRM's, whatever the computer's: each dark screen is
+//! mounted, accessible (axe-core, WCAG 2.2 AA, no serious or critical violation), the theme in effect (the CRM's, whatever the computer's: each dark screen is
 //! taken with the computer set light, each light one with it set dark), no sideways scrolling at that width, and the same
 //! to the element and the pixel as the worker's render of it (`server/`, written by
 //! widget-view's `gallery_renders` test).
 
-use e2e::{chromium_sized, env, save_screenshot, screen_snapshot, wait_for};
+use e2e::{assert_accessible, axe, chromium_sized, env, save_screenshot, screen_snapshot, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromedriver and the gallery build: run `cargo xtask test`"]
@@ -22,6 +22,20 @@ async fn every_screen_at_two_widths_in_light_and_dark() {
         client.goto(&format!("http://{address}/gallery.html")).await.expect("open gallery");
         let body = wait_for(&client, "body[data-mounted]").await;
         let names = body.attr("data-screens").await.expect("attribute").expect("the gallery lists its screens");
+        // The accessibility check can fail: an image without a text alternative and grey
+        // on white text are found (critical and serious).
+        client
+            .execute(
+                "document.body.insertAdjacentHTML('beforeend', '<img src=\"data:,\"><p style=\"color:#bbb\">faint</p>')",
+                vec![],
+            )
+            .await
+            .expect("a bad page");
+        let (_, grave) = axe(&client).await;
+        assert!(
+            grave.iter().any(|v| v.contains("image-alt")) && grave.iter().any(|v| v.contains("color-contrast")),
+            "{grave:?}"
+        );
         client.close().await.expect("close browser");
         names.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
     };
@@ -52,6 +66,10 @@ async fn every_screen_at_two_widths_in_light_and_dark() {
             let widget = wait_for(&client, "#aurora-widget").await;
             let png = widget.screenshot().await.expect("screenshot");
             save_screenshot(&format!("screens/{screen}-{width}px-{scheme}"), &png);
+            // Every screen, light and dark, passes axe-core's WCAG 2.2 AA rules.
+            if width == 360 {
+                assert_accessible(&client, &format!("screen {screen}, {scheme}")).await;
+            }
             // The worker's render of the same screen (what a rep sees first) and the
             // widget's mount of it (what it sees after a change) agree to the element
             // and the pixel. Colours do not enter the comparison: light is enough.
