@@ -39,6 +39,9 @@ use widget_api::{HostAdapter, SessionResponse};
 pub fn mount_widget(host: web_sys::HtmlElement) {
     console_error_panic_hook::set_once();
     format::use_locale(format::Locale::from_tag(&host.get_attribute("data-locale").unwrap_or_default()));
+    widget_view::words::use_crm(widget_view::words::Crm::from_name(
+        &host.get_attribute("data-crm").unwrap_or_default(),
+    ));
     // The host adapter speaks the CRM's protocol with the page around our iframe; the
     // worker names it on the embed page. An unknown one talks to nobody.
     let adapter = HostAdapter::parse(&host.get_attribute("data-host-adapter").unwrap_or_default());

@@ -192,8 +192,9 @@ async fn the_seed_design_reads_in_units_a_rep_knows() {
 
     let bars = m.all("[data-testid=chart-bar]");
     assert_eq!(bars.len(), 12);
-    assert_eq!(bars[0].get_attribute("aria-label").as_deref(), Some("January: 150 kWh"));
-    assert_eq!(bars[6].get_attribute("aria-label").as_deref(), Some("July: 300 kWh"));
+    assert_eq!(bars[0].get_attribute("data-label").as_deref(), Some("January: 150 kWh"));
+    assert_eq!(bars[6].get_attribute("data-label").as_deref(), Some("July: 300 kWh"));
+    assert_eq!(m.text("production-summary"), "2,550 kWh a year; most in July (300 kWh), least in March (150 kWh).");
     let months: String = m.all(".bar-month").iter().map(|t| t.text_content().unwrap_or_default()).collect();
     assert_eq!(months, "JFMAMJJASOND");
     // July is the tallest bar, April shorter, by the numbers.
@@ -232,19 +233,17 @@ async fn the_seed_design_reads_in_units_a_rep_knows() {
     );
 }
 
+/// The chart is for the eye: a screen reader gets its summary and the table, and the
+/// keyboard passes it in one stop (the table's), not twelve.
 #[wasm_bindgen_test]
-async fn a_bar_shows_its_value_when_focused() {
+async fn the_chart_reads_as_its_summary_and_takes_one_tab_stop() {
     let m = mount(panel(ready(seed_design())), Actions::none()).await;
-    let bar: web_sys::HtmlElement = m.all("[data-testid=chart-bar]")[6].clone().unchecked_into();
-    let value = bar.query_selector(".bar-value").expect("selector").expect("a value label");
-    let opacity = |e: &web_sys::Element| {
-        window().get_computed_style(e).expect("style").expect("style").get_property_value("opacity").expect("opacity")
-    };
-    assert_eq!(opacity(&value), "0");
-    assert_eq!(bar.get_attribute("tabindex").as_deref(), Some("0"));
-    bar.focus().expect("focusable");
-    assert_eq!(opacity(&value), "1");
-    assert_eq!(value.text_content().as_deref(), Some("300"));
+    let chart = m.find("[data-testid=production-chart]").expect("a chart");
+    assert_eq!(chart.get_attribute("aria-describedby").as_deref(), Some("production-summary"));
+    let svg = chart.query_selector("svg").expect("selector").expect("the drawing");
+    assert_eq!(svg.get_attribute("aria-hidden").as_deref(), Some("true"));
+    let stops = chart.query_selector_all("[tabindex], a, button, summary").expect("selector").length();
+    assert_eq!(stops, 1, "the table's summary only");
 }
 
 #[wasm_bindgen_test]
@@ -290,12 +289,13 @@ async fn what_aurora_left_out_of_a_design_reads_as_a_dash_and_the_rest_is_shown(
         m.all("[data-testid=bom-item] td").iter().map(|c| c.text_content().unwrap_or_default()).collect();
     assert_eq!(cells, ["–", "Aurora Sample Solar PanelAurora Sample Manufacturer", "–", "–"]);
     assert!(m.text("storage").contains("Battery– · integrated inverter"), "{}", m.text("storage"));
-    // Twelve months are drawn whatever Aurora gave; a month it did not give reads as a dash.
+    // Twelve months are drawn whatever Aurora gave; a month it did not give reads "not given".
     let bars = m.all("[data-testid=chart-bar]");
     assert_eq!(bars.len(), 12);
-    assert_eq!(bars[1].get_attribute("aria-label").as_deref(), Some("February: –"));
-    assert_eq!(bars[2].get_attribute("aria-label").as_deref(), Some("March: 300 kWh"));
-    assert_eq!(bars[11].get_attribute("aria-label").as_deref(), Some("December: –"));
+    assert_eq!(bars[1].get_attribute("data-label").as_deref(), Some("February: not given"));
+    assert_eq!(bars[2].get_attribute("data-label").as_deref(), Some("March: 300 kWh"));
+    assert_eq!(bars[11].get_attribute("data-label").as_deref(), Some("December: not given"));
+    assert!(m.text("production-summary").contains("months given"), "{}", m.text("production-summary"));
     let text = m.all_text();
     for bad in ["undefined", "null", "NaN"] {
         assert!(!text.contains(bad), "`{bad}` in: {text}");

@@ -7,6 +7,7 @@
 //! - [`components`]: one component per state and per part of the design summary;
 //! - [`draw`]: which components make a screen, for either side ([`draw::Painter`]);
 //! - [`format`]: numbers, units and days in the rep's locale, the same on both sides;
+//! - [`words`]: the CRM's own nouns (opportunity or deal, its admin, its marketplace);
 //! - `gallery` (feature `gallery`): every screen from fixtures, for screenshots and for
 //!   holding the two sides' renders of each screen together.
 
@@ -16,6 +17,7 @@ pub mod format;
 #[cfg(feature = "gallery")]
 pub mod gallery;
 pub mod screen;
+pub mod words;
 
 #[cfg(feature = "ssr")]
 pub use draw::render_html;

@@ -51,3 +51,19 @@ fn a_design_reads_in_the_reps_locale() {
     assert!(us.contains("2,550 kWh") && us.contains("Jun 21, 2024") && us.contains("6.5 kW"), "{us}");
     assert!(de.contains("2.550 kWh") && de.contains("21.06.2024") && de.contains("6,5 kW"), "{de}");
 }
+
+/// A rep reads their own CRM's words: its admin, its marketplace, its record.
+#[test]
+fn screens_speak_the_crms_nouns() {
+    use widget_view::words::{Crm, with_crm};
+    let not_linked = |crm| with_crm(crm, || render_html(panel("R", OpportunityState::NotLinked), Locale::EN_US));
+    let hubspot = not_linked(Crm::HubSpot);
+    assert!(hubspot.contains("HubSpot Super Admin") && hubspot.contains("the HubSpot App Marketplace"), "{hubspot}");
+    assert!(!hubspot.contains("CRM"), "{hubspot}");
+    let salesforce = not_linked(Crm::Salesforce);
+    assert!(salesforce.contains("Salesforce org") && salesforce.contains("AppExchange"), "{salesforce}");
+    let disabled = with_crm(Crm::Pipedrive, || render_html(panel("R", OpportunityState::AppDisabled), Locale::EN_US));
+    assert!(disabled.contains("from this deal"), "{disabled}");
+    // The words are the render's only: the next render without a CRM speaks the demo's.
+    assert!(render_html(panel("R", OpportunityState::NotLinked), Locale::EN_US).contains("CRM admin"));
+}

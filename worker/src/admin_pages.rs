@@ -178,7 +178,9 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
-         <form method=post action=\"{base}/uninstall\">{csrf}<button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
+         <form method=post action=\"{base}/uninstall\">{csrf}<label><input type=checkbox name=confirm value=yes required \
+         data-testid=admin-uninstall-confirm> Yes, uninstall it from {account}</label>\
+         <button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
         account = text(&session.account_name),
         user = text(&session.user_name),
         last_webhook = time(installation.last_crm_webhook_at),

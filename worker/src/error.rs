@@ -193,6 +193,7 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::Declined(_) => (StatusCode::BAD_REQUEST, "install_declined"),
         InstallError::NotAdmin(_) => (StatusCode::FORBIDDEN, "not_admin"),
         InstallError::NotInstalled => (StatusCode::NOT_FOUND, "not_installed"),
+        InstallError::UninstallNotConfirmed => (StatusCode::BAD_REQUEST, "uninstall_not_confirmed"),
         InstallError::Link(LinkError::InvalidCode) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_link_code"),
         InstallError::Link(LinkError::TooManyAttempts(_)) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         InstallError::Link(LinkError::NotInstalled) => (StatusCode::NOT_FOUND, "not_installed"),

@@ -55,6 +55,9 @@ pub enum InstallError {
     /// Aurora would not send a test delivery.
     #[error("Aurora could not send a test webhook: {0}")]
     WebhookCheck(String),
+    /// "Uninstall" was pressed without its confirmation ticked.
+    #[error("nothing was removed: tick \"Yes, uninstall it\" beside the button to confirm, then press Uninstall")]
+    UninstallNotConfirmed,
     /// Too many install steps from one client.
     #[error("too many installs started from here: try again in {0} seconds")]
     TooManyInstalls(i64),

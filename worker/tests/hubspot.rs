@@ -331,7 +331,7 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     let csrf = value_of(&settings, "name=csrf value=\"");
     let gone = admin
         .post(format!("{}/settings/hubspot/{SUMMIT}/uninstall", world.worker))
-        .form(&[("csrf", csrf.as_str())])
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .expect("uninstall");

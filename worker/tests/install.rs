@@ -389,9 +389,20 @@ async fn crm_webhooks_are_verified_and_replays_do_nothing_and_uninstall_removes_
 
     // Uninstall: the CRM revokes our tokens, and the installation is gone here.
     let csrf = hidden(&page, "csrf");
-    let response = admin
+    // Not without its confirmation: nothing is removed, and the admin reads what to tick.
+    let unconfirmed = admin
         .post(format!("{}/settings/demo/acct-coastal/uninstall", world.worker))
         .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("uninstall");
+    assert_eq!(unconfirmed.status(), StatusCode::BAD_REQUEST);
+    assert!(unconfirmed.text().await.expect("page").contains("Yes, uninstall it"));
+    let kept = installations::find(world.state.db(), aurora_crm_worker::crm::Crm::Demo, "acct-coastal").await;
+    assert!(kept.expect("find").is_some(), "nothing removed");
+    let response = admin
+        .post(format!("{}/settings/demo/acct-coastal/uninstall", world.worker))
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .expect("uninstall");
@@ -747,7 +758,7 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
     assert_eq!(copied().await, StatusCode::OK);
     let uninstall = second
         .post(format!("{settings}/uninstall"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str())])
+        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("confirm", "yes")])
         .send()
         .await
         .expect("uninstall");
@@ -765,7 +776,7 @@ async fn reinstalling_or_uninstalling_ends_every_earlier_admin_session() {
     assert!(read.text().await.expect("page").contains("no longer accepts this app"));
     let uninstall = first
         .post(format!("{settings}/uninstall"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str())])
+        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("confirm", "yes")])
         .send()
         .await
         .expect("uninstall");

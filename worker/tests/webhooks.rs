@@ -433,3 +433,33 @@ async fn deliveries_for_tenants_nobody_linked_spend_nothing_of_the_application_k
     assert_eq!(sandbox.state().temporary_keys.values().filter(|k| k.tenant == other).count(), 0, "no key minted");
     assert_eq!(state.caches.keys.len(), 0, "no cache slot for it either");
 }
+
+/// A burst of deliveries larger than the worker's turns for running work at once: each is
+/// acknowledged, and every one is worked through promptly by the runs that hold the turns
+/// (no sweep runs here), none of them waiting in memory for a turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_deliveries_is_worked_through_without_the_sweep() {
+    let (aurora, _) = common::start_sandbox(&[]).await;
+    let (state, db, _) = common::state(&aurora, unix_now()).await;
+    let worker = serve(state.clone()).await;
+    let client = reqwest::Client::new();
+    // A tenant nobody linked: each delivery is recorded, then done without a call.
+    let tenant = "7e57a000-0000-4000-8000-0000000000b0";
+    let sends = (0..40).map(|i| {
+        let url = format!(
+            "{worker}/webhooks/aurora/performance-simulation?design_id=d{i}&job_id=job_burst_{i}&status=succeeded&tenant_id={tenant}"
+        );
+        client.get(url).header("X-Aurora-Webhook-Token", WEBHOOK_TOKEN).send()
+    });
+    for response in futures_util::future::join_all(sends).await {
+        assert_eq!(response.expect("delivered").status(), StatusCode::OK);
+    }
+    use storage::Database;
+    let recorded = db.query("SELECT COUNT(*) AS n FROM aurora_events", &[]).await.expect("count");
+    assert_eq!(recorded[0]["n"], 40);
+    common::eventually("every delivery worked through", async || {
+        let open = db.query("SELECT 1 FROM aurora_events WHERE done_at IS NULL AND dead_at IS NULL", &[]);
+        open.await.expect("rows").is_empty()
+    })
+    .await;
+}

@@ -15,16 +15,27 @@ pub fn NeedsAdmin(
     /// The missing step.
     task: AdminTask,
 ) -> impl IntoView {
+    use crate::words;
     let (title, for_reps, for_admins) = match task {
         AdminTask::LinkTenant => (
             "Aurora Solar is not set up yet",
-            "Your CRM account is not linked to an Aurora Solar account yet. Ask your CRM admin to finish setting up the Aurora Solar app.",
-            "Admins: open the Aurora Solar app's settings from your CRM's marketplace and link your Aurora tenant.",
+            format!(
+                "Your {} is not linked to an Aurora Solar account yet. Ask your {} to finish setting up the Aurora Solar app.",
+                words::account(),
+                words::admin()
+            ),
+            format!(
+                "Admins: install Aurora Solar again from {} to reach its settings, and link your Aurora tenant there.",
+                words::marketplace()
+            ),
         ),
         AdminTask::EnableApp => (
             "Aurora Solar app is turned off",
-            "Your company's Aurora Solar account has turned this app off, so new projects cannot be created from the CRM. Ask your Aurora admin to turn it back on.",
-            "Aurora admins: in Aurora Solar, open Settings, then Apps, and enable this app.",
+            format!(
+                "Your company's Aurora Solar account has turned this app off, so new projects cannot be created from this {}. Ask your Aurora admin to turn it back on.",
+                words::record()
+            ),
+            "Aurora admins: in Aurora Solar, open Settings, then Apps, and enable this app.".to_owned(),
         ),
     };
     view! {

@@ -2,6 +2,27 @@ use crate::format::{self, MONTHS};
 use aurora_api::KilowattHours;
 use leptos::prelude::*;
 
+/// What a month Aurora did not give reads as, in the chart's words.
+const NOT_GIVEN: &str = "not given";
+
+/// The chart in one line: the year's total (or the given months'), and the months with
+/// the most and the least, the first of equals.
+fn summary(monthly: &[Option<KilowattHours>]) -> String {
+    let given: Vec<(usize, f64)> =
+        monthly.iter().enumerate().filter_map(|(m, e)| e.map(|e| (m, e.0)).filter(|(_, v)| v.is_finite())).collect();
+    let (Some(most), Some(least)) = (
+        given.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a }),
+        given.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a }),
+    ) else {
+        return "Aurora gave no monthly figures.".to_owned();
+    };
+    let total = format::kilowatt_hours(KilowattHours(given.iter().map(|(_, v)| v).sum()));
+    let span =
+        if given.len() == MONTHS.len() { "a year".to_owned() } else { format!("in the {} months given", given.len()) };
+    let month = |(m, v): (usize, f64)| format!("{} ({})", MONTHS[m], format::kilowatt_hours(KilowattHours(v)));
+    format!("{total} {span}; most in {}, least in {}.", month(most), month(least))
+}
+
 /// The chart's drawing box (SVG user units); it scales to the panel's width.
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 150;
@@ -11,9 +32,11 @@ const BOTTOM: u32 = 18;
 const SLOT: u32 = WIDTH / 12;
 const BAR: u32 = 20;
 
-/// Production by month as an SVG bar chart of our own. Each bar can be focused (and
-/// hovered) to show its value; a table below says the same in words. A month Aurora did
-/// not give has no bar and reads as a dash.
+/// Production by month as an SVG bar chart of our own, for the eye: a pointer shows a
+/// bar's value. For everyone else one line says what it shows (the total, the best and the
+/// worst month) and a table below gives each month; the drawing is hidden from screen
+/// readers and takes no Tab stop (twelve of them in a CRM's sidebar were a trap). A month
+/// Aurora did not give has no bar and reads "not given".
 #[component]
 pub fn ProductionChart(
     /// kWh from January, as many months as Aurora gave.
@@ -32,10 +55,10 @@ pub fn ProductionChart(
             let x = index as u32 * SLOT + (SLOT - BAR) / 2;
             let y = HEIGHT - BOTTOM - height;
             let center = x + BAR / 2;
-            let amount = format::given(*energy, format::kilowatt_hours);
+            let amount = energy.map_or_else(|| NOT_GIVEN.to_owned(), format::kilowatt_hours);
             let shown = format::given(*energy, |_| format::number(value, 0));
             view! {
-                <g class="bar" tabindex="0" role="img" aria-label=format!("{month}: {amount}") data-testid="chart-bar">
+                <g class="bar" data-label=format!("{month}: {amount}") data-testid="chart-bar">
                     <rect x=x y=y width=BAR height=height rx="2"></rect>
                     <text class="bar-value" x=center y=y.saturating_sub(5) text-anchor="middle">{shown}</text>
                     <text class="bar-month" x=center y=HEIGHT - 4 text-anchor="middle">{&month[..1]}</text>
@@ -47,18 +70,19 @@ pub fn ProductionChart(
         .iter()
         .zip(MONTHS)
         .map(
-            |(energy, month)| view! { <tr><th scope="row">{month}</th><td>{format::given(*energy, format::kilowatt_hours)}</td></tr> },
+            |(energy, month)| view! { <tr><th scope="row">{month}</th><td>{energy.map_or_else(|| NOT_GIVEN.to_owned(), format::kilowatt_hours)}</td></tr> },
         )
         .collect_view();
     view! {
-        <figure class="chart" data-testid="production-chart">
+        <figure class="chart" data-testid="production-chart" aria-describedby="production-summary">
             <figcaption>"Production by month"</figcaption>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="group" aria-label="Production by month, kWh" focusable="false">
+            <p class="hint" id="production-summary" data-testid="production-summary">{summary(&monthly)}</p>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") aria-hidden="true" focusable="false">
                 <line class="baseline" x1="0" x2=WIDTH y1=HEIGHT - BOTTOM y2=HEIGHT - BOTTOM></line>
                 {bars}
             </svg>
             <details class="chart-table">
-                <summary>"Production by month as a table"</summary>
+                <summary>"Monthly values"</summary>
                 <table data-testid="production-table">
                     <thead><tr><th scope="col">"Month"</th><th scope="col">"Production"</th></tr></thead>
                     <tbody>{rows}</tbody>

@@ -129,7 +129,8 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
         creating: false,
         problem: None,
     });
-    let rendered = widget_view::render_html(screen, Locale::from_tag(&locale));
+    let words = widget_view::words::Crm::from_name(crm.as_str());
+    let rendered = widget_view::words::with_crm(words, || widget_view::render_html(screen, Locale::from_tag(&locale)));
     let frame_ancestors = page.frame_origins.join(" ");
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \

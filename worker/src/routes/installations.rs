@@ -324,14 +324,27 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-/// `POST /settings/{crm}/{account}/uninstall`.
+/// The uninstall form: its CSRF token, and the admin's confirmation.
+#[derive(Deserialize)]
+pub struct UninstallForm {
+    csrf: String,
+    /// `yes` when "Yes, uninstall it" is ticked.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /settings/{crm}/{account}/uninstall`, confirmed (one press removes the
+/// installation and revokes the CRM's authorization, with no undo: WCAG 3.3.4).
 pub async fn uninstall(
     State(state): State<SharedState>,
     jar: CookieJar,
     Path((crm, account)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<UninstallForm>,
 ) -> Result<(CookieJar, Html<String>), HtmlError> {
     let session = session_of(&state, &jar, &crm, &account).await?;
+    if form.confirm != "yes" {
+        return Err(HtmlError::of_crm(session.crm)(crate::installations::InstallError::UninstallNotConfirmed));
+    }
     // Uninstalling stays possible once the CRM no longer accepts the app: the admin's
     // session (15 minutes, begun as an admin) is all that is left to ask.
     match admin_session::check_change(&state, &session, &form.csrf).await {
