@@ -44,7 +44,7 @@ pub fn run(edge: bool) -> Result<()> {
 /// small image). 80 KB until the widget learned to renew its session through each CRM
 /// (`src/renew.rs`: about 4.5 KB), 85 KB until it announced its changes and moved the
 /// rep's focus to them, summed up its chart and spoke each CRM's nouns (about 1.4 KB: WCAG
-/// 4.1.3, 2.4.3, 1.1.1; issue 27); the islands step of the first-paint work, which takes
+/// 4.1.3, 2.4.3, 1.1.1); the islands step of the first-paint work, which takes
 /// the views out of the wasm, is what brings it down.
 pub const WIDGET_BUDGET_BROTLI: usize = 87_000;
 
