@@ -56,6 +56,22 @@ pub fn record() -> &'static str {
     }
 }
 
+/// One record, with its article: "an opportunity" or "a deal".
+pub fn a_record() -> &'static str {
+    match CURRENT.get() {
+        Crm::Demo | Crm::Salesforce => "an opportunity",
+        Crm::HubSpot | Crm::Pipedrive => "a deal",
+    }
+}
+
+/// The same, more than one: "opportunities" or "deals".
+pub fn records() -> &'static str {
+    match CURRENT.get() {
+        Crm::Demo | Crm::Salesforce => "opportunities",
+        Crm::HubSpot | Crm::Pipedrive => "deals",
+    }
+}
+
 /// The CRM's account the app is installed in, after "your".
 pub fn account() -> &'static str {
     match CURRENT.get() {

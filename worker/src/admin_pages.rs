@@ -83,24 +83,41 @@ pub fn link_code(code: &LinkCode) -> String {
 }
 
 /// A notice after a change, by a fixed key (never text from the query string).
-pub fn notice(key: Option<&str>) -> Option<&'static str> {
-    match key? {
-        "installed" => Some("The app is installed. Link your Aurora tenant to start creating projects."),
-        "tenant" => Some("Aurora tenant linked, with proof from Aurora."),
-        "tenant_awaiting_operator" => Some(
-            "Aurora tenant linked, awaiting the operator's approval: reps create projects once the operator approves it.",
-        ),
-        "tenant_released" => Some("Aurora tenant released: it can now be linked to another CRM account."),
-        "auto_create_on" => Some("Projects will be created automatically for new opportunities."),
-        "auto_create_off" => Some("Projects will only be created when a rep clicks Create Aurora Project."),
-        "site_source" => Some("Opportunities' sites are read from the address you chose."),
-        "webhook_check_ok" => Some("Aurora's test webhook reached the app: finished designs will arrive."),
-        _ => None,
-    }
+/// The CRM's words (opportunity or deal) while `render` writes a page of `crm`'s.
+fn in_words_of<T>(crm: crate::crm::Crm, render: impl FnOnce() -> T) -> T {
+    widget_view::words::with_crm(widget_view::words::Crm::from_name(crm.as_str()), render)
+}
+
+/// The notice a settings page shows after a change, in `crm`'s words.
+pub fn notice(key: Option<&str>, crm: crate::crm::Crm) -> Option<String> {
+    in_words_of(crm, || notice_text(key?))
+}
+
+fn notice_text(key: &str) -> Option<String> {
+    use widget_view::words::records;
+    Some(match key {
+        "installed" => "The app is installed. Link your Aurora tenant to start creating projects.".to_owned(),
+        "tenant" => "Aurora tenant linked, with proof from Aurora.".to_owned(),
+        "tenant_awaiting_operator" => {
+            "Aurora tenant linked, awaiting the operator's approval: reps create projects once the operator approves it."
+                .to_owned()
+        }
+        "tenant_released" => "Aurora tenant released: it can now be linked to another CRM account.".to_owned(),
+        "auto_create_on" => format!("Projects will be created automatically for new {}.", records()),
+        "auto_create_off" => "Projects will only be created when a rep clicks Create Aurora Project.".to_owned(),
+        "site_source" => "Sites are now read from the places you chose, in that order.".to_owned(),
+        "webhook_check_ok" => "Aurora's test webhook reached the app: finished designs will arrive.".to_owned(),
+        _ => return None,
+    })
 }
 
 /// The settings of one installation.
 pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, error: Option<&str>) -> String {
+    in_words_of(session.crm, || settings_in_words(session, health, notice, error))
+}
+
+fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&str>, error: Option<&str>) -> String {
+    use widget_view::words::records;
     let installation = &health.installation;
     let base = format!("/settings/{}/{}", attr(session.crm.as_str()), attr(&session.account_id));
     let csrf = format!("<input type=hidden name=csrf value=\"{}\">", attr(&session.csrf));
@@ -145,8 +162,11 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
             )
         }
     };
+    // A CRM polled for new records has no webhook to be present: it says how it is read.
+    let polled = session.crm.integration().polls_new_opportunities();
     let subscriptions = match &health.webhooks_subscribed {
-        Ok(true) => "<span class=ok>Present: new opportunities reach the app</span>".to_owned(),
+        Ok(true) if polled => format!("<span class=ok>Read by polling: new {} reach the app</span>", records()),
+        Ok(true) => format!("<span class=ok>Present: new {} reach the app</span>", records()),
         Ok(false) => "<span class=bad>Missing: reinstall the app from the CRM's marketplace</span>".to_owned(),
         Err(e) => format!("<span class=bad>Could not check: {}</span>", text(e)),
     };
@@ -165,10 +185,10 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <input type=text id=link-code name=code placeholder=\"ABCD-EFGH\" autocomplete=off spellcheck=false required>\
          <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
          <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create\">{csrf}\
-         <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when an opportunity is created in the CRM</label>\
+         <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when {a_record} is created in the CRM</label>\
          <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}\
-         <section><h2>Health</h2><dl data-testid=admin-health><dt>CRM webhook</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
-         <dt>Last webhook received</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
+         <section><h2>Health</h2><dl data-testid=admin-health><dt>New {records} from the CRM</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
+         <dt>Last webhook received from the CRM</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
          <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
          <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd>\
@@ -183,6 +203,8 @@ pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, e
          <button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
         account = text(&session.account_name),
         user = text(&session.user_name),
+        a_record = widget_view::words::a_record(),
+        records = records(),
         last_webhook = time(installation.last_crm_webhook_at),
         dead_work = dead_work(health),
         late_projects = late_projects(health),
@@ -242,8 +264,9 @@ fn site_sources(
             )
         })
         .collect();
+    let a_record = widget_view::words::a_record();
     format!(
-        "<section><h2>Site of an opportunity</h2><p>Where the project's address is read from: each record takes the \
+        "<section><h2>Site of {a_record}</h2><p>Where the project's address is read from: each record takes the \
          first of these places that has one (a record without any says so to the rep). Changing the order changes \
          no project already made.</p>\
          <form method=post action=\"{base}/site-source\">{csrf}{places}\

@@ -119,7 +119,8 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     let (landed, page) = install(&admin, &world).await;
     assert_eq!(landed.path(), format!("/settings/pipedrive/{HELIO}"), "{page}");
     assert!(page.contains("Helio Homes"), "{page}");
-    assert!(page.contains("Present:"), "the new-deal webhook is subscribed: {page}");
+    assert!(page.contains("Present: new deals reach the app"), "the new-deal webhook is subscribed: {page}");
+    assert!(page.contains("Site of a deal") && !page.contains("opportunit"), "in Pipedrive's words: {page}");
     // A hook whose password is no longer the worker's (its secret changed since) delivers
     // nothing the worker accepts: the health section says so rather than "Present".
     let ours = std::mem::replace(&mut world.pd.data().webhooks[0].http_auth_password, "an-old-password".into());

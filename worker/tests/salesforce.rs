@@ -217,6 +217,8 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     let (landed, page) = install(&admin, &world, "alex@sunrise-solar.example").await;
     assert_eq!(landed.path(), format!("/settings/salesforce/{SUNRISE}"), "{page}");
     assert!(page.contains("Sunrise Solar"), "{page}");
+    // Salesforce is polled for new Opportunities, not subscribed to: the health says so.
+    assert!(page.contains("Read by polling: new opportunities reach the app"), "{page}");
 
     // The rep's canvas: the signed request opens a session for the org, the user and the
     // Opportunity, its site the Account's billing address; the page holds no Salesforce token.

@@ -145,8 +145,8 @@ pub async fn settings_page(
         }
         Err(error) => return Err(HtmlError::of_crm(session.crm)(error)),
     };
-    let notice = admin_pages::notice(query.notice.as_deref());
-    Ok(Html(render(&state, &session, notice, unconfirmed.as_deref()).await?))
+    let notice = admin_pages::notice(query.notice.as_deref(), session.crm);
+    Ok(Html(render(&state, &session, notice.as_deref(), unconfirmed.as_deref()).await?))
 }
 
 async fn render(
