@@ -269,17 +269,26 @@ const DRAIN_BATCHES: usize = 100;
 /// The turns of [`spawn`]'s work: at most [`IMMEDIATE_AT_ONCE`] runs at once, and whether
 /// work was recorded while every turn was taken (a run that ends goes on with it).
 pub struct ImmediateRuns {
-    turns: tokio::sync::Semaphore,
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
     pending: std::sync::Mutex<Vec<Kind>>,
 }
 
 impl Default for ImmediateRuns {
     fn default() -> Self {
-        ImmediateRuns { turns: tokio::sync::Semaphore::new(IMMEDIATE_AT_ONCE), pending: Default::default() }
+        ImmediateRuns {
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(IMMEDIATE_AT_ONCE)),
+            pending: Default::default(),
+        }
     }
 }
 
 impl ImmediateRuns {
+    /// A free turn, given back when dropped: also when the host drops the run unfinished
+    /// (a Workers isolate cuts `waitUntil` work off), so no turn is ever lost.
+    fn free_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.turns.clone().try_acquire_owned().ok()
+    }
+
     fn take_pending(&self) -> Vec<Kind> {
         std::mem::take(&mut *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
@@ -304,11 +313,10 @@ impl ImmediateRuns {
 /// would find it too).
 pub fn spawn(state: &AppState, kind: Kind, key: JobKey) {
     let runs = &state.caches.immediate_runs;
-    let Ok(turn) = runs.turns.try_acquire() else {
+    let Some(mut turn) = runs.free_turn() else {
         runs.note_pending(kind);
         return;
     };
-    turn.forget();
     let background = state.clone();
     state.background.spawn(Box::pin(async move {
         run_now(&background, kind, key).await;
@@ -322,15 +330,15 @@ pub fn spawn(state: &AppState, kind: Kind, key: JobKey) {
                     }
                 }
             }
-            runs.turns.add_permits(1);
+            drop(turn);
             // Work noted while this turn was still taken is this run's to take up, if no
             // other run took the turn back first.
             if runs.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty() {
                 break;
             }
-            match runs.turns.try_acquire() {
-                Ok(turn) => turn.forget(),
-                Err(_) => break,
+            match runs.free_turn() {
+                Some(again) => turn = again,
+                None => break,
             }
         }
     }));
