@@ -192,8 +192,8 @@ async fn the_seed_design_reads_in_units_a_rep_knows() {
 
     let bars = m.all("[data-testid=chart-bar]");
     assert_eq!(bars.len(), 12);
-    assert_eq!(bars[0].get_attribute("data-label").as_deref(), Some("January: 150 kWh"));
-    assert_eq!(bars[6].get_attribute("data-label").as_deref(), Some("July: 300 kWh"));
+    assert_eq!(row(&m, 0), ["January", "150 kWh"]);
+    assert_eq!(row(&m, 6), ["July", "300 kWh"]);
     assert_eq!(m.text("production-summary"), "2,550 kWh a year; most in July (300 kWh), least in March (150 kWh).");
     let months: String = m.all(".bar-month").iter().map(|t| t.text_content().unwrap_or_default()).collect();
     assert_eq!(months, "JFMAMJJASOND");
@@ -292,9 +292,9 @@ async fn what_aurora_left_out_of_a_design_reads_as_a_dash_and_the_rest_is_shown(
     // Twelve months are drawn whatever Aurora gave; a month it did not give reads "not given".
     let bars = m.all("[data-testid=chart-bar]");
     assert_eq!(bars.len(), 12);
-    assert_eq!(bars[1].get_attribute("data-label").as_deref(), Some("February: not given"));
-    assert_eq!(bars[2].get_attribute("data-label").as_deref(), Some("March: 300 kWh"));
-    assert_eq!(bars[11].get_attribute("data-label").as_deref(), Some("December: not given"));
+    assert_eq!(row(&m, 1), ["February", "not given"]);
+    assert_eq!(row(&m, 2), ["March", "300 kWh"]);
+    assert_eq!(row(&m, 11), ["December", "not given"]);
     assert!(m.text("production-summary").contains("months given"), "{}", m.text("production-summary"));
     let text = m.all_text();
     for bad in ["undefined", "null", "NaN"] {
@@ -488,4 +488,10 @@ fn the_pipedrive_resize_command_is_the_sdk_message_within_the_panel_limits() {
     );
     let short = command("2f1c-runtime", "resize", &resize_args(40));
     assert_eq!(as_json(&short)["payload"]["args"]["height"], 100);
+}
+
+/// The chart table's row `i`: its month and value, as a screen reader reads them.
+fn row(m: &Mounted, i: usize) -> Vec<String> {
+    let cells = m.all("[data-testid=production-table] tbody tr")[i].query_selector_all("th, td").expect("cells");
+    (0..cells.length()).filter_map(|c| cells.item(c)).map(|c| c.text_content().unwrap_or_default()).collect()
 }

@@ -48,56 +48,66 @@ pub fn with_crm<T>(crm: Crm, render: impl FnOnce() -> T) -> T {
     out
 }
 
+/// One CRM's nouns.
+struct Nouns {
+    record: &'static str,
+    a_record: &'static str,
+    records: &'static str,
+    account: &'static str,
+    admin: &'static str,
+    marketplace: &'static str,
+}
+
+/// Each CRM's nouns (its users' words, its marketplace's own name).
+fn nouns() -> &'static Nouns {
+    const OPPORTUNITY: (&str, &str, &str) = ("opportunity", "an opportunity", "opportunities");
+    const DEAL: (&str, &str, &str) = ("deal", "a deal", "deals");
+    const fn of(
+        (record, a_record, records): (&'static str, &'static str, &'static str),
+        account: &'static str,
+        admin: &'static str,
+        marketplace: &'static str,
+    ) -> Nouns {
+        Nouns { record, a_record, records, account, admin, marketplace }
+    }
+    const DEMO: Nouns = of(OPPORTUNITY, "CRM account", "CRM admin", "the demo CRM's marketplace");
+    const SALESFORCE: Nouns = of(OPPORTUNITY, "Salesforce org", "Salesforce admin", "AppExchange");
+    const HUBSPOT: Nouns = of(DEAL, "HubSpot account", "HubSpot Super Admin", "the HubSpot App Marketplace");
+    const PIPEDRIVE: Nouns = of(DEAL, "Pipedrive company", "Pipedrive admin", "the Pipedrive Marketplace");
+    match CURRENT.get() {
+        Crm::Demo => &DEMO,
+        Crm::Salesforce => &SALESFORCE,
+        Crm::HubSpot => &HUBSPOT,
+        Crm::Pipedrive => &PIPEDRIVE,
+    }
+}
+
 /// The record a project is made for: "opportunity" or "deal".
 pub fn record() -> &'static str {
-    match CURRENT.get() {
-        Crm::Demo | Crm::Salesforce => "opportunity",
-        Crm::HubSpot | Crm::Pipedrive => "deal",
-    }
+    nouns().record
 }
 
 /// One record, with its article: "an opportunity" or "a deal".
 pub fn a_record() -> &'static str {
-    match CURRENT.get() {
-        Crm::Demo | Crm::Salesforce => "an opportunity",
-        Crm::HubSpot | Crm::Pipedrive => "a deal",
-    }
+    nouns().a_record
 }
 
 /// The same, more than one: "opportunities" or "deals".
 pub fn records() -> &'static str {
-    match CURRENT.get() {
-        Crm::Demo | Crm::Salesforce => "opportunities",
-        Crm::HubSpot | Crm::Pipedrive => "deals",
-    }
+    nouns().records
 }
 
 /// The CRM's account the app is installed in, after "your".
 pub fn account() -> &'static str {
-    match CURRENT.get() {
-        Crm::Demo => "CRM account",
-        Crm::Salesforce => "Salesforce org",
-        Crm::HubSpot => "HubSpot account",
-        Crm::Pipedrive => "Pipedrive company",
-    }
+    nouns().account
 }
 
 /// Who installs and sets up apps in the CRM, after "your".
 pub fn admin() -> &'static str {
-    match CURRENT.get() {
-        Crm::Demo => "CRM admin",
-        Crm::Salesforce => "Salesforce admin",
-        Crm::HubSpot => "HubSpot Super Admin",
-        Crm::Pipedrive => "Pipedrive admin",
-    }
+    nouns().admin
 }
 
 /// Where the app is installed from (installing it again leads an admin to its settings).
 pub fn marketplace() -> &'static str {
-    match CURRENT.get() {
-        Crm::Demo => "the demo CRM's marketplace",
-        Crm::Salesforce => "AppExchange",
-        Crm::HubSpot => "the HubSpot App Marketplace",
-        Crm::Pipedrive => "the Pipedrive Marketplace",
-    }
+    nouns().marketplace
 }

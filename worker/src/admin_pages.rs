@@ -82,13 +82,13 @@ pub fn link_code(code: &LinkCode) -> String {
     )
 }
 
-/// A notice after a change, by a fixed key (never text from the query string).
 /// The CRM's words (opportunity or deal) while `render` writes a page of `crm`'s.
 fn in_words_of<T>(crm: crate::crm::Crm, render: impl FnOnce() -> T) -> T {
     widget_view::words::with_crm(widget_view::words::Crm::from_name(crm.as_str()), render)
 }
 
-/// The notice a settings page shows after a change, in `crm`'s words.
+/// The notice a settings page shows after a change, by a fixed key (never text from the
+/// query string), in `crm`'s words.
 pub fn notice(key: Option<&str>, crm: crate::crm::Crm) -> Option<String> {
     in_words_of(crm, || notice_text(key?))
 }

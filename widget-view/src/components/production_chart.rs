@@ -2,8 +2,10 @@ use crate::format::{self, MONTHS};
 use aurora_api::KilowattHours;
 use leptos::prelude::*;
 
-/// What a month Aurora did not give reads as, in the chart's words.
-const NOT_GIVEN: &str = "not given";
+/// A month's production in words: "not given" where Aurora gave none.
+fn said(energy: Option<KilowattHours>) -> String {
+    energy.map_or_else(|| "not given".to_owned(), format::kilowatt_hours)
+}
 
 /// The chart in one line: the year's total (or the given months'), and the months with
 /// the most and the least, the first of equals.
@@ -26,7 +28,7 @@ fn summary(monthly: &[Option<KilowattHours>]) -> String {
 /// The chart's drawing box (SVG user units); it scales to the panel's width.
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 150;
-/// Room above the bars for the value shown on hover or focus, and below for month letters.
+/// Room above the bars for the value shown on hover, and below for month letters.
 const TOP: u32 = 18;
 const BOTTOM: u32 = 18;
 const SLOT: u32 = WIDTH / 12;
@@ -55,10 +57,9 @@ pub fn ProductionChart(
             let x = index as u32 * SLOT + (SLOT - BAR) / 2;
             let y = HEIGHT - BOTTOM - height;
             let center = x + BAR / 2;
-            let amount = energy.map_or_else(|| NOT_GIVEN.to_owned(), format::kilowatt_hours);
             let shown = format::given(*energy, |_| format::number(value, 0));
             view! {
-                <g class="bar" data-label=format!("{month}: {amount}") data-testid="chart-bar">
+                <g class="bar" data-testid="chart-bar">
                     <rect x=x y=y width=BAR height=height rx="2"></rect>
                     <text class="bar-value" x=center y=y.saturating_sub(5) text-anchor="middle">{shown}</text>
                     <text class="bar-month" x=center y=HEIGHT - 4 text-anchor="middle">{&month[..1]}</text>
@@ -69,9 +70,7 @@ pub fn ProductionChart(
     let rows = monthly
         .iter()
         .zip(MONTHS)
-        .map(
-            |(energy, month)| view! { <tr><th scope="row">{month}</th><td>{energy.map_or_else(|| NOT_GIVEN.to_owned(), format::kilowatt_hours)}</td></tr> },
-        )
+        .map(|(energy, month)| view! { <tr><th scope="row">{month}</th><td>{said(*energy)}</td></tr> })
         .collect_view();
     view! {
         <figure class="chart" data-testid="production-chart" aria-describedby="production-summary">
