@@ -4,8 +4,9 @@
 // starts after the first paint). The protocol is the app extensions SDK's: the command with the panel's runtime id
 // (`?id=`) and a port for the answer (src/host_pipedrive.rs speaks the rest).
 //
-// It then listens to `user_settings_change`, as the SDK's `listen` does (a `listener`
-// message with a port, answered `{data: {theme}}` on each change:
+// Once Pipedrive has answered `initialize` (the order the SDK's users follow: `listen`
+// after `await initialize()`), it listens to `user_settings_change` as the SDK's `listen`
+// does (a `listener` message with a port, answered `{data: {theme}}` on each change:
 // https://github.com/pipedrive/app-extensions-sdk/blob/e9cc6fb/src/index.ts): the page
 // arrives in the theme of the panel URL's `?theme=`, and follows the user's as it changes.
 (function () {
@@ -15,11 +16,14 @@
   var message = { payload: { command: "initialize", args: { size: { height: 320 } }, type: "command" }, id: id };
   window.parent.postMessage(message, "*", [channel.port2]);
   window.__auroraPanelInitializedAt = performance.now();
-  var settings = new MessageChannel();
-  settings.port1.onmessage = function (event) {
-    var theme = event.data && event.data.data && event.data.data.theme;
-    if (theme) document.documentElement.setAttribute("data-theme", theme === "dark" ? "dark" : "light");
+  channel.port1.onmessage = function () {
+    channel.port1.close();
+    var settings = new MessageChannel();
+    settings.port1.onmessage = function (event) {
+      var theme = event.data && event.data.data && event.data.data.theme;
+      if (theme) document.documentElement.setAttribute("data-theme", theme === "dark" ? "dark" : "light");
+    };
+    var listen = { payload: { type: "listener", event: "user_settings_change" }, id: id };
+    window.parent.postMessage(listen, "*", [settings.port2]);
   };
-  var listen = { payload: { type: "listener", event: "user_settings_change" }, id: id };
-  window.parent.postMessage(listen, "*", [settings.port2]);
 })();
