@@ -9,7 +9,7 @@ use gloo_net::http::Request;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::RequestCache;
-use widget_api::{ErrorBody, OpportunityState, SessionResponse};
+use widget_api::{ErrorBody, ScreenAnswer, SessionKeys};
 
 /// Why a call to the worker did not give the widget what it asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,13 +57,13 @@ fn network(error: impl ToString) -> ApiError {
     ApiError::Network(error.to_string())
 }
 
-/// What polling the state gave.
+/// What polling the screen gave.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Polled {
-    /// The state changed since the ETag we sent (or we sent none).
+    /// The screen changed since the ETag we sent (or we sent none).
     Changed {
-        /// The state now.
-        state: OpportunityState,
+        /// The screen now, as the worker rendered it.
+        screen: ScreenAnswer,
         /// Its ETag, for the next poll.
         etag: Option<String>,
     },
@@ -82,8 +82,8 @@ pub struct WorkerClient {
 
 impl WorkerClient {
     /// A client for the session the worker opened.
-    pub fn new(session: &SessionResponse) -> Self {
-        let id = String::from(js_sys::encode_uri_component(&session.opportunity.id));
+    pub fn new(session: &SessionKeys) -> Self {
+        let id = String::from(js_sys::encode_uri_component(&session.opportunity_id));
         WorkerClient {
             authorization: format!("Bearer {}", session.token),
             opportunity_path: format!("/v1/opportunities/{id}"),
@@ -91,20 +91,20 @@ impl WorkerClient {
     }
 
     /// Creates the opportunity's Aurora project (`POST .../project`). Safe to repeat: the
-    /// worker creates at most one project per opportunity.
-    pub async fn create_project(&self) -> Result<OpportunityState, ApiError> {
+    /// worker creates at most one project per opportunity. What it became is read from
+    /// the screen ([`WorkerClient::poll_screen`]), which the worker renders.
+    pub async fn create_project(&self) -> Result<(), ApiError> {
         let url = format!("{}/project", self.opportunity_path);
         let request = Request::post(&url).header("Authorization", &self.authorization).build().map_err(network)?;
-        read_json(send(request).await?).await
+        send(request).await.map(drop)
     }
 
-    /// The opportunity's state (`GET /v1/opportunities/{id}`), or `Unchanged` when it still
-    /// matches `etag`.
-    pub async fn poll_state(&self, etag: Option<&str>) -> Result<Polled, ApiError> {
+    /// The opportunity's screen (`GET /v1/opportunities/{id}/screen`), or `Unchanged` when
+    /// it still matches `etag`.
+    pub async fn poll_screen(&self, etag: Option<&str>) -> Result<Polled, ApiError> {
         // Our own If-None-Match, and the browser's cache kept out of it: the 304 is ours.
-        let mut builder = Request::get(&self.opportunity_path)
-            .header("Authorization", &self.authorization)
-            .cache(RequestCache::NoStore);
+        let url = format!("{}/screen", self.opportunity_path);
+        let mut builder = Request::get(&url).header("Authorization", &self.authorization).cache(RequestCache::NoStore);
         if let Some(etag) = etag {
             builder = builder.header("If-None-Match", etag);
         }
@@ -113,7 +113,7 @@ impl WorkerClient {
             return Ok(Polled::Unchanged);
         }
         let etag = response.headers().get("etag");
-        Ok(Polled::Changed { state: read_json(response).await?, etag })
+        Ok(Polled::Changed { screen: read_json(response).await?, etag })
     }
 }
 
@@ -128,7 +128,7 @@ pub enum Proof {
 
 /// A new session from a CRM's fresh proof, presented at the page's own door (see
 /// [`crate::renew`]) with `Accept: application/json`.
-pub async fn open_session(proof: &Proof) -> Result<SessionResponse, ApiError> {
+pub async fn open_session(proof: &Proof) -> Result<SessionKeys, ApiError> {
     let builder = match proof {
         Proof::Url(url) => Request::get(url),
         Proof::Form(_) => {

@@ -15,9 +15,9 @@
 use crate::{
     api::{self, ApiError, Proof},
     host_canvas, host_frame, host_pipedrive,
-    screen::{Problem, Retry},
+    page::Problem,
 };
-use widget_api::{HostAdapter, SessionResponse};
+use widget_api::{Action, HostAdapter, SessionKeys};
 
 /// The page around the frame, as the embed page names it.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ pub enum RenewError {
 
 impl Host {
     /// A new session for the opportunity, from the CRM's fresh proof.
-    pub async fn renew(&self) -> Result<SessionResponse, RenewError> {
+    pub async fn renew(&self) -> Result<SessionKeys, RenewError> {
         let proof = self.fresh_proof().await?;
         api::open_session(&proof).await.map_err(RenewError::Refused)
     }
@@ -83,7 +83,7 @@ impl Host {
                 "This panel has been open a long time, and its session could not be renewed{detail}. \
                  Try again, or reload the page."
             ),
-            retry: Some(Retry::OpenSession),
+            retry: Some(Action::OpenSession),
         }
     }
 

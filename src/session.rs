@@ -1,41 +1,29 @@
 //! A rep's session with the widget: taken over from the page the worker rendered, it
-//! creates the project when asked and follows the opportunity's state while the page is
+//! creates the project when asked and follows the opportunity's screen while the page is
 //! open, so that what changes elsewhere (a project created automatically, a design
 //! arriving, a click in another tab) shows without a reload.
 //!
-//! Everything the widget shows is one [`Screen`] (`widget_view::screen`); the components
-//! ask for work through [`Actions`]. Each change of screen mounts the screen's components
-//! afresh (see [`crate::mount`] for why that, rather than signals and effects). Tests
-//! mount screens of their own, with no session.
+//! Every screen is the worker's render (`GET .../screen`, or the page's templates for what
+//! shows before an answer: see [`crate::page`]); the session decides when to ask for one
+//! and acts on the buttons' actions ([`widget_api::Action`]).
 
 pub mod transitions;
 
 use crate::{
     api::{ApiError, Polled, WorkerClient},
     browser,
-    mount::{MountedScreen, mount_screen},
+    page::{self, Problem, Root},
     renew::Host,
-    screen::{Actions, Panel, Problem, Retry, Screen},
 };
-use leptos::prelude::*;
-// The browser's own task queue: no executor to start before the first mount.
+use std::{cell::RefCell, rc::Rc};
+use transitions::AfterCreate;
+// The browser's own task queue: no executor to start.
 use wasm_bindgen_futures::spawn_local;
-use widget_api::{OpportunityState, SessionResponse};
+use widget_api::{Action, CREATING_TEMPLATE_ID, ScreenAnswer, SessionKeys};
 
 /// When the token of `session`, just received, ends by the browser's clock (ms).
-fn expiry(session: &SessionResponse) -> f64 {
+fn expiry(session: &SessionKeys) -> f64 {
     browser::now_ms() + session.expires_in as f64 * 1000.0
-}
-
-/// Whether the worker will change `state` without the rep doing anything: the project is
-/// being created, the design is awaited, or a failed simulation may be re-run in Aurora.
-pub fn is_pending(state: &OpportunityState) -> bool {
-    matches!(
-        state,
-        OpportunityState::Creating
-            | OpportunityState::AwaitingDesign { .. }
-            | OpportunityState::SimulationFailed { .. }
-    )
 }
 
 /// How long to wait between polls: quick at first, then slower, up to a ceiling; quick
@@ -82,80 +70,87 @@ impl Default for PollBackoff {
 /// while the page is visible, so the renewal comes before the end.
 const RENEW_BEFORE_MS: f64 = 120_000.0;
 
-/// The session: the screen, where it is mounted, and what runs behind it.
-#[derive(Clone, Copy)]
-pub struct Session {
-    behind: StoredValue<SessionState, LocalStorage>,
-}
+/// The session; clones share it.
+#[derive(Clone)]
+pub struct Session(Rc<RefCell<SessionState>>);
 
 /// What the session keeps.
 struct SessionState {
-    /// What the widget shows now.
-    screen: Screen,
-    /// Where the widget is mounted, and the mounted screen (dropping it unmounts it).
-    /// `None` while the root still holds the screen the worker rendered, adopted as it
-    /// is: its buttons act through [`Session::adopt`]'s listener until the first change.
-    root: web_sys::HtmlElement,
-    mounted: Option<MountedScreen>,
-    /// This session's actions, made once.
-    actions: Option<Actions>,
+    /// Where the widget's screens go.
+    root: Root,
+    /// What the root shows.
+    shown: Shown,
+    /// The ETag of the worker's screen shown (the page's, then each poll's), for the next
+    /// poll; `None` while the widget shows one of its own.
+    etag: Option<String>,
+    /// Whether the worker will change that screen without the rep.
+    pending: bool,
+    /// What the status region last said.
+    said: Option<String>,
     /// The worker client of the current widget token: in memory only.
     client: Option<WorkerClient>,
     /// When that token ends, by the browser's clock (ms).
     expires_at_ms: f64,
     /// The page around the frame, which renews the session.
     host: Host,
-    /// A loop following the state is running.
+    /// A loop following the screen is running.
     following: bool,
 }
 
+/// What the root shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// The opportunity's screen, as the worker rendered it.
+    Opportunity,
+    /// The project is being created at the rep's request: the answer is awaited.
+    Creating,
+    /// The opportunity's screen, with a problem that stopped following it.
+    Stopped,
+    /// No session: only a problem.
+    Unavailable,
+}
+
 impl Session {
-    /// Takes over `root`, which holds the screen the worker rendered from `session`, and
-    /// follows the opportunity from there. The rendered screen stays as it is (the same
-    /// components made it, so mounting them again would change nothing the rep sees, but
-    /// would lose their focus and selection): its buttons are given their actions, and the
-    /// next change of screen replaces it. A page without a session that reads says so.
-    pub fn start(root: web_sys::HtmlElement, session: Option<SessionResponse>, host: Host) -> Self {
-        let client = session.as_ref().map(WorkerClient::new);
-        let behind = SessionState {
-            screen: Screen::Loading,
-            root: root.clone(),
-            mounted: None,
-            actions: None,
-            client,
+    /// Takes over `root`, which holds the screen the worker rendered from `session` (its
+    /// ETag and whether it is pending on the root: `data-screen-etag`, `data-pending`), and follows the opportunity from there. The
+    /// rendered screen stays as it is, and its buttons act from now on. A page without a
+    /// session that reads says so.
+    pub fn start(root: web_sys::HtmlElement, session: Option<SessionKeys>, host: Host) -> Self {
+        let etag = root.get_attribute("data-screen-etag").filter(|etag| !etag.is_empty());
+        let pending = root.get_attribute("data-pending").as_deref() == Some("true");
+        let this = Session(Rc::new(RefCell::new(SessionState {
+            root: Root(root.clone()),
+            shown: Shown::Opportunity,
+            etag,
+            pending,
+            said: None,
+            client: session.as_ref().map(WorkerClient::new),
             expires_at_ms: session.as_ref().map_or(0.0, expiry),
             host,
             following: false,
-        };
-        let this = Session { behind: StoredValue::new_local(behind) };
-        let actions = this.make_actions();
-        this.behind.update_value(|b| b.actions = Some(actions));
-        match transitions::opened(session.map(|s| (s.opportunity, s.state))) {
-            screen @ Screen::Opportunity(_) => {
-                this.behind.update_value(|b| b.screen = screen);
-                this.adopt(&root, actions);
-            }
-            unavailable => this.show(unavailable),
+        })));
+        this.listen_for_clicks(&root);
+        if session.is_none() {
+            this.stop(transitions::unavailable(), Shown::Unavailable);
         }
         this.follow();
         this
     }
 
-    /// Gives the rendered screen's buttons their actions: one listener on the root, which
-    /// acts only while the root holds that screen (mounted screens have their own).
-    fn adopt(self, root: &web_sys::HtmlElement, actions: Actions) {
+    /// One listener on the root for every button of every screen: each names its action.
+    fn listen_for_clicks(&self, root: &web_sys::HtmlElement) {
         use wasm_bindgen::{JsCast, closure::Closure};
+        let this = self.clone();
         let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-            if self.behind.try_with_value(|b| b.mounted.is_some()).unwrap_or(true) {
-                return;
-            }
-            let Some(target) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-            let inside = |css: &str| target.closest(css).ok().flatten().is_some();
-            if inside("[data-testid=create-project]") {
-                actions.create_project.run(());
-            } else if inside("[data-testid=retry]") {
-                // A rendered screen's only "Try again" is that of a failed create.
-                actions.retry.run(Retry::CreateProject);
+            let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            match target.as_ref().and_then(page::action_of) {
+                Some(Action::CreateProject) => this.create_project(),
+                Some(Action::OpenSession) => this.recover(),
+                Some(Action::FollowDesign) => {
+                    this.resume();
+                    this.follow();
+                }
+                None => {}
             }
         });
         let _ = root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
@@ -163,109 +158,116 @@ impl Session {
         on_click.forget();
     }
 
-    /// What the widget shows now.
-    pub fn screen(&self) -> Screen {
-        self.behind.with_value(|b| b.screen.clone())
+    fn with<T>(&self, read: impl FnOnce(&SessionState) -> T) -> T {
+        read(&self.0.borrow())
     }
 
-    fn make_actions(self) -> Actions {
-        Actions {
-            create_project: Callback::new(move |()| self.create_project()),
-            retry: Callback::new(move |retry| match retry {
-                Retry::OpenSession => self.recover(),
-                Retry::CreateProject => self.create_project(),
-                Retry::FollowDesign => {
-                    self.update_panel(|panel| panel.problem = None);
-                    self.follow();
-                }
-            }),
+    fn root(&self) -> Root {
+        self.with(|s| s.root.clone())
+    }
+
+    /// Shows the worker's `screen` (tagged `etag`) unless it is already showing.
+    fn show(&self, screen: ScreenAnswer, etag: Option<String>) {
+        let unchanged = self.with(|s| s.shown == Shown::Opportunity && s.etag.is_some() && s.etag == etag);
+        if !unchanged {
+            self.root().show_html(&screen.html);
+        }
+        self.0.borrow_mut().shown = Shown::Opportunity;
+        self.0.borrow_mut().etag = etag;
+        self.0.borrow_mut().pending = screen.pending;
+        self.say(screen.announcement);
+    }
+
+    /// Says `announcement` in the status region when it differs from what it last said.
+    fn say(&self, announcement: Option<String>) {
+        if announcement.is_some() && self.with(|s| s.said != announcement) {
+            page::announce(announcement.as_deref().unwrap_or_default());
+            self.0.borrow_mut().said = announcement;
         }
     }
 
-    /// Shows `screen`: the old one is unmounted, the new one mounted.
-    fn show(self, screen: Screen) {
-        let announcement = screen.announcement();
-        let old = self.behind.try_update_value(|b| {
-            let said_before = b.screen.announcement();
-            b.screen = screen.clone();
-            (b.mounted.take(), said_before)
-        });
-        let (old, said_before) = old.unzip();
-        let Some((root, Some(actions))) = self.behind.try_with_value(|b| (b.root.clone(), b.actions)) else { return };
-        // The rep was in the widget (the button they pressed is about to go): their focus
-        // moves to the new screen's first thing to read or press, not to the page's body.
-        let document = web_sys::window().and_then(|w| w.document());
-        let active = document.as_ref().and_then(web_sys::Document::active_element);
-        let had_focus = active.is_some_and(|element| root.contains(Some(&element)));
-        // Unmounted outside the borrow: dropping components must not find the session
-        // busy. Nothing mounted: the root holds the worker's render, cleared by hand.
-        match old.flatten() {
-            Some(old) => drop(old),
-            None => root.set_inner_html(""),
-        }
-        let mounted = mount_screen(root.clone(), screen, actions);
-        self.behind.update_value(|b| b.mounted = Some(mounted));
-        if had_focus && let Ok(Some(target)) = root.query_selector("[data-focus]") {
-            let _ = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target).map(|target| target.focus());
-        }
-        // The page's one status region says where things stand now, when that changed.
-        if announcement != said_before.flatten()
-            && let Some(region) = document.and_then(|d| d.get_element_by_id("aurora-status"))
-        {
-            region.set_text_content(announcement);
+    /// Shows `problem`, which stops the widget (`shown`) until the rep acts on it.
+    fn stop(&self, problem: Problem, shown: Shown) {
+        self.root().show_problem(&problem, shown == Shown::Unavailable);
+        self.0.borrow_mut().shown = shown;
+    }
+
+    /// The rep resumes after a problem that stopped following: it goes.
+    fn resume(&self) {
+        if self.with(|s| s.shown == Shown::Stopped) {
+            self.root().clear_problem();
+            self.0.borrow_mut().shown = Shown::Opportunity;
         }
     }
 
-    /// Changes the panel, if the opportunity is showing, and shows the change: only a real
-    /// change re-mounts, so a poll that brings the same state moves nothing (nor focus).
-    fn update_panel(self, change: impl FnOnce(&mut Panel)) {
-        if let Screen::Opportunity(before) = self.screen() {
-            let mut panel = before.clone();
-            change(&mut panel);
-            if panel != before {
-                self.show(Screen::Opportunity(panel));
-            }
-        }
+    /// Whether the opportunity's screen is showing and may be followed.
+    fn watching(&self) -> bool {
+        self.with(|s| s.shown == Shown::Opportunity)
     }
 
-    fn pending(self) -> bool {
-        self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(panel) if is_pending(&panel.state)))
-    }
-
-    /// Whether the opportunity is showing and may be followed: no problem stopped it.
-    fn watching(self) -> bool {
-        self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(panel) if panel.problem.is_none()))
-    }
-
-    fn create_project(self) {
-        let already = self.behind.with_value(|b| matches!(&b.screen, Screen::Opportunity(p) if p.creating));
-        if already || self.behind.with_value(|b| b.client.is_none()) {
+    fn create_project(&self) {
+        if self.with(|s| s.shown == Shown::Creating || s.shown == Shown::Unavailable || s.client.is_none()) {
             return;
         }
-        self.update_panel(transitions::create_asked);
+        let root = self.root();
+        let before = root.html();
+        let announcement = root.show_template(CREATING_TEMPLATE_ID);
+        self.0.borrow_mut().shown = Shown::Creating;
+        self.say(announcement);
+        let this = self.clone();
         spawn_local(async move {
-            let mut result = match self.usable_client(false).await {
+            let mut answer = match this.usable_client(false).await {
                 Ok(client) => client.create_project().await,
-                Err(problem) => return self.create_stopped(problem),
+                Err(problem) => return this.create_stopped(&before, problem),
             };
             // The worker refused the token after all: renewed once, asked again.
-            if result.as_ref().is_err_and(ApiError::needs_new_session) {
-                result = match self.usable_client(true).await {
+            if answer.as_ref().is_err_and(ApiError::needs_new_session) {
+                answer = match this.usable_client(true).await {
                     Ok(client) => client.create_project().await,
-                    Err(problem) => return self.create_stopped(problem),
+                    Err(problem) => return this.create_stopped(&before, problem),
                 };
             }
-            self.update_panel(|panel| transitions::created(panel, result));
-            self.follow();
+            match transitions::created(&answer) {
+                AfterCreate::Screen => this.refresh(None).await,
+                AfterCreate::ScreenWith(problem) => this.refresh(Some(problem)).await,
+                AfterCreate::Before(problem) => this.create_stopped(&before, problem),
+            }
+            this.follow();
         });
     }
 
-    /// A create that could not be asked: no session to ask it with.
-    fn create_stopped(self, problem: Problem) {
-        self.update_panel(|panel| {
-            panel.creating = false;
-            panel.problem = Some(problem);
-        });
+    /// A create that could not be asked, or not answered: the screen from before the
+    /// click, with the problem (Try again asks again).
+    fn create_stopped(&self, before: &str, problem: Problem) {
+        let root = self.root();
+        root.show_html(before);
+        root.show_problem(&problem, false);
+        self.0.borrow_mut().shown = Shown::Opportunity;
+    }
+
+    /// Shows the opportunity's screen as the worker renders it now, with `problem` over
+    /// it unless it shows one of its own. Unreachable, the problem of that is shown over
+    /// the screen from before.
+    async fn refresh(&self, problem: Option<Problem>) {
+        let polled = match self.usable_client(false).await {
+            Ok(client) => client.poll_screen(None).await,
+            Err(problem) => return self.stop(problem, Shown::Stopped),
+        };
+        match polled {
+            Ok(Polled::Changed { screen, etag }) => {
+                self.0.borrow_mut().etag = None;
+                self.show(screen, etag);
+                if let Some(problem) = problem.filter(|_| !self.root().shows_a_problem()) {
+                    self.root().show_problem(&problem, false);
+                }
+            }
+            Ok(Polled::Unchanged) => {}
+            Err(error) => {
+                let problem =
+                    problem.unwrap_or(Problem { message: error.to_string(), retry: Some(Action::FollowDesign) });
+                self.stop(problem, Shown::Stopped);
+            }
+        }
     }
 
     /// The worker client, its session renewed through the CRM first when its token is
@@ -273,10 +275,8 @@ impl Session {
     /// is used while a renewal fails (the next call tries again); where the CRM cannot
     /// renew (HubSpot's modal), the token is used until the worker refuses it. The problem
     /// is what the rep reads when there is no token left to use.
-    async fn usable_client(self, refused: bool) -> Result<WorkerClient, Problem> {
-        let (client, expires_at, host) =
-            self.behind.with_value(|b| (b.client.clone(), b.expires_at_ms, b.host.clone()));
-        let still_valid = |client: Option<WorkerClient>| client.filter(|_| !refused && browser::now_ms() < expires_at);
+    async fn usable_client(&self, refused: bool) -> Result<WorkerClient, Problem> {
+        let (client, expires_at, host) = self.with(|s| (s.client.clone(), s.expires_at_ms, s.host.clone()));
         if !refused
             && browser::now_ms() + RENEW_BEFORE_MS < expires_at
             && let Some(client) = client.clone()
@@ -285,103 +285,103 @@ impl Session {
         }
         // Where the CRM cannot renew (HubSpot's modal), this answers at once.
         match host.renew().await {
-            Ok(session) => Ok(self.take_session(session)),
-            Err(error) => still_valid(client).ok_or_else(|| host.problem(&error)),
+            Ok(session) => {
+                let client = WorkerClient::new(&session);
+                let mut state = self.0.borrow_mut();
+                state.client = Some(client.clone());
+                state.expires_at_ms = expiry(&session);
+                Ok(client)
+            }
+            Err(error) => {
+                client.filter(|_| !refused && browser::now_ms() < expires_at).ok_or_else(|| host.problem(&error))
+            }
         }
-    }
-
-    /// Takes a renewed session: its token from now on, and the state it brought.
-    fn take_session(self, session: SessionResponse) -> WorkerClient {
-        let client = WorkerClient::new(&session);
-        self.behind.update_value(|b| {
-            b.client = Some(client.clone());
-            b.expires_at_ms = expiry(&session);
-        });
-        if matches!(self.screen(), Screen::Opportunity(_)) {
-            self.update_panel(|panel| transitions::polled(panel, session.state));
-        } else {
-            self.show(transitions::opened(Some((session.opportunity, session.state))));
-        }
-        client
     }
 
     /// "Try again" when the session could not be renewed, or the page held none: the
     /// CRM vouches for the rep again (Salesforce by POSTing the canvas anew).
-    fn recover(self) {
-        if self.behind.with_value(|b| b.host.recover_by_reloading()) {
+    fn recover(&self) {
+        if self.with(|s| s.host.recover_by_reloading()) {
             return;
         }
+        let this = self.clone();
         spawn_local(async move {
-            match self.usable_client(true).await {
+            let unavailable = this.with(|s| s.shown == Shown::Unavailable);
+            match this.usable_client(true).await {
                 Ok(_) => {
-                    self.update_panel(|panel| panel.problem = None);
-                    self.follow();
+                    this.resume();
+                    if unavailable {
+                        this.0.borrow_mut().shown = Shown::Opportunity;
+                        this.refresh(None).await;
+                    }
+                    this.follow();
                 }
-                Err(problem) if matches!(self.screen(), Screen::Opportunity(_)) => self.show_problem(problem),
-                Err(problem) => self.show(Screen::Unavailable(problem)),
+                Err(problem) => {
+                    let shown = if unavailable { Shown::Unavailable } else { Shown::Stopped };
+                    this.stop(problem, shown);
+                }
             }
         });
     }
 
-    /// Polls the state while the opportunity shows and the page is visible, one loop at a
-    /// time: quick while the worker is changing it (a project being created, a design
-    /// awaited), backing off to a ceiling otherwise, and quick again after any change or
-    /// when the rep comes back to the page. Each poll is a 304 while nothing changed.
-    fn follow(self) {
-        if !self.watching() || self.behind.with_value(|b| b.following) {
+    /// Polls the screen while it shows and the page is visible, one loop at a time: quick
+    /// while the worker is changing it (a project being created, a design awaited),
+    /// backing off to a ceiling otherwise, and quick again after any change or when the rep
+    /// comes back to the page. Each poll is a 304 while nothing changed.
+    fn follow(&self) {
+        if !self.watching() || self.with(|s| s.following) {
             return;
         }
-        self.behind.update_value(|b| b.following = true);
+        self.0.borrow_mut().following = true;
+        let this = self.clone();
         spawn_local(async move {
-            self.follow_while_watching().await;
-            self.behind.update_value(|b| b.following = false);
+            this.follow_while_watching().await;
+            this.0.borrow_mut().following = false;
         });
     }
 
-    async fn follow_while_watching(self) {
+    async fn follow_while_watching(&self) {
         let mut backoff = PollBackoff::new();
-        let mut etag: Option<String> = None;
         while self.watching() {
-            browser::sleep(if self.pending() {
-                backoff.next_wait()
-            } else {
-                backoff.next_wait().max(PollBackoff::SETTLED_MS)
-            })
-            .await;
+            let wait = backoff.next_wait();
+            browser::sleep(if self.with(|s| s.pending) { wait } else { wait.max(PollBackoff::SETTLED_MS) }).await;
             if !browser::page_is_visible() {
                 // Nobody is looking: no polls until someone is, then one at once.
                 browser::page_visible().await;
                 backoff.reset();
             }
+            // A click may have changed the screen while this loop slept.
+            if !self.watching() {
+                return;
+            }
+            let etag = self.with(|s| s.etag.clone());
             let mut polled = match self.usable_client(false).await {
-                Ok(client) => client.poll_state(etag.as_deref()).await,
-                Err(problem) => return self.show_problem(problem),
+                Ok(client) => client.poll_screen(etag.as_deref()).await,
+                Err(problem) => return self.stop(problem, Shown::Stopped),
             };
             if polled.as_ref().is_err_and(ApiError::needs_new_session) {
                 polled = match self.usable_client(true).await {
-                    Ok(client) => client.poll_state(etag.as_deref()).await,
-                    Err(problem) => return self.show_problem(problem),
+                    Ok(client) => client.poll_screen(etag.as_deref()).await,
+                    Err(problem) => return self.stop(problem, Shown::Stopped),
                 };
             }
+            // The rep may have clicked while the poll was out: their screen wins.
+            if !self.watching() {
+                return;
+            }
             match polled {
-                Ok(Polled::Changed { state, etag: new_etag }) => {
-                    etag = new_etag;
+                Ok(Polled::Changed { screen, etag }) => {
                     backoff.reset();
-                    self.update_panel(|panel| transitions::polled(panel, state));
+                    self.show(screen, etag);
                 }
                 Ok(Polled::Unchanged) => {}
                 Err(error) => {
                     if let Some(problem) = transitions::follow_failed(&error) {
-                        self.show_problem(problem);
-                        return;
+                        return self.stop(problem, Shown::Stopped);
                     }
                 }
             }
         }
-    }
-
-    fn show_problem(self, problem: Problem) {
-        self.update_panel(|panel| panel.problem = Some(problem));
     }
 }
 
@@ -398,18 +398,5 @@ mod tests {
         assert_eq!(*waits.last().expect("ten waits"), PollBackoff::CEILING_MS);
         backoff.reset();
         assert_eq!(backoff.next_wait(), PollBackoff::FIRST_MS);
-    }
-
-    #[test]
-    fn only_states_the_worker_will_change_are_followed() {
-        assert!(is_pending(&OpportunityState::Creating));
-        assert!(is_pending(&OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() }));
-        assert!(!is_pending(&OpportunityState::NoProject));
-        assert!(!is_pending(&OpportunityState::NotLinked));
-        assert!(!is_pending(&OpportunityState::CreateFailed {
-            code: "c".into(),
-            message: "m".into(),
-            retryable: true
-        }));
     }
 }

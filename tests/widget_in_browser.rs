@@ -1,20 +1,26 @@
-//! The widget's screens, mounted from fixtures in headless Chromium (wasm-bindgen-test),
-//! with the widget's stylesheet, checked for what a rep reads and can do.
+//! The widget's screens in headless Chromium (wasm-bindgen-test): each rendered from
+//! fixtures as the worker renders it, put on a page with the widget's stylesheet, and
+//! checked for what a rep reads and what each button asks the widget for (the widget's own
+//! reading of them, `page::action_of`); then the widget's page module over the page's
+//! templates, and its reader of the worker's answers.
 #![cfg(target_arch = "wasm32")]
 
 use aurora_crm_widget::{
     decode::{DecodeError, decode},
-    mount::{MountedScreen, mount_screen},
-    screen::{Actions, Panel, Problem, Retry, Screen},
-};
-use leptos::{prelude::*, task::tick};
-use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicUsize, Ordering},
+    page::{self, Root, action_of},
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use widget_api::{DesignView, Location, Opportunity, OpportunityState, SessionResponse};
+use widget_api::{
+    Action, CREATING_TEMPLATE_ID, DesignView, ErrorBody, Location, Opportunity, OpportunityState, ScreenAnswer,
+    SessionKeys, SessionResponse,
+};
+use widget_view::{
+    format::Locale,
+    page_templates, render_html,
+    screen::{Panel, Problem, Screen},
+    screen_answer,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -44,32 +50,21 @@ fn ready(design: DesignView) -> OpportunityState {
     OpportunityState::DesignReady { project_id: "p-1".into(), aurora_url: AURORA_URL.into(), design: Box::new(design) }
 }
 
-/// What the rep did: clicks on Create and on Try again.
-#[derive(Clone, Default)]
-struct Clicks {
-    create: Arc<AtomicUsize>,
-    retries: Arc<Mutex<Vec<Retry>>>,
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
 }
 
-impl Clicks {
-    fn actions(&self) -> Actions {
-        let (create, retries) = (self.create.clone(), self.retries.clone());
-        Actions {
-            create_project: Callback::new(move |()| {
-                create.fetch_add(1, Ordering::SeqCst);
-            }),
-            retry: Callback::new(move |retry| retries.lock().expect("lock").push(retry)),
-        }
-    }
+fn document() -> web_sys::Document {
+    window().document().expect("a document")
 }
 
-/// A screen mounted in a fresh element of the page, with the widget's styles.
+/// A screen as the worker renders it, in a fresh element of the page, with the widget's
+/// styles.
 struct Mounted {
     host: web_sys::HtmlElement,
-    _screen: MountedScreen,
 }
 
-async fn mount(screen: Screen, actions: Actions) -> Mounted {
+async fn mount(screen: Screen) -> Mounted {
     let document = document();
     if document.get_element_by_id("widget-css").is_none() {
         let style = document.create_element("style").expect("style");
@@ -79,9 +74,9 @@ async fn mount(screen: Screen, actions: Actions) -> Mounted {
     }
     let host: web_sys::HtmlElement = document.create_element("main").expect("main").unchecked_into();
     document.body().expect("body").append_child(&host).expect("append");
-    let screen = mount_screen(host.clone(), screen, actions);
-    tick().await;
-    Mounted { host, _screen: screen }
+    host.set_class_name("aurora-widget");
+    host.set_inner_html(&render_html(screen, Locale::EN_US));
+    Mounted { host }
 }
 
 impl Mounted {
@@ -115,16 +110,8 @@ impl Mounted {
 }
 
 #[wasm_bindgen_test]
-async fn loading_shows_a_skeleton_and_says_so_to_screen_readers() {
-    let m = mount(Screen::Loading, Actions::none()).await;
-    assert!(m.find("[data-testid=loading] .bone-button").is_some());
-    assert_eq!(m.find("[role=status]").expect("a status").text_content().as_deref(), Some("Loading Aurora Solar…"));
-}
-
-#[wasm_bindgen_test]
 async fn no_project_shows_the_site_and_a_button_that_creates() {
-    let clicks = Clicks::default();
-    let m = mount(panel(OpportunityState::NoProject), clicks.actions()).await;
+    let m = mount(panel(OpportunityState::NoProject)).await;
     assert_eq!(m.text("opportunity-name"), "Rivera residence");
     assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305");
     let button: web_sys::HtmlButtonElement =
@@ -132,8 +119,7 @@ async fn no_project_shows_the_site_and_a_button_that_creates() {
     assert_eq!(button.text_content().unwrap_or_default().trim(), "Create Aurora Project");
     assert!(!button.disabled());
     assert_eq!(button.type_(), "button", "a real button: focusable, Enter and Space press it");
-    button.click();
-    assert_eq!(clicks.create.load(Ordering::SeqCst), 1);
+    assert_eq!(action_of(&button), Some(Action::CreateProject));
 }
 
 #[wasm_bindgen_test]
@@ -142,7 +128,7 @@ async fn coordinates_are_shown_when_there_is_no_address() {
     if let Screen::Opportunity(p) = &mut screen {
         p.opportunity.location = Location::Coordinates { latitude: 37.7796, longitude: -122.3953 };
     }
-    let m = mount(screen, Actions::none()).await;
+    let m = mount(screen).await;
     assert_eq!(m.text("opportunity-location"), "37.77960° N, 122.39530° W");
 }
 
@@ -155,25 +141,20 @@ async fn creating_keeps_the_button_in_place_disabled_with_progress() {
         }
         s
     }] {
-        let clicks = Clicks::default();
-        let m = mount(screen, clicks.actions()).await;
+        let m = mount(screen).await;
         let button: web_sys::HtmlButtonElement =
             m.find("[data-testid=create-project]").expect("button").unchecked_into();
         assert!(button.disabled());
         assert_eq!(button.text_content().unwrap_or_default(), "Creating Aurora Project…");
-        button.click();
-        assert_eq!(clicks.create.load(Ordering::SeqCst), 0, "no second create");
+        assert_eq!(action_of(&button), None, "no second create");
         assert!(m.find("progress").is_some());
     }
 }
 
 #[wasm_bindgen_test]
 async fn awaiting_design_says_what_happens_next_and_links_to_aurora() {
-    let m = mount(
-        panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() }),
-        Actions::none(),
-    )
-    .await;
+    let m = mount(panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() }))
+        .await;
     assert!(m.text("state-awaiting-design").contains("the summary appears here by itself"));
     let link = m.find("a[data-testid=open-in-aurora]").expect("link");
     assert_eq!(link.get_attribute("href").as_deref(), Some(AURORA_URL));
@@ -183,7 +164,7 @@ async fn awaiting_design_says_what_happens_next_and_links_to_aurora() {
 
 #[wasm_bindgen_test]
 async fn the_seed_design_reads_in_units_a_rep_knows() {
-    let m = mount(panel(ready(seed_design())), Actions::none()).await;
+    let m = mount(panel(ready(seed_design()))).await;
     assert_eq!(m.fact("size-stc"), "6.5 kW");
     assert_eq!(m.fact("size-ac"), "5 kW AC");
     assert_eq!(m.fact("size-ptc"), "6 kW DC");
@@ -237,7 +218,7 @@ async fn the_seed_design_reads_in_units_a_rep_knows() {
 /// keyboard passes it in one stop (the table's), not twelve.
 #[wasm_bindgen_test]
 async fn the_chart_reads_as_its_summary_and_takes_one_tab_stop() {
-    let m = mount(panel(ready(seed_design())), Actions::none()).await;
+    let m = mount(panel(ready(seed_design()))).await;
     let chart = m.find("[data-testid=production-chart]").expect("a chart");
     assert_eq!(chart.get_attribute("aria-describedby").as_deref(), Some("production-summary"));
     let svg = chart.query_selector("svg").expect("selector").expect("the drawing");
@@ -255,7 +236,7 @@ async fn a_design_without_production_storage_or_sku_still_reads_sensibly() {
     design.storage_mode = None;
     design.string_inverters.clear();
     design.arrays[0].solar_access_percent = None;
-    let m = mount(panel(ready(design)), Actions::none()).await;
+    let m = mount(panel(ready(design))).await;
     assert_eq!(m.fact("annual-production"), "Not simulated yet");
     assert_eq!(m.fact("offset"), "–");
     assert!(m.find("[data-testid=production-chart]").is_none());
@@ -279,7 +260,7 @@ async fn what_aurora_left_out_of_a_design_reads_as_a_dash_and_the_rest_is_shown(
     design.batteries[0].name = None;
     let production = design.production.as_mut().expect("production");
     production.monthly = vec![Some(aurora_api::KilowattHours(150.0)), None, Some(aurora_api::KilowattHours(300.0))];
-    let m = mount(panel(ready(design)), Actions::none()).await;
+    let m = mount(panel(ready(design))).await;
     assert_eq!(m.fact("size-stc"), "6.5 kW");
     assert_eq!(m.fact("size-ptc"), "–");
     assert_eq!(m.fact("array-modules"), "– × Aurora Sample Solar Panel (300.3 W)");
@@ -306,7 +287,7 @@ async fn what_aurora_left_out_of_a_design_reads_as_a_dash_and_the_rest_is_shown(
 async fn a_design_changed_since_its_simulation_says_so() {
     let mut design = seed_design();
     design.production.as_mut().expect("production").up_to_date = false;
-    let m = mount(panel(ready(design)), Actions::none()).await;
+    let m = mount(panel(ready(design))).await;
     assert!(m.text("outdated").contains("may be out of date"));
 }
 
@@ -322,7 +303,7 @@ async fn text_from_aurora_and_the_crm_is_shown_as_text_never_as_markup() {
     if let Screen::Opportunity(p) = &mut screen {
         p.opportunity.name = image.into();
     }
-    let m = mount(screen, Actions::none()).await;
+    let m = mount(screen).await;
     assert!(m.find("script").is_none() && m.find("img").is_none(), "markup was created");
     assert_eq!(m.text("opportunity-name"), image);
     assert!(m.fact("array-modules").contains(script));
@@ -332,24 +313,21 @@ async fn text_from_aurora_and_the_crm_is_shown_as_text_never_as_markup() {
 
 #[wasm_bindgen_test]
 async fn only_http_links_are_links() {
-    let m = mount(
-        panel(OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "javascript:alert(1)".into() }),
-        Actions::none(),
-    )
+    let m = mount(panel(OpportunityState::AwaitingDesign {
+        project_id: "p".into(),
+        aurora_url: "javascript:alert(1)".into(),
+    }))
     .await;
     assert!(m.find("a").is_none());
 }
 
 #[wasm_bindgen_test]
 async fn a_failed_simulation_says_what_it_means_and_where_to_fix_it() {
-    let m = mount(
-        panel(OpportunityState::SimulationFailed {
-            project_id: "p".into(),
-            aurora_url: AURORA_URL.into(),
-            design_id: "d".into(),
-        }),
-        Actions::none(),
-    )
+    let m = mount(panel(OpportunityState::SimulationFailed {
+        project_id: "p".into(),
+        aurora_url: AURORA_URL.into(),
+        design_id: "d".into(),
+    }))
     .await;
     let text = m.text("state-simulation-failed");
     assert!(text.contains("could not simulate") && text.contains("run the simulation again"), "{text}");
@@ -358,40 +336,38 @@ async fn a_failed_simulation_says_what_it_means_and_where_to_fix_it() {
 
 #[wasm_bindgen_test]
 async fn reps_are_told_to_ask_an_admin_and_admins_where_to_go() {
-    let m = mount(panel(OpportunityState::NotLinked), Actions::none()).await;
+    let m = mount(panel(OpportunityState::NotLinked)).await;
     let text = m.text("state-needs-admin");
     assert!(text.contains("Ask your CRM admin") && text.contains("link your Aurora tenant"), "{text}");
     assert!(m.find("button").is_none(), "nothing for a rep to click");
 
-    let m = mount(panel(OpportunityState::AppDisabled), Actions::none()).await;
+    let m = mount(panel(OpportunityState::AppDisabled)).await;
     let text = m.text("state-needs-admin");
     assert!(text.contains("Ask your Aurora admin") && text.contains("Settings, then Apps"), "{text}");
 }
 
 #[wasm_bindgen_test]
 async fn a_failed_create_offers_try_again_only_when_it_may_work() {
-    let clicks = Clicks::default();
     let failed = |retryable| OpportunityState::CreateFailed {
         code: "aurora_unavailable".into(),
         message: "Aurora Solar is not answering right now.".into(),
         retryable,
     };
-    let m = mount(panel(failed(true)), clicks.actions()).await;
+    let m = mount(panel(failed(true))).await;
     assert_eq!(m.text("error-message"), "Aurora Solar is not answering right now.");
-    m.find("button[data-testid=retry]").expect("try again").unchecked_into::<web_sys::HtmlElement>().click();
-    assert_eq!(*clicks.retries.lock().expect("lock"), [Retry::CreateProject]);
+    let again = m.find("button[data-testid=retry]").expect("try again");
+    assert_eq!(action_of(&again), Some(Action::CreateProject));
     assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305", "the rep still sees the site");
 
-    let m = mount(panel(failed(false)), clicks.actions()).await;
+    let m = mount(panel(failed(false))).await;
     assert!(m.find("[data-testid=retry]").is_none());
 }
 
 #[wasm_bindgen_test]
 async fn the_header_a_problem_and_the_state_read_top_to_bottom() {
-    let clicks = Clicks::default();
     let Screen::Opportunity(mut shown) = panel(OpportunityState::NoProject) else { unreachable!("a panel") };
     shown.problem = Some(Problem { message: "The CRM did not answer.".into(), retry: None });
-    let m = mount(Screen::Opportunity(shown), clicks.actions()).await;
+    let m = mount(Screen::Opportunity(shown)).await;
     let order: Vec<String> = m
         .all("[data-testid=opportunity-name], [data-testid=error], [data-testid=create-project]")
         .iter()
@@ -402,15 +378,13 @@ async fn the_header_a_problem_and_the_state_read_top_to_bottom() {
 
 #[wasm_bindgen_test]
 async fn a_session_that_could_not_open_says_why() {
-    let clicks = Clicks::default();
     let problem = Problem { message: "the CRM context is not validly signed".into(), retry: None };
-    let m = mount(Screen::Unavailable(problem), clicks.actions()).await;
+    let m = mount(Screen::Unavailable(problem)).await;
     assert_eq!(m.text("error-message"), "the CRM context is not validly signed");
     assert!(m.find("[data-testid=create-project]").is_none());
-    let problem = Problem { message: "offline".into(), retry: Some(Retry::OpenSession) };
-    let m = mount(Screen::Unavailable(problem), clicks.actions()).await;
-    m.find("[data-testid=retry]").expect("retry").unchecked_into::<web_sys::HtmlElement>().click();
-    assert_eq!(*clicks.retries.lock().expect("lock"), [Retry::OpenSession]);
+    let problem = Problem { message: "offline".into(), retry: Some(Action::OpenSession) };
+    let m = mount(Screen::Unavailable(problem)).await;
+    assert_eq!(action_of(&m.find("[data-testid=retry]").expect("retry")), Some(Action::OpenSession));
 }
 
 /// `value` as the worker sends it (serde_json), parsed as the browser parses it.
@@ -419,39 +393,86 @@ fn as_the_browser_gets_it<T: serde::Serialize>(value: &T) -> wasm_bindgen::JsVal
 }
 
 #[wasm_bindgen_test]
-fn every_state_the_worker_sends_decodes_to_the_same_value() {
-    let mut without_production = seed_design();
-    without_production.production = None;
-    without_production.arrays[0].roof_face = Some(2);
+fn what_the_worker_sends_reads_as_the_widget_needs_it() {
+    // Every screen, as the poll answers it.
     let mut states = widget_api::testing::every_state(AURORA_URL, seed_design());
-    states.push(ready(without_production));
+    states.push(OpportunityState::NoProject);
     for state in states {
-        let decoded: OpportunityState = decode(as_the_browser_gets_it(&state)).expect("decodes");
-        assert_eq!(decoded, state);
+        let Screen::Opportunity(panel) = panel(state) else { unreachable!("a panel") };
+        let answer = screen_answer(panel, Locale::EN_US);
+        assert_eq!(decode::<ScreenAnswer>(as_the_browser_gets_it(&answer)).expect("decodes"), answer);
     }
-    let session = SessionResponse {
-        token: "t".into(),
-        expires_in: 600,
-        opportunity: Opportunity {
-            id: "o".into(),
-            name: "n".into(),
-            location: Location::Coordinates { latitude: -33.9, longitude: 151.2 },
-        },
-        state: OpportunityState::NoProject,
-    };
-    assert_eq!(decode::<SessionResponse>(as_the_browser_gets_it(&session)).expect("decodes"), session);
+    // A renewed session: what the widget keeps of it.
+    let session =
+        SessionResponse { token: "t".into(), expires_in: 600, opportunity: opportunity(), state: ready(seed_design()) };
+    assert_eq!(
+        decode::<SessionKeys>(as_the_browser_gets_it(&session)).expect("decodes"),
+        SessionKeys { token: "t".into(), expires_in: 600, opportunity_id: "opp-1".into() }
+    );
+    let refusal = serde_json::json!({"error": {"code": "token_expired", "message": "The session ended."}});
+    assert_eq!(decode::<ErrorBody>(as_the_browser_gets_it(&refusal)).expect("decodes").error.code, "token_expired");
 }
 
 #[wasm_bindgen_test]
 fn a_body_that_is_not_what_the_worker_sends_names_the_field() {
-    let body = js_sys::JSON::parse(r#"{"state":"awaiting_design","project_id":"p"}"#).expect("json");
-    assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("aurora_url")));
-    let body = js_sys::JSON::parse(r#"{"state":"exploded"}"#).expect("json");
-    assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("state")));
-    let mut json = serde_json::to_value(ready(seed_design())).expect("json");
-    json["design"]["production"]["monthly"] = serde_json::json!([1, "two", 3]);
-    let body = js_sys::JSON::parse(&json.to_string()).expect("json");
-    assert_eq!(decode::<OpportunityState>(body), Err(DecodeError("monthly")));
+    let body = js_sys::JSON::parse(r#"{"html":"<p>x</p>","pending":"yes"}"#).expect("json");
+    assert_eq!(decode::<ScreenAnswer>(body), Err(DecodeError("pending")));
+    let body = js_sys::JSON::parse(r#"{"token":"t","expires_in":-1,"opportunity":{"id":"o"}}"#).expect("json");
+    assert_eq!(decode::<SessionKeys>(body), Err(DecodeError("expires_in")));
+    let body = js_sys::JSON::parse(r#"{"token":"t","expires_in":600,"opportunity":"o"}"#).expect("json");
+    assert_eq!(decode::<SessionKeys>(body), Err(DecodeError("opportunity")));
+}
+
+/// A page as the worker serves it: the screen in the root, the templates beside it.
+async fn page_with(screen: Screen) -> Mounted {
+    let m = mount(screen).await;
+    let templates = document().create_element("div").expect("div");
+    templates.set_inner_html(&page_templates(opportunity(), Locale::EN_US));
+    m.host.after_with_node_1(&templates).expect("templates on the page");
+    // The first of each id is the one found: a test's own page comes first.
+    m
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_shows_a_problem_under_the_header_and_takes_it_away() {
+    let m = page_with(panel(ready(seed_design()))).await;
+    let root = Root(m.host.clone());
+    let problem = page::Problem {
+        message: "Could not reach the Aurora Solar service.".into(),
+        retry: Some(Action::FollowDesign),
+    };
+    root.show_problem(&problem, false);
+    let order: Vec<String> = m
+        .all("[data-testid=opportunity-name], [data-testid=error], [data-testid=state-design-ready]")
+        .iter()
+        .filter_map(|e| e.get_attribute("data-testid"))
+        .collect();
+    assert_eq!(order, ["opportunity-name", "error", "state-design-ready"], "the design stays readable under it");
+    assert_eq!(m.text("error-message"), "Could not reach the Aurora Solar service.");
+    assert_eq!(action_of(&m.find("[data-testid=retry]").expect("try again")), Some(Action::FollowDesign));
+    // A second problem replaces the first; one without a way forward has no button.
+    root.show_problem(&page::Problem { message: "Ended.".into(), retry: None }, false);
+    assert_eq!(m.all("[data-testid=error]").len(), 1);
+    assert!(m.find("[data-testid=retry]").is_none());
+    root.clear_problem();
+    assert!(m.find("[data-testid=error]").is_none());
+    assert!(m.find("[data-testid=state-design-ready]").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_click_on_create_shows_the_creating_screen_at_once_and_says_so() {
+    let m = page_with(panel(OpportunityState::NoProject)).await;
+    let said = Root(m.host.clone()).show_template(CREATING_TEMPLATE_ID);
+    assert_eq!(said.as_deref(), Some("Creating the project in Aurora Solar…"));
+    let button: web_sys::HtmlButtonElement =
+        m.find("[data-testid=create-project]").expect("the button, in place").unchecked_into();
+    assert!(button.disabled());
+    assert_eq!(m.text("opportunity-name"), "Rivera residence");
+    // The same screen as the worker renders for a project being created.
+    let creating = render_html(panel(OpportunityState::Creating), Locale::EN_US);
+    let expected = document().create_element("main").expect("main");
+    expected.set_inner_html(&creating);
+    assert_eq!(m.host.inner_html(), expected.inner_html());
 }
 
 #[wasm_bindgen_test]

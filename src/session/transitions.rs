@@ -1,53 +1,46 @@
-//! What the session's events do to the screen, as pure functions: the session
-//! (`session.rs`) does the I/O and shows what these answer, and the tests below run every
-//! transition natively, with no browser.
+//! What the session does after each answer, as pure functions: the session (`session.rs`)
+//! does the I/O and the page changes these decide, and the tests below run every case
+//! natively, with no browser.
 
-use crate::{
-    api::ApiError,
-    screen::{Panel, Problem, Retry, Screen},
-};
-use widget_api::{Opportunity, OpportunityState};
+use crate::{api::ApiError, page::Problem};
+use widget_api::Action;
 
-/// What the widget shows from the session the page was rendered from: the opportunity's
-/// panel, or (a page that holds none that reads) why not, with "Try again" to reload.
-pub fn opened(session: Option<(Opportunity, OpportunityState)>) -> Screen {
-    match session {
-        Some((opportunity, state)) => Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None }),
-        None => Screen::Unavailable(Problem {
-            message: "This page did not finish loading. Try again, or reload the CRM page.".into(),
-            retry: Some(Retry::OpenSession),
-        }),
+/// What the rep reads when the page holds no session that reads, with "Try again" to be
+/// vouched for again.
+pub fn unavailable() -> Problem {
+    Problem {
+        message: "This page did not finish loading. Try again, or reload the CRM page.".into(),
+        retry: Some(Action::OpenSession),
     }
 }
 
-/// The rep asked for the project: the answer is awaited, the last problem gone.
-pub fn create_asked(panel: &mut Panel) {
-    panel.creating = true;
-    panel.problem = None;
+/// What the session shows once the rep's create was answered, or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterCreate {
+    /// The opportunity's screen as the worker now renders it: the project, or the state
+    /// that refused it (not linked, app disabled, a failure the worker recorded, with its
+    /// own Try again).
+    Screen,
+    /// That screen, with this problem over it unless it shows one of its own (a refusal the
+    /// worker did not record, such as its rate limit).
+    ScreenWith(Problem),
+    /// The worker could not be reached: the screen from before the click, with this
+    /// problem (nothing is known to have changed).
+    Before(Problem),
 }
 
-/// The worker answered the rep's request for the project. A refusal that is a state of
-/// the opportunity (not linked, app disabled) is shown as that state; any other failure as
-/// the worker would record it, so that "Try again" is the same request.
-pub fn created(panel: &mut Panel, result: Result<OpportunityState, ApiError>) {
-    panel.creating = false;
-    panel.state = match result {
-        Ok(state) => state,
-        Err(error) => match error.code() {
-            Some("not_linked") => OpportunityState::NotLinked,
-            Some("app_disabled") => OpportunityState::AppDisabled,
-            code => OpportunityState::CreateFailed {
-                code: code.unwrap_or("network").to_owned(),
-                message: error.to_string(),
-                retryable: error.is_transient(),
-            },
-        },
-    };
+/// What follows the worker's answer to the rep's create.
+pub fn created(answer: &Result<(), ApiError>) -> AfterCreate {
+    match answer {
+        Ok(()) => AfterCreate::Screen,
+        Err(ApiError::Worker { code, .. }) if code == "not_linked" || code == "app_disabled" => AfterCreate::Screen,
+        Err(error @ ApiError::Worker { .. }) => AfterCreate::ScreenWith(create_problem(error)),
+        Err(error @ ApiError::Network(_)) => AfterCreate::Before(create_problem(error)),
+    }
 }
 
-/// A poll brought a new state.
-pub fn polled(panel: &mut Panel, state: OpportunityState) {
-    panel.state = state;
+fn create_problem(error: &ApiError) -> Problem {
+    Problem { message: error.to_string(), retry: error.is_transient().then_some(Action::CreateProject) }
 }
 
 /// The widget token ran out where the CRM cannot vouch for the rep again from the frame
@@ -71,67 +64,38 @@ pub fn follow_failed(error: &ApiError) -> Option<Problem> {
         // A blip (network, Aurora, a deploy): keep polling, ever slower.
         return None;
     }
-    Some(Problem { message: error.to_string(), retry: Some(Retry::FollowDesign) })
+    Some(Problem { message: error.to_string(), retry: Some(Action::FollowDesign) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use widget_api::Location;
-
-    fn panel(state: OpportunityState) -> Panel {
-        let opportunity = Opportunity {
-            id: "o-1".into(),
-            name: "Rivera residence".into(),
-            location: Location::Coordinates { latitude: 37.4, longitude: -122.1 },
-        };
-        Panel { opportunity, state, creating: false, problem: None }
-    }
 
     fn worker(status: u16, code: &str) -> ApiError {
         ApiError::Worker { status, code: code.into(), message: format!("refused: {code}") }
     }
 
     #[test]
-    fn the_page_session_shows_the_opportunity_or_a_way_to_reload() {
-        let ok = opened(Some((panel(OpportunityState::NoProject).opportunity, OpportunityState::NoProject)));
-        assert_eq!(ok, Screen::Opportunity(panel(OpportunityState::NoProject)));
-        assert!(matches!(opened(None), Screen::Unavailable(Problem { retry: Some(Retry::OpenSession), .. })));
-    }
-
-    #[test]
-    fn each_answer_to_create_leaves_the_panel_where_the_rep_can_act() {
-        let awaiting = OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() };
-        let network = ApiError::Network("offline".into());
-        let cases: [(Result<OpportunityState, ApiError>, OpportunityState); 5] = [
-            (Ok(awaiting.clone()), awaiting),
-            (Err(worker(409, "not_linked")), OpportunityState::NotLinked),
-            (Err(worker(409, "app_disabled")), OpportunityState::AppDisabled),
-            (
-                Err(worker(422, "invalid_location")),
-                OpportunityState::CreateFailed {
-                    code: "invalid_location".into(),
-                    message: "refused: invalid_location".into(),
-                    retryable: false,
-                },
-            ),
-            (
-                Err(network.clone()),
-                OpportunityState::CreateFailed {
-                    code: "network".into(),
-                    message: network.to_string(),
-                    retryable: true,
-                },
-            ),
-        ];
-        for (answer, expected) in cases {
-            let mut shown = panel(OpportunityState::NoProject);
-            shown.problem = Some(Problem { message: "earlier".into(), retry: None });
-            create_asked(&mut shown);
-            assert!(shown.creating && shown.problem.is_none());
-            created(&mut shown, answer);
-            assert_eq!(shown, panel(expected));
-        }
+    fn each_answer_to_create_leaves_a_screen_where_the_rep_can_act() {
+        assert_eq!(created(&Ok(())), AfterCreate::Screen);
+        assert_eq!(created(&Err(worker(409, "not_linked"))), AfterCreate::Screen);
+        assert_eq!(created(&Err(worker(409, "app_disabled"))), AfterCreate::Screen);
+        assert_eq!(
+            created(&Err(worker(429, "rate_limited"))),
+            AfterCreate::ScreenWith(Problem {
+                message: "refused: rate_limited".into(),
+                retry: Some(Action::CreateProject)
+            })
+        );
+        assert_eq!(
+            created(&Err(worker(403, "wrong_opportunity"))),
+            AfterCreate::ScreenWith(Problem { message: "refused: wrong_opportunity".into(), retry: None })
+        );
+        let offline = ApiError::Network("offline".into());
+        assert_eq!(
+            created(&Err(offline.clone())),
+            AfterCreate::Before(Problem { message: offline.to_string(), retry: Some(Action::CreateProject) })
+        );
     }
 
     #[test]
@@ -139,11 +103,9 @@ mod tests {
         assert_eq!(follow_failed(&ApiError::Network("offline".into())), None);
         assert_eq!(follow_failed(&worker(502, "aurora_unavailable")), None);
         let refused = follow_failed(&worker(404, "not_found")).expect("stops");
-        assert_eq!(refused.retry, Some(Retry::FollowDesign));
+        assert_eq!(refused.retry, Some(Action::FollowDesign));
         let ended = follow_failed(&worker(401, "token_expired")).expect("stops");
         assert_eq!(ended, session_ended());
-        let mut shown = panel(OpportunityState::Creating);
-        polled(&mut shown, OpportunityState::NoProject);
-        assert_eq!(shown, panel(OpportunityState::NoProject));
+        assert_eq!(unavailable().retry, Some(Action::OpenSession));
     }
 }

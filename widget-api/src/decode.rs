@@ -7,14 +7,11 @@
 //! per type. The reader is generic over [`JsonValue`] so the same code runs in the widget
 //! (over `JsValue`) and natively (over `serde_json::Value`, for tests and the fuzz target),
 //! and the contract stays checked: the struct literals below stop compiling when a field
-//! changes, and the tests decode every state the worker can send (serialized by serde, as
-//! the worker does) and compare.
+//! changes, and the tests decode what the worker sends (serialized by serde, as the worker
+//! does) and compare. The widget reads little: the worker renders every screen, so a
+//! session's keys, a screen's HTML and an error are all it decodes.
 
-use crate::{
-    ArrayView, BatteryView, DesignView, ErrorBody, ErrorDetail, InverterView, Location, Opportunity, OpportunityState,
-    PartCount, PartView, ProductionView, SessionResponse,
-};
-use aurora_api::{KilowattHours, Watts};
+use crate::{ErrorBody, ErrorDetail, ScreenAnswer, SessionKeys};
 
 /// A parsed JSON value, as the host of the reader has it.
 pub trait JsonValue: Sized {
@@ -30,8 +27,6 @@ pub trait JsonValue: Sized {
     fn as_number(&self) -> Option<f64>;
     /// The boolean, if it is one.
     fn as_flag(&self) -> Option<bool>;
-    /// The items, if it is an array.
-    fn items(&self) -> Option<Vec<Self>>;
 }
 
 /// A body that is not what the worker sends: names the field.
@@ -92,10 +87,6 @@ impl<V: JsonValue> Object<V> {
         if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) { Ok(n as u32) } else { Err(DecodeError(key)) }
     }
 
-    fn optional_count(&self, key: &'static str) -> Result<Option<u32>, DecodeError> {
-        self.field(key).map(|_| self.count(key)).transpose()
-    }
-
     fn boolean(&self, key: &'static str) -> Result<bool, DecodeError> {
         self.field(key).and_then(|v| v.as_flag()).ok_or(DecodeError(key))
     }
@@ -103,172 +94,24 @@ impl<V: JsonValue> Object<V> {
     fn object(&self, key: &'static str) -> Result<Object<V>, DecodeError> {
         Object::new(self.field(key).ok_or(DecodeError(key))?, key)
     }
-
-    fn optional<T: Decode>(&self, key: &'static str) -> Result<Option<T>, DecodeError> {
-        self.field(key).map(|v| T::decode(&Object::new(v, key)?)).transpose()
-    }
-
-    /// A list of objects; absent is empty.
-    fn list<T: Decode>(&self, key: &'static str) -> Result<Vec<T>, DecodeError> {
-        let Some(value) = self.field(key) else { return Ok(Vec::new()) };
-        let items = value.items().ok_or(DecodeError(key))?;
-        items.into_iter().map(|item| T::decode(&Object::new(item, key)?)).collect()
-    }
-
-    /// Monthly kWh from January, `null` for a month Aurora did not give; absent is none.
-    fn months(&self, key: &'static str) -> Result<Vec<Option<KilowattHours>>, DecodeError> {
-        let Some(value) = self.field(key) else { return Ok(Vec::new()) };
-        let items = value.items().ok_or(DecodeError(key))?;
-        items
-            .into_iter()
-            .map(|month| match month.is_absent() {
-                true => Ok(None),
-                false => month.as_number().map(|kwh| Some(KilowattHours(kwh))).ok_or(DecodeError(key)),
-            })
-            .collect()
-    }
 }
 
-impl Decode for SessionResponse {
+impl Decode for SessionKeys {
     fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(SessionResponse {
+        Ok(SessionKeys {
             token: o.string("token")?,
             expires_in: o.count("expires_in")?.into(),
-            opportunity: Opportunity::decode(&o.object("opportunity")?)?,
-            state: OpportunityState::decode(&o.object("state")?)?,
+            opportunity_id: o.object("opportunity")?.string("id")?,
         })
     }
 }
 
-impl Decode for Opportunity {
+impl Decode for ScreenAnswer {
     fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(Opportunity {
-            id: o.string("id")?,
-            name: o.string("name")?,
-            location: Location::decode(&o.object("location")?)?,
-        })
-    }
-}
-
-impl Decode for Location {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        match o.optional_string("property_address")? {
-            Some(property_address) => Ok(Location::Address { property_address }),
-            None => Ok(Location::Coordinates { latitude: o.number("latitude")?, longitude: o.number("longitude")? }),
-        }
-    }
-}
-
-impl Decode for OpportunityState {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(match o.string("state")?.as_str() {
-            "not_linked" => OpportunityState::NotLinked,
-            "app_disabled" => OpportunityState::AppDisabled,
-            "no_project" => OpportunityState::NoProject,
-            "creating" => OpportunityState::Creating,
-            "awaiting_design" => OpportunityState::AwaitingDesign {
-                project_id: o.string("project_id")?,
-                aurora_url: o.string("aurora_url")?,
-            },
-            "design_ready" => OpportunityState::DesignReady {
-                project_id: o.string("project_id")?,
-                aurora_url: o.string("aurora_url")?,
-                design: Box::new(DesignView::decode(&o.object("design")?)?),
-            },
-            "simulation_failed" => OpportunityState::SimulationFailed {
-                project_id: o.string("project_id")?,
-                aurora_url: o.string("aurora_url")?,
-                design_id: o.string("design_id")?,
-            },
-            "create_failed" => OpportunityState::CreateFailed {
-                code: o.string("code")?,
-                message: o.string("message")?,
-                retryable: o.boolean("retryable")?,
-            },
-            _ => return Err(DecodeError("state")),
-        })
-    }
-}
-
-impl Decode for DesignView {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(DesignView {
-            designed_at: o.string("designed_at")?,
-            system_size_stc: o.optional_number("system_size_stc")?.map(Watts),
-            system_size_ac: o.optional_number("system_size_ac")?.map(Watts),
-            system_size_ptc: o.optional_number("system_size_ptc")?.map(Watts),
-            production: o.optional("production")?,
-            arrays: o.list("arrays")?,
-            string_inverters: o.list("string_inverters")?,
-            storage_inverters: o.list("storage_inverters")?,
-            batteries: o.list("batteries")?,
-            storage_mode: o.optional_string("storage_mode")?,
-            bill_of_materials: o.list("bill_of_materials")?,
-        })
-    }
-}
-
-impl Decode for ProductionView {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(ProductionView {
-            up_to_date: o.boolean("up_to_date")?,
-            annual: o.optional_number("annual")?.map(KilowattHours),
-            offset_percent: o.optional_number("offset_percent")?,
-            monthly: o.months("monthly")?,
-        })
-    }
-}
-
-impl Decode for ArrayView {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(ArrayView {
-            size: o.optional_number("size")?.map(Watts),
-            azimuth: o.optional_number("azimuth")?,
-            pitch: o.optional_number("pitch")?,
-            module_name: o.optional_string("module_name")?,
-            module_count: o.optional_count("module_count")?,
-            module_rating: o.optional_number("module_rating")?.map(Watts),
-            orientation: o.optional_string("orientation")?,
-            configuration: o.optional_string("configuration")?,
-            microinverters: o.optional("microinverters")?,
-            dc_optimizers: o.optional("dc_optimizers")?,
-            ground_mounted: o.boolean("ground_mounted")?,
-            roof_face: o.optional_count("roof_face")?,
-            solar_access_percent: o.optional_number("solar_access_percent")?,
-            tsrf_percent: o.optional_number("tsrf_percent")?,
-        })
-    }
-}
-
-impl Decode for PartCount {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(PartCount { name: o.optional_string("name")?, count: o.optional_count("count")? })
-    }
-}
-
-impl Decode for InverterView {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(InverterView { name: o.optional_string("name")?, rated_power: o.optional_number("rated_power")?.map(Watts) })
-    }
-}
-
-impl Decode for BatteryView {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(BatteryView {
-            name: o.optional_string("name")?,
-            has_integrated_inverter: o.boolean("has_integrated_inverter")?,
-        })
-    }
-}
-
-impl Decode for PartView {
-    fn decode<V: JsonValue>(o: &Object<V>) -> Result<Self, DecodeError> {
-        Ok(PartView {
-            kind: o.optional_string("kind")?,
-            name: o.optional_string("name")?,
-            manufacturer: o.optional_string("manufacturer")?,
-            sku: o.optional_string("sku")?,
-            quantity: o.optional_number("quantity")?,
+        Ok(ScreenAnswer {
+            html: o.string("html")?,
+            announcement: o.optional_string("announcement")?,
+            pending: o.boolean("pending")?,
         })
     }
 }
@@ -301,39 +144,37 @@ impl JsonValue for serde_json::Value {
     fn as_flag(&self) -> Option<bool> {
         self.as_bool()
     }
-    fn items(&self) -> Option<Vec<Self>> {
-        self.as_array().cloned()
-    }
 }
 
 #[cfg(all(test, feature = "serde_json"))]
 mod tests {
     use super::*;
-
-    const SEED: &str = include_str!("../../aurora/tests/fixtures/design-summary.seed.json");
-
-    fn design() -> DesignView {
-        let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).expect("seed");
-        let received = aurora_api::Timestamp::parse("2024-07-01T00:00:00Z").expect("time");
-        DesignView::from_summary(&seed.design, &received)
-    }
+    use crate::{Location, Opportunity, OpportunityState, SessionResponse};
 
     #[test]
-    fn every_state_the_worker_sends_reads_back_as_sent() {
-        for state in crate::testing::every_state("https://v2.aurorasolar.com/projects/p", design()) {
-            let json = serde_json::to_value(&state).expect("json");
-            assert_eq!(decode::<OpportunityState, _>(json).as_ref(), Ok(&state));
-        }
+    fn what_the_worker_sends_reads_back_as_sent() {
+        let screen = ScreenAnswer { html: "<p>Design ready</p>".into(), announcement: None, pending: false };
+        let json = serde_json::to_value(&screen).expect("json");
+        assert_eq!(decode::<ScreenAnswer, _>(json), Ok(screen));
+        let session = SessionResponse {
+            token: "t".into(),
+            expires_in: 600,
+            opportunity: Opportunity {
+                id: "o-1".into(),
+                name: "R".into(),
+                location: Location::Coordinates { latitude: 1.0, longitude: 2.0 },
+            },
+            state: OpportunityState::NoProject,
+        };
+        let keys = decode::<SessionKeys, _>(serde_json::to_value(&session).expect("json"));
+        assert_eq!(keys, Ok(SessionKeys { token: "t".into(), expires_in: 600, opportunity_id: "o-1".into() }));
     }
 
     #[test]
     fn a_body_that_is_not_what_the_worker_sends_names_the_field() {
-        let read = |json: serde_json::Value| decode::<OpportunityState, _>(json);
-        assert_eq!(
-            read(serde_json::json!({"state": "awaiting_design", "project_id": "p"})),
-            Err(DecodeError("aurora_url"))
-        );
-        assert_eq!(read(serde_json::json!({"state": "exploded"})), Err(DecodeError("state")));
+        let read = |json: serde_json::Value| decode::<ScreenAnswer, _>(json);
+        assert_eq!(read(serde_json::json!({"html": "<p></p>"})), Err(DecodeError("pending")));
+        assert_eq!(read(serde_json::json!({"html": 1, "pending": true})), Err(DecodeError("html")));
         assert_eq!(read(serde_json::json!([1])), Err(DecodeError("body")));
     }
 }

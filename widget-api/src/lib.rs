@@ -10,11 +10,16 @@ pub mod decode;
 mod design;
 mod fields;
 mod host;
+mod screen;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};
 pub use host::HostAdapter;
+pub use screen::{
+    Action, CREATING_TEMPLATE_ID, PROBLEM_MESSAGE_SELECTOR, PROBLEM_RETRY_SELECTOR, PROBLEM_TEMPLATE_ID, ScreenAnswer,
+    SessionKeys,
+};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/sessions`: the widget hands over the CRM's signed context untouched; only the

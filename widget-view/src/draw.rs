@@ -1,97 +1,84 @@
-//! Which components make each screen, once, for both sides: the widget mounts them into
-//! its root in the browser, the worker writes them as HTML into the embed page. The two
-//! must agree to the element (the browser replaces the worker's HTML with its own mount
-//! when the wasm starts, and the rep must see no change): one dispatch serves both,
-//! handing each part to a [`Painter`].
+//! Which components make each screen, and the screen as HTML: the worker renders every
+//! screen the widget shows (the embed page's first paint, each poll's new screen, and the
+//! page's templates for the screens the widget shows before any answer). The widget's wasm
+//! carries no views: it puts this HTML on the page and acts on its buttons.
 
 use crate::{
     components::{
-        AdminTask, AwaitingDesign, Creating, DesignReady, LoadingSkeleton, NeedsAdmin, NoProject, OpportunityHeader,
-        ProblemNotice, SimulationFailed,
+        AdminTask, AwaitingDesign, Creating, DesignReady, NeedsAdmin, NoProject, OpportunityHeader, ProblemNotice,
+        SimulationFailed,
     },
-    screen::{Actions, Panel, Problem, Retry, Screen},
+    format::{Locale, with_locale},
+    screen::{Action, Panel, Problem, Screen},
 };
 use leptos::prelude::*;
-use widget_api::{Opportunity, OpportunityState};
+use widget_api::{CREATING_TEMPLATE_ID, Opportunity, OpportunityState, PROBLEM_TEMPLATE_ID, ScreenAnswer};
 
-/// What puts a screen's parts somewhere: each part is a view, in order.
-///
-/// A screen is two parts at most, the opportunity's header (with the last problem) and
-/// its state, rather than one view of all of it: the header's code is then compiled once,
-/// not once into each state's screen (it was, inlined eight times into the wasm).
-pub trait Painter {
-    /// Puts one part after the ones before it.
-    fn paint<V: IntoView + 'static>(&mut self, part: impl FnOnce() -> V + 'static);
-}
-
-/// Hands the parts of `screen` to `painter`, in order.
-pub fn draw(screen: Screen, actions: Actions, painter: &mut impl Painter) {
-    let on_retry = actions.retry;
-    match screen {
-        Screen::Loading => painter.paint(LoadingSkeleton),
-        Screen::Unavailable(problem) => painter.paint(move || view! { <ProblemNotice problem on_retry /> }),
-        Screen::Opportunity(Panel { opportunity, state, creating, problem }) => {
-            paint_head(painter, opportunity, problem, on_retry);
-            match state {
-                _ if creating => painter.paint(Creating),
-                OpportunityState::Creating => painter.paint(Creating),
-                OpportunityState::NoProject => {
-                    let on_create = actions.create_project;
-                    painter.paint(move || view! { <NoProject on_create /> })
-                }
-                OpportunityState::CreateFailed { message, retryable, .. } => {
-                    let problem = Problem { message, retry: retryable.then_some(Retry::CreateProject) };
-                    painter.paint(move || view! { <ProblemNotice problem on_retry /> })
-                }
-                OpportunityState::AwaitingDesign { aurora_url, .. } => {
-                    painter.paint(move || view! { <AwaitingDesign aurora_url /> })
-                }
-                OpportunityState::DesignReady { design, aurora_url, .. } => {
-                    painter.paint(move || view! { <DesignReady design=*design aurora_url /> })
-                }
-                OpportunityState::SimulationFailed { aurora_url, .. } => {
-                    painter.paint(move || view! { <SimulationFailed aurora_url /> })
-                }
-                OpportunityState::NotLinked => painter.paint(|| view! { <NeedsAdmin task=AdminTask::LinkTenant /> }),
-                OpportunityState::AppDisabled => painter.paint(|| view! { <NeedsAdmin task=AdminTask::EnableApp /> }),
-            }
-        }
-    }
-}
-
-/// The opportunity's header, and the last problem if any.
-#[inline(never)]
-fn paint_head(
-    painter: &mut impl Painter,
-    opportunity: Opportunity,
-    problem: Option<Problem>,
-    on_retry: Callback<Retry>,
-) {
-    painter.paint(move || {
-        view! {
-            <OpportunityHeader opportunity />
-            {problem.map(|problem| view! { <ProblemNotice problem on_retry /> })}
-        }
-    });
-}
-
-/// The HTML of `screen`'s parts, as the browser's mount of the same screen makes them, in
-/// `locale` (the worker's side: its buttons do nothing until the widget mounts its own).
-#[cfg(feature = "ssr")]
-pub fn render_html(screen: Screen, locale: crate::format::Locale) -> String {
-    struct Html(String);
-    impl Painter for Html {
-        fn paint<V: IntoView + 'static>(&mut self, part: impl FnOnce() -> V + 'static) {
-            self.0.push_str(&part().to_html());
-        }
-    }
-    crate::format::with_locale(locale, || {
-        // Components may create reactive values: they belong to an owner dropped with it.
-        let owner = Owner::new();
-        owner.with(|| {
-            let mut html = Html(String::new());
-            draw(screen, Actions::none(), &mut html);
-            html.0
-        })
+/// The HTML of `screen`, in `locale` (and the CRM's words, when the caller set them with
+/// `words::with_crm`).
+pub fn render_html(screen: Screen, locale: Locale) -> String {
+    rendering(locale, || match screen {
+        Screen::Unavailable(problem) => view! { <ProblemNotice problem /> }.to_html(),
+        Screen::Opportunity(panel) => panel_html(panel),
     })
+}
+
+/// `panel` as the widget's poll receives it: its HTML, what the status region says on
+/// coming to it, and whether the worker will change it on its own.
+pub fn screen_answer(panel: Panel, locale: Locale) -> ScreenAnswer {
+    let pending = panel.is_pending();
+    let screen = Screen::Opportunity(panel);
+    let announcement = screen.announcement().map(str::to_owned);
+    ScreenAnswer { html: render_html(screen, locale), announcement, pending }
+}
+
+/// The embed page's `<template>`s: the screens the widget shows before the worker answers
+/// (the rep's Create click, a problem reaching the worker), rendered here like every other
+/// screen so that the widget needs no view of its own.
+pub fn page_templates(opportunity: Opportunity, locale: Locale) -> String {
+    let creating = Screen::Opportunity(Panel { creating: true, ..Panel::of(opportunity, OpportunityState::NoProject) });
+    // What the status region says when the template shows (our own words: no markup).
+    let said = creating.announcement().unwrap_or_default().replace('"', "&quot;");
+    let creating = render_html(creating, locale);
+    // The widget writes the message and names the button's action, or removes it.
+    let problem = render_html(
+        Screen::Unavailable(Problem { message: String::new(), retry: Some(Action::CreateProject) }),
+        locale,
+    );
+    format!(
+        "<template id=\"{CREATING_TEMPLATE_ID}\" data-announcement=\"{said}\">{creating}</template>\
+         <template id=\"{PROBLEM_TEMPLATE_ID}\">{problem}</template>"
+    )
+}
+
+/// Renders in `locale`, under an owner: components may create reactive values, which
+/// belong to an owner dropped with it.
+fn rendering(locale: Locale, render: impl FnOnce() -> String) -> String {
+    with_locale(locale, || Owner::new().with(render))
+}
+
+/// The opportunity's header, the last problem if any, then its state.
+fn panel_html(Panel { opportunity, state, creating, problem }: Panel) -> String {
+    let head = view! {
+        <OpportunityHeader opportunity />
+        {problem.map(|problem| view! { <ProblemNotice problem /> })}
+    };
+    let mut html = head.to_html();
+    html.push_str(&match state {
+        _ if creating => Creating().to_html(),
+        OpportunityState::Creating => Creating().to_html(),
+        OpportunityState::NoProject => NoProject().to_html(),
+        OpportunityState::CreateFailed { message, retryable, .. } => {
+            let problem = Problem { message, retry: retryable.then_some(Action::CreateProject) };
+            view! { <ProblemNotice problem /> }.to_html()
+        }
+        OpportunityState::AwaitingDesign { aurora_url, .. } => view! { <AwaitingDesign aurora_url /> }.to_html(),
+        OpportunityState::DesignReady { design, aurora_url, .. } => {
+            view! { <DesignReady design=*design aurora_url /> }.to_html()
+        }
+        OpportunityState::SimulationFailed { aurora_url, .. } => view! { <SimulationFailed aurora_url /> }.to_html(),
+        OpportunityState::NotLinked => view! { <NeedsAdmin task=AdminTask::LinkTenant /> }.to_html(),
+        OpportunityState::AppDisabled => view! { <NeedsAdmin task=AdminTask::EnableApp /> }.to_html(),
+    });
+    html
 }

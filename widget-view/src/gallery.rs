@@ -1,9 +1,8 @@
-//! Every screen of the widget from fixtures (feature `gallery`, never in the shipped
-//! widget or the worker): the widget's gallery build mounts them in the browser for
-//! screenshots, and the worker's renderer writes the same ones as HTML, so the e2e suite
-//! can hold the two renders of each screen side by side.
+//! Every screen of the widget from fixtures (feature `gallery`, never in the worker): the
+//! gallery's static pages (widget-view's `gallery_renders` test writes them) are what the
+//! e2e suite photographs and checks for accessibility, light and dark.
 
-use crate::screen::{Panel, Problem, Retry, Screen};
+use crate::screen::{Action, Panel, Problem, Screen};
 use widget_api::{DesignView, Location, Opportunity, OpportunityState};
 
 const SEED: &str = include_str!("../../aurora/tests/fixtures/design-summary.seed.json");
@@ -11,7 +10,6 @@ const AURORA_URL: &str = "https://v2.aurorasolar.com/projects/3fa85f64-5717-4562
 
 /// The screens, by name.
 pub const SCREENS: &[&str] = &[
-    "loading",
     "no-project",
     "creating",
     "awaiting-design",
@@ -46,7 +44,6 @@ pub fn screen(name: &str) -> Option<Screen> {
         design: Box::new(design),
     };
     Some(match name {
-        "loading" => Screen::Loading,
         "no-project" => panel(OpportunityState::NoProject),
         "creating" => panel(OpportunityState::Creating),
         "awaiting-design" => {
@@ -75,7 +72,7 @@ pub fn screen(name: &str) -> Option<Screen> {
         }),
         "unavailable" => Screen::Unavailable(Problem {
             message: "Could not reach the Aurora Solar service (offline). Check your connection and try again.".into(),
-            retry: Some(Retry::OpenSession),
+            retry: Some(Action::OpenSession),
         }),
         _ => return None,
     })

@@ -1,15 +1,13 @@
-//! The widget's view model: everything it shows is one [`Screen`], and the components ask
-//! for work through [`Actions`]. The session (`session.rs`) decides which screen; the
-//! components (`components/`) draw it. Neither depends on the other.
+//! The widget's view model: everything it shows is one [`Screen`]. The worker decides which
+//! (from the opportunity's rows) and renders it with the components (`components/`); the
+//! widget's buttons name what they ask for ([`Action`]).
 
-use leptos::prelude::*;
+pub use widget_api::Action;
 use widget_api::{Opportunity, OpportunityState};
 
 /// What the widget shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
-    /// Waiting for the session.
-    Loading,
     /// No session: why, and whether trying again may help.
     Unavailable(Problem),
     /// The opportunity and where it stands with Aurora.
@@ -35,18 +33,27 @@ pub struct Problem {
     /// What happened and what to do, in words.
     pub message: String,
     /// What "Try again" repeats, when trying again may help.
-    pub retry: Option<Retry>,
+    pub retry: Option<Action>,
 }
 
-/// What a "Try again" button repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
-    /// Open the session again.
-    OpenSession,
-    /// Ask for the project again: the worker never creates a second one.
-    CreateProject,
-    /// Resume following the design.
-    FollowDesign,
+impl Panel {
+    /// The panel of `opportunity` in `state`, as a page load or a poll shows it.
+    pub fn of(opportunity: Opportunity, state: OpportunityState) -> Self {
+        Panel { opportunity, state, creating: false, problem: None }
+    }
+
+    /// Whether the worker will change the panel without the rep doing anything: the
+    /// project is being created, the design is awaited, or a failed simulation may be
+    /// re-run in Aurora.
+    pub fn is_pending(&self) -> bool {
+        self.creating
+            || matches!(
+                self.state,
+                OpportunityState::Creating
+                    | OpportunityState::AwaitingDesign { .. }
+                    | OpportunityState::SimulationFailed { .. }
+            )
+    }
 }
 
 impl Screen {
@@ -67,18 +74,25 @@ impl Screen {
     }
 }
 
-/// What the components can ask for.
-#[derive(Clone, Copy)]
-pub struct Actions {
-    /// Create the opportunity's Aurora project.
-    pub create_project: Callback<()>,
-    /// Repeat what failed.
-    pub retry: Callback<Retry>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use widget_api::Location;
 
-impl Actions {
-    /// Actions that do nothing, for components mounted without a session.
-    pub fn none() -> Self {
-        Actions { create_project: Callback::new(|()| {}), retry: Callback::new(|_| {}) }
+    fn panel(state: OpportunityState) -> Panel {
+        let location = Location::Coordinates { latitude: 37.4, longitude: -122.1 };
+        Panel::of(Opportunity { id: "o-1".into(), name: "R".into(), location }, state)
+    }
+
+    #[test]
+    fn only_states_the_worker_will_change_are_pending() {
+        assert!(panel(OpportunityState::Creating).is_pending());
+        let awaiting = OpportunityState::AwaitingDesign { project_id: "p".into(), aurora_url: "u".into() };
+        assert!(panel(awaiting).is_pending());
+        assert!(!panel(OpportunityState::NoProject).is_pending());
+        assert!(!panel(OpportunityState::NotLinked).is_pending());
+        let failed = OpportunityState::CreateFailed { code: "c".into(), message: "m".into(), retryable: true };
+        assert!(!panel(failed).is_pending());
+        assert!(Panel { creating: true, ..panel(OpportunityState::NoProject) }.is_pending());
     }
 }

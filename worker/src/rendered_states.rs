@@ -1,10 +1,11 @@
-//! The widget's poll, made cheap. Each open widget asks for its opportunity's state every
-//! few seconds and almost always gets "unchanged". The state is rendered (the stored
-//! summary parsed, the JSON written, its ETag hashed) once per version of the rows it is
-//! made of, and kept: a poll then costs one indexed read and a comparison of rows, and a
-//! 304 or the kept body follows without building anything. Where the storage host can
-//! tell that nothing was written since (its generation, see `Database::generation`), the
-//! read is skipped too.
+//! The widget's poll, made cheap. Each open widget asks for its opportunity's screen every
+//! few seconds and almost always gets "unchanged". The screen is rendered (the stored
+//! summary parsed, the components rendered to HTML in the rep's locale, the JSON written,
+//! its ETag hashed) once per version of the rows it is made of, and kept: a poll then costs
+//! one indexed read and a comparison of rows, and a 304 or the kept body follows without
+//! building anything. Where the storage host can tell that nothing was written since (its
+//! generation, see `Database::generation`), the read is skipped too. The state as JSON
+//! (`GET /v1/opportunities/{id}`, for API clients) is kept the same way.
 //!
 //! The ETag stays the hash of the body itself, so it is the same in every process and
 //! isolate that renders the same state, and changes whenever what the widget receives does
@@ -17,17 +18,31 @@ use std::{
     collections::HashMap,
     sync::{Mutex, PoisonError},
 };
+use widget_view::{format::Locale, screen::Panel, words};
 
 /// How many opportunities' states are kept. A full cache is emptied and fills again with
 /// what is being watched: bounded memory (a design's state is about 2 KB), no bookkeeping.
 const CAPACITY: usize = 2048;
 
-/// One rendered state: its JSON and that JSON's strong ETag.
+/// What is rendered of an opportunity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Rendering {
+    /// `widget_api::OpportunityState`, as JSON.
+    State,
+    /// The widget's screen (`widget_api::ScreenAnswer`) in a locale (a BCP 47 tag) and in
+    /// the words of the opportunity's CRM.
+    Screen {
+        /// The rep's locale.
+        locale: String,
+    },
+}
+
+/// One rendering: its JSON and that JSON's strong ETag.
 #[derive(Debug, Clone)]
 pub struct RenderedState {
     /// `"<24 hex digits>"`: the first 96 bits of the body's SHA-256.
     pub etag: HeaderValue,
-    /// `widget_api::OpportunityState` as JSON.
+    /// The rendering, as JSON.
     pub body: Bytes,
 }
 
@@ -53,12 +68,12 @@ struct Kept {
 /// The states rendered lately, by opportunity.
 #[derive(Default)]
 pub struct RenderedStates {
-    entries: Mutex<HashMap<OpportunityKey, Kept>>,
+    entries: Mutex<HashMap<(OpportunityKey, Rendering), Kept>>,
 }
 
 impl RenderedStates {
     /// The kept rendering of `key` when nothing was written since its rows were read.
-    fn unwritten_since(&self, key: &OpportunityKey, generation: Option<u64>) -> Option<RenderedState> {
+    fn unwritten_since(&self, key: &(OpportunityKey, Rendering), generation: Option<u64>) -> Option<RenderedState> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let kept = entries.get(key)?;
         (generation.is_some() && kept.read_at == generation).then(|| kept.rendered.clone())
@@ -66,44 +81,79 @@ impl RenderedStates {
 
     /// The kept rendering of `key` when it was made from rows equal to `view`, now known
     /// to hold at `read_at`.
-    fn made_from(&self, key: &OpportunityKey, view: &OpportunityView, read_at: Option<u64>) -> Option<RenderedState> {
+    fn made_from(
+        &self,
+        key: &(OpportunityKey, Rendering),
+        view: &OpportunityView,
+        read_at: Option<u64>,
+    ) -> Option<RenderedState> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let kept = entries.get_mut(key).filter(|kept| kept.view == *view)?;
         kept.read_at = read_at;
         Some(kept.rendered.clone())
     }
 
-    fn keep(&self, key: &OpportunityKey, kept: Kept) {
+    fn keep(&self, key: (OpportunityKey, Rendering), kept: Kept) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= CAPACITY && !entries.contains_key(key) {
+        if entries.len() >= CAPACITY && !entries.contains_key(&key) {
             entries.clear();
         }
-        entries.insert(key.clone(), kept);
+        entries.insert(key, kept);
     }
 }
 
-/// The opportunity's state as the widget receives it, rendered only when its rows changed.
-pub async fn current(state: &AppState, key: &OpportunityKey) -> Result<RenderedState, projects::ProjectError> {
+/// The opportunity's state or screen, rendered only when its rows changed.
+pub async fn current(
+    state: &AppState,
+    key: &OpportunityKey,
+    rendering: Rendering,
+) -> Result<RenderedState, projects::ProjectError> {
     let cache = &state.caches.rendered_states;
+    let kept_as = (key.clone(), rendering);
+    let key = &kept_as;
     // Taken before the read: a write committed during it leaves the rows marked older
     // than they may be, and the next poll reads again.
     let read_at = state.db().generation();
     if let Some(rendered) = cache.unwritten_since(key, read_at) {
         return Ok(rendered);
     }
-    let view = projects::view(state, key).await?;
+    let view = projects::view(state, &key.0).await?;
     if let Some(rendered) = cache.made_from(key, &view, read_at) {
         return Ok(rendered);
     }
-    let body = serde_json::to_vec(&projects::state_of(state, &view)?)
-        .map_err(|e| crate::storage::StorageError::Decode(e.to_string()))?;
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..12]));
-    let rendered = RenderedState {
-        etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
-        body: Bytes::from(body),
-    };
-    cache.keep(key, Kept { view, read_at, rendered: rendered.clone() });
+    let body = render(state, key, &view)?;
+    let rendered = RenderedState { etag: etag_of(&body), body: Bytes::from(body) };
+    cache.keep(kept_as, Kept { view, read_at, rendered: rendered.clone() });
     Ok(rendered)
+}
+
+/// The strong ETag of a rendering's `body`: the same wherever the same body is rendered
+/// (the embed page tags its screen with it, so the widget's first poll is a 304).
+pub fn etag_of(body: &[u8]) -> HeaderValue {
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(body)[..12]));
+    HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+/// `rendering` of the opportunity `view` shows, as JSON.
+fn render(
+    state: &AppState,
+    (key, rendering): &(OpportunityKey, Rendering),
+    view: &OpportunityView,
+) -> Result<Vec<u8>, projects::ProjectError> {
+    let opportunity_state = projects::state_of(state, view)?;
+    let json = match rendering {
+        Rendering::State => serde_json::to_vec(&opportunity_state),
+        Rendering::Screen { locale } => {
+            let opportunity =
+                view.opportunity(&key.opportunity_id).ok_or(projects::ProjectError::UnknownOpportunity)?;
+            let panel = Panel::of(opportunity, opportunity_state);
+            let answer = words::with_crm(words::Crm::from_name(key.crm.as_str()), || {
+                widget_view::screen_answer(panel, Locale::from_tag(locale))
+            });
+            serde_json::to_vec(&answer)
+        }
+    };
+    json.map_err(|e| crate::storage::StorageError::Decode(e.to_string()).into())
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{crm}/{door}", get(embed::door).post(embed::door))
         .route("/v1/sessions", post(sessions::create_session))
         .route("/v1/opportunities/{id}", get(opportunities::state))
+        .route("/v1/opportunities/{id}/screen", get(opportunities::screen))
         .route("/v1/opportunities/{id}/project", post(opportunities::create_project))
         .route("/webhooks/aurora/performance-simulation", get(aurora_webhooks::performance_simulation))
         .route("/webhooks/aurora/app-status", get(aurora_webhooks::app_status))

@@ -229,10 +229,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert!(!embed.contains("!AR"), "a Salesforce session token reached the page");
     let opened = common::session_from_embed(&embed);
     assert_eq!(opened["opportunity"]["id"], RIVERA);
-    assert_eq!(
-        opened["opportunity"]["location"]["property_address"],
-        "901 Mears Ct, Stanford, CA 94305, United States"
-    );
+    assert_eq!(common::site_on_embed(&embed), "901 Mears Ct, Stanford, CA 94305, United States");
     // The same signed request again, while the session it carries lives: Salesforce may
     // resend it (a reload, or `refreshSignedRequest`, which "can ask Salesforce to resend
     // the signed request that was used when your app was loaded"), so it opens the widget
@@ -295,11 +292,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     // Each record takes the first place that has an address, so it opens as it is.
     let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", OKAFOR).await;
     assert_eq!(status, StatusCode::OK, "{embed}");
-    let opened = common::session_from_embed(&embed);
-    assert_eq!(
-        opened["opportunity"]["location"]["property_address"],
-        "1600 Amphitheatre Pkwy, Mountain View, CA 94043, United States"
-    );
+    assert_eq!(common::site_on_embed(&embed), "1600 Amphitheatre Pkwy, Mountain View, CA 94043, United States");
     // The admin puts the mailing address first: business Accounts still open, from billing.
     let csrf = value_of(&page_of(&admin, &world).await, "name=csrf value=\"");
     let order = [("csrf", csrf.as_str()), ("order", "person_mailing"), ("order", "account_billing")];
@@ -315,11 +308,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     assert!(page.contains("<option value=\"person_mailing\" selected>"), "{first} {page}");
     let (_, status, embed) = open_canvas(&rep, &world, "riley@sunrise-solar.example", RIVERA).await;
     assert_eq!(status, StatusCode::OK, "{embed}");
-    let opened = common::session_from_embed(&embed);
-    assert_eq!(
-        opened["opportunity"]["location"]["property_address"],
-        "901 Mears Ct, Stanford, CA 94305, United States"
-    );
+    assert_eq!(common::site_on_embed(&embed), "901 Mears Ct, Stanford, CA 94305, United States");
     // A source the CRM does not offer is refused.
     let refused = admin
         .post(format!("{}/settings/salesforce/{SUNRISE}/site-source", world.worker))

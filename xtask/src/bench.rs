@@ -317,10 +317,6 @@ fn machine() -> String {
 /// Rounds of the poll's measurement (hello-world, 200, 304), the median reported.
 const POLL_ROUNDS: usize = 3;
 
-/// serde-wasm-bindgen replaces the widget's hand-written reader when it costs at most this
-/// many bytes more, brotli.
-const SERDE_WASM_BINDGEN_THRESHOLD: i64 = 3_000;
-
 /// The groups of figures `--only` can pick, in the order they run.
 pub const GROUPS: &[&str] = &["widget", "poll", "webhooks", "boot", "pacing", "keys", "edge"];
 
@@ -336,16 +332,6 @@ pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
     let mut report = Report::default();
 
     // 1. What the rep's browser downloads.
-    // The design card's packages first: the variant builds over the same target, and what
-    // follows (boot to data) loads the shipped widget, built last.
-    // A measurement, not the product: if it stops building, the note says so and the rest runs.
-    let serde_variant = if wants("widget") {
-        build::widget_with(&["serde-wasm-bindgen"], &tools::root().join("target/widget-serde-wasm-bindgen"))
-            .map_err(|error| report.notes.push(format!("the serde-wasm-bindgen variant did not build: {error:#}")))
-            .ok()
-    } else {
-        None
-    };
     let widget = if wants("widget") || wants("boot") { Some(build::widget()?) } else { None };
     if let Some(widget) = widget.as_ref().filter(|_| wants("widget")) {
         report.add(
@@ -354,17 +340,6 @@ pub fn run(quick: bool, only: &[String]) -> Result<ExitCode> {
             "<= 45,000 B",
             Some(widget.brotli <= 45_000),
             "cargo xtask build",
-        );
-    }
-    if let (Some(variant), Some(widget)) = (serde_variant, &widget) {
-        let extra = variant.brotli as i64 - widget.brotli as i64;
-        let verdict = if extra <= SERDE_WASM_BINDGEN_THRESHOLD { "adopt it" } else { "the widget keeps its reader" };
-        report.add(
-            "Design card packages: serde-wasm-bindgen (trimmed) in place of the widget's JSON reader, brotli",
-            format!("{extra:+} B ({} B vs {} B): {verdict}", variant.brotli, widget.brotli),
-            "adopted at <= +3,000 B",
-            None,
-            "cargo build -p aurora-crm-widget --release --target wasm32-unknown-unknown --features serde-wasm-bindgen (then as cargo xtask build)",
         );
     }
     if needs_system {
@@ -521,7 +496,7 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
     // 3. The widget's poll, against the hello-world.
     if wants("poll") {
         let seconds = wrk_seconds(quick);
-        let state_url = format!("{}/v1/opportunities/{opportunity}", system.worker_url);
+        let state_url = format!("{}/v1/opportunities/{opportunity}/screen", system.worker_url);
         let bearer = format!("Authorization: Bearer {token}");
         let if_none_match = format!("If-None-Match: {etag}");
         // Rounds of hello-world, 200 and 304 side by side: the machine's speed drifts by a
@@ -560,7 +535,7 @@ fn measure_the_running_system(quick: bool, wants: &dyn Fn(&str) -> bool, report:
             ),
             ">= 0.85",
             Some(unchanged >= 0.85),
-            "wrk -t2 -c64 -d6s against bench/reference, GET /v1/opportunities/{id}, and with If-None-Match; three rounds",
+            "wrk -t2 -c64 -d6s against bench/reference, GET /v1/opportunities/{id}/screen, and with If-None-Match; three rounds",
         );
         report.add(
             "Widget's poll, 200 with the design, ratio to axum hello-world (median round)",

@@ -267,39 +267,13 @@ fn strip_function_names(wasm: &Path) -> Result<()> {
     )
 }
 
-/// Builds every widget screen from fixtures (feature `gallery`, debug) into
-/// `target/widget-gallery/`, for the screenshot test. Never shipped.
+/// Renders every widget screen from fixtures (widget-view's feature `gallery`), as the
+/// worker renders it, into `target/widget-gallery/`: static pages for the screenshot test.
 pub fn gallery() -> Result<PathBuf> {
-    tools::run(cargo().args([
-        "build",
-        "--package",
-        "aurora-crm-widget",
-        "--lib",
-        "--features",
-        "gallery",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
     let out = tools::root().join("target/widget-gallery");
     fs::create_dir_all(&out).context("creating target/widget-gallery")?;
-    let wasm = tools::root().join("target/wasm32-unknown-unknown/debug").join(format!("{WIDGET_LIB}.wasm"));
-    tools::run(
-        Command::new(tools::cargo_bin("wasm-bindgen"))
-            .arg(&wasm)
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&out),
-    )?;
     fs::copy(tools::root().join("www").join(STYLESHEET), out.join(STYLESHEET)).context("copying www/widget.css")?;
-    // The worker's renders of the same screens, beside them (widget-view's test writes
-    // them): `--workspace` so that it builds with the features the native tests built.
-    tools::run(
-        cargo()
-            .args(["test", "--workspace", "--test", "gallery_renders"])
-            .env("GALLERY_SERVER_DIR", out.join("server")),
-    )?;
-    for file in ["gallery.html", "gallery.js"] {
-        fs::copy(tools::root().join("www/gallery").join(file), out.join(file))
-            .with_context(|| format!("copying www/gallery/{file}"))?;
-    }
+    // `--workspace` so that it builds with the features the native tests built.
+    tools::run(cargo().args(["test", "--workspace", "--test", "gallery_renders"]).env("GALLERY_DIR", &out))?;
     Ok(out)
 }

@@ -34,9 +34,12 @@ async fn bench_prepare_a_ready_design() {
     assert!(created.status().is_success(), "create: {}", created.status());
     for _ in 0..120 {
         let response = http.get(&url).bearer_auth(&token).send().await.expect("state");
-        let etag = response.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let state: Value = response.json().await.expect("json");
         if state["state"] == "design_ready" {
+            // What the widget polls: the screen, and its ETag (no Accept-Language, as wrk).
+            let screen = http.get(format!("{url}/screen")).bearer_auth(&token).send().await.expect("screen");
+            assert!(screen.status().is_success(), "screen: {}", screen.status());
+            let etag = screen.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
             let embed_url = format!("{}/embed/demo?context={signed}", system.worker);
             let ready = json!({ "token": token, "opportunity": opportunity, "etag": etag, "state": state, "embed_url": embed_url });
             println!("BENCH_STATE {ready}");

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 pub fn Creating() -> impl IntoView {
     view! {
         <div class="state state-creating" data-testid="state-creating">
-            <CreateProjectButton busy=true on_create=Callback::new(|()| {}) />
+            <CreateProjectButton busy=true />
             <progress class="progress" aria-label="Creating the Aurora project"></progress>
             <p class="hint" tabindex="-1" data-focus="">"Creating the project in Aurora Solar…"</p>
         </div>

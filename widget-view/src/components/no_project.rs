@@ -3,13 +3,10 @@ use leptos::prelude::*;
 
 /// No project yet: the button, and what it will do.
 #[component]
-pub fn NoProject(
-    /// Asks for the project.
-    on_create: Callback<()>,
-) -> impl IntoView {
+pub fn NoProject() -> impl IntoView {
     view! {
         <div class="state state-no-project" data-testid="state-no-project">
-            <CreateProjectButton busy=false on_create />
+            <CreateProjectButton busy=false />
             <p class="hint">"Creates a project in Aurora Solar at this site. Its design will show here once a designer finishes it."</p>
         </div>
     }

@@ -1,4 +1,4 @@
-use crate::screen::{Problem, Retry};
+use crate::screen::Problem;
 use leptos::prelude::*;
 
 /// Something went wrong: what, and a "Try again" that repeats it when that may help.
@@ -6,15 +6,13 @@ use leptos::prelude::*;
 pub fn ProblemNotice(
     /// What went wrong.
     problem: Problem,
-    /// Repeats the failed step.
-    on_retry: Callback<Retry>,
 ) -> impl IntoView {
     let Problem { message, retry } = problem;
     view! {
         <div class="notice error" role="alert" data-testid="error">
             <p data-testid="error-message">{message}</p>
             {retry.map(|retry| view! {
-                <button type="button" class="secondary" data-testid="retry" data-focus="" on:click=move |_| on_retry.run(retry)>
+                <button type="button" class="secondary" data-testid="retry" data-action=retry.as_str() data-focus="">
                     "Try again"
                 </button>
             })}

@@ -16,7 +16,7 @@ use crate::{
     },
     error::{ApiError, HtmlError},
     ids::OpportunityKey,
-    projects,
+    projects, rendered_states,
     storage::designs,
 };
 use axum::{
@@ -27,10 +27,7 @@ use axum::{
 };
 use serde::Serialize;
 use widget_api::OpportunityState;
-use widget_view::{
-    format::Locale,
-    screen::{Panel, Screen},
-};
+use widget_view::{format::Locale, screen::Panel};
 
 /// The widget's host page: the CRM's frame's settings, the screen the opportunity is on,
 /// rendered, and the session it was rendered from (the widget takes over both).
@@ -123,14 +120,14 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
         Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
     };
     let locale = rep_locale(headers);
-    let screen = Screen::Opportunity(Panel {
-        opportunity: session.opportunity.clone(),
-        state: session.state.clone(),
-        creating: false,
-        problem: None,
-    });
+    let panel = Panel::of(session.opportunity.clone(), session.state.clone());
     let words = widget_view::words::Crm::from_name(crm.as_str());
-    let rendered = widget_view::words::with_crm(words, || widget_view::render_html(screen, Locale::from_tag(&locale)));
+    let (screen, templates) = widget_view::words::with_crm(words, || {
+        let locale = Locale::from_tag(&locale);
+        (widget_view::screen_answer(panel, locale), widget_view::page_templates(session.opportunity.clone(), locale))
+    });
+    // Tagged as the widget's poll of the same screen would be: its first poll is a 304.
+    let screen_etag = rendered_states::etag_of(&serde_json::to_vec(&screen).unwrap_or_default());
     let frame_ancestors = page.frame_origins.join(" ");
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
@@ -140,9 +137,15 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
     let integration = crm.integration();
     let boot = integration.frame_init_script().map(|src| format!("<script src=\"{src}\"></script>\n  "));
     // Attribute values are safe in double quotes (our constants, configured origins, a
-    // filtered host id and locale); the screen is the renderer's escaped HTML; the session
-    // is JSON that cannot close its script element.
-    let session_json = serde_json::to_string(&session).unwrap_or_default().replace('<', "\\u003c");
+    // filtered host id and locale); the screen and templates are the renderer's escaped
+    // HTML; the session is JSON that cannot close its script element. The session holds
+    // what the widget keeps (`widget_api::SessionKeys`): the state is on the screen.
+    let keys = serde_json::json!({
+        "token": session.token,
+        "expires_in": session.expires_in,
+        "opportunity": { "id": session.opportunity.id },
+    });
+    let session_json = keys.to_string().replace('<', "\\u003c");
     let html = fill(
         EMBED_PAGE,
         &[
@@ -153,7 +156,10 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
             ("HOST_ID", &page.host_id),
             ("HOST_BOOT", boot.as_deref().unwrap_or_default()),
             ("LOCALE", &locale),
-            ("SCREEN", &rendered),
+            ("SCREEN", &screen.html),
+            ("SCREEN_ETAG", screen_etag.to_str().unwrap_or_default()),
+            ("PENDING", if screen.pending { "true" } else { "false" }),
+            ("TEMPLATES", &templates),
             ("SESSION", &session_json),
         ],
     );
@@ -198,7 +204,7 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 
 /// The rep's locale, as their browser asks for pages (`Accept-Language`'s first tag): the
 /// locale `Intl` would use in the same browser. Kept to what a BCP 47 tag is made of.
-fn rep_locale(headers: &HeaderMap) -> String {
+pub(super) fn rep_locale(headers: &HeaderMap) -> String {
     let first = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|value| value.to_str().ok())

@@ -2,7 +2,11 @@
 
 use super::SharedState;
 use super::{Json, Path, WidgetSession};
-use crate::{error::ApiError, projects, rendered_states};
+use crate::{
+    error::ApiError,
+    projects,
+    rendered_states::{self, Rendering},
+};
 use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -15,22 +19,54 @@ fn check_opportunity(session: &WidgetSession, id: &str) -> Result<(), ApiError> 
     if session.0.opportunity_id == id { Ok(()) } else { Err(ApiError::WrongOpportunity) }
 }
 
-/// `GET /v1/opportunities/{id}`: the opportunity's state, with an ETag; 304 when the
-/// widget's `If-None-Match` still matches. Rendered once per version (see `rendered_states`).
+/// `GET /v1/opportunities/{id}`: the opportunity's state as JSON, for API clients, with an
+/// ETag; 304 when `If-None-Match` still matches.
 pub async fn state(
     State(state): State<SharedState>,
     session: WidgetSession,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    check_opportunity(&session, &id)?;
-    let current = rendered_states::current(&state, &projects::key_of(&session.0)).await?;
+    rendered(&state, &session, &id, Rendering::State, &headers).await
+}
+
+/// `GET /v1/opportunities/{id}/screen`: what the widget polls, the opportunity's screen
+/// rendered in the rep's locale (their browser's `Accept-Language`, as on the page load)
+/// and the CRM's words, with an ETag; 304 when the widget's `If-None-Match` still matches.
+pub async fn screen(
+    State(state): State<SharedState>,
+    session: WidgetSession,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let locale = super::embed::rep_locale(&headers);
+    rendered(&state, &session, &id, Rendering::Screen { locale }, &headers).await
+}
+
+/// `rendering` of the session's opportunity, rendered once per version (see
+/// `rendered_states`), or 304.
+async fn rendered(
+    state: &crate::AppState,
+    session: &WidgetSession,
+    id: &str,
+    rendering: Rendering,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    check_opportunity(session, id)?;
+    let current = rendered_states::current(state, &projects::key_of(&session.0), rendering).await?;
     let cache = (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    // The screen is in the rep's locale, which their browser names on each request.
+    let vary = (header::VARY, HeaderValue::from_static("Accept-Language"));
     if headers.get(header::IF_NONE_MATCH).is_some_and(|tags| current.matches(tags.as_bytes())) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, current.etag), cache]).into_response());
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, current.etag), cache, vary]).into_response());
     }
     Ok((
-        [(header::ETAG, current.etag), cache, (header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [
+            (header::ETAG, current.etag),
+            cache,
+            vary,
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        ],
         current.body,
     )
         .into_response())

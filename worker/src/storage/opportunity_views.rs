@@ -41,9 +41,22 @@ pub struct OpportunityView {
     simulation_status: Option<SimulationStatus>,
     summary_json: Option<String>,
     designed_at_ms: Option<i64>,
+    /// The opportunity as its CRM last vouched for it (every session records it).
+    opportunity_name: Option<String>,
+    opportunity_location_json: Option<String>,
 }
 
 impl OpportunityView {
+    /// The opportunity called `id`, as its CRM last vouched for it; `None` before any
+    /// session recorded it.
+    pub fn opportunity(&self, id: &str) -> Option<widget_api::Opportunity> {
+        Some(widget_api::Opportunity {
+            id: id.to_owned(),
+            name: self.opportunity_name.clone()?,
+            location: serde_json::from_str(self.opportunity_location_json.as_deref()?).ok()?,
+        })
+    }
+
     /// The design shown for the opportunity, if any.
     pub fn design(&self) -> Option<DesignRecord> {
         Some(DesignRecord {
@@ -72,10 +85,12 @@ pub async fn find(
          CASE WHEN p.status IS NULL THEN EXISTS (SELECT 1 FROM crm_events e WHERE e.crm = ?1 \
          AND e.account_id = ?2 AND e.event = ?4 AND e.done_at IS NULL AND e.dead_at IS NULL) \
          ELSE 0 END AS creation_pending, \
-         d.aurora_design_id, d.simulation_status, d.summary_json, d.designed_at_ms \
+         d.aurora_design_id, d.simulation_status, d.summary_json, d.designed_at_ms, \
+         o.name AS opportunity_name, o.location_json AS opportunity_location_json \
          FROM installations i \
          LEFT JOIN projects p ON p.crm = ?1 AND p.account_id = ?2 AND p.opportunity_id = ?3 \
          LEFT JOIN designs d ON d.crm = ?1 AND d.account_id = ?2 AND d.opportunity_id = ?3 \
+         LEFT JOIN opportunities o ON o.crm = ?1 AND o.account_id = ?2 AND o.opportunity_id = ?3 \
          WHERE i.crm = ?1 AND i.account_id = ?2",
         &params,
     )

@@ -349,6 +349,14 @@ pub fn config_with(aurora_url: &str, public_url: &str, settings: &[(&str, &str)]
 }
 
 /// The session an embed page was rendered from, as it inlines it for the widget.
+/// The site the embed page's screen shows (the opportunity's location, as rendered).
+pub fn site_on_embed(embed: &str) -> String {
+    let marker = "data-testid=\"opportunity-location\"";
+    let at = embed.find(marker).unwrap_or_else(|| panic!("no site on {embed}")) + marker.len();
+    let start = at + embed[at..].find('>').expect("the element's end") + 1;
+    embed[start..start + embed[start..].find('<').expect("the site's end")].trim().to_owned()
+}
+
 pub fn session_from_embed(embed: &str) -> serde_json::Value {
     let marker = "<script type=\"application/json\" id=\"aurora-session\">";
     let start = embed.find(marker).unwrap_or_else(|| panic!("no session in {embed}")) + marker.len();
