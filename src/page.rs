@@ -80,6 +80,14 @@ impl Root {
         self.0.query_selector("[data-testid=error]").ok().flatten().is_some()
     }
 
+    /// Shows the screen's "still trying" line (`[data-slow-hint]`) if it has a hidden one,
+    /// and answers its text for the status region.
+    pub fn reveal_slow_hint(&self) -> Option<String> {
+        let hint = self.0.query_selector("[data-slow-hint][hidden]").ok().flatten()?;
+        hint.remove_attribute("hidden").ok()?;
+        hint.text_content().map(|text| text.trim().to_owned())
+    }
+
     /// What the root shows, as HTML, to put back later ([`Root::show_html`]).
     pub fn html(&self) -> String {
         self.0.inner_html()

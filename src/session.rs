@@ -66,6 +66,10 @@ impl Default for PollBackoff {
     }
 }
 
+/// How long a screen that says it is waiting on Aurora (creating a project) shows before
+/// the widget adds that Aurora is slow to answer: creating takes a few seconds.
+const SLOW_AFTER_MS: u32 = 10_000;
+
 /// How long before its token ends a session is renewed: a poll comes at least every 30 s
 /// while the page is visible, so the renewal comes before the end.
 const RENEW_BEFORE_MS: f64 = 120_000.0;
@@ -95,6 +99,9 @@ struct SessionState {
     host: Host,
     /// A loop following the screen is running.
     following: bool,
+    /// How many times the root's screen changed: a timer set for one screen knows it is
+    /// still showing.
+    changes: u32,
 }
 
 /// What the root shows.
@@ -128,8 +135,10 @@ impl Session {
             expires_at_ms: session.as_ref().map_or(0.0, expiry),
             host,
             following: false,
+            changes: 0,
         })));
         this.listen_for_clicks(&root);
+        this.changed();
         if session.is_none() {
             this.stop(transitions::unavailable(), Shown::Unavailable);
         }
@@ -171,11 +180,31 @@ impl Session {
         let unchanged = self.with(|s| s.shown == Shown::Opportunity && s.etag.is_some() && s.etag == etag);
         if !unchanged {
             self.root().show_html(&screen.html);
+            self.changed();
         }
         self.0.borrow_mut().shown = Shown::Opportunity;
         self.0.borrow_mut().etag = etag;
         self.0.borrow_mut().pending = screen.pending;
         self.say(screen.announcement);
+    }
+
+    /// The root's screen changed. If it waits on Aurora and still shows after a while,
+    /// the rep is told Aurora is slow and the widget is still trying.
+    fn changed(&self) {
+        let change = {
+            let mut state = self.0.borrow_mut();
+            state.changes = state.changes.wrapping_add(1);
+            state.changes
+        };
+        let this = self.clone();
+        spawn_local(async move {
+            browser::sleep(SLOW_AFTER_MS).await;
+            if this.with(|s| s.changes == change)
+                && let Some(hint) = this.root().reveal_slow_hint()
+            {
+                this.say(Some(hint));
+            }
+        });
     }
 
     /// Says `announcement` in the status region when it differs from what it last said.
@@ -213,6 +242,7 @@ impl Session {
         let before = root.html();
         let announcement = root.show_template(CREATING_TEMPLATE_ID);
         self.0.borrow_mut().shown = Shown::Creating;
+        self.changed();
         self.say(announcement);
         let this = self.clone();
         spawn_local(async move {
@@ -243,6 +273,7 @@ impl Session {
         root.show_html(before);
         root.show_problem(&problem, false);
         self.0.borrow_mut().shown = Shown::Opportunity;
+        self.changed();
     }
 
     /// Shows the opportunity's screen as the worker renders it now, with `problem` over

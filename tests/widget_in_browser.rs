@@ -43,7 +43,7 @@ fn opportunity() -> Opportunity {
 }
 
 fn panel(state: OpportunityState) -> Screen {
-    Screen::Opportunity(Panel { opportunity: opportunity(), state, creating: false, problem: None })
+    Screen::Opportunity(Panel::of(opportunity(), state))
 }
 
 fn ready(design: DesignView) -> OpportunityState {
@@ -112,7 +112,7 @@ impl Mounted {
 #[wasm_bindgen_test]
 async fn no_project_shows_the_site_and_a_button_that_creates() {
     let m = mount(panel(OpportunityState::NoProject)).await;
-    assert_eq!(m.text("opportunity-name"), "Rivera residence");
+    assert!(m.find("h1, h2").is_none(), "the CRM names the record, not the widget");
     assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305");
     let button: web_sys::HtmlButtonElement =
         m.find("button[data-testid=create-project]").expect("button").unchecked_into();
@@ -301,11 +301,11 @@ async fn text_from_aurora_and_the_crm_is_shown_as_text_never_as_markup() {
     design.batteries[0].name = Some(image.into());
     let mut screen = panel(ready(design));
     if let Screen::Opportunity(p) = &mut screen {
-        p.opportunity.name = image.into();
+        p.opportunity.location = Location::Address { property_address: image.into() };
     }
     let m = mount(screen).await;
     assert!(m.find("script").is_none() && m.find("img").is_none(), "markup was created");
-    assert_eq!(m.text("opportunity-name"), image);
+    assert_eq!(m.text("opportunity-location"), image);
     assert!(m.fact("array-modules").contains(script));
     let pwned = js_sys::Reflect::get(&window(), &"__pwned".into()).expect("get");
     assert!(pwned.is_undefined());
@@ -369,18 +369,18 @@ async fn the_header_a_problem_and_the_state_read_top_to_bottom() {
     shown.problem = Some(Problem { message: "The CRM did not answer.".into(), retry: None });
     let m = mount(Screen::Opportunity(shown)).await;
     let order: Vec<String> = m
-        .all("[data-testid=opportunity-name], [data-testid=error], [data-testid=create-project]")
+        .all("[data-testid=opportunity-location], [data-testid=error], [data-testid=create-project]")
         .iter()
         .filter_map(|e| e.get_attribute("data-testid"))
         .collect();
-    assert_eq!(order, ["opportunity-name", "error", "create-project"]);
+    assert_eq!(order, ["opportunity-location", "error", "create-project"]);
 }
 
 #[wasm_bindgen_test]
 async fn a_session_that_could_not_open_says_why() {
-    let problem = Problem { message: "the CRM context is not validly signed".into(), retry: None };
+    let problem = Problem { message: "This page did not finish loading.".into(), retry: None };
     let m = mount(Screen::Unavailable(problem)).await;
-    assert_eq!(m.text("error-message"), "the CRM context is not validly signed");
+    assert_eq!(m.text("error-message"), "This page did not finish loading.");
     assert!(m.find("[data-testid=create-project]").is_none());
     let problem = Problem { message: "offline".into(), retry: Some(Action::OpenSession) };
     let m = mount(Screen::Unavailable(problem)).await;
@@ -443,11 +443,11 @@ async fn the_widget_shows_a_problem_under_the_header_and_takes_it_away() {
     };
     root.show_problem(&problem, false);
     let order: Vec<String> = m
-        .all("[data-testid=opportunity-name], [data-testid=error], [data-testid=state-design-ready]")
+        .all("[data-testid=opportunity-location], [data-testid=error], [data-testid=state-design-ready]")
         .iter()
         .filter_map(|e| e.get_attribute("data-testid"))
         .collect();
-    assert_eq!(order, ["opportunity-name", "error", "state-design-ready"], "the design stays readable under it");
+    assert_eq!(order, ["opportunity-location", "error", "state-design-ready"], "the design stays readable under it");
     assert_eq!(m.text("error-message"), "Could not reach the Aurora Solar service.");
     assert_eq!(action_of(&m.find("[data-testid=retry]").expect("try again")), Some(Action::FollowDesign));
     // A second problem replaces the first; one without a way forward has no button.
@@ -467,7 +467,7 @@ async fn a_click_on_create_shows_the_creating_screen_at_once_and_says_so() {
     let button: web_sys::HtmlButtonElement =
         m.find("[data-testid=create-project]").expect("the button, in place").unchecked_into();
     assert!(button.disabled());
-    assert_eq!(m.text("opportunity-name"), "Rivera residence");
+    assert_eq!(m.text("opportunity-location"), "901 Mears Ct, Stanford, CA 94305");
     // The same screen as the worker renders for a project being created.
     let creating = render_html(panel(OpportunityState::Creating), Locale::EN_US);
     let expected = document().create_element("main").expect("main");

@@ -24,7 +24,7 @@ pub use creating::Creating;
 pub use design_figures::DesignFigures;
 pub use design_ready::DesignReady;
 pub use equipment::Equipment;
-pub use needs_admin::{AdminTask, NeedsAdmin};
+pub use needs_admin::{AdminTask, AppTurnedOff, NeedsAdmin};
 pub use no_project::NoProject;
 pub use open_in_aurora::OpenInAurora;
 pub use opportunity_header::OpportunityHeader;

@@ -5,8 +5,8 @@
 
 use crate::{
     components::{
-        AdminTask, AwaitingDesign, Creating, DesignReady, NeedsAdmin, NoProject, OpportunityHeader, ProblemNotice,
-        SimulationFailed,
+        AdminTask, AppTurnedOff, AwaitingDesign, Creating, DesignReady, NeedsAdmin, NoProject, OpportunityHeader,
+        ProblemNotice, SimulationFailed,
     },
     format::{Locale, with_locale},
     screen::{Action, Panel, Problem, Screen},
@@ -58,12 +58,15 @@ fn rendering(locale: Locale, render: impl FnOnce() -> String) -> String {
 }
 
 /// The opportunity's header, the last problem if any, then its state.
-fn panel_html(Panel { opportunity, state, creating, problem }: Panel) -> String {
+fn panel_html(Panel { opportunity, state, creating, problem, app_disabled }: Panel) -> String {
     let head = view! {
         <OpportunityHeader opportunity />
         {problem.map(|problem| view! { <ProblemNotice problem /> })}
     };
     let mut html = head.to_html();
+    if app_disabled && matches!(state, OpportunityState::DesignReady { .. }) {
+        html.push_str(&AppTurnedOff().to_html());
+    }
     html.push_str(&match state {
         _ if creating => Creating().to_html(),
         OpportunityState::Creating => Creating().to_html(),

@@ -18,6 +18,7 @@ pub const SCREENS: &[&str] = &[
     "simulation-failed",
     "not-linked",
     "app-disabled",
+    "design-app-disabled",
     "create-failed",
     "unavailable",
 ];
@@ -33,7 +34,7 @@ fn panel(state: OpportunityState) -> Screen {
         name: "Rivera residence".into(),
         location: Location::Address { property_address: "901 Mears Ct, Stanford, CA 94305".into() },
     };
-    Screen::Opportunity(Panel { opportunity, state, creating: false, problem: None })
+    Screen::Opportunity(Panel::of(opportunity, state))
 }
 
 /// The fixture screen called `name`.
@@ -65,6 +66,10 @@ pub fn screen(name: &str) -> Option<Screen> {
         }),
         "not-linked" => panel(OpportunityState::NotLinked),
         "app-disabled" => panel(OpportunityState::AppDisabled),
+        "design-app-disabled" => match panel(ready(seed_design()?)) {
+            Screen::Opportunity(shown) => Screen::Opportunity(Panel { app_disabled: true, ..shown }),
+            other => other,
+        },
         "create-failed" => panel(OpportunityState::CreateFailed {
             code: "aurora_unavailable".into(),
             message: "Aurora Solar did not answer in time. Nothing was created twice: try again.".into(),

@@ -25,6 +25,9 @@ pub struct Panel {
     pub creating: bool,
     /// What went wrong with the rep's last action, shown with a way forward.
     pub problem: Option<Problem>,
+    /// The Aurora tenant turned the app off: a design already fetched stays readable, and
+    /// the rep is told that new projects cannot be created.
+    pub app_disabled: bool,
 }
 
 /// Something that went wrong, for the rep.
@@ -39,7 +42,7 @@ pub struct Problem {
 impl Panel {
     /// The panel of `opportunity` in `state`, as a page load or a poll shows it.
     pub fn of(opportunity: Opportunity, state: OpportunityState) -> Self {
-        Panel { opportunity, state, creating: false, problem: None }
+        Panel { opportunity, state, creating: false, problem: None, app_disabled: false }
     }
 
     /// Whether the worker will change the panel without the rep doing anything: the

@@ -50,6 +50,7 @@ pub fn with_crm<T>(crm: Crm, render: impl FnOnce() -> T) -> T {
 
 /// One CRM's nouns.
 struct Nouns {
+    crm: &'static str,
     record: &'static str,
     a_record: &'static str,
     records: &'static str,
@@ -63,23 +64,29 @@ fn nouns() -> &'static Nouns {
     const OPPORTUNITY: (&str, &str, &str) = ("opportunity", "an opportunity", "opportunities");
     const DEAL: (&str, &str, &str) = ("deal", "a deal", "deals");
     const fn of(
+        crm: &'static str,
         (record, a_record, records): (&'static str, &'static str, &'static str),
         account: &'static str,
         admin: &'static str,
         marketplace: &'static str,
     ) -> Nouns {
-        Nouns { record, a_record, records, account, admin, marketplace }
+        Nouns { crm, record, a_record, records, account, admin, marketplace }
     }
-    const DEMO: Nouns = of(OPPORTUNITY, "CRM account", "CRM admin", "the demo CRM's marketplace");
-    const SALESFORCE: Nouns = of(OPPORTUNITY, "Salesforce org", "Salesforce admin", "AppExchange");
-    const HUBSPOT: Nouns = of(DEAL, "HubSpot account", "HubSpot Super Admin", "the HubSpot App Marketplace");
-    const PIPEDRIVE: Nouns = of(DEAL, "Pipedrive company", "Pipedrive admin", "the Pipedrive Marketplace");
+    const DEMO: Nouns = of("your CRM", OPPORTUNITY, "CRM account", "CRM admin", "the demo CRM's marketplace");
+    const SALESFORCE: Nouns = of("Salesforce", OPPORTUNITY, "Salesforce org", "Salesforce admin", "AppExchange");
+    const HUBSPOT: Nouns = of("HubSpot", DEAL, "HubSpot account", "HubSpot Super Admin", "the HubSpot App Marketplace");
+    const PIPEDRIVE: Nouns = of("Pipedrive", DEAL, "Pipedrive company", "Pipedrive admin", "the Pipedrive Marketplace");
     match CURRENT.get() {
         Crm::Demo => &DEMO,
         Crm::Salesforce => &SALESFORCE,
         Crm::HubSpot => &HUBSPOT,
         Crm::Pipedrive => &PIPEDRIVE,
     }
+}
+
+/// The CRM by name ("Salesforce"), or "your CRM" for one the page does not name.
+pub fn crm() -> &'static str {
+    nouns().crm
 }
 
 /// The record a project is made for: "opportunity" or "deal".
@@ -105,6 +112,14 @@ pub fn account() -> &'static str {
 /// Who installs and sets up apps in the CRM, after "your".
 pub fn admin() -> &'static str {
     nouns().admin
+}
+
+/// Whether the widget shows in a large surface of the CRM (HubSpot's 1000 px modal, opened
+/// from the deal's card) rather than in a panel of the record's page (Salesforce's canvas,
+/// Pipedrive's sidebar panel, the demo CRM's frame): the design's detail sections start
+/// open there, and closed in a panel, so that a panel holds the summary without scrolling.
+pub fn roomy() -> bool {
+    CURRENT.get() == Crm::HubSpot
 }
 
 /// Where the app is installed from (installing it again leads an admin to its settings).

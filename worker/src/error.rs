@@ -244,11 +244,13 @@ impl IntoResponse for HtmlError {
         if status.is_server_error() {
             tracing::error!(error = %self.error, code, "admin page failed");
         }
-        // Internal causes stay in the log (as for the JSON body).
+        // Internal causes stay in the log (as for the JSON body). A person reads the rest in
+        // the words of the page's CRM.
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            "Something went wrong on our side; please try again.".to_owned()
+            "Something went wrong on our side. Reload the page to try again.".to_owned()
         } else {
-            self.error.to_string()
+            let words = widget_view::words::Crm::from_name(self.crm.map_or("", Crm::as_str));
+            widget_view::words::with_crm(words, || self.error.for_people())
         };
         let sign_in = matches!(
             self.error,
@@ -275,13 +277,74 @@ impl IntoResponse for ApiError {
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             // The client gets a generic message; the cause goes to the log only.
             tracing::error!(error = %self, "internal error");
-            "something went wrong on our side; please try again".to_owned()
+            "Something went wrong on our side. Please try again.".to_owned()
         } else {
-            self.to_string()
+            // The widget shows it to the rep as it is: a sentence.
+            sentence(&self.to_string())
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message } };
         (status, Json(body)).into_response()
     }
+}
+
+impl ApiError {
+    /// What a person reads on a page for this error (a rep in the CRM's frame, an admin on
+    /// the settings pages): what happened and what to do, in the words of the CRM set
+    /// around the call (`words::with_crm`), as a sentence.
+    fn for_people(&self) -> String {
+        use widget_view::words::{a_record, account, admin, crm, marketplace, record};
+        let (crm, record, admin) = (crm(), record(), admin());
+        let context = |error: &ContextError| match error {
+            ContextError::Missing => Some(format!(
+                "This page opens from {} in {crm}. Open the {record} in {crm} and find Aurora Solar there.",
+                a_record()
+            )),
+            ContextError::BadSignature => Some(format!(
+                "{crm} could not vouch for this page, so it cannot show this {record}. Reload the {record} in {crm}; \
+                 if this keeps happening, ask your {admin} to check the Aurora Solar app."
+            )),
+            ContextError::Expired => Some(format!(
+                "This page was opened a while ago and has expired. Reload the {record} in {crm} to see it again."
+            )),
+            ContextError::NotInstalled => Some(format!(
+                "Aurora Solar is not installed for your {}. Ask your {admin} to install it from {}.",
+                account(),
+                marketplace()
+            )),
+            ContextError::Incomplete(detail) => Some(format!(
+                "{crm} did not send everything this page needs ({detail}). Reload the {record}; if this keeps \
+                 happening, ask your {admin} to check the Aurora Solar app's settings."
+            )),
+            ContextError::UnknownCrm(_) => None,
+        };
+        let text = match self {
+            ApiError::Context(error) | ApiError::Embed(EmbedError::Context(error)) => context(error),
+            ApiError::Embed(EmbedError::Replayed) => {
+                Some(format!("This page was already opened once. Reload the {record} in {crm} to open it again."))
+            }
+            ApiError::Embed(EmbedError::NoSuchRecord) => Some(format!(
+                "This {record} does not exist in {crm}, or you do not have access to it. Ask your {admin} if you \
+                 should."
+            )),
+            ApiError::Embed(EmbedError::Access(error)) if error.is_transient() => Some(format!(
+                "{crm} is not answering right now, so this {record} cannot be read. Reload the page in a minute."
+            )),
+            _ => None,
+        };
+        sentence(&text.unwrap_or_else(|| self.to_string()))
+    }
+}
+
+/// `text` as a sentence: a capital first letter and a full stop (error messages are
+/// written as clauses, to be read inside other text in logs).
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let Some(first) = chars.next() else { return String::new() };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?', '…']) {
+        out.push('.');
+    }
+    out
 }
 
 impl From<UnknownCrm> for ApiError {
@@ -320,5 +383,42 @@ impl From<JsonRejection> for ApiError {
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::BodyTooLarge,
             other => ApiError::MalformedBody(other.body_text()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use widget_view::words::{Crm as Words, with_crm};
+
+    #[test]
+    fn people_read_sentences() {
+        assert_eq!(sentence("the CRM is not answering (timeout)"), "The CRM is not answering (timeout).");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(sentence(""), "");
+    }
+
+    #[test]
+    fn a_rep_is_told_what_happened_and_what_to_do_in_the_crms_words() {
+        let expired = ApiError::Context(ContextError::Expired);
+        let in_pipedrive = with_crm(Words::Pipedrive, || expired.for_people());
+        assert_eq!(
+            in_pipedrive,
+            "This page was opened a while ago and has expired. Reload the deal in Pipedrive to see it again."
+        );
+        let not_installed = ApiError::Context(ContextError::NotInstalled);
+        let in_salesforce = with_crm(Words::Salesforce, || not_installed.for_people());
+        assert_eq!(
+            in_salesforce,
+            "Aurora Solar is not installed for your Salesforce org. Ask your Salesforce admin to install it from AppExchange."
+        );
+        let forged = with_crm(Words::HubSpot, || ApiError::Context(ContextError::BadSignature).for_people());
+        assert!(
+            forged.starts_with("HubSpot could not vouch for this page") && forged.contains("HubSpot Super Admin"),
+            "{forged}"
+        );
+        assert!(!forged.contains("context"), "{forged}");
+        // What has no words of its own is still a sentence.
+        assert_eq!(with_crm(Words::Demo, || ApiError::NotFound.for_people()), "No such endpoint.");
     }
 }

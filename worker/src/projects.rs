@@ -179,7 +179,15 @@ pub async fn view(state: &AppState, key: &OpportunityKey) -> Result<OpportunityV
 pub fn state_of(state: &AppState, view: &OpportunityView) -> Result<OpportunityState, ProjectError> {
     match usable_tenant(view.aurora_tenant_id.as_deref(), view.tenant_link, view.app_enabled) {
         Err(ProjectError::NotLinked) => return Ok(OpportunityState::NotLinked),
-        Err(ProjectError::AppDisabled) => return Ok(OpportunityState::AppDisabled),
+        // A design already fetched stays readable; nothing new can be created or fetched.
+        Err(ProjectError::AppDisabled) => {
+            return Ok(match view.design() {
+                Some(design) if design.simulation_status == designs::SimulationStatus::Succeeded => {
+                    design_ready(state, view, &design)?
+                }
+                _ => OpportunityState::AppDisabled,
+            });
+        }
         Err(other) => return Err(other),
         Ok(_) => {}
     }
@@ -199,21 +207,30 @@ pub fn state_of(state: &AppState, view: &OpportunityView) -> Result<OpportunityS
             match view.design() {
                 None => OpportunityState::AwaitingDesign { project_id, aurora_url },
                 Some(design) if design.simulation_status == designs::SimulationStatus::Succeeded => {
-                    let summary =
-                        serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?;
-                    let stored = chrono::DateTime::from_timestamp_millis(design.designed_at_ms).unwrap_or_default();
-                    let received = aurora_api::Timestamp::iso8601(stored);
-                    OpportunityState::DesignReady {
-                        design: Box::new(DesignView::from_summary(&summary, &received)),
-                        project_id,
-                        aurora_url,
-                    }
+                    design_ready(state, view, &design)?
                 }
                 Some(design) => {
                     OpportunityState::SimulationFailed { project_id, aurora_url, design_id: design.aurora_design_id }
                 }
             }
         }
+    })
+}
+
+/// The design `view` holds, ready to show.
+fn design_ready(
+    state: &AppState,
+    view: &OpportunityView,
+    design: &designs::DesignRecord,
+) -> Result<OpportunityState, ProjectError> {
+    let project_id = view.aurora_project_id.clone().unwrap_or_default();
+    let summary = serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?;
+    let stored = chrono::DateTime::from_timestamp_millis(design.designed_at_ms).unwrap_or_default();
+    let received = aurora_api::Timestamp::iso8601(stored);
+    Ok(OpportunityState::DesignReady {
+        design: Box::new(DesignView::from_summary(&summary, &received)),
+        aurora_url: project_app_url(&state.config.aurora.base_url, &project_id),
+        project_id,
     })
 }
 

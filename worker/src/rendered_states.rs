@@ -146,7 +146,7 @@ fn render(
         Rendering::Screen { locale } => {
             let opportunity =
                 view.opportunity(&key.opportunity_id).ok_or(projects::ProjectError::UnknownOpportunity)?;
-            let panel = Panel::of(opportunity, opportunity_state);
+            let panel = Panel { app_disabled: !view.app_enabled, ..Panel::of(opportunity, opportunity_state) };
             let answer = words::with_crm(words::Crm::from_name(key.crm.as_str()), || {
                 widget_view::screen_answer(panel, Locale::from_tag(locale))
             });

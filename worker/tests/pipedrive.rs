@@ -173,7 +173,7 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     let page = refused.text().await.expect("page");
     assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
-    assert!(page.contains("does not exist, or your CRM does not let you see it"), "{page}");
+    assert!(page.contains("This deal does not exist in Pipedrive, or you do not have access to it"), "{page}");
     // The widget renews its session with a panel token the SDK gives it afresh, at the same
     // URL, asking for JSON: the session, verified as a page load is; the private deal is
     // as absent there, as our JSON error.
@@ -274,7 +274,7 @@ async fn a_rep_installs_only_after_an_admin_has() {
     let world = world().await;
     let rep = browser();
     let (_, page) = install_as(&rep, &world, "rui@helio.example").await;
-    assert!(page.contains("only an admin of Helio Homes can install"), "{page}");
+    assert!(page.contains("Only an admin of Helio Homes can install"), "{page}");
     assert!(installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").is_none());
 }
 

@@ -202,7 +202,7 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
     let (status, _, body) = call(&app, create_project_request(&token, "opp-7")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_location");
-    assert!(body["error"]["message"].as_str().expect("message").contains("latitude"), "{body}");
+    assert!(body["error"]["message"].as_str().expect("message").to_lowercase().contains("latitude"), "{body}");
     assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
     // An opportunity id too long for Aurora's external id is not the rep's address to fix.
@@ -217,7 +217,10 @@ async fn bad_locations_are_422_naming_the_field_and_unlinked_accounts_are_told()
         (status, body["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("opportunity_id_too_long"))
     );
-    assert!(body["error"]["message"].as_str().expect("message").contains("external_provider_id"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().expect("message").to_lowercase().contains("external_provider_id"),
+        "{body}"
+    );
     assert_eq!(common::project_count(&sandbox), 0, "nothing sent");
 
     aurora_crm_worker::storage::installations::upsert(&db, aurora_crm_worker::crm::Crm::Demo, "acct-new", None, 1)

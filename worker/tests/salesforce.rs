@@ -267,7 +267,7 @@ async fn an_org_installs_and_a_rep_opens_the_canvas_with_the_site_the_admin_chos
     let (status, page) = post_canvas(&world.worker, &tampered).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{page}");
     assert!(!page.contains("Battery") && !page.contains("Mears"), "{page}");
-    assert!(page.contains("does not exist, or your CRM does not let you see it"), "{page}");
+    assert!(page.contains("This opportunity does not exist in Salesforce, or you do not have access to it"), "{page}");
 
     // A rep the admin has not pre-authorized: Salesforce GETs the canvas URL with
     // `_sfdc_canvas_auth` and no signed request; the rep reads what their admin does.

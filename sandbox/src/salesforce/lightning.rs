@@ -19,8 +19,10 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::Sha256;
 
-/// `force:canvasApp`'s default height and its `maxHeight`.
-const CANVAS_DEFAULT_HEIGHT: u32 = 900;
+/// The canvas' height before the widget resizes it, and its `maxHeight`, as our package's
+/// Aura wrapper sets them (`salesforce/.../AuroraSolarCanvas.cmp`, inside a `lightning:card`
+/// titled "Aurora Solar", which this page's section with its heading stands for).
+const CANVAS_DEFAULT_HEIGHT: u32 = 480;
 const CANVAS_MAX_HEIGHT: u32 = 2000;
 
 use crate::kit::{

@@ -559,7 +559,7 @@ mod conformance {
         let (status, page, headers) = post_canvas(system, &forged).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
         assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
-        assert!(page.contains("not validly signed"), "{page}");
+        assert!(page.contains("Salesforce could not vouch for this page"), "{page}");
         // Signed well, by an org that never installed: refused, and again the same way when
         // the same request comes again (Salesforce may resend one; a replay of a request
         // whose session Salesforce does not vouch for is refused: worker/tests/salesforce.rs).
@@ -567,7 +567,7 @@ mod conformance {
         for _ in 0..2 {
             let (status, page, _) = post_canvas(system, &genuine).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
-            assert!(page.contains("has not installed"), "{page}");
+            assert!(page.contains("Aurora Solar is not installed for your Salesforce org"), "{page}");
         }
         // No signed request at all: our JSON error, not a crash.
         let response = reqwest::Client::new()
@@ -617,7 +617,8 @@ mod conformance {
         // A good token of a company that never installed: said so, as a page.
         let uninstalled = reqwest::get(panel(&genuine, "9009")).await.unwrap();
         assert_eq!(uninstalled.status(), StatusCode::FORBIDDEN);
-        assert!(uninstalled.text().await.unwrap().contains("has not installed"));
+        let page = uninstalled.text().await.unwrap();
+        assert!(page.contains("Aurora Solar is not installed for your Pipedrive company"), "{page}");
         // Webhooks and the uninstall call without Pipedrive's credentials: refused.
         let http = reqwest::Client::new();
         let webhook = http

@@ -60,7 +60,12 @@ async fn a_tampered_context_is_refused_and_the_page_says_so() {
     client.goto(&tampered).await.expect("open tampered embed");
 
     let error = wait_for(&client, "[data-testid=admin-message]").await;
-    assert_eq!(error.text().await.expect("error text"), "the CRM context is not validly signed");
+    // For the rep: what happened and what to do, as a sentence, without the word "context".
+    assert_eq!(
+        error.text().await.expect("error text"),
+        "Your CRM could not vouch for this page, so it cannot show this opportunity. Reload the opportunity in \
+         your CRM; if this keeps happening, ask your CRM admin to check the Aurora Solar app."
+    );
     assert!(
         client.find(Locator::Css("button[data-testid=create-project]")).await.is_err(),
         "no button for a forged context"

@@ -194,7 +194,7 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let private = format!("{}9{}", &panel_url[..start], &panel_url[end..]);
     client.goto(&private).await.expect("the panel, for another deal");
     let page = text_of(&client, "body").await;
-    assert!(page.contains("does not exist, or your CRM does not let you see it"), "{page}");
+    assert!(page.contains("This deal does not exist in Pipedrive, or you do not have access to it"), "{page}");
     assert!(!page.contains("Battery (private)"), "{page}");
     screenshot(&client, "pipedrive/05-a-deal-the-rep-may-not-see").await;
     client.delete_all_cookies().await.expect("log out");
@@ -206,6 +206,12 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     wait_for(&client, "[data-testid=pd-install]").await;
     let answer = reqwest::get(&panel_url).await.expect("panel");
     assert_eq!(answer.status(), reqwest::StatusCode::FORBIDDEN);
-    assert!(answer.text().await.expect("page").contains("has not installed"));
+    let page = answer.text().await.expect("page");
+    assert!(
+        page.contains(
+            "Aurora Solar is not installed for your Pipedrive company. Ask your Pipedrive admin to install it"
+        ),
+        "{page}"
+    );
     client.close().await.expect("close browser");
 }

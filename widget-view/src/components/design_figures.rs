@@ -22,9 +22,10 @@ pub fn DesignFigures(
     };
     let offset = format::given(production.and_then(|p| p.offset_percent), format::percent);
     let headline = vec![
-        Fact::new("size-stc", "System size (DC, STC)", format::given(size_stc, format::kilowatts)),
+        // DC at standard test conditions: what "system size" means in Aurora and the trade.
+        Fact::new("size-stc", "System size", format::given(size_stc, format::kilowatts)),
         Fact::new("annual-production", "Annual production", annual),
-        Fact::new("offset", "Energy offset", offset),
+        Fact::new("offset", "Offset", offset),
     ];
     let sizes = vec![
         Fact::new("size-ac", "Inverter size", format::given(size_ac, |w| format!("{} AC", format::kilowatts(w)))),

@@ -4,7 +4,8 @@ use leptos::{either::Either, prelude::*};
 use widget_api::DesignView;
 
 /// The finished design, as a rep reads it at a glance: figures first, then production by
-/// month, arrays, equipment and parts.
+/// month; arrays, equipment and parts in sections that start closed in a record page's
+/// panel (a click away, the panel stays short) and open in a CRM's large surface.
 #[component]
 pub fn DesignReady(
     design: DesignView,
@@ -30,24 +31,49 @@ pub fn DesignReady(
             view! { <p class="hint" data-testid="no-production">"Production has not been simulated for this design yet."</p> },
         ),
     };
+    let open = crate::words::roomy();
+    let arrays_count = count(arrays.len(), "array", "arrays");
+    let pieces = string_inverters.len() + storage_inverters.len() + batteries.len();
+    let equipment_count = count(pieces, "piece", "pieces");
+    let parts_count = count(bill_of_materials.len(), "line", "lines");
     let outdated = production.as_ref().is_some_and(|p| !p.up_to_date).then(|| {
         view! { <p class="notice" data-testid="outdated">"The design changed after its last simulation: production figures may be out of date."</p> }
     });
     view! {
         <article class="state state-design-ready" data-testid="state-design-ready">
-            <p class="status-line ready" tabindex="-1" data-focus="">"Design ready"</p>
-            <DesignFigures size_stc=system_size_stc size_ac=system_size_ac size_ptc=system_size_ptc production />
-            {outdated}
-            {chart}
-            <h3>"Arrays"</h3>
-            <ArrayList arrays />
-            <Equipment string_inverters storage_inverters batteries storage_mode />
-            <h3>"Bill of materials"</h3>
-            <BillOfMaterials items=bill_of_materials />
+            <div class="design-main">
+                <p class="status-line ready" tabindex="-1" data-focus="">"Design ready"</p>
+                <DesignFigures size_stc=system_size_stc size_ac=system_size_ac size_ptc=system_size_ptc production />
+                {outdated}
+                {chart}
+            </div>
+            <div class="design-details">
+                <details class="design-section" data-testid="section-arrays" open=open>
+                    <summary><span class="section-title">"Arrays"</span><span class="section-count">{arrays_count}</span></summary>
+                    <ArrayList arrays />
+                </details>
+                <details class="design-section" data-testid="section-equipment" open=open>
+                    <summary><span class="section-title">"Equipment"</span><span class="section-count">{equipment_count}</span></summary>
+                    <Equipment string_inverters storage_inverters batteries storage_mode />
+                </details>
+                <details class="design-section" data-testid="section-parts" open=open>
+                    <summary><span class="section-title">"Bill of materials"</span><span class="section-count">{parts_count}</span></summary>
+                    <BillOfMaterials items=bill_of_materials />
+                </details>
+            </div>
             <footer class="design-footer">
                 <span data-testid="designed-on">"Designed "{format::date(&designed_at)}</span>
                 <OpenInAurora url=aurora_url />
             </footer>
         </article>
+    }
+}
+
+/// "1 array", "3 arrays", "none".
+fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => "none".to_owned(),
+        1 => format!("1 {one}"),
+        n => format!("{} {many}", crate::format::number(n as f64, 0)),
     }
 }

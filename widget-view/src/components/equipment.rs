@@ -30,13 +30,13 @@ pub fn Equipment(
         Either::Right((item_list("storage", storage), mode.map(|facts| fact_list("facts", facts))))
     };
     view! {
-        <h3>"Inverters"</h3>
+        <h4 class="subsection">"Inverters"</h4>
         {if inverters.is_empty() {
             Either::Left(view! { <p class="hint" data-testid="string-inverters">"No string inverters."</p> })
         } else {
             Either::Right(item_list("string-inverters", inverters))
         }}
-        <h3>"Storage"</h3>
+        <h4 class="subsection">"Storage"</h4>
         {storage}
     }
 }

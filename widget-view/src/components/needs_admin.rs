@@ -46,3 +46,15 @@ pub fn NeedsAdmin(
         </div>
     }
 }
+
+/// Above a design already fetched when the Aurora tenant has turned the app off: the
+/// design stays readable, and the rep learns why nothing new can be created.
+#[component]
+pub fn AppTurnedOff() -> impl IntoView {
+    let text = format!(
+        "Aurora Solar is turned off for your company's Aurora account, so new projects cannot be created from this \
+         {}. This design stays as it was. Ask your Aurora admin to turn the app back on.",
+        crate::words::record()
+    );
+    view! { <p class="notice" role="note" data-testid="app-turned-off">{text}</p> }
+}

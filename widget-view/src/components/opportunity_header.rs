@@ -2,7 +2,9 @@ use crate::format;
 use leptos::prelude::*;
 use widget_api::Opportunity;
 
-/// The opportunity as the rep knows it: its name and where the system would go.
+/// Where the system would go. The record's name is not repeated: the CRM's own page and
+/// panel title name the record the widget sits on (a second title under theirs is what
+/// an embedded app looks like, not a part of the CRM).
 #[component]
 pub fn OpportunityHeader(
     /// The opportunity the worker verified for this session.
@@ -10,9 +12,9 @@ pub fn OpportunityHeader(
 ) -> impl IntoView {
     view! {
         <header class="opportunity">
-            <h2 class="opportunity-name" data-testid="opportunity-name">{opportunity.name}</h2>
-            <p class="opportunity-location" data-testid="opportunity-location">
-                {format::location(&opportunity.location)}
+            <p class="opportunity-site">
+                <span class="site-label">"Site "</span>
+                <span data-testid="opportunity-location">{format::location(&opportunity.location)}</span>
             </p>
         </header>
     }

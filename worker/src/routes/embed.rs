@@ -16,7 +16,8 @@ use crate::{
     },
     error::{ApiError, HtmlError},
     ids::OpportunityKey,
-    projects, rendered_states,
+    projects,
+    rendered_states::{self, Rendering},
     storage::designs,
 };
 use axum::{
@@ -26,8 +27,8 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use serde::Serialize;
-use widget_api::OpportunityState;
-use widget_view::{format::Locale, screen::Panel};
+use widget_api::{OpportunityState, ScreenAnswer};
+use widget_view::format::Locale;
 
 /// The widget's host page: the CRM's frame's settings, the screen the opportunity is on,
 /// rendered, and the session it was rendered from (the widget takes over both).
@@ -115,19 +116,30 @@ fn asks_for_session(headers: &HeaderMap) -> bool {
 /// opportunity is on rendered by the widget's own components, in the rep's locale. The
 /// wasm loads after the page has painted and takes the screen over (`www/embed.js`).
 async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &HeaderMap) -> Response {
+    let account_id = page.context.account_id.clone();
     let session = match sessions::open(state, crm, page.context).await {
         Ok(session) => session,
         Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
     };
     let locale = rep_locale(headers);
-    let panel = Panel::of(session.opportunity.clone(), session.state.clone());
+    // The screen exactly as the widget's poll answers it (and kept for that poll), with
+    // its ETag on the page: the widget's first poll is a 304.
+    let key = OpportunityKey { crm, account_id, opportunity_id: session.opportunity.id.clone() };
+    let rendered = match rendered_states::current(state, &key, Rendering::Screen { locale: locale.clone() }).await {
+        Ok(rendered) => rendered,
+        Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
+    };
+    let screen: ScreenAnswer = match serde_json::from_slice(&rendered.body) {
+        Ok(screen) => screen,
+        Err(error) => {
+            return HtmlError::of_crm(crm)(crate::storage::StorageError::Decode(error.to_string())).into_response();
+        }
+    };
     let words = widget_view::words::Crm::from_name(crm.as_str());
-    let (screen, templates) = widget_view::words::with_crm(words, || {
-        let locale = Locale::from_tag(&locale);
-        (widget_view::screen_answer(panel, locale), widget_view::page_templates(session.opportunity.clone(), locale))
+    let templates = widget_view::words::with_crm(words, || {
+        widget_view::page_templates(session.opportunity.clone(), Locale::from_tag(&locale))
     });
-    // Tagged as the widget's poll of the same screen would be: its first poll is a 304.
-    let screen_etag = rendered_states::etag_of(&serde_json::to_vec(&screen).unwrap_or_default());
+    let screen_etag = rendered.etag;
     let frame_ancestors = page.frame_origins.join(" ");
     let csp = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
