@@ -26,7 +26,7 @@ dd{margin:0}@media (prefers-color-scheme:dark){body{background:#15181c;color:#e6
 a{color:#7cb6ff}.ok{color:#5fd08a}.bad{color:#ff8a80}.notice{background:#16321f}.error{background:#3b1a17}\
 button.danger{background:#c7372e}}";
 
-fn layout(title: &str, body: &str) -> String {
+pub(crate) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <meta name=referrer content=no-referrer><title>{} · Aurora Solar for CRMs</title><style>{STYLE}</style></head>\

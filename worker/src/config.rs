@@ -33,6 +33,9 @@ pub mod keys {
     /// Where browsers and CRMs reach this worker (`https://aurora-crm.example.com`): the
     /// OAuth redirect URI and the CRM webhooks' target are built from it.
     pub const WORKER_PUBLIC_URL: &str = crate::environment::WORKER_PUBLIC_URL;
+    /// Where admins and reps write for help (`support@example.com`), on the public
+    /// support page (`/support`) the marketplaces' listings link to.
+    pub const SUPPORT_EMAIL: &str = "SUPPORT_EMAIL";
 }
 
 /// How often polled CRMs are asked for new opportunities when nothing else is set.
@@ -56,6 +59,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// How often a polled CRM's installations are asked for new opportunities, seconds.
     pub crm_poll_interval_seconds: i64,
+    /// Where people write for help, when set.
+    pub support_email: Option<String>,
     /// The settings of each CRM configured here, read by the CRM's own module.
     pub crms: CrmSettings,
 }
@@ -155,6 +160,16 @@ impl Config {
                 reason: format!("`{raw}`: a whole number of seconds from 1 to 86400 (default 30)"),
             })?,
         };
+        let support_email = match lookup(keys::SUPPORT_EMAIL).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            Some(email) if is_email(&email) => Some(email),
+            Some(email) => {
+                return Err(ConfigError::Invalid {
+                    name: keys::SUPPORT_EMAIL,
+                    reason: format!("`{email}`: an email address, such as support@example.com"),
+                });
+            }
+            None => None,
+        };
         let public_url = match lookup(keys::WORKER_PUBLIC_URL).filter(|v| !v.trim().is_empty()) {
             Some(url) => Some(parse_base_url(keys::WORKER_PUBLIC_URL, &url)?),
             None => None,
@@ -165,6 +180,7 @@ impl Config {
             signing_secret: secret.into(),
             public_url,
             crm_poll_interval_seconds,
+            support_email,
             crms,
             allowed_crm_origins,
             aurora: AuroraConfig {
@@ -177,6 +193,14 @@ impl Config {
             },
         })
     }
+}
+
+/// Whether `text` reads as one email address: something, `@`, a dotted domain; nothing a
+/// page or a `mailto:` would need escaped beyond what the page escapes anyway.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    let plain = |part: &str| part.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+    !local.is_empty() && plain(local) && plain(domain) && domain.contains('.') && !domain.starts_with('.')
 }
 
 /// Parses `https://crm.example.com, http://127.0.0.1:8791` into origins. Paths, wildcards

@@ -172,6 +172,10 @@ pub trait CrmIntegration: Send + Sync {
     /// health section.
     fn record_visibility(&self) -> &'static str;
 
+    /// What the public setup guide (`/docs/{crm}`) says that only this CRM can: how it is
+    /// installed, where the widget appears, which fields it writes, how it is removed.
+    fn setup_guide(&self) -> SetupGuide;
+
     /// Whether each user installs the app for themself (the CRM shows the app only to users
     /// who installed it), once an admin has installed it for the account.
     fn installs_per_user(&self) -> bool {
@@ -331,6 +335,21 @@ pub struct SiteSource {
     pub key: &'static str,
     /// For the admin (`The Account's billing address`).
     pub label: &'static str,
+}
+
+/// One CRM's part of the public setup guide, in its own menus' words. Steps are plain
+/// text (the page escapes them).
+#[derive(Debug, Clone, Copy)]
+pub struct SetupGuide {
+    /// How the app is installed, and by whom.
+    pub install: &'static [&'static str],
+    /// Where the widget appears on a record, and how it gets there.
+    pub place: &'static [&'static str],
+    /// The record's fields the app writes the design's figures to.
+    pub fields_written: &'static str,
+    /// How the app is removed in the CRM (the worker is told, or the admin uses Uninstall
+    /// on the settings page first).
+    pub uninstall: &'static [&'static str],
 }
 
 /// An opportunity context whose signature, algorithm and expiry were checked.

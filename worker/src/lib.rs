@@ -11,6 +11,7 @@ pub mod aurora_subscriptions;
 pub mod config;
 pub mod crm;
 pub mod crypto;
+mod docs_pages;
 pub mod environment;
 pub mod error;
 pub mod hosts;

@@ -3,6 +3,7 @@
 mod aurora_connect;
 mod aurora_webhooks;
 mod crm_webhooks;
+mod docs;
 mod embed;
 mod health;
 mod installations;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/connect/aurora", get(aurora_connect::connect))
         .route("/webhooks/crm/{crm}", post(crm_webhooks::receive))
         .merge(admin_pages())
+        .merge(public_pages())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -115,6 +117,24 @@ fn admin_pages() -> Router<SharedState> {
         .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
+}
+
+/// The public pages the marketplaces' listings link to (setup guide, support): no session,
+/// nothing to protect but their own integrity, so the admin pages' policy minus the cache
+/// rule (they may be cached for an hour).
+fn public_pages() -> Router<SharedState> {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let header = |name: header::HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, header::HeaderValue::from_static(value))
+    };
+    Router::new()
+        .route("/docs", get(docs::index))
+        .route("/docs/{crm}", get(docs::guide))
+        .route("/support", get(docs::support))
+        .layer(header(header::CONTENT_SECURITY_POLICY, ADMIN_PAGE_CSP))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(header::CACHE_CONTROL, "public, max-age=3600"))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
 /// The admin pages' Content-Security-Policy: their own inline style, forms to this origin.

@@ -76,6 +76,21 @@ impl CrmIntegration for DemoCrm {
         "The CRM signs each opportunity's context for the user who opened it: they see what the CRM shows them."
     }
 
+    fn setup_guide(&self) -> super::SetupGuide {
+        super::SetupGuide {
+            install: &[
+                "An admin of the CRM account opens the CRM's marketplace and chooses Install on Aurora Solar for CRMs.",
+                "The CRM asks the admin to allow the app to read opportunities and write their Aurora fields: choose Allow and install.",
+                "The app's settings open: link your Aurora tenant there (below).",
+            ],
+            place: &["The Aurora Solar panel appears on every opportunity's page once the app is installed."],
+            fields_written: "The opportunity's Aurora fields: system size (kW), annual production (kWh), offset (%) and the project's link.",
+            uninstall: &[
+                "In the app's settings, choose Uninstall and confirm; or uninstall it from the CRM's marketplace, which tells the app.",
+            ],
+        }
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // The demo CRM sizes its iframe from the widget's `aurora-widget:height` messages.
         HostAdapter::FrameHeight

@@ -118,6 +118,26 @@ impl CrmIntegration for HubSpot {
         "HubSpot offers no way to ask whether a user may see a deal: whoever can open the card on a deal can open that deal in the widget. Keep deals private in HubSpot itself."
     }
 
+    fn setup_guide(&self) -> super::SetupGuide {
+        // https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensibility/app-cards/overview
+        super::SetupGuide {
+            install: &[
+                "A Super Admin of the HubSpot account opens the HubSpot App Marketplace, finds Aurora Solar and chooses Install.",
+                "HubSpot shows what the app may do (read and write deals, read companies and contacts for the site's address, read users to check the Super Admin): choose Connect app.",
+                "The app's settings open: link your Aurora tenant there (below).",
+            ],
+            place: &[
+                "The Aurora Solar card appears on each deal's record. Admins can move it in the deal record's customization, like HubSpot's own cards.",
+                "The card shows where the deal stands with Aurora and its key figures; its button opens the full design in a HubSpot window.",
+            ],
+            fields_written: "The deal properties Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%) and Aurora project, which the app creates on install.",
+            uninstall: &[
+                "In HubSpot, open Settings, then Integrations, then Connected Apps, and uninstall Aurora Solar: HubSpot tells the app, which removes the account's installation.",
+                "Or, in the app's settings, choose Uninstall and confirm.",
+            ],
+        }
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // None is needed: the modal's size is fixed when the card opens it, and HubSpot
         // documents no messages to it.

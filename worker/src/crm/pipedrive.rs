@@ -172,6 +172,25 @@ impl CrmIntegration for Pipedrive {
         "Pipedrive's visibility: before a deal opens, the worker asks Pipedrive whether that user may see it (List permitted users)."
     }
 
+    fn setup_guide(&self) -> super::SetupGuide {
+        // https://pipedrive.readme.io/docs/custom-ui-extensions-panels
+        super::SetupGuide {
+            install: &[
+                "An admin of the Pipedrive company installs Aurora Solar from the Pipedrive Marketplace first, and allows what Pipedrive asks (deals, contacts, and admin access to create the app's four deal fields and its webhook).",
+                "The app's settings open: link your Aurora tenant there (below).",
+                "Each rep then installs Aurora Solar from the Pipedrive Marketplace too: Pipedrive shows an app's panel only to users who installed it. A rep's install changes nothing of the company's settings.",
+            ],
+            place: &[
+                "The Aurora Solar panel appears in the sidebar of each deal's page. Like any panel, a user can move, collapse or hide it.",
+            ],
+            fields_written: "The deal fields Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%) and Aurora project, which the app creates when they are missing.",
+            uninstall: &[
+                "In Pipedrive, open Tools and apps, then Marketplace apps, and uninstall Aurora Solar: Pipedrive tells the app, which removes the company's installation.",
+                "Or, in the app's settings, choose Uninstall and confirm.",
+            ],
+        }
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // The app extensions SDK's protocol.
         HostAdapter::Pipedrive

@@ -290,6 +290,27 @@ impl CrmIntegration for Salesforce {
         "Salesforce's sharing: before a record opens, the worker asks Salesforce whether that user may read it (UserRecordAccess)."
     }
 
+    fn setup_guide(&self) -> super::SetupGuide {
+        // https://developer.salesforce.com/docs/atlas.en-us.platform_connect.meta/platform_connect/canvas_framework_intro.htm
+        super::SetupGuide {
+            install: &[
+                "A Salesforce admin installs the Aurora Solar package from AppExchange into the org.",
+                "The admin assigns the permission set Aurora Solar User to the users who create projects, and pre-authorizes them for the app.",
+                "The admin opens the app's settings (the Aurora Solar component offers the link until the org is set up) and allows the app to use Salesforce on the org's behalf.",
+                "In the settings, link your Aurora tenant (below).",
+            ],
+            place: &[
+                "Open an Opportunity, choose the gear and Edit Page, and drag the Aurora Solar component onto the page in Lightning App Builder. Save and activate.",
+                "It shows in a card titled Aurora Solar, like the page's other components.",
+            ],
+            fields_written: "The Opportunity fields Aurora System Size (kW), Aurora Annual Production (kWh), Aurora Offset (%), Aurora Project URL and Aurora Design Status, installed with the package.",
+            uninstall: &[
+                "In the app's settings, choose Uninstall and confirm: the app forgets the org and ends its access.",
+                "Then, in Salesforce Setup, open Installed Packages and uninstall Aurora Solar. The Opportunity fields go with the package.",
+            ],
+        }
+    }
+
     fn host_adapter(&self) -> HostAdapter {
         // The Canvas SDK's postMessage protocol.
         HostAdapter::Canvas
