@@ -115,3 +115,35 @@ export function Link({ children, href }) {
     </a>
   );
 }
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/status-tag
+const DOT = { default: "#7c98b6", info: "#0091ae", success: "#00a4bd", warning: "#f5c26b", danger: "#f2545b" };
+
+export function StatusTag({ children, variant, hollow }) {
+  return (
+    <span data-testid="hs-status-tag" data-variant={variant ?? "default"} data-hollow={hollow ? "true" : undefined}>
+      <span aria-hidden="true" style={{ color: DOT[variant ?? "default"] }}>● </span>
+      {children}
+    </span>
+  );
+}
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/empty-state
+export function EmptyState({ title, children, layout }) {
+  return (
+    <section data-testid="hs-empty-state" data-layout={layout ?? "horizontal"}>
+      <h3>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/error-state
+export function ErrorState({ title, children, type }) {
+  return (
+    <section data-testid="hs-error-state" data-type={type ?? "error"}>
+      <h3>{title}</h3>
+      {children}
+    </section>
+  );
+}

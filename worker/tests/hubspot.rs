@@ -145,6 +145,10 @@ async fn a_portal_installs_and_its_card_opens_the_deal_in_the_widget() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["deal"], json!({ "id": "5001", "name": "Rivera - Rooftop Solar" }));
     assert_eq!(answer["status"], "not_linked");
+    assert_eq!(answer["widget"]["title"], "Aurora Solar · Rivera - Rooftop Solar", "HubSpot's modal names the deal");
+    // The card's Create before a tenant is linked: answered as the deal's state, not an error.
+    let (status, refused) = card(&rep, &world, &card_url, json!({ "dealId": 5001, "create": true })).await;
+    assert_eq!((status, refused["status"].as_str()), (200, Some("not_linked")), "{refused}");
     let uri = answer["widget"]["uri"].as_str().expect("uri");
     let (page_url, ticket) = uri.split_once("?t=").expect("the ticket rides in the query");
     assert_eq!(page_url, format!("{}/embed/hubspot", world.worker));
@@ -364,6 +368,46 @@ async fn an_install_from_hubspots_own_install_url_completes() {
     let page = connected.text().await.expect("settings");
     assert_eq!(landed.path(), format!("/settings/hubspot/{SUMMIT}"), "{page}");
     assert!(page.contains("summit-solar.hubspot.local"), "{page}");
+}
+
+/// The card's own Create button creates the deal's project on the card, once however often
+/// it is pressed, and the card answers where the deal stands then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cards_create_button_creates_the_deals_project_once() {
+    let world = world().await;
+    let admin = browser();
+    let (_, status, page) = install(&admin, &world, "sam@summit.example").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (db, now) = (world.state.db(), unix_now() as i64);
+    installations::release_tenant(db, Crm::Demo, "acct-a", now).await.expect("released");
+    let linked =
+        installations::link_tenant(db, Crm::HubSpot, SUMMIT, common::TENANT, installations::TenantLink::Proven, now);
+    assert_eq!(linked.await.expect("linked"), installations::Linked::Done);
+    let rep = browser();
+    log_in(&rep, &world, "sky@summit.example").await;
+    let card_url = format!("{}/embed/hubspot/card", world.worker);
+    let (status, shown) = card(&rep, &world, &card_url, json!({ "dealId": 5001 })).await;
+    assert_eq!((status, shown["status"].as_str()), (200, Some("no_project")), "{shown}");
+    let mut projects = Vec::new();
+    for _ in 0..2 {
+        let (status, created) = card(&rep, &world, &card_url, json!({ "dealId": 5001, "create": true })).await;
+        assert_eq!(status, 200, "{created}");
+        assert_eq!(created["status"], "awaiting_design", "{created}");
+        assert_eq!(created["outdated"], false);
+        projects.push(
+            aurora_crm_worker::projects::opportunity_state(
+                &world.state,
+                &aurora_crm_worker::ids::OpportunityKey {
+                    crm: Crm::HubSpot,
+                    account_id: SUMMIT.into(),
+                    opportunity_id: "5001".into(),
+                },
+            )
+            .await
+            .expect("state"),
+        );
+    }
+    assert_eq!(projects[0], projects[1], "the second press made no second project");
 }
 
 /// HubSpot documents only `appId` as appended to `hubspot.fetch`. Under that reading the

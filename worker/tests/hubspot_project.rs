@@ -84,7 +84,7 @@ fn the_card_is_a_deal_tab_whose_code_calls_the_card_endpoint_and_names_every_sta
         let known = serde_json::from_value::<widget_api::OpportunityState>(tagged).is_ok() || state == "design_ready";
         assert!(known, "{state} is no state of the widget's");
         // ...and the card says it in words.
-        assert!(code.contains(&format!("  {state}: \"")), "the card has no words for {state}");
+        assert!(code.contains(&format!("  {state}: {{")), "the card has no words for {state}");
     }
     let package = json("src/app/cards/package.json");
     assert!(package["dependencies"]["@hubspot/ui-extensions"].is_string());

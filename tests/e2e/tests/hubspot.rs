@@ -32,9 +32,27 @@ async fn deal(id: u64) -> Value {
         .expect("json")
 }
 
-/// The card's status line, once it has loaded.
+/// Where the card says the deal stands, once it has loaded: its status tag, or the title of
+/// its empty or error state (HubSpot's own components).
 async fn card_status(client: &Client) -> String {
-    text_of(client, "[data-testid=hs-text]").await
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = client
+            .execute(
+                "const shown = document.querySelector('[data-testid=hs-status-tag], \
+                 [data-testid=hs-empty-state] h3, [data-testid=hs-error-state] h3'); \
+                 return shown ? shown.textContent.replace('\\u25cf', '').trim() : '';",
+                vec![],
+            )
+            .await
+            .expect("the card's status");
+        let status = found.as_str().unwrap_or_default().to_owned();
+        if !status.is_empty() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the card never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
@@ -70,9 +88,18 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     // The rep opens a deal: the card asks the worker through HubSpot's signed proxy.
     client.goto(&format!("{hubspot}/deal/5001")).await.expect("deal");
     log_in(&client, "sky@summit.example").await;
-    assert_eq!(card_status(&client).await, "No Aurora project for this deal yet.");
+    assert_eq!(card_status(&client).await, "No Aurora project yet");
     screenshot(&client, "hubspot/03-card").await;
-    click(&client, "[data-testid=hs-button]").await;
+    // The card's own button creates the project, on the card: one click.
+    click(&client, "[data-testid=hs-empty-state] [data-testid=hs-button]").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !["Creating", "Awaiting design", "Design ready"].contains(&card_status(&client).await.as_str()) {
+        assert!(Instant::now() < deadline, "the card's Create did not create");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    screenshot(&client, "hubspot/03b-card-created").await;
+    // The full design opens in HubSpot's modal.
+    click(&client, "[data-testid=hs-button][data-variant=primary]").await;
     // The card asks for a fresh ticket first, then opens the modal.
     let deadline = Instant::now() + Duration::from_secs(20);
     while wait_for(&client, "[data-testid=hs-modal]").await.attr("hidden").await.expect("attr").is_some() {
@@ -90,7 +117,6 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     // The ticket left the address bar once read.
     let hash: Value = client.execute("return window.location.hash;", vec![]).await.expect("hash");
     assert_eq!(hash, "");
-    click(&client, "button[data-testid=create-project]").await;
     design_ready(&client, 60).await;
     assert_accessible(&client, "HubSpot's frame, design ready").await;
     client.enter_parent_frame().await.expect("the deal page");

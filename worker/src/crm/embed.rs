@@ -68,6 +68,9 @@ pub enum Opened {
         context: VerifiedContext,
         /// The modal the card opens.
         modal: Modal,
+        /// The card's Create button: create the opportunity's project (once, as the
+        /// widget's button does), then answer where it stands.
+        create: bool,
     },
 }
 

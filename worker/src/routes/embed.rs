@@ -16,9 +16,9 @@ use crate::{
     },
     error::{ApiError, HtmlError},
     ids::OpportunityKey,
-    projects,
+    projects::{self, ProjectError},
     rendered_states::{self, Rendering},
-    storage::designs,
+    storage::{designs, opportunities},
 };
 use axum::{
     body::Bytes,
@@ -93,7 +93,9 @@ async fn open(
     match integration.open_embed(state, load).await {
         Ok(Opened::Page(page)) if session_only => Ok(sessions::answer(sessions::open(state, crm, page.context).await?)),
         Ok(Opened::Page(page)) => Ok(embed_page(state, crm, page, headers).await),
-        Ok(Opened::Card { context, modal }) => Ok(super::Json(card(state, crm, context, modal).await?).into_response()),
+        Ok(Opened::Card { context, modal, create }) => {
+            Ok(super::Json(card(state, crm, context, modal, create).await?).into_response())
+        }
         Err(error) if door.is_some() || session_only || error.is_malformed_request() => Err(error.into()),
         // The rep sees why in the frame.
         Err(error) => Ok(HtmlError::of_crm(crm)(error).into_response()),
@@ -236,6 +238,8 @@ pub struct CardAnswer {
     pub status: String,
     /// The key figures of a ready design.
     pub figures: Option<DesignFigures>,
+    /// The design changed in Aurora after its simulation: the figures may be out of date.
+    pub outdated: bool,
     /// The widget in a modal (HubSpot: `actions.openIframeModal(widget)`).
     pub widget: ModalPayload,
 }
@@ -265,10 +269,28 @@ pub struct ModalPayload {
 /// A card's answer: where the verified opportunity stands, its figures when its design is
 /// ready, and the modal with an embed ticket in the page's query (`?t=`, spent when the
 /// modal's page loads).
-async fn card(state: &AppState, crm: Crm, context: VerifiedContext, modal: Modal) -> Result<CardAnswer, ApiError> {
+async fn card(
+    state: &AppState,
+    crm: Crm,
+    context: VerifiedContext,
+    modal: Modal,
+    create: bool,
+) -> Result<CardAnswer, ApiError> {
     let key =
         OpportunityKey { crm, account_id: context.account_id.clone(), opportunity_id: context.opportunity.id.clone() };
+    if create {
+        // As the widget's button does: the opportunity as the CRM vouched for it now, then
+        // its project, once. A refusal that is a state of the deal (not linked, turned off)
+        // is answered as that state; anything else as our error.
+        opportunities::record_seen(state.db(), crm, &context.account_id, &context.opportunity, state.now()).await?;
+        match projects::create(state, &key).await {
+            Ok(_) | Err(ProjectError::NotLinked | ProjectError::AppDisabled) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
     let current = projects::opportunity_state(state, &key).await?;
+    let outdated = matches!(&current, OpportunityState::DesignReady { design, .. }
+        if design.production.as_ref().is_some_and(|production| !production.up_to_date));
     let figures = match &current {
         OpportunityState::DesignReady { aurora_url, .. } => designs::find(state.db(), &key)
             .await?
@@ -287,6 +309,7 @@ async fn card(state: &AppState, crm: Crm, context: VerifiedContext, modal: Modal
         deal,
         status,
         figures,
+        outdated,
         widget: ModalPayload {
             uri: format!("{}?t={ticket}", modal.page_url),
             width: modal.width,

@@ -1,18 +1,24 @@
-// The Aurora Solar card on a deal's record tab. It shows where the deal stands with
-// Aurora and the key figures of a ready design, with HubSpot's own components, and opens
-// the full widget in an iframe modal. It talks to the worker only through
-// `hubspot.fetch`, which HubSpot signs and to which it appends who is asking; the card
-// sends nothing but the deal on screen. The modal's URL carries a 2-minute ticket in its
-// fragment, so the card asks for a fresh one when the rep opens it.
+// The Aurora Solar card on a deal's record tab, made of HubSpot's own components: a
+// status tag for where the deal stands with Aurora, the design's key figures, an empty
+// state whose button creates the project right here (one click), and an error state that
+// says what failed and offers to try again. The full design opens in HubSpot's iframe
+// modal. It talks to the worker only through `hubspot.fetch`, which HubSpot signs and to
+// which it appends who is asking; the card sends nothing but the deal on screen (and, for
+// its Create button, that it asks to create). The modal's URL carries a 2-minute ticket,
+// so the card asks for a fresh one when the rep opens it.
+// Components: https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/status-tag
+// (StatusTag), .../empty-state (EmptyState), .../error-state (ErrorState).
 import React, { useCallback, useEffect, useState } from "react";
 import {
-  Alert,
   Button,
+  EmptyState,
+  ErrorState,
   Flex,
   Link,
   LoadingSpinner,
   Statistics,
   StatisticsItem,
+  StatusTag,
   Text,
   hubspot,
 } from "@hubspot/ui-extensions";
@@ -39,6 +45,8 @@ export interface CardAnswer {
   deal: { id: string; name: string };
   status: string;
   figures: Figures | null;
+  /** The design changed in Aurora after its simulation: the figures may be out of date. */
+  outdated: boolean;
   widget: ModalPayload;
 }
 
@@ -46,91 +54,167 @@ interface ErrorBody {
   error?: { code?: string; message?: string };
 }
 
-/** What each of the widget's states means for the rep, in one line. */
-export const STATUS_TEXT: Record<string, string> = {
-  not_linked: "This HubSpot account is not linked to an Aurora tenant yet: a Super Admin links it in the app's settings.",
-  app_disabled: "The Aurora Solar app is disabled in your Aurora tenant: ask your Aurora admin to enable it.",
-  no_project: "No Aurora project for this deal yet.",
-  creating: "Creating the Aurora project…",
-  awaiting_design: "The Aurora project is waiting for its design.",
-  design_ready: "Design ready",
-  simulation_failed: "The design's performance simulation failed in Aurora.",
-  create_failed: "Creating the Aurora project failed: open Aurora Solar to see why and try again.",
+type Variant = "default" | "info" | "danger" | "warning" | "success";
+
+/** Each state of the deal with Aurora: its tag, and what it means for the rep. */
+export const STATUS: Record<string, { tag: string; variant: Variant; text: string }> = {
+  not_linked: {
+    tag: "Not set up",
+    variant: "default",
+    text: "This HubSpot account is not linked to an Aurora Solar account yet. A Super Admin links it in the app's settings.",
+  },
+  app_disabled: {
+    tag: "App turned off",
+    variant: "warning",
+    text: "Your company's Aurora Solar account has turned this app off. Ask your Aurora admin to turn it back on (Settings, then Apps).",
+  },
+  no_project: { tag: "No project", variant: "default", text: "No Aurora project for this deal yet." },
+  creating: { tag: "Creating", variant: "info", text: "Creating the project in Aurora Solar…" },
+  awaiting_design: {
+    tag: "Awaiting design",
+    variant: "info",
+    text: "The project is in Aurora. Its design shows here when your designer finishes it.",
+  },
+  design_ready: { tag: "Design ready", variant: "success", text: "Design ready" },
+  simulation_failed: {
+    tag: "Simulation failed",
+    variant: "danger",
+    text: "Aurora could not simulate this design's production. Open it in Aurora and run the simulation again.",
+  },
+  create_failed: {
+    tag: "Not created",
+    variant: "danger",
+    text: "Creating the Aurora project failed. Try again: it never creates a second one.",
+  },
 };
 
-function shown(value: number | null, unit: string, digits: number): string {
-  return value === null ? "–" : `${value.toLocaleString("en-US", { maximumFractionDigits: digits })} ${unit}`;
+/** A figure in the rep's HubSpot locale, with its unit; a dash when Aurora gave none. */
+export function shown(value: number | null, unit: string, digits: number, locale: string): string {
+  if (value === null) return "–";
+  let number: string;
+  try {
+    number = value.toLocaleString(locale, { maximumFractionDigits: digits });
+  } catch {
+    number = value.toLocaleString("en-US", { maximumFractionDigits: digits });
+  }
+  return unit === "%" ? `${number}%` : `${number} ${unit}`;
 }
 
-async function ask(dealId: string): Promise<CardAnswer> {
-  const response = await hubspot.fetch(cardUrl(), { method: "POST", body: { dealId }, timeout: 15000 });
-  const body: unknown = await response.json().catch(() => null);
+async function ask(dealId: string, create: boolean): Promise<CardAnswer> {
+  const body = create ? { dealId, create: true } : { dealId };
+  const response = await hubspot.fetch(cardUrl(), { method: "POST", body, timeout: 15000 });
+  const answer: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const message = (body as ErrorBody | null)?.error?.message;
-    throw new Error(message ?? `Aurora Solar did not answer (${response.status}). Try again in a minute.`);
+    const message = (answer as ErrorBody | null)?.error?.message;
+    throw new Error(message ?? `Aurora Solar did not answer (HTTP ${response.status}). Try again in a minute.`);
   }
-  return body as CardAnswer;
+  return answer as CardAnswer;
 }
 
 interface DealCardProps {
   dealId: string;
+  locale: string;
   openIframeModal: (payload: ModalPayload, onClose?: () => void) => void;
 }
 
-export function DealCard({ dealId, openIframeModal }: DealCardProps) {
+export function DealCard({ dealId, locale, openIframeModal }: DealCardProps) {
   const [answer, setAnswer] = useState<CardAnswer | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [opening, setOpening] = useState(false);
+  const [busy, setBusy] = useState(false);
 
-  const load = useCallback(() => {
-    ask(dealId).then(
-      (fresh) => {
-        setAnswer(fresh);
-        setProblem(null);
-      },
-      (error: Error) => setProblem(error.message),
-    );
-  }, [dealId]);
-  useEffect(load, [load]);
+  const refresh = useCallback(
+    (create = false) => {
+      setBusy(true);
+      ask(dealId, create)
+        .then(
+          (fresh) => {
+            setAnswer(fresh);
+            setProblem(null);
+          },
+          (error: Error) => setProblem(error.message),
+        )
+        .finally(() => setBusy(false));
+    },
+    [dealId],
+  );
+  useEffect(() => refresh(), [refresh]);
+
+  // While Aurora works on the deal, the card looks again now and then.
+  const pending = answer !== null && (answer.status === "creating" || answer.status === "awaiting_design");
+  useEffect(() => {
+    if (!pending) return undefined;
+    const timer = setInterval(() => refresh(), 10000);
+    return () => clearInterval(timer);
+  }, [pending, refresh]);
 
   const open = () => {
-    setOpening(true);
-    ask(dealId)
+    setBusy(true);
+    ask(dealId, false)
       .then(
         (fresh) => {
           setAnswer(fresh);
           // When the rep closes the modal, the card shows what they did there.
-          openIframeModal(fresh.widget, load);
+          openIframeModal(fresh.widget, () => refresh());
         },
         (error: Error) => setProblem(error.message),
       )
-      .finally(() => setOpening(false));
+      .finally(() => setBusy(false));
   };
 
   if (problem !== null) {
     return (
-      <Alert title="Aurora Solar" variant="danger">
-        {problem}
-      </Alert>
+      <ErrorState title="Couldn't load Aurora Solar for this deal.">
+        <Text>{problem}</Text>
+        <Button onClick={() => refresh()} disabled={busy}>
+          Try again
+        </Button>
+      </ErrorState>
     );
   }
   if (answer === null) {
     return <LoadingSpinner label="Loading Aurora Solar" />;
   }
+  const status = STATUS[answer.status] ?? { tag: answer.status, variant: "default" as Variant, text: "" };
+  if (answer.status === "no_project") {
+    return (
+      <EmptyState title="No Aurora project yet" layout="vertical" reverseOrder={true}>
+        <Text>Create the project in Aurora Solar at this deal's site. Its design shows here when your designer finishes it.</Text>
+        <Button variant="primary" onClick={() => refresh(true)} disabled={busy}>
+          {busy ? "Creating Aurora Project…" : "Create Aurora Project"}
+        </Button>
+      </EmptyState>
+    );
+  }
+  if (answer.status === "not_linked" || answer.status === "app_disabled") {
+    return (
+      <EmptyState title={answer.status === "not_linked" ? "Aurora Solar is not set up yet" : "Aurora Solar app is turned off"} layout="vertical" reverseOrder={true}>
+        <Text>{status.text}</Text>
+      </EmptyState>
+    );
+  }
   const figures = answer.figures;
   return (
     <Flex direction="column" gap="sm">
-      <Text format={{ fontWeight: "bold" }}>{STATUS_TEXT[answer.status] ?? answer.status}</Text>
+      <Flex direction="row" gap="sm">
+        <StatusTag variant={answer.outdated ? "warning" : status.variant}>{status.tag}</StatusTag>
+        {answer.outdated && <Text>The design changed after its simulation: the figures may be out of date.</Text>}
+      </Flex>
+      {answer.status !== "design_ready" && <Text>{status.text}</Text>}
       {figures !== null && (
         <Statistics>
-          <StatisticsItem label="System size" number={shown(figures.aurora_system_size_kw, "kW", 2)} />
-          <StatisticsItem label="Annual production" number={shown(figures.aurora_annual_production_kwh, "kWh", 0)} />
-          <StatisticsItem label="Offset" number={shown(figures.aurora_offset_percent, "%", 1)} />
+          <StatisticsItem label="System size" number={shown(figures.aurora_system_size_kw, "kW", 2, locale)} />
+          <StatisticsItem label="Annual production" number={shown(figures.aurora_annual_production_kwh, "kWh", 0, locale)} />
+          <StatisticsItem label="Offset" number={shown(figures.aurora_offset_percent, "%", 0, locale)} />
         </Statistics>
       )}
       <Flex direction="row" gap="sm">
-        <Button variant="primary" onClick={open} disabled={opening}>
-          {answer.status === "no_project" ? "Create Aurora Project" : "Open Aurora Solar"}
+        {answer.status === "create_failed" && (
+          <Button variant="primary" onClick={() => refresh(true)} disabled={busy}>
+            Try again
+          </Button>
+        )}
+        <Button variant={answer.status === "create_failed" ? "secondary" : "primary"} onClick={open} disabled={busy}>
+          {answer.status === "design_ready" ? "View design" : "Open Aurora Solar"}
         </Button>
         {figures !== null && <Link href={figures.aurora_project_url}>Open in Aurora</Link>}
       </Flex>
@@ -139,5 +223,9 @@ export function DealCard({ dealId, openIframeModal }: DealCardProps) {
 }
 
 hubspot.extend<"crm.record.tab">(({ context, actions }) => (
-  <DealCard dealId={String(context.crm.objectId)} openIframeModal={actions.openIframeModal} />
+  <DealCard
+    dealId={String(context.crm.objectId)}
+    locale={String(context.user?.locale ?? "en-US")}
+    openIframeModal={actions.openIframeModal}
+  />
 ));

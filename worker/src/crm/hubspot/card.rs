@@ -44,6 +44,9 @@ const IDENTITY_KEYS: [&str; 4] = ["portalId", "userId", "userEmail", "appId"];
 struct CardRequest {
     #[serde(rename = "dealId")]
     deal_id: Value,
+    /// The card's Create button (absent: the card only shows where the deal stands).
+    #[serde(default)]
+    create: bool,
 }
 
 /// Who HubSpot says is asking.
@@ -131,13 +134,14 @@ pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, Embed
         user_id: caller.user_id,
         opportunity: Opportunity { id: deal.id, name: deal.name, location: deal.site? },
     };
+    // HubSpot's modal has a title bar: it names the app and the deal, as HubSpot's own do.
     let modal = Modal {
         page_url: format!("{}/embed/hubspot", settings.public_url),
         width: MODAL_WIDTH,
         height: MODAL_HEIGHT,
-        title: "Aurora Solar".into(),
+        title: format!("Aurora Solar · {}", context.opportunity.name),
     };
-    Ok(Opened::Card { context, modal })
+    Ok(Opened::Card { context, modal, create: request.create })
 }
 
 #[cfg(test)]
