@@ -460,6 +460,22 @@ async fn the_widget_shows_a_problem_under_the_header_and_takes_it_away() {
 }
 
 #[wasm_bindgen_test]
+async fn a_long_create_says_aurora_is_slow_and_still_trying() {
+    let m = page_with(panel(OpportunityState::NoProject)).await;
+    let root = Root(m.host.clone());
+    root.show_template(CREATING_TEMPLATE_ID);
+    let hint = m.find("[data-testid=slow-hint]").expect("the second line, hidden until then");
+    assert!(hint.has_attribute("hidden"));
+    let said = root.reveal_slow_hint().expect("revealed");
+    assert!(said.starts_with("Aurora Solar is slow to answer. Still trying"), "{said}");
+    assert!(!hint.has_attribute("hidden"));
+    assert_eq!(root.reveal_slow_hint(), None, "said once");
+    // A screen that waits on nothing has no such line.
+    let ready = page_with(panel(ready(seed_design()))).await;
+    assert_eq!(Root(ready.host.clone()).reveal_slow_hint(), None);
+}
+
+#[wasm_bindgen_test]
 async fn a_click_on_create_shows_the_creating_screen_at_once_and_says_so() {
     let m = page_with(panel(OpportunityState::NoProject)).await;
     let said = Root(m.host.clone()).show_template(CREATING_TEMPLATE_ID);

@@ -150,9 +150,9 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(opened["opportunity"]["id"], "1");
     assert_eq!(common::site_on_embed(&embed), "901 Mears Ct, Stanford, CA 94305, USA");
     // The widget takes the user's Pipedrive theme from the URL (light here), dark when it says dark.
-    assert!(embed.contains("<html lang=\"en\" data-theme=\"light\">"), "{embed}");
+    assert!(embed.contains("<html lang=\"en\" data-theme=\"light\" data-crm=\"pipedrive\">"), "{embed}");
     let dark = reqwest::get(url.replace("theme=light", "theme=dark")).await.expect("panel").text().await.expect("page");
-    assert!(dark.contains("<html lang=\"en\" data-theme=\"dark\">"), "{dark}");
+    assert!(dark.contains("<html lang=\"en\" data-theme=\"dark\" data-crm=\"pipedrive\">"), "{dark}");
     // Hints that contradict the token, or a token from another secret, open nothing.
     let lying = url.replace("companyId=1001", "companyId=1002");
     let refused = reqwest::get(&lying).await.expect("panel");
