@@ -98,11 +98,7 @@ pub fn router(state: AppState) -> Router {
 /// hold a CSRF token and account data, so they are never framed (clickjacking "Uninstall"),
 /// cached, or allowed to run or load anything but their own inline style.
 fn admin_pages() -> Router<SharedState> {
-    use tower_http::set_header::SetResponseHeaderLayer;
-    let header = |name: header::HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::overriding(name, header::HeaderValue::from_static(value))
-    };
-    Router::new()
+    let pages = Router::new()
         .route("/install/{crm}/start", get(installations::start))
         .route("/install/{crm}/callback", get(installations::callback).delete(installations::uninstalled_by_crm))
         .route("/settings/{crm}/{account}", get(installations::settings_page))
@@ -111,30 +107,33 @@ fn admin_pages() -> Router<SharedState> {
         .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
         .route("/settings/{crm}/{account}/site-source", post(installations::site_source))
         .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
-        .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks))
-        .layer(header(header::CONTENT_SECURITY_POLICY, ADMIN_PAGE_CSP))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header(header::CACHE_CONTROL, "no-store"))
-        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
+    with_page_headers(pages, "no-store")
 }
 
-/// The public pages the marketplaces' listings link to (setup guide, support): no session,
-/// nothing to protect but their own integrity, so the admin pages' policy minus the cache
-/// rule (they may be cached for an hour).
+/// The public pages the marketplaces' listings link to (setup guide, support): no session
+/// and nothing private, so the admin pages' headers but cacheable for an hour.
 fn public_pages() -> Router<SharedState> {
+    let pages = Router::new()
+        .route("/docs", get(docs::index))
+        .route("/docs/{crm}", get(docs::guide))
+        .route("/support", get(docs::support));
+    with_page_headers(pages, "public, max-age=3600")
+}
+
+/// The headers of a page a person reads in a tab of its own: never framed, no script, its
+/// own inline style only, cached as `cache` says.
+fn with_page_headers(pages: Router<SharedState>, cache: &'static str) -> Router<SharedState> {
     use tower_http::set_header::SetResponseHeaderLayer;
     let header = |name: header::HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, header::HeaderValue::from_static(value))
     };
-    Router::new()
-        .route("/docs", get(docs::index))
-        .route("/docs/{crm}", get(docs::guide))
-        .route("/support", get(docs::support))
+    pages
         .layer(header(header::CONTENT_SECURITY_POLICY, ADMIN_PAGE_CSP))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header(header::CACHE_CONTROL, "public, max-age=3600"))
+        .layer(header(header::CACHE_CONTROL, cache))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
 }
 
 /// The admin pages' Content-Security-Policy: their own inline style, forms to this origin.

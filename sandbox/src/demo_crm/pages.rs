@@ -167,6 +167,24 @@ pub enum Panel<'a> {
     NotInstalled,
 }
 
+/// A number field's value as CRMs show theirs (and as the widget shows the same figures):
+/// grouped thousands, at most two decimals, no trailing zeros ("14,779", "150", "6.59").
+fn as_a_crm_shows(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let fixed = format!("{:.2}", rounded.abs());
+    let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let fraction = fraction.trim_end_matches('0');
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    if fraction.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{fraction}") }
+}
+
 /// One opportunity, with its fields (ours included) and the side panel.
 pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, panel: Panel<'_>) -> String {
     let fields: String = CUSTOM_FIELDS
@@ -176,7 +194,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
                 Some(serde_json::Value::String(url)) if url.starts_with("https://") || url.starts_with("http://") => {
                     format!("<a href=\"{}\" target=_blank rel=\"noopener noreferrer\">Open in Aurora</a>", attr(url))
                 }
-                Some(serde_json::Value::Number(n)) => text(&n.to_string()).into_owned(),
+                Some(serde_json::Value::Number(n)) => n.as_f64().map_or_else(|| n.to_string(), as_a_crm_shows),
                 Some(serde_json::Value::String(s)) => text(s).into_owned(),
                 _ => "–".to_owned(),
             };
@@ -267,4 +285,18 @@ pub fn message(viewer: Option<&Viewer<'_>>, title: &str, message: &str) -> Strin
             text(message)
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_a_crm_shows;
+
+    #[test]
+    fn number_fields_read_as_the_widget_writes_the_same_figures() {
+        assert_eq!(as_a_crm_shows(14779.0), "14,779");
+        assert_eq!(as_a_crm_shows(150.0), "150");
+        assert_eq!(as_a_crm_shows(6.5), "6.5");
+        assert_eq!(as_a_crm_shows(1234567.891), "1,234,567.89");
+        assert_eq!(as_a_crm_shows(-2.0), "-2");
+    }
 }

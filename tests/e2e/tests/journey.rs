@@ -107,10 +107,14 @@ async fn figures_written_back(client: &Client, design: &Value, seconds: u64) {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         client.refresh().await.expect("reload the opportunity");
     }
+    // As the CRM shows number fields: grouped thousands, no trailing zeros.
     let stc = design["system_size_stc"].as_f64().expect("stc");
-    assert_eq!(text_of(client, size).await, json!((stc / 10.0).round() / 100.0).to_string());
+    assert_eq!(text_of(client, size).await, ((stc / 10.0).round() / 100.0).to_string());
     let annual = design["energy_production"]["annual"].as_f64().expect("annual").round() as i64;
-    assert_eq!(text_of(client, "[data-testid=crm-field-aurora_annual_production_kwh]").await, annual.to_string());
+    let digits = annual.to_string();
+    let grouped: Vec<&str> =
+        digits.as_bytes().rchunks(3).rev().map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
+    assert_eq!(text_of(client, "[data-testid=crm-field-aurora_annual_production_kwh]").await, grouped.join(","));
     assert_ne!(text_of(client, "[data-testid=crm-field-aurora_offset_percent]").await, "–");
     assert_eq!(text_of(client, "[data-testid=crm-field-aurora_project_url]").await, "Open in Aurora");
 }
