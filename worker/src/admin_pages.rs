@@ -1,6 +1,7 @@
 //! The HTML an admin sees: the installation's settings and health, and plain messages.
 //! Server-rendered (no widget, no JavaScript); every value is escaped.
 
+use crate::wording::sentence;
 use crate::{
     admin_session::AdminSession,
     installations::Health,
@@ -124,8 +125,9 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
     let notice = notice
         .map(|n| format!("<p class=notice role=status data-testid=admin-notice>{}</p>", text(n)))
         .unwrap_or_default();
-    let error =
-        error.map(|e| format!("<p class=error role=alert data-testid=admin-error>{}</p>", text(e))).unwrap_or_default();
+    let error = error
+        .map(|e| format!("<p class=error role=alert data-testid=admin-error>{}</p>", text(&sentence(e))))
+        .unwrap_or_default();
     let linked = match (&installation.aurora_tenant_id, installation.app_enabled) {
         (None, _) => {
             "<span class=bad data-testid=admin-tenant-status>Not linked: reps cannot create projects yet.</span>"
@@ -185,10 +187,10 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
          <input type=text id=link-code name=code placeholder=\"ABCD-EFGH\" autocomplete=off spellcheck=false required>\
          <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
          <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create\">{csrf}\
-         <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when {a_record} is created in the CRM</label>\
+         <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when {a_record} is created in {crm_name}</label>\
          <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}\
-         <section><h2>Health</h2><dl data-testid=admin-health><dt>New {records} from the CRM</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
-         <dt>Last webhook received from the CRM</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
+         <section><h2>Health</h2><dl data-testid=admin-health><dt>New {records} from {crm_name}</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
+         <dt>Last webhook received from {crm_name}</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
          <dt>Work given up on</dt><dd data-testid=admin-dead-work>{dead_work}</dd>\
          <dt>Projects to check in Aurora</dt><dd data-testid=admin-late-projects>{late_projects}</dd>\
@@ -204,6 +206,7 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
         account = text(&session.account_name),
         user = text(&session.user_name),
         a_record = widget_view::words::a_record(),
+        crm_name = widget_view::words::crm(),
         records = records(),
         last_webhook = time(installation.last_crm_webhook_at),
         dead_work = dead_work(health),

@@ -1,6 +1,7 @@
 //! The one place where errors become HTTP: every area's error converts into
 //! [`ApiError`], and [`ApiError`]'s `IntoResponse` writes our JSON error body.
 
+use crate::wording::sentence;
 use crate::{
     admin_session::AdminSessionError,
     crm::{AccessError, ContextError, Crm, CrmError, CrmWebhookError, embed::EmbedError},
@@ -335,18 +336,6 @@ impl ApiError {
     }
 }
 
-/// `text` as a sentence: a capital first letter and a full stop (error messages are
-/// written as clauses, to be read inside other text in logs).
-pub fn sentence(text: &str) -> String {
-    let mut chars = text.trim().chars();
-    let Some(first) = chars.next() else { return String::new() };
-    let mut out: String = first.to_uppercase().chain(chars).collect();
-    if !out.ends_with(['.', '!', '?', '…']) {
-        out.push('.');
-    }
-    out
-}
-
 impl From<UnknownCrm> for ApiError {
     fn from(unknown: UnknownCrm) -> Self {
         ApiError::Context(unknown.into())
@@ -390,13 +379,6 @@ impl From<JsonRejection> for ApiError {
 mod tests {
     use super::*;
     use widget_view::words::{Crm as Words, with_crm};
-
-    #[test]
-    fn people_read_sentences() {
-        assert_eq!(sentence("the CRM is not answering (timeout)"), "The CRM is not answering (timeout).");
-        assert_eq!(sentence("Done."), "Done.");
-        assert_eq!(sentence(""), "");
-    }
 
     #[test]
     fn a_rep_is_told_what_happened_and_what_to_do_in_the_crms_words() {

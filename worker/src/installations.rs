@@ -59,10 +59,10 @@ pub enum InstallError {
     #[error("nothing was removed: tick \"Yes, uninstall it\" beside the button to confirm, then press Uninstall")]
     UninstallNotConfirmed,
     /// Too many install steps from one client.
-    #[error("too many installs started from here: try again in {0} seconds")]
+    #[error("too many installs started from here: try again {}", crate::wording::wait(*.0))]
     TooManyInstalls(i64),
     /// Too many test webhooks asked for (this installation's, or everyone's).
-    #[error("too many test webhooks asked for: try again in {0} seconds")]
+    #[error("too many test webhooks asked for: try again {}", crate::wording::wait(*.0))]
     TooManyChecks(i64),
     /// The CRM refused or failed.
     #[error(transparent)]

@@ -25,6 +25,7 @@ pub mod storage;
 pub mod temporary_keys;
 pub mod tenant_links;
 pub mod widget_token;
+pub mod wording;
 
 pub use config::Config;
 pub use error::ApiError;

@@ -66,7 +66,7 @@ pub enum ConnectError {
     #[error("the app is not enabled for this Aurora tenant: enable it in Aurora (Settings > Apps), then open it again")]
     AppDisabled,
     /// Too many exchanges right now.
-    #[error("too many link requests right now: try again in {0} seconds")]
+    #[error("too many link requests right now: try again {}", crate::wording::wait(*.0))]
     Busy(i64),
     /// Aurora's check of forged session tokens could not be made.
     #[error("Aurora could not be asked whether it checks session tokens ({0}); try again in a minute")]
@@ -91,7 +91,7 @@ pub enum LinkError {
     )]
     InvalidCode,
     /// Too many attempts for this installation.
-    #[error("too many link attempts: try again in {0} seconds")]
+    #[error("too many link attempts: try again {}", crate::wording::wait(*.0))]
     TooManyAttempts(i64),
     /// The installation does not exist (any more).
     #[error("the app is not installed for this CRM account: install it from the CRM's marketplace")]

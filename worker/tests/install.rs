@@ -192,7 +192,7 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
     let csrf = hidden(&page, "csrf");
     let (status, refused) = link(&admin, &world, "acct-sunrise", &csrf, "ABCD-EFGH").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.contains("this link code does not work"), "{refused}");
+    assert!(refused.contains("This link code does not work"), "{refused}");
     let code = link_code(&world, TENANT).await;
     let (status, _) = link(&admin, &world, "acct-sunrise", "forged", &code).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a form without the session's CSRF token");
@@ -511,7 +511,7 @@ async fn the_admin_sends_a_test_webhook_from_aurora_and_reads_that_it_arrived() 
         let answer = press().await.expect("check");
         statuses.push(answer.status());
         if answer.status() == StatusCode::TOO_MANY_REQUESTS {
-            assert!(answer.text().await.expect("page").contains("too many test webhooks"));
+            assert!(answer.text().await.expect("page").contains("Too many test webhooks"));
         }
     }
     assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
