@@ -150,7 +150,7 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     fill(&client, "#link-code", "ABCD-EFGH").await;
     click_to_navigate(&client, "[data-testid=admin-link-tenant]").await;
     let error = text_of(&client, "[data-testid=admin-error]").await;
-    assert!(error.contains("this link code does not work"), "{error}");
+    assert!(error.contains("This link code does not work"), "{error}");
     screenshot(&client, "journey/03-made-up-code-refused").await;
     // A user of the tenant opens the app from Aurora's Apps page; Aurora embeds it with a
     // session token, and the app shows the link code.
