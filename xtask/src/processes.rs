@@ -112,9 +112,44 @@ pub fn stop_children_on_signal() {
     });
 }
 
-/// A free loopback port (bound, then released: a tiny race we accept in dev and tests).
+/// A free loopback port for a server we start. Bound, then released, so another process
+/// could take it before our server binds it. Two things make that unlikely enough for the
+/// suites, which start several systems side by side:
+/// - ports come from below the kernel's ephemeral range, where outgoing connections (each
+///   test's HTTP clients) take their local ports; a port from `bind(0)` is in that range,
+///   and one was once taken by a connection before the chaos run's sandbox could bind it;
+/// - no port is handed out twice in one run of ours.
 pub fn free_port() -> Result<u16> {
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let (low, high) = below_ephemeral_ports();
+    let span = u32::from(high - low);
+    // A different start per call and per run, so that runs side by side spread out.
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+        ^ std::process::id();
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for step in 0..span {
+        let port = low + ((seed.wrapping_add(step.wrapping_mul(7919))) % span) as u16;
+        if handed_out.contains(&port) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            handed_out.push(port);
+            return Ok(port);
+        }
+    }
+    // Every port below the ephemeral range is busy: let the kernel choose.
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Ports below the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`,
+/// 32768 to 60999 by default), above the well-known and registered ones we might meet.
+fn below_ephemeral_ports() -> (u16, u16) {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    // A range set so low leaves no room below it: the kernel chooses (`bind(0)`).
+    if ephemeral_low > 21_000 { (20_000, ephemeral_low) } else { (0, 0) }
 }
 
 /// Waits until `url` answers 200, or fails after `timeout` naming what did not start.
