@@ -13,7 +13,7 @@ use widget_api::Location;
 
 /// How a locale writes numbers and days: its group and decimal separators, the fewest
 /// integer digits it groups (Spanish and Polish leave `2550` whole), and its date order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Locale {
     group: &'static str,
     decimal: char,
@@ -22,7 +22,7 @@ pub struct Locale {
 }
 
 /// A day's order and punctuation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum DayStyle {
     /// `Jun 21, 2024` (English in the US and Canada, and English without a region).
     MonthFirst,
@@ -86,14 +86,9 @@ impl Default for Locale {
 }
 
 thread_local! {
-    /// The locale of what is being drawn: set for the page's life in the browser, around
-    /// each render on the worker (rendering is synchronous, so a thread has one at a time).
+    /// The locale of what is being drawn: set around each render on the worker (rendering
+    /// is synchronous, so a thread has one at a time).
     static CURRENT: Cell<Locale> = const { Cell::new(Locale::EN_US) };
-}
-
-/// Writes in `locale` from now on (the widget, once it knows the rep's).
-pub fn use_locale(locale: Locale) {
-    CURRENT.set(locale);
 }
 
 /// Runs `render` writing in `locale`, then goes back to the locale before.
@@ -329,10 +324,12 @@ mod tests {
 
     #[test]
     fn a_render_in_one_locale_leaves_the_next_in_its_own() {
-        use_locale(Locale::from_tag("de-DE"));
-        assert_eq!(in_locale("en-US", || number(2550.0, 0)), "2,550");
-        assert_eq!(number(2550.0, 0), "2.550");
-        use_locale(Locale::EN_US);
+        let german = in_locale("de-DE", || {
+            assert_eq!(in_locale("en-US", || number(2550.0, 0)), "2,550");
+            number(2550.0, 0)
+        });
+        assert_eq!(german, "2.550");
+        assert_eq!(number(2550.0, 0), "2,550");
     }
 
     #[test]

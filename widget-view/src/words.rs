@@ -1,7 +1,7 @@
 //! The CRM's own words for what the widget speaks of: its record (an opportunity in
 //! Salesforce and the demo CRM, a deal in HubSpot and Pipedrive), its admin and where its
-//! apps are installed from. Set for the page's life in the browser (from the page's
-//! `data-crm`), and around each render on the worker, as the locale is (`format`).
+//! apps are installed from, and how large a surface it shows in. Set around each render
+//! on the worker, as the locale is (`format`).
 
 use std::cell::Cell;
 
@@ -20,7 +20,7 @@ pub enum Crm {
 }
 
 impl Crm {
-    /// From the page's `data-crm` (the worker's CRM names); the demo CRM's words otherwise.
+    /// From the worker's CRM names (`salesforce`, ...); the demo CRM's words otherwise.
     pub fn from_name(name: &str) -> Crm {
         match name {
             "salesforce" => Crm::Salesforce,
@@ -33,11 +33,6 @@ impl Crm {
 
 thread_local! {
     static CURRENT: Cell<Crm> = const { Cell::new(Crm::Demo) };
-}
-
-/// Speaks `crm`'s words from now on (the widget, once it knows its page's CRM).
-pub fn use_crm(crm: Crm) {
-    CURRENT.set(crm);
 }
 
 /// Runs `render` speaking `crm`'s words, then goes back to those before.

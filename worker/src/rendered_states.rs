@@ -29,11 +29,12 @@ const CAPACITY: usize = 2048;
 pub enum Rendering {
     /// `widget_api::OpportunityState`, as JSON.
     State,
-    /// The widget's screen (`widget_api::ScreenAnswer`) in a locale (a BCP 47 tag) and in
-    /// the words of the opportunity's CRM.
+    /// The widget's screen (`widget_api::ScreenAnswer`) in a locale and in the words of
+    /// the opportunity's CRM. Keyed by how the locale writes (not by the tag the browser
+    /// sent), so `en-US`, `en-us` and `en` share one rendering.
     Screen {
         /// The rep's locale.
-        locale: String,
+        locale: Locale,
     },
 }
 
@@ -147,9 +148,8 @@ fn render(
             let opportunity =
                 view.opportunity(&key.opportunity_id).ok_or(projects::ProjectError::UnknownOpportunity)?;
             let panel = Panel { app_disabled: !view.app_enabled, ..Panel::of(opportunity, opportunity_state) };
-            let answer = words::with_crm(words::Crm::from_name(key.crm.as_str()), || {
-                widget_view::screen_answer(panel, Locale::from_tag(locale))
-            });
+            let answer =
+                words::with_crm(words::Crm::from_name(key.crm.as_str()), || widget_view::screen_answer(panel, *locale));
             serde_json::to_vec(&answer)
         }
     };

@@ -29,6 +29,8 @@ struct World {
     worker: String,
     hubspot: String,
     state: AppState,
+    /// The Aurora stand-in, to count what was created in it.
+    aurora: sandbox::aurora::Sandbox,
 }
 
 async fn world() -> World {
@@ -48,7 +50,7 @@ async fn world_with(token_seconds: i64, identity: hubspot::FetchIdentity) -> Wor
 
 /// [`world_with`], its journal writing `APP_UNINSTALL` events as `events` reads the docs.
 async fn world_writing(token_seconds: i64, identity: hubspot::FetchIdentity, events: hubspot::JournalEvents) -> World {
-    let (aurora, _) = common::start_sandbox(&[]).await;
+    let (aurora, stand_in) = common::start_sandbox(&[]).await;
     let worker_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let worker = format!("http://{}", worker_listener.local_addr().expect("addr"));
     let hs_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -82,7 +84,7 @@ async fn world_writing(token_seconds: i64, identity: hubspot::FetchIdentity, eve
     state.clock = std::sync::Arc::new(unix_now);
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(worker_listener, app).await });
-    World { worker, hubspot, state }
+    World { worker, hubspot, state, aurora: stand_in }
 }
 
 async fn log_in(browser: &reqwest::Client, world: &World, email: &str) {
@@ -388,26 +390,13 @@ async fn the_cards_create_button_creates_the_deals_project_once() {
     let card_url = format!("{}/embed/hubspot/card", world.worker);
     let (status, shown) = card(&rep, &world, &card_url, json!({ "dealId": 5001 })).await;
     assert_eq!((status, shown["status"].as_str()), (200, Some("no_project")), "{shown}");
-    let mut projects = Vec::new();
     for _ in 0..2 {
         let (status, created) = card(&rep, &world, &card_url, json!({ "dealId": 5001, "create": true })).await;
         assert_eq!(status, 200, "{created}");
         assert_eq!(created["status"], "awaiting_design", "{created}");
         assert_eq!(created["outdated"], false);
-        projects.push(
-            aurora_crm_worker::projects::opportunity_state(
-                &world.state,
-                &aurora_crm_worker::ids::OpportunityKey {
-                    crm: Crm::HubSpot,
-                    account_id: SUMMIT.into(),
-                    opportunity_id: "5001".into(),
-                },
-            )
-            .await
-            .expect("state"),
-        );
     }
-    assert_eq!(projects[0], projects[1], "the second press made no second project");
+    assert_eq!(common::project_count(&world.aurora), 1, "the second press made no second project in Aurora");
 }
 
 /// HubSpot documents only `appId` as appended to `hubspot.fetch`. Under that reading the

@@ -296,7 +296,7 @@ impl CrmIntegration for Salesforce {
             install: &[
                 "A Salesforce admin installs the Aurora Solar package from AppExchange into the org.",
                 "The admin assigns the permission set Aurora Solar User to the users who create projects, and pre-authorizes them for the app.",
-                "The admin opens the app's settings (the Aurora Solar component offers the link until the org is set up) and allows the app to use Salesforce on the org's behalf.",
+                "The admin then chooses Get It Now on the listing again (or opens the app's install link from the listing) and allows the app to use Salesforce on the org's behalf: the app's settings open.",
                 "In the settings, link your Aurora tenant (below).",
             ],
             place: &[

@@ -118,16 +118,14 @@ fn asks_for_session(headers: &HeaderMap) -> bool {
 /// opportunity is on rendered by the widget's own components, in the rep's locale. The
 /// wasm loads after the page has painted and takes the screen over (`www/embed.js`).
 async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &HeaderMap) -> Response {
-    let account_id = page.context.account_id.clone();
-    let session = match sessions::open(state, crm, page.context).await {
+    let session = match sessions::admit(state, crm, page.context).await {
         Ok(session) => session,
         Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
     };
-    let locale = rep_locale(headers);
+    let locale = Locale::from_tag(&rep_locale(headers));
     // The screen exactly as the widget's poll answers it (and kept for that poll), with
     // its ETag on the page: the widget's first poll is a 304.
-    let key = OpportunityKey { crm, account_id, opportunity_id: session.opportunity.id.clone() };
-    let rendered = match rendered_states::current(state, &key, Rendering::Screen { locale: locale.clone() }).await {
+    let rendered = match rendered_states::current(state, &session.key, Rendering::Screen { locale }).await {
         Ok(rendered) => rendered,
         Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
     };
@@ -138,9 +136,8 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
         }
     };
     let words = widget_view::words::Crm::from_name(crm.as_str());
-    let templates = widget_view::words::with_crm(words, || {
-        widget_view::page_templates(session.opportunity.clone(), Locale::from_tag(&locale))
-    });
+    let templates =
+        widget_view::words::with_crm(words, || widget_view::page_templates(session.opportunity.clone(), locale));
     let screen_etag = rendered.etag;
     let frame_ancestors = page.frame_origins.join(" ");
     let csp = format!(
@@ -151,12 +148,12 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
     let integration = crm.integration();
     let boot = integration.frame_init_script().map(|src| format!("<script src=\"{src}\"></script>\n  "));
     // Attribute values are safe in double quotes (our constants, configured origins, a
-    // filtered host id and locale); the screen and templates are the renderer's escaped
+    // filtered host id); the screen and templates are the renderer's escaped
     // HTML; the session is JSON that cannot close its script element. The session holds
     // what the widget keeps (`widget_api::SessionKeys`): the state is on the screen.
     let keys = serde_json::json!({
         "token": session.token,
-        "expires_in": session.expires_in,
+        "expires_in": crate::widget_token::LIFETIME_SECONDS.unsigned_abs(),
         "opportunity": { "id": session.opportunity.id },
     });
     let session_json = keys.to_string().replace('<', "\\u003c");
@@ -169,7 +166,6 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
             ("HOST_ORIGINS", &page.host_origins.join(" ")),
             ("HOST_ID", &page.host_id),
             ("HOST_BOOT", boot.as_deref().unwrap_or_default()),
-            ("LOCALE", &locale),
             ("SCREEN", &screen.html),
             ("SCREEN_ETAG", screen_etag.to_str().unwrap_or_default()),
             ("PENDING", if screen.pending { "true" } else { "false" }),

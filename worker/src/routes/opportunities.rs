@@ -39,7 +39,7 @@ pub async fn screen(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let locale = super::embed::rep_locale(&headers);
+    let locale = widget_view::format::Locale::from_tag(&super::embed::rep_locale(&headers));
     rendered(&state, &session, &id, Rendering::Screen { locale }, &headers).await
 }
 

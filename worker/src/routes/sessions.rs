@@ -38,23 +38,40 @@ pub fn answer(session: SessionResponse) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Json(session)).into_response()
 }
 
-/// Opens the widget's session for a context its CRM verified: the account must have
-/// installed the app; the opportunity is recorded as the CRM vouched for it; the answer is
-/// a widget token and where the opportunity stands. The embed page opens its session here
-/// too, and inlines the answer into the page it renders.
+/// Opens the widget's session for a context its CRM verified ([`admit`]), answered with
+/// where the opportunity stands: what a widget that brings its own context, or renews its
+/// session, receives.
 pub async fn open(state: &AppState, crm: Crm, context: VerifiedContext) -> Result<SessionResponse, ApiError> {
+    let admitted = admit(state, crm, context).await?;
+    let opportunity_state = projects::opportunity_state(state, &admitted.key).await?;
+    Ok(SessionResponse {
+        token: admitted.token,
+        expires_in: widget_token::LIFETIME_SECONDS.unsigned_abs(),
+        opportunity: admitted.opportunity,
+        state: opportunity_state,
+    })
+}
+
+/// A session admitted: its widget token, for the opportunity under `key`.
+pub struct Admitted {
+    /// The widget token.
+    pub token: String,
+    /// The opportunity, as the CRM vouched for it.
+    pub opportunity: widget_api::Opportunity,
+    /// Where its rows are.
+    pub key: OpportunityKey,
+}
+
+/// Admits a context its CRM verified: the account must have installed the app; the
+/// opportunity is recorded as the CRM vouched for it; a widget token is minted. The embed
+/// page admits its session here and renders the opportunity's screen itself.
+pub async fn admit(state: &AppState, crm: Crm, context: VerifiedContext) -> Result<Admitted, ApiError> {
     let now = state.now();
     installations::find(state.db(), crm, &context.account_id).await?.ok_or(ContextError::NotInstalled)?;
     opportunities::record_seen(state.db(), crm, &context.account_id, &context.opportunity, now).await?;
-    let key = state.widget_token_key();
-    let token = widget_token::mint(crm, &context.account_id, &context.user_id, &context.opportunity.id, &key, now);
+    let secret = state.widget_token_key();
+    let token = widget_token::mint(crm, &context.account_id, &context.user_id, &context.opportunity.id, &secret, now);
     tracing::info!(account = %context.account_id, opportunity = %context.opportunity.id, "session opened");
     let key = OpportunityKey { crm, account_id: context.account_id, opportunity_id: context.opportunity.id.clone() };
-    let opportunity_state = projects::opportunity_state(state, &key).await?;
-    Ok(SessionResponse {
-        token,
-        expires_in: widget_token::LIFETIME_SECONDS.unsigned_abs(),
-        opportunity: context.opportunity,
-        state: opportunity_state,
-    })
+    Ok(Admitted { token, opportunity: context.opportunity, key })
 }
