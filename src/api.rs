@@ -92,18 +92,25 @@ impl WorkerClient {
 
     /// Creates the opportunity's Aurora project (`POST .../project`). Safe to repeat: the
     /// worker creates at most one project per opportunity. What it became is read from
-    /// the screen ([`WorkerClient::poll_screen`]), which the worker renders.
-    pub async fn create_project(&self) -> Result<(), ApiError> {
+    /// the screen ([`WorkerClient::poll_screen`]), which the worker renders. Answers
+    /// whether the project exists now (200), rather than being created still (202).
+    pub async fn create_project(&self) -> Result<bool, ApiError> {
         let url = format!("{}/project", self.opportunity_path);
         let request = Request::post(&url).header("Authorization", &self.authorization).build().map_err(network)?;
-        send(request).await.map(drop)
+        send(request).await.map(|response| response.status() == 200)
     }
 
-    /// The opportunity's screen (`GET /v1/opportunities/{id}/screen`), or `Unchanged` when
-    /// it still matches `etag`.
+    /// The opportunity's screen (`GET /v1/opportunities/{id}/screen`), for the room the
+    /// page has (`<html data-surface>`, as the worker named it), or `Unchanged` when it
+    /// still matches `etag`.
     pub async fn poll_screen(&self, etag: Option<&str>) -> Result<Polled, ApiError> {
         // Our own If-None-Match, and the browser's cache kept out of it: the 304 is ours.
-        let url = format!("{}/screen", self.opportunity_path);
+        let url = match crate::page::surface() {
+            Some(surface) => {
+                format!("{}/screen?surface={}", self.opportunity_path, js_sys::encode_uri_component(&surface))
+            }
+            None => format!("{}/screen", self.opportunity_path),
+        };
         let mut builder = Request::get(&url).header("Authorization", &self.authorization).cache(RequestCache::NoStore);
         if let Some(etag) = etag {
             builder = builder.header("If-None-Match", etag);

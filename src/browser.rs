@@ -75,9 +75,15 @@ pub async fn sleep(milliseconds: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Whether the rep can see the page (its tab is in front, the window not minimized).
+/// Whether the rep can see the page: its tab is in front, the window not minimized, and
+/// the CRM has not collapsed the frame (`<html data-host-hidden>`, which the CRM's boot
+/// script sets and clears, saying so with a `hostvisibilitychange` event on the document:
+/// `www/pipedrive-init.js`).
 pub fn page_is_visible() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == VisibilityState::Visible)
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| {
+        d.visibility_state() == VisibilityState::Visible
+            && d.document_element().is_none_or(|root| !root.has_attribute("data-host-hidden"))
+    })
 }
 
 /// Resolves once the page is visible: at once if it is.
@@ -87,11 +93,10 @@ pub async fn page_visible() {
         let promise = Promise::new(&mut |resolve, _reject| {
             let options = web_sys::AddEventListenerOptions::new();
             options.set_once(true);
-            let _ = document.add_event_listener_with_callback_and_add_event_listener_options(
-                "visibilitychange",
-                &resolve,
-                &options,
-            );
+            for event in ["visibilitychange", "hostvisibilitychange"] {
+                let _ =
+                    document.add_event_listener_with_callback_and_add_event_listener_options(event, &resolve, &options);
+            }
         });
         let _ = JsFuture::from(promise).await;
     }

@@ -23,6 +23,15 @@ pub const MIN_HEIGHT_PX: u32 = 100;
 /// See [`MIN_HEIGHT_PX`].
 pub const MAX_HEIGHT_PX: u32 = 750;
 
+/// A custom modal's least height; its greatest is the browser's ("limited to the user's
+/// browser dimensions": app-extensions-sdk README, "Resize"), which Pipedrive enforces.
+pub const MODAL_MIN_HEIGHT_PX: u32 = 120;
+/// Taller than any screen: Pipedrive keeps the modal within the browser.
+const MODAL_MAX_HEIGHT_PX: u32 = 4_000;
+
+/// How long a custom modal may stay open and still be answered for (an hour).
+const MODAL_OPEN_MS: i32 = 3_600_000;
+
 /// A command message, exactly as the host receives it.
 pub fn command(runtime_id: &str, name: &str, args: &JsValue) -> js_sys::Object {
     let set = |object: &js_sys::Object, key: &str, value: &JsValue| {
@@ -38,19 +47,21 @@ pub fn command(runtime_id: &str, name: &str, args: &JsValue) -> js_sys::Object {
     message
 }
 
-/// `resize`'s arguments for a widget `height` px tall, within the panel's limits.
+/// `resize`'s arguments for a widget `height` px tall (already within its surface's limits).
 pub fn resize_args(height: u32) -> js_sys::Object {
     let args = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&args, &"height".into(), &height.clamp(MIN_HEIGHT_PX, MAX_HEIGHT_PX).into());
+    let _ = js_sys::Reflect::set(&args, &"height".into(), &height.into());
     args
 }
 
-/// Sends `resize` with `root`'s height now and whenever it changes.
-pub fn autoresize(root: &HtmlElement, runtime_id: String) {
+/// Sends `resize` with `root`'s height now and whenever it changes, within a panel's
+/// limits, or a custom modal's (`in_modal`).
+pub fn autoresize(root: &HtmlElement, runtime_id: String, in_modal: bool) {
     if runtime_id.is_empty() {
         return;
     }
-    crate::host::on_height_change(root, (MIN_HEIGHT_PX, MAX_HEIGHT_PX), move |parent, height| {
+    let limits = if in_modal { (MODAL_MIN_HEIGHT_PX, MODAL_MAX_HEIGHT_PX) } else { (MIN_HEIGHT_PX, MAX_HEIGHT_PX) };
+    crate::host::on_height_change(root, limits, move |parent, height| {
         let Ok(channel) = MessageChannel::new() else { return };
         let message = command(&runtime_id, "resize", &resize_args(height));
         let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
@@ -77,4 +88,46 @@ pub fn signed_token(runtime_id: &str) -> Option<crate::browser::Answer> {
     let message = command(runtime_id, "get_signed_token", &js_sys::Object::new());
     parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
     Some(answer)
+}
+
+/// Opens the custom modal `modal` (its id or name in Developer Hub) for `deal`:
+/// `open_modal {type: "custom_modal", action_id, data: {deal}}`, whose `data` reaches the
+/// modal's page as `?data=<JSON>` (app-extensions-sdk README, "Custom modal"). A promise
+/// of `""` once Pipedrive answers that the modal closed, or of Pipedrive's refusal (an
+/// unknown modal, say).
+pub fn open_modal(runtime_id: &str, modal: &str, deal: &str) -> Option<crate::browser::Answer> {
+    let window = web_sys::window()?;
+    let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
+    let channel = MessageChannel::new().ok()?;
+    let port = channel.port1();
+    let answer = crate::browser::Answer::listen(
+        &port,
+        MODAL_OPEN_MS,
+        Box::new(|event| {
+            let error = js_sys::Reflect::get(&event.data(), &"error".into()).ok().filter(JsValue::is_truthy);
+            Some(error.map_or_else(|| JsValue::from_str(""), |e| e.as_string().unwrap_or_default().into()))
+        }),
+    );
+    port.start();
+    let data = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&data, &"deal".into(), &deal.into());
+    let args = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&args, &"type".into(), &"custom_modal".into());
+    let _ = js_sys::Reflect::set(&args, &"action_id".into(), &modal.into());
+    let _ = js_sys::Reflect::set(&args, &"data".into(), &data);
+    let message = command(runtime_id, "open_modal", &args);
+    parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
+    Some(answer)
+}
+
+/// Shows `message` in Pipedrive's own snackbar (`show_snackbar {message}`: its feedback
+/// for a finished action, app-extensions-sdk README, "Show snackbar").
+pub fn show_snackbar(runtime_id: &str, message: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let Some(parent) = window.parent().ok().flatten().filter(|parent| *parent != window) else { return };
+    let Ok(channel) = MessageChannel::new() else { return };
+    let args = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&args, &"message".into(), &message.into());
+    let message = command(runtime_id, "show_snackbar", &args);
+    let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
 }

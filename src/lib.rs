@@ -42,17 +42,20 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
     let origins: Vec<String> =
         host.get_attribute("data-host-origins").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let id = host.get_attribute("data-host-id").unwrap_or_default();
+    let whole_design = host.get_attribute("data-whole-design").filter(|modal| !modal.is_empty());
     match adapter {
         HostAdapter::FrameHeight => host_frame::report_height(&host, origins.clone()),
         HostAdapter::Canvas => {
             host_canvas::autogrow(&host, origins.first().cloned().unwrap_or_default(), id.clone());
         }
-        HostAdapter::Pipedrive => host_pipedrive::autoresize(&host, id.clone()),
+        HostAdapter::Pipedrive => {
+            host_pipedrive::autoresize(&host, id.clone(), page::surface().as_deref() == Some("full"))
+        }
         HostAdapter::None => {}
     }
     let session = page_session();
     // The session lives as long as the page: nothing ever ends it.
-    session::Session::start(host, session, renew::Host { adapter, origins, id });
+    session::Session::start(host, session, renew::Host { adapter, origins, id, whole_design });
 }
 
 /// The session the page was rendered from, when it holds one that reads.

@@ -145,3 +145,8 @@ fn notice(problem: &Problem) -> Option<Element> {
     }
     Some(notice)
 }
+
+/// The room the CRM gives the page, as the worker named it (`<html data-surface>`).
+pub fn surface() -> Option<String> {
+    document()?.document_element()?.get_attribute("data-surface").filter(|surface| !surface.is_empty())
+}

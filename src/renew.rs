@@ -28,6 +28,9 @@ pub struct Host {
     pub origins: Vec<String>,
     /// The host's id of this frame (Salesforce's canvas instance, Pipedrive's runtime id).
     pub id: String,
+    /// The CRM's id of its surface for the whole design, when this page shows the summary
+    /// (Pipedrive's custom modal).
+    pub whole_design: Option<String>,
 }
 
 /// Why no new session came.
@@ -84,6 +87,31 @@ impl Host {
                  Try again, or reload the page."
             ),
             retry: Some(Action::OpenSession),
+        }
+    }
+
+    /// Opens the whole design of `opportunity_id` in the CRM's larger surface, where it has
+    /// one; answers once that surface closed, or the CRM's refusal to open it.
+    pub async fn view_design(&self, opportunity_id: &str) -> Result<(), String> {
+        let Some(modal) = self.whole_design.as_deref() else { return Ok(()) };
+        let opened = match self.adapter {
+            HostAdapter::Pipedrive => host_pipedrive::open_modal(&self.id, modal, opportunity_id),
+            _ => None,
+        };
+        match opened {
+            Some(closed) => match closed.text().await {
+                Some(refusal) if !refusal.is_empty() => Err(refusal),
+                _ => Ok(()),
+            },
+            None => Ok(()),
+        }
+    }
+
+    /// Tells the rep, in the CRM's own way where it has one (Pipedrive's snackbar), that
+    /// what they asked for is done; the status region says it for everyone.
+    pub fn confirm(&self, message: &str) {
+        if self.adapter == HostAdapter::Pipedrive {
+            host_pipedrive::show_snackbar(&self.id, message);
         }
     }
 

@@ -91,6 +91,8 @@ struct SessionState {
     pending: bool,
     /// What the status region last said.
     said: Option<String>,
+    /// The opportunity the session opens.
+    opportunity_id: String,
     /// The worker client of the current widget token: in memory only.
     client: Option<WorkerClient>,
     /// When that token ends, by the browser's clock (ms).
@@ -131,6 +133,7 @@ impl Session {
             etag,
             pending,
             said: None,
+            opportunity_id: session.as_ref().map(|s| s.opportunity_id.clone()).unwrap_or_default(),
             client: session.as_ref().map(WorkerClient::new),
             expires_at_ms: session.as_ref().map_or(0.0, expiry),
             host,
@@ -159,6 +162,7 @@ impl Session {
                     this.resume();
                     this.follow();
                 }
+                Some(Action::ViewDesign) => this.view_design(),
                 None => {}
             }
         });
@@ -234,6 +238,18 @@ impl Session {
         self.with(|s| s.shown == Shown::Opportunity)
     }
 
+    /// Opens the whole design in the CRM's larger surface; a refusal is shown over the
+    /// summary.
+    fn view_design(&self) {
+        let (host, opportunity_id) = self.with(|s| (s.host.clone(), s.opportunity_id.clone()));
+        let this = self.clone();
+        spawn_local(async move {
+            if let Err(refusal) = host.view_design(&opportunity_id).await {
+                this.root().show_problem(&transitions::design_not_opened(&refusal), false);
+            }
+        });
+    }
+
     fn create_project(&self) {
         if self.with(|s| s.shown == Shown::Creating || s.shown == Shown::Unavailable || s.client.is_none()) {
             return;
@@ -256,6 +272,9 @@ impl Session {
                     Ok(client) => client.create_project().await,
                     Err(problem) => return this.create_stopped(&before, problem),
                 };
+            }
+            if answer.as_ref().is_ok_and(|exists| *exists) {
+                this.with(|s| s.host.clone()).confirm("Aurora project created");
             }
             match transitions::created(&answer) {
                 AfterCreate::Screen => this.refresh(None).await,

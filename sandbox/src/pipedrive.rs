@@ -50,7 +50,27 @@ pub struct Settings {
     /// worker's restart of a Marketplace install then costs no second click).
     #[arg(id = "pipedrive_consent_again", long = "pipedrive-consent-again")]
     pub consent_again: bool,
+    /// The app's custom modal in Developer Hub (no entry point, opened from the panel with
+    /// the SDK's `open_modal` by its id or name), framing the same URL as the panel. Its id;
+    /// the worker's PIPEDRIVE_DESIGN_MODAL names it.
+    #[arg(
+        id = "pipedrive_design_modal_id",
+        long = "pipedrive-design-modal-id",
+        default_value = "9c1d4e2a-6b7f-4a38-8e15-a0b3c5d7e9f1"
+    )]
+    pub design_modal_id: String,
+    /// Frame a custom modal opened from the panel with the panel's selection too
+    /// (`resource`, `view`, `selectedIds`) besides `data`. Pipedrive documents the query
+    /// of custom UI extensions in general (https://pipedrive.readme.io/docs/custom-ui-extensions)
+    /// and that `data` reaches the modal (app-extensions-sdk README, "Custom modal"), not
+    /// whether a modal opened by the SDK gets the selection: by default it does not.
+    #[arg(id = "pipedrive_modal_selection", long = "pipedrive-modal-selection")]
+    pub modal_selection: bool,
 }
+
+/// The custom modal's name in Developer Hub ("max 30 characters and should be
+/// sentence-cased": https://pipedrive.readme.io/docs/custom-ui-extensions-modals).
+pub const DESIGN_MODAL_NAME: &str = "Aurora Solar design";
 
 /// The local Pipedrive. Cheap to clone.
 #[derive(Clone)]
@@ -129,6 +149,7 @@ pub fn router(pipedrive: Pipedrive) -> Router {
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/uninstall", post(web::uninstall))
         .route("/sandbox/panel-token", get(web::panel_token))
+        .route("/sandbox/modal", get(web::open_modal))
         .route("/sandbox/theme", post(web::switch_theme))
         .route("/sandbox/deals/{id}", get(api::peek_deal))
         .route("/sandbox/deliveries", get(api::deliveries))

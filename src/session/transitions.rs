@@ -14,6 +14,18 @@ pub fn unavailable() -> Problem {
     }
 }
 
+/// What the rep reads when the CRM refused to open the whole design (`refusal`, its
+/// words): the summary stays, and Aurora has the rest.
+pub fn design_not_opened(refusal: &str) -> Problem {
+    Problem {
+        message: format!(
+            "The whole design could not be opened here ({refusal}). Open in Aurora shows it; \
+             if this happens again, tell your admin the app's design window is missing."
+        ),
+        retry: None,
+    }
+}
+
 /// What the session shows once the rep's create was answered, or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AfterCreate {
@@ -30,9 +42,9 @@ pub enum AfterCreate {
 }
 
 /// What follows the worker's answer to the rep's create.
-pub fn created(answer: &Result<(), ApiError>) -> AfterCreate {
+pub fn created<T>(answer: &Result<T, ApiError>) -> AfterCreate {
     match answer {
-        Ok(()) => AfterCreate::Screen,
+        Ok(_) => AfterCreate::Screen,
         Err(ApiError::Worker { code, .. }) if code == "not_linked" || code == "app_disabled" => AfterCreate::Screen,
         Err(error @ ApiError::Worker { .. }) => AfterCreate::ScreenWith(create_problem(error)),
         Err(error @ ApiError::Network(_)) => AfterCreate::Before(create_problem(error)),
@@ -77,23 +89,23 @@ mod tests {
 
     #[test]
     fn each_answer_to_create_leaves_a_screen_where_the_rep_can_act() {
-        assert_eq!(created(&Ok(())), AfterCreate::Screen);
-        assert_eq!(created(&Err(worker(409, "not_linked"))), AfterCreate::Screen);
-        assert_eq!(created(&Err(worker(409, "app_disabled"))), AfterCreate::Screen);
+        assert_eq!(created(&Ok(true)), AfterCreate::Screen);
+        assert_eq!(created::<bool>(&Err(worker(409, "not_linked"))), AfterCreate::Screen);
+        assert_eq!(created::<bool>(&Err(worker(409, "app_disabled"))), AfterCreate::Screen);
         assert_eq!(
-            created(&Err(worker(429, "rate_limited"))),
+            created::<bool>(&Err(worker(429, "rate_limited"))),
             AfterCreate::ScreenWith(Problem {
                 message: "refused: rate_limited".into(),
                 retry: Some(Action::CreateProject)
             })
         );
         assert_eq!(
-            created(&Err(worker(403, "wrong_opportunity"))),
+            created::<bool>(&Err(worker(403, "wrong_opportunity"))),
             AfterCreate::ScreenWith(Problem { message: "refused: wrong_opportunity".into(), retry: None })
         );
         let offline = ApiError::Network("offline".into());
         assert_eq!(
-            created(&Err(offline.clone())),
+            created::<bool>(&Err(offline.clone())),
             AfterCreate::Before(Problem { message: offline.to_string(), retry: Some(Action::CreateProject) })
         );
     }

@@ -33,11 +33,14 @@ pub enum Action {
     OpenSession,
     /// Resume following the design.
     FollowDesign,
+    /// Show the whole design in the CRM's larger surface (a panel showing only its summary:
+    /// `Surface::Summary` in `widget-view`).
+    ViewDesign,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 3] = [Action::CreateProject, Action::OpenSession, Action::FollowDesign];
+    pub const ALL: [Action; 4] = [Action::CreateProject, Action::OpenSession, Action::FollowDesign, Action::ViewDesign];
 
     /// Its name on a button.
     pub const fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Action {
             Action::CreateProject => "create-project",
             Action::OpenSession => "open-session",
             Action::FollowDesign => "follow-design",
+            Action::ViewDesign => "view-design",
         }
     }
 

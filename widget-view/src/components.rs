@@ -54,10 +54,19 @@ fn fact_list(class: &'static str, facts: Vec<Fact>) -> impl IntoView {
     let items = facts
         .into_iter()
         .map(|Fact { testid, term, value }| {
+            // A unit of energy or power reads smaller than its number, bound to it by a
+            // no-break space, so that a figure keeps to one line in a sidebar's narrow
+            // tiles ("7,381 kWh").
+            let (number, unit) = match value.rsplit_once(' ') {
+                Some((number, unit)) if matches!(unit, "kW" | "kWh") => {
+                    (number.to_owned(), Some(format!("\u{a0}{unit}")))
+                }
+                _ => (value, None),
+            };
             view! {
                 <div class="fact" data-testid=testid>
                     <dt>{term}</dt>
-                    <dd>{value}</dd>
+                    <dd>{number}{unit.map(|unit| view! { <span class="unit">{unit}</span> })}</dd>
                 </div>
             }
         })

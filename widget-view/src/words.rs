@@ -1,7 +1,7 @@
 //! The CRM's own words for what the widget speaks of: its record (an opportunity in
 //! Salesforce and the demo CRM, a deal in HubSpot and Pipedrive), its admin and where its
-//! apps are installed from, and how large a surface it shows in. Set around each render
-//! on the worker, as the locale is (`format`).
+//! apps are installed from; and how much room the CRM gives it ([`Surface`]). Set around
+//! each render on the worker, as the locale is (`format`).
 
 use std::cell::Cell;
 
@@ -109,12 +109,56 @@ pub fn admin() -> &'static str {
     nouns().admin
 }
 
-/// Whether the widget shows in a large surface of the CRM (HubSpot's 1000 px modal, opened
-/// from the deal's card) rather than in a panel of the record's page (Salesforce's canvas,
-/// Pipedrive's sidebar panel, the demo CRM's frame): the design's detail sections start
-/// open there, and closed in a panel, so that a panel holds the summary without scrolling.
-pub fn roomy() -> bool {
-    CURRENT.get() == Crm::HubSpot
+/// How much room the widget has where the CRM shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Surface {
+    /// A panel of the record's page (Salesforce's canvas, Pipedrive's sidebar panel, the
+    /// demo CRM's frame): the design's detail sections start closed, so that the panel
+    /// holds the summary without scrolling.
+    #[default]
+    Panel,
+    /// A panel whose CRM shows the whole design in a larger surface of its own (Pipedrive's
+    /// custom modal): the summary only, and a button that opens the rest there.
+    Summary,
+    /// A CRM's large surface (HubSpot's 1000 px modal, Pipedrive's custom modal): every
+    /// section open, laid out in columns where the width allows.
+    Full,
+}
+
+impl Surface {
+    /// Every surface.
+    pub const ALL: [Surface; 3] = [Surface::Panel, Surface::Summary, Surface::Full];
+
+    /// Its name, on the page (`<html data-surface>`) and in the widget's poll (`?surface=`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Surface::Panel => "panel",
+            Surface::Summary => "summary",
+            Surface::Full => "full",
+        }
+    }
+
+    /// The surface a name names; a panel for any other.
+    pub fn parse(name: &str) -> Surface {
+        Surface::ALL.into_iter().find(|surface| surface.as_str() == name).unwrap_or_default()
+    }
+}
+
+thread_local! {
+    static SURFACE: Cell<Surface> = const { Cell::new(Surface::Panel) };
+}
+
+/// Runs `render` for `surface`, then goes back to the one before.
+pub fn with_surface<T>(surface: Surface, render: impl FnOnce() -> T) -> T {
+    let before = SURFACE.replace(surface);
+    let out = render();
+    SURFACE.set(before);
+    out
+}
+
+/// The surface being rendered for.
+pub fn surface() -> Surface {
+    SURFACE.get()
 }
 
 /// Where the app is installed from (installing it again leads an admin to its settings).

@@ -67,7 +67,7 @@ pub trait CrmIntegration: Send + Sync {
     /// the context this CRM signed ([`Self::verify_context`], [`embed::url_signed_page`]).
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
         let context = self.verify_context(state, &embed::signed_in_url(&load, "context")?, load.now)?;
-        Ok(embed::url_signed_page(self.frame_origins(state), context))
+        Ok(embed::url_signed_page(self.frame_origins(state), context, embed::Surface::Panel))
     }
 
     /// A classic script every page in this CRM's frame must run first (the widget's and the

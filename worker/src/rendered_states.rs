@@ -18,7 +18,11 @@ use std::{
     collections::HashMap,
     sync::{Mutex, PoisonError},
 };
-use widget_view::{format::Locale, screen::Panel, words};
+use widget_view::{
+    format::Locale,
+    screen::Panel,
+    words::{self, Surface},
+};
 
 /// How many opportunities' states are kept. A full cache is emptied and fills again with
 /// what is being watched: bounded memory (a design's state is about 2 KB), no bookkeeping.
@@ -30,11 +34,13 @@ pub enum Rendering {
     /// `widget_api::OpportunityState`, as JSON.
     State,
     /// The widget's screen (`widget_api::ScreenAnswer`) in a locale and in the words of
-    /// the opportunity's CRM. Keyed by how the locale writes (not by the tag the browser
-    /// sent), so `en-US`, `en-us` and `en` share one rendering.
+    /// the opportunity's CRM, for the room the CRM gives it. Keyed by how the locale writes
+    /// (not by the tag the browser sent), so `en-US`, `en-us` and `en` share one rendering.
     Screen {
         /// The rep's locale.
         locale: Locale,
+        /// Where the CRM shows it.
+        surface: Surface,
     },
 }
 
@@ -144,12 +150,13 @@ fn render(
     let opportunity_state = projects::state_of(state, view)?;
     let json = match rendering {
         Rendering::State => serde_json::to_vec(&opportunity_state),
-        Rendering::Screen { locale } => {
+        Rendering::Screen { locale, surface } => {
             let opportunity =
                 view.opportunity(&key.opportunity_id).ok_or(projects::ProjectError::UnknownOpportunity)?;
             let panel = Panel { app_disabled: !view.app_enabled, ..Panel::of(opportunity, opportunity_state) };
-            let answer =
-                words::with_crm(words::Crm::from_name(key.crm.as_str()), || widget_view::screen_answer(panel, *locale));
+            let answer = words::with_crm(words::Crm::from_name(key.crm.as_str()), || {
+                words::with_surface(*surface, || widget_view::screen_answer(panel, *locale))
+            });
             serde_json::to_vec(&answer)
         }
     };

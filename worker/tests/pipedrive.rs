@@ -51,6 +51,8 @@ async fn world_with_tokens_of(consent_again: bool, token_seconds: i64) -> World 
         client_secret: Some(CLIENT_SECRET.into()),
         token_seconds,
         consent_again,
+        design_modal_id: DESIGN_MODAL.into(),
+        modal_selection: false,
     };
     let pd = Pipedrive::new(settings, port, &worker).expect("settings").expect("configured");
     let pipedrive = pd.origin.clone();
@@ -65,6 +67,7 @@ async fn world_with_tokens_of(consent_again: bool, token_seconds: i64) -> World 
             ("PIPEDRIVE_CLIENT_SECRET", CLIENT_SECRET),
             ("PIPEDRIVE_OAUTH_URL", &pipedrive),
             ("PIPEDRIVE_FRAME_ORIGINS", &pipedrive),
+            ("PIPEDRIVE_DESIGN_MODAL", DESIGN_MODAL),
         ],
     ));
     state.clock = std::sync::Arc::new(unix_now);
@@ -150,9 +153,32 @@ async fn a_company_installs_and_its_panel_opens_the_deal_with_the_site_the_admin
     assert_eq!(opened["opportunity"]["id"], "1");
     assert_eq!(common::site_on_embed(&embed), "901 Mears Ct, Stanford, CA 94305, USA");
     // The widget takes the user's Pipedrive theme from the URL (light here), dark when it says dark.
-    assert!(embed.contains("<html lang=\"en\" data-theme=\"light\" data-crm=\"pipedrive\">"), "{embed}");
+    // The panel shows the design's summary; the app's custom modal the whole of it.
+    let html = |theme: &str, surface: &str| {
+        format!("<html lang=\"en\" data-theme=\"{theme}\" data-crm=\"pipedrive\" data-surface=\"{surface}\">")
+    };
+    assert!(embed.contains(&html("light", "summary")), "{embed}");
+    assert!(embed.contains(&format!("data-whole-design=\"{DESIGN_MODAL}\"")), "{embed}");
     let dark = reqwest::get(url.replace("theme=light", "theme=dark")).await.expect("panel").text().await.expect("page");
-    assert!(dark.contains("<html lang=\"en\" data-theme=\"dark\" data-crm=\"pipedrive\">"), "{dark}");
+    assert!(dark.contains(&html("dark", "summary")), "{dark}");
+    // The modal's URL carries the `data` the panel opened it with (the deal), and perhaps
+    // not the panel's selection: it opens the same deal, whole, and offers no modal.
+    let data = |deal: &str| format!("&data={}", urlencoding(&format!("{{\"deal\":\"{deal}\"}}")));
+    let modal = format!("{}{}", url.replace("&resource=deal&view=details&selectedIds=1", ""), data("1"));
+    assert_ne!(modal.replace(&data("1"), ""), url, "the selection is gone");
+    let whole = reqwest::get(&modal).await.expect("modal");
+    assert_eq!(whole.status(), StatusCode::OK);
+    let whole = whole.text().await.expect("page");
+    assert!(whole.contains(&html("light", "full")) && whole.contains("data-whole-design=\"\""), "{whole}");
+    assert_eq!(common::session_from_embed(&whole)["opportunity"]["id"], "1");
+    // With the selection too, the two must name one deal; a private deal is as absent.
+    assert_eq!(reqwest::get(format!("{url}{}", data("1"))).await.expect("modal").status(), StatusCode::OK);
+    let torn = reqwest::get(format!("{url}{}", data("2"))).await.expect("modal");
+    assert!(torn.status().is_client_error(), "{}", torn.status());
+    let private = modal.replace(&data("1"), &data("9"));
+    assert_eq!(reqwest::get(&private).await.expect("modal").status(), StatusCode::NOT_FOUND);
+    let garbled = reqwest::get(modal.replace(&data("1"), "&data=%7Bdeal")).await.expect("modal");
+    assert!(garbled.status().is_client_error(), "{}", garbled.status());
     // Hints that contradict the token, or a token from another secret, open nothing.
     let lying = url.replace("companyId=1001", "companyId=1002");
     let refused = reqwest::get(&lying).await.expect("panel");
@@ -311,4 +337,12 @@ async fn two_processes_renewing_at_once_keep_the_installation_working() {
         let (first, second) = tokio::join!(listening(world.state.clone()), listening(other_isolate.clone()));
         assert!(first.is_ok() && second.is_ok(), "round {round}: {first:?} {second:?}");
     }
+}
+
+/// The local Pipedrive's custom modal for the whole design (its id in Developer Hub).
+const DESIGN_MODAL: &str = "9c1d4e2a-6b7f-4a38-8e15-a0b3c5d7e9f1";
+
+/// `value`, percent-encoded for a URL's query.
+fn urlencoding(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }

@@ -87,7 +87,14 @@ pub const PIPEDRIVE: StandIn = StandIn {
     client_id: ("PIPEDRIVE_CLIENT_ID", "aurora-solar-pipedrive-local-client"),
     client_secret: "PIPEDRIVE_CLIENT_SECRET",
     tenant: PIPEDRIVE_TENANT,
-    worker_env: |url| vec![("PIPEDRIVE_OAUTH_URL", url.to_owned()), ("PIPEDRIVE_FRAME_ORIGINS", url.to_owned())],
+    worker_env: |url| {
+        vec![
+            ("PIPEDRIVE_OAUTH_URL", url.to_owned()),
+            ("PIPEDRIVE_FRAME_ORIGINS", url.to_owned()),
+            // The local Pipedrive's custom modal (its `--pipedrive-design-modal-id` default).
+            ("PIPEDRIVE_DESIGN_MODAL", "9c1d4e2a-6b7f-4a38-8e15-a0b3c5d7e9f1".to_owned()),
+        ]
+    },
     sandbox_env: Vec::new,
     dev_steps: |url, _| {
         vec![

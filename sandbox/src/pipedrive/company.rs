@@ -126,7 +126,8 @@ pub struct Data {
     pub access_tokens: HashMap<String, Grant>,
     pub webhooks: Vec<Webhook>,
     pub deliveries: Vec<Delivery>,
-    /// Panels framed on deal pages: runtime id -> (user, deal).
+    /// Panels framed on deal pages, and the custom modals they opened: runtime id ->
+    /// (user, deal).
     pub panels: HashMap<String, (u64, u64)>,
     pub next_id: u64,
 }

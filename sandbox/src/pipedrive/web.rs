@@ -181,26 +181,19 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         let runtime = uuid::Uuid::new_v4().to_string();
         data.panels.insert(runtime.clone(), (user.id, deal.id));
         drop(data);
-        let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("userId", &user.id.to_string())
-            .append_pair("companyId", &user.company_id.to_string())
-            .append_pair("token", &panel_jwt(&pd, &user))
-            .append_pair("id", &runtime)
-            .append_pair("resource", "deal")
-            .append_pair("view", "details")
-            .append_pair("selectedIds", &deal.id.to_string())
-            // The user's theme, as Pipedrive passes it (the SDK reads `?theme=dark|light`).
-            .append_pair("theme", if user.dark_theme { "dark" } else { "light" })
-            .finish();
         format!(
-            "<section id=panel data-testid=pd-panel><h3>Aurora Solar</h3>\
+            "<section id=panel data-testid=pd-panel><h3 style=\"display:flex;justify-content:space-between;margin:0 0 8px\">Aurora Solar\
+             <button type=button id=panel-collapse data-testid=pd-panel-collapse aria-expanded=true aria-controls=panel-frame>Collapse</button></h3>\
              <iframe id=panel-frame data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"{src}\"></iframe></section>\
              <form method=post action=/sandbox/theme><button data-testid=pd-theme>Switch the theme (the user's setting)</button></form>\
+             <div id=pd-snackbar data-testid=pd-snackbar role=status style=\"position:fixed;left:16px;bottom:16px\"></div>\
              <script>{script}</script>",
-            src = attr(&format!("{}/embed/pipedrive?{query}", pd.worker_url)),
+            src = attr(&frame_url(&pd, &user, &runtime, Some(deal.id), None)),
             script = HOST_SCRIPT
                 .replace("__RUNTIME__", &json!(runtime).to_string())
-                .replace("__THEME__", &json!(if user.dark_theme { "dark" } else { "light" }).to_string()),
+                .replace("__THEME__", &json!(if user.dark_theme { "dark" } else { "light" }).to_string())
+                .replace("__MODAL_ID__", &json!(pd.settings.design_modal_id).to_string())
+                .replace("__MODAL_NAME__", &json!(super::DESIGN_MODAL_NAME).to_string()),
         )
     } else {
         drop(data);
@@ -217,51 +210,166 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
     .into_response()
 }
 
-/// The SDK's host side, for one panel: commands and listeners from the panel's window with
-/// its runtime id, answered over the port they transfer; nothing but `initialize` before
-/// `initialize`; `resize` clamped to 100..750 px; the panel hidden when `initialize` has not
-/// arrived within 10 seconds. The user's theme switched on the page (its form, submitted
-/// here without a reload) goes to every `user_settings_change` listener as `{data: {theme}}`.
+/// Our frame's URL with the query Pipedrive gives a custom UI extension
+/// (https://pipedrive.readme.io/docs/custom-ui-extensions): the user, the company, the JWT,
+/// the runtime id, the selection when there is one, the theme (the SDK reads `?theme=`),
+/// and a custom modal's `data` as stringified JSON (app-extensions-sdk README).
+fn frame_url(pd: &Pipedrive, user: &PdUser, runtime: &str, selection: Option<u64>, data: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("userId", &user.id.to_string())
+        .append_pair("companyId", &user.company_id.to_string())
+        .append_pair("token", &panel_jwt(pd, user))
+        .append_pair("id", runtime);
+    if let Some(deal) = selection {
+        query
+            .append_pair("resource", "deal")
+            .append_pair("view", "details")
+            .append_pair("selectedIds", &deal.to_string());
+    }
+    query.append_pair("theme", if user.dark_theme { "dark" } else { "light" });
+    if let Some(data) = data {
+        query.append_pair("data", data);
+    }
+    format!("{}/embed/pipedrive?{}", pd.worker_url, query.finish())
+}
+
+/// The SDK's host side, for the panel and the custom modal it opens: commands and
+/// listeners from each frame's window with its runtime id, answered over the port they
+/// transfer; nothing but `initialize` before `initialize`; a frame hidden when `initialize`
+/// has not arrived within 10 seconds. Sizes as the SDK's README has them: a panel's height
+/// 100..750 (its width fixed), a modal at least 120 high and 320 wide, at most the window.
+/// `open_modal` opens our custom modal by its id or name (anything else is refused) with
+/// its `data`, and answers `{status: "closed"}` once it closes (its close button, or
+/// `close_modal` from inside), when the panel also hears `close_custom_modal`.
+/// `show_snackbar` shows the message at the page's foot. Collapsing the panel hides it and
+/// tells its `visibility` listeners. The user's theme switched on the page (its form,
+/// submitted here without a reload) goes to every `user_settings_change` listener.
 const HOST_SCRIPT: &str = "\
-const frame = document.getElementById('panel-frame'); const panel = document.getElementById('panel');
-const runtime = __RUNTIME__; let initialized = false; let resizes = 0; const listeners = {};
+const panel = document.getElementById('panel'); const panelFrame = document.getElementById('panel-frame');
+const modalId = __MODAL_ID__; const modalName = __MODAL_NAME__;
+const frames = {}; let modal = null;
 document.body.dataset.theme = __THEME__;
+function adopt(runtime, frame, kind) {
+  frames[runtime] = { frame, kind, initialized: false, listeners: {} };
+  setTimeout(() => {
+    const f = frames[runtime];
+    if (f && !f.initialized) { frame.style.display = 'none'; frame.dataset.hidden = 'initialize-timeout'; if (kind === 'panel') panel.dataset.hidden = 'initialize-timeout'; }
+  }, 10000);
+}
+adopt(__RUNTIME__, panelFrame, 'panel');
+function tell(f, event, data) { for (const port of f.listeners[event] || []) port.postMessage({ data }); }
 document.querySelector('form[action=\"/sandbox/theme\"]').addEventListener('submit', (e) => {
   e.preventDefault();
   fetch('/sandbox/theme', { method: 'POST' }).then((r) => r.json()).then((j) => {
     document.body.dataset.theme = j.theme;
-    for (const port of listeners['user_settings_change'] || []) port.postMessage({ data: { theme: j.theme } });
+    for (const f of Object.values(frames)) tell(f, 'user_settings_change', { theme: j.theme });
   });
 });
-function setHeight(h) { const c = Math.max(100, Math.min(750, Math.round(h))); frame.style.height = c + 'px'; frame.dataset.height = String(c); }
+document.getElementById('panel-collapse').addEventListener('click', (e) => {
+  const open = e.target.getAttribute('aria-expanded') !== 'true';
+  e.target.setAttribute('aria-expanded', String(open)); e.target.textContent = open ? 'Collapse' : 'Expand';
+  panelFrame.hidden = !open; panel.dataset.collapsed = String(!open);
+  tell(frames[__RUNTIME__], 'visibility', { is_visible: open });
+});
+function setSize(f, size) {
+  if (!size) return;
+  if (typeof size.height === 'number') {
+    const h = f.kind === 'panel' ? Math.max(100, Math.min(750, Math.round(size.height))) : Math.max(120, Math.min(innerHeight - 80, Math.round(size.height)));
+    f.frame.style.height = h + 'px'; f.frame.dataset.height = String(h);
+  }
+  if (f.kind === 'modal' && typeof size.width === 'number') {
+    const w = Math.max(320, Math.min(innerWidth - 40, Math.round(size.width)));
+    f.frame.style.width = w + 'px'; f.frame.dataset.width = String(w);
+  }
+}
+function closeModal() {
+  if (!modal) return;
+  const { overlay, runtime, opener, answer } = modal; modal = null;
+  overlay.remove(); delete frames[runtime];
+  answer({ status: 'closed' }); tell(opener, 'close_custom_modal', {});
+}
+function openModal(opener, args, reply) {
+  if (modal) return reply(null, 'a modal is open already');
+  if (!args || args.type !== 'custom_modal') return reply(null, 'modal ' + (args && args.type) + ' is not supported by the local Pipedrive');
+  if (args.action_id !== modalId && args.action_id !== modalName) return reply(null, 'custom modal ' + args.action_id + ' not found');
+  const opened = Object.keys(frames).find((id) => frames[id] === opener);
+  const data = args.data === undefined ? '' : JSON.stringify(args.data);
+  fetch('/sandbox/modal?opener=' + encodeURIComponent(opened) + '&data=' + encodeURIComponent(data)).then((r) => r.json()).then((j) => {
+    if (!j.src) return reply(null, j.error || 'the modal could not open');
+    const overlay = document.createElement('div');
+    overlay.dataset.testid = 'pd-modal';
+    overlay.style.cssText = 'position:fixed;inset:0;background:rgba(38,41,44,.6);display:flex;align-items:center;justify-content:center;z-index:10';
+    overlay.innerHTML = '<div role=dialog aria-modal=true aria-label=\"' + modalName + '\" style=\"background:#fff;border-radius:8px;padding:8px;position:relative\">' +
+      '<button type=button data-testid=pd-modal-close aria-label=Close style=\"position:absolute;top:4px;right:4px\">×</button>' +
+      '<iframe data-testid=pd-modal-frame title=\"' + modalName + '\" style=\"display:block;border:0;width:800px;height:500px;margin-top:24px\"></iframe></div>';
+    const frame = overlay.querySelector('iframe'); frame.src = j.src;
+    overlay.querySelector('button').addEventListener('click', closeModal);
+    document.body.append(overlay);
+    adopt(j.runtime, frame, 'modal');
+    modal = { overlay, runtime: j.runtime, opener, answer: (data) => reply(data) };
+  });
+}
 window.addEventListener('message', (e) => {
-  if (e.source !== frame.contentWindow) return;
-  const m = e.data; if (!m || m.id !== runtime || !m.payload) return;
+  const m = e.data; if (!m || !m.payload) return;
+  const f = frames[m.id]; if (!f || e.source !== f.frame.contentWindow) return;
   const port = e.ports && e.ports[0]; const p = m.payload;
   const reply = (data, error) => { if (port) port.postMessage(error ? { error } : { data }); };
   if (p.type === 'command') {
-    frame.dataset.lastCommand = JSON.stringify(m);
-    if (p.command !== 'initialize' && !initialized) return reply(null, 'SDK is not initialized');
+    f.frame.dataset.lastCommand = JSON.stringify(m);
+    if (p.command !== 'initialize' && !f.initialized) return reply(null, 'SDK is not initialized');
     if (p.command === 'initialize') {
-      initialized = true; frame.dataset.initializedAt = String(performance.now());
-      if (p.args && p.args.size && typeof p.args.size.height === 'number') setHeight(p.args.size.height);
-      return reply(null);
+      f.initialized = true; f.frame.dataset.initializedAt = String(performance.now());
+      setSize(f, p.args && p.args.size); return reply(null);
     }
     if (p.command === 'resize') {
-      if (!p.args || typeof p.args.height !== 'number') return reply(null, 'height must be a number');
-      setHeight(p.args.height); resizes += 1; frame.dataset.resizes = String(resizes); return reply(null);
+      if (!p.args || (typeof p.args.height !== 'number' && typeof p.args.width !== 'number')) return reply(null, 'height or width must be a number');
+      setSize(f, p.args); f.frame.dataset.resizes = String((+f.frame.dataset.resizes || 0) + 1); return reply(null);
     }
     if (p.command === 'get_signed_token') {
-      frame.dataset.signedTokens = String((+frame.dataset.signedTokens || 0) + 1);
-      fetch('/sandbox/panel-token?runtime=' + encodeURIComponent(runtime)).then((r) => r.json()).then((j) => reply({ token: j.token }));
+      f.frame.dataset.signedTokens = String((+f.frame.dataset.signedTokens || 0) + 1);
+      fetch('/sandbox/panel-token?runtime=' + encodeURIComponent(m.id)).then((r) => r.json()).then((j) => reply({ token: j.token }));
       return;
     }
+    if (p.command === 'show_snackbar') {
+      if (!p.args || typeof p.args.message !== 'string') return reply(null, 'message is required');
+      const bar = document.getElementById('pd-snackbar'); bar.textContent = p.args.message;
+      setTimeout(() => { if (bar.textContent === p.args.message) bar.textContent = ''; }, 5000);
+      return reply(null);
+    }
+    if (p.command === 'open_modal') return openModal(f, p.args, reply);
+    if (p.command === 'close_modal') { if (f.kind === 'modal') closeModal(); return reply(null); }
     return reply(null, 'command ' + p.command + ' is not supported by the local Pipedrive');
   }
-  if (p.type === 'listener' && port) (listeners[p.event] = listeners[p.event] || []).push(port);
+  if (p.type === 'listener' && port) (f.listeners[p.event] = f.listeners[p.event] || []).push(port);
 });
-setTimeout(() => { if (!initialized) { frame.style.display = 'none'; panel.dataset.hidden = 'initialize-timeout'; } }, 10000);
 ";
+
+#[derive(Debug, Deserialize)]
+pub struct ModalQuery {
+    opener: String,
+    #[serde(default)]
+    data: String,
+}
+
+/// `GET /sandbox/modal?opener=&data=`: the custom modal a frame of this user's opens: a
+/// runtime id of its own and its URL (the selection too when `--pipedrive-modal-selection`).
+pub async fn open_modal(State(pd): State<Pipedrive>, headers: HeaderMap, Query(query): Query<ModalQuery>) -> Response {
+    let Some(user) = pd.signed_in(&headers) else { return StatusCode::UNAUTHORIZED.into_response() };
+    let mut data = pd.data();
+    let Some(&(owner, deal)) = data.panels.get(&query.opener) else {
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": "no such frame" }))).into_response();
+    };
+    if owner != user.id {
+        return (StatusCode::FORBIDDEN, Json(json!({ "error": "not this user's frame" }))).into_response();
+    }
+    let runtime = uuid::Uuid::new_v4().to_string();
+    data.panels.insert(runtime.clone(), (user.id, deal));
+    drop(data);
+    let selection = pd.settings.modal_selection.then_some(deal);
+    let given = (!query.data.is_empty()).then_some(query.data.as_str());
+    Json(json!({ "runtime": runtime, "src": frame_url(&pd, &user, &runtime, selection, given) })).into_response()
+}
 
 /// `POST /sandbox/theme`: the signed-in user switches their Pipedrive theme (light <->
 /// dark); answers the new one. The deal page tells the panel's listeners.

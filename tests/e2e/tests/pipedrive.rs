@@ -96,8 +96,20 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let (initialized, wasm) = (order[0].as_f64().expect("initialize posted"), order[1].as_f64().expect("wasm fetched"));
     assert!(initialized < wasm, "initialize at {initialized} ms, the wasm requested at {wasm} ms");
     click(&client, "button[data-testid=create-project]").await;
+    // Pipedrive's own feedback for a finished action: its snackbar (`show_snackbar`).
+    client.enter_parent_frame().await.expect("the deal page");
+    wait_for(&client, "[data-testid=pd-snackbar]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while text_of(&client, "[data-testid=pd-snackbar]").await != "Aurora project created" {
+        assert!(Instant::now() < deadline, "no snackbar said the project was created");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    enter_panel(&client).await;
     design_ready(&client, 60).await;
     assert_accessible(&client, "Pipedrive's frame, design ready").await;
+    // The panel holds the design's summary; the whole design is a click away.
+    assert!(client.find(Locator::Css("[data-testid=section-arrays]")).await.is_err(), "the panel holds the details");
+    assert!(client.find(Locator::Css("[data-testid=size-ac]")).await.is_err(), "the panel holds the inverter size");
     // The design as the widget mounted it, and as the worker renders it into a reloaded
     // panel: the same to the element and the pixel.
     let mounted = screen_snapshot(&client).await;
@@ -111,7 +123,8 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let resizes: u32 = frame.attr("data-resizes").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
     assert!(resizes >= 1, "no resize reached Pipedrive");
     let height: u32 = frame.attr("data-height").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
-    assert!((100..=750).contains(&height) && height != 320, "panel height {height}");
+    // A summary that fits the sidebar without scrolling (its limit is 750 px).
+    assert!((100..=450).contains(&height), "panel height {height}");
     let last: Value =
         serde_json::from_str(&frame.attr("data-last-command").await.expect("attr").expect("a command")).expect("JSON");
     assert_eq!(last["payload"]["command"], "resize");
@@ -119,6 +132,40 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     assert!(wait_for(&client, "[data-testid=pd-panel]").await.attr("data-hidden").await.expect("attr").is_none());
     let tokens = frame.attr("data-signed-tokens").await.expect("attr");
     assert_eq!(tokens.as_deref(), Some("1"), "the panel asked Pipedrive for a signed token once");
+
+    // View design opens the app's custom modal (`open_modal`), whose page shows the whole
+    // design, every section open; Pipedrive's close button ends it.
+    enter_panel(&client).await;
+    click(&client, "[data-testid=view-design]").await;
+    client.enter_parent_frame().await.expect("the deal page");
+    let modal = wait_for(&client, "iframe[data-testid=pd-modal-frame]").await;
+    modal.enter_frame().await.expect("enter the modal");
+    wait_for(&client, "html[data-surface=full]").await;
+    wait_for(&client, "details[open][data-testid=section-arrays]").await;
+    wait_for(&client, "[data-testid=size-ac]").await;
+    assert!(client.find(Locator::Css("[data-testid=view-design]")).await.is_err(), "the modal offers itself");
+    assert_accessible(&client, "Pipedrive's custom modal, the whole design").await;
+    client.enter_parent_frame().await.expect("the deal page");
+    let modal = wait_for(&client, "iframe[data-testid=pd-modal-frame]").await;
+    assert!(modal.attr("data-initialized-at").await.expect("attr").is_some(), "the modal said initialize");
+    screenshot(&client, "pipedrive/03b-the-whole-design-in-the-modal").await;
+    click(&client, "[data-testid=pd-modal-close]").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Css("[data-testid=pd-modal]")).await.is_ok() {
+        assert!(Instant::now() < deadline, "the modal did not close");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The rep collapses the panel: the widget hears Pipedrive's `visibility` and stops
+    // polling until it opens again.
+    click(&client, "[data-testid=pd-panel-collapse]").await;
+    enter_panel(&client).await;
+    wait_for(&client, "html[data-host-hidden]").await;
+    client.enter_parent_frame().await.expect("the deal page");
+    click(&client, "[data-testid=pd-panel-collapse]").await;
+    enter_panel(&client).await;
+    wait_for(&client, "html:not([data-host-hidden])").await;
+    client.enter_parent_frame().await.expect("the deal page");
 
     // The rep switches Pipedrive to its dark theme (the computer stays light): the panel
     // follows at once, told by the SDK's `user_settings_change`, and a reload opens it dark

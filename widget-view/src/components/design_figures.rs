@@ -4,7 +4,8 @@ use aurora_api::Watts;
 use leptos::prelude::*;
 use widget_api::ProductionView;
 
-/// The headline numbers (system size, annual production, offset), then AC and PTC sizes.
+/// The headline numbers (system size, annual production, offset), then AC and PTC sizes
+/// (not in a summary: they are one click away, with the whole design).
 #[component]
 pub fn DesignFigures(
     /// DC size at standard test conditions.
@@ -31,5 +32,6 @@ pub fn DesignFigures(
         Fact::new("size-ac", "Inverter size", format::given(size_ac, |w| format!("{} AC", format::kilowatts(w)))),
         Fact::new("size-ptc", "PTC rating", format::given(size_ptc, |w| format!("{} DC", format::kilowatts(w)))),
     ];
-    (fact_list("figures", headline), fact_list("facts facts-inline", sizes))
+    let summary = crate::words::surface() == crate::words::Surface::Summary;
+    (fact_list("figures", headline), (!summary).then(|| fact_list("facts facts-inline", sizes)))
 }

@@ -1,11 +1,13 @@
 use super::{ArrayList, BillOfMaterials, DesignFigures, Equipment, OpenInAurora, ProductionChart};
-use crate::format;
+use crate::{format, words::Surface};
 use leptos::{either::Either, prelude::*};
-use widget_api::DesignView;
+use widget_api::{Action, DesignView};
 
 /// The finished design, as a rep reads it at a glance: figures first, then production by
 /// month; arrays, equipment and parts in sections that start closed in a record page's
-/// panel (a click away, the panel stays short) and open in a CRM's large surface.
+/// panel (a click away, the panel stays short) and open in a CRM's large surface. A panel
+/// whose CRM has that larger surface shows the summary only, and a button to open the rest
+/// there (see [`Surface`]).
 #[component]
 pub fn DesignReady(
     design: DesignView,
@@ -31,7 +33,8 @@ pub fn DesignReady(
             view! { <p class="hint" data-testid="no-production">"Production has not been simulated for this design yet."</p> },
         ),
     };
-    let open = crate::words::roomy();
+    let surface = crate::words::surface();
+    let open = surface == Surface::Full;
     let arrays_count = count(arrays.len(), "array", "arrays");
     let pieces = string_inverters.len() + storage_inverters.len() + batteries.len();
     let equipment_count = count(pieces, "piece", "pieces");
@@ -47,6 +50,12 @@ pub fn DesignReady(
                 {outdated}
                 {chart}
             </div>
+            {(surface == Surface::Summary).then(|| view! {
+                <button type="button" class="secondary view-design" data-testid="view-design" data-action=Action::ViewDesign.as_str()>
+                    "View design"
+                </button>
+            })}
+            {(surface != Surface::Summary).then(|| view! {
             <div class="design-details">
                 <details class="design-section" data-testid="section-arrays" open=open>
                     <summary><span class="section-title">"Arrays"</span><span class="section-count">{arrays_count}</span></summary>
@@ -61,6 +70,7 @@ pub fn DesignReady(
                     <BillOfMaterials items=bill_of_materials />
                 </details>
             </div>
+            })}
             <footer class="design-footer">
                 <span data-testid="designed-on">"Designed "{format::date(&designed_at)}</span>
                 <OpenInAurora url=aurora_url />

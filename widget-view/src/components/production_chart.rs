@@ -25,9 +25,11 @@ fn summary(monthly: &[Option<KilowattHours>]) -> String {
     format!("{total} {span}; most in {}, least in {}.", month(most), month(least))
 }
 
-/// The chart's drawing box (SVG user units); it scales to the panel's width.
+/// The chart's drawing box (SVG user units); it scales to the panel's width. A summary's
+/// chart is shorter (`www/widget.css` gives the SVG the same proportions).
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 150;
+const SUMMARY_HEIGHT: u32 = 100;
 /// Room above the bars for the value shown on hover, and below for month letters.
 const TOP: u32 = 18;
 const BOTTOM: u32 = 18;
@@ -46,7 +48,8 @@ pub fn ProductionChart(
 ) -> impl IntoView {
     let monthly: Vec<Option<KilowattHours>> = (0..MONTHS.len()).map(|m| monthly.get(m).copied().flatten()).collect();
     let peak = monthly.iter().flatten().map(|m| m.0).filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
-    let plot = f64::from(HEIGHT - TOP - BOTTOM);
+    let chart_height = if crate::words::surface() == crate::words::Surface::Summary { SUMMARY_HEIGHT } else { HEIGHT };
+    let plot = f64::from(chart_height - TOP - BOTTOM);
     let bars = monthly
         .iter()
         .zip(MONTHS)
@@ -55,14 +58,14 @@ pub fn ProductionChart(
             let value = energy.map_or(0.0, |e| if e.0.is_finite() && e.0 > 0.0 { e.0 } else { 0.0 });
             let height = if peak > 0.0 { (value / peak * plot).round() as u32 } else { 0 };
             let x = index as u32 * SLOT + (SLOT - BAR) / 2;
-            let y = HEIGHT - BOTTOM - height;
+            let y = chart_height - BOTTOM - height;
             let center = x + BAR / 2;
             let shown = format::given(*energy, |_| format::number(value, 0));
             view! {
                 <g class="bar" data-testid="chart-bar">
                     <rect x=x y=y width=BAR height=height rx="2"></rect>
                     <text class="bar-value" x=center y=y.saturating_sub(5) text-anchor="middle">{shown}</text>
-                    <text class="bar-month" x=center y=HEIGHT - 4 text-anchor="middle">{&month[..1]}</text>
+                    <text class="bar-month" x=center y=chart_height - 4 text-anchor="middle">{&month[..1]}</text>
                 </g>
             }
         })
@@ -76,8 +79,8 @@ pub fn ProductionChart(
         <figure class="chart" data-testid="production-chart" aria-describedby="production-summary">
             <figcaption>"Production by month"</figcaption>
             <p class="hint" id="production-summary" data-testid="production-summary">{summary(&monthly)}</p>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") aria-hidden="true" focusable="false">
-                <line class="baseline" x1="0" x2=WIDTH y1=HEIGHT - BOTTOM y2=HEIGHT - BOTTOM></line>
+            <svg viewBox=format!("0 0 {WIDTH} {chart_height}") aria-hidden="true" focusable="false">
+                <line class="baseline" x1="0" x2=WIDTH y1=chart_height - BOTTOM y2=chart_height - BOTTOM></line>
                 {bars}
             </svg>
             <details class="chart-table">

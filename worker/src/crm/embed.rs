@@ -10,6 +10,7 @@ use super::{AccessError, ContextError, VerifiedContext};
 use crate::storage::StorageError;
 use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
+pub use widget_view::words::Surface;
 
 /// A request at a CRM's embed door, as it reached the worker.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +89,11 @@ pub struct FramedPage {
     pub host_id: String,
     /// The CRM user's light or dark theme, where the CRM says it.
     pub theme: Theme,
+    /// How much room the CRM gives the widget there.
+    pub surface: Surface,
+    /// The CRM's own id of its larger surface that shows the whole design, when this page
+    /// shows the summary only (Pipedrive's custom modal, opened with its id or name).
+    pub whole_design: Option<String>,
 }
 
 /// The CRM user's theme, which the widget takes (never the operating system's: a dark
@@ -148,14 +154,16 @@ pub fn signed_in_url(load: &PageLoad<'_>, param: &str) -> Result<String, EmbedEr
 }
 
 /// The page of a context verified from the page's URL ([`signed_in_url`]), framed by the
-/// CRM's configured origins.
-pub fn url_signed_page(frame_origins: Vec<String>, context: VerifiedContext) -> Opened {
+/// CRM's configured origins, in a `surface` of the CRM's.
+pub fn url_signed_page(frame_origins: Vec<String>, context: VerifiedContext, surface: Surface) -> Opened {
     Opened::Page(FramedPage {
         context,
         host_origins: frame_origins.clone(),
         frame_origins,
         host_id: String::new(),
         theme: Theme::Light,
+        surface,
+        whole_design: None,
     })
 }
 

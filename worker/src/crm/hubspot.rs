@@ -154,7 +154,7 @@ impl CrmIntegration for HubSpot {
             _ => {
                 let ticket = embed::signed_in_url(&load, "t")?;
                 let context = embed_ticket::redeem(state, Crm::HubSpot, &ticket, load.now).await?;
-                Ok(embed::url_signed_page(self.frame_origins(state), context))
+                Ok(embed::url_signed_page(self.frame_origins(state), context, embed::Surface::Full))
             }
         }
     }

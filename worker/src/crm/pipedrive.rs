@@ -15,7 +15,7 @@ use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
-    embed::{EmbedError, FramedPage, Opened, PageLoad},
+    embed::{EmbedError, FramedPage, Opened, PageLoad, Surface},
     embed_ticket,
 };
 use crate::{
@@ -74,6 +74,19 @@ struct PanelQuery {
     /// The user's Pipedrive theme, `dark` or `light`.
     #[serde(default)]
     theme: Option<String>,
+    /// What the panel passed to the custom modal it opened (`open_modal`'s `data`, "passed
+    /// as stringified JSON to iframe": app-extensions-sdk README, "Custom modal"; read as
+    /// `JSON.parse(req.query.data)` in pipedrive/example-apps' custom-ui-app-docusign,
+    /// server/routes/ui.js). Only the design's modal is opened with it.
+    #[serde(default)]
+    data: Option<String>,
+}
+
+/// What the panel passes to the modal showing the whole design: the deal. Unsigned, as
+/// `selectedIds` is, and checked the same way.
+#[derive(Debug, Deserialize)]
+struct ModalData {
+    deal: Value,
 }
 
 /// Verifies a panel load and opens the widget for its deal.
@@ -90,8 +103,26 @@ async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<Fr
     if query.resource.as_deref().is_some_and(|r| r != "deal") {
         return Err(ContextError::Incomplete("the panel is not on a deal").into());
     }
-    let deal = panel_token::id(&Value::String(query.selected_ids.clone()))
-        .ok_or(ContextError::Incomplete("the panel names no single deal"))?;
+    // The panel names its deal in `selectedIds`; the design's modal in the `data` the
+    // panel opened it with. Pipedrive does not document whether a modal opened from a panel
+    // gets `selectedIds` too: when it does, the two must agree.
+    let selected = panel_token::id(&Value::String(query.selected_ids.clone()));
+    let modal = match query.data.as_deref() {
+        Some(data) => Some(
+            serde_json::from_str::<ModalData>(data)
+                .ok()
+                .and_then(|data| panel_token::id(&data.deal))
+                .ok_or(ContextError::Incomplete("the modal names no deal"))?,
+        ),
+        None => None,
+    };
+    let deal = match (selected, modal) {
+        (Some(selected), Some(modal)) if selected != modal => {
+            return Err(ContextError::Incomplete("the modal and its panel name different deals").into());
+        }
+        (_, Some(deal)) | (Some(deal), None) => deal,
+        (None, None) => return Err(ContextError::Incomplete("the panel names no single deal").into()),
+    };
     let company = claims.company_id.to_string();
     installations::find(state.db(), Crm::Pipedrive, &company).await?.ok_or(ContextError::NotInstalled)?;
     // The deal comes from the URL (`selectedIds`), which the token does not sign, and the
@@ -116,6 +147,13 @@ async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<Fr
         frame_origins: config.frame_origins.clone(),
         host_id: embed_ticket::host_id(&query.id),
         theme: super::embed::Theme::from_param(query.theme.as_deref()),
+        // The modal shows the whole design; the panel its summary when there is a modal.
+        surface: match (&modal, &config.design_modal) {
+            (Some(_), _) => Surface::Full,
+            (None, Some(_)) => Surface::Summary,
+            (None, None) => Surface::Panel,
+        },
+        whole_design: config.design_modal.clone().filter(|_| modal.is_none()),
     })
 }
 

@@ -215,6 +215,8 @@ async fn open_canvas(state: &AppState, signed_request: &str, now: i64) -> Result
         frame_origins,
         host_id: embed_ticket::host_id(request.client.instance_id.as_deref().unwrap_or_default()),
         theme: super::embed::Theme::Light,
+        surface: super::embed::Surface::Panel,
+        whole_design: None,
     })
 }
 

@@ -125,7 +125,8 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
     let locale = Locale::from_tag(&rep_locale(headers));
     // The screen exactly as the widget's poll answers it (and kept for that poll), with
     // its ETag on the page: the widget's first poll is a 304.
-    let rendered = match rendered_states::current(state, &session.key, Rendering::Screen { locale }).await {
+    let surface = page.surface;
+    let rendered = match rendered_states::current(state, &session.key, Rendering::Screen { locale, surface }).await {
         Ok(rendered) => rendered,
         Err(error) => return HtmlError::of_crm(crm)(error).into_response(),
     };
@@ -136,8 +137,9 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
         }
     };
     let words = widget_view::words::Crm::from_name(crm.as_str());
-    let templates =
-        widget_view::words::with_crm(words, || widget_view::page_templates(session.opportunity.clone(), locale));
+    let templates = widget_view::words::with_crm(words, || {
+        widget_view::words::with_surface(surface, || widget_view::page_templates(session.opportunity.clone(), locale))
+    });
     let screen_etag = rendered.etag;
     let frame_ancestors = page.frame_origins.join(" ");
     let csp = format!(
@@ -157,11 +159,15 @@ async fn embed_page(state: &AppState, crm: Crm, page: FramedPage, headers: &Head
         "opportunity": { "id": session.opportunity.id },
     });
     let session_json = keys.to_string().replace('<', "\\u003c");
+    // The CRM's name of its surface for the whole design is the admin's (Developer Hub).
+    let whole_design = html_escape::encode_double_quoted_attribute(page.whole_design.as_deref().unwrap_or_default());
     let html = fill(
         EMBED_PAGE,
         &[
             ("CRM", crm.as_str()),
             ("THEME", page.theme.as_str()),
+            ("SURFACE", surface.as_str()),
+            ("WHOLE_DESIGN", &whole_design),
             ("HOST_ADAPTER", integration.host_adapter().as_str()),
             ("HOST_ORIGINS", &page.host_origins.join(" ")),
             ("HOST_ID", &page.host_id),

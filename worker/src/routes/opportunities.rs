@@ -1,7 +1,7 @@
 //! `/v1/opportunities/{id}`: the widget's view of its one opportunity, and its create button.
 
 use super::SharedState;
-use super::{Json, Path, WidgetSession};
+use super::{Json, Path, Query, WidgetSession};
 use crate::{
     error::ApiError,
     projects,
@@ -13,6 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use widget_api::OpportunityState;
+use widget_view::words::Surface;
 
 /// A token opens exactly one opportunity: the path must name it.
 fn check_opportunity(session: &WidgetSession, id: &str) -> Result<(), ApiError> {
@@ -30,17 +31,28 @@ pub async fn state(
     rendered(&state, &session, &id, Rendering::State, &headers).await
 }
 
-/// `GET /v1/opportunities/{id}/screen`: what the widget polls, the opportunity's screen
-/// rendered in the rep's locale (their browser's `Accept-Language`, as on the page load)
-/// and the CRM's words, with an ETag; 304 when the widget's `If-None-Match` still matches.
+/// `GET /v1/opportunities/{id}/screen?surface=`: what the widget polls, the opportunity's
+/// screen rendered in the rep's locale (their browser's `Accept-Language`, as on the page
+/// load), the CRM's words and for the room its page has (`surface`, as the page named it),
+/// with an ETag; 304 when the widget's `If-None-Match` still matches.
 pub async fn screen(
     State(state): State<SharedState>,
     session: WidgetSession,
     Path(id): Path<String>,
+    Query(query): Query<ScreenQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let locale = widget_view::format::Locale::from_tag(&super::embed::rep_locale(&headers));
-    rendered(&state, &session, &id, Rendering::Screen { locale }, &headers).await
+    let surface = Surface::parse(query.surface.as_deref().unwrap_or_default());
+    rendered(&state, &session, &id, Rendering::Screen { locale, surface }, &headers).await
+}
+
+/// The screen's query.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ScreenQuery {
+    /// `panel`, `summary` or `full`: a panel for anything else.
+    #[serde(default)]
+    surface: Option<String>,
 }
 
 /// `rendering` of the session's opportunity, rendered once per version (see

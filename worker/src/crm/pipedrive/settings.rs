@@ -16,6 +16,11 @@ pub mod keys {
     pub const PIPEDRIVE_OAUTH_URL: &str = "PIPEDRIVE_OAUTH_URL";
     /// Origins that may frame the panel (default `https://*.pipedrive.com`).
     pub const PIPEDRIVE_FRAME_ORIGINS: &str = "PIPEDRIVE_FRAME_ORIGINS";
+    /// The custom modal that shows the whole design, by its id or name in Developer Hub
+    /// (App extensions: a custom modal whose iframe URL is the panel's, with no entry
+    /// point). Set, the panel shows the design's summary and opens the rest there; unset,
+    /// the panel holds the whole design in sections that start closed.
+    pub const PIPEDRIVE_DESIGN_MODAL: &str = "PIPEDRIVE_DESIGN_MODAL";
 }
 
 /// Our app in Pipedrive's Developer Hub.
@@ -33,6 +38,8 @@ pub struct PipedriveSettings {
     pub jwt_secret: SecretString,
     /// Who may frame the panel.
     pub frame_origins: Vec<String>,
+    /// The custom modal showing the whole design (its id or name), if the app has one.
+    pub design_modal: Option<String>,
 }
 
 impl PipedriveSettings {
@@ -52,6 +59,10 @@ impl PipedriveSettings {
             jwt_secret: jwt_secret.unwrap_or_else(|| client_secret.clone()),
             client_secret,
             frame_origins: env.frame_origins(keys::PIPEDRIVE_FRAME_ORIGINS, &["https://*.pipedrive.com"])?,
+            design_modal: env
+                .value(keys::PIPEDRIVE_DESIGN_MODAL)
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty()),
         }))
     }
 
