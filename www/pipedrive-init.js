@@ -29,12 +29,15 @@
     };
     window.parent.postMessage({ payload: { type: "listener", event: event }, id: id }, "*", [channel.port2]);
   };
+  // The app's settings in Pipedrive's Settings (`data-in-crm`) take the surface's own size.
+  var settings = root.hasAttribute("data-in-crm");
   var initialize = function () {
     var shown = document.getElementById("aurora-widget") || document.body;
     var height = Math.ceil(shown ? shown.getBoundingClientRect().height : 320);
     var size = modal ? { height: Math.max(120, height), width: 800 } : { height: Math.min(750, Math.max(100, height)) };
     var channel = new MessageChannel();
-    var message = { payload: { command: "initialize", args: { size: size }, type: "command" }, id: id };
+    var args = settings ? {} : { size: size };
+    var message = { payload: { command: "initialize", args: args, type: "command" }, id: id };
     window.parent.postMessage(message, "*", [channel.port2]);
     window.__auroraPanelInitializedAt = performance.now();
     channel.port1.onmessage = function () {

@@ -147,6 +147,7 @@ pub fn router(pipedrive: Pipedrive) -> Router {
         .route("/deal/{id}", get(web::deal_page))
         .route("/deals/new", post(web::new_deal))
         .route("/marketplace", get(web::marketplace))
+        .route("/settings/marketplace/app/{client_id}/app-settings", get(web::app_settings))
         .route("/marketplace/uninstall", post(web::uninstall))
         .route("/sandbox/panel-token", get(web::panel_token))
         .route("/sandbox/modal", get(web::open_modal))

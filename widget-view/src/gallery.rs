@@ -14,6 +14,8 @@ pub const SCREENS: &[&str] = &[
     "creating",
     "awaiting-design",
     "design-ready",
+    "design-summary",
+    "design-whole",
     "design-without-production",
     "simulation-failed",
     "not-linked",
@@ -50,7 +52,7 @@ pub fn screen(name: &str) -> Option<Screen> {
         "awaiting-design" => {
             panel(OpportunityState::AwaitingDesign { project_id: "p-1".into(), aurora_url: AURORA_URL.into() })
         }
-        "design-ready" => panel(ready(seed_design()?)),
+        "design-ready" | "design-summary" | "design-whole" => panel(ready(seed_design()?)),
         "design-without-production" => {
             let mut design = seed_design()?;
             design.production = None;
@@ -81,4 +83,14 @@ pub fn screen(name: &str) -> Option<Screen> {
         }),
         _ => return None,
     })
+}
+
+/// The room the fixture screen called `name` is rendered for: a panel's summary (Pipedrive's
+/// sidebar with its modal), a CRM's large surface, or a record page's panel.
+pub fn surface(name: &str) -> crate::words::Surface {
+    match name {
+        "design-summary" => crate::words::Surface::Summary,
+        "design-whole" => crate::words::Surface::Full,
+        _ => crate::words::Surface::Panel,
+    }
 }

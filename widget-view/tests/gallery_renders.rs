@@ -8,8 +8,9 @@ use widget_view::{format::Locale, gallery, render_html};
 
 /// A static page of one rendered screen, `width` pixels wide, as in a CRM panel that wide.
 fn page(name: &str, width: u32, screen: &str) -> String {
+    let surface = gallery::surface(name).as_str();
     format!(
-        "<!doctype html>\n<html lang=\"en\" data-theme=\"light\">\n<head>\n  <meta charset=\"utf-8\">\n  \
+        "<!doctype html>\n<html lang=\"en\" data-theme=\"light\" data-surface=\"{surface}\">\n<head>\n  <meta charset=\"utf-8\">\n  \
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n  \
          <title>{name}, as the worker renders it</title>\n  \
          <link rel=\"stylesheet\" href=\"widget.css\">\n</head>\n<body>\n  \
@@ -35,7 +36,7 @@ fn every_gallery_screen_renders_as_a_static_page() {
     }
     for name in gallery::SCREENS {
         let screen = gallery::screen(name).unwrap_or_else(|| panic!("no fixture for {name}"));
-        let html = render_html(screen, Locale::EN_US);
+        let html = widget_view::words::with_surface(gallery::surface(name), || render_html(screen, Locale::EN_US));
         assert!(html.contains("data-testid="), "{name} renders nothing a test can find: {html}");
         if let Some(dir) = &out {
             for width in [360, 720] {

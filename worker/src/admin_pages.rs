@@ -13,9 +13,12 @@ use crate::{
 };
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-/// The pages open in a tab of their own (never framed), so they follow the computer's
-/// light or dark scheme; each colour keeps text at 4.5:1 or more in both (WCAG 1.4.3).
-const STYLE: &str = ":root{color-scheme:light dark}body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
+/// A page in a tab of its own follows the computer's light or dark scheme; a page in the
+/// CRM's own settings surface the CRM user's theme (`<html data-theme>`); each colour keeps
+/// text at 4.5:1 or more in both (WCAG 1.4.3). In the CRM's frame the page drops its own
+/// margins and shadows: the CRM draws the surface around it.
+const STYLE: &str = ":root{color-scheme:light dark}:root[data-theme=light]{color-scheme:light}\
+:root[data-theme=dark]{color-scheme:dark}body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}\
 a{color:#0b57b5}\
 main{max-width:720px;margin:32px auto;padding:0 16px}section{background:#fff;border-radius:8px;padding:16px 20px;\
 margin-bottom:16px;box-shadow:0 1px 2px #0002}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:0}\
@@ -23,14 +26,68 @@ label{display:block;margin:8px 0 4px}input[type=text]{font:inherit;padding:6px 8
 button{font:inherit;background:#0b63ce;color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer;margin-top:8px}\
 button.danger{background:#b3261e}.ok{color:#1e7b34}.bad{color:#b3261e}.notice{background:#e8f3ec;padding:8px 12px;border-radius:6px}\
 .error{background:#fdecea;padding:8px 12px;border-radius:6px}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}\
-dd{margin:0}@media (prefers-color-scheme:dark){body{background:#15181c;color:#e6e8eb}section{background:#1f2328}\
-a{color:#7cb6ff}.ok{color:#5fd08a}.bad{color:#ff8a80}.notice{background:#16321f}.error{background:#3b1a17}\
-button.danger{background:#c7372e}}";
+dd{margin:0}@media (prefers-color-scheme:dark){:root:not([data-theme=light]) body{background:#15181c;color:#e6e8eb}\
+:root:not([data-theme=light]) section{background:#1f2328}:root:not([data-theme=light]) a{color:#7cb6ff}\
+:root:not([data-theme=light]) .ok{color:#5fd08a}:root:not([data-theme=light]) .bad{color:#ff8a80}\
+:root:not([data-theme=light]) .notice{background:#16321f}:root:not([data-theme=light]) .error{background:#3b1a17}\
+:root:not([data-theme=light]) button.danger{background:#c7372e}}\
+:root[data-theme=dark] body{background:#15181c;color:#e6e8eb}:root[data-theme=dark] section{background:#1f2328}\
+:root[data-theme=dark] a{color:#7cb6ff}:root[data-theme=dark] .ok{color:#5fd08a}:root[data-theme=dark] .bad{color:#ff8a80}\
+:root[data-theme=dark] .notice{background:#16321f}:root[data-theme=dark] .error{background:#3b1a17}\
+:root[data-theme=dark] button.danger{background:#c7372e}\
+:root[data-in-crm] main{max-width:none;margin:0;padding:0 16px}:root[data-in-crm] section{box-shadow:none;\
+border:1px solid #d5d8dc;padding:12px 16px}:root[data-in-crm] button:not(.danger){background:var(--primary)}";
+
+/// A settings page shown inside the CRM's own settings surface (Pipedrive's custom UI for
+/// app settings) rather than in a tab of its own.
+#[derive(Debug, Clone)]
+pub struct InCrm {
+    /// The CRM.
+    pub crm: crate::crm::Crm,
+    /// The admin session itself, which the page's forms echo: in the CRM's frame a cookie
+    /// of ours is a third party's, which browsers keep from the frame.
+    pub session_token: String,
+    /// The frame's own query, kept on every page of the frame (the CRM's runtime id of the
+    /// frame, and the user's theme), so that each page can speak to the CRM.
+    pub frame_query: String,
+    /// The CRM user's theme.
+    pub theme: crate::crm::embed::Theme,
+}
+
+/// The path of a settings page and its forms: on a tab of its own, or in the CRM.
+pub fn settings_base(crm: crate::crm::Crm, account: &str, in_crm: bool) -> String {
+    let account: String = form_urlencoded::byte_serialize(account.as_bytes()).collect();
+    let root = if in_crm { "/crm-settings" } else { "/settings" };
+    format!("{root}/{}/{account}", crm.as_str())
+}
 
 pub(crate) fn layout(title: &str, body: &str) -> String {
+    layout_in(title, body, None)
+}
+
+/// The page, in the CRM's settings surface when `in_crm` says so: the CRM user's theme, and
+/// the CRM's boot script first (Pipedrive hides a frame that has not said `initialize`).
+fn layout_in(title: &str, body: &str, in_crm: Option<&InCrm>) -> String {
+    let (root, boot) = match in_crm {
+        Some(frame) => (
+            format!(
+                " data-in-crm={} data-theme={} style=\"--primary:{}\"",
+                frame.crm.as_str(),
+                frame.theme.as_str(),
+                frame.crm.integration().primary_colour()
+            ),
+            frame
+                .crm
+                .integration()
+                .frame_init_script()
+                .map(|src| format!("<script src=\"{src}\"></script>"))
+                .unwrap_or_default(),
+        ),
+        None => Default::default(),
+    };
     format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
-         <meta name=referrer content=no-referrer><title>{} · Aurora Solar for CRMs</title><style>{STYLE}</style></head>\
+        "<!doctype html><html lang=en{root}><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         {boot}<meta name=referrer content=no-referrer><title>{} · Aurora Solar for CRMs</title><style>{STYLE}</style></head>\
          <body><main>{body}</main></body></html>",
         text(title)
     )
@@ -38,15 +95,21 @@ pub(crate) fn layout(title: &str, body: &str) -> String {
 
 /// A page that says one thing (errors, uninstalled).
 pub fn message(title: &str, message: &str, link: Option<(&str, &str)>) -> String {
+    message_in(title, message, link, None)
+}
+
+/// [`message`], in the CRM's settings surface when `in_crm` says so.
+pub fn message_in(title: &str, message: &str, link: Option<(&str, &str)>, in_crm: Option<&InCrm>) -> String {
     let link =
         link.map(|(href, label)| format!("<p><a href=\"{}\">{}</a></p>", attr(href), text(label))).unwrap_or_default();
-    layout(
+    layout_in(
         title,
         &format!(
             "<section><h1>{}</h1><p role=alert data-testid=admin-message>{}</p>{link}</section>",
             text(title),
             text(message)
         ),
+        in_crm,
     )
 }
 
@@ -112,16 +175,34 @@ fn notice_text(key: &str) -> Option<String> {
     })
 }
 
-/// The settings of one installation.
-pub fn settings(session: &AdminSession, health: &Health, notice: Option<&str>, error: Option<&str>) -> String {
-    in_words_of(session.crm, || settings_in_words(session, health, notice, error))
+/// The settings of one installation, on a tab of their own or in the CRM (`in_crm`).
+pub fn settings(
+    session: &AdminSession,
+    health: &Health,
+    notice: Option<&str>,
+    error: Option<&str>,
+    in_crm: Option<&InCrm>,
+) -> String {
+    in_words_of(session.crm, || settings_in_words(session, health, notice, error, in_crm))
 }
 
-fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&str>, error: Option<&str>) -> String {
+fn settings_in_words(
+    session: &AdminSession,
+    health: &Health,
+    notice: Option<&str>,
+    error: Option<&str>,
+    in_crm: Option<&InCrm>,
+) -> String {
     use widget_view::words::records;
     let installation = &health.installation;
-    let base = format!("/settings/{}/{}", attr(session.crm.as_str()), attr(&session.account_id));
-    let csrf = format!("<input type=hidden name=csrf value=\"{}\">", attr(&session.csrf));
+    // Each form's action: the settings' path and the action's, with the frame's query in
+    // the CRM (`{base}/tenant{query}`).
+    let base = attr(&settings_base(session.crm, &session.account_id, in_crm.is_some())).into_owned();
+    let query = in_crm.map(|frame| format!("?{}", attr(&frame.frame_query))).unwrap_or_default();
+    let mut csrf = format!("<input type=hidden name=csrf value=\"{}\">", attr(&session.csrf));
+    if let Some(frame) = in_crm {
+        csrf.push_str(&format!("<input type=hidden name=admin_session value=\"{}\">", attr(&frame.session_token)));
+    }
     let notice = notice
         .map(|n| format!("<p class=notice role=status data-testid=admin-notice>{}</p>", text(n)))
         .unwrap_or_default();
@@ -158,7 +239,7 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
             };
             format!(
                 "<span class=ok data-testid=admin-tenant-status>Linked to {}</span> {how}\
-                 <form method=post action=\"{base}/tenant/release\" class=inline>{csrf}\
+                 <form method=post action=\"{base}/tenant/release{query}\" class=inline>{csrf}\
                  <button type=submit data-testid=admin-release-tenant>Release tenant</button></form>",
                 text(t)
             )
@@ -173,20 +254,20 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
         Err(e) => format!("<span class=bad>Could not check: {}</span>", text(e)),
     };
     let checked = if installation.auto_create { " checked" } else { "" };
-    let site_sources = site_sources(session, installation, &base, &csrf);
+    let site_sources = site_sources(session, installation, &format!("{base}/site-source{query}"), &csrf);
     let last_error = match (&installation.last_error, installation.last_error_at) {
         (Some(e), at) => format!("<span class=bad>{} ({})</span>", text(e), time(at)),
         (None, _) => "none".to_owned(),
     };
     let body = format!(
-        "<section><h1>Aurora Solar for CRMs</h1><p>Settings for <strong>{account}</strong>, signed in as {user} (admin).</p>{notice}{error}</section>\
+        "<section><h1>{heading}</h1><p>Settings for <strong>{account}</strong>, signed in as {user} (admin).</p>{notice}{error}</section>\
          <section><h2>Aurora tenant</h2><p>{linked}</p>\
          <p>To link a tenant, a user of it opens <strong>Aurora Solar for CRMs</strong> in Aurora (Settings &gt; Apps): \
          Aurora shows a link code, which works once, for 10 minutes.</p>\
-         <form method=post action=\"{base}/tenant\">{csrf}<label for=link-code>Link code from Aurora</label>\
+         <form method=post action=\"{base}/tenant{query}\">{csrf}<label for=link-code>Link code from Aurora</label>\
          <input type=text id=link-code name=code placeholder=\"ABCD-EFGH\" autocomplete=off spellcheck=false required>\
          <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
-         <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create\">{csrf}\
+         <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create{query}\">{csrf}\
          <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when {a_record} is created in {crm_name}</label>\
          <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}\
          <section><h2>Health</h2><dl data-testid=admin-health><dt>New {records} from {crm_name}</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
@@ -197,12 +278,14 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
          <dt>Who sees which record</dt><dd data-testid=admin-record-visibility>{visibility}{per_user}</dd>\
          <dt>What this deployment has seen of the CRM</dt><dd data-testid=admin-observations>{observations}</dd>\
          <dt>Aurora's session-token check</dt><dd data-testid=admin-session-rules>{session_rules}</dd></dl>\
-         <form method=post action=\"{base}/check-webhooks\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
+         <form method=post action=\"{base}/check-webhooks{query}\">{csrf}<button type=submit data-testid=admin-check-webhooks>\
          Send a test webhook from Aurora</button></form></section>\
          <section><h2>Uninstall</h2><p>Removes this installation and the CRM's authorization. Projects already in Aurora stay there.</p>\
-         <form method=post action=\"{base}/uninstall\">{csrf}<label><input type=checkbox name=confirm value=yes required \
+         <form method=post action=\"{base}/uninstall{query}\">{csrf}<label><input type=checkbox name=confirm value=yes required \
          data-testid=admin-uninstall-confirm> Yes, uninstall it from {account}</label>\
          <button class=danger type=submit data-testid=admin-uninstall>Uninstall</button></form></section>",
+        // In the CRM, the CRM titles the surface with the app's name.
+        heading = if in_crm.is_some() { "Settings" } else { "Aurora Solar for CRMs" },
         account = text(&session.account_name),
         user = text(&session.user_name),
         a_record = widget_view::words::a_record(),
@@ -221,7 +304,7 @@ fn settings_in_words(session: &AdminSession, health: &Health, notice: Option<&st
             ""
         },
     );
-    layout("Settings", &body)
+    layout_in("Settings", &body, in_crm)
 }
 
 /// What a user who installed the app for themself reads (where the CRM shows it only to
@@ -241,7 +324,7 @@ pub fn installed_for_user(account: &str, user: &str) -> String {
 fn site_sources(
     session: &AdminSession,
     installation: &crate::storage::installations::Installation,
-    base: &str,
+    action: &str,
     csrf: &str,
 ) -> String {
     let sources = session.crm.integration().site_sources();
@@ -272,7 +355,7 @@ fn site_sources(
         "<section><h2>Site of {a_record}</h2><p>Where the project's address is read from: each record takes the \
          first of these places that has one (a record without any says so to the rep). Changing the order changes \
          no project already made.</p>\
-         <form method=post action=\"{base}/site-source\">{csrf}{places}\
+         <form method=post action=\"{action}\">{csrf}{places}\
          <button type=submit data-testid=admin-save-site-source>Save</button></form></section>"
     )
 }

@@ -23,7 +23,7 @@ use crate::{
 };
 use ::http::HeaderMap;
 use async_trait::async_trait;
-use embed::{EmbedError, Opened, PageLoad};
+use embed::{EmbedError, Opened, PageLoad, SettingsOpened};
 use serde::{Deserialize, Serialize};
 use tokens::OAuthTokens;
 use widget_api::{HostAdapter, Opportunity};
@@ -68,6 +68,13 @@ pub trait CrmIntegration: Send + Sync {
     async fn open_embed(&self, state: &AppState, load: PageLoad<'_>) -> Result<Opened, EmbedError> {
         let context = self.verify_context(state, &embed::signed_in_url(&load, "context")?, load.now)?;
         Ok(embed::url_signed_page(self.frame_origins(state), context, embed::Surface::Panel))
+    }
+
+    /// Verifies a load of the app's settings inside this CRM's own settings surface, where it
+    /// has one (Pipedrive's custom UI for app settings), and says who opened them: an admin
+    /// of the account, as the CRM has it now. Elsewhere there is no such page.
+    async fn open_settings(&self, _state: &AppState, _load: PageLoad<'_>) -> Result<SettingsOpened, EmbedError> {
+        Err(EmbedError::NoSuchDoor)
     }
 
     /// A classic script every page in this CRM's frame must run first (the widget's and the
@@ -171,6 +178,12 @@ pub trait CrmIntegration: Send + Sync {
     /// How this CRM decides which records a user may open in the widget, for the admin's
     /// health section.
     fn record_visibility(&self) -> &'static str;
+
+    /// The colour of the CRM's primary buttons, for pages in its own settings surface (the
+    /// widget's stylesheet has the same, per CRM); light and dark alike, on white text.
+    fn primary_colour(&self) -> &'static str {
+        "#0b63ce"
+    }
 
     /// What the public setup guide (`/docs/{crm}`) says that only this CRM can: how it is
     /// installed, where the widget appears, which fields it writes, how it is removed.

@@ -159,6 +159,7 @@ fn embed_status(error: &EmbedError) -> (StatusCode, &'static str) {
         EmbedError::Replayed => (StatusCode::FORBIDDEN, "signed_request_replayed"),
         EmbedError::UserNotAuthorized(_) => (StatusCode::FORBIDDEN, "user_not_authorized"),
         EmbedError::NoSuchRecord => (StatusCode::NOT_FOUND, "not_found"),
+        EmbedError::NotTheAdmin => (StatusCode::FORBIDDEN, "not_admin"),
         EmbedError::Access(AccessError::Crm(CrmError::Refused { status: 404, .. })) => {
             (StatusCode::NOT_FOUND, "not_found")
         }
@@ -326,6 +327,10 @@ impl ApiError {
             ApiError::Embed(EmbedError::NoSuchRecord) => Some(format!(
                 "This {record} does not exist in {crm}, or you do not have access to it. Ask your {admin} if you \
                  should."
+            )),
+            ApiError::Embed(EmbedError::NotTheAdmin) => Some(format!(
+                "Aurora Solar's settings are kept by the {admin} who installed it: ask them to change them. If you \
+                 installed it for yourself, it shows on each {record}; there is nothing to set."
             )),
             ApiError::Embed(EmbedError::Access(error)) if error.is_transient() => Some(format!(
                 "{crm} is not answering right now, so this {record} cannot be read. Reload the page in a minute."

@@ -13,7 +13,7 @@ use crate::storage::rate_limits::{self, Limit};
 use crate::{
     AppState,
     admin_session::{ADMIN_SESSION_SECONDS, AdminSession},
-    crm::{AccessError, Crm, InstallRefusal, InstalledAccount},
+    crm::{AccessError, Crm, InstallRefusal, InstalledAccount, embed::SettingsOpened},
     crypto::{self, Purpose, jwt},
     jobs::{self, Kind},
     storage::{StorageError, installations, jobs::DeadWork},
@@ -185,6 +185,23 @@ pub async fn complete(
         user_id: installed.user_id,
         user_name: installed.user_name,
     }))
+}
+
+/// The settings session of the admin `opened` names, who opened them inside the CRM (its
+/// integration verified that, and that they are the account's admin now).
+pub async fn session_in_crm(state: &AppState, crm: Crm, opened: SettingsOpened) -> Result<AdminSession, InstallError> {
+    let installation =
+        installations::find(state.db(), crm, &opened.account_id).await?.ok_or(InstallError::NotInstalled)?;
+    Ok(AdminSession {
+        crm,
+        epoch: installation.session_epoch,
+        csrf: crypto::random_token(16).map_err(AccessError::from)?,
+        exp: state.now() + ADMIN_SESSION_SECONDS,
+        account_id: opened.account_id,
+        account_name: opened.account_name,
+        user_id: opened.user_id,
+        user_name: opened.user_name,
+    })
 }
 
 /// How an install ended.

@@ -69,6 +69,9 @@ pub(crate) type SharedState = Arc<AppState>;
 /// Request logging is the host's: it needs a clock for latency, which wasm32 lacks (the
 /// native host adds a trace layer; Workers logs every request itself).
 pub fn router(state: AppState) -> Router {
+    let cors = cors(&state);
+    let sensitive = sensitive_headers(&state);
+    let state = Arc::new(state);
     Router::new()
         .route("/health", get(health::health))
         .route("/embed/{crm}", get(embed::page).post(embed::page))
@@ -83,15 +86,16 @@ pub fn router(state: AppState) -> Router {
         .route("/connect/aurora", get(aurora_connect::connect))
         .route("/webhooks/crm/{crm}", post(crm_webhooks::receive))
         .merge(admin_pages())
+        .merge(settings_in_crm(state.clone()))
         .merge(public_pages())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(cors(&state))
+        .layer(cors)
         // Credentials are marked sensitive before any layer of the Router sees them; a host
         // that logs requests marks them again outside its log (see `hosts::native`).
-        .layer(SetSensitiveRequestHeadersLayer::new(sensitive_headers(&state)))
-        .with_state(Arc::new(state))
+        .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+        .with_state(state)
 }
 
 /// The pages an admin sees (install and settings), with the headers such pages need: they
@@ -109,6 +113,47 @@ fn admin_pages() -> Router<SharedState> {
         .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
     with_page_headers(pages, "no-store")
+}
+
+/// The settings inside a CRM's own settings surface (Pipedrive's custom UI for app
+/// settings): the same pages and forms as on a tab of their own, but framed by the CRM
+/// (`frame-ancestors` its origins) and running its boot script, which says `initialize`.
+fn settings_in_crm(state: SharedState) -> Router<SharedState> {
+    let pages = Router::new()
+        .route("/crm-settings/{crm}", get(installations::settings_in_crm))
+        .route("/crm-settings/{crm}/{account}/tenant", post(installations::link_tenant))
+        .route("/crm-settings/{crm}/{account}/tenant/release", post(installations::release_tenant))
+        .route("/crm-settings/{crm}/{account}/auto-create", post(installations::auto_create))
+        .route("/crm-settings/{crm}/{account}/site-source", post(installations::site_source))
+        .route("/crm-settings/{crm}/{account}/uninstall", post(installations::uninstall))
+        .route("/crm-settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
+    pages.layer(axum::middleware::from_fn_with_state(state, in_crm_page_headers))
+}
+
+/// The headers of a settings page in a CRM's frame: as an admin page's, but framed by the
+/// CRM's origins only (configured per CRM), and running our own scripts (the CRM's boot
+/// script).
+async fn in_crm_page_headers(
+    axum::extract::State(state): axum::extract::State<SharedState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let crm = request.uri().path().split('/').nth(2).and_then(|name| crate::crm::Crm::parse(name).ok());
+    let origins = crm.map(|crm| crm.integration().frame_origins(&state).join(" ")).unwrap_or_default();
+    let ancestors = if origins.is_empty() { "'none'".to_owned() } else { origins };
+    let mut response = next.run(request).await;
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; form-action 'self'; \
+         frame-ancestors {ancestors}; base-uri 'none'"
+    );
+    let headers = response.headers_mut();
+    if let Ok(csp) = header::HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    response
 }
 
 /// The public pages the marketplaces' listings link to (setup guide, support): no session

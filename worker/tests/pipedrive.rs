@@ -339,6 +339,84 @@ async fn two_processes_renewing_at_once_keep_the_installation_working() {
     }
 }
 
+/// The settings in Pipedrive's own Settings (its custom UI for app settings): the frame's
+/// token verified, the admin who installed the app gets the settings framed by Pipedrive
+/// only, its session in the page's forms (no cookie reaches a third party's frame); anyone
+/// else reads whose the settings are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_open_inside_pipedrive_for_the_admin_who_installed() {
+    let world = world().await;
+    let admin = browser();
+    install(&admin, &world).await;
+    let settings_in_pipedrive = |user: reqwest::Client| {
+        let url = format!("{}/settings/marketplace/app/{CLIENT_ID}/app-settings", world.pipedrive);
+        async move {
+            let page = user.get(url).send().await.expect("Pipedrive's settings").text().await.expect("page");
+            value_of(
+                &page,
+                "data-testid=pd-settings-frame title=\"Aurora Solar settings\" style=\"height:600px\" src=\"",
+            )
+        }
+    };
+    let frame = settings_in_pipedrive(admin.clone()).await;
+    assert!(frame.starts_with(&format!("{}/crm-settings/pipedrive?", world.worker)), "{frame}");
+    // A browser without our cookies, as a frame in pipedrive.com is.
+    let framed = reqwest::Client::new();
+    let opened = framed.get(&frame).send().await.expect("settings");
+    assert_eq!(opened.status(), StatusCode::OK);
+    let csp = opened.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+    assert!(
+        csp.contains(&format!("frame-ancestors {}", world.pipedrive)) && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    assert!(opened.headers().get("x-frame-options").is_none());
+    assert!(opened.headers().get("set-cookie").is_none(), "no cookie for a third party's frame");
+    let page = opened.text().await.expect("page");
+    assert!(page.contains("<script src=\"/widget/pipedrive-init.js\"></script>"), "says initialize: {page}");
+    assert!(page.contains("data-in-crm=pipedrive data-theme=light") && page.contains("Helio Homes"), "{page}");
+    let action = value_of(&page, "<form method=post action=\"/crm-settings/pipedrive/1001/auto-create");
+    assert!(action.starts_with("?id=") && action.contains("&theme=light"), "the frame's query is kept: {action}");
+    let csrf = value_of(&page, "name=csrf value=\"");
+    let session = value_of(&page, "name=admin_session value=\"");
+    let auto_create = format!("{}/crm-settings/pipedrive/{HELIO}/auto-create{action}", world.worker);
+
+    // A change posts the session with the form, and the page comes back with what changed.
+    let changed = framed
+        .post(&auto_create)
+        .form(&[("csrf", csrf.as_str()), ("enabled", "on"), ("admin_session", session.as_str())])
+        .send()
+        .await
+        .expect("auto-create");
+    assert_eq!(changed.status(), StatusCode::OK);
+    let page = changed.text().await.expect("page");
+    assert!(page.contains("Projects will be created automatically for new deals"), "{page}");
+    assert!(page.contains("name=admin_session"), "the next form carries the session too");
+    let installation = installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").expect("one");
+    assert!(installation.auto_create);
+    // Without the session, or with it on a tab's route (where only the cookie counts), nothing changes.
+    let without = framed.post(&auto_create).form(&[("csrf", csrf.as_str())]).send().await.expect("post");
+    assert!(without.status().is_client_error(), "{}", without.status());
+    let on_a_tab = format!("{}/settings/pipedrive/{HELIO}/auto-create", world.worker);
+    let form = [("csrf", csrf.as_str()), ("admin_session", session.as_str())];
+    let refused = framed.post(&on_a_tab).form(&form).send().await.expect("post");
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    assert!(
+        installations::find(world.state.db(), Crm::Pipedrive, HELIO).await.expect("find").expect("one").auto_create
+    );
+
+    // A forged token opens nothing; a rep who installed for themself reads whose they are.
+    let token = frame.split("token=").nth(1).and_then(|t| t.split('&').next()).expect("token");
+    let forged = frame.replace(token, &format!("{token}x"));
+    assert_eq!(framed.get(&forged).send().await.expect("settings").status(), StatusCode::UNAUTHORIZED);
+    let rep = browser();
+    install_as(&rep, &world, "rui@helio.example").await;
+    let refused = framed.get(settings_in_pipedrive(rep).await).send().await.expect("settings");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let page = refused.text().await.expect("page");
+    assert!(page.contains("kept by the Pipedrive admin who installed it"), "{page}");
+    assert!(page.contains("<script src=\"/widget/pipedrive-init.js\"></script>"), "says initialize: {page}");
+}
+
 /// The local Pipedrive's custom modal for the whole design (its id in Developer Hub).
 const DESIGN_MODAL: &str = "9c1d4e2a-6b7f-4a38-8e15-a0b3c5d7e9f1";
 

@@ -182,18 +182,14 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         data.panels.insert(runtime.clone(), (user.id, deal.id));
         drop(data);
         format!(
-            "<section id=panel data-testid=pd-panel><h3 style=\"display:flex;justify-content:space-between;margin:0 0 8px\">Aurora Solar\
-             <button type=button id=panel-collapse data-testid=pd-panel-collapse aria-expanded=true aria-controls=panel-frame>Collapse</button></h3>\
-             <iframe id=panel-frame data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"{src}\"></iframe></section>\
+            "<section id=app-surface data-testid=pd-panel><h3 style=\"display:flex;justify-content:space-between;margin:0 0 8px\">Aurora Solar\
+             <button type=button id=panel-collapse data-testid=pd-panel-collapse aria-expanded=true aria-controls=app-frame>Collapse</button></h3>\
+             <iframe id=app-frame data-testid=pd-panel-frame title=\"Aurora Solar\" style=\"height:500px\" src=\"{src}\"></iframe></section>\
              <form method=post action=/sandbox/theme><button data-testid=pd-theme>Switch the theme (the user's setting)</button></form>\
              <div id=pd-snackbar data-testid=pd-snackbar role=status style=\"position:fixed;left:16px;bottom:16px\"></div>\
              <script>{script}</script>",
             src = attr(&frame_url(&pd, &user, &runtime, Some(deal.id), None)),
-            script = HOST_SCRIPT
-                .replace("__RUNTIME__", &json!(runtime).to_string())
-                .replace("__THEME__", &json!(if user.dark_theme { "dark" } else { "light" }).to_string())
-                .replace("__MODAL_ID__", &json!(pd.settings.design_modal_id).to_string())
-                .replace("__MODAL_NAME__", &json!(super::DESIGN_MODAL_NAME).to_string()),
+            script = host_script(&pd, &user, &runtime, "panel"),
         )
     } else {
         drop(data);
@@ -205,6 +201,55 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         &format!(
             "<aside>{panel}</aside><section style=\"flex:1\"><p>Deal</p><h1 data-testid=pd-deal-title>{}</h1><dl>{fields}</dl></section>",
             text(&deal.title)
+        ),
+    )
+    .into_response()
+}
+
+/// The SDK's host side ([`HOST_SCRIPT`]) for the frame `#app-frame` of `kind` (`panel` or
+/// `settings`), with the runtime id Pipedrive gave it.
+fn host_script(pd: &Pipedrive, user: &PdUser, runtime: &str, kind: &str) -> String {
+    HOST_SCRIPT
+        .replace("__RUNTIME__", &json!(runtime).to_string())
+        .replace("__KIND__", &json!(kind).to_string())
+        .replace("__THEME__", &json!(if user.dark_theme { "dark" } else { "light" }).to_string())
+        .replace("__MODAL_ID__", &json!(pd.settings.design_modal_id).to_string())
+        .replace("__MODAL_NAME__", &json!(super::DESIGN_MODAL_NAME).to_string())
+}
+
+/// `GET /settings/marketplace/app/{client_id}/app-settings`: our app's settings inside
+/// Pipedrive's Settings (the deep link Pipedrive documents for them), as its custom UI for
+/// app settings: an iframe of the settings' URL in Developer Hub with the query of every
+/// custom UI extension (https://pipedrive.readme.io/docs/custom-ui-extensions-app-settings).
+/// Only a user who installed the app has it.
+pub async fn app_settings(State(pd): State<Pipedrive>, headers: HeaderMap, Path(client_id): Path<String>) -> Response {
+    let here = format!("/settings/marketplace/app/{client_id}/app-settings");
+    let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in(&here) };
+    let mut data = pd.data();
+    let installed = data.company(user.company_id).is_some_and(|c| c.installed && c.installed_for.contains(&user.id));
+    if client_id != pd.settings.client_id || !installed {
+        return (
+            StatusCode::NOT_FOUND,
+            page("Not found", "<section><h1>Not found</h1>No such app is installed.</section>"),
+        )
+            .into_response();
+    }
+    let runtime = uuid::Uuid::new_v4().to_string();
+    data.panels.insert(runtime.clone(), (user.id, 0));
+    drop(data);
+    let query = frame_url(&pd, &user, &runtime, None, None);
+    let src = query.replacen("/embed/pipedrive?", "/crm-settings/pipedrive?", 1);
+    page_for(
+        &user.email,
+        "Aurora Solar settings",
+        &format!(
+            "<section id=app-surface data-testid=pd-settings style=\"flex:1\"><p>Tools and apps &gt; Marketplace apps</p>\
+             <h1>Aurora Solar</h1>\
+             <iframe id=app-frame data-testid=pd-settings-frame title=\"Aurora Solar settings\" style=\"height:600px\" src=\"{src}\"></iframe></section>\
+             <form method=post action=/sandbox/theme hidden><button>theme</button></form>\
+             <div id=pd-snackbar role=status></div><script>{script}</script>",
+            src = attr(&src),
+            script = host_script(&pd, &user, &runtime, "settings"),
         ),
     )
     .into_response()
@@ -246,7 +291,7 @@ fn frame_url(pd: &Pipedrive, user: &PdUser, runtime: &str, selection: Option<u64
 /// tells its `visibility` listeners. The user's theme switched on the page (its form,
 /// submitted here without a reload) goes to every `user_settings_change` listener.
 const HOST_SCRIPT: &str = "\
-const panel = document.getElementById('panel'); const panelFrame = document.getElementById('panel-frame');
+const panel = document.getElementById('app-surface'); const panelFrame = document.getElementById('app-frame');
 const modalId = __MODAL_ID__; const modalName = __MODAL_NAME__;
 const frames = {}; let modal = null;
 document.body.dataset.theme = __THEME__;
@@ -254,10 +299,10 @@ function adopt(runtime, frame, kind) {
   frames[runtime] = { frame, kind, initialized: false, listeners: {} };
   setTimeout(() => {
     const f = frames[runtime];
-    if (f && !f.initialized) { frame.style.display = 'none'; frame.dataset.hidden = 'initialize-timeout'; if (kind === 'panel') panel.dataset.hidden = 'initialize-timeout'; }
+    if (f && !f.initialized) { frame.style.display = 'none'; frame.dataset.hidden = 'initialize-timeout'; if (frame === panelFrame) panel.dataset.hidden = 'initialize-timeout'; }
   }, 10000);
 }
-adopt(__RUNTIME__, panelFrame, 'panel');
+adopt(__RUNTIME__, panelFrame, __KIND__);
 function tell(f, event, data) { for (const port of f.listeners[event] || []) port.postMessage({ data }); }
 document.querySelector('form[action=\"/sandbox/theme\"]').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -266,7 +311,8 @@ document.querySelector('form[action=\"/sandbox/theme\"]').addEventListener('subm
     for (const f of Object.values(frames)) tell(f, 'user_settings_change', { theme: j.theme });
   });
 });
-document.getElementById('panel-collapse').addEventListener('click', (e) => {
+const collapse = document.getElementById('panel-collapse');
+if (collapse) collapse.addEventListener('click', (e) => {
   const open = e.target.getAttribute('aria-expanded') !== 'true';
   e.target.setAttribute('aria-expanded', String(open)); e.target.textContent = open ? 'Collapse' : 'Expand';
   panelFrame.hidden = !open; panel.dataset.collapsed = String(!open);
@@ -275,7 +321,8 @@ document.getElementById('panel-collapse').addEventListener('click', (e) => {
 function setSize(f, size) {
   if (!size) return;
   if (typeof size.height === 'number') {
-    const h = f.kind === 'panel' ? Math.max(100, Math.min(750, Math.round(size.height))) : Math.max(120, Math.min(innerHeight - 80, Math.round(size.height)));
+    const h = f.kind === 'panel' ? Math.max(100, Math.min(750, Math.round(size.height)))
+      : f.kind === 'modal' ? Math.max(120, Math.min(innerHeight - 80, Math.round(size.height))) : Math.max(100, Math.round(size.height));
     f.frame.style.height = h + 'px'; f.frame.dataset.height = String(h);
   }
   if (f.kind === 'modal' && typeof size.width === 'number') {
@@ -406,8 +453,12 @@ pub async fn marketplace(State(pd): State<Pipedrive>, headers: HeaderMap) -> Res
     let Some(user) = pd.signed_in(&headers) else { return pd.to_sign_in("/marketplace") };
     let installed = pd.data().company(user.company_id).is_some_and(|c| c.installed_for.contains(&user.id));
     let action = if installed {
-        "<form method=post action=/marketplace/uninstall><button data-testid=pd-uninstall>Uninstall</button></form>"
-            .to_owned()
+        // The app's settings, as Tools and apps > Marketplace apps offers them.
+        format!(
+            "<p><a href=\"/settings/marketplace/app/{}/app-settings\" data-testid=pd-app-settings>Settings</a></p>\
+             <form method=post action=/marketplace/uninstall><button data-testid=pd-uninstall>Uninstall</button></form>",
+            attr(&pd.settings.client_id)
+        )
     } else {
         // "Install now" opens Pipedrive's own consent, which calls back with a code and no
         // `state` ("The usage of the state parameter is unavailable when installing from the

@@ -65,6 +65,39 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     screenshot(&client, "pipedrive/02-settings").await;
     assert_accessible(&client, "pipedrive/02-settings").await;
     admin_page_in_dark(&client, "pipedrive/02c-settings-dark").await;
+
+    // The same settings inside Pipedrive (Tools and apps > Marketplace apps > Settings: its
+    // custom UI for app settings), in the admin's Pipedrive theme, light then dark.
+    client.goto(&format!("{pipedrive}/marketplace")).await.expect("marketplace");
+    click_to_navigate(&client, "[data-testid=pd-app-settings]").await;
+    let in_pipedrive = |theme: &'static str| {
+        let client = client.clone();
+        let linked = format!("Linked to {tenant}");
+        async move {
+            let frame = wait_for(&client, "iframe[data-testid=pd-settings-frame]").await;
+            frame.enter_frame().await.expect("enter the settings");
+            wait_for(&client, &format!("html[data-in-crm=pipedrive][data-theme={theme}]")).await;
+            assert_eq!(text_of(&client, "[data-testid=admin-tenant-status]").await, linked);
+            assert_accessible(&client, &format!("Pipedrive's settings surface, {theme}")).await;
+            client.enter_parent_frame().await.expect("Pipedrive's settings");
+            let frame = wait_for(&client, "iframe[data-testid=pd-settings-frame]").await;
+            assert!(frame.attr("data-initialized-at").await.expect("attr").is_some(), "the settings said initialize");
+        }
+    };
+    in_pipedrive("light").await;
+    screenshot(&client, "pipedrive/02d-settings-in-pipedrive").await;
+    // A change inside Pipedrive's frame, where no cookie of ours is sent: the form carries it.
+    let frame = wait_for(&client, "iframe[data-testid=pd-settings-frame]").await;
+    frame.enter_frame().await.expect("enter the settings");
+    click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
+    wait_for(&client, "[data-testid=admin-notice]").await;
+    client.enter_parent_frame().await.expect("Pipedrive's settings");
+    let switch = "return fetch('/sandbox/theme', { method: 'POST' }).then((r) => r.json()).then((j) => j.theme)";
+    assert_eq!(client.execute(switch, vec![]).await.expect("dark"), "dark");
+    client.refresh().await.expect("reload the settings");
+    in_pipedrive("dark").await;
+    screenshot(&client, "pipedrive/02e-settings-in-pipedrive-dark").await;
+    assert_eq!(client.execute(switch, vec![]).await.expect("light"), "light");
     client.delete_all_cookies().await.expect("log out");
 
     // Pipedrive shows the panel only to users who installed the app: the rep installs it

@@ -126,6 +126,19 @@ impl Theme {
     }
 }
 
+/// Who opened the app's settings inside the CRM's own settings surface, verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsOpened {
+    /// The account (company) whose installation they are.
+    pub account_id: String,
+    /// Its name, for the page.
+    pub account_name: String,
+    /// The admin.
+    pub user_id: String,
+    /// Their name, for the page.
+    pub user_name: String,
+}
+
 /// A modal of the CRM's that shows the widget's page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Modal {
@@ -180,6 +193,10 @@ pub enum EmbedError {
     /// (the two are told apart to nobody).
     #[error("this record does not exist, or your CRM does not let you see it")]
     NoSuchRecord,
+    /// Someone other than the admin who installed the app opened its settings in the CRM
+    /// (a rep who installed it for themself, another admin).
+    #[error("these settings are kept by the admin who installed the app: ask them, or install it again as an admin")]
+    NotTheAdmin,
     /// The CRM opened the page without its proof because it has not authorized this user
     /// for the app; what their admin does about it, in the CRM's words.
     #[error("{0}")]

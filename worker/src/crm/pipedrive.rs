@@ -15,7 +15,7 @@ use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, Exchanged, Settings, SiteSource, VerifiedContext,
-    embed::{EmbedError, FramedPage, Opened, PageLoad, Surface},
+    embed::{EmbedError, FramedPage, Opened, PageLoad, SettingsOpened, Surface},
     embed_ticket,
 };
 use crate::{
@@ -89,17 +89,25 @@ struct ModalData {
     deal: Value,
 }
 
-/// Verifies a panel load and opens the widget for its deal.
-async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<FramedPage, EmbedError> {
+/// The user and company a custom UI extension's load names, verified: its token (the
+/// extension's JWT secret, else the client secret: one secret serves every extension of
+/// ours), and the unsigned hints beside it saying the same.
+fn verified_claims(state: &AppState, query: &PanelQuery, now: i64) -> Result<panel_token::PanelClaims, EmbedError> {
     let config = settings(state).ok_or_else(|| ContextError::UnknownCrm(Crm::Pipedrive.as_str().into()))?;
     let claims = panel_token::verify(&query.token, config.jwt_secret.expose_secret().as_bytes(), now)?;
-    // The hints must say what the token says.
     let hint = |value: &Option<String>, expected: u64| {
         value.as_deref().is_none_or(|v| panel_token::id(&Value::String(v.to_owned())) == Some(expected))
     };
     if !hint(&query.user_id, claims.user_id) || !hint(&query.company_id, claims.company_id) {
         return Err(ContextError::BadSignature.into());
     }
+    Ok(claims)
+}
+
+/// Verifies a panel load and opens the widget for its deal.
+async fn open_panel(state: &AppState, query: &PanelQuery, now: i64) -> Result<FramedPage, EmbedError> {
+    let config = settings(state).ok_or_else(|| ContextError::UnknownCrm(Crm::Pipedrive.as_str().into()))?;
+    let claims = verified_claims(state, query, now)?;
     if query.resource.as_deref().is_some_and(|r| r != "deal") {
         return Err(ContextError::Incomplete("the panel is not on a deal").into());
     }
@@ -206,6 +214,13 @@ impl CrmIntegration for Pipedrive {
         true
     }
 
+    /// Pipedrive's primary action is green ("a green action button":
+    /// https://pipedrive.readme.io/docs/app-extensions-panels), a shade that keeps white
+    /// text at 4.5:1 (as `www/widget.css`).
+    fn primary_colour(&self) -> &'static str {
+        "#017a3a"
+    }
+
     fn record_visibility(&self) -> &'static str {
         "Pipedrive's visibility: before a deal opens, the worker asks Pipedrive whether that user may see it (List permitted users)."
     }
@@ -215,11 +230,12 @@ impl CrmIntegration for Pipedrive {
         super::SetupGuide {
             install: &[
                 "An admin of the Pipedrive company installs Aurora Solar from the Pipedrive Marketplace first, and allows what Pipedrive asks (deals, contacts, and admin access to create the app's four deal fields and its webhook).",
-                "The app's settings open: link your Aurora tenant there (below).",
+                "The app's settings open: link your Aurora tenant there (below). Later, the admin finds them in Pipedrive, under Tools and apps, Marketplace apps, the app's Settings.",
                 "Each rep then installs Aurora Solar from the Pipedrive Marketplace too: Pipedrive shows an app's panel only to users who installed it. A rep's install changes nothing of the company's settings.",
             ],
             place: &[
                 "The Aurora Solar panel appears in the sidebar of each deal's page. Like any panel, a user can move, collapse or hide it.",
+                "The panel shows the design's summary; View design opens the whole design in a Pipedrive window over the deal.",
             ],
             fields_written: "The deal fields Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%) and Aurora project, which the app creates when they are missing.",
             uninstall: &[
@@ -241,6 +257,31 @@ impl CrmIntegration for Pipedrive {
         }
         let query: PanelQuery = load.query_as()?;
         Ok(Opened::Page(open_panel(state, &query, load.now).await?))
+    }
+
+    /// The settings' custom UI ("an iframe embedded in a surface that gives users easy access
+    /// to user settings for your app", opened from Tools and apps > Marketplace apps:
+    /// https://pipedrive.readme.io/docs/custom-ui-extensions-app-settings) loads with the
+    /// panel's query and token. The settings are the admin's who installed the app, as on
+    /// a tab of their own (`still_admin`): any other user reads whose they are.
+    async fn open_settings(&self, state: &AppState, load: PageLoad<'_>) -> Result<SettingsOpened, EmbedError> {
+        if !load.is_page_get() {
+            return Err(load.refusal());
+        }
+        let query: PanelQuery = load.query_as()?;
+        let claims = verified_claims(state, &query, load.now)?;
+        let company = claims.company_id.to_string();
+        installations::find(state.db(), Crm::Pipedrive, &company).await?.ok_or(ContextError::NotInstalled)?;
+        let me = with_tokens(state, &company, |client, tokens| async move { client.me(&tokens).await }).await?;
+        if me.id != claims.user_id || !me.is_admin() {
+            return Err(EmbedError::NotTheAdmin);
+        }
+        Ok(SettingsOpened {
+            account_id: company,
+            account_name: me.company_name,
+            user_id: me.id.to_string(),
+            user_name: me.name,
+        })
     }
 
     /// Pipedrive hides a panel whose SDK has not said `initialize` within 10 s: the script

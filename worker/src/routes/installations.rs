@@ -1,11 +1,13 @@
-//! `/install/{crm}/*` and `/settings/{crm}/{account}`: the admin's pages.
+//! `/install/{crm}/*` and `/settings/{crm}/{account}`: the admin's pages; and the same
+//! settings inside a CRM's own settings surface (`/crm-settings/{crm}`: Pipedrive's custom
+//! UI for app settings), where the admin's session travels in the page's forms.
 
 use super::SharedState;
 use super::{ClientAddress, Form, Path, Query};
 use crate::{
     AppState, admin_pages,
     admin_session::{self, AdminSession, AdminSessionError},
-    crm::Crm,
+    crm::{Crm, embed::Theme},
     error::{ApiError, HtmlError},
     installations::{self, InstallError},
     storage::{self, installations::TenantLink},
@@ -111,16 +113,97 @@ pub async fn callback(
 }
 
 fn settings_path(crm: Crm, account: &str) -> String {
-    let account: String = form_urlencoded::byte_serialize(account.as_bytes()).collect();
-    format!("/settings/{}/{account}", crm.as_str())
+    admin_pages::settings_base(crm, account, false)
 }
 
-/// The page's CRM and the admin session for its account.
-async fn session_of(state: &AppState, jar: &CookieJar, crm: &str, account: &str) -> Result<AdminSession, HtmlError> {
-    let crm = Crm::parse(crm)?;
-    admin_session::check(state, jar.get(ADMIN_COOKIE).map(|c| c.value()), crm, account)
-        .await
-        .map_err(HtmlError::of_crm(crm))
+/// Where a settings page is shown, as the request's path says: on a tab of its own
+/// (`/settings/...`: the admin's session is a cookie), or inside the CRM's own settings
+/// surface (`/crm-settings/...`: the session is echoed by the page's forms, since a cookie
+/// of ours in the CRM's frame is a third party's, which browsers keep from it).
+pub struct SettingsPlace {
+    jar: CookieJar,
+    /// In the CRM: the frame's query to keep (its runtime id, the user's theme).
+    in_crm: Option<(String, Theme)>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SettingsPlace {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_request_parts(parts, state).await?;
+        let in_crm = parts.uri.path().starts_with("/crm-settings/").then(|| {
+            let query = parts.uri.query().unwrap_or_default();
+            let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .filter(|(name, value)| (name == "id" || name == "theme") && value.len() <= 128)
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            let theme = Theme::from_param(kept.iter().find(|(name, _)| name == "theme").map(|(_, v)| v.as_str()));
+            (form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish(), theme)
+        });
+        Ok(SettingsPlace { jar, in_crm })
+    }
+}
+
+impl SettingsPlace {
+    /// The page's CRM and the admin session for its account: from the cookie on a tab of
+    /// its own, from the form (`admin_session`) in the CRM.
+    async fn session(
+        &self,
+        state: &AppState,
+        form_session: Option<&str>,
+        crm: &str,
+        account: &str,
+    ) -> Result<AdminSession, HtmlError> {
+        let crm = Crm::parse(crm)?;
+        let token = match self.in_crm {
+            Some(_) => form_session,
+            None => self.jar.get(ADMIN_COOKIE).map(|c| c.value()),
+        };
+        admin_session::check(state, token, crm, account).await.map_err(HtmlError::of_crm(crm))
+    }
+
+    /// What the settings page is shown with in the CRM, for `session_token`.
+    fn frame(&self, crm: Crm, session_token: Option<&str>) -> Option<admin_pages::InCrm> {
+        let (frame_query, theme) = self.in_crm.clone()?;
+        Some(admin_pages::InCrm {
+            crm,
+            session_token: session_token.unwrap_or_default().to_owned(),
+            frame_query,
+            theme,
+        })
+    }
+
+    /// The settings page after a change (`notice`, a key of `admin_pages::notice`): on a
+    /// tab, a redirect to the page (a reload does not post again); in the CRM, the page
+    /// itself, since its session is in its forms and not in the URL.
+    async fn changed(
+        &self,
+        state: &AppState,
+        session: &AdminSession,
+        form_session: Option<&str>,
+        notice: &str,
+    ) -> Result<Response, HtmlError> {
+        if self.in_crm.is_none() {
+            let target = format!("{}?notice={notice}", settings_path(session.crm, &session.account_id));
+            return Ok(Redirect::to(&target).into_response());
+        }
+        let notice = admin_pages::notice(Some(notice), session.crm);
+        Ok(Html(self.page(state, session, form_session, notice.as_deref(), None).await?).into_response())
+    }
+
+    /// The settings page, where it is shown.
+    async fn page(
+        &self,
+        state: &AppState,
+        session: &AdminSession,
+        form_session: Option<&str>,
+        notice: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<String, InstallError> {
+        let health = installations::health(state, session.crm, &session.account_id).await?;
+        let frame = self.frame(session.crm, form_session);
+        Ok(admin_pages::settings(session, &health, notice, error, frame.as_ref()))
+    }
 }
 
 #[derive(Deserialize)]
@@ -131,11 +214,11 @@ pub struct SettingsQuery {
 /// `GET /settings/{crm}/{account}`: the installation's settings and health.
 pub async fn settings_page(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Query(query): Query<SettingsQuery>,
 ) -> Result<Html<String>, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
+    let session = place.session(&state, None, &crm, &account).await?;
     // A role taken away is refused; a CRM that cannot answer (or no longer knows the app)
     // leaves the page readable, saying so, so its admin can still uninstall.
     let unconfirmed = match admin_session::check_role(&state, &session).await {
@@ -146,34 +229,28 @@ pub async fn settings_page(
         Err(error) => return Err(HtmlError::of_crm(session.crm)(error)),
     };
     let notice = admin_pages::notice(query.notice.as_deref(), session.crm);
-    Ok(Html(render(&state, &session, notice.as_deref(), unconfirmed.as_deref()).await?))
-}
-
-async fn render(
-    state: &AppState,
-    session: &AdminSession,
-    notice: Option<&str>,
-    error: Option<&str>,
-) -> Result<String, InstallError> {
-    let health = installations::health(state, session.crm, &session.account_id).await?;
-    Ok(admin_pages::settings(session, &health, notice, error))
+    Ok(Html(place.page(&state, &session, None, notice.as_deref(), unconfirmed.as_deref()).await?))
 }
 
 #[derive(Deserialize)]
 pub struct TenantForm {
     csrf: String,
     code: String,
+    /// The admin's session, in the CRM's settings surface.
+    #[serde(default)]
+    admin_session: Option<String>,
 }
 
 /// `POST /settings/{crm}/{account}/tenant`: links the Aurora tenant whose user asked Aurora
 /// for `code` (see [`crate::tenant_links`]).
 pub async fn link_tenant(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<TenantForm>,
 ) -> Result<Response, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
+    let form_session = form.admin_session.as_deref();
+    let session = place.session(&state, form_session, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
     match tenant_links::link(&state, session.crm, &account, &form.code).await {
         Ok(link) => {
@@ -181,12 +258,12 @@ pub async fn link_tenant(
                 TenantLink::AwaitingOperator => "tenant_awaiting_operator",
                 _ => "tenant",
             };
-            Ok(Redirect::to(&format!("{}?notice={notice}", settings_path(session.crm, &account))).into_response())
+            place.changed(&state, &session, form_session, notice).await
         }
         // The admin stays on the page, with what to fix.
         Err(error @ (LinkError::InvalidCode | LinkError::TooManyAttempts(_) | LinkError::HeldElsewhere(_))) => {
             let error = InstallError::from(error);
-            let page = render(&state, &session, None, Some(&error.to_string())).await?;
+            let page = place.page(&state, &session, form_session, None, Some(&error.to_string())).await?;
             let (status, _) = ApiError::from(error).status_and_code();
             Ok((status, Html(page)).into_response())
         }
@@ -198,32 +275,31 @@ pub async fn link_tenant(
 /// Aurora tenant, so that it can be linked to another CRM account.
 pub async fn release_tenant(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
+    let form_session = form.admin_session.as_deref();
+    let session = place.session(&state, form_session, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
     tenant_links::release(&state, session.crm, &account).await.map_err(InstallError::from)?;
-    Ok(Redirect::to(&format!("{}?notice=tenant_released", settings_path(session.crm, &account))).into_response())
+    place.changed(&state, &session, form_session, "tenant_released").await
 }
 
 /// `POST /settings/{crm}/{account}/check-webhooks`: Aurora sends a test delivery; the page
 /// says whether it arrived.
 pub async fn check_webhooks(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
+    let form_session = form.admin_session.as_deref();
+    let session = place.session(&state, form_session, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
     let mut status = axum::http::StatusCode::OK;
     let failure = match installations::check_webhooks(&state, session.crm, &account).await {
-        Ok(true) => {
-            let target = format!("{}?notice=webhook_check_ok", settings_path(session.crm, &account));
-            return Ok(Redirect::to(&target).into_response());
-        }
+        Ok(true) => return place.changed(&state, &session, form_session, "webhook_check_ok").await,
         Ok(false) => format!(
             "Aurora's test webhook did not reach the app within {} s: check that the worker's public URL is the one \
              setup-webhooks subscribed, and its AURORA_WEBHOOK_TOKEN",
@@ -236,7 +312,7 @@ pub async fn check_webhooks(
         }
         Err(error) => return Err(error.into()),
     };
-    let page = render(&state, &session, None, Some(&failure)).await?;
+    let page = place.page(&state, &session, form_session, None, Some(&failure)).await?;
     Ok((status, Html(page)).into_response())
 }
 
@@ -244,16 +320,20 @@ pub async fn check_webhooks(
 pub struct AutoCreateForm {
     csrf: String,
     enabled: Option<String>,
+    /// The admin's session, in the CRM's settings surface.
+    #[serde(default)]
+    admin_session: Option<String>,
 }
 
 /// `POST /settings/{crm}/{account}/auto-create`.
 pub async fn auto_create(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<AutoCreateForm>,
-) -> Result<Redirect, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
+) -> Result<Response, HtmlError> {
+    let form_session = form.admin_session.as_deref();
+    let session = place.session(&state, form_session, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
     let enabled = form.enabled.as_deref() == Some("on");
     if !storage::installations::set_auto_create(state.db(), session.crm, &account, enabled, state.now()).await? {
@@ -265,7 +345,7 @@ pub async fn auto_create(
         installations::listen_for_new_opportunities(&state, session.crm, &account).await?;
     }
     let notice = if enabled { "auto_create_on" } else { "auto_create_off" };
-    Ok(Redirect::to(&format!("{}?notice={notice}", settings_path(session.crm, &account))))
+    place.changed(&state, &session, form_session, notice).await
 }
 
 /// `DELETE /install/{crm}/callback`: the CRM says the app was uninstalled (Pipedrive, with
@@ -291,12 +371,14 @@ pub async fn uninstalled_by_crm(
 /// one `source` to try first).
 pub async fn site_source(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Result<Redirect, HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
-    let csrf = form.iter().find(|(name, _)| name == "csrf").map(|(_, value)| value.as_str()).unwrap_or_default();
+) -> Result<Response, HtmlError> {
+    let field = |wanted: &str| form.iter().find(|(name, _)| name == wanted).map(|(_, value)| value.as_str());
+    let form_session = field("admin_session");
+    let session = place.session(&state, form_session, &crm, &account).await?;
+    let csrf = field("csrf").unwrap_or_default();
     admin_session::check_change(&state, &session, csrf).await?;
     let offered = session.crm.integration().site_sources();
     let mut order: Vec<&str> = Vec::new();
@@ -316,12 +398,15 @@ pub async fn site_source(
     if !storage::installations::set_site_source(state.db(), session.crm, &account, &stored, state.now()).await? {
         return Err(InstallError::NotInstalled.into());
     }
-    Ok(Redirect::to(&format!("{}?notice=site_source", settings_path(session.crm, &account))))
+    place.changed(&state, &session, form_session, "site_source").await
 }
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
     csrf: String,
+    /// The admin's session, in the CRM's settings surface.
+    #[serde(default)]
+    admin_session: Option<String>,
 }
 
 /// The uninstall form: its CSRF token, and the admin's confirmation.
@@ -331,17 +416,20 @@ pub struct UninstallForm {
     /// `yes` when "Yes, uninstall it" is ticked.
     #[serde(default)]
     confirm: String,
+    /// The admin's session, in the CRM's settings surface.
+    #[serde(default)]
+    admin_session: Option<String>,
 }
 
 /// `POST /settings/{crm}/{account}/uninstall`, confirmed (one press removes the
 /// installation and revokes the CRM's authorization, with no undo: WCAG 3.3.4).
 pub async fn uninstall(
     State(state): State<SharedState>,
-    jar: CookieJar,
+    place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
     Form(form): Form<UninstallForm>,
 ) -> Result<(CookieJar, Html<String>), HtmlError> {
-    let session = session_of(&state, &jar, &crm, &account).await?;
+    let session = place.session(&state, form.admin_session.as_deref(), &crm, &account).await?;
     if form.confirm != "yes" {
         return Err(HtmlError::of_crm(session.crm)(crate::installations::InstallError::UninstallNotConfirmed));
     }
@@ -356,5 +444,37 @@ pub async fn uninstall(
         "Aurora Solar for CRMs is uninstalled from {}. Its CRM authorization is revoked and deleted.",
         session.account_name
     );
-    Ok((jar.add(removal(ADMIN_COOKIE, "/settings".into())), Html(admin_pages::message("Uninstalled", &message, None))))
+    let frame = place.frame(session.crm, None);
+    let page = admin_pages::message_in("Uninstalled", &message, None, frame.as_ref());
+    Ok((place.jar.add(removal(ADMIN_COOKIE, "/settings".into())), Html(page)))
+}
+
+/// `GET /crm-settings/{crm}`: the settings inside the CRM's own settings surface, as the
+/// CRM loads them (its proof in the URL, verified by its integration, who opened them an
+/// admin of the account). The admin's session begins here and travels in the page's forms.
+pub async fn settings_in_crm(
+    State(state): State<SharedState>,
+    place: SettingsPlace,
+    Path(crm): Path<String>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Result<Html<String>, HtmlError> {
+    let crm = Crm::parse(&crm)?;
+    let integration = crm.integration();
+    if !integration.is_configured(&state) {
+        return Err(crate::crm::ContextError::UnknownCrm(crm.as_str().to_owned()).into());
+    }
+    let load = crate::crm::embed::PageLoad {
+        door: None,
+        method: &method,
+        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path()),
+        headers: &headers,
+        body: &[],
+        now: state.now(),
+    };
+    let opened = integration.open_settings(&state, load).await.map_err(HtmlError::of_crm(crm))?;
+    let session = installations::session_in_crm(&state, crm, opened).await.map_err(HtmlError::of_crm(crm))?;
+    let token = admin_session::cookie_value(&state, &session);
+    Ok(Html(place.page(&state, &session, Some(&token), None, None).await?))
 }
