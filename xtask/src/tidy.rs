@@ -312,6 +312,22 @@ mod tests {
         std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md")
     }
 
+    /// The marketplaces' icons (`listing/icons/icon-<size>.png`, rendered from
+    /// `listing/icon.svg` by `listing/render-icons.sh`): each a PNG, square, as large as its
+    /// name says, and every size a portal may ask for present.
+    #[test]
+    fn listing_icons_are_square_pngs_of_their_sizes() {
+        for size in [1024_u32, 512, 256, 128, 64] {
+            let path = root().join(format!("listing/icons/icon-{size}.png"));
+            let png = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            // The signature, then the IHDR chunk: width and height, big-endian, at 16 and 20.
+            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+            assert_eq!(&png[12..16], b"IHDR", "{}", path.display());
+            let dimension = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+            assert_eq!((dimension(16), dimension(20)), (size, size), "{}", path.display());
+        }
+    }
+
     #[test]
     fn a_crm_is_its_folder() {
         let found = crm_names_outside_their_folder(&worker_code(&root()).expect("parsed"));
