@@ -147,3 +147,71 @@ export function ErrorState({ title, children, type }) {
     </section>
   );
 }
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/heading
+export function Heading({ children }) {
+  return <h2 data-testid="hs-heading">{children}</h2>;
+}
+
+export function Divider() {
+  return <hr data-testid="hs-divider" />;
+}
+
+let fieldIds = 0;
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/input
+// A labelled text field; `onChange` gets the value.
+export function Input({ label, name, value, placeholder, description, onChange, onInput, readOnly }) {
+  const [id] = React.useState(() => `hs-input-${(fieldIds += 1)}`);
+  return (
+    <div data-testid="hs-input">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        type="text"
+        value={value ?? ""}
+        placeholder={placeholder}
+        readOnly={readOnly}
+        onChange={(event) => {
+          if (onInput) onInput(event.target.value);
+          if (onChange) onChange(event.target.value);
+        }}
+      />
+      {description ? <p>{description}</p> : null}
+    </div>
+  );
+}
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/toggle
+// A switch with its label; `onChange` gets whether it is now on.
+export function Toggle({ label, checked, readonly, readOnly, onChange }) {
+  const locked = Boolean(readonly ?? readOnly);
+  return (
+    <label data-testid="hs-toggle">
+      <input
+        type="checkbox"
+        role="switch"
+        checked={Boolean(checked)}
+        aria-checked={Boolean(checked)}
+        disabled={locked}
+        onChange={(event) => onChange && onChange(event.target.checked)}
+      />{" "}
+      {label}
+    </label>
+  );
+}
+
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/ui-components/standard-components/description-list
+export function DescriptionList({ children, direction }) {
+  return <dl data-testid="hs-description-list" data-direction={direction ?? "column"}>{children}</dl>;
+}
+
+export function DescriptionListItem({ label, children }) {
+  return (
+    <div data-testid="hs-description-item">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}

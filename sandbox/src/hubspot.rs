@@ -178,6 +178,8 @@ pub fn router(hubspot: HubSpot) -> Router {
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/uninstall", post(web::uninstall))
         .route("/card/deal-card.js", get(web::card_bundle))
+        .route("/card/settings.js", get(web::settings_bundle))
+        .route("/connected-apps/{app_id}/settings", get(web::app_settings))
         .merge(crate::kit::oauth::Endpoints::new(&hubspot, "/oauth/v3/token", "/oauth/v3/token/revoke").router())
         .route("/oauth/v3/token/introspect", post(oauth::introspect))
         .route("/oauth/v1/token", post(journal::app_token))

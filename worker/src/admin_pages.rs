@@ -1,5 +1,7 @@
 //! The HTML an admin sees: the installation's settings and health, and plain messages.
-//! Server-rendered (no widget, no JavaScript); every value is escaped.
+//! Server-rendered (no widget, no JavaScript); every value is escaped. And the same
+//! settings as data ([`SettingsSummary`]), for a CRM whose settings page is its own
+//! components (HubSpot's settings extension).
 
 use crate::wording::sentence;
 use crate::{
@@ -448,6 +450,103 @@ fn late_projects(health: &Health) -> String {
         })
         .collect();
     format!("<ul>{rows}</ul>")
+}
+
+/// The settings a CRM's own settings page shows (what the HTML page shows first), in the
+/// CRM's words.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SettingsSummary {
+    /// The CRM account.
+    pub account: String,
+    /// The admin, as the CRM names them.
+    pub user: String,
+    /// Whether reps can create projects: a tenant linked, proven and with the app on.
+    pub tenant_ready: bool,
+    /// Where the tenant link stands, in a sentence.
+    pub tenant: String,
+    /// Whether projects are made for every new record.
+    pub auto_create: bool,
+    /// What "Create ... automatically" is about: "deals", "opportunities".
+    pub records: String,
+    /// The health section's first lines: (label, value, fine?).
+    pub health: Vec<HealthLine>,
+    /// What the last change did, when there was one.
+    pub notice: Option<String>,
+}
+
+/// One line of the health section.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HealthLine {
+    /// What it is about.
+    pub label: String,
+    /// Where it stands.
+    pub value: String,
+    /// Nothing to do about it.
+    pub fine: bool,
+}
+
+/// [`SettingsSummary`] of an installation.
+pub fn settings_summary(session: &AdminSession, health: &Health, notice: Option<String>) -> SettingsSummary {
+    in_words_of(session.crm, || {
+        use widget_view::words::{crm, records};
+        let installation = &health.installation;
+        let (tenant_ready, tenant) = match (&installation.aurora_tenant_id, installation.app_enabled) {
+            (None, _) => (false, "Not linked: reps cannot create projects yet.".to_owned()),
+            (Some(t), false) => (
+                false,
+                format!(
+                    "Linked to {t}, but the app is turned off in that tenant: turn it on in Aurora (Settings > Apps)."
+                ),
+            ),
+            (Some(t), true) => match installation.tenant_link {
+                Some(TenantLink::Proven) => {
+                    (true, format!("Linked to {t}, proven with Aurora ({}).", time(installation.tenant_verified_at)))
+                }
+                Some(TenantLink::Operator) => (true, format!("Linked to {t} by the operator.")),
+                Some(TenantLink::AwaitingOperator) => (
+                    false,
+                    format!(
+                        "Linked to {t}, awaiting the operator's approval: reps create projects once they approve it."
+                    ),
+                ),
+                None => (false, format!("Linked to {t}, but not proven: link it again with a code from Aurora.")),
+            },
+        };
+        let polled = session.crm.integration().polls_new_opportunities();
+        let listening = match &health.webhooks_subscribed {
+            Ok(true) if polled => ("Read by polling".to_owned(), true),
+            Ok(true) => ("Present".to_owned(), true),
+            Ok(false) => ("Missing: reinstall the app from the marketplace".to_owned(), false),
+            Err(e) => (format!("Could not check: {e}"), false),
+        };
+        let dead: i64 = health.dead_work.iter().map(|(_, dead)| dead.count).sum();
+        let mut lines = vec![HealthLine {
+            label: format!("New {} from {}", records(), crm()),
+            value: listening.0,
+            fine: listening.1,
+        }];
+        lines.push(match (&installation.last_error, installation.last_error_at) {
+            (Some(e), at) => {
+                HealthLine { label: "Last error".into(), value: format!("{e} ({})", time(at)), fine: false }
+            }
+            (None, _) => HealthLine { label: "Last error".into(), value: "none".into(), fine: true },
+        });
+        lines.push(HealthLine {
+            label: "Work given up on".into(),
+            value: if dead == 0 { "none".into() } else { format!("{dead}: see all settings") },
+            fine: dead == 0,
+        });
+        SettingsSummary {
+            account: session.account_name.clone(),
+            user: session.user_name.clone(),
+            tenant_ready,
+            tenant,
+            auto_create: installation.auto_create,
+            records: records().to_owned(),
+            health: lines,
+            notice,
+        }
+    })
 }
 
 #[cfg(test)]

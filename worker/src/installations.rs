@@ -324,6 +324,19 @@ pub struct Health {
     pub session_rules: crate::tenant_links::session_rules::SessionRules,
 }
 
+/// Turns automatic projects on or off for the account's new opportunities. On, the CRM is
+/// listened to from now (a polled CRM starts from here, a subscription that went missing
+/// comes back).
+pub async fn set_auto_create(state: &AppState, crm: Crm, account: &str, enabled: bool) -> Result<(), InstallError> {
+    if !installations::set_auto_create(state.db(), crm, account, enabled, state.now()).await? {
+        return Err(InstallError::NotInstalled);
+    }
+    if enabled {
+        listen_for_new_opportunities(state, crm, account).await?;
+    }
+    Ok(())
+}
+
 /// The installation and its live health.
 pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Health, InstallError> {
     let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;

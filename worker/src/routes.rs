@@ -120,7 +120,7 @@ fn admin_pages() -> Router<SharedState> {
 /// (`frame-ancestors` its origins) and running its boot script, which says `initialize`.
 fn settings_in_crm(state: SharedState) -> Router<SharedState> {
     let pages = Router::new()
-        .route("/crm-settings/{crm}", get(installations::settings_in_crm))
+        .route("/crm-settings/{crm}", get(installations::settings_in_crm).post(installations::settings_call_in_crm))
         .route("/crm-settings/{crm}/{account}/tenant", post(installations::link_tenant))
         .route("/crm-settings/{crm}/{account}/tenant/release", post(installations::release_tenant))
         .route("/crm-settings/{crm}/{account}/auto-create", post(installations::auto_create))

@@ -399,6 +399,59 @@ async fn the_cards_create_button_creates_the_deals_project_once() {
     assert_eq!(common::project_count(&world.aurora), 1, "the second press made no second project in Aurora");
 }
 
+/// The settings page in HubSpot (its settings extension) calls the worker through
+/// `hubspot.fetch`: a Super Admin reads and changes the settings there, every call signed
+/// and spent once; a rep is refused in words; a bad link code says what to fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_page_in_hubspot_reads_and_changes_the_settings_for_super_admins_only() {
+    let world = world().await;
+    let admin = browser();
+    let (_, status, page) = install(&admin, &world, "sam@summit.example").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let settings_url = format!("{}/crm-settings/hubspot", world.worker);
+    let (status, read) = card(&admin, &world, &settings_url, json!({ "action": "read" })).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["tenant_ready"], false, "{read}");
+    assert!(read["tenant"].as_str().is_some_and(|t| t.starts_with("Not linked")), "{read}");
+    assert_eq!((read["auto_create"].as_bool(), read["records"].as_str()), (Some(false), Some("deals")));
+    assert_eq!(read["health"][0]["label"], "New deals from HubSpot", "in HubSpot's words: {read}");
+    assert_eq!(read["notice"], Value::Null);
+
+    let (status, on) = card(&admin, &world, &settings_url, json!({ "action": "auto_create", "enabled": true })).await;
+    assert_eq!(status, 200, "{on}");
+    assert_eq!(on["auto_create"], true);
+    assert!(on["notice"].as_str().is_some_and(|n| n.contains("new deals")), "{on}");
+    let installation = installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find").expect("one");
+    assert!(installation.auto_create);
+
+    // A code Aurora never gave: refused, saying so; nothing linked.
+    let (status, refused) =
+        card(&admin, &world, &settings_url, json!({ "action": "link_tenant", "code": "ABCD-EFGH" })).await;
+    assert!((400..500).contains(&status), "{status} {refused}");
+    assert!(refused["error"]["message"].as_str().is_some_and(|m| m.contains("code")), "{refused}");
+    // Something that is no call of the settings page's.
+    let (status, unknown) = card(&admin, &world, &settings_url, json!({ "action": "drop_tables" })).await;
+    assert_eq!(status, 422, "{unknown}");
+
+    // A rep is no Super Admin: refused, and nothing changes.
+    let rep = browser();
+    log_in(&rep, &world, "sky@summit.example").await;
+    let (status, refused) =
+        card(&rep, &world, &settings_url, json!({ "action": "auto_create", "enabled": false })).await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"]["code"], "not_admin", "{refused}");
+    let installation = installations::find(world.state.db(), Crm::HubSpot, SUMMIT).await.expect("find").expect("one");
+    assert!(installation.auto_create, "the rep changed nothing");
+    // Unsigned, the call opens nothing.
+    let forged = reqwest::Client::new()
+        .post(format!("{settings_url}?appId=1&portalId={SUMMIT}&userId=1"))
+        .json(&json!({ "action": "read" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
 /// HubSpot documents only `appId` as appended to `hubspot.fetch`. Under that reading the
 /// card's call is refused, saying why (a real portal's first click tells us), and opens
 /// nothing of any portal.

@@ -90,3 +90,21 @@ fn the_card_is_a_deal_tab_whose_code_calls_the_card_endpoint_and_names_every_sta
     assert!(package["dependencies"]["@hubspot/ui-extensions"].is_string());
     assert!(project().join("src/app/cards/package-lock.json").exists(), "versions pinned in a lockfile");
 }
+
+#[test]
+fn the_settings_page_is_a_settings_extension_calling_the_worker_where_the_card_does() {
+    let meta = json("src/app/settings/settings-hsmeta.json");
+    assert_eq!(meta["type"], "settings");
+    let entry = meta["config"]["entrypoint"].as_str().expect("entrypoint");
+    let code = std::fs::read_to_string(project().join("src").join(entry.trim_start_matches('/'))).expect("entrypoint");
+    assert!(code.contains("hubspot.fetch(settingsUrl()") && code.contains("hubspot.extend<\"settings\">"));
+    let config = std::fs::read_to_string(project().join("src/app/settings/config.ts")).expect("config.ts");
+    let line = config.lines().find(|l| l.starts_with("export const WORKER_URL = ")).expect("WORKER_URL");
+    assert_eq!(line.split('"').nth(1), Some(worker_url().as_str()), "the settings page calls the card's worker");
+    assert!(config.contains("`${base()}/crm-settings/hubspot`"), "config.ts calls the worker's settings endpoint");
+    // The same packages as the card's, whose lockfile pins them.
+    assert_eq!(
+        json("src/app/settings/package.json")["dependencies"],
+        json("src/app/cards/package.json")["dependencies"]
+    );
+}

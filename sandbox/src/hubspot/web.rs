@@ -212,15 +212,62 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
     .into_response()
 }
 
+/// `GET /connected-apps/{app_id}/settings`: the app's settings page in HubSpot (its
+/// `settings` UI extension, under Marketplace > Connected apps > the app > Settings:
+/// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/extension-points/create-a-settings-page),
+/// for a user of a portal that installed the app. Its calls go through the same
+/// `hubspot.fetch` proxy as the card's.
+pub async fn app_settings(State(hs): State<HubSpot>, headers: HeaderMap, Path(app_id): Path<String>) -> Response {
+    let here = format!("/connected-apps/{app_id}/settings");
+    let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in(&here) };
+    let installed = hs.data().portal(user.portal_id).is_some_and(|p| p.installed);
+    if app_id != hs.settings.app_id.to_string() || !installed {
+        return (
+            StatusCode::NOT_FOUND,
+            page("Not found", "<section><h1>Not found</h1>No such app is connected.</section>"),
+        )
+            .into_response();
+    }
+    let host = json!({
+        "context": {
+            "location": "settings",
+            "portal": { "id": user.portal_id, "timezone": "US/Pacific", "dataHostingLocation": "na1" },
+            "user": { "id": user.id, "email": user.email, "locale": "en-us" },
+        },
+        "fetchProxy": "/sandbox/card-fetch",
+    });
+    page_for(
+        &user.email,
+        "Aurora Solar settings",
+        &format!(
+            "<section style=\"flex:1\" data-testid=hs-settings><p>Connected apps</p><h1>Aurora Solar</h1><p>Settings</p>\
+             <div id=hs-card-root></div></section>\
+             <script>window.__HUBSPOT_LOCAL__ = {}; window.__AURORA_WORKER_URL__ = {};</script>\
+             <script src=/card/settings.js></script>",
+            script_json(&host),
+            script_json(&Value::String(hs.worker_url.clone())),
+        ),
+    )
+    .into_response()
+}
+
 /// `GET /card/deal-card.js`: the app card, as `cargo xtask build` bundled it.
 pub async fn card_bundle(State(hs): State<HubSpot>) -> Response {
-    match std::fs::read(&hs.settings.card_js) {
+    bundle(&hs.settings.card_js)
+}
+
+/// `GET /card/settings.js`: the app's settings page, bundled beside the card.
+pub async fn settings_bundle(State(hs): State<HubSpot>) -> Response {
+    bundle(&hs.settings.card_js.with_file_name("settings.js"))
+}
+
+fn bundle(path: &std::path::Path) -> Response {
+    match std::fs::read(path) {
         Ok(bytes) => {
             ([(header::CONTENT_TYPE, "text/javascript"), (header::CACHE_CONTROL, "no-store")], bytes).into_response()
         }
         Err(_) => {
-            (StatusCode::NOT_FOUND, format!("{} is missing: run `cargo xtask build`", hs.settings.card_js.display()))
-                .into_response()
+            (StatusCode::NOT_FOUND, format!("{} is missing: run `cargo xtask build`", path.display())).into_response()
         }
     }
 }
@@ -299,8 +346,12 @@ pub async fn marketplace(State(hs): State<HubSpot>, headers: HeaderMap) -> Respo
     let Some(user) = hs.signed_in(&headers) else { return hs.to_sign_in("/marketplace") };
     let installed = hs.data().portal(user.portal_id).is_some_and(|p| p.installed);
     let action = if installed {
-        "<form method=post action=/marketplace/uninstall><button data-testid=hs-uninstall>Uninstall</button></form>"
-            .to_owned()
+        // Marketplace > Connected apps > the app > Settings, where its settings page shows.
+        format!(
+            "<p><a href=\"/connected-apps/{}/settings\" data-testid=hs-app-settings>Settings</a></p>\
+             <form method=post action=/marketplace/uninstall><button data-testid=hs-uninstall>Uninstall</button></form>",
+            hs.settings.app_id
+        )
     } else {
         // HubSpot's own install URL, as the app's Auth tab shows it and a listing's Install
         // button uses: the client, the redirect URL and the scopes, no `state`

@@ -83,6 +83,29 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     screenshot(&client, "hubspot/02-settings").await;
     assert_accessible(&client, "hubspot/02-settings").await;
     admin_page_in_dark(&client, "hubspot/02c-settings-dark").await;
+
+    // The same settings inside HubSpot (Connected apps > Aurora Solar > Settings: the app's
+    // settings extension, HubSpot's components, each call through `hubspot.fetch`).
+    client.goto(&format!("{hubspot}/marketplace")).await.expect("marketplace");
+    click_to_navigate(&client, "[data-testid=hs-app-settings]").await;
+    let tag = wait_for(&client, "[data-testid=hs-status-tag]").await;
+    assert_eq!(tag.text().await.expect("tag").replace('\u{25cf}', "").trim(), "Linked");
+    assert!(text_of(&client, "body").await.contains(&format!("Linked to {tenant}, proven with Aurora")));
+    let toggle = wait_for(&client, "[data-testid=hs-toggle] input").await;
+    assert!(toggle.is_selected().await.expect("on?"), "automatic projects are on, as saved on the worker's page");
+    assert_accessible(&client, "HubSpot's settings page").await;
+    screenshot(&client, "hubspot/02d-settings-in-hubspot").await;
+    // Off and on again, from HubSpot: each change says what it did.
+    for (expected, said) in [(false, "only be created when a rep clicks"), (true, "automatically for new deals")] {
+        click(&client, "[data-testid=hs-toggle] input").await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !text_of(&client, "body").await.contains(said) {
+            assert!(Instant::now() < deadline, "the toggle did not say: {said}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let toggle = wait_for(&client, "[data-testid=hs-toggle] input").await;
+        assert_eq!(toggle.is_selected().await.expect("on?"), expected);
+    }
     client.delete_all_cookies().await.expect("log out");
 
     // The rep opens a deal: the card asks the worker through HubSpot's signed proxy.

@@ -15,7 +15,7 @@ use super::tokens::OAuthTokens;
 use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, Exchanged, JournalRead, Settings, SiteSource, Uninstalled,
-    embed::{self, EmbedError, Opened, PageLoad},
+    embed::{self, EmbedError, Opened, PageLoad, SettingsOpened},
     embed_ticket,
 };
 use crate::{
@@ -124,7 +124,7 @@ impl CrmIntegration for HubSpot {
             install: &[
                 "A Super Admin of the HubSpot account opens the HubSpot App Marketplace, finds Aurora Solar and chooses Install.",
                 "HubSpot shows what the app may do (read and write deals, read companies and contacts for the site's address, read users to check the Super Admin): choose Connect app.",
-                "The app's settings open: link your Aurora tenant there (below).",
+                "The app's settings open: link your Aurora tenant there (below). Later, Super Admins find them in HubSpot, under Marketplace, Connected apps, Aurora Solar, Settings.",
             ],
             place: &[
                 "The Aurora Solar card appears on each deal's record. Admins can move it in the deal record's customization, like HubSpot's own cards.",
@@ -161,6 +161,34 @@ impl CrmIntegration for HubSpot {
 
     fn frame_origins(&self, state: &AppState) -> Vec<String> {
         settings(state).map(|c| c.frame_origins.clone()).unwrap_or_default()
+    }
+
+    /// The app's settings page in HubSpot (a `settings` UI extension, under Connected apps:
+    /// https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensions/extension-points/create-a-settings-page)
+    /// calls the worker through `hubspot.fetch`, each call signed and spent once as the
+    /// card's are; its user must be a Super Admin of the portal, as HubSpot has it now.
+    async fn open_settings(&self, state: &AppState, load: PageLoad<'_>) -> Result<SettingsOpened, EmbedError> {
+        if load.method != http::Method::POST {
+            return Err(EmbedError::MethodNotAllowed);
+        }
+        let caller = card::verified_caller(state, &load).await?;
+        let portal = caller.portal_id;
+        installations::find(state.db(), Crm::HubSpot, &portal).await?.ok_or(ContextError::NotInstalled)?;
+        let user_id = caller.user_id;
+        let (user, info) = with_tokens(state, &portal, |client, tokens| {
+            let user_id = user_id.clone();
+            async move { Ok((client.user(&tokens, &user_id).await?, client.introspect(&tokens.access_token).await?)) }
+        })
+        .await?;
+        if user.id != user_id || !user.super_admin {
+            return Err(EmbedError::NotTheAdmin);
+        }
+        Ok(SettingsOpened {
+            account_name: if info.hub_domain.is_empty() { format!("HubSpot portal {portal}") } else { info.hub_domain },
+            account_id: portal,
+            user_name: if user.email.is_empty() { user_id.clone() } else { user.email },
+            user_id,
+        })
     }
 
     fn authorize_url(&self, state: &AppState, signed_state: &str, code_challenge: &str) -> Result<String, AccessError> {

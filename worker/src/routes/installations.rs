@@ -336,14 +336,7 @@ pub async fn auto_create(
     let session = place.session(&state, form_session, &crm, &account).await?;
     admin_session::check_change(&state, &session, &form.csrf).await?;
     let enabled = form.enabled.as_deref() == Some("on");
-    if !storage::installations::set_auto_create(state.db(), session.crm, &account, enabled, state.now()).await? {
-        return Err(InstallError::NotInstalled.into());
-    }
-    if enabled {
-        // New opportunities from now on: a CRM that is polled starts from here, one with
-        // webhooks gets its subscription back if it went missing.
-        installations::listen_for_new_opportunities(&state, session.crm, &account).await?;
-    }
+    installations::set_auto_create(&state, session.crm, &account, enabled).await?;
     let notice = if enabled { "auto_create_on" } else { "auto_create_off" };
     place.changed(&state, &session, form_session, notice).await
 }
@@ -477,4 +470,66 @@ pub async fn settings_in_crm(
     let session = installations::session_in_crm(&state, crm, opened).await.map_err(HtmlError::of_crm(crm))?;
     let token = admin_session::cookie_value(&state, &session);
     Ok(Html(place.page(&state, &session, Some(&token), None, None).await?))
+}
+
+/// What a CRM's own settings page asks of the worker (HubSpot's settings extension, each
+/// call through `hubspot.fetch`): the settings, or one change and then the settings.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SettingsCall {
+    /// Where things stand.
+    Read,
+    /// Link the Aurora tenant whose user asked Aurora for `code`.
+    LinkTenant {
+        /// The link code.
+        code: String,
+    },
+    /// Projects for every new record, or not.
+    AutoCreate {
+        /// On or off.
+        enabled: bool,
+    },
+}
+
+/// `POST /crm-settings/{crm}`: a call of the CRM's own settings page, verified by the
+/// CRM's integration as the CRM signs it (who calls must be an admin of the account now),
+/// answered with the settings as data after the change it asks for. Every call carries its
+/// own proof: there is no session to keep.
+pub async fn settings_call_in_crm(
+    State(state): State<SharedState>,
+    Path(crm): Path<String>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<super::Json<admin_pages::SettingsSummary>, ApiError> {
+    let crm = Crm::parse(&crm)?;
+    let integration = crm.integration();
+    if !integration.is_configured(&state) {
+        return Err(crate::crm::ContextError::UnknownCrm(crm.as_str().to_owned()).into());
+    }
+    let load = crate::crm::embed::PageLoad {
+        door: None,
+        method: &axum::http::Method::POST,
+        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path()),
+        headers: &headers,
+        body: &body,
+        now: state.now(),
+    };
+    let opened = integration.open_settings(&state, load).await?;
+    let call: SettingsCall = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    let session = installations::session_in_crm(&state, crm, opened).await?;
+    let account = session.account_id.clone();
+    let notice = match call {
+        SettingsCall::Read => None,
+        SettingsCall::LinkTenant { code } => {
+            let link = tenant_links::link(&state, crm, &account, &code).await.map_err(InstallError::from)?;
+            Some(if link.made == TenantLink::AwaitingOperator { "tenant_awaiting_operator" } else { "tenant" })
+        }
+        SettingsCall::AutoCreate { enabled } => {
+            installations::set_auto_create(&state, crm, &account, enabled).await?;
+            Some(if enabled { "auto_create_on" } else { "auto_create_off" })
+        }
+    };
+    let health = installations::health(&state, crm, &account).await?;
+    Ok(super::Json(admin_pages::settings_summary(&session, &health, admin_pages::notice(notice, crm))))
 }

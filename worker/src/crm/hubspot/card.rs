@@ -95,9 +95,10 @@ pub fn caller(query: &str, app_id: &str) -> Result<CardCaller, ContextError> {
     }
 }
 
-/// Verifies a card call: HubSpot's signature, spent once, the identity it appended, and
-/// the deal read with the portal's own token.
-pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, EmbedError> {
+/// Verifies a call an extension of ours made through `hubspot.fetch` (the card's, the
+/// settings page's): HubSpot's signature over the URL it called, spent once, and the
+/// identity it appended.
+pub async fn verified_caller(state: &AppState, load: &PageLoad<'_>) -> Result<CardCaller, EmbedError> {
     let settings = settings(state).ok_or(EmbedError::NoSuchDoor)?;
     // The URL HubSpot called: our public origin (behind whatever proxy) and what reached us.
     let url = format!("{}{}", settings.public_url, load.path_and_query);
@@ -117,6 +118,13 @@ pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, Embed
     if !one_time::spend_signed_request(state.db(), &format!("hubspot-mac:{mac}"), load.now).await? {
         return Err(EmbedError::Replayed);
     }
+    Ok(caller)
+}
+
+/// Verifies a card call ([`verified_caller`]) and reads its deal with the portal's own token.
+pub async fn open(state: &AppState, load: &PageLoad<'_>) -> Result<Opened, EmbedError> {
+    let settings = settings(state).ok_or(EmbedError::NoSuchDoor)?;
+    let caller = verified_caller(state, load).await?;
     let request: CardRequest =
         serde_json::from_slice(load.body).map_err(|_| ContextError::Incomplete("the card names no deal"))?;
     let deal_id = match &request.deal_id {
