@@ -31,10 +31,10 @@ try {
   );
   const nodes = Object.values(intermediateRepresentation.intermediateNodesIndexedByUid);
   const types = nodes.map((node) => node.componentType).sort();
-  check(JSON.stringify(types) === JSON.stringify(['APPLICATION', 'CARD', 'WEBHOOKS']), `HubSpot project components: ${types.join(', ')}`);
+  check(JSON.stringify(types) === JSON.stringify(['APPLICATION', 'CARD', 'SETTINGS', 'WEBHOOKS']), `HubSpot project components: ${types.join(', ')}`);
   const app = nodes.find((node) => node.componentType === 'APPLICATION');
   const dependents = nodes.filter((node) => node.componentType !== 'APPLICATION');
-  check(dependents.every((node) => node.componentDeps?.app === app?.uid), 'the card and the webhooks belong to the app');
+  check(dependents.every((node) => node.componentDeps?.app === app?.uid), 'the card, the settings page and the webhooks belong to the app');
   check(skippedHsMetaFiles.length === 0, `no -hsmeta.json file skipped (${skippedHsMetaFiles.join(', ')})`);
 } catch (error) {
   check(false, `HubSpot's parser takes the project: ${error.message}`);
