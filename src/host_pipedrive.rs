@@ -23,11 +23,13 @@ pub const MIN_HEIGHT_PX: u32 = 100;
 /// See [`MIN_HEIGHT_PX`].
 pub const MAX_HEIGHT_PX: u32 = 750;
 
-/// A custom modal's least height; its greatest is the browser's ("limited to the user's
-/// browser dimensions": app-extensions-sdk README, "Resize"), which Pipedrive enforces.
-pub const MODAL_MIN_HEIGHT_PX: u32 = 120;
-/// Taller than any screen: Pipedrive keeps the modal within the browser.
-const MODAL_MAX_HEIGHT_PX: u32 = 4_000;
+/// A panel's height limits.
+pub const PANEL_LIMITS: (u32, u32) = (MIN_HEIGHT_PX, MAX_HEIGHT_PX);
+
+/// A custom modal's: at least 120 px; at most the browser's height ("limited to the user's
+/// browser dimensions": app-extensions-sdk README, "Resize"), which Pipedrive enforces, so
+/// ours is taller than any screen.
+pub const MODAL_LIMITS: (u32, u32) = (120, 4_000);
 
 /// How long a custom modal may stay open and still be answered for (an hour).
 const MODAL_OPEN_MS: i32 = 3_600_000;
@@ -47,10 +49,10 @@ pub fn command(runtime_id: &str, name: &str, args: &JsValue) -> js_sys::Object {
     message
 }
 
-/// `resize`'s arguments for a widget `height` px tall (already within its surface's limits).
-pub fn resize_args(height: u32) -> js_sys::Object {
+/// `resize`'s arguments for a widget `height` px tall, within its surface's `(min, max)`.
+pub fn resize_args(height: u32, (min, max): (u32, u32)) -> js_sys::Object {
     let args = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&args, &"height".into(), &height.into());
+    let _ = js_sys::Reflect::set(&args, &"height".into(), &height.clamp(min, max).into());
     args
 }
 
@@ -60,10 +62,10 @@ pub fn autoresize(root: &HtmlElement, runtime_id: String, in_modal: bool) {
     if runtime_id.is_empty() {
         return;
     }
-    let limits = if in_modal { (MODAL_MIN_HEIGHT_PX, MODAL_MAX_HEIGHT_PX) } else { (MIN_HEIGHT_PX, MAX_HEIGHT_PX) };
+    let limits = if in_modal { MODAL_LIMITS } else { PANEL_LIMITS };
     crate::host::on_height_change(root, limits, move |parent, height| {
         let Ok(channel) = MessageChannel::new() else { return };
-        let message = command(&runtime_id, "resize", &resize_args(height));
+        let message = command(&runtime_id, "resize", &resize_args(height, limits));
         let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
     });
 }

@@ -97,11 +97,14 @@ impl Mounted {
     }
 
     /// A fact's value (`<dd>`) by its test id.
+    /// A fact's value as a person reads it (a unit bound to its number by a no-break
+    /// space reads as one space).
     fn fact(&self, testid: &str) -> String {
         self.find(&format!("[data-testid={testid}] dd"))
             .unwrap_or_else(|| panic!("no fact {testid}"))
             .text_content()
             .unwrap_or_default()
+            .replace('\u{a0}', " ")
     }
 
     fn all_text(&self) -> String {
@@ -514,16 +517,16 @@ fn the_canvas_resize_message_is_the_sdk_envelope_and_carries_no_token() {
 
 #[wasm_bindgen_test]
 fn the_pipedrive_resize_command_is_the_sdk_message_within_the_panel_limits() {
-    use aurora_crm_widget::host_pipedrive::{command, resize_args};
+    use aurora_crm_widget::host_pipedrive::{PANEL_LIMITS, command, resize_args};
     let as_json = |message: &js_sys::Object| -> serde_json::Value {
         serde_json::from_str(&String::from(js_sys::JSON::stringify(message).expect("JSON"))).expect("parse")
     };
-    let tall = command("2f1c-runtime", "resize", &resize_args(1200));
+    let tall = command("2f1c-runtime", "resize", &resize_args(1200, PANEL_LIMITS));
     assert_eq!(
         as_json(&tall),
         serde_json::json!({ "payload": { "command": "resize", "args": { "height": 750 }, "type": "command" }, "id": "2f1c-runtime" })
     );
-    let short = command("2f1c-runtime", "resize", &resize_args(40));
+    let short = command("2f1c-runtime", "resize", &resize_args(40, PANEL_LIMITS));
     assert_eq!(as_json(&short)["payload"]["args"]["height"], 100);
 }
 
