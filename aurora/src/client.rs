@@ -377,6 +377,31 @@ impl AuroraClient {
         })
     }
 
+    /// A design's price ([`crate::pricing`]): `Ok(None)` when the tenant's plan does not
+    /// provide pricing (403: "not provisioned for this key"; 404 likewise, the endpoint not
+    /// being there for the tenant), which is no failure of anyone's.
+    pub async fn get_design_pricing(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        design: DesignId,
+    ) -> Result<Option<crate::DesignPricing>, AuroraError> {
+        let operation = "get_design_pricing";
+        let path = format!("/tenants/{tenant}/designs/{design}/pricing");
+        let answer: serde_json::Value = match self
+            .call(operation, Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(AuroraError::Forbidden(_) | AuroraError::NotFound(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        crate::pricing::read(&answer).map(Some).map_err(|error| AuroraError::Decode {
+            operation,
+            reason: format!("{error}; the answer's shape: {}", crate::shape::of(&answer)),
+        })
+    }
+
     /// One call with the retry policy around it.
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,

@@ -16,6 +16,7 @@ pub mod designs;
 pub mod error;
 pub mod hosts;
 pub mod ids;
+pub mod pricing;
 pub mod projects;
 #[cfg(feature = "reqwest")]
 pub mod reqwest_transport;
@@ -33,6 +34,7 @@ pub use designs::{DesignSummary, DesignSummaryResponse};
 pub use error::TransportError;
 pub use error::{AuroraError, AuroraErrorBody};
 pub use ids::{ApplicationId, DesignId, JobId, ProjectId, TenantId, WebhookId};
+pub use pricing::DesignPricing;
 pub use projects::{Project, ProjectLocation, ProjectRequest};
 pub use secrets::{ApplicationKey, BearerToken, HeaderAuthValue, SessionToken};
 pub use timestamp::Timestamp;

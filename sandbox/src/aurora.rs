@@ -50,6 +50,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/tenants/{tenant_id}/projects/{project_id}", get(tenant::get_project))
         .route("/tenants/{tenant_id}/projects/{project_id}/designs", get(tenant::list_designs))
         .route("/tenants/{tenant_id}/designs/{design_id}/summary", get(tenant::design_summary))
+        .route("/tenants/{tenant_id}/designs/{design_id}/pricing", get(tenant::design_pricing))
         // Order matters: faults hit before the rate limit counts, as at a real edge.
         .layer(middleware::from_fn_with_state(sandbox.clone(), auth::rate_limit))
         .layer(middleware::from_fn_with_state(sandbox.clone(), inject_faults));

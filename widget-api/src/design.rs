@@ -49,6 +49,10 @@ pub struct DesignView {
     /// The parts list.
     #[serde(default)]
     pub bill_of_materials: Vec<PartView>,
+    /// What the design costs, as Aurora prices it; absent where the tenant's plan provides
+    /// no pricing.
+    #[serde(default)]
+    pub price: Option<aurora_api::DesignPricing>,
 }
 
 /// Simulated production.
@@ -186,6 +190,7 @@ impl DesignView {
             batteries: summary.batteries.iter().map(BatteryView::from_battery).collect(),
             storage_mode: summary.storage_selected_operating_mode.clone(),
             bill_of_materials: summary.bill_of_materials.iter().map(PartView::from_bom_item).collect(),
+            price: None,
         }
     }
 }

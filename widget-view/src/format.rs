@@ -174,6 +174,27 @@ pub fn kilowatt_hours(energy: KilowattHours) -> String {
     format!("{} kWh", number(energy.0, 0))
 }
 
+/// A sum of money in whole units, in `currency` (ISO 4217; the US dollar where Aurora names
+/// none, as its tenants' prices are): `$16,055`, `-$300`, `EUR 16.055` (a symbol only
+/// where it names one currency alone).
+pub fn money(amount: f64, currency: Option<&str>) -> String {
+    priced(amount, currency, 0)
+}
+
+/// A price per watt, to the cent: `$2.85/W`.
+pub fn per_watt(amount: f64, currency: Option<&str>) -> String {
+    format!("{}/W", priced(amount, currency, 2))
+}
+
+fn priced(amount: f64, currency: Option<&str>, digits: u8) -> String {
+    let figure = decimal(amount.abs(), digits, digits > 0, true);
+    let sign = if amount < 0.0 && figure.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
+    match currency.unwrap_or("USD") {
+        "USD" => format!("{sign}${figure}"),
+        code => format!("{sign}{code} {figure}"),
+    }
+}
+
 /// A percentage with up to one decimal: `87.3%`.
 pub fn percent(value: f64) -> String {
     format!("{}%", number(value, 1))

@@ -27,7 +27,27 @@ pub const SCREENS: &[&str] = &[
 
 fn seed_design() -> Option<DesignView> {
     let seed: aurora_api::DesignSummaryResponse = serde_json::from_str(SEED).ok()?;
-    Some(DesignView::from_summary(&seed.design, seed.design.created_at.as_ref()?))
+    let design = DesignView::from_summary(&seed.design, seed.design.created_at.as_ref()?);
+    Some(DesignView { price: Some(seed_price()), ..design })
+}
+
+/// A price as Retrieve Design Pricing gives one: a base price per watt, an adder, a
+/// discount, an incentive, and a battery.
+pub fn seed_price() -> aurora_api::DesignPricing {
+    let part = |name: &str, amount: f64| aurora_api::pricing::CostComponent { name: name.to_owned(), amount };
+    aurora_api::DesignPricing {
+        system_cost: Some(28_475.0),
+        price_per_watt: Some(2.85),
+        currency: None,
+        components: vec![
+            part("starting_cost", 0.0),
+            part("base_cost", 18_525.0),
+            part("adders_without_discounts", 450.0),
+            part("adders", -300.0),
+            part("incentives", -1_000.0),
+        ],
+        storage_components: vec![part("base_cost", 10_800.0)],
+    }
 }
 
 fn panel(state: OpportunityState) -> Screen {

@@ -69,3 +69,42 @@ fn screens_speak_the_crms_nouns() {
     // The words are the render's only: the next render without a CRM speaks the demo's.
     assert!(render_html(panel("R", OpportunityState::NotLinked), Locale::EN_US).contains("CRM admin"));
 }
+
+/// A priced design shows its total and price per watt beside its figures, and how the
+/// price is made (Aurora's parts in its order, storage's after, zeros left out); an
+/// unpriced one shows no price at all, and no error.
+#[test]
+fn a_price_reads_as_money_in_the_reps_locale_and_its_absence_is_quiet() {
+    let priced = |price| {
+        let state = states().into_iter().find(|s| matches!(s, OpportunityState::DesignReady { .. })).expect("a design");
+        match state {
+            OpportunityState::DesignReady { project_id, aurora_url, design } => OpportunityState::DesignReady {
+                project_id,
+                aurora_url,
+                design: Box::new(DesignView { price, ..*design }),
+            },
+            other => other,
+        }
+    };
+    let html = render_html(panel("R", priced(Some(widget_view::gallery::seed_price()))), Locale::EN_US);
+    assert!(html.contains("$28,475 ($2.85/W)"), "{html}");
+    for part in [
+        "Base price",
+        "$18,525",
+        "Adders",
+        "$450",
+        "Discounts",
+        "-$300",
+        "Incentives",
+        "-$1,000",
+        "Storage: base price",
+        "$10,800",
+    ] {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    assert!(!html.contains("Starting price"), "a part of zero is left out: {html}");
+    let de = render_html(panel("R", priced(Some(widget_view::gallery::seed_price()))), Locale::from_tag("de-DE"));
+    assert!(de.contains("$28.475 ($2,85/W)"), "{de}");
+    let unpriced = render_html(panel("R", priced(None)), Locale::EN_US);
+    assert!(!unpriced.contains("data-testid=\"price\"") && !unpriced.contains("section-price"), "{unpriced}");
+}

@@ -227,8 +227,12 @@ fn design_ready(
     let summary = serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?;
     let stored = chrono::DateTime::from_timestamp_millis(design.designed_at_ms).unwrap_or_default();
     let received = aurora_api::Timestamp::iso8601(stored);
+    let price = match design.pricing_json.as_deref() {
+        Some(json) => Some(serde_json::from_str(json).map_err(|e| StorageError::Decode(e.to_string()))?),
+        None => None,
+    };
     Ok(OpportunityState::DesignReady {
-        design: Box::new(DesignView::from_summary(&summary, &received)),
+        design: Box::new(DesignView { price, ..DesignView::from_summary(&summary, &received) }),
         aurora_url: project_app_url(&state.config.aurora.base_url, &project_id),
         project_id,
     })

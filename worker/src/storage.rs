@@ -153,6 +153,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_tenant_link_trust.sql", include_str!("../migrations/0013_tenant_link_trust.sql")),
     ("0014_tenant_linked_at.sql", include_str!("../migrations/0014_tenant_linked_at.sql")),
     ("0015_crm_journals.sql", include_str!("../migrations/0015_crm_journals.sql")),
+    ("0016_design_pricing.sql", include_str!("../migrations/0016_design_pricing.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

@@ -167,6 +167,7 @@ async fn a_kept_rendering_never_outlives_its_rows_and_etags_agree_across_process
                 designed_at_ms: 1_000,
                 simulation_order: order,
                 summary_json: &summary,
+                pricing_json: None,
             };
             assert!(storage::designs::store(&db, &key, &design, 0).await.expect("store"));
         }

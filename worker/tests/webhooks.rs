@@ -71,6 +71,20 @@ async fn the_finished_design_reaches_the_opportunity_even_when_delivered_twice()
     let production = generated.energy_production.as_ref().expect("production");
     assert_eq!(ready["design"]["production"]["annual"], json!(production.annual.expect("annual").0));
     assert_eq!(ready["design"]["production"]["monthly"][6], json!(production.monthly[6].expect("july").0));
+    // Its price, as Aurora prices it: the total, and the parts in Aurora's order.
+    let price = &ready["design"]["price"];
+    let parts: Vec<&str> =
+        price["components"].as_array().expect("parts").iter().map(|p| p["name"].as_str().expect("name")).collect();
+    assert_eq!(parts, ["starting_cost", "base_cost", "adders_without_discounts", "adders", "incentives"], "{price}");
+    let sum: f64 = price["components"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .chain(price["storage_components"].as_array().expect("storage"))
+        .map(|p| p["amount"].as_f64().expect("amount"))
+        .sum();
+    assert!((price["system_cost"].as_f64().expect("a total") - sum).abs() < 0.01, "{price}");
+    assert_eq!(price["price_per_watt"], 2.85);
 
     // Both copies were acknowledged; one event was recorded.
     let deliveries =
@@ -230,6 +244,7 @@ async fn the_simulation_reported_last_wins_whatever_order_the_work_runs_in() {
                 designed_at_ms: 1_000 - order,
                 simulation_order: order,
                 summary_json: "{}",
+                pricing_json: None,
             };
             storage::designs::store(&db, &key, &design, 0).await.expect("store")
         }
@@ -289,6 +304,8 @@ async fn under_auroras_variance_setup_succeeds_and_designs_arrive() {
     // In-progress first, then succeeded, with a job id that is no UUID: the design arrives.
     let ready = wait_for_state(&app, &token, "opp-var", "design_ready").await;
     assert!(ready["design"]["production"]["annual"].as_f64().expect("annual") > 0.0);
+    // The price, its money written as text: read all the same.
+    assert!(ready["design"]["price"]["system_cost"].as_f64().expect("a total") > 0.0, "{ready}");
     // Aurora dated the summary nowhere: the design is dated when it reached us.
     let designed_at = ready["design"]["designed_at"].as_str().expect("a date");
     let designed = chrono::DateTime::parse_from_rfc3339(designed_at).expect("RFC 3339");
@@ -462,4 +479,30 @@ async fn a_burst_of_deliveries_is_worked_through_without_the_sweep() {
         open.await.expect("rows").is_empty()
     })
     .await;
+}
+
+/// A tenant whose Aurora plan provides no pricing (Retrieve Design Pricing answers 403):
+/// the design shows all the same, without a price and without any error; the parts of a
+/// price written keyed by component read as well as a list.
+#[tokio::test]
+async fn a_design_without_a_price_from_aurora_shows_all_the_same() {
+    for (flags, priced) in [(["--unpriced-tenants", common::TENANT], false), (["--pricing-breakdown", "keyed"], true)] {
+        let (aurora, _) = common::start_sandbox(&[flags[0], flags[1], "--design-delay-ms", "200"]).await;
+        let now = unix_now();
+        let (state, db, _) = common::state(&aurora, now).await;
+        let worker = serve(state.clone()).await;
+        subscribe(&state, &worker).await;
+        let app = router(state);
+        let context = demo_context("acct-a", "opp-np", json!({"property_address": "2 Sun St"}), CRM_CLIENT_SECRET, now);
+        let (token, _) = open_session(&app, &context).await;
+        assert_eq!(call(&app, create_project_request(&token, "opp-np")).await.0, StatusCode::OK);
+        let ready = wait_for_state(&app, &token, "opp-np", "design_ready").await;
+        assert_eq!(ready["design"]["price"]["system_cost"].is_number(), priced, "{ready}");
+        if priced {
+            assert_eq!(ready["design"]["price"]["components"].as_array().map(Vec::len), Some(5), "{ready}");
+        }
+        use storage::Database;
+        let rows = db.query("SELECT dead_at FROM aurora_events", &[]).await.expect("rows");
+        assert!(rows.iter().all(|r| r["dead_at"].is_null()), "no work given up on: {rows:?}");
+    }
 }

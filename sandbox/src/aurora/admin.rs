@@ -337,7 +337,8 @@ async fn designs(State(sandbox): State<Sandbox>) -> Response {
 fn design_json(record: &DesignRecord) -> serde_json::Value {
     json!({
         "tenant_id": record.tenant, "project_id": record.project, "job_id": record.job,
-        "succeeded": record.succeeded, "design": record.summary
+        "succeeded": record.succeeded, "design": record.summary,
+        "price": { "system_cost": super::tenant::total_of(&record.summary), "price_per_watt": super::tenant::PRICE_PER_WATT },
     })
 }
 

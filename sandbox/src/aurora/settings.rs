@@ -64,6 +64,15 @@ pub struct Settings {
     /// page has no "Open" button.
     #[arg(long, env = "AURORA_APP_URL")]
     pub app_url: Option<String>,
+    /// Tenants whose plan lacks design pricing: Retrieve Design Pricing answers them 403
+    /// ("not provisioned for this key"). Comma-separated tenant ids.
+    #[arg(long, value_delimiter = ',')]
+    pub unpriced_tenants: Vec<TenantId>,
+    /// How a price's components are written: a list of `{name, value}` in order, or an
+    /// object keyed by component. Aurora documents neither (its reference names the
+    /// components and their order only).
+    #[arg(long, value_enum, default_value_t = PricingBreakdown::List)]
+    pub pricing_breakdown: PricingBreakdown,
     /// Webhook delivery timeout, as Aurora's 10 s.
     #[arg(long, default_value_t = 10.0)]
     pub webhook_timeout_seconds: f64,
@@ -96,6 +105,15 @@ impl Settings {
         self.faults.validate()?;
         Ok(self)
     }
+}
+
+/// How the sandbox writes a price's components (see `Settings::pricing_breakdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PricingBreakdown {
+    /// `[{"name": "base_cost", "value": 18525.0}, ...]`, in Aurora's order.
+    List,
+    /// `{"base_cost": 18525.0, ...}`.
+    Keyed,
 }
 
 /// The designer's knobs.

@@ -171,6 +171,85 @@ pub async fn list_designs(
 }
 
 /// `GET /tenants/{tenant}/designs/{design}/summary`; 404 for another tenant's design [int].
+/// The designer's prices: a base price per watt, a flat adder, a discount and an upfront
+/// incentive, and each battery priced on its own.
+pub const PRICE_PER_WATT: f64 = 2.85;
+const ADDER: f64 = 450.0;
+const DISCOUNT: f64 = -300.0;
+const INCENTIVE: f64 = -1000.0;
+const BATTERY_PRICE: f64 = 9800.0;
+
+/// The designer's price of a design: the solar system's parts in Aurora's documented
+/// order, and storage's.
+type PriceParts = (Vec<(&'static str, f64)>, Vec<(&'static str, f64)>);
+
+fn price_of(design: &aurora_api::DesignSummary) -> PriceParts {
+    let watts = design.system_size_stc.map_or(0.0, |w| w.0);
+    let solar = vec![
+        ("starting_cost", 0.0),
+        ("base_cost", watts * PRICE_PER_WATT),
+        ("adders_without_discounts", ADDER),
+        ("adders", DISCOUNT),
+        ("incentives", INCENTIVE),
+    ];
+    let storage = match design.batteries.len() {
+        0 => Vec::new(),
+        batteries => vec![("base_cost", BATTERY_PRICE * batteries as f64)],
+    };
+    (solar, storage)
+}
+
+/// The total of a design's price, storage included (what `/sandbox/designs` tells tests).
+pub fn total_of(design: &aurora_api::DesignSummary) -> f64 {
+    let (solar, storage) = price_of(design);
+    solar.iter().chain(storage.iter()).map(|(_, amount)| amount).sum()
+}
+
+/// `GET /tenants/{t}/designs/{d}/pricing`: Retrieve Design Pricing
+/// (https://docs.aurorasolar.com/reference/retrievedesignpricing): `system_cost` (storage
+/// included), `system_cost_breakdown` in Aurora's documented order (`starting_cost`,
+/// `base_cost`, `adders_without_discounts`, `adders`, `incentives`),
+/// `storage_system_cost_breakdown`, and `price_per_watt`; the breakdown's form is the
+/// `--pricing-breakdown` reading. Variance writes money as text. A tenant in
+/// `--unpriced-tenants` is answered 403, as a plan without pricing would be.
+pub async fn design_pricing(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, design_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let tenant = authorized_tenant(&sandbox, &headers, &tenant_id)?;
+    if sandbox.settings.unpriced_tenants.contains(&tenant) {
+        return Err(aurora_error(StatusCode::FORBIDDEN, "This key may not retrieve design pricing"));
+    }
+    let found = DesignId::parse(&design_id)
+        .ok()
+        .and_then(|id| sandbox.state().designs.get(&id).filter(|d| d.tenant == tenant).map(|d| d.summary.clone()));
+    let Some(design) = found else { return Err(aurora_error(StatusCode::NOT_FOUND, "Design not found")) };
+    let loose = sandbox.state().variance.enabled;
+    let money = |amount: f64| {
+        let cents = (amount * 100.0).round() / 100.0;
+        if loose { serde_json::json!(format!("{cents:.2}")) } else { serde_json::json!(cents) }
+    };
+    let (solar, storage) = price_of(&design);
+    let breakdown = |parts: &[(&str, f64)]| match sandbox.settings.pricing_breakdown {
+        super::settings::PricingBreakdown::List => serde_json::Value::Array(
+            parts.iter().map(|(name, amount)| serde_json::json!({ "name": name, "value": money(*amount) })).collect(),
+        ),
+        super::settings::PricingBreakdown::Keyed => {
+            serde_json::Value::Object(parts.iter().map(|(name, amount)| ((*name).to_owned(), money(*amount))).collect())
+        }
+    };
+    let total = total_of(&design);
+    Ok(Json(serde_json::json!({ "pricing": {
+        "design_id": design_id,
+        "system_cost": money(total),
+        "price_per_watt": money(PRICE_PER_WATT),
+        "system_cost_breakdown": breakdown(&solar),
+        "storage_system_cost_breakdown": breakdown(&storage),
+    }}))
+    .into_response())
+}
+
 pub async fn design_summary(
     State(sandbox): State<Sandbox>,
     Path((tenant_id, design_id)): Path<(String, String)>,

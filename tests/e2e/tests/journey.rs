@@ -20,9 +20,9 @@ fn kilowatts(watts: f64) -> String {
     format!("{kw} kW")
 }
 
-/// `kwh` as the widget writes energy in en-US: whole, grouped, `12,345 kWh`.
-fn kilowatt_hours(kwh: f64) -> String {
-    let digits = (kwh.round() as u64).to_string();
+/// A whole number as en-US writes it: grouped, `12,345`.
+fn grouped(value: f64) -> String {
+    let digits = (value.round() as u64).to_string();
     let mut grouped = String::new();
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -30,7 +30,12 @@ fn kilowatt_hours(kwh: f64) -> String {
         }
         grouped.push(digit);
     }
-    format!("{grouped} kWh")
+    grouped
+}
+
+/// `kwh` as the widget writes energy in en-US: whole, grouped, `12,345 kWh`.
+fn kilowatt_hours(kwh: f64) -> String {
+    format!("{} kWh", grouped(kwh))
 }
 
 /// Sets the faults of the Aurora sandbox and of the demo CRM.
@@ -42,7 +47,7 @@ async fn faults(aurora: Value, crm: Value) {
     }
 }
 
-/// The design the sandbox's designer made for `project_id`.
+/// The design the sandbox's designer made for `project_id`, and its price.
 async fn generated_design(project_id: &str) -> Value {
     let designs: Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL")))
         .await
@@ -55,8 +60,12 @@ async fn generated_design(project_id: &str) -> Value {
         .expect("designs")
         .iter()
         .find(|d| d["project_id"] == project_id)
-        .unwrap_or_else(|| panic!("no design for project {project_id}: {designs}"))["design"]
-        .clone()
+        .map(|found| {
+            let mut design = found["design"].clone();
+            design["price"] = found["price"].clone();
+            design
+        })
+        .unwrap_or_else(|| panic!("no design for project {project_id}: {designs}"))
 }
 
 /// Inside the widget's frame: waits for the design summary (up to `seconds`), checks its
@@ -87,6 +96,9 @@ async fn design_shown_matches_the_sandbox(client: &Client, seconds: u64) -> Valu
     assert_eq!(text_of(client, "[data-testid=annual-production] dd").await, kilowatt_hours(annual));
     let offset = design["energy_production"]["annual_offset"].as_str().expect("offset");
     assert_eq!(text_of(client, "[data-testid=offset] dd").await, offset);
+    // Its price, as Aurora prices it (Retrieve Design Pricing), beside the figures.
+    let price = design["price"]["system_cost"].as_f64().expect("a price");
+    assert_eq!(text_of(client, "[data-testid=price] dd").await, format!("${} ($2.85/W)", grouped(price)));
     let bars = client.find_all(Locator::Css("[data-testid=chart-bar]")).await.expect("bars");
     assert_eq!(bars.len(), 12);
     let january = design["energy_production"]["monthly"][0].as_f64().expect("january");

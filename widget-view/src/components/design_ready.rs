@@ -1,4 +1,6 @@
-use super::{ArrayList, BillOfMaterials, DesignFigures, Equipment, OpenInAurora, ProductionChart};
+use super::{
+    ArrayList, BillOfMaterials, DesignFigures, Equipment, OpenInAurora, PriceBreakdown, ProductionChart, price_line,
+};
 use crate::{format, words::Surface};
 use leptos::{either::Either, prelude::*};
 use widget_api::{Action, DesignView};
@@ -26,6 +28,7 @@ pub fn DesignReady(
         batteries,
         storage_mode,
         bill_of_materials,
+        price,
     } = design;
     let chart = match &production {
         Some(production) => Either::Left(view! { <ProductionChart monthly=production.monthly.clone() /> }),
@@ -47,6 +50,7 @@ pub fn DesignReady(
             <div class="design-main">
                 <p class="status-line ready" tabindex="-1" data-focus="">"Design ready"</p>
                 <DesignFigures size_stc=system_size_stc size_ac=system_size_ac size_ptc=system_size_ptc production />
+                {price.as_ref().map(price_line)}
                 {outdated}
                 {chart}
             </div>
@@ -57,6 +61,12 @@ pub fn DesignReady(
             })}
             {(surface != Surface::Summary).then(|| view! {
             <div class="design-details">
+                {price.map(|price| view! {
+                    <details class="design-section" data-testid="section-price" open=open>
+                        <summary><span class="section-title">"Price"</span></summary>
+                        <PriceBreakdown price />
+                    </details>
+                })}
                 <details class="design-section" data-testid="section-arrays" open=open>
                     <summary><span class="section-title">"Arrays"</span><span class="section-count">{arrays_count}</span></summary>
                     <ArrayList arrays />

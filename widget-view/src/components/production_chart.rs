@@ -29,7 +29,7 @@ fn summary(monthly: &[Option<KilowattHours>]) -> String {
 /// chart is shorter (`www/widget.css` gives the SVG the same proportions).
 const WIDTH: u32 = 360;
 const HEIGHT: u32 = 150;
-const SUMMARY_HEIGHT: u32 = 100;
+const SUMMARY_HEIGHT: u32 = 80;
 /// Room above the bars for the value shown on hover, and below for month letters.
 const TOP: u32 = 18;
 const BOTTOM: u32 = 18;

@@ -257,6 +257,29 @@ async fn simulation_completed(
         }
         Err(error) => return Ok(outcome_of(&error)),
     };
+    // Its price, where the tenant's plan provides one (none: not available, no failure).
+    // A price Aurora gave in a shape we cannot read is left out, not a reason to hide the
+    // design; one Aurora could not give now is asked for again with the whole event.
+    let priced = state
+        .caches
+        .keys
+        .with_key(&state.aurora, &sessions, tenant, state.now(), |bearer| {
+            let aurora = state.aurora.clone();
+            async move { aurora.get_design_pricing(&bearer, tenant, design_id).await }
+        })
+        .await;
+    let pricing = match priced {
+        Ok(pricing) => pricing,
+        Err(error @ AuroraError::Decode { .. }) => {
+            tracing::warn!(%tenant, design = %design_id, %error, "a design's price could not be read; showing the design without it");
+            None
+        }
+        Err(error) => return Ok(outcome_of(&error)),
+    };
+    let pricing_json = match &pricing {
+        Some(pricing) => Some(serde_json::to_string(pricing).map_err(|e| StorageError::Decode(e.to_string()))?),
+        None => None,
+    };
     let Some(key) = projects::opportunity_of(
         state.db(),
         &tenant.to_string(),
@@ -280,6 +303,7 @@ async fn simulation_completed(
             .map_or(delivery.received_at.saturating_mul(1000), |t| t.utc().timestamp_millis()),
         simulation_order: delivery.arrival,
         summary_json: &json,
+        pricing_json: pricing_json.as_deref(),
     };
     let stored = designs::store(state.db(), &key, &design, state.now()).await?;
     tracing::info!(opportunity = %key.external_provider_id(), design = %design_id, status = status.as_str(), stored, "design summary processed");

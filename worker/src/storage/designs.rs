@@ -46,6 +46,8 @@ pub struct DesignRecord {
     /// When the design was made (unix milliseconds): Aurora's `created_at`, or when its
     /// simulation's webhook arrived when Aurora did not date it.
     pub designed_at_ms: i64,
+    /// `aurora_api::DesignPricing` as JSON, where the tenant's plan provides prices.
+    pub pricing_json: Option<String>,
 }
 
 /// A design to store for an opportunity.
@@ -61,6 +63,8 @@ pub struct NewDesign<'a> {
     pub simulation_order: i64,
     /// `aurora_api::DesignSummary` as JSON.
     pub summary_json: &'a str,
+    /// `aurora_api::DesignPricing` as JSON, when Aurora priced it for this tenant.
+    pub pricing_json: Option<&'a str>,
 }
 
 /// Stores a design for an opportunity unless a simulation that finished later is already
@@ -74,11 +78,11 @@ pub async fn store(
     let changed = db
         .execute(
             "INSERT INTO designs (crm, account_id, opportunity_id, aurora_design_id, simulation_status, designed_at_ms, \
-             summary_json, updated_at, simulation_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             summary_json, updated_at, simulation_order, pricing_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
              ON CONFLICT (crm, account_id, opportunity_id) DO UPDATE SET aurora_design_id = excluded.aurora_design_id, \
              simulation_status = excluded.simulation_status, designed_at_ms = excluded.designed_at_ms, \
              summary_json = excluded.summary_json, updated_at = excluded.updated_at, \
-             simulation_order = excluded.simulation_order \
+             simulation_order = excluded.simulation_order, pricing_json = excluded.pricing_json \
              WHERE excluded.simulation_order >= designs.simulation_order",
             &[
                 key.crm.as_str().into(),
@@ -90,6 +94,7 @@ pub async fn store(
                 design.summary_json.into(),
                 now.into(),
                 design.simulation_order.into(),
+                design.pricing_json.into(),
             ],
         )
         .await?;
@@ -100,7 +105,7 @@ pub async fn store(
 pub async fn find(db: &dyn Database, key: &OpportunityKey) -> Result<Option<DesignRecord>, StorageError> {
     let rows: Vec<DesignRecord> = query_as(
         db,
-        "SELECT aurora_design_id, simulation_status, summary_json, designed_at_ms FROM designs \
+        "SELECT aurora_design_id, simulation_status, summary_json, designed_at_ms, pricing_json FROM designs \
          WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3",
         &[key.crm.as_str().into(), key.account_id.as_str().into(), key.opportunity_id.as_str().into()],
     )

@@ -41,6 +41,7 @@ pub struct OpportunityView {
     simulation_status: Option<SimulationStatus>,
     summary_json: Option<String>,
     designed_at_ms: Option<i64>,
+    pricing_json: Option<String>,
     /// The opportunity as its CRM last vouched for it (every session records it).
     opportunity_name: Option<String>,
     opportunity_location_json: Option<String>,
@@ -64,6 +65,7 @@ impl OpportunityView {
             simulation_status: self.simulation_status?,
             summary_json: self.summary_json.clone()?,
             designed_at_ms: self.designed_at_ms?,
+            pricing_json: self.pricing_json.clone(),
         })
     }
 }
@@ -85,7 +87,7 @@ pub async fn find(
          CASE WHEN p.status IS NULL THEN EXISTS (SELECT 1 FROM crm_events e WHERE e.crm = ?1 \
          AND e.account_id = ?2 AND e.event = ?4 AND e.done_at IS NULL AND e.dead_at IS NULL) \
          ELSE 0 END AS creation_pending, \
-         d.aurora_design_id, d.simulation_status, d.summary_json, d.designed_at_ms, \
+         d.aurora_design_id, d.simulation_status, d.summary_json, d.designed_at_ms, d.pricing_json, \
          o.name AS opportunity_name, o.location_json AS opportunity_location_json \
          FROM installations i \
          LEFT JOIN projects p ON p.crm = ?1 AND p.account_id = ?2 AND p.opportunity_id = ?3 \
