@@ -478,11 +478,20 @@ pub struct DesignFigures {
     pub aurora_offset_percent: Option<f64>,
     /// The project in Aurora's web app.
     pub aurora_project_url: String,
+    /// The design's price (storage included), in the tenant's currency, to the cent; none
+    /// where the tenant's plan provides no pricing. (Written after the others were: a
+    /// write-back queued before it reads as none.)
+    #[serde(default)]
+    pub aurora_system_price: Option<f64>,
 }
 
 impl DesignFigures {
-    /// The figures of `summary`, with its project's Aurora link.
-    pub fn of(summary: &aurora_api::DesignSummary, aurora_url: &str) -> Self {
+    /// The figures of `summary` and its price, with its project's Aurora link.
+    pub fn of(
+        summary: &aurora_api::DesignSummary,
+        price: Option<&aurora_api::DesignPricing>,
+        aurora_url: &str,
+    ) -> Self {
         fn rounded(value: f64, decimals: i32) -> f64 {
             let scale = 10f64.powi(decimals);
             (value * scale).round() / scale
@@ -493,6 +502,7 @@ impl DesignFigures {
             aurora_annual_production_kwh: production.and_then(|p| p.annual).map(|annual| annual.0.round() as i64),
             aurora_offset_percent: production.and_then(|p| p.offset_percent()).map(|o| rounded(o, 1)),
             aurora_project_url: aurora_url.to_owned(),
+            aurora_system_price: price.and_then(|price| price.system_cost).map(|cost| rounded(cost, 2)),
         }
     }
 }

@@ -271,6 +271,7 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
         aurora_annual_production_kwh: Some(10_120),
         aurora_offset_percent: Some(96.5),
         aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
+        aurora_system_price: Some(24_881.5),
     };
     let integration = Crm::HubSpot.integration();
     // The portal has none of our properties: they are created, then written.
@@ -282,6 +283,7 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     assert_eq!(deal["properties"]["aurora_annual_production_kwh"], "10120");
     assert_eq!(deal["properties"]["aurora_offset_percent"], "96.5");
     assert_eq!(deal["properties"]["aurora_project_url"], "https://v2.aurorasolar.com/projects/x");
+    assert_eq!(deal["properties"]["aurora_system_price"], "24881.5");
     // Another portal's deal is not this portal's to write.
     assert!(integration.write_figures(&world.state, SUMMIT, "5003", &figures).await.is_err());
 

@@ -261,6 +261,8 @@ async fn an_admin_installs_links_the_tenant_and_new_opportunities_get_projects_a
     assert_eq!(fields["aurora_annual_production_kwh"].as_f64(), Some(annual.round()));
     assert!(fields["aurora_offset_percent"].is_number(), "{fields}");
     assert!(fields["aurora_project_url"].as_str().is_some_and(|u| u.starts_with("http")), "{fields}");
+    // The design's price, as Aurora priced it.
+    assert_eq!(fields["aurora_system_price"].as_f64(), design["price"]["system_cost"].as_f64(), "{fields}");
 
     // Health shows the webhook arrived.
     let page = admin.get(&settings).send().await.expect("settings").text().await.expect("page");

@@ -361,6 +361,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
         aurora_annual_production_kwh: Some(10_120),
         aurora_offset_percent: Some(96.5),
         aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
+        aurora_system_price: Some(24_881.5),
     };
     Crm::Salesforce.integration().write_figures(&world.state, SUNRISE, RIVERA, &figures).await.expect("written");
     let record: Value = reqwest::get(format!("{}/sandbox/opportunities/{RIVERA}", world.lightning))
@@ -372,6 +373,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert_eq!(record["fields"]["Aurora_System_Size_kW__c"], 7.2);
     assert_eq!(record["fields"]["Aurora_Annual_Production_kWh__c"], 10_120);
     assert_eq!(record["fields"]["Aurora_Design_Status__c"], "Design ready");
+    assert_eq!(record["fields"]["Aurora_System_Price__c"], 24_881.5);
     assert_ne!(sealed().await, at_install, "the refreshed token is stored, sealed");
 
     // An Opportunity created while automatic projects are off gets no project later: switching

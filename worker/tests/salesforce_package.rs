@@ -48,6 +48,7 @@ fn every_field_the_worker_writes_is_in_the_package_and_the_permission_set() {
             fields::SYSTEM_SIZE_KW | fields::ANNUAL_PRODUCTION_KWH => "Number",
             fields::OFFSET_PERCENT => "Percent",
             fields::PROJECT_URL => "Url",
+            fields::SYSTEM_PRICE => "Currency",
             _ => "Text",
         };
         assert_eq!(kind, expected, "{field}");

@@ -71,6 +71,7 @@ pub const CUSTOM_FIELDS: &[CustomField] = &[
     CustomField { name: "aurora_annual_production_kwh", label: "Aurora annual production (kWh)", numeric: true },
     CustomField { name: "aurora_offset_percent", label: "Aurora energy offset (%)", numeric: true },
     CustomField { name: "aurora_project_url", label: "Aurora project", numeric: false },
+    CustomField { name: "aurora_system_price", label: "Aurora system price", numeric: true },
 ];
 
 /// A signed-in browser.

@@ -80,6 +80,7 @@ pub const CUSTOM_FIELDS: &[(&str, &str, bool)] = &[
     ("Aurora_Offset_Percent__c", "Aurora Offset (%)", true),
     ("Aurora_Project_URL__c", "Aurora Project", false),
     ("Aurora_Design_Status__c", "Aurora Design Status", false),
+    ("Aurora_System_Price__c", "Aurora System Price", true),
 ];
 
 /// The parts of an Account's compound address fields.

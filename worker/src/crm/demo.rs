@@ -84,7 +84,7 @@ impl CrmIntegration for DemoCrm {
                 "The app's settings open: link your Aurora tenant there (below).",
             ],
             place: &["The Aurora Solar panel appears on every opportunity's page once the app is installed."],
-            fields_written: "The opportunity's Aurora fields: system size (kW), annual production (kWh), offset (%) and the project's link.",
+            fields_written: "The opportunity's Aurora fields: system size (kW), annual production (kWh), offset (%), the project's link and the design's price.",
             uninstall: &[
                 "In the app's settings, choose Uninstall and confirm; or uninstall it from the CRM's marketplace, which tells the app.",
             ],

@@ -34,11 +34,12 @@ use widget_api::{HostAdapter, Location};
 
 /// The deal properties the worker writes (created in the portal when missing), with their
 /// labels and kinds; the names are [`DesignFigures`]'s.
-pub const PROPERTIES: [(&str, &str, PropertyKind); 4] = [
+pub const PROPERTIES: [(&str, &str, PropertyKind); 5] = [
     ("aurora_system_size_kw", "Aurora system size (kW)", PropertyKind::Number),
     ("aurora_annual_production_kwh", "Aurora annual production (kWh)", PropertyKind::Number),
     ("aurora_offset_percent", "Aurora offset (%)", PropertyKind::Number),
     ("aurora_project_url", "Aurora project", PropertyKind::Text),
+    ("aurora_system_price", "Aurora system price", PropertyKind::Number),
 ];
 
 /// Where a deal's site can come from: deals have no address of their own.
@@ -96,6 +97,7 @@ fn property_values(figures: &DesignFigures) -> Value {
     properties.insert(PROPERTIES[1].0.into(), number(figures.aurora_annual_production_kwh.map(|v| v.to_string())));
     properties.insert(PROPERTIES[2].0.into(), number(figures.aurora_offset_percent.map(|v| v.to_string())));
     properties.insert(PROPERTIES[3].0.into(), Value::String(figures.aurora_project_url.clone()));
+    properties.insert(PROPERTIES[4].0.into(), number(figures.aurora_system_price.map(|v| v.to_string())));
     Value::Object(properties)
 }
 
@@ -130,7 +132,7 @@ impl CrmIntegration for HubSpot {
                 "The Aurora Solar card appears on each deal's record. Admins can move it in the deal record's customization, like HubSpot's own cards.",
                 "The card shows where the deal stands with Aurora and its key figures; its button opens the full design in a HubSpot window.",
             ],
-            fields_written: "The deal properties Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%) and Aurora project, which the app creates on install.",
+            fields_written: "The deal properties Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%), Aurora project and Aurora system price, which the app creates on install.",
             uninstall: &[
                 "In HubSpot, open Settings, then Integrations, then Connected Apps, and uninstall Aurora Solar: HubSpot tells the app, which removes the account's installation.",
                 "Or, in the app's settings, choose Uninstall and confirm.",

@@ -35,11 +35,12 @@ use widget_api::{HostAdapter, Location, Opportunity};
 
 /// The deal fields the worker writes, by name (their keys differ per company and are
 /// found by name, the fields created when missing), with their Pipedrive types.
-pub const FIELDS: [(&str, &str); 4] = [
+pub const FIELDS: [(&str, &str); 5] = [
     ("Aurora system size (kW)", "double"),
     ("Aurora annual production (kWh)", "double"),
     ("Aurora offset (%)", "double"),
     ("Aurora project", "varchar"),
+    ("Aurora system price", "double"),
 ];
 
 /// Where a deal's site can come from: the organization's address (the default), the
@@ -229,7 +230,7 @@ impl CrmIntegration for Pipedrive {
         // https://pipedrive.readme.io/docs/custom-ui-extensions-panels
         super::SetupGuide {
             install: &[
-                "An admin of the Pipedrive company installs Aurora Solar from the Pipedrive Marketplace first, and allows what Pipedrive asks (deals, contacts, and admin access to create the app's four deal fields and its webhook).",
+                "An admin of the Pipedrive company installs Aurora Solar from the Pipedrive Marketplace first, and allows what Pipedrive asks (deals, contacts, and admin access to create the app's five deal fields and its webhook).",
                 "The app's settings open: link your Aurora tenant there (below). Later, the admin finds them in Pipedrive, under Tools and apps, Marketplace apps, the app's Settings.",
                 "Each rep then installs Aurora Solar from the Pipedrive Marketplace too: Pipedrive shows an app's panel only to users who installed it. A rep's install changes nothing of the company's settings.",
             ],
@@ -237,7 +238,7 @@ impl CrmIntegration for Pipedrive {
                 "The Aurora Solar panel appears in the sidebar of each deal's page. Like any panel, a user can move, collapse or hide it.",
                 "The panel shows the design's summary; View design opens the whole design in a Pipedrive window over the deal.",
             ],
-            fields_written: "The deal fields Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%) and Aurora project, which the app creates when they are missing.",
+            fields_written: "The deal fields Aurora system size (kW), Aurora annual production (kWh), Aurora offset (%), Aurora project and Aurora system price, which the app creates when they are missing.",
             uninstall: &[
                 "In Pipedrive, open Tools and apps, then Marketplace apps, and uninstall Aurora Solar: Pipedrive tells the app, which removes the company's installation.",
                 "Or, in the app's settings, choose Uninstall and confirm.",
@@ -412,6 +413,7 @@ impl CrmIntegration for Pipedrive {
             figures.aurora_annual_production_kwh.map(Value::from).unwrap_or(Value::Null),
             figures.aurora_offset_percent.map(Value::from).unwrap_or(Value::Null),
             Value::from(figures.aurora_project_url.clone()),
+            figures.aurora_system_price.map(Value::from).unwrap_or(Value::Null),
         ];
         with_tokens(state, account_id, |client, tokens| {
             let values = values.clone();

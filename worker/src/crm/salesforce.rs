@@ -48,8 +48,11 @@ pub mod fields {
     pub const PROJECT_URL: &str = "Aurora_Project_URL__c";
     /// The design's status. Text(40).
     pub const DESIGN_STATUS: &str = "Aurora_Design_Status__c";
-    /// Every field, for the package check.
-    pub const ALL: [&str; 5] = [SYSTEM_SIZE_KW, ANNUAL_PRODUCTION_KWH, OFFSET_PERCENT, PROJECT_URL, DESIGN_STATUS];
+    /// The design's price. Currency(16, 2).
+    pub const SYSTEM_PRICE: &str = "Aurora_System_Price__c";
+    /// Every field the worker writes, for the package check.
+    pub const ALL: [&str; 6] =
+        [SYSTEM_SIZE_KW, ANNUAL_PRODUCTION_KWH, OFFSET_PERCENT, PROJECT_URL, DESIGN_STATUS, SYSTEM_PRICE];
 }
 
 /// Where an Opportunity's site can come from (it has no address of its own): its
@@ -305,7 +308,7 @@ impl CrmIntegration for Salesforce {
                 "Open an Opportunity, choose the gear and Edit Page, and drag the Aurora Solar component onto the page in Lightning App Builder. Save and activate.",
                 "It shows in a card titled Aurora Solar, like the page's other components.",
             ],
-            fields_written: "The Opportunity fields Aurora System Size (kW), Aurora Annual Production (kWh), Aurora Offset (%), Aurora Project URL and Aurora Design Status, installed with the package.",
+            fields_written: "The Opportunity fields Aurora System Size (kW), Aurora Annual Production (kWh), Aurora Offset (%), Aurora Project URL, Aurora Design Status and Aurora System Price, installed with the package.",
             uninstall: &[
                 "In the app's settings, choose Uninstall and confirm: the app forgets the org and ends its access.",
                 "Then, in Salesforce Setup, open Installed Packages and uninstall Aurora Solar. The Opportunity fields go with the package.",
@@ -447,6 +450,7 @@ impl CrmIntegration for Salesforce {
             format!("{prefix}{}", fields::OFFSET_PERCENT): figures.aurora_offset_percent,
             format!("{prefix}{}", fields::PROJECT_URL): figures.aurora_project_url,
             format!("{prefix}{}", fields::DESIGN_STATUS): DESIGN_READY,
+            format!("{prefix}{}", fields::SYSTEM_PRICE): figures.aurora_system_price,
         });
         let id = opportunity_id.to_owned();
         with_tokens(state, account_id, |client, tokens| {

@@ -310,7 +310,8 @@ async fn simulation_completed(
     if stored && status == SimulationStatus::Succeeded {
         let aurora_url =
             aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &summary.project_id.to_string());
-        queue_figures(state, &key, design.design_id, &DesignFigures::of(&summary, &aurora_url)).await?;
+        queue_figures(state, &key, design.design_id, &DesignFigures::of(&summary, pricing.as_ref(), &aurora_url))
+            .await?;
     }
     Ok(Outcome::Done)
 }

@@ -294,10 +294,10 @@ async fn card(
     let outdated = matches!(&current, OpportunityState::DesignReady { design, .. }
         if design.production.as_ref().is_some_and(|production| !production.up_to_date));
     let figures = match &current {
-        OpportunityState::DesignReady { aurora_url, .. } => designs::find(state.db(), &key)
+        OpportunityState::DesignReady { aurora_url, design, .. } => designs::find(state.db(), &key)
             .await?
-            .and_then(|design| serde_json::from_str::<aurora_api::DesignSummary>(&design.summary_json).ok())
-            .map(|summary| DesignFigures::of(&summary, aurora_url)),
+            .and_then(|stored| serde_json::from_str::<aurora_api::DesignSummary>(&stored.summary_json).ok())
+            .map(|summary| DesignFigures::of(&summary, design.price.as_ref(), aurora_url)),
         _ => None,
     };
     // The state's wire name, as the widget reads it.

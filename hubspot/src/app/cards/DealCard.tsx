@@ -30,6 +30,8 @@ export interface Figures {
   aurora_annual_production_kwh: number | null;
   aurora_offset_percent: number | null;
   aurora_project_url: string;
+  /** The design's price, storage included (null: the Aurora plan provides no pricing). */
+  aurora_system_price?: number | null;
 }
 
 /** `openIframeModal`'s payload, as the worker builds it. */
@@ -98,6 +100,16 @@ export function shown(value: number | null, unit: string, digits: number, locale
     number = value.toLocaleString("en-US", { maximumFractionDigits: digits });
   }
   return unit === "%" ? `${number}%` : `${number} ${unit}`;
+}
+
+/** A price in the rep's HubSpot locale, whole (US dollars: Aurora names no currency). */
+export function money(value: number, locale: string): string {
+  const options = { style: "currency", currency: "USD", maximumFractionDigits: 0 } as const;
+  try {
+    return value.toLocaleString(locale, options);
+  } catch {
+    return value.toLocaleString("en-US", options);
+  }
 }
 
 async function ask(dealId: string, create: boolean): Promise<CardAnswer> {
@@ -205,6 +217,9 @@ export function DealCard({ dealId, locale, openIframeModal }: DealCardProps) {
           <StatisticsItem label="System size" number={shown(figures.aurora_system_size_kw, "kW", 2, locale)} />
           <StatisticsItem label="Annual production" number={shown(figures.aurora_annual_production_kwh, "kWh", 0, locale)} />
           <StatisticsItem label="Offset" number={shown(figures.aurora_offset_percent, "%", 0, locale)} />
+          {typeof figures.aurora_system_price === "number" && (
+            <StatisticsItem label="Price" number={money(figures.aurora_system_price, locale)} />
+          )}
         </Statistics>
       )}
       <Flex direction="row" gap="sm">
