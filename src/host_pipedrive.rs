@@ -70,26 +70,35 @@ pub fn autoresize(root: &HtmlElement, runtime_id: String, in_modal: bool) {
     });
 }
 
-/// A panel token from Pipedrive (`get_signed_token`, answered `{data: {token}}` on the
-/// port): a promise of it (a string), or of `null` when Pipedrive answers an error, or
-/// `undefined` when nothing within 10 s.
-pub fn signed_token(runtime_id: &str) -> Option<crate::browser::Answer> {
+/// Sends the command `name` with `args` over a port of its own, and listens there for
+/// `timeout_ms`: `read` makes the answer. `None` outside a frame.
+fn ask(
+    runtime_id: &str,
+    name: &str,
+    args: &JsValue,
+    timeout_ms: i32,
+    read: crate::browser::Reader,
+) -> Option<crate::browser::Answer> {
     let window = web_sys::window()?;
     let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
     let channel = MessageChannel::new().ok()?;
     let port = channel.port1();
-    let answer = crate::browser::Answer::listen(
-        &port,
-        ANSWER_TIMEOUT_MS,
-        Box::new(|event| {
-            let data = js_sys::Reflect::get(&event.data(), &"data".into()).ok()?;
-            Some(js_sys::Reflect::get(&data, &"token".into()).unwrap_or(JsValue::NULL))
-        }),
-    );
+    let answer = crate::browser::Answer::listen(&port, timeout_ms, read);
     port.start();
-    let message = command(runtime_id, "get_signed_token", &js_sys::Object::new());
+    let message = command(runtime_id, name, args);
     parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
     Some(answer)
+}
+
+/// A panel token from Pipedrive (`get_signed_token`, answered `{data: {token}}` on the
+/// port): a promise of it (a string), or of `null` when Pipedrive answers an error, or
+/// `undefined` when nothing within 10 s.
+pub fn signed_token(runtime_id: &str) -> Option<crate::browser::Answer> {
+    let read: crate::browser::Reader = Box::new(|event| {
+        let data = js_sys::Reflect::get(&event.data(), &"data".into()).ok()?;
+        Some(js_sys::Reflect::get(&data, &"token".into()).unwrap_or(JsValue::NULL))
+    });
+    ask(runtime_id, "get_signed_token", &js_sys::Object::new(), ANSWER_TIMEOUT_MS, read)
 }
 
 /// Opens the custom modal `modal` (its id or name in Developer Hub) for `deal`:
@@ -98,28 +107,17 @@ pub fn signed_token(runtime_id: &str) -> Option<crate::browser::Answer> {
 /// of `""` once Pipedrive answers that the modal closed, or of Pipedrive's refusal (an
 /// unknown modal, say).
 pub fn open_modal(runtime_id: &str, modal: &str, deal: &str) -> Option<crate::browser::Answer> {
-    let window = web_sys::window()?;
-    let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
-    let channel = MessageChannel::new().ok()?;
-    let port = channel.port1();
-    let answer = crate::browser::Answer::listen(
-        &port,
-        MODAL_OPEN_MS,
-        Box::new(|event| {
-            let error = js_sys::Reflect::get(&event.data(), &"error".into()).ok().filter(JsValue::is_truthy);
-            Some(error.map_or_else(|| JsValue::from_str(""), |e| e.as_string().unwrap_or_default().into()))
-        }),
-    );
-    port.start();
     let data = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&data, &"deal".into(), &deal.into());
     let args = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&args, &"type".into(), &"custom_modal".into());
     let _ = js_sys::Reflect::set(&args, &"action_id".into(), &modal.into());
     let _ = js_sys::Reflect::set(&args, &"data".into(), &data);
-    let message = command(runtime_id, "open_modal", &args);
-    parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
-    Some(answer)
+    let read: crate::browser::Reader = Box::new(|event| {
+        let error = js_sys::Reflect::get(&event.data(), &"error".into()).ok().filter(JsValue::is_truthy);
+        Some(error.map_or_else(|| JsValue::from_str(""), |e| e.as_string().unwrap_or_default().into()))
+    });
+    ask(runtime_id, "open_modal", &args, MODAL_OPEN_MS, read)
 }
 
 /// Shows `message` in Pipedrive's own snackbar (`show_snackbar {message}`: its feedback

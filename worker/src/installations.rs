@@ -175,16 +175,32 @@ pub async fn complete(
     installations::install(state.db(), crm, account, &installed.user_id, &installed.tokens_sealed, &epoch, now).await?;
     tracing::info!(crm = crm.as_str(), account, user = %installed.user_id, "installed");
     listen_for_new_opportunities(state, crm, account).await?;
-    Ok(Completed::Admin(AdminSession {
-        crm,
-        epoch,
-        csrf: crypto::random_token(16).map_err(AccessError::from)?,
-        exp: state.now() + ADMIN_SESSION_SECONDS,
+    let admin = SettingsOpened {
         account_id: installed.account_id,
         account_name: installed.account_name,
         user_id: installed.user_id,
         user_name: installed.user_name,
-    }))
+    };
+    Ok(Completed::Admin(admin_session(state, crm, epoch, admin)?))
+}
+
+/// A new settings session of `admin`, under the installation's `epoch`.
+fn admin_session(
+    state: &AppState,
+    crm: Crm,
+    epoch: String,
+    admin: SettingsOpened,
+) -> Result<AdminSession, InstallError> {
+    Ok(AdminSession {
+        crm,
+        epoch,
+        csrf: crypto::random_token(16).map_err(AccessError::from)?,
+        exp: state.now() + ADMIN_SESSION_SECONDS,
+        account_id: admin.account_id,
+        account_name: admin.account_name,
+        user_id: admin.user_id,
+        user_name: admin.user_name,
+    })
 }
 
 /// The settings session of the admin `opened` names, who opened them inside the CRM (its
@@ -192,16 +208,7 @@ pub async fn complete(
 pub async fn session_in_crm(state: &AppState, crm: Crm, opened: SettingsOpened) -> Result<AdminSession, InstallError> {
     let installation =
         installations::find(state.db(), crm, &opened.account_id).await?.ok_or(InstallError::NotInstalled)?;
-    Ok(AdminSession {
-        crm,
-        epoch: installation.session_epoch,
-        csrf: crypto::random_token(16).map_err(AccessError::from)?,
-        exp: state.now() + ADMIN_SESSION_SECONDS,
-        account_id: opened.account_id,
-        account_name: opened.account_name,
-        user_id: opened.user_id,
-        user_name: opened.user_name,
-    })
+    admin_session(state, crm, installation.session_epoch, opened)
 }
 
 /// How an install ended.

@@ -442,6 +442,31 @@ pub async fn uninstall(
     Ok((place.jar.add(removal(ADMIN_COOKIE, "/settings".into())), Html(page)))
 }
 
+/// Who opened the settings inside `crm`'s own settings surface, as its integration
+/// verifies the load (a CRM this worker has no settings for opens nothing).
+async fn opened_in_crm(
+    state: &AppState,
+    crm: Crm,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<crate::crm::embed::SettingsOpened, ApiError> {
+    let integration = crm.integration();
+    if !integration.is_configured(state) {
+        return Err(crate::crm::ContextError::UnknownCrm(crm.as_str().to_owned()).into());
+    }
+    let load = crate::crm::embed::PageLoad {
+        door: None,
+        method,
+        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path()),
+        headers,
+        body,
+        now: state.now(),
+    };
+    Ok(integration.open_settings(state, load).await?)
+}
+
 /// `GET /crm-settings/{crm}`: the settings inside the CRM's own settings surface, as the
 /// CRM loads them (its proof in the URL, verified by its integration, who opened them an
 /// admin of the account). The admin's session begins here and travels in the page's forms.
@@ -454,19 +479,7 @@ pub async fn settings_in_crm(
     headers: axum::http::HeaderMap,
 ) -> Result<Html<String>, HtmlError> {
     let crm = Crm::parse(&crm)?;
-    let integration = crm.integration();
-    if !integration.is_configured(&state) {
-        return Err(crate::crm::ContextError::UnknownCrm(crm.as_str().to_owned()).into());
-    }
-    let load = crate::crm::embed::PageLoad {
-        door: None,
-        method: &method,
-        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path()),
-        headers: &headers,
-        body: &[],
-        now: state.now(),
-    };
-    let opened = integration.open_settings(&state, load).await.map_err(HtmlError::of_crm(crm))?;
+    let opened = opened_in_crm(&state, crm, &method, &uri, &headers, &[]).await.map_err(HtmlError::of_crm(crm))?;
     let session = installations::session_in_crm(&state, crm, opened).await.map_err(HtmlError::of_crm(crm))?;
     let token = admin_session::cookie_value(&state, &session);
     Ok(Html(place.page(&state, &session, Some(&token), None, None).await?))
@@ -503,19 +516,7 @@ pub async fn settings_call_in_crm(
     body: axum::body::Bytes,
 ) -> Result<super::Json<admin_pages::SettingsSummary>, ApiError> {
     let crm = Crm::parse(&crm)?;
-    let integration = crm.integration();
-    if !integration.is_configured(&state) {
-        return Err(crate::crm::ContextError::UnknownCrm(crm.as_str().to_owned()).into());
-    }
-    let load = crate::crm::embed::PageLoad {
-        door: None,
-        method: &axum::http::Method::POST,
-        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path()),
-        headers: &headers,
-        body: &body,
-        now: state.now(),
-    };
-    let opened = integration.open_settings(&state, load).await?;
+    let opened = opened_in_crm(&state, crm, &axum::http::Method::POST, &uri, &headers, &body).await?;
     let call: SettingsCall = serde_json::from_slice(&body).map_err(|e| ApiError::InvalidBody(e.to_string()))?;
     let session = installations::session_in_crm(&state, crm, opened).await?;
     let account = session.account_id.clone();
