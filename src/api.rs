@@ -105,12 +105,7 @@ impl WorkerClient {
     /// still matches `etag`.
     pub async fn poll_screen(&self, etag: Option<&str>) -> Result<Polled, ApiError> {
         // Our own If-None-Match, and the browser's cache kept out of it: the 304 is ours.
-        let url = match crate::page::surface() {
-            Some(surface) => {
-                format!("{}/screen?surface={}", self.opportunity_path, js_sys::encode_uri_component(&surface))
-            }
-            None => format!("{}/screen", self.opportunity_path),
-        };
+        let url = format!("{}/screen?surface={}", self.opportunity_path, crate::page::surface().as_str());
         let mut builder = Request::get(&url).header("Authorization", &self.authorization).cache(RequestCache::NoStore);
         if let Some(etag) = etag {
             builder = builder.header("If-None-Match", etag);

@@ -64,10 +64,23 @@ pub fn autoresize(root: &HtmlElement, runtime_id: String, in_modal: bool) {
     }
     let limits = if in_modal { MODAL_LIMITS } else { PANEL_LIMITS };
     crate::host::on_height_change(root, limits, move |parent, height| {
-        let Ok(channel) = MessageChannel::new() else { return };
-        let message = command(&runtime_id, "resize", &resize_args(height, limits));
-        let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
+        post(parent, &runtime_id, "resize", &resize_args(height, limits));
     });
+}
+
+/// The page around the frame, when there is one.
+fn parent() -> Option<web_sys::Window> {
+    let window = web_sys::window()?;
+    window.parent().ok().flatten().filter(|parent| *parent != window)
+}
+
+/// Sends the command `name` with `args` to `parent` over a port of its own (the SDK's
+/// protocol: each command has one), and answers the port its answer comes back on.
+fn post(parent: &web_sys::Window, runtime_id: &str, name: &str, args: &JsValue) -> Option<web_sys::MessagePort> {
+    let channel = MessageChannel::new().ok()?;
+    let message = command(runtime_id, name, args);
+    parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
+    Some(channel.port1())
 }
 
 /// Sends the command `name` with `args` over a port of its own, and listens there for
@@ -79,14 +92,9 @@ fn ask(
     timeout_ms: i32,
     read: crate::browser::Reader,
 ) -> Option<crate::browser::Answer> {
-    let window = web_sys::window()?;
-    let parent = window.parent().ok().flatten().filter(|parent| *parent != window)?;
-    let channel = MessageChannel::new().ok()?;
-    let port = channel.port1();
+    let port = post(&parent()?, runtime_id, name, args)?;
     let answer = crate::browser::Answer::listen(&port, timeout_ms, read);
     port.start();
-    let message = command(runtime_id, name, args);
-    parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2())).ok()?;
     Some(answer)
 }
 
@@ -123,11 +131,9 @@ pub fn open_modal(runtime_id: &str, modal: &str, deal: &str) -> Option<crate::br
 /// Shows `message` in Pipedrive's own snackbar (`show_snackbar {message}`: its feedback
 /// for a finished action, app-extensions-sdk README, "Show snackbar").
 pub fn show_snackbar(runtime_id: &str, message: &str) {
-    let Some(window) = web_sys::window() else { return };
-    let Some(parent) = window.parent().ok().flatten().filter(|parent| *parent != window) else { return };
-    let Ok(channel) = MessageChannel::new() else { return };
     let args = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&args, &"message".into(), &message.into());
-    let message = command(runtime_id, "show_snackbar", &args);
-    let _ = parent.post_message_with_transfer(&message, "*", &js_sys::Array::of1(&channel.port2()));
+    if let Some(parent) = parent() {
+        post(&parent, runtime_id, "show_snackbar", &args);
+    }
 }

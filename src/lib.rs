@@ -49,7 +49,7 @@ pub fn mount_widget(host: web_sys::HtmlElement) {
             host_canvas::autogrow(&host, origins.first().cloned().unwrap_or_default(), id.clone());
         }
         HostAdapter::Pipedrive => {
-            host_pipedrive::autoresize(&host, id.clone(), page::surface().as_deref() == Some("full"))
+            host_pipedrive::autoresize(&host, id.clone(), page::surface() == widget_api::Surface::Full)
         }
         HostAdapter::None => {}
     }

@@ -146,7 +146,9 @@ fn notice(problem: &Problem) -> Option<Element> {
     Some(notice)
 }
 
-/// The room the CRM gives the page, as the worker named it (`<html data-surface>`).
-pub fn surface() -> Option<String> {
-    document()?.document_element()?.get_attribute("data-surface").filter(|surface| !surface.is_empty())
+/// The room the CRM gives the page, as the worker named it (`<html data-surface>`); a
+/// panel where it names none.
+pub fn surface() -> widget_api::Surface {
+    let named = document().and_then(|d| d.document_element()).and_then(|root| root.get_attribute("data-surface"));
+    widget_api::Surface::parse(named.as_deref().unwrap_or_default())
 }

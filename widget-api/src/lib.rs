@@ -18,7 +18,7 @@ pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, Pa
 pub use host::HostAdapter;
 pub use screen::{
     Action, CREATING_TEMPLATE_ID, PROBLEM_MESSAGE_SELECTOR, PROBLEM_RETRY_SELECTOR, PROBLEM_TEMPLATE_ID, ScreenAnswer,
-    SessionKeys,
+    SessionKeys, Surface,
 };
 use serde::{Deserialize, Serialize};
 

@@ -34,7 +34,7 @@ pub enum Action {
     /// Resume following the design.
     FollowDesign,
     /// Show the whole design in the CRM's larger surface (a panel showing only its summary:
-    /// `Surface::Summary` in `widget-view`).
+    /// [`Surface::Summary`]).
     ViewDesign,
 }
 
@@ -94,5 +94,41 @@ mod tests {
             assert_eq!(Action::parse(action.as_str()), Some(action));
         }
         assert_eq!(Action::parse("launch"), None);
+    }
+}
+
+/// How much room the widget has where the CRM shows it: the worker renders for it, and the
+/// page names it (`<html data-surface>`) for the widget's poll (`?surface=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Surface {
+    /// A panel of the record's page (Salesforce's canvas, Pipedrive's sidebar panel, the
+    /// demo CRM's frame): the design's detail sections start closed, so that the panel
+    /// holds the summary without scrolling.
+    #[default]
+    Panel,
+    /// A panel whose CRM shows the whole design in a larger surface of its own (Pipedrive's
+    /// custom modal): the summary only, and a button that opens the rest there.
+    Summary,
+    /// A CRM's large surface (HubSpot's 1000 px modal, Pipedrive's custom modal): every
+    /// section open, laid out in columns where the width allows.
+    Full,
+}
+
+impl Surface {
+    /// Every surface.
+    pub const ALL: [Surface; 3] = [Surface::Panel, Surface::Summary, Surface::Full];
+
+    /// Its name, on the page (`<html data-surface>`) and in the widget's poll (`?surface=`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Surface::Panel => "panel",
+            Surface::Summary => "summary",
+            Surface::Full => "full",
+        }
+    }
+
+    /// The surface a name names; a panel for any other.
+    pub fn parse(name: &str) -> Surface {
+        Surface::ALL.into_iter().find(|surface| surface.as_str() == name).unwrap_or_default()
     }
 }
