@@ -257,9 +257,22 @@ async fn simulation_completed(
         }
         Err(error) => return Ok(outcome_of(&error)),
     };
-    // Its price, where the tenant's plan provides one (none: not available, no failure).
-    // A price Aurora gave in a shape we cannot read is left out, not a reason to hide the
-    // design; one Aurora could not give now is asked for again with the whole event.
+    let Some(key) = projects::opportunity_of(
+        state.db(),
+        &tenant.to_string(),
+        &summary.project_id.to_string(),
+        summary.external_provider_id.as_deref(),
+    )
+    .await?
+    else {
+        // A project of the tenant that no opportunity of ours created: nothing to show.
+        tracing::info!(%tenant, project = %summary.project_id, "simulation of a project we did not create; ignored");
+        return Ok(Outcome::Done);
+    };
+    // Its price, asked only for designs of ours (each call spends the tenant's pace with
+    // Aurora), where the tenant's plan provides one (none: not available, no failure). A
+    // price in a shape we cannot read is left out, not a reason to hide the design; one
+    // Aurora could not give now is asked for again with the whole event.
     let priced = state
         .caches
         .keys
@@ -279,18 +292,6 @@ async fn simulation_completed(
     let pricing_json = match &pricing {
         Some(pricing) => Some(serde_json::to_string(pricing).map_err(|e| StorageError::Decode(e.to_string()))?),
         None => None,
-    };
-    let Some(key) = projects::opportunity_of(
-        state.db(),
-        &tenant.to_string(),
-        &summary.project_id.to_string(),
-        summary.external_provider_id.as_deref(),
-    )
-    .await?
-    else {
-        // A project of the tenant that no opportunity of ours created: nothing to show.
-        tracing::info!(%tenant, project = %summary.project_id, "simulation of a project we did not create; ignored");
-        return Ok(Outcome::Done);
     };
     let json = serde_json::to_string(&summary).map_err(|e| StorageError::Decode(e.to_string()))?;
     let design = NewDesign {
