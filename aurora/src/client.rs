@@ -396,10 +396,71 @@ impl AuroraClient {
             Err(AuroraError::Forbidden(_) | AuroraError::NotFound(_)) => return Ok(None),
             Err(error) => return Err(error),
         };
-        crate::pricing::read(&answer).map(Some).map_err(|error| AuroraError::Decode {
-            operation,
-            reason: format!("{error}; the answer's shape: {}", crate::shape::of(&answer)),
-        })
+        crate::pricing::read(&answer).map(Some).map_err(|error| undecodable(operation, error, &answer))
+    }
+
+    /// A tenant endpoint's answer, or `None` where the tenant's plan does not provide the
+    /// endpoint (403, "not provisioned for this key") or Aurora has no such object (404).
+    async fn read_if_provided(
+        &self,
+        operation: &'static str,
+        key: &BearerToken,
+        path: &str,
+    ) -> Result<Option<serde_json::Value>, AuroraError> {
+        match self
+            .call(operation, Method::GET, path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
+            .await
+        {
+            Ok(answer) => Ok(Some(answer)),
+            Err(AuroraError::Forbidden(_) | AuroraError::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// An agreement ([`crate::sale`]), as it stands now; `None` where the tenant's plan
+    /// has no agreements or Aurora has no such agreement.
+    pub async fn get_agreement(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        agreement: crate::AgreementId,
+    ) -> Result<Option<crate::Agreement>, AuroraError> {
+        let operation = "get_agreement";
+        let Some(answer) =
+            self.read_if_provided(operation, key, &format!("/tenants/{tenant}/agreements/{agreement}")).await?
+        else {
+            return Ok(None);
+        };
+        crate::sale::read_agreement(&answer).map(Some).map_err(|e| undecodable(operation, e, &answer))
+    }
+
+    /// A design's financings ([`crate::sale`]); `None` where the tenant's plan has none.
+    pub async fn list_financings(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        design: DesignId,
+    ) -> Result<Option<Vec<crate::Financing>>, AuroraError> {
+        let operation = "list_financings";
+        let path = format!("/tenants/{tenant}/designs/{design}/financings");
+        let Some(answer) = self.read_if_provided(operation, key, &path).await? else { return Ok(None) };
+        crate::sale::read_financings(&answer).map(Some).map_err(|e| undecodable(operation, e, &answer))
+    }
+
+    /// A design's web proposal link ([`crate::sale`]); `None` while it has none, or where
+    /// the tenant's plan has no web proposals.
+    pub async fn get_web_proposal(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        design: DesignId,
+    ) -> Result<Option<crate::WebProposal>, AuroraError> {
+        let path = format!("/tenants/{tenant}/designs/{design}/web_proposal");
+        Ok(self
+            .read_if_provided("get_web_proposal", key, &path)
+            .await?
+            .as_ref()
+            .and_then(crate::sale::read_web_proposal))
     }
 
     /// One call with the retry policy around it.
@@ -527,6 +588,11 @@ pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let at = date(value)?;
     let now = date(headers.get(header::DATE)?.to_str().ok()?)?;
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// An answer that does not read: why, and its shape (paths and types, never a value).
+fn undecodable(operation: &'static str, error: impl std::fmt::Display, answer: &serde_json::Value) -> AuroraError {
+    AuroraError::Decode { operation, reason: format!("{error}; the answer's shape: {}", crate::shape::of(answer)) }
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ uuid_id!(/// A project in a tenant.
     ProjectId, "project_id");
 uuid_id!(/// A design of a project.
     DesignId, "design_id");
+uuid_id!(/// A sales agreement sent for a design (e-signature).
+    AgreementId, "agreement_id");
+uuid_id!(/// A financing option of a design.
+    FinancingId, "financing_id");
 /// The longest opaque id we accept.
 pub const MAX_OPAQUE_ID_CHARS: usize = 200;
 

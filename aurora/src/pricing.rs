@@ -53,7 +53,7 @@ pub struct CostComponent {
 pub struct UnreadablePricing(pub String);
 
 /// A money amount: a number, or a string of one (`"15930.00"`, `"$15,930"`).
-fn money(value: &Value) -> Option<f64> {
+pub(crate) fn money(value: &Value) -> Option<f64> {
     let number = match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => {

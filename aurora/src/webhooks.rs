@@ -19,6 +19,19 @@ pub mod placeholders {
     pub const STATUS: &str = "<STATUS>";
     /// `app_status_changed`: the app.
     pub const APP_ID: &str = "<APP_ID>";
+    /// `agreement_status_changed`, `milestone_created`: the project.
+    pub const PROJECT_ID: &str = "<PROJECT_ID>";
+    /// `agreement_status_changed`: the agreement.
+    pub const AGREEMENT_ID: &str = "<AGREEMENT_ID>";
+    /// `agreement_status_changed`, `financier_contract_status_changed`: the financing
+    /// (empty when no financing option was selected [int]).
+    pub const FINANCING_ID: &str = "<FINANCING_ID>";
+    /// `financier_contract_status_changed`: the lender's own word for the application.
+    pub const EXTERNAL_PROVIDER_STATUS: &str = "<EXTERNAL_PROVIDER_STATUS>";
+    /// `milestone_created`: the milestone (`sold`, `installed`, ...).
+    pub const STAGE: &str = "<STAGE>";
+    /// `milestone_created`: where it was made (`app` | `api`).
+    pub const SOURCE: &str = "<SOURCE>";
 }
 
 /// The events we subscribe to; others Aurora may add are kept by name.
@@ -28,6 +41,12 @@ pub enum WebhookEvent {
     PerformanceSimulationJobCompleted,
     /// A tenant enabled or disabled our app.
     AppStatusChanged,
+    /// An agreement was sent, viewed, signed, declined or canceled.
+    AgreementStatusChanged,
+    /// A lender's application for a financing moved.
+    FinancierContractStatusChanged,
+    /// A project reached a milestone (sold, installed, ...).
+    MilestoneCreated,
     /// An event we do not use.
     Other(String),
 }
@@ -38,6 +57,9 @@ impl WebhookEvent {
         match self {
             WebhookEvent::PerformanceSimulationJobCompleted => "performance_simulation_job_completed",
             WebhookEvent::AppStatusChanged => "app_status_changed",
+            WebhookEvent::AgreementStatusChanged => "agreement_status_changed",
+            WebhookEvent::FinancierContractStatusChanged => "financier_contract_status_changed",
+            WebhookEvent::MilestoneCreated => "milestone_created",
             WebhookEvent::Other(name) => name,
         }
     }
@@ -46,6 +68,9 @@ impl WebhookEvent {
         match name {
             "performance_simulation_job_completed" => WebhookEvent::PerformanceSimulationJobCompleted,
             "app_status_changed" => WebhookEvent::AppStatusChanged,
+            "agreement_status_changed" => WebhookEvent::AgreementStatusChanged,
+            "financier_contract_status_changed" => WebhookEvent::FinancierContractStatusChanged,
+            "milestone_created" => WebhookEvent::MilestoneCreated,
             other => WebhookEvent::Other(other.to_owned()),
         }
     }

@@ -11,6 +11,7 @@ mod auth;
 pub mod designer;
 pub mod faults;
 mod partner;
+pub mod sale;
 mod settings;
 mod state;
 mod tenant;
@@ -51,12 +52,14 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/tenants/{tenant_id}/projects/{project_id}/designs", get(tenant::list_designs))
         .route("/tenants/{tenant_id}/designs/{design_id}/summary", get(tenant::design_summary))
         .route("/tenants/{tenant_id}/designs/{design_id}/pricing", get(tenant::design_pricing))
+        .merge(sale::tenant_routes())
         // Order matters: faults hit before the rate limit counts, as at a real edge.
         .layer(middleware::from_fn_with_state(sandbox.clone(), auth::rate_limit))
         .layer(middleware::from_fn_with_state(sandbox.clone(), inject_faults));
     Router::new()
         .merge(api)
         .merge(admin::router())
+        .merge(sale::control_routes())
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .fallback(|| async { aurora_error(StatusCode::NOT_FOUND, "Not found") })
         .layer(middleware::from_fn(log_request))

@@ -53,6 +53,10 @@ pub struct DesignView {
     /// no pricing.
     #[serde(default)]
     pub price: Option<aurora_api::DesignPricing>,
+    /// The sale after the design: agreement, financings, proposal, milestones, and what
+    /// changed since the design was sold.
+    #[serde(default)]
+    pub sale: crate::SaleView,
 }
 
 /// Simulated production.
@@ -191,6 +195,7 @@ impl DesignView {
             storage_mode: summary.storage_selected_operating_mode.clone(),
             bill_of_materials: summary.bill_of_materials.iter().map(PartView::from_bom_item).collect(),
             price: None,
+            sale: crate::SaleView::default(),
         }
     }
 }

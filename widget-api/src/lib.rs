@@ -10,12 +10,14 @@ pub mod decode;
 mod design;
 mod fields;
 mod host;
+mod sale;
 mod screen;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use design::{ArrayView, BatteryView, DesignView, InverterView, PartCount, PartView, ProductionView};
 pub use host::HostAdapter;
+pub use sale::{Change, Milestone, SaleView, SoldDesign};
 pub use screen::{
     Action, CREATING_TEMPLATE_ID, PROBLEM_MESSAGE_SELECTOR, PROBLEM_RETRY_SELECTOR, PROBLEM_TEMPLATE_ID, ScreenAnswer,
     SessionKeys, Surface,

@@ -20,12 +20,16 @@ pub enum Outcome {
     Refused(String),
 }
 
-/// Whether Aurora refusing `event` leaves the product working. Aurora lists
-/// `app_status_changed` among the events of some kinds of partner app only [doc], so a CRM
+/// Whether Aurora refusing `event` leaves the product working. Aurora says "not every app
+/// type has access to every event" and lists `app_status_changed` among the events of some
+/// kinds of partner app only (https://partners.aurorasolar.com/docs/webhooks), so a CRM
 /// app may be refused it: tenants that disable the app are then noticed when their keys
-/// stop minting, rather than at once. The simulation webhook is what designs arrive by.
+/// stop minting, rather than at once. The sale's events (agreements, lenders, milestones)
+/// are documented for tenant webhooks (https://docs.aurorasolar.com/reference/events) and
+/// not in the partner list: refused, the sale is read with each design instead (see
+/// `CONTRACT.md`, "After the design"). The simulation webhook is what designs arrive by.
 fn optional(event: &WebhookEvent, error: &AuroraError) -> bool {
-    *event == WebhookEvent::AppStatusChanged && !error.is_transient()
+    *event != WebhookEvent::PerformanceSimulationJobCompleted && !error.is_transient()
 }
 
 /// Why the subscriptions could not be set up.
@@ -118,6 +122,31 @@ pub fn wanted(config: &Config, public_url: &str) -> Result<Vec<PartnerWebhookReq
                 "{base}/webhooks/aurora/app-status?app_id=<APP_ID>&status=<STATUS>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
             ),
         ),
+        request(
+            WebhookEvent::AgreementStatusChanged,
+            "Aurora Solar for CRMs: agreement sent, viewed or signed",
+            format!(
+                "{base}/webhooks/aurora/agreement-status?project_id=<PROJECT_ID>&design_id=<DESIGN_ID>\
+                 &agreement_id=<AGREEMENT_ID>&financing_id=<FINANCING_ID>&status=<STATUS>\
+                 &tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
+            ),
+        ),
+        request(
+            WebhookEvent::FinancierContractStatusChanged,
+            "Aurora Solar for CRMs: lender status changed",
+            format!(
+                "{base}/webhooks/aurora/financing-status?design_id=<DESIGN_ID>&financing_id=<FINANCING_ID>\
+                 &status=<EXTERNAL_PROVIDER_STATUS>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
+            ),
+        ),
+        request(
+            WebhookEvent::MilestoneCreated,
+            "Aurora Solar for CRMs: project milestone",
+            format!(
+                "{base}/webhooks/aurora/milestone?project_id=<PROJECT_ID>&design_id=<DESIGN_ID>&status=<STAGE>\
+                 &source=<SOURCE>&tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
+            ),
+        ),
     ])
 }
 
@@ -155,10 +184,11 @@ mod tests {
     use aurora_api::error::Messages;
 
     #[test]
-    fn only_the_app_status_webhook_may_be_refused() {
+    fn only_the_simulation_webhook_may_not_be_refused() {
         let refused = AuroraError::Unprocessable(Messages::default());
         let down = AuroraError::Server { status: 503, messages: Messages::default() };
         assert!(optional(&WebhookEvent::AppStatusChanged, &refused));
+        assert!(optional(&WebhookEvent::AgreementStatusChanged, &refused), "the sale is also read with each design");
         assert!(!optional(&WebhookEvent::AppStatusChanged, &down), "Aurora down is an error, not a refusal");
         assert!(!optional(&WebhookEvent::PerformanceSimulationJobCompleted, &refused), "designs arrive by this one");
     }

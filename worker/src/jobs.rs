@@ -26,11 +26,13 @@
 //! One sweep runs every kind ([`sweep`]): a timer on the native host, a Cron Trigger on
 //! Workers. One failing job, or one that cannot even be read, never stops the others.
 
+pub mod aurora_delivery;
 pub mod aurora_event;
 pub mod crm_event;
 pub mod crm_journal;
 pub mod crm_poll;
 pub mod project_recheck;
+pub mod sale_event;
 pub mod write_back;
 
 use crate::{

@@ -29,7 +29,7 @@ use aurora_api::{
     AuroraError, ProjectLocation, ProjectRequest, TenantId, ValidationError, hosts::project_app_url,
     validation::MAX_STRING_CHARS,
 };
-use widget_api::{DesignView, Location, OpportunityState};
+use widget_api::{Location, OpportunityState};
 
 /// A `creating` claim not renewed for this long belongs to an attempt that died.
 pub const CLAIM_TIMEOUT_SECONDS: i64 = 120;
@@ -224,15 +224,10 @@ fn design_ready(
     design: &designs::DesignRecord,
 ) -> Result<OpportunityState, ProjectError> {
     let project_id = view.aurora_project_id.clone().unwrap_or_default();
-    let summary = serde_json::from_str(&design.summary_json).map_err(|e| StorageError::Decode(e.to_string()))?;
-    let stored = chrono::DateTime::from_timestamp_millis(design.designed_at_ms).unwrap_or_default();
-    let received = aurora_api::Timestamp::iso8601(stored);
-    let price = match design.pricing_json.as_deref() {
-        Some(json) => Some(serde_json::from_str(json).map_err(|e| StorageError::Decode(e.to_string()))?),
-        None => None,
-    };
+    let mut shown = design.view()?;
+    shown.sale = view.sale().view(&shown)?;
     Ok(OpportunityState::DesignReady {
-        design: Box::new(DesignView { price, ..DesignView::from_summary(&summary, &received) }),
+        design: Box::new(shown),
         aurora_url: project_app_url(&state.config.aurora.base_url, &project_id),
         project_id,
     })

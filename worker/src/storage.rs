@@ -20,6 +20,7 @@ pub mod opportunity_views;
 pub mod project_rechecks;
 pub mod projects;
 pub mod rate_limits;
+pub mod sales;
 pub mod session_tokens;
 pub mod vendor_observations;
 pub mod write_backs;
@@ -154,6 +155,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_tenant_linked_at.sql", include_str!("../migrations/0014_tenant_linked_at.sql")),
     ("0015_crm_journals.sql", include_str!("../migrations/0015_crm_journals.sql")),
     ("0016_design_pricing.sql", include_str!("../migrations/0016_design_pricing.sql")),
+    ("0017_sales.sql", include_str!("../migrations/0017_sales.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

@@ -155,6 +155,16 @@ pub async fn create_webhook(
         let message = "Event app_status_changed is not available for this application type";
         return Err(aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message));
     }
+    let sale_event = matches!(
+        request.event,
+        WebhookEvent::AgreementStatusChanged
+            | WebhookEvent::FinancierContractStatusChanged
+            | WebhookEvent::MilestoneCreated
+    );
+    if sandbox.settings.refuse_sale_webhooks && sale_event {
+        let message = format!("Event {} is not available for this application type", request.event.as_str());
+        return Err(aurora_error(StatusCode::UNPROCESSABLE_ENTITY, message));
+    }
     let webhook = PartnerWebhook { id: WebhookId::from(uuid::Uuid::new_v4()), settings: request };
     sandbox.state().webhooks.push(webhook.clone());
     tracing::info!("aurora webhook subscribed: {} {}", webhook.id, webhook.settings.event.as_str());

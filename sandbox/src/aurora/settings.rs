@@ -73,6 +73,17 @@ pub struct Settings {
     /// components and their order only).
     #[arg(long, value_enum, default_value_t = PricingBreakdown::List)]
     pub pricing_breakdown: PricingBreakdown,
+    /// Tenants whose plan lacks the sale's endpoints (financings, agreements, web
+    /// proposals): each answers them 403. Comma-separated tenant ids.
+    #[arg(long, value_delimiter = ',')]
+    pub tenants_without_sales: Vec<TenantId>,
+    /// Refuse partner subscriptions to the sale's events (`agreement_status_changed`,
+    /// `financier_contract_status_changed`, `milestone_created`) with 422. Aurora
+    /// documents these events for tenant webhooks and does not list them for partner apps
+    /// (https://partners.aurorasolar.com/docs/webhooks): whether a CRM app gets them is
+    /// not said.
+    #[arg(long)]
+    pub refuse_sale_webhooks: bool,
     /// Webhook delivery timeout, as Aurora's 10 s.
     #[arg(long, default_value_t = 10.0)]
     pub webhook_timeout_seconds: f64,

@@ -40,6 +40,22 @@ pub struct DesignRecord {
     pub summary: DesignSummary,
 }
 
+/// An agreement the sandbox sent.
+#[derive(Debug, Clone)]
+pub struct AgreementRecord {
+    pub tenant: TenantId,
+    pub project: ProjectId,
+    pub design: DesignId,
+    pub status: String,
+}
+
+/// Where a design's loan stands with its lender: Aurora's status and the lender's word.
+#[derive(Debug, Clone, Default)]
+pub struct LenderRecord {
+    pub status: Option<String>,
+    pub provider_status: Option<String>,
+}
+
 /// One tenant.
 #[derive(Debug, Default)]
 pub struct Tenant {
@@ -82,6 +98,10 @@ pub struct State {
     pub rate_limited_answers: u64,
     /// Project listings answered (how often a create was looked up before being retried).
     pub project_listings: u64,
+    /// Agreements sent for signature.
+    pub agreements: HashMap<aurora_api::AgreementId, AgreementRecord>,
+    /// Where each design's loan stands with its lender.
+    pub lenders: HashMap<DesignId, LenderRecord>,
 }
 
 /// The sandbox: settings and shared state. Cheap to clone.

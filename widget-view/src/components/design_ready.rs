@@ -1,5 +1,6 @@
 use super::{
-    ArrayList, BillOfMaterials, DesignFigures, Equipment, OpenInAurora, PriceBreakdown, ProductionChart, price_line,
+    ArrayList, BillOfMaterials, DesignFigures, Equipment, OpenInAurora, PriceBreakdown, ProductionChart, SaleDetails,
+    drift_notice, price_line, sale_line,
 };
 use crate::{format, words::Surface};
 use leptos::{either::Either, prelude::*};
@@ -29,6 +30,7 @@ pub fn DesignReady(
         storage_mode,
         bill_of_materials,
         price,
+        sale,
     } = design;
     let chart = match &production {
         Some(production) => Either::Left(view! { <ProductionChart monthly=production.monthly.clone() /> }),
@@ -49,8 +51,10 @@ pub fn DesignReady(
         <article class="state state-design-ready" data-testid="state-design-ready">
             <div class="design-main">
                 <p class="status-line ready" tabindex="-1" data-focus="">"Design ready"</p>
+                {drift_notice(&sale, price.as_ref().and_then(|p| p.currency.as_deref()))}
                 <DesignFigures size_stc=system_size_stc size_ac=system_size_ac size_ptc=system_size_ptc production />
                 {price.as_ref().map(price_line)}
+                {sale_line(&sale)}
                 {outdated}
                 {chart}
             </div>
@@ -61,6 +65,12 @@ pub fn DesignReady(
             })}
             {(surface != Surface::Summary).then(|| view! {
             <div class="design-details">
+                {(!sale.is_empty()).then(|| view! {
+                    <details class="design-section" data-testid="section-sale" open=true>
+                        <summary><span class="section-title">"Sale"</span></summary>
+                        <SaleDetails sale=sale.clone() />
+                    </details>
+                })}
                 {price.map(|price| view! {
                     <details class="design-section" data-testid="section-price" open=open>
                         <summary><span class="section-title">"Price"</span></summary>

@@ -5,7 +5,11 @@
 //! successful one queues its figures for the CRM. An app status change is recorded on
 //! every installation linked to the tenant.
 
-use super::{Kind, Outcome};
+use super::{
+    Kind, Outcome,
+    aurora_delivery::{Received, outcome_of, parameters, short_hash},
+    sale_event,
+};
 use crate::{
     AppState,
     crm::DesignFigures,
@@ -20,8 +24,6 @@ use crate::{
     temporary_keys::StoredSessionTokens,
 };
 use aurora_api::{AuroraError, DesignId, TenantId};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// Aurora's event names.
 pub mod events {
@@ -29,30 +31,6 @@ pub mod events {
     pub const SIMULATION_COMPLETED: &str = "performance_simulation_job_completed";
     /// A tenant enabled or disabled the app.
     pub const APP_STATUS_CHANGED: &str = "app_status_changed";
-}
-
-/// A delivery as the receiver records it, and the session token it carried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
-    /// The event to record.
-    pub event: AuroraEvent,
-    /// Aurora's `<SESSION_TOKEN>`, when the delivery carried one.
-    pub session_token: Option<String>,
-}
-
-/// The longest value we keep of any query parameter: Aurora's are ids and short words.
-const MAX_VALUE_CHARS: usize = 200;
-
-/// A delivery's query parameters, each cut to [`MAX_VALUE_CHARS`]; never fails (a
-/// malformed escape reads as its replacement character).
-fn parameters(query: &str) -> HashMap<String, String> {
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(name, value)| (name.into_owned(), value.chars().take(MAX_VALUE_CHARS).collect()))
-        .collect()
-}
-
-fn short_hash(value: &str) -> String {
-    hex::encode(&Sha256::digest(value.as_bytes())[..8])
 }
 
 /// A performance-simulation delivery, whatever its query holds. One job ends once, so a
@@ -79,6 +57,8 @@ pub fn simulation_delivery(query: &str) -> Received {
         design_id,
         job_id,
         status,
+        project_id: None,
+        object_id: None,
     };
     Received { event, session_token }
 }
@@ -109,6 +89,8 @@ pub fn app_status_delivery(query: &str, now: i64) -> Received {
         design_id: None,
         job_id: None,
         status,
+        project_id: None,
+        object_id: None,
     };
     Received { event, session_token }
 }
@@ -122,6 +104,8 @@ enum Request {
     NothingYet(String),
     /// The tenant enabled or disabled the app.
     AppStatus { tenant: TenantId, enabled: bool },
+    /// The sale moved: an agreement, a lender, a milestone.
+    Sale(super::sale_event::Request),
     /// Recorded, but unusable: why.
     Unusable(String),
 }
@@ -155,6 +139,11 @@ fn request_of(event: &AuroraEvent) -> Request {
             "disabled" => Request::AppStatus { tenant, enabled: false },
             other => Request::NothingYet(format!("app status `{}`", shown(other))),
         },
+        sale_event::events::AGREEMENT_STATUS_CHANGED
+        | sale_event::events::FINANCIER_CONTRACT_STATUS_CHANGED
+        | sale_event::events::MILESTONE_CREATED => {
+            sale_event::request_of(tenant, event).map_or_else(Request::Unusable, Request::Sale)
+        }
         other => Request::Unusable(format!("unknown Aurora event `{}`", shown(other))),
     }
 }
@@ -167,7 +156,12 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
         Err(error) => return Outcome::Retry(error.to_string()),
     };
     let request = request_of(&recorded.event);
-    if let Request::Simulation { tenant, .. } | Request::AppStatus { tenant, .. } = &request {
+    let tenant = match &request {
+        Request::Simulation { tenant, .. } | Request::AppStatus { tenant, .. } => Some(*tenant),
+        Request::Sale(sale) => Some(sale.tenant()),
+        Request::NothingYet(_) | Request::Unusable(_) => None,
+    };
+    if let Some(tenant) = tenant {
         // Aurora delivers every tenant's events to one subscription: the application key's
         // budget (shared by every customer) is not spent on a tenant nobody linked.
         match installations::is_linked(state.db(), &tenant.to_string()).await {
@@ -184,6 +178,7 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
             simulation_completed(state, &recorded, tenant, design, status).await
         }
         Request::AppStatus { tenant, enabled } => app_status_changed(state, tenant, enabled).await,
+        Request::Sale(sale) => sale_event::run(state, &recorded, sale).await,
         Request::NothingYet(what) => {
             tracing::info!(event = %recorded.event.dedupe_key, what, "Aurora delivery recorded; nothing to do for it");
             return Outcome::Done;
@@ -217,18 +212,6 @@ async fn app_status_changed(state: &AppState, tenant: TenantId, reported: bool) 
     let changed = installations::set_app_enabled(state.db(), &tenant.to_string(), enabled, state.now()).await?;
     tracing::info!(%tenant, enabled, installations = changed, "app status changed");
     Ok(Outcome::Done)
-}
-
-/// Whether an Aurora failure is worth another attempt later. A design Aurora does not
-/// have, or a tenant that refused us, is not: repeating cannot help. A 401 is (after the
-/// key cache's own re-mint): a wrong application key is fixed by the operator, and the
-/// events then go through.
-fn outcome_of(error: &AuroraError) -> Outcome {
-    match error {
-        AuroraError::Unauthorized(_) => Outcome::Retry(error.to_string()),
-        _ if error.is_transient() => Outcome::Retry(error.to_string()),
-        _ => Outcome::GiveUp(error.to_string()),
-    }
 }
 
 async fn simulation_completed(
@@ -309,6 +292,18 @@ async fn simulation_completed(
     let stored = designs::store(state.db(), &key, &design, state.now()).await?;
     tracing::info!(opportunity = %key.external_provider_id(), design = %design_id, status = status.as_str(), stored, "design summary processed");
     if stored && status == SimulationStatus::Succeeded {
+        // The sale as it stands for this design: its financings and proposal link. Aurora
+        // may not let a CRM app subscribe to the lenders' events; this is then when their
+        // status is seen. The design is shown whatever this finds.
+        match sale_event::refresh(state, &key, tenant, design_id).await {
+            Ok(()) => {}
+            Err(sale_event::Failure::Storage(error)) => return Err(error),
+            Err(sale_event::Failure::Aurora(error)) => {
+                tracing::warn!(%tenant, design = %design_id, %error, "the design's sale could not be read now; read with its next event");
+            }
+        }
+    }
+    if stored && status == SimulationStatus::Succeeded {
         let aurora_url =
             aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &summary.project_id.to_string());
         queue_figures(state, &key, design.design_id, &DesignFigures::of(&summary, pricing.as_ref(), &aurora_url))
@@ -345,6 +340,7 @@ async fn queue_figures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::aurora_delivery::MAX_VALUE_CHARS;
 
     const TENANT: &str = "7e57a000-0000-4000-8000-000000000001";
     const DESIGN: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";

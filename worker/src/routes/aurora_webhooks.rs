@@ -9,10 +9,7 @@ use super::SharedState;
 use crate::{
     AppState,
     error::ApiError,
-    jobs::{
-        self, Kind,
-        aurora_event::{self, Received},
-    },
+    jobs::{self, Kind, aurora_delivery::Received, aurora_event, sale_event},
     storage::aurora_events,
 };
 use aurora_api::TenantId;
@@ -69,6 +66,36 @@ pub async fn app_status(
     check_auth(&state, &headers)?;
     let received = aurora_event::app_status_delivery(query.as_deref().unwrap_or_default(), state.now());
     accept(&state, received).await
+}
+
+/// `GET /webhooks/aurora/agreement-status?project_id&design_id&agreement_id&financing_id&status&tenant_id&session_token`
+pub async fn agreement_status(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    check_auth(&state, &headers)?;
+    accept(&state, sale_event::agreement_delivery(query.as_deref().unwrap_or_default())).await
+}
+
+/// `GET /webhooks/aurora/financing-status?design_id&financing_id&status&tenant_id&session_token`
+pub async fn financing_status(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    check_auth(&state, &headers)?;
+    accept(&state, sale_event::lender_delivery(query.as_deref().unwrap_or_default(), state.now())).await
+}
+
+/// `GET /webhooks/aurora/milestone?project_id&design_id&status&source&tenant_id&session_token`
+pub async fn milestone(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    check_auth(&state, &headers)?;
+    accept(&state, sale_event::milestone_delivery(query.as_deref().unwrap_or_default())).await
 }
 
 /// `GET /webhooks/aurora/checks/{marker}`, with the webhook auth header: whether a test

@@ -25,8 +25,15 @@ pub struct AuroraEvent {
     pub design_id: Option<String>,
     /// The simulation job (simulation events).
     pub job_id: Option<String>,
-    /// `succeeded` | `failed` | `enabled` | `disabled`.
+    /// `succeeded` | `failed` | `enabled` | `disabled`, an agreement's, a lender's or a
+    /// milestone's word.
     pub status: String,
+    /// The project (the sale's events).
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// The agreement or financing the event is about (the sale's events).
+    #[serde(default)]
+    pub object_id: Option<String>,
 }
 
 /// Records an event, due at once, and holds the session token it came with (sealed), if
@@ -40,7 +47,8 @@ pub async fn record(
     now: i64,
 ) -> Result<bool, StorageError> {
     const RECORD: &str = "INSERT INTO aurora_events (dedupe_key, event, aurora_tenant_id, design_id, job_id, \
-         status, received_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT DO NOTHING";
+         status, received_at, next_attempt_at, project_id, object_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9) \
+         ON CONFLICT DO NOTHING";
     let recorded = [
         event.dedupe_key.as_str().into(),
         event.event.as_str().into(),
@@ -49,6 +57,8 @@ pub async fn record(
         SqlValue::from(event.job_id.as_deref()),
         event.status.as_str().into(),
         now.into(),
+        SqlValue::from(event.project_id.as_deref()),
+        SqlValue::from(event.object_id.as_deref()),
     ];
     let changed = match sealed_session_token {
         None => db.execute(RECORD, &recorded).await?,
@@ -79,7 +89,8 @@ pub struct RecordedEvent {
 pub async fn find(db: &dyn Database, dedupe_key: &str) -> Result<Option<RecordedEvent>, StorageError> {
     let rows = query_as(
         db,
-        "SELECT dedupe_key, event, aurora_tenant_id, design_id, job_id, status, rowid AS arrival, received_at \
+        "SELECT dedupe_key, event, aurora_tenant_id, design_id, job_id, status, project_id, object_id, \
+         rowid AS arrival, received_at \
          FROM aurora_events WHERE dedupe_key = ?1",
         &[dedupe_key.into()],
     )

@@ -50,6 +50,19 @@ pub struct DesignRecord {
     pub pricing_json: Option<String>,
 }
 
+impl DesignRecord {
+    /// The design as the widget shows it: figures and price (its sale is added beside).
+    pub fn view(&self) -> Result<widget_api::DesignView, StorageError> {
+        let decode = |e: serde_json::Error| StorageError::Decode(e.to_string());
+        let summary = serde_json::from_str(&self.summary_json).map_err(decode)?;
+        let at = aurora_api::Timestamp::iso8601(
+            chrono::DateTime::from_timestamp_millis(self.designed_at_ms).unwrap_or_default(),
+        );
+        let price = self.pricing_json.as_deref().map(serde_json::from_str).transpose().map_err(decode)?;
+        Ok(widget_api::DesignView { price, ..widget_api::DesignView::from_summary(&summary, &at) })
+    }
+}
+
 /// A design to store for an opportunity.
 pub struct NewDesign<'a> {
     /// Aurora's design id.

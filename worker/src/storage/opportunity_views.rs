@@ -42,6 +42,11 @@ pub struct OpportunityView {
     summary_json: Option<String>,
     designed_at_ms: Option<i64>,
     pricing_json: Option<String>,
+    agreement_json: Option<String>,
+    financings_json: Option<String>,
+    web_proposal_url: Option<String>,
+    milestones_json: Option<String>,
+    sold_json: Option<String>,
     /// The opportunity as its CRM last vouched for it (every session records it).
     opportunity_name: Option<String>,
     opportunity_location_json: Option<String>,
@@ -56,6 +61,18 @@ impl OpportunityView {
             name: self.opportunity_name.clone()?,
             location: serde_json::from_str(self.opportunity_location_json.as_deref()?).ok()?,
         })
+    }
+
+    /// The sale after the design, as reported so far (empty before anything was).
+    pub fn sale(&self) -> super::sales::SaleRecord {
+        super::sales::SaleRecord {
+            agreement_json: self.agreement_json.clone(),
+            financings_json: self.financings_json.clone(),
+            financings_design_id: None,
+            web_proposal_url: self.web_proposal_url.clone(),
+            milestones_json: self.milestones_json.clone().unwrap_or_else(|| "[]".to_owned()),
+            sold_json: self.sold_json.clone(),
+        }
     }
 
     /// The design shown for the opportunity, if any.
@@ -88,10 +105,12 @@ pub async fn find(
          AND e.account_id = ?2 AND e.event = ?4 AND e.done_at IS NULL AND e.dead_at IS NULL) \
          ELSE 0 END AS creation_pending, \
          d.aurora_design_id, d.simulation_status, d.summary_json, d.designed_at_ms, d.pricing_json, \
+         s.agreement_json, s.financings_json, s.web_proposal_url, s.milestones_json, s.sold_json, \
          o.name AS opportunity_name, o.location_json AS opportunity_location_json \
          FROM installations i \
          LEFT JOIN projects p ON p.crm = ?1 AND p.account_id = ?2 AND p.opportunity_id = ?3 \
          LEFT JOIN designs d ON d.crm = ?1 AND d.account_id = ?2 AND d.opportunity_id = ?3 \
+         LEFT JOIN sales s ON s.crm = ?1 AND s.account_id = ?2 AND s.opportunity_id = ?3 \
          LEFT JOIN opportunities o ON o.crm = ?1 AND o.account_id = ?2 AND o.opportunity_id = ?3 \
          WHERE i.crm = ?1 AND i.account_id = ?2",
         &params,
