@@ -89,6 +89,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/webhooks", get(api::list_webhooks).post(api::create_webhook))
         .route("/api/v1/webhooks/{id}", delete(api::delete_webhook))
         .route("/api/v1/opportunities/{id}", get(api::get_opportunity).patch(api::patch_opportunity))
+        .route("/api/v1/opportunities/{id}/activities", post(api::add_activity))
         .layer(axum::middleware::from_fn_with_state(crm.clone(), inject_faults));
     Router::new()
         .merge(api)

@@ -167,7 +167,11 @@ pub fn now() -> i64 {
 /// The local HubSpot's routes.
 pub fn router(hubspot: HubSpot) -> Router {
     // What the app calls: faults, when switched on, hit these.
-    let api = hubspot.faults.around(Router::new().route("/crm/v3/properties/deals", post(api::create_property)));
+    let api = hubspot.faults.around(
+        Router::new()
+            .route("/crm/v3/properties/deals", post(api::create_property))
+            .route("/crm/v3/objects/notes", post(api::create_note)),
+    );
     Router::new()
         .merge(api)
         .merge(hubspot.faults.routes())

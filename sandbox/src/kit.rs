@@ -56,6 +56,26 @@ pub fn text(value: &str) -> String {
 }
 
 /// `value` inside a double-quoted attribute.
+/// A note's HTML as a CRM shows it on a timeline: its text, a paragraph or break per line,
+/// tags dropped and entities read (a stand-in's display; never HTML run as HTML).
+pub fn note_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else { break };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        if tag == "/p" || tag.starts_with("br") || tag == "/li" || tag == "/div" {
+            out.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.contains('>') {
+        out.push_str(rest);
+    }
+    html_escape::decode_html_entities(out.trim_end()).into_owned()
+}
+
 pub fn attr(value: &str) -> String {
     html_escape::encode_double_quoted_attribute(value).into_owned()
 }
@@ -171,6 +191,17 @@ pub fn signed_in_bar(who: &str, sign_out: &str, test_ids: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_notes_html_reads_as_its_text() {
+        assert_eq!(
+            super::note_text(
+                "<p><b>Aurora: agreement signed</b></p><p>Price $1,000 &amp; more</p><p><a href=\"x\">Open</a></p>"
+            ),
+            "Aurora: agreement signed\nPrice $1,000 & more\nOpen"
+        );
+        assert_eq!(super::note_text("plain"), "plain");
+    }
+
     use super::*;
 
     #[test]

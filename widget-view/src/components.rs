@@ -26,7 +26,7 @@ pub use creating::Creating;
 pub use design_figures::DesignFigures;
 pub use design_price::{PriceBreakdown, price_line};
 pub use design_ready::DesignReady;
-pub use design_sale::{SaleDetails, drift_notice, sale_line};
+pub use design_sale::{SaleDetails, agreement_words, change_words, drift_notice, lender_words, sale_line};
 pub use equipment::Equipment;
 pub use needs_admin::{AdminTask, AppTurnedOff, NeedsAdmin};
 pub use no_project::NoProject;

@@ -155,6 +155,15 @@ pub trait CrmIntegration: Send + Sync {
         figures: &DesignFigures,
     ) -> Result<(), AccessError>;
 
+    /// Writes an event of the sale to the opportunity's timeline, in the CRM's own form.
+    async fn add_activity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        activity: &SaleActivity,
+    ) -> Result<(), AccessError>;
+
     /// Verifies a webhook delivery (signature, freshness) and reads what it reports.
     fn verify_webhook(
         &self,
@@ -504,6 +513,46 @@ impl DesignFigures {
             aurora_project_url: aurora_url.to_owned(),
             aurora_system_price: price.and_then(|price| price.system_cost).map(|cost| rounded(cost, 2)),
         }
+    }
+}
+
+/// An event of the sale for the opportunity's timeline in its CRM (a Salesforce Task, a
+/// HubSpot note, a Pipedrive note, the demo CRM's activity): what happened, the figures,
+/// and the link to the design in Aurora.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleActivity {
+    /// What happened, in a line: "Aurora: agreement signed".
+    pub subject: String,
+    /// The detail, one line each (figures, what changed).
+    pub lines: Vec<String>,
+    /// The project in Aurora's web app.
+    pub aurora_url: String,
+    /// When it happened, unix seconds.
+    pub at: i64,
+}
+
+impl SaleActivity {
+    /// As plain text: the subject's detail and the link, one per line.
+    pub fn text(&self) -> String {
+        let mut text = self.lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str("Open in Aurora: ");
+        text.push_str(&self.aurora_url);
+        text
+    }
+
+    /// As HTML (HubSpot's and Pipedrive's notes take HTML): the subject in bold, each line
+    /// a paragraph, the link; every value escaped.
+    pub fn html(&self) -> String {
+        use html_escape::{encode_double_quoted_attribute as attribute, encode_text as text};
+        let mut html = format!("<p><b>{}</b></p>", text(&self.subject));
+        for line in &self.lines {
+            html.push_str(&format!("<p>{}</p>", text(line)));
+        }
+        html.push_str(&format!("<p><a href=\"{}\">Open in Aurora</a></p>", attribute(&self.aurora_url)));
+        html
     }
 }
 

@@ -28,6 +28,7 @@
 
 pub mod aurora_delivery;
 pub mod aurora_event;
+pub mod crm_activity;
 pub mod crm_event;
 pub mod crm_journal;
 pub mod crm_poll;
@@ -38,7 +39,7 @@ pub mod write_back;
 use crate::{
     AppState,
     storage::{
-        aurora_events, crm_events, crm_journals, crm_polls,
+        aurora_events, crm_activities, crm_events, crm_journals, crm_polls,
         jobs::{self as store, JobKey, Leased, Queue},
         project_rechecks, write_backs,
     },
@@ -70,6 +71,8 @@ pub enum Kind {
     CrmEvent,
     /// A design's figures, to write to the CRM opportunity.
     WriteBack,
+    /// An event of the sale, to write to the opportunity's timeline in its CRM.
+    CrmActivity,
     /// A project claim to look at again.
     ProjectRecheck,
     /// An installation's poll for new opportunities (CRMs without webhooks for them).
@@ -80,8 +83,15 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order a sweep runs them.
-    pub const ALL: [Kind; 6] =
-        [Kind::CrmJournal, Kind::CrmPoll, Kind::AuroraEvent, Kind::CrmEvent, Kind::WriteBack, Kind::ProjectRecheck];
+    pub const ALL: [Kind; 7] = [
+        Kind::CrmJournal,
+        Kind::CrmPoll,
+        Kind::AuroraEvent,
+        Kind::CrmEvent,
+        Kind::WriteBack,
+        Kind::CrmActivity,
+        Kind::ProjectRecheck,
+    ];
 
     /// Its table.
     pub fn queue(self) -> &'static Queue {
@@ -89,6 +99,7 @@ impl Kind {
             Kind::AuroraEvent => &aurora_events::QUEUE,
             Kind::CrmEvent => &crm_events::QUEUE,
             Kind::WriteBack => &write_backs::QUEUE,
+            Kind::CrmActivity => &crm_activities::QUEUE,
             Kind::ProjectRecheck => &project_rechecks::QUEUE,
             Kind::CrmPoll => &crm_polls::QUEUE,
             Kind::CrmJournal => &crm_journals::QUEUE,
@@ -101,6 +112,7 @@ impl Kind {
             Kind::AuroraEvent => "Aurora events",
             Kind::CrmEvent => "CRM events",
             Kind::WriteBack => "Figures written to the CRM",
+            Kind::CrmActivity => "The sale on the CRM's timeline",
             Kind::ProjectRecheck => "Project creation checks",
             Kind::CrmPoll => "Reading new opportunities",
             Kind::CrmJournal => "Reading the CRM's app events (uninstalls)",
@@ -184,6 +196,7 @@ async fn run(state: &AppState, job: Job) {
             Kind::AuroraEvent => aurora_event::run(state, &job.key).await,
             Kind::CrmEvent => crm_event::run(state, &job.key).await,
             Kind::WriteBack => write_back::run(state, &job.key).await,
+            Kind::CrmActivity => crm_activity::run(state, &job.key).await,
             Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
             Kind::CrmPoll => crm_poll::run(state, &job.key).await,
             Kind::CrmJournal => crm_journal::run(state, &job.key).await,

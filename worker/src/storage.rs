@@ -7,6 +7,7 @@
 pub mod aurora_checks;
 pub mod aurora_events;
 pub mod aurora_pacing;
+pub mod crm_activities;
 pub mod crm_events;
 pub mod crm_journals;
 pub mod crm_polls;
@@ -156,6 +157,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0015_crm_journals.sql", include_str!("../migrations/0015_crm_journals.sql")),
     ("0016_design_pricing.sql", include_str!("../migrations/0016_design_pricing.sql")),
     ("0017_sales.sql", include_str!("../migrations/0017_sales.sql")),
+    ("0018_crm_activities.sql", include_str!("../migrations/0018_crm_activities.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

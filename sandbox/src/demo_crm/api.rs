@@ -137,6 +137,7 @@ pub fn opportunity_json(opportunity: &Opportunity) -> Value {
         "name": opportunity.name,
         "customer": opportunity.customer,
         "fields": opportunity.fields,
+        "activities": opportunity.activities,
     });
     if let (Some(body), Some(site)) = (body.as_object_mut(), site_claims(&opportunity.site).as_object()) {
         body.extend(site.clone());
@@ -193,6 +194,44 @@ pub async fn patch_opportunity(
         }
     }
     Json(json!({ "opportunity": opportunity_json(opportunity) })).into_response()
+}
+
+/// An activity as apps send it.
+#[derive(Deserialize)]
+pub struct NewActivity {
+    subject: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /api/v1/opportunities/{id}/activities`: logs an entry on the opportunity's
+/// timeline (201). A subject is required, at most 255 characters; the body at most 10,000.
+pub async fn add_activity(
+    State(crm): State<Crm>,
+    token: AppToken,
+    Path(id): Path<String>,
+    body: Result<Json<NewActivity>, JsonRejection>,
+) -> Response {
+    let Ok(Json(activity)) = body else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request", "send {\"subject\": \"...\", \"body\": \"...\"}");
+    };
+    if activity.subject.trim().is_empty()
+        || activity.subject.chars().count() > 255
+        || activity.body.chars().count() > 10_000
+    {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            "subject: 1 to 255 characters; body: at most 10,000",
+        );
+    }
+    let mut state = crm.state();
+    let Some(opportunity) = state.opportunities.iter_mut().find(|o| o.id == id && o.account_id == token.account_id)
+    else {
+        return error(StatusCode::NOT_FOUND, "not_found", "no such opportunity");
+    };
+    opportunity.activities.push(super::state::Activity { subject: activity.subject, body: activity.body });
+    (StatusCode::CREATED, Json(json!({ "activities": opportunity.activities.len() }))).into_response()
 }
 
 /// `GET /sandbox/opportunities/{id}`: any opportunity, for tests (not part of the API).

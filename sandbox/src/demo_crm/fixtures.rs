@@ -63,6 +63,7 @@ pub fn opportunities() -> Vec<Opportunity> {
         customer: customer.into(),
         site,
         fields: Default::default(),
+        activities: Vec::new(),
     };
     vec![
         opportunity(

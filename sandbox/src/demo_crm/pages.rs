@@ -5,6 +5,7 @@ use crate::listing::{self, Listing};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}\
+.timeline{padding-left:18px}.timeline pre{white-space:pre-wrap;font:inherit;margin:2px 0 8px}.muted{color:#555}\
 header{background:#2d3e50;color:#fff;padding:10px 24px;display:flex;gap:18px;align-items:center;flex-wrap:wrap}\
 header a,header button{color:#fff;font:inherit;background:none;border:0;padding:0;cursor:pointer;text-decoration:underline}\
 header strong{margin-right:auto}header form{margin:0}\
@@ -201,6 +202,17 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
             format!("<dt>{}</dt><dd data-testid=\"crm-field-{}\">{value}</dd>", text(field.label), attr(field.name))
         })
         .collect();
+    let timeline: String = opportunity
+        .activities
+        .iter()
+        .rev()
+        .map(|a| format!("<li data-testid=crm-activity><b>{}</b><pre>{}</pre></li>", text(&a.subject), text(&a.body)))
+        .collect();
+    let timeline = if timeline.is_empty() {
+        "<p class=muted>Nothing yet.</p>".to_owned()
+    } else {
+        format!("<ol class=timeline>{timeline}</ol>")
+    };
     let panel = match panel {
         Panel::Widget { embed_url, worker_origin, renew_url } => format!(
             "<iframe title=\"Aurora Solar\" data-testid=aurora-widget-frame data-origin=\"{}\" data-renew-url=\"{}\" src=\"{}\"></iframe>",
@@ -216,6 +228,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
         "<main><section class=card><h1 data-testid=crm-opportunity-name>{name}</h1>\
          <dl><dt>Customer</dt><dd>{customer}</dd><dt>Owner</dt><dd>{owner}</dd>\
          <dt>Site</dt><dd data-testid=crm-opportunity-site>{site}</dd>{fields}</dl>\
+         <h2>Activity</h2>{timeline}\
          <p><a href=\"/\">All opportunities</a></p></section>\
          <aside class=card><h2>Aurora Solar</h2>{panel}</aside></main>{FRAME_HOST}",
         name = text(&opportunity.name),

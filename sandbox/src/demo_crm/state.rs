@@ -55,6 +55,15 @@ pub struct Opportunity {
     pub site: Site,
     /// Custom fields apps write through the API (see [`CUSTOM_FIELDS`]).
     pub fields: BTreeMap<String, serde_json::Value>,
+    /// Its timeline: what apps logged on it, oldest first.
+    pub activities: Vec<Activity>,
+}
+
+/// An entry an app logged on an opportunity's timeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Activity {
+    pub subject: String,
+    pub body: String,
 }
 
 /// A custom field apps may write: its API name and its label on the opportunity page.

@@ -272,6 +272,7 @@ pub async fn create_opportunity(
             customer: form.customer.trim().to_owned(),
             site,
             fields: Default::default(),
+            activities: Vec::new(),
         };
         state.opportunities.push(opportunity.clone());
         opportunity

@@ -292,10 +292,76 @@ pub async fn peek_deal(State(hs): State<HubSpot>, Path(id): Path<u64>) -> Respon
     let data = hs.data();
     match data.deals.iter().find(|d| d.id == id) {
         Some(deal) => {
-            Json(json!({ "id": deal.id, "portal_id": deal.portal_id, "properties": deal.properties })).into_response()
+            let notes: Vec<_> = data.notes.iter().filter(|n| n.deal_id == deal.id).collect();
+            Json(json!({ "id": deal.id, "portal_id": deal.portal_id, "properties": deal.properties, "notes": notes }))
+                .into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct NewNote {
+    #[serde(default)]
+    properties: std::collections::BTreeMap<String, Value>,
+    #[serde(default)]
+    associations: Vec<Value>,
+}
+
+/// `POST /crm/v3/objects/notes` (https://developers.hubspot.com/docs/api-reference/crm-notes-v3/guide):
+/// `hs_timestamp` is required, `hs_note_body` at most 65,536 characters; each association
+/// names a deal of the portal with HubSpot's note-to-deal type (214). 201 with the note.
+pub async fn create_note(State(hs): State<HubSpot>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let grant = match authorized(&hs, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let Ok(new) = serde_json::from_slice::<NewNote>(&body) else {
+        return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "Invalid input JSON on line 1");
+    };
+    let text = |name: &str| {
+        new.properties
+            .get(name)
+            .and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_i64().map(|n| n.to_string())))
+    };
+    let Some(timestamp) = text("hs_timestamp") else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Property values were not valid: hs_timestamp is required",
+        );
+    };
+    let note_body = text("hs_note_body").unwrap_or_default();
+    if note_body.chars().count() > 65_536 {
+        return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "hs_note_body is limited to 65,536 characters");
+    }
+    let mut data = hs.data();
+    let mut deals = Vec::new();
+    for association in &new.associations {
+        let id = association["to"]["id"].as_str().and_then(|id| id.parse::<u64>().ok());
+        let types = association["types"].as_array().cloned().unwrap_or_default();
+        let to_deal =
+            types.iter().any(|t| t["associationCategory"] == "HUBSPOT_DEFINED" && t["associationTypeId"] == 214);
+        match id.filter(|id| data.deals.iter().any(|d| d.id == *id && d.portal_id == grant.portal_id)) {
+            Some(id) if to_deal => deals.push(id),
+            _ => {
+                return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "One or more associations are invalid");
+            }
+        }
+    }
+    data.next_event_id += 1;
+    let id = data.next_event_id;
+    for deal_id in deals {
+        data.notes.push(super::portal::Note {
+            id,
+            portal_id: grant.portal_id,
+            deal_id,
+            body: note_body.clone(),
+            timestamp: timestamp.clone(),
+        });
+    }
+    let body = json!({ "id": id.to_string(), "properties": { "hs_note_body": note_body, "hs_timestamp": timestamp } });
+    (StatusCode::CREATED, Json(body)).into_response()
 }
 
 /// `GET /sandbox/deliveries`: every webhook request, for tests.

@@ -89,6 +89,20 @@ pub struct Data {
     pub next_event_id: u64,
     /// The app's Webhooks Journal.
     pub journal: super::journal::Journal,
+    /// Notes logged on deals' timelines.
+    pub notes: Vec<Note>,
+}
+
+/// A note on a deal's timeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Note {
+    pub id: u64,
+    pub portal_id: u64,
+    pub deal_id: u64,
+    /// `hs_note_body`: HTML.
+    pub body: String,
+    /// `hs_timestamp`, as given.
+    pub timestamp: String,
 }
 
 fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

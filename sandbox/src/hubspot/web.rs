@@ -171,6 +171,8 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
             .into_response();
     };
     let installed = data.portal(user.portal_id).is_some_and(|p| p.installed);
+    let notes: Vec<String> =
+        data.notes.iter().filter(|n| n.deal_id == deal.id).rev().map(|n| crate::kit::note_text(&n.body)).collect();
     drop(data);
     let properties: String = deal
         .properties
@@ -203,11 +205,13 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
     } else {
         "<section data-testid=hs-no-card>Aurora Solar for CRMs is not installed.</section>".to_owned()
     };
+    let notes: String = notes.iter().map(|n| format!("<li data-testid=hs-note><pre>{}</pre></li>", text(n))).collect();
+    let activity = if notes.is_empty() { "<p>No activities yet.</p>".to_owned() } else { format!("<ol>{notes}</ol>") };
     let name = deal.properties.get("dealname").cloned().unwrap_or_default();
     page_for(
         &user.email,
         &name,
-        &format!("<section style=\"flex:1\"><p>Deal</p><h1 data-testid=hs-deal-name>{}</h1><dl>{properties}</dl></section><section style=\"flex:2\">{card}</section>", text(&name)),
+        &format!("<section style=\"flex:1\"><p>Deal</p><h1 data-testid=hs-deal-name>{}</h1><dl>{properties}</dl><h2>Activity</h2>{activity}</section><section style=\"flex:2\">{card}</section>", text(&name)),
     )
     .into_response()
 }

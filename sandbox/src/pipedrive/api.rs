@@ -286,7 +286,46 @@ pub async fn peek_deal(State(pd): State<Pipedrive>, Path(id): Path<String>) -> R
             data.deal_fields.iter().find(|f| &f.key == key).map(|f| (f.name.clone(), value.clone()))
         })
         .collect();
-    Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields })).into_response()
+    let notes: Vec<_> = data.notes.iter().filter(|n| n.deal_id == deal.id).collect();
+    Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields, "notes": notes }))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct NewNote {
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    deal_id: Option<u64>,
+}
+
+/// `POST /api/v1/notes` (https://developers.pipedrive.com/docs/api/v1/Notes#addNote): a
+/// note on a deal of the company; `content` (HTML) is required, as is one of the records
+/// to attach it to (here: `deal_id`).
+pub async fn add_note(State(pd): State<Pipedrive>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let Ok(new) = serde_json::from_slice::<NewNote>(&body) else {
+        return failure(StatusCode::BAD_REQUEST, "Invalid JSON body");
+    };
+    if new.content.trim().is_empty() {
+        return failure(StatusCode::BAD_REQUEST, "Note content is required");
+    }
+    let mut data = pd.data();
+    let Some(deal_id) =
+        new.deal_id.filter(|id| data.deals.iter().any(|d| d.id == *id && d.company_id == grant.company_id))
+    else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "The deal, person, organization or lead to attach the note to is required",
+        );
+    };
+    data.next_id += 1;
+    let note = super::company::Note { id: data.next_id, company_id: grant.company_id, deal_id, content: new.content };
+    data.notes.push(note.clone());
+    (StatusCode::CREATED, Json(json!({ "success": true, "data": note }))).into_response()
 }
 
 pub async fn deliveries(State(pd): State<Pipedrive>) -> Json<Value> {

@@ -130,6 +130,17 @@ pub struct Data {
     /// (user, deal).
     pub panels: HashMap<String, (u64, u64)>,
     pub next_id: u64,
+    /// Notes on deals.
+    pub notes: Vec<Note>,
+}
+
+/// A note on a deal (its content is HTML, sanitized by Pipedrive).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Note {
+    pub id: u64,
+    pub company_id: u64,
+    pub deal_id: u64,
+    pub content: String,
 }
 
 /// An address as Pipedrive v2 answers it.

@@ -177,6 +177,14 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
             format!("<dt>{}</dt><dd data-testid=\"pd-field\">{}</dd>", text(&name), text(&value.to_string()))
         })
         .collect();
+    let notes: String = data
+        .notes
+        .iter()
+        .filter(|n| n.deal_id == deal.id)
+        .rev()
+        .map(|n| format!("<li data-testid=pd-note><pre>{}</pre></li>", text(&crate::kit::note_text(&n.content))))
+        .collect();
+    let history = if notes.is_empty() { "<p>No notes yet.</p>".to_owned() } else { format!("<ol>{notes}</ol>") };
     let panel = if installed {
         let runtime = uuid::Uuid::new_v4().to_string();
         data.panels.insert(runtime.clone(), (user.id, deal.id));
@@ -199,7 +207,7 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         &user.email,
         &deal.title,
         &format!(
-            "<aside>{panel}</aside><section style=\"flex:1\"><p>Deal</p><h1 data-testid=pd-deal-title>{}</h1><dl>{fields}</dl></section>",
+            "<aside>{panel}</aside><section style=\"flex:1\"><p>Deal</p><h1 data-testid=pd-deal-title>{}</h1><dl>{fields}</dl><h2>History</h2>{history}</section>",
             text(&deal.title)
         ),
     )

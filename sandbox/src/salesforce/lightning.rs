@@ -166,6 +166,18 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
             format!("<dt>{}</dt><dd data-testid=\"sf-field-{}\">{}</dd>", text(label), attr(name), text(&value))
         })
         .collect();
+    let tasks: String = data
+        .tasks
+        .iter()
+        .filter(|t| t.what_id == opportunity.id)
+        .rev()
+        .map(|t| format!("<li data-testid=sf-task><b>{}</b><pre>{}</pre></li>", text(&t.subject), text(&t.description)))
+        .collect();
+    let activity = if tasks.is_empty() {
+        "<p>No activities to show.</p>".to_owned()
+    } else {
+        format!("<ol class=timeline>{tasks}</ol>")
+    };
     let canvas = if data.installed_orgs.contains(&user.org_id) {
         let ticket = random_token(32);
         data.canvas_frames.insert(ticket.clone(), (user.id.clone(), opportunity.id.clone()));
@@ -205,7 +217,8 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
         &opportunity.name,
         &format!(
             "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Account</dt><dd>{account}</dd>\
-             <dt>Address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}",
+             <dt>Address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}\
+             <section><h2>Activity</h2>{activity}</section>",
             name = text(&opportunity.name),
             account = text(&account.map(|a| a.name).unwrap_or_default()),
             address = text(&address.unwrap_or_default()),

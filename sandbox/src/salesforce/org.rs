@@ -128,6 +128,21 @@ pub struct Data {
     pub canvases: HashMap<String, (String, String, String, String)>,
     /// Next record number.
     pub next_record: u32,
+    /// Tasks logged on records (the Activity timeline).
+    pub tasks: Vec<SfTask>,
+}
+
+/// A Task: an activity on a record (`WhatId`), shown on its Activity timeline.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SfTask {
+    pub id: String,
+    pub org_id: String,
+    pub what_id: String,
+    pub owner_id: String,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub activity_date: Option<String>,
 }
 
 /// An 18-character record id with the key prefix `prefix` (`006` Opportunity, ...).

@@ -415,11 +415,90 @@ pub async fn patch_opportunity(
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// Task's `Status` and `Priority` picklists as a new org has them
+/// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
+const TASK_STATUSES: [&str; 5] = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"];
+const TASK_PRIORITIES: [&str; 3] = ["High", "Normal", "Low"];
+
+/// `POST /services/data/{v}/sobjects/Task`: logs a Task on a record the caller may read
+/// (`WhatId`), 201 with its id. Subject at most 255 characters; Status and Priority from
+/// their picklists (defaults: Not Started, Normal); the description at most 32,000.
+pub async fn create_task(
+    State(sf): State<Salesforce>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let session = match api_session(&sf, &version, &headers) {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+        return rest_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "The request body is not a JSON object");
+    };
+    let string = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
+    let known = ["WhatId", "Subject", "Description", "Status", "Priority", "ActivityDate"];
+    if let Some(name) = fields.keys().find(|k| !known.contains(&k.as_str())) {
+        return rest_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+            &format!("No such column '{name}' on sobject of type Task"),
+        );
+    }
+    let subject = string("Subject").unwrap_or_default();
+    if subject.chars().count() > 255 {
+        return rest_error(StatusCode::BAD_REQUEST, "STRING_TOO_LONG", "Subject: data value too large");
+    }
+    let description = string("Description").unwrap_or_default();
+    if description.chars().count() > 32_000 {
+        return rest_error(StatusCode::BAD_REQUEST, "STRING_TOO_LONG", "Description: data value too large");
+    }
+    let status = string("Status").unwrap_or_else(|| "Not Started".into());
+    let priority = string("Priority").unwrap_or_else(|| "Normal".into());
+    if !TASK_STATUSES.contains(&status.as_str()) || !TASK_PRIORITIES.contains(&priority.as_str()) {
+        return rest_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            "bad value for restricted picklist field",
+        );
+    }
+    let date = string("ActivityDate");
+    if date.as_deref().is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()) {
+        return rest_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "Cannot deserialize instance of date");
+    }
+    let mut data = sf.data();
+    let what = string("WhatId").unwrap_or_default();
+    let Some(user) = data.user(&session.user_id).cloned() else { return not_found() };
+    let Some(record) =
+        data.opportunity(&session.org_id, &what).filter(|o| data.may_read(&user, o)).map(|o| o.id.clone())
+    else {
+        return rest_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
+    };
+    let org_number = data.orgs.iter().position(|o| o.id == session.org_id).unwrap_or(0) as u8 + 1;
+    data.next_record += 1;
+    let id = super::org::record_id("00T", org_number, data.next_record);
+    data.tasks.push(super::org::SfTask {
+        id: id.clone(),
+        org_id: session.org_id.clone(),
+        what_id: record,
+        owner_id: session.user_id.clone(),
+        subject,
+        description,
+        status,
+        activity_date: date,
+    });
+    (StatusCode::CREATED, Json(json!({ "id": id, "success": true, "errors": [] }))).into_response()
+}
+
 /// `GET /sandbox/opportunities/{id}` (tests): an Opportunity's org, name and custom fields.
 pub async fn peek_opportunity(State(sf): State<Salesforce>, Path(id): Path<String>) -> Response {
     let data = sf.data();
     match data.opportunities.iter().find(|o| o.id == id) {
-        Some(o) => Json(json!({ "id": o.id, "org_id": o.org_id, "name": o.name, "fields": o.custom })).into_response(),
+        Some(o) => {
+            let tasks: Vec<_> = data.tasks.iter().filter(|t| t.what_id == o.id).collect();
+            Json(json!({ "id": o.id, "org_id": o.org_id, "name": o.name, "fields": o.custom, "tasks": tasks }))
+                .into_response()
+        }
         None => not_found(),
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use widget_api::{Change, SaleView};
 
 /// An agreement's status as a rep says it.
-fn agreement_words(status: &AgreementStatus) -> String {
+pub fn agreement_words(status: &AgreementStatus) -> String {
     match status {
         AgreementStatus::Sent => "Sent for signature".to_owned(),
         AgreementStatus::Viewed => "Viewed by the homeowner".to_owned(),
@@ -19,7 +19,7 @@ fn agreement_words(status: &AgreementStatus) -> String {
 }
 
 /// A lender's stage as a rep says it.
-fn lender_words(stage: LenderStage) -> &'static str {
+pub fn lender_words(stage: LenderStage) -> &'static str {
     match stage {
         LenderStage::NotSubmitted => "Not submitted",
         LenderStage::Submitted => "With the lender",
@@ -56,8 +56,8 @@ pub fn sale_line(sale: &SaleView) -> Option<impl IntoView + use<>> {
     (!facts.is_empty()).then(|| fact_list("facts facts-inline", facts))
 }
 
-/// One change as a rep reads it: "System size: 8.00 kW → 7.20 kW".
-fn change_words(change: &Change, currency: Option<&str>) -> (String, String) {
+/// One change as a rep reads it: "System size", "8.00 kW → 7.20 kW".
+pub fn change_words(change: &Change, currency: Option<&str>) -> (String, String) {
     let arrow = |sold: String, now: String| format!("{sold} → {now}");
     match change {
         Change::SystemSize { sold, now } => {

@@ -194,6 +194,21 @@ impl CrmIntegration for DemoCrm {
         .await
     }
 
+    async fn add_activity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        activity: &crate::crm::SaleActivity,
+    ) -> Result<(), AccessError> {
+        let (id, body) = (opportunity_id.to_owned(), activity.text());
+        with_access_token(state, account_id, |client, token| {
+            let (id, subject, body) = (id.clone(), activity.subject.clone(), body.clone());
+            async move { client.add_activity(&token, &id, &subject, &body).await }
+        })
+        .await
+    }
+
     fn verify_webhook(
         &self,
         state: &AppState,

@@ -374,6 +374,22 @@ impl CrmIntegration for HubSpot {
         .await
     }
 
+    async fn add_activity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        activity: &crate::crm::SaleActivity,
+    ) -> Result<(), AccessError> {
+        let id = object_id(opportunity_id)?.to_owned();
+        let html = activity.html();
+        with_tokens(state, account_id, |client, tokens| {
+            let (id, html) = (id.clone(), html.clone());
+            async move { client.log_note(&tokens, &id, &html, activity.at.saturating_mul(1000)).await }
+        })
+        .await
+    }
+
     fn verify_webhook(
         &self,
         state: &AppState,

@@ -433,6 +433,22 @@ impl CrmIntegration for Pipedrive {
         .await
     }
 
+    async fn add_activity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        activity: &crate::crm::SaleActivity,
+    ) -> Result<(), AccessError> {
+        let id = deal_id(opportunity_id)?;
+        let html = activity.html();
+        with_tokens(state, account_id, |client, tokens| {
+            let html = html.clone();
+            async move { client.add_note(&tokens, id, &html).await }
+        })
+        .await
+    }
+
     fn verify_webhook(
         &self,
         state: &AppState,

@@ -460,6 +460,23 @@ impl CrmIntegration for Salesforce {
         .await
     }
 
+    async fn add_activity(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        activity: &crate::crm::SaleActivity,
+    ) -> Result<(), AccessError> {
+        let (id, description) = (opportunity_id.to_owned(), activity.text());
+        let date = chrono::DateTime::from_timestamp(activity.at, 0).unwrap_or_default().format("%Y-%m-%d").to_string();
+        with_tokens(state, account_id, |client, tokens| {
+            let (id, subject, description, date) =
+                (id.clone(), activity.subject.clone(), description.clone(), date.clone());
+            async move { client.log_task(&tokens, &id, &subject, &description, &date).await }
+        })
+        .await
+    }
+
     fn verify_webhook(
         &self,
         _state: &AppState,

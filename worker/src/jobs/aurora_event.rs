@@ -292,22 +292,15 @@ async fn simulation_completed(
     let stored = designs::store(state.db(), &key, &design, state.now()).await?;
     tracing::info!(opportunity = %key.external_provider_id(), design = %design_id, status = status.as_str(), stored, "design summary processed");
     if stored && status == SimulationStatus::Succeeded {
-        // The sale as it stands for this design: its financings and proposal link. Aurora
-        // may not let a CRM app subscribe to the lenders' events; this is then when their
-        // status is seen. The design is shown whatever this finds.
-        match sale_event::refresh(state, &key, tenant, design_id).await {
-            Ok(()) => {}
-            Err(sale_event::Failure::Storage(error)) => return Err(error),
-            Err(sale_event::Failure::Aurora(error)) => {
-                tracing::warn!(%tenant, design = %design_id, %error, "the design's sale could not be read now; read with its next event");
-            }
-        }
-    }
-    if stored && status == SimulationStatus::Succeeded {
         let aurora_url =
             aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &summary.project_id.to_string());
         queue_figures(state, &key, design.design_id, &DesignFigures::of(&summary, pricing.as_ref(), &aurora_url))
             .await?;
+        let at = aurora_api::Timestamp::iso8601(
+            chrono::DateTime::from_timestamp_millis(design.designed_at_ms).unwrap_or_default(),
+        );
+        let view = widget_api::DesignView { price: pricing, ..widget_api::DesignView::from_summary(&summary, &at) };
+        sale_event::design_stored(state, &key, tenant, design_id, &view, &aurora_url).await?;
     }
     Ok(Outcome::Done)
 }

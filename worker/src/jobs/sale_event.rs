@@ -13,6 +13,7 @@
 use super::{
     Outcome,
     aurora_delivery::{self, Received},
+    crm_activity::{self, said},
 };
 use crate::{
     AppState,
@@ -313,6 +314,19 @@ async fn agreement_changed(
     let newer =
         sales::record_agreement(db, key, &agreement.id, &json(&agreement)?, agreement.status.progress(), now).await?;
     tracing::info!(opportunity = %key.external_provider_id(), status = ?agreement.status, newer, "agreement status");
+    if newer {
+        let sold = match sales::find(db, key).await?.and_then(|s| s.sold_json) {
+            Some(_) if agreement.status == AgreementStatus::Signed => {
+                designs::find(db, key).await?.map(|d| d.view()).transpose()?
+            }
+            _ => None,
+        };
+        let url = aurora_api::hosts::project_app_url(&state.config.aurora.base_url, &project.to_string());
+        let status = json(&agreement.status)?;
+        let activity = said::agreement(&agreement, sold.as_ref(), &url, now);
+        crm_activity::queue(state, key, &format!("agreement:{}:{}", agreement.id, status.trim_matches('"')), &activity)
+            .await?;
+    }
     Ok(())
 }
 
@@ -324,9 +338,42 @@ async fn lender_changed(
     financing: Option<FinancingId>,
     word: &str,
 ) -> Result<(), Failure> {
-    if financings(state, key, tenant, design).await? {
-        return Ok(());
+    if !financings(state, key, tenant, design).await? {
+        hold_lenders_word(state, key, design, financing, word).await?;
     }
+    // The timeline hears the lender's word once per financing.
+    let held = sales::find(state.db(), key).await?.and_then(|s| s.financings_json);
+    let list: Vec<Financing> = match held {
+        Some(json) => serde_json::from_str(&json).map_err(|e| StorageError::Decode(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let id = financing.map(|f| f.to_string());
+    let lender = list
+        .iter()
+        .find(|f| Some(&f.id) == id.as_ref())
+        .or_else(|| list.iter().find(|f| f.selected))
+        .and_then(|f| f.financier.as_ref());
+    let probe = aurora_api::sale::Financier {
+        provider: None,
+        status: None,
+        provider_status: Some(word.to_owned()),
+        approved_amount: None,
+    };
+    let url = crm_activity::project_url(state, key).await?;
+    let activity = said::lender(probe.stage(), word, lender.and_then(|l| l.provider.as_deref()), &url, state.now());
+    let financing = id.unwrap_or_default();
+    crm_activity::queue(state, key, &format!("lender:{design}:{financing}:{word}"), &activity).await?;
+    Ok(())
+}
+
+/// Puts the lender's word on the financing held, where the plan has no financings to read.
+async fn hold_lenders_word(
+    state: &AppState,
+    key: &OpportunityKey,
+    design: DesignId,
+    financing: Option<FinancingId>,
+    word: &str,
+) -> Result<(), Failure> {
     // No financings endpoint in the plan: the lender's word goes on the financing held.
     let Some(financing) = financing else { return Ok(()) };
     let held = sales::find(state.db(), key).await?;
@@ -375,6 +422,10 @@ async fn milestone(
     let record = Milestone { stage: stage.to_owned(), recorded_at: at };
     let new = sales::add_milestone(state.db(), key, stage, &json(&record)?, now).await?;
     tracing::info!(opportunity = %key.external_provider_id(), stage, new, "milestone");
+    if new {
+        let url = crm_activity::project_url(state, key).await?;
+        crm_activity::queue(state, key, &format!("milestone:{stage}"), &said::milestone(stage, &url, now)).await?;
+    }
     if stage == SOLD {
         keep_sold(state, key, tenant, design).await?;
     }
@@ -404,6 +455,43 @@ async fn financings(
     list.sort_by_key(|f| !f.selected);
     sales::record_financings(state.db(), key, &design.to_string(), &json(&list)?, state.now()).await?;
     Ok(true)
+}
+
+/// A design was stored for the opportunity (its simulation succeeded): its sale is read
+/// again, and the CRM's timeline told: the design is ready, and what changed since the
+/// sale when a design was sold before. Aurora failing now leaves the design shown; its
+/// sale is read with the next event.
+pub async fn design_stored(
+    state: &AppState,
+    key: &OpportunityKey,
+    tenant: TenantId,
+    design: DesignId,
+    view: &DesignView,
+    aurora_url: &str,
+) -> Result<(), StorageError> {
+    match refresh(state, key, tenant, design).await {
+        Ok(()) => {}
+        Err(Failure::Storage(error)) => return Err(error),
+        Err(Failure::Aurora(error)) => {
+            tracing::warn!(%tenant, %design, %error, "the design's sale could not be read now; read with its next event");
+        }
+    }
+    let now = state.now();
+    crm_activity::queue(state, key, &format!("design:{design}"), &said::design_ready(view, aurora_url, now)).await?;
+    let sold = match sales::find(state.db(), key).await?.and_then(|s| s.sold_json) {
+        Some(json) => serde_json::from_str::<SoldDesign>(&json).map_err(|e| StorageError::Decode(e.to_string()))?,
+        None => return Ok(()),
+    };
+    let changes = sold.changes(view);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // One entry per design and what changed in it (a re-simulation that changes it again
+    // is another).
+    let what = aurora_delivery::short_hash(&json(&changes)?);
+    let currency = view.price.as_ref().and_then(|p| p.currency.as_deref());
+    let activity = said::drift(&sold, &changes, currency, aurora_url, now);
+    crm_activity::queue(state, key, &format!("drift:{design}:{what}"), &activity).await
 }
 
 /// Reads what the sale holds of `design` again: its financings and its web proposal. Run

@@ -206,6 +206,28 @@ impl DemoCrmClient {
             .map(|_| ())
     }
 
+    /// Adds an activity to an opportunity's timeline (`POST .../activities`): sent once, as
+    /// a repeat would add a second entry.
+    pub async fn add_activity(
+        &self,
+        access_token: &str,
+        opportunity_id: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), CrmError> {
+        let path = format!("/api/v1/opportunities/{}/activities", encode_segment(opportunity_id));
+        let body = serde_json::json!({ "subject": subject, "body": body });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &self.url(&path),
+                Auth::Bearer(access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

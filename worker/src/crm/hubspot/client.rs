@@ -28,8 +28,13 @@ pub const REQUIRED_SCOPES: [&str; 6] = [
     "settings.users.read",
 ];
 
-/// Asked for, not required: creating our deal properties (an admin may create them instead).
-pub const OPTIONAL_SCOPES: [&str; 1] = ["crm.schemas.deals.write"];
+/// Asked for, not required: creating our deal properties (an admin may create them
+/// instead), and logging notes on the deal's timeline (the notes API lists
+/// `crm.objects.contacts.write`: https://developers.hubspot.com/docs/api-reference/latest/crm/activities/notes/guide).
+pub const OPTIONAL_SCOPES: [&str; 2] = ["crm.schemas.deals.write", "crm.objects.contacts.write"];
+
+/// HubSpot's association type of a note to a deal.
+pub const NOTE_TO_DEAL: u32 = 214;
 
 #[derive(Deserialize)]
 struct TokenResponse {
@@ -294,6 +299,31 @@ impl HubSpotClient {
                 &url,
                 Auth::Bearer(&tokens.access_token),
                 Body::Json(json!({ "properties": properties })),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Logs a note on a deal's timeline (`POST /crm/v3/objects/notes`, associated with the
+    /// deal by HubSpot's note-to-deal type 214:
+    /// https://developers.hubspot.com/docs/api-reference/crm-notes-v3/guide and
+    /// https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide).
+    /// Sent once: a repeat would log a second note.
+    pub async fn log_note(&self, tokens: &OAuthTokens, deal_id: &str, html: &str, at_ms: i64) -> Result<(), CrmError> {
+        let url = format!("{}/crm/v3/objects/notes", self.api_url);
+        let body = json!({
+            "properties": { "hs_timestamp": at_ms.to_string(), "hs_note_body": html },
+            "associations": [{
+                "to": { "id": deal_id },
+                "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO_DEAL }],
+            }],
+        });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(body),
             )
             .await
             .map(|_| ())

@@ -294,6 +294,23 @@ impl PipedriveClient {
             .map(|_| ())
     }
 
+    /// Adds a note to a deal (`POST /api/v1/notes` with `deal_id`; the content is HTML:
+    /// https://developers.pipedrive.com/docs/api/v1/Notes#addNote; scope `deals:full`).
+    /// Sent once: a repeat would add a second note.
+    pub async fn add_note(&self, tokens: &OAuthTokens, deal_id: u64, html: &str) -> Result<(), CrmError> {
+        let url = format!("{}/api/v1/notes", tokens.api_base);
+        let body = serde_json::json!({ "deal_id": deal_id, "content": html });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
     /// The company's webhooks.
     pub async fn webhooks(&self, tokens: &OAuthTokens) -> Result<Vec<Webhook>, CrmError> {
         self.get(tokens, "/api/v1/webhooks").await

@@ -363,6 +363,35 @@ impl SalesforceClient {
             .map(|_| ())
     }
 
+    /// Logs a completed Task on the Opportunity (`POST .../sobjects/Task` with `WhatId`:
+    /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm),
+    /// which its Activity timeline shows. Sent once: a repeat would log a second Task.
+    pub async fn log_task(
+        &self,
+        tokens: &OAuthTokens,
+        opportunity_id: &str,
+        subject: &str,
+        description: &str,
+        date: &str,
+    ) -> Result<(), CrmError> {
+        let url = format!("{}/services/data/{API_VERSION}/sobjects/Task", tokens.api_base);
+        // Subject is at most 255 characters.
+        let subject: String = subject.chars().take(255).collect();
+        let body = serde_json::json!({
+            "WhatId": opportunity_id, "Subject": subject, "Description": description,
+            "Status": "Completed", "Priority": "Normal", "ActivityDate": date,
+        });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
     async fn query<T: DeserializeOwned>(&self, tokens: &OAuthTokens, soql: &str) -> Result<Vec<T>, CrmError> {
         let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
         let url = format!("{}/services/data/{API_VERSION}/query?q={q}", tokens.api_base);
