@@ -281,6 +281,14 @@ pub fn label(snake: &str) -> String {
     snake.trim().replace('_', " ")
 }
 
+/// A name Aurora gives in lower case (`sunlight`, `goodleap`) as a proper name: its
+/// first letter capital (names it gives capitalized stay as they are).
+pub fn proper_name(word: &str) -> String {
+    let word = label(word);
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
 /// A bill-of-materials kind as a heading: `dc_optimizers` -> `DC optimizers`.
 pub fn part_kind(kind: &str) -> String {
     match kind {

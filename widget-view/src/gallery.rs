@@ -17,6 +17,8 @@ pub const SCREENS: &[&str] = &[
     "design-summary",
     "design-whole",
     "design-without-production",
+    "design-sold",
+    "design-drifted",
     "simulation-failed",
     "not-linked",
     "app-disabled",
@@ -50,6 +52,54 @@ pub fn seed_price() -> aurora_api::DesignPricing {
     }
 }
 
+/// The sale as Aurora reports it after a signature: the agreement, the homeowner's loan and
+/// its lender's status, the proposal, the "sold" milestone, the design kept as sold.
+fn seed_sale(design: &DesignView) -> widget_api::SaleView {
+    use aurora_api::{Agreement, AgreementStatus, Financing, sale::Financier};
+    let loan = Financing {
+        id: "f-1".into(),
+        name: Some("Sunlight 25 yr 4.49%".into()),
+        option: Some("loans".into()),
+        selected: true,
+        system_price: Some(28_475.0),
+        term_months: Some(300),
+        monthly_payment: Some(158.17),
+        down_payment: Some(0.0),
+        financier: Some(Financier {
+            provider: Some("sunlight".into()),
+            status: Some("pre_approved".into()),
+            provider_status: Some("Stips Pending".into()),
+            approved_amount: Some(28_475.0),
+        }),
+    };
+    let cash = Financing {
+        id: "f-2".into(),
+        name: Some("Cash".into()),
+        option: Some("cash".into()),
+        selected: false,
+        system_price: Some(28_475.0),
+        term_months: None,
+        monthly_payment: None,
+        down_payment: None,
+        financier: None,
+    };
+    widget_api::SaleView {
+        proposal_url: Some("https://v2.aurorasolar.com/e-proposal/3fa85f64".into()),
+        agreement: Some(Agreement {
+            id: "a-1".into(),
+            design_id: None,
+            project_id: None,
+            status: AgreementStatus::Signed,
+            template_name: Some("Residential solar loan agreement".into()),
+            signing_provider: Some("docusign".into()),
+        }),
+        financings: vec![loan, cash],
+        milestones: vec![widget_api::Milestone { stage: "sold".into(), recorded_at: "2024-06-24T16:02:00Z".into() }],
+        sold: Some(widget_api::SoldDesign::of(design, "d-1", "2024-06-24T16:02:00Z")),
+        drift: Vec::new(),
+    }
+}
+
 fn panel(state: OpportunityState) -> Screen {
     let opportunity = Opportunity {
         id: "opp-1".into(),
@@ -79,6 +129,30 @@ pub fn screen(name: &str) -> Option<Screen> {
             design.batteries.clear();
             design.storage_inverters.clear();
             design.storage_mode = None;
+            panel(ready(design))
+        }
+        "design-sold" => {
+            let mut design = seed_design()?;
+            design.sale = seed_sale(&design);
+            panel(ready(design))
+        }
+        "design-drifted" => {
+            // Sold as designed; then the designer took some of the system off: 800 W, the
+            // production with it, and the price fell.
+            let sold = seed_design()?;
+            let mut design = seed_design()?;
+            design.sale = seed_sale(&sold);
+            design.system_size_stc = design.system_size_stc.map(|w| aurora_api::Watts(w.0 - 800.0));
+            if let Some(production) = design.production.as_mut() {
+                production.annual = production.annual.map(|a| aurora_api::KilowattHours((a.0 * 0.88).round()));
+                for month in production.monthly.iter_mut().flatten() {
+                    *month = aurora_api::KilowattHours((month.0 * 0.88).round());
+                }
+            }
+            if let Some(price) = design.price.as_mut() {
+                price.system_cost = price.system_cost.map(|c| c - 2_280.0);
+            }
+            design.sale.drift = design.sale.sold.as_ref().map(|s| s.changes(&design)).unwrap_or_default();
             panel(ready(design))
         }
         "simulation-failed" => panel(OpportunityState::SimulationFailed {

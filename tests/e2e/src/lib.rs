@@ -174,6 +174,63 @@ pub async fn text_of(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
 }
 
+/// Acts in the local Aurora as the rep, the homeowner or the lender would
+/// (`/sandbox/designs/{id}/agreement`, `.../lender`, `/sandbox/projects/{id}/milestones`,
+/// a redesign): posts `body` to `path`, answers the sandbox's JSON.
+pub async fn in_aurora(path: &str, body: serde_json::Value) -> serde_json::Value {
+    let url = format!("{}{path}", env("E2E_AURORA_URL"));
+    let response = reqwest::Client::new().post(&url).json(&body).send().await.expect("the local Aurora");
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    response.json().await.expect("json")
+}
+
+/// The design the local Aurora made last for `project_id`: its summary, tenant and ids.
+pub async fn latest_design(project_id: &str) -> serde_json::Value {
+    let designs: serde_json::Value = reqwest::get(format!("{}/sandbox/designs", env("E2E_AURORA_URL")))
+        .await
+        .expect("sandbox designs")
+        .json()
+        .await
+        .expect("json");
+    designs["designs"]
+        .as_array()
+        .expect("designs")
+        .iter()
+        .filter(|d| d["project_id"] == project_id)
+        .max_by_key(|d| d["design"]["created_at"].as_str().unwrap_or_default().to_owned())
+        .cloned()
+        .unwrap_or_else(|| panic!("no design for project {project_id}"))
+}
+
+/// Waits (sweeping the worker's background work) until the text of `css` contains
+/// `want`; `reload` reloads the page between looks (a CRM's record page, which does not
+/// update itself), else the widget's own poll brings it.
+pub async fn text_comes(client: &Client, css: &str, want: &str, seconds: u64, reload: bool) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let found = match client.find_all(Locator::Css(css)).await {
+            Ok(elements) => {
+                let mut all = String::new();
+                for element in elements {
+                    all.push_str(&element.text().await.unwrap_or_default());
+                    all.push('\n');
+                }
+                all
+            }
+            Err(_) => String::new(),
+        };
+        if found.contains(want) {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never said {want:?} within {seconds} s: {found}");
+        sweep().await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        if reload {
+            client.refresh().await.expect("reload");
+        }
+    }
+}
+
 /// Types `value` into the input matching `css`, replacing what it held.
 pub async fn fill(client: &Client, css: &str, value: &str) {
     let input = wait_for(client, css).await;

@@ -1,15 +1,17 @@
 //! The whole journey in real Chromium, as people live it: a CRM admin installs the app from
 //! the marketplace and links the Aurora tenant; a rep creates the Aurora project from an
 //! opportunity and watches the design arrive; the figures land in the CRM's fields; a rep
-//! of another company sees none of it. Then again with the sandboxes failing on purpose
+//! of another company sees none of it; the homeowner signs, the lender approves, and the
+//! widget and the CRM's timeline follow; the sold design changes, and both say what
+//! changed. Then again with the sandboxes failing on purpose
 //! (429s, 5xx, every webhook delivered twice): it ends the same way.
 //!
 //! Screenshots of each step: `target/e2e-screenshots/journey/`.
 
 use e2e::{
-    admin_page_in_dark, age_the_widget, assert_accessible, chromium, click, click_to_navigate, env, fill,
-    install_from_marketplace, link_code_from_aurora, reload_widget, screen_snapshot, screenshot, sign_in, sign_out,
-    sweep, text_of, wait_for, wait_for_within,
+    admin_page_in_dark, age_the_widget, assert_accessible, chromium, click, click_to_navigate, env, fill, in_aurora,
+    install_from_marketplace, latest_design, link_code_from_aurora, reload_widget, screen_snapshot, screenshot,
+    sign_in, sign_out, sweep, text_comes, text_of, wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -250,6 +252,7 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     figures_written_back(&client, &design, 30).await;
     client.execute("document.querySelector('dl').scrollIntoView()", vec![]).await.expect("scroll");
     screenshot(&client, "journey/08-figures-in-the-crm").await;
+    the_sale_goes_on(&client, &design).await;
     sign_out(&client).await;
 
     // A rep of another company sees none of it.
@@ -304,6 +307,58 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
         .collect();
     assert_eq!(projects.len(), 1, "{opportunity}: {projects:?}");
     client.close().await.expect("close browser");
+}
+
+/// After the design, on the demo CRM's opportunity page: the homeowner signs in the local
+/// Aurora and the lender answers; the widget shows it and the CRM's timeline has each
+/// event. Then the designer changes the sold design: the widget says what changed, and
+/// so does the timeline.
+async fn the_sale_goes_on(client: &Client, design: &Value) {
+    let design_id = design["design_id"].as_str().expect("design id");
+    let project_id = design["project_id"].as_str().expect("project id");
+    in_aurora(&format!("/sandbox/designs/{design_id}/agreement"), json!({ "status": "sent" })).await;
+    in_aurora(&format!("/sandbox/designs/{design_id}/agreement"), json!({ "status": "viewed" })).await;
+    in_aurora(&format!("/sandbox/designs/{design_id}/agreement"), json!({ "status": "signed" })).await;
+    in_aurora(&format!("/sandbox/designs/{design_id}/lender"), json!({ "status": "Approved" })).await;
+    let frame = wait_for(client, "iframe[data-testid=aurora-widget-frame]").await;
+    frame.clone().enter_frame().await.expect("enter the widget");
+    text_comes(client, "[data-testid=agreement-status] dd", "Signed", 30, false).await;
+    text_comes(client, "[data-testid=lender-status] dd", "Approved", 30, false).await;
+    let financing = text_of(client, "[data-testid=financing]").await;
+    assert!(financing.contains("Sunlight 25 yr") && financing.contains("(chosen)"), "{financing}");
+    let proposal = wait_for(client, "[data-testid=proposal-link]").await.attr("href").await.expect("href");
+    assert!(proposal.is_some_and(|url| url.contains(&format!("/e-proposal/{design_id}"))));
+    assert_eq!(text_of(client, "[data-testid=sold-on] dt").await, "Sold");
+    client
+        .execute("document.querySelector('[data-testid=section-sale]').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    client.enter_parent_frame().await.expect("CRM page");
+    screenshot(client, "journey/08b-signed-and-financed").await;
+    let timeline = text_comes(client, "[data-testid=crm-activity]", "Aurora: agreement signed", 30, true).await;
+    for entry in ["Aurora: design ready", "Aurora: agreement sent for signature", "Aurora: financing approved"] {
+        assert!(timeline.contains(entry), "{entry} is not on the timeline: {timeline}");
+    }
+    client.execute("document.querySelector('.timeline').scrollIntoView()", vec![]).await.expect("scroll");
+    screenshot(client, "journey/08c-the-sale-on-the-timeline").await;
+
+    // The designer changes the design after the sale: a change order, in the widget and
+    // on the timeline.
+    let tenant = latest_design(project_id).await["tenant_id"].as_str().expect("tenant").to_owned();
+    in_aurora(&format!("/sandbox/tenants/{tenant}/projects/{project_id}/designs"), json!({})).await;
+    let frame = wait_for(client, "iframe[data-testid=aurora-widget-frame]").await;
+    frame.enter_frame().await.expect("enter the widget");
+    let drift = text_comes(client, "[data-testid=drift]", "Changed since it was sold", 30, false).await;
+    assert!(drift.contains("System size") || drift.contains("Price") || drift.contains("Production"), "{drift}");
+    assert_accessible(client, "the demo CRM's frame, a design changed since it was sold").await;
+    client.execute("document.querySelector('[data-testid=drift]').scrollIntoView()", vec![]).await.expect("scroll");
+    client.enter_parent_frame().await.expect("CRM page");
+    client
+        .execute("document.querySelector('[data-testid=aurora-widget-frame]').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    screenshot(client, "journey/08d-changed-since-sold").await;
+    text_comes(client, "[data-testid=crm-activity]", "Aurora: the design changed since it was sold", 30, true).await;
 }
 
 /// Inside the widget's frame: what its status region says now, and the text of the

@@ -49,8 +49,9 @@ pub fn sale_line(sale: &SaleView) -> Option<impl IntoView + use<>> {
     if let Some(agreement) = &sale.agreement {
         facts.push(Fact::new("agreement-status", "Agreement", agreement_words(&agreement.status)));
     }
+    // A loan quoted and not yet sent to its lender is no news beside the figures.
     let lender = sale.financings.first().and_then(|f| f.financier.as_ref()).and_then(|l| l.stage());
-    if let Some(stage) = lender {
+    if let Some(stage) = lender.filter(|s| *s != LenderStage::NotSubmitted) {
         facts.push(Fact::new("lender-status", "Financing", lender_words(stage).to_owned()));
     }
     (!facts.is_empty()).then(|| fact_list("facts facts-inline", facts))
@@ -108,7 +109,13 @@ fn financing_row(financing: &Financing) -> impl IntoView + use<> {
     let name = financing.name.clone().or_else(|| financing.option.as_deref().map(option_words)).unwrap_or_default();
     let kind = financing.option.as_deref().map(option_words).unwrap_or_default();
     let lender = financing.financier.as_ref();
-    let provider = lender.and_then(|l| l.provider.as_deref()).map(format::label).unwrap_or_default();
+    let provider = lender.and_then(|l| l.provider.as_deref()).map(format::proper_name);
+    // "Loan · Sunlight"; a cash option called "Cash" says it once.
+    let kind = [Some(kind).filter(|k| !k.is_empty() && *k != name), provider]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     let status = lender
         .and_then(|l| l.stage())
         .map(lender_words)
@@ -121,7 +128,7 @@ fn financing_row(financing: &Financing) -> impl IntoView + use<> {
     let chosen = financing.selected.then_some(" (chosen)");
     view! {
         <tr data-testid="financing">
-            <th scope="row">{name}{chosen}<span class="maker">{kind}" "{provider}</span></th>
+            <th scope="row">{name}{chosen}<span class="maker">{kind}</span></th>
             <td>{terms}</td>
             <td data-testid="financing-status">{status}</td>
         </tr>
@@ -155,7 +162,7 @@ pub fn SaleDetails(
         let items = sale
             .milestones
             .iter()
-            .map(|m| view! { <li data-testid="milestone"><span class="label">{format::label(&m.stage)}</span>" · "{format::date(&m.recorded_at)}</li> })
+            .map(|m| view! { <li data-testid="milestone">{format::proper_name(&m.stage)}" · "{format::date(&m.recorded_at)}</li> })
             .collect_view();
         view! { <h4 class="subsection">"Milestones"</h4><ol class="milestones">{items}</ol> }
     });

@@ -82,7 +82,7 @@ pub mod said {
         at: i64,
     ) -> SaleActivity {
         let status = stage.map_or_else(|| word.to_owned(), |s| components::lender_words(s).to_owned());
-        let lender = provider.map(format::label).map(|p| format!("Lender: {p}"));
+        let lender = provider.map(format::proper_name).map(|p| format!("Lender: {p}"));
         let lines = [lender, Some(format!("The lender says: {word}"))].into_iter().flatten().collect();
         activity(format!("Aurora: financing {}", status.to_lowercase()), lines, aurora_url, at)
     }
