@@ -286,6 +286,19 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     assert_eq!(deal["properties"]["aurora_system_price"], "24881.5");
     // Another portal's deal is not this portal's to write.
     assert!(integration.write_figures(&world.state, SUMMIT, "5003", &figures).await.is_err());
+    // The sale's events on the deal's timeline: notes associated with it (type 214).
+    let activity = aurora_crm_worker::crm::SaleActivity {
+        subject: "Aurora: agreement signed".into(),
+        lines: vec!["7.2 kW · 10,120 kWh per year".into(), "Price $24,881.50 & <no markup>".into()],
+        aurora_url: "https://v2.aurorasolar.com/projects/x".into(),
+        at: 1_765_000_000,
+    };
+    integration.add_activity(&world.state, SUMMIT, "5001", &activity).await.expect("a note");
+    let deal: Value =
+        reqwest::get(format!("{}/sandbox/deals/5001", world.hubspot)).await.expect("peek").json().await.expect("json");
+    assert_eq!(deal["notes"][0]["timestamp"], "1765000000000", "hs_timestamp in milliseconds");
+    assert!(deal["notes"][0]["body"].as_str().expect("body").contains("Aurora: agreement signed"));
+    assert!(integration.add_activity(&world.state, SUMMIT, "5003", &activity).await.is_err(), "another portal's");
 
     // A rep creates a deal: HubSpot's batch (creation + stage) is verified and recorded per event.
     let rep = browser();

@@ -248,6 +248,22 @@ async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_un
     assert_eq!(deal["fields"]["Aurora project"], "https://v2.aurorasolar.com/projects/x");
     assert_eq!(deal["fields"]["Aurora system price"], 24_881.5);
     assert_eq!(deal["fields"].as_object().expect("fields").len(), 5, "{deal}");
+    // The sale's events on the deal, as Pipedrive notes (HTML, every value escaped).
+    let activity = aurora_crm_worker::crm::SaleActivity {
+        subject: "Aurora: agreement signed".into(),
+        lines: vec!["7.2 kW · 10,120 kWh per year".into(), "Price $24,881.50 & <no markup>".into()],
+        aurora_url: "https://v2.aurorasolar.com/projects/x".into(),
+        at: 1_765_000_000,
+    };
+    integration.add_activity(&world.state, HELIO, "1", &activity).await.expect("a note");
+    let deal: Value =
+        reqwest::get(format!("{}/sandbox/deals/1", world.pipedrive)).await.expect("peek").json().await.expect("json");
+    let note = deal["notes"][0]["content"].as_str().expect("a note");
+    assert!(note.starts_with("<p><b>Aurora: agreement signed</b></p>"), "{note}");
+    assert!(
+        note.contains("&amp; &lt;no markup&gt;") && note.contains("href=\"https://v2.aurorasolar.com/projects/x\"")
+    );
+    assert!(integration.add_activity(&world.state, HELIO, "999", &activity).await.is_err(), "no such deal");
 
     // A rep adds a deal: Pipedrive's webhook (Basic credentials) is recorded by the worker.
     let rep = browser();

@@ -374,6 +374,27 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert_eq!(record["fields"]["Aurora_Annual_Production_kWh__c"], 10_120);
     assert_eq!(record["fields"]["Aurora_Design_Status__c"], "Design ready");
     assert_eq!(record["fields"]["Aurora_System_Price__c"], 24_881.5);
+    // The sale's events on the Opportunity's Activity timeline: completed Tasks.
+    let activity = aurora_crm_worker::crm::SaleActivity {
+        subject: "Aurora: agreement signed".into(),
+        lines: vec!["7.2 kW · 10,120 kWh per year".into(), "Price $24,881.50 & <no markup>".into()],
+        aurora_url: "https://v2.aurorasolar.com/projects/x".into(),
+        at: 1_765_000_000,
+    };
+    Crm::Salesforce.integration().add_activity(&world.state, SUNRISE, RIVERA, &activity).await.expect("a Task");
+    let record: Value = reqwest::get(format!("{}/sandbox/opportunities/{RIVERA}", world.lightning))
+        .await
+        .expect("peek")
+        .json()
+        .await
+        .expect("json");
+    let task = &record["tasks"][0];
+    assert_eq!(task["subject"], "Aurora: agreement signed");
+    assert_eq!(task["status"], "Completed");
+    assert_eq!(task["activity_date"], "2025-12-06");
+    assert!(
+        task["description"].as_str().expect("text").ends_with("Open in Aurora: https://v2.aurorasolar.com/projects/x")
+    );
     assert_ne!(sealed().await, at_install, "the refreshed token is stored, sealed");
 
     // An Opportunity created while automatic projects are off gets no project later: switching
