@@ -202,6 +202,42 @@ pub async fn latest_design(project_id: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no design for project {project_id}"))
 }
 
+/// The Aurora project our worker created for `crm`'s opportunity `opportunity_id` in the
+/// local Aurora: `(tenant, project)`.
+pub async fn project_of(crm: &str, opportunity_id: &str) -> (String, String) {
+    let projects: serde_json::Value = reqwest::get(format!("{}/sandbox/projects", env("E2E_AURORA_URL")))
+        .await
+        .expect("sandbox projects")
+        .json()
+        .await
+        .expect("json");
+    let found = projects["projects"].as_array().expect("projects").iter().find(|p| {
+        p["external_provider_id"]
+            .as_str()
+            .is_some_and(|e| e.starts_with(&format!("{crm}:")) && e.ends_with(&format!(":{opportunity_id}")))
+    });
+    let found = found.unwrap_or_else(|| panic!("no project for {crm} {opportunity_id}: {projects}"));
+    (found["tenant_id"].as_str().expect("tenant").to_owned(), found["id"].as_str().expect("id").to_owned())
+}
+
+/// The homeowner signs the agreement of the project's latest design in the local Aurora
+/// (sent, then signed), and the lender approves its loan. Answers the design's id.
+pub async fn sign_and_approve(project_id: &str) -> String {
+    let design = latest_design(project_id).await;
+    let design_id = design["design"]["design_id"].as_str().expect("design id").to_owned();
+    for status in ["sent", "signed"] {
+        in_aurora(&format!("/sandbox/designs/{design_id}/agreement"), serde_json::json!({ "status": status })).await;
+    }
+    in_aurora(&format!("/sandbox/designs/{design_id}/lender"), serde_json::json!({ "status": "Approved" })).await;
+    design_id
+}
+
+/// The designer changes a sold project's design in the local Aurora: a new design, smaller
+/// or larger, simulated at once.
+pub async fn redesign(tenant: &str, project_id: &str) {
+    in_aurora(&format!("/sandbox/tenants/{tenant}/projects/{project_id}/designs"), serde_json::json!({})).await;
+}
+
 /// Waits (sweeping the worker's background work) until the text of `css` contains
 /// `want`; `reload` reloads the page between looks (a CRM's record page, which does not
 /// update itself), else the widget's own poll brings it.

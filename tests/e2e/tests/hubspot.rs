@@ -11,7 +11,7 @@
 
 use e2e::{
     admin_page_in_dark, assert_accessible, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora,
-    screenshot, sweep, text_of, wait_for,
+    project_of, redesign, screenshot, sign_and_approve, sweep, text_comes, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -175,6 +175,23 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
         sweep().await;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+
+    // The homeowner signs and the lender approves in Aurora: the card says so, and the
+    // deal's timeline has each event as a note. The designer then changes the sold design:
+    // the card says what changed.
+    let (tenant, project) = project_of("hubspot", "5001").await;
+    sign_and_approve(&project).await;
+    client.goto(&format!("{hubspot}/deal/5001")).await.expect("the deal");
+    text_comes(&client, "[data-testid=hs-status-tag]", "Agreement: Signed", 60, true).await;
+    text_comes(&client, "[data-testid=hs-status-tag]", "Financing: Approved", 30, true).await;
+    let notes = text_comes(&client, "[data-testid=hs-note]", "Aurora: agreement signed", 30, true).await;
+    assert!(notes.contains("Aurora: design ready") && notes.contains("Aurora: financing approved"), "{notes}");
+    screenshot(&client, "hubspot/05b-signed-on-the-card-and-the-timeline").await;
+    redesign(&tenant, &project).await;
+    let alert = text_comes(&client, "[data-testid=hs-alert]", "Changed since it was sold", 60, true).await;
+    assert!(alert.contains("→"), "{alert}");
+    text_comes(&client, "[data-testid=hs-note]", "Aurora: the design changed since it was sold", 30, true).await;
+    screenshot(&client, "hubspot/05c-changed-since-sold").await;
 
     // A new deal gets its project by webhook, and its card says so.
     client.goto(&format!("{hubspot}/")).await.expect("deals");

@@ -322,8 +322,7 @@ async fn the_sale_goes_on(client: &Client, design: &Value) {
     in_aurora(&format!("/sandbox/designs/{design_id}/lender"), json!({ "status": "Approved" })).await;
     let frame = wait_for(client, "iframe[data-testid=aurora-widget-frame]").await;
     frame.clone().enter_frame().await.expect("enter the widget");
-    text_comes(client, "[data-testid=agreement-status] dd", "Signed", 30, false).await;
-    text_comes(client, "[data-testid=lender-status] dd", "Approved", 30, false).await;
+    text_comes(client, "[data-testid=sale-status] dd", "Agreement signed · financing approved", 30, false).await;
     let financing = text_of(client, "[data-testid=financing]").await;
     assert!(financing.contains("Sunlight 25 yr") && financing.contains("(chosen)"), "{financing}");
     let proposal = wait_for(client, "[data-testid=proposal-link]").await.attr("href").await.expect("href");

@@ -10,7 +10,8 @@
 
 use e2e::{
     admin_page_in_dark, age_the_widget, assert_accessible, click, click_to_navigate, design_ready, env, fill,
-    link_code_from_aurora, reload_widget, screen_snapshot, screenshot, sweep, text_of, wait_for,
+    link_code_from_aurora, project_of, redesign, reload_widget, screen_snapshot, screenshot, sign_and_approve, sweep,
+    text_comes, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -235,6 +236,27 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
         sweep().await;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+
+    // The homeowner signs and the lender approves in Aurora: the panel says so in a line
+    // (the summary still fits the sidebar), the deal's history has each event as a note.
+    let (tenant, project) = project_of("pipedrive", "1").await;
+    sign_and_approve(&project).await;
+    client.goto(&format!("{pipedrive}/deal/1")).await.expect("the deal");
+    enter_panel(&client).await;
+    text_comes(&client, "[data-testid=sale-status] dd", "Agreement signed · financing approved", 60, false).await;
+    client.enter_parent_frame().await.expect("the deal page");
+    let frame = wait_for(&client, "iframe[data-testid=pd-panel-frame]").await;
+    let height: u32 = frame.attr("data-height").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
+    assert!((100..=450).contains(&height), "panel height with the sale {height}");
+    let notes = text_comes(&client, "[data-testid=pd-note]", "Aurora: agreement signed", 30, true).await;
+    assert!(notes.contains("Aurora: financing approved"), "{notes}");
+    screenshot(&client, "pipedrive/03d-signed-in-the-panel-and-the-history").await;
+    redesign(&tenant, &project).await;
+    enter_panel(&client).await;
+    text_comes(&client, "[data-testid=drift]", "Changed since it was sold", 60, false).await;
+    client.enter_parent_frame().await.expect("the deal page");
+    screenshot(&client, "pipedrive/03e-changed-since-sold").await;
+    text_comes(&client, "[data-testid=pd-note]", "Aurora: the design changed since it was sold", 30, true).await;
 
     // The other company's rep cannot open the deal, and has no panel.
     client.delete_all_cookies().await.expect("log out");

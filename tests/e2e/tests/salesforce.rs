@@ -9,7 +9,8 @@
 
 use e2e::{
     admin_page_in_dark, age_the_widget, assert_accessible, click, click_to_navigate, design_ready, env, fill,
-    link_code_from_aurora, screenshot, sweep, text_of, wait_for, wait_for_within,
+    link_code_from_aurora, project_of, redesign, screenshot, sign_and_approve, sweep, text_comes, text_of, wait_for,
+    wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -152,6 +153,27 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     }
     client.refresh().await.expect("reload");
     assert_ne!(text_of(&client, "[data-testid=sf-field-Aurora_System_Size_kW__c]").await, "");
+
+    // The homeowner signs and the lender approves in Aurora: the canvas says so, and the
+    // Opportunity's Activity timeline has each event as a completed Task. The designer then
+    // changes the sold design: the canvas and the timeline say what changed.
+    let (tenant, project) = project_of("salesforce", SUNRISE_OPPORTUNITY).await;
+    sign_and_approve(&project).await;
+    client.refresh().await.expect("reload");
+    enter_widget(&client).await;
+    text_comes(&client, "[data-testid=sale-status] dd", "Agreement signed · financing approved", 60, false).await;
+    leave_widget(&client).await;
+    let tasks = text_comes(&client, "[data-testid=sf-task]", "Aurora: agreement signed", 30, true).await;
+    assert!(tasks.contains("Aurora: design ready") && tasks.contains("Aurora: financing approved"), "{tasks}");
+    client.execute("document.querySelector('[data-testid=sf-task]').scrollIntoView()", vec![]).await.expect("scroll");
+    screenshot(&client, "salesforce/03c-signed-on-the-activity-timeline").await;
+    redesign(&tenant, &project).await;
+    text_comes(&client, "[data-testid=sf-task]", "Aurora: the design changed since it was sold", 60, true).await;
+    enter_widget(&client).await;
+    text_comes(&client, "[data-testid=drift]", "Changed since it was sold", 30, false).await;
+    assert_accessible(&client, "Salesforce's frame, a design changed since it was sold").await;
+    leave_widget(&client).await;
+    screenshot(&client, "salesforce/03d-changed-since-sold").await;
 
     // The canvas' record id is what the page's Aura component passes, in the rep's browser,
     // and Salesforce signs it as passed: a rep who makes it the admin's private Opportunity

@@ -42,19 +42,20 @@ fn option_words(option: &str) -> String {
     }
 }
 
-/// Where the sale stands, in one line beside the design's figures: the agreement, and the
-/// chosen financing's lender.
+/// Where the sale stands, in one line beside the design's figures (a sidebar has room for
+/// one): "Agreement signed · financing approved".
 pub fn sale_line(sale: &SaleView) -> Option<impl IntoView + use<>> {
-    let mut facts = Vec::new();
+    let mut parts = Vec::new();
     if let Some(agreement) = &sale.agreement {
-        facts.push(Fact::new("agreement-status", "Agreement", agreement_words(&agreement.status)));
+        parts.push(format!("Agreement {}", agreement_words(&agreement.status).to_lowercase()));
     }
     // A loan quoted and not yet sent to its lender is no news beside the figures.
     let lender = sale.financings.first().and_then(|f| f.financier.as_ref()).and_then(|l| l.stage());
     if let Some(stage) = lender.filter(|s| *s != LenderStage::NotSubmitted) {
-        facts.push(Fact::new("lender-status", "Financing", lender_words(stage).to_owned()));
+        parts.push(format!("financing {}", lender_words(stage).to_lowercase()));
     }
-    (!facts.is_empty()).then(|| fact_list("facts facts-inline", facts))
+    let line = format::proper_name(&parts.join(" · "));
+    (!parts.is_empty()).then(|| fact_list("facts facts-inline", vec![Fact::new("sale-status", "Sale", line)]))
 }
 
 /// One change as a rep reads it: "System size", "8.00 kW → 7.20 kW".

@@ -242,8 +242,43 @@ pub struct CardAnswer {
     pub figures: Option<DesignFigures>,
     /// The design changed in Aurora after its simulation: the figures may be out of date.
     pub outdated: bool,
+    /// Where the sale stands, in the rep's words.
+    pub sale: CardSale,
     /// The widget in a modal (HubSpot: `actions.openIframeModal(widget)`).
     pub widget: ModalPayload,
+}
+
+/// The sale after the design, as a card says it: the agreement's status, the chosen
+/// financing's lender, and what changed since the design was sold (one line each).
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct CardSale {
+    /// "Signed", "Sent for signature", ...
+    pub agreement: Option<String>,
+    /// "Approved", "With the lender", ...
+    pub financing: Option<String>,
+    /// "System size: 8 kW → 7.2 kW", ...
+    pub changed_since_sold: Vec<String>,
+}
+
+impl CardSale {
+    fn of(sale: &widget_api::SaleView, currency: Option<&str>) -> Self {
+        use widget_view::components::{agreement_words, change_words, lender_words};
+        let lender = sale.financings.first().and_then(|f| f.financier.as_ref()).and_then(|l| l.stage());
+        CardSale {
+            agreement: sale.agreement.as_ref().map(|a| agreement_words(&a.status)),
+            financing: lender
+                .filter(|s| *s != aurora_api::sale::LenderStage::NotSubmitted)
+                .map(|s| lender_words(s).to_owned()),
+            changed_since_sold: sale
+                .drift
+                .iter()
+                .map(|change| {
+                    let (what, moved) = change_words(change, currency);
+                    format!("{what}: {moved}")
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The opportunity a card is on.
@@ -300,6 +335,14 @@ async fn card(
             .map(|summary| DesignFigures::of(&summary, design.price.as_ref(), aurora_url)),
         _ => None,
     };
+    let sale = match &current {
+        // Figures in the card's words are the rep's locale's; these few are US English, as
+        // the card's other words are.
+        OpportunityState::DesignReady { design, .. } => {
+            CardSale::of(&design.sale, design.price.as_ref().and_then(|p| p.currency.as_deref()))
+        }
+        _ => CardSale::default(),
+    };
     // The state's wire name, as the widget reads it.
     let status = serde_json::to_value(&current)
         .ok()
@@ -312,6 +355,7 @@ async fn card(
         status,
         figures,
         outdated,
+        sale,
         widget: ModalPayload {
             uri: format!("{}?t={ticket}", modal.page_url),
             width: modal.width,

@@ -10,6 +10,7 @@
 // (StatusTag), .../empty-state (EmptyState), .../error-state (ErrorState).
 import React, { useCallback, useEffect, useState } from "react";
 import {
+  Alert,
   Button,
   EmptyState,
   ErrorState,
@@ -34,6 +35,16 @@ export interface Figures {
   aurora_system_price?: number | null;
 }
 
+/** Where the sale stands, in the rep's words (the worker's `CardSale`). */
+export interface CardSale {
+  /** The agreement's status: "Signed", "Sent for signature", ... */
+  agreement: string | null;
+  /** The chosen financing's lender: "Approved", "With the lender", ... */
+  financing: string | null;
+  /** What changed since the design was sold, one line each. */
+  changed_since_sold: string[];
+}
+
 /** `openIframeModal`'s payload, as the worker builds it. */
 export interface ModalPayload {
   uri: string;
@@ -49,6 +60,7 @@ export interface CardAnswer {
   figures: Figures | null;
   /** The design changed in Aurora after its simulation: the figures may be out of date. */
   outdated: boolean;
+  sale?: CardSale;
   widget: ModalPayload;
 }
 
@@ -205,8 +217,14 @@ export function DealCard({ dealId, locale, openIframeModal }: DealCardProps) {
     );
   }
   const figures = answer.figures;
+  const sale = answer.sale;
   return (
     <Flex direction="column" gap="sm">
+      {sale !== undefined && sale.changed_since_sold.length > 0 && (
+        <Alert title="Changed since it was sold" variant="warning">
+          {sale.changed_since_sold.join(" · ")}
+        </Alert>
+      )}
       <Flex direction="row" gap="sm">
         <StatusTag variant={answer.outdated ? "warning" : status.variant}>{status.tag}</StatusTag>
         {answer.outdated && <Text>The design changed after its simulation: the figures may be out of date.</Text>}
@@ -221,6 +239,14 @@ export function DealCard({ dealId, locale, openIframeModal }: DealCardProps) {
             <StatisticsItem label="Price" number={money(figures.aurora_system_price, locale)} />
           )}
         </Statistics>
+      )}
+      {sale !== undefined && (sale.agreement !== null || sale.financing !== null) && (
+        <Flex direction="row" gap="sm">
+          {sale.agreement !== null && (
+            <StatusTag variant={sale.agreement === "Signed" ? "success" : "info"}>Agreement: {sale.agreement}</StatusTag>
+          )}
+          {sale.financing !== null && <StatusTag variant="info">Financing: {sale.financing}</StatusTag>}
+        </Flex>
       )}
       <Flex direction="row" gap="sm">
         {answer.status === "create_failed" && (
