@@ -90,6 +90,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/webhooks/{id}", delete(api::delete_webhook))
         .route("/api/v1/opportunities/{id}", get(api::get_opportunity).patch(api::patch_opportunity))
         .route("/api/v1/opportunities/{id}/activities", post(api::add_activity))
+        .route("/api/v1/stages", get(api::stages))
         .layer(axum::middleware::from_fn_with_state(crm.clone(), inject_faults));
     Router::new()
         .merge(api)
@@ -100,6 +101,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/opportunities/new", get(web::new_opportunity_page))
         .route("/opportunities/{id}", get(web::opportunity_page))
         .route("/opportunities/{id}/widget-url", get(web::widget_url))
+        .route("/opportunities/{id}/stage", post(web::set_stage))
         .route("/marketplace", get(web::marketplace))
         .route("/marketplace/aurora-solar/logo.svg", get(web::logo))
         .merge(oauth.browser)

@@ -194,6 +194,7 @@ pub fn router(hubspot: HubSpot) -> Router {
         .route("/appinstalls/v3/external-install", axum::routing::delete(api::uninstall))
         .route("/settings/v3/users/{id}", get(api::user))
         .route("/crm/v3/objects/deals/{id}", get(api::deal).patch(api::patch_deal))
+        .route("/crm/v3/pipelines/deals", get(api::deal_pipelines))
         .route("/crm/v3/objects/{kind}/{id}", get(api::object))
         .route("/sandbox/card-fetch", post(web::card_fetch))
         .route("/sandbox/deals/{id}", get(api::peek_deal))

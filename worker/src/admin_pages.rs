@@ -172,6 +172,9 @@ fn notice_text(key: &str) -> Option<String> {
         "auto_create_on" => format!("Projects will be created automatically for new {}.", records()),
         "auto_create_off" => "Projects will only be created when a rep clicks Create Aurora Project.".to_owned(),
         "site_source" => "Sites are now read from the places you chose, in that order.".to_owned(),
+        "stages" => {
+            format!("{} move forward with the sale to the stages you chose.", widget_view::format::proper_name(records()))
+        }
         "webhook_check_ok" => "Aurora's test webhook reached the app: finished designs will arrive.".to_owned(),
         _ => return None,
     })
@@ -257,6 +260,7 @@ fn settings_in_words(
     };
     let checked = if installation.auto_create { " checked" } else { "" };
     let site_sources = site_sources(session, installation, &format!("{base}/site-source{query}"), &csrf);
+    let stages = stage_map(health, installation, &format!("{base}/stages{query}"), &csrf);
     let last_error = match (&installation.last_error, installation.last_error_at) {
         (Some(e), at) => format!("<span class=bad>{} ({})</span>", text(e), time(at)),
         (None, _) => "none".to_owned(),
@@ -271,7 +275,7 @@ fn settings_in_words(
          <button type=submit data-testid=admin-link-tenant>Link tenant</button></form></section>\
          <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create{query}\">{csrf}\
          <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when {a_record} is created in {crm_name}</label>\
-         <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}\
+         <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}{stages}\
          <section><h2>Health</h2><dl data-testid=admin-health><dt>New {records} from {crm_name}</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
          <dt>Last webhook received from {crm_name}</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
@@ -359,6 +363,75 @@ fn site_sources(
          no project already made.</p>\
          <form method=post action=\"{action}\">{csrf}{places}\
          <button type=submit data-testid=admin-save-site-source>Save</button></form></section>"
+    )
+}
+
+/// The stage each step of the sale moves a record to, chosen among the CRM's own stages
+/// (grouped by pipeline). Forward only, which the section says.
+fn stage_map(
+    health: &Health,
+    installation: &crate::storage::installations::Installation,
+    action: &str,
+    csrf: &str,
+) -> String {
+    use crate::stages::{SaleStep, StageMap};
+    use widget_view::words::{record, records};
+    let (record, records) = (record(), records());
+    let intro = format!(
+        "<p>When a step of the sale happens in Aurora, the {record} moves to the stage you choose here: forward only.          A {record} already at that stage or further, won or lost, or in another pipeline stays where it is, so a          stage a person set is never undone.</p>"
+    );
+    let stages = match &health.stages {
+        Ok(stages) if !stages.is_empty() => stages,
+        Ok(_) => {
+            return format!(
+                "<section><h2>Stages</h2>{intro}<p>{} has no stages for {records}.</p></section>",
+                widget_view::words::crm()
+            );
+        }
+        Err(why) => {
+            return format!(
+                "<section><h2>Stages</h2>{intro}<p class=bad data-testid=admin-stages-error>Could not read the stages: {}</p></section>",
+                text(why)
+            );
+        }
+    };
+    let map = StageMap::read(installation.stage_map_json.as_deref());
+    let rows: String = SaleStep::ALL
+        .iter()
+        .map(|step| {
+            let chosen = map.stage_for(*step);
+            let mut options = format!(
+                "<option value=\"\"{}>Leave the stage as it is</option>",
+                if chosen.is_none() { " selected" } else { "" }
+            );
+            let mut pipelines: Vec<(&str, &str)> = Vec::new();
+            for stage in stages.iter() {
+                if !pipelines.iter().any(|(id, _)| *id == stage.pipeline) {
+                    pipelines.push((&stage.pipeline, &stage.pipeline_label));
+                }
+            }
+            for (pipeline, label) in pipelines {
+                let mut in_order: Vec<_> = stages.iter().filter(|s| s.pipeline == pipeline).collect();
+                in_order.sort_by_key(|s| s.order);
+                let items: String = in_order
+                    .iter()
+                    .map(|s| {
+                        let selected = if chosen == Some(s.id.as_str()) { " selected" } else { "" };
+                        format!("<option value=\"{}\"{selected}>{}</option>", attr(&s.id), text(&s.label))
+                    })
+                    .collect();
+                options.push_str(&format!("<optgroup label=\"{}\">{items}</optgroup>", attr(label)));
+            }
+            let name = step.as_str();
+            format!(
+                "<label for=stage-{name}>{}</label><select id=stage-{name} name={name} data-testid=admin-stage-{name}>{options}</select>",
+                text(step.label())
+            )
+        })
+        .collect();
+    format!(
+        "<section><h2>Stages</h2>{intro}<form method=post action=\"{action}\">{csrf}{rows}\
+         <button type=submit data-testid=admin-save-stages>Save</button></form></section>"
     )
 }
 

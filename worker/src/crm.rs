@@ -164,6 +164,27 @@ pub trait CrmIntegration: Send + Sync {
         activity: &SaleActivity,
     ) -> Result<(), AccessError>;
 
+    /// The CRM's stages for opportunities, every pipeline's, each with its place in its
+    /// pipeline and whether it closes the opportunity.
+    async fn stages(&self, state: &AppState, account_id: &str) -> Result<Vec<crate::stages::CrmStage>, AccessError>;
+
+    /// Where the opportunity is now: its stage, and whether it is closed besides.
+    async fn opportunity_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<crate::stages::CurrentStage, AccessError>;
+
+    /// Moves the opportunity to `stage` (decided forward by [`crate::stages::decide`]).
+    async fn set_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        stage: &crate::stages::CrmStage,
+    ) -> Result<(), AccessError>;
+
     /// Verifies a webhook delivery (signature, freshness) and reads what it reports.
     fn verify_webhook(
         &self,

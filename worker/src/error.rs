@@ -196,6 +196,7 @@ fn install_status(error: &InstallError) -> (StatusCode, &'static str) {
         InstallError::NotAdmin(_) => (StatusCode::FORBIDDEN, "not_admin"),
         InstallError::NotInstalled => (StatusCode::NOT_FOUND, "not_installed"),
         InstallError::UninstallNotConfirmed => (StatusCode::BAD_REQUEST, "uninstall_not_confirmed"),
+        InstallError::UnknownStage(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_stage"),
         InstallError::Link(LinkError::InvalidCode) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_link_code"),
         InstallError::Link(LinkError::TooManyAttempts(_)) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         InstallError::Link(LinkError::NotInstalled) => (StatusCode::NOT_FOUND, "not_installed"),

@@ -55,6 +55,9 @@ pub enum InstallError {
     /// Aurora would not send a test delivery.
     #[error("Aurora could not send a test webhook: {0}")]
     WebhookCheck(String),
+    /// A stage chosen for a step of the sale is not among the CRM's stages (any more).
+    #[error("the CRM has no stage `{0}` now: reload the settings and choose again")]
+    UnknownStage(String),
     /// "Uninstall" was pressed without its confirmation ticked.
     #[error("nothing was removed: tick \"Yes, uninstall it\" beside the button to confirm, then press Uninstall")]
     UninstallNotConfirmed,
@@ -329,6 +332,9 @@ pub struct Health {
     pub observations: Vec<crate::storage::vendor_observations::Observation>,
     /// What Aurora answered to session tokens it should refuse (deployment-wide).
     pub session_rules: crate::tenant_links::session_rules::SessionRules,
+    /// The CRM's stages for opportunities (to map the sale's steps to), or why they could
+    /// not be read.
+    pub stages: Result<Vec<crate::stages::CrmStage>, String>,
 }
 
 /// Turns automatic projects on or off for the account's new opportunities. On, the CRM is
@@ -344,6 +350,31 @@ pub async fn set_auto_create(state: &AppState, crm: Crm, account: &str, enabled:
     Ok(())
 }
 
+/// Keeps the admin's choice of stage for each step of the sale: only stages the CRM has
+/// (read now) are kept; a step left empty moves nothing.
+pub async fn set_stage_map(
+    state: &AppState,
+    crm: Crm,
+    account: &str,
+    chosen: &[(String, String)],
+) -> Result<(), InstallError> {
+    use crate::stages::{SaleStep, StageMap};
+    let stages = crm.integration().stages(state, account).await?;
+    let mut map = StageMap::default();
+    for (step, stage) in chosen {
+        let (Some(step), false) = (SaleStep::parse(step), stage.is_empty()) else { continue };
+        if !stages.iter().any(|s| &s.id == stage) {
+            return Err(InstallError::UnknownStage(stage.clone()));
+        }
+        map.0.insert(step, stage.clone());
+    }
+    let json = serde_json::to_string(&map).map_err(|e| StorageError::Decode(e.to_string()))?;
+    if !installations::set_stage_map(state.db(), crm, account, &json, state.now()).await? {
+        return Err(InstallError::NotInstalled);
+    }
+    Ok(())
+}
+
 /// The installation and its live health.
 pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Health, InstallError> {
     let installation = installations::find(state.db(), crm, account_id).await?.ok_or(InstallError::NotInstalled)?;
@@ -352,7 +383,8 @@ pub async fn health(state: &AppState, crm: Crm, account_id: &str) -> Result<Heal
     let late_projects = crate::storage::late_projects::of_installation(state.db(), crm, account_id, 10).await?;
     let observations = crate::storage::vendor_observations::of_crm(state.db(), crm.as_str()).await?;
     let session_rules = crate::tenant_links::session_rules::SessionRules::load(state).await?;
-    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects, observations, session_rules })
+    let stages = crm.integration().stages(state, account_id).await.map_err(|e| e.to_string());
+    Ok(Health { installation, webhooks_subscribed, dead_work, late_projects, observations, session_rules, stages })
 }
 
 /// Uninstalls: the CRM revokes our tokens (and so drops our webhooks), and the

@@ -34,6 +34,7 @@ pub mod crm_journal;
 pub mod crm_poll;
 pub mod project_recheck;
 pub mod sale_event;
+pub mod stage_move;
 pub mod write_back;
 
 use crate::{
@@ -41,7 +42,7 @@ use crate::{
     storage::{
         aurora_events, crm_activities, crm_events, crm_journals, crm_polls,
         jobs::{self as store, JobKey, Leased, Queue},
-        project_rechecks, write_backs,
+        project_rechecks, stage_moves, write_backs,
     },
 };
 
@@ -73,6 +74,8 @@ pub enum Kind {
     WriteBack,
     /// An event of the sale, to write to the opportunity's timeline in its CRM.
     CrmActivity,
+    /// A step of the sale, to move the opportunity's stage in its CRM (forward only).
+    StageMove,
     /// A project claim to look at again.
     ProjectRecheck,
     /// An installation's poll for new opportunities (CRMs without webhooks for them).
@@ -83,13 +86,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order a sweep runs them.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::CrmJournal,
         Kind::CrmPoll,
         Kind::AuroraEvent,
         Kind::CrmEvent,
         Kind::WriteBack,
         Kind::CrmActivity,
+        Kind::StageMove,
         Kind::ProjectRecheck,
     ];
 
@@ -100,6 +104,7 @@ impl Kind {
             Kind::CrmEvent => &crm_events::QUEUE,
             Kind::WriteBack => &write_backs::QUEUE,
             Kind::CrmActivity => &crm_activities::QUEUE,
+            Kind::StageMove => &stage_moves::QUEUE,
             Kind::ProjectRecheck => &project_rechecks::QUEUE,
             Kind::CrmPoll => &crm_polls::QUEUE,
             Kind::CrmJournal => &crm_journals::QUEUE,
@@ -113,6 +118,7 @@ impl Kind {
             Kind::CrmEvent => "CRM events",
             Kind::WriteBack => "Figures written to the CRM",
             Kind::CrmActivity => "The sale on the CRM's timeline",
+            Kind::StageMove => "Stages moved with the sale",
             Kind::ProjectRecheck => "Project creation checks",
             Kind::CrmPoll => "Reading new opportunities",
             Kind::CrmJournal => "Reading the CRM's app events (uninstalls)",
@@ -197,6 +203,7 @@ async fn run(state: &AppState, job: Job) {
             Kind::CrmEvent => crm_event::run(state, &job.key).await,
             Kind::WriteBack => write_back::run(state, &job.key).await,
             Kind::CrmActivity => crm_activity::run(state, &job.key).await,
+            Kind::StageMove => stage_move::run(state, &job.key).await,
             Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
             Kind::CrmPoll => crm_poll::run(state, &job.key).await,
             Kind::CrmJournal => crm_journal::run(state, &job.key).await,

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod projects;
 pub mod rendered_states;
 mod routes;
+pub mod stages;
 pub mod storage;
 pub mod temporary_keys;
 pub mod tenant_links;

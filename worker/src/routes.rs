@@ -113,6 +113,7 @@ fn admin_pages() -> Router<SharedState> {
         .route("/settings/{crm}/{account}/tenant/release", post(installations::release_tenant))
         .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
         .route("/settings/{crm}/{account}/site-source", post(installations::site_source))
+        .route("/settings/{crm}/{account}/stages", post(installations::stages))
         .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
     with_page_headers(pages, "no-store")
@@ -128,6 +129,7 @@ fn settings_in_crm(state: SharedState) -> Router<SharedState> {
         .route("/crm-settings/{crm}/{account}/tenant/release", post(installations::release_tenant))
         .route("/crm-settings/{crm}/{account}/auto-create", post(installations::auto_create))
         .route("/crm-settings/{crm}/{account}/site-source", post(installations::site_source))
+        .route("/crm-settings/{crm}/{account}/stages", post(installations::stages))
         .route("/crm-settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .route("/crm-settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
     pages.layer(axum::middleware::from_fn_with_state(state, in_crm_page_headers))

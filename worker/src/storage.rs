@@ -23,6 +23,7 @@ pub mod projects;
 pub mod rate_limits;
 pub mod sales;
 pub mod session_tokens;
+pub mod stage_moves;
 pub mod vendor_observations;
 pub mod write_backs;
 
@@ -158,6 +159,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0016_design_pricing.sql", include_str!("../migrations/0016_design_pricing.sql")),
     ("0017_sales.sql", include_str!("../migrations/0017_sales.sql")),
     ("0018_crm_activities.sql", include_str!("../migrations/0018_crm_activities.sql")),
+    ("0019_stage_moves.sql", include_str!("../migrations/0019_stage_moves.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

@@ -299,6 +299,15 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     assert_eq!(deal["notes"][0]["timestamp"], "1765000000000", "hs_timestamp in milliseconds");
     assert!(deal["notes"][0]["body"].as_str().expect("body").contains("Aurora: agreement signed"));
     assert!(integration.add_activity(&world.state, SUMMIT, "5003", &activity).await.is_err(), "another portal's");
+    // The portal's deal stages, read from its pipelines (isClosed written as a string), and
+    // a deal moved to one.
+    let stages = integration.stages(&world.state, SUMMIT).await.expect("stages");
+    assert_eq!(stages.first().map(|s| s.id.as_str()), Some("appointmentscheduled"));
+    assert!(stages.iter().any(|s| s.id == "closedwon" && s.closed) && stages.iter().all(|s| s.pipeline == "default"));
+    let contract = stages.iter().find(|s| s.id == "contractsent").expect("Contract Sent");
+    integration.set_stage(&world.state, SUMMIT, "5001", contract).await.expect("moved");
+    let now = integration.opportunity_stage(&world.state, SUMMIT, "5001").await.expect("its stage");
+    assert_eq!(now.stage_id, "contractsent");
 
     // A rep creates a deal: HubSpot's batch (creation + stage) is verified and recorded per event.
     let rep = browser();

@@ -442,3 +442,55 @@ const DESIGN_MODAL: &str = "9c1d4e2a-6b7f-4a38-8e15-a0b3c5d7e9f1";
 fn urlencoding(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
+
+/// The admin maps steps of the sale to Pipedrive's stages; the deal moves forward only: a
+/// person's later stage and a deal won or lost are left as they are.
+#[tokio::test]
+async fn the_deals_stage_moves_forward_with_the_sale_and_never_back() {
+    use aurora_crm_worker::{
+        ids::OpportunityKey,
+        jobs::stage_move,
+        stages::{SaleStep, StageMap},
+    };
+    let world = world().await;
+    let admin = browser();
+    install(&admin, &world).await;
+    let integration = Crm::Pipedrive.integration();
+    // Pipedrive's own stages, read through its API, in their pipeline's order.
+    let stages = integration.stages(&world.state, HELIO).await.expect("stages");
+    let names: Vec<&str> = stages.iter().map(|s| s.label.as_str()).collect();
+    assert_eq!(names, ["Lead In", "Contact Made", "Proposal Made", "Negotiations Started"]);
+    assert!(stages.iter().all(|s| s.pipeline_label == "Pipeline"));
+    let mut map = StageMap::default();
+    map.0.insert(SaleStep::AgreementSent, "3".into());
+    map.0.insert(SaleStep::AgreementSigned, "4".into());
+    map.0.insert(SaleStep::FinancingApproved, "2".into());
+    let json = serde_json::to_string(&map).expect("json");
+    aurora_crm_worker::storage::installations::set_stage_map(world.state.db(), Crm::Pipedrive, HELIO, &json, 1)
+        .await
+        .expect("mapped");
+    let stage_of = |deal: u64| world.pd.data().deals.iter().find(|d| d.id == deal).map(|d| d.stage_id);
+    let key =
+        |deal: &str| OpportunityKey { crm: Crm::Pipedrive, account_id: HELIO.into(), opportunity_id: deal.into() };
+
+    // Sent: forward from Lead In to Proposal Made.
+    stage_move::queue(&world.state, &key("1"), SaleStep::AgreementSent).await.expect("queued");
+    assert_eq!(stage_of(1), Some(3));
+    // Approved maps to an earlier stage: never back.
+    stage_move::queue(&world.state, &key("1"), SaleStep::FinancingApproved).await.expect("queued");
+    assert_eq!(stage_of(1), Some(3));
+    // A person moved deal 2 to Negotiations Started; the agreement sent does not undo it.
+    world.pd.data().deals.iter_mut().find(|d| d.id == 2).expect("deal 2").stage_id = 4;
+    stage_move::queue(&world.state, &key("2"), SaleStep::AgreementSent).await.expect("queued");
+    assert_eq!(stage_of(2), Some(4));
+    // A lost deal stays lost where it is.
+    world.pd.data().deals.iter_mut().find(|d| d.id == 3).expect("deal 3").status = "lost".into();
+    stage_move::queue(&world.state, &key("3"), SaleStep::AgreementSigned).await.expect("queued");
+    assert_eq!(stage_of(3), Some(1));
+    // Signed: on to Negotiations Started. A step happens once: its move is made once.
+    stage_move::queue(&world.state, &key("1"), SaleStep::AgreementSigned).await.expect("queued");
+    assert_eq!(stage_of(1), Some(4));
+    world.pd.data().deals.iter_mut().find(|d| d.id == 1).expect("deal 1").stage_id = 1;
+    stage_move::queue(&world.state, &key("1"), SaleStep::AgreementSigned).await.expect("queued again");
+    assert_eq!(stage_of(1), Some(1), "a step already run is not run again");
+}

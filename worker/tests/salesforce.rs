@@ -395,6 +395,17 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert!(
         task["description"].as_str().expect("text").ends_with("Open in Aurora: https://v2.aurorasolar.com/projects/x")
     );
+    // The org's Opportunity stages (OpportunityStage, by SortOrder), and a move to one.
+    let integration = Crm::Salesforce.integration();
+    let stages = integration.stages(&world.state, SUNRISE).await.expect("stages");
+    assert_eq!(stages.first().map(|s| s.id.as_str()), Some("Prospecting"));
+    assert!(stages.iter().any(|s| s.id == "Closed Lost" && s.closed));
+    let orders: Vec<i64> = stages.iter().map(|s| s.order).collect();
+    assert!(orders.windows(2).all(|w| w[0] < w[1]), "in order: {orders:?}");
+    let quote = stages.iter().find(|s| s.id == "Proposal/Price Quote").expect("a quote stage");
+    integration.set_stage(&world.state, SUNRISE, RIVERA, quote).await.expect("moved");
+    let now = integration.opportunity_stage(&world.state, SUNRISE, RIVERA).await.expect("its stage");
+    assert_eq!(now.stage_id, "Proposal/Price Quote");
     assert_ne!(sealed().await, at_install, "the refreshed token is stored, sealed");
 
     // An Opportunity created while automatic projects are off gets no project later: switching

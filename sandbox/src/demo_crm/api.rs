@@ -138,6 +138,7 @@ pub fn opportunity_json(opportunity: &Opportunity) -> Value {
         "customer": opportunity.customer,
         "fields": opportunity.fields,
         "activities": opportunity.activities,
+        "stage": opportunity.stage,
     });
     if let (Some(body), Some(site)) = (body.as_object_mut(), site_claims(&opportunity.site).as_object()) {
         body.extend(site.clone());
@@ -155,7 +156,20 @@ pub async fn get_opportunity(State(crm): State<Crm>, token: AppToken, Path(id): 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldUpdate {
+    #[serde(default)]
     fields: serde_json::Map<String, Value>,
+    /// A stage id of [`super::state::STAGES`].
+    #[serde(default)]
+    stage: Option<String>,
+}
+
+/// `GET /api/v1/stages`: the pipeline's stages, in order.
+pub async fn stages(_token: AppToken) -> Response {
+    let stages: Vec<Value> = super::state::STAGES
+        .iter()
+        .map(|s| json!({ "id": s.id, "label": s.label, "order": s.order, "closed": s.closed }))
+        .collect();
+    Json(json!({ "stages": stages })).into_response()
 }
 
 /// `PATCH /api/v1/opportunities/{id}`: sets custom fields (absolute values: idempotent).
@@ -166,8 +180,17 @@ pub async fn patch_opportunity(
     body: Result<Json<FieldUpdate>, JsonRejection>,
 ) -> Response {
     let Ok(Json(update)) = body else {
-        return error(StatusCode::BAD_REQUEST, "invalid_request", "send {\"fields\": {name: value}}");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send {\"fields\": {name: value}} or {\"stage\": id}",
+        );
     };
+    if let Some(stage) = &update.stage
+        && !super::state::STAGES.iter().any(|s| s.id == stage)
+    {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_stage", &format!("no stage {stage}"));
+    }
     for (name, value) in &update.fields {
         let Some(field) = CUSTOM_FIELDS.iter().find(|f| f.name == name) else {
             return error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field", &format!("no custom field {name}"));
@@ -186,6 +209,9 @@ pub async fn patch_opportunity(
     else {
         return error(StatusCode::NOT_FOUND, "not_found", "no such opportunity");
     };
+    if let Some(stage) = update.stage {
+        opportunity.stage = stage;
+    }
     for (name, value) in update.fields {
         if value.is_null() {
             opportunity.fields.remove(&name);

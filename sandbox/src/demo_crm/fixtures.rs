@@ -64,6 +64,7 @@ pub fn opportunities() -> Vec<Opportunity> {
         site,
         fields: Default::default(),
         activities: Vec::new(),
+        stage: "qualified".into(),
     };
     vec![
         opportunity(

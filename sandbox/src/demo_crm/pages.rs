@@ -202,6 +202,20 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
             format!("<dt>{}</dt><dd data-testid=\"crm-field-{}\">{value}</dd>", text(field.label), attr(field.name))
         })
         .collect();
+    let options: String = super::state::STAGES
+        .iter()
+        .map(|s| {
+            let selected = if s.id == opportunity.stage { " selected" } else { "" };
+            format!("<option value=\"{}\"{selected}>{}</option>", attr(s.id), text(s.label))
+        })
+        .collect();
+    let stage = format!(
+        "<form method=post action=\"/opportunities/{id}/stage\" class=inline><input type=hidden name=csrf value=\"{csrf}\">\
+         <select name=stage aria-label=Stage data-testid=crm-stage>{options}</select> \
+         <button type=submit data-testid=crm-save-stage>Set stage</button></form>",
+        id = attr(&opportunity.id),
+        csrf = attr(viewer.csrf),
+    );
     let timeline: String = opportunity
         .activities
         .iter()
@@ -227,6 +241,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
     let body = format!(
         "<main><section class=card><h1 data-testid=crm-opportunity-name>{name}</h1>\
          <dl><dt>Customer</dt><dd>{customer}</dd><dt>Owner</dt><dd>{owner}</dd>\
+         <dt>Stage</dt><dd>{stage}</dd>\
          <dt>Site</dt><dd data-testid=crm-opportunity-site>{site}</dd>{fields}</dl>\
          <h2>Activity</h2>{timeline}\
          <p><a href=\"/\">All opportunities</a></p></section>\

@@ -57,7 +57,28 @@ pub struct Opportunity {
     pub fields: BTreeMap<String, serde_json::Value>,
     /// Its timeline: what apps logged on it, oldest first.
     pub activities: Vec<Activity>,
+    /// Its stage (one of [`STAGES`]).
+    pub stage: String,
 }
+
+/// A stage of the one pipeline: id, name, place, whether it closes the opportunity.
+pub struct Stage {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub order: i64,
+    pub closed: bool,
+}
+
+/// The demo CRM's pipeline, in order (a real CRM lets admins define these).
+pub const STAGES: &[Stage] = &[
+    Stage { id: "qualified", label: "Qualified", order: 1, closed: false },
+    Stage { id: "site_visit", label: "Site visit", order: 2, closed: false },
+    Stage { id: "proposal", label: "Proposal", order: 3, closed: false },
+    Stage { id: "contract_signed", label: "Contract signed", order: 4, closed: false },
+    Stage { id: "financing_approved", label: "Financing approved", order: 5, closed: false },
+    Stage { id: "won", label: "Won", order: 6, closed: true },
+    Stage { id: "lost", label: "Lost", order: 7, closed: true },
+];
 
 /// An entry an app logged on an opportunity's timeline.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -128,6 +128,40 @@ pub async fn logout(State(crm): State<Crm>, signed_in: SignedIn, Form(form): For
     kit::signed_out(SESSION_COOKIE, "/login")
 }
 
+#[derive(Deserialize)]
+pub struct StageForm {
+    #[serde(default)]
+    csrf: String,
+    stage: String,
+}
+
+/// `POST /opportunities/{id}/stage`: a person sets the opportunity's stage.
+pub async fn set_stage(
+    State(crm): State<Crm>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<StageForm>,
+) -> Response {
+    if let Err(refused) = signed_in.check_csrf(&form.csrf) {
+        return refused;
+    }
+    if !super::state::STAGES.iter().any(|s| s.id == form.stage) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(pages::message(Some(&signed_in.viewer()), "No such stage", "Choose a stage of the list.")),
+        )
+            .into_response();
+    }
+    let mut state = crm.state();
+    match state.opportunities.iter_mut().find(|o| o.id == id && o.account_id == signed_in.account.id) {
+        Some(opportunity) => {
+            opportunity.stage = form.stage;
+            Redirect::to(&format!("/opportunities/{id}")).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 pub async fn opportunity_list(State(crm): State<Crm>, signed_in: SignedIn) -> Html<String> {
     let state = crm.state();
     let mine: Vec<&Opportunity> = state.opportunities.iter().filter(|o| o.account_id == signed_in.account.id).collect();
@@ -273,6 +307,7 @@ pub async fn create_opportunity(
             site,
             fields: Default::default(),
             activities: Vec::new(),
+            stage: "qualified".into(),
         };
         state.opportunities.push(opportunity.clone());
         opportunity

@@ -233,6 +233,13 @@ pub async fn patch_deal(
             }
             Some(_) => {}
         }
+        if name == "dealstage" && !DEAL_STAGES.iter().any(|(stage, _, _, _)| *stage == text) {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                &format!("Property values were not valid: {text} is not a valid dealstage of pipeline default"),
+            );
+        }
         values.push((name.clone(), text));
     }
     let Some(deal) = data.deals.iter_mut().find(|d| d.id.to_string() == id && d.portal_id == grant.portal_id) else {
@@ -241,6 +248,36 @@ pub async fn patch_deal(
     deal.properties.extend(values);
     let names: Vec<&str> = patch.properties.keys().map(String::as_str).collect();
     Json(deal_json(deal, &names, &[])).into_response()
+}
+
+/// A portal's default deal pipeline: stage id, label, display order, closed
+/// (https://knowledge.hubspot.com/object-settings/set-up-and-customize-pipelines names them).
+pub const DEAL_STAGES: &[(&str, &str, i64, bool)] = &[
+    ("appointmentscheduled", "Appointment Scheduled", 0, false),
+    ("qualifiedtobuy", "Qualified To Buy", 1, false),
+    ("presentationscheduled", "Presentation Scheduled", 2, false),
+    ("decisionmakerboughtin", "Decision Maker Bought-In", 3, false),
+    ("contractsent", "Contract Sent", 4, false),
+    ("closedwon", "Closed Won", 5, true),
+    ("closedlost", "Closed Lost", 6, true),
+];
+
+/// `GET /crm/v3/pipelines/deals`: the portal's deal pipelines with their stages
+/// (https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide); `isClosed`
+/// is written as a string, as HubSpot writes stage metadata.
+pub async fn deal_pipelines(State(hs): State<HubSpot>, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorized(&hs, &headers) {
+        return refused;
+    }
+    let stages: Vec<Value> = DEAL_STAGES
+        .iter()
+        .map(|(id, label, order, closed)| {
+            json!({ "id": id, "label": label, "displayOrder": order, "archived": false,
+                    "metadata": { "isClosed": closed.to_string(), "probability": if *closed { "1.0" } else { "0.2" } } })
+        })
+        .collect();
+    Json(json!({ "results": [{ "id": "default", "label": "Sales Pipeline", "displayOrder": 0, "archived": false, "stages": stages }] }))
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

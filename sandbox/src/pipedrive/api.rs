@@ -80,7 +80,7 @@ pub async fn deal(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Pat
     match data.deals.iter().find(|d| d.id.to_string() == id && d.company_id == grant.company_id) {
         Some(deal) => ok(json!({
             "id": deal.id, "title": deal.title, "org_id": deal.org_id, "person_id": deal.person_id,
-            "status": "open", "custom_fields": deal.custom_fields,
+            "status": deal.status, "stage_id": deal.stage_id, "pipeline_id": 1, "custom_fields": deal.custom_fields,
         })),
         None => failure(StatusCode::NOT_FOUND, "Deal not found"),
     }
@@ -176,6 +176,30 @@ pub async fn create_deal_field(State(pd): State<Pipedrive>, headers: HeaderMap, 
 pub struct DealPatch {
     #[serde(default)]
     custom_fields: serde_json::Map<String, Value>,
+    #[serde(default)]
+    stage_id: Option<u64>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// `GET /api/v2/stages` (https://developers.pipedrive.com/docs/api/v1/Stages#getStages).
+pub async fn stages(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorized(&pd, &headers) {
+        return refused;
+    }
+    let stages: Vec<Value> = super::company::STAGES
+        .iter()
+        .map(|(id, name, order)| json!({ "id": id, "name": name, "order_nr": order, "pipeline_id": 1, "is_deleted": false }))
+        .collect();
+    ok(json!(stages))
+}
+
+/// `GET /api/v2/pipelines` (https://developers.pipedrive.com/docs/api/v1/Pipelines#getPipelines).
+pub async fn pipelines(State(pd): State<Pipedrive>, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorized(&pd, &headers) {
+        return refused;
+    }
+    ok(json!([{ "id": 1, "name": "Pipeline", "order_nr": 1, "is_deleted": false }]))
 }
 
 /// `PATCH /api/v2/deals/{id}`: custom fields by key; an unknown key or a wrong type is a 400.
@@ -205,10 +229,22 @@ pub async fn patch_deal(
             return failure(StatusCode::BAD_REQUEST, &format!("Invalid value for custom field {key}"));
         }
     }
+    if patch.stage_id.is_some_and(|stage| !super::company::STAGES.iter().any(|(id, _, _)| *id == stage)) {
+        return failure(StatusCode::BAD_REQUEST, "Stage not found");
+    }
+    if patch.status.as_deref().is_some_and(|s| !matches!(s, "open" | "won" | "lost")) {
+        return failure(StatusCode::BAD_REQUEST, "Invalid status");
+    }
     let Some(deal) = data.deals.iter_mut().find(|d| d.id.to_string() == id && d.company_id == grant.company_id) else {
         return failure(StatusCode::NOT_FOUND, "Deal not found");
     };
     deal.custom_fields.extend(patch.custom_fields);
+    if let Some(stage) = patch.stage_id {
+        deal.stage_id = stage;
+    }
+    if let Some(status) = patch.status {
+        deal.status = status;
+    }
     ok(json!({ "id": deal.id, "title": deal.title, "custom_fields": deal.custom_fields }))
 }
 
@@ -287,8 +323,9 @@ pub async fn peek_deal(State(pd): State<Pipedrive>, Path(id): Path<String>) -> R
         })
         .collect();
     let notes: Vec<_> = data.notes.iter().filter(|n| n.deal_id == deal.id).collect();
-    Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields, "notes": notes }))
-        .into_response()
+    Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields, "notes": notes,
+                 "stage_id": deal.stage_id, "status": deal.status }))
+    .into_response()
 }
 
 #[derive(Deserialize)]

@@ -64,7 +64,15 @@ pub struct Deal {
     pub visible_to: u8,
     /// Custom field values by key.
     pub custom_fields: BTreeMap<String, Value>,
+    /// Its stage (one of [`STAGES`]).
+    pub stage_id: u64,
+    /// `open`, `won` or `lost`: Pipedrive closes a deal by its status, not its stage.
+    pub status: String,
 }
+
+/// Every company's default pipeline (`1`, "Pipeline") and its stages: id, name, order.
+pub const STAGES: &[(u64, &str, i64)] =
+    &[(1, "Lead In", 1), (2, "Contact Made", 2), (3, "Proposal Made", 3), (4, "Negotiations Started", 4)];
 
 #[derive(Debug, Clone)]
 pub struct DealField {
@@ -250,6 +258,8 @@ impl Data {
                 owner_id: rep,
                 visible_to: 3,
                 custom_fields: BTreeMap::new(),
+                stage_id: 1,
+                status: "open".into(),
             });
         }
         // One deal Helio's admin keeps to themself: its rep may not see it.
@@ -263,6 +273,8 @@ impl Data {
             owner_id: admin,
             visible_to: 1,
             custom_fields: BTreeMap::new(),
+            stage_id: 1,
+            status: "open".into(),
         });
         data
     }

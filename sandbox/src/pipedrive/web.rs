@@ -133,6 +133,8 @@ pub async fn new_deal(State(pd): State<Pipedrive>, headers: HeaderMap, Form(form
             owner_id: user.id,
             visible_to: 3,
             custom_fields: Default::default(),
+            stage_id: 1,
+            status: "open".into(),
         });
         id
     };
@@ -184,6 +186,8 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
         .rev()
         .map(|n| format!("<li data-testid=pd-note><pre>{}</pre></li>", text(&crate::kit::note_text(&n.content))))
         .collect();
+    let stage = super::company::STAGES.iter().find(|(id, _, _)| *id == deal.stage_id).map_or("", |(_, name, _)| name);
+    let fields = format!("<dt>Stage</dt><dd data-testid=pd-stage>{}</dd>{fields}", text(stage));
     let history = if notes.is_empty() { "<p>No notes yet.</p>".to_owned() } else { format!("<ol>{notes}</ol>") };
     let panel = if installed {
         let runtime = uuid::Uuid::new_v4().to_string();

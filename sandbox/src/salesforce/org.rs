@@ -70,7 +70,24 @@ pub struct SfOpportunity {
     pub created: i64,
     /// Custom fields apps write (the package's fields: see [`CUSTOM_FIELDS`]).
     pub custom: BTreeMap<String, serde_json::Value>,
+    /// `StageName`: one of [`OPPORTUNITY_STAGES`].
+    pub stage_name: String,
 }
+
+/// A new org's Opportunity stages (`OpportunityStage`): API name, place, closed, won. The
+/// `ApiName` and `MasterLabel` of a new org's stages are the same words.
+pub const OPPORTUNITY_STAGES: &[(&str, i64, bool)] = &[
+    ("Prospecting", 1, false),
+    ("Qualification", 2, false),
+    ("Needs Analysis", 3, false),
+    ("Value Proposition", 4, false),
+    ("Id. Decision Makers", 5, false),
+    ("Perception Analysis", 6, false),
+    ("Proposal/Price Quote", 7, false),
+    ("Negotiation/Review", 8, false),
+    ("Closed Won", 9, true),
+    ("Closed Lost", 10, true),
+];
 
 /// The custom Opportunity fields our package defines: API name, label, and whether a
 /// number (else text). The worker's `crm::salesforce::fields` names the same.
@@ -219,6 +236,7 @@ impl Data {
                 shared_with: if i == 0 { vec![record_id("005", n, 3)] } else { Vec::new() },
                 created: now - 86_400,
                 custom: BTreeMap::new(),
+                stage_name: "Prospecting".into(),
             });
         }
         // One the admin keeps to themself: no rep may see it.
@@ -231,6 +249,7 @@ impl Data {
             shared_with: Vec::new(),
             created: now - 3_600,
             custom: BTreeMap::new(),
+            stage_name: "Prospecting".into(),
         });
         data
     }

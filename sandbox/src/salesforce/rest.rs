@@ -198,6 +198,24 @@ pub async fn query(
             select(&soql, "Opportunity", &columns.iter().map(String::as_str).collect::<Vec<_>>(), rows, &version)
         }
         "UserRecordAccess" => user_record_access(&data, &session, &soql, &version),
+        "OpportunityStage" => {
+            let rows = super::org::OPPORTUNITY_STAGES
+                .iter()
+                .map(|(name, order, closed)| {
+                    Map::from_iter([
+                        ("Id".to_owned(), json!(format!("01J8a0000000{order:03}AAA"))),
+                        ("ApiName".to_owned(), json!(name)),
+                        ("MasterLabel".to_owned(), json!(name)),
+                        ("SortOrder".to_owned(), json!(order)),
+                        ("IsClosed".to_owned(), json!(closed)),
+                        ("IsWon".to_owned(), json!(*closed && *order == 9)),
+                        ("IsActive".to_owned(), json!(true)),
+                    ])
+                })
+                .collect();
+            let columns = ["Id", "ApiName", "MasterLabel", "SortOrder", "IsClosed", "IsWon", "IsActive"];
+            select(&soql, "OpportunityStage", &columns, rows, &version)
+        }
         other => Err(format!("sObject type '{other}' is not supported.")),
     };
     match records {
@@ -245,8 +263,10 @@ fn user_record_access(
 
 /// The Opportunity columns SOQL may name in an org (with Person Accounts or not).
 fn opportunity_columns(person_accounts: bool) -> Vec<String> {
-    let mut columns: Vec<String> =
-        ["Id", "Name", "AccountId", "CreatedDate", "Account.Name"].iter().map(|c| (*c).to_owned()).collect();
+    let mut columns: Vec<String> = ["Id", "Name", "AccountId", "CreatedDate", "StageName", "Account.Name"]
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
     columns.extend(CUSTOM_FIELDS.iter().map(|(name, _, _)| (*name).to_owned()));
     for prefix in address_prefixes(person_accounts) {
         columns.extend(ADDRESS_PARTS.iter().map(|part| format!("Account.{prefix}{part}")));
@@ -261,6 +281,7 @@ fn opportunity_row(data: &super::org::Data, o: &SfOpportunity) -> Map<String, Va
     row.insert("Name".into(), json!(o.name));
     row.insert("AccountId".into(), json!(o.account_id));
     row.insert("CreatedDate".into(), json!(salesforce_datetime(o.created)));
+    row.insert("StageName".into(), json!(o.stage_name));
     for (name, _, _) in CUSTOM_FIELDS {
         row.insert((*name).into(), o.custom.get(*name).cloned().unwrap_or(Value::Null));
     }
@@ -377,6 +398,15 @@ pub async fn patch_opportunity(
     for (name, value) in &fields {
         match CUSTOM_FIELDS.iter().find(|(field, _, _)| field == name) {
             None if name == "Name" => {}
+            None if name == "StageName" => {
+                if !super::org::OPPORTUNITY_STAGES.iter().any(|(stage, _, _)| Some(*stage) == value.as_str()) {
+                    return rest_error(
+                        StatusCode::BAD_REQUEST,
+                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                        &format!("Stage: bad value for restricted picklist field: {value}"),
+                    );
+                }
+            }
             None => {
                 return rest_error(
                     StatusCode::BAD_REQUEST,
@@ -408,6 +438,8 @@ pub async fn patch_opportunity(
     for (name, value) in fields {
         if name == "Name" {
             opportunity.name = value.as_str().unwrap_or_default().to_owned();
+        } else if name == "StageName" {
+            opportunity.stage_name = value.as_str().unwrap_or_default().to_owned();
         } else {
             opportunity.custom.insert(name, value);
         }
@@ -496,8 +528,9 @@ pub async fn peek_opportunity(State(sf): State<Salesforce>, Path(id): Path<Strin
     match data.opportunities.iter().find(|o| o.id == id) {
         Some(o) => {
             let tasks: Vec<_> = data.tasks.iter().filter(|t| t.what_id == o.id).collect();
-            Json(json!({ "id": o.id, "org_id": o.org_id, "name": o.name, "fields": o.custom, "tasks": tasks }))
-                .into_response()
+            Json(json!({ "id": o.id, "org_id": o.org_id, "name": o.name, "fields": o.custom, "tasks": tasks,
+                         "stage": o.stage_name }))
+            .into_response()
         }
         None => not_found(),
     }
@@ -557,6 +590,7 @@ impl Salesforce {
             shared_with: Vec::new(),
             created: self.clock.now(),
             custom: Default::default(),
+            stage_name: "Prospecting".into(),
         });
         Ok(id)
     }

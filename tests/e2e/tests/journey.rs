@@ -182,6 +182,20 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
     assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("created automatically"));
+    // The stages the sale moves opportunities to, among the CRM's own (forward only).
+    for (step, stage) in [
+        ("design_ready", "proposal"),
+        ("agreement_signed", "contract_signed"),
+        ("financing_approved", "financing_approved"),
+    ] {
+        wait_for(&client, &format!("[data-testid=admin-stage-{step}]"))
+            .await
+            .select_by_value(stage)
+            .await
+            .unwrap_or_else(|e| panic!("choose {stage} for {step}: {e}"));
+    }
+    click_to_navigate(&client, "[data-testid=admin-save-stages]").await;
+    assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("move forward with the sale"));
     screenshot(&client, "journey/04-settings-linked").await;
     assert_accessible(&client, "journey/04-settings-linked").await;
     admin_page_in_dark(&client, "journey/04b-settings-linked-dark").await;
@@ -338,8 +352,20 @@ async fn the_sale_goes_on(client: &Client, design: &Value) {
     for entry in ["Aurora: design ready", "Aurora: agreement sent for signature", "Aurora: financing approved"] {
         assert!(timeline.contains(entry), "{entry} is not on the timeline: {timeline}");
     }
+    // The opportunity moved forward with the sale: proposal, contract signed, financing approved.
+    let stage = "return document.querySelector('[data-testid=crm-stage]').value";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while client.execute(stage, vec![]).await.expect("stage") != "financing_approved" {
+        assert!(std::time::Instant::now() < deadline, "the opportunity did not move to Financing approved");
+        sweep().await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        client.refresh().await.expect("reload");
+    }
     client.execute("document.querySelector('.timeline').scrollIntoView()", vec![]).await.expect("scroll");
     screenshot(client, "journey/08c-the-sale-on-the-timeline").await;
+    // A person marks it won: nothing of the sale moves it back.
+    wait_for(client, "[data-testid=crm-stage]").await.select_by_value("won").await.expect("won");
+    click_to_navigate(client, "[data-testid=crm-save-stage]").await;
 
     // The designer changes the design after the sale: a change order, in the widget and
     // on the timeline.
@@ -358,6 +384,7 @@ async fn the_sale_goes_on(client: &Client, design: &Value) {
         .expect("scroll");
     screenshot(client, "journey/08d-changed-since-sold").await;
     text_comes(client, "[data-testid=crm-activity]", "Aurora: the design changed since it was sold", 30, true).await;
+    assert_eq!(client.execute(stage, vec![]).await.expect("stage"), "won", "the new design moved nothing back");
 }
 
 /// Inside the widget's frame: what its status region says now, and the text of the

@@ -12,6 +12,7 @@ use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, Exchanged, Settings, VerifiedContext,
 };
+use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
     environment::{ConfigError, Env},
@@ -205,6 +206,52 @@ impl CrmIntegration for DemoCrm {
         with_access_token(state, account_id, |client, token| {
             let (id, subject, body) = (id.clone(), activity.subject.clone(), body.clone());
             async move { client.add_activity(&token, &id, &subject, &body).await }
+        })
+        .await
+    }
+
+    async fn stages(&self, state: &AppState, account_id: &str) -> Result<Vec<CrmStage>, AccessError> {
+        let found =
+            with_access_token(state, account_id, |client, token| async move { client.stages(&token).await }).await?;
+        Ok(found
+            .into_iter()
+            .map(|s| CrmStage {
+                id: s.id,
+                label: s.label,
+                pipeline: "sales".into(),
+                pipeline_label: "Sales".into(),
+                order: s.order,
+                closed: s.closed,
+            })
+            .collect())
+    }
+
+    async fn opportunity_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CurrentStage, AccessError> {
+        let id = opportunity_id.to_owned();
+        let stage_id = with_access_token(state, account_id, |client, token| {
+            let id = id.clone();
+            async move { client.opportunity_stage(&token, &id).await }
+        })
+        .await?;
+        Ok(CurrentStage { stage_id, closed: false })
+    }
+
+    async fn set_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        stage: &CrmStage,
+    ) -> Result<(), AccessError> {
+        let (id, stage) = (opportunity_id.to_owned(), stage.id.clone());
+        with_access_token(state, account_id, |client, token| {
+            let (id, stage) = (id.clone(), stage.clone());
+            async move { client.set_stage(&token, &id, &stage).await }
         })
         .await
     }

@@ -18,6 +18,7 @@ use super::{
     embed::{self, EmbedError, Opened, PageLoad, SettingsOpened},
     embed_ticket,
 };
+use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
     environment::{ConfigError, Env},
@@ -386,6 +387,61 @@ impl CrmIntegration for HubSpot {
         with_tokens(state, account_id, |client, tokens| {
             let (id, html) = (id.clone(), html.clone());
             async move { client.log_note(&tokens, &id, &html, activity.at.saturating_mul(1000)).await }
+        })
+        .await
+    }
+
+    async fn stages(&self, state: &AppState, account_id: &str) -> Result<Vec<CrmStage>, AccessError> {
+        let pipelines =
+            with_tokens(state, account_id, |client, tokens| async move { client.deal_pipelines(&tokens).await })
+                .await?;
+        Ok(pipelines
+            .into_iter()
+            .flat_map(|pipeline| {
+                pipeline
+                    .stages
+                    .iter()
+                    .map(move |stage| CrmStage {
+                        id: stage.id.clone(),
+                        label: stage.label.clone(),
+                        pipeline: pipeline.id.clone(),
+                        pipeline_label: pipeline.label.clone(),
+                        order: stage.display_order,
+                        closed: stage.is_closed(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    async fn opportunity_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CurrentStage, AccessError> {
+        let id = object_id(opportunity_id)?.to_owned();
+        let deal = with_tokens(state, account_id, |client, tokens| {
+            let id = id.clone();
+            async move { client.deal_stage(&tokens, &id).await }
+        })
+        .await?;
+        let stage_id = deal.properties.get("dealstage").and_then(Value::as_str).unwrap_or_default().to_owned();
+        Ok(CurrentStage { stage_id, closed: false })
+    }
+
+    async fn set_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        stage: &CrmStage,
+    ) -> Result<(), AccessError> {
+        let id = object_id(opportunity_id)?.to_owned();
+        let properties = serde_json::json!({ "dealstage": stage.id });
+        with_tokens(state, account_id, |client, tokens| {
+            let (id, properties) = (id.clone(), properties.clone());
+            async move { client.update_deal(&tokens, &id, properties).await }
         })
         .await
     }

@@ -18,6 +18,7 @@ use super::{
     embed::{EmbedError, FramedPage, Opened, PageLoad, SettingsOpened, Surface},
     embed_ticket,
 };
+use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
     environment::{ConfigError, Env},
@@ -447,6 +448,57 @@ impl CrmIntegration for Pipedrive {
             async move { client.add_note(&tokens, id, &html).await }
         })
         .await
+    }
+
+    async fn stages(&self, state: &AppState, account_id: &str) -> Result<Vec<CrmStage>, AccessError> {
+        let (stages, pipelines) = with_tokens(state, account_id, |client, tokens| async move {
+            Ok((client.stages(&tokens).await?, client.pipelines(&tokens).await?))
+        })
+        .await?;
+        Ok(stages
+            .into_iter()
+            .map(|stage| CrmStage {
+                id: stage.id.to_string(),
+                label: stage.name,
+                pipeline: stage.pipeline_id.to_string(),
+                pipeline_label: pipelines
+                    .iter()
+                    .find(|p| p.id == stage.pipeline_id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                order: stage.order_nr,
+                // Pipedrive closes a deal by its status (won, lost), not by a stage.
+                closed: false,
+            })
+            .collect())
+    }
+
+    async fn opportunity_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CurrentStage, AccessError> {
+        let id = deal_id(opportunity_id)?;
+        let deal =
+            with_tokens(state, account_id, |client, tokens| async move { client.deal(&tokens, id).await }).await?;
+        Ok(CurrentStage {
+            stage_id: deal.stage_id.map(|s| s.to_string()).unwrap_or_default(),
+            closed: deal.status.as_deref().is_some_and(|s| s != "open"),
+        })
+    }
+
+    async fn set_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        stage: &CrmStage,
+    ) -> Result<(), AccessError> {
+        let id = deal_id(opportunity_id)?;
+        let stage_id: u64 = stage.id.parse().map_err(|_| CrmError::Decode(format!("stage id `{}`", stage.id)))?;
+        with_tokens(state, account_id, |client, tokens| async move { client.set_stage(&tokens, id, stage_id).await })
+            .await
     }
 
     fn verify_webhook(

@@ -18,6 +18,7 @@ use super::{
     embed::{EmbedError, FramedPage, Opened, PageLoad},
     embed_ticket,
 };
+use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
     environment::{ConfigError, Env},
@@ -473,6 +474,53 @@ impl CrmIntegration for Salesforce {
             let (id, subject, description, date) =
                 (id.clone(), activity.subject.clone(), description.clone(), date.clone());
             async move { client.log_task(&tokens, &id, &subject, &description, &date).await }
+        })
+        .await
+    }
+
+    async fn stages(&self, state: &AppState, account_id: &str) -> Result<Vec<CrmStage>, AccessError> {
+        let stages =
+            with_tokens(state, account_id, |client, tokens| async move { client.stages(&tokens).await }).await?;
+        Ok(stages
+            .into_iter()
+            .map(|stage| CrmStage {
+                id: stage.api_name,
+                label: stage.label,
+                // Sales processes pick among the org's stages per record type; one list here.
+                pipeline: "opportunity".into(),
+                pipeline_label: "Opportunity stages".into(),
+                order: stage.sort_order.unwrap_or(i64::MAX),
+                closed: stage.is_closed,
+            })
+            .collect())
+    }
+
+    async fn opportunity_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+    ) -> Result<CurrentStage, AccessError> {
+        let id = opportunity_id.to_owned();
+        let stage = with_tokens(state, account_id, |client, tokens| {
+            let id = id.clone();
+            async move { client.opportunity_stage(&tokens, &id).await }
+        })
+        .await?;
+        Ok(CurrentStage { stage_id: stage.unwrap_or_default(), closed: false })
+    }
+
+    async fn set_stage(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        stage: &CrmStage,
+    ) -> Result<(), AccessError> {
+        let (id, body) = (opportunity_id.to_owned(), serde_json::json!({ "StageName": stage.id }));
+        with_tokens(state, account_id, |client, tokens| {
+            let (id, body) = (id.clone(), body.clone());
+            async move { client.update_opportunity(&tokens, &id, &body).await }
         })
         .await
     }

@@ -14,7 +14,9 @@ use super::{
     Outcome,
     aurora_delivery::{self, Received},
     crm_activity::{self, said},
+    stage_move,
 };
+use crate::stages::SaleStep;
 use crate::{
     AppState,
     ids::OpportunityKey,
@@ -25,6 +27,7 @@ use crate::{
     },
     temporary_keys::StoredSessionTokens,
 };
+use aurora_api::sale::LenderStage;
 use aurora_api::{
     Agreement, AgreementId, AgreementStatus, AuroraError, BearerToken, DesignId, Financing, FinancingId, ProjectId,
     TenantId,
@@ -326,6 +329,14 @@ async fn agreement_changed(
         let activity = said::agreement(&agreement, sold.as_ref(), &url, now);
         crm_activity::queue(state, key, &format!("agreement:{}:{}", agreement.id, status.trim_matches('"')), &activity)
             .await?;
+        let step = match agreement.status {
+            AgreementStatus::Sent | AgreementStatus::Viewed => Some(SaleStep::AgreementSent),
+            AgreementStatus::Signed => Some(SaleStep::AgreementSigned),
+            _ => None,
+        };
+        if let Some(step) = step {
+            stage_move::queue(state, key, step).await?;
+        }
     }
     Ok(())
 }
@@ -363,6 +374,9 @@ async fn lender_changed(
     let activity = said::lender(probe.stage(), word, lender.and_then(|l| l.provider.as_deref()), &url, state.now());
     let financing = id.unwrap_or_default();
     crm_activity::queue(state, key, &format!("lender:{design}:{financing}:{word}"), &activity).await?;
+    if matches!(probe.stage(), Some(LenderStage::Approved | LenderStage::Stipulations | LenderStage::Funded)) {
+        stage_move::queue(state, key, SaleStep::FinancingApproved).await?;
+    }
     Ok(())
 }
 
@@ -428,6 +442,7 @@ async fn milestone(
     }
     if stage == SOLD {
         keep_sold(state, key, tenant, design).await?;
+        stage_move::queue(state, key, SaleStep::Sold).await?;
     }
     Ok(())
 }
@@ -478,6 +493,7 @@ pub async fn design_stored(
     }
     let now = state.now();
     crm_activity::queue(state, key, &format!("design:{design}"), &said::design_ready(view, aurora_url, now)).await?;
+    stage_move::queue(state, key, SaleStep::DesignReady).await?;
     let sold = match sales::find(state.db(), key).await?.and_then(|s| s.sold_json) {
         Some(json) => serde_json::from_str::<SoldDesign>(&json).map_err(|e| StorageError::Decode(e.to_string()))?,
         None => return Ok(()),

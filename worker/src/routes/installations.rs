@@ -394,6 +394,22 @@ pub async fn site_source(
     place.changed(&state, &session, form_session, "site_source").await
 }
 
+/// `POST /settings/{crm}/{account}/stages`: the CRM stage each step of the sale moves a
+/// record to (one field per step, named by it; empty: leave the stage alone).
+pub async fn stages(
+    State(state): State<SharedState>,
+    place: SettingsPlace,
+    Path((crm, account)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, HtmlError> {
+    let field = |wanted: &str| form.iter().find(|(name, _)| name == wanted).map(|(_, value)| value.as_str());
+    let form_session = field("admin_session");
+    let session = place.session(&state, form_session, &crm, &account).await?;
+    admin_session::check_change(&state, &session, field("csrf").unwrap_or_default()).await?;
+    crate::installations::set_stage_map(&state, session.crm, &account, &form).await?;
+    place.changed(&state, &session, form_session, "stages").await
+}
+
 #[derive(Deserialize)]
 pub struct CsrfForm {
     csrf: String,

@@ -42,6 +42,10 @@ pub struct Installation {
     /// Where the admin chose to read an opportunity's site from (a key of the CRM's
     /// [`crate::crm::CrmIntegration::site_sources`]); `None`: the CRM's first.
     pub site_source: Option<String>,
+    /// The CRM stage each step of the sale moves an opportunity to (`stages::StageMap` as
+    /// JSON); `None`: stages are left alone.
+    #[serde(default)]
+    pub stage_map_json: Option<String>,
 }
 
 /// How an installation's tenant link was made, which decides whether it creates projects.
@@ -101,7 +105,8 @@ impl Installation {
 }
 
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
-                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, tenant_linked_at, session_epoch, site_source";
+                       last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, tenant_linked_at, session_epoch, site_source, \
+                       stage_map_json";
 
 /// Whether `account_id`'s installation changed at or after `at` (unix seconds): installed
 /// again, its tokens renewed, a setting saved (within the same second: taken as changed
@@ -335,6 +340,17 @@ pub async fn set_auto_create(
     update(db, crm, account_id, "auto_create = ?3, updated_at = ?4", vec![enabled.into(), now.into()]).await
 }
 
+/// Keeps the admin's stage for each step of the sale (`stages::StageMap` as JSON).
+pub async fn set_stage_map(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    stage_map_json: &str,
+    now: i64,
+) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "stage_map_json = ?3, updated_at = ?4", vec![stage_map_json.into(), now.into()]).await
+}
+
 /// Chooses where an opportunity's site is read from (a key the CRM offers).
 pub async fn set_site_source(
     db: &dyn Database,
@@ -421,7 +437,7 @@ pub async fn set_app_enabled(db: &dyn Database, tenant: &str, enabled: bool, now
 /// projects and designs stay, for a reinstall.
 pub async fn remove(db: &dyn Database, crm: Crm, account_id: &str) -> Result<bool, StorageError> {
     let params = [SqlValue::from(crm), SqlValue::from(account_id)];
-    for table in ["crm_events", "write_backs", "crm_activities", "project_rechecks"] {
+    for table in ["crm_events", "write_backs", "crm_activities", "stage_moves", "project_rechecks"] {
         let sql = format!("DELETE FROM {table} WHERE crm = ?1 AND account_id = ?2 AND done_at IS NULL");
         db.execute(&sql, &params).await?;
     }

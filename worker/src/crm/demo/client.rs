@@ -27,6 +27,19 @@ struct TokenResponse {
     account_id: String,
 }
 
+/// One of the demo CRM's stages.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoStage {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub label: String,
+    /// Its place: later stages have larger numbers.
+    pub order: i64,
+    /// Won or lost.
+    pub closed: bool,
+}
+
 /// The account and the installing user, from `GET /api/v1/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Me {
@@ -184,6 +197,48 @@ impl DemoCrmClient {
         let found: Envelope =
             self.http.send(Method::GET, &self.url(&path), Auth::Bearer(access_token), Body::None).await?;
         Ok(found.opportunity)
+    }
+
+    /// The account's opportunity stages (`GET /api/v1/stages`): one pipeline, in order.
+    pub async fn stages(&self, access_token: &str) -> Result<Vec<DemoStage>, CrmError> {
+        #[derive(Deserialize)]
+        struct Stages {
+            stages: Vec<DemoStage>,
+        }
+        let found: Stages =
+            self.http.send(Method::GET, &self.url("/api/v1/stages"), Auth::Bearer(access_token), Body::None).await?;
+        Ok(found.stages)
+    }
+
+    /// An opportunity's stage id.
+    pub async fn opportunity_stage(&self, access_token: &str, opportunity_id: &str) -> Result<String, CrmError> {
+        #[derive(Deserialize)]
+        struct Staged {
+            stage: String,
+        }
+        #[derive(Deserialize)]
+        struct Envelope {
+            opportunity: Staged,
+        }
+        let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
+        let found: Envelope =
+            self.http.send(Method::GET, &self.url(&path), Auth::Bearer(access_token), Body::None).await?;
+        Ok(found.opportunity.stage)
+    }
+
+    /// Moves an opportunity to a stage (an absolute value: repeating is harmless).
+    pub async fn set_stage(&self, access_token: &str, opportunity_id: &str, stage: &str) -> Result<(), CrmError> {
+        let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
+        let body = serde_json::json!({ "stage": stage });
+        self.http
+            .send::<serde::de::IgnoredAny>(
+                Method::PATCH,
+                &self.url(&path),
+                Auth::Bearer(access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
     }
 
     /// Sets custom fields of an opportunity (absolute values: repeating is harmless).

@@ -18,6 +18,41 @@ use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// A deal pipeline and its stages.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pipeline {
+    /// Its id (`default` for the portal's first).
+    pub id: String,
+    /// Its name.
+    pub label: String,
+    /// Its stages.
+    #[serde(default)]
+    pub stages: Vec<PipelineStage>,
+}
+
+/// A stage of a deal pipeline.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PipelineStage {
+    /// Its id (what `dealstage` holds).
+    pub id: String,
+    /// Its name.
+    pub label: String,
+    /// Its place in the pipeline.
+    #[serde(rename = "displayOrder", default)]
+    pub display_order: i64,
+    /// `isClosed` (`"true"` for won and lost stages), among others.
+    #[serde(default)]
+    pub metadata: serde_json::Map<String, Value>,
+}
+
+impl PipelineStage {
+    /// Whether the stage closes the deal (HubSpot writes `isClosed` as a string).
+    pub fn is_closed(&self) -> bool {
+        matches!(self.metadata.get("isClosed"), Some(Value::String(s)) if s == "true")
+            || matches!(self.metadata.get("isClosed"), Some(Value::Bool(true)))
+    }
+}
+
 /// The scopes the app asks for, as `app-hsmeta.json` lists them (a test checks both agree).
 pub const REQUIRED_SCOPES: [&str; 6] = [
     "oauth",
@@ -251,6 +286,22 @@ impl HubSpotClient {
             ),
         )
         .await
+    }
+
+    /// A deal's pipeline and stage (`dealstage`).
+    pub async fn deal_stage(&self, tokens: &OAuthTokens, id: &str) -> Result<CrmObject, CrmError> {
+        self.get(tokens, &format!("/crm/v3/objects/deals/{}?properties=dealstage,pipeline", encode_segment(id))).await
+    }
+
+    /// The portal's deal pipelines and their stages (`GET /crm/v3/pipelines/deals`:
+    /// https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide).
+    pub async fn deal_pipelines(&self, tokens: &OAuthTokens) -> Result<Vec<Pipeline>, CrmError> {
+        #[derive(Deserialize)]
+        struct Pipelines {
+            results: Vec<Pipeline>,
+        }
+        let found: Pipelines = self.get(tokens, "/crm/v3/pipelines/deals").await?;
+        Ok(found.results)
     }
 
     /// A contact's or company's (`kind`: `contacts`, `companies`) address properties.

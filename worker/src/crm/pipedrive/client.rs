@@ -104,6 +104,35 @@ pub struct Deal {
     /// Custom fields by key.
     #[serde(default)]
     pub custom_fields: serde_json::Map<String, Value>,
+    /// Its stage.
+    #[serde(default)]
+    pub stage_id: Option<u64>,
+    /// `open`, `won`, `lost` (or `deleted`).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A stage of a pipeline (`GET /api/v2/stages`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Stage {
+    /// Its id (what a deal's `stage_id` holds).
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// Its place in its pipeline.
+    #[serde(default)]
+    pub order_nr: i64,
+    /// Its pipeline.
+    pub pipeline_id: u64,
+}
+
+/// A pipeline (`GET /api/v2/pipelines`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pipeline {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
 }
 
 /// A deal field (API v1 `dealFields`).
@@ -307,6 +336,26 @@ impl PipedriveClient {
                 Auth::Bearer(&tokens.access_token),
                 Body::Json(body),
             )
+            .await
+            .map(|_| ())
+    }
+
+    /// Every stage of the company's pipelines (https://developers.pipedrive.com/docs/api/v1/Stages#getStages).
+    pub async fn stages(&self, tokens: &OAuthTokens) -> Result<Vec<Stage>, CrmError> {
+        self.get(tokens, "/api/v2/stages").await
+    }
+
+    /// The company's pipelines (https://developers.pipedrive.com/docs/api/v1/Pipelines#getPipelines).
+    pub async fn pipelines(&self, tokens: &OAuthTokens) -> Result<Vec<Pipeline>, CrmError> {
+        self.get(tokens, "/api/v2/pipelines").await
+    }
+
+    /// Moves a deal to a stage (`PATCH /api/v2/deals/{id}` with `stage_id`).
+    pub async fn set_stage(&self, tokens: &OAuthTokens, id: u64, stage_id: u64) -> Result<(), CrmError> {
+        let url = format!("{}/api/v2/deals/{id}", tokens.api_base);
+        let body = serde_json::json!({ "stage_id": stage_id });
+        self.http
+            .send::<serde::de::IgnoredAny>(Method::PATCH, &url, Auth::Bearer(&tokens.access_token), Body::Json(body))
             .await
             .map(|_| ())
     }

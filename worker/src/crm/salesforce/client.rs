@@ -35,6 +35,26 @@ struct TokenResponse {
     id: String,
 }
 
+/// An Opportunity stage of the org.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OpportunityStage {
+    /// What an Opportunity's `StageName` holds.
+    #[serde(rename = "ApiName")]
+    pub api_name: String,
+    /// Its name in the org.
+    #[serde(rename = "MasterLabel")]
+    pub label: String,
+    /// Its place among the stages.
+    #[serde(rename = "SortOrder", default)]
+    pub sort_order: Option<i64>,
+    /// Won or lost.
+    #[serde(rename = "IsClosed", default)]
+    pub is_closed: bool,
+    /// In use.
+    #[serde(rename = "IsActive", default)]
+    pub is_active: bool,
+}
+
 /// Who consented, from `/services/oauth2/userinfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct UserInfo {
@@ -308,6 +328,31 @@ impl SalesforceClient {
             return Err(CrmError::Decode(format!("not an address of an Account: {prefix:?}")));
         }
         Ok(self.query(tokens, &opportunity_query(id, prefix)).await?.into_iter().next())
+    }
+
+    /// The org's Opportunity stages (`OpportunityStage`:
+    /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitystage.htm),
+    /// active ones only, by `SortOrder`.
+    pub async fn stages(&self, tokens: &OAuthTokens) -> Result<Vec<OpportunityStage>, CrmError> {
+        let mut stages: Vec<OpportunityStage> = self
+            .query(tokens, "SELECT ApiName, MasterLabel, SortOrder, IsClosed, IsActive FROM OpportunityStage")
+            .await?;
+        stages.retain(|s| s.is_active);
+        stages.sort_by_key(|s| s.sort_order.unwrap_or(i64::MAX));
+        Ok(stages)
+    }
+
+    /// An Opportunity's `StageName`.
+    pub async fn opportunity_stage(&self, tokens: &OAuthTokens, id: &str) -> Result<Option<String>, CrmError> {
+        #[derive(Deserialize)]
+        struct Staged {
+            #[serde(rename = "StageName", default)]
+            stage_name: Option<String>,
+        }
+        let id = record_id_literal(id)?;
+        let found: Vec<Staged> =
+            self.query(tokens, &format!("SELECT StageName FROM Opportunity WHERE Id = '{id}'")).await?;
+        Ok(found.into_iter().next().and_then(|s| s.stage_name))
     }
 
     /// Opportunities created within the second `at` (SOQL datetime, UTC) with an id after
