@@ -172,6 +172,8 @@ fn notice_text(key: &str) -> Option<String> {
         "auto_create_on" => format!("Projects will be created automatically for new {}.", records()),
         "auto_create_off" => "Projects will only be created when a rep clicks Create Aurora Project.".to_owned(),
         "site_source" => "Sites are now read from the places you chose, in that order.".to_owned(),
+        "amount_on" => format!("Designs' prices are now written to the {}'s amount.", widget_view::words::record()),
+        "amount_off" => format!("The {}'s amount is left as people set it.", widget_view::words::record()),
         "stages" => {
             format!("{} move forward with the sale to the stages you chose.", widget_view::format::proper_name(records()))
         }
@@ -259,6 +261,7 @@ fn settings_in_words(
         Err(e) => format!("<span class=bad>Could not check: {}</span>", text(e)),
     };
     let checked = if installation.auto_create { " checked" } else { "" };
+    let amount_checked = if installation.write_amount { " checked" } else { "" };
     let site_sources = site_sources(session, installation, &format!("{base}/site-source{query}"), &csrf);
     let stages = stage_map(health, installation, &format!("{base}/stages{query}"), &csrf);
     let last_error = match (&installation.last_error, installation.last_error_at) {
@@ -276,6 +279,10 @@ fn settings_in_words(
          <section><h2>Automatic projects</h2><form method=post action=\"{base}/auto-create{query}\">{csrf}\
          <label><input type=checkbox name=enabled value=on{checked} data-testid=admin-auto-create> Create the Aurora project when {a_record} is created in {crm_name}</label>\
          <button type=submit data-testid=admin-save-auto-create>Save</button></form></section>{site_sources}{stages}\
+         <section><h2>Amount</h2><form method=post action=\"{base}/amount{query}\">{csrf}\
+         <label><input type=checkbox name=enabled value=on{amount_checked} data-testid=admin-write-amount> Write the design's price \
+         to the {record}'s amount (once sold, the price it was sold at)</label>\
+         <button type=submit data-testid=admin-save-amount>Save</button></form></section>\
          <section><h2>Health</h2><dl data-testid=admin-health><dt>New {records} from {crm_name}</dt><dd data-testid=admin-webhook-status>{subscriptions}</dd>\
          <dt>Last webhook received from {crm_name}</dt><dd data-testid=admin-last-webhook>{last_webhook}</dd>\
          <dt>Last error</dt><dd data-testid=admin-last-error>{last_error}</dd>\
@@ -295,6 +302,7 @@ fn settings_in_words(
         account = text(&session.account_name),
         user = text(&session.user_name),
         a_record = widget_view::words::a_record(),
+        record = widget_view::words::record(),
         crm_name = widget_view::words::crm(),
         records = records(),
         last_webhook = time(installation.last_crm_webhook_at),

@@ -513,6 +513,11 @@ pub struct DesignFigures {
     /// write-back queued before it reads as none.)
     #[serde(default)]
     pub aurora_system_price: Option<f64>,
+    /// The opportunity's own amount, when its installation's admin chose to have it written:
+    /// the design's price, or once sold the price it was sold at. Each CRM writes it to its
+    /// own amount field (Salesforce's `Amount`, HubSpot's `amount`, Pipedrive's `value`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_amount: Option<f64>,
 }
 
 impl DesignFigures {
@@ -533,6 +538,7 @@ impl DesignFigures {
             aurora_offset_percent: production.and_then(|p| p.offset_percent()).map(|o| rounded(o, 1)),
             aurora_project_url: aurora_url.to_owned(),
             aurora_system_price: price.and_then(|price| price.system_cost).map(|cost| rounded(cost, 2)),
+            deal_amount: None,
         }
     }
 }

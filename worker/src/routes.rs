@@ -114,6 +114,7 @@ fn admin_pages() -> Router<SharedState> {
         .route("/settings/{crm}/{account}/auto-create", post(installations::auto_create))
         .route("/settings/{crm}/{account}/site-source", post(installations::site_source))
         .route("/settings/{crm}/{account}/stages", post(installations::stages))
+        .route("/settings/{crm}/{account}/amount", post(installations::amount))
         .route("/settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .route("/settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
     with_page_headers(pages, "no-store")
@@ -130,6 +131,7 @@ fn settings_in_crm(state: SharedState) -> Router<SharedState> {
         .route("/crm-settings/{crm}/{account}/auto-create", post(installations::auto_create))
         .route("/crm-settings/{crm}/{account}/site-source", post(installations::site_source))
         .route("/crm-settings/{crm}/{account}/stages", post(installations::stages))
+        .route("/crm-settings/{crm}/{account}/amount", post(installations::amount))
         .route("/crm-settings/{crm}/{account}/uninstall", post(installations::uninstall))
         .route("/crm-settings/{crm}/{account}/check-webhooks", post(installations::check_webhooks));
     pages.layer(axum::middleware::from_fn_with_state(state, in_crm_page_headers))

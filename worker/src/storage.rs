@@ -160,6 +160,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0017_sales.sql", include_str!("../migrations/0017_sales.sql")),
     ("0018_crm_activities.sql", include_str!("../migrations/0018_crm_activities.sql")),
     ("0019_stage_moves.sql", include_str!("../migrations/0019_stage_moves.sql")),
+    ("0020_deal_amount.sql", include_str!("../migrations/0020_deal_amount.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

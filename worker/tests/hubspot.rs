@@ -272,6 +272,7 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
         aurora_offset_percent: Some(96.5),
         aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
         aurora_system_price: Some(24_881.5),
+        deal_amount: Some(24_881.5),
     };
     let integration = Crm::HubSpot.integration();
     // The portal has none of our properties: they are created, then written.
@@ -284,6 +285,7 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     assert_eq!(deal["properties"]["aurora_offset_percent"], "96.5");
     assert_eq!(deal["properties"]["aurora_project_url"], "https://v2.aurorasolar.com/projects/x");
     assert_eq!(deal["properties"]["aurora_system_price"], "24881.5");
+    assert_eq!(deal["properties"]["amount"], "24881.5", "the deal's own amount, as the admin chose");
     // Another portal's deal is not this portal's to write.
     assert!(integration.write_figures(&world.state, SUMMIT, "5003", &figures).await.is_err());
     // The sale's events on the deal's timeline: notes associated with it (type 214).

@@ -236,6 +236,7 @@ async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_un
         aurora_offset_percent: Some(96.5),
         aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
         aurora_system_price: Some(24_881.5),
+        deal_amount: Some(24_881.5),
     };
     let integration = Crm::Pipedrive.integration();
     integration.write_figures(&world.state, HELIO, "1", &figures).await.expect("written");
@@ -247,6 +248,7 @@ async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_un
     assert_eq!(deal["fields"]["Aurora annual production (kWh)"], 10_120);
     assert_eq!(deal["fields"]["Aurora project"], "https://v2.aurorasolar.com/projects/x");
     assert_eq!(deal["fields"]["Aurora system price"], 24_881.5);
+    assert_eq!(deal["value"], 24_881.5, "the deal's own value, as the admin chose");
     assert_eq!(deal["fields"].as_object().expect("fields").len(), 5, "{deal}");
     // The sale's events on the deal, as Pipedrive notes (HTML, every value escaped).
     let activity = aurora_crm_worker::crm::SaleActivity {

@@ -362,6 +362,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
         aurora_offset_percent: Some(96.5),
         aurora_project_url: "https://v2.aurorasolar.com/projects/x".into(),
         aurora_system_price: Some(24_881.5),
+        deal_amount: Some(24_881.5),
     };
     Crm::Salesforce.integration().write_figures(&world.state, SUNRISE, RIVERA, &figures).await.expect("written");
     let record: Value = reqwest::get(format!("{}/sandbox/opportunities/{RIVERA}", world.lightning))
@@ -374,6 +375,7 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert_eq!(record["fields"]["Aurora_Annual_Production_kWh__c"], 10_120);
     assert_eq!(record["fields"]["Aurora_Design_Status__c"], "Design ready");
     assert_eq!(record["fields"]["Aurora_System_Price__c"], 24_881.5);
+    assert_eq!(record["fields"]["Amount"], 24_881.5, "the Opportunity's own Amount, as the admin chose");
     // The sale's events on the Opportunity's Activity timeline: completed Tasks.
     let activity = aurora_crm_worker::crm::SaleActivity {
         subject: "Aurora: agreement signed".into(),

@@ -139,6 +139,7 @@ pub fn opportunity_json(opportunity: &Opportunity) -> Value {
         "fields": opportunity.fields,
         "activities": opportunity.activities,
         "stage": opportunity.stage,
+        "amount": opportunity.amount,
     });
     if let (Some(body), Some(site)) = (body.as_object_mut(), site_claims(&opportunity.site).as_object()) {
         body.extend(site.clone());
@@ -161,6 +162,9 @@ pub struct FieldUpdate {
     /// A stage id of [`super::state::STAGES`].
     #[serde(default)]
     stage: Option<String>,
+    /// The opportunity's amount.
+    #[serde(default)]
+    amount: Option<f64>,
 }
 
 /// `GET /api/v1/stages`: the pipeline's stages, in order.
@@ -211,6 +215,9 @@ pub async fn patch_opportunity(
     };
     if let Some(stage) = update.stage {
         opportunity.stage = stage;
+    }
+    if update.amount.is_some() {
+        opportunity.amount = update.amount;
     }
     for (name, value) in update.fields {
         if value.is_null() {

@@ -65,6 +65,7 @@ pub fn opportunities() -> Vec<Opportunity> {
         fields: Default::default(),
         activities: Vec::new(),
         stage: "qualified".into(),
+        amount: None,
     };
     vec![
         opportunity(

@@ -241,7 +241,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
     let body = format!(
         "<main><section class=card><h1 data-testid=crm-opportunity-name>{name}</h1>\
          <dl><dt>Customer</dt><dd>{customer}</dd><dt>Owner</dt><dd>{owner}</dd>\
-         <dt>Stage</dt><dd>{stage}</dd>\
+         <dt>Stage</dt><dd>{stage}</dd><dt>Amount</dt><dd data-testid=crm-amount>{amount}</dd>\
          <dt>Site</dt><dd data-testid=crm-opportunity-site>{site}</dd>{fields}</dl>\
          <h2>Activity</h2>{timeline}\
          <p><a href=\"/\">All opportunities</a></p></section>\
@@ -250,6 +250,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
         customer = text(&opportunity.customer),
         owner = text(owner),
         site = text(&site_text(&opportunity.site)),
+        amount = opportunity.amount.map_or_else(|| "–".to_owned(), |a| format!("${}", as_a_crm_shows(a))),
     );
     layout(&opportunity.name, Some(viewer), &body)
 }

@@ -59,6 +59,8 @@ pub struct Opportunity {
     pub activities: Vec<Activity>,
     /// Its stage (one of [`STAGES`]).
     pub stage: String,
+    /// Its amount.
+    pub amount: Option<f64>,
 }
 
 /// A stage of the one pipeline: id, name, place, whether it closes the opportunity.

@@ -308,6 +308,7 @@ pub async fn create_opportunity(
             fields: Default::default(),
             activities: Vec::new(),
             stage: "qualified".into(),
+            amount: None,
         };
         state.opportunities.push(opportunity.clone());
         opportunity

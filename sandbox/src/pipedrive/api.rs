@@ -80,7 +80,8 @@ pub async fn deal(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id): Pat
     match data.deals.iter().find(|d| d.id.to_string() == id && d.company_id == grant.company_id) {
         Some(deal) => ok(json!({
             "id": deal.id, "title": deal.title, "org_id": deal.org_id, "person_id": deal.person_id,
-            "status": deal.status, "stage_id": deal.stage_id, "pipeline_id": 1, "custom_fields": deal.custom_fields,
+            "status": deal.status, "stage_id": deal.stage_id, "pipeline_id": 1, "value": deal.value,
+            "custom_fields": deal.custom_fields,
         })),
         None => failure(StatusCode::NOT_FOUND, "Deal not found"),
     }
@@ -180,6 +181,8 @@ pub struct DealPatch {
     stage_id: Option<u64>,
     #[serde(default)]
     status: Option<String>,
+    #[serde(default)]
+    value: Option<f64>,
 }
 
 /// `GET /api/v2/stages` (https://developers.pipedrive.com/docs/api/v1/Stages#getStages).
@@ -244,6 +247,9 @@ pub async fn patch_deal(
     }
     if let Some(status) = patch.status {
         deal.status = status;
+    }
+    if patch.value.is_some() {
+        deal.value = patch.value;
     }
     ok(json!({ "id": deal.id, "title": deal.title, "custom_fields": deal.custom_fields }))
 }
@@ -324,7 +330,7 @@ pub async fn peek_deal(State(pd): State<Pipedrive>, Path(id): Path<String>) -> R
         .collect();
     let notes: Vec<_> = data.notes.iter().filter(|n| n.deal_id == deal.id).collect();
     Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields, "notes": notes,
-                 "stage_id": deal.stage_id, "status": deal.status }))
+                 "stage_id": deal.stage_id, "status": deal.status, "value": deal.value }))
     .into_response()
 }
 

@@ -68,6 +68,8 @@ pub struct Deal {
     pub stage_id: u64,
     /// `open`, `won` or `lost`: Pipedrive closes a deal by its status, not its stage.
     pub status: String,
+    /// Its value (amount), in the company's currency.
+    pub value: Option<f64>,
 }
 
 /// Every company's default pipeline (`1`, "Pipeline") and its stages: id, name, order.
@@ -260,6 +262,7 @@ impl Data {
                 custom_fields: BTreeMap::new(),
                 stage_id: 1,
                 status: "open".into(),
+                value: None,
             });
         }
         // One deal Helio's admin keeps to themself: its rep may not see it.
@@ -275,6 +278,7 @@ impl Data {
             custom_fields: BTreeMap::new(),
             stage_id: 1,
             status: "open".into(),
+            value: None,
         });
         data
     }

@@ -135,6 +135,7 @@ pub async fn new_deal(State(pd): State<Pipedrive>, headers: HeaderMap, Form(form
             custom_fields: Default::default(),
             stage_id: 1,
             status: "open".into(),
+            value: None,
         });
         id
     };

@@ -216,11 +216,12 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
         &user.username,
         &opportunity.name,
         &format!(
-            "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Stage</dt><dd data-testid=sf-stage>{stage}</dd><dt>Account</dt><dd>{account}</dd>\
+            "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Stage</dt><dd data-testid=sf-stage>{stage}</dd><dt>Amount</dt><dd data-testid=sf-amount>{amount}</dd><dt>Account</dt><dd>{account}</dd>\
              <dt>Address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}\
              <section><h2>Activity</h2>{activity}</section>",
             name = text(&opportunity.name),
             stage = text(&opportunity.stage_name),
+            amount = text(&opportunity.custom.get("Amount").map(|a| a.to_string()).unwrap_or_default()),
             account = text(&account.map(|a| a.name).unwrap_or_default()),
             address = text(&address.unwrap_or_default()),
         ),

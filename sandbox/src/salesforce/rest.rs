@@ -398,6 +398,15 @@ pub async fn patch_opportunity(
     for (name, value) in &fields {
         match CUSTOM_FIELDS.iter().find(|(field, _, _)| field == name) {
             None if name == "Name" => {}
+            None if name == "Amount" => {
+                if !(value.is_number() || value.is_null()) {
+                    return rest_error(
+                        StatusCode::BAD_REQUEST,
+                        "JSON_PARSER_ERROR",
+                        &format!("Cannot deserialize instance of currency from {value} value for field Amount"),
+                    );
+                }
+            }
             None if name == "StageName" => {
                 if !super::org::OPPORTUNITY_STAGES.iter().any(|(stage, _, _)| Some(*stage) == value.as_str()) {
                     return rest_error(

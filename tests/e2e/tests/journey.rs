@@ -196,6 +196,9 @@ async fn an_admin_installs_a_rep_creates_the_project_and_the_design_and_figures_
     }
     click_to_navigate(&client, "[data-testid=admin-save-stages]").await;
     assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("move forward with the sale"));
+    click(&client, "[data-testid=admin-write-amount]").await;
+    click_to_navigate(&client, "[data-testid=admin-save-amount]").await;
+    assert!(text_of(&client, "[data-testid=admin-notice]").await.contains("written to the opportunity's amount"));
     screenshot(&client, "journey/04-settings-linked").await;
     assert_accessible(&client, "journey/04-settings-linked").await;
     admin_page_in_dark(&client, "journey/04b-settings-linked-dark").await;
@@ -385,6 +388,9 @@ async fn the_sale_goes_on(client: &Client, design: &Value) {
     screenshot(client, "journey/08d-changed-since-sold").await;
     text_comes(client, "[data-testid=crm-activity]", "Aurora: the design changed since it was sold", 30, true).await;
     assert_eq!(client.execute(stage, vec![]).await.expect("stage"), "won", "the new design moved nothing back");
+    // The opportunity's amount is the price it was sold at, whatever the new design costs.
+    let sold = format!("${}", grouped(design["price"]["system_cost"].as_f64().expect("the sold price")));
+    assert_eq!(text_of(client, "[data-testid=crm-amount]").await, sold);
 }
 
 /// Inside the widget's frame: what its status region says now, and the text of the

@@ -186,11 +186,13 @@ impl CrmIntegration for DemoCrm {
         figures: &DesignFigures,
     ) -> Result<(), AccessError> {
         // The demo CRM's custom fields carry the figures' own names.
-        let fields = serde_json::to_value(figures).map_err(|e| crate::crm::CrmError::Decode(e.to_string()))?;
+        let mut fields = serde_json::to_value(figures).map_err(|e| crate::crm::CrmError::Decode(e.to_string()))?;
+        // The opportunity's own amount is no custom field of ours.
+        let amount = fields.as_object_mut().and_then(|f| f.remove("deal_amount")).and_then(|a| a.as_f64());
         let id = opportunity_id.to_owned();
         with_access_token(state, account_id, |client, token| {
             let (fields, id) = (fields.clone(), id.clone());
-            async move { client.update_opportunity_fields(&token, &id, &fields).await }
+            async move { client.update_opportunity_fields(&token, &id, &fields, amount).await }
         })
         .await
     }

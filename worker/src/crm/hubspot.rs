@@ -99,6 +99,10 @@ fn property_values(figures: &DesignFigures) -> Value {
     properties.insert(PROPERTIES[2].0.into(), number(figures.aurora_offset_percent.map(|v| v.to_string())));
     properties.insert(PROPERTIES[3].0.into(), Value::String(figures.aurora_project_url.clone()));
     properties.insert(PROPERTIES[4].0.into(), number(figures.aurora_system_price.map(|v| v.to_string())));
+    if let Some(amount) = figures.deal_amount {
+        // The deal's own `amount` (a default deal property).
+        properties.insert("amount".into(), Value::String(amount.to_string()));
+    }
     Value::Object(properties)
 }
 

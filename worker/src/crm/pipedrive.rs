@@ -416,6 +416,7 @@ impl CrmIntegration for Pipedrive {
             Value::from(figures.aurora_project_url.clone()),
             figures.aurora_system_price.map(Value::from).unwrap_or(Value::Null),
         ];
+        let amount = figures.deal_amount;
         with_tokens(state, account_id, |client, tokens| {
             let values = values.clone();
             async move {
@@ -428,7 +429,7 @@ impl CrmIntegration for Pipedrive {
                     };
                     custom_fields.insert(key, value);
                 }
-                client.update_deal(&tokens, id, Value::Object(custom_fields)).await
+                client.update_deal(&tokens, id, Value::Object(custom_fields), amount).await
             }
         })
         .await

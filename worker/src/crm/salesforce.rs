@@ -453,6 +453,11 @@ impl CrmIntegration for Salesforce {
             format!("{prefix}{}", fields::DESIGN_STATUS): DESIGN_READY,
             format!("{prefix}{}", fields::SYSTEM_PRICE): figures.aurora_system_price,
         });
+        let mut body = body;
+        if let (Some(amount), Some(fields)) = (figures.deal_amount, body.as_object_mut()) {
+            // The Opportunity's own Amount (a standard Currency field).
+            fields.insert("Amount".into(), amount.into());
+        }
         let id = opportunity_id.to_owned();
         with_tokens(state, account_id, |client, tokens| {
             let (body, id) = (body.clone(), id.clone());

@@ -315,13 +315,24 @@ async fn queue_figures(
     figures: &DesignFigures,
 ) -> Result<(), StorageError> {
     let installation = installations::find(state.db(), key.crm, &key.account_id).await?;
-    if !key.crm.integration().is_configured(state) || installation.is_none_or(|i| i.crm_tokens_sealed.is_none()) {
+    let Some(installation) = installation.filter(|i| i.crm_tokens_sealed.is_some()) else { return Ok(()) };
+    if !key.crm.integration().is_configured(state) {
         return Ok(());
+    }
+    let mut figures = figures.clone();
+    if installation.write_amount {
+        // The opportunity's amount: the design's price until it is sold, then the price it
+        // was sold at (a later design's price is a change order, flagged, not the amount).
+        let sold = crate::storage::sales::find(state.db(), key).await?.and_then(|s| s.sold_json);
+        let sold_price = sold
+            .and_then(|json| serde_json::from_str::<widget_api::SoldDesign>(&json).ok())
+            .and_then(|sold| sold.price);
+        figures.deal_amount = sold_price.or(figures.aurora_system_price);
     }
     let write = WriteBack {
         key: key.clone(),
         aurora_design_id: design_id.to_owned(),
-        fields_json: serde_json::to_string(figures).map_err(|e| StorageError::Decode(e.to_string()))?,
+        fields_json: serde_json::to_string(&figures).map_err(|e| StorageError::Decode(e.to_string()))?,
     };
     write_backs::enqueue(state.db(), &write, state.now()).await?;
     // Already in the background: written now, and retried by the sweep if that fails.

@@ -317,7 +317,7 @@ pub async fn check_webhooks(
 }
 
 #[derive(Deserialize)]
-pub struct AutoCreateForm {
+pub struct ToggleForm {
     csrf: String,
     enabled: Option<String>,
     /// The admin's session, in the CRM's settings surface.
@@ -330,7 +330,7 @@ pub async fn auto_create(
     State(state): State<SharedState>,
     place: SettingsPlace,
     Path((crm, account)): Path<(String, String)>,
-    Form(form): Form<AutoCreateForm>,
+    Form(form): Form<ToggleForm>,
 ) -> Result<Response, HtmlError> {
     let form_session = form.admin_session.as_deref();
     let session = place.session(&state, form_session, &crm, &account).await?;
@@ -339,6 +339,24 @@ pub async fn auto_create(
     installations::set_auto_create(&state, session.crm, &account, enabled).await?;
     let notice = if enabled { "auto_create_on" } else { "auto_create_off" };
     place.changed(&state, &session, form_session, notice).await
+}
+
+/// `POST /settings/{crm}/{account}/amount`: whether the design's price is written to the
+/// opportunity's own amount.
+pub async fn amount(
+    State(state): State<SharedState>,
+    place: SettingsPlace,
+    Path((crm, account)): Path<(String, String)>,
+    Form(form): Form<ToggleForm>,
+) -> Result<Response, HtmlError> {
+    let form_session = form.admin_session.as_deref();
+    let session = place.session(&state, form_session, &crm, &account).await?;
+    admin_session::check_change(&state, &session, &form.csrf).await?;
+    let enabled = form.enabled.as_deref() == Some("on");
+    if !storage::installations::set_write_amount(state.db(), session.crm, &account, enabled, state.now()).await? {
+        return Err(InstallError::NotInstalled.into());
+    }
+    place.changed(&state, &session, form_session, if enabled { "amount_on" } else { "amount_off" }).await
 }
 
 /// `DELETE /install/{crm}/callback`: the CRM says the app was uninstalled (Pipedrive, with

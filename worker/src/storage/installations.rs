@@ -46,6 +46,9 @@ pub struct Installation {
     /// JSON); `None`: stages are left alone.
     #[serde(default)]
     pub stage_map_json: Option<String>,
+    /// Whether the design's price is written to the opportunity's own amount.
+    #[serde(default, deserialize_with = "super::bool_from_integer")]
+    pub write_amount: bool,
 }
 
 /// How an installation's tenant link was made, which decides whether it creates projects.
@@ -106,7 +109,7 @@ impl Installation {
 
 const COLUMNS: &str = "crm, account_id, aurora_tenant_id, app_enabled, auto_create, installed_by, crm_tokens_sealed, \
                        last_crm_webhook_at, last_error, last_error_at, tenant_verified_at, tenant_link, tenant_linked_at, session_epoch, site_source, \
-                       stage_map_json";
+                       stage_map_json, write_amount";
 
 /// Whether `account_id`'s installation changed at or after `at` (unix seconds): installed
 /// again, its tokens renewed, a setting saved (within the same second: taken as changed
@@ -338,6 +341,17 @@ pub async fn set_auto_create(
     now: i64,
 ) -> Result<bool, StorageError> {
     update(db, crm, account_id, "auto_create = ?3, updated_at = ?4", vec![enabled.into(), now.into()]).await
+}
+
+/// Whether the design's price is written to the opportunity's own amount.
+pub async fn set_write_amount(
+    db: &dyn Database,
+    crm: Crm,
+    account_id: &str,
+    enabled: bool,
+    now: i64,
+) -> Result<bool, StorageError> {
+    update(db, crm, account_id, "write_amount = ?3, updated_at = ?4", vec![enabled.into(), now.into()]).await
 }
 
 /// Keeps the admin's stage for each step of the sale (`stages::StageMap` as JSON).

@@ -247,9 +247,13 @@ impl DemoCrmClient {
         access_token: &str,
         opportunity_id: &str,
         fields: &serde_json::Value,
+        amount: Option<f64>,
     ) -> Result<(), CrmError> {
         let path = format!("/api/v1/opportunities/{}", encode_segment(opportunity_id));
-        let body = serde_json::json!({ "fields": fields });
+        let mut body = serde_json::json!({ "fields": fields });
+        if let Some(amount) = amount {
+            body["amount"] = amount.into();
+        }
         self.http
             .send::<serde::de::IgnoredAny>(
                 Method::PATCH,

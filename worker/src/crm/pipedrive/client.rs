@@ -313,10 +313,19 @@ impl PipedriveClient {
         Ok(created.data)
     }
 
-    /// Writes `custom_fields` (by key) onto a deal.
-    pub async fn update_deal(&self, tokens: &OAuthTokens, id: u64, custom_fields: Value) -> Result<(), CrmError> {
+    /// Writes `custom_fields` (by key) onto a deal, and its `value` (its amount) when given.
+    pub async fn update_deal(
+        &self,
+        tokens: &OAuthTokens,
+        id: u64,
+        custom_fields: Value,
+        value: Option<f64>,
+    ) -> Result<(), CrmError> {
         let url = format!("{}/api/v2/deals/{id}", tokens.api_base);
-        let body = serde_json::json!({ "custom_fields": custom_fields });
+        let mut body = serde_json::json!({ "custom_fields": custom_fields });
+        if let Some(value) = value {
+            body["value"] = value.into();
+        }
         self.http
             .send::<serde::de::IgnoredAny>(Method::PATCH, &url, Auth::Bearer(&tokens.access_token), Body::Json(body))
             .await
