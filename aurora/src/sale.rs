@@ -97,6 +97,10 @@ pub struct Agreement {
     /// `docusign` or `dropbox_sign`.
     #[serde(default)]
     pub signing_provider: Option<String>,
+    /// When it was created, unix seconds (Aurora's `"YYYY-MM-DD HH:MM:SS UTC"`): of two
+    /// agreements of one project, the newer is the one the sale stands on.
+    #[serde(default)]
+    pub created_at: Option<i64>,
 }
 
 /// A financing option of a design, and its lender's part.
@@ -249,6 +253,9 @@ pub fn read_agreement(answer: &Value) -> Result<Agreement, Unreadable> {
         status: AgreementStatus::parse(&status),
         template_name: text(agreement, &["agreement_template_name", "template_name", "name"]),
         signing_provider: text(agreement, &["signing_provider"]),
+        created_at: text(agreement, &["created_at"])
+            .and_then(|t| crate::Timestamp::parse(&t).ok())
+            .map(|t| t.unix_seconds()),
     })
 }
 
@@ -329,8 +336,10 @@ mod tests {
     #[test]
     fn an_agreement_reads_wrapped_or_bare_in_any_spelling_of_its_status() {
         let wrapped = json!({"agreement": {"id": "a1", "design_id": "d1", "status": "signed",
-            "agreement_template_name": "Residential cash", "signing_provider": "docusign", "sent_at": null}});
+            "agreement_template_name": "Residential cash", "signing_provider": "docusign", "sent_at": null,
+            "created_at": "2023-07-29 04:30:46 UTC"}});
         let read = read_agreement(&wrapped).expect("reads");
+        assert_eq!(read.created_at, Some(1_690_605_046));
         assert_eq!(read.status, AgreementStatus::Signed);
         assert_eq!(read.template_name.as_deref(), Some("Residential cash"));
         assert_eq!(

@@ -92,6 +92,7 @@ fn seed_sale(design: &DesignView) -> widget_api::SaleView {
             status: AgreementStatus::Signed,
             template_name: Some("Residential solar loan agreement".into()),
             signing_provider: Some("docusign".into()),
+            created_at: None,
         }),
         financings: vec![loan, cash],
         milestones: vec![widget_api::Milestone { stage: "sold".into(), recorded_at: "2024-06-24T16:02:00Z".into() }],

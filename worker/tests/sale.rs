@@ -147,6 +147,33 @@ async fn the_sale_follows_the_design_and_a_later_design_is_compared_with_the_one
     assert_eq!(sale(&after)["agreement"]["status"], "signed", "Aurora's agreement is read again: {after}");
     assert_eq!(sale(&after)["milestones"].as_array().map(Vec::len), Some(1), "one milestone, delivered twice");
     assert_eq!(sale(&after)["sold"], *sold);
+
+    // A change order: the new design's agreement is sent. The sale stands on it (created
+    // after the first); a late delivery of the first agreement does not take its place.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let designs: Value =
+        reqwest::get(format!("{aurora}/sandbox/designs")).await.expect("designs").json().await.expect("json");
+    let newest = designs["designs"]
+        .as_array()
+        .expect("designs")
+        .iter()
+        .map(|d| d["design"]["design_id"].as_str().expect("id").to_owned())
+        .find(|id| *id != design_id)
+        .expect("the new design");
+    act(&aurora, &format!("/sandbox/designs/{newest}/agreement"), json!({"status": "sent"})).await;
+    let resent =
+        wait_for(&app, &token, "opp-s1", "the new agreement", |s| sale(s)["agreement"]["status"] == "sent").await;
+    assert_ne!(sale(&resent)["agreement"]["id"], sale(&signed)["agreement"]["id"], "another agreement");
+    let late = reqwest::Client::new()
+        .get(format!("{}{}", serve(state.clone()).await, url.replace("status=viewed", "status=signed")))
+        .header("X-Aurora-Webhook-Token", common::WEBHOOK_TOKEN)
+        .send()
+        .await
+        .expect("late delivery");
+    assert_eq!(late.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, _, after) = call(&app, state_request(&token, "opp-s1", None)).await;
+    assert_eq!(sale(&after)["agreement"]["status"], "sent", "the newer agreement stands: {after}");
     no_work_given_up(&state).await;
 }
 

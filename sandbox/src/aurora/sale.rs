@@ -186,7 +186,7 @@ fn agreement_json(sandbox: &Sandbox, id: AgreementId, agreement: &AgreementRecor
     json!({
         "id": id, "project_id": agreement.project, "design_id": agreement.design,
         "agreement_template_name": "Residential solar loan agreement", "status": status,
-        "signing_provider": "docusign", "created_at": aurora_api::Timestamp::aurora_format(chrono::Utc::now()),
+        "signing_provider": "docusign", "created_at": aurora_api::Timestamp::aurora_format(agreement.created),
         "sent_at": null, "last_viewed_at": null, "error_message": null,
     })
 }
@@ -228,7 +228,8 @@ async fn set_agreement(
             .find(|(_, a)| a.design == design && !matches!(a.status.as_str(), "declined" | "canceled"))
             .map(|(id, _)| *id);
         let id = open.unwrap_or_else(|| AgreementId(uuid::Uuid::new_v4()));
-        let record = AgreementRecord { tenant, project, design, status: status.clone() };
+        let created = state.agreements.get(&id).map_or_else(chrono::Utc::now, |held| held.created);
+        let record = AgreementRecord { tenant, project, design, status: status.clone(), created };
         state.agreements.insert(id, record.clone());
         (id, record)
     };

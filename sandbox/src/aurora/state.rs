@@ -47,6 +47,8 @@ pub struct AgreementRecord {
     pub project: ProjectId,
     pub design: DesignId,
     pub status: String,
+    /// When it was sent first.
+    pub created: chrono::DateTime<chrono::Utc>,
 }
 
 /// Where a design's loan stands with its lender: Aurora's status and the lender's word.

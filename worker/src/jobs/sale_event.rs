@@ -290,6 +290,7 @@ async fn agreement_changed(
             status: delivered,
             template_name: None,
             signing_provider: None,
+            created_at: None,
         },
         Err(error @ AuroraError::Decode { .. }) => {
             tracing::warn!(%tenant, %error, "an agreement could not be read; using the delivery's status");
@@ -300,6 +301,7 @@ async fn agreement_changed(
                 status: delivered,
                 template_name: None,
                 signing_provider: None,
+                created_at: None,
             }
         }
         Err(error) => return Err(error.into()),
@@ -314,8 +316,7 @@ async fn agreement_changed(
         keep_sold(state, key, tenant, design).await?;
     }
     let (db, now) = (state.db(), state.now());
-    let newer =
-        sales::record_agreement(db, key, &agreement.id, &json(&agreement)?, agreement.status.progress(), now).await?;
+    let newer = sales::record_agreement(db, key, &agreement, now).await?;
     tracing::info!(opportunity = %key.external_provider_id(), status = ?agreement.status, newer, "agreement status");
     if newer {
         let sold = match sales::find(db, key).await?.and_then(|s| s.sold_json) {

@@ -67,22 +67,28 @@ async fn update(
 
 const WHERE_KEY: &str = "WHERE crm = ?1 AND account_id = ?2 AND opportunity_id = ?3";
 
-/// Records an agreement as Aurora reported it, unless the one held is the same agreement
-/// further along (`progress`: see `aurora_api::AgreementStatus::progress`). False when it
-/// was not newer.
+/// Records an agreement as Aurora reported it, unless what is held is newer: the same
+/// agreement further along (`progress`: see `aurora_api::AgreementStatus::progress`), or
+/// another agreement of the project created after this one (`created_at`, unix seconds;
+/// unknown dates do not decide). False when it was not newer.
 pub async fn record_agreement(
     db: &dyn Database,
     key: &OpportunityKey,
-    agreement_id: &str,
-    agreement_json: &str,
-    progress: u8,
+    agreement: &aurora_api::Agreement,
     now: i64,
 ) -> Result<bool, StorageError> {
+    let json = serde_json::to_string(agreement).map_err(|e| StorageError::Decode(e.to_string()))?;
     let sql = format!(
         "UPDATE sales SET agreement_json = ?5, agreement_progress = ?6, updated_at = ?4 {WHERE_KEY} \
-         AND (agreement_json IS NULL OR json_extract(agreement_json, '$.id') != ?7 OR agreement_progress <= ?6)"
+         AND (agreement_json IS NULL \
+         OR (json_extract(agreement_json, '$.id') = ?7 AND agreement_progress <= ?6) \
+         OR (json_extract(agreement_json, '$.id') != ?7 AND (?8 IS NULL \
+             OR json_extract(agreement_json, '$.created_at') IS NULL \
+             OR ?8 >= json_extract(agreement_json, '$.created_at'))))"
     );
-    update(db, key, now, &sql, vec![agreement_json.into(), i64::from(progress).into(), agreement_id.into()]).await
+    let progress = i64::from(agreement.status.progress());
+    let params = vec![json.into(), progress.into(), agreement.id.as_str().into(), agreement.created_at.into()];
+    update(db, key, now, &sql, params).await
 }
 
 /// Records a design's financings (replacing those of any design before).
