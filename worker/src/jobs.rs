@@ -126,6 +126,17 @@ impl Kind {
     }
 }
 
+/// Notes for the installation's admin that `doing` ("Writing figures to") the
+/// opportunity failed, and why.
+async fn tell_admin(state: &AppState, key: &crate::ids::OpportunityKey, doing: &str, error: &crate::crm::AccessError) {
+    let message = format!("{doing} opportunity {} failed: {error}", key.opportunity_id);
+    if let Err(storage) =
+        crate::storage::installations::record_error(state.db(), key.crm, &key.account_id, &message, state.now()).await
+    {
+        tracing::warn!(%storage, "could not note the write-back's error for the admin");
+    }
+}
+
 /// How one run of one piece of work ended: the one vocabulary of every kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

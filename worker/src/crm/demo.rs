@@ -12,10 +12,11 @@ use super::{
     AccessError, Consent, ContextError, Crm, CrmDelivery, CrmError, CrmIntegration, CrmOpportunity, CrmWebhookError,
     DesignFigures, Exchanged, Settings, VerifiedContext,
 };
-use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
+    crm::SaleActivity,
     environment::{ConfigError, Env},
+    stages::{CrmStage, CurrentStage},
 };
 use async_trait::async_trait;
 use client::DemoCrmClient;
@@ -202,7 +203,7 @@ impl CrmIntegration for DemoCrm {
         state: &AppState,
         account_id: &str,
         opportunity_id: &str,
-        activity: &crate::crm::SaleActivity,
+        activity: &SaleActivity,
     ) -> Result<(), AccessError> {
         let (id, body) = (opportunity_id.to_owned(), activity.text());
         with_access_token(state, account_id, |client, token| {

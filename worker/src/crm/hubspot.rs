@@ -18,10 +18,11 @@ use super::{
     embed::{self, EmbedError, Opened, PageLoad, SettingsOpened},
     embed_ticket,
 };
-use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
+    crm::SaleActivity,
     environment::{ConfigError, Env},
+    stages::{CrmStage, CurrentStage},
     storage::installations::{self, Installation},
 };
 use async_trait::async_trait;
@@ -384,7 +385,7 @@ impl CrmIntegration for HubSpot {
         state: &AppState,
         account_id: &str,
         opportunity_id: &str,
-        activity: &crate::crm::SaleActivity,
+        activity: &SaleActivity,
     ) -> Result<(), AccessError> {
         let id = object_id(opportunity_id)?.to_owned();
         let html = activity.html();

@@ -18,10 +18,11 @@ use super::{
     embed::{EmbedError, FramedPage, Opened, PageLoad, SettingsOpened, Surface},
     embed_ticket,
 };
-use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
+    crm::SaleActivity,
     environment::{ConfigError, Env},
+    stages::{CrmStage, CurrentStage},
     storage::installations,
 };
 use async_trait::async_trait;
@@ -440,7 +441,7 @@ impl CrmIntegration for Pipedrive {
         state: &AppState,
         account_id: &str,
         opportunity_id: &str,
-        activity: &crate::crm::SaleActivity,
+        activity: &SaleActivity,
     ) -> Result<(), AccessError> {
         let id = deal_id(opportunity_id)?;
         let html = activity.html();

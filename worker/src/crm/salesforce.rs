@@ -18,10 +18,11 @@ use super::{
     embed::{EmbedError, FramedPage, Opened, PageLoad},
     embed_ticket,
 };
-use crate::stages::{CrmStage, CurrentStage};
 use crate::{
     AppState,
+    crm::SaleActivity,
     environment::{ConfigError, Env},
+    stages::{CrmStage, CurrentStage},
     storage::{crm_polls, installations},
 };
 use async_trait::async_trait;
@@ -471,7 +472,7 @@ impl CrmIntegration for Salesforce {
         state: &AppState,
         account_id: &str,
         opportunity_id: &str,
-        activity: &crate::crm::SaleActivity,
+        activity: &SaleActivity,
     ) -> Result<(), AccessError> {
         let (id, description) = (opportunity_id.to_owned(), activity.text());
         let date = chrono::DateTime::from_timestamp(activity.at, 0).unwrap_or_default().format("%Y-%m-%d").to_string();

@@ -152,12 +152,12 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
             Outcome::Done
         }
         Err(error @ AccessError::Crm(CrmError::Refused { .. })) => {
-            super::write_back::tell_admin(state, &opportunity, TIMELINE, &error).await;
+            super::tell_admin(state, &opportunity, TIMELINE, &error).await;
             Outcome::GiveUp(error.to_string())
         }
         Err(error) => {
             if !error.is_transient() {
-                super::write_back::tell_admin(state, &opportunity, TIMELINE, &error).await;
+                super::tell_admin(state, &opportunity, TIMELINE, &error).await;
             }
             Outcome::Retry(error.to_string())
         }

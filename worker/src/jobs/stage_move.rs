@@ -63,12 +63,12 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
             Outcome::Done
         }
         Err(error @ AccessError::Crm(CrmError::Refused { .. })) => {
-            super::write_back::tell_admin(state, &opportunity, STAGE, &error).await;
+            super::tell_admin(state, &opportunity, STAGE, &error).await;
             Outcome::GiveUp(error.to_string())
         }
         Err(error) => {
             if !error.is_transient() {
-                super::write_back::tell_admin(state, &opportunity, STAGE, &error).await;
+                super::tell_admin(state, &opportunity, STAGE, &error).await;
             }
             Outcome::Retry(error.to_string())
         }

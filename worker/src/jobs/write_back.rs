@@ -7,7 +7,7 @@ use crate::{
     AppState,
     crm::{AccessError, CrmError, DesignFigures},
     ids::OpportunityKey,
-    storage::{installations, write_backs},
+    storage::write_backs,
 };
 
 /// What a write-back is, for the admin.
@@ -38,26 +38,16 @@ pub async fn run(state: &AppState, key: &[String]) -> Outcome {
         // The CRM refused this write itself (the opportunity is gone, a field refused):
         // repeating it cannot help. The admin sees why.
         Err(error @ AccessError::Crm(CrmError::Refused { .. })) => {
-            tell_admin(state, &key, FIGURES, &error).await;
+            super::tell_admin(state, &key, FIGURES, &error).await;
             Outcome::GiveUp(error.to_string())
         }
         Err(error) => {
             if !error.is_transient() {
                 // Not the CRM's passing trouble (our authorization, our settings): the admin
                 // can act, and the write goes through once they have.
-                tell_admin(state, &key, FIGURES, &error).await;
+                super::tell_admin(state, &key, FIGURES, &error).await;
             }
             Outcome::Retry(error.to_string())
         }
-    }
-}
-
-/// Notes for the installation's admin that `doing` ("Writing figures to") the
-/// opportunity failed, and why.
-pub(super) async fn tell_admin(state: &AppState, key: &OpportunityKey, doing: &str, error: &AccessError) {
-    let message = format!("{doing} opportunity {} failed: {error}", key.opportunity_id);
-    if let Err(storage) = installations::record_error(state.db(), key.crm, &key.account_id, &message, state.now()).await
-    {
-        tracing::warn!(%storage, "could not note the write-back's error for the admin");
     }
 }
