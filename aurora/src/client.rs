@@ -122,6 +122,10 @@ impl RetryPolicy {
     }
 }
 
+/// The largest document fetched from a download link (a signed agreement is a few
+/// hundred kilobytes; CRMs take files well above this).
+pub const MAX_DOCUMENT_BYTES: usize = 25 * 1024 * 1024;
+
 /// Typed calls to Aurora's partner and tenant endpoints.
 #[derive(Clone)]
 pub struct AuroraClient {
@@ -461,6 +465,79 @@ impl AuroraClient {
             .await?
             .as_ref()
             .and_then(crate::sale::read_web_proposal))
+    }
+
+    /// Starts the job that makes a signed agreement's download link
+    /// (`POST /tenants/{t}/agreements/{a}/download_url/run`, [`crate::sale`]): its job id,
+    /// or `None` where Aurora has none to make (the plan lacks it: 403; the agreement is
+    /// unknown, not signed, or not signed through DocuSign: 404, 422).
+    pub async fn start_agreement_download(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        agreement: crate::AgreementId,
+    ) -> Result<Option<String>, AuroraError> {
+        let path = format!("/tenants/{tenant}/agreements/{agreement}/download_url/run");
+        let started: Result<serde_json::Value, AuroraError> = self
+            .call(
+                "start_agreement_download",
+                Method::POST,
+                &path,
+                Auth::Tenant(key.clone()),
+                None::<&()>,
+                Idempotency::Repeatable,
+            )
+            .await;
+        match started {
+            Ok(answer) => Ok(crate::sale::download_job_id(&answer)),
+            Err(AuroraError::Forbidden(_) | AuroraError::NotFound(_) | AuroraError::Unprocessable(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Where the download link's job stands (`GET .../download_url/status?job_id=`).
+    pub async fn agreement_download(
+        &self,
+        key: &BearerToken,
+        tenant: TenantId,
+        agreement: crate::AgreementId,
+        job: &str,
+    ) -> Result<crate::sale::DownloadJob, AuroraError> {
+        let operation = "agreement_download";
+        let job = crate::webhooks::percent_encode_component(job);
+        let path = format!("/tenants/{tenant}/agreements/{agreement}/download_url/status?job_id={job}");
+        let answer: serde_json::Value = self
+            .call(operation, Method::GET, &path, Auth::Tenant(key.clone()), None::<&()>, Idempotency::Repeatable)
+            .await?;
+        crate::sale::read_download_job(&answer).map_err(|e| undecodable(operation, e, &answer))
+    }
+
+    /// The document at a download link Aurora gave (a pre-signed URL: no key is sent), at
+    /// most [`MAX_DOCUMENT_BYTES`]. Only an `https` link is fetched, or an `http` one when
+    /// this client's own Aurora is (a local sandbox).
+    pub async fn fetch_document(&self, url: &str) -> Result<Vec<u8>, AuroraError> {
+        let operation = "fetch_document";
+        let allowed =
+            url.starts_with("https://") || (url.starts_with("http://") && self.base_url.starts_with("http://"));
+        if !allowed {
+            return Err(AuroraError::InvalidRequest { operation, reason: "a download link that is not https".into() });
+        }
+        let request = http::Request::builder()
+            .method(Method::GET)
+            .uri(url)
+            .body(Vec::new())
+            .map_err(|e| AuroraError::InvalidRequest { operation, reason: e.to_string() })?;
+        let response =
+            self.transport.send(request, std::time::Duration::from_secs(30)).await.map_err(AuroraError::Transport)?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(AuroraError::from_status(status, response.body(), None));
+        }
+        let body = response.into_body();
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(AuroraError::Decode { operation, reason: format!("a document of {} bytes", body.len()) });
+        }
+        Ok(body)
     }
 
     /// One call with the retry policy around it.

@@ -91,6 +91,7 @@ pub fn router(crm: Crm) -> Router {
         .route("/api/v1/opportunities/{id}", get(api::get_opportunity).patch(api::patch_opportunity))
         .route("/api/v1/opportunities/{id}/activities", post(api::add_activity))
         .route("/api/v1/stages", get(api::stages))
+        .route("/api/v1/opportunities/{id}/attachments", post(api::add_attachment))
         .layer(axum::middleware::from_fn_with_state(crm.clone(), inject_faults));
     Router::new()
         .merge(api)

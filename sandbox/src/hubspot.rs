@@ -170,7 +170,8 @@ pub fn router(hubspot: HubSpot) -> Router {
     let api = hubspot.faults.around(
         Router::new()
             .route("/crm/v3/properties/deals", post(api::create_property))
-            .route("/crm/v3/objects/notes", post(api::create_note)),
+            .route("/crm/v3/objects/notes", post(api::create_note))
+            .route("/files/v3/files", post(api::upload_file)),
     );
     Router::new()
         .merge(api)

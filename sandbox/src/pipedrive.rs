@@ -138,6 +138,7 @@ pub fn router(pipedrive: Pipedrive) -> Router {
             .route("/api/v2/persons/{id}", get(api::person))
             .route("/api/v1/dealFields", get(api::deal_fields).post(api::create_deal_field))
             .route("/api/v1/notes", post(api::add_note))
+            .route("/api/v1/files", post(api::add_file))
             .route("/api/v2/stages", get(api::stages))
             .route("/api/v2/pipelines", get(api::pipelines))
             .route("/api/v1/webhooks", get(api::webhooks).post(api::create_webhook)),

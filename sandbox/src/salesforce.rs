@@ -152,7 +152,8 @@ pub fn router(salesforce: Salesforce) -> Router {
             .route("/services/oauth2/userinfo", get(oauth::userinfo))
             .route("/services/data/{version}/query", get(rest::query))
             .route("/services/data/{version}/sobjects/Opportunity/{id}", patch(rest::patch_opportunity))
-            .route("/services/data/{version}/sobjects/Task", post(rest::create_task)),
+            .route("/services/data/{version}/sobjects/Task", post(rest::create_task))
+            .route("/services/data/{version}/sobjects/ContentVersion", post(rest::create_content_version)),
     );
     Router::new()
         .merge(api)

@@ -164,6 +164,15 @@ pub trait CrmIntegration: Send + Sync {
         activity: &SaleActivity,
     ) -> Result<(), AccessError>;
 
+    /// Attaches a file to the opportunity, in the CRM's own way (a record's files).
+    async fn attach_file(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        document: &Document,
+    ) -> Result<(), AccessError>;
+
     /// The CRM's stages for opportunities, every pipeline's, each with its place in its
     /// pipeline and whether it closes the opportunity.
     async fn stages(&self, state: &AppState, account_id: &str) -> Result<Vec<crate::stages::CrmStage>, AccessError>;
@@ -581,6 +590,19 @@ impl SaleActivity {
         html.push_str(&format!("<p><a href=\"{}\">Open in Aurora</a></p>", attribute(&self.aurora_url)));
         html
     }
+}
+
+/// A file to attach to an opportunity (the signed agreement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Its file name, e.g. `Signed agreement - Rivera residence.pdf`.
+    pub file_name: String,
+    /// Its title where a CRM shows one beside the name.
+    pub title: String,
+    /// `application/pdf`.
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a signed context was refused. Deliberately coarse towards the browser: a

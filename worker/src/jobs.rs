@@ -34,6 +34,7 @@ pub mod crm_journal;
 pub mod crm_poll;
 pub mod project_recheck;
 pub mod sale_event;
+pub mod signed_document;
 pub mod stage_move;
 pub mod write_back;
 
@@ -42,7 +43,7 @@ use crate::{
     storage::{
         aurora_events, crm_activities, crm_events, crm_journals, crm_polls,
         jobs::{self as store, JobKey, Leased, Queue},
-        project_rechecks, stage_moves, write_backs,
+        project_rechecks, signed_documents, stage_moves, write_backs,
     },
 };
 
@@ -76,6 +77,8 @@ pub enum Kind {
     CrmActivity,
     /// A step of the sale, to move the opportunity's stage in its CRM (forward only).
     StageMove,
+    /// A signed agreement, to attach to the opportunity in its CRM.
+    SignedDocument,
     /// A project claim to look at again.
     ProjectRecheck,
     /// An installation's poll for new opportunities (CRMs without webhooks for them).
@@ -86,7 +89,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order a sweep runs them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::CrmJournal,
         Kind::CrmPoll,
         Kind::AuroraEvent,
@@ -94,6 +97,7 @@ impl Kind {
         Kind::WriteBack,
         Kind::CrmActivity,
         Kind::StageMove,
+        Kind::SignedDocument,
         Kind::ProjectRecheck,
     ];
 
@@ -105,6 +109,7 @@ impl Kind {
             Kind::WriteBack => &write_backs::QUEUE,
             Kind::CrmActivity => &crm_activities::QUEUE,
             Kind::StageMove => &stage_moves::QUEUE,
+            Kind::SignedDocument => &signed_documents::QUEUE,
             Kind::ProjectRecheck => &project_rechecks::QUEUE,
             Kind::CrmPoll => &crm_polls::QUEUE,
             Kind::CrmJournal => &crm_journals::QUEUE,
@@ -119,6 +124,7 @@ impl Kind {
             Kind::WriteBack => "Figures written to the CRM",
             Kind::CrmActivity => "The sale on the CRM's timeline",
             Kind::StageMove => "Stages moved with the sale",
+            Kind::SignedDocument => "Signed agreements attached in the CRM",
             Kind::ProjectRecheck => "Project creation checks",
             Kind::CrmPoll => "Reading new opportunities",
             Kind::CrmJournal => "Reading the CRM's app events (uninstalls)",
@@ -215,6 +221,7 @@ async fn run(state: &AppState, job: Job) {
             Kind::WriteBack => write_back::run(state, &job.key).await,
             Kind::CrmActivity => crm_activity::run(state, &job.key).await,
             Kind::StageMove => stage_move::run(state, &job.key).await,
+            Kind::SignedDocument => signed_document::run(state, &job.key).await,
             Kind::ProjectRecheck => project_recheck::run(state, &job.key).await,
             Kind::CrmPoll => crm_poll::run(state, &job.key).await,
             Kind::CrmJournal => crm_journal::run(state, &job.key).await,

@@ -23,6 +23,7 @@ pub mod projects;
 pub mod rate_limits;
 pub mod sales;
 pub mod session_tokens;
+pub mod signed_documents;
 pub mod stage_moves;
 pub mod vendor_observations;
 pub mod write_backs;
@@ -161,6 +162,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0018_crm_activities.sql", include_str!("../migrations/0018_crm_activities.sql")),
     ("0019_stage_moves.sql", include_str!("../migrations/0019_stage_moves.sql")),
     ("0020_deal_amount.sql", include_str!("../migrations/0020_deal_amount.sql")),
+    ("0021_signed_documents.sql", include_str!("../migrations/0021_signed_documents.sql")),
 ];
 
 /// Applies the migrations not applied yet, recording them in `d1_migrations` as wrangler

@@ -301,6 +301,18 @@ async fn figures_land_in_properties_created_once_and_new_deals_arrive_by_webhook
     assert_eq!(deal["notes"][0]["timestamp"], "1765000000000", "hs_timestamp in milliseconds");
     assert!(deal["notes"][0]["body"].as_str().expect("body").contains("Aurora: agreement signed"));
     assert!(integration.add_activity(&world.state, SUMMIT, "5003", &activity).await.is_err(), "another portal's");
+    // The signed agreement: a private file of the portal, attached to a note on the deal.
+    let document = aurora_crm_worker::crm::Document {
+        file_name: "Signed agreement - Rivera.pdf".into(),
+        title: "Signed agreement - Rivera".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4 test".to_vec(),
+    };
+    integration.attach_file(&world.state, SUMMIT, "5001", &document).await.expect("attached");
+    let deal: Value =
+        reqwest::get(format!("{}/sandbox/deals/5001", world.hubspot)).await.expect("peek").json().await.expect("json");
+    assert_eq!(deal["attachments"][0]["name"], "Signed agreement - Rivera.pdf");
+    assert_eq!(deal["attachments"][0]["access"], "PRIVATE");
     // The portal's deal stages, read from its pipelines (isClosed written as a string), and
     // a deal moved to one.
     let stages = integration.stages(&world.state, SUMMIT).await.expect("stages");

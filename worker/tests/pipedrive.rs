@@ -266,6 +266,18 @@ async fn figures_land_in_fields_found_by_name_new_deals_arrive_by_webhook_and_un
         note.contains("&amp; &lt;no markup&gt;") && note.contains("href=\"https://v2.aurorasolar.com/projects/x\"")
     );
     assert!(integration.add_activity(&world.state, HELIO, "999", &activity).await.is_err(), "no such deal");
+    // The signed agreement as a file of the deal (multipart `file` and `deal_id`).
+    let document = aurora_crm_worker::crm::Document {
+        file_name: "Signed agreement - Rivera.pdf".into(),
+        title: "Signed agreement - Rivera".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4 test".to_vec(),
+    };
+    integration.attach_file(&world.state, HELIO, "1", &document).await.expect("attached");
+    let deal: Value =
+        reqwest::get(format!("{}/sandbox/deals/1", world.pipedrive)).await.expect("peek").json().await.expect("json");
+    assert_eq!(deal["files"][0]["name"], "Signed agreement - Rivera.pdf");
+    assert_eq!(deal["files"][0]["file_size"], 13);
 
     // A rep adds a deal: Pipedrive's webhook (Basic credentials) is recorded by the worker.
     let rep = browser();

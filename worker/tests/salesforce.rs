@@ -397,6 +397,22 @@ async fn figures_are_written_with_a_refreshed_token_and_new_opportunities_are_po
     assert!(
         task["description"].as_str().expect("text").ends_with("Open in Aurora: https://v2.aurorasolar.com/projects/x")
     );
+    // The signed agreement: a ContentVersion shared with the Opportunity.
+    let document = aurora_crm_worker::crm::Document {
+        file_name: "Signed agreement - Rivera.pdf".into(),
+        title: "Signed agreement - Rivera".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4 test".to_vec(),
+    };
+    Crm::Salesforce.integration().attach_file(&world.state, SUNRISE, RIVERA, &document).await.expect("attached");
+    let record: Value = reqwest::get(format!("{}/sandbox/opportunities/{RIVERA}", world.lightning))
+        .await
+        .expect("peek")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(record["files"][0]["path_on_client"], "Signed agreement - Rivera.pdf");
+    assert_eq!(record["files"][0]["size"], 13);
     // The org's Opportunity stages (OpportunityStage, by SortOrder), and a move to one.
     let integration = Crm::Salesforce.integration();
     let stages = integration.stages(&world.state, SUNRISE).await.expect("stages");

@@ -44,6 +44,8 @@ pub fn tenant_routes() -> Router<Sandbox> {
         .route("/tenants/{tenant_id}/designs/{design_id}/financings/{financing_id}", get(get_financing))
         .route("/tenants/{tenant_id}/designs/{design_id}/web_proposal", get(web_proposal))
         .route("/tenants/{tenant_id}/agreements/{agreement_id}", get(get_agreement))
+        .route("/tenants/{tenant_id}/agreements/{agreement_id}/download_url/run", axum::routing::post(run_download))
+        .route("/tenants/{tenant_id}/agreements/{agreement_id}/download_url/status", get(download_status))
 }
 
 /// The sandbox's controls of the sale, and the homeowner's proposal page.
@@ -53,6 +55,7 @@ pub fn control_routes() -> Router<Sandbox> {
         .route("/sandbox/designs/{design_id}/lender", post(set_lender))
         .route("/sandbox/projects/{project_id}/milestones", post(add_milestone))
         .route("/e-proposal/{design_id}", get(proposal_page))
+        .route("/files/agreements/{agreement_id}", get(signed_document))
 }
 
 type Answer = Result<Response, Response>;
@@ -162,6 +165,109 @@ async fn web_proposal(
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
     let url = format!("http://{host}/e-proposal/{design}");
     Ok(wrapped(&sandbox, "web_proposal", json!({ "url": url, "url_expired": false })))
+}
+
+/// The signed agreement of `id` for the download job: the tenant's, signed (DocuSign).
+fn signed_agreement(sandbox: &Sandbox, tenant: TenantId, id: &str) -> Result<AgreementId, Response> {
+    let id = AgreementId::parse(id).map_err(|_| aurora_error(StatusCode::NOT_FOUND, "Agreement not found"))?;
+    match sandbox.state().agreements.get(&id).filter(|a| a.tenant == tenant) {
+        None => Err(aurora_error(StatusCode::NOT_FOUND, "Agreement not found")),
+        Some(a) if a.status != "signed" => {
+            Err(aurora_error(StatusCode::UNPROCESSABLE_ENTITY, "The agreement must be signed to download it"))
+        }
+        Some(_) => Ok(id),
+    }
+}
+
+/// `POST /tenants/{t}/agreements/{a}/download_url/run`: starts the job that makes the signed
+/// document's link; 202 with the job (`in-progress`).
+async fn run_download(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, agreement_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let tenant = sale_tenant(&sandbox, &headers, &tenant_id)?;
+    let id = signed_agreement(&sandbox, tenant, &agreement_id)?;
+    let job = uuid::Uuid::new_v4().to_string();
+    sandbox.state().download_jobs.insert(job.clone(), (id, std::time::Instant::now()));
+    let body = json!({ "agreement_download_url_job": {
+        "job_id": job, "status": "in-progress", "file_url": null, "requested_at": aurora_api::Timestamp::aurora_format(chrono::Utc::now()),
+        "completed_at": null, "error": null,
+    }});
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// `GET .../download_url/status?job_id=`: `in-progress` for a moment (under variance, the
+/// first look always), then `succeeded` with a link good for 15 minutes.
+async fn download_status(
+    State(sandbox): State<Sandbox>,
+    Path((tenant_id, agreement_id)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Answer {
+    let tenant = sale_tenant(&sandbox, &headers, &tenant_id)?;
+    let id = signed_agreement(&sandbox, tenant, &agreement_id)?;
+    let job = query.get("job_id").cloned().unwrap_or_default();
+    let started = sandbox.state().download_jobs.get(&job).filter(|(a, _)| *a == id).map(|(_, at)| *at);
+    let Some(started) = started else { return Err(aurora_error(StatusCode::NOT_FOUND, "Job not found")) };
+    let wait =
+        if sandbox.state().variance.enabled { std::time::Duration::from_secs(2) } else { std::time::Duration::ZERO };
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let (status, url) = if started.elapsed() >= wait {
+        (
+            "succeeded",
+            json!(format!("http://{host}/files/agreements/{id}?expires={}", chrono::Utc::now().timestamp() + 900)),
+        )
+    } else {
+        ("in-progress", Value::Null)
+    };
+    Ok(Json(
+        json!({ "agreement_download_url_job": { "job_id": job, "status": status, "file_url": url, "error": null } }),
+    )
+    .into_response())
+}
+
+/// The signed agreement's PDF at its pre-signed link (no key; refused once it expired).
+async fn signed_document(
+    State(sandbox): State<Sandbox>,
+    Path(agreement_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let expires = query.get("expires").and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
+    if expires < chrono::Utc::now().timestamp() {
+        return (StatusCode::FORBIDDEN, "Request has expired").into_response();
+    }
+    let found = AgreementId::parse(&agreement_id).ok().and_then(|id| sandbox.state().agreements.get(&id).cloned());
+    let Some(agreement) = found else { return (StatusCode::NOT_FOUND, "Not found").into_response() };
+    let text = format!("Signed agreement {agreement_id} for design {}", agreement.design);
+    ([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf(&text)).into_response()
+}
+
+/// A one-page PDF saying `text` (enough for a CRM to take and show as a PDF).
+fn pdf(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 720 Td ({}) Tj ET", text.replace(['(', ')', '\\'], ""));
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
 }
 
 /// `GET /tenants/{t}/agreements/{a}`: Retrieve Agreement.

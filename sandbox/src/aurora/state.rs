@@ -104,6 +104,8 @@ pub struct State {
     pub agreements: HashMap<aurora_api::AgreementId, AgreementRecord>,
     /// Where each design's loan stands with its lender.
     pub lenders: HashMap<DesignId, LenderRecord>,
+    /// Signed documents' download-link jobs: job id -> (agreement, when started).
+    pub download_jobs: HashMap<String, (aurora_api::AgreementId, Instant)>,
 }
 
 /// The sandbox: settings and shared state. Cheap to clone.

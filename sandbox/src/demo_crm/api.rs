@@ -140,6 +140,7 @@ pub fn opportunity_json(opportunity: &Opportunity) -> Value {
         "activities": opportunity.activities,
         "stage": opportunity.stage,
         "amount": opportunity.amount,
+        "attachments": opportunity.attachments,
     });
     if let (Some(body), Some(site)) = (body.as_object_mut(), site_claims(&opportunity.site).as_object()) {
         body.extend(site.clone());
@@ -265,6 +266,41 @@ pub async fn add_activity(
     };
     opportunity.activities.push(super::state::Activity { subject: activity.subject, body: activity.body });
     (StatusCode::CREATED, Json(json!({ "activities": opportunity.activities.len() }))).into_response()
+}
+
+/// A file as apps send it.
+#[derive(Deserialize)]
+pub struct NewAttachment {
+    name: String,
+    #[serde(default)]
+    content_type: String,
+    data_base64: String,
+}
+
+/// `POST /api/v1/opportunities/{id}/attachments`: a file on the opportunity (201).
+pub async fn add_attachment(
+    State(crm): State<Crm>,
+    token: AppToken,
+    Path(id): Path<String>,
+    body: Result<Json<NewAttachment>, JsonRejection>,
+) -> Response {
+    use base64::Engine;
+    let Ok(Json(file)) = body else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request", "send {\"name\", \"content_type\", \"data_base64\"}");
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(file.data_base64.as_bytes()) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "data_base64 is not base64");
+    };
+    if file.name.trim().is_empty() || file.content_type.is_empty() || bytes.len() > 25 * 1024 * 1024 {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "a name, a content type, at most 25 MB");
+    }
+    let mut state = crm.state();
+    let Some(opportunity) = state.opportunities.iter_mut().find(|o| o.id == id && o.account_id == token.account_id)
+    else {
+        return error(StatusCode::NOT_FOUND, "not_found", "no such opportunity");
+    };
+    opportunity.attachments.push((file.name, bytes.len()));
+    (StatusCode::CREATED, Json(json!({ "attachments": opportunity.attachments.len() }))).into_response()
 }
 
 /// `GET /sandbox/opportunities/{id}`: any opportunity, for tests (not part of the API).

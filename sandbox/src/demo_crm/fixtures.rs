@@ -66,6 +66,7 @@ pub fn opportunities() -> Vec<Opportunity> {
         activities: Vec::new(),
         stage: "qualified".into(),
         amount: None,
+        attachments: Vec::new(),
     };
     vec![
         opportunity(

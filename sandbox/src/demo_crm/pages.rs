@@ -227,6 +227,12 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
     } else {
         format!("<ol class=timeline>{timeline}</ol>")
     };
+    let files: String = opportunity
+        .attachments
+        .iter()
+        .map(|(name, size)| format!("<li data-testid=crm-attachment>{} ({size} bytes)</li>", text(name)))
+        .collect();
+    let files = if files.is_empty() { String::new() } else { format!("<h2>Files</h2><ul>{files}</ul>") };
     let panel = match panel {
         Panel::Widget { embed_url, worker_origin, renew_url } => format!(
             "<iframe title=\"Aurora Solar\" data-testid=aurora-widget-frame data-origin=\"{}\" data-renew-url=\"{}\" src=\"{}\"></iframe>",
@@ -243,7 +249,7 @@ pub fn opportunity(viewer: &Viewer<'_>, opportunity: &Opportunity, owner: &str, 
          <dl><dt>Customer</dt><dd>{customer}</dd><dt>Owner</dt><dd>{owner}</dd>\
          <dt>Stage</dt><dd>{stage}</dd><dt>Amount</dt><dd data-testid=crm-amount>{amount}</dd>\
          <dt>Site</dt><dd data-testid=crm-opportunity-site>{site}</dd>{fields}</dl>\
-         <h2>Activity</h2>{timeline}\
+         {files}<h2>Activity</h2>{timeline}\
          <p><a href=\"/\">All opportunities</a></p></section>\
          <aside class=card><h2>Aurora Solar</h2>{panel}</aside></main>{FRAME_HOST}",
         name = text(&opportunity.name),

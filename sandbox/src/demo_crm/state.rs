@@ -61,6 +61,8 @@ pub struct Opportunity {
     pub stage: String,
     /// Its amount.
     pub amount: Option<f64>,
+    /// Files apps attached: name and size.
+    pub attachments: Vec<(String, usize)>,
 }
 
 /// A stage of the one pipeline: id, name, place, whether it closes the opportunity.

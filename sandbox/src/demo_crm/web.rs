@@ -309,6 +309,7 @@ pub async fn create_opportunity(
             activities: Vec::new(),
             stage: "qualified".into(),
             amount: None,
+            attachments: Vec::new(),
         };
         state.opportunities.push(opportunity.clone());
         opportunity

@@ -330,8 +330,11 @@ pub async fn peek_deal(State(hs): State<HubSpot>, Path(id): Path<u64>) -> Respon
     match data.deals.iter().find(|d| d.id == id) {
         Some(deal) => {
             let notes: Vec<_> = data.notes.iter().filter(|n| n.deal_id == deal.id).collect();
-            Json(json!({ "id": deal.id, "portal_id": deal.portal_id, "properties": deal.properties, "notes": notes }))
-                .into_response()
+            let files: Vec<_> =
+                data.files.iter().filter(|f| notes.iter().any(|n| n.attachments.contains(&f.id))).collect();
+            Json(json!({ "id": deal.id, "portal_id": deal.portal_id, "properties": deal.properties, "notes": notes,
+                         "attachments": files }))
+            .into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }
@@ -369,10 +372,32 @@ pub async fn create_note(State(hs): State<HubSpot>, headers: HeaderMap, body: ax
         );
     };
     let note_body = text("hs_note_body").unwrap_or_default();
+    let attachments: Vec<u64> = match text("hs_attachment_ids") {
+        None => Vec::new(),
+        Some(ids) => {
+            match ids.split(';').filter(|id| !id.is_empty()).map(str::parse).collect::<Result<Vec<u64>, _>>() {
+                Ok(ids) => ids,
+                Err(_) => {
+                    return failure(
+                        StatusCode::BAD_REQUEST,
+                        "VALIDATION_ERROR",
+                        "hs_attachment_ids: ids separated by ;",
+                    );
+                }
+            }
+        }
+    };
     if note_body.chars().count() > 65_536 {
         return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "hs_note_body is limited to 65,536 characters");
     }
     let mut data = hs.data();
+    if attachments.iter().any(|id| !data.files.iter().any(|f| f.id == *id && f.portal_id == grant.portal_id)) {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "hs_attachment_ids names a file this portal does not have",
+        );
+    }
     let mut deals = Vec::new();
     for association in &new.associations {
         let id = association["to"]["id"].as_str().and_then(|id| id.parse::<u64>().ok());
@@ -395,10 +420,63 @@ pub async fn create_note(State(hs): State<HubSpot>, headers: HeaderMap, body: ax
             deal_id,
             body: note_body.clone(),
             timestamp: timestamp.clone(),
+            attachments: attachments.clone(),
         });
     }
     let body = json!({ "id": id.to_string(), "properties": { "hs_note_body": note_body, "hs_timestamp": timestamp } });
     (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// `POST /files/v3/files` (multipart: `file`, and `folderPath` or `folderId`, and `options`
+/// with an `access` of `PUBLIC_INDEXABLE`, `PUBLIC_NOT_INDEXABLE` or `PRIVATE`, which is
+/// required: https://developers.hubspot.com/docs/api-reference/files-files-v3/guide): the
+/// file, 201.
+pub async fn upload_file(
+    State(hs): State<HubSpot>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let grant = match authorized(&hs, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let (mut file, mut folder, mut access) = (None, None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let Ok(bytes) = field.bytes().await else {
+            return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "unreadable multipart body");
+        };
+        match name.as_str() {
+            "file" => file = Some((filename.unwrap_or_default(), bytes.len())),
+            "folderPath" | "folderId" => folder = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "options" => {
+                access =
+                    serde_json::from_slice::<Value>(&bytes).ok().and_then(|o| o["access"].as_str().map(str::to_owned))
+            }
+            _ => {}
+        }
+    }
+    let (Some((name, size)), Some(folder)) = (file, folder) else {
+        return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "file and folderPath (or folderId) are required");
+    };
+    let Some(access) = access.filter(|a| matches!(a.as_str(), "PUBLIC_INDEXABLE" | "PUBLIC_NOT_INDEXABLE" | "PRIVATE"))
+    else {
+        return failure(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "options.access is required");
+    };
+    let mut data = hs.data();
+    data.next_event_id += 1;
+    let id = data.next_event_id;
+    data.files.push(super::portal::HsFile {
+        id,
+        portal_id: grant.portal_id,
+        name: name.clone(),
+        folder_path: folder,
+        access: access.clone(),
+        size,
+    });
+    (StatusCode::CREATED, Json(json!({ "id": id.to_string(), "name": name, "access": access, "size": size })))
+        .into_response()
 }
 
 /// `GET /sandbox/deliveries`: every webhook request, for tests.

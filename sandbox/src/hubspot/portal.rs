@@ -91,6 +91,19 @@ pub struct Data {
     pub journal: super::journal::Journal,
     /// Notes logged on deals' timelines.
     pub notes: Vec<Note>,
+    /// Files in portals' file managers.
+    pub files: Vec<HsFile>,
+}
+
+/// A file in a portal's file manager.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HsFile {
+    pub id: u64,
+    pub portal_id: u64,
+    pub name: String,
+    pub folder_path: String,
+    pub access: String,
+    pub size: usize,
 }
 
 /// A note on a deal's timeline.
@@ -103,6 +116,8 @@ pub struct Note {
     pub body: String,
     /// `hs_timestamp`, as given.
     pub timestamp: String,
+    /// `hs_attachment_ids`: files of the portal.
+    pub attachments: Vec<u64>,
 }
 
 fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

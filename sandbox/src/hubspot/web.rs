@@ -171,8 +171,18 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
             .into_response();
     };
     let installed = data.portal(user.portal_id).is_some_and(|p| p.installed);
-    let notes: Vec<String> =
-        data.notes.iter().filter(|n| n.deal_id == deal.id).rev().map(|n| crate::kit::note_text(&n.body)).collect();
+    let notes: Vec<String> = data
+        .notes
+        .iter()
+        .filter(|n| n.deal_id == deal.id)
+        .rev()
+        .map(|n| {
+            let files: Vec<&str> =
+                data.files.iter().filter(|f| n.attachments.contains(&f.id)).map(|f| f.name.as_str()).collect();
+            let attached = if files.is_empty() { String::new() } else { format!("\nAttached: {}", files.join(", ")) };
+            format!("{}{attached}", crate::kit::note_text(&n.body))
+        })
+        .collect();
     drop(data);
     let properties: String = deal
         .properties

@@ -329,8 +329,9 @@ pub async fn peek_deal(State(pd): State<Pipedrive>, Path(id): Path<String>) -> R
         })
         .collect();
     let notes: Vec<_> = data.notes.iter().filter(|n| n.deal_id == deal.id).collect();
+    let files: Vec<_> = data.files.iter().filter(|f| f.deal_id == deal.id).collect();
     Json(json!({ "id": deal.id, "company_id": deal.company_id, "title": deal.title, "fields": fields, "notes": notes,
-                 "stage_id": deal.stage_id, "status": deal.status, "value": deal.value }))
+                 "stage_id": deal.stage_id, "status": deal.status, "value": deal.value, "files": files }))
     .into_response()
 }
 
@@ -369,6 +370,44 @@ pub async fn add_note(State(pd): State<Pipedrive>, headers: HeaderMap, body: axu
     let note = super::company::Note { id: data.next_id, company_id: grant.company_id, deal_id, content: new.content };
     data.notes.push(note.clone());
     (StatusCode::CREATED, Json(json!({ "success": true, "data": note }))).into_response()
+}
+
+/// `POST /api/v1/files` (multipart `file` and the record to attach it to, here `deal_id`:
+/// https://developers.pipedrive.com/docs/api/v1/Files#addFile): 201 with the file.
+pub async fn add_file(State(pd): State<Pipedrive>, headers: HeaderMap, mut form: axum::extract::Multipart) -> Response {
+    let grant = match authorized(&pd, &headers) {
+        Ok(grant) => grant,
+        Err(refused) => return refused,
+    };
+    let (mut file, mut deal) = (None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let Ok(bytes) = field.bytes().await else {
+            return failure(StatusCode::BAD_REQUEST, "Unreadable multipart body");
+        };
+        match name.as_str() {
+            "file" => file = Some((filename.unwrap_or_default(), bytes.len())),
+            "deal_id" => deal = String::from_utf8_lossy(&bytes).trim().parse::<u64>().ok(),
+            _ => {}
+        }
+    }
+    let Some((name, size)) = file.filter(|(name, _)| !name.is_empty()) else {
+        return failure(StatusCode::BAD_REQUEST, "A file is required");
+    };
+    let mut data = pd.data();
+    let Some(deal_id) = deal.filter(|id| data.deals.iter().any(|d| d.id == *id && d.company_id == grant.company_id))
+    else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "The deal, person, organization, activity, product or lead to attach the file to is required",
+        );
+    };
+    data.next_id += 1;
+    let file =
+        super::company::PdFile { id: data.next_id, company_id: grant.company_id, deal_id, name, file_size: size };
+    data.files.push(file.clone());
+    (StatusCode::CREATED, Json(json!({ "success": true, "data": file }))).into_response()
 }
 
 pub async fn deliveries(State(pd): State<Pipedrive>) -> Json<Value> {

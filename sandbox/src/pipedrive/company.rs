@@ -142,6 +142,18 @@ pub struct Data {
     pub next_id: u64,
     /// Notes on deals.
     pub notes: Vec<Note>,
+    /// Files attached to deals.
+    pub files: Vec<PdFile>,
+}
+
+/// A file attached to a deal.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PdFile {
+    pub id: u64,
+    pub company_id: u64,
+    pub deal_id: u64,
+    pub name: String,
+    pub file_size: usize,
 }
 
 /// A note on a deal (its content is HTML, sanitized by Pipedrive).

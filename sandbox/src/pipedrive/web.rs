@@ -190,6 +190,13 @@ pub async fn deal_page(State(pd): State<Pipedrive>, headers: HeaderMap, Path(id)
     let stage = super::company::STAGES.iter().find(|(id, _, _)| *id == deal.stage_id).map_or("", |(_, name, _)| name);
     let fields = format!("<dt>Stage</dt><dd data-testid=pd-stage>{}</dd>{fields}", text(stage));
     let history = if notes.is_empty() { "<p>No notes yet.</p>".to_owned() } else { format!("<ol>{notes}</ol>") };
+    let files: String = data
+        .files
+        .iter()
+        .filter(|f| f.deal_id == deal.id)
+        .map(|f| format!("<li data-testid=pd-file>{}</li>", text(&f.name)))
+        .collect();
+    let history = if files.is_empty() { history } else { format!("{history}<h2>Files</h2><ul>{files}</ul>") };
     let panel = if installed {
         let runtime = uuid::Uuid::new_v4().to_string();
         data.panels.insert(runtime.clone(), (user.id, deal.id));

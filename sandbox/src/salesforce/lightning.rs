@@ -178,6 +178,13 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
     } else {
         format!("<ol class=timeline>{tasks}</ol>")
     };
+    let files: String = data
+        .files
+        .iter()
+        .filter(|f| f.record_id == opportunity.id)
+        .map(|f| format!("<li data-testid=sf-file>{} ({} bytes)</li>", text(&f.path_on_client), f.size))
+        .collect();
+    let files = if files.is_empty() { "<p>No files.</p>".to_owned() } else { format!("<ul>{files}</ul>") };
     let canvas = if data.installed_orgs.contains(&user.org_id) {
         let ticket = random_token(32);
         data.canvas_frames.insert(ticket.clone(), (user.id.clone(), opportunity.id.clone()));
@@ -218,7 +225,7 @@ pub async fn record_page(State(sf): State<Salesforce>, headers: HeaderMap, Path(
         &format!(
             "<section><p>Opportunity</p><h1 data-testid=sf-record-name>{name}</h1><dl><dt>Stage</dt><dd data-testid=sf-stage>{stage}</dd><dt>Amount</dt><dd data-testid=sf-amount>{amount}</dd><dt>Account</dt><dd>{account}</dd>\
              <dt>Address (Account)</dt><dd>{address}</dd>{fields}</dl></section>{canvas}\
-             <section><h2>Activity</h2>{activity}</section>",
+             <section><h2>Activity</h2>{activity}</section><section><h2>Files</h2>{files}</section>",
             name = text(&opportunity.name),
             stage = text(&opportunity.stage_name),
             amount = text(&opportunity.custom.get("Amount").map(|a| a.to_string()).unwrap_or_default()),

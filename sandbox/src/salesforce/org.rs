@@ -147,6 +147,19 @@ pub struct Data {
     pub next_record: u32,
     /// Tasks logged on records (the Activity timeline).
     pub tasks: Vec<SfTask>,
+    /// Files uploaded and shared with records (ContentVersion).
+    pub files: Vec<SfFile>,
+}
+
+/// A file shared with a record (a ContentVersion and its `FirstPublishLocationId`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SfFile {
+    pub id: String,
+    pub org_id: String,
+    pub record_id: String,
+    pub title: String,
+    pub path_on_client: String,
+    pub size: usize,
 }
 
 /// A Task: an activity on a record (`WhatId`), shown on its Activity timeline.

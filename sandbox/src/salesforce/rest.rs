@@ -531,14 +531,67 @@ pub async fn create_task(
     (StatusCode::CREATED, Json(json!({ "id": id, "success": true, "errors": [] }))).into_response()
 }
 
+/// `POST /services/data/{v}/sobjects/ContentVersion`: a file (`VersionData` base64,
+/// `PathOnClient`, `Title`) shared with the record `FirstPublishLocationId` the caller may
+/// read; 201 with its id
+/// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_insert_update_blob.htm).
+pub async fn create_content_version(
+    State(sf): State<Salesforce>,
+    Path(version): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use base64::Engine;
+    let session = match api_session(&sf, &version, &headers) {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+        return rest_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "The request body is not a JSON object");
+    };
+    let string = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
+    let (Some(path), Some(data)) = (string("PathOnClient"), string("VersionData")) else {
+        return rest_error(
+            StatusCode::BAD_REQUEST,
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [PathOnClient, VersionData]",
+        );
+    };
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.as_bytes()) else {
+        return rest_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "VersionData is not base64");
+    };
+    let mut data = sf.data();
+    let Some(user) = data.user(&session.user_id).cloned() else { return not_found() };
+    let location = string("FirstPublishLocationId").unwrap_or_default();
+    let Some(record) =
+        data.opportunity(&session.org_id, &location).filter(|o| data.may_read(&user, o)).map(|o| o.id.clone())
+    else {
+        return rest_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
+    };
+    let org_number = data.orgs.iter().position(|o| o.id == session.org_id).unwrap_or(0) as u8 + 1;
+    data.next_record += 1;
+    let id = super::org::record_id("068", org_number, data.next_record);
+    let title = string("Title").unwrap_or_else(|| path.clone());
+    data.files.push(super::org::SfFile {
+        id: id.clone(),
+        org_id: session.org_id.clone(),
+        record_id: record,
+        title,
+        path_on_client: path,
+        size: bytes.len(),
+    });
+    (StatusCode::CREATED, Json(json!({ "id": id, "success": true, "errors": [] }))).into_response()
+}
+
 /// `GET /sandbox/opportunities/{id}` (tests): an Opportunity's org, name and custom fields.
 pub async fn peek_opportunity(State(sf): State<Salesforce>, Path(id): Path<String>) -> Response {
     let data = sf.data();
     match data.opportunities.iter().find(|o| o.id == id) {
         Some(o) => {
             let tasks: Vec<_> = data.tasks.iter().filter(|t| t.what_id == o.id).collect();
+            let files: Vec<_> = data.files.iter().filter(|f| f.record_id == o.id).collect();
             Json(json!({ "id": o.id, "org_id": o.org_id, "name": o.name, "fields": o.custom, "tasks": tasks,
-                         "stage": o.stage_name }))
+                         "stage": o.stage_name, "files": files }))
             .into_response()
         }
         None => not_found(),

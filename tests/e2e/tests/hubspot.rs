@@ -184,6 +184,7 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     client.goto(&format!("{hubspot}/deal/5001")).await.expect("the deal");
     text_comes(&client, "[data-testid=hs-status-tag]", "Agreement: Signed", 60, true).await;
     text_comes(&client, "[data-testid=hs-status-tag]", "Financing: Approved", 30, true).await;
+    text_comes(&client, "[data-testid=hs-note]", "Attached: Signed agreement", 60, true).await;
     let notes = text_comes(&client, "[data-testid=hs-note]", "Aurora: agreement signed", 30, true).await;
     assert!(notes.contains("Aurora: design ready") && notes.contains("Aurora: financing approved"), "{notes}");
     screenshot(&client, "hubspot/05b-signed-on-the-card-and-the-timeline").await;

@@ -351,7 +351,12 @@ async fn the_sale_goes_on(client: &Client, design: &Value) {
         .expect("scroll");
     client.enter_parent_frame().await.expect("CRM page");
     screenshot(client, "journey/08b-signed-and-financed").await;
-    let timeline = text_comes(client, "[data-testid=crm-activity]", "Aurora: agreement signed", 30, true).await;
+    text_comes(client, "[data-testid=crm-activity]", "Aurora: agreement signed", 30, true).await;
+    // The signed agreement, fetched from Aurora's download link, is a file of the opportunity.
+    let files = text_comes(client, "[data-testid=crm-attachment]", "Signed agreement", 30, true).await;
+    assert!(files.contains(".pdf"), "{files}");
+    let timeline =
+        text_comes(client, "[data-testid=crm-activity]", "Aurora: signed agreement attached", 30, true).await;
     for entry in ["Aurora: design ready", "Aurora: agreement sent for signature", "Aurora: financing approved"] {
         assert!(timeline.contains(entry), "{entry} is not on the timeline: {timeline}");
     }

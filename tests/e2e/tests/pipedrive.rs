@@ -248,6 +248,7 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let frame = wait_for(&client, "iframe[data-testid=pd-panel-frame]").await;
     let height: u32 = frame.attr("data-height").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
     assert!((100..=450).contains(&height), "panel height with the sale {height}");
+    text_comes(&client, "[data-testid=pd-file]", "Signed agreement", 60, true).await;
     let notes = text_comes(&client, "[data-testid=pd-note]", "Aurora: agreement signed", 30, true).await;
     assert!(notes.contains("Aurora: financing approved"), "{notes}");
     screenshot(&client, "pipedrive/03d-signed-in-the-panel-and-the-history").await;

@@ -163,6 +163,7 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     enter_widget(&client).await;
     text_comes(&client, "[data-testid=sale-status] dd", "Agreement signed · financing approved", 60, false).await;
     leave_widget(&client).await;
+    text_comes(&client, "[data-testid=sf-file]", "Signed agreement", 60, true).await;
     let tasks = text_comes(&client, "[data-testid=sf-task]", "Aurora: agreement signed", 30, true).await;
     assert!(tasks.contains("Aurora: design ready") && tasks.contains("Aurora: financing approved"), "{tasks}");
     client.execute("document.querySelector('[data-testid=sf-task]').scrollIntoView()", vec![]).await.expect("scroll");

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     AppState,
-    crm::SaleActivity,
+    crm::{Document, SaleActivity},
     environment::{ConfigError, Env},
     stages::{CrmStage, CurrentStage},
 };
@@ -209,6 +209,23 @@ impl CrmIntegration for DemoCrm {
         with_access_token(state, account_id, |client, token| {
             let (id, subject, body) = (id.clone(), activity.subject.clone(), body.clone());
             async move { client.add_activity(&token, &id, &subject, &body).await }
+        })
+        .await
+    }
+
+    async fn attach_file(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        document: &Document,
+    ) -> Result<(), AccessError> {
+        let id = opportunity_id.to_owned();
+        with_access_token(state, account_id, |client, token| {
+            let id = id.clone();
+            async move {
+                client.add_attachment(&token, &id, &document.file_name, &document.content_type, &document.bytes).await
+            }
         })
         .await
     }

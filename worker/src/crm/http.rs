@@ -61,6 +61,62 @@ pub enum Body {
     Json(serde_json::Value),
     /// `application/x-www-form-urlencoded`, already encoded.
     Form(String),
+    /// `multipart/form-data`: a file and the fields beside it (file uploads).
+    Multipart(Vec<Part>),
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The form field's name.
+    pub name: String,
+    /// A file's name, for a file part.
+    pub filename: Option<String>,
+    /// Its content type, for a file part.
+    pub content_type: Option<String>,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Part {
+    /// A text field.
+    pub fn text(name: &str, value: &str) -> Self {
+        Part { name: name.to_owned(), filename: None, content_type: None, bytes: value.as_bytes().to_vec() }
+    }
+
+    /// A file.
+    pub fn file(name: &str, filename: &str, content_type: &str, bytes: Vec<u8>) -> Self {
+        Part {
+            name: name.to_owned(),
+            filename: Some(filename.to_owned()),
+            content_type: Some(content_type.to_owned()),
+            bytes,
+        }
+    }
+}
+
+/// `parts` as a `multipart/form-data` body (RFC 7578) with `boundary`. Names and file
+/// names are ours (never a user's): quotes and line breaks are dropped from them.
+fn multipart(parts: &[Part], boundary: &str) -> Vec<u8> {
+    let clean = |value: &str| value.chars().filter(|c| !matches!(c, '"' | '\r' | '\n')).collect::<String>();
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"", clean(&part.name)).as_bytes(),
+        );
+        if let Some(filename) = &part.filename {
+            body.extend_from_slice(format!("; filename=\"{}\"", clean(filename)).as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = &part.content_type {
+            body.extend_from_slice(format!("Content-Type: {}\r\n", clean(content_type)).as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(&part.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
 }
 
 /// One CRM's HTTP client. Cheap to clone.
@@ -141,6 +197,13 @@ impl CrmHttp {
             Body::Form(form) => {
                 request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
                 form.clone().into_bytes()
+            }
+            Body::Multipart(parts) => {
+                // A boundary that cannot occur in a PDF by chance: random, long.
+                let boundary =
+                    format!("aurora-crm-{}", crate::crypto::random_token(24).map_err(|e| local(e.to_string()))?);
+                request = request.header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+                multipart(parts, &boundary)
             }
         };
         let request = request.body(bytes).map_err(|e| local(e.to_string()))?;

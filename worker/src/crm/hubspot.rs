@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState,
-    crm::SaleActivity,
+    crm::{Document, SaleActivity},
     environment::{ConfigError, Env},
     stages::{CrmStage, CurrentStage},
     storage::installations::{self, Installation},
@@ -392,6 +392,30 @@ impl CrmIntegration for HubSpot {
         with_tokens(state, account_id, |client, tokens| {
             let (id, html) = (id.clone(), html.clone());
             async move { client.log_note(&tokens, &id, &html, activity.at.saturating_mul(1000)).await }
+        })
+        .await
+    }
+
+    async fn attach_file(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        document: &Document,
+    ) -> Result<(), AccessError> {
+        // HubSpot attaches files to notes: the file is uploaded (private), then a note on
+        // the deal carries it.
+        let id = object_id(opportunity_id)?.to_owned();
+        let html = format!("<p><b>{}</b></p>", html_escape::encode_text(&document.title));
+        let at = state.now().saturating_mul(1000);
+        with_tokens(state, account_id, |client, tokens| {
+            let (id, html) = (id.clone(), html.clone());
+            async move {
+                let file = client
+                    .upload_file(&tokens, &document.file_name, &document.content_type, document.bytes.clone())
+                    .await?;
+                client.log_note_with_files(&tokens, &id, &html, &[file], at).await
+            }
         })
         .await
     }

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState,
-    crm::SaleActivity,
+    crm::{Document, SaleActivity},
     environment::{ConfigError, Env},
     stages::{CrmStage, CurrentStage},
     storage::installations,
@@ -448,6 +448,20 @@ impl CrmIntegration for Pipedrive {
         with_tokens(state, account_id, |client, tokens| {
             let html = html.clone();
             async move { client.add_note(&tokens, id, &html).await }
+        })
+        .await
+    }
+
+    async fn attach_file(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        document: &Document,
+    ) -> Result<(), AccessError> {
+        let id = deal_id(opportunity_id)?;
+        with_tokens(state, account_id, |client, tokens| async move {
+            client.add_file(&tokens, id, &document.file_name, &document.content_type, document.bytes.clone()).await
         })
         .await
     }

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState,
-    crm::SaleActivity,
+    crm::{Document, SaleActivity},
     environment::{ConfigError, Env},
     stages::{CrmStage, CurrentStage},
     storage::{crm_polls, installations},
@@ -480,6 +480,21 @@ impl CrmIntegration for Salesforce {
             let (id, subject, description, date) =
                 (id.clone(), activity.subject.clone(), description.clone(), date.clone());
             async move { client.log_task(&tokens, &id, &subject, &description, &date).await }
+        })
+        .await
+    }
+
+    async fn attach_file(
+        &self,
+        state: &AppState,
+        account_id: &str,
+        opportunity_id: &str,
+        document: &Document,
+    ) -> Result<(), AccessError> {
+        let id = opportunity_id.to_owned();
+        with_tokens(state, account_id, |client, tokens| {
+            let id = id.clone();
+            async move { client.upload_file(&tokens, &id, &document.title, &document.file_name, &document.bytes).await }
         })
         .await
     }

@@ -14,7 +14,7 @@ use super::{
     Outcome,
     aurora_delivery::{self, Received},
     crm_activity::{self, said},
-    stage_move,
+    signed_document, stage_move,
 };
 use crate::stages::SaleStep;
 use crate::{
@@ -337,6 +337,9 @@ async fn agreement_changed(
         };
         if let Some(step) = step {
             stage_move::queue(state, key, step).await?;
+        }
+        if agreement.status == AgreementStatus::Signed {
+            signed_document::queue(state, key, tenant, &agreement.id).await?;
         }
     }
     Ok(())

@@ -451,7 +451,8 @@ pub async fn set_app_enabled(db: &dyn Database, tenant: &str, enabled: bool, now
 /// projects and designs stay, for a reinstall.
 pub async fn remove(db: &dyn Database, crm: Crm, account_id: &str) -> Result<bool, StorageError> {
     let params = [SqlValue::from(crm), SqlValue::from(account_id)];
-    for table in ["crm_events", "write_backs", "crm_activities", "stage_moves", "project_rechecks"] {
+    for table in ["crm_events", "write_backs", "crm_activities", "stage_moves", "signed_documents", "project_rechecks"]
+    {
         let sql = format!("DELETE FROM {table} WHERE crm = ?1 AND account_id = ?2 AND done_at IS NULL");
         db.execute(&sql, &params).await?;
     }

@@ -199,6 +199,33 @@ impl DemoCrmClient {
         Ok(found.opportunity)
     }
 
+    /// Attaches a file to an opportunity (`POST .../attachments`, its bytes base64). Sent
+    /// once: a repeat would attach a second copy.
+    pub async fn add_attachment(
+        &self,
+        access_token: &str,
+        opportunity_id: &str,
+        name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<(), CrmError> {
+        use base64::Engine;
+        let path = format!("/api/v1/opportunities/{}/attachments", encode_segment(opportunity_id));
+        let body = serde_json::json!({
+            "name": name, "content_type": content_type,
+            "data_base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+        });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &self.url(&path),
+                Auth::Bearer(access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
     /// The account's opportunity stages (`GET /api/v1/stages`): one pipeline, in order.
     pub async fn stages(&self, access_token: &str) -> Result<Vec<DemoStage>, CrmError> {
         #[derive(Deserialize)]

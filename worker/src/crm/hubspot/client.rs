@@ -8,7 +8,7 @@ use crate::{
     crm::hubspot::settings::HubSpotSettings,
     crm::{
         CrmError,
-        http::{Auth, Body, CrmHttp, encode_segment},
+        http::{Auth, Body, CrmHttp, Part, encode_segment},
     },
 };
 use aurora_api::HttpTransport;
@@ -65,8 +65,10 @@ pub const REQUIRED_SCOPES: [&str; 6] = [
 
 /// Asked for, not required: creating our deal properties (an admin may create them
 /// instead), and logging notes on the deal's timeline (the notes API lists
-/// `crm.objects.contacts.write`: https://developers.hubspot.com/docs/api-reference/latest/crm/activities/notes/guide).
-pub const OPTIONAL_SCOPES: [&str; 2] = ["crm.schemas.deals.write", "crm.objects.contacts.write"];
+/// `crm.objects.contacts.write`: https://developers.hubspot.com/docs/api-reference/latest/crm/activities/notes/guide),
+/// and uploading the signed agreement to attach to a note (`files`:
+/// https://developers.hubspot.com/docs/api-reference/files-files-v3/guide).
+pub const OPTIONAL_SCOPES: [&str; 3] = ["crm.schemas.deals.write", "crm.objects.contacts.write", "files"];
 
 /// HubSpot's association type of a note to a deal.
 pub const NOTE_TO_DEAL: u32 = 214;
@@ -364,6 +366,59 @@ impl HubSpotClient {
         let url = format!("{}/crm/v3/objects/notes", self.api_url);
         let body = json!({
             "properties": { "hs_timestamp": at_ms.to_string(), "hs_note_body": html },
+            "associations": [{
+                "to": { "id": deal_id },
+                "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO_DEAL }],
+            }],
+        });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Uploads a private file to the portal's file manager (`POST /files/v3/files`,
+    /// multipart: `file`, `folderPath`, `options` `{"access": "PRIVATE"}`:
+    /// https://developers.hubspot.com/docs/api-reference/files-files-v3/guide): its id.
+    pub async fn upload_file(
+        &self,
+        tokens: &OAuthTokens,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, CrmError> {
+        #[derive(Deserialize)]
+        struct Uploaded {
+            id: String,
+        }
+        let url = format!("{}/files/v3/files", self.api_url);
+        let parts = vec![
+            Part::file("file", file_name, content_type, bytes),
+            Part::text("folderPath", "/Aurora Solar"),
+            Part::text("options", r#"{"access":"PRIVATE"}"#),
+        ];
+        let uploaded: Uploaded =
+            self.http.send_once(Method::POST, &url, Auth::Bearer(&tokens.access_token), Body::Multipart(parts)).await?;
+        Ok(uploaded.id)
+    }
+
+    /// Logs a note on a deal with files attached (`hs_attachment_ids`, `;`-separated).
+    pub async fn log_note_with_files(
+        &self,
+        tokens: &OAuthTokens,
+        deal_id: &str,
+        html: &str,
+        file_ids: &[String],
+        at_ms: i64,
+    ) -> Result<(), CrmError> {
+        let url = format!("{}/crm/v3/objects/notes", self.api_url);
+        let body = json!({
+            "properties": { "hs_timestamp": at_ms.to_string(), "hs_note_body": html, "hs_attachment_ids": file_ids.join(";") },
             "associations": [{
                 "to": { "id": deal_id },
                 "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO_DEAL }],

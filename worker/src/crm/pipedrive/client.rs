@@ -8,7 +8,7 @@ use crate::{
     crm::pipedrive::settings::PipedriveSettings,
     crm::{
         CrmError,
-        http::{Auth, Body, CrmHttp},
+        http::{Auth, Body, CrmHttp, Part},
     },
 };
 use aurora_api::HttpTransport;
@@ -344,6 +344,31 @@ impl PipedriveClient {
                 &url,
                 Auth::Bearer(&tokens.access_token),
                 Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Attaches a file to a deal (`POST /api/v1/files`, multipart `file` and `deal_id`:
+    /// https://developers.pipedrive.com/docs/api/v1/Files#addFile). Sent once: a repeat
+    /// would attach a second copy.
+    pub async fn add_file(
+        &self,
+        tokens: &OAuthTokens,
+        deal_id: u64,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), CrmError> {
+        let url = format!("{}/api/v1/files", tokens.api_base);
+        let parts =
+            vec![Part::file("file", file_name, content_type, bytes), Part::text("deal_id", &deal_id.to_string())];
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Multipart(parts),
             )
             .await
             .map(|_| ())

@@ -330,6 +330,36 @@ impl SalesforceClient {
         Ok(self.query(tokens, &opportunity_query(id, prefix)).await?.into_iter().next())
     }
 
+    /// Uploads a file shared with a record: a ContentVersion whose `FirstPublishLocationId`
+    /// is the record, its bytes base64 in `VersionData`
+    /// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_insert_update_blob.htm;
+    /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentversion.htm).
+    /// Sent once: a repeat would upload a second file.
+    pub async fn upload_file(
+        &self,
+        tokens: &OAuthTokens,
+        record_id: &str,
+        title: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<(), CrmError> {
+        use base64::Engine;
+        let url = format!("{}/services/data/{API_VERSION}/sobjects/ContentVersion", tokens.api_base);
+        let body = serde_json::json!({
+            "Title": title, "PathOnClient": file_name, "FirstPublishLocationId": record_id,
+            "VersionData": base64::engine::general_purpose::STANDARD.encode(bytes),
+        });
+        self.http
+            .send_once::<serde::de::IgnoredAny>(
+                Method::POST,
+                &url,
+                Auth::Bearer(&tokens.access_token),
+                Body::Json(body),
+            )
+            .await
+            .map(|_| ())
+    }
+
     /// The org's Opportunity stages (`OpportunityStage`:
     /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitystage.htm),
     /// active ones only, by `SortOrder`.
