@@ -187,7 +187,7 @@ pub async fn deal_page(State(hs): State<HubSpot>, headers: HeaderMap, Path(id): 
     let properties: String = deal
         .properties
         .iter()
-        .filter(|(name, _)| name.starts_with("aurora_"))
+        .filter(|(name, _)| name.starts_with("aurora_") || matches!(name.as_str(), "dealstage" | "amount"))
         .map(|(name, value)| {
             format!("<dt>{}</dt><dd data-testid=\"hs-property-{}\">{}</dd>", text(name), attr(name), text(value))
         })

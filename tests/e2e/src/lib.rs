@@ -202,6 +202,18 @@ pub async fn latest_design(project_id: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no design for project {project_id}"))
 }
 
+/// On the settings page: chooses the CRM's stage `stage` (its id) for the step of the
+/// sale `step` (`agreement_signed`, ...), and saves.
+pub async fn map_stage(client: &Client, step: &str, stage: &str) {
+    wait_for(client, &format!("[data-testid=admin-stage-{step}]"))
+        .await
+        .select_by_value(stage)
+        .await
+        .unwrap_or_else(|e| panic!("choose {stage} for {step}: {e}"));
+    click_to_navigate(client, "[data-testid=admin-save-stages]").await;
+    assert!(text_of(client, "[data-testid=admin-notice]").await.contains("move forward with the sale"));
+}
+
 /// The Aurora project our worker created for `crm`'s opportunity `opportunity_id` in the
 /// local Aurora: `(tenant, project)`.
 pub async fn project_of(crm: &str, opportunity_id: &str) -> (String, String) {

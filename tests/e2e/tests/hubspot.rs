@@ -11,7 +11,7 @@
 
 use e2e::{
     admin_page_in_dark, assert_accessible, click, click_to_navigate, design_ready, env, fill, link_code_from_aurora,
-    project_of, redesign, screenshot, sign_and_approve, sweep, text_comes, text_of, wait_for,
+    map_stage, project_of, redesign, screenshot, sign_and_approve, sweep, text_comes, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -80,6 +80,8 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
         auto.click().await.expect("tick");
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
+    // A signed agreement moves the record to the CRM's own stage, forward only.
+    map_stage(&client, "agreement_signed", "contractsent").await;
     screenshot(&client, "hubspot/02-settings").await;
     assert_accessible(&client, "hubspot/02-settings").await;
     admin_page_in_dark(&client, "hubspot/02c-settings-dark").await;
@@ -185,6 +187,7 @@ async fn a_portal_installs_a_rep_opens_the_widget_from_the_deal_card_and_new_dea
     text_comes(&client, "[data-testid=hs-status-tag]", "Agreement: Signed", 60, true).await;
     text_comes(&client, "[data-testid=hs-status-tag]", "Financing: Approved", 30, true).await;
     text_comes(&client, "[data-testid=hs-note]", "Attached: Signed agreement", 60, true).await;
+    text_comes(&client, "[data-testid=hs-property-dealstage]", "contractsent", 30, true).await;
     let notes = text_comes(&client, "[data-testid=hs-note]", "Aurora: agreement signed", 30, true).await;
     assert!(notes.contains("Aurora: design ready") && notes.contains("Aurora: financing approved"), "{notes}");
     screenshot(&client, "hubspot/05b-signed-on-the-card-and-the-timeline").await;

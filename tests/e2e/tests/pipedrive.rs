@@ -10,8 +10,8 @@
 
 use e2e::{
     admin_page_in_dark, age_the_widget, assert_accessible, click, click_to_navigate, design_ready, env, fill,
-    link_code_from_aurora, project_of, redesign, reload_widget, screen_snapshot, screenshot, sign_and_approve, sweep,
-    text_comes, text_of, wait_for,
+    link_code_from_aurora, map_stage, project_of, redesign, reload_widget, screen_snapshot, screenshot,
+    sign_and_approve, sweep, text_comes, text_of, wait_for,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -63,6 +63,8 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
         auto.click().await.expect("tick");
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
+    // A signed agreement moves the record to the CRM's own stage, forward only.
+    map_stage(&client, "agreement_signed", "4").await;
     screenshot(&client, "pipedrive/02-settings").await;
     assert_accessible(&client, "pipedrive/02-settings").await;
     admin_page_in_dark(&client, "pipedrive/02c-settings-dark").await;
@@ -249,6 +251,7 @@ async fn a_company_installs_a_rep_sees_the_design_in_the_deal_panel_and_new_deal
     let height: u32 = frame.attr("data-height").await.expect("attr").unwrap_or_default().parse().unwrap_or(0);
     assert!((100..=450).contains(&height), "panel height with the sale {height}");
     text_comes(&client, "[data-testid=pd-file]", "Signed agreement", 60, true).await;
+    text_comes(&client, "[data-testid=pd-stage]", "Negotiations Started", 30, true).await;
     let notes = text_comes(&client, "[data-testid=pd-note]", "Aurora: agreement signed", 30, true).await;
     assert!(notes.contains("Aurora: financing approved"), "{notes}");
     screenshot(&client, "pipedrive/03d-signed-in-the-panel-and-the-history").await;

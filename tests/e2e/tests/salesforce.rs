@@ -9,8 +9,8 @@
 
 use e2e::{
     admin_page_in_dark, age_the_widget, assert_accessible, click, click_to_navigate, design_ready, env, fill,
-    link_code_from_aurora, project_of, redesign, screenshot, sign_and_approve, sweep, text_comes, text_of, wait_for,
-    wait_for_within,
+    link_code_from_aurora, map_stage, project_of, redesign, screenshot, sign_and_approve, sweep, text_comes, text_of,
+    wait_for, wait_for_within,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -87,6 +87,8 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
         auto.click().await.expect("tick");
     }
     click_to_navigate(&client, "[data-testid=admin-save-auto-create]").await;
+    // A signed agreement moves the record to the CRM's own stage, forward only.
+    map_stage(&client, "agreement_signed", "Negotiation/Review").await;
     screenshot(&client, "salesforce/02-settings").await;
     assert_accessible(&client, "salesforce/02-settings").await;
     admin_page_in_dark(&client, "salesforce/02c-settings-dark").await;
@@ -164,6 +166,7 @@ async fn an_org_installs_a_rep_sees_the_design_on_the_opportunity_and_new_ones_g
     text_comes(&client, "[data-testid=sale-status] dd", "Agreement signed · financing approved", 60, false).await;
     leave_widget(&client).await;
     text_comes(&client, "[data-testid=sf-file]", "Signed agreement", 60, true).await;
+    text_comes(&client, "[data-testid=sf-stage]", "Negotiation/Review", 30, true).await;
     let tasks = text_comes(&client, "[data-testid=sf-task]", "Aurora: agreement signed", 30, true).await;
     assert!(tasks.contains("Aurora: design ready") && tasks.contains("Aurora: financing approved"), "{tasks}");
     client.execute("document.querySelector('[data-testid=sf-task]').scrollIntoView()", vec![]).await.expect("scroll");
