@@ -47,6 +47,8 @@ pub enum WebhookEvent {
     FinancierContractStatusChanged,
     /// A project reached a milestone (sold, installed, ...).
     MilestoneCreated,
+    /// A project's status changed (a tenant's own words, e.g. "Project Sold").
+    ProjectStatusChanged,
     /// An event we do not use.
     Other(String),
 }
@@ -60,6 +62,7 @@ impl WebhookEvent {
             WebhookEvent::AgreementStatusChanged => "agreement_status_changed",
             WebhookEvent::FinancierContractStatusChanged => "financier_contract_status_changed",
             WebhookEvent::MilestoneCreated => "milestone_created",
+            WebhookEvent::ProjectStatusChanged => "project_status_changed",
             WebhookEvent::Other(name) => name,
         }
     }
@@ -71,6 +74,7 @@ impl WebhookEvent {
             "agreement_status_changed" => WebhookEvent::AgreementStatusChanged,
             "financier_contract_status_changed" => WebhookEvent::FinancierContractStatusChanged,
             "milestone_created" => WebhookEvent::MilestoneCreated,
+            "project_status_changed" => WebhookEvent::ProjectStatusChanged,
             other => WebhookEvent::Other(other.to_owned()),
         }
     }

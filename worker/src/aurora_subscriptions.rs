@@ -140,6 +140,14 @@ pub fn wanted(config: &Config, public_url: &str) -> Result<Vec<PartnerWebhookReq
             ),
         ),
         request(
+            WebhookEvent::ProjectStatusChanged,
+            "Aurora Solar for CRMs: project status",
+            format!(
+                "{base}/webhooks/aurora/project-status?project_id=<PROJECT_ID>&status=<STATUS>\
+                 &tenant_id=<TENANT_ID>&session_token=<SESSION_TOKEN>"
+            ),
+        ),
+        request(
             WebhookEvent::MilestoneCreated,
             "Aurora Solar for CRMs: project milestone",
             format!(

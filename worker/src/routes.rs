@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/aurora/agreement-status", get(aurora_webhooks::agreement_status))
         .route("/webhooks/aurora/financing-status", get(aurora_webhooks::financing_status))
         .route("/webhooks/aurora/milestone", get(aurora_webhooks::milestone))
+        .route("/webhooks/aurora/project-status", get(aurora_webhooks::project_status))
         .route("/webhooks/aurora/checks/{marker}", get(aurora_webhooks::check))
         .route("/connect/aurora", get(aurora_connect::connect))
         .route("/webhooks/crm/{crm}", post(crm_webhooks::receive))

@@ -129,6 +129,14 @@ async fn the_sale_follows_the_design_and_a_later_design_is_compared_with_the_one
     let milestone = format!("/sandbox/projects/{project_id}/milestones");
     act(&aurora, &milestone, json!({"stage": "sold"})).await;
     wait_for(&app, &token, "opp-s1", "the milestone", |s| sale(s)["milestones"][0]["stage"] == "sold").await;
+    // The tenant's own project status, beside the milestones, once however often it is set.
+    for _ in 0..2 {
+        act(&aurora, &format!("/sandbox/projects/{project_id}/status"), json!({"status": "Permit Submitted"})).await;
+    }
+    wait_for(&app, &token, "opp-s1", "the project's status", |s| {
+        sale(s)["milestones"][1]["stage"] == "Permit Submitted"
+    })
+    .await;
     let url = format!(
         "/webhooks/aurora/agreement-status?project_id={project_id}&design_id={design_id}&agreement_id={}\
          &financing_id=&status=viewed&tenant_id={}",
@@ -145,7 +153,7 @@ async fn the_sale_follows_the_design_and_a_later_design_is_compared_with_the_one
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, _, after) = call(&app, state_request(&token, "opp-s1", None)).await;
     assert_eq!(sale(&after)["agreement"]["status"], "signed", "Aurora's agreement is read again: {after}");
-    assert_eq!(sale(&after)["milestones"].as_array().map(Vec::len), Some(1), "one milestone, delivered twice");
+    assert_eq!(sale(&after)["milestones"].as_array().map(Vec::len), Some(2), "each delivered twice, kept once");
     assert_eq!(sale(&after)["sold"], *sold);
 
     // A change order: the new design's agreement is sent. The sale stands on it (created
@@ -208,7 +216,15 @@ async fn a_tenant_without_the_sales_endpoints_sees_the_design_and_the_deliveries
         subscriptions::setup(&state.aurora, &state.config, &serve(state.clone()).await).await.expect("setup");
     let refused: Vec<&str> =
         outcomes.iter().filter(|(_, o)| matches!(o, Outcome::Refused(_))).map(|(e, _)| e.as_str()).collect();
-    assert_eq!(refused, ["agreement_status_changed", "financier_contract_status_changed", "milestone_created"]);
+    assert_eq!(
+        refused,
+        [
+            "agreement_status_changed",
+            "financier_contract_status_changed",
+            "project_status_changed",
+            "milestone_created"
+        ]
+    );
 }
 
 async fn no_work_given_up(state: &AppState) {

@@ -269,7 +269,11 @@ async fn setting_up_webhooks_twice_changes_nothing_and_a_new_url_updates_them() 
     let moved = subscriptions::setup(&state.aurora, &state.config, "http://127.0.0.1:9999").await.expect("setup");
     assert!(moved.iter().all(|(_, o)| *o == Outcome::Updated), "{moved:?}");
     let all = state.aurora.list_webhooks().await.expect("list");
-    assert_eq!(all.len(), 5, "the design, the app's status, the agreement, the lender, the milestones");
+    assert_eq!(
+        all.len(),
+        6,
+        "the design, the app's status, the agreement, the lender, the project's status, milestones"
+    );
     assert!(all.iter().all(
         |w| w.settings.url_template.contains("<TENANT_ID>") && w.settings.url_template.contains("<SESSION_TOKEN>")
     ));

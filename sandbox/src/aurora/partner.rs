@@ -160,6 +160,7 @@ pub async fn create_webhook(
         WebhookEvent::AgreementStatusChanged
             | WebhookEvent::FinancierContractStatusChanged
             | WebhookEvent::MilestoneCreated
+            | WebhookEvent::ProjectStatusChanged
     );
     if sandbox.settings.refuse_sale_webhooks && sale_event {
         let message = format!("Event {} is not available for this application type", request.event.as_str());

@@ -54,6 +54,7 @@ pub fn control_routes() -> Router<Sandbox> {
         .route("/sandbox/designs/{design_id}/agreement", post(set_agreement))
         .route("/sandbox/designs/{design_id}/lender", post(set_lender))
         .route("/sandbox/projects/{project_id}/milestones", post(add_milestone))
+        .route("/sandbox/projects/{project_id}/status", post(set_project_status))
         .route("/e-proposal/{design_id}", get(proposal_page))
         .route("/files/agreements/{agreement_id}", get(signed_document))
 }
@@ -433,6 +434,28 @@ async fn add_milestone(
         ],
     );
     Ok(Json(json!({ "project_id": project, "stage": stage })).into_response())
+}
+
+/// `POST /sandbox/projects/{p}/status {"status": "Project Sold"}`: the tenant sets the
+/// project's status (its own words). Fires `project_status_changed`.
+async fn set_project_status(
+    State(sandbox): State<Sandbox>,
+    Path(project_id): Path<String>,
+    status: Result<Json<StatusBody>, JsonRejection>,
+) -> Answer {
+    let status = body(status, "Project Sold")?;
+    let project =
+        ProjectId::parse(&project_id).map_err(|_| aurora_error(StatusCode::NOT_FOUND, "Project not found"))?;
+    let tenant = sandbox.state().tenants.iter().find(|(_, t)| t.projects.contains_key(&project)).map(|(id, _)| *id);
+    let tenant = tenant.ok_or_else(|| aurora_error(StatusCode::NOT_FOUND, "Project not found"))?;
+    let project = project.to_string();
+    webhooks::fire(
+        &sandbox,
+        WebhookEvent::ProjectStatusChanged,
+        tenant,
+        &[(placeholders::PROJECT_ID, &project), (placeholders::STATUS, &status)],
+    );
+    Ok(Json(json!({ "project_id": project, "status": status })).into_response())
 }
 
 /// The homeowner's web proposal: the design's size, production and price.

@@ -141,7 +141,8 @@ fn request_of(event: &AuroraEvent) -> Request {
         },
         sale_event::events::AGREEMENT_STATUS_CHANGED
         | sale_event::events::FINANCIER_CONTRACT_STATUS_CHANGED
-        | sale_event::events::MILESTONE_CREATED => {
+        | sale_event::events::MILESTONE_CREATED
+        | sale_event::events::PROJECT_STATUS_CHANGED => {
             sale_event::request_of(tenant, event).map_or_else(Request::Unusable, Request::Sale)
         }
         other => Request::Unusable(format!("unknown Aurora event `{}`", shown(other))),

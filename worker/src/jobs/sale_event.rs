@@ -43,6 +43,8 @@ pub mod events {
     pub const FINANCIER_CONTRACT_STATUS_CHANGED: &str = "financier_contract_status_changed";
     /// A project reached a milestone.
     pub const MILESTONE_CREATED: &str = "milestone_created";
+    /// A project's status changed (the tenant's own words).
+    pub const PROJECT_STATUS_CHANGED: &str = "project_status_changed";
 }
 
 /// The milestone Aurora records when a project is sold.
@@ -163,6 +165,21 @@ pub fn milestone_delivery(query: &str) -> Received {
     Received { event, session_token }
 }
 
+/// A `project_status_changed` delivery: a project's status (a tenant's own words, "can be
+/// any string": https://docs.aurorasolar.com/reference/events), kept beside its milestones.
+/// A status repeated later is the same step: a repeat is a duplicate.
+pub fn project_status_delivery(query: &str) -> Received {
+    let mut q = Query::of(query);
+    let (tenant, session_token) = (q.take("tenant_id"), q.take("session_token"));
+    let dedupe = format!(
+        "{}:{}",
+        q.0.get("project_id").cloned().unwrap_or_default(),
+        q.0.get("status").cloned().unwrap_or_default().to_lowercase()
+    );
+    let event = event(events::PROJECT_STATUS_CHANGED, dedupe, tenant, &mut q);
+    Received { event, session_token }
+}
+
 /// What `event` (one of the sale's, for `tenant`) asks; `Err` says why it cannot be used.
 pub fn request_of(tenant: TenantId, event: &AuroraEvent) -> Result<Request, String> {
     let shown = |v: &str| -> String { v.chars().filter(|c| !c.is_control()).take(40).collect() };
@@ -186,7 +203,16 @@ pub fn request_of(tenant: TenantId, event: &AuroraEvent) -> Result<Request, Stri
             financing: optional("financing_id", event.object_id.as_deref())?.map(FinancingId),
             word: shown(&event.status),
         }),
-        events::MILESTONE_CREATED if event.status.trim().is_empty() => Err("the delivery has no stage".into()),
+        events::MILESTONE_CREATED | events::PROJECT_STATUS_CHANGED if event.status.trim().is_empty() => {
+            Err("the delivery has no stage or status".into())
+        }
+        // A project's status reads as its milestones do, in the tenant's own words.
+        events::PROJECT_STATUS_CHANGED => Ok(Request::Milestone {
+            tenant,
+            project: ProjectId(uuid("project_id", event.project_id.as_deref())?),
+            design,
+            stage: shown(event.status.trim()),
+        }),
         events::MILESTONE_CREATED => Ok(Request::Milestone {
             tenant,
             project: ProjectId(uuid("project_id", event.project_id.as_deref())?),
@@ -439,12 +465,14 @@ async fn milestone(
     let at = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().to_rfc3339();
     let record = Milestone { stage: stage.to_owned(), recorded_at: at };
     let new = sales::add_milestone(state.db(), key, stage, &json(&record)?, now).await?;
+    // A tenant's "Project Sold" status says what the `sold` milestone says.
+    let sold = stage.eq_ignore_ascii_case(SOLD) || stage.to_lowercase().split_whitespace().any(|w| w == SOLD);
     tracing::info!(opportunity = %key.external_provider_id(), stage, new, "milestone");
     if new {
         let url = crm_activity::project_url(state, key).await?;
         crm_activity::queue(state, key, &format!("milestone:{stage}"), &said::milestone(stage, &url, now)).await?;
     }
-    if stage == SOLD {
+    if sold {
         keep_sold(state, key, tenant, design).await?;
         stage_move::queue(state, key, SaleStep::Sold).await?;
     }

@@ -98,6 +98,16 @@ pub async fn milestone(
     accept(&state, sale_event::milestone_delivery(query.as_deref().unwrap_or_default())).await
 }
 
+/// `GET /webhooks/aurora/project-status?project_id&status&tenant_id&session_token`
+pub async fn project_status(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    check_auth(&state, &headers)?;
+    accept(&state, sale_event::project_status_delivery(query.as_deref().unwrap_or_default())).await
+}
+
 /// `GET /webhooks/aurora/checks/{marker}`, with the webhook auth header: whether a test
 /// delivery marked `marker` arrived (`aurora-crm-worker check-webhooks` asks, from anywhere
 /// the operator runs it, which is how it checks a Cloudflare deployment too).
