@@ -104,7 +104,7 @@ pub struct Agreement {
 }
 
 /// A financing option of a design, and its lender's part.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Financing {
     /// Aurora's id.
     pub id: String,
@@ -135,7 +135,7 @@ pub struct Financing {
 }
 
 /// A financing's lender and where its application stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Financier {
     /// The lender ("mosaic", "sungage", or a custom financier's name).
     #[serde(default)]

@@ -305,30 +305,24 @@ async fn agreement_changed(
 ) -> Result<(), Failure> {
     let read =
         with_key(state, tenant, |aurora, bearer| async move { aurora.get_agreement(&bearer, tenant, id).await }).await;
+    // The delivery's word, where Aurora's agreement cannot be read: the store keeps it only
+    // when it is not behind.
+    let delivered = Agreement {
+        id: id.to_string(),
+        design_id: design.map(|d| d.to_string()),
+        project_id: Some(project.to_string()),
+        status: delivered,
+        template_name: None,
+        signing_provider: None,
+        created_at: None,
+    };
     let agreement = match read {
         Ok(Some(agreement)) => agreement,
-        // The plan has no agreements endpoint (or Aurora lost it): the delivery's word,
-        // which the store keeps only when it is not behind.
-        Ok(None) => Agreement {
-            id: id.to_string(),
-            design_id: design.map(|d| d.to_string()),
-            project_id: Some(project.to_string()),
-            status: delivered,
-            template_name: None,
-            signing_provider: None,
-            created_at: None,
-        },
+        // The plan has no agreements endpoint (or Aurora lost the agreement).
+        Ok(None) => delivered,
         Err(error @ AuroraError::Decode { .. }) => {
             tracing::warn!(%tenant, %error, "an agreement could not be read; using the delivery's status");
-            Agreement {
-                id: id.to_string(),
-                design_id: design.map(|d| d.to_string()),
-                project_id: Some(project.to_string()),
-                status: delivered,
-                template_name: None,
-                signing_provider: None,
-                created_at: None,
-            }
+            delivered
         }
         Err(error) => return Err(error.into()),
     };
@@ -394,12 +388,7 @@ async fn lender_changed(
         .find(|f| Some(&f.id) == id.as_ref())
         .or_else(|| list.iter().find(|f| f.selected))
         .and_then(|f| f.financier.as_ref());
-    let probe = aurora_api::sale::Financier {
-        provider: None,
-        status: None,
-        provider_status: Some(word.to_owned()),
-        approved_amount: None,
-    };
+    let probe = aurora_api::sale::Financier { provider_status: Some(word.to_owned()), ..Default::default() };
     let url = crm_activity::project_url(state, key).await?;
     let activity = said::lender(probe.stage(), word, lender.and_then(|l| l.provider.as_deref()), &url, state.now());
     let financing = id.unwrap_or_default();
@@ -429,26 +418,11 @@ async fn hold_lenders_word(
     let entry = match list.iter_mut().position(|f| f.id == id) {
         Some(at) => &mut list[at],
         None => {
-            list.push(Financing {
-                id,
-                name: None,
-                option: None,
-                selected: true,
-                system_price: None,
-                term_months: None,
-                monthly_payment: None,
-                down_payment: None,
-                financier: None,
-            });
+            list.push(Financing { id, selected: true, ..Financing::default() });
             list.last_mut().expect("just pushed")
         }
     };
-    let financier = entry.financier.get_or_insert(aurora_api::sale::Financier {
-        provider: None,
-        status: None,
-        provider_status: None,
-        approved_amount: None,
-    });
+    let financier = entry.financier.get_or_insert_with(aurora_api::sale::Financier::default);
     financier.provider_status = Some(word.to_owned());
     sales::record_financings(state.db(), key, &design.to_string(), &json(&list)?, state.now()).await?;
     Ok(())
