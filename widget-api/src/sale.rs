@@ -31,6 +31,13 @@ pub struct SaleView {
 }
 
 impl SaleView {
+    /// Where the chosen financing's lender stands, when that is news: a loan quoted and not
+    /// yet sent to its lender is none.
+    pub fn lender_news(&self) -> Option<aurora_api::sale::LenderStage> {
+        let lender = self.financings.first()?.financier.as_ref()?;
+        lender.stage().filter(|stage| *stage != aurora_api::sale::LenderStage::NotSubmitted)
+    }
+
     /// Whether there is anything of the sale to show.
     pub fn is_empty(&self) -> bool {
         self.proposal_url.is_none()

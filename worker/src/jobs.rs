@@ -143,6 +143,17 @@ async fn tell_admin(state: &AppState, key: &crate::ids::OpportunityKey, doing: &
     }
 }
 
+/// The opportunity's installation, when it can write to its CRM: it holds the CRM's
+/// authorization (an installation added from the command line has none) and this worker
+/// has the CRM configured. What the sale tells a CRM is queued only then.
+async fn writing_installation(
+    state: &AppState,
+    key: &crate::ids::OpportunityKey,
+) -> Result<Option<crate::storage::installations::Installation>, crate::storage::StorageError> {
+    let installation = crate::storage::installations::find(state.db(), key.crm, &key.account_id).await?;
+    Ok(installation.filter(|i| i.crm_tokens_sealed.is_some() && key.crm.integration().is_configured(state)))
+}
+
 /// How one run of one piece of work ended: the one vocabulary of every kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

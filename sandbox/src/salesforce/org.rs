@@ -283,6 +283,20 @@ impl Data {
             && (user.modify_all_data || opportunity.owner_id == user.id || opportunity.shared_with.contains(&user.id))
     }
 
+    /// The id of the Opportunity `id` names, when `session`'s user may read it (what a
+    /// record written beside it, a Task or a file, may point at).
+    pub fn readable_opportunity(&self, session: &Session, id: &str) -> Option<String> {
+        let user = self.user(&session.user_id)?;
+        self.opportunity(&session.org_id, id).filter(|o| self.may_read(user, o)).map(|o| o.id.clone())
+    }
+
+    /// A new record's id in `org_id`, with the key prefix `prefix`.
+    pub fn new_record_id(&mut self, org_id: &str, prefix: &str) -> String {
+        let org_number = self.orgs.iter().position(|o| o.id == org_id).unwrap_or(0) as u8 + 1;
+        self.next_record += 1;
+        record_id(prefix, org_number, self.next_record)
+    }
+
     pub fn opportunity(&self, org_id: &str, id: &str) -> Option<&SfOpportunity> {
         // 15-character ids name the same record as their 18-character form.
         self.opportunities

@@ -509,15 +509,10 @@ pub async fn create_task(
     }
     let mut data = sf.data();
     let what = string("WhatId").unwrap_or_default();
-    let Some(user) = data.user(&session.user_id).cloned() else { return not_found() };
-    let Some(record) =
-        data.opportunity(&session.org_id, &what).filter(|o| data.may_read(&user, o)).map(|o| o.id.clone())
-    else {
+    let Some(record) = data.readable_opportunity(&session, &what) else {
         return rest_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
     };
-    let org_number = data.orgs.iter().position(|o| o.id == session.org_id).unwrap_or(0) as u8 + 1;
-    data.next_record += 1;
-    let id = super::org::record_id("00T", org_number, data.next_record);
+    let id = data.new_record_id(&session.org_id, "00T");
     data.tasks.push(super::org::SfTask {
         id: id.clone(),
         org_id: session.org_id.clone(),
@@ -561,16 +556,11 @@ pub async fn create_content_version(
         return rest_error(StatusCode::BAD_REQUEST, "JSON_PARSER_ERROR", "VersionData is not base64");
     };
     let mut data = sf.data();
-    let Some(user) = data.user(&session.user_id).cloned() else { return not_found() };
     let location = string("FirstPublishLocationId").unwrap_or_default();
-    let Some(record) =
-        data.opportunity(&session.org_id, &location).filter(|o| data.may_read(&user, o)).map(|o| o.id.clone())
-    else {
+    let Some(record) = data.readable_opportunity(&session, &location) else {
         return rest_error(StatusCode::BAD_REQUEST, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id");
     };
-    let org_number = data.orgs.iter().position(|o| o.id == session.org_id).unwrap_or(0) as u8 + 1;
-    data.next_record += 1;
-    let id = super::org::record_id("068", org_number, data.next_record);
+    let id = data.new_record_id(&session.org_id, "068");
     let title = string("Title").unwrap_or_else(|| path.clone());
     data.files.push(super::org::SfFile {
         id: id.clone(),

@@ -49,9 +49,7 @@ pub fn sale_line(sale: &SaleView) -> Option<impl IntoView + use<>> {
     if let Some(agreement) = &sale.agreement {
         parts.push(format!("Agreement {}", agreement_words(&agreement.status).to_lowercase()));
     }
-    // A loan quoted and not yet sent to its lender is no news beside the figures.
-    let lender = sale.financings.first().and_then(|f| f.financier.as_ref()).and_then(|l| l.stage());
-    if let Some(stage) = lender.filter(|s| *s != LenderStage::NotSubmitted) {
+    if let Some(stage) = sale.lender_news() {
         parts.push(format!("financing {}", lender_words(stage).to_lowercase()));
     }
     let line = format::proper_name(&parts.join(" · "));

@@ -315,11 +315,7 @@ async fn queue_figures(
     design_id: &str,
     figures: &DesignFigures,
 ) -> Result<(), StorageError> {
-    let installation = installations::find(state.db(), key.crm, &key.account_id).await?;
-    let Some(installation) = installation.filter(|i| i.crm_tokens_sealed.is_some()) else { return Ok(()) };
-    if !key.crm.integration().is_configured(state) {
-        return Ok(());
-    }
+    let Some(installation) = super::writing_installation(state, key).await? else { return Ok(()) };
     let mut figures = figures.clone();
     if installation.write_amount {
         // The opportunity's amount: the design's price until it is sold, then the price it

@@ -9,7 +9,7 @@ use crate::{
     AppState,
     crm::{AccessError, CrmError, SaleActivity},
     ids::OpportunityKey,
-    storage::{StorageError, crm_activities, installations},
+    storage::{StorageError, crm_activities},
 };
 
 /// The sale's events, as a CRM's timeline says them (figures in US English: the CRM shows
@@ -112,8 +112,7 @@ pub async fn queue(
     activity_key: &str,
     activity: &SaleActivity,
 ) -> Result<(), StorageError> {
-    let installation = installations::find(state.db(), key.crm, &key.account_id).await?;
-    if !key.crm.integration().is_configured(state) || installation.is_none_or(|i| i.crm_tokens_sealed.is_none()) {
+    if super::writing_installation(state, key).await?.is_none() {
         return Ok(());
     }
     let json = serde_json::to_string(activity).map_err(|e| StorageError::Decode(e.to_string()))?;

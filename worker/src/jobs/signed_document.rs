@@ -26,8 +26,7 @@ pub async fn queue(
     tenant: TenantId,
     agreement: &str,
 ) -> Result<(), StorageError> {
-    let installation = crate::storage::installations::find(state.db(), key.crm, &key.account_id).await?;
-    if !key.crm.integration().is_configured(state) || installation.is_none_or(|i| i.crm_tokens_sealed.is_none()) {
+    if super::writing_installation(state, key).await?.is_none() {
         return Ok(());
     }
     if signed_documents::enqueue(state.db(), key, agreement, &tenant.to_string(), state.now()).await? {

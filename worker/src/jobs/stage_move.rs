@@ -17,9 +17,8 @@ const STAGE: &str = "Moving the stage of";
 /// Queues the move `step` asks of the opportunity, when its installation's admin mapped
 /// `step` to a stage (and the installation can write to its CRM), and makes it now.
 pub async fn queue(state: &AppState, key: &OpportunityKey, step: SaleStep) -> Result<(), StorageError> {
-    let Some(installation) = installations::find(state.db(), key.crm, &key.account_id).await? else { return Ok(()) };
-    let mapped = StageMap::read(installation.stage_map_json.as_deref()).stage_for(step).is_some();
-    if !mapped || installation.crm_tokens_sealed.is_none() || !key.crm.integration().is_configured(state) {
+    let Some(installation) = super::writing_installation(state, key).await? else { return Ok(()) };
+    if StageMap::read(installation.stage_map_json.as_deref()).stage_for(step).is_none() {
         return Ok(());
     }
     if stage_moves::enqueue(state.db(), key, step.as_str(), state.now()).await? {

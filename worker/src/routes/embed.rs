@@ -263,12 +263,9 @@ pub struct CardSale {
 impl CardSale {
     fn of(sale: &widget_api::SaleView, currency: Option<&str>) -> Self {
         use widget_view::components::{agreement_words, change_words, lender_words};
-        let lender = sale.financings.first().and_then(|f| f.financier.as_ref()).and_then(|l| l.stage());
         CardSale {
             agreement: sale.agreement.as_ref().map(|a| agreement_words(&a.status)),
-            financing: lender
-                .filter(|s| *s != aurora_api::sale::LenderStage::NotSubmitted)
-                .map(|s| lender_words(s).to_owned()),
+            financing: sale.lender_news().map(|s| lender_words(s).to_owned()),
             changed_since_sold: sale
                 .drift
                 .iter()
